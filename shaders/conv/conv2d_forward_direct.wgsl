@@ -1,0 +1,58 @@
+// conv2d_forward_direct — the plain oracle for every fp32 convolution (any groups, stride, padding, dilation).
+//
+// Math:   y[n,oh,ow,co] = act( b[co] + Σ_{kh,kw,ci<Cg} x[n, oh·sh − ph + kh·dh, ow·sw − pw + kw·dw, g·Cg + ci]
+//                                                      · w[kh,kw,ci,co] ),   g = co / (Cout/groups), Cg = Cin/groups
+//         (x outside the image reads as 0)
+// Layout: x [N,H,W,Cin] (NHWC), w [KH,KW,Cin/groups,Cout] (HWIO), b [Cout], y [N,OH,OW,Cout].
+// Thread: one invocation per output element, i = ((n·OH + oh)·OW + ow)·Cout + co. Overwrites y.
+//! import activation
+
+struct Params {
+  n: u32,
+  cin: u32,
+  cout: u32,
+  groups: u32,
+  in_hw: vec2<i32>,
+  out_hw: vec2<u32>,
+  kernel: vec2<u32>,
+  stride: vec2<i32>,
+  pad: vec2<i32>,
+  dilation: vec2<i32>,
+}
+
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let co = i % params.cout;
+  var r = i / params.cout;
+  let ow = r % params.out_hw.y;
+  r = r / params.out_hw.y;
+  let oh = r % params.out_hw.x;
+  let nb = r / params.out_hw.x;
+  let cg = params.cin / params.groups;
+  let g = co / (params.cout / params.groups);
+  var acc = 0.0;
+  for (var kh = 0u; kh < params.kernel.x; kh++) {
+    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
+    if (ih < 0 || ih >= params.in_hw.x) { continue; }
+    for (var kw = 0u; kw < params.kernel.y; kw++) {
+      let iw = i32(ow) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
+      if (iw < 0 || iw >= params.in_hw.y) { continue; }
+      let xbase = ((nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y) + u32(iw)) * params.cin + g * cg;
+      let wbase = (kh * params.kernel.y + kw) * cg * params.cout + co;
+      for (var ci = 0u; ci < cg; ci++) {
+        acc += x[xbase + ci] * w[wbase + ci * params.cout];
+      }
+    }
+  }
+  y[i] = activate(acc + b[co]);
+}

@@ -1,0 +1,64 @@
+// depthwise_forward_regtile — depthwise convolution (groups = C, one filter per channel), any kernel size,
+// stride, padding and dilation; 4 channels × TW output columns per invocation.
+//
+// Math:   y[n,oh,ow,c] = act( b[c] + Σ_{kh,kw} x[n, oh·sh − ph + kh·dh, ow·sw − pw + kw·dw, c] · w[kh,kw,c] )
+// Layout: x [N,H,W,C] NHWC, w [KH,KW,C], b [C], y [N,OH,OW,C]; all read as vec4 along C (needs C % 4 == 0).
+// Thread: i = ((n·OH + oh)·⌈OW/TW⌉ + owt)·(C/4) + c4 computes y[n, oh, owt·TW + t, 4·c4 .. 4·c4+3], t < TW.
+//         Overwrites y.
+//! import activation
+
+struct Params {
+  n: u32,
+  c: u32,
+  in_hw: vec2<i32>,
+  out_hw: vec2<u32>,
+  kernel: vec2<u32>,
+  stride: vec2<i32>,
+  pad: vec2<i32>,
+  dilation: vec2<i32>,
+  ow_tiles: u32,
+}
+
+override WG: u32 = 64u;
+const TW: u32 = 4u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let c4n = params.c / 4u;
+  let c4 = i % c4n;
+  var r = i / c4n;
+  let owt = r % params.ow_tiles;
+  r = r / params.ow_tiles;
+  let oh = r % params.out_hw.x;
+  let nb = r / params.out_hw.x;
+  let ow0 = owt * TW;
+  var acc: array<vec4<f32>, TW>;
+  for (var t = 0u; t < TW; t++) { acc[t] = vec4<f32>(0.0); }
+  for (var kh = 0u; kh < params.kernel.x; kh++) {
+    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
+    if (ih < 0 || ih >= params.in_hw.x) { continue; }
+    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
+    for (var kw = 0u; kw < params.kernel.y; kw++) {
+      let wv = w[(kh * params.kernel.y + kw) * c4n + c4];
+      for (var t = 0u; t < TW; t++) {
+        let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
+        if (iw >= 0 && iw < params.in_hw.y) {
+          acc[t] += x[(xrow + u32(iw)) * c4n + c4] * wv;
+        }
+      }
+    }
+  }
+  let bias = b[c4];
+  for (var t = 0u; t < TW; t++) {
+    if (ow0 + t >= params.out_hw.y) { break; }
+    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * c4n + c4] = activate4(acc[t] + bias);
+  }
+}

@@ -1,0 +1,17 @@
+// activation_forward — y[i] = act(x[i]) for the activation chosen by the override ACT (common/activation.wgsl).
+// Layout: x, y flat [n]. Thread: one element per invocation. Overwrites y.
+//! import activation
+
+struct Params { n: u32 }
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  y[i] = activate(x[i]);
+}

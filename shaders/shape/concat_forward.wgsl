@@ -1,0 +1,20 @@
+// concat_forward — writes one input of a channel concatenation: y[r, offset + j] = x[r, j] for j < cx,
+// with r the flattened outer index (n,h,w) and y having cy channels. One launch per input.
+// Layout: x [rows, cx], y [rows, cy] (NHWC, channels last). Thread: one element of x per invocation.
+// Writes only its slice of y.
+
+struct Params { n: u32, cx: u32, cy: u32, offset: u32 }
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let j = i % params.cx;
+  let r = i / params.cx;
+  y[r * params.cy + params.offset + j] = x[i];
+}

@@ -1,0 +1,267 @@
+// Compile a graph into prepared launches over planned activation buffers, and run it as one command buffer.
+//
+//   compile(rt, graph)  → fusion passes (inference), memory plan (slots), parameter upload, kernel choice per node,
+//                          pipelines created asynchronously in parallel, bind groups prepared once.
+//   model.run(inputs)   → input uploads, one compute pass with every dispatch, output copies, one submit.
+//   model.profile(...)  → the same with one pass per node and timestamp queries (GPU time per node).
+
+import { SlimError, check, shapeStr } from '../runtime/errors.js';
+import { destroyLaunch, encodeLaunch, type BufferRange, type Launch } from '../runtime/kernels.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { Tuner, type TuneMode } from '../runtime/tuner.js';
+import { getOp, numel, type PlanContext } from '../ops/registry.js';
+import type { Graph, Node } from './ir.js';
+import { planMemory, type MemoryPlan } from './memory.js';
+import { optimizeForInference, type FusionReport } from './passes.js';
+
+export interface CompileOptions {
+  /** Kernel-variant choice (see Tuner). Default 'cached'. */
+  tune?: TuneMode;
+  /** Run the inference fusion passes (default true). */
+  fuse?: boolean;
+  /** Pin a kernel variant by id prefix (tests). */
+  forceVariant?: string;
+}
+
+export interface NodeProfile {
+  name: string;
+  op: string;
+  kernels: string[];
+  ms: number;
+  macs: number;
+}
+
+interface CompiledNode {
+  node: Node;
+  launches: Launch[];
+}
+
+export class CompiledGraph {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readback: GPUBuffer[];
+
+  constructor(
+    readonly rt: Runtime,
+    readonly graph: Graph,
+    readonly memory: MemoryPlan,
+    private slots: GPUBuffer[],
+    private paramBuffers: GPUBuffer[],
+    private constBuffers: GPUBuffer[],
+    private nodes: CompiledNode[],
+    readonly fusion: FusionReport | null,
+    readonly variants: Map<string, string>,
+  ) {
+    this.readback = graph.outputs.map((t, k) =>
+      rt.device.createBuffer({
+        label: `output${k}.readback`,
+        size: Math.max(16, numel(graph.shape(t)) * 4),
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      }),
+    );
+  }
+
+  get inputNames(): string[] {
+    return this.graph.inputs.map((t) => this.graph.tensors[t].name);
+  }
+
+  /** GPU bytes held while running: activation slots + parameters + constants + uniforms + output staging. */
+  get peakGpuBytes(): number {
+    const sum = (bs: GPUBuffer[]) => bs.reduce((a, b) => a + b.size, 0);
+    const uniforms = this.nodes.reduce((a, n) => a + n.launches.reduce((s, l) => s + (l.uniformBuffer?.size ?? 0), 0), 0);
+    return sum(this.slots) + sum(this.paramBuffers) + sum(this.constBuffers) + uniforms + sum(this.readback);
+  }
+
+  get activationBytes(): number {
+    return this.slots.reduce((a, b) => a + b.size, 0);
+  }
+
+  get paramBytes(): number {
+    return this.paramBuffers.reduce((a, b) => a + b.size, 0);
+  }
+
+  get dispatchCount(): number {
+    return this.nodes.reduce((a, n) => a + n.launches.length, 0);
+  }
+
+  private writeInputs(inputs: Record<string, Float32Array> | Float32Array[]): void {
+    const g = this.graph;
+    g.inputs.forEach((t, k) => {
+      const name = g.tensors[t].name;
+      const data = Array.isArray(inputs) ? inputs[k] : inputs[name];
+      if (!data) throw new SlimError(`missing input '${name}' (shape ${shapeStr(g.shape(t))})`);
+      if (!(data instanceof Float32Array)) throw new SlimError(`input '${name}' must be a Float32Array (dtype f32)`);
+      const want = numel(g.shape(t));
+      if (data.length !== want) {
+        throw new SlimError(`input '${name}' has ${data.length} values; shape ${shapeStr(g.shape(t))} needs ${want}`);
+      }
+      this.rt.device.queue.writeBuffer(this.slots[this.memory.slot.get(t)!], 0, data.buffer, data.byteOffset, data.byteLength);
+    });
+  }
+
+  private encodeOutputs(enc: GPUCommandEncoder): void {
+    this.graph.outputs.forEach((t, k) => {
+      enc.copyBufferToBuffer(this.slots[this.memory.slot.get(t)!], 0, this.readback[k], 0, numel(this.graph.shape(t)) * 4);
+    });
+  }
+
+  private async readOutputs(): Promise<Float32Array[]> {
+    await Promise.all(this.readback.map((b) => b.mapAsync(GPUMapMode.READ)));
+    const outs = this.graph.outputs.map((t, k) => {
+      const arr = new Float32Array(this.readback[k].getMappedRange().slice(0, numel(this.graph.shape(t)) * 4));
+      this.readback[k].unmap();
+      return arr;
+    });
+    return outs;
+  }
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(f, f);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** One forward pass; outputs in the order of graph.outputs. */
+  run(inputs: Record<string, Float32Array> | Float32Array[]): Promise<Float32Array[]> {
+    return this.serial(async () => {
+      this.rt.ctx.ensureAlive();
+      const device = this.rt.device;
+      this.writeInputs(inputs);
+      device.pushErrorScope('validation');
+      const enc = device.createCommandEncoder({ label: 'forward' });
+      const pass = enc.beginComputePass({ label: 'forward' });
+      for (const n of this.nodes) for (const l of n.launches) encodeLaunch(pass, l);
+      pass.end();
+      this.encodeOutputs(enc);
+      device.queue.submit([enc.finish()]);
+      const err = await device.popErrorScope();
+      if (err) throw new SlimError(`GPU validation error while running the graph: ${err.message}`);
+      return this.readOutputs();
+    });
+  }
+
+  /**
+   * Per-node GPU time from timestamp queries (one compute pass per node). Without the timestamp-query feature,
+   * each node is submitted alone and timed on the CPU (`method` says which).
+   */
+  profile(inputs: Record<string, Float32Array> | Float32Array[]): Promise<{ method: 'timestamp' | 'wallclock'; nodes: NodeProfile[]; outputs: Float32Array[] }> {
+    return this.serial(async () => {
+      const device = this.rt.device;
+      const g = this.graph;
+      this.writeInputs(inputs);
+      const macsOf = (n: Node) => getOp(n.op).macs?.(n.inputs.map((t) => g.shape(t)), n.outputs.map((t) => g.shape(t)), n.attrs) ?? 0;
+      const active = this.nodes.filter((n) => n.launches.length > 0);
+      const result: NodeProfile[] = [];
+      if (this.rt.ctx.hasTimestamps) {
+        const chunk = 2048;
+        for (let start = 0; start < active.length; start += chunk) {
+          const part = active.slice(start, start + chunk);
+          const qs = device.createQuerySet({ type: 'timestamp', count: 2 * part.length });
+          const resolve = device.createBuffer({ size: 16 * part.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+          const read = device.createBuffer({ size: 16 * part.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+          const enc = device.createCommandEncoder({ label: 'profile' });
+          part.forEach((n, k) => {
+            const pass = enc.beginComputePass({
+              label: n.node.name,
+              timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 },
+            });
+            n.launches.forEach((l) => encodeLaunch(pass, l));
+            pass.end();
+          });
+          enc.resolveQuerySet(qs, 0, 2 * part.length, resolve, 0);
+          enc.copyBufferToBuffer(resolve, 0, read, 0, 16 * part.length);
+          device.queue.submit([enc.finish()]);
+          await read.mapAsync(GPUMapMode.READ);
+          const ts = new BigUint64Array(read.getMappedRange().slice(0));
+          read.unmap();
+          part.forEach((n, k) => {
+            const ns = ts[2 * k + 1] > ts[2 * k] ? Number(ts[2 * k + 1] - ts[2 * k]) : 0;
+            result.push({ name: n.node.name, op: n.node.op, kernels: n.launches.map((l) => l.kernel), ms: ns / 1e6, macs: macsOf(n.node) });
+          });
+          qs.destroy();
+          resolve.destroy();
+          read.destroy();
+        }
+      } else {
+        for (const n of active) {
+          const t0 = performance.now();
+          await this.rt.run(n.launches, n.node.name);
+          result.push({ name: n.node.name, op: n.node.op, kernels: n.launches.map((l) => l.kernel), ms: performance.now() - t0, macs: macsOf(n.node) });
+        }
+      }
+      const enc = device.createCommandEncoder({ label: 'profile-outputs' });
+      this.encodeOutputs(enc);
+      device.queue.submit([enc.finish()]);
+      return { method: this.rt.ctx.hasTimestamps ? 'timestamp' : 'wallclock', nodes: result, outputs: await this.readOutputs() };
+    });
+  }
+
+  destroy(): void {
+    this.nodes.forEach((n) => n.launches.forEach(destroyLaunch));
+    [...this.slots, ...this.paramBuffers, ...this.constBuffers, ...this.readback].forEach((b) => b.destroy());
+  }
+}
+
+export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}): Promise<CompiledGraph> {
+  rt.ctx.ensureAlive();
+  check(src.outputs.length > 0, 'graph has no outputs (call markOutput)');
+  const { graph, report } = opts.fuse === false ? { graph: src, report: null } : optimizeForInference(src);
+  const memory = planMemory(graph);
+  const slots = memory.slotBytes.map((bytes, k) => rt.createBuffer(bytes, `activations${k}`));
+
+  const paramBuffers: GPUBuffer[] = [];
+  const paramRange = new Map<number, BufferRange>();
+  for (const t of graph.tensors) {
+    if (t.role !== 'param' || !graph.isUsed(t.id)) continue;
+    const buf = rt.upload(t.data!, t.name);
+    paramBuffers.push(buf);
+    paramRange.set(t.id, { buffer: buf, size: t.data!.byteLength });
+  }
+  const constBuffers: GPUBuffer[] = [];
+  const tuner = new Tuner(rt, opts.tune ?? 'cached');
+  if (opts.forceVariant) tuner.force = opts.forceVariant;
+
+  const range = (t: number): BufferRange => {
+    const p = paramRange.get(t);
+    if (p) return p;
+    const k = memory.slot.get(t);
+    if (k === undefined) throw new SlimError(`tensor '${graph.tensors[t].name}' has no storage`);
+    return { buffer: slots[k], offset: 0, size: Math.max(16, Math.ceil(memory.bytes.get(t)! / 16) * 16) };
+  };
+
+  const planNode = async (node: Node): Promise<CompiledNode> => {
+    const def = getOp(node.op);
+    if (def.view || !def.plan) return { node, launches: [] };
+    const pc: PlanContext = {
+      rt,
+      name: node.name,
+      attrs: node.attrs,
+      inShapes: node.inputs.map((t) => graph.shape(t)),
+      outShapes: node.outputs.map((t) => graph.shape(t)),
+      inputCount: node.inputs.length,
+      input: (i) => range(node.inputs[i]),
+      output: (i) => range(node.outputs[i]),
+      inputData: (i) => graph.tensors[node.inputs[i]].data,
+      constant: (data, label) => {
+        const buf = rt.upload(data, label);
+        constBuffers.push(buf);
+        return { buffer: buf, size: data.byteLength };
+      },
+      tuner,
+    };
+    try {
+      return { node, launches: await def.plan(pc) };
+    } catch (e) {
+      if (e instanceof SlimError) throw new SlimError(`node '${node.name}' (${node.op}): ${e.message}`);
+      throw e;
+    }
+  };
+  // Measuring variants runs kernels, so nodes are planned one at a time when tuning; otherwise in parallel so
+  // pipeline compilation overlaps.
+  const nodes: CompiledNode[] = [];
+  if (tuner.mode === 'measure') {
+    for (const n of graph.nodes) nodes.push(await planNode(n));
+  } else {
+    nodes.push(...(await Promise.all(graph.nodes.map(planNode))));
+  }
+  return new CompiledGraph(rt, graph, memory, slots, paramBuffers, constBuffers, nodes, report, tuner.chosen);
+}

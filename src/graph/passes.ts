@@ -1,0 +1,96 @@
+// Inference rewrites, run on a copy of the graph before compiling:
+//   foldBatchNorm   conv2d → batchnorm            ⇒ conv2d with w' = w·s[co], b' = b·s + t  (s, t from the stats)
+//   fuseActivation  conv2d|add|batchnorm → act    ⇒ producer with attr act
+//   fuseShuffle     pointwise conv2d → channel_shuffle ⇒ conv2d with attr shuffle (store permuted)
+// A producer is only rewritten when the intermediate tensor has exactly one consumer and is not a graph output.
+
+import { pointwiseFits, convGeom } from '../ops/conv.js';
+import { batchnormAffine } from '../ops/elementwise.js';
+import { attrNum } from '../ops/registry.js';
+import { Graph, type Node } from './ir.js';
+
+function soleConsumer(g: Graph, consumers: Map<number, Node[]>, t: number): Node | null {
+  if (g.outputs.includes(t)) return null;
+  const c = consumers.get(t);
+  return c && c.length === 1 ? c[0] : null;
+}
+
+/** Make `producer` write `consumer`'s output and drop `consumer`. */
+function absorb(g: Graph, producer: Node, consumer: Node): void {
+  producer.outputs = [consumer.outputs[0]];
+  g.nodes = g.nodes.filter((n) => n !== consumer);
+}
+
+export function foldBatchNorm(g: Graph): number {
+  let folded = 0;
+  const producers = g.producers();
+  for (const bn of [...g.nodes]) {
+    if (bn.op !== 'batchnorm') continue;
+    const conv = producers.get(bn.inputs[0]);
+    if (!conv || conv.op !== 'conv2d' || attrNum(conv.attrs, 'act', 0) !== 0 || attrNum(conv.attrs, 'shuffle', 1) !== 1) continue;
+    if (soleConsumer(g, g.consumers(), bn.inputs[0]) !== bn) continue;
+    const stats = bn.inputs.slice(1).map((t) => g.tensors[t].data);
+    const w = g.tensors[conv.inputs[1]];
+    const b = conv.inputs[2] !== undefined ? g.tensors[conv.inputs[2]] : null;
+    if (stats.some((s) => !s) || !w.data || (b && !b.data)) continue;
+    const { scale, shift } = batchnormAffine(stats[0]!, stats[1]!, stats[2]!, stats[3]!, attrNum(bn.attrs, 'eps', 1e-5));
+    const cout = w.shape[3];
+    const nw = new Float32Array(w.data.length);
+    for (let i = 0; i < nw.length; i++) nw[i] = w.data[i] * scale[i % cout];
+    const nb = new Float32Array(cout);
+    for (let c = 0; c < cout; c++) nb[c] = (b ? b.data![c] : 0) * scale[c] + shift[c];
+    conv.inputs = [conv.inputs[0], g.newParam(`${conv.name}.w_bnfold`, w.shape, nw), g.newParam(`${conv.name}.b_bnfold`, [cout], nb)];
+    conv.attrs.act = attrNum(bn.attrs, 'act', 0);
+    absorb(g, conv, bn);
+    folded++;
+  }
+  return folded;
+}
+
+export function fuseActivation(g: Graph): number {
+  let fused = 0;
+  const producers = g.producers();
+  for (const act of [...g.nodes]) {
+    if (act.op !== 'activation') continue;
+    const p = producers.get(act.inputs[0]);
+    if (!p || !['conv2d', 'add', 'batchnorm'].includes(p.op) || attrNum(p.attrs, 'act', 0) !== 0) continue;
+    if (p.op === 'conv2d' && attrNum(p.attrs, 'shuffle', 1) !== 1) continue;
+    if (soleConsumer(g, g.consumers(), act.inputs[0]) !== act) continue;
+    p.attrs.act = attrNum(act.attrs, 'act');
+    absorb(g, p, act);
+    fused++;
+  }
+  return fused;
+}
+
+export function fuseShuffle(g: Graph): number {
+  let fused = 0;
+  const producers = g.producers();
+  for (const sh of [...g.nodes]) {
+    if (sh.op !== 'channel_shuffle') continue;
+    const p = producers.get(sh.inputs[0]);
+    if (!p || p.op !== 'conv2d' || attrNum(p.attrs, 'shuffle', 1) !== 1) continue;
+    if (!pointwiseFits(convGeom(p.inputs.map((t) => g.shape(t)), p.attrs))) continue;
+    if (soleConsumer(g, g.consumers(), sh.inputs[0]) !== sh) continue;
+    p.attrs.shuffle = attrNum(sh.attrs, 'groups');
+    absorb(g, p, sh);
+    fused++;
+  }
+  return fused;
+}
+
+export interface FusionReport {
+  batchnormsFolded: number;
+  activationsFused: number;
+  shufflesFused: number;
+}
+
+/** The inference graph: a rewritten copy (the original, e.g. a training graph, is untouched). */
+export function optimizeForInference(src: Graph): { graph: Graph; report: FusionReport } {
+  const g = src.clone();
+  const batchnormsFolded = foldBatchNorm(g);
+  const activationsFused = fuseActivation(g);
+  const shufflesFused = fuseShuffle(g);
+  g.prune();
+  return { graph: g, report: { batchnormsFolded, activationsFused, shufflesFused } };
+}

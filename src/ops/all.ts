@@ -1,0 +1,5 @@
+// Importing this module registers every op family.
+import './conv.js';
+import './elementwise.js';
+import './pool.js';
+import './shape.js';

@@ -1,0 +1,168 @@
+// conv2d: every fp32 convolution (general, grouped, depthwise, pointwise, fully connected as 1×1 on [N,1,1,K]),
+// with bias, fused activation, and the channel shuffle fused into grouped 1×1 convolutions.
+//
+// Inputs: x [N,H,W,Cin], w [KH,KW,Cin/groups,Cout] (HWIO), optional b [Cout].
+// Attrs:  stride [sh,sw] (1), pads [top,left,bottom,right] (0), dilation [dh,dw] (1), groups (1),
+//         act (activation code, 0), shuffle (channel-shuffle groups applied to the output, 1 = none).
+//
+// Kernel choice (`convVariants`): pointwise GEMM for 1×1/stride-1/unpadded, depthwise for groups = Cin = Cout,
+// the register-tiled general kernel when output channels per group are a multiple of 4, and the direct kernel
+// (the oracle) otherwise. Where several fit, the tuner measures them on the adapter.
+
+import { check, shapeStr, SlimError } from '../runtime/errors.js';
+import type { Launch } from '../runtime/kernels.js';
+import type { Candidate } from '../runtime/tuner.js';
+import { attrInts, attrNum, registerOp, type Attrs, type PlanContext } from './registry.js';
+
+export interface ConvGeom {
+  n: number; h: number; w: number; cin: number;
+  kh: number; kw: number; cout: number; groups: number;
+  sh: number; sw: number; pt: number; pl: number; pb: number; pr: number; dh: number; dw: number;
+  oh: number; ow: number;
+}
+
+export function convGeom(inShapes: number[][], attrs: Attrs): ConvGeom {
+  const [xs, ws] = inShapes;
+  check(xs && xs.length === 4, `conv2d input must be NHWC 4-D, got ${shapeStr(xs ?? [])}`);
+  check(ws && ws.length === 4, `conv2d weight must be [KH,KW,Cin/groups,Cout], got ${shapeStr(ws ?? [])}`);
+  const [n, h, w, cin] = xs;
+  const [kh, kw, cg, cout] = ws;
+  const groups = attrNum(attrs, 'groups', 1);
+  check(Number.isInteger(groups) && groups >= 1, `conv2d groups must be a positive integer, got ${groups}`);
+  check(cin % groups === 0 && cout % groups === 0, `conv2d channels (in ${cin}, out ${cout}) must divide by groups ${groups}`);
+  check(cg === cin / groups, `conv2d weight ${shapeStr(ws)} expects ${cg * groups} input channels, input ${shapeStr(xs)} has ${cin}`);
+  const [sh, sw] = attrInts(attrs, 'stride', 2, [1, 1]);
+  const [pt, pl, pb, pr] = attrInts(attrs, 'pads', 4, [0, 0, 0, 0]);
+  const [dh, dw] = attrInts(attrs, 'dilation', 2, [1, 1]);
+  check(sh >= 1 && sw >= 1 && dh >= 1 && dw >= 1, 'conv2d stride and dilation must be ≥ 1');
+  check(pt >= 0 && pl >= 0 && pb >= 0 && pr >= 0, 'conv2d pads must be ≥ 0');
+  const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
+  check(oh >= 1 && ow >= 1, `conv2d output would be empty: input ${shapeStr(xs)}, kernel ${kh}×${kw}`);
+  if (inShapes[2]) check(inShapes[2].length === 1 && inShapes[2][0] === cout, `conv2d bias must be [${cout}], got ${shapeStr(inShapes[2])}`);
+  return { n, h, w, cin, kh, kw, cout, groups, sh, sw, pt, pl, pb, pr, dh, dw, oh, ow };
+}
+
+export function isPointwise(g: ConvGeom): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
+}
+
+/** The vectorised 1×1 GEMM applies: unit 1×1 and channels per group multiples of 4. */
+export function pointwiseFits(g: ConvGeom): boolean {
+  return isPointwise(g) && (g.cin / g.groups) % 4 === 0 && (g.cout / g.groups) % 4 === 0;
+}
+
+function isDepthwise(g: ConvGeom): boolean {
+  return g.groups === g.cin && g.cin === g.cout;
+}
+
+registerOp({
+  name: 'conv2d',
+  infer(inShapes, attrs) {
+    const g = convGeom(inShapes, attrs);
+    const shuffle = attrNum(attrs, 'shuffle', 1);
+    if (shuffle > 1) {
+      check(g.cout % shuffle === 0, `conv2d shuffle groups ${shuffle} must divide ${g.cout} channels`);
+      check(pointwiseFits(g), 'conv2d with a fused channel shuffle must be a 1×1 conv with channels per group a multiple of 4');
+    }
+    return [[g.n, g.oh, g.ow, g.cout]];
+  },
+  macs(inShapes, outShapes) {
+    const [, , , cout] = outShapes[0];
+    const [kh, kw, cg] = inShapes[1];
+    return outShapes[0][0] * outShapes[0][1] * outShapes[0][2] * cout * kh * kw * cg;
+  },
+  plan(pc) {
+    return pc.tuner.choose(convTuneKey(pc), convVariants(pc));
+  },
+});
+
+function convTuneKey(pc: PlanContext): string {
+  const g = convGeom(pc.inShapes, pc.attrs);
+  return `conv2d|${g.n}x${g.h}x${g.w}x${g.cin}|${g.kh}x${g.kw}x${g.cout}|g${g.groups}|s${g.sh}${g.sw}|d${g.dh}${g.dw}|p${g.pt}${g.pl}${g.pb}${g.pr}|sh${attrNum(pc.attrs, 'shuffle', 1)}`;
+}
+
+/** The kernel variants that can run this convolution, preferred default first. */
+export function convVariants(pc: PlanContext): Candidate[] {
+  const g = convGeom(pc.inShapes, pc.attrs);
+  const act = attrNum(pc.attrs, 'act', 0);
+  const shuffle = attrNum(pc.attrs, 'shuffle', 1);
+  const bias = () => pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
+  const k = pc.rt.kernels;
+  const common = {
+    cin: g.cin, cout: g.cout, groups: g.groups,
+    in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
+    stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
+  };
+  const out: Candidate[] = [];
+  if (pointwiseFits(g)) {
+    const m = g.n * g.h * g.w;
+    for (const [tm, wg] of [[4, 64], [8, 64], [4, 128], [2, 64]] as const) {
+      out.push({
+        id: `pointwise_regtile_tm${tm}_wg${wg}`,
+        build: async () => [
+          await k.launch('conv/pointwise_forward_regtile', {
+            overrides: { WG: wg, TM: tm, SHUFFLE: shuffle, ACT: act },
+            uniforms: { m, k: g.cin, c: g.cout, groups: g.groups },
+            buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
+            invocations: Math.ceil(m / tm) * (g.cout / 4),
+          }),
+        ],
+      });
+    }
+  }
+  if (shuffle > 1) {
+    if (!out.length) throw new SlimError(`conv2d '${pc.name}': a fused channel shuffle needs the pointwise kernel`);
+    return out;
+  }
+  if (isDepthwise(g) && g.cin % 4 === 0) {
+    for (const wg of [64, 128]) {
+      out.push({
+        id: `depthwise_regtile_wg${wg}`,
+        build: async () => {
+          const owTiles = Math.ceil(g.ow / 4);
+          return [
+            await k.launch('depthwise/depthwise_forward_regtile', {
+              overrides: { WG: wg, ACT: act },
+              uniforms: { c: g.cin, in_hw: common.in_hw, out_hw: common.out_hw, kernel: common.kernel, stride: common.stride, pad: common.pad, dilation: common.dilation, ow_tiles: owTiles },
+              buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
+              invocations: g.n * g.oh * owTiles * (g.cin / 4),
+            }),
+          ];
+        },
+      });
+    }
+  }
+  const cg = g.cin / g.groups;
+  if ((g.cout / g.groups) % 4 === 0) {
+    const vecIn = cg % 4 === 0 ? 1 : 0;
+    for (const wg of [64, 128]) {
+      out.push({
+        id: `conv2d_regtile_vec${vecIn}_wg${wg}`,
+        build: async () => {
+          const owTiles = Math.ceil(g.ow / 4);
+          return [
+            await k.launch('conv/conv2d_forward_regtile', {
+              overrides: { WG: wg, ACT: act, VEC_IN: vecIn },
+              uniforms: { ...common, ow_tiles: owTiles },
+              buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
+              invocations: g.n * g.oh * owTiles * (g.cout / 4),
+            }),
+          ];
+        },
+      });
+    }
+  }
+  out.push({
+    id: 'conv2d_direct',
+    build: async () => [
+      await k.launch('conv/conv2d_forward_direct', {
+        overrides: { ACT: act },
+        uniforms: common,
+        buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
+        invocations: g.n * g.oh * g.ow * g.cout,
+      }),
+    ],
+  });
+  return out;
+}

@@ -1,0 +1,175 @@
+// One entry point to a GPUDevice, in browsers (navigator.gpu) and in Node (Dawn's `webgpu` package).
+//
+// In Node, when no adapter is found and Debian Chromium's SwiftShader Vulkan driver is installed, we point the
+// Vulkan loader at it (VK_ICD_FILENAMES) and retry: a GPU-less laptop or CI machine still gets real WebGPU.
+// Optional features (timestamp-query, subgroups, shader-f16) are requested only when the adapter has them, and
+// the adapter's own buffer limits are requested so large models are not capped by WebGPU's defaults.
+
+import { SlimError } from './errors.js';
+
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16'];
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isSwiftShader: boolean;
+  runtime: string; // 'browser' | 'node-dawn'
+}
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapter: AdapterSummary;
+  features: Set<string>;
+  wgslFeatures: Set<string>;
+  limits: GPUSupportedLimits;
+  hasTimestamps: boolean;
+  hasDot4I8: boolean; // WGSL language feature packed_4x8_integer_dot_product
+  /** Resolves with the reason when the device is lost; `ensureAlive()` throws after that. */
+  lost: Promise<string>;
+  isLost: boolean;
+  ensureAlive(): void;
+  destroy(): void;
+}
+
+export interface ContextOptions {
+  /** Use this device instead of creating one (its adapter info is read from `adapterInfo` when given). */
+  device?: GPUDevice;
+  adapterInfo?: GPUAdapterInfo;
+  powerPreference?: GPUPowerPreference;
+  /** Node only: use SwiftShader even when another adapter exists. */
+  forceSwiftShader?: boolean;
+}
+
+let nodeGpu: { gpu: GPU; module: any } | null = null;
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && !!(process as any).versions?.node && typeof (globalThis as any).window === 'undefined';
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  const fsName = 'node:fs';
+  const fs = await import(/* @vite-ignore */ fsName);
+  return fs.existsSync(path);
+}
+
+async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
+  const modName = 'webgpu';
+  let mod: any;
+  try {
+    mod = await import(/* @vite-ignore */ modName);
+  } catch (e) {
+    throw new SlimError('no WebGPU in Node: the npm package "webgpu" (Dawn) is not installed; run `npm install`');
+  }
+  Object.assign(globalThis, mod.globals);
+  const req = { powerPreference: opts.powerPreference ?? 'high-performance' } as GPURequestAdapterOptions;
+  if (!opts.forceSwiftShader) {
+    const gpu: GPU = mod.create([]);
+    const a = await gpu.requestAdapter(req);
+    if (a) {
+      nodeGpu = { gpu, module: mod };
+      return a;
+    }
+  }
+  if (!(await fileExists(SWIFTSHADER_ICD))) {
+    throw new SlimError(
+      `no WebGPU adapter found and no SwiftShader fallback (${SWIFTSHADER_ICD} is missing): ` +
+        'install a GPU driver with Vulkan, or `apt-get install chromium libvulkan1` for the CPU fallback',
+    );
+  }
+  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  const gpu: GPU = mod.create([]);
+  const a = await gpu.requestAdapter(req);
+  if (!a) {
+    throw new SlimError(
+      `no WebGPU adapter even with SwiftShader (${SWIFTSHADER_ICD}); is libvulkan1 installed? (apt-get install libvulkan1)`,
+    );
+  }
+  nodeGpu = { gpu, module: mod };
+  return a;
+}
+
+function summarize(info: GPUAdapterInfo | undefined, runtime: string): AdapterSummary {
+  const vendor = info?.vendor ?? '';
+  const architecture = info?.architecture ?? '';
+  const description = info?.description ?? '';
+  return {
+    vendor,
+    architecture,
+    device: info?.device ?? '',
+    description,
+    isSwiftShader: /swiftshader/i.test(`${vendor} ${architecture} ${description}`),
+    runtime,
+  };
+}
+
+/** The WGSL language features of the GPU object in use (navigator.gpu or Dawn's). */
+function wgslFeaturesOf(gpu: GPU | undefined): Set<string> {
+  const f = (gpu as any)?.wgslLanguageFeatures;
+  return new Set<string>(f ? [...f] : []);
+}
+
+export async function createContext(opts: ContextOptions = {}): Promise<GpuContext> {
+  let device: GPUDevice;
+  let info: GPUAdapterInfo | undefined;
+  let gpu: GPU | undefined;
+  const runtime = isNode() ? 'node-dawn' : 'browser';
+  if (opts.device) {
+    device = opts.device;
+    info = opts.adapterInfo ?? (device as any).adapterInfo;
+    gpu = isNode() ? nodeGpu?.gpu : (globalThis as any).navigator?.gpu;
+  } else {
+    let adapter: GPUAdapter | null;
+    if (isNode()) {
+      adapter = await nodeAdapter(opts);
+      gpu = nodeGpu!.gpu;
+    } else {
+      gpu = (globalThis as any).navigator?.gpu;
+      if (!gpu) throw new SlimError('this browser has no WebGPU (navigator.gpu is missing; it needs a secure context: https or localhost)');
+      adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
+      if (!adapter) throw new SlimError('navigator.gpu.requestAdapter() returned null: WebGPU is disabled or unsupported here');
+    }
+    info = adapter.info;
+    const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter!.features.has(f));
+    const l = adapter.limits;
+    const requiredLimits: Record<string, number> = {
+      maxBufferSize: l.maxBufferSize,
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+    };
+    device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: 'slimgpu' });
+  }
+  const features = new Set<string>([...device.features]);
+  const wgslFeatures = wgslFeaturesOf(gpu);
+  const ctx: GpuContext = {
+    device,
+    adapter: summarize(info, runtime),
+    features,
+    wgslFeatures,
+    limits: device.limits,
+    hasTimestamps: features.has('timestamp-query'),
+    hasDot4I8: wgslFeatures.has('packed_4x8_integer_dot_product'),
+    isLost: false,
+    lost: device.lost.then((l) => {
+      ctx.isLost = true;
+      return `${l.reason}: ${l.message}`;
+    }),
+    ensureAlive() {
+      if (ctx.isLost) throw new SlimError('the GPU device was lost; create a new context with createContext() and compile again');
+    },
+    destroy() {
+      device.destroy();
+    },
+  };
+  device.addEventListener('uncapturederror', (ev: Event) => {
+    const err = (ev as GPUUncapturedErrorEvent).error;
+    console.error(`slimgpu: uncaptured GPU error: ${err.message}`);
+  });
+  return ctx;
+}

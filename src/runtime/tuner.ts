@@ -1,0 +1,132 @@
+// Kernel-variant choice by measurement, once per (op, shape) per adapter, cached.
+//
+// Where one kernel shape is not best on every GPU (register tiles win on SwiftShader, workgroup tiles on real
+// GPUs), an op offers candidates in its preferred default order and the tuner picks:
+//   mode 'off'     → the first candidate (deterministic; used by tests that pin variants themselves),
+//   mode 'cached'  → a previously measured choice for this adapter if there is one, else the first,
+//   mode 'measure' → like 'cached', but measures every candidate (median of a few runs) when nothing is cached.
+// The cache lives in localStorage in browsers and in .cache/slimgpu/tune.json (or $SLIMGPU_CACHE_DIR) in Node.
+
+import type { Launch } from './kernels.js';
+import { destroyLaunch } from './kernels.js';
+import type { Runtime } from './runtime.js';
+
+export type TuneMode = 'off' | 'cached' | 'measure';
+
+export interface Candidate {
+  id: string;
+  build(): Promise<Launch[]>;
+}
+
+type Store = Record<string, Record<string, { id: string; ms: Record<string, number> }>>;
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && !!(process as any).versions?.node && typeof (globalThis as any).window === 'undefined';
+}
+
+async function nodeFs(): Promise<{ fs: any; path: any }> {
+  const a = 'node:fs';
+  const b = 'node:path';
+  return { fs: await import(/* @vite-ignore */ a), path: await import(/* @vite-ignore */ b) };
+}
+
+export class Tuner {
+  private store: Store = {};
+  private loaded = false;
+  readonly adapterKey: string;
+  /** What was chosen in this session, for reports: key → id. */
+  readonly chosen = new Map<string, string>();
+  /** Tests pin a variant: every choice must then have a candidate whose id starts with this. */
+  force: string | null = null;
+
+  constructor(private rt: Runtime, readonly mode: TuneMode = 'cached') {
+    const a = rt.ctx.adapter;
+    this.adapterKey = `${a.vendor}|${a.architecture}|${a.device}|${a.description}|${a.runtime}`;
+  }
+
+  private async cacheFile(): Promise<string> {
+    const { path } = await nodeFs();
+    const dir = process.env.SLIMGPU_CACHE_DIR ?? path.join(process.cwd(), '.cache', 'slimgpu');
+    return path.join(dir, 'tune.json');
+  }
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    this.loaded = true;
+    try {
+      if (isNode()) {
+        const { fs } = await nodeFs();
+        const f = await this.cacheFile();
+        if (fs.existsSync(f)) this.store = JSON.parse(fs.readFileSync(f, 'utf8'));
+      } else if (typeof localStorage !== 'undefined') {
+        this.store = JSON.parse(localStorage.getItem('slimgpu.tune') ?? '{}');
+      }
+    } catch {
+      this.store = {}; // a corrupt cache is only a lost optimisation
+    }
+  }
+
+  private async save(): Promise<void> {
+    const text = JSON.stringify(this.store, null, 1);
+    if (isNode()) {
+      const { fs, path } = await nodeFs();
+      const f = await this.cacheFile();
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      const tmp = `${f}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, text);
+      fs.renameSync(tmp, f);
+    } else if (typeof localStorage !== 'undefined') {
+      localStorage.setItem('slimgpu.tune', text);
+    }
+  }
+
+  private async time(launches: Launch[], runs: number): Promise<number> {
+    await this.rt.run(launches, 'tune-warmup');
+    const ms: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      await this.rt.run(launches, 'tune');
+      ms.push(performance.now() - t0);
+    }
+    ms.sort((a, b) => a - b);
+    return ms[Math.floor(ms.length / 2)];
+  }
+
+  async choose(key: string, candidates: Candidate[]): Promise<Launch[]> {
+    if (candidates.length === 0) throw new Error(`no kernel candidates for ${key}`);
+    if (this.force !== null) {
+      const c = candidates.find((c) => c.id.startsWith(this.force!));
+      if (!c) throw new Error(`variant '${this.force}' cannot run ${key} (candidates: ${candidates.map((c) => c.id).join(', ')})`);
+      return this.pick(key, c);
+    }
+    if (candidates.length === 1 || this.mode === 'off') return this.pick(key, candidates[0]);
+    await this.load();
+    const cached = this.store[this.adapterKey]?.[key];
+    const hit = cached && candidates.find((c) => c.id === cached.id);
+    if (hit) return this.pick(key, hit);
+    if (this.mode === 'cached') return this.pick(key, candidates[0]);
+    const times: Record<string, number> = {};
+    let best: { c: Candidate; ms: number; launches: Launch[] } | null = null;
+    for (const c of candidates) {
+      const launches = await c.build();
+      const ms = await this.time(launches, 3);
+      times[c.id] = ms;
+      if (!best || ms < best.ms) {
+        if (best) best.launches.forEach(destroyLaunch);
+        best = { c, ms, launches };
+      } else {
+        launches.forEach(destroyLaunch);
+      }
+    }
+    this.store[this.adapterKey] ??= {};
+    this.store[this.adapterKey][key] = { id: best!.c.id, ms: times };
+    await this.save();
+    this.chosen.set(key, best!.c.id);
+    return best!.launches;
+  }
+
+  private pick(key: string, c: Candidate): Promise<Launch[]> {
+    this.chosen.set(key, c.id);
+    return c.build();
+  }
+}

@@ -1,0 +1,76 @@
+// Shared test helpers: one runtime per test file, a one-node graph runner, seeded data, and comparison with
+// the tolerance table (one place for all tolerances).
+
+import { compile } from '../src/graph/executor.js';
+import { Graph } from '../src/graph/ir.js';
+import type { Attrs } from '../src/ops/registry.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import { expect } from 'vitest';
+
+export const TOL = {
+  /** fp32 kernels vs float64 references, per element: |a − e| ≤ atol + rtol·|e| */
+  f32: { atol: 1e-4, rtol: 1e-4 },
+  /** whole models (tens of layers of fp32 rounding) */
+  model: { atol: 1e-3, rtol: 1e-3 },
+} as const;
+
+let shared: Promise<Runtime> | null = null;
+export function runtime(): Promise<Runtime> {
+  shared ??= Runtime.create();
+  return shared;
+}
+
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randn(n: number, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (r() * 2 - 1) * scale;
+  return a;
+}
+
+export interface OpInput {
+  shape: number[];
+  data: Float32Array;
+  /** a parameter (weights) rather than a graph input */
+  param?: boolean;
+}
+
+/** Run one op on the GPU as a one-node graph (no fusion), optionally pinning the kernel variant. */
+export async function runOp(op: string, inputs: OpInput[], attrs: Attrs, variant?: string): Promise<{ out: Float32Array; shape: number[] }> {
+  const rt = await runtime();
+  const g = new Graph();
+  const ids = inputs.map((x, k) => (x.param ? g.addParam(`p${k}`, x.shape, x.data) : g.addInput(`x${k}`, x.shape)));
+  const y = g.add1(op, ids, attrs);
+  g.markOutput(y);
+  const m = await compile(rt, g, { fuse: false, tune: 'off', forceVariant: variant });
+  const [out] = await m.run(inputs.filter((x) => !x.param).map((x) => x.data));
+  m.destroy();
+  return { out, shape: g.shape(y) };
+}
+
+export function expectClose(actual: Float32Array, expected: Float32Array, tol: { atol: number; rtol: number }, what = ''): void {
+  expect(actual.length, `${what} length`).toBe(expected.length);
+  const bad: string[] = [];
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i];
+    const a = actual[i];
+    const err = Math.abs(a - e);
+    worst = Math.max(worst, err);
+    if (!(err <= tol.atol + tol.rtol * Math.abs(e))) {
+      if (bad.length < 5) bad.push(`[${i}] expected ${e}, got ${a}`);
+      else if (bad.length === 5) bad.push('...');
+    }
+  }
+  if (bad.length) throw new Error(`${what} mismatch (max abs err ${worst}): ${bad.join('; ')}`);
+}
