@@ -1,0 +1,38 @@
+// slimgpu info [--json]: the adapter, its features and the limits that matter to this runtime.
+
+import { createContext } from '../../runtime/device.js';
+import { parseArgs } from '../args.js';
+
+const LIMITS = [
+  'maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage', 'minStorageBufferOffsetAlignment',
+] as const;
+
+export async function adapterReport() {
+  const ctx = await createContext();
+  const limits: Record<string, number> = {};
+  for (const l of LIMITS) limits[l] = (ctx.limits as any)[l];
+  const report = {
+    adapter: ctx.adapter,
+    features: [...ctx.features].sort(),
+    wgsl_features: [...ctx.wgslFeatures].sort(),
+    dot4I8Packed: ctx.hasDot4I8,
+    timestamps: ctx.hasTimestamps,
+    limits,
+  };
+  ctx.destroy();
+  return report;
+}
+
+export async function info(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { json: 'boolean' });
+  const r = await adapterReport();
+  if (flags.json) console.log(JSON.stringify(r, null, 2));
+  else {
+    console.log(`adapter: ${r.adapter.vendor} ${r.adapter.architecture} ${r.adapter.description} (${r.adapter.runtime})`);
+    console.log(`features: ${r.features.join(' ')}`);
+    console.log(`wgsl: ${r.wgsl_features.join(' ')}`);
+    for (const [k, v] of Object.entries(r.limits)) console.log(`${k}: ${v}`);
+  }
+  return 0;
+}

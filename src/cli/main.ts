@@ -1,0 +1,38 @@
+// slimgpu command line. Each command is a module under src/cli/commands/ returning an exit status; errors that
+// slimgpu raises on purpose (SlimError) print as one line and exit 1, usage errors exit 2.
+
+import { SlimError } from '../runtime/errors.js';
+import { info } from './commands/info.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { run: Command; help: string }> = {
+  info: { run: info, help: 'adapter, features and limits (--json)' },
+};
+
+function usage(): string {
+  return ['usage: slimgpu <command> [options]', '', ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(10)} ${c.help}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    console.error(`slimgpu: unknown command '${name}' (known: ${Object.keys(commands).join(', ')})`);
+    return 2;
+  }
+  return cmd.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof SlimError) console.error(`slimgpu: ${e.message}`);
+    else console.error(`slimgpu: internal error: ${e?.stack ?? e}`);
+    process.exit(1);
+  },
+);

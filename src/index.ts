@@ -1,0 +1,10 @@
+// slimgpu public API.
+export { createContext, type GpuContext, type ContextOptions, type AdapterSummary } from './runtime/device.js';
+export { Runtime } from './runtime/runtime.js';
+export { SlimError } from './runtime/errors.js';
+export { Graph, numel, type TensorDesc, type Node } from './graph/ir.js';
+export { compile, CompiledGraph, type CompileOptions, type NodeProfile } from './graph/executor.js';
+export { planMemory, type MemoryPlan } from './graph/memory.js';
+export { optimizeForInference } from './graph/passes.js';
+export { ACTIVATIONS, type ActivationName } from './ops/activation.js';
+export { opNames } from './ops/registry.js';
