@@ -16,7 +16,14 @@ override FN: u32 = 0u;
 
 fn sigmoid_u(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
 // tanh saturates to ±1 in f32 past |v| = 10; clamping keeps exp() from overflowing inside tanh implementations.
-fn tanh_u(v: f32) -> f32 { return tanh(clamp(v, -10.0, 10.0)); }
+// Near 0 an exp-based tanh loses digits to cancellation (SwiftShader's does), so small |v| uses the series.
+fn tanh_u(v: f32) -> f32 {
+  if (abs(v) < 0.04) {
+    let v2 = v * v;
+    return v * (1.0 + v2 * (-1.0 / 3.0 + v2 * (2.0 / 15.0 - v2 * (17.0 / 315.0))));
+  }
+  return tanh(clamp(v, -10.0, 10.0));
+}
 // log(1 + u) without losing u's digits when u is small (Kahan's trick).
 fn log1p_u(u: f32) -> f32 {
   let w = 1.0 + u;

@@ -319,7 +319,11 @@ export class Importer {
       const name = vi.name ?? '';
       if (vals.has(name)) continue;
       const { dtype, shape } = this.inputType(vi, opts);
-      for (const d of shape) if (d === 0) throw new SlimError(`graph input '${name}' has an empty dimension ${shapeStr(shape)} (not supported)`);
+      if (numelOf(shape) === 0) {
+        // an empty tensor has no values to feed: it is fully known at import
+        vals.set(name, this.konst({ dtype, dims: shape, data: new Float64Array(0) }, name));
+        continue;
+      }
       const id = this.g.addInput(name, gshape(shape));
       inputs.push({ name, dtype, shape, tensor: id });
       vals.set(name, this.fromGpu(name, dtype, shape, id, 'nchw'));
