@@ -11,6 +11,7 @@
 //   matmul       A, B → alpha·op(A)·op(B)  attrs transA, transB (last two dims), alpha; batch dims broadcast
 //   reduce       x → reduced along axis    attrs axis, mode (sum|mean|max|min), keepdims (1)
 //   softmax_axis x → softmax along axis    attrs axis, log
+//   lrn          x → local response norm   attrs size, alpha, beta, bias; across the last axis (NHWC channels)
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Launch } from '../runtime/kernels.js';
@@ -386,6 +387,28 @@ registerOp({
         uniforms: { r, inner },
         buffers: { x: pc.input(0), y: pc.output(0) },
         invocations: outer * inner,
+      }),
+    ];
+  },
+});
+
+registerOp({
+  name: 'lrn',
+  infer([x], attrs) {
+    const size = attrNum(attrs, 'size');
+    check(Number.isInteger(size) && size >= 1, `lrn size must be a positive integer, got ${size}`);
+    return [x];
+  },
+  plan: async (pc) => {
+    const x = pc.inShapes[0];
+    return [
+      await pc.rt.kernels.launch('elementwise/lrn_forward', {
+        uniforms: {
+          c: x[x.length - 1], size: attrNum(pc.attrs, 'size'), alpha: attrNum(pc.attrs, 'alpha', 1e-4),
+          beta: attrNum(pc.attrs, 'beta', 0.75), bias: attrNum(pc.attrs, 'bias', 1),
+        },
+        buffers: { x: pc.input(0), y: pc.output(0) },
+        invocations: numel(x),
       }),
     ];
   },

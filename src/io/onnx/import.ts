@@ -964,6 +964,15 @@ const HANDLERS: Record<string, Handler> = {
     const q = c.imp.binary(`${name}.q`, 'div', d, sd);
     return [c.imp.binary(name, 'add', c.imp.binary(`${name}.s`, 'mul', q, scale), bias)];
   },
+  LRN: (c) => {
+    const x = c.in(0);
+    need4d(c, x, 'X');
+    const size = c.int('size', 0);
+    if (size < 1) c.fail('size must be ≥ 1');
+    const name = c.node.output![0];
+    const attrs = { size, alpha: c.float('alpha', 1e-4), beta: c.float('beta', 0.75), bias: c.float('bias', 1) };
+    return [c.imp.fromGpu(name, x.dtype, x.shape, c.imp.add('lrn', [c.imp.nhwc(x)], attrs, name), 'nhwc')];
+  },
   Gemm: (c) => {
     const a = c.in(0);
     const b = c.in(1);
