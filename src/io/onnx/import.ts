@@ -267,6 +267,9 @@ export class Importer {
     if (v.shape.length === 4 && perm.every((p, i) => p === NCHW_TO_NHWC[i])) {
       return this.fromGpu(name, v.dtype, shape, this.nhwc(v), 'nchw'); // the NHWC copy is exactly this transpose
     }
+    if (v.shape.length === 4 && perm.every((p, i) => p === NHWC_TO_NCHW[i])) {
+      return this.fromGpu(name, v.dtype, shape, this.onnx(v), 'nhwc'); // v read as NHWC: its NCHW view is the result
+    }
     return this.fromGpu(name, v.dtype, shape, this.add('transpose', [this.onnx(v)], { perm }, name), 'nchw');
   }
 
@@ -334,6 +337,7 @@ export class Importer {
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k];
       const op = node.opType ?? '';
+      if (op === '__done') continue; // folded into a channel_shuffle
       const label = `node '${node.name || node.output?.[0] || k}' (${op}${node.domain ? ` in domain '${node.domain}'` : ''}, opset ${opset})`;
       try {
         if (node.domain && node.domain !== 'ai.onnx') throw new SlimError(`operator domain '${node.domain}' is not supported`);
@@ -346,7 +350,6 @@ export class Importer {
         const attrs = new Map<string, Attr>();
         for (const a of node.attribute ?? []) attrs.set(a.name, parseAttr(a, label));
         const ctx = new Ctx(this, node, ins, attrs, opset, label);
-        if (op === '__done') continue;
         const sh = shuffles.get(k);
         if (sh && this.tryChannelShuffle(ctx, nodes, sh, vals)) continue;
         const h = HANDLERS[op];
