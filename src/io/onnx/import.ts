@@ -297,12 +297,13 @@ export class Importer {
       }
       return this.konst(reshapeHost(t, finalShape), name);
     }
-    let id = this.onnx(v);
-    let cur = [...gshape(v.shape)];
-    for (const a of ax) {
-      id = this.add('reduce', [id], { axis: a, mode, keepdims: 1 }, `${name}.ax${a}`);
-      cur = cur.map((d, i) => (i === a ? 1 : d));
-    }
+    // An NHWC value reduces in place (axes mapped) when the result needs no reordering: kept dims, or C gone, or
+    // both H and W gone (then NHWC and NCHW orders of what is left agree).
+    const nhwcOk = r === 4 && this.isNhwc(v) && (keepdims || ax.includes(1) || (ax.includes(2) && ax.includes(3)));
+    let id = nhwcOk ? v.nhwc! : this.onnx(v);
+    for (const a of ax) id = this.add('reduce', [id], { axis: nhwcOk ? NCHW_TO_NHWC.indexOf(a) : a, mode, keepdims: 1 }, `${name}.ax${a}`);
+    if (nhwcOk && keepdims) return this.fromGpu(name, v.dtype, outShape, id, 'nhwc');
+    if (nhwcOk) return this.fromGpu(name, v.dtype, finalShape, this.add('reshape', [id], { shape: gshape(finalShape) }, name), 'nchw');
     const out = this.fromGpu(name, v.dtype, outShape, id, 'nchw');
     return this.reshape(name, out, finalShape);
   }
@@ -652,7 +653,9 @@ const f32 = (v: Val): Val => ({ ...v, dtype: DT.FLOAT });
 const HANDLERS: Record<string, Handler> = {
   Identity: (c) => [c.in(0)],
   Dropout: (c) => {
-    c.ignore('seed', 'is_test', 'ratio');
+    if (c.opset < 7) c.ignore('is_test');
+    if (c.opset < 12) c.ignore('ratio');
+    else c.ignore('seed');
     if (c.opset >= 12 && c.opt(2)) {
       const t = c.konst(2, 'training_mode');
       if (scalarOf(t, 'training_mode')) c.fail('training_mode = true is not supported (inference only)');
