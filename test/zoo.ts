@@ -41,7 +41,7 @@ export class Builder {
     const y = this.g.add1('batchnorm', [x, gamma, beta, mean, variance], { eps: 1e-5 });
     return act ? this.act(y, act) : y;
   }
-  act(x: number, act = RELU): number {
+  act(x: number, act: number = RELU): number {
     return this.g.add1('activation', [x], { act });
   }
   pool(x: number, mode: 'max' | 'avg', k: number, s: number, p = 0, ceil = false): number {

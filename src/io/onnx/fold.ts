@@ -23,7 +23,7 @@ export function scalarOf(t: HostTensor, what: string): number {
 export function transposeHost(t: HostTensor, perm: number[]): HostTensor {
   const dims = perm.map((p) => t.dims[p]);
   const xs = contiguousStrides(t.dims);
-  const out = new Float64Array(t.data.length);
+  const out = t.data instanceof Float32Array ? new Float32Array(t.data.length) : new Float64Array(t.data.length);
   const r = dims.length;
   const idx = new Array(r).fill(0);
   for (let i = 0; i < out.length; i++) {

@@ -178,7 +178,7 @@ export class Importer {
 
   private param(name: string, t: HostTensor, shape: number[]): number {
     check(numelOf(shape) >= 1, `constant '${name}' is empty`);
-    return this.g.addParam(`${name}#${this.params++}`, gshape(shape), Float32Array.from(t.data));
+    return this.g.addParam(`${name}#${this.params++}`, gshape(shape), t.data instanceof Float32Array ? t.data : Float32Array.from(t.data));
   }
 
   /** The value in ONNX layout, on the GPU. */
@@ -537,7 +537,7 @@ function convCore(c: Ctx, x: Val, w: Val, b: Val | undefined): Val {
   if (strides.length !== 2 || dil.length !== 2) c.fail('strides and dilations must have 2 values');
   const pads = autoPads(c, [h, wd], [kh, kw], strides, dil);
   const wid = w.konst
-    ? (() => { const t = transposeHost(w.konst!, [2, 3, 1, 0]); return imp.g.addParam(`${w.name}.hwio`, t.dims, Float32Array.from(t.data)); })()
+    ? (() => { const t = transposeHost(w.konst!, [2, 3, 1, 0]); return imp.g.addParam(`${w.name}.hwio`, t.dims, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)); })()
     : imp.add('transpose', [imp.onnx(w)], { perm: [2, 3, 1, 0] }, `${w.name}.hwio`);
   const inputs = [imp.nhwc(x), wid];
   if (b) {

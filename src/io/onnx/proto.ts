@@ -258,11 +258,14 @@ export function encodeTensor(t: TensorProto): Uint8Array {
   return TensorProtoT.encode(TensorProtoT.fromObject(t as any)).finish();
 }
 
-/** A host tensor: values as float64 (exact for every integer type up to 2^53), with its ONNX element type. */
+/**
+ * A host tensor with its ONNX element type. Values are float64 (exact for every integer type up to 2^53), except
+ * float32 tensors read from a file, which stay Float32Array so that large weights are not doubled in memory.
+ */
 export interface HostTensor {
   dtype: number;
   dims: number[];
-  data: Float64Array;
+  data: Float64Array | Float32Array;
 }
 
 export function checkDims(dims: number[], what: string): number {
@@ -293,11 +296,15 @@ export function tensorFromProto(t: TensorProto, what = `tensor '${t.name ?? ''}'
     throw new SlimError(`${what}: external data (stored outside the .onnx file) is not supported; save the model with all tensors inside`);
   }
   if (!(dt in BYTES)) throw new SlimError(`${what}: element type ${dtypeName(dt)} is not supported`);
-  const out = new Float64Array(n);
   const raw = t.rawData;
   if (raw && raw.length) {
     const size = BYTES[dt];
     if (raw.length !== n * size) throw new SlimError(`${what}: raw_data has ${raw.length} bytes, dims [${dims.join(',')}] of ${dtypeName(dt)} need ${n * size}`);
+    if (dt === DT.FLOAT) {
+      // little-endian hosts (every WebGPU platform): one copy of the bytes
+      return { dtype: dt, dims, data: new Float32Array(new Uint8Array(raw).buffer) };
+    }
+    const out = new Float64Array(n);
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) {
       const o = i * size;
@@ -328,6 +335,7 @@ export function tensorFromProto(t: TensorProto, what = `tensor '${t.name ?? ''}'
     default: src = t.int32Data ?? []; // int8/uint8/int16/uint16/int32/bool are stored in int32_data
   }
   if (src.length !== n) throw new SlimError(`${what}: has ${src.length} values, dims [${dims.join(',')}] need ${n}`);
+  const out = dt === DT.FLOAT ? new Float32Array(n) : new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = conv(src[i]);
   return { dtype: dt, dims, data: out };
 }
