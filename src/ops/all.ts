@@ -3,3 +3,4 @@ import './conv.js';
 import './elementwise.js';
 import './pool.js';
 import './shape.js';
+import './int8.js';
