@@ -4,3 +4,4 @@ import './elementwise.js';
 import './pool.js';
 import './shape.js';
 import './int8.js';
+import './xnor.js';
