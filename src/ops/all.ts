@@ -5,3 +5,4 @@ import './pool.js';
 import './shape.js';
 import './int8.js';
 import './xnor.js';
+import './block_sparse.js';
