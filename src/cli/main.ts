@@ -8,6 +8,7 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
   info: { run: info, help: 'adapter, features and limits (--json)' },
+  bench: { run: (argv) => import('./commands/bench.js').then((m) => m.bench(argv)), help: 'benchmark suites: --suite compressed [--json] [--runs N]' },
 };
 
 function usage(): string {
