@@ -8,3 +8,4 @@ export { planMemory, type MemoryPlan } from './graph/memory.js';
 export { optimizeForInference } from './graph/passes.js';
 export { ACTIVATIONS, type ActivationName } from './ops/activation.js';
 export { opNames } from './ops/registry.js';
+export { compress, compressOptionsFor, modelBytes, type CompressOptions, type CompressedModel, type Precision } from './compress/compress.js';
