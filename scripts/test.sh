@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
-# Every test: unit tests in Node (Dawn on the local adapter, SwiftShader when there is no GPU), then the
-# browser tests in headless Chromium.
-set -euo pipefail
+# Every test: type check, then the vitest suites (Node + Dawn on the local adapter, SwiftShader when there is
+# no GPU; the browser suites drive headless Chromium). Ends with the line 'N passed, N failed'.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-npx vitest run "$@"
+npx tsc -p tsconfig.json --noEmit || { echo "typecheck failed"; echo "0 passed, 1 failed"; exit 1; }
+mkdir -p test-results
+npx vitest run --reporter=default --reporter=json --outputFile=test-results/vitest.json "$@"
+status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-results/vitest.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' || true
+exit $status

@@ -16,7 +16,7 @@ export const TOL = {
 
 let shared: Promise<Runtime> | null = null;
 export function runtime(): Promise<Runtime> {
-  shared ??= Runtime.create();
+  shared ??= Runtime.create(process.env.DAWN_FLAGS ? { dawnFlags: process.env.DAWN_FLAGS.split(' ') } : {});
   return shared;
 }
 

@@ -46,21 +46,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let cg = params.cin / params.groups;
   let g = (co4 * 4u) / (params.cout / params.groups);
   let ow0 = owt * TW;
-  var acc: array<vec4<f32>, TW>;
-  for (var t = 0u; t < TW; t++) { acc[t] = vec4<f32>(0.0); }
+  // four output columns held in named registers (no private array: see pointwise_forward_unrolled);
+  // a column past OW or a tap outside the image contributes nothing (ok0..ok3)
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  let iwStart = i32(ow0) * params.stride.y - params.pad.y;
+  let sw = params.stride.y;
+  let W = params.in_hw.y;
   for (var kh = 0u; kh < params.kernel.x; kh++) {
     let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
     if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
+    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(W);
     for (var kw = 0u; kw < params.kernel.y; kw++) {
-      // Which of the TW columns read inside the image, and where their channels start.
-      var xb: array<u32, TW>;
-      var ok: array<bool, TW>;
-      for (var t = 0u; t < TW; t++) {
-        let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-        ok[t] = iw >= 0 && iw < params.in_hw.y && ow0 + t < params.out_hw.y;
-        xb[t] = (xrow + u32(max(iw, 0))) * params.cin + g * cg;
-      }
+      let iw = iwStart + i32(kw) * params.dilation.y;
+      let ok0 = iw >= 0 && iw < W;
+      let ok1 = iw + sw >= 0 && iw + sw < W && ow0 + 1u < params.out_hw.y;
+      let ok2 = iw + 2 * sw >= 0 && iw + 2 * sw < W && ow0 + 2u < params.out_hw.y;
+      let ok3 = iw + 3 * sw >= 0 && iw + 3 * sw < W && ow0 + 3u < params.out_hw.y;
+      let off = g * cg;
+      let xb0 = (xrow + u32(max(iw, 0))) * params.cin + off;
+      let xb1 = (xrow + u32(max(iw + sw, 0))) * params.cin + off;
+      let xb2 = (xrow + u32(max(iw + 2 * sw, 0))) * params.cin + off;
+      let xb3 = (xrow + u32(max(iw + 3 * sw, 0))) * params.cin + off;
       let wbase = (kh * params.kernel.y + kw) * cg * cout4 + co4;
       if (VEC_IN == 1u) {
         for (var ci = 0u; ci < cg; ci += 4u) {
@@ -69,25 +78,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
           let w1 = w[wb + cout4];
           let w2 = w[wb + 2u * cout4];
           let w3 = w[wb + 3u * cout4];
-          for (var t = 0u; t < TW; t++) {
-            if (!ok[t]) { continue; }
-            let o = xb[t] + ci;
-            acc[t] += x[o] * w0 + x[o + 1u] * w1 + x[o + 2u] * w2 + x[o + 3u] * w3;
-          }
+          if (ok0) { acc0 += x[xb0 + ci] * w0 + x[xb0 + ci + 1u] * w1 + x[xb0 + ci + 2u] * w2 + x[xb0 + ci + 3u] * w3; }
+          if (ok1) { acc1 += x[xb1 + ci] * w0 + x[xb1 + ci + 1u] * w1 + x[xb1 + ci + 2u] * w2 + x[xb1 + ci + 3u] * w3; }
+          if (ok2) { acc2 += x[xb2 + ci] * w0 + x[xb2 + ci + 1u] * w1 + x[xb2 + ci + 2u] * w2 + x[xb2 + ci + 3u] * w3; }
+          if (ok3) { acc3 += x[xb3 + ci] * w0 + x[xb3 + ci + 1u] * w1 + x[xb3 + ci + 2u] * w2 + x[xb3 + ci + 3u] * w3; }
         }
       } else {
         for (var ci = 0u; ci < cg; ci++) {
           let wv = w[wbase + ci * cout4];
-          for (var t = 0u; t < TW; t++) {
-            if (ok[t]) { acc[t] += x[xb[t] + ci] * wv; }
-          }
+          if (ok0) { acc0 += x[xb0 + ci] * wv; }
+          if (ok1) { acc1 += x[xb1 + ci] * wv; }
+          if (ok2) { acc2 += x[xb2 + ci] * wv; }
+          if (ok3) { acc3 += x[xb3 + ci] * wv; }
         }
       }
     }
   }
   let bias = b[co4];
-  for (var t = 0u; t < TW; t++) {
-    if (ow0 + t >= params.out_hw.y) { break; }
-    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * cout4 + co4] = activate4(acc[t] + bias);
-  }
+  let ybase = (nb * params.out_hw.x + oh) * params.out_hw.y + ow0;
+  y[ybase * cout4 + co4] = activate4(acc0 + bias);
+  if (ow0 + 1u < params.out_hw.y) { y[(ybase + 1u) * cout4 + co4] = activate4(acc1 + bias); }
+  if (ow0 + 2u < params.out_hw.y) { y[(ybase + 2u) * cout4 + co4] = activate4(acc2 + bias); }
+  if (ow0 + 3u < params.out_hw.y) { y[(ybase + 3u) * cout4 + co4] = activate4(acc3 + bias); }
 }

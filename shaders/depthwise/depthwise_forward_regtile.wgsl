@@ -40,25 +40,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let oh = r % params.out_hw.x;
   let nb = r / params.out_hw.x;
   let ow0 = owt * TW;
-  var acc: array<vec4<f32>, TW>;
-  for (var t = 0u; t < TW; t++) { acc[t] = vec4<f32>(0.0); }
+  // four output columns held in named registers (no private array: see pointwise_forward_unrolled)
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  let iw0 = i32(ow0) * params.stride.y - params.pad.y;
+  let sw = params.stride.y;
   for (var kh = 0u; kh < params.kernel.x; kh++) {
     let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
     if (ih < 0 || ih >= params.in_hw.x) { continue; }
     let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
     for (var kw = 0u; kw < params.kernel.y; kw++) {
       let wv = w[(kh * params.kernel.y + kw) * c4n + c4];
-      for (var t = 0u; t < TW; t++) {
-        let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-        if (iw >= 0 && iw < params.in_hw.y) {
-          acc[t] += x[(xrow + u32(iw)) * c4n + c4] * wv;
-        }
-      }
+      let iw = iw0 + i32(kw) * params.dilation.y;
+      if (iw >= 0 && iw < params.in_hw.y) { acc0 += x[(xrow + u32(iw)) * c4n + c4] * wv; }
+      if (iw + sw >= 0 && iw + sw < params.in_hw.y) { acc1 += x[(xrow + u32(iw + sw)) * c4n + c4] * wv; }
+      if (iw + 2 * sw >= 0 && iw + 2 * sw < params.in_hw.y) { acc2 += x[(xrow + u32(iw + 2 * sw)) * c4n + c4] * wv; }
+      if (iw + 3 * sw >= 0 && iw + 3 * sw < params.in_hw.y) { acc3 += x[(xrow + u32(iw + 3 * sw)) * c4n + c4] * wv; }
     }
   }
   let bias = b[c4];
-  for (var t = 0u; t < TW; t++) {
-    if (ow0 + t >= params.out_hw.y) { break; }
-    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * c4n + c4] = activate4(acc[t] + bias);
-  }
+  let ybase = (nb * params.out_hw.x + oh) * params.out_hw.y + ow0;
+  y[ybase * c4n + c4] = activate4(acc0 + bias);
+  if (ow0 + 1u < params.out_hw.y) { y[(ybase + 1u) * c4n + c4] = activate4(acc1 + bias); }
+  if (ow0 + 2u < params.out_hw.y) { y[(ybase + 2u) * c4n + c4] = activate4(acc2 + bias); }
+  if (ow0 + 3u < params.out_hw.y) { y[(ybase + 3u) * c4n + c4] = activate4(acc3 + bias); }
 }

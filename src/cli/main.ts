@@ -3,11 +3,13 @@
 
 import { SlimError } from '../runtime/errors.js';
 import { info } from './commands/info.js';
+import { run } from './commands/run.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
   info: { run: info, help: 'adapter, features and limits (--json)' },
+  run: { run, help: 'build, compile and time a zoo model (--model NAME ... --json)' },
   bench: { run: (argv) => import('./commands/bench.js').then((m) => m.bench(argv)), help: 'benchmark suites: --suite compressed [--json] [--runs N]' },
 };
 

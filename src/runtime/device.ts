@@ -41,6 +41,8 @@ export interface ContextOptions {
   powerPreference?: GPUPowerPreference;
   /** Node only: use SwiftShader even when another adapter exists. */
   forceSwiftShader?: boolean;
+  /** Node only: extra Dawn instance flags, e.g. 'enable-dawn-features=disable_robustness' (experiments). */
+  dawnFlags?: string[];
 }
 
 let nodeGpu: { gpu: GPU; module: any } | null = null;
@@ -66,7 +68,7 @@ async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
   Object.assign(globalThis, mod.globals);
   const req = { powerPreference: opts.powerPreference ?? 'high-performance' } as GPURequestAdapterOptions;
   if (!opts.forceSwiftShader) {
-    const gpu: GPU = mod.create([]);
+    const gpu: GPU = mod.create(opts.dawnFlags ?? []);
     const a = await gpu.requestAdapter(req);
     if (a) {
       nodeGpu = { gpu, module: mod };
@@ -80,7 +82,7 @@ async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
     );
   }
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  const gpu: GPU = mod.create([]);
+  const gpu: GPU = mod.create(opts.dawnFlags ?? []);
   const a = await gpu.requestAdapter(req);
   if (!a) {
     throw new SlimError(

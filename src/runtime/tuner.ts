@@ -16,6 +16,8 @@ export type TuneMode = 'off' | 'cached' | 'measure';
 export interface Candidate {
   id: string;
   build(): Promise<Launch[]>;
+  /** false: never chosen automatically (reference kernels), only when pinned with `force`. Default true. */
+  tuned?: boolean;
 }
 
 type Store = Record<string, Record<string, { id: string; ms: Record<string, number> }>>;
@@ -88,8 +90,8 @@ export class Tuner {
       await this.rt.run(launches, 'tune');
       ms.push(performance.now() - t0);
     }
-    ms.sort((a, b) => a - b);
-    return ms[Math.floor(ms.length / 2)];
+    // the minimum: other load on the machine only ever adds time
+    return Math.min(...ms);
   }
 
   async choose(key: string, candidates: Candidate[]): Promise<Launch[]> {
@@ -99,6 +101,7 @@ export class Tuner {
       if (!c) throw new Error(`variant '${this.force}' cannot run ${key} (candidates: ${candidates.map((c) => c.id).join(', ')})`);
       return this.pick(key, c);
     }
+    candidates = candidates.filter((c) => c.tuned !== false);
     if (candidates.length === 1 || this.mode === 'off') return this.pick(key, candidates[0]);
     await this.load();
     const cached = this.store[this.adapterKey]?.[key];

@@ -1,0 +1,129 @@
+// Measuring a model: cold start (compile + first inference, pipelines included), then the median of timed runs,
+// peak GPU memory and a checksum of the output. Shared by the CLI, `npm run bench` and the bench page.
+
+import { compile, type CompiledGraph, type NodeProfile } from '../graph/executor.js';
+import { optimizeForInference } from '../graph/passes.js';
+import type { Graph } from '../graph/ir.js';
+import { buildModel, defaultResolution, type ModelSpec } from '../models/zoo.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { TuneMode } from '../runtime/tuner.js';
+import { seededRandom } from '../models/builder.js';
+
+export interface RunRecord {
+  adapter: Runtime['ctx']['adapter'];
+  model: string;
+  spec: ModelSpec;
+  batch: number;
+  res: number;
+  params: number;
+  params_train: number;
+  macs: number;
+  runs: number;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  first_run_ms: number;
+  compile_ms: number;
+  gflops: number;
+  images_per_s: number;
+  peak_gpu_bytes: number;
+  activation_bytes: number;
+  param_bytes: number;
+  dispatches: number;
+  output_checksum: number;
+  variants: Record<string, number>;
+  profile?: { method: string; nodes: NodeProfile[] };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Position-weighted sum: equal outputs give equal checksums; permuted or perturbed outputs do not. */
+export function checksum(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * ((i % 7) + 1);
+  return Number(s.toPrecision(7));
+}
+
+export function sampleInput(g: Graph, seed = 7): Float32Array[] {
+  const r = seededRandom(seed);
+  return g.inputs.map((t) => {
+    const n = g.shape(t).reduce((a, b) => a * b, 1);
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = r() * 2 - 1;
+    return a;
+  });
+}
+
+export function modelLabel(spec: ModelSpec): string {
+  switch (spec.model) {
+    case 'mobilenet_v1':
+    case 'mobilenet_v2':
+      return `${spec.model} ${spec.alpha ?? 1}-${spec.res ?? 224}`;
+    case 'shufflenet':
+      return `shufflenet ${spec.scale ?? 1}x g=${spec.groups ?? 3}`;
+    case 'efficientnet':
+      return `efficientnet-b${spec.phi ?? 0}`;
+    default:
+      return spec.model;
+  }
+}
+
+export async function measureModel(rt: Runtime, spec: ModelSpec, opts: { runs?: number; tune?: TuneMode; profile?: boolean } = {}): Promise<RunRecord> {
+  const runs = opts.runs ?? 10;
+  const graph = buildModel(spec);
+  const res = spec.res ?? defaultResolution(spec);
+  const inputs = sampleInput(graph);
+  const t0 = performance.now();
+  const model: CompiledGraph = await compile(rt, graph, { tune: opts.tune ?? 'cached' });
+  const compileMs = performance.now() - t0;
+  const [first] = await model.run(inputs);
+  const firstMs = performance.now() - t0;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    await model.run(inputs);
+    times.push(performance.now() - s);
+  }
+  const macs = graph.macs();
+  const med = median(times);
+  const variants: Record<string, number> = {};
+  for (const v of model.variants.values()) variants[v] = (variants[v] ?? 0) + 1;
+  const record: RunRecord = {
+    adapter: rt.ctx.adapter,
+    model: modelLabel(spec),
+    spec,
+    batch: spec.batch ?? 1,
+    res,
+    params: optimizeForInference(graph).graph.paramCount(),
+    params_train: graph.paramCount(),
+    macs,
+    runs,
+    median_ms: round(med),
+    min_ms: round(Math.min(...times)),
+    max_ms: round(Math.max(...times)),
+    first_run_ms: round(firstMs),
+    compile_ms: round(compileMs),
+    gflops: round((2 * macs) / (med * 1e6)),
+    images_per_s: round(((spec.batch ?? 1) * 1000) / med),
+    peak_gpu_bytes: model.peakGpuBytes,
+    activation_bytes: model.activationBytes,
+    param_bytes: model.paramBytes,
+    dispatches: model.dispatchCount,
+    output_checksum: checksum(first),
+    variants,
+  };
+  if (opts.profile) {
+    const p = await model.profile(inputs);
+    record.profile = { method: p.method, nodes: p.nodes.map((n) => ({ ...n, ms: round(n.ms, 4) })) };
+  }
+  model.destroy();
+  return record;
+}
+
+export function round(x: number, digits = 3): number {
+  return Number(x.toFixed(digits));
+}

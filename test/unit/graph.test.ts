@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/graph/executor.js';
+import { Graph } from '../../src/graph/ir.js';
+import { planMemory } from '../../src/graph/memory.js';
+import { optimizeForInference } from '../../src/graph/passes.js';
+import { getOp } from '../../src/ops/registry.js';
+import { buildModel } from '../../src/models/zoo.js';
+import { randn, runtime } from '../helpers.js';
+
+describe('model zoo sizes match the papers (within 3%)', () => {
+  // [spec, params (inference form, BN folded), mult-adds]
+  const table: [Parameters<typeof buildModel>[0], number, number][] = [
+    [{ model: 'mobilenet_v1', alpha: 1, res: 224 }, 4.2e6, 569e6],
+    [{ model: 'mobilenet_v2', alpha: 1, res: 224 }, 3.4e6, 300e6],
+    [{ model: 'shufflenet', groups: 3, scale: 1, res: 224 }, NaN, 140e6],
+    [{ model: 'efficientnet', phi: 0 }, 5.3e6, 0.39e9],
+  ];
+  for (const [spec, params, macs] of table) {
+    it(`${spec.model}`, () => {
+      const g = buildModel(spec);
+      const p = optimizeForInference(g).graph.paramCount();
+      if (!Number.isNaN(params)) expect(Math.abs(p / params - 1)).toBeLessThan(0.03);
+      expect(Math.abs(g.macs() / macs - 1)).toBeLessThan(0.03);
+    });
+  }
+  it('mobilenet_v1 width multipliers scale parameters roughly by alpha²', () => {
+    const p = (alpha: number) => optimizeForInference(buildModel({ model: 'mobilenet_v1', alpha })).graph.paramCount();
+    // paper Table 6: 0.75 → 2.6M, 0.5 → 1.3M, 0.25 → 0.5M
+    expect(Math.abs(p(0.75) / 2.6e6 - 1)).toBeLessThan(0.03);
+    expect(Math.abs(p(0.5) / 1.3e6 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(p(0.25) / 0.47e6 - 1)).toBeLessThan(0.05);
+  });
+});
+
+describe('memory planner', () => {
+  for (const spec of [{ model: 'mobilenet_v2', res: 64 }, { model: 'shufflenet', res: 64 }, { model: 'efficientnet', res: 64 }]) {
+    it(`no two live tensors share a buffer: ${spec.model}`, () => {
+      const g = optimizeForInference(buildModel(spec)).graph;
+      const plan = planMemory(g);
+      // lifetime of each storage root, recomputed independently
+      const live: [number, number, number][] = []; // [slot, first, last]
+      const root = new Map<number, number>();
+      for (const n of g.nodes) if (getOp(n.op).view) root.set(n.outputs[0], root.get(n.inputs[0]) ?? n.inputs[0]);
+      const span = new Map<number, [number, number]>();
+      const touch = (t: number, s: number) => {
+        const r = root.get(t) ?? t;
+        if (g.tensors[r].role === 'param') return;
+        const cur = span.get(r) ?? [s, s];
+        span.set(r, [Math.min(cur[0], s), Math.max(cur[1], s)]);
+      };
+      g.inputs.forEach((t) => touch(t, -1));
+      g.nodes.forEach((n, s) => [...n.inputs, ...n.outputs].forEach((t) => touch(t, s)));
+      g.outputs.forEach((t) => touch(t, g.nodes.length));
+      for (const [r, [a, b]] of span) {
+        live.push([plan.slot.get(r)!, a, b]);
+        expect(plan.slotBytes[plan.slot.get(r)!]).toBeGreaterThanOrEqual(g.tensors[r].shape.reduce((x, y) => x * y, 4));
+      }
+      for (let i = 0; i < live.length; i++)
+        for (let j = i + 1; j < live.length; j++) {
+          const [si, ai, bi] = live[i];
+          const [sj, aj, bj] = live[j];
+          if (si === sj) expect(bi < aj || bj < ai, `slot ${si} shared by overlapping lifetimes`).toBe(true);
+        }
+      expect(plan.totalBytes).toBeLessThan(plan.naiveBytes / 3);
+    });
+  }
+});
+
+describe('bad input gets a clear error', () => {
+  it('wrong input length names the input and shape', async () => {
+    const rt = await runtime();
+    const g = buildModel({ model: 'cnn_tiny' });
+    const m = await compile(rt, g, { tune: 'off' });
+    await expect(m.run([new Float32Array(10)])).rejects.toThrow(/input 'input' has 10 values; shape \[1,28,28,1\] needs 784/);
+    await expect(m.run({})).rejects.toThrow(/missing input 'input'/);
+    m.destroy();
+  });
+  it('shape errors name the node and the shapes', () => {
+    const g = new Graph();
+    const x = g.addInput('x', [1, 8, 8, 3]);
+    const w = g.addParam('w', [3, 3, 4, 8], randn(3 * 3 * 4 * 8, 1));
+    expect(() => g.add('conv2d', [x, w], {}, 'c1')).toThrow(/node 'c1' \(conv2d\).*expects 4 input channels.*has 3/);
+    expect(() => g.add('conv2d', [x, g.addParam('w2', [3, 3, 3, 8], randn(216, 1))], { groups: 2 }, 'c2')).toThrow(/divide by groups 2/);
+    expect(() => g.add('frobnicate', [x])).toThrow(/unsupported op 'frobnicate'/);
+    expect(() => g.addInput('bad', [1, -2, 3])).toThrow(/bad shape/);
+    expect(() => g.add('pool2d', [x], { kernel: [9, 9] }, 'p')).toThrow(/output would be empty|pads/);
+  });
+  it('buffers over a device limit are refused with the limit named', async () => {
+    const rt = await runtime();
+    expect(() => rt.createBuffer(rt.ctx.limits.maxBufferSize + 16, 'huge')).toThrow(/over the device limit maxBufferSize/);
+  });
+  it('uniform and binding mistakes name the kernel', async () => {
+    const rt = await runtime();
+    const y = rt.createBuffer(64);
+    await expect(rt.kernels.launch('elementwise/activation_forward', { buffers: { y }, invocations: 4 })).rejects.toThrow(/activation_forward': buffer 'x' was not bound/);
+    await expect(rt.kernels.launch('elementwise/activation_forward', { buffers: { x: y, y }, uniforms: { bogus: 1 }, invocations: 4 })).rejects.toThrow(/has no uniform 'bogus'/);
+    expect(() => rt.kernels.info('nope/never')).toThrow(/unknown WGSL kernel 'nope\/never'/);
+    y.destroy();
+  });
+  it('a GPU validation error surfaces with the kernel name', async () => {
+    const rt = await runtime();
+    const x = rt.createBuffer(64);
+    // x bound as both read-only input and writable output of the same dispatch: WebGPU rejects it
+    const l = await rt.kernels.launch('elementwise/activation_forward', { buffers: { x, y: x }, invocations: 16 });
+    await expect(rt.run([l], 'aliasing')).rejects.toThrow(/activation_forward/);
+    x.destroy();
+  });
+});
+
+describe('profiling', () => {
+  it('reports a GPU time for every node that dispatches', async () => {
+    const rt = await runtime();
+    const g = buildModel({ model: 'mobilenet_v1', alpha: 0.25, res: 32 });
+    const m = await compile(rt, g, { tune: 'off' });
+    const input = [randn(32 * 32 * 3, 5)];
+    const [plain] = await m.run(input);
+    const p = await m.profile(input);
+    expect(p.nodes.length).toBe(m.graph.nodes.filter((n) => !getOp(n.op).view).length);
+    expect(p.nodes.every((n) => n.ms >= 0 && n.kernels.length > 0)).toBe(true);
+    expect(p.nodes.reduce((a, n) => a + n.ms, 0)).toBeGreaterThan(0);
+    expect(Array.from(p.outputs[0])).toEqual(Array.from(plain));
+    m.destroy();
+  });
+});
+
+describe('device loss', () => {
+  it('running after the device is lost is a clear error, and a new runtime works', async () => {
+    const { Runtime } = await import('../../src/runtime/runtime.js');
+    const rt = await Runtime.create();
+    const g = buildModel({ model: 'cnn_tiny' });
+    const m = await compile(rt, g, { tune: 'off' });
+    rt.device.destroy();
+    const reason = await rt.ctx.lost;
+    expect(reason).toMatch(/destroyed/);
+    await expect(m.run([new Float32Array(784)])).rejects.toThrow(/device was lost; create a new context/);
+    const rt2 = await Runtime.create();
+    const m2 = await compile(rt2, g, { tune: 'off' });
+    const [out] = await m2.run([new Float32Array(784)]);
+    expect(out.length).toBe(10);
+    rt2.destroy();
+  });
+});
