@@ -12,3 +12,4 @@ export { buildModel, MODEL_NAMES, type ModelSpec } from './models/zoo.js';
 export { ModelBuilder } from './models/builder.js';
 export { measureModel, checksum, sampleInput, type RunRecord } from './bench/measure.js';
 export { Tuner, type TuneMode } from './runtime/tuner.js';
+export { compress, compressOptionsFor, modelBytes, type CompressOptions, type CompressedModel, type Precision } from './compress/compress.js';

@@ -74,3 +74,23 @@ export function expectClose(actual: Float32Array, expected: Float32Array, tol: {
   }
   if (bad.length) throw new Error(`${what} mismatch (max abs err ${worst}): ${bad.join('; ')}`);
 }
+
+/** Integer, int8 and XNOR results: every element equal; the first mismatches are printed. */
+export function expectExact(actual: ArrayLike<number>, expected: ArrayLike<number>, what = ''): void {
+  expect(actual.length, `${what} length`).toBe(expected.length);
+  const bad: string[] = [];
+  let count = 0;
+  for (let i = 0; i < expected.length; i++) {
+    if (actual[i] !== expected[i]) {
+      if (bad.length < 8) bad.push(`[${i}] expected ${expected[i]}, got ${actual[i]}`);
+      count++;
+    }
+  }
+  if (count) throw new Error(`${what}: ${count} of ${expected.length} elements differ: ${bad.join('; ')}`);
+}
+
+/** Seeded integers in [lo, hi]. */
+export function randInt(n: number, seed: number, lo: number, hi: number): number[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
+}

@@ -11,6 +11,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   info: { run: info, help: 'adapter, features and limits (--json)' },
   run: { run, help: 'build, compile and time a zoo model (--model NAME ... --json)' },
   'onnx-test': { run: async (a) => (await import('./commands/onnx_test.js')).onnxTest(a), help: 'run ONNX backend-test folders: DIR... [--allow-fail] [--atol X] [--rtol X]' },
+  bench: { run: (argv) => import('./commands/bench.js').then((m) => m.bench(argv)), help: 'benchmark suites: --suite compressed [--json] [--runs N]' },
 };
 
 function usage(): string {

@@ -204,6 +204,11 @@ export class CompiledGraph {
 export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}): Promise<CompiledGraph> {
   rt.ctx.ensureAlive();
   check(src.outputs.length > 0, 'graph has no outputs (call markOutput)');
+  // Packed tensors (q8, b1) live between layers only: the model's edges are f32.
+  for (const t of [...src.inputs, ...src.outputs]) {
+    const d = src.tensors[t];
+    check(d.dtype === 'f32', `graph input/output '${d.name}' is ${d.dtype}; dequantize or unpack it to f32 at the model's edge`);
+  }
   const { graph, report } = opts.fuse === false ? { graph: src, report: null } : optimizeForInference(src);
   const memory = planMemory(graph);
   const slots = memory.slotBytes.map((bytes, k) => rt.createBuffer(bytes, `activations${k}`));
@@ -212,9 +217,10 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
   const paramRange = new Map<number, BufferRange>();
   for (const t of graph.tensors) {
     if (t.role !== 'param' || !graph.isUsed(t.id)) continue;
-    const buf = rt.upload(t.data!, t.name);
+    const data = t.data ?? t.raw!;
+    const buf = rt.upload(data, t.name);
     paramBuffers.push(buf);
-    paramRange.set(t.id, { buffer: buf, size: t.data!.byteLength });
+    paramRange.set(t.id, { buffer: buf, size: data.byteLength });
   }
   const constBuffers: GPUBuffer[] = [];
   const tuner = new Tuner(rt, opts.tune ?? 'cached');
@@ -237,6 +243,7 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
       attrs: node.attrs,
       inShapes: node.inputs.map((t) => graph.shape(t)),
       outShapes: node.outputs.map((t) => graph.shape(t)),
+      inDtypes: node.inputs.map((t) => graph.tensors[t].dtype),
       inputCount: node.inputs.length,
       input: (i) => range(node.inputs[i]),
       output: (i) => range(node.outputs[i]),

@@ -1,17 +1,38 @@
 // Graph IR: tensors (inputs, parameters, activations) and nodes (op + attributes), in topological order.
 //
-// Activations use one layout everywhere: NHWC (channels last), f32. A node's output shapes come from its op's
-// `infer` at insertion, so a graph is always shape-checked. Training adds backward and optimizer nodes to the
+// Activations use one layout everywhere: NHWC (channels last), f32 by default. A node's output shapes come from
+// its op's `infer` at insertion, so a graph is always shape-checked.
+//
+// Element types (DType): activations are 'f32' unless an op says otherwise (OpDef.dtypes); compressed ops pass
+// packed tensors between layers without float round trips:
+//   'q8'  int8 values, 4 per u32 along the channel axis (channel c in byte c % 4 of word c / 4, little-endian),
+//         channels padded to a multiple of 4: N·H·W·⌈C/4⌉ words.
+//   'b1'  sign bits, 32 per u32 along channels (channel c is bit c % 32 of word c / 32, bit = 1 ⇔ value < 0),
+//         channels padded to a multiple of 32 with 0 bits: N·H·W·⌈C/32⌉ words.
+//   'i32' / 'u32' parameters stored as 32-bit integers (packed weights, requantization tables) in `raw`;
+//         their shape is the storage shape.
+// `tensorBytes` is the one place that turns (shape, dtype) into bytes; the memory planner and executor use it. Training adds backward and optimizer nodes to the
 // same structure (they are just more ops), so the executor and planner serve both.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import '../ops/all.js';
-import { getOp, numel, type Attrs } from '../ops/registry.js';
+import { getOp, numel, type Attrs, type DType } from '../ops/registry.js';
 
 export { numel };
 export type { Attrs };
 
-export type DType = 'f32';
+export type { DType };
+
+/** Bytes of a tensor of this shape and element type (see DType for the packed layouts). */
+export function tensorBytes(shape: readonly number[], dtype: DType): number {
+  const c = shape.length ? shape[shape.length - 1] : 1;
+  const rows = numel(shape) / c;
+  switch (dtype) {
+    case 'q8': return rows * Math.ceil(c / 4) * 4;
+    case 'b1': return rows * Math.ceil(c / 32) * 4;
+    default: return numel(shape) * 4;
+  }
+}
 export type TensorRole = 'input' | 'param' | 'activation';
 
 export interface TensorDesc {
@@ -20,8 +41,10 @@ export interface TensorDesc {
   shape: number[];
   dtype: DType;
   role: TensorRole;
-  /** Parameter values (role 'param'). */
+  /** Parameter values (role 'param', dtype 'f32'). */
   data?: Float32Array;
+  /** Parameter words (role 'param', dtype 'i32' | 'u32'): packed weights, integer tables. */
+  raw?: Int32Array | Uint32Array;
 }
 
 export interface Node {
@@ -47,12 +70,12 @@ export class Graph {
     return name;
   }
 
-  private addTensor(name: string, shape: number[], role: TensorRole, data?: Float32Array): number {
+  private addTensor(name: string, shape: number[], role: TensorRole, data?: Float32Array, dtype: DType = 'f32'): number {
     for (const d of shape) {
       check(Number.isInteger(d) && d > 0, `tensor '${name}' has a bad shape ${shapeStr(shape)}: dimensions must be positive integers`);
     }
     const id = this.tensors.length;
-    this.tensors.push({ id, name: this.uniqueName(name), shape: [...shape], dtype: 'f32', role, data });
+    this.tensors.push({ id, name: this.uniqueName(name), shape: [...shape], dtype, role, data });
     return id;
   }
 
@@ -65,6 +88,19 @@ export class Graph {
   addParam(name: string, shape: number[], data: Float32Array): number {
     check(data.length === numel(shape), `parameter '${name}' has ${data.length} values for shape ${shapeStr(shape)}`);
     return this.addTensor(name, shape, 'param', data);
+  }
+
+  /** An integer parameter (packed weights, requantization tables); `shape` is its storage shape. */
+  addRawParam(name: string, shape: number[], raw: Int32Array | Uint32Array): number {
+    check(raw.length === numel(shape), `parameter '${name}' has ${raw.length} words for shape ${shapeStr(shape)}`);
+    const id = this.addTensor(name, shape, 'param', undefined, raw instanceof Int32Array ? 'i32' : 'u32');
+    this.tensors[id].raw = raw;
+    this.usedCache = null;
+    return id;
+  }
+
+  dtype(id: number): DType {
+    return this.tensors[id].dtype;
   }
 
   /** Add a node; its outputs are shape-inferred by the op. Returns the output tensor ids. */
@@ -82,7 +118,24 @@ export class Graph {
       if (e instanceof SlimError) throw new SlimError(`node '${nodeName}' (${op}): ${e.message}`);
       throw e;
     }
-    const outputs = shapes.map((s, k) => this.addTensor(`${nodeName}${shapes.length > 1 ? `_out${k}` : ''}`, s, 'activation'));
+    // Element types: ops that handle packed tensors declare them; every other op takes and makes f32.
+    const inTypes = inputs.map((t) => this.tensors[t].dtype);
+    let outTypes: DType[];
+    if (def.dtypes) {
+      try {
+        outTypes = def.dtypes(inTypes, attrs);
+      } catch (e) {
+        if (e instanceof SlimError) throw new SlimError(`node '${nodeName}' (${op}): ${e.message}`);
+        throw e;
+      }
+    } else {
+      const bad = inputs.find((t) => this.tensors[t].dtype !== 'f32');
+      if (bad !== undefined) {
+        throw new SlimError(`node '${nodeName}' (${op}): input '${this.tensors[bad].name}' is ${this.tensors[bad].dtype}, the op takes f32`);
+      }
+      outTypes = shapes.map(() => 'f32');
+    }
+    const outputs = shapes.map((s, k) => this.addTensor(`${nodeName}${shapes.length > 1 ? `_out${k}` : ''}`, s, 'activation', undefined, outTypes[k]));
     this.nodes.push({ id: this.nodes.length, op, name: nodeName, inputs: [...inputs], outputs, attrs: { ...attrs } });
     return outputs;
   }

@@ -9,15 +9,15 @@
 // Assignment walks tensors in order of definition and takes the best-fitting free slot (the smallest one that is
 // large enough, else the largest free one, grown), opening a new slot only when none is free.
 
-import { getOp, numel } from '../ops/registry.js';
-import type { Graph } from './ir.js';
+import { getOp } from '../ops/registry.js';
+import { tensorBytes, type Graph } from './ir.js';
 
 export interface MemoryPlan {
   /** Slot of each planned tensor (views share their source's slot). */
   slot: Map<number, number>;
   /** Byte size of each slot. */
   slotBytes: number[];
-  /** Byte size of each planned tensor (4 bytes per element). */
+  /** Byte size of each planned tensor (tensorBytes: 4 per f32 element, packed for q8/b1). */
   bytes: Map<number, number>;
   /** Sum of slot sizes: the activation memory the plan needs. */
   totalBytes: number;
@@ -46,7 +46,7 @@ export function planMemory(g: Graph, align = 16): MemoryPlan {
   });
   g.outputs.forEach((t) => touch(t, g.nodes.length));
 
-  const size = (r: number) => Math.max(align, Math.ceil((numel(g.tensors[r].shape) * 4) / align) * align);
+  const size = (r: number) => Math.max(align, Math.ceil(tensorBytes(g.tensors[r].shape, g.tensors[r].dtype) / align) * align);
   const roots = [...first.keys()].sort((a, b) => first.get(a)! - first.get(b)! || a - b);
   const slotBytes: number[] = [];
   const slotFreeAfter: number[] = []; // step after which the slot's current tensor is dead
@@ -73,7 +73,7 @@ export function planMemory(g: Graph, align = 16): MemoryPlan {
     const r = rootOf(t.id);
     if (slot.has(r)) {
       slot.set(t.id, slot.get(r)!);
-      bytes.set(t.id, numel(t.shape) * 4);
+      bytes.set(t.id, tensorBytes(t.shape, t.dtype));
     }
   }
   return { slot, slotBytes, bytes, totalBytes: slotBytes.reduce((a, b) => a + b, 0), naiveBytes };

@@ -4,3 +4,6 @@ import './elementwise.js';
 import './pool.js';
 import './shape.js';
 import './tensor.js';
+import './int8.js';
+import './xnor.js';
+import './block_sparse.js';

@@ -6,6 +6,9 @@ import type { BufferRange, Launch } from '../runtime/kernels.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Tuner } from '../runtime/tuner.js';
 
+/** Element types of tensors (the layouts are described in graph/ir.ts). */
+export type DType = 'f32' | 'q8' | 'b1' | 'i32' | 'u32';
+
 export type AttrValue = number | boolean | string | number[];
 export type Attrs = Record<string, AttrValue>;
 
@@ -20,6 +23,7 @@ export interface PlanContext {
   attrs: Attrs;
   inShapes: number[][];
   outShapes: number[][];
+  inDtypes: DType[];
   inputCount: number;
   /** GPU storage of the node's i-th input / output. */
   input(i: number): BufferRange;
@@ -27,7 +31,7 @@ export interface PlanContext {
   /** Host values of the i-th input when it is a parameter (for work done once at compile time). */
   inputData(i: number): Float32Array | undefined;
   /** A constant buffer owned by the compiled graph (counted in its memory). */
-  constant(data: Float32Array, label: string): BufferRange;
+  constant(data: Float32Array | Int32Array | Uint32Array, label: string): BufferRange;
   tuner: Tuner;
 }
 
@@ -35,6 +39,8 @@ export interface OpDef {
   name: string;
   infer(inShapes: number[][], attrs: Attrs): number[][];
   macs?(inShapes: number[][], outShapes: number[][], attrs: Attrs): number;
+  /** Output element types from the input types; absent: every input and output is f32. */
+  dtypes?(inDtypes: DType[], attrs: Attrs): DType[];
   /** Prepared launches for one node. Absent for view ops. */
   plan?(pc: PlanContext): Promise<Launch[]>;
   /** The output is a view of input 0 (same bytes, new shape): no kernel, no memory. */

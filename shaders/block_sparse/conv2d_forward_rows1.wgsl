@@ -1,0 +1,75 @@
+// block_sparse/conv2d_forward_rows1 — fp32 convolution with block-sparse weights in 1×BC blocks (one output
+// channel × BC consecutive input positions); only non-zero blocks are read.
+//
+// Math:   as block_sparse/conv2d_forward_rows4 with BR = 1:
+//         y[n,oh,ow,co] = act( bias[co] + Σ_{b in row co} Σ_{j<BC} x[n, ih(tap), iw(tap), ci0 + j] · val[b][j] ).
+// Layout: x [N,H,W,Cin] f32 read as vec4 (Cin % BC == 0), idx u32 = rowptr [Cout + 1] then col [nnzb],
+//         val [nnzb][BC] f32 read as vec4, bias [Cout], y [N,OH,OW,Cout] f32.
+// Thread: i = ((n·OH + oh)·⌈OW/TM⌉ + owt)·Cout + co computes y[n, oh, owt·TM + t, co], t < TM. Overwrites y.
+//! import activation
+
+struct Params {
+  n: u32,
+  cin: u32,
+  cout: u32,
+  in_hw: vec2<i32>,
+  out_hw: vec2<u32>,
+  kernel: vec2<u32>,
+  stride: vec2<i32>,
+  pad: vec2<i32>,
+  dilation: vec2<i32>,
+  ow_tiles: u32,
+}
+
+override WG: u32 = 64u;
+override TM: u32 = 4u;
+override BC: u32 = 4u;
+const MAX_TM: u32 = 8u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> idx: array<u32>;
+@group(0) @binding(3) var<storage, read> val: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let co = i % params.cout;
+  var r = i / params.cout;
+  let owt = r % params.ow_tiles;
+  r = r / params.ow_tiles;
+  let oh = r % params.out_hw.x;
+  let nb = r / params.out_hw.x;
+  let ow0 = owt * TM;
+  let cin4 = params.cin / 4u;
+  var acc: array<vec4<f32>, MAX_TM>;
+  for (var t = 0u; t < MAX_TM; t++) { acc[t] = vec4<f32>(0.0); }
+  let b0 = idx[co];
+  let b1 = idx[co + 1u];
+  for (var b = b0; b < b1; b++) {
+    let k0 = idx[params.cout + 1u + b] * BC;
+    let tap = k0 / params.cin;
+    let c40 = (k0 % params.cin) / 4u;
+    let kh = tap / params.kernel.y;
+    let kw = tap % params.kernel.y;
+    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
+    if (ih < 0 || ih >= params.in_hw.x) { continue; }
+    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
+    for (var t = 0u; t < TM; t++) {
+      let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
+      if (iw < 0 || iw >= params.in_hw.y || ow0 + t >= params.out_hw.y) { continue; }
+      let xb = (xrow + u32(iw)) * cin4 + c40;
+      for (var j4 = 0u; j4 < BC / 4u; j4++) {
+        acc[t] += x[xb + j4] * val[b * (BC / 4u) + j4];
+      }
+    }
+  }
+  for (var t = 0u; t < TM; t++) {
+    if (ow0 + t >= params.out_hw.y) { break; }
+    let a = acc[t];
+    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * params.cout + co] = activate(a.x + a.y + a.z + a.w + bias[co]);
+  }
+}

@@ -1,0 +1,66 @@
+// Body of int8/depthwise_forward_{native,unpack}: the kernel including it supplies unpack4i8/pack4i8.
+//! import requant
+
+struct Params {
+  n: u32,
+  c: u32,
+  in_hw: vec2<i32>,
+  out_hw: vec2<u32>,
+  kernel: vec2<u32>,
+  stride: vec2<i32>,
+  pad: vec2<i32>,
+  dilation: vec2<i32>,
+  ow_tiles: u32,
+  x_zero: i32,
+  y_zero: i32,
+  qmin: i32,
+  qmax: i32,
+}
+
+override WG: u32 = 64u;
+const TW: u32 = 4u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<u32>;
+@group(0) @binding(2) var<storage, read> w: array<u32>;
+@group(0) @binding(3) var<storage, read> qp: array<vec4<i32>>;
+@group(0) @binding(4) var<storage, read_write> y: array<u32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let c4n = params.c / 4u;
+  let c4 = i % c4n;
+  var r = i / c4n;
+  let owt = r % params.ow_tiles;
+  r = r / params.ow_tiles;
+  let oh = r % params.out_hw.x;
+  let nb = r / params.out_hw.x;
+  let ow0 = owt * TW;
+  let zx = vec4<i32>(params.x_zero);
+  var acc: array<vec4<i32>, TW>;
+  for (var t = 0u; t < TW; t++) { acc[t] = vec4<i32>(0); }
+  for (var kh = 0u; kh < params.kernel.x; kh++) {
+    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
+    let row_ok = ih >= 0 && ih < params.in_hw.x;
+    let xrow = (nb * u32(params.in_hw.x) + u32(max(ih, 0))) * u32(params.in_hw.y);
+    for (var kw = 0u; kw < params.kernel.y; kw++) {
+      let wv = unpack4i8(w[(kh * params.kernel.y + kw) * c4n + c4]);
+      for (var t = 0u; t < TW; t++) {
+        let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
+        let ok = row_ok && iw >= 0 && iw < params.in_hw.y;
+        let xv = select(zx, unpack4i8(x[select(0u, (xrow + u32(iw)) * c4n + c4, ok)]), ok);
+        acc[t] += xv * wv;
+      }
+    }
+  }
+  let bias = qp[3u * c4];
+  let m = qp[3u * c4 + 1u];
+  let s = qp[3u * c4 + 2u];
+  for (var t = 0u; t < TW; t++) {
+    if (ow0 + t >= params.out_hw.y) { break; }
+    let q = clamp(requant4(acc[t] + bias, m, s) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
+    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * c4n + c4] = pack4i8(q);
+  }
+}

@@ -1,0 +1,53 @@
+// Body of int8/pointwise_forward_{dot4,unpack}: the kernel including it supplies dot4i8/pack4i8.
+//! import requant
+
+struct Params {
+  n: u32,
+  m: u32,       // rows: N·H·W
+  k4: u32,      // words per input row: ⌈K/4⌉
+  c: u32,       // output channels
+  groups: u32,
+  kg4: u32,     // words per group of input channels
+  y_zero: i32,
+  qmin: i32,
+  qmax: i32,
+}
+
+override WG: u32 = 64u;
+override TM: u32 = 4u;
+const MAX_TM: u32 = 8u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<u32>;
+@group(0) @binding(2) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> qp: array<vec4<i32>>;
+@group(0) @binding(4) var<storage, read_write> y: array<u32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let c4n = params.c / 4u;
+  let c4 = i % c4n;
+  let m0 = (i / c4n) * TM;
+  let g = (c4 * 4u) / (params.c / params.groups);
+  let rows = min(TM, params.m - m0);
+  var acc: array<vec4<i32>, MAX_TM>;
+  for (var r = 0u; r < TM; r++) { acc[r] = vec4<i32>(0); }
+  for (var j = 0u; j < params.kg4; j++) {
+    let wv = w[j * c4n + c4];
+    for (var r = 0u; r < TM; r++) {
+      if (r >= rows) { break; }
+      let xv = x[(m0 + r) * params.k4 + g * params.kg4 + j];
+      acc[r] += vec4<i32>(dot4i8(xv, wv.x), dot4i8(xv, wv.y), dot4i8(xv, wv.z), dot4i8(xv, wv.w));
+    }
+  }
+  let bias = qp[3u * c4];
+  let m = qp[3u * c4 + 1u];
+  let s = qp[3u * c4 + 2u];
+  for (var r = 0u; r < TM; r++) {
+    if (r >= rows) { break; }
+    let q = clamp(requant4(acc[r] + bias, m, s) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
+    y[(m0 + r) * c4n + c4] = pack4i8(q);
+  }
+}

@@ -1,0 +1,153 @@
+// Benchmark suite 'compressed': compressed conv kernels against our best fp32 conv at the same layer shape, in the
+// same process on the same adapter. Layer shapes: MobileNetV1 1.0-224's pointwise layers and ResNet-18's 3×3
+// convolutions (batch 1). Each variant runs as a small compiled graph (edge conversions included in the graph
+// but not in the figure): the figure is the GPU time of the conv node alone (timestamp queries where the adapter
+// has them, else wall-clock per node), median of `runs` runs after a warm-up, with the kernel variant chosen by
+// the Tuner in 'measure' mode for fp32 and compressed ops alike.
+//
+//   int8      conv2d_int8, q8 in → q8 out, requantization fused (dot4I8Packed where available)
+//   xnor      conv2d_xnor, b1 in → b1 out (batch-norm + sign thresholds: a middle binary layer)
+//   sparseNN  conv2d_bsr at NN% block sparsity, block shape chosen per layer by measuring (block in the row)
+
+import { compile } from '../graph/executor.js';
+import { Graph, numel } from '../graph/ir.js';
+import { int8ConvTables, packInt8ConvWeights } from '../ops/int8.js';
+import { toBsr } from '../ops/block_sparse.js';
+import { packSigns, xnorThresholds } from '../ops/xnor.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { addBsrConv, chooseBlockShape, pruneBlocks } from '../compress/sparse.js';
+
+export interface LayerShape {
+  layer: string;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+}
+
+export const COMPRESSED_LAYERS: LayerShape[] = [
+  { layer: 'mobilenet_v1.pw_56', h: 56, w: 56, cin: 128, cout: 128, k: 1 },
+  { layer: 'mobilenet_v1.pw_28', h: 28, w: 28, cin: 256, cout: 256, k: 1 },
+  { layer: 'mobilenet_v1.pw_14', h: 14, w: 14, cin: 512, cout: 512, k: 1 },
+  { layer: 'mobilenet_v1.pw_7', h: 7, w: 7, cin: 1024, cout: 1024, k: 1 },
+  { layer: 'resnet18.conv3x3_56', h: 56, w: 56, cin: 64, cout: 64, k: 3 },
+  { layer: 'resnet18.conv3x3_28', h: 28, w: 28, cin: 128, cout: 128, k: 3 },
+  { layer: 'resnet18.conv3x3_14', h: 14, w: 14, cin: 256, cout: 256, k: 3 },
+];
+
+export const COMPRESSED_VARIANTS = ['int8', 'xnor', 'sparse75', 'sparse90'] as const;
+export type CompressedVariant = (typeof COMPRESSED_VARIANTS)[number];
+
+export interface CompressedRow {
+  layer: string;
+  shape: string;
+  variant: string;
+  kernel: string;
+  ms: number;
+  fp32_ms: number;
+  fp32_kernel: string;
+  speedup: number;
+  gmacs_per_s: number;
+  block?: string;
+  timing: 'timestamp' | 'wallclock';
+}
+
+function seeded(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = ((s / 4294967296) * 2 - 1) * scale;
+  }
+  return a;
+}
+
+/** Median GPU time (ms) of the node named `node`, and the kernel variant the tuner picked for it. */
+async function timeNode(rt: Runtime, g: Graph, input: Float32Array, node: string, runs: number) {
+  const m = await compile(rt, g, { tune: 'measure', fuse: false });
+  await m.run([input]);
+  const ms: number[] = [];
+  let method: 'timestamp' | 'wallclock' = 'wallclock';
+  for (let r = 0; r < runs; r++) {
+    const p = await m.profile([input]);
+    method = p.method;
+    ms.push(p.nodes.find((n) => n.name === node)!.ms);
+  }
+  const kernel = [...m.variants.values()].join('+') || 'single';
+  m.destroy();
+  ms.sort((a, b) => a - b);
+  return { ms: ms[Math.floor(ms.length / 2)], kernel, method };
+}
+
+function convAttrs(l: LayerShape) {
+  const p = (l.k - 1) / 2;
+  return { kernel: [l.k, l.k], cout: l.cout, pads: [p, p, p, p] };
+}
+
+export interface CompressedBenchOptions {
+  runs?: number;
+  layers?: string[];
+  variants?: string[];
+  log?: (line: string) => void;
+}
+
+export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions = {}): Promise<CompressedRow[]> {
+  const runs = opts.runs ?? 5;
+  const log = opts.log ?? (() => {});
+  const layers = COMPRESSED_LAYERS.filter((l) => !opts.layers || opts.layers.some((f) => l.layer.includes(f)));
+  const variants = (opts.variants ?? COMPRESSED_VARIANTS) as string[];
+  const rows: CompressedRow[] = [];
+  for (const l of layers) {
+    const xs = [1, l.h, l.w, l.cin];
+    const ws = [l.k, l.k, l.cin, l.cout];
+    const input = seeded(numel(xs), 1);
+    const w = seeded(numel(ws), 2, 0.1);
+    const bias = seeded(l.cout, 3, 0.1);
+    const attrs = convAttrs(l);
+    const macs = l.h * l.w * l.cout * l.k * l.k * l.cin;
+    const shape = `${l.h}x${l.w}x${l.cin}->${l.cout} k${l.k}`;
+
+    const fg = new Graph();
+    fg.markOutput(fg.add1('conv2d', [fg.addInput('x', xs), fg.addParam('w', ws, w), fg.addParam('b', [l.cout], bias)], { pads: attrs.pads, act: 1 }, 'conv'));
+    const fp32 = await timeNode(rt, fg, input, 'conv', runs);
+    log(`${l.layer} fp32 ${fp32.ms.toFixed(2)} ms (${fp32.kernel})`);
+    const row = (variant: string, r: { ms: number; kernel: string; method: 'timestamp' | 'wallclock' }, block?: string) => {
+      rows.push({
+        layer: l.layer, shape, variant, kernel: r.kernel, ms: r.ms, fp32_ms: fp32.ms, fp32_kernel: fp32.kernel,
+        speedup: fp32.ms / r.ms, gmacs_per_s: macs / r.ms / 1e6, ...(block ? { block } : {}), timing: r.method,
+      });
+      log(`${l.layer} ${variant}${block ? ` ${block}` : ''} ${r.ms.toFixed(2)} ms (${r.kernel}) speedup ${(fp32.ms / r.ms).toFixed(2)}x`);
+    };
+
+    if (variants.includes('int8')) {
+      const wq = Int8Array.from(w, (v) => Math.max(-127, Math.min(127, Math.round(v * 1270))));
+      const pw = packInt8ConvWeights(wq, ws, 1);
+      const qp = int8ConvTables(new Int32Array(l.cout), new Array(l.cout).fill(0.003));
+      const g = new Graph();
+      const q = g.add1('quantize', [g.addInput('x', xs)], { scale: 1 / 127, zero: 0 });
+      const y = g.add1('conv2d_int8', [q, g.addRawParam('w', [pw.length], pw), g.addRawParam('qp', [qp.length], qp)], { ...attrs, xZero: 0, yZero: -128, qmin: -128, qmax: 127 }, 'conv');
+      g.markOutput(g.add1('dequantize', [y], { scale: 0.05, zero: -128 }));
+      row('int8', await timeNode(rt, g, input, 'conv', runs));
+    }
+    if (variants.includes('xnor')) {
+      const pw = packSigns(w, ws);
+      const thr = xnorThresholds(new Array(l.cout).fill(1), seeded(l.cout, 4, 3));
+      const g = new Graph();
+      const b = g.add1('binarize', [g.addInput('x', xs)]);
+      const y = g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addRawParam('thr', [thr.length], thr)], { ...attrs, out: 'b1' }, 'conv');
+      g.markOutput(g.add1('unpack_signs', [y]));
+      row('xnor', await timeNode(rt, g, input, 'conv', runs));
+    }
+    for (const v of variants.filter((v) => v.startsWith('sparse'))) {
+      const sparsity = Number(v.slice(6)) / 100;
+      const choice = await chooseBlockShape(rt, xs, w, ws, attrs, sparsity);
+      const bsr = toBsr(pruneBlocks(w, ws, choice.block, sparsity), ws, choice.block);
+      const g = new Graph();
+      g.markOutput(addBsrConv(g, g.addInput('x', xs), bsr, bias, { ...attrs, act: 1 }, 'conv'));
+      const r = await timeNode(rt, g, input, 'conv', runs);
+      row(v, r, `${choice.block.join('x')} (probe ms ${Object.entries(choice.ms).map(([k, ms]) => `${k}:${ms.toFixed(1)}`).join(' ')})`);
+    }
+  }
+  return rows;
+}

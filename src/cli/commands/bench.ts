@@ -1,0 +1,36 @@
+// slimgpu bench --suite <name> [--json] [--runs N] [--layers a,b] [--variants a,b]: benchmark suites, dispatched
+// through SUITES (one entry per suite; other suites register the same way).
+
+import { benchCompressed } from '../../bench/compressed.js';
+import { SlimError } from '../../runtime/errors.js';
+import { Runtime } from '../../runtime/runtime.js';
+import { parseArgs, positiveInt, type Parsed } from '../args.js';
+
+type Suite = (rt: Runtime, flags: Parsed['flags'], log: (line: string) => void) => Promise<Record<string, unknown>[]>;
+
+const list = (v: unknown) => (typeof v === 'string' ? v.split(',').filter(Boolean) : undefined);
+
+export const SUITES: Record<string, { run: Suite; help: string }> = {
+  compressed: {
+    help: 'int8 / xnor / block-sparse conv kernels vs our best fp32 conv (MobileNetV1 pointwise, ResNet-18 3×3)',
+    run: (rt, flags, log) =>
+      benchCompressed(rt, { runs: positiveInt(flags, 'runs', 5, 100), layers: list(flags.layers), variants: list(flags.variants), log }) as any,
+  },
+};
+
+export async function bench(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { suite: 'string', json: 'boolean', runs: 'int', layers: 'string', variants: 'string', quiet: 'boolean' });
+  const name = (flags.suite as string | undefined) ?? 'compressed';
+  const suite = SUITES[name];
+  if (!suite) throw new SlimError(`unknown bench suite '${name}' (known: ${Object.keys(SUITES).join(', ')})`);
+  const rt = await Runtime.create();
+  try {
+    const log = flags.quiet ? () => {} : (line: string) => console.error(line);
+    const rows = await suite.run(rt, flags, log);
+    if (flags.json) console.log(JSON.stringify(rows, null, 1));
+    else console.table(rows);
+  } finally {
+    rt.destroy();
+  }
+  return 0;
+}

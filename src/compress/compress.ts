@@ -1,0 +1,170 @@
+// compress(model, options): one entry point for the converters. Returns a graph that compile() runs, the model
+// size in bytes (parameters as stored: f32 4 bytes, int8 packed 1 byte, sign bits 1/8 byte, plus index and
+// requantization tables), and what each step did.
+//
+// Order: structured filter pruning (on the original graph, so batch-norms are still separate and sliced too) →
+// inference fusion (batch-norm folding, activation fusion) → block sparsity (fp32) or quantization (int8 / binary).
+// Block sparsity and quantization are alternatives here (the int8 and xnor kernels are dense).
+
+import { Graph } from '../graph/ir.js';
+import { optimizeForInference } from '../graph/passes.js';
+import { BLOCK_SHAPES, blockShapeFits, toBsr, type BlockShape } from '../ops/block_sparse.js';
+import { convGeom } from '../ops/conv.js';
+import { attrNum } from '../ops/registry.js';
+import { check, SlimError } from '../runtime/errors.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { binarizeGraph, type BinaryReport } from './binarize.js';
+import { filterPrune, type FilterNorm, type FilterPruneReport } from './prune.js';
+import { calibrate, quantizeGraph, type CalibrationMethod, type Int8Report } from './quantize.js';
+import { addBsrConv, chooseBlockShape, pruneBlocks } from './sparse.js';
+
+export interface CompressOptions {
+  quantize?: 'int8' | 'binary';
+  /** Block sparsity of conv weights; block 'auto' (default) measures each shape per layer on the adapter. */
+  prune?: { sparsity: number; block?: BlockShape | 'auto' };
+  filterPrune?: { ratio: number; norm?: FilterNorm };
+  /** Sample input batches for int8 calibration (and the binary activation scale); synthetic when absent. */
+  calibration?: { batches?: Float32Array[][]; method?: CalibrationMethod; percentile?: number };
+  binary?: { activationScale?: boolean };
+  /** Needed for calibration and for measuring block shapes. */
+  runtime?: Runtime;
+}
+
+export interface CompressedModel {
+  graph: Graph;
+  /** Bytes of the compressed model's parameters. */
+  bytes: number;
+  /** Bytes of the input model's parameters (f32). */
+  fp32Bytes: number;
+  /** fp32Bytes / bytes */
+  ratio: number;
+  report: {
+    filterPrune?: FilterPruneReport;
+    int8?: Int8Report;
+    binary?: BinaryReport;
+    sparse?: { layers: { name: string; block: string; density: number; ms?: Record<string, number> }[] };
+    calibration?: string;
+  };
+}
+
+/** Bytes of the parameters a graph actually uses, as stored. */
+export function modelBytes(g: Graph): number {
+  let b = 0;
+  for (const t of g.tensors) {
+    if (t.role !== 'param' || !g.isUsed(t.id)) continue;
+    b += (t.data ?? t.raw)!.byteLength;
+  }
+  return b;
+}
+
+function syntheticBatches(g: Graph, count: number): Float32Array[][] {
+  let s = 12345;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 4294967296) * 2 - 1;
+  };
+  return Array.from({ length: count }, () => g.inputs.map((t) => Float32Array.from({ length: g.shape(t).reduce((a, b) => a * b, 1) }, next)));
+}
+
+export async function compress(model: Graph, opts: CompressOptions = {}): Promise<CompressedModel> {
+  if (opts.quantize && opts.prune) throw new SlimError('compress: block sparsity and quantization cannot be combined (the int8 and xnor kernels are dense)');
+  if (opts.quantize && !['int8', 'binary'].includes(opts.quantize)) throw new SlimError(`compress: quantize must be 'int8' or 'binary', got '${opts.quantize}'`);
+  const fp32Bytes = modelBytes(model);
+  const report: CompressedModel['report'] = {};
+  let g = model;
+  if (opts.filterPrune && opts.filterPrune.ratio > 0) {
+    const r = filterPrune(g, opts.filterPrune);
+    g = r.graph;
+    report.filterPrune = r.report;
+  }
+  g = optimizeForInference(g).graph;
+
+  if (opts.prune && opts.prune.sparsity > 0) {
+    const block = opts.prune.block ?? 'auto';
+    check(block !== 'auto' || !!opts.runtime, "compress: prune.block 'auto' measures kernels and needs options.runtime");
+    const out = new Graph();
+    const id = new Map<number, number>();
+    for (const t of g.inputs) id.set(t, out.addInput(g.tensors[t].name, g.shape(t)));
+    const copy = (t: number) => {
+      if (!id.has(t)) {
+        const d = g.tensors[t];
+        id.set(t, d.data ? out.addParam(d.name, d.shape, d.data) : out.addRawParam(d.name, d.shape, d.raw!));
+      }
+      return id.get(t)!;
+    };
+    const layers: NonNullable<CompressedModel['report']['sparse']>['layers'] = [];
+    for (const n of g.nodes) {
+      const w = n.op === 'conv2d' ? g.tensors[n.inputs[1]] : null;
+      const geo = w ? convGeom(n.inputs.map((t) => g.shape(t)), n.attrs) : null;
+      const ok = w?.data && geo && geo.groups === 1 && attrNum(n.attrs, 'shuffle', 1) === 1 && (n.inputs[2] === undefined || g.tensors[n.inputs[2]].data);
+      const fits = ok ? (block === 'auto' ? BLOCK_SHAPES : [block]).filter((b) => blockShapeFits(w!.shape, b)) : [];
+      if (fits.length === 0) {
+        const outs = out.add(n.op, n.inputs.map((t) => (g.tensors[t].role === 'param' ? copy(t) : id.get(t)!)), n.attrs, n.name);
+        n.outputs.forEach((t, k) => id.set(t, outs[k]));
+        continue;
+      }
+      let chosen: BlockShape = block as BlockShape;
+      let ms: Record<string, number> | undefined;
+      if (block === 'auto') {
+        const c = await chooseBlockShape(opts.runtime!, g.shape(n.inputs[0]), w!.data!, w!.shape, { ...n.attrs, kernel: [geo!.kh, geo!.kw], cout: geo!.cout }, opts.prune.sparsity, fits);
+        chosen = c.block;
+        ms = c.ms;
+      }
+      const bsr = toBsr(pruneBlocks(w!.data!, w!.shape, chosen, opts.prune.sparsity), w!.shape, chosen);
+      const bias = n.inputs[2] !== undefined ? g.tensors[n.inputs[2]].data! : null;
+      const attrs = { ...n.attrs, kernel: [geo!.kh, geo!.kw], cout: geo!.cout };
+      id.set(n.outputs[0], addBsrConv(out, id.get(n.inputs[0])!, bsr, bias, attrs, n.name));
+      layers.push({ name: n.name, block: chosen.join('x'), density: bsr.nnzb / bsr.totalBlocks, ms });
+    }
+    for (const t of g.outputs) out.markOutput(id.get(t)!);
+    g = out;
+    report.sparse = { layers };
+  }
+
+  if (opts.quantize === 'int8' || (opts.quantize === 'binary' && opts.binary?.activationScale)) {
+    check(!!opts.runtime, `compress: ${opts.quantize} calibration runs the model and needs options.runtime`);
+    let batches = opts.calibration?.batches;
+    if (!batches?.length) {
+      batches = syntheticBatches(g, 4);
+      report.calibration = 'synthetic uniform [-1, 1] inputs (pass calibration.batches with real samples for real accuracy)';
+    } else report.calibration = `${batches.length} batches, ${opts.calibration?.method ?? 'percentile'}`;
+    const stats = await calibrate(opts.runtime!, g, batches);
+    if (opts.quantize === 'int8') {
+      const r = quantizeGraph(g, stats, { method: opts.calibration?.method, percentile: opts.calibration?.percentile });
+      g = r.graph;
+      report.int8 = r.report;
+    } else {
+      const r = binarizeGraph(g, opts.binary, stats);
+      g = r.graph;
+      report.binary = r.report;
+    }
+  } else if (opts.quantize === 'binary') {
+    const r = binarizeGraph(g, opts.binary);
+    g = r.graph;
+    report.binary = r.report;
+  }
+  const bytes = modelBytes(g);
+  return { graph: g, bytes, fp32Bytes, ratio: fp32Bytes / bytes, report };
+}
+
+export type Precision = 'fp32' | 'int8' | 'binary';
+
+/**
+ * For the CLI's `run`: the model at a precision (and optional block sparsity), as compress() options.
+ * `block` as the CLI spells it: '4x4', '1x4', '8x8' or 'auto'.
+ */
+export function compressOptionsFor(precision: Precision, sparsity?: number, block?: string): CompressOptions {
+  const o: CompressOptions = {};
+  if (precision === 'int8' || precision === 'binary') o.quantize = precision;
+  else if (precision !== 'fp32') throw new SlimError(`--precision must be fp32, int8 or binary, got '${precision}'`);
+  if (sparsity !== undefined && sparsity > 0) {
+    let b: BlockShape | 'auto' = 'auto';
+    if (block && block !== 'auto') {
+      const m = /^(\d+)x(\d+)$/.exec(block);
+      if (!m) throw new SlimError(`--block must look like 4x4 (rows x cols) or auto, got '${block}'`);
+      b = [Number(m[1]), Number(m[2])];
+    }
+    o.prune = { sparsity, block: b };
+  }
+  return o;
+}

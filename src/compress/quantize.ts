@@ -1,0 +1,261 @@
+// Post-training int8 quantization of an inference graph.
+//
+// 1. Calibration: the float graph runs on sample batches with every activation kept as an output; per tensor we
+//    keep min, max, mean |x| and a strided sample of values (at most SAMPLE per batch).
+// 2. Activation ranges, per tensor (asymmetric: real = s·(q − z), q ∈ [−128, 127], 0 always representable):
+//      'minmax'      [min, max];
+//      'percentile'  [p_lo, p_hi] quantiles of the sample (default 99.99 %);
+//      'mse'         the clip range c·[min, max], c ∈ {0.30, 0.31, … 1}, minimizing Σ(x − deq(q(x)))² on the sample.
+// 3. Weights: int8 symmetric per output channel, s_w[co] = max|W[·,co]| / 127.
+// 4. Conversion: every conv2d the int8 kernels can run (see `int8Eligible`) becomes conv2d_int8 and every add of
+//    two int8 tensors add_int8, with ReLU/ReLU6 folded into the clamp; `quantize` / `dequantize` are inserted only
+//    where a float op meets an int8 one, so int8 tensors flow layer to layer and float stays at the edges.
+
+import { compile } from '../graph/executor.js';
+import { Graph, type Node } from '../graph/ir.js';
+import { convGeom } from '../ops/conv.js';
+import { int8AddFactor, int8ConvTables, packInt8ConvWeights } from '../ops/int8.js';
+import { attrNum } from '../ops/registry.js';
+import { check, SlimError } from '../runtime/errors.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+export type CalibrationMethod = 'minmax' | 'percentile' | 'mse';
+
+export interface TensorStats {
+  min: number;
+  max: number;
+  meanAbs: number;
+  sample: Float32Array;
+}
+
+const SAMPLE = 1 << 14;
+
+/** Run the float graph on the calibration batches; statistics of every activation tensor by tensor id. */
+export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]): Promise<Map<number, TensorStats>> {
+  check(batches.length > 0, 'int8 calibration needs at least one batch of inputs');
+  const cg = g.clone();
+  const watched = cg.tensors.filter((t) => t.role === 'activation' && t.dtype === 'f32' && cg.isUsed(t.id)).map((t) => t.id);
+  for (const t of watched) if (!cg.outputs.includes(t)) cg.outputs.push(t);
+  const m = await compile(rt, cg, { fuse: false, tune: 'cached' });
+  const acc = new Map<number, { min: number; max: number; sumAbs: number; n: number; samples: Float32Array[] }>();
+  try {
+    for (const batch of batches) {
+      const outs = await m.run(batch);
+      cg.outputs.forEach((t, k) => {
+        const v = outs[k];
+        const a = acc.get(t) ?? { min: Infinity, max: -Infinity, sumAbs: 0, n: 0, samples: [] };
+        const stride = Math.max(1, Math.floor(v.length / SAMPLE));
+        const s = new Float32Array(Math.ceil(v.length / stride));
+        for (let i = 0, j = 0; i < v.length; i++) {
+          const x = v[i];
+          if (x < a.min) a.min = x;
+          if (x > a.max) a.max = x;
+          a.sumAbs += Math.abs(x);
+          if (i % stride === 0) s[j++] = x;
+        }
+        a.n += v.length;
+        a.samples.push(s);
+        acc.set(t, a);
+      });
+    }
+  } finally {
+    m.destroy();
+  }
+  const stats = new Map<number, TensorStats>();
+  for (const [t, a] of acc) {
+    const sample = new Float32Array(a.samples.reduce((n, s) => n + s.length, 0));
+    let o = 0;
+    for (const s of a.samples) {
+      sample.set(s, o);
+      o += s.length;
+    }
+    stats.set(t, { min: a.min, max: a.max, meanAbs: a.sumAbs / a.n, sample });
+  }
+  return stats;
+}
+
+export interface QParams {
+  scale: number;
+  zero: number;
+}
+
+/** Asymmetric int8 parameters for a real range (widened to contain 0). */
+export function qparamsFor(lo: number, hi: number): QParams {
+  lo = Math.min(lo, 0);
+  hi = Math.max(hi, 0);
+  if (!(hi - lo > 1e-12)) return { scale: 1, zero: 0 };
+  const scale = (hi - lo) / 255;
+  const zero = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
+  return { scale, zero };
+}
+
+function quantError(sample: Float32Array, q: QParams): number {
+  let e = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const v = Math.max(-128, Math.min(127, Math.round(sample[i] / q.scale) + q.zero));
+    e += (sample[i] - (v - q.zero) * q.scale) ** 2;
+  }
+  return e;
+}
+
+export function chooseRange(s: TensorStats, method: CalibrationMethod, percentile = 99.99): QParams {
+  if (method === 'minmax') return qparamsFor(s.min, s.max);
+  if (method === 'percentile') {
+    const sorted = Float32Array.from(s.sample).sort();
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))];
+    return qparamsFor(at(100 - percentile), at(percentile));
+  }
+  let best = qparamsFor(s.min, s.max);
+  let bestErr = quantError(s.sample, best);
+  for (let c = 30; c < 100; c++) {
+    const q = qparamsFor((s.min * c) / 100, (s.max * c) / 100);
+    const e = quantError(s.sample, q);
+    if (e < bestErr) {
+      best = q;
+      bestErr = e;
+    }
+  }
+  return best;
+}
+
+/** Per-output-channel symmetric int8 weights of HWIO [KH,KW,Cg,Cout]. */
+export function quantizeWeights(w: Float32Array, cout: number): { wq: Int8Array; scale: Float64Array } {
+  const scale = new Float64Array(cout);
+  for (let i = 0; i < w.length; i++) scale[i % cout] = Math.max(scale[i % cout], Math.abs(w[i]));
+  for (let c = 0; c < cout; c++) scale[c] = scale[c] > 0 ? scale[c] / 127 : 1;
+  const wq = Int8Array.from(w, (v, i) => Math.max(-127, Math.min(127, Math.round(v / scale[i % cout]))));
+  return { wq, scale };
+}
+
+/** Can the int8 kernels run this fused conv2d node? */
+export function int8Eligible(g: Graph, n: Node): boolean {
+  if (n.op !== 'conv2d') return false;
+  const w = g.tensors[n.inputs[1]];
+  if (!w.data || (n.inputs[2] !== undefined && !g.tensors[n.inputs[2]].data)) return false;
+  if (attrNum(n.attrs, 'shuffle', 1) !== 1 || ![0, 1, 2].includes(attrNum(n.attrs, 'act', 0))) return false;
+  const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
+  const depthwise = geo.groups > 1 && geo.groups === geo.cin && geo.cin === geo.cout;
+  if (depthwise) return geo.cout % 4 === 0;
+  if ((geo.cout / geo.groups) % 4 !== 0) return false;
+  return geo.groups === 1 || (geo.cin / geo.groups) % 4 === 0;
+}
+
+export interface Int8Options {
+  method?: CalibrationMethod;
+  percentile?: number;
+}
+
+export interface Int8Report {
+  int8Convs: number;
+  int8Adds: number;
+  floatNodes: number;
+  quantizeNodes: number;
+  dequantizeNodes: number;
+}
+
+const CONV_ATTRS = ['stride', 'pads', 'dilation', 'groups'] as const;
+
+/** The int8 graph for a fused float graph, given calibration statistics of its activations. */
+export function quantizeGraph(g: Graph, stats: Map<number, TensorStats>, opts: Int8Options = {}): { graph: Graph; report: Int8Report } {
+  const method = opts.method ?? 'percentile';
+  const out = new Graph();
+  const report: Int8Report = { int8Convs: 0, int8Adds: 0, floatNodes: 0, quantizeNodes: 0, dequantizeNodes: 0 };
+  const fId = new Map<number, number>(); // old tensor → f32 tensor in the new graph
+  const qId = new Map<number, number>(); // old tensor → q8 tensor in the new graph
+  const qp = new Map<number, QParams>();
+  const paramId = new Map<number, number>();
+  const qparamsOf = (t: number): QParams => {
+    let p = qp.get(t);
+    if (!p) {
+      const s = stats.get(t);
+      if (!s) throw new SlimError(`no calibration statistics for tensor '${g.tensors[t].name}'`);
+      p = chooseRange(s, method, opts.percentile);
+      qp.set(t, p);
+    }
+    return p;
+  };
+  for (const t of g.inputs) fId.set(t, out.addInput(g.tensors[t].name, g.shape(t)));
+  const param = (t: number): number => {
+    let id = paramId.get(t);
+    if (id === undefined) {
+      const d = g.tensors[t];
+      id = d.data ? out.addParam(d.name, d.shape, d.data) : out.addRawParam(d.name, d.shape, d.raw!);
+      paramId.set(t, id);
+    }
+    return id;
+  };
+  const asFloat = (t: number): number => {
+    if (g.tensors[t].role === 'param') return param(t);
+    let id = fId.get(t);
+    if (id === undefined) {
+      const q = qId.get(t)!;
+      const p = qparamsOf(t);
+      id = out.add1('dequantize', [q], { scale: p.scale, zero: p.zero }, `${g.tensors[t].name}.dequant`);
+      report.dequantizeNodes++;
+      fId.set(t, id);
+    }
+    return id;
+  };
+  const asInt8 = (t: number): number => {
+    let id = qId.get(t);
+    if (id === undefined) {
+      const p = qparamsOf(t);
+      id = out.add1('quantize', [fId.get(t)!], { scale: p.scale, zero: p.zero }, `${g.tensors[t].name}.quant`);
+      report.quantizeNodes++;
+      qId.set(t, id);
+    }
+    return id;
+  };
+  const clampFor = (act: number, p: QParams) => ({
+    qmin: act === 1 || act === 2 ? Math.max(-128, p.zero) : -128,
+    qmax: act === 2 ? Math.min(127, p.zero + Math.round(6 / p.scale)) : 127,
+  });
+
+  for (const n of g.nodes) {
+    if (int8Eligible(g, n)) {
+      const x = n.inputs[0];
+      const y = n.outputs[0];
+      const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
+      const w = g.tensors[n.inputs[1]];
+      const b = n.inputs[2] !== undefined ? g.tensors[n.inputs[2]].data! : new Float32Array(geo.cout);
+      const px = qparamsOf(x);
+      const py = qparamsOf(y);
+      const { wq, scale: sw } = quantizeWeights(w.data!, geo.cout);
+      const taps = w.data!.length / geo.cout;
+      const bias = new Int32Array(geo.cout);
+      const mult = new Float64Array(geo.cout);
+      for (let co = 0; co < geo.cout; co++) {
+        let sum = 0;
+        for (let j = 0; j < taps; j++) sum += wq[j * geo.cout + co];
+        const bq = Math.round(b[co] / (px.scale * sw[co]));
+        bias[co] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, bq - px.zero * sum));
+        mult[co] = (px.scale * sw[co]) / py.scale;
+      }
+      const packed = packInt8ConvWeights(wq, w.shape, geo.groups);
+      const tables = int8ConvTables(bias, mult);
+      const attrs: Record<string, any> = { kernel: [geo.kh, geo.kw], cout: geo.cout, xZero: px.zero, yZero: py.zero, ...clampFor(attrNum(n.attrs, 'act', 0), py) };
+      for (const a of CONV_ATTRS) if (n.attrs[a] !== undefined) attrs[a] = n.attrs[a];
+      const wId = out.addRawParam(`${n.name}.w_int8`, [packed.length], packed);
+      const tId = out.addRawParam(`${n.name}.requant`, [tables.length], tables);
+      qId.set(y, out.add1('conv2d_int8', [asInt8(x), wId, tId], attrs, n.name));
+      report.int8Convs++;
+      continue;
+    }
+    if (n.op === 'add' && [0, 1, 2].includes(attrNum(n.attrs, 'act', 0)) && n.inputs.every((t) => qId.has(t)) && g.shape(n.inputs[0]).at(-1)! % 4 === 0) {
+      const [a, b] = n.inputs;
+      const y = n.outputs[0];
+      const pa = qparamsOf(a);
+      const pb = qparamsOf(b);
+      const py = qparamsOf(y);
+      const attrs = { aZero: pa.zero, bZero: pb.zero, ka: int8AddFactor(pa.scale, py.scale), kb: int8AddFactor(pb.scale, py.scale), yZero: py.zero, ...clampFor(attrNum(n.attrs, 'act', 0), py) };
+      qId.set(y, out.add1('add_int8', [qId.get(a)!, qId.get(b)!], attrs, n.name));
+      report.int8Adds++;
+      continue;
+    }
+    const ids = out.add(n.op, n.inputs.map(asFloat), n.attrs, n.name);
+    n.outputs.forEach((t, k) => fId.set(t, ids[k]));
+    report.floatNodes++;
+  }
+  for (const t of g.outputs) out.markOutput(asFloat(t));
+  return { graph: out, report };
+}

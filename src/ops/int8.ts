@@ -1,0 +1,253 @@
+// int8 ops: quantize / dequantize at the edges of an int8 region, int8 convolution with fused requantization
+// (regular, grouped, pointwise, depthwise) and the int8 residual add. Tensors between them are 'q8' (4 int8
+// channels per u32, graph/ir.ts), so int8 layers chain without float round trips.
+//
+// Quantization scheme (what src/compress/quantize.ts produces):
+//   activations  real = sx·(q − zx), q ∈ [−128, 127], one (scale, zero point) per tensor (asymmetric allowed);
+//   weights      real = sw[co]·q, symmetric per output channel, q ∈ [−127, 127];
+//   bias         int32 round(b/(sx·sw[co])), with −zx·Σw folded in so kernels never subtract zero points;
+//   output       yq = clamp(zy + requant(acc, m, s), qmin, qmax), M = sx·sw/sy = m·2^−s (quantizeMultiplier),
+//                ReLU/ReLU6 become qmin/qmax (no float anywhere in the layer).
+//
+// conv2d_int8 inputs: x (q8), w (u32, packInt8ConvWeights), qp (i32, int8ConvTables).
+//             attrs:  kernel [kh,kw], cout, groups, stride, pads, dilation (as conv2d), xZero, yZero, qmin, qmax.
+// Kernel choice: pointwise GEMM (1×1, stride 1, unpadded), depthwise, or the general register-tiled kernel; each
+// with dot4I8Packed where the adapter's WGSL has packed_4x8_integer_dot_product and the unpack path always
+// (the tuner measures them; tests pin each).
+
+import { check, shapeStr } from '../runtime/errors.js';
+import type { Candidate } from '../runtime/tuner.js';
+import { convGeom, isPointwise, type ConvGeom } from './conv.js';
+import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
+
+/** Real multiplier M as m·2^−s with m ∈ [2^14, 2^15) and s ∈ [1, 46] (the form common/requant.wgsl takes). */
+export function quantizeMultiplier(M: number): [number, number] {
+  check(Number.isFinite(M) && M >= 0, `requantization multiplier ${M} must be finite and ≥ 0`);
+  if (M === 0) return [0, 46];
+  let e = Math.floor(Math.log2(M));
+  let m = Math.round(M * 2 ** (14 - e));
+  if (m >= 1 << 15) {
+    m = Math.round(m / 2);
+    e += 1;
+  }
+  const s = 14 - e;
+  if (s > 46) return [0, 46]; // below 2^−32: every output is the zero point
+  check(s >= 1, `requantization multiplier ${M} is too large (≥ 2^14)`);
+  return [m, s];
+}
+
+/** Per-channel tables for the int8 conv kernels: [C/4][bias, m, s][4] as Int32Array. */
+export function int8ConvTables(biasQ: Int32Array, multipliers: ArrayLike<number>): Int32Array {
+  const c = biasQ.length;
+  check(c % 4 === 0, `int8 conv needs output channels divisible by 4, got ${c}`);
+  const t = new Int32Array(c * 3);
+  for (let co = 0; co < c; co++) {
+    const [m, s] = quantizeMultiplier(multipliers[co]);
+    const base = Math.floor(co / 4) * 12 + (co % 4);
+    t[base] = biasQ[co];
+    t[base + 4] = m;
+    t[base + 8] = s;
+  }
+  return t;
+}
+
+function isDepthwiseGeom(g: ConvGeom): boolean {
+  return g.groups === g.cin && g.cin === g.cout && g.groups > 1;
+}
+
+/**
+ * Pack int8 HWIO weights [KH,KW,Cg,Cout] for the kernels: depthwise → [KH,KW,C/4] words (4 channels per word);
+ * otherwise → [KH,KW,⌈Cg/4⌉,Cout] words (4 input channels of one output channel per word, zero padded).
+ */
+export function packInt8ConvWeights(wq: Int8Array, wShape: number[], groups: number): Uint32Array {
+  const [kh, kw, cg, cout] = wShape;
+  check(wq.length === numel(wShape), `int8 weights have ${wq.length} values for ${shapeStr(wShape)}`);
+  if (groups > 1 && cg === 1 && groups === cout) {
+    const c4 = Math.ceil(cout / 4);
+    const bytes = new Int8Array(kh * kw * c4 * 4);
+    for (let tap = 0; tap < kh * kw; tap++) for (let c = 0; c < cout; c++) bytes[tap * c4 * 4 + c] = wq[tap * cout + c];
+    return new Uint32Array(bytes.buffer);
+  }
+  const cg4 = Math.ceil(cg / 4);
+  const bytes = new Int8Array(kh * kw * cg4 * cout * 4);
+  for (let tap = 0; tap < kh * kw; tap++)
+    for (let ci = 0; ci < cg; ci++)
+      for (let co = 0; co < cout; co++) {
+        const word = (tap * cg4 + (ci >> 2)) * cout + co;
+        bytes[word * 4 + (ci & 3)] = wq[(tap * cg + ci) * cout + co];
+      }
+  return new Uint32Array(bytes.buffer);
+}
+
+export function int8Geom(inShapes: number[][], attrs: Attrs): ConvGeom {
+  const [kh, kw] = attrInts(attrs, 'kernel', 2);
+  const cout = attrNum(attrs, 'cout');
+  const groups = attrNum(attrs, 'groups', 1);
+  const xs = inShapes[0];
+  check(xs && xs.length === 4, `conv2d_int8 input must be NHWC 4-D, got ${shapeStr(xs ?? [])}`);
+  return convGeom([xs, [kh, kw, xs[3] / groups, cout]], attrs);
+}
+
+/** Words of packed weights the kernels expect for this geometry. */
+export function int8WeightWords(g: ConvGeom): number {
+  return isDepthwiseGeom(g) ? g.kh * g.kw * Math.ceil(g.cout / 4) : g.kh * g.kw * Math.ceil(g.cin / g.groups / 4) * g.cout;
+}
+
+const byteZero = (z: number) => ((z & 0xff) * 0x01010101) >>> 0;
+
+registerOp({
+  name: 'quantize',
+  infer: ([x]) => [x],
+  dtypes(inTypes) {
+    check(inTypes[0] === 'f32', `quantize takes f32, got ${inTypes[0]}`);
+    return ['q8'];
+  },
+  plan: async (pc) => {
+    const x = pc.inShapes[0];
+    const c = x[x.length - 1];
+    const c4 = Math.ceil(c / 4);
+    return [
+      await pc.rt.kernels.launch('int8/quantize_forward', {
+        uniforms: { c, c4, inv_scale: Math.fround(1 / attrNum(pc.attrs, 'scale')), zero: attrNum(pc.attrs, 'zero', 0) },
+        buffers: { x: pc.input(0), y: pc.output(0) },
+        invocations: (numel(x) / c) * c4,
+      }),
+    ];
+  },
+});
+
+registerOp({
+  name: 'dequantize',
+  infer: ([x]) => [x],
+  dtypes(inTypes) {
+    check(inTypes[0] === 'q8', `dequantize takes q8, got ${inTypes[0]}`);
+    return ['f32'];
+  },
+  plan: async (pc) => {
+    const x = pc.inShapes[0];
+    const c = x[x.length - 1];
+    return [
+      await pc.rt.kernels.launch('int8/dequantize_forward', {
+        uniforms: { c, c4: Math.ceil(c / 4), scale: Math.fround(attrNum(pc.attrs, 'scale')), zero: attrNum(pc.attrs, 'zero', 0) },
+        buffers: { x: pc.input(0), y: pc.output(0) },
+        invocations: numel(x),
+      }),
+    ];
+  },
+});
+
+registerOp({
+  name: 'conv2d_int8',
+  infer(inShapes, attrs) {
+    const g = int8Geom(inShapes, attrs);
+    const perGroup = isDepthwiseGeom(g) ? g.cout : g.cout / g.groups;
+    check(perGroup % 4 === 0, `conv2d_int8 needs output channels${isDepthwiseGeom(g) ? '' : ' per group'} divisible by 4 (Cout ${g.cout}, groups ${g.groups})`);
+    check(g.groups === 1 || isDepthwiseGeom(g) || (g.cin / g.groups) % 4 === 0, `grouped conv2d_int8 needs input channels per group divisible by 4`);
+    const words = int8WeightWords(g);
+    check(inShapes[1] && numel(inShapes[1]) === words, `conv2d_int8 weights must be ${words} packed words, got ${shapeStr(inShapes[1] ?? [])}`);
+    check(inShapes[2] && numel(inShapes[2]) === g.cout * 3, `conv2d_int8 tables must be ${g.cout * 3} words, got ${shapeStr(inShapes[2] ?? [])}`);
+    return [[g.n, g.oh, g.ow, g.cout]];
+  },
+  dtypes(inTypes) {
+    check(inTypes[0] === 'q8' && inTypes[1] === 'u32' && inTypes[2] === 'i32', `conv2d_int8 takes (q8, u32, i32), got (${inTypes.join(', ')})`);
+    return ['q8'];
+  },
+  macs(inShapes, outShapes, attrs) {
+    const g = int8Geom(inShapes, attrs);
+    return numel(outShapes[0]) * g.kh * g.kw * (g.cin / g.groups);
+  },
+  plan: (pc) => pc.tuner.choose(`conv2d_int8|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}`, int8ConvVariants(pc)),
+});
+
+/** The kernel variants that can run this int8 convolution, preferred default first. */
+export function int8ConvVariants(pc: PlanContext): Candidate[] {
+  const g = int8Geom(pc.inShapes, pc.attrs);
+  const k = pc.rt.kernels;
+  const xZero = attrNum(pc.attrs, 'xZero', 0);
+  const quant = { y_zero: attrNum(pc.attrs, 'yZero', 0), qmin: attrNum(pc.attrs, 'qmin', -128), qmax: attrNum(pc.attrs, 'qmax', 127) };
+  const bufs = () => ({ x: pc.input(0), w: pc.input(1), qp: pc.input(2), y: pc.output(0) });
+  const flavours = pc.rt.ctx.hasDot4I8 ? (['dot4', 'unpack'] as const) : (['unpack'] as const);
+  const out: Candidate[] = [];
+  const cg = g.cin / g.groups;
+  const owTiles = Math.ceil(g.ow / 4);
+  const geom = { in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw], stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles };
+  if (isDepthwiseGeom(g)) {
+    for (const f of flavours) {
+      const name = f === 'dot4' ? 'native' : 'unpack';
+      out.push({
+        id: `int8_depthwise_${name}`,
+        build: async () => [
+          await k.launch(`int8/depthwise_forward_${name}`, {
+            uniforms: { c: g.cin, ...geom, x_zero: xZero, ...quant },
+            buffers: bufs(),
+            invocations: g.n * g.oh * owTiles * (g.cin / 4),
+          }),
+        ],
+      });
+    }
+    return out;
+  }
+  const cg4 = Math.ceil(cg / 4);
+  const cin4 = Math.ceil(g.cin / 4);
+  if (isPointwise(g)) {
+    const m = g.n * g.h * g.w;
+    for (const f of flavours)
+      for (const tm of [4, 8, 2]) {
+        out.push({
+          id: `int8_pointwise_${f}_tm${tm}`,
+          build: async () => [
+            await k.launch(`int8/pointwise_forward_${f}`, {
+              overrides: { TM: tm },
+              uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
+              buffers: bufs(),
+              invocations: Math.ceil(m / tm) * (g.cout / 4),
+            }),
+          ],
+        });
+      }
+  }
+  for (const f of flavours) {
+    out.push({
+      id: `int8_conv2d_${f}`,
+      build: async () => [
+        await k.launch(`int8/conv2d_forward_${f}`, {
+          uniforms: { cin4, cout: g.cout, groups: g.groups, cg4, ...geom, x_zero_word: byteZero(xZero), ...quant },
+          buffers: bufs(),
+          invocations: g.n * g.oh * owTiles * (g.cout / 4),
+        }),
+      ],
+    });
+  }
+  return out;
+}
+
+/** ka, kb of the int8 add: round(2^14 · s_in / s_out), within what the kernel's i32 arithmetic allows. */
+export function int8AddFactor(sIn: number, sOut: number): number {
+  const k = Math.round((sIn / sOut) * 16384);
+  check(k < 1 << 22, `int8 add: input scale ${sIn} is too large for output scale ${sOut}`);
+  return k;
+}
+
+registerOp({
+  name: 'add_int8',
+  infer([a, b]) {
+    check(a.length === b.length && a.every((d, i) => d === b[i]), `add_int8 needs equal shapes, got ${shapeStr(a)} and ${shapeStr(b)}`);
+    check(a[a.length - 1] % 4 === 0, `add_int8 needs channels divisible by 4, got ${a[a.length - 1]}`);
+    return [a];
+  },
+  dtypes(inTypes) {
+    check(inTypes[0] === 'q8' && inTypes[1] === 'q8', `add_int8 takes two q8 tensors, got (${inTypes.join(', ')})`);
+    return ['q8'];
+  },
+  plan: async (pc) => [
+    await pc.rt.kernels.launch('int8/add_forward', {
+      uniforms: {
+        a_zero: attrNum(pc.attrs, 'aZero', 0), b_zero: attrNum(pc.attrs, 'bZero', 0),
+        ka: attrNum(pc.attrs, 'ka'), kb: attrNum(pc.attrs, 'kb'),
+        y_zero: attrNum(pc.attrs, 'yZero', 0), qmin: attrNum(pc.attrs, 'qmin', -128), qmax: attrNum(pc.attrs, 'qmax', 127),
+      },
+      buffers: { a: pc.input(0), b: pc.input(1), y: pc.output(0) },
+      invocations: numel(pc.inShapes[0]) / 4,
+    }),
+  ],
+});
