@@ -12,7 +12,11 @@ export { numel };
 export type { Attrs };
 
 export type DType = 'f32';
-export type TensorRole = 'input' | 'param' | 'activation';
+/**
+ * 'state': a tensor that keeps its own GPU buffer across runs like a parameter but is not a model weight
+ * (optimizer moments); ops may update params and state in place (training graphs).
+ */
+export type TensorRole = 'input' | 'param' | 'state' | 'activation';
 
 export interface TensorDesc {
   id: number;
@@ -20,7 +24,7 @@ export interface TensorDesc {
   shape: number[];
   dtype: DType;
   role: TensorRole;
-  /** Parameter values (role 'param'). */
+  /** Initial values (roles 'param' and 'state'). */
   data?: Float32Array;
 }
 
@@ -67,6 +71,13 @@ export class Graph {
     return this.addTensor(name, shape, 'param', data);
   }
 
+  /** A persistent non-parameter tensor (optimizer state), initialised to `data` (zeros by default). */
+  addState(name: string, shape: number[], data = new Float32Array(numel(shape))): number {
+    check(data.length === numel(shape), `state '${name}' has ${data.length} values for shape ${shapeStr(shape)}`);
+    this.usedCache = null;
+    return this.addTensor(name, shape, 'state', data);
+  }
+
   /** Add a node; its outputs are shape-inferred by the op. Returns the output tensor ids. */
   add(op: string, inputs: number[], attrs: Attrs = {}, name?: string): number[] {
     const def = getOp(op);
@@ -84,6 +95,7 @@ export class Graph {
     }
     const outputs = shapes.map((s, k) => this.addTensor(`${nodeName}${shapes.length > 1 ? `_out${k}` : ''}`, s, 'activation'));
     this.nodes.push({ id: this.nodes.length, op, name: nodeName, inputs: [...inputs], outputs, attrs: { ...attrs } });
+    this.usedCache = null;
     return outputs;
   }
 
