@@ -10,6 +10,7 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, { run: Command; help: string }> = {
   info: { run: info, help: 'adapter, features and limits (--json)' },
   run: { run, help: 'build, compile and time a zoo model (--model NAME ... --json)' },
+  bench: { run: async (a) => (await import('./commands/bench_peers.js')).benchPeers(a), help: 'ours vs TensorFlow.js / onnxruntime-web, same adapter (--suite core | --model NAME --peers tfjs,ort)' },
 };
 
 function usage(): string {
