@@ -1,5 +1,6 @@
-// slimgpu bench --suite <name> [--json] [--runs N] [--layers a,b] [--variants a,b]: benchmark suites, dispatched
-// through SUITES (one entry per suite; other suites register the same way).
+// slimgpu bench --suite <name> [--json] [--runs N] [--layers a,b] [--variants a,b]: kernel benchmark suites,
+// dispatched through SUITES (one entry per suite). Anything else (`--suite core`, `--model NAME --peers …`) is the
+// peer benchmark of bench_peers.ts.
 
 import { benchCompressed } from '../../bench/compressed.js';
 import { SlimError } from '../../runtime/errors.js';
@@ -18,7 +19,15 @@ export const SUITES: Record<string, { run: Suite; help: string }> = {
   },
 };
 
+function suiteArg(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--suite' || a.startsWith('--suite='));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice('--suite='.length) : argv[i + 1];
+}
+
 export async function bench(argv: string[]): Promise<number> {
+  const s = suiteArg(argv);
+  if (s === undefined || !(s in SUITES)) return (await import('./bench_peers.js')).benchPeers(argv);
   const { flags } = parseArgs(argv, { suite: 'string', json: 'boolean', runs: 'int', layers: 'string', variants: 'string', quiet: 'boolean' });
   const name = (flags.suite as string | undefined) ?? 'compressed';
   const suite = SUITES[name];

@@ -1,0 +1,122 @@
+// slimgpu bench --suite core | --model NAME [model flags] [--peers tfjs,ort,ort-wasm] [--runs N] [--warmup N]
+//               [--where node|browser] [--json] [--out FILE]
+// Our latency next to the peers' on the same adapter in the same run (see src/bench/peers.ts).
+//   --where node     this process, Dawn (the `webgpu` package); peers: tfjs
+//   --where browser  the bench page (demos/bench/) in headless Chromium driven by Playwright; peers: tfjs, ort,
+//                    ort-wasm (the default when ORT is asked for: onnxruntime-web's WebGPU EP needs a browser)
+// The JSON (one object: env + models) is the same document the page offers for download.
+
+import { CORE_SUITE, benchModel, formatTable, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
+import { SlimError } from '../../runtime/errors.js';
+import { Runtime } from '../../runtime/runtime.js';
+import { parseArgs, positiveInt } from '../args.js';
+import { MODEL_FLAGS, specFromFlags, tuneFromFlags } from './run.js';
+
+export const PEERS = ['tfjs', 'ort', 'ort-wasm'] as const;
+
+export interface BenchDocument {
+  schema: 'slimgpu-bench/1';
+  date: string;
+  env: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  models: ModelResult[];
+  [extra: string]: unknown;
+}
+
+async function packageVersion(name: string): Promise<string> {
+  try {
+    const { createRequire } = await import('node:module');
+    const fs = await import('node:fs');
+    const req = createRequire(`${process.cwd()}/package.json`);
+    const dir = req.resolve(`${name}/package.json`);
+    return JSON.parse(fs.readFileSync(dir, 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function nodeEnv(rt: Runtime): Promise<Record<string, unknown>> {
+  const os = await import('node:os');
+  return {
+    runtime: 'node-dawn',
+    adapter: rt.ctx.adapter,
+    node: process.version,
+    dawn: `webgpu@${await packageVersion('webgpu')} (dawn.node)`,
+    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}`,
+    platform: `${os.platform()} ${os.release()}`,
+    versions: {
+      slimgpu: await packageVersion('slimgpu').catch(() => '0.1.0'),
+      '@tensorflow/tfjs-core': await packageVersion('@tensorflow/tfjs-core'),
+      '@tensorflow/tfjs-backend-webgpu': await packageVersion('@tensorflow/tfjs-backend-webgpu'),
+      'onnxruntime-web': await packageVersion('onnxruntime-web'),
+    },
+  };
+}
+
+export function parsePeers(v: unknown, dflt: string[]): string[] {
+  const peers = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : dflt;
+  for (const p of peers) if (!(PEERS as readonly string[]).includes(p)) throw new SlimError(`unknown peer '${p}' (known: ${PEERS.join(', ')})`);
+  return peers;
+}
+
+/** The Node/Dawn path: slimgpu and tfjs in this process. */
+export async function benchInNode(specs: ReturnType<typeof specFromFlags>[], peers: string[], opts: { runs: number; warmup: number; tune: ReturnType<typeof tuneFromFlags> }): Promise<BenchDocument> {
+  const unsupported = peers.filter((p) => p !== 'tfjs');
+  if (unsupported.length) throw new SlimError(`peer(s) ${unsupported.join(', ')} need --where browser (onnxruntime-web runs in the page)`);
+  const rt = await Runtime.create();
+  try {
+    const engines: Engine[] = [slimgpuEngine(rt, opts.tune)];
+    if (peers.includes('tfjs')) {
+      const { tfjsEngine } = await import('../../bench/tfjs_peer.js');
+      engines.push(await tfjsEngine());
+    }
+    const models: ModelResult[] = [];
+    for (const spec of specs) {
+      models.push(await benchModel(spec, engines, { runs: opts.runs, warmup: opts.warmup, log: (l) => console.error(l) }));
+    }
+    return {
+      schema: 'slimgpu-bench/1',
+      date: new Date().toISOString(),
+      env: await nodeEnv(rt),
+      settings: { runs: opts.runs, warmup: opts.warmup, tune: opts.tune, protocol: 'cold start, warm-up, then interleaved rounds; median' },
+      models,
+    };
+  } finally {
+    rt.destroy();
+  }
+}
+
+export async function benchPeers(argv: string[]): Promise<number> {
+  const { flags, positional } = parseArgs(argv, {
+    ...MODEL_FLAGS, suite: 'string', peers: 'string', runs: 'int', warmup: 'int', where: 'string', json: 'boolean', out: 'string', tune: 'string',
+    profile: 'boolean', micro: 'boolean',
+  });
+  if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
+  if (flags.suite !== undefined && flags.suite !== 'core') throw new SlimError(`this bench knows --suite core (got '${flags.suite}')`);
+  if (flags.suite === undefined && flags.model === undefined) throw new SlimError('bench needs --suite core or --model NAME');
+  const specs = flags.model !== undefined ? [specFromFlags(flags)] : CORE_SUITE;
+  const peers = parsePeers(flags.peers, ['tfjs']);
+  const where = (flags.where as string | undefined) ?? (peers.some((p) => p.startsWith('ort')) ? 'browser' : 'node');
+  if (where !== 'node' && where !== 'browser') throw new SlimError(`--where must be node or browser (got '${where}')`);
+  const opts = { runs: positiveInt(flags, 'runs', 5, 1000), warmup: (flags.warmup as number | undefined) ?? 1, tune: tuneFromFlags(flags) };
+  let doc: BenchDocument;
+  if (where === 'node') doc = await benchInNode(specs, peers, opts);
+  else {
+    const { benchInBrowser } = await import('../../bench/headless.js');
+    doc = await benchInBrowser(specs, peers, { ...opts, profile: !!flags.profile, micro: !!flags.micro });
+  }
+  const text = JSON.stringify(doc, null, 2);
+  if (typeof flags.out === 'string') {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
+    fs.writeFileSync(flags.out, text);
+  }
+  if (flags.json) console.log(text);
+  else {
+    const a = doc.env.adapter as any;
+    console.log(`adapter: ${a?.vendor} ${a?.architecture} ${a?.description} (${doc.env.runtime}); median of ${opts.runs} runs after ${opts.warmup} warm-up`);
+    console.log(formatTable(doc.models));
+  }
+  return 0;
+}
