@@ -18,5 +18,5 @@ tar -C . -cf - \
   node_modules | xz -T2 -6 > .devpack/node_modules.tar.xz
 o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
 apt-get $o update -qq >/dev/null
-(cd .devpack/gl && apt-get $o download -qq libvulkan1 >/dev/null)
+(cd .devpack/gl && apt-get $o download -qq libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null 2>&1)
 du -sh .devpack/*

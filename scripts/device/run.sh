@@ -8,14 +8,17 @@ mkdir -p /tmp/nodebin && xz -dc .devpack/node.xz > /tmp/nodebin/node && chmod +x
 export PATH=/tmp/nodebin:$PATH
 tar -xJf .devpack/node_modules.tar.xz
 rm -rf dist && cp -r .devpack/dist dist
-ls /usr/local/nvidia/share/vulkan/icd.d/ 2>/dev/null && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+fi
 nvidia-smi -L | tee "$OUT/nvidia.txt"
 node dist/cli.mjs info --json > "$OUT/info.json" 2> "$OUT/info.err"; cat "$OUT/info.json" | head -20
 T=${DEVICE_TIME_BUDGET:-420}
 start=$(date +%s)
 left() { echo $(( T - ($(date +%s) - start) )); }
 # 1. correctness on the real GPU
-timeout $(( $(left) / 2 )) npx vitest run test/unit/conv.test.ts test/unit/ops.test.ts test/unit/models.test.ts test/unit/graph.test.ts \
+timeout $(( $(left) / 2 )) node node_modules/vitest/vitest.mjs run test/unit/conv.test.ts test/unit/ops.test.ts test/unit/models.test.ts test/unit/graph.test.ts \
   test/unit/int8.test.ts test/unit/xnor.test.ts test/unit/block_sparse.test.ts test/unit/backward.test.ts \
   > "$OUT/tests.log" 2>&1; echo "tests rc=$?"; tail -5 "$OUT/tests.log"
 # 2. figures
