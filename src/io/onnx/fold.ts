@@ -5,12 +5,12 @@
 
 import { check, shapeStr, SlimError } from '../../runtime/errors.js';
 import { binaryRef, broadcastShapes, broadcastStrides, contiguousStrides, unaryRef, type BinaryName, type UnaryName } from '../../ops/tensor.js';
-import { checkDims, DT, isIntegerType, type HostTensor } from './proto.js';
+import { checkDims, DT, isIntegerType, MAX_FOLD_ELEMENTS, type HostTensor } from './proto.js';
 
 export const numelOf = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
 export function host(dtype: number, dims: number[], data: ArrayLike<number>): HostTensor {
-  const n = checkDims(dims, 'folded tensor');
+  const n = checkDims(dims, 'folded tensor', MAX_FOLD_ELEMENTS);
   check(data.length === n, `internal: ${data.length} values for ${shapeStr(dims)}`);
   return { dtype, dims: [...dims], data: Float64Array.from(data) };
 }
@@ -61,7 +61,7 @@ export function binaryHost(fn: BinaryName, a: HostTensor, b: HostTensor): HostTe
   const dims = broadcastShapes(a.dims, b.dims);
   const as = broadcastStrides(a.dims, dims);
   const bs = broadcastStrides(b.dims, dims);
-  const n = checkDims(dims, 'folded tensor');
+  const n = checkDims(dims, 'folded tensor', MAX_FOLD_ELEMENTS);
   const out = new Float64Array(n);
   const idx = new Array(dims.length).fill(0);
   const intDiv = fn === 'div' && isIntegerType(a.dtype);
@@ -92,6 +92,7 @@ export function concatHost(ts: HostTensor[], axis: number): HostTensor {
   const outer = numelOf(ts[0].dims.slice(0, axis));
   const dims = [...ts[0].dims];
   dims[axis] = ts.reduce((a, t) => a + t.dims[axis], 0);
+  checkDims(dims, 'folded Concat', MAX_FOLD_ELEMENTS);
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (const t of ts) {
@@ -108,6 +109,7 @@ export function gatherHost(t: HostTensor, idx: HostTensor, axis: number): HostTe
   const outer = numelOf(t.dims.slice(0, axis));
   const inner = numelOf(t.dims.slice(axis + 1));
   const dims = [...t.dims.slice(0, axis), ...idx.dims, ...t.dims.slice(axis + 1)];
+  checkDims(dims, 'folded Gather', MAX_FOLD_ELEMENTS);
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (const raw of idx.data) {
@@ -143,6 +145,7 @@ export function sliceHost(t: HostTensor, starts: number[], ends: number[], axes:
     sp[ax] = step;
   });
   const dims = t.dims.map((_, i) => Math.max(0, Math.ceil((en[i] - st[i]) / sp[i])));
+  checkDims(dims, 'folded slice', MAX_FOLD_ELEMENTS);
   const xs = contiguousStrides(t.dims);
   const n = numelOf(dims);
   const out = new Float64Array(n);

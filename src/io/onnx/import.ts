@@ -17,7 +17,7 @@ import { Graph } from '../../graph/ir.js';
 import { ACTIVATIONS } from '../../ops/activation.js';
 import { broadcastShapes, normAxis, type BinaryName, type ReduceName, type UnaryName } from '../../ops/tensor.js';
 import {
-  ATTR, decodeModel, dtypeName, DT, isIntegerType, tensorFromProto, toNum, checkDims,
+  ATTR, decodeModel, dtypeName, DT, isIntegerType, tensorFromProto, toNum, checkDims, MAX_FOLD_ELEMENTS,
   type AttributeProto, type GraphProto, type HostTensor, type NodeProto, type ValueInfoProto,
 } from './proto.js';
 import { binaryHost, castHost, concatHost, gatherHost, host, numelOf, reshapeHost, scalarOf, sliceHost, transposeHost, unaryHost } from './fold.js';
@@ -71,7 +71,7 @@ type Attr = { type: number; f?: number; i?: number; s?: string; t?: HostTensor; 
 
 function parseAttr(a: AttributeProto, where: string): Attr {
   const type = a.type ?? 0;
-  const dec = (b?: Uint8Array) => (b ? new TextDecoder().decode(b) : '');
+  const dec = (b?: Uint8Array | number[]) => (b && b.length ? new TextDecoder().decode(b instanceof Uint8Array ? b : Uint8Array.from(b)) : '');
   switch (type) {
     case ATTR.FLOAT: return { type, f: a.f ?? 0 };
     case ATTR.INT: return { type, i: toNum(a.i) };
@@ -703,14 +703,14 @@ const HANDLERS: Record<string, Handler> = {
   ConstantOfShape: (c) => {
     const dims = [...c.konst(0, 'shape').data];
     const v = c.tensor('value') ?? host(DT.FLOAT, [1], [0]);
-    checkDims(dims, 'ConstantOfShape');
+    checkDims(dims, 'ConstantOfShape', MAX_FOLD_ELEMENTS);
     return [c.imp.konst({ dtype: v.dtype, dims, data: new Float64Array(numelOf(dims)).fill(v.data[0] ?? 0) })];
   },
   Range: (c) => {
     const [s, l, d] = [0, 1, 2].map((i) => scalarOf(c.konst(i), 'Range input'));
     if (d === 0) c.fail('delta must not be 0');
     const n = Math.max(Math.ceil((l - s) / d), 0);
-    checkDims([n], 'Range');
+    checkDims([n], 'Range', MAX_FOLD_ELEMENTS);
     return [c.imp.konst(host(c.in(0).dtype, [n], Array.from({ length: n }, (_, i) => s + i * d)))];
   },
   Slice: (c) => {
