@@ -10,7 +10,7 @@
 //   pad          x[, v] → padded           attrs pads [begin..., end...] (negative crops), mode, value (or v [1])
 //   matmul       A, B → alpha·op(A)·op(B)  attrs transA, transB (last two dims), alpha; batch dims broadcast
 //   reduce       x → reduced along axis    attrs axis, mode (sum|mean|max|min), keepdims (1)
-//   softmax_axis x → softmax along axis    attrs axis, log
+//   softmax_axis x → softmax along axis    attrs axis, log (log-softmax), hard (hardmax: one-hot of the first max)
 //   lrn          x → local response norm   attrs size, alpha, beta, bias; across the last axis (NHWC channels)
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
@@ -383,7 +383,7 @@ registerOp({
     const [outer, r, inner] = axisSplit(x, normAxis(attrNum(pc.attrs, 'axis'), x.length));
     return [
       await pc.rt.kernels.launch('reduce/softmax_axis_forward', {
-        overrides: { LOG: pc.attrs.log ? 1 : 0 },
+        overrides: { MODE: pc.attrs.hard ? 2 : pc.attrs.log ? 1 : 0 },
         uniforms: { r, inner },
         buffers: { x: pc.input(0), y: pc.output(0) },
         invocations: outer * inner,

@@ -290,7 +290,7 @@ class Exporter {
         return;
       }
       case 'softmax_axis':
-        this.setOurs(y, this.node(a.log ? 'LogSoftmax' : 'Softmax', [this.get(x)], [attr('axis', attrNum(a, 'axis'))]));
+        this.setOurs(y, this.node(a.hard ? 'Hardmax' : a.log ? 'LogSoftmax' : 'Softmax', [this.get(x)], [attr('axis', attrNum(a, 'axis'))]));
         return;
       case 'lrn': {
         const s = this.shape(x);

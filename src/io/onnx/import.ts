@@ -936,8 +936,9 @@ const HANDLERS: Record<string, Handler> = {
   Mean: variadic('add', true),
   Max: variadic('max'),
   Min: variadic('min'),
-  Softmax: (c) => softmax(c, false),
-  LogSoftmax: (c) => softmax(c, true),
+  Softmax: (c) => softmax(c, {}),
+  LogSoftmax: (c) => softmax(c, { log: 1 }),
+  Hardmax: (c) => softmax(c, { hard: 1 }),
   ReduceMean: (c) => reduceH(c, 'mean'),
   ReduceSum: (c) => reduceH(c, 'sum', 13),
   ReduceMax: (c) => reduceH(c, 'max'),
@@ -1116,7 +1117,7 @@ function globalPool(c: Ctx, mode: 'avg' | 'max'): Val[] {
   return [c.imp.fromGpu(name, x.dtype, [x.shape[0], x.shape[1], 1, 1], id, 'nhwc')];
 }
 
-function softmax(c: Ctx, log: boolean): Val[] {
+function softmax(c: Ctx, mode: { log?: number; hard?: number }): Val[] {
   const x = c.in(0);
   const r = x.shape.length;
   const name = c.node.output![0];
@@ -1124,12 +1125,11 @@ function softmax(c: Ctx, log: boolean): Val[] {
     // coerced to 2-D at axis (default 1): softmax over all trailing dimensions together
     const axis = normAxis(c.int('axis', 1), r);
     const flat = c.imp.reshape(`${name}.2d`, x, [numelOf(x.shape.slice(0, axis)), numelOf(x.shape.slice(axis))]);
-    const id = c.imp.add('softmax_axis', [c.imp.onnx(flat)], { axis: 1, log: log ? 1 : 0 }, `${name}.sm`);
+    const id = c.imp.add('softmax_axis', [c.imp.onnx(flat)], { axis: 1, ...mode }, `${name}.sm`);
     return [c.imp.reshape(name, c.imp.fromGpu(`${name}.sm`, x.dtype, flat.shape, id, 'nchw'), x.shape)];
   }
   const axis = normAxis(c.int('axis', -1), r);
-  if (x.konst) c.fail('softmax of a constant is not folded');
-  const id = c.imp.add('softmax_axis', [c.imp.onnx(x)], { axis, log: log ? 1 : 0 }, name);
+  const id = c.imp.add('softmax_axis', [c.imp.onnx(x)], { axis, ...mode }, name);
   return [c.imp.fromGpu(name, x.dtype, x.shape, id, 'nchw')];
 }
 
