@@ -939,6 +939,7 @@ const HANDLERS: Record<string, Handler> = {
   Softmax: (c) => softmax(c, {}),
   LogSoftmax: (c) => softmax(c, { log: 1 }),
   Hardmax: (c) => softmax(c, { hard: 1 }),
+  SoftmaxCrossEntropyLoss: (c) => softmaxCrossEntropy(c),
   ReduceMean: (c) => reduceH(c, 'mean'),
   ReduceSum: (c) => reduceH(c, 'sum', 13),
   ReduceMax: (c) => reduceH(c, 'max'),
@@ -1103,6 +1104,53 @@ function batchnormTraining(c: Ctx, x: Val, stats: Val[], eps: number, momentum: 
   const run = (name: string, old: Val, cur: Val) =>
     imp.binary(name, 'add', imp.binary(`${name}.old`, 'mul', old, mom), imp.binary(`${name}.new`, 'mul', imp.reshape(`${name}.flat`, cur, [ch]), rest));
   return [y, run(mName, stats[2], mean), run(vName, stats[3], variance)];
+}
+
+/**
+ * SoftmaxCrossEntropyLoss with labels known at import (an initializer, or a shape-like int64 input given as a
+ * constant): the label gather becomes a product with a host-built one-hot mask and a sum over classes, so the
+ * whole loss runs on the general ops. Run-time labels are reported as unsupported.
+ */
+function softmaxCrossEntropy(c: Ctx): Val[] {
+  const imp = c.imp;
+  const x = c.in(0);
+  const labels = c.konst(1, 'labels');
+  const w = c.opt(2);
+  const reduction = c.str('reduction', 'mean');
+  if (!['mean', 'sum', 'none'].includes(reduction)) c.fail(`reduction '${reduction}' is not supported`);
+  const ignore = c.attrs.has('ignore_index') ? c.int('ignore_index', 0) : undefined;
+  const [lossName, probName] = [c.node.output![0], c.node.output![1] || `${c.node.output![0]}.log_prob`];
+  if (x.shape.length < 2) c.fail(`scores must be [N, C, ...], got ${shapeStr(x.shape)}`);
+  const [n, ch] = x.shape;
+  const rest = x.shape.slice(2);
+  const d = numelOf(rest);
+  if (labels.dims.join(',') !== [n, ...rest].join(',')) c.fail(`labels ${shapeStr(labels.dims)} do not match scores ${shapeStr(x.shape)}`);
+  const mask = new Float64Array(n * ch * d);
+  let count = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) {
+      const l = labels.data[i * d + j];
+      if (l === ignore) continue;
+      if (!(Number.isInteger(l) && l >= 0 && l < ch)) c.fail(`label ${l} is outside [0, ${ch})`);
+      mask[(i * ch + l) * d + j] = 1;
+      count++;
+    }
+  const onehot = imp.konst({ dtype: DT.FLOAT, dims: x.shape, data: mask }, `${lossName}.onehot`);
+  const lpId = imp.add('softmax_axis', [imp.onnx(x)], { axis: 1, log: 1 }, probName);
+  const logProb = imp.fromGpu(probName, x.dtype, x.shape, lpId, 'nchw');
+  let loss = imp.unary(`${lossName}.neg`, 'neg', imp.reduce(`${lossName}.pick`, imp.binary(`${lossName}.m`, 'mul', logProb, onehot), [1], 'sum', false));
+  let denom: Val | undefined;
+  if (w) {
+    if (w.shape.length !== 1 || w.shape[0] !== ch) c.fail(`weights must be [${ch}], got ${shapeStr(w.shape)}`);
+    const wb = imp.reshape(`${w.name}.b`, w, [ch, ...rest.map(() => 1)]);
+    const gw = imp.reduce(`${lossName}.gw`, imp.binary(`${lossName}.wm`, 'mul', onehot, wb), [1], 'sum', false);
+    loss = imp.binary(`${lossName}.w`, 'mul', loss, gw);
+    denom = imp.reduce(`${lossName}.wsum`, gw, gw.shape.map((_, i) => i), 'sum', false);
+  } else if (ignore !== undefined) denom = imp.konst(host(DT.FLOAT, [], [count]));
+  const all = loss.shape.map((_, i) => i);
+  if (reduction === 'sum') loss = imp.reduce(lossName, loss, all, 'sum', false);
+  else if (reduction === 'mean') loss = denom ? imp.binary(lossName, 'div', imp.reduce(`${lossName}.sum`, loss, all, 'sum', false), denom) : imp.reduce(lossName, loss, all, 'mean', false);
+  return [loss, logProb];
 }
 
 function normClamp(v: number, r: number): number {
