@@ -8,3 +8,5 @@ export { planMemory, type MemoryPlan } from './graph/memory.js';
 export { optimizeForInference } from './graph/passes.js';
 export { ACTIVATIONS, type ActivationName } from './ops/activation.js';
 export { opNames } from './ops/registry.js';
+export { importOnnx, supportedOperators, type ImportOptions, type ImportedModel } from './io/onnx/import.js';
+export { exportOnnx, type ExportOptions } from './io/onnx/export.js';
