@@ -581,8 +581,16 @@ function unaryH(fn: UnaryName, params: (c: Ctx) => [number, number] = () => [0, 
 
 function binaryH(fn: BinaryName): Handler {
   return (c) => {
-    if (c.opset < 7) c.ignore('broadcast', 'axis');
-    return [c.imp.binary(c.node.output![0], fn, c.in(0), c.in(1))];
+    const a = c.in(0);
+    let b = c.in(1);
+    if (c.opset < 7 && c.int('broadcast', 0) === 1) {
+      // legacy broadcasting: B's dimensions line up with A's starting at `axis` (default: the trailing ones)
+      const axis = c.attrs.has('axis') ? normAxis(c.int('axis', 0), a.shape.length) : a.shape.length - b.shape.length;
+      const trail = a.shape.length - axis - b.shape.length;
+      if (axis < 0 || trail < 0) c.fail(`B ${shapeStr(b.shape)} does not fit A ${shapeStr(a.shape)} at axis ${axis}`);
+      b = c.imp.reshape(`${b.name}.bc`, b, [...b.shape, ...new Array(trail).fill(1)]);
+    }
+    return [c.imp.binary(c.node.output![0], fn, a, b)];
   };
 }
 
@@ -952,7 +960,8 @@ const HANDLERS: Record<string, Handler> = {
   BatchNormalization: (c) => {
     const x = c.in(0);
     const eps = c.float('epsilon', 1e-5);
-    c.ignore('momentum', 'spatial', 'is_test', 'consumed_inputs');
+    c.ignore('momentum', 'is_test', 'consumed_inputs');
+    if (c.int('spatial', 1) !== 1) c.fail('spatial = 0 (per-activation statistics) is not supported');
     const training = c.int('training_mode', 0) !== 0;
     if (!training) c.onlyOutputs(1);
     const stats = [1, 2, 3, 4].map((i) => c.in(i));
