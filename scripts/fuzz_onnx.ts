@@ -27,6 +27,7 @@ export interface FuzzReport {
   gpuRan: number;
   rejected: number;
   crashes: { mutation: string; seed: string; error: string }[];
+  /** Slowest import (decode + import; GPU compile and run of small mutants not included). */
   slowest: { ms: number; what: string };
   maxHeapGrowthMB: number;
   messages: Map<string, number>;
@@ -193,8 +194,10 @@ export async function fuzz(cases: number, seed: number, rt?: Runtime): Promise<F
     if (r() < 0.25) bytes = MUTATIONS[names[Math.floor(r() * names.length)]](bytes, r, other.bytes); // stacked
     const what = `${mut} of ${m.name} (case ${k})`;
     const t0 = performance.now();
+    let ms = 0;
     try {
       const res = importOnnx(bytes, { batch: 1 });
+      ms = performance.now() - t0;
       report.imported++;
       const small = res.graph.tensors.every((t) => t.shape.reduce((a, b) => a * b, 1) <= 1 << 16);
       if (rt && small && res.graph.outputs.length) {
@@ -208,13 +211,13 @@ export async function fuzz(cases: number, seed: number, rt?: Runtime): Promise<F
         }
       }
     } catch (e) {
+      ms ||= performance.now() - t0;
       if (e instanceof SlimError) {
         report.rejected++;
         const key = e.message.replace(/'[^']*'/g, "'…'").replace(/\d+/g, 'N').slice(0, 80);
         report.messages.set(key, (report.messages.get(key) ?? 0) + 1);
       } else report.crashes.push({ mutation: what, seed: `${seed}`, error: String((e as Error)?.stack ?? e).split('\n').slice(0, 3).join(' | ') });
     }
-    const ms = performance.now() - t0;
     if (ms > report.slowest.ms) report.slowest = { ms, what };
     report.maxHeapGrowthMB = Math.max(report.maxHeapGrowthMB, (process.memoryUsage().heapUsed - heap0) / 2 ** 20);
   }
