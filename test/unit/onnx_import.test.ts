@@ -115,6 +115,8 @@ describe('ONNX import vs onnxruntime-node', () => {
       const compiled = await compile(rt, m.graph);
       const [y] = await compiled.run([x]);
       const transposes = compiled.graph.nodes.filter((n) => n.op === 'transpose').length;
+      // Gemm and MatMul → Add heads run as one matmul with its bias
+      expect(compiled.graph.nodes.filter((n) => n.op === 'binary' && n.attrs.fn === 'add').length).toBe(0);
       const fused = compiled.fusion;
       compiled.destroy();
       const ref = await ortRun(bytes, name, x, c.shape);

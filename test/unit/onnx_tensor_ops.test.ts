@@ -100,6 +100,14 @@ describe('matmul', () => {
       expectClose(out, matmulRef(a, as, b, bs, ta, tb, alpha).y, TOL.f32, 'matmul');
     });
   }
+  it('with a bias vector [2,3,4]×[4,5] + b[5]', async () => {
+    const a = randn(24, 15);
+    const b = randn(20, 16);
+    const bias = randn(5, 17);
+    const { out } = await runOp('matmul', [{ shape: [2, 3, 4], data: a }, { shape: [4, 5], data: b, param: true }, { shape: [5], data: bias, param: true }], {});
+    const ref = matmulRef(a, [2, 3, 4], b, [4, 5]).y.map((v, i) => v + bias[i % 5]);
+    expectClose(out, ref, TOL.f32, 'matmul+bias');
+  });
 });
 
 describe('reductions and softmax along an axis', () => {

@@ -384,6 +384,7 @@ export class Importer {
       outputs.push({ name, dtype: v.dtype, shape: v.shape, output: this.g.outputs.length - 1 });
     }
     if (!outputs.length) throw new SlimError('the model has no outputs');
+    fuseMatmulBias(this.g);
     return { graph: this.g, opset, inputs, outputs };
   }
 
@@ -438,6 +439,38 @@ export class Importer {
     vals.set(out, this.fromGpu(out, x.dtype, x.shape, id, 'nhwc'));
     for (const k of sh.skip) nodes[k] = { ...nodes[k], opType: '__done' };
     return true;
+  }
+}
+
+/**
+ * MatMul → Add of a constant bias vector (how exporters often write a fully connected layer) becomes one matmul
+ * with a bias input, when the product has no other consumer.
+ */
+function fuseMatmulBias(g: Graph): void {
+  const producers = g.producers();
+  const consumers = g.consumers();
+  let fused = 0;
+  for (const add of g.nodes) {
+    if (add.op !== 'binary' && add.op !== 'add') continue;
+    if (add.op === 'binary' && add.attrs.fn !== 'add') continue;
+    for (const k of [0, 1]) {
+      const mm = producers.get(add.inputs[k]);
+      const bias = g.tensors[add.inputs[1 - k]];
+      if (!mm || mm.op !== 'matmul' || mm.inputs.length !== 2 || bias.role !== 'param') continue;
+      const out = g.shape(mm.outputs[0]);
+      const n = out[out.length - 1];
+      if (numelOf(bias.shape) !== n || bias.shape[bias.shape.length - 1] !== n || g.shape(add.outputs[0]).join() !== out.join()) continue;
+      if (g.outputs.includes(mm.outputs[0]) || consumers.get(mm.outputs[0])?.length !== 1) continue;
+      mm.inputs.push(bias.shape.length === 1 ? bias.id : g.newParam(`${bias.name}.v`, [n], bias.data!));
+      mm.outputs = add.outputs;
+      add.op = '__fused';
+      fused++;
+      break;
+    }
+  }
+  if (fused) {
+    g.nodes = g.nodes.filter((n) => n.op !== '__fused');
+    g.prune();
   }
 }
 
@@ -1004,7 +1037,13 @@ const HANDLERS: Record<string, Handler> = {
     const m = transA ? a.shape[1] : a.shape[0];
     const n = transB ? b.shape[0] : b.shape[1];
     if ((transA ? a.shape[0] : a.shape[1]) !== (transB ? b.shape[1] : b.shape[0])) c.fail(`inner dimensions differ: ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
-    const id = c.imp.add('matmul', [c.imp.onnx(a), c.imp.onnx(b)], { transA: transA ? 1 : 0, transB: transB ? 1 : 0, alpha }, bias ? `${name}.mm` : name);
+    const mmAttrs = { transA: transA ? 1 : 0, transB: transB ? 1 : 0, alpha };
+    // C of [N] or [1, N] (a bias vector) with β = 1 goes into the matmul kernel; other C broadcast with an add
+    if (bias && beta === 1 && numelOf(bias.shape) === n && bias.shape[bias.shape.length - 1] === n && bias.shape.length <= 2) {
+      const bv = c.imp.reshape(`${bias.name}.v`, bias, [n]);
+      return [c.imp.fromGpu(name, a.dtype, [m, n], c.imp.add('matmul', [c.imp.onnx(a), c.imp.onnx(b), c.imp.onnx(bv)], mmAttrs, name), 'nchw')];
+    }
+    const id = c.imp.add('matmul', [c.imp.onnx(a), c.imp.onnx(b)], mmAttrs, bias ? `${name}.mm` : name);
     let y = c.imp.fromGpu(name, a.dtype, [m, n], id, 'nchw');
     if (bias && beta !== 0) {
       let cb = bias;
