@@ -189,10 +189,12 @@ export async function fuzz(cases: number, seed: number, rt?: Runtime): Promise<F
   for (let k = 0; k < cases; k++) {
     const m = models[Math.floor(r() * models.length)];
     const other = models[Math.floor(r() * models.length)];
-    const mut = names[Math.floor(r() * names.length)];
+    // a third of the cases are structure-aware (they reach the importer's semantic checks), the rest byte-level
+    const mut = r() < 0.33 ? 'structural' : names[Math.floor(r() * names.length)];
     let bytes = MUTATIONS[mut](m.bytes, r, other.bytes);
     if (r() < 0.25) bytes = MUTATIONS[names[Math.floor(r() * names.length)]](bytes, r, other.bytes); // stacked
     const what = `${mut} of ${m.name} (case ${k})`;
+    if (process.env.FUZZ_TRACE) console.log(what); // locate a case that kills the process (e.g. out of memory)
     const t0 = performance.now();
     let ms = 0;
     try {

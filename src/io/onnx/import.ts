@@ -856,6 +856,7 @@ const HANDLERS: Record<string, Handler> = {
     if (!split) {
       const parts = c.opset >= 18 ? c.int('num_outputs', n) : n;
       if (c.opset >= 18 && !c.attrs.has('num_outputs')) c.fail('needs the split input or num_outputs');
+      if (parts !== n) c.fail(`num_outputs ${parts} disagrees with the node's ${n} outputs`);
       const size = Math.ceil(len / parts);
       split = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(size, len - i * size)));
     } else c.ignore('num_outputs');
