@@ -25,6 +25,20 @@ export function transposeHost(t: HostTensor, perm: number[]): HostTensor {
   const xs = contiguousStrides(t.dims);
   const out = t.data instanceof Float32Array ? new Float32Array(t.data.length) : new Float64Array(t.data.length);
   const r = dims.length;
+  if (r === 4) {
+    // weights (OIHW → HWIO) and NCHW constants: plain nested loops, several times faster than the general walk
+    const [d0, d1, d2, d3] = dims;
+    const [s0, s1, s2, s3] = perm.map((p) => xs[p]);
+    const x = t.data;
+    let i = 0;
+    for (let a = 0; a < d0; a++)
+      for (let b = 0; b < d1; b++)
+        for (let c = 0; c < d2; c++) {
+          const base = a * s0 + b * s1 + c * s2;
+          for (let d = 0; d < d3; d++) out[i++] = x[base + d * s3];
+        }
+    return { dtype: t.dtype, dims, data: out };
+  }
   const idx = new Array(r).fill(0);
   for (let i = 0; i < out.length; i++) {
     let off = 0;
