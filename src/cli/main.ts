@@ -8,7 +8,7 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
   info: { run: info, help: 'adapter, features and limits (--json)' },
-  'onnx-test': { run: async (a) => (await import('./commands/onnx_test.js')).onnxTest(a), help: 'run ONNX backend-test folders: DIR... [--allow-fail] [--atol X] [--rtol X]' },
+  'onnx-test': { run: async (a) => (await import('./commands/onnx_test.js')).onnxTest(a), help: 'run ONNX backend-test folders: DIR... [--allow-fail] [--deep] [--atol X] [--rtol X] [--json]' },
 };
 
 function usage(): string {
