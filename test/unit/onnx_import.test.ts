@@ -129,7 +129,7 @@ describe('ONNX import vs onnxruntime-node', () => {
 });
 
 describe('Conv and pool attributes vs onnxruntime-node', () => {
-  const convs: [string, number[], number, number, number, import('../../src/io/onnx/proto.js').AttributeProto[]][] = [
+  const convs: [string, number[], number, number, AttributeProtoList][] = [
     ['dilation 2, pads 2', [1, 3, 11, 9], 4, 3, [attr.ints('dilations', [2, 2]), attr.ints('pads', [2, 2, 2, 2])]],
     ['groups 2, stride 2, asymmetric pads', [2, 4, 9, 10], 6, 3, [attr.i('group', 2), attr.ints('strides', [2, 2]), attr.ints('pads', [0, 1, 1, 0])]],
     ['auto_pad SAME_LOWER, stride 2', [1, 3, 8, 7], 5, 4, [attr.s('auto_pad', 'SAME_LOWER'), attr.ints('strides', [2, 2])]],
