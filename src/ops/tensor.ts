@@ -8,9 +8,10 @@
 //   slice        x → x[starts::steps]      attrs starts, ends (exclusive, already clamped), steps (> 0)
 //   concat_axis  xs → concatenated         attrs axis
 //   pad          x[, v] → padded           attrs pads [begin..., end...] (negative crops), mode, value (or v [1])
-//   matmul       A, B → alpha·op(A)·op(B)  attrs transA, transB (last two dims), alpha; batch dims broadcast
+//   matmul       A, B[, bias] → alpha·op(A)·op(B) + bias   attrs transA, transB (last two dims), alpha;
+//                batch dims broadcast; bias [N] along the last axis
 //   reduce       x → reduced along axis    attrs axis, mode (sum|mean|max|min), keepdims (1)
-//   softmax_axis x → softmax along axis    attrs axis, log
+//   softmax_axis x → softmax along axis    attrs axis, log (log-softmax), hard (hardmax: one-hot of the first max)
 //   lrn          x → local response norm   attrs size, alpha, beta, bias; across the last axis (NHWC channels)
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
@@ -306,13 +307,14 @@ function mk(s: number[], t: boolean): [number, number] {
 
 registerOp({
   name: 'matmul',
-  infer([a, b], attrs) {
+  infer([a, b, bias], attrs) {
     check(a && b && a.length >= 2 && b.length >= 2, `matmul operands must have rank ≥ 2, got ${shapeStr(a ?? [])} and ${shapeStr(b ?? [])}`);
     const [m, k] = mk(a, !!attrs.transA);
     const [k2, n] = mk(b, !!attrs.transB);
     check(k === k2, `matmul inner dimensions differ: ${shapeStr(a)}${attrs.transA ? 'ᵀ' : ''} × ${shapeStr(b)}${attrs.transB ? 'ᵀ' : ''}`);
     const batch = broadcastShapes(a.slice(0, -2), b.slice(0, -2));
     check(batch.length <= 4, `matmul supports up to 4 batch dimensions, got ${batch.length}`);
+    if (bias) check(bias.length === 1 && bias[0] === n, `matmul bias must be [${n}], got ${shapeStr(bias)}`);
     return [[...batch, m, n]];
   },
   macs: (inShapes, outShapes) => numel(outShapes[0]) * mk(inShapes[0], false)[1],
@@ -331,13 +333,14 @@ registerOp({
     const bc = b[b.length - 1];
     return [
       await pc.rt.kernels.launch('matmul/matmul_forward_direct', {
+        overrides: { HAS_BIAS: pc.inputCount > 2 ? 1 : 0 },
         uniforms: {
           m, k, cols: n, alpha: attrNum(pc.attrs, 'alpha', 1), batch_rank: batch.length,
           batch: pad4(batch, 1), a_batch: pad4(aBatch, 0), b_batch: pad4(bBatch, 0),
           a_mk: ta ? [1, ac] : [ac, 1],
           b_kn: tb ? [1, bc] : [bc, 1],
         },
-        buffers: { a: pc.input(0), b: pc.input(1), y: pc.output(0) },
+        buffers: { a: pc.input(0), b: pc.input(1), bias: pc.inputCount > 2 ? pc.input(2) : pc.input(0), y: pc.output(0) },
         invocations: numel(out),
       }),
     ];
@@ -383,7 +386,7 @@ registerOp({
     const [outer, r, inner] = axisSplit(x, normAxis(attrNum(pc.attrs, 'axis'), x.length));
     return [
       await pc.rt.kernels.launch('reduce/softmax_axis_forward', {
-        overrides: { LOG: pc.attrs.log ? 1 : 0 },
+        overrides: { MODE: pc.attrs.hard ? 2 : pc.attrs.log ? 1 : 0 },
         uniforms: { r, inner },
         buffers: { x: pc.input(0), y: pc.output(0) },
         invocations: outer * inner,

@@ -146,6 +146,20 @@ export function reduceRef(x: Float32Array, xs: number[], axis: number, mode: 'su
   return y;
 }
 
+export function hardmaxRef(x: Float32Array, xs: number[], axis: number): Float32Array {
+  const outer = numel(xs.slice(0, axis));
+  const len = xs[axis];
+  const inner = numel(xs.slice(axis + 1));
+  const y = new Float32Array(x.length);
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < inner; j++) {
+      let best = 0;
+      for (let t = 1; t < len; t++) if (x[(o * len + t) * inner + j] > x[(o * len + best) * inner + j]) best = t;
+      y[(o * len + best) * inner + j] = 1;
+    }
+  return y;
+}
+
 export function softmaxAxisRef(x: Float32Array, xs: number[], axis: number, log = false): Float32Array {
   const outer = numel(xs.slice(0, axis));
   const len = xs[axis];

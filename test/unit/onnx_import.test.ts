@@ -115,6 +115,8 @@ describe('ONNX import vs onnxruntime-node', () => {
       const compiled = await compile(rt, m.graph);
       const [y] = await compiled.run([x]);
       const transposes = compiled.graph.nodes.filter((n) => n.op === 'transpose').length;
+      // Gemm and MatMul → Add heads run as one matmul with its bias
+      expect(compiled.graph.nodes.filter((n) => n.op === 'binary' && n.attrs.fn === 'add').length).toBe(0);
       const fused = compiled.fusion;
       compiled.destroy();
       const ref = await ortRun(bytes, name, x, c.shape);
@@ -125,3 +127,49 @@ describe('ONNX import vs onnxruntime-node', () => {
     });
   }
 });
+
+describe('Conv and pool attributes vs onnxruntime-node', () => {
+  const convs: [string, number[], number, number, AttributeProtoList][] = [
+    ['dilation 2, pads 2', [1, 3, 11, 9], 4, 3, [attr.ints('dilations', [2, 2]), attr.ints('pads', [2, 2, 2, 2])]],
+    ['groups 2, stride 2, asymmetric pads', [2, 4, 9, 10], 6, 3, [attr.i('group', 2), attr.ints('strides', [2, 2]), attr.ints('pads', [0, 1, 1, 0])]],
+    ['auto_pad SAME_LOWER, stride 2', [1, 3, 8, 7], 5, 4, [attr.s('auto_pad', 'SAME_LOWER'), attr.ints('strides', [2, 2])]],
+    ['auto_pad SAME_UPPER, even kernel 4×4', [1, 2, 7, 9], 4, 4, [attr.s('auto_pad', 'SAME_UPPER')]],
+    ['dilation (1,2), stride (2,1)', [1, 2, 7, 9], 4, 3, [attr.ints('dilations', [1, 2]), attr.ints('strides', [2, 1]), attr.ints('pads', [1, 2, 0, 1])]],
+    ['auto_pad VALID, 5×5', [1, 3, 9, 9], 4, 5, [attr.s('auto_pad', 'VALID')]],
+    ['depthwise 3×3 stride 2', [1, 8, 9, 9], 8, 3, [attr.i('group', 8), attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1])]],
+  ];
+  for (const [name, shape, cout, k, attrs] of convs) {
+    it(`Conv ${name}`, async () => {
+      const b = new OnnxBuilder(13);
+      const group = (attrs.find((a) => a.name === 'group')?.i as number) ?? 1;
+      const x = b.input('x', shape);
+      b.output(b.node1('Conv', [x, b.rand([cout, shape[1] / group, k, k], 0.5), b.rand([cout], 0.1)], [attr.ints('kernel_shape', [k, k]), ...attrs]));
+      const bytes = b.bytes();
+      const data = randn(shape.reduce((a, c) => a * c, 1), 21);
+      const m = importOnnx(bytes);
+      const compiled = await compile(await runtime(), m.graph);
+      const [y] = await compiled.run([data]);
+      compiled.destroy();
+      expectClose(y, await ortRun(bytes, 'x', data, shape), TOL.f32, name);
+    });
+  }
+  const pools: [string, string, AttributeProtoList][] = [
+    ['MaxPool dilations 2, ceil', 'MaxPool', [attr.ints('kernel_shape', [3, 3]), attr.ints('dilations', [2, 2]), attr.ints('strides', [2, 2]), attr.i('ceil_mode', 1)]],
+    ['AveragePool count_include_pad, pads', 'AveragePool', [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1]), attr.i('count_include_pad', 1)]],
+    ['AveragePool SAME_UPPER stride 2', 'AveragePool', [attr.ints('kernel_shape', [2, 3]), attr.ints('strides', [2, 2]), attr.s('auto_pad', 'SAME_UPPER')]],
+  ];
+  for (const [name, op, attrs] of pools) {
+    it(name, async () => {
+      const shape = [2, 3, 10, 11];
+      const b = new OnnxBuilder(13);
+      b.output(b.node1(op, [b.input('x', shape)], attrs));
+      const bytes = b.bytes();
+      const data = randn(shape.reduce((a, c) => a * c, 1), 22);
+      const compiled = await compile(await runtime(), importOnnx(bytes).graph);
+      const [y] = await compiled.run([data]);
+      compiled.destroy();
+      expectClose(y, await ortRun(bytes, 'x', data, shape), TOL.f32, name);
+    });
+  }
+});
+type AttributeProtoList = import('../../src/io/onnx/proto.js').AttributeProto[];

@@ -4,7 +4,7 @@ import { describe, it } from 'vitest';
 import { expectClose, randn, runOp, TOL } from '../helpers.js';
 import { UNARY, type UnaryName } from '../../src/ops/tensor.js';
 import {
-  binaryTensorRef, concatAxisRef, lrnRef, matmulRef, padRef, reduceRef, sliceRef, softmaxAxisRef, transposeRef, unaryTensorRef,
+  binaryTensorRef, concatAxisRef, hardmaxRef, lrnRef, matmulRef, padRef, reduceRef, sliceRef, softmaxAxisRef, transposeRef, unaryTensorRef,
 } from '../ref/tensor.js';
 
 const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
@@ -100,6 +100,14 @@ describe('matmul', () => {
       expectClose(out, matmulRef(a, as, b, bs, ta, tb, alpha).y, TOL.f32, 'matmul');
     });
   }
+  it('with a bias vector [2,3,4]×[4,5] + b[5]', async () => {
+    const a = randn(24, 15);
+    const b = randn(20, 16);
+    const bias = randn(5, 17);
+    const { out } = await runOp('matmul', [{ shape: [2, 3, 4], data: a }, { shape: [4, 5], data: b, param: true }, { shape: [5], data: bias, param: true }], {});
+    const ref = matmulRef(a, [2, 3, 4], b, [4, 5]).y.map((v, i) => v + bias[i % 5]);
+    expectClose(out, ref, TOL.f32, 'matmul+bias');
+  });
 });
 
 describe('reductions and softmax along an axis', () => {
@@ -121,6 +129,12 @@ describe('reductions and softmax along an axis', () => {
       expectClose(out, softmaxAxisRef(x, shape, axis, log), TOL.f32, 'softmax');
     });
   }
+  it('hardmax axis 1 with ties (first max wins)', async () => {
+    const shape = [3, 5, 4];
+    const x = randn(n(shape), 14).map((v) => Math.round(v * 2));
+    const { out } = await runOp('softmax_axis', [{ shape, data: x }], { axis: 1, hard: 1 });
+    expectClose(out, hardmaxRef(x, shape, 1), { atol: 0, rtol: 0 }, 'hardmax');
+  });
   it('lrn size 5 over 7 channels', async () => {
     const shape = [2, 3, 3, 7];
     const x = randn(n(shape), 13, 3);

@@ -276,6 +276,7 @@ class Exporter {
         let out = this.node('MatMul', [t2(node.inputs[0], a.transA), t2(node.inputs[1], a.transB)]);
         const alpha = attrNum(a, 'alpha', 1);
         if (alpha !== 1) out = this.node('Mul', [out, this.scalar('alpha', alpha)]);
+        if (node.inputs[2] !== undefined) out = this.node('Add', [out, this.get(node.inputs[2])]);
         this.setOurs(y, out);
         return;
       }
@@ -290,7 +291,7 @@ class Exporter {
         return;
       }
       case 'softmax_axis':
-        this.setOurs(y, this.node(a.log ? 'LogSoftmax' : 'Softmax', [this.get(x)], [attr('axis', attrNum(a, 'axis'))]));
+        this.setOurs(y, this.node(a.hard ? 'Hardmax' : a.log ? 'LogSoftmax' : 'Softmax', [this.get(x)], [attr('axis', attrNum(a, 'axis'))]));
         return;
       case 'lrn': {
         const s = this.shape(x);

@@ -5,12 +5,12 @@
 
 import { check, shapeStr, SlimError } from '../../runtime/errors.js';
 import { binaryRef, broadcastShapes, broadcastStrides, contiguousStrides, unaryRef, type BinaryName, type UnaryName } from '../../ops/tensor.js';
-import { checkDims, DT, isIntegerType, type HostTensor } from './proto.js';
+import { checkDims, DT, isIntegerType, MAX_FOLD_ELEMENTS, type HostTensor } from './proto.js';
 
 export const numelOf = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
 export function host(dtype: number, dims: number[], data: ArrayLike<number>): HostTensor {
-  const n = checkDims(dims, 'folded tensor');
+  const n = checkDims(dims, 'folded tensor', MAX_FOLD_ELEMENTS);
   check(data.length === n, `internal: ${data.length} values for ${shapeStr(dims)}`);
   return { dtype, dims: [...dims], data: Float64Array.from(data) };
 }
@@ -25,6 +25,20 @@ export function transposeHost(t: HostTensor, perm: number[]): HostTensor {
   const xs = contiguousStrides(t.dims);
   const out = t.data instanceof Float32Array ? new Float32Array(t.data.length) : new Float64Array(t.data.length);
   const r = dims.length;
+  if (r === 4) {
+    // weights (OIHW → HWIO) and NCHW constants: plain nested loops, several times faster than the general walk
+    const [d0, d1, d2, d3] = dims;
+    const [s0, s1, s2, s3] = perm.map((p) => xs[p]);
+    const x = t.data;
+    let i = 0;
+    for (let a = 0; a < d0; a++)
+      for (let b = 0; b < d1; b++)
+        for (let c = 0; c < d2; c++) {
+          const base = a * s0 + b * s1 + c * s2;
+          for (let d = 0; d < d3; d++) out[i++] = x[base + d * s3];
+        }
+    return { dtype: t.dtype, dims, data: out };
+  }
   const idx = new Array(r).fill(0);
   for (let i = 0; i < out.length; i++) {
     let off = 0;
@@ -61,7 +75,7 @@ export function binaryHost(fn: BinaryName, a: HostTensor, b: HostTensor): HostTe
   const dims = broadcastShapes(a.dims, b.dims);
   const as = broadcastStrides(a.dims, dims);
   const bs = broadcastStrides(b.dims, dims);
-  const n = checkDims(dims, 'folded tensor');
+  const n = checkDims(dims, 'folded tensor', MAX_FOLD_ELEMENTS);
   const out = new Float64Array(n);
   const idx = new Array(dims.length).fill(0);
   const intDiv = fn === 'div' && isIntegerType(a.dtype);
@@ -92,6 +106,7 @@ export function concatHost(ts: HostTensor[], axis: number): HostTensor {
   const outer = numelOf(ts[0].dims.slice(0, axis));
   const dims = [...ts[0].dims];
   dims[axis] = ts.reduce((a, t) => a + t.dims[axis], 0);
+  checkDims(dims, 'folded Concat', MAX_FOLD_ELEMENTS);
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (const t of ts) {
@@ -108,6 +123,7 @@ export function gatherHost(t: HostTensor, idx: HostTensor, axis: number): HostTe
   const outer = numelOf(t.dims.slice(0, axis));
   const inner = numelOf(t.dims.slice(axis + 1));
   const dims = [...t.dims.slice(0, axis), ...idx.dims, ...t.dims.slice(axis + 1)];
+  checkDims(dims, 'folded Gather', MAX_FOLD_ELEMENTS);
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (const raw of idx.data) {
@@ -143,6 +159,7 @@ export function sliceHost(t: HostTensor, starts: number[], ends: number[], axes:
     sp[ax] = step;
   });
   const dims = t.dims.map((_, i) => Math.max(0, Math.ceil((en[i] - st[i]) / sp[i])));
+  checkDims(dims, 'folded slice', MAX_FOLD_ELEMENTS);
   const xs = contiguousStrides(t.dims);
   const n = numelOf(dims);
   const out = new Float64Array(n);

@@ -17,7 +17,7 @@ import { Graph } from '../../graph/ir.js';
 import { ACTIVATIONS } from '../../ops/activation.js';
 import { broadcastShapes, normAxis, type BinaryName, type ReduceName, type UnaryName } from '../../ops/tensor.js';
 import {
-  ATTR, decodeModel, dtypeName, DT, isIntegerType, tensorFromProto, toNum, checkDims,
+  ATTR, decodeModel, dtypeName, DT, isIntegerType, tensorFromProto, toNum, checkDims, MAX_FOLD_ELEMENTS,
   type AttributeProto, type GraphProto, type HostTensor, type NodeProto, type ValueInfoProto,
 } from './proto.js';
 import { binaryHost, castHost, concatHost, gatherHost, host, numelOf, reshapeHost, scalarOf, sliceHost, transposeHost, unaryHost } from './fold.js';
@@ -71,7 +71,7 @@ type Attr = { type: number; f?: number; i?: number; s?: string; t?: HostTensor; 
 
 function parseAttr(a: AttributeProto, where: string): Attr {
   const type = a.type ?? 0;
-  const dec = (b?: Uint8Array) => (b ? new TextDecoder().decode(b) : '');
+  const dec = (b?: Uint8Array | number[]) => (b && b.length ? new TextDecoder().decode(b instanceof Uint8Array ? b : Uint8Array.from(b)) : '');
   switch (type) {
     case ATTR.FLOAT: return { type, f: a.f ?? 0 };
     case ATTR.INT: return { type, i: toNum(a.i) };
@@ -384,6 +384,7 @@ export class Importer {
       outputs.push({ name, dtype: v.dtype, shape: v.shape, output: this.g.outputs.length - 1 });
     }
     if (!outputs.length) throw new SlimError('the model has no outputs');
+    fuseMatmulBias(this.g);
     return { graph: this.g, opset, inputs, outputs };
   }
 
@@ -438,6 +439,38 @@ export class Importer {
     vals.set(out, this.fromGpu(out, x.dtype, x.shape, id, 'nhwc'));
     for (const k of sh.skip) nodes[k] = { ...nodes[k], opType: '__done' };
     return true;
+  }
+}
+
+/**
+ * MatMul → Add of a constant bias vector (how exporters often write a fully connected layer) becomes one matmul
+ * with a bias input, when the product has no other consumer.
+ */
+function fuseMatmulBias(g: Graph): void {
+  const producers = g.producers();
+  const consumers = g.consumers();
+  let fused = 0;
+  for (const add of g.nodes) {
+    if (add.op !== 'binary' && add.op !== 'add') continue;
+    if (add.op === 'binary' && add.attrs.fn !== 'add') continue;
+    for (const k of [0, 1]) {
+      const mm = producers.get(add.inputs[k]);
+      const bias = g.tensors[add.inputs[1 - k]];
+      if (!mm || mm.op !== 'matmul' || mm.inputs.length !== 2 || bias.role !== 'param') continue;
+      const out = g.shape(mm.outputs[0]);
+      const n = out[out.length - 1];
+      if (numelOf(bias.shape) !== n || bias.shape[bias.shape.length - 1] !== n || g.shape(add.outputs[0]).join() !== out.join()) continue;
+      if (g.outputs.includes(mm.outputs[0]) || consumers.get(mm.outputs[0])?.length !== 1) continue;
+      mm.inputs.push(bias.shape.length === 1 ? bias.id : g.newParam(`${bias.name}.v`, [n], bias.data!));
+      mm.outputs = add.outputs;
+      add.op = '__fused';
+      fused++;
+      break;
+    }
+  }
+  if (fused) {
+    g.nodes = g.nodes.filter((n) => n.op !== '__fused');
+    g.prune();
   }
 }
 
@@ -581,8 +614,16 @@ function unaryH(fn: UnaryName, params: (c: Ctx) => [number, number] = () => [0, 
 
 function binaryH(fn: BinaryName): Handler {
   return (c) => {
-    if (c.opset < 7) c.ignore('broadcast', 'axis');
-    return [c.imp.binary(c.node.output![0], fn, c.in(0), c.in(1))];
+    const a = c.in(0);
+    let b = c.in(1);
+    if (c.opset < 7 && c.int('broadcast', 0) === 1) {
+      // legacy broadcasting: B's dimensions line up with A's starting at `axis` (default: the trailing ones)
+      const axis = c.attrs.has('axis') ? normAxis(c.int('axis', 0), a.shape.length) : a.shape.length - b.shape.length;
+      const trail = a.shape.length - axis - b.shape.length;
+      if (axis < 0 || trail < 0) c.fail(`B ${shapeStr(b.shape)} does not fit A ${shapeStr(a.shape)} at axis ${axis}`);
+      b = c.imp.reshape(`${b.name}.bc`, b, [...b.shape, ...new Array(trail).fill(1)]);
+    }
+    return [c.imp.binary(c.node.output![0], fn, a, b)];
   };
 }
 
@@ -703,14 +744,14 @@ const HANDLERS: Record<string, Handler> = {
   ConstantOfShape: (c) => {
     const dims = [...c.konst(0, 'shape').data];
     const v = c.tensor('value') ?? host(DT.FLOAT, [1], [0]);
-    checkDims(dims, 'ConstantOfShape');
+    checkDims(dims, 'ConstantOfShape', MAX_FOLD_ELEMENTS);
     return [c.imp.konst({ dtype: v.dtype, dims, data: new Float64Array(numelOf(dims)).fill(v.data[0] ?? 0) })];
   },
   Range: (c) => {
     const [s, l, d] = [0, 1, 2].map((i) => scalarOf(c.konst(i), 'Range input'));
     if (d === 0) c.fail('delta must not be 0');
     const n = Math.max(Math.ceil((l - s) / d), 0);
-    checkDims([n], 'Range');
+    checkDims([n], 'Range', MAX_FOLD_ELEMENTS);
     return [c.imp.konst(host(c.in(0).dtype, [n], Array.from({ length: n }, (_, i) => s + i * d)))];
   },
   Slice: (c) => {
@@ -815,6 +856,7 @@ const HANDLERS: Record<string, Handler> = {
     if (!split) {
       const parts = c.opset >= 18 ? c.int('num_outputs', n) : n;
       if (c.opset >= 18 && !c.attrs.has('num_outputs')) c.fail('needs the split input or num_outputs');
+      if (parts !== n) c.fail(`num_outputs ${parts} disagrees with the node's ${n} outputs`);
       const size = Math.ceil(len / parts);
       split = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(size, len - i * size)));
     } else c.ignore('num_outputs');
@@ -936,8 +978,10 @@ const HANDLERS: Record<string, Handler> = {
   Mean: variadic('add', true),
   Max: variadic('max'),
   Min: variadic('min'),
-  Softmax: (c) => softmax(c, false),
-  LogSoftmax: (c) => softmax(c, true),
+  Softmax: (c) => softmax(c, {}),
+  LogSoftmax: (c) => softmax(c, { log: 1 }),
+  Hardmax: (c) => softmax(c, { hard: 1 }),
+  SoftmaxCrossEntropyLoss: (c) => softmaxCrossEntropy(c),
   ReduceMean: (c) => reduceH(c, 'mean'),
   ReduceSum: (c) => reduceH(c, 'sum', 13),
   ReduceMax: (c) => reduceH(c, 'max'),
@@ -950,7 +994,8 @@ const HANDLERS: Record<string, Handler> = {
   BatchNormalization: (c) => {
     const x = c.in(0);
     const eps = c.float('epsilon', 1e-5);
-    c.ignore('momentum', 'spatial', 'is_test', 'consumed_inputs');
+    c.ignore('momentum', 'is_test', 'consumed_inputs');
+    if (c.int('spatial', 1) !== 1) c.fail('spatial = 0 (per-activation statistics) is not supported');
     const training = c.int('training_mode', 0) !== 0;
     if (!training) c.onlyOutputs(1);
     const stats = [1, 2, 3, 4].map((i) => c.in(i));
@@ -993,7 +1038,13 @@ const HANDLERS: Record<string, Handler> = {
     const m = transA ? a.shape[1] : a.shape[0];
     const n = transB ? b.shape[0] : b.shape[1];
     if ((transA ? a.shape[0] : a.shape[1]) !== (transB ? b.shape[1] : b.shape[0])) c.fail(`inner dimensions differ: ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
-    const id = c.imp.add('matmul', [c.imp.onnx(a), c.imp.onnx(b)], { transA: transA ? 1 : 0, transB: transB ? 1 : 0, alpha }, bias ? `${name}.mm` : name);
+    const mmAttrs = { transA: transA ? 1 : 0, transB: transB ? 1 : 0, alpha };
+    // C of [N] or [1, N] (a bias vector) with β = 1 goes into the matmul kernel; other C broadcast with an add
+    if (bias && beta === 1 && numelOf(bias.shape) === n && bias.shape[bias.shape.length - 1] === n && bias.shape.length <= 2) {
+      const bv = c.imp.reshape(`${bias.name}.v`, bias, [n]);
+      return [c.imp.fromGpu(name, a.dtype, [m, n], c.imp.add('matmul', [c.imp.onnx(a), c.imp.onnx(b), c.imp.onnx(bv)], mmAttrs, name), 'nchw')];
+    }
+    const id = c.imp.add('matmul', [c.imp.onnx(a), c.imp.onnx(b)], mmAttrs, bias ? `${name}.mm` : name);
     let y = c.imp.fromGpu(name, a.dtype, [m, n], id, 'nchw');
     if (bias && beta !== 0) {
       let cb = bias;
@@ -1104,6 +1155,53 @@ function batchnormTraining(c: Ctx, x: Val, stats: Val[], eps: number, momentum: 
   return [y, run(mName, stats[2], mean), run(vName, stats[3], variance)];
 }
 
+/**
+ * SoftmaxCrossEntropyLoss with labels known at import (an initializer, or a shape-like int64 input given as a
+ * constant): the label gather becomes a product with a host-built one-hot mask and a sum over classes, so the
+ * whole loss runs on the general ops. Run-time labels are reported as unsupported.
+ */
+function softmaxCrossEntropy(c: Ctx): Val[] {
+  const imp = c.imp;
+  const x = c.in(0);
+  const labels = c.konst(1, 'labels');
+  const w = c.opt(2);
+  const reduction = c.str('reduction', 'mean');
+  if (!['mean', 'sum', 'none'].includes(reduction)) c.fail(`reduction '${reduction}' is not supported`);
+  const ignore = c.attrs.has('ignore_index') ? c.int('ignore_index', 0) : undefined;
+  const [lossName, probName] = [c.node.output![0], c.node.output![1] || `${c.node.output![0]}.log_prob`];
+  if (x.shape.length < 2) c.fail(`scores must be [N, C, ...], got ${shapeStr(x.shape)}`);
+  const [n, ch] = x.shape;
+  const rest = x.shape.slice(2);
+  const d = numelOf(rest);
+  if (labels.dims.join(',') !== [n, ...rest].join(',')) c.fail(`labels ${shapeStr(labels.dims)} do not match scores ${shapeStr(x.shape)}`);
+  const mask = new Float64Array(n * ch * d);
+  let count = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) {
+      const l = labels.data[i * d + j];
+      if (l === ignore) continue;
+      if (!(Number.isInteger(l) && l >= 0 && l < ch)) c.fail(`label ${l} is outside [0, ${ch})`);
+      mask[(i * ch + l) * d + j] = 1;
+      count++;
+    }
+  const onehot = imp.konst({ dtype: DT.FLOAT, dims: x.shape, data: mask }, `${lossName}.onehot`);
+  const lpId = imp.add('softmax_axis', [imp.onnx(x)], { axis: 1, log: 1 }, probName);
+  const logProb = imp.fromGpu(probName, x.dtype, x.shape, lpId, 'nchw');
+  let loss = imp.unary(`${lossName}.neg`, 'neg', imp.reduce(`${lossName}.pick`, imp.binary(`${lossName}.m`, 'mul', logProb, onehot), [1], 'sum', false));
+  let denom: Val | undefined;
+  if (w) {
+    if (w.shape.length !== 1 || w.shape[0] !== ch) c.fail(`weights must be [${ch}], got ${shapeStr(w.shape)}`);
+    const wb = imp.reshape(`${w.name}.b`, w, [ch, ...rest.map(() => 1)]);
+    const gw = imp.reduce(`${lossName}.gw`, imp.binary(`${lossName}.wm`, 'mul', onehot, wb), [1], 'sum', false);
+    loss = imp.binary(`${lossName}.w`, 'mul', loss, gw);
+    denom = imp.reduce(`${lossName}.wsum`, gw, gw.shape.map((_, i) => i), 'sum', false);
+  } else if (ignore !== undefined) denom = imp.konst(host(DT.FLOAT, [], [count]));
+  const all = loss.shape.map((_, i) => i);
+  if (reduction === 'sum') loss = imp.reduce(lossName, loss, all, 'sum', false);
+  else if (reduction === 'mean') loss = denom ? imp.binary(lossName, 'div', imp.reduce(`${lossName}.sum`, loss, all, 'sum', false), denom) : imp.reduce(lossName, loss, all, 'mean', false);
+  return [loss, logProb];
+}
+
 function normClamp(v: number, r: number): number {
   return Math.min(Math.max(v < 0 ? v + r : v, 0), r);
 }
@@ -1116,7 +1214,7 @@ function globalPool(c: Ctx, mode: 'avg' | 'max'): Val[] {
   return [c.imp.fromGpu(name, x.dtype, [x.shape[0], x.shape[1], 1, 1], id, 'nhwc')];
 }
 
-function softmax(c: Ctx, log: boolean): Val[] {
+function softmax(c: Ctx, mode: { log?: number; hard?: number }): Val[] {
   const x = c.in(0);
   const r = x.shape.length;
   const name = c.node.output![0];
@@ -1124,12 +1222,11 @@ function softmax(c: Ctx, log: boolean): Val[] {
     // coerced to 2-D at axis (default 1): softmax over all trailing dimensions together
     const axis = normAxis(c.int('axis', 1), r);
     const flat = c.imp.reshape(`${name}.2d`, x, [numelOf(x.shape.slice(0, axis)), numelOf(x.shape.slice(axis))]);
-    const id = c.imp.add('softmax_axis', [c.imp.onnx(flat)], { axis: 1, log: log ? 1 : 0 }, `${name}.sm`);
+    const id = c.imp.add('softmax_axis', [c.imp.onnx(flat)], { axis: 1, ...mode }, `${name}.sm`);
     return [c.imp.reshape(name, c.imp.fromGpu(`${name}.sm`, x.dtype, flat.shape, id, 'nchw'), x.shape)];
   }
   const axis = normAxis(c.int('axis', -1), r);
-  if (x.konst) c.fail('softmax of a constant is not folded');
-  const id = c.imp.add('softmax_axis', [c.imp.onnx(x)], { axis, log: log ? 1 : 0 }, name);
+  const id = c.imp.add('softmax_axis', [c.imp.onnx(x)], { axis, ...mode }, name);
   return [c.imp.fromGpu(name, x.dtype, x.shape, id, 'nchw')];
 }
 

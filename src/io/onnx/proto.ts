@@ -220,6 +220,8 @@ export function isIntegerType(dt: number): boolean {
 
 /** Largest tensor we accept from a file (elements); a bigger claim is an error, not an allocation. */
 export const MAX_ELEMENTS = 1 << 28;
+/** Largest tensor the importer computes on the host (constant folding); shape sub-graphs are tiny. */
+export const MAX_FOLD_ELEMENTS = 1 << 24;
 
 export function toNum(v: Int64 | undefined | null): number {
   if (v === undefined || v === null) return 0;
@@ -268,13 +270,14 @@ export interface HostTensor {
   data: Float64Array | Float32Array;
 }
 
-export function checkDims(dims: number[], what: string): number {
+export function checkDims(dims: number[], what: string, limit = MAX_ELEMENTS): number {
+  if (dims.length > 32) throw new SlimError(`${what}: rank ${dims.length} is over the limit of 32`);
   let n = 1;
   for (const d of dims) {
     if (!Number.isInteger(d) || d < 0) throw new SlimError(`${what}: bad dimension ${d} in [${dims.join(',')}]`);
     n *= d;
   }
-  if (n > MAX_ELEMENTS) throw new SlimError(`${what}: ${n} elements in [${dims.join(',')}] is over the limit of ${MAX_ELEMENTS}`);
+  if (n > limit) throw new SlimError(`${what}: ${n} elements in [${dims.join(',')}] is over the limit of ${limit}`);
   return n;
 }
 
