@@ -48,6 +48,9 @@ export interface EngineResult {
   /** vs slimgpu's output (0 for slimgpu itself) */
   max_abs_diff: number;
   max_rel_diff: number;
+  /** slimgpu's entry only: its median over the peer's (as on ModelResult) */
+  ratio_vs_tfjs?: number | null;
+  ratio_vs_ort?: number | null;
   error?: string;
 }
 
@@ -166,6 +169,11 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
     const b = results[peer]?.[key];
     return a && b && Number.isFinite(a) && Number.isFinite(b) ? round(a / b) : null;
   };
+  const oursResult = results[engines[0].name];
+  if (oursResult) {
+    oursResult.ratio_vs_tfjs = ratio('tfjs-webgpu');
+    oursResult.ratio_vs_ort = ratio('ort-webgpu');
+  }
   return {
     model: label,
     spec,
