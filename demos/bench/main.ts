@@ -7,12 +7,11 @@
 
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import pkg from '../../package.json';
-import { modelLabel, round, sampleInput } from '../../src/bench/measure.js';
+import { round } from '../../src/bench/measure.js';
 import { measureCeilings, type Ceilings } from '../../src/bench/micro.js';
 import { benchModel, slimgpuEngine, type Engine, type ModelResult } from '../../src/bench/peers.js';
-import { layerPoints, modelRoofline, type LayerPoint } from '../../src/bench/roofline.js';
-import { compile } from '../../src/graph/executor.js';
-import { buildModel, MODEL_NAMES, type ModelSpec } from '../../src/models/zoo.js';
+import { profileLayers, type ProfileResult } from '../../src/bench/profile.js';
+import { MODEL_NAMES, type ModelSpec } from '../../src/models/zoo.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { ENGINE_COLORS, latencyBars, layerBars, roofline } from './charts.js';
 
@@ -20,7 +19,6 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const params = new URLSearchParams(location.search);
 const DEFAULT_MODELS = ['mobilenet_v1', 'mobilenet_v2', 'shufflenet'];
 
-interface ProfileResult { model: string; batch: number; method: string; layers: LayerPoint[]; totals: ReturnType<typeof modelRoofline> }
 interface BenchDoc {
   schema: 'slimgpu-bench/1';
   date: string;
@@ -101,17 +99,6 @@ async function engines(rt: Runtime, peers: string[]): Promise<{ list: Engine[]; 
   return { list, versions };
 }
 
-async function profileModel(rt: Runtime, spec: ModelSpec, ceil: Ceilings | null): Promise<ProfileResult> {
-  const g = buildModel(spec);
-  const m = await compile(rt, g, { tune: 'cached' });
-  const inputs = sampleInput(g);
-  await m.run(inputs);
-  const p = await m.profile(inputs);
-  const layers = layerPoints(m.graph, p.nodes, ceil);
-  m.destroy();
-  return { model: modelLabel(spec), batch: spec.batch ?? 1, method: p.method, layers, totals: modelRoofline(layers) };
-}
-
 async function run(): Promise<void> {
   const c = readChoices();
   $<HTMLButtonElement>('run').disabled = true;
@@ -148,7 +135,7 @@ async function run(): Promise<void> {
       : c.models.flatMap((model) => c.batches.map((batch) => ({ model, batch, ...(c.res ? { res: c.res } : {}) })));
     for (const spec of specs) {
       models.push(await benchModel(spec, list, { runs: c.runs, warmup: c.warmup, log }));
-      if (c.profile) profiles.push(await profileModel(rt, spec, ceilings));
+      if (c.profile) profiles.push(await profileLayers(rt, spec, ceilings));
       render({ models, profiles, ceilings });
     }
     lastDoc = {

@@ -7,6 +7,8 @@
 // The JSON (one object: env + models) is the same document the page offers for download.
 
 import { CORE_SUITE, benchModel, formatTable, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
+import { measureCeilings, type Ceilings } from '../../bench/micro.js';
+import { profileLayers } from '../../bench/profile.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { parseArgs, positiveInt } from '../args.js';
@@ -60,7 +62,11 @@ export function parsePeers(v: unknown, dflt: string[]): string[] {
 }
 
 /** The Node/Dawn path: slimgpu and tfjs in this process. */
-export async function benchInNode(specs: ReturnType<typeof specFromFlags>[], peers: string[], opts: { runs: number; warmup: number; tune: ReturnType<typeof tuneFromFlags> }): Promise<BenchDocument> {
+export async function benchInNode(
+  specs: ReturnType<typeof specFromFlags>[],
+  peers: string[],
+  opts: { runs: number; warmup: number; tune: ReturnType<typeof tuneFromFlags>; micro?: boolean; profile?: boolean },
+): Promise<BenchDocument> {
   const unsupported = peers.filter((p) => p !== 'tfjs');
   if (unsupported.length) throw new SlimError(`peer(s) ${unsupported.join(', ')} need --where browser (onnxruntime-web runs in the page)`);
   const rt = await Runtime.create();
@@ -70,16 +76,22 @@ export async function benchInNode(specs: ReturnType<typeof specFromFlags>[], pee
       const { tfjsEngine } = await import('../../bench/tfjs_peer.js');
       engines.push(await tfjsEngine());
     }
+    const ceilings = opts.micro ? await measureCeilings(rt) : null;
+    if (ceilings) console.error(`ceilings: f32 ${ceilings.f32_gflops} GFLOP/s, int8 ${ceilings.int8_gops ?? '-'} Gop/s, ${ceilings.bandwidth_gbps} GB/s`);
     const models: ModelResult[] = [];
+    const profiles: unknown[] = [];
     for (const spec of specs) {
       models.push(await benchModel(spec, engines, { runs: opts.runs, warmup: opts.warmup, log: (l) => console.error(l) }));
+      if (opts.profile) profiles.push(await profileLayers(rt, spec, ceilings, opts.tune));
     }
     return {
       schema: 'slimgpu-bench/1',
       date: new Date().toISOString(),
       env: await nodeEnv(rt),
       settings: { runs: opts.runs, warmup: opts.warmup, tune: opts.tune, protocol: 'cold start, warm-up, then interleaved rounds; median' },
+      ceilings,
       models,
+      profiles,
     };
   } finally {
     rt.destroy();
@@ -100,7 +112,7 @@ export async function benchPeers(argv: string[]): Promise<number> {
   if (where !== 'node' && where !== 'browser') throw new SlimError(`--where must be node or browser (got '${where}')`);
   const opts = { runs: positiveInt(flags, 'runs', 5, 1000), warmup: (flags.warmup as number | undefined) ?? 1, tune: tuneFromFlags(flags) };
   let doc: BenchDocument;
-  if (where === 'node') doc = await benchInNode(specs, peers, opts);
+  if (where === 'node') doc = await benchInNode(specs, peers, { ...opts, micro: !!flags.micro, profile: !!flags.profile });
   else {
     const { benchInBrowser } = await import('../../bench/headless.js');
     doc = await benchInBrowser(specs, peers, { ...opts, profile: !!flags.profile, micro: !!flags.micro });
@@ -117,6 +129,12 @@ export async function benchPeers(argv: string[]): Promise<number> {
     const a = doc.env.adapter as any;
     console.log(`adapter: ${a?.vendor} ${a?.architecture} ${a?.description} (${doc.env.runtime}); median of ${opts.runs} runs after ${opts.warmup} warm-up`);
     console.log(formatTable(doc.models));
+    const c = doc.ceilings as Ceilings | null | undefined;
+    if (c) console.log(`ceilings: f32 ${c.f32_gflops} GFLOP/s, int8 dot4I8Packed ${c.int8_gops ?? '-'} Gop/s, bandwidth ${c.bandwidth_gbps} GB/s (ridge ${c.ridge_flop_per_byte} FLOP/B)`);
+    for (const p of (doc.profiles as any[] | undefined) ?? []) {
+      const t = p.totals;
+      console.log(`${p.model} ×${p.batch}: ${p.layers.length} layers, ${t.ms} ms GPU, ${t.gflops} GFLOP/s, ${t.gbps} GB/s, intensity ${t.intensity} FLOP/B`);
+    }
   }
   return 0;
 }
