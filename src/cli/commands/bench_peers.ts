@@ -27,6 +27,11 @@ export interface BenchDocument {
 
 async function packageVersion(name: string): Promise<string> {
   try {
+    if (name === 'slimgpu') {
+      const fs = await import('node:fs');
+      const own = JSON.parse(fs.readFileSync(`${process.cwd()}/package.json`, 'utf8'));
+      if (own.name === 'slimgpu') return own.version;
+    }
     const { createRequire } = await import('node:module');
     const fs = await import('node:fs');
     const req = createRequire(`${process.cwd()}/package.json`);
@@ -47,7 +52,7 @@ export async function nodeEnv(rt: Runtime): Promise<Record<string, unknown>> {
     cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}`,
     platform: `${os.platform()} ${os.release()}`,
     versions: {
-      slimgpu: await packageVersion('slimgpu').catch(() => '0.1.0'),
+      slimgpu: await packageVersion('slimgpu'),
       '@tensorflow/tfjs-core': await packageVersion('@tensorflow/tfjs-core'),
       '@tensorflow/tfjs-backend-webgpu': await packageVersion('@tensorflow/tfjs-backend-webgpu'),
       'onnxruntime-web': await packageVersion('onnxruntime-web'),
