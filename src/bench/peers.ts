@@ -16,12 +16,13 @@ import type { Graph } from '../graph/ir.js';
 import { buildModel, type ModelSpec } from '../models/zoo.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TuneMode } from '../runtime/tuner.js';
+import { installGpuMemoryTracker, markGpuMemory } from './gpu_memory.js';
 import { median, modelLabel, round, sampleInput } from './measure.js';
 
 /** One model loaded in one engine. */
 export interface EngineModel {
   run(input: Float32Array): Promise<Float32Array>;
-  /** GPU bytes this engine holds for the model (null when it cannot tell). */
+  /** GPU bytes the engine itself says it holds for the model (null when it cannot tell). */
   gpuBytes(): number | null;
   dispose(): void | Promise<void>;
 }
@@ -44,7 +45,13 @@ export interface EngineResult {
   first_run_ms: number;
   gflops: number;
   images_per_s: number;
+  /**
+   * Peak GPU buffer bytes of this engine for this model: counted by wrapping createBuffer/destroy (gpu_memory.ts)
+   * over load + first run + warm-up, the same for every engine; null for CPU engines or without the wrapper.
+   */
   peak_gpu_bytes: number | null;
+  /** what the engine itself reports (slimgpu: planned buffers; tfjs: its buffer manager), when it can */
+  engine_reported_gpu_bytes: number | null;
   /** vs slimgpu's output (0 for slimgpu itself) */
   max_abs_diff: number;
   max_rel_diff: number;
@@ -113,18 +120,21 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
   const [input] = sampleInput(graph);
   const macs = graph.macs();
   const label = modelLabel(spec);
-  type Live = { e: Engine; m: EngineModel | null; first: number; out: Float32Array | null; times: number[]; gpu: number | null; error?: string };
+  type Live = { e: Engine; m: EngineModel | null; first: number; out: Float32Array | null; times: number[]; gpu: number | null; peak: number | null; error?: string };
   const live: Live[] = [];
+  installGpuMemoryTracker();
   for (const e of engines) {
-    const l: Live = { e, m: null, first: 0, out: null, times: [], gpu: null };
+    const l: Live = { e, m: null, first: 0, out: null, times: [], gpu: null, peak: null };
     live.push(l);
     try {
+      const peak = markGpuMemory();
       const t0 = performance.now();
       l.m = await e.load(graph);
       l.out = await l.m.run(input);
       l.first = performance.now() - t0;
       log(`${label} ${e.name}: cold start ${l.first.toFixed(0)} ms`);
       for (let i = 0; i < warmup; i++) await l.m.run(input);
+      l.peak = peak && e.name !== 'ort-wasm' ? peak() : null;
     } catch (err) {
       l.error = (err as Error).message ?? String(err);
       log(`${label} ${e.name}: FAILED ${l.error}`);
@@ -158,7 +168,8 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
       first_run_ms: round(l.first),
       gflops: round((2 * macs) / (med * 1e6)),
       images_per_s: round(((spec.batch ?? 1) * 1000) / med),
-      peak_gpu_bytes: l.gpu,
+      peak_gpu_bytes: l.peak,
+      engine_reported_gpu_bytes: l.gpu,
       max_abs_diff: d.abs,
       max_rel_diff: Number(d.rel.toPrecision(3)),
       ...(l.error ? { error: l.error } : {}),

@@ -45,7 +45,8 @@ describe('bench page', () => {
       }
       expect(m.ratio_vs_tfjs).toBeGreaterThan(0);
       expect(m.ratio_vs_ort).toBeGreaterThan(0);
-      expect(m.engines.slimgpu.peak_gpu_bytes).toBeGreaterThan(0);
+      for (const e of ['slimgpu', 'tfjs-webgpu', 'ort-webgpu']) expect(m.engines[e].peak_gpu_bytes, e).toBeGreaterThan(0);
+      expect(m.engines['ort-wasm'].peak_gpu_bytes).toBeNull();
     }
     expect(doc.ceilings.f32_gflops).toBeGreaterThan(0);
     expect(doc.ceilings.bandwidth_gbps).toBeGreaterThan(0);
