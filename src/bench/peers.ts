@@ -211,7 +211,7 @@ export function formatTable(models: ModelResult[]): string {
   const engines = [...new Set(models.flatMap((m) => Object.keys(m.engines)))];
   const head = ['model', ...engines.map((e) => `${e} ms`), ...engines.map((e) => `${e} cold ms`), 'ours/tfjs', 'ours/ort', 'GFLOP/s ours'];
   const rows = models.map((m) => [
-    m.model,
+    `${m.model} ×${m.batch}`,
     ...engines.map((e) => (m.engines[e] ? (m.engines[e].error ? 'fail' : m.engines[e].median_ms.toFixed(1)) : '-')),
     ...engines.map((e) => (m.engines[e] && !m.engines[e].error ? m.engines[e].first_run_ms.toFixed(0) : '-')),
     m.ratio_vs_tfjs?.toFixed(3) ?? '-',
