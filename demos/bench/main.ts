@@ -166,7 +166,7 @@ const fmtBytes = (b: number | null) => (b === null ? '–' : `${(b / 2 ** 20).to
 
 function render(doc: { models: ModelResult[]; profiles: ProfileResult[]; ceilings: Ceilings | null }): void {
   const engines = [...new Set(doc.models.flatMap((m) => Object.keys(m.engines)))];
-  const head = ['model', 'batch', 'engine', 'median ms', 'min–max ms', 'p90 ms', 'cold start ms', 'img/s', 'GFLOP/s', 'peak GPU mem', 'max |Δ| vs ours', 'ours ÷ this'];
+  const head = ['model', 'batch', 'engine', 'median ms', 'min–max ms', 'p90 ms', 'cold start ms', 'img/s', 'GFLOP/s', 'GB/s', 'peak GPU mem', 'max |Δ| vs ours', 'ours ÷ this'];
   const rows: string[] = [];
   for (const m of doc.models) {
     for (const e of engines) {
@@ -179,9 +179,9 @@ function render(doc: { models: ModelResult[]; profiles: ProfileResult[]; ceiling
       rows.push(
         `<tr data-engine="${e}"><td>${m.model}</td><td>${m.batch}</td><td><span style="color:${ENGINE_COLORS[e] ?? '#333'}">■</span> ${e}</td>` +
           (r.error
-            ? `<td colspan="9">failed: ${r.error}</td>`
+            ? `<td colspan="10">failed: ${r.error}</td>`
             : `<td class="median">${r.median_ms.toFixed(2)}</td><td>${r.min_ms.toFixed(1)}–${r.max_ms.toFixed(1)}</td><td>${r.p90_ms.toFixed(1)}</td>` +
-              `<td>${r.first_run_ms.toFixed(0)}</td><td>${r.images_per_s.toFixed(2)}</td><td>${r.gflops.toFixed(3)}</td><td>${fmtBytes(r.peak_gpu_bytes)}</td>` +
+              `<td>${r.first_run_ms.toFixed(0)}</td><td>${r.images_per_s.toFixed(2)}</td><td>${r.gflops.toFixed(3)}</td><td>${(r.gbps ?? NaN).toFixed(3)}</td><td>${fmtBytes(r.peak_gpu_bytes)}</td>` +
               `<td>${e === 'slimgpu' ? '–' : r.max_abs_diff.toExponential(1) + ` (rel ${r.max_rel_diff.toExponential(1)})`}</td>` +
               `<td class="${cls}">${ratio === null ? '–' : ratio.toFixed(3) + (target ? ` (target ≤ ${target.toFixed(2)})` : '')}</td>`) +
           '</tr>',

@@ -16,6 +16,8 @@ import type { Graph } from '../graph/ir.js';
 import { buildModel, type ModelSpec } from '../models/zoo.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TuneMode } from '../runtime/tuner.js';
+import { optimizeForInference } from '../graph/passes.js';
+import { nodeBytes } from './roofline.js';
 import { installGpuMemoryTracker, markGpuMemory } from './gpu_memory.js';
 import { median, modelLabel, round, sampleInput } from './measure.js';
 
@@ -44,6 +46,8 @@ export interface EngineResult {
   p90_ms: number;
   first_run_ms: number;
   gflops: number;
+  /** achieved GB/s over the model's minimum traffic (ModelResult.traffic_bytes) */
+  gbps: number;
   images_per_s: number;
   /**
    * Peak GPU buffer bytes of this engine for this model: counted by wrapping createBuffer/destroy (gpu_memory.ts)
@@ -67,6 +71,8 @@ export interface ModelResult {
   batch: number;
   macs: number;
   params: number;
+  /** bytes every layer of the inference graph must read and write at least once (f32) */
+  traffic_bytes: number;
   engines: Record<string, EngineResult>;
   /** our median / peer median: < 1 means we are faster (target ≤ 1/3 vs tfjs, ≤ 1/2 vs ORT WebGPU) */
   ratio_vs_tfjs: number | null;
@@ -119,6 +125,8 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
   const graph = buildModel(spec);
   const [input] = sampleInput(graph);
   const macs = graph.macs();
+  const inference = optimizeForInference(graph).graph;
+  const traffic = inference.nodes.reduce((a, n) => a + nodeBytes(inference, n.name), 0);
   const label = modelLabel(spec);
   type Live = { e: Engine; m: EngineModel | null; first: number; out: Float32Array | null; times: number[]; gpu: number | null; peak: number | null; error?: string };
   const live: Live[] = [];
@@ -167,6 +175,7 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
       p90_ms: l.times.length ? round(p90(l.times)) : NaN,
       first_run_ms: round(l.first),
       gflops: round((2 * macs) / (med * 1e6)),
+      gbps: round(traffic / (med * 1e6)),
       images_per_s: round(((spec.batch ?? 1) * 1000) / med),
       peak_gpu_bytes: l.peak,
       engine_reported_gpu_bytes: l.gpu,
@@ -191,6 +200,7 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
     batch: spec.batch ?? 1,
     macs,
     params: graph.paramCount(),
+    traffic_bytes: traffic,
     engines: results,
     ratio_vs_tfjs: ratio('tfjs-webgpu'),
     ratio_vs_ort: ratio('ort-webgpu'),
