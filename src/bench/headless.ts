@@ -9,6 +9,8 @@ export interface BrowserBenchOptions {
   warmup: number;
   profile?: boolean;
   micro?: boolean;
+  /** save a full-page screenshot of the finished page here */
+  screenshot?: string;
   /** whole-run limit, ms (SwiftShader is slow: the default allows about an hour) */
   timeoutMs?: number;
   log?: (line: string) => void;
@@ -35,6 +37,7 @@ export async function benchInBrowser(specs: ModelSpec[], peers: string[], o: Bro
       await page.waitForFunction(() => (window as any).__benchResult, null, { timeout: o.timeoutMs ?? 3_600_000, polling: 1000 });
       const doc = await page.evaluate(() => (window as any).__benchResult);
       if (doc.error) throw new Error(`bench page: ${doc.error}`);
+      if (o.screenshot) await page.screenshot({ path: o.screenshot, fullPage: true });
       doc.env = { ...doc.env, runtime: 'browser', browser: `Chromium ${info.chromium} (headless, playwright-core)` };
       return doc;
     },

@@ -1,5 +1,5 @@
 // slimgpu bench --suite core | --model NAME [model flags] [--peers tfjs,ort,ort-wasm] [--runs N] [--warmup N]
-//               [--where node|browser] [--json] [--out FILE]
+//               [--where node|browser] [--micro] [--profile] [--json] [--out FILE] [--screenshot PNG]
 // Our latency next to the peers' on the same adapter in the same run (see src/bench/peers.ts).
 //   --where node     this process, Dawn (the `webgpu` package); peers: tfjs
 //   --where browser  the bench page (demos/bench/) in headless Chromium driven by Playwright; peers: tfjs, ort,
@@ -106,7 +106,7 @@ export async function benchInNode(
 export async function benchPeers(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, {
     ...MODEL_FLAGS, suite: 'string', peers: 'string', runs: 'int', warmup: 'int', where: 'string', json: 'boolean', out: 'string', tune: 'string',
-    profile: 'boolean', micro: 'boolean',
+    profile: 'boolean', micro: 'boolean', screenshot: 'string',
   });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
   if (flags.suite !== undefined && flags.suite !== 'core') throw new SlimError(`this bench knows --suite core (got '${flags.suite}')`);
@@ -120,7 +120,8 @@ export async function benchPeers(argv: string[]): Promise<number> {
   if (where === 'node') doc = await benchInNode(specs, peers, { ...opts, micro: !!flags.micro, profile: !!flags.profile });
   else {
     const { benchInBrowser } = await import('../../bench/headless.js');
-    doc = await benchInBrowser(specs, peers, { ...opts, profile: !!flags.profile, micro: !!flags.micro });
+    const screenshot = typeof flags.screenshot === 'string' ? flags.screenshot : undefined;
+    doc = await benchInBrowser(specs, peers, { ...opts, profile: !!flags.profile, micro: !!flags.micro, screenshot });
   }
   const text = JSON.stringify(doc, null, 2);
   if (typeof flags.out === 'string') {
