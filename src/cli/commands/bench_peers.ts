@@ -26,17 +26,17 @@ export interface BenchDocument {
 }
 
 async function packageVersion(name: string): Promise<string> {
+  const fs = await import('node:fs');
+  const read = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
   try {
-    if (name === 'slimgpu') {
-      const fs = await import('node:fs');
-      const own = JSON.parse(fs.readFileSync(`${process.cwd()}/package.json`, 'utf8'));
-      if (own.name === 'slimgpu') return own.version;
-    }
-    const { createRequire } = await import('node:module');
-    const fs = await import('node:fs');
-    const req = createRequire(`${process.cwd()}/package.json`);
-    const dir = req.resolve(`${name}/package.json`);
-    return JSON.parse(fs.readFileSync(dir, 'utf8')).version;
+    const own = read(`${process.cwd()}/package.json`);
+    if (name === 'slimgpu' && own.name === 'slimgpu') return own.version;
+  } catch {
+    // not run from the checkout: fall through
+  }
+  try {
+    // package.json directly (some packages, onnxruntime-web among them, do not export it)
+    return read(`${process.cwd()}/node_modules/${name}/package.json`).version;
   } catch {
     return 'unknown';
   }
