@@ -3,13 +3,13 @@
 // `window.__benchResult` (the JSON document this page also offers for download).
 //
 // URL parameters (all optional): models=mobilenet_v1,shufflenet  batches=1,4  peers=tfjs,ort,ort-wasm
-//   runs=5  warmup=1  res=224  micro=0|1  profile=0|1  autorun=1
+//   runs=5  warmup=1  res=224  micro=0|1  profile=0|1  tune=0|1  autorun=1
 
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import pkg from '../../package.json';
 import { round } from '../../src/bench/measure.js';
 import { measureCeilings, type Ceilings } from '../../src/bench/micro.js';
-import { benchModel, slimgpuEngine, type Engine, type ModelResult } from '../../src/bench/peers.js';
+import { benchModel, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../src/bench/peers.js';
 import { profileLayers, type ProfileResult } from '../../src/bench/profile.js';
 import { MODEL_NAMES, type ModelSpec } from '../../src/models/zoo.js';
 import { Runtime } from '../../src/runtime/runtime.js';
@@ -52,7 +52,7 @@ function setupControls(): void {
     document.querySelectorAll<HTMLInputElement>('input[name=peer]').forEach((c) => (c.checked = peers.includes(c.value)));
   }
   for (const k of ['batches', 'res', 'runs', 'warmup']) if (params.has(k)) $<HTMLInputElement>(k).value = params.get(k)!;
-  for (const k of ['micro', 'profile']) if (params.has(k)) $<HTMLInputElement>(k).checked = params.get(k) === '1';
+  for (const k of ['micro', 'profile', 'tune']) if (params.has(k)) $<HTMLInputElement>(k).checked = params.get(k) === '1';
 }
 
 function readChoices() {
@@ -69,6 +69,7 @@ function readChoices() {
     warmup: Math.max(0, Number($<HTMLInputElement>('warmup').value) || 0),
     micro: $<HTMLInputElement>('micro').checked,
     profile: $<HTMLInputElement>('profile').checked,
+    tune: $<HTMLInputElement>('tune').checked,
   };
 }
 
@@ -134,6 +135,10 @@ async function run(): Promise<void> {
       ? JSON.parse(params.get('specs')!)
       : c.models.flatMap((model) => c.batches.map((batch) => ({ model, batch, ...(c.res ? { res: c.res } : {}) })));
     for (const spec of specs) {
+      if (c.tune) {
+        log(`${spec.model}: measuring kernel variants on this adapter (cached in localStorage)…`);
+        await pretune(spec, () => Runtime.create());
+      }
       models.push(await benchModel(spec, list, { runs: c.runs, warmup: c.warmup, log }));
       if (c.profile) profiles.push(await profileLayers(rt, spec, ceilings));
       render({ models, profiles, ceilings });

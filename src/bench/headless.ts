@@ -9,6 +9,8 @@ export interface BrowserBenchOptions {
   warmup: number;
   profile?: boolean;
   micro?: boolean;
+  /** measure kernel variants before each model (the page's `tune=1`) */
+  tuneVariants?: boolean;
   /** save a full-page screenshot of the finished page here */
   screenshot?: string;
   /** whole-run limit, ms (SwiftShader is slow: the default allows about an hour) */
@@ -24,6 +26,7 @@ export function benchPageQuery(specs: ModelSpec[], peers: string[], o: BrowserBe
     warmup: String(o.warmup),
     micro: o.micro ? '1' : '0',
     profile: o.profile ? '1' : '0',
+    tune: o.tuneVariants ? '1' : '0',
     autorun: '1',
   });
   return `/demos/bench/?${q}`;

@@ -209,6 +209,21 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
   };
 }
 
+/**
+ * Measure kernel variants for `spec` on this adapter (Tuner 'measure', which stores its choices: localStorage in
+ * a browser, .cache/slimgpu/tune.json in Node) on a separate, throw-away runtime, so that a following benchmark
+ * in 'cached' mode uses the measured choices while its cold start still compiles every pipeline itself.
+ */
+export async function pretune(spec: ModelSpec, createRuntime: () => Promise<Runtime>): Promise<void> {
+  const rt = await createRuntime();
+  try {
+    const m = await compile(rt, buildModel(spec), { tune: 'measure' });
+    m.destroy();
+  } finally {
+    rt.destroy();
+  }
+}
+
 /** The models issue 2 and issue 6 name: fp32 MobileNetV1 1.0-224, MobileNetV2 1.0-224, ShuffleNet 1× g=3, batch 1. */
 export const CORE_SUITE: ModelSpec[] = [
   { model: 'mobilenet_v1', alpha: 1, res: 224, batch: 1 },

@@ -6,7 +6,7 @@
 //                    ort-wasm (the default when ORT is asked for: onnxruntime-web's WebGPU EP needs a browser)
 // The JSON (one object: env + models) is the same document the page offers for download.
 
-import { CORE_SUITE, benchModel, formatTable, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
+import { CORE_SUITE, benchModel, formatTable, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
 import { measureCeilings, type Ceilings } from '../../bench/micro.js';
 import { profileLayers } from '../../bench/profile.js';
 import { SlimError } from '../../runtime/errors.js';
@@ -76,7 +76,9 @@ export async function benchInNode(
   if (unsupported.length) throw new SlimError(`peer(s) ${unsupported.join(', ')} need --where browser (onnxruntime-web runs in the page)`);
   const rt = await Runtime.create();
   try {
-    const engines: Engine[] = [slimgpuEngine(rt, opts.tune)];
+    // --tune measure: variants are measured first on a separate runtime, then benchmarked from the cache, so the
+    // cold start stays a cold start (pipelines compiled) without the tuning runs in it
+    const engines: Engine[] = [slimgpuEngine(rt, opts.tune === 'measure' ? 'cached' : opts.tune)];
     if (peers.includes('tfjs')) {
       const { tfjsEngine } = await import('../../bench/tfjs_peer.js');
       engines.push(await tfjsEngine());
@@ -86,8 +88,12 @@ export async function benchInNode(
     const models: ModelResult[] = [];
     const profiles: unknown[] = [];
     for (const spec of specs) {
+      if (opts.tune === 'measure') {
+        console.error(`${spec.model}: measuring kernel variants…`);
+        await pretune(spec, () => Runtime.create());
+      }
       models.push(await benchModel(spec, engines, { runs: opts.runs, warmup: opts.warmup, log: (l) => console.error(l) }));
-      if (opts.profile) profiles.push(await profileLayers(rt, spec, ceilings, opts.tune));
+      if (opts.profile) profiles.push(await profileLayers(rt, spec, ceilings, opts.tune === 'measure' ? 'cached' : opts.tune));
     }
     return {
       schema: 'slimgpu-bench/1',
@@ -121,7 +127,7 @@ export async function benchPeers(argv: string[]): Promise<number> {
   else {
     const { benchInBrowser } = await import('../../bench/headless.js');
     const screenshot = typeof flags.screenshot === 'string' ? flags.screenshot : undefined;
-    doc = await benchInBrowser(specs, peers, { ...opts, profile: !!flags.profile, micro: !!flags.micro, screenshot });
+    doc = await benchInBrowser(specs, peers, { ...opts, tuneVariants: opts.tune === 'measure', profile: !!flags.profile, micro: !!flags.micro, screenshot });
   }
   const text = JSON.stringify(doc, null, 2);
   if (typeof flags.out === 'string') {
