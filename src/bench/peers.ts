@@ -16,12 +16,15 @@ import type { Graph } from '../graph/ir.js';
 import { buildModel, type ModelSpec } from '../models/zoo.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TuneMode } from '../runtime/tuner.js';
+import { optimizeForInference } from '../graph/passes.js';
+import { nodeBytes } from './roofline.js';
+import { installGpuMemoryTracker, markGpuMemory } from './gpu_memory.js';
 import { median, modelLabel, round, sampleInput } from './measure.js';
 
 /** One model loaded in one engine. */
 export interface EngineModel {
   run(input: Float32Array): Promise<Float32Array>;
-  /** GPU bytes this engine holds for the model (null when it cannot tell). */
+  /** GPU bytes the engine itself says it holds for the model (null when it cannot tell). */
   gpuBytes(): number | null;
   dispose(): void | Promise<void>;
 }
@@ -43,11 +46,22 @@ export interface EngineResult {
   p90_ms: number;
   first_run_ms: number;
   gflops: number;
+  /** achieved GB/s over the model's minimum traffic (ModelResult.traffic_bytes) */
+  gbps: number;
   images_per_s: number;
+  /**
+   * Peak GPU buffer bytes of this engine for this model: counted by wrapping createBuffer/destroy (gpu_memory.ts)
+   * over load + first run + warm-up, the same for every engine; null for CPU engines or without the wrapper.
+   */
   peak_gpu_bytes: number | null;
+  /** what the engine itself reports (slimgpu: planned buffers; tfjs: its buffer manager), when it can */
+  engine_reported_gpu_bytes: number | null;
   /** vs slimgpu's output (0 for slimgpu itself) */
   max_abs_diff: number;
   max_rel_diff: number;
+  /** slimgpu's entry only: its median over the peer's (as on ModelResult) */
+  ratio_vs_tfjs?: number | null;
+  ratio_vs_ort?: number | null;
   error?: string;
 }
 
@@ -57,6 +71,8 @@ export interface ModelResult {
   batch: number;
   macs: number;
   params: number;
+  /** bytes every layer of the inference graph must read and write at least once (f32) */
+  traffic_bytes: number;
   engines: Record<string, EngineResult>;
   /** our median / peer median: < 1 means we are faster (target ≤ 1/3 vs tfjs, ≤ 1/2 vs ORT WebGPU) */
   ratio_vs_tfjs: number | null;
@@ -109,19 +125,24 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
   const graph = buildModel(spec);
   const [input] = sampleInput(graph);
   const macs = graph.macs();
+  const inference = optimizeForInference(graph).graph;
+  const traffic = inference.nodes.reduce((a, n) => a + nodeBytes(inference, n.name), 0);
   const label = modelLabel(spec);
-  type Live = { e: Engine; m: EngineModel | null; first: number; out: Float32Array | null; times: number[]; gpu: number | null; error?: string };
+  type Live = { e: Engine; m: EngineModel | null; first: number; out: Float32Array | null; times: number[]; gpu: number | null; peak: number | null; error?: string };
   const live: Live[] = [];
+  installGpuMemoryTracker();
   for (const e of engines) {
-    const l: Live = { e, m: null, first: 0, out: null, times: [], gpu: null };
+    const l: Live = { e, m: null, first: 0, out: null, times: [], gpu: null, peak: null };
     live.push(l);
     try {
+      const peak = markGpuMemory();
       const t0 = performance.now();
       l.m = await e.load(graph);
       l.out = await l.m.run(input);
       l.first = performance.now() - t0;
       log(`${label} ${e.name}: cold start ${l.first.toFixed(0)} ms`);
       for (let i = 0; i < warmup; i++) await l.m.run(input);
+      l.peak = peak && e.name !== 'ort-wasm' ? peak() : null;
     } catch (err) {
       l.error = (err as Error).message ?? String(err);
       log(`${label} ${e.name}: FAILED ${l.error}`);
@@ -154,8 +175,10 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
       p90_ms: l.times.length ? round(p90(l.times)) : NaN,
       first_run_ms: round(l.first),
       gflops: round((2 * macs) / (med * 1e6)),
+      gbps: round(traffic / (med * 1e6)),
       images_per_s: round(((spec.batch ?? 1) * 1000) / med),
-      peak_gpu_bytes: l.gpu,
+      peak_gpu_bytes: l.peak,
+      engine_reported_gpu_bytes: l.gpu,
       max_abs_diff: d.abs,
       max_rel_diff: Number(d.rel.toPrecision(3)),
       ...(l.error ? { error: l.error } : {}),
@@ -166,18 +189,39 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
     const b = results[peer]?.[key];
     return a && b && Number.isFinite(a) && Number.isFinite(b) ? round(a / b) : null;
   };
+  const oursResult = results[engines[0].name];
+  if (oursResult) {
+    oursResult.ratio_vs_tfjs = ratio('tfjs-webgpu');
+    oursResult.ratio_vs_ort = ratio('ort-webgpu');
+  }
   return {
     model: label,
     spec,
     batch: spec.batch ?? 1,
     macs,
     params: graph.paramCount(),
+    traffic_bytes: traffic,
     engines: results,
     ratio_vs_tfjs: ratio('tfjs-webgpu'),
     ratio_vs_ort: ratio('ort-webgpu'),
     ratio_vs_ort_wasm: ratio('ort-wasm'),
     cold_start_ratio_vs_tfjs: ratio('tfjs-webgpu', 'first_run_ms'),
   };
+}
+
+/**
+ * Measure kernel variants for `spec` on this adapter (Tuner 'measure', which stores its choices: localStorage in
+ * a browser, .cache/slimgpu/tune.json in Node) on a separate, throw-away runtime, so that a following benchmark
+ * in 'cached' mode uses the measured choices while its cold start still compiles every pipeline itself.
+ */
+export async function pretune(spec: ModelSpec, createRuntime: () => Promise<Runtime>): Promise<void> {
+  const rt = await createRuntime();
+  try {
+    const m = await compile(rt, buildModel(spec), { tune: 'measure' });
+    m.destroy();
+  } finally {
+    rt.destroy();
+  }
 }
 
 /** The models issue 2 and issue 6 name: fp32 MobileNetV1 1.0-224, MobileNetV2 1.0-224, ShuffleNet 1× g=3, batch 1. */
@@ -192,7 +236,7 @@ export function formatTable(models: ModelResult[]): string {
   const engines = [...new Set(models.flatMap((m) => Object.keys(m.engines)))];
   const head = ['model', ...engines.map((e) => `${e} ms`), ...engines.map((e) => `${e} cold ms`), 'ours/tfjs', 'ours/ort', 'GFLOP/s ours'];
   const rows = models.map((m) => [
-    m.model,
+    `${m.model} ×${m.batch}`,
     ...engines.map((e) => (m.engines[e] ? (m.engines[e].error ? 'fail' : m.engines[e].median_ms.toFixed(1)) : '-')),
     ...engines.map((e) => (m.engines[e] && !m.engines[e].error ? m.engines[e].first_run_ms.toFixed(0) : '-')),
     m.ratio_vs_tfjs?.toFixed(3) ?? '-',

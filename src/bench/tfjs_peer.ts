@@ -70,13 +70,20 @@ export function loadTfjsWebgpu(): Promise<TfjsPeer> {
 /** TensorFlow.js WebGPU as a bench engine (the same network rebuilt from tfjs ops, see tfjs_model.ts). */
 export async function tfjsEngine(): Promise<Engine> {
   const peer = await loadTfjsWebgpu();
+  peer.releasePool();
   return {
     name: 'tfjs-webgpu',
     version: peer.version,
     async load(graph) {
-      peer.releasePool();
       const m = buildTfjsModel(peer.tf, graph);
-      return { run: (x) => m.run(x), gpuBytes: () => peer.gpuBytes(), dispose: () => m.dispose() };
+      return {
+        run: (x) => m.run(x),
+        gpuBytes: () => peer.gpuBytes(),
+        dispose: () => {
+          m.dispose();
+          peer.releasePool(); // the next model starts from an empty pool, so its peak is its own
+        },
+      };
     },
   };
 }
