@@ -143,6 +143,22 @@ export function convVariants(pc: PlanContext): Candidate[] {
     if (!out.length) throw new SlimError(`conv2d '${pc.name}': a fused channel shuffle needs the pointwise kernel`);
     return out;
   }
+  if (isDepthwise(g) && g.cin % 4 === 0 && g.kh === 3 && g.kw === 3 && g.dh === 1 && g.dw === 1 && g.sh === g.sw && g.sh <= 2) {
+    out.push({
+      id: `depthwise_3x3_s${g.sh}`,
+      build: async () => {
+        const owTiles = Math.ceil(g.ow / 4);
+        return [
+          await k.launch('depthwise/depthwise_forward_3x3', {
+            overrides: { ACT: act, STRIDE: g.sh },
+            uniforms: { c: g.cin, in_hw: common.in_hw, out_hw: common.out_hw, pad: common.pad, ow_tiles: owTiles },
+            buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
+            invocations: g.n * g.oh * owTiles * (g.cin / 4),
+          }),
+        ];
+      },
+    });
+  }
   if (isDepthwise(g) && g.cin % 4 === 0) {
     for (const wg of [64, 128]) {
       out.push({
