@@ -98,6 +98,19 @@ export function convVariants(pc: PlanContext): Candidate[] {
   if (pointwiseFits(g)) {
     const m = g.n * g.h * g.w;
     if ((g.cout / g.groups) % 8 === 0) {
+      if (pc.rt.ctx.features.has('subgroups')) {
+        out.push({
+          id: 'pointwise_quad4x8',
+          build: async () => [
+            await k.launch('conv/pointwise_forward_quad', {
+              overrides: { WG: 64, SHUFFLE: shuffle, ACT: act },
+              uniforms: { m, k: g.cin, c: g.cout, groups: g.groups },
+              buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
+              invocations: Math.ceil(m / 16) * (g.cout / 8) * 4,
+            }),
+          ],
+        });
+      }
       for (const [rows, wg] of [[4, 64], [8, 64], [4, 128]] as const) {
         out.push({
           id: `pointwise_unrolled${rows}x8_wg${wg}`,
