@@ -44,8 +44,12 @@ export interface CompressedRow {
   shape: string;
   variant: string;
   kernel: string;
+  /** median of the runs */
   ms: number;
   fp32_ms: number;
+  /** fastest of the runs (other load on the machine only adds time) */
+  min_ms: number;
+  fp32_min_ms: number;
   fp32_kernel: string;
   speedup: number;
   gmacs_per_s: number;
@@ -77,7 +81,7 @@ async function timeNode(rt: Runtime, g: Graph, input: Float32Array, node: string
   const kernel = [...m.variants.values()].join('+') || 'single';
   m.destroy();
   ms.sort((a, b) => a - b);
-  return { ms: ms[Math.floor(ms.length / 2)], kernel, method };
+  return { ms: ms[Math.floor(ms.length / 2)], min: ms[0], kernel, method };
 }
 
 function convAttrs(l: LayerShape) {
@@ -112,9 +116,9 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
     fg.markOutput(fg.add1('conv2d', [fg.addInput('x', xs), fg.addParam('w', ws, w), fg.addParam('b', [l.cout], bias)], { pads: attrs.pads, act: 1 }, 'conv'));
     const fp32 = await timeNode(rt, fg, input, 'conv', runs);
     log(`${l.layer} fp32 ${fp32.ms.toFixed(2)} ms (${fp32.kernel})`);
-    const row = (variant: string, r: { ms: number; kernel: string; method: 'timestamp' | 'wallclock' }, block?: string) => {
+    const row = (variant: string, r: { ms: number; min: number; kernel: string; method: 'timestamp' | 'wallclock' }, block?: string) => {
       rows.push({
-        layer: l.layer, shape, variant, kernel: r.kernel, ms: r.ms, fp32_ms: fp32.ms, fp32_kernel: fp32.kernel,
+        layer: l.layer, shape, variant, kernel: r.kernel, ms: r.ms, fp32_ms: fp32.ms, min_ms: r.min, fp32_min_ms: fp32.min, fp32_kernel: fp32.kernel,
         speedup: fp32.ms / r.ms, gmacs_per_s: macs / r.ms / 1e6, ...(block ? { block } : {}), timing: r.method,
       });
       log(`${l.layer} ${variant}${block ? ` ${block}` : ''} ${r.ms.toFixed(2)} ms (${r.kernel}) speedup ${(fp32.ms / r.ms).toFixed(2)}x`);
