@@ -5,7 +5,8 @@
 // Math:   Wm[co, k], k = (kh·KW + kw)·Cin + ci, in BSR with BR × BC blocks (Cin % BC == 0: a block is one tap);
 //         y[n,oh,ow,co] = act( bias[co] + Σ_{b in row co/BR} Σ_{j<BC} x[n, ih(tap), iw(tap), ci0 + j]·val[b][j][co mod BR] )
 //         (x outside the image reads as 0).
-// Layout: x [N,H,W,Cin] f32 read as vec4 (Cin % 4 == 0), idx u32 = rowptr [Cout/BR + 1] then col [nnzb],
+// Layout: x [N,H,W,Cin] f32 read as vec4 (Cin % 4 == 0), idx u32 = rowptr [Cout/BR + 1] then one code per block
+//         (kh << 24 | kw << 16 | ci0/4: the block's tap and first input channel),
 //         val [nnzb][BC][BR] f32 read as vec4, bias [Cout], y [N,OH,OW,Cout] read/written as vec4.
 // Thread: i = ((n·OH + oh)·⌈OW/4⌉ + owt)·(Cout/BR) + br computes y[n, oh, 4·owt + t, br·BR .. br·BR+BR−1], t < 4.
 //         Overwrites y.
@@ -64,11 +65,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let first = idx[br];
   let end = idx[br + 1u];
   for (var blk = first; blk < end; blk++) {
-    let k0 = idx[nbr + 1u + blk] * BC;
-    let tap = k0 / params.cin;
-    let c40 = (k0 % params.cin) / 4u;
-    let kh = tap / params.kernel.y;
-    let kw = tap % params.kernel.y;
+    let code = idx[nbr + 1u + blk]; // kh << 24 | kw << 16 | first input channel / 4 (no divisions here)
+    let c40 = code & 0xffffu;
+    let kh = code >> 24u;
+    let kw = (code >> 16u) & 0xffu;
     let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
     if (ih < 0 || ih >= params.in_hw.x) { continue; }
     let xrow = i32((nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y));
