@@ -122,21 +122,23 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
   const bias = () => (pc.inputCount > 3 ? pc.input(3) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`));
   const out: Candidate[] = [];
   if (br >= 4) {
-    const owTiles = Math.ceil(g.ow / 4);
-    out.push({
-      id: `bsr_${br}x${bc}_unrolled`,
-      build: async () => [
-        await k.launch('block_sparse/conv2d_forward_unrolled', {
-          overrides: { BC: bc, BR4: br / 4, ACT: attrNum(pc.attrs, 'act', 0) },
-          uniforms: {
-            cin: g.cin, cout: g.cout, in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
-            stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles,
-          },
-          buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
-          invocations: g.n * g.oh * owTiles * (g.cout / br),
-        }),
-      ],
-    });
+    for (const cols of [4, 8]) {
+      const owTiles = Math.ceil(g.ow / cols);
+      out.push({
+        id: `bsr_${br}x${bc}_unrolled${cols === 8 ? '8' : ''}`,
+        build: async () => [
+          await k.launch(cols === 8 ? 'block_sparse/conv2d_forward_unrolled8' : 'block_sparse/conv2d_forward_unrolled', {
+            overrides: { BC: bc, BR4: br / 4, ACT: attrNum(pc.attrs, 'act', 0) },
+            uniforms: {
+              cin: g.cin, cout: g.cout, in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
+              stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles,
+            },
+            buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
+            invocations: g.n * g.oh * owTiles * (g.cout / br),
+          }),
+        ],
+      });
+    }
   }
   for (const tm of [4, 8, 2]) {
     const owTiles = Math.ceil(g.ow / tm);

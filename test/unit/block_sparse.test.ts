@@ -23,7 +23,7 @@ describe('conv2d_bsr vs float64 reference', () => {
     for (const block of BLOCK_SHAPES) {
       const ws = [c.k[0], c.k[1], c.x[3], c.cout];
       if (c.x[3] % block[1] !== 0 || c.cout % block[0] !== 0) continue;
-      for (const v of [2, 4, 8, ...(block[0] >= 4 ? ['unrolled'] : [])].map((t) => (typeof t === 'number' ? `tm${t}` : t))) {
+      for (const v of [2, 4, 8, ...(block[0] >= 4 ? ['unrolled', 'unrolled8'] : [])].map((t) => (typeof t === 'number' ? `tm${t}` : t))) {
         it(`${c.name} block ${block.join('x')} ${v}`, async () => {
           const x = randn(c.x.reduce((a, b) => a * b), 31);
           const w = pruneBlocks(randn(ws.reduce((a, b) => a * b), 32, 0.5), ws, block, c.sparsity);
