@@ -13,3 +13,5 @@ export { ModelBuilder } from './models/builder.js';
 export { measureModel, checksum, sampleInput, type RunRecord } from './bench/measure.js';
 export { Tuner, type TuneMode } from './runtime/tuner.js';
 export { compress, compressOptionsFor, modelBytes, type CompressOptions, type CompressedModel, type Precision } from './compress/compress.js';
+export { importOnnx, supportedOperators, type ImportOptions, type ImportedModel } from './io/onnx/import.js';
+export { exportOnnx, type ExportOptions } from './io/onnx/export.js';

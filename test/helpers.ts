@@ -12,6 +12,10 @@ export const TOL = {
   f32: { atol: 1e-4, rtol: 1e-4 },
   /** whole models (tens of layers of fp32 rounding) */
   model: { atol: 1e-3, rtol: 1e-3 },
+  /** gradients: long fp32 reductions (weight gradients sum over the batch and the image) */
+  grad: { atol: 5e-4, rtol: 1e-3 },
+  /** finite differences (central, float64 loss) vs analytic gradients of the CPU references */
+  fd: { atol: 2e-3, rtol: 2e-2 },
 } as const;
 
 let shared: Promise<Runtime> | null = null;
@@ -56,6 +60,19 @@ export async function runOp(op: string, inputs: OpInput[], attrs: Attrs, variant
   const [out] = await m.run(inputs.filter((x) => !x.param).map((x) => x.data));
   m.destroy();
   return { out, shape: g.shape(y) };
+}
+
+/** Run one node with any number of outputs on the GPU (inputs are graph inputs unless marked param). */
+export async function runNode(op: string, inputs: OpInput[], attrs: Attrs): Promise<Float32Array[]> {
+  const rt = await runtime();
+  const g = new Graph();
+  const ids = inputs.map((x, k) => (x.param ? g.addParam(`p${k}`, x.shape, x.data) : g.addInput(`x${k}`, x.shape)));
+  const ys = g.add(op, ids, attrs);
+  ys.forEach((y) => g.markOutput(y));
+  const m = await compile(rt, g, { fuse: false, tune: 'off' });
+  const outs = await m.run(inputs.filter((x) => !x.param).map((x) => x.data));
+  m.destroy();
+  return outs;
 }
 
 export function expectClose(actual: Float32Array, expected: Float32Array, tol: { atol: number; rtol: number }, what = ''): void {

@@ -27,21 +27,7 @@ const MAX_TM: u32 = 8u;
 @group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-fn store4(row: u32, c0: u32, v: vec4<f32>) {
-  let rowBase = row * params.c;
-  if (SHUFFLE > 1u) {
-    let per = params.c / SHUFFLE;
-    for (var j = 0u; j < 4u; j++) {
-      let c = c0 + j;
-      y[rowBase + (c % per) * SHUFFLE + c / per] = v[j];
-    }
-  } else {
-    y[rowBase + c0] = v.x;
-    y[rowBase + c0 + 1u] = v.y;
-    y[rowBase + c0 + 2u] = v.z;
-    y[rowBase + c0 + 3u] = v.w;
-  }
-}
+//! import pointwise_store
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -26,22 +26,7 @@ override SHUFFLE: u32 = 1u;
 @group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-fn store4(row: u32, c0: u32, v: vec4<f32>) {
-  if (row >= params.m) { return; }
-  let rowBase = row * params.c;
-  if (SHUFFLE > 1u) {
-    let per = params.c / SHUFFLE;
-    y[rowBase + (c0 % per) * SHUFFLE + c0 / per] = v.x;
-    y[rowBase + ((c0 + 1u) % per) * SHUFFLE + (c0 + 1u) / per] = v.y;
-    y[rowBase + ((c0 + 2u) % per) * SHUFFLE + (c0 + 2u) / per] = v.z;
-    y[rowBase + ((c0 + 3u) % per) * SHUFFLE + (c0 + 3u) / per] = v.w;
-  } else {
-    y[rowBase + c0] = v.x;
-    y[rowBase + c0 + 1u] = v.y;
-    y[rowBase + c0 + 2u] = v.z;
-    y[rowBase + c0 + 3u] = v.w;
-  }
-}
+//! import pointwise_store
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

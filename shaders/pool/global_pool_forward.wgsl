@@ -17,7 +17,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let nb = i / params.c;
   let base = nb * params.hw * params.c + c;
   var sum = 0.0;
-  var best = -3.402823e38;
+  var best = -3.4028234663852886e38;
   for (var p = 0u; p < params.hw; p++) {
     let v = x[base + p * params.c];
     sum += v;

@@ -37,7 +37,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   r = r / params.out_hw.y;
   let oh = r % params.out_hw.x;
   let nb = r / params.out_hw.x;
-  var best = -3.402823e38;
+  var best = -3.4028234663852886e38;
   var sum = 0.0;
   var count = 0u;
   var padded = 0u;

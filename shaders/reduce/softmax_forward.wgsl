@@ -15,7 +15,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let r = gid.x + gid.y * nwg.x * WG;
   if (r >= params.n) { return; }
   let base = r * params.cols;
-  var m = -3.402823e38;
+  var m = -3.4028234663852886e38;
   for (var j = 0u; j < params.cols; j++) { m = max(m, x[base + j]); }
   var s = 0.0;
   for (var j = 0u; j < params.cols; j++) { s += exp(x[base + j] - m); }

@@ -10,7 +10,8 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, { run: Command; help: string }> = {
   info: { run: info, help: 'adapter, features and limits (--json)' },
   run: { run, help: 'build, compile and time a zoo model (--model NAME ... --json)' },
-  bench: { run: (argv) => import('./commands/bench.js').then((m) => m.bench(argv)), help: 'benchmark suites: --suite compressed [--json] [--runs N]' },
+  'onnx-test': { run: async (a) => (await import('./commands/onnx_test.js')).onnxTest(a), help: 'run ONNX backend-test folders: DIR... [--allow-fail] [--deep] [--atol X] [--rtol X] [--json]' },
+  bench: { run: (argv) => import('./commands/bench.js').then((m) => m.bench(argv)), help: 'ours vs TensorFlow.js / onnxruntime-web (--suite core | --model NAME --peers tfjs,ort); kernels (--suite compressed)' },
 };
 
 function usage(): string {

@@ -50,6 +50,7 @@ export class CompiledGraph {
     private nodes: CompiledNode[],
     readonly fusion: FusionReport | null,
     readonly variants: Map<string, string>,
+    private paramRange: Map<number, BufferRange> = new Map(),
   ) {
     this.readback = graph.outputs.map((t, k) =>
       rt.device.createBuffer({
@@ -195,6 +196,24 @@ export class CompiledGraph {
     });
   }
 
+  private persistent(id: number): BufferRange {
+    const r = this.paramRange.get(id);
+    if (!r) throw new SlimError(`tensor ${this.graph.tensors[id]?.name ?? id} is not a parameter or state tensor of this graph`);
+    return r;
+  }
+
+  /** Current values of a parameter or state tensor (training updates them in place on the GPU). */
+  readTensor(id: number): Promise<Float32Array> {
+    return this.serial(() => this.rt.readF32(this.persistent(id).buffer, numel(this.graph.shape(id))));
+  }
+
+  /** Overwrite a parameter or state tensor (checkpoint resume). */
+  writeTensor(id: number, data: Float32Array): void {
+    const want = numel(this.graph.shape(id));
+    if (data.length !== want) throw new SlimError(`tensor '${this.graph.tensors[id].name}' needs ${want} values, got ${data.length}`);
+    this.rt.device.queue.writeBuffer(this.persistent(id).buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
   destroy(): void {
     this.nodes.forEach((n) => n.launches.forEach(destroyLaunch));
     [...this.slots, ...this.paramBuffers, ...this.constBuffers, ...this.readback].forEach((b) => b.destroy());
@@ -216,7 +235,7 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
   const paramBuffers: GPUBuffer[] = [];
   const paramRange = new Map<number, BufferRange>();
   for (const t of graph.tensors) {
-    if (t.role !== 'param' || !graph.isUsed(t.id)) continue;
+    if ((t.role !== 'param' && t.role !== 'state') || !graph.isUsed(t.id)) continue;
     const data = t.data ?? t.raw!;
     const buf = rt.upload(data, t.name);
     paramBuffers.push(buf);
@@ -270,5 +289,5 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
   } else {
     nodes.push(...(await Promise.all(graph.nodes.map(planNode))));
   }
-  return new CompiledGraph(rt, graph, memory, slots, paramBuffers, constBuffers, nodes, report, tuner.chosen);
+  return new CompiledGraph(rt, graph, memory, slots, paramBuffers, constBuffers, nodes, report, tuner.chosen, paramRange);
 }

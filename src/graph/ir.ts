@@ -33,7 +33,11 @@ export function tensorBytes(shape: readonly number[], dtype: DType): number {
     default: return numel(shape) * 4;
   }
 }
-export type TensorRole = 'input' | 'param' | 'activation';
+/**
+ * 'state': a tensor that keeps its own GPU buffer across runs like a parameter but is not a model weight
+ * (optimizer moments); ops may update params and state in place (training graphs).
+ */
+export type TensorRole = 'input' | 'param' | 'state' | 'activation';
 
 export interface TensorDesc {
   id: number;
@@ -41,7 +45,7 @@ export interface TensorDesc {
   shape: number[];
   dtype: DType;
   role: TensorRole;
-  /** Parameter values (role 'param', dtype 'f32'). */
+  /** Initial values (roles 'param' and 'state', dtype 'f32'). */
   data?: Float32Array;
   /** Parameter words (role 'param', dtype 'i32' | 'u32'): packed weights, integer tables. */
   raw?: Int32Array | Uint32Array;
@@ -103,6 +107,13 @@ export class Graph {
     return this.tensors[id].dtype;
   }
 
+  /** A persistent non-parameter tensor (optimizer state), initialised to `data` (zeros by default). */
+  addState(name: string, shape: number[], data = new Float32Array(numel(shape))): number {
+    check(data.length === numel(shape), `state '${name}' has ${data.length} values for shape ${shapeStr(shape)}`);
+    this.usedCache = null;
+    return this.addTensor(name, shape, 'state', data);
+  }
+
   /** Add a node; its outputs are shape-inferred by the op. Returns the output tensor ids. */
   add(op: string, inputs: number[], attrs: Attrs = {}, name?: string): number[] {
     const def = getOp(op);
@@ -137,6 +148,7 @@ export class Graph {
     }
     const outputs = shapes.map((s, k) => this.addTensor(`${nodeName}${shapes.length > 1 ? `_out${k}` : ''}`, s, 'activation', undefined, outTypes[k]));
     this.nodes.push({ id: this.nodes.length, op, name: nodeName, inputs: [...inputs], outputs, attrs: { ...attrs } });
+    this.usedCache = null;
     return outputs;
   }
 

@@ -35,7 +35,7 @@ export function planMemory(g: Graph, align = 16): MemoryPlan {
   const last = new Map<number, number>();
   const touch = (t: number, step: number) => {
     const r = rootOf(t);
-    if (g.tensors[r].role === 'param') return;
+    if (g.tensors[r].role === 'param' || g.tensors[r].role === 'state') return; // own persistent buffers
     first.set(r, Math.min(first.get(r) ?? step, step));
     last.set(r, Math.max(last.get(r) ?? step, step));
   };

@@ -8,7 +8,8 @@
 import { SlimError } from './errors.js';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups', 'shader-f16'];
+const DEFAULT_DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization'];
+const OPTIONAL_FEATURES = ['timestamp-query', 'subgroups', 'shader-f16'] as GPUFeatureName[];
 
 export interface AdapterSummary {
   vendor: string;
@@ -41,7 +42,11 @@ export interface ContextOptions {
   powerPreference?: GPUPowerPreference;
   /** Node only: use SwiftShader even when another adapter exists. */
   forceSwiftShader?: boolean;
-  /** Node only: extra Dawn instance flags, e.g. 'enable-dawn-features=disable_robustness' (experiments). */
+  /**
+   * Node only: Dawn instance flags. Default: timestamps at full resolution (browsers quantize them to guard
+   * against timing attacks; a benchmark in Node has no reason to). 'enable-dawn-features=disable_robustness'
+   * is an experiment switch, never a default.
+   */
   dawnFlags?: string[];
 }
 
@@ -68,7 +73,7 @@ async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
   Object.assign(globalThis, mod.globals);
   const req = { powerPreference: opts.powerPreference ?? 'high-performance' } as GPURequestAdapterOptions;
   if (!opts.forceSwiftShader) {
-    const gpu: GPU = mod.create(opts.dawnFlags ?? []);
+    const gpu: GPU = mod.create(opts.dawnFlags ?? DEFAULT_DAWN_FLAGS);
     const a = await gpu.requestAdapter(req);
     if (a) {
       nodeGpu = { gpu, module: mod };
@@ -82,7 +87,7 @@ async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
     );
   }
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  const gpu: GPU = mod.create(opts.dawnFlags ?? []);
+  const gpu: GPU = mod.create(opts.dawnFlags ?? DEFAULT_DAWN_FLAGS);
   const a = await gpu.requestAdapter(req);
   if (!a) {
     throw new SlimError(

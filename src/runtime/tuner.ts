@@ -82,16 +82,28 @@ export class Tuner {
     }
   }
 
+  /**
+   * Milliseconds per execution of `launches`: the launches are encoded `reps` times into one pass, with `reps`
+   * doubled until one submission takes at least 10 ms (a fast GPU finishes a single layer in microseconds, far
+   * below the cost of a submit), then the minimum over `runs` submissions divided by `reps`.
+   */
   private async time(launches: Launch[], runs: number): Promise<number> {
-    await this.rt.run(launches, 'tune-warmup');
-    const ms: number[] = [];
-    for (let r = 0; r < runs; r++) {
+    const once = async (reps: number) => {
       const t0 = performance.now();
-      await this.rt.run(launches, 'tune');
-      ms.push(performance.now() - t0);
+      await this.rt.run(Array.from({ length: reps }, () => launches).flat(), 'tune');
+      return performance.now() - t0;
+    };
+    await once(1); // warm-up: pipeline first use
+    let reps = 1;
+    let ms = await once(reps);
+    while (ms < 10 && reps < 1024) {
+      reps *= 2;
+      ms = await once(reps);
     }
+    const all = [ms];
+    for (let r = 1; r < runs; r++) all.push(await once(reps));
     // the minimum: other load on the machine only ever adds time
-    return Math.min(...ms);
+    return Math.min(...all) / reps;
   }
 
   async choose(key: string, candidates: Candidate[]): Promise<Launch[]> {

@@ -35,7 +35,6 @@ describe('slimgpu CLI: compression', () => {
   });
 
   it.each([
-    [['bench', '--suite', 'nope'], /unknown bench suite 'nope'/],
     [['run', '--model', 'cnn_tiny', '--precision', 'int4'], /--precision must be fp32, int8 or binary/],
     [['run', '--model', 'cnn_tiny', '--sparsity', '0.5', '--block', 'big'], /--block must look like 4x4/],
   ])('%j fails with a one-line error', (args, re) => {

@@ -1,0 +1,236 @@
+// The device benchmark page. A person picks models, batches and peers and presses Run; `slimgpu bench
+// --where browser` opens the same page headless with the choices in the URL and `autorun=1`, then reads
+// `window.__benchResult` (the JSON document this page also offers for download).
+//
+// URL parameters (all optional): models=mobilenet_v1,shufflenet  batches=1,4  peers=tfjs,ort,ort-wasm
+//   runs=5  warmup=1  res=224  micro=0|1  profile=0|1  tune=0|1  autorun=1
+
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
+import pkg from '../../package.json';
+import { round } from '../../src/bench/measure.js';
+import { measureCeilings, type Ceilings } from '../../src/bench/micro.js';
+import { benchModel, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../src/bench/peers.js';
+import { profileLayers, type ProfileResult } from '../../src/bench/profile.js';
+import { MODEL_NAMES, type ModelSpec } from '../../src/models/zoo.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import { ENGINE_COLORS, latencyBars, layerBars, roofline } from './charts.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const params = new URLSearchParams(location.search);
+const DEFAULT_MODELS = ['mobilenet_v1', 'mobilenet_v2', 'shufflenet'];
+
+interface BenchDoc {
+  schema: 'slimgpu-bench/1';
+  date: string;
+  env: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  ceilings: Ceilings | null;
+  models: ModelResult[];
+  profiles: ProfileResult[];
+}
+
+let lastDoc: BenchDoc | null = null;
+
+function log(line: string): void {
+  console.log(line); // the headless CLI relays the page's console as progress
+  const el = $('log');
+  el.textContent += `${new Date().toISOString().slice(11, 19)} ${line}\n`;
+  el.scrollTop = el.scrollHeight;
+  ((window as any).__benchLog ??= []).push(line);
+}
+
+function setupControls(): void {
+  const box = $('models');
+  const chosen = (params.get('models') ?? DEFAULT_MODELS.join(',')).split(',');
+  for (const m of MODEL_NAMES) {
+    const label = document.createElement('label');
+    label.innerHTML = `<input type="checkbox" name="model" value="${m}" ${chosen.includes(m) ? 'checked' : ''}/> ${m}`;
+    box.appendChild(label);
+  }
+  if (params.has('peers')) {
+    const peers = params.get('peers')!.split(',');
+    document.querySelectorAll<HTMLInputElement>('input[name=peer]').forEach((c) => (c.checked = peers.includes(c.value)));
+  }
+  for (const k of ['batches', 'res', 'runs', 'warmup']) if (params.has(k)) $<HTMLInputElement>(k).value = params.get(k)!;
+  for (const k of ['micro', 'profile', 'tune']) if (params.has(k)) $<HTMLInputElement>(k).checked = params.get(k) === '1';
+}
+
+function readChoices() {
+  const checked = (name: string) => Array.from(document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked`)).map((c) => c.value);
+  const batches = $<HTMLInputElement>('batches').value.split(',').map((s) => Number(s.trim())).filter((b) => Number.isInteger(b) && b >= 1);
+  const res = Number($<HTMLInputElement>('res').value) || undefined;
+  return {
+    models: checked('model'),
+    precisions: checked('precision'),
+    peers: checked('peer'),
+    batches: batches.length ? batches : [1],
+    res,
+    runs: Math.max(1, Number($<HTMLInputElement>('runs').value) || 5),
+    warmup: Math.max(0, Number($<HTMLInputElement>('warmup').value) || 0),
+    micro: $<HTMLInputElement>('micro').checked,
+    profile: $<HTMLInputElement>('profile').checked,
+    tune: $<HTMLInputElement>('tune').checked,
+  };
+}
+
+async function engines(rt: Runtime, peers: string[]): Promise<{ list: Engine[]; versions: Record<string, string> }> {
+  const list: Engine[] = [slimgpuEngine(rt, 'cached', pkg.version)];
+  const versions: Record<string, string> = { slimgpu: pkg.version };
+  if (peers.includes('tfjs')) {
+    try {
+      const { tfjsEngine } = await import('../../src/bench/tfjs_peer.js');
+      const e = await tfjsEngine();
+      list.push(e);
+      versions['@tensorflow/tfjs'] = e.version;
+    } catch (e) {
+      log(`TensorFlow.js WebGPU unavailable: ${(e as Error).message}`);
+    }
+  }
+  for (const [peer, ep] of [['ort', 'webgpu'], ['ort-wasm', 'wasm']] as const) {
+    if (!peers.includes(peer)) continue;
+    try {
+      const { ortEngine } = await import('../../src/bench/ort_peer.js');
+      const e = await ortEngine(ep, ortWasmUrl);
+      list.push(e);
+      versions['onnxruntime-web'] = e.version.split(' ')[0];
+    } catch (e) {
+      log(`onnxruntime-web ${ep} unavailable: ${(e as Error).message}`);
+    }
+  }
+  return { list, versions };
+}
+
+async function run(): Promise<void> {
+  const c = readChoices();
+  $<HTMLButtonElement>('run').disabled = true;
+  $('status').textContent = ' running…';
+  const t0 = performance.now();
+  const rt = await Runtime.create();
+  try {
+    const a = rt.ctx.adapter;
+    const { list, versions } = await engines(rt, c.peers);
+    const env = {
+      runtime: a.runtime,
+      adapter: a,
+      user_agent: navigator.userAgent,
+      hardware_concurrency: navigator.hardwareConcurrency,
+      features: [...rt.ctx.features].sort(),
+      timestamps: rt.ctx.hasTimestamps,
+      dot4I8Packed: rt.ctx.hasDot4I8,
+      cross_origin_isolated: !!(globalThis as any).crossOriginIsolated,
+      versions,
+      engines: list.map((e) => `${e.name} ${e.version}`),
+    };
+    $('env').textContent = `adapter: ${a.vendor} ${a.architecture} ${a.description} · ${env.engines.join(' · ')}`;
+    let ceilings: Ceilings | null = null;
+    if (c.micro) {
+      log('measuring adapter ceilings (FMA, dot4I8Packed, bandwidth)…');
+      ceilings = await measureCeilings(rt);
+      log(`ceilings: f32 ${ceilings.f32_gflops} GFLOP/s, int8 ${ceilings.int8_gops ?? '-'} Gop/s, ${ceilings.bandwidth_gbps} GB/s`);
+    }
+    const models: ModelResult[] = [];
+    const profiles: ProfileResult[] = [];
+    // `specs` (JSON, from `slimgpu bench --where browser`) names exact model specs; else models × batches
+    const specs: ModelSpec[] = params.has('specs')
+      ? JSON.parse(params.get('specs')!)
+      : c.models.flatMap((model) => c.batches.map((batch) => ({ model, batch, ...(c.res ? { res: c.res } : {}) })));
+    for (const spec of specs) {
+      if (c.tune) {
+        log(`${spec.model}: measuring kernel variants on this adapter (cached in localStorage)…`);
+        await pretune(spec, () => Runtime.create());
+      }
+      models.push(await benchModel(spec, list, { runs: c.runs, warmup: c.warmup, log }));
+      if (c.profile) profiles.push(await profileLayers(rt, spec, ceilings));
+      render({ models, profiles, ceilings });
+    }
+    lastDoc = {
+      schema: 'slimgpu-bench/1',
+      date: new Date().toISOString(),
+      env,
+      settings: { ...c, protocol: 'cold start, warm-up, then interleaved rounds; median', wall_s: round((performance.now() - t0) / 1000) },
+      ceilings,
+      models,
+      profiles,
+    };
+    render(lastDoc);
+    $<HTMLButtonElement>('download').disabled = false;
+    $('status').textContent = ` done in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    (window as any).__benchResult = lastDoc;
+  } catch (e) {
+    const msg = (e as Error).message ?? String(e);
+    log(`error: ${msg}`);
+    $('status').textContent = ` error: ${msg}`;
+    (window as any).__benchResult = { error: msg };
+  } finally {
+    rt.destroy();
+    $<HTMLButtonElement>('run').disabled = false;
+  }
+}
+
+const fmtBytes = (b: number | null) => (b === null ? '–' : `${(b / 2 ** 20).toFixed(1)} MiB`);
+
+function render(doc: { models: ModelResult[]; profiles: ProfileResult[]; ceilings: Ceilings | null }): void {
+  const engines = [...new Set(doc.models.flatMap((m) => Object.keys(m.engines)))];
+  const head = ['model', 'batch', 'engine', 'median ms', 'min–max ms', 'p90 ms', 'cold start ms', 'img/s', 'GFLOP/s', 'GB/s', 'peak GPU mem', 'max |Δ| vs ours', 'ours ÷ this'];
+  const rows: string[] = [];
+  for (const m of doc.models) {
+    for (const e of engines) {
+      const r = m.engines[e];
+      if (!r) continue;
+      const ours = m.engines.slimgpu;
+      const ratio = e !== 'slimgpu' && ours && r.median_ms ? ours.median_ms / r.median_ms : null;
+      const target = e === 'tfjs-webgpu' ? 1 / 3 : e === 'ort-webgpu' ? 1 / 2 : null;
+      const cls = ratio === null || target === null ? '' : ratio <= target ? 'win' : 'lose';
+      rows.push(
+        `<tr data-engine="${e}"><td>${m.model}</td><td>${m.batch}</td><td><span style="color:${ENGINE_COLORS[e] ?? '#333'}">■</span> ${e}</td>` +
+          (r.error
+            ? `<td colspan="10">failed: ${r.error}</td>`
+            : `<td class="median">${r.median_ms.toFixed(2)}</td><td>${r.min_ms.toFixed(1)}–${r.max_ms.toFixed(1)}</td><td>${r.p90_ms.toFixed(1)}</td>` +
+              `<td>${r.first_run_ms.toFixed(0)}</td><td>${r.images_per_s.toFixed(2)}</td><td>${r.gflops.toFixed(3)}</td><td>${(r.gbps ?? NaN).toFixed(3)}</td><td>${fmtBytes(r.peak_gpu_bytes)}</td>` +
+              `<td>${e === 'slimgpu' ? '–' : r.max_abs_diff.toExponential(1) + ` (rel ${r.max_rel_diff.toExponential(1)})`}</td>` +
+              `<td class="${cls}">${ratio === null ? '–' : ratio.toFixed(3) + (target ? ` (target ≤ ${target.toFixed(2)})` : '')}</td>`) +
+          '</tr>',
+      );
+    }
+  }
+  $('table').innerHTML = `<table id="results"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  const bars = $('bars');
+  bars.replaceChildren(
+    latencyBars(doc.models.map((m) => ({ label: `${m.model} ×${m.batch}`, values: Object.fromEntries(Object.entries(m.engines).map(([k, r]) => [k, r.error ? null : r.median_ms])) }))),
+  );
+  const layers = $('layers');
+  const roof = $('roofline');
+  layers.replaceChildren();
+  roof.replaceChildren();
+  for (const p of doc.profiles) {
+    const h = document.createElement('h3');
+    h.textContent = `${p.model} ×${p.batch}: ${p.layers.length} layers, ${p.totals.ms} ms GPU (${p.method}), ${p.totals.gflops} GFLOP/s, ${p.totals.gbps} GB/s`;
+    layers.appendChild(h);
+    layers.appendChild(layerBars(p.layers));
+    if (doc.ceilings) {
+      const h2 = document.createElement('h3');
+      h2.textContent = `${p.model} ×${p.batch}`;
+      roof.appendChild(h2);
+      roof.appendChild(roofline(p.layers, doc.ceilings));
+    }
+  }
+  if (!doc.ceilings) roof.innerHTML = '<p class="muted">Tick “adapter ceilings” to measure the roofs.</p>';
+}
+
+function download(): void {
+  if (!lastDoc) return;
+  const blob = new Blob([JSON.stringify(lastDoc, null, 2)], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `slimgpu-bench-${lastDoc.date.replace(/[:.]/g, '-')}.json`;
+  a.click();
+  URL.revokeObjectURL(a.href);
+}
+
+setupControls();
+$('run').addEventListener('click', () => void run());
+$('download').addEventListener('click', download);
+if (!('gpu' in navigator)) {
+  $('status').textContent = ' this browser has no WebGPU (navigator.gpu): use a recent Chrome/Edge, or Safari/Firefox with WebGPU enabled';
+}
+if (params.get('autorun') === '1') void run();

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# On the lent GPU machine: unpack .devpack, then GPU facts, correctness (the unit suites on the real GPU) and
+# figures (zoo latency, peers, compressed kernels). Everything lands in $OUT.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+for f in .devpack/gl/*.deb; do dpkg -x "$f" /; done; ldconfig
+mkdir -p /tmp/nodebin && xz -dc .devpack/node.xz > /tmp/nodebin/node && chmod +x /tmp/nodebin/node
+export PATH=/tmp/nodebin:$PATH
+tar -xJf .devpack/node_modules.tar.xz
+rm -rf dist && cp -r .devpack/dist dist
+if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+fi
+nvidia-smi -L | tee "$OUT/nvidia.txt"
+node dist/cli.mjs info --json > "$OUT/info.json" 2> "$OUT/info.err"; cat "$OUT/info.json" | head -20
+T=${DEVICE_TIME_BUDGET:-420}
+start=$(date +%s)
+left() { echo $(( T - ($(date +%s) - start) )); }
+# 1. correctness on the real GPU
+timeout $(( $(left) / 2 )) node node_modules/vitest/vitest.mjs run test/unit/conv.test.ts test/unit/ops.test.ts test/unit/models.test.ts test/unit/graph.test.ts \
+  test/unit/int8.test.ts test/unit/xnor.test.ts test/unit/block_sparse.test.ts test/unit/backward.test.ts \
+  > "$OUT/tests.log" 2>&1; echo "tests rc=$?"; tail -5 "$OUT/tests.log"
+# 2. figures
+for m in "mobilenet_v1" "mobilenet_v2" "shufflenet --groups 3 --scale 1"; do
+  for b in 1 32; do
+    timeout 60 node dist/cli.mjs run --model $m --batch $b --runs 20 --tune measure --json >> "$OUT/run.jsonl" 2>>"$OUT/run.err"
+  done
+done
+timeout $(( $(left) > 30 ? $(left) - 20 : 10 )) node dist/cli.mjs bench --suite core --json > "$OUT/bench_core.json" 2> "$OUT/bench_core.err"
+timeout $(( $(left) > 20 ? $(left) - 10 : 10 )) node dist/cli.mjs bench --suite compressed --json > "$OUT/bench_compressed.json" 2> "$OUT/bench_compressed.err"
+echo done in $(( $(date +%s) - start )) s

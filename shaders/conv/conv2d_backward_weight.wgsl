@@ -1,0 +1,59 @@
+// conv2d_backward_weight — gradient of conv2d_forward with respect to its weights (any groups, stride, padding,
+// dilation), one weight per invocation reducing over the batch and the output image in a private accumulator.
+//
+// Math:   dw[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh − ph + kh·dh, ow·sw − pw + kw·dw, g·Cg + ci] · dy[n,oh,ow,co]
+//         with g = co / (Cout/groups), Cg = Cin/groups (taps outside the image contribute 0).
+// Layout: x [N,H,W,Cin] NHWC, dy [N,OH,OW,Cout], dw [KH,KW,Cg,Cout] HWIO.
+// Thread: one invocation per weight, i = ((kh·KW + kw)·Cg + ci)·Cout + co. Overwrites dw.
+
+struct Params {
+  n: u32,
+  batch: u32,
+  cin: u32,
+  cout: u32,
+  groups: u32,
+  in_hw: vec2<i32>,
+  out_hw: vec2<u32>,
+  kernel: vec2<u32>,
+  stride: vec2<i32>,
+  pad: vec2<i32>,
+  dilation: vec2<i32>,
+}
+
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dw: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let cg = params.cin / params.groups;
+  let co = i % params.cout;
+  var r = i / params.cout;
+  let cil = r % cg;
+  r = r / cg;
+  let kw = r % params.kernel.y;
+  let kh = r / params.kernel.y;
+  let ci = (co / (params.cout / params.groups)) * cg + cil;
+  let H = u32(params.in_hw.x);
+  let W = u32(params.in_hw.y);
+  var acc = 0.0;
+  for (var nb = 0u; nb < params.batch; nb++) {
+    for (var oh = 0u; oh < params.out_hw.x; oh++) {
+      let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
+      if (ih < 0 || ih >= params.in_hw.x) { continue; }
+      let xrow = (nb * H + u32(ih)) * W;
+      let dyrow = (nb * params.out_hw.x + oh) * params.out_hw.y;
+      for (var ow = 0u; ow < params.out_hw.y; ow++) {
+        let iw = i32(ow) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
+        if (iw < 0 || iw >= params.in_hw.y) { continue; }
+        acc += x[(xrow + u32(iw)) * params.cin + ci] * dy[(dyrow + ow) * params.cout + co];
+      }
+    }
+  }
+  dw[i] = acc;
+}

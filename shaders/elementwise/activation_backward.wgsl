@@ -1,0 +1,34 @@
+// activation_backward — dx[i] = dy[i] · act'(x[i]) for the activation chosen by the override ACT, with x the
+// activation's input (the forward saved it as its own input tensor). Derivatives (codes as in common/activation):
+//   relu 1[x>0]   relu6 1[0<x<6]   hard-swish 0 (x<−3), 1 (x>3), (2x+3)/6 otherwise   swish σ + x·σ·(1−σ)
+//   sigmoid σ·(1−σ)   tanh 1 − tanh²   leaky-relu 1 (x≥0), 0.01 otherwise   identity 1
+// Layout: x, dy, dx flat [n]. Thread: one element per invocation. Overwrites dx.
+//! import activation
+
+struct Params { n: u32 }
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+fn activate_grad(v: f32) -> f32 {
+  switch ACT {
+    case 1u: { return select(0.0, 1.0, v > 0.0); }
+    case 2u: { return select(0.0, 1.0, v > 0.0 && v < 6.0); }
+    case 3u: { if (v < -3.0) { return 0.0; } if (v > 3.0) { return 1.0; } return (2.0 * v + 3.0) / 6.0; }
+    case 4u: { let s = sigmoid_f(v); return s + v * s * (1.0 - s); }
+    case 5u: { let s = sigmoid_f(v); return s * (1.0 - s); }
+    case 6u: { let t = tanh(v); return 1.0 - t * t; }
+    case 7u: { return select(0.01, 1.0, v >= 0.0); }
+    default: { return 1.0; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  dx[i] = dy[i] * activate_grad(x[i]);
+}

@@ -1,0 +1,54 @@
+// matmul_forward_direct — batched matrix product with broadcasting batch dimensions and strided operands
+// (transposes are strides, not copies). The plain oracle for every matmul.
+// Math:   y[b, m, j] = alpha · Σ_k A[a_base(b) + m·a_mk.x + k·a_mk.y] · B[b_base(b) + k·b_kn.x + j·b_kn.y] + bias[j]
+//         where b runs over the output batch shape (rank ≤ 4) and a_base / b_base use the operands' batch strides
+//         (0 where they broadcast).
+// Layout: A, B flat f32 as described by the strides; bias [N] (read only when HAS_BIAS = 1: Gemm's C and
+//         MatMul → Add of a bias vector, fused at import); y [batch..., M, N] row-major.
+// Thread: one output element per invocation, i = (b·M + m)·N + j. Overwrites y.
+
+struct Params {
+  n: u32,
+  m: u32,
+  k: u32,
+  cols: u32,
+  alpha: f32,
+  batch_rank: u32,
+  batch: vec4<u32>,
+  a_batch: vec4<u32>,
+  b_batch: vec4<u32>,
+  a_mk: vec2<u32>,
+  b_kn: vec2<u32>,
+}
+override WG: u32 = 64u;
+override HAS_BIAS: u32 = 0u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let j = i % params.cols;
+  let m = (i / params.cols) % params.m;
+  var r = i / (params.cols * params.m);
+  var ab = 0u;
+  var bb = 0u;
+  for (var d = i32(params.batch_rank) - 1; d >= 0; d--) {
+    let c = r % params.batch[d];
+    r = r / params.batch[d];
+    ab += c * params.a_batch[d];
+    bb += c * params.b_batch[d];
+  }
+  var acc = 0.0;
+  let ar = ab + m * params.a_mk.x;
+  let bc = bb + j * params.b_kn.y;
+  for (var k = 0u; k < params.k; k++) {
+    acc += a[ar + k * params.a_mk.y] * b[bc + k * params.b_kn.x];
+  }
+  y[i] = params.alpha * acc + select(0.0, bias[j], HAS_BIAS == 1u);
+}

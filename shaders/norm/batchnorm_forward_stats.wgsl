@@ -1,0 +1,43 @@
+// batchnorm_forward_stats — training-mode batch-norm, pass 1: the batch statistics of each channel, saved for
+// the backward pass (llm.c style named buffers), and the running averages updated in place.
+//
+// Math:   mean[c] = (1/M) Σ_r x[r,c],  var[c] = (1/M) Σ_r (x[r,c] − mean[c])²,  rstd[c] = 1/√(var[c] + ε)
+//         (two passes over the rows, so no cancellation), M = N·H·W rows.
+//         When UPDATE = 1: run_mean ← (1−m)·run_mean + m·mean,  run_var ← (1−m)·run_var + m·var·M/(M−1)
+//         (the unbiased variance, as PyTorch keeps it).
+// Layout: x [M, C] (NHWC flattened), run_mean, run_var, mean, rstd [C].
+// Thread: one channel per invocation. Overwrites mean, rstd; updates run_mean, run_var in place.
+
+struct Params { n: u32, rows: u32, eps: f32, momentum: f32 }
+override WG: u32 = 64u;
+override UPDATE: u32 = 1u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> run_mean: array<f32>;
+@group(0) @binding(3) var<storage, read_write> run_var: array<f32>;
+@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let c = gid.x + gid.y * nwg.x * WG;
+  if (c >= params.n) { return; }
+  let C = params.n;
+  var s = 0.0;
+  for (var r = 0u; r < params.rows; r++) { s += x[r * C + c]; }
+  let m = s / f32(params.rows);
+  var q = 0.0;
+  for (var r = 0u; r < params.rows; r++) {
+    let d = x[r * C + c] - m;
+    q += d * d;
+  }
+  let v = q / f32(params.rows);
+  mean[c] = m;
+  rstd[c] = inverseSqrt(v + params.eps);
+  if (UPDATE == 1u) {
+    let mom = params.momentum;
+    run_mean[c] = (1.0 - mom) * run_mean[c] + mom * m;
+    run_var[c] = (1.0 - mom) * run_var[c] + mom * q / f32(max(params.rows, 2u) - 1u);
+  }
+}

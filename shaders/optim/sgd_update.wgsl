@@ -1,0 +1,37 @@
+// sgd_update — one SGD step on a parameter tensor, in place (PyTorch's torch.optim.SGD, dampening 0):
+//   ĝ = g·clip + wd·w + l1·sign(w)            clip = min(1, max_norm / (‖g‖ + 1e−6)) when max_norm > 0, else 1
+//   v ← μ·v + ĝ                               (momentum buffer; skipped when μ = 0)
+//   w ← w − lr · (NESTEROV ? ĝ + μ·v : v)
+// Per-step values come from the `hyper` buffer written by the training loop each step (indices shared with
+// src/train/optim.ts): hyper[0] = lr, hyper[3] = max_norm (0 = no clipping). norm[0] = global gradient norm.
+// Layout: w, g, v flat [n]; hyper [8]; norm [1]. Thread: one element per invocation. Updates w and v in place.
+
+struct Params { n: u32, momentum: f32, weight_decay: f32, l1: f32 }
+override WG: u32 = 256u;
+override NESTEROV: u32 = 0u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read> hyper: array<f32>;
+@group(0) @binding(3) var<storage, read> norm: array<f32>;
+@group(0) @binding(4) var<storage, read_write> w: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let lr = hyper[0];
+  let maxNorm = hyper[3];
+  let clip = select(1.0, min(1.0, maxNorm / (norm[0] + 1e-6)), maxNorm > 0.0);
+  let wi = w[i];
+  let gi = g[i] * clip + params.weight_decay * wi + params.l1 * sign(wi);
+  let mu = params.momentum;
+  var step = gi;
+  if (mu != 0.0) {
+    let vi = mu * v[i] + gi;
+    v[i] = vi;
+    step = select(vi, gi + mu * vi, NESTEROV == 1u);
+  }
+  w[i] = wi - lr * step;
+}

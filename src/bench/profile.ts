@@ -1,0 +1,29 @@
+// Per-layer GPU time of our compiled model (CompiledGraph.profile: timestamp queries, one pass per node),
+// placed on the roofline. The bench page and `slimgpu bench --profile` both use this.
+
+import { compile } from '../graph/executor.js';
+import { buildModel, type ModelSpec } from '../models/zoo.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { TuneMode } from '../runtime/tuner.js';
+import { modelLabel, sampleInput } from './measure.js';
+import type { Ceilings } from './micro.js';
+import { layerPoints, modelRoofline, type LayerPoint } from './roofline.js';
+
+export interface ProfileResult {
+  model: string;
+  batch: number;
+  method: string;
+  layers: LayerPoint[];
+  totals: ReturnType<typeof modelRoofline>;
+}
+
+export async function profileLayers(rt: Runtime, spec: ModelSpec, ceilings: Ceilings | null, tune: TuneMode = 'cached'): Promise<ProfileResult> {
+  const g = buildModel(spec);
+  const m = await compile(rt, g, { tune });
+  const inputs = sampleInput(g);
+  await m.run(inputs); // warm
+  const p = await m.profile(inputs);
+  const layers = layerPoints(m.graph, p.nodes, ceilings);
+  m.destroy();
+  return { model: modelLabel(spec), batch: spec.batch ?? 1, method: p.method, layers, totals: modelRoofline(layers) };
+}

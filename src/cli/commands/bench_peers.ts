@@ -1,0 +1,152 @@
+// slimgpu bench --suite core | --model NAME [model flags] [--peers tfjs,ort,ort-wasm] [--runs N] [--warmup N]
+//               [--where node|browser] [--micro] [--profile] [--json] [--out FILE] [--screenshot PNG]
+// Our latency next to the peers' on the same adapter in the same run (see src/bench/peers.ts).
+//   --where node     this process, Dawn (the `webgpu` package); peers: tfjs
+//   --where browser  the bench page (demos/bench/) in headless Chromium driven by Playwright; peers: tfjs, ort,
+//                    ort-wasm (the default when ORT is asked for: onnxruntime-web's WebGPU EP needs a browser)
+// The JSON (one object: env + models) is the same document the page offers for download.
+
+import { CORE_SUITE, benchModel, formatTable, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
+import { measureCeilings, type Ceilings } from '../../bench/micro.js';
+import { profileLayers } from '../../bench/profile.js';
+import { SlimError } from '../../runtime/errors.js';
+import { Runtime } from '../../runtime/runtime.js';
+import { parseArgs, positiveInt } from '../args.js';
+import { MODEL_FLAGS, specFromFlags, tuneFromFlags } from './run.js';
+
+export const PEERS = ['tfjs', 'ort', 'ort-wasm'] as const;
+
+export interface BenchDocument {
+  schema: 'slimgpu-bench/1';
+  date: string;
+  env: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  models: ModelResult[];
+  [extra: string]: unknown;
+}
+
+async function packageVersion(name: string): Promise<string> {
+  const fs = await import('node:fs');
+  const read = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
+  try {
+    const own = read(`${process.cwd()}/package.json`);
+    if (name === 'slimgpu' && own.name === 'slimgpu') return own.version;
+  } catch {
+    // not run from the checkout: fall through
+  }
+  try {
+    // package.json directly (some packages, onnxruntime-web among them, do not export it)
+    return read(`${process.cwd()}/node_modules/${name}/package.json`).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function nodeEnv(rt: Runtime): Promise<Record<string, unknown>> {
+  const os = await import('node:os');
+  return {
+    runtime: 'node-dawn',
+    adapter: rt.ctx.adapter,
+    node: process.version,
+    dawn: `webgpu@${await packageVersion('webgpu')} (dawn.node)`,
+    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}`,
+    platform: `${os.platform()} ${os.release()}`,
+    versions: {
+      slimgpu: await packageVersion('slimgpu'),
+      '@tensorflow/tfjs-core': await packageVersion('@tensorflow/tfjs-core'),
+      '@tensorflow/tfjs-backend-webgpu': await packageVersion('@tensorflow/tfjs-backend-webgpu'),
+      'onnxruntime-web': await packageVersion('onnxruntime-web'),
+    },
+  };
+}
+
+export function parsePeers(v: unknown, dflt: string[]): string[] {
+  const peers = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : dflt;
+  for (const p of peers) if (!(PEERS as readonly string[]).includes(p)) throw new SlimError(`unknown peer '${p}' (known: ${PEERS.join(', ')})`);
+  return peers;
+}
+
+/** The Node/Dawn path: slimgpu and tfjs in this process. */
+export async function benchInNode(
+  specs: ReturnType<typeof specFromFlags>[],
+  peers: string[],
+  opts: { runs: number; warmup: number; tune: ReturnType<typeof tuneFromFlags>; micro?: boolean; profile?: boolean },
+): Promise<BenchDocument> {
+  const unsupported = peers.filter((p) => p !== 'tfjs');
+  if (unsupported.length) throw new SlimError(`peer(s) ${unsupported.join(', ')} need --where browser (onnxruntime-web runs in the page)`);
+  const rt = await Runtime.create();
+  try {
+    // --tune measure: variants are measured first on a separate runtime, then benchmarked from the cache, so the
+    // cold start stays a cold start (pipelines compiled) without the tuning runs in it
+    const engines: Engine[] = [slimgpuEngine(rt, opts.tune === 'measure' ? 'cached' : opts.tune)];
+    if (peers.includes('tfjs')) {
+      const { tfjsEngine } = await import('../../bench/tfjs_peer.js');
+      engines.push(await tfjsEngine());
+    }
+    const ceilings = opts.micro ? await measureCeilings(rt) : null;
+    if (ceilings) console.error(`ceilings: f32 ${ceilings.f32_gflops} GFLOP/s, int8 ${ceilings.int8_gops ?? '-'} Gop/s, ${ceilings.bandwidth_gbps} GB/s`);
+    const models: ModelResult[] = [];
+    const profiles: unknown[] = [];
+    for (const spec of specs) {
+      if (opts.tune === 'measure') {
+        console.error(`${spec.model}: measuring kernel variants…`);
+        await pretune(spec, () => Runtime.create());
+      }
+      models.push(await benchModel(spec, engines, { runs: opts.runs, warmup: opts.warmup, log: (l) => console.error(l) }));
+      if (opts.profile) profiles.push(await profileLayers(rt, spec, ceilings, opts.tune === 'measure' ? 'cached' : opts.tune));
+    }
+    return {
+      schema: 'slimgpu-bench/1',
+      date: new Date().toISOString(),
+      env: await nodeEnv(rt),
+      settings: { runs: opts.runs, warmup: opts.warmup, tune: opts.tune, protocol: 'cold start, warm-up, then interleaved rounds; median' },
+      ceilings,
+      models,
+      profiles,
+    };
+  } finally {
+    rt.destroy();
+  }
+}
+
+export async function benchPeers(argv: string[]): Promise<number> {
+  const { flags, positional } = parseArgs(argv, {
+    ...MODEL_FLAGS, suite: 'string', peers: 'string', runs: 'int', warmup: 'int', where: 'string', json: 'boolean', out: 'string', tune: 'string',
+    profile: 'boolean', micro: 'boolean', screenshot: 'string',
+  });
+  if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
+  if (flags.suite !== undefined && flags.suite !== 'core') throw new SlimError(`this bench knows --suite core (got '${flags.suite}')`);
+  if (flags.suite === undefined && flags.model === undefined) throw new SlimError('bench needs --suite core or --model NAME');
+  const specs = flags.model !== undefined ? [specFromFlags(flags)] : CORE_SUITE;
+  const peers = parsePeers(flags.peers, ['tfjs']);
+  const where = (flags.where as string | undefined) ?? (peers.some((p) => p.startsWith('ort')) ? 'browser' : 'node');
+  if (where !== 'node' && where !== 'browser') throw new SlimError(`--where must be node or browser (got '${where}')`);
+  const opts = { runs: positiveInt(flags, 'runs', 5, 1000), warmup: (flags.warmup as number | undefined) ?? 1, tune: tuneFromFlags(flags) };
+  let doc: BenchDocument;
+  if (where === 'node') doc = await benchInNode(specs, peers, { ...opts, micro: !!flags.micro, profile: !!flags.profile });
+  else {
+    const { benchInBrowser } = await import('../../bench/headless.js');
+    const screenshot = typeof flags.screenshot === 'string' ? flags.screenshot : undefined;
+    doc = await benchInBrowser(specs, peers, { ...opts, tuneVariants: opts.tune === 'measure', profile: !!flags.profile, micro: !!flags.micro, screenshot });
+  }
+  const text = JSON.stringify(doc, null, 2);
+  if (typeof flags.out === 'string') {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
+    fs.writeFileSync(flags.out, text);
+  }
+  if (flags.json) console.log(text);
+  else {
+    const a = doc.env.adapter as any;
+    console.log(`adapter: ${a?.vendor} ${a?.architecture} ${a?.description} (${doc.env.runtime}); median of ${opts.runs} runs after ${opts.warmup} warm-up`);
+    console.log(formatTable(doc.models));
+    const c = doc.ceilings as Ceilings | null | undefined;
+    if (c) console.log(`ceilings: f32 ${c.f32_gflops} GFLOP/s, int8 dot4I8Packed ${c.int8_gops ?? '-'} Gop/s, bandwidth ${c.bandwidth_gbps} GB/s (ridge ${c.ridge_flop_per_byte} FLOP/B)`);
+    for (const p of (doc.profiles as any[] | undefined) ?? []) {
+      const t = p.totals;
+      console.log(`${p.model} ×${p.batch}: ${p.layers.length} layers, ${t.ms} ms GPU, ${t.gflops} GFLOP/s, ${t.gbps} GB/s, intensity ${t.intensity} FLOP/B`);
+    }
+  }
+  return 0;
+}

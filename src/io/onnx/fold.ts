@@ -1,0 +1,183 @@
+// Host-side tensor math for the ONNX importer: constant folding of shape sub-graphs (Shape → Gather → Unsqueeze →
+// Concat → Reshape …), and the one-time rearrangement of constant weights (OIHW → HWIO, NCHW → NHWC constants).
+// Values are float64 (exact for every integer type up to 2^53); integer dtypes are kept integral (division
+// truncates, casts truncate toward zero and wrap like numpy's astype).
+
+import { check, shapeStr, SlimError } from '../../runtime/errors.js';
+import { binaryRef, broadcastShapes, broadcastStrides, contiguousStrides, unaryRef, type BinaryName, type UnaryName } from '../../ops/tensor.js';
+import { checkDims, DT, isIntegerType, MAX_FOLD_ELEMENTS, type HostTensor } from './proto.js';
+
+export const numelOf = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+export function host(dtype: number, dims: number[], data: ArrayLike<number>): HostTensor {
+  const n = checkDims(dims, 'folded tensor', MAX_FOLD_ELEMENTS);
+  check(data.length === n, `internal: ${data.length} values for ${shapeStr(dims)}`);
+  return { dtype, dims: [...dims], data: Float64Array.from(data) };
+}
+
+export function scalarOf(t: HostTensor, what: string): number {
+  check(t.data.length === 1, `${what} must hold one value, has shape ${shapeStr(t.dims)}`);
+  return t.data[0];
+}
+
+export function transposeHost(t: HostTensor, perm: number[]): HostTensor {
+  const dims = perm.map((p) => t.dims[p]);
+  const xs = contiguousStrides(t.dims);
+  const out = t.data instanceof Float32Array ? new Float32Array(t.data.length) : new Float64Array(t.data.length);
+  const r = dims.length;
+  if (r === 4) {
+    // weights (OIHW → HWIO) and NCHW constants: plain nested loops, several times faster than the general walk
+    const [d0, d1, d2, d3] = dims;
+    const [s0, s1, s2, s3] = perm.map((p) => xs[p]);
+    const x = t.data;
+    let i = 0;
+    for (let a = 0; a < d0; a++)
+      for (let b = 0; b < d1; b++)
+        for (let c = 0; c < d2; c++) {
+          const base = a * s0 + b * s1 + c * s2;
+          for (let d = 0; d < d3; d++) out[i++] = x[base + d * s3];
+        }
+    return { dtype: t.dtype, dims, data: out };
+  }
+  const idx = new Array(r).fill(0);
+  for (let i = 0; i < out.length; i++) {
+    let off = 0;
+    for (let d = 0; d < r; d++) off += idx[d] * xs[perm[d]];
+    out[i] = t.data[off];
+    for (let d = r - 1; d >= 0; d--) {
+      if (++idx[d] < dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype: t.dtype, dims, data: out };
+}
+
+function castValue(v: number, dtype: number): number {
+  switch (dtype) {
+    case DT.FLOAT: return Math.fround(v);
+    case DT.DOUBLE: return v;
+    case DT.BOOL: return v !== 0 ? 1 : 0;
+    case DT.UINT8: return Math.trunc(v) & 0xff;
+    case DT.INT8: return ((Math.trunc(v) & 0xff) << 24) >> 24;
+    case DT.UINT16: return Math.trunc(v) & 0xffff;
+    case DT.INT16: return ((Math.trunc(v) & 0xffff) << 16) >> 16;
+    case DT.INT32: return Math.trunc(v) | 0;
+    case DT.UINT32: return Math.trunc(v) >>> 0;
+    default: return Number.isFinite(v) ? Math.trunc(v) : v; // int64/uint64/float16 kept as float64
+  }
+}
+
+export function castHost(t: HostTensor, dtype: number): HostTensor {
+  return { dtype, dims: [...t.dims], data: t.data.map((v) => castValue(v, dtype)) };
+}
+
+export function binaryHost(fn: BinaryName, a: HostTensor, b: HostTensor): HostTensor {
+  const dims = broadcastShapes(a.dims, b.dims);
+  const as = broadcastStrides(a.dims, dims);
+  const bs = broadcastStrides(b.dims, dims);
+  const n = checkDims(dims, 'folded tensor', MAX_FOLD_ELEMENTS);
+  const out = new Float64Array(n);
+  const idx = new Array(dims.length).fill(0);
+  const intDiv = fn === 'div' && isIntegerType(a.dtype);
+  for (let i = 0; i < n; i++) {
+    let ai = 0;
+    let bi = 0;
+    for (let d = 0; d < dims.length; d++) {
+      ai += idx[d] * as[d];
+      bi += idx[d] * bs[d];
+    }
+    const v = binaryRef(fn, a.data[ai], b.data[bi]);
+    out[i] = intDiv ? Math.trunc(v) : a.dtype === DT.FLOAT ? Math.fround(v) : v;
+    for (let d = dims.length - 1; d >= 0; d--) {
+      if (++idx[d] < dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype: a.dtype, dims, data: out };
+}
+
+export function unaryHost(fn: UnaryName, a: HostTensor, alpha = 0, beta = 0): HostTensor {
+  return { dtype: a.dtype, dims: [...a.dims], data: a.data.map((v) => (a.dtype === DT.FLOAT ? Math.fround(unaryRef(fn, v, alpha, beta)) : unaryRef(fn, v, alpha, beta))) };
+}
+
+export function concatHost(ts: HostTensor[], axis: number): HostTensor {
+  const r = ts[0].dims.length;
+  for (const t of ts) check(t.dims.length === r && t.dims.every((d, i) => i === axis || d === ts[0].dims[i]), `concat inputs disagree: ${ts.map((t) => shapeStr(t.dims)).join(' ')}`);
+  const outer = numelOf(ts[0].dims.slice(0, axis));
+  const dims = [...ts[0].dims];
+  dims[axis] = ts.reduce((a, t) => a + t.dims[axis], 0);
+  checkDims(dims, 'folded Concat', MAX_FOLD_ELEMENTS);
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (const t of ts) {
+      const block = numelOf(t.dims.slice(axis));
+      for (let j = 0; j < block; j++) out.push(t.data[o * block + j]);
+    }
+  }
+  return host(ts[0].dtype, dims, out);
+}
+
+/** Gather along `axis` with integer indices (negative indices count from the end). */
+export function gatherHost(t: HostTensor, idx: HostTensor, axis: number): HostTensor {
+  const len = t.dims[axis];
+  const outer = numelOf(t.dims.slice(0, axis));
+  const inner = numelOf(t.dims.slice(axis + 1));
+  const dims = [...t.dims.slice(0, axis), ...idx.dims, ...t.dims.slice(axis + 1)];
+  checkDims(dims, 'folded Gather', MAX_FOLD_ELEMENTS);
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (const raw of idx.data) {
+      const k = raw < 0 ? raw + len : raw;
+      if (!(k >= 0 && k < len)) throw new SlimError(`Gather index ${raw} is out of range for axis of size ${len}`);
+      for (let j = 0; j < inner; j++) out.push(t.data[(o * len + k) * inner + j]);
+    }
+  }
+  return host(t.dtype, dims, out);
+}
+
+/** Slice with ONNX semantics (clamped starts/ends, any steps) on the host. */
+export function sliceHost(t: HostTensor, starts: number[], ends: number[], axes: number[], steps: number[]): HostTensor {
+  const r = t.dims.length;
+  const st = new Array(r).fill(0);
+  const en = [...t.dims];
+  const sp = new Array(r).fill(1);
+  axes.forEach((ax, i) => {
+    const d = t.dims[ax];
+    const step = steps[i];
+    check(step !== 0, 'Slice step must not be 0');
+    let s = starts[i] < 0 ? starts[i] + d : starts[i];
+    let e = ends[i] < 0 ? ends[i] + d : ends[i];
+    if (step > 0) {
+      s = Math.min(Math.max(s, 0), d);
+      e = Math.min(Math.max(e, 0), d);
+    } else {
+      s = Math.min(Math.max(s, -1), d - 1);
+      e = Math.min(Math.max(e, -1), d - 1);
+    }
+    st[ax] = s;
+    en[ax] = e;
+    sp[ax] = step;
+  });
+  const dims = t.dims.map((_, i) => Math.max(0, Math.ceil((en[i] - st[i]) / sp[i])));
+  checkDims(dims, 'folded slice', MAX_FOLD_ELEMENTS);
+  const xs = contiguousStrides(t.dims);
+  const n = numelOf(dims);
+  const out = new Float64Array(n);
+  const idx = new Array(r).fill(0);
+  for (let i = 0; i < n; i++) {
+    let off = 0;
+    for (let d = 0; d < r; d++) off += (st[d] + idx[d] * sp[d]) * xs[d];
+    out[i] = t.data[off];
+    for (let d = r - 1; d >= 0; d--) {
+      if (++idx[d] < dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype: t.dtype, dims, data: out };
+}
+
+/** Same values, new dims (element counts must agree). */
+export function reshapeHost(t: HostTensor, dims: number[]): HostTensor {
+  check(numelOf(dims) === t.data.length, `cannot reshape ${shapeStr(t.dims)} to ${shapeStr(dims)}`);
+  return { dtype: t.dtype, dims: [...dims], data: t.data };
+}

@@ -1,0 +1,166 @@
+// Reverse-mode differentiation of slimgpu graphs: one table of derivative rules, one entry per forward op, each
+// emitting ordinary backward nodes (src/ops/*_backward.ts, norm.ts) into the same graph, which compile() runs.
+//
+//   addModel(dst, model, opts)  replays a zoo graph into a step graph under a name prefix, in training form
+//                               (batchnorm → batchnorm_train, fused activations split out) or frozen (inference
+//                               form: a distillation teacher), reusing parameter tensors when given a map.
+//   backward(g, seeds, wrt)     gradients of the weighted loss (seeds: gradient contributions of loss nodes)
+//                               with respect to the tensors in `wrt`; contributions to one tensor are summed.
+
+import { Graph, type Node } from '../graph/ir.js';
+import { SlimError, check } from '../runtime/errors.js';
+import { attrNum, type Attrs } from '../ops/registry.js';
+
+export type Mode = 'train' | 'frozen' | 'recompute';
+
+export interface AddedModel {
+  /** The model's output (logits) in the destination graph. */
+  output: number;
+  /** Source parameter name (without prefix) → destination tensor id. */
+  params: Map<string, number>;
+  /** Trainable parameters (weights, biases, γ, β; not the running statistics). */
+  trainable: number[];
+}
+
+export interface AddModelOptions {
+  prefix: string;
+  /** Destination tensor for the model's input. */
+  input: number;
+  /** 'train': batch statistics and running-average updates; 'recompute': batch statistics, no update (deep
+   *  mutual learning recomputing a peer); 'frozen': inference form (running statistics). */
+  mode: Mode;
+  /** Reuse these destination parameters (a second forward of the same model). */
+  params?: Map<string, number>;
+  bnMomentum?: number;
+}
+
+/** Running statistics are the 4th and 5th inputs of a batch-norm node: state, not trainable. */
+const BN_STATS = new Set([3, 4]);
+
+export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel {
+  check(src.inputs.length === 1 && src.outputs.length === 1, 'training needs a model with one input and one output');
+  const map = new Map<number, number>();
+  map.set(src.inputs[0], o.input);
+  const params = o.params ?? new Map<string, number>();
+  const nonTrainable = new Set<number>();
+  for (const n of src.nodes) if (n.op === 'batchnorm') BN_STATS.forEach((k) => nonTrainable.add(n.inputs[k]));
+  const trainable: number[] = [];
+  for (const t of src.tensors) {
+    if (t.role !== 'param' || !src.isUsed(t.id)) continue;
+    let id = params.get(t.name);
+    if (id === undefined) {
+      id = dst.addParam(`${o.prefix}${t.name}`, t.shape, t.data!);
+      params.set(t.name, id);
+    }
+    map.set(t.id, id);
+    if (!nonTrainable.has(t.id)) trainable.push(id);
+  }
+  const name = (n: Node) => `${o.prefix}${n.name}`;
+  for (const n of src.nodes) {
+    const ins = n.inputs.map((t) => {
+      const m = map.get(t);
+      if (m === undefined) throw new SlimError(`addModel: tensor '${src.tensors[t].name}' used before it is defined`);
+      return m;
+    });
+    if (o.mode === 'frozen') {
+      const outs = dst.add(n.op, ins, n.attrs, name(n));
+      n.outputs.forEach((t, k) => map.set(t, outs[k]));
+      continue;
+    }
+    const act = attrNum(n.attrs, 'act', 0);
+    const attrs: Attrs = { ...n.attrs };
+    delete attrs.act;
+    check(attrNum(n.attrs, 'shuffle', 1) === 1, `node '${n.name}': a fused channel shuffle cannot be trained (train the unfused graph)`);
+    let y: number;
+    if (n.op === 'batchnorm') {
+      y = dst.add('batchnorm_train', ins, { eps: attrNum(n.attrs, 'eps', 1e-5), momentum: o.bnMomentum ?? 0.1, update: o.mode === 'train' ? 1 : 0 }, name(n))[0];
+    } else if (n.op === 'activation') {
+      y = dst.add1('activation', ins, n.attrs, name(n));
+    } else {
+      const outs = dst.add(n.op, ins, attrs, name(n));
+      check(outs.length === 1, `op '${n.op}' with several outputs is not trainable`);
+      y = outs[0];
+    }
+    if (act !== 0 && n.op !== 'activation') y = dst.add1('activation', [y], { act }, `${name(n)}.act`);
+    map.set(n.outputs[0], y);
+  }
+  return { output: map.get(src.outputs[0])!, params, trainable };
+}
+
+type Rule = (g: Graph, n: Node, dy: number, need: boolean[]) => (number | undefined)[];
+
+/** The derivative rules: gradients of a node's inputs from the gradient of its (first) output. */
+export const RULES: Record<string, Rule> = {
+  conv2d: (g, n, dy, need) => {
+    const [x, w] = n.inputs;
+    return [
+      need[0] ? g.add1('conv2d_backward_input', [dy, w], { ...n.attrs, in_shape: g.shape(x) }, `${n.name}.dx`) : undefined,
+      need[1] ? g.add1('conv2d_backward_weight', [x, dy], { ...n.attrs, w_shape: g.shape(w) }, `${n.name}.dw`) : undefined,
+      need[2] ? g.add1('conv2d_backward_bias', [dy], {}, `${n.name}.db`) : undefined,
+    ];
+  },
+  batchnorm_train: (g, n, dy) => {
+    const [x, gamma] = n.inputs;
+    const [, mean, rstd] = n.outputs;
+    const [dx, dgamma, dbeta] = g.add('batchnorm_backward', [x, dy, mean, rstd, gamma], {}, `${n.name}.backward`);
+    return [dx, dgamma, dbeta];
+  },
+  activation: (g, n, dy) => [g.add1('activation_backward', [n.inputs[0], dy], { act: attrNum(n.attrs, 'act') }, `${n.name}.dx`)],
+  add: (_g, _n, dy) => [dy, dy],
+  pool2d: (g, n, dy) => [g.add1('pool2d_backward', [n.inputs[0], dy], n.attrs, `${n.name}.dx`)],
+  global_pool: (g, n, dy) => [g.add1('global_pool_backward', [n.inputs[0], dy], n.attrs, `${n.name}.dx`)],
+  reshape: (g, n, dy) => [g.add1('reshape', [dy], { shape: g.shape(n.inputs[0]) }, `${n.name}.dx`)],
+  concat: (g, n, dy) => g.add('concat_backward', [dy], { sizes: n.inputs.map((t) => g.shape(t).at(-1)!) }, `${n.name}.dx`),
+  channel_shuffle: (g, n, dy) => {
+    const c = g.shape(n.inputs[0]).at(-1)!;
+    return [g.add1('channel_shuffle', [dy], { groups: c / attrNum(n.attrs, 'groups') }, `${n.name}.dx`)];
+  },
+  channel_scale: (g, n, dy, need) => [
+    need[0] ? g.add1('channel_scale', [dy, n.inputs[1]], {}, `${n.name}.dx`) : undefined,
+    need[1] ? g.add1('channel_scale_backward', [n.inputs[0], dy], {}, `${n.name}.ds`) : undefined,
+  ],
+};
+
+/**
+ * Append the backward pass: `seeds` maps tensors (logits) to gradient contributions from loss nodes; returns the
+ * gradient of every tensor in `wrt` that the loss depends on. Only nodes between `wrt` and the seeds are visited.
+ */
+export function backward(g: Graph, seeds: Map<number, number[]>, wrt: number[]): Map<number, number> {
+  const wrtSet = new Set(wrt);
+  const depends = new Set<number>(wrt); // tensors that depend on a tensor in wrt
+  const forward = [...g.nodes];
+  for (const n of forward) if (n.inputs.some((t) => depends.has(t))) n.outputs.forEach((t) => depends.add(t));
+  const contrib = new Map<number, number[]>();
+  for (const [t, gs] of seeds) contrib.set(t, [...gs]);
+  const total = (t: number): number | undefined => {
+    const gs = contrib.get(t);
+    if (!gs || gs.length === 0) return undefined;
+    let s = gs[0];
+    for (let k = 1; k < gs.length; k++) s = g.add1('add', [s, gs[k]], {}, `grad_${g.tensors[t].name}`);
+    contrib.set(t, [s]);
+    return s;
+  };
+  for (let k = forward.length - 1; k >= 0; k--) {
+    const n = forward[k];
+    if (!n.inputs.some((t) => depends.has(t))) continue;
+    const dy = total(n.outputs[0]);
+    if (dy === undefined) continue;
+    const rule = RULES[n.op];
+    if (!rule) throw new SlimError(`no derivative rule for op '${n.op}' (node '${n.name}')`);
+    const need = n.inputs.map((t) => depends.has(t));
+    const dxs = rule(g, n, dy, need);
+    n.inputs.forEach((t, i) => {
+      const d = dxs[i];
+      if (d === undefined || !need[i]) return;
+      const l = contrib.get(t) ?? [];
+      l.push(d);
+      contrib.set(t, l);
+    });
+  }
+  const out = new Map<number, number>();
+  for (const t of wrtSet) {
+    const d = total(t);
+    if (d !== undefined) out.set(t, d);
+  }
+  return out;
+}

@@ -1,0 +1,216 @@
+// Backward kernels: (1) every CPU backward reference against central finite differences of the forward
+// reference (float64 loss L = Σ r·f(x) with a fixed random r); (2) every GPU backward kernel against its CPU
+// reference, on awkward shapes (odd sizes, stride 2, padding, dilation, groups, depthwise, batch 1 and > 1).
+
+import { describe, expect, it } from 'vitest';
+import { applyAct } from '../../src/ops/activation.js';
+import { convGeom } from '../../src/ops/conv.js';
+import { getOp } from '../../src/ops/registry.js';
+import type { Attrs } from '../../src/ops/registry.js';
+import { expectClose, randn, rng, runNode, TOL } from '../helpers.js';
+import {
+  activationGrad, batchnormBackwardRef, batchnormTrainRef, channelScaleBackwardRef, channelSumRef, concatBackwardRef, conv2dBackwardInputRef,
+  conv2dBackwardWeightRef, globalPoolBackwardRef, klDivRef, pool2dBackwardRef, softmaxCrossEntropyRef,
+} from '../ref/backward.js';
+import { channelScaleRef, channelShuffleRef, concatRef, conv2dRef, globalPoolRef, pool2dRef } from '../ref/ops.js';
+
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Check analytic dL/dx (L = Σ r·f(x)) at a few indices against central differences. */
+function checkFD(what: string, x: Float32Array, f: (x: Float32Array) => ArrayLike<number>, r: ArrayLike<number>, grad: ArrayLike<number>, h = 5e-3): void {
+  const L = (xx: Float32Array) => {
+    const y = f(xx);
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += r[i] * y[i];
+    return s;
+  };
+  const pick = rng(99);
+  const idx = x.length <= 24 ? [...x.keys()] : Array.from({ length: 24 }, () => Math.floor(pick() * x.length));
+  const bad: string[] = [];
+  for (const i of idx) {
+    const xp = Float32Array.from(x), xm = Float32Array.from(x);
+    xp[i] += h;
+    xm[i] -= h;
+    const fd = (L(xp) - L(xm)) / (xp[i] - xm[i]);
+    if (!(Math.abs(fd - grad[i]) <= TOL.fd.atol + TOL.fd.rtol * Math.abs(fd))) bad.push(`[${i}] fd ${fd} analytic ${grad[i]}`);
+  }
+  if (bad.length) throw new Error(`${what}: finite differences disagree: ${bad.slice(0, 5).join('; ')}`);
+}
+
+interface ConvCase { name: string; x: number[]; k: [number, number]; cout: number; attrs: Attrs }
+const convCases: ConvCase[] = [
+  { name: '3x3 s1 p1 n2 cin3', x: [2, 5, 6, 3], k: [3, 3], cout: 4, attrs: { pads: [1, 1, 1, 1] } },
+  { name: '3x3 s2 asym pads', x: [1, 7, 6, 4], k: [3, 3], cout: 5, attrs: { stride: [2, 2], pads: [0, 1, 1, 0] } },
+  { name: '3x2 dil2', x: [1, 8, 7, 2], k: [3, 2], cout: 3, attrs: { dilation: [2, 2], pads: [2, 1, 2, 0] } },
+  { name: 'grouped g2', x: [2, 5, 4, 4], k: [3, 3], cout: 6, attrs: { groups: 2, pads: [1, 1, 1, 1] } },
+  { name: 'depthwise s2', x: [2, 7, 7, 8], k: [3, 3], cout: 8, attrs: { groups: 8, stride: [2, 2], pads: [1, 1, 1, 1] } },
+  { name: 'pointwise', x: [2, 3, 5, 8], k: [1, 1], cout: 12, attrs: {} },
+  { name: 'pointwise grouped g4', x: [1, 3, 3, 8], k: [1, 1], cout: 8, attrs: { groups: 4 } },
+  { name: 'fully connected', x: [3, 1, 1, 20], k: [1, 1], cout: 10, attrs: {} },
+];
+
+describe('conv2d backward', () => {
+  for (const c of convCases) {
+    const groups = (c.attrs.groups as number) ?? 1;
+    const ws = [c.k[0], c.k[1], c.x[3] / groups, c.cout];
+    const x = randn(size(c.x), 1);
+    const w = randn(size(ws), 2, 0.5);
+    const geom = convGeom([c.x, ws], c.attrs);
+    const outShape = [c.x[0], geom.oh, geom.ow, c.cout];
+    const dy = randn(size(outShape), 3);
+    it(`${c.name}: CPU reference vs finite differences`, () => {
+      checkFD(`${c.name} dx`, x, (xx) => conv2dRef(xx, c.x, w, ws, null, c.attrs), dy, conv2dBackwardInputRef(dy, w, ws, c.x, c.attrs));
+      checkFD(`${c.name} dw`, w, (ww) => conv2dRef(x, c.x, ww, ws, null, c.attrs), dy, conv2dBackwardWeightRef(x, c.x, dy, ws, c.attrs));
+      const b = randn(c.cout, 4);
+      checkFD(`${c.name} db`, b, (bb) => conv2dRef(x, c.x, w, ws, bb, c.attrs), dy, channelSumRef(dy, c.cout));
+    });
+    it(`${c.name}: GPU vs CPU reference`, async () => {
+      const [dx] = await runNode('conv2d_backward_input', [{ shape: outShape, data: dy }, { shape: ws, data: w }], { ...c.attrs, in_shape: c.x });
+      expectClose(dx, conv2dBackwardInputRef(dy, w, ws, c.x, c.attrs), TOL.grad, `${c.name} dx`);
+      const [dw] = await runNode('conv2d_backward_weight', [{ shape: c.x, data: x }, { shape: outShape, data: dy }], { ...c.attrs, w_shape: ws });
+      expectClose(dw, conv2dBackwardWeightRef(x, c.x, dy, ws, c.attrs), TOL.grad, `${c.name} dw`);
+      const [db] = await runNode('conv2d_backward_bias', [{ shape: outShape, data: dy }], {});
+      expectClose(db, channelSumRef(dy, c.cout), TOL.grad, `${c.name} db`);
+    });
+  }
+});
+
+describe('batch-norm training mode', () => {
+  const xs = [2, 3, 5, 6];
+  const c = 6;
+  const x = randn(size(xs), 5, 2);
+  const gamma = randn(c, 6, 1).map((v) => v + 1.5);
+  const beta = randn(c, 7);
+  const rm = randn(c, 8, 0.1);
+  const rv = randn(c, 9, 0.1).map((v) => v + 1);
+  const dy = randn(size(xs), 10);
+  const fwd = batchnormTrainRef(x, c, gamma, beta, rm, rv, 1e-5, 0.1, true);
+  const bwd = batchnormBackwardRef(x, dy, c, fwd.mean, fwd.rstd, gamma);
+  it('CPU reference vs finite differences (dx through the batch statistics, dγ, dβ)', () => {
+    const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) => batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
+    checkFD('bn dx', x, (xx) => f(xx), dy, bwd.dx);
+    checkFD('bn dgamma', gamma, (gg) => f(x, gg), dy, bwd.dgamma);
+    checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
+  });
+  it('GPU forward (y, mean, rstd, running averages updated in place) and backward vs CPU', async () => {
+    const [y, mean, rstd] = await runNode('batchnorm_train', [
+      { shape: xs, data: x }, { shape: [c], data: gamma, param: true }, { shape: [c], data: beta, param: true },
+      { shape: [c], data: rm, param: true }, { shape: [c], data: rv, param: true },
+    ], { eps: 1e-5, momentum: 0.1 });
+    expectClose(y, fwd.y, TOL.f32, 'bn y');
+    expectClose(mean, fwd.mean, TOL.f32, 'bn mean');
+    expectClose(rstd, fwd.rstd, TOL.f32, 'bn rstd');
+    const [dx, dgamma, dbeta] = await runNode('batchnorm_backward', [
+      { shape: xs, data: x }, { shape: xs, data: dy }, { shape: [c], data: fwd.mean }, { shape: [c], data: fwd.rstd }, { shape: [c], data: gamma },
+    ], {});
+    expectClose(dx, bwd.dx, TOL.grad, 'bn dx');
+    expectClose(dgamma, bwd.dgamma, TOL.grad, 'bn dgamma');
+    expectClose(dbeta, bwd.dbeta, TOL.grad, 'bn dbeta');
+  });
+});
+
+describe('activations backward', () => {
+  for (const act of [1, 2, 3, 4, 5, 6, 7]) {
+    it(`act ${act}: FD and GPU`, async () => {
+      const x = randn(257, 11 + act, 7);
+      const dy = randn(257, 12);
+      const grad = x.map((v, i) => dy[i] * activationGrad(act, v));
+      checkFD(`act ${act}`, x, (xx) => xx.map((v) => applyAct(act, v)), dy, grad, 1e-3);
+      const [dx] = await runNode('activation_backward', [{ shape: [257], data: x }, { shape: [257], data: dy }], { act });
+      expectClose(dx, grad, TOL.f32, `act ${act}`);
+    });
+  }
+});
+
+describe('pooling backward', () => {
+  const cases: { name: string; x: number[]; attrs: Attrs }[] = [
+    { name: 'max 2x2 s2', x: [2, 6, 6, 3], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'max 3x3 s2 p1 odd', x: [1, 7, 5, 2], attrs: { mode: 'max', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] } },
+    { name: 'avg 3x3 s2 p1', x: [2, 5, 7, 3], attrs: { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] } },
+    { name: 'avg 3x3 s1 p1 count_include_pad', x: [1, 4, 5, 2], attrs: { mode: 'avg', kernel: [3, 3], stride: [1, 1], pads: [1, 1, 1, 1], countIncludePad: true } },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: FD and GPU`, async () => {
+      const x = randn(size(c.x), 13, 3);
+      const y = pool2dRef(x, c.x, c.attrs);
+      const dy = randn(y.length, 14);
+      const grad = pool2dBackwardRef(x, c.x, dy, c.attrs);
+      checkFD(c.name, x, (xx) => pool2dRef(xx, c.x, c.attrs), dy, grad, 1e-3);
+      const [ys] = getOp('pool2d').infer([c.x], c.attrs);
+      const [dx] = await runNode('pool2d_backward', [{ shape: c.x, data: x }, { shape: ys, data: dy }], c.attrs);
+      expectClose(dx, grad, TOL.f32, c.name);
+    });
+  }
+  for (const mode of ['avg', 'max'] as const) {
+    it(`global ${mode}: FD and GPU`, async () => {
+      const xs = [2, 3, 5, 4];
+      const x = randn(size(xs), 15, 3);
+      const dy = randn(8, 16);
+      const grad = globalPoolBackwardRef(x, xs, dy, mode);
+      checkFD(`global ${mode}`, x, (xx) => globalPoolRef(xx, xs, mode), dy, grad, 1e-3);
+      const [dx] = await runNode('global_pool_backward', [{ shape: xs, data: x }, { shape: [2, 1, 1, 4], data: dy }], { mode });
+      expectClose(dx, grad, TOL.f32, `global ${mode}`);
+    });
+  }
+});
+
+describe('layout ops backward', () => {
+  it('concat: FD and GPU split', async () => {
+    const shapes = [[2, 3, 3, 5], [2, 3, 3, 3]];
+    const xs = shapes.map((s, k) => randn(size(s), 20 + k));
+    const dy = randn(2 * 3 * 3 * 8, 22);
+    const grads = concatBackwardRef(dy, [5, 3]);
+    checkFD('concat x0', xs[0], (a) => concatRef([a, xs[1]], shapes), dy, grads[0]);
+    checkFD('concat x1', xs[1], (b) => concatRef([xs[0], b], shapes), dy, grads[1]);
+    const outs = await runNode('concat_backward', [{ shape: [2, 3, 3, 8], data: dy }], { sizes: [5, 3] });
+    expectClose(outs[0], grads[0], TOL.f32, 'concat d0');
+    expectClose(outs[1], grads[1], TOL.f32, 'concat d1');
+  });
+  it('channel shuffle: the gradient is the inverse shuffle (groups C/G)', async () => {
+    const xs = [2, 3, 2, 12];
+    const x = randn(size(xs), 23);
+    const dy = randn(size(xs), 24);
+    const grad = channelShuffleRef(dy, 12, 4); // inverse of groups 3
+    checkFD('shuffle', x, (xx) => channelShuffleRef(xx, 12, 3), dy, grad);
+    const [dx] = await runNode('channel_shuffle', [{ shape: xs, data: dy }], { groups: 4 });
+    expectClose(dx, grad, TOL.f32, 'shuffle');
+  });
+  it('channel scale (squeeze-excitation): FD and GPU', async () => {
+    const xs = [2, 3, 4, 5];
+    const x = randn(size(xs), 25);
+    const s = randn(10, 26);
+    const dy = randn(size(xs), 27);
+    const ds = channelScaleBackwardRef(x, xs, dy);
+    checkFD('scale ds', s, (ss) => channelScaleRef(x, xs, ss), dy, ds);
+    checkFD('scale dx', x, (xx) => channelScaleRef(xx, xs, s), dy, channelScaleRef(dy, xs, s));
+    const [gds] = await runNode('channel_scale_backward', [{ shape: xs, data: x }, { shape: xs, data: dy }], {});
+    expectClose(gds, ds, TOL.f32, 'scale ds');
+  });
+});
+
+describe('losses', () => {
+  const n = 5, c = 7;
+  const z = randn(n * c, 30, 3);
+  const t = randn(n * c, 31, 3);
+  const labels = Float32Array.from({ length: n }, (_, i) => (i * 3) % c);
+  it('softmax cross-entropy: FD of the weighted batch loss, and GPU', async () => {
+    const scale = 0.7 / n;
+    const { loss, dz } = softmaxCrossEntropyRef(z, labels, c, scale);
+    const weights = new Float32Array(n).fill(scale);
+    checkFD('ce', z, (zz) => softmaxCrossEntropyRef(zz, labels, c, scale).loss, weights, dz);
+    const [gl, gdz] = await runNode('softmax_cross_entropy', [{ shape: [n, c], data: z }, { shape: [n], data: labels }], { scale });
+    expectClose(gl, loss, TOL.f32, 'ce loss');
+    expectClose(gdz, dz, TOL.f32, 'ce grad');
+  });
+  for (const tau of [1, 4]) {
+    it(`KL divergence τ=${tau}: FD with respect to the student, and GPU`, async () => {
+      const scale = (0.5 * tau * tau) / n;
+      const { loss, ds } = klDivRef(z, t, c, tau, scale);
+      checkFD(`kl τ=${tau}`, z, (zz) => klDivRef(zz, t, c, tau, scale).loss, new Float32Array(n).fill(scale), ds);
+      for (const v of loss) expect(v).toBeGreaterThanOrEqual(-1e-6);
+      const [gl, gds] = await runNode('kl_div', [{ shape: [n, c], data: z }, { shape: [n, c], data: t }], { tau, scale });
+      expectClose(gl, loss, TOL.f32, 'kl loss');
+      expectClose(gds, ds, TOL.f32, 'kl grad');
+    });
+  }
+});

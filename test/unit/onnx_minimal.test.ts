@@ -1,0 +1,42 @@
+// The bench's minimal ONNX writer produces the same network: onnxruntime-node (CPU, an independent engine)
+// running the written model on our input agrees with slimgpu's output. The ORT-web peer runs these bytes.
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { compile } from '../../src/graph/executor.js';
+import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
+import { sampleInput } from '../../src/bench/measure.js';
+import { exportOnnxMinimal } from '../../src/bench/onnx_minimal.js';
+import { runtime } from '../helpers.js';
+
+const specs: ModelSpec[] = [
+  { model: 'mobilenet_v1', res: 32, classes: 10 },
+  { model: 'mobilenet_v2', res: 32, classes: 10 },
+  { model: 'shufflenet', groups: 3, res: 32, classes: 10 },
+  { model: 'efficientnet', res: 32, classes: 10 },
+  { model: 'cnn_small', classes: 10 },
+];
+
+describe('minimal ONNX writer matches slimgpu (checked with onnxruntime-node)', () => {
+  for (const spec of specs) {
+    it(spec.model, async () => {
+      const rt = await runtime();
+      const g = buildModel(spec);
+      const [x] = sampleInput(g);
+      const m = await compile(rt, g);
+      const [ours] = await m.run([x]);
+      m.destroy();
+      const session = await ort.InferenceSession.create(exportOnnxMinimal(g));
+      const out = await session.run({ input: new ort.Tensor('float32', x, g.shape(g.inputs[0])) });
+      const theirs = out.output.data as Float32Array;
+      expect(theirs.length).toBe(ours.length);
+      let scale = 0;
+      let worst = 0;
+      for (let i = 0; i < ours.length; i++) {
+        scale = Math.max(scale, Math.abs(ours[i]));
+        worst = Math.max(worst, Math.abs(ours[i] - theirs[i]));
+      }
+      expect(worst / scale).toBeLessThan(1e-4);
+      await session.release();
+    });
+  }
+});
