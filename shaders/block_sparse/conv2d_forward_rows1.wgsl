@@ -3,7 +3,8 @@
 //
 // Math:   as block_sparse/conv2d_forward_rows4 with BR = 1:
 //         y[n,oh,ow,co] = act( bias[co] + Σ_{b in row co} Σ_{j<BC} x[n, ih(tap), iw(tap), ci0 + j] · val[b][j] ).
-// Layout: x [N,H,W,Cin] f32 read as vec4 (Cin % BC == 0), idx u32 = rowptr [Cout + 1] then col [nnzb],
+// Layout: x [N,H,W,Cin] f32 read as vec4 (Cin % BC == 0), idx u32 = rowptr [Cout + 1] then one code per block
+//         (kh << 24 | kw << 16 | ci0/4),
 //         val [nnzb][BC] f32 read as vec4, bias [Cout], y [N,OH,OW,Cout] f32.
 // Thread: i = ((n·OH + oh)·⌈OW/TM⌉ + owt)·Cout + co computes y[n, oh, owt·TM + t, co], t < TM. Overwrites y.
 //! import activation
@@ -50,11 +51,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let b0 = idx[co];
   let b1 = idx[co + 1u];
   for (var b = b0; b < b1; b++) {
-    let k0 = idx[params.cout + 1u + b] * BC;
-    let tap = k0 / params.cin;
-    let c40 = (k0 % params.cin) / 4u;
-    let kh = tap / params.kernel.y;
-    let kw = tap % params.kernel.y;
+    let code = idx[params.cout + 1u + b]; // kh << 24 | kw << 16 | first input channel / 4 (no divisions here)
+    let c40 = code & 0xffffu;
+    let kh = code >> 24u;
+    let kw = (code >> 16u) & 0xffu;
     let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
     if (ih < 0 || ih >= params.in_hw.x) { continue; }
     let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);

@@ -6,7 +6,8 @@
 //         col[b]·BC .. +BC−1 (one tap, BC consecutive input channels: needs Cin % BC == 0).
 //         y[n,oh,ow,co] = act( bias[co] + Σ_b Σ_{j<BC} x[n, ih(tap), iw(tap), ci0 + j] · val[b][j][co − br·BR] )
 //         (x outside the image reads as 0).
-// Layout: x [N,H,W,Cin] f32 read as vec4 (Cin % 4 == 0), idx u32 = rowptr [Cout/BR + 1] then col [nnzb],
+// Layout: x [N,H,W,Cin] f32 read as vec4 (Cin % 4 == 0), idx u32 = rowptr [Cout/BR + 1] then one code per block
+//         (kh << 24 | kw << 16 | ci0/4: the block's tap and first input channel),
 //         val [nnzb][BC][BR] f32 read as vec4 along the block's output channels, bias [Cout], y [N,OH,OW,Cout].
 // Thread: i = ((n·OH + oh)·⌈OW/TM⌉ + owt)·(Cout/BR) + br computes y[n, oh, owt·TM + t, br·BR .. br·BR+BR−1],
 //         t < TM (columns past OW skipped). Overwrites y.
@@ -57,11 +58,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let b0 = idx[br];
   let b1 = idx[br + 1u];
   for (var b = b0; b < b1; b++) {
-    let k0 = idx[nbr + 1u + b] * BC;
-    let tap = k0 / params.cin;
-    let c40 = (k0 % params.cin) / 4u;
-    let kh = tap / params.kernel.y;
-    let kw = tap % params.kernel.y;
+    let code = idx[nbr + 1u + b]; // kh << 24 | kw << 16 | first input channel / 4 (no divisions here)
+    let c40 = code & 0xffffu;
+    let kh = code >> 24u;
+    let kw = (code >> 16u) & 0xffu;
     let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
     if (ih < 0 || ih >= params.in_hw.x) { continue; }
     let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);

@@ -2,14 +2,15 @@
 // same process on the same adapter. Layer shapes: MobileNetV1 1.0-224's pointwise layers and ResNet-18's 3×3
 // convolutions (batch 1). Each variant runs as a small compiled graph (edge conversions included in the graph
 // but not in the figure): the figure is the GPU time of the conv node alone (timestamp queries where the adapter
-// has them, else wall-clock per node), median of `runs` runs after a warm-up, with the kernel variant chosen by
-// the Tuner in 'measure' mode for fp32 and compressed ops alike.
+// has them, else wall-clock per node), median of `runs` rounds after a warm-up, with the kernel variant chosen by
+// the Tuner in 'measure' mode for fp32 and compressed ops alike. Rounds interleave the variants of a layer (one
+// run of each per round), so load from other processes falls on all of them alike.
 //
 //   int8      conv2d_int8, q8 in → q8 out, requantization fused (dot4I8Packed where available)
 //   xnor      conv2d_xnor, b1 in → b1 out (batch-norm + sign thresholds: a middle binary layer)
 //   sparseNN  conv2d_bsr at NN% block sparsity, block shape chosen per layer by measuring (block in the row)
 
-import { compile } from '../graph/executor.js';
+import { compile, type CompiledGraph } from '../graph/executor.js';
 import { Graph, numel } from '../graph/ir.js';
 import { int8ConvTables, packInt8ConvWeights } from '../ops/int8.js';
 import { toBsr } from '../ops/block_sparse.js';
@@ -44,8 +45,14 @@ export interface CompressedRow {
   shape: string;
   variant: string;
   kernel: string;
+  /** median of the runs */
   ms: number;
   fp32_ms: number;
+  /** fastest of the runs (other load on the machine only adds time) and the ratio of those */
+  min_ms: number;
+  fp32_min_ms: number;
+  speedup_min: number;
+  runs: number;
   fp32_kernel: string;
   speedup: number;
   gmacs_per_s: number;
@@ -63,22 +70,38 @@ function seeded(n: number, seed: number, scale = 1): Float32Array {
   return a;
 }
 
-/** Median GPU time (ms) of the node named `node`, and the kernel variant the tuner picked for it. */
-async function timeNode(rt: Runtime, g: Graph, input: Float32Array, node: string, runs: number) {
-  const m = await compile(rt, g, { tune: 'measure', fuse: false });
-  await m.run([input]);
-  const ms: number[] = [];
-  let method: 'timestamp' | 'wallclock' = 'wallclock';
-  for (let r = 0; r < runs; r++) {
-    const p = await m.profile([input]);
-    method = p.method;
-    ms.push(p.nodes.find((n) => n.name === node)!.ms);
-  }
-  const kernel = [...m.variants.values()].join('+') || 'single';
-  m.destroy();
-  ms.sort((a, b) => a - b);
-  return { ms: ms[Math.floor(ms.length / 2)], kernel, method };
+interface Timed {
+  variant: string;
+  block?: string;
+  model: CompiledGraph;
+  kernel: string;
+  ms: number[];
+  method: 'timestamp' | 'wallclock';
 }
+
+/** Compile with the Tuner measuring kernel variants, and warm up once. */
+async function prepare(rt: Runtime, g: Graph, input: Float32Array, variant: string, block?: string): Promise<Timed> {
+  const model = await compile(rt, g, { tune: 'measure', fuse: false });
+  await model.run([input]);
+  return { variant, block, model, kernel: [...model.variants.values()].join('+') || 'single', ms: [], method: 'wallclock' };
+}
+
+/** Rounds of one run per model (interleaved, so load on the machine hits every variant alike): node 'conv' GPU time. */
+async function timeRounds(models: Timed[], input: Float32Array, runs: number): Promise<void> {
+  for (let r = 0; r < runs; r++) {
+    for (const t of models) {
+      const p = await t.model.profile([input]);
+      t.method = p.method;
+      t.ms.push(p.nodes.find((n) => n.name === 'conv')!.ms);
+    }
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
 function convAttrs(l: LayerShape) {
   const p = (l.k - 1) / 2;
@@ -110,15 +133,7 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
 
     const fg = new Graph();
     fg.markOutput(fg.add1('conv2d', [fg.addInput('x', xs), fg.addParam('w', ws, w), fg.addParam('b', [l.cout], bias)], { pads: attrs.pads, act: 1 }, 'conv'));
-    const fp32 = await timeNode(rt, fg, input, 'conv', runs);
-    log(`${l.layer} fp32 ${fp32.ms.toFixed(2)} ms (${fp32.kernel})`);
-    const row = (variant: string, r: { ms: number; kernel: string; method: 'timestamp' | 'wallclock' }, block?: string) => {
-      rows.push({
-        layer: l.layer, shape, variant, kernel: r.kernel, ms: r.ms, fp32_ms: fp32.ms, fp32_kernel: fp32.kernel,
-        speedup: fp32.ms / r.ms, gmacs_per_s: macs / r.ms / 1e6, ...(block ? { block } : {}), timing: r.method,
-      });
-      log(`${l.layer} ${variant}${block ? ` ${block}` : ''} ${r.ms.toFixed(2)} ms (${r.kernel}) speedup ${(fp32.ms / r.ms).toFixed(2)}x`);
-    };
+    const timed: Timed[] = [await prepare(rt, fg, input, 'fp32')];
 
     if (variants.includes('int8')) {
       const wq = Int8Array.from(w, (v) => Math.max(-127, Math.min(127, Math.round(v * 1270))));
@@ -128,7 +143,7 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       const q = g.add1('quantize', [g.addInput('x', xs)], { scale: 1 / 127, zero: 0 });
       const y = g.add1('conv2d_int8', [q, g.addRawParam('w', [pw.length], pw), g.addRawParam('qp', [qp.length], qp)], { ...attrs, xZero: 0, yZero: -128, qmin: -128, qmax: 127 }, 'conv');
       g.markOutput(g.add1('dequantize', [y], { scale: 0.05, zero: -128 }));
-      row('int8', await timeNode(rt, g, input, 'conv', runs));
+      timed.push(await prepare(rt, g, input, 'int8'));
     }
     if (variants.includes('xnor')) {
       const pw = packSigns(w, ws);
@@ -137,7 +152,7 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       const b = g.add1('binarize', [g.addInput('x', xs)]);
       const y = g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addRawParam('thr', [thr.length], thr)], { ...attrs, out: 'b1' }, 'conv');
       g.markOutput(g.add1('unpack_signs', [y]));
-      row('xnor', await timeNode(rt, g, input, 'conv', runs));
+      timed.push(await prepare(rt, g, input, 'xnor'));
     }
     for (const v of variants.filter((v) => v.startsWith('sparse'))) {
       const sparsity = Number(v.slice(6)) / 100;
@@ -145,8 +160,25 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       const bsr = toBsr(pruneBlocks(w, ws, choice.block, sparsity), ws, choice.block);
       const g = new Graph();
       g.markOutput(addBsrConv(g, g.addInput('x', xs), bsr, bias, { ...attrs, act: 1 }, 'conv'));
-      const r = await timeNode(rt, g, input, 'conv', runs);
-      row(v, r, `${choice.block.join('x')} (probe ms ${Object.entries(choice.ms).map(([k, ms]) => `${k}:${ms.toFixed(1)}`).join(' ')})`);
+      const probe = Object.entries(choice.ms).map(([k, ms]) => `${k}:${ms.toFixed(1)}`).join(' ');
+      timed.push(await prepare(rt, g, input, v, `${choice.block.join('x')} (probe min ms ${probe})`));
+    }
+
+    await timeRounds(timed, input, runs);
+    timed.forEach((t) => t.model.destroy());
+    const base = timed[0];
+    const fp32 = median(base.ms);
+    const fp32Min = Math.min(...base.ms);
+    log(`${l.layer} fp32 ${fp32.toFixed(2)} ms (${base.kernel})`);
+    for (const t of timed.slice(1)) {
+      const ms = median(t.ms);
+      const min = Math.min(...t.ms);
+      rows.push({
+        layer: l.layer, shape, variant: t.variant, kernel: t.kernel, ms, fp32_ms: fp32, speedup: fp32 / ms,
+        min_ms: min, fp32_min_ms: fp32Min, speedup_min: fp32Min / min, fp32_kernel: base.kernel,
+        gmacs_per_s: macs / ms / 1e6, ...(t.block ? { block: t.block } : {}), runs, timing: t.method,
+      });
+      log(`${l.layer} ${t.variant}${t.block ? ` ${t.block}` : ''} ${ms.toFixed(2)} ms (${t.kernel}) speedup ${(fp32 / ms).toFixed(2)}x`);
     }
   }
   return rows;

@@ -33,6 +33,8 @@ export interface RunRecord {
   output_checksum: number;
   variants: Record<string, number>;
   profile?: { method: string; nodes: NodeProfile[] };
+  /** from `prepare` (compression): precision, model_bytes, fp32_model_bytes, compression_ratio, ... */
+  [extra: string]: unknown;
 }
 
 export function median(xs: number[]): number {
@@ -72,9 +74,14 @@ export function modelLabel(spec: ModelSpec): string {
   }
 }
 
-export async function measureModel(rt: Runtime, spec: ModelSpec, opts: { runs?: number; tune?: TuneMode; profile?: boolean } = {}): Promise<RunRecord> {
+export async function measureModel(
+  rt: Runtime, spec: ModelSpec,
+  opts: { runs?: number; tune?: TuneMode; profile?: boolean; prepare?: (g: Graph) => Promise<{ graph: Graph; info: Record<string, unknown> }> } = {},
+): Promise<RunRecord> {
   const runs = opts.runs ?? 10;
-  const graph = buildModel(spec);
+  // `prepare` (e.g. compression) rewrites the model before compiling; its info joins the record
+  const prepared = opts.prepare ? await opts.prepare(buildModel(spec)) : null;
+  const graph = prepared?.graph ?? buildModel(spec);
   const res = spec.res ?? defaultResolution(spec);
   const inputs = sampleInput(graph);
   const t0 = performance.now();
@@ -115,6 +122,7 @@ export async function measureModel(rt: Runtime, spec: ModelSpec, opts: { runs?: 
     dispatches: model.dispatchCount,
     output_checksum: checksum(first),
     variants,
+    ...prepared?.info,
   };
   if (opts.profile) {
     const p = await model.profile(inputs);

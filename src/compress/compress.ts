@@ -168,3 +168,22 @@ export function compressOptionsFor(precision: Precision, sparsity?: number, bloc
   }
   return o;
 }
+
+/**
+ * What `slimgpu run --precision P [--sparsity S --block B]` does to a zoo model before compiling it: compress()
+ * (int8 calibration on synthetic inputs), plus the size figures for the run record.
+ */
+export async function compressForRun(
+  rt: Runtime, g: Graph, precision: Precision, sparsity?: number, block?: string,
+): Promise<{ graph: Graph; info: Record<string, unknown> }> {
+  const opts = compressOptionsFor(precision, sparsity, block);
+  if (!opts.quantize && !opts.prune) return { graph: g, info: { precision, model_bytes: modelBytes(g) } };
+  const c = await compress(g, { ...opts, runtime: rt });
+  return {
+    graph: c.graph,
+    info: {
+      precision, ...(opts.prune ? { sparsity, block: block ?? 'auto' } : {}),
+      model_bytes: c.bytes, fp32_model_bytes: c.fp32Bytes, compression_ratio: Number(c.ratio.toFixed(3)), compress_report: c.report,
+    },
+  };
+}

@@ -1,6 +1,7 @@
 // Post-training int8 quantization of an inference graph.
 //
-// 1. Calibration: the float graph runs on sample batches with every activation kept as an output; per tensor we
+// 1. Calibration: the float graph runs on sample batches with every activation kept as an output; per tensor
+//    (inputs included) we
 //    keep min, max, mean |x| and a strided sample of values (at most SAMPLE per batch).
 // 2. Activation ranges, per tensor (asymmetric: real = s·(q − z), q ∈ [−128, 127], 0 always representable):
 //      'minmax'      [min, max];
@@ -41,8 +42,8 @@ export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]
   try {
     for (const batch of batches) {
       const outs = await m.run(batch);
-      cg.outputs.forEach((t, k) => {
-        const v = outs[k];
+      const values: [number, Float32Array][] = [...cg.inputs.map((t, k) => [t, batch[k]] as [number, Float32Array]), ...cg.outputs.map((t, k) => [t, outs[k]] as [number, Float32Array])];
+      for (const [t, v] of values) {
         const a = acc.get(t) ?? { min: Infinity, max: -Infinity, sumAbs: 0, n: 0, samples: [] };
         const stride = Math.max(1, Math.floor(v.length / SAMPLE));
         const s = new Float32Array(Math.ceil(v.length / stride));
@@ -56,7 +57,7 @@ export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]
         a.n += v.length;
         a.samples.push(s);
         acc.set(t, a);
-      });
+      }
     }
   } finally {
     m.destroy();

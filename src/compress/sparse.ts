@@ -45,8 +45,9 @@ export function addBsrConv(g: Graph, x: number, bsr: Bsr, bias: Float32Array | n
   return g.add1('conv2d_bsr', ins, { ...attrs, block: [...bsr.block] }, name);
 }
 
+// The minimum of the runs: other load on the machine only ever adds time.
 async function timeGraph(rt: Runtime, g: Graph, input: Float32Array, runs: number): Promise<number> {
-  const m = await compile(rt, g, { tune: 'measure', fuse: false });
+  const m = await compile(rt, g, { tune: 'off', fuse: false });
   await m.run([input]);
   const ms: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -55,8 +56,7 @@ async function timeGraph(rt: Runtime, g: Graph, input: Float32Array, runs: numbe
     ms.push(performance.now() - t0);
   }
   m.destroy();
-  ms.sort((a, b) => a - b);
-  return ms[Math.floor(ms.length / 2)];
+  return Math.min(...ms);
 }
 
 export interface BlockChoice {
@@ -66,10 +66,11 @@ export interface BlockChoice {
 
 /**
  * Choose the block shape for one conv layer at a target sparsity by measuring conv2d_bsr for each shape that fits
- * (each with its own pruning of the same weights) on this adapter. `xShape` is the layer's input [N,H,W,Cin].
+ * (each with its own pruning of the same weights) on this adapter, with each shape's default kernel (the tuner
+ * then picks the tile for the chosen shape). `xShape` is the layer's input [N,H,W,Cin].
  */
 export async function chooseBlockShape(
-  rt: Runtime, xShape: number[], w: Float32Array, wShape: number[], attrs: Attrs, sparsity: number, shapes: BlockShape[] = BLOCK_SHAPES, runs = 3,
+  rt: Runtime, xShape: number[], w: Float32Array, wShape: number[], attrs: Attrs, sparsity: number, shapes: BlockShape[] = BLOCK_SHAPES, runs = 2,
 ): Promise<BlockChoice> {
   const fits = shapes.filter((b) => blockShapeFits(wShape, b));
   check(fits.length > 0, `no block shape fits weights [${wShape}]`);

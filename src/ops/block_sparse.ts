@@ -1,7 +1,8 @@
 // Block-sparse fp32 convolution: weights viewed as the matrix Wm[co, k], k = (kh·KW + kw)·Cin + ci (HWIO order),
 // stored in BSR with blocks of BR output channels × BC columns; kernels touch only the non-zero blocks.
 //
-// conv2d_bsr inputs: x (f32 NHWC), idx (u32: rowptr [Cout/BR + 1] then block columns [nnzb]), val (f32:
+// conv2d_bsr inputs: x (f32 NHWC), idx (u32: rowptr [Cout/BR + 1] then one code per block: kh << 24 | kw << 16 |
+//            ci0/4, the block's tap and first input channel, so kernels never divide), val (f32:
 //            [nnzb][BC][BR]), optional bias [Cout].
 //            attrs: kernel [kh,kw], cout, block [BR, BC], stride, pads, dilation, act.
 // Block shapes: BR ∈ {1, 4, 8}, BC ∈ {4, 8}; Cin % BC == 0 (a block is one tap, BC consecutive channels) and
@@ -18,7 +19,7 @@ export const BLOCK_SHAPES: BlockShape[] = [[1, 4], [1, 8], [4, 4], [4, 8], [8, 4
 
 export interface Bsr {
   block: BlockShape;
-  /** rowptr [Cout/BR + 1] followed by the block column of each stored block */
+  /** rowptr [Cout/BR + 1] followed by each stored block's code kh << 24 | kw << 16 | ci0/4 */
   idx: Uint32Array;
   /** [nnzb][BC][BR] */
   val: Float32Array;
@@ -54,18 +55,26 @@ export function toBsr(w: Float32Array, wShape: number[], block: BlockShape): Bsr
     rowptr.push(cols.length);
   }
   if (cols.length === 0) vals.push(...new Array(br * bc).fill(0)); // a buffer may not be empty: one unused block
-  return { block, idx: Uint32Array.from([...rowptr, ...cols]), val: Float32Array.from(vals), nnzb: cols.length, totalBlocks: nbr * nbc };
+  // block column c covers k = c·BC .. : tap ⌊k/Cin⌋ = kh·KW + kw, first channel k mod Cin
+  const code = (c: number) => {
+    const k0 = c * bc;
+    const tap = Math.floor(k0 / cin);
+    return ((Math.floor(tap / kw) << 24) | ((tap % kw) << 16) | ((k0 % cin) / 4)) >>> 0;
+  };
+  check(kh < 256 && kw < 256 && cin / 4 < 65536, `conv2d_bsr: kernel ${kh}×${kw} or ${cin} channels too large for block codes`);
+  return { block, idx: Uint32Array.from([...rowptr, ...cols.map(code)]), val: Float32Array.from(vals), nnzb: cols.length, totalBlocks: nbr * nbc };
 }
 
 /** Dense HWIO weights back from BSR (tests, and the fp32 fallback). */
 export function fromBsr(b: Bsr, wShape: number[]): Float32Array {
-  const [, , , cout] = wShape;
+  const [, kw, cin, cout] = wShape;
   const [br, bc] = b.block;
   const nbr = cout / br;
   const w = new Float32Array(numel(wShape));
   for (let r = 0; r < nbr; r++)
     for (let p = b.idx[r]; p < b.idx[r + 1]; p++) {
-      const c = b.idx[nbr + 1 + p];
+      const code = b.idx[nbr + 1 + p];
+      const c = (((code >>> 24) * kw + ((code >>> 16) & 0xff)) * cin + (code & 0xffff) * 4) / bc;
       for (let j = 0; j < bc; j++) for (let q = 0; q < br; q++) w[(c * bc + j) * cout + r * br + q] = b.val[(p * bc + j) * br + q];
     }
   return w;
@@ -112,6 +121,25 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
   const k = pc.rt.kernels;
   const bias = () => (pc.inputCount > 3 ? pc.input(3) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`));
   const out: Candidate[] = [];
+  if (br >= 4) {
+    for (const cols of [4, 8]) {
+      const owTiles = Math.ceil(g.ow / cols);
+      out.push({
+        id: `bsr_${br}x${bc}_unrolled${cols === 8 ? '8' : ''}`,
+        build: async () => [
+          await k.launch(cols === 8 ? 'block_sparse/conv2d_forward_unrolled8' : 'block_sparse/conv2d_forward_unrolled', {
+            overrides: { BC: bc, BR4: br / 4, ACT: attrNum(pc.attrs, 'act', 0) },
+            uniforms: {
+              cin: g.cin, cout: g.cout, in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
+              stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles,
+            },
+            buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
+            invocations: g.n * g.oh * owTiles * (g.cout / br),
+          }),
+        ],
+      });
+    }
+  }
   for (const tm of [4, 8, 2]) {
     const owTiles = Math.ceil(g.ow / tm);
     const uniforms = {

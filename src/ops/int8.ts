@@ -191,6 +191,20 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const cin4 = Math.ceil(g.cin / 4);
   if (isPointwise(g)) {
     const m = g.n * g.h * g.w;
+    if ((g.cout / g.groups) % 8 === 0) {
+      for (const f of flavours) {
+        out.push({
+          id: `int8_pointwise_unrolled_${f}`,
+          build: async () => [
+            await k.launch(`int8/pointwise_forward_unrolled_${f}`, {
+              uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
+              buffers: bufs(),
+              invocations: Math.ceil(m / 4) * (g.cout / 8),
+            }),
+          ],
+        });
+      }
+    }
     for (const f of flavours)
       for (const tm of [4, 8, 2]) {
         out.push({

@@ -166,6 +166,19 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
     in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw], stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
   };
   const cands: Candidate[] = [];
+  if (out === 'b1') {
+    const owTiles = Math.ceil(g.ow / 2);
+    cands.push({
+      id: 'xnor_bits_unrolled',
+      build: async () => [
+        await k.launch('xnor/conv2d_forward_bits_unrolled', {
+          uniforms: { ...base, ow_tiles: owTiles },
+          buffers: { x: pc.input(0), w: pc.input(1), thr: pc.input(2), y: pc.output(0) },
+          invocations: g.n * g.oh * owTiles * (g.cout / 32),
+        }),
+      ],
+    });
+  }
   const tws = out === 'b1' ? [2, 4, 1] : [4, 8, 2];
   for (const tw of tws) {
     const owTiles = Math.ceil(g.ow / tw);

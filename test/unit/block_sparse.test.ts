@@ -23,8 +23,8 @@ describe('conv2d_bsr vs float64 reference', () => {
     for (const block of BLOCK_SHAPES) {
       const ws = [c.k[0], c.k[1], c.x[3], c.cout];
       if (c.x[3] % block[1] !== 0 || c.cout % block[0] !== 0) continue;
-      for (const tm of [2, 4, 8]) {
-        it(`${c.name} block ${block.join('x')} tm${tm}`, async () => {
+      for (const v of [2, 4, 8, ...(block[0] >= 4 ? ['unrolled', 'unrolled8'] : [])].map((t) => (typeof t === 'number' ? `tm${t}` : t))) {
+        it(`${c.name} block ${block.join('x')} ${v}`, async () => {
           const x = randn(c.x.reduce((a, b) => a * b), 31);
           const w = pruneBlocks(randn(ws.reduce((a, b) => a * b), 32, 0.5), ws, block, c.sparsity);
           const bias = randn(c.cout, 33);
@@ -33,7 +33,7 @@ describe('conv2d_bsr vs float64 reference', () => {
           expect(bsr.totalBlocks - bsr.nnzb).toBeGreaterThanOrEqual(Math.floor(c.sparsity * bsr.totalBlocks));
           const g = new Graph();
           g.markOutput(addBsrConv(g, g.addInput('x', c.x), bsr, bias, { ...c.attrs, kernel: c.k, cout: c.cout }, 'conv'));
-          const m = await compile(await runtime(), g, { tune: 'off', forceVariant: `bsr_${block.join('x')}_tm${tm}` });
+          const m = await compile(await runtime(), g, { tune: 'off', forceVariant: `bsr_${block.join('x')}_${v}` });
           const [out] = await m.run([x]);
           m.destroy();
           expectClose(out, conv2dRef(x, c.x, w, ws, bias, c.attrs), TOL.f32, `${c.name} ${block.join('x')}`);

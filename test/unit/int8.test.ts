@@ -20,6 +20,8 @@ const cases: Case[] = [
   { name: '3x3 s2 p(0,1,1,0) n2 relu', x: [2, 9, 7, 8], k: [3, 3], cout: 12, attrs: { stride: [2, 2], pads: [0, 1, 1, 0], xZero: -128, yZero: -20, qmin: -20 }, variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'] },
   { name: 'grouped g2 dil2 relu6', x: [1, 8, 6, 8], k: [3, 3], cout: 16, attrs: { groups: 2, dilation: [2, 2], pads: [2, 2, 2, 2], xZero: 7, yZero: 0, qmin: 0, qmax: 90 }, variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'] },
   { name: 'pointwise n2 odd HW', x: [2, 5, 7, 12], k: [1, 1], cout: 20, attrs: { xZero: -3, yZero: 4 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_dot4_tm8', 'int8_pointwise_unpack_tm2', 'int8_pointwise_unpack_tm4', 'int8_conv2d_dot4', 'int8_conv2d_unpack'] },
+  { name: 'pointwise unrolled n2 odd HW', x: [2, 5, 3, 12], k: [1, 1], cout: 24, attrs: { xZero: -3, yZero: 4, qmin: 4 }, variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack'] },
+  { name: 'pointwise unrolled grouped g2', x: [1, 3, 5, 16], k: [1, 1], cout: 16, attrs: { groups: 2, xZero: 9, yZero: -1 }, variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack'] },
   { name: 'pointwise grouped g2', x: [1, 3, 5, 16], k: [1, 1], cout: 8, attrs: { groups: 2, xZero: 0, yZero: 0 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm8', 'int8_conv2d_unpack'] },
   { name: 'pointwise cin 6 (padded)', x: [1, 4, 3, 6], k: [1, 1], cout: 4, attrs: { xZero: 11 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm4'] },
   { name: 'depthwise 3x3 s1 relu', x: [2, 7, 6, 12], k: [3, 3], cout: 12, attrs: { groups: 12, pads: [1, 1, 1, 1], xZero: -128, yZero: -128, qmin: -128 }, variants: ['int8_depthwise_native', 'int8_depthwise_unpack'] },

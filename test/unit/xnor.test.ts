@@ -47,8 +47,8 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
         expectExact(await runGraph(g, [x], `xnor_float_tw${tw}`), dot, `${c.name} dot`);
       });
     }
-    for (const tw of [1, 2, 4]) {
-      it(`${c.name} b1 out: batch-norm + sign thresholds [xnor_bits_tw${tw}]`, async () => {
+    for (const v of ['xnor_bits_tw1', 'xnor_bits_tw2', 'xnor_bits_tw4', 'xnor_bits_unrolled']) {
+      it(`${c.name} b1 out: batch-norm + sign thresholds [${v}]`, async () => {
         const { ws, x, w, dot } = data(c);
         // A of both signs and zero, B chosen so thresholds fall inside the dot range (and on integers)
         const A = Array.from({ length: c.cout }, (_, i) => [0.37, -1.2, 0, 2, -0.5][i % 5]);
@@ -59,7 +59,7 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
         const thr = xnorThresholds(A, B);
         const y = g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addRawParam('thr', [thr.length], thr)], { ...c.attrs, kernel: c.k, cout: c.cout, out: 'b1' });
         g.markOutput(g.add1('unpack_signs', [y]));
-        expectExact(await runGraph(g, [x], `xnor_bits_tw${tw}`), xnorSignRef(dot, c.cout, A, B), `${c.name} signs`);
+        expectExact(await runGraph(g, [x], v), xnorSignRef(dot, c.cout, A, B), `${c.name} signs`);
       });
     }
   }

@@ -1,4 +1,4 @@
-// slimgpu bench --suite <name> [--json] [--runs N] [--layers a,b] [--variants a,b]: kernel benchmark suites,
+// slimgpu bench --suite <name> [--json] [--runs N] [--layers a,b] [--variants a,b] [--cached]: kernel benchmark suites,
 // dispatched through SUITES (one entry per suite). Anything else (`--suite core`, `--model NAME --peers …`) is the
 // peer benchmark of bench_peers.ts.
 
@@ -28,10 +28,16 @@ function suiteArg(argv: string[]): string | undefined {
 export async function bench(argv: string[]): Promise<number> {
   const s = suiteArg(argv);
   if (s === undefined || !(s in SUITES)) return (await import('./bench_peers.js')).benchPeers(argv);
-  const { flags } = parseArgs(argv, { suite: 'string', json: 'boolean', runs: 'int', layers: 'string', variants: 'string', quiet: 'boolean' });
+  const { flags } = parseArgs(argv, { suite: 'string', json: 'boolean', runs: 'int', layers: 'string', variants: 'string', quiet: 'boolean', cached: 'boolean' });
   const name = (flags.suite as string | undefined) ?? 'compressed';
   const suite = SUITES[name];
   if (!suite) throw new SlimError(`unknown bench suite '${name}' (known: ${Object.keys(SUITES).join(', ')})`);
+  // Every kernel variant is measured in this run (the Tuner's 'measure' mode reuses cached choices): a fresh
+  // cache, unless --cached asks to reuse earlier measurements.
+  if (!flags.cached) {
+    const [fs, os, path] = await Promise.all([import('node:fs'), import('node:os'), import('node:path')]);
+    process.env.SLIMGPU_CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'slimgpu-bench-'));
+  }
   const rt = await Runtime.create();
   try {
     const log = flags.quiet ? () => {} : (line: string) => console.error(line);
