@@ -17,16 +17,18 @@ node dist/cli.mjs info --json > "$OUT/info.json" 2> "$OUT/info.err"; cat "$OUT/i
 T=${DEVICE_TIME_BUDGET:-420}
 start=$(date +%s)
 left() { echo $(( T - ($(date +%s) - start) )); }
-# 1. correctness on the real GPU
-timeout $(( $(left) / 2 )) node node_modules/vitest/vitest.mjs run test/unit/conv.test.ts test/unit/ops.test.ts test/unit/models.test.ts test/unit/graph.test.ts \
-  test/unit/int8.test.ts test/unit/xnor.test.ts test/unit/block_sparse.test.ts test/unit/backward.test.ts \
+E="$OUT/errors.log"
+# 1. correctness on the real GPU: kernel, model, compressed and backward suites; ONNX conformance
+timeout $(( $(left) / 3 )) node node_modules/vitest/vitest.mjs run test/unit/conv.test.ts test/unit/ops.test.ts test/unit/models.test.ts test/unit/graph.test.ts \
+  test/unit/int8.test.ts test/unit/xnor.test.ts test/unit/block_sparse.test.ts test/unit/backward.test.ts test/unit/onnx_tensor_ops.test.ts \
   > "$OUT/tests.log" 2>&1; echo "tests rc=$?"; tail -5 "$OUT/tests.log"
-# 2. figures
-for m in "mobilenet_v1" "mobilenet_v2" "shufflenet --groups 3 --scale 1"; do
+timeout 60 node dist/cli.mjs onnx-test .devpack/onnx-node-tests --allow-fail 2>>"$E" | tail -3 | tee -a "$OUT/tests.log"
+# 2. figures: tuned zoo latency at batch 1 and 32, peers, compressed kernels
+for m in "mobilenet_v1" "mobilenet_v2" "shufflenet --groups 3 --scale 1" "efficientnet --phi 0"; do
   for b in 1 32; do
-    timeout 60 node dist/cli.mjs run --model $m --batch $b --runs 20 --tune measure --json >> "$OUT/run.jsonl" 2>>"$OUT/run.err"
+    timeout 60 node dist/cli.mjs run --model $m --batch $b --runs 20 --tune measure --json >> "$OUT/run.jsonl" 2>>"$E"
   done
 done
-timeout $(( $(left) > 30 ? $(left) - 20 : 10 )) node dist/cli.mjs bench --suite core --json > "$OUT/bench_core.json" 2> "$OUT/bench_core.err"
-timeout $(( $(left) > 20 ? $(left) - 10 : 10 )) node dist/cli.mjs bench --suite compressed --json > "$OUT/bench_compressed.json" 2> "$OUT/bench_compressed.err"
+timeout $(( $(left) > 40 ? $(left) / 2 : 20 )) node dist/cli.mjs bench --suite core --tune measure --json > "$OUT/bench_core.json" 2>>"$E"
+timeout $(( $(left) > 20 ? $(left) - 10 : 10 )) node dist/cli.mjs bench --suite compressed --json > "$OUT/bench_compressed.json" 2>>"$E"
 echo done in $(( $(date +%s) - start )) s
