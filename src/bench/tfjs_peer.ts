@@ -4,6 +4,7 @@
 // finds the same adapter.
 
 import type * as TF from '@tensorflow/tfjs-core';
+import { nodeGpuObject } from '../runtime/device.js';
 import { SlimError } from '../runtime/errors.js';
 import type { Engine } from './peers.js';
 import { buildTfjsModel } from './tfjs_model.js';
@@ -33,7 +34,8 @@ export function loadTfjsWebgpu(): Promise<TfjsPeer> {
       const name = 'webgpu';
       const mod: any = await import(/* @vite-ignore */ name);
       Object.assign(globalThis, mod.globals);
-      const gpu = mod.create([]);
+      // the instance slimgpu already uses (one Dawn instance per process), else a new one
+      const gpu = nodeGpuObject() ?? mod.create([]);
       Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis as any).navigator, gpu }, configurable: true, writable: true });
     }
     const core: any = await import('@tensorflow/tfjs-core');

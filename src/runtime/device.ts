@@ -62,6 +62,27 @@ async function fileExists(path: string): Promise<boolean> {
   return fs.existsSync(path);
 }
 
+// Dawn instances are made once per process (per flag set and driver choice) and reused: creating and dropping
+// instances while devices of another are alive crashed dawn.node on an NVIDIA driver ("std::system_error").
+const nodeInstances = new Map<string, GPU>();
+
+function nodeInstance(mod: any, flags: string[], swiftshader: boolean): GPU {
+  const key = `${swiftshader}|${flags.join(' ')}`;
+  let gpu = nodeInstances.get(key);
+  if (!gpu) {
+    if (swiftshader) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    gpu = mod.create(flags) as GPU;
+    nodeInstances.set(key, gpu);
+  }
+  return gpu;
+}
+
+/** Node: the Dawn GPU object slimgpu's contexts come from (null before the first createContext), for peers such
+ * as tfjs that should use the same instance and adapter. */
+export function nodeGpuObject(): GPU | null {
+  return nodeGpu?.gpu ?? null;
+}
+
 async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
   const modName = 'webgpu';
   let mod: any;
@@ -72,8 +93,11 @@ async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
   }
   Object.assign(globalThis, mod.globals);
   const req = { powerPreference: opts.powerPreference ?? 'high-performance' } as GPURequestAdapterOptions;
-  if (!opts.forceSwiftShader) {
-    const gpu: GPU = mod.create(opts.dawnFlags ?? DEFAULT_DAWN_FLAGS);
+  const flags = opts.dawnFlags ?? DEFAULT_DAWN_FLAGS;
+  // once the process has fallen back to SwiftShader, VK_ICD_FILENAMES points at it: go there directly
+  const onSwiftShader = opts.forceSwiftShader || process.env.VK_ICD_FILENAMES === SWIFTSHADER_ICD;
+  if (!onSwiftShader) {
+    const gpu = nodeInstance(mod, flags, false);
     const a = await gpu.requestAdapter(req);
     if (a) {
       nodeGpu = { gpu, module: mod };
@@ -86,8 +110,7 @@ async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
         'install a GPU driver with Vulkan, or `apt-get install chromium libvulkan1` for the CPU fallback',
     );
   }
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  const gpu: GPU = mod.create(opts.dawnFlags ?? DEFAULT_DAWN_FLAGS);
+  const gpu = nodeInstance(mod, flags, true);
   const a = await gpu.requestAdapter(req);
   if (!a) {
     throw new SlimError(
