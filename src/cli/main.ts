@@ -4,12 +4,16 @@
 import { SlimError } from '../runtime/errors.js';
 import { info } from './commands/info.js';
 import { run } from './commands/run.js';
+import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
   info: { run: info, help: 'adapter, features and limits (--json)' },
   run: { run, help: 'build, compile and time a zoo model (--model NAME ... --json)' },
+  train: { run: trainCommand, help: 'train on the GPU (--model NAME --dataset fashion-mnist --epochs N [--kd|--mutual K] --json)' },
+  eval: { run: evalCommand, help: 'test accuracy of a checkpoint (--ckpt FILE --dataset fashion-mnist --json)' },
 };
 
 function usage(): string {
