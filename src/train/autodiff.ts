@@ -10,6 +10,8 @@
 import { Graph, type Node } from '../graph/ir.js';
 import { SlimError, check } from '../runtime/errors.js';
 import { attrNum, type Attrs } from '../ops/registry.js';
+import { convGeom } from '../ops/conv.js';
+import { im2colFits } from '../ops/conv_backward.js';
 
 export type Mode = 'train' | 'frozen' | 'recompute';
 
@@ -74,6 +76,8 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     let y: number;
     if (n.op === 'batchnorm') {
       y = dst.add('batchnorm_train', ins, { eps: attrNum(n.attrs, 'eps', 1e-5), momentum: o.bnMomentum ?? 0.1, update: o.mode === 'train' ? 1 : 0 }, name(n))[0];
+    } else if (n.op === 'conv2d' && im2colFits(n.inputs.map((t) => src.shape(t)), attrs)) {
+      y = dst.add1('conv2d_gemm', ins, attrs, name(n));
     } else if (n.op === 'activation') {
       y = dst.add1('activation', ins, n.attrs, name(n));
     } else {
@@ -87,6 +91,40 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
   return { output: map.get(src.outputs[0])!, params, trainable };
 }
 
+/**
+ * dx of a convolution. Stride 1: a forward convolution of dy with flipped, transposed weights (so the fast forward
+ * kernels serve the backward pass too); otherwise the gathering conv2d_backward_input kernel.
+ */
+function convInputGrad(g: Graph, n: Node, dy: number): number {
+  const [x, w] = n.inputs;
+  const geo = convGeom([g.shape(x), g.shape(w)], n.attrs);
+  const pads = [geo.dh * (geo.kh - 1) - geo.pt, geo.dw * (geo.kw - 1) - geo.pl, geo.dh * (geo.kh - 1) - geo.pb, geo.dw * (geo.kw - 1) - geo.pr];
+  if (geo.sh === 1 && geo.sw === 1 && pads.every((p) => p >= 0)) {
+    const wt = g.add1('conv2d_backward_input_flip', [w], { groups: geo.groups }, `${n.name}.wflip`);
+    const attrs = { groups: geo.groups, pads, dilation: [geo.dh, geo.dw] };
+    return g.add1(im2colFits([g.shape(dy), g.shape(wt)], attrs) ? 'conv2d_gemm' : 'conv2d', [dy, wt], attrs, `${n.name}.dx`);
+  }
+  return g.add1('conv2d_backward_input', [dy, w], { ...n.attrs, in_shape: g.shape(x) }, `${n.name}.dx`);
+}
+
+/**
+ * dw of a convolution. Ungrouped with N·OH·OW a multiple of 4: one GEMM of the transposed patch matrix with dy
+ * (the pointwise GEMM kernels); otherwise the conv2d_backward_weight kernel.
+ */
+function convWeightGrad(g: Graph, n: Node, dy: number): number {
+  const [x, w] = n.inputs;
+  const ws = g.shape(w);
+  const geo = convGeom([g.shape(x), ws], n.attrs);
+  const m = geo.n * geo.oh * geo.ow;
+  if (geo.groups === 1 && m % 4 === 0) {
+    const p = g.add1('conv2d_backward_weight_patches', [x], { ...n.attrs, w_shape: ws }, `${n.name}.patches`);
+    const dyMat = g.add1('reshape', [dy], { shape: [1, 1, m, geo.cout] }, `${n.name}.dy_mat`);
+    const dw = g.add1('conv2d', [p, dyMat], {}, `${n.name}.dw_gemm`);
+    return g.add1('reshape', [dw], { shape: ws }, `${n.name}.dw`);
+  }
+  return g.add1('conv2d_backward_weight', [x, dy], { ...n.attrs, w_shape: ws }, `${n.name}.dw`);
+}
+
 type Rule = (g: Graph, n: Node, dy: number, need: boolean[]) => (number | undefined)[];
 
 /** The derivative rules: gradients of a node's inputs from the gradient of its (first) output. */
@@ -94,8 +132,8 @@ export const RULES: Record<string, Rule> = {
   conv2d: (g, n, dy, need) => {
     const [x, w] = n.inputs;
     return [
-      need[0] ? g.add1('conv2d_backward_input', [dy, w], { ...n.attrs, in_shape: g.shape(x) }, `${n.name}.dx`) : undefined,
-      need[1] ? g.add1('conv2d_backward_weight', [x, dy], { ...n.attrs, w_shape: g.shape(w) }, `${n.name}.dw`) : undefined,
+      need[0] ? convInputGrad(g, n, dy) : undefined,
+      need[1] ? convWeightGrad(g, n, dy) : undefined,
       need[2] ? g.add1('conv2d_backward_bias', [dy], {}, `${n.name}.db`) : undefined,
     ];
   },
@@ -105,6 +143,7 @@ export const RULES: Record<string, Rule> = {
     const [dx, dgamma, dbeta] = g.add('batchnorm_backward', [x, dy, mean, rstd, gamma], {}, `${n.name}.backward`);
     return [dx, dgamma, dbeta];
   },
+  conv2d_gemm: (g, n, dy, need) => RULES.conv2d(g, n, dy, need),
   activation: (g, n, dy) => [g.add1('activation_backward', [n.inputs[0], dy], { act: attrNum(n.attrs, 'act') }, `${n.name}.dx`)],
   add: (_g, _n, dy) => [dy, dy],
   pool2d: (g, n, dy) => [g.add1('pool2d_backward', [n.inputs[0], dy], n.attrs, `${n.name}.dx`)],
