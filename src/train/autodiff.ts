@@ -65,7 +65,9 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
       return m;
     });
     if (o.mode === 'frozen') {
-      const outs = dst.add(n.op, ins, n.attrs, name(n));
+      const plainConv = n.op === 'conv2d' && attrNum(n.attrs, 'act', 0) === 0 && attrNum(n.attrs, 'shuffle', 1) === 1;
+      const op = plainConv && im2colFits(n.inputs.map((t) => src.shape(t)), n.attrs) ? 'conv2d_gemm' : n.op;
+      const outs = dst.add(op, ins, n.attrs, name(n));
       n.outputs.forEach((t, k) => map.set(t, outs[k]));
       continue;
     }
