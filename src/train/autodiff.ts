@@ -34,6 +34,26 @@ export interface AddModelOptions {
   /** Reuse these destination parameters (a second forward of the same model). */
   params?: Map<string, number>;
   bnMomentum?: number;
+  /** Compression-aware training of the convolution weights (see qatTargets). */
+  qat?: Qat;
+}
+
+export type Qat = 'none' | 'int8' | 'binary';
+
+/**
+ * Names of the weights that compression-aware training quantizes: every conv/FC weight for int8; for binary, all but
+ * the first layer (≤ 3 input channels per group) and the classifier, which binary networks keep in full precision.
+ */
+export function qatTargets(model: Graph, qat: Qat | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!qat || qat === 'none') return out;
+  for (const n of model.nodes) {
+    if (n.op !== 'conv2d') continue;
+    const w = model.tensors[n.inputs[1]];
+    if (qat === 'binary' && (w.shape[2] <= 3 || n.name.startsWith('classifier'))) continue;
+    out.add(w.name);
+  }
+  return out;
 }
 
 /** Running statistics are the 4th and 5th inputs of a batch-norm node: state, not trainable. */
@@ -58,12 +78,18 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     if (!nonTrainable.has(t.id)) trainable.push(id);
   }
   const name = (n: Node) => `${o.prefix}${n.name}`;
+  const quantized = o.mode === 'frozen' ? new Set<string>() : qatTargets(src, o.qat);
   for (const n of src.nodes) {
     const ins = n.inputs.map((t) => {
       const m = map.get(t);
       if (m === undefined) throw new SlimError(`addModel: tensor '${src.tensors[t].name}' used before it is defined`);
       return m;
     });
+    if (n.op === 'conv2d' && quantized.has(src.tensors[n.inputs[1]].name)) {
+      ins[1] = o.qat === 'binary'
+        ? dst.add1('binarize', [ins[1]], {}, `${name(n)}.w_bin`)
+        : dst.add1('fake_quant', [ins[1]], { bits: 8 }, `${name(n)}.w_q`);
+    }
     if (o.mode === 'frozen') {
       const plainConv = n.op === 'conv2d' && attrNum(n.attrs, 'act', 0) === 0 && attrNum(n.attrs, 'shuffle', 1) === 1;
       const op = plainConv && im2colFits(n.inputs.map((t) => src.shape(t)), n.attrs) ? 'conv2d_gemm' : n.op;
@@ -146,6 +172,8 @@ export const RULES: Record<string, Rule> = {
     return [dx, dgamma, dbeta];
   },
   conv2d_gemm: (g, n, dy, need) => RULES.conv2d(g, n, dy, need),
+  fake_quant: (_g, _n, dy) => [dy], // straight-through estimator
+  binarize: (g, n, dy) => [g.add1('binarize_backward', [n.inputs[0], dy], {}, `${n.name}.dw`)],
   activation: (g, n, dy) => [g.add1('activation_backward', [n.inputs[0], dy], { act: attrNum(n.attrs, 'act') }, `${n.name}.dx`)],
   add: (_g, _n, dy) => [dy, dy],
   pool2d: (g, n, dy) => [g.add1('pool2d_backward', [n.inputs[0], dy], n.attrs, `${n.name}.dx`)],

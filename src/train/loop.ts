@@ -14,6 +14,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import { epochOrder, fillBatch, NO_AUGMENT, type Augment, type Split } from '../io/fashion_mnist.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { buildStepGraph, type StepGraph, type StepKind } from './distill.js';
+import { qatTargets, type Qat } from './autodiff.js';
+import { binarizeCPU, fakeQuantCPU } from '../ops/compress_train.js';
 import { checkOptim, hyperFor, type OptimConfig } from './optim.js';
 
 export type TrainMode = 'plain' | 'kd' | 'dml';
@@ -45,6 +47,8 @@ export interface TrainOptions {
   resume?: string;
   /** Stop after this many steps in total (tests). */
   maxSteps?: number;
+  /** Compression-aware training of the weights: 'int8' fake quantization or 'binary' (STE). */
+  qat?: Qat;
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochRecord) => void;
 }
@@ -107,9 +111,9 @@ export function checkpointWeights(ck: Checkpoint, peer = 0): Map<string, Float32
 }
 
 /** Top-1 accuracy of a model on a split, inference form (batch-norm folded), batches padded at the end. */
-export async function evaluate(rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, split: Split, batch = 100): Promise<number> {
+export async function evaluate(rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, split: Split, batch = 100, qat: Qat = 'none'): Promise<number> {
   const g = buildModel({ ...spec, batch });
-  applyWeights(g, weights, 'evaluate');
+  applyWeights(g, quantizedWeights(g, weights, qat), 'evaluate');
   const m = await compile(rt, g, {});
   try {
     const px = split.rows * split.cols;
@@ -132,6 +136,19 @@ export async function evaluate(rt: Runtime, spec: ModelSpec, weights: Map<string
   } finally {
     m.destroy();
   }
+}
+
+/** The weights a compression-aware run was trained to use: fake-quantized (int8) or binarized, as in training. */
+export function quantizedWeights(model: Graph, weights: Map<string, Float32Array>, qat: Qat): Map<string, Float32Array> {
+  const targets = qatTargets(model, qat);
+  if (targets.size === 0) return weights;
+  const out = new Map(weights);
+  for (const name of targets) {
+    const w = weights.get(name);
+    const t = model.tensors.find((x) => x.name === name)!;
+    if (w) out.set(name, qat === 'binary' ? binarizeCPU(w, t.shape[3]) : fakeQuantCPU(w, t.shape[3]));
+  }
+  return out;
 }
 
 function stepKind(o: TrainOptions): StepKind {
@@ -162,14 +179,14 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   check(stepsPerEpoch >= 1, `the training split has ${o.train.n} examples, fewer than one batch of ${o.batch}`);
   const totalSteps = Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
   const opt: OptimConfig = { ...o.opt, totalSteps: o.opt.totalSteps > 0 && o.opt.schedule !== 'cosine' ? o.opt.totalSteps : o.epochs * stepsPerEpoch };
-  const sg: StepGraph = buildStepGraph(stepKind(o), opt);
+  const sg: StepGraph = buildStepGraph(stepKind(o), opt, o.qat ?? 'none');
   const g = sg.graph;
   const compiled: CompiledGraph = await compile(rt, g, { fuse: false });
   const K = sg.models.length;
   const persistent = g.tensors.filter((t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && g.isUsed(t.id));
   const meta = () => ({
     format: 'slimgpu-checkpoint', mode: o.mode, model: { ...o.model, batch: undefined }, peers: K, seed: o.seed, initSeed: o.initSeed ?? o.seed,
-    batch: o.batch, opt, augment: o.augment, epochs: o.epochs,
+    batch: o.batch, opt, augment: o.augment, epochs: o.epochs, qat: o.qat ?? 'none',
   });
   let step = 0;
   if (o.resume) {
@@ -256,7 +273,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
       trainSeconds += (performance.now() - t0) / 1000;
       const acc: number[] = [];
       const last = step === totalSteps;
-      if (o.evalEveryEpoch || last) for (let k = 0; k < K; k++) acc.push(await evaluate(rt, o.model, await weightsOf(k), o.test));
+      if (o.evalEveryEpoch || last) for (let k = 0; k < K; k++) acc.push(await evaluate(rt, o.model, await weightsOf(k), o.test, 100, o.qat ?? 'none'));
       const rec: EpochRecord = { epoch: Math.ceil(step / stepsPerEpoch), train_loss: epochLoss.map((l) => l / epochSteps), test_accuracy: acc, seconds: (performance.now() - epochStart) / 1000 };
       history.push(rec);
       o.onEpoch?.(rec);

@@ -156,3 +156,43 @@ describe('training steps on Fashion-MNIST against the CPU reference', () => {
     for (let k = 0; k < 2; k++) gpu[k].forEach((l, s) => expect(Math.abs(l - cpu[k][s])).toBeLessThan(1e-3));
   });
 });
+
+describe('compression-aware training (straight-through estimators)', () => {
+  it('fake_quant and binarize kernels match their CPU forms', async () => {
+    const { runNode } = await import('../helpers.js');
+    const { fakeQuantCPU, binarizeCPU } = await import('../../src/ops/compress_train.js');
+    const ws = [3, 3, 5, 8];
+    const w = randn(3 * 3 * 5 * 8, 60, 0.7);
+    const [q] = await runNode('fake_quant', [{ shape: ws, data: w }], { bits: 8 });
+    const ref = fakeQuantCPU(w, 8);
+    // a quotient within an ulp of .5 may round either way on a GPU: allow one quantization step there
+    let off = 0;
+    for (let i = 0; i < w.length; i++) if (Math.abs(q[i] - ref[i]) > 1e-6) off++;
+    expect(off).toBeLessThanOrEqual(2);
+    const [bq] = await runNode('binarize', [{ shape: ws, data: w }], {});
+    expectClose(bq, binarizeCPU(w, 8), TOL.f32, 'binarize');
+  });
+  const opt: OptimConfig = { ...DEFAULT_OPTIM, lr: 0.01 };
+  for (const qat of ['int8', 'binary'] as const) {
+    it(`${qat}: training steps match the CPU reference`, async () => {
+      const rt = await runtime();
+      const batch = 8;
+      const sg = buildStepGraph({ kind: 'plain', model: buildModel({ model: 'cnn_tiny', batch }) }, opt, qat);
+      expect(sg.graph.nodes.some((n) => n.op === (qat === 'int8' ? 'fake_quant' : 'binarize'))).toBe(true);
+      const c = await compile(rt, sg.graph, { fuse: false });
+      const state = initialState(sg.graph);
+      const split = limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 64);
+      const images = new Float32Array(batch * 784), labels = new Float32Array(batch);
+      for (let s = 0; s < 3; s++) {
+        fillBatch(split, Array.from({ length: batch }, (_, b) => s * batch + b), NO_AUGMENT, 0, images, labels);
+        const hyper = hyperFor(opt, s);
+        const outs = await c.run([images, labels, hyper]);
+        const vals = runTrainGraphRef(sg.graph, [images, labels, hyper], state);
+        const r = sg.readouts[0];
+        const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+        expect(Math.abs(mean(outs[r.ce]) - mean(vals.get(sg.graph.outputs[r.ce])!))).toBeLessThan(1e-3);
+      }
+      c.destroy();
+    });
+  }
+});

@@ -8,6 +8,7 @@ import { loadCheckpoint } from '../../train/checkpoint.js';
 import { checkpointWeights, evaluate } from '../../train/loop.js';
 import type { ModelSpec } from '../../models/zoo.js';
 import { buildModel } from '../../models/zoo.js';
+import type { Qat } from '../../train/autodiff.js';
 import { parseArgs, positiveInt } from '../args.js';
 import { checkDataset, DATA_FLAGS } from './train.js';
 
@@ -24,10 +25,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const rt = await Runtime.create();
   try {
     const t0 = performance.now();
-    const acc = await evaluate(rt, spec, weights, test, positiveInt(flags, 'batch', 100, 4096));
+    const acc = await evaluate(rt, spec, weights, test, positiveInt(flags, 'batch', 100, 4096), (ck.meta.qat as Qat | undefined) ?? 'none');
     const s = (performance.now() - t0) / 1000;
     const out = {
-      ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
+      ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, qat: ck.meta.qat ?? 'none', peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
       params: buildModel({ ...spec, batch: 1 }).paramCount(), images_per_s: Number((test.n / s).toFixed(1)),
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));

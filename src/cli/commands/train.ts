@@ -3,7 +3,7 @@
 //               [--weight-decay WD] [--l1 L] [--clip MAX] [--schedule constant|step|cosine] [--warmup STEPS]
 //               [--step-size STEPS] [--gamma G] [--augment] [--eval-every-epoch]
 //               [--teacher CKPT --kd --temperature T --alpha A [--beta B]] [--mutual K]
-//               [--out CKPT] [--resume CKPT] [--json]
+//               [--qat int8|binary] [--out CKPT] [--resume CKPT] [--json]
 // Trains on the GPU (see src/train/). A progress bar on stderr when it is a terminal; the final result as JSON
 // (--json) or a summary on stdout.
 
@@ -14,6 +14,7 @@ import { loadCheckpoint } from '../../train/checkpoint.js';
 import { checkpointWeights, train, type TrainMode, type Progress } from '../../train/loop.js';
 import { DEFAULT_OPTIM, type OptimConfig } from '../../train/optim.js';
 import type { ModelSpec } from '../../models/zoo.js';
+import type { Qat } from '../../train/autodiff.js';
 import { parseArgs, positiveInt } from '../args.js';
 import { MODEL_FLAGS, specFromFlags } from './run.js';
 
@@ -36,7 +37,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...MODEL_FLAGS, ...DATA_FLAGS, epochs: 'int', limit: 'int', optimizer: 'string', lr: 'number', momentum: 'number', 'no-nesterov': 'boolean',
     'weight-decay': 'number', l1: 'number', clip: 'number', schedule: 'string', warmup: 'int', 'step-size': 'int', gamma: 'number',
     augment: 'boolean', 'eval-every-epoch': 'boolean', teacher: 'string', kd: 'boolean', temperature: 'number', alpha: 'number', beta: 'number',
-    mutual: 'int', out: 'string', resume: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
+    mutual: 'int', qat: 'string', out: 'string', resume: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
   });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
   const dir = checkDataset(flags);
@@ -50,6 +51,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!kd && flags.teacher !== undefined) throw new SlimError('--teacher is only used with --kd');
   if (mutual !== undefined && (!Number.isInteger(mutual) || mutual < 2 || mutual > 8)) throw new SlimError(`--mutual must be an integer in [2, 8] (got ${mutual})`);
   const mode: TrainMode = kd ? 'kd' : mutual ? 'dml' : 'plain';
+  const qat = (flags.qat ?? 'none') as Qat;
+  if (!['none', 'int8', 'binary'].includes(qat)) throw new SlimError(`--qat must be none, int8 or binary (got '${qat}')`);
   const opt: OptimConfig = {
     ...DEFAULT_OPTIM,
     kind: (flags.optimizer as OptimConfig['kind']) ?? DEFAULT_OPTIM.kind,
@@ -79,7 +82,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: (flags.seed as number | undefined) ?? 1, initSeed: flags['init-seed'] as number | undefined, opt,
       augment: flags.augment ? { cropPad: 2, flip: true } : { cropPad: 0, flip: false },
       train: trainSplit, test: testSplit, evalEveryEpoch: !!flags['eval-every-epoch'], out: flags.out as string | undefined,
-      resume: flags.resume as string | undefined, maxSteps: flags['max-steps'] as number | undefined,
+      qat, resume: flags.resume as string | undefined, maxSteps: flags['max-steps'] as number | undefined,
       onProgress: tty ? (p) => process.stderr.write(progressBar(p)) : undefined,
       onEpoch: (e) => {
         const acc = e.test_accuracy.length ? `  test_accuracy ${e.test_accuracy.map((a) => a.toFixed(4)).join(' ')}` : '';
@@ -91,7 +94,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       test_accuracy: r.test_accuracy.length === 1 ? r.test_accuracy[0] : r.test_accuracy,
       train_loss: r.train_loss.length === 1 ? r.train_loss[0] : r.train_loss,
       epochs: r.epochs, steps: r.steps, batch, images_per_s: Number(r.images_per_s.toFixed(2)), params: r.params,
-      seed: (flags.seed as number | undefined) ?? 1, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
+      seed: (flags.seed as number | undefined) ?? 1, qat, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
       history: r.history, adapter: rt.ctx.adapter.description || rt.ctx.adapter.architecture,
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
