@@ -8,7 +8,8 @@
 # Every run's JSON goes to $OUT; the summary table is printed at the end and written to $OUT/summary.json.
 #
 # Defaults are the full-size runs (60k images, many epochs: hours on a real GPU's budget, far more on SwiftShader).
-# Smaller runs: LIMIT=1000 TEST_LIMIT=1000 T_EPOCHS=4 S_EPOCHS=4 BATCH=32 bash scripts/train_targets.sh
+# Smaller runs (what fits SwiftShader on 2 shared cores): LIMIT=1000 TEST_LIMIT=1000 T_EPOCHS=5 T_AUGMENT=0 S_EPOCHS=4 BATCH=32 \
+#   bash scripts/train_targets.sh
 # PAR=1 runs the teacher→KD chain and the student/DML chain side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,9 @@ OUT=${OUT:-bench-results/train}
 LIMIT=${LIMIT:-60000}
 TEST_LIMIT=${TEST_LIMIT:-10000}
 T_EPOCHS=${T_EPOCHS:-30}
+T_LR=${T_LR:-0.02}
+T_WARMUP=${T_WARMUP:-15}
+T_AUGMENT=${T_AUGMENT:-1}
 S_EPOCHS=${S_EPOCHS:-20}
 SEEDS=${SEEDS:-"1 2 3"}
 BATCH=${BATCH:-64}
@@ -29,8 +33,10 @@ cli() { node --enable-source-maps dist/cli.mjs "$@"; }
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
 teacher_chain() {
-  log "teacher cnn_small, $T_EPOCHS epochs"
-  cli train --model cnn_small --epochs "$T_EPOCHS" --augment --seed 1 --out "$OUT/teacher.ckpt" "${common[@]}" >"$OUT/teacher.json"
+  log "teacher cnn_small, $T_EPOCHS epochs, lr $T_LR, warm-up $T_WARMUP steps, augmentation $T_AUGMENT"
+  aug=()
+  [ "$T_AUGMENT" = 1 ] && aug=(--augment)
+  cli train --model cnn_small --epochs "$T_EPOCHS" --lr "$T_LR" --warmup "$T_WARMUP" "${aug[@]}" --seed 1 --out "$OUT/teacher.ckpt" "${common[@]}" >"$OUT/teacher.json"
   cli eval --ckpt "$OUT/teacher.ckpt" --dataset fashion-mnist --test-limit "$TEST_LIMIT" --json >"$OUT/teacher_eval.json"
   for s in $SEEDS; do
     log "student cnn_tiny + KD (τ=$TAU, α=$ALPHA), seed $s"
@@ -61,34 +67,4 @@ else
   student_chain
 fi
 
-node - "$OUT" "$SEEDS" <<'JS'
-const fs = require('fs');
-const [dir, seedList] = process.argv.slice(2);
-const seeds = seedList.trim().split(/\s+/);
-const read = (f) => JSON.parse(fs.readFileSync(`${dir}/${f}`, 'utf8'));
-const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const pct = (x) => Number((100 * x).toFixed(2));
-const teacher = read('teacher.json');
-const alone = seeds.map((s) => read(`student_s${s}.json`));
-const kd = seeds.map((s) => read(`student_kd_s${s}.json`));
-const dml = read('dml.json');
-const twins = [alone[0], read('twin1.json')];
-const rows = [
-  { run: 'teacher cnn_small', params: teacher.params, test_accuracy: pct(teacher.test_accuracy), images_per_s: teacher.images_per_s, target: '>= 93%' },
-  { run: `student cnn_tiny alone (median of ${seeds.length})`, params: alone[0].params, test_accuracy: pct(median(alone.map((r) => r.test_accuracy))), per_seed: alone.map((r) => pct(r.test_accuracy)), images_per_s: median(alone.map((r) => r.images_per_s)) },
-  { run: `student cnn_tiny + KD (median of ${seeds.length})`, params: kd[0].params, test_accuracy: pct(median(kd.map((r) => r.test_accuracy))), per_seed: kd.map((r) => pct(r.test_accuracy)), images_per_s: median(kd.map((r) => r.images_per_s)), target: '>= alone + 0.5' },
-  ...[0, 1].map((k) => ({ run: `DML peer ${k}`, params: dml.params, test_accuracy: pct(dml.test_accuracy[k]), twin: pct(twins[k].test_accuracy), images_per_s: dml.images_per_s, target: '>= twin + 0.5' })),
-];
-const summary = {
-  config: { limit: teacher.train_examples, test_examples: teacher.test_examples, teacher_epochs: teacher.epochs, student_epochs: alone[0].epochs, batch: teacher.batch, adapter: teacher.adapter },
-  rows,
-  targets: {
-    teacher_93: teacher.test_accuracy >= 0.93,
-    params_ratio: alone[0].params / teacher.params,
-    kd_gain_points: Number((100 * (median(kd.map((r) => r.test_accuracy)) - median(alone.map((r) => r.test_accuracy)))).toFixed(2)),
-    dml_gain_points: [0, 1].map((k) => Number((100 * (dml.test_accuracy[k] - twins[k].test_accuracy)).toFixed(2))),
-  },
-};
-fs.writeFileSync(`${dir}/summary.json`, JSON.stringify(summary, null, 2));
-console.log(JSON.stringify(summary, null, 2));
-JS
+node scripts/train_summary.mjs "$OUT" "$SEEDS"
