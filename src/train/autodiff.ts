@@ -9,7 +9,7 @@
 
 import { Graph, type Node } from '../graph/ir.js';
 import { SlimError, check } from '../runtime/errors.js';
-import { attrNum, type Attrs } from '../ops/registry.js';
+import { attrNum, numel, type Attrs } from '../ops/registry.js';
 import { convGeom } from '../ops/conv.js';
 import { im2colFits } from '../ops/conv_backward.js';
 
@@ -22,6 +22,8 @@ export interface AddedModel {
   params: Map<string, number>;
   /** Trainable parameters (weights, biases, γ, β; not the running statistics). */
   trainable: number[];
+  /** Pruning masks (state tensors `<weight>@mask`, 1 = kept) by source weight name. */
+  masks: Map<string, number>;
 }
 
 export interface AddModelOptions {
@@ -36,6 +38,21 @@ export interface AddModelOptions {
   bnMomentum?: number;
   /** Compression-aware training of the convolution weights (see qatTargets). */
   qat?: Qat;
+  /** Magnitude pruning: multiply the pruneTargets weights by mask state tensors (reused when given). */
+  prune?: boolean;
+  masks?: Map<string, number>;
+}
+
+/** Weights that iterative pruning masks: every conv/FC weight but the first layer's and the classifier's. */
+export function pruneTargets(model: Graph): Set<string> {
+  const out = new Set<string>();
+  for (const n of model.nodes) {
+    if (n.op !== 'conv2d') continue;
+    const w = model.tensors[n.inputs[1]];
+    if (w.shape[2] * w.shape[0] * w.shape[1] <= 27 || n.name.startsWith('classifier')) continue;
+    out.add(w.name);
+  }
+  return out;
 }
 
 export type Qat = 'none' | 'int8' | 'binary';
@@ -79,13 +96,24 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
   }
   const name = (n: Node) => `${o.prefix}${n.name}`;
   const quantized = o.mode === 'frozen' ? new Set<string>() : qatTargets(src, o.qat);
+  const pruned = o.mode === 'frozen' || !o.prune ? new Set<string>() : pruneTargets(src);
+  const masks = o.masks ?? new Map<string, number>();
   for (const n of src.nodes) {
     const ins = n.inputs.map((t) => {
       const m = map.get(t);
       if (m === undefined) throw new SlimError(`addModel: tensor '${src.tensors[t].name}' used before it is defined`);
       return m;
     });
-    if (n.op === 'conv2d' && quantized.has(src.tensors[n.inputs[1]].name)) {
+    const wName = n.op === 'conv2d' ? src.tensors[n.inputs[1]].name : '';
+    if (pruned.has(wName)) {
+      let mask = masks.get(wName);
+      if (mask === undefined) {
+        mask = dst.addState(`${o.prefix}${wName}@mask`, src.shape(n.inputs[1]), new Float32Array(numel(src.shape(n.inputs[1]))).fill(1));
+        masks.set(wName, mask);
+      }
+      ins[1] = dst.add1('mul', [ins[1], mask], {}, `${name(n)}.w_masked`);
+    }
+    if (n.op === 'conv2d' && quantized.has(wName)) {
       ins[1] = o.qat === 'binary'
         ? dst.add1('binarize', [ins[1]], {}, `${name(n)}.w_bin`)
         : dst.add1('fake_quant', [ins[1]], { bits: 8 }, `${name(n)}.w_q`);
@@ -116,7 +144,7 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     if (act !== 0 && n.op !== 'activation') y = dst.add1('activation', [y], { act }, `${name(n)}.act`);
     map.set(n.outputs[0], y);
   }
-  return { output: map.get(src.outputs[0])!, params, trainable };
+  return { output: map.get(src.outputs[0])!, params, trainable, masks };
 }
 
 /**
@@ -176,6 +204,10 @@ export const RULES: Record<string, Rule> = {
   binarize: (g, n, dy) => [g.add1('binarize_backward', [n.inputs[0], dy], {}, `${n.name}.dw`)],
   activation: (g, n, dy) => [g.add1('activation_backward', [n.inputs[0], dy], { act: attrNum(n.attrs, 'act') }, `${n.name}.dx`)],
   add: (_g, _n, dy) => [dy, dy],
+  mul: (g, n, dy, need) => [
+    need[0] ? g.add1('mul', [dy, n.inputs[1]], {}, `${n.name}.da`) : undefined,
+    need[1] ? g.add1('mul', [dy, n.inputs[0]], {}, `${n.name}.db`) : undefined,
+  ],
   pool2d: (g, n, dy) => [g.add1('pool2d_backward', [n.inputs[0], dy], n.attrs, `${n.name}.dx`)],
   global_pool: (g, n, dy) => [g.add1('global_pool_backward', [n.inputs[0], dy], n.attrs, `${n.name}.dx`)],
   reshape: (g, n, dy) => [g.add1('reshape', [dy], { shape: g.shape(n.inputs[0]) }, `${n.name}.dx`)],

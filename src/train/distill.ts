@@ -41,7 +41,7 @@ export type StepKind =
   | { kind: 'kd'; student: Graph; teacher: Graph; tau: number; alpha: number; beta: number }
   | { kind: 'dml'; peers: Graph[] };
 
-export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'none'): StepGraph {
+export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'none', prune = false): StepGraph {
   const g = new Graph();
   const first = spec.kind === 'plain' ? spec.model : spec.kind === 'kd' ? spec.student : spec.peers[0];
   const inShape = first.shape(first.inputs[0]);
@@ -65,7 +65,7 @@ export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'non
   };
 
   if (spec.kind === 'plain') {
-    const m = addModel(g, spec.model, { prefix: '', input: x, mode: 'train', qat });
+    const m = addModel(g, spec.model, { prefix: '', input: x, mode: 'train', qat, prune });
     models.push(m);
     const [ce, dz] = g.add('softmax_cross_entropy', [m.output, labels], { scale: 1 / batch }, 'loss_ce');
     step(m, '', [dz], ce, undefined, 1, 0);
@@ -73,7 +73,7 @@ export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'non
     const { tau, alpha, beta } = spec;
     check(tau > 0 && alpha >= 0 && beta >= 0, `distillation needs τ > 0, α ≥ 0, β ≥ 0 (got ${tau}, ${alpha}, ${beta})`);
     const t = addModel(g, spec.teacher, { prefix: 'teacher/', input: x, mode: 'frozen' });
-    const m = addModel(g, spec.student, { prefix: '', input: x, mode: 'train', qat });
+    const m = addModel(g, spec.student, { prefix: '', input: x, mode: 'train', qat, prune });
     models.push(m);
     const [ce, dce] = g.add('softmax_cross_entropy', [m.output, labels], { scale: alpha / batch }, 'loss_ce');
     const [kl, dkl] = g.add('kl_div', [m.output, t.output], { tau, scale: (beta * tau * tau) / batch }, 'loss_kd');
@@ -82,9 +82,10 @@ export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'non
     const K = spec.peers.length;
     check(K >= 2, `deep mutual learning needs at least 2 peers (got ${K})`);
     const params: Map<string, number>[] = spec.peers.map(() => new Map());
+    const masks: Map<string, number>[] = spec.peers.map(() => new Map());
     for (let k = 0; k < K; k++) {
       const fwd = spec.peers.map((p, l) =>
-        addModel(g, p, { prefix: `peer${l}/`, input: x, mode: l === k ? 'train' : 'recompute', params: params[l], qat }),
+        addModel(g, p, { prefix: `peer${l}/`, input: x, mode: l === k ? 'train' : 'recompute', params: params[l], qat, prune, masks: masks[l] }),
       );
       const m = fwd[k];
       models[k] = m;

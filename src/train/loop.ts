@@ -49,6 +49,12 @@ export interface TrainOptions {
   maxSteps?: number;
   /** Compression-aware training of the weights: 'int8' fake quantization or 'binary' (STE). */
   qat?: Qat;
+  /**
+   * Iterative magnitude pruning with fine-tuning: at the end of epochs start..end (1-based) the masks of the
+   * pruneTargets weights are recomputed to sparsity S·(1 − (1 − t)³), t the fraction of pruning epochs done (Zhu &
+   * Gupta 2017); later epochs fine-tune with the masks fixed.
+   */
+  prune?: { sparsity: number; start: number; end: number };
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochRecord) => void;
 }
@@ -82,8 +88,26 @@ export interface TrainResult {
   /** Loss of every step of the trained models (model-major: stepLosses[k][step]). */
   stepLosses: number[][];
   history: EpochRecord[];
-  /** Final weights per model, by parameter name. */
+  /** Final weights per model, by parameter name (pruned weights multiplied by their masks). */
   weights: Map<string, Float32Array>[];
+  /** Fraction of zeros in the pruned weights (0 without pruning). */
+  sparsity: number;
+}
+
+/** Mask keeping all but the floor(sparsity·n) smallest-magnitude weights (ties broken by index). */
+export function magnitudeMask(w: Float32Array, sparsity: number): Float32Array {
+  const n = w.length;
+  const k = Math.min(n, Math.floor(sparsity * n));
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(w[a]) - Math.abs(w[b]) || a - b);
+  const mask = new Float32Array(n).fill(1);
+  for (let i = 0; i < k; i++) mask[order[i]] = 0;
+  return mask;
+}
+
+export function pruneSchedule(p: { sparsity: number; start: number; end: number }, epoch: number): number | null {
+  if (epoch < p.start || epoch > p.end) return null;
+  const t = (epoch - p.start + 1) / (p.end - p.start + 1);
+  return p.sparsity * (1 - Math.pow(1 - t, 3));
 }
 
 /** Set a model graph's parameters from named tensors (a checkpoint); every parameter must be present. */
@@ -102,9 +126,10 @@ export function checkpointWeights(ck: Checkpoint, peer = 0): Map<string, Float32
   const prefix = ck.meta.mode === 'dml' ? `peer${peer}/` : '';
   const m = new Map<string, Float32Array>();
   for (const [name, t] of ck.tensors) {
-    if (name.includes('@')) continue; // optimizer state
+    if (name.includes('@')) continue; // optimizer state, pruning masks
     if (prefix && !name.startsWith(prefix)) continue;
-    m.set(name.slice(prefix.length), t.data);
+    const mask = ck.tensors.get(`${name}@mask`);
+    m.set(name.slice(prefix.length), mask ? t.data.map((v, i) => v * mask.data[i]) : t.data);
   }
   if (m.size === 0) throw new SlimError(`checkpoint has no weights for peer ${peer}`);
   return m;
@@ -179,7 +204,12 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   check(stepsPerEpoch >= 1, `the training split has ${o.train.n} examples, fewer than one batch of ${o.batch}`);
   const totalSteps = Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
   const opt: OptimConfig = { ...o.opt, totalSteps: o.opt.totalSteps > 0 && o.opt.schedule !== 'cosine' ? o.opt.totalSteps : o.epochs * stepsPerEpoch };
-  const sg: StepGraph = buildStepGraph(stepKind(o), opt, o.qat ?? 'none');
+  if (o.prune) {
+    const { sparsity, start, end } = o.prune;
+    check(sparsity >= 0 && sparsity < 1, `pruning sparsity must be in [0, 1) (got ${sparsity})`);
+    check(Number.isInteger(start) && Number.isInteger(end) && start >= 1 && end >= start, `pruning epochs must be 1 ≤ start ≤ end (got ${start}:${end})`);
+  }
+  const sg: StepGraph = buildStepGraph(stepKind(o), opt, o.qat ?? 'none', !!o.prune);
   const g = sg.graph;
   const compiled: CompiledGraph = await compile(rt, g, { fuse: false });
   const K = sg.models.length;
@@ -208,8 +238,26 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   };
   const weightsOf = async (k: number) => {
     const w = new Map<string, Float32Array>();
-    for (const [name, id] of sg.models[k].params) w.set(name, await compiled.readTensor(id));
+    for (const [name, id] of sg.models[k].params) {
+      const v = await compiled.readTensor(id);
+      const mask = sg.models[k].masks.get(name);
+      w.set(name, mask === undefined ? v : (await compiled.readTensor(mask)).map((m, i) => m * v[i]));
+    }
     return w;
+  };
+  const pruneTo = async (sparsity: number) => {
+    for (const m of sg.models) {
+      for (const [name, mask] of m.masks) compiled.writeTensor(mask, magnitudeMask(await compiled.readTensor(m.params.get(name)!), sparsity));
+    }
+  };
+  const sparsityOf = (ws: Map<string, Float32Array>, k: number) => {
+    let zeros = 0, total = 0;
+    for (const name of sg.models[k].masks.keys()) {
+      const w = ws.get(name)!;
+      total += w.length;
+      for (const v of w) if (v === 0) zeros++;
+    }
+    return total ? zeros / total : 0;
   };
 
   const px = o.train.rows * o.train.cols;
@@ -271,6 +319,8 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     const endOfEpoch = step % stepsPerEpoch === 0 || step === totalSteps;
     if (endOfEpoch) {
       trainSeconds += (performance.now() - t0) / 1000;
+      const target = o.prune && step % stepsPerEpoch === 0 ? pruneSchedule(o.prune, step / stepsPerEpoch) : null;
+      if (target !== null) await pruneTo(target);
       const acc: number[] = [];
       const last = step === totalSteps;
       if (o.evalEveryEpoch || last) for (let k = 0; k < K; k++) acc.push(await evaluate(rt, o.model, await weightsOf(k), o.test, 100, o.qat ?? 'none'));
@@ -301,6 +351,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     stepLosses,
     history,
     weights,
+    sparsity: sparsityOf(weights[0], 0),
   };
   compiled.destroy();
   return result;

@@ -37,6 +37,7 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
       case 'conv2d_gemm': set(conv2dRef(x[0], s[0], x[1], s[1], x[2] ?? null, a)); break;
       case 'batchnorm': set(batchnormRef(x[0], c0, x[1], x[2], x[3], x[4], attrNum(a, 'eps', 1e-5), act)); break;
       case 'activation': set(x[0].map((v) => applyAct(act, v))); break;
+      case 'mul': set(x[0].map((v, i) => v * x[1][i])); break;
       case 'add': set(x[0].map((v, i) => applyAct(act, v + x[1][i]))); break;
       case 'pool2d': set(pool2dRef(x[0], s[0], a)); break;
       case 'global_pool': set(globalPoolRef(x[0], s[0], (a.mode as 'avg' | 'max') ?? 'avg')); break;

@@ -196,3 +196,51 @@ describe('compression-aware training (straight-through estimators)', () => {
     });
   }
 });
+
+describe('iterative magnitude pruning', () => {
+  it('magnitude masks and the cubic sparsity schedule', async () => {
+    const { magnitudeMask, pruneSchedule } = await import('../../src/train/loop.js');
+    expect([...magnitudeMask(Float32Array.of(0.5, -0.1, 0.3, -0.9, 0.2), 0.4)]).toEqual([1, 0, 1, 1, 0]);
+    const p = { sparsity: 0.8, start: 2, end: 4 };
+    const want = [null, 0.8 * (1 - (2 / 3) ** 3), 0.8 * (1 - (1 / 3) ** 3), 0.8, null];
+    [1, 2, 3, 4, 5].forEach((e, i) => (want[i] === null ? expect(pruneSchedule(p, e)).toBeNull() : expect(pruneSchedule(p, e)).toBeCloseTo(want[i]!, 12)));
+  });
+  it('masked training steps (gradients masked too) match the CPU reference', async () => {
+    const rt = await runtime();
+    const batch = 8;
+    const opt: OptimConfig = { ...DEFAULT_OPTIM, lr: 0.01 };
+    const sg = buildStepGraph({ kind: 'plain', model: buildModel({ model: 'cnn_tiny', batch }) }, opt, 'none', true);
+    const c = await compile(rt, sg.graph, { fuse: false });
+    const state = initialState(sg.graph);
+    expect(sg.models[0].masks.size).toBe(2); // conv2 and fc1 (not conv1, not the classifier)
+    sg.models[0].masks.forEach((id) => {
+      const m = Float32Array.from(randn(state.get(id)!.length, id), (v) => (v > 0 ? 1 : 0));
+      state.set(id, m);
+      c.writeTensor(id, m);
+    });
+    const split = limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 64);
+    const images = new Float32Array(batch * 784), labels = new Float32Array(batch);
+    for (let s = 0; s < 2; s++) {
+      fillBatch(split, Array.from({ length: batch }, (_, b) => s * batch + b), NO_AUGMENT, 0, images, labels);
+      const hyper = hyperFor(opt, s);
+      const outs = await c.run([images, labels, hyper]);
+      const vals = runTrainGraphRef(sg.graph, [images, labels, hyper], state);
+      const r = sg.readouts[0];
+      const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+      expect(Math.abs(mean(outs[r.ce]) - mean(vals.get(sg.graph.outputs[r.ce])!))).toBeLessThan(1e-3);
+    }
+    c.destroy();
+  });
+  it('a pruning run reaches the target sparsity and fine-tunes with the masks fixed', async () => {
+    const rt = await runtime();
+    const { train } = await import('../../src/train/loop.js');
+    const r = await train(rt, {
+      model: { model: 'cnn_tiny' }, mode: 'plain', epochs: 3, batch: 8, seed: 1, opt: { ...DEFAULT_OPTIM, lr: 0.01 }, augment: NO_AUGMENT,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 32), test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 20),
+      prune: { sparsity: 0.75, start: 1, end: 2 },
+    });
+    expect(r.sparsity).toBeGreaterThan(0.749);
+    expect(r.sparsity).toBeLessThan(0.751);
+    expect(r.weights[0].get('conv1.w')!.some((v) => v === 0)).toBe(false); // the first layer is not pruned
+  });
+});

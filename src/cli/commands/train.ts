@@ -3,7 +3,7 @@
 //               [--weight-decay WD] [--l1 L] [--clip MAX] [--schedule constant|step|cosine] [--warmup STEPS]
 //               [--step-size STEPS] [--gamma G] [--augment] [--eval-every-epoch]
 //               [--teacher CKPT --kd --temperature T --alpha A [--beta B]] [--mutual K]
-//               [--qat int8|binary] [--out CKPT] [--resume CKPT] [--json]
+//               [--qat int8|binary] [--prune SPARSITY [--prune-epochs START:END]] [--out CKPT] [--resume CKPT] [--json]
 // Trains on the GPU (see src/train/). A progress bar on stderr when it is a terminal; the final result as JSON
 // (--json) or a summary on stdout.
 
@@ -37,7 +37,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...MODEL_FLAGS, ...DATA_FLAGS, epochs: 'int', limit: 'int', optimizer: 'string', lr: 'number', momentum: 'number', 'no-nesterov': 'boolean',
     'weight-decay': 'number', l1: 'number', clip: 'number', schedule: 'string', warmup: 'int', 'step-size': 'int', gamma: 'number',
     augment: 'boolean', 'eval-every-epoch': 'boolean', teacher: 'string', kd: 'boolean', temperature: 'number', alpha: 'number', beta: 'number',
-    mutual: 'int', qat: 'string', out: 'string', resume: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
+    mutual: 'int', qat: 'string', prune: 'number', 'prune-epochs': 'string', out: 'string', resume: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
   });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
   const dir = checkDataset(flags);
@@ -53,6 +53,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const mode: TrainMode = kd ? 'kd' : mutual ? 'dml' : 'plain';
   const qat = (flags.qat ?? 'none') as Qat;
   if (!['none', 'int8', 'binary'].includes(qat)) throw new SlimError(`--qat must be none, int8 or binary (got '${qat}')`);
+  const epochs = positiveInt(flags, 'epochs', 1, 10000);
+  let prune: { sparsity: number; start: number; end: number } | undefined;
+  if (flags.prune !== undefined) {
+    const [a, b] = String(flags['prune-epochs'] ?? `1:${Math.max(1, epochs - 1)}`).split(':').map(Number);
+    if (!Number.isInteger(a) || !Number.isInteger(b)) throw new SlimError(`--prune-epochs must be START:END (got '${flags['prune-epochs']}')`);
+    prune = { sparsity: flags.prune as number, start: a, end: b };
+  } else if (flags['prune-epochs'] !== undefined) throw new SlimError('--prune-epochs needs --prune SPARSITY');
   const opt: OptimConfig = {
     ...DEFAULT_OPTIM,
     kind: (flags.optimizer as OptimConfig['kind']) ?? DEFAULT_OPTIM.kind,
@@ -78,7 +85,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   try {
     const r = await train(rt, {
       model: spec, mode, teacher, tau: flags.temperature as number | undefined, alpha: flags.alpha as number | undefined,
-      beta: flags.beta as number | undefined, peers: mutual, epochs: positiveInt(flags, 'epochs', 1, 10000), batch,
+      beta: flags.beta as number | undefined, peers: mutual, epochs, batch, prune,
       seed: (flags.seed as number | undefined) ?? 1, initSeed: flags['init-seed'] as number | undefined, opt,
       augment: flags.augment ? { cropPad: 2, flip: true } : { cropPad: 0, flip: false },
       train: trainSplit, test: testSplit, evalEveryEpoch: !!flags['eval-every-epoch'], out: flags.out as string | undefined,
@@ -94,7 +101,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       test_accuracy: r.test_accuracy.length === 1 ? r.test_accuracy[0] : r.test_accuracy,
       train_loss: r.train_loss.length === 1 ? r.train_loss[0] : r.train_loss,
       epochs: r.epochs, steps: r.steps, batch, images_per_s: Number(r.images_per_s.toFixed(2)), params: r.params,
-      seed: (flags.seed as number | undefined) ?? 1, qat, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
+      seed: (flags.seed as number | undefined) ?? 1, qat, sparsity: r.sparsity, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
       history: r.history, adapter: rt.ctx.adapter.description || rt.ctx.adapter.architecture,
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
