@@ -21,6 +21,8 @@ T_LR=${T_LR:-0.02}
 T_WARMUP=${T_WARMUP:-15}
 T_AUGMENT=${T_AUGMENT:-1}
 S_EPOCHS=${S_EPOCHS:-20}
+S_LR=${S_LR:-0.02}
+S_WARMUP=${S_WARMUP:-15}
 SEEDS=${SEEDS:-"1 2 3"}
 BATCH=${BATCH:-64}
 TAU=${TAU:-4}
@@ -28,6 +30,7 @@ ALPHA=${ALPHA:-0.5}
 PAR=${PAR:-0}
 mkdir -p "$OUT"
 common=(--dataset fashion-mnist --limit "$LIMIT" --test-limit "$TEST_LIMIT" --batch "$BATCH" --json)
+student=(--lr "$S_LR" --warmup "$S_WARMUP") # students alone, with KD, DML peers and twins: identical settings
 npx vite build --config vite.cli.config.ts >&2 # build once, before runs start side by side
 cli() { node --enable-source-maps dist/cli.mjs "$@"; }
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
@@ -41,20 +44,20 @@ teacher_chain() {
   for s in $SEEDS; do
     log "student cnn_tiny + KD (τ=$TAU, α=$ALPHA), seed $s"
     cli train --model cnn_tiny --epochs "$S_EPOCHS" --seed "$s" --teacher "$OUT/teacher.ckpt" --kd --temperature "$TAU" --alpha "$ALPHA" \
-      --out "$OUT/student_kd_s$s.ckpt" "${common[@]}" >"$OUT/student_kd_s$s.json"
+      --out "$OUT/student_kd_s$s.ckpt" "${student[@]}" "${common[@]}" >"$OUT/student_kd_s$s.json"
   done
 }
 
 student_chain() {
   for s in $SEEDS; do
     log "student cnn_tiny alone, seed $s"
-    cli train --model cnn_tiny --epochs "$S_EPOCHS" --seed "$s" --out "$OUT/student_s$s.ckpt" "${common[@]}" >"$OUT/student_s$s.json"
+    cli train --model cnn_tiny --epochs "$S_EPOCHS" --seed "$s" --out "$OUT/student_s$s.ckpt" "${student[@]}" "${common[@]}" >"$OUT/student_s$s.json"
   done
   first=${SEEDS%% *}
   log "deep mutual learning, 2 cnn_tiny peers (init seeds $first, $((first + 1)))"
-  cli train --model cnn_tiny --epochs "$S_EPOCHS" --seed "$first" --mutual 2 --out "$OUT/dml.ckpt" "${common[@]}" >"$OUT/dml.json"
+  cli train --model cnn_tiny --epochs "$S_EPOCHS" --seed "$first" --mutual 2 --out "$OUT/dml.ckpt" "${student[@]}" "${common[@]}" >"$OUT/dml.json"
   log "independent twin of peer 1 (init seed $((first + 1)), data seed $first)"
-  cli train --model cnn_tiny --epochs "$S_EPOCHS" --seed "$first" --init-seed "$((first + 1))" "${common[@]}" >"$OUT/twin1.json"
+  cli train --model cnn_tiny --epochs "$S_EPOCHS" --seed "$first" --init-seed "$((first + 1))" "${student[@]}" "${common[@]}" >"$OUT/twin1.json"
 }
 
 if [ "$PAR" = 1 ]; then

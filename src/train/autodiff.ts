@@ -43,7 +43,8 @@ export interface AddModelOptions {
   masks?: Map<string, number>;
 }
 
-/** Weights that iterative pruning masks: every conv/FC weight but the first layer's and the classifier's. */
+/** Weights that iterative pruning masks: conv/FC weights with more than 27 weights per output (not the first layer
+ *  nor depthwise filters, too small to prune) except the classifier. */
 export function pruneTargets(model: Graph): Set<string> {
   const out = new Set<string>();
   for (const n of model.nodes) {
