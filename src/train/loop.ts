@@ -55,6 +55,8 @@ export interface TrainOptions {
    * Gupta 2017); later epochs fine-tune with the masks fixed.
    */
   prune?: { sparsity: number; start: number; end: number };
+  /** After training: one more (profiled) step on the last batch, timed per node; its update is discarded. */
+  profile?: boolean;
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochRecord) => void;
 }
@@ -92,6 +94,8 @@ export interface TrainResult {
   weights: Map<string, Float32Array>[];
   /** Fraction of zeros in the pruned weights (0 without pruning). */
   sparsity: number;
+  /** GPU time per node of one training step (option profile), slowest first. */
+  profile?: { method: string; step_ms: number; nodes: { name: string; op: string; ms: number }[] };
 }
 
 /** Mask keeping all but the floor(sparsity·n) smallest-magnitude weights (ties broken by index). */
@@ -353,6 +357,15 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     weights,
     sparsity: sparsityOf(weights[0], 0),
   };
+  if (o.profile && step > 0) {
+    const last = bufs[(step - 1) % 2];
+    const p = await compiled.profile([last.images, last.labels, hyperFor(opt, step - 1)]);
+    result.profile = {
+      method: p.method,
+      step_ms: Number(p.nodes.reduce((a, n) => a + n.ms, 0).toFixed(3)),
+      nodes: p.nodes.map((n) => ({ name: n.name, op: n.op, ms: Number(n.ms.toFixed(3)) })).sort((a, b) => b.ms - a.ms),
+    };
+  }
   compiled.destroy();
   return result;
 }

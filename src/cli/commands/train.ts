@@ -37,7 +37,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...MODEL_FLAGS, ...DATA_FLAGS, epochs: 'int', limit: 'int', optimizer: 'string', lr: 'number', momentum: 'number', 'no-nesterov': 'boolean',
     'weight-decay': 'number', l1: 'number', clip: 'number', schedule: 'string', warmup: 'int', 'step-size': 'int', gamma: 'number',
     augment: 'boolean', 'eval-every-epoch': 'boolean', teacher: 'string', kd: 'boolean', temperature: 'number', alpha: 'number', beta: 'number',
-    mutual: 'int', qat: 'string', prune: 'number', 'prune-epochs': 'string', out: 'string', resume: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
+    mutual: 'int', profile: 'boolean', qat: 'string', prune: 'number', 'prune-epochs': 'string', out: 'string', resume: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
   });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
   const dir = checkDataset(flags);
@@ -89,7 +89,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: (flags.seed as number | undefined) ?? 1, initSeed: flags['init-seed'] as number | undefined, opt,
       augment: flags.augment ? { cropPad: 2, flip: true } : { cropPad: 0, flip: false },
       train: trainSplit, test: testSplit, evalEveryEpoch: !!flags['eval-every-epoch'], out: flags.out as string | undefined,
-      qat, resume: flags.resume as string | undefined, maxSteps: flags['max-steps'] as number | undefined,
+      qat, profile: !!flags.profile, resume: flags.resume as string | undefined, maxSteps: flags['max-steps'] as number | undefined,
       onProgress: tty ? (p) => process.stderr.write(progressBar(p)) : undefined,
       onEpoch: (e) => {
         const acc = e.test_accuracy.length ? `  test_accuracy ${e.test_accuracy.map((a) => a.toFixed(4)).join(' ')}` : '';
@@ -102,7 +102,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       train_loss: r.train_loss.length === 1 ? r.train_loss[0] : r.train_loss,
       epochs: r.epochs, steps: r.steps, batch, images_per_s: Number(r.images_per_s.toFixed(2)), params: r.params,
       seed: (flags.seed as number | undefined) ?? 1, qat, sparsity: r.sparsity, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
-      history: r.history, adapter: rt.ctx.adapter.description || rt.ctx.adapter.architecture,
+      history: r.history, profile: r.profile, adapter: rt.ctx.adapter.description || rt.ctx.adapter.architecture,
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
     else console.log(`${r.model} (${mode}) ${r.epochs} epochs: test_accuracy ${JSON.stringify(out.test_accuracy)}, train_loss ${JSON.stringify(out.train_loss)}, ${out.images_per_s} img/s, ${r.params} params`);
