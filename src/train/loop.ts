@@ -220,7 +220,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   const persistent = g.tensors.filter((t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && g.isUsed(t.id));
   const meta = () => ({
     format: 'slimgpu-checkpoint', mode: o.mode, model: { ...o.model, batch: undefined }, peers: K, seed: o.seed, initSeed: o.initSeed ?? o.seed,
-    batch: o.batch, opt, augment: o.augment, epochs: o.epochs, qat: o.qat ?? 'none',
+    batch: o.batch, train_examples: o.train.n, opt, augment: o.augment, epochs: o.epochs, qat: o.qat ?? 'none',
   });
   let step = 0;
   if (o.resume) {
@@ -232,6 +232,9 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
       if (!c) throw new SlimError(`checkpoint ${o.resume} has no tensor '${t.name}' (different model or optimizer?)`);
       compiled.writeTensor(t.id, c.data);
     }
+    check(ck.meta.batch === o.batch && ck.meta.train_examples === o.train.n && ck.meta.seed === o.seed,
+      `checkpoint ${o.resume} was trained with batch ${ck.meta.batch}, ${ck.meta.train_examples} examples, seed ${ck.meta.seed}; ` +
+        `resuming exactly needs the same (got batch ${o.batch}, ${o.train.n} examples, seed ${o.seed})`);
     step = Number(ck.meta.step);
     check(Number.isInteger(step) && step >= 0, `checkpoint ${o.resume} has a bad step ${ck.meta.step}`);
   }
@@ -341,6 +344,12 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   }
   const weights: Map<string, Float32Array>[] = [];
   for (let k = 0; k < K; k++) weights.push(await weightsOf(k));
+  if (history.length === 0) {
+    // resumed at or past the last step: nothing to train, report the checkpoint's accuracy
+    const acc: number[] = [];
+    for (let k = 0; k < K; k++) acc.push(await evaluate(rt, o.model, weights[k], o.test, 100, o.qat ?? 'none'));
+    history.push({ epoch: Math.ceil(step / stepsPerEpoch), train_loss: [], test_accuracy: acc, seconds: 0 });
+  }
   const lastRec = history[history.length - 1];
   const trainedImages = (step - startStep) * o.batch;
   const result: TrainResult = {
