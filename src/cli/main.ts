@@ -4,6 +4,8 @@
 import { SlimError } from '../runtime/errors.js';
 import { info } from './commands/info.js';
 import { run } from './commands/run.js';
+import { trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -12,6 +14,8 @@ const commands: Record<string, { run: Command; help: string }> = {
   run: { run, help: 'build, compile and time a zoo model (--model NAME ... --json)' },
   'onnx-test': { run: async (a) => (await import('./commands/onnx_test.js')).onnxTest(a), help: 'run ONNX backend-test folders: DIR... [--allow-fail] [--deep] [--atol X] [--rtol X] [--json]' },
   bench: { run: (argv) => import('./commands/bench.js').then((m) => m.bench(argv)), help: 'ours vs TensorFlow.js / onnxruntime-web (--suite core | --model NAME --peers tfjs,ort); kernels (--suite compressed)' },
+  train: { run: trainCommand, help: 'train on the GPU (--model NAME --dataset fashion-mnist --epochs N [--kd|--mutual K] --json)' },
+  eval: { run: evalCommand, help: 'test accuracy of a checkpoint (--ckpt FILE --dataset fashion-mnist --json)' },
 };
 
 function usage(): string {

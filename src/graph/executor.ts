@@ -4,6 +4,10 @@
 //                          pipelines created asynchronously in parallel, bind groups prepared once.
 //   model.run(inputs)   → input uploads, one compute pass with every dispatch, output copies, one submit.
 //   model.profile(...)  → the same with one pass per node and timestamp queries (GPU time per node).
+//
+// Parameters and 'state' tensors (optimizer moments, pruning masks) keep their own buffers for the life of the
+// compiled graph; ops may update them in place (training: optimizer steps, batch-norm running averages), and
+// readTensor / writeTensor move their values to and from the CPU (checkpoints).
 
 import { SlimError, check, shapeStr } from '../runtime/errors.js';
 import { destroyLaunch, encodeLaunch, type BufferRange, type Launch } from '../runtime/kernels.js';

@@ -13,3 +13,4 @@ import './elementwise_backward.js';
 import './pool_backward.js';
 import './loss.js';
 import './optim.js';
+import './compress_train.js';

@@ -10,8 +10,8 @@
 // of the unshuffled output (a fused shuffle is an inference rewrite).
 
 import { check, shapeStr } from '../runtime/errors.js';
-import { convGeom } from './conv.js';
-import { attrInts, numel, registerOp, type Attrs } from './registry.js';
+import { convGeom, convVariants } from './conv.js';
+import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 function geomFrom(xShape: number[], wShape: number[], attrs: Attrs, dyShape: number[]) {
   const g = convGeom([xShape, wShape], attrs);
@@ -84,5 +84,104 @@ registerOp({
         invocations: c,
       }),
     ];
+  },
+});
+
+/**
+ * conv2d_backward_input_flip (w) → w' [KH,KW,Cout/groups,Cin]: the flipped, per-group transposed weights with which
+ * a stride-1 convolution's input gradient is itself a forward convolution (see the rule in src/train/autodiff.ts).
+ */
+registerOp({
+  name: 'conv2d_backward_input_flip',
+  infer([w], attrs) {
+    check(w.length === 4, `conv2d_backward_input_flip needs HWIO weights, got ${shapeStr(w)}`);
+    const groups = attrNum(attrs, 'groups', 1);
+    check(w[3] % groups === 0, `conv2d_backward_input_flip: ${w[3]} output channels do not divide by groups ${groups}`);
+    return [[w[0], w[1], w[3] / groups, w[2] * groups]];
+  },
+  plan: async (pc) => {
+    const [kh, kw, cg, cout] = pc.inShapes[0];
+    const groups = attrNum(pc.attrs, 'groups', 1);
+    return [
+      await pc.rt.kernels.launch('conv/conv2d_backward_input_flip', {
+        uniforms: { kh, kw, cin: cg * groups, cout, groups },
+        buffers: { w: pc.input(0), wt: pc.output(0) },
+        invocations: numel(pc.outShapes[0]),
+      }),
+    ];
+  },
+});
+
+/**
+ * conv2d_backward_weight_patches (x) → P [1,1,KH·KW·Cin,M]: the transposed patch matrix with which an ungrouped
+ * convolution's weight gradient is one GEMM, P·dy (M = N·OH·OW). Attrs: the forward's + w_shape.
+ */
+registerOp({
+  name: 'conv2d_backward_weight_patches',
+  infer([x], attrs) {
+    const ws = attrInts(attrs, 'w_shape', 4);
+    const g = convGeom([x, ws], attrs);
+    check(g.groups === 1, 'conv2d_backward_weight_patches: grouped convolutions use conv2d_backward_weight');
+    return [[1, 1, g.kh * g.kw * g.cin, g.n * g.oh * g.ow]];
+  },
+  plan: async (pc) => {
+    const g = convGeom([pc.inShapes[0], attrInts(pc.attrs, 'w_shape', 4)], pc.attrs);
+    return [
+      await pc.rt.kernels.launch('conv/conv2d_backward_weight_patches', {
+        uniforms: {
+          m: g.n * g.oh * g.ow, cin: g.cin, in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
+          stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
+        },
+        buffers: { x: pc.input(0), p: pc.output(0) },
+        invocations: numel(pc.outShapes[0]),
+      }),
+    ];
+  },
+});
+
+/** conv2d through im2col + GEMM applies: ungrouped, Cin % 4 == 0, Cout % 4 == 0, not already a pointwise GEMM. */
+export function im2colFits(inShapes: number[][], attrs: Attrs): boolean {
+  const g = convGeom(inShapes, attrs);
+  return g.groups === 1 && g.cin % 4 === 0 && g.cout % 4 === 0 && !(g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0);
+}
+
+/**
+ * conv2d_gemm: the same op as conv2d (same inputs, attributes and math), computed as im2col into a scratch patch
+ * matrix [M, KH·KW·Cin] and one GEMM with the weights viewed as [KH·KW·Cin, Cout] (the pointwise GEMM kernels).
+ * Training graphs use it for ungrouped spatial convolutions (forward and the stride-1 input gradient): on
+ * SwiftShader the unrolled GEMM beats the direct register-tiled convolution ~2×.
+ */
+registerOp({
+  name: 'conv2d_gemm',
+  infer(inShapes, attrs) {
+    check(im2colFits(inShapes, attrs), 'conv2d_gemm needs an ungrouped convolution with Cin and Cout multiples of 4');
+    const g = convGeom(inShapes, attrs);
+    return [[g.n, g.oh, g.ow, g.cout]];
+  },
+  macs(inShapes, outShapes) {
+    const [kh, kw, cg, cout] = inShapes[1];
+    return numel(outShapes[0]) * kh * kw * cg * (cout > 0 ? 1 : 0);
+  },
+  plan: async (pc) => {
+    const g = convGeom(pc.inShapes, pc.attrs);
+    const r = g.kh * g.kw * g.cin;
+    const m = g.n * g.oh * g.ow;
+    const patches = pc.constant(new Float32Array(m * r), `${pc.name}.patches`);
+    const im2col = await pc.rt.kernels.launch('conv/conv2d_forward_im2col', {
+      uniforms: {
+        cin4: g.cin / 4, in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
+        stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
+      },
+      buffers: { x: pc.input(0), p: patches },
+      invocations: m * g.kh * g.kw * (g.cin / 4),
+    });
+    const gemmPc: PlanContext = {
+      ...pc,
+      attrs: {},
+      inShapes: [[g.n, g.oh, g.ow, r], [1, 1, r, g.cout], ...pc.inShapes.slice(2)],
+      input: (i) => (i === 0 ? patches : pc.input(i)),
+    };
+    const key = `conv2d_gemm|${m}x${r}x${g.cout}`;
+    return [im2col, ...(await pc.tuner.choose(key, convVariants(gemmPc)))];
   },
 });

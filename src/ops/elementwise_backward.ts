@@ -1,6 +1,7 @@
 // Backward ops of the elementwise family (forwards in elementwise.ts):
 //   activation_backward    (x, dy) → dx = dy·act'(x)          attr act
 //   channel_scale_backward (x, dy) → ds [N,1,1,C] = Σ_hw dy·x  (the x gradient is channel_scale(dy, s))
+//   mul                    (a, b) → a ⊙ b                    (pruning masks)
 // Residual add needs no kernel: both inputs receive the output gradient (see src/train/autodiff.ts).
 
 import { check, shapeStr } from '../runtime/errors.js';
@@ -37,4 +38,19 @@ registerOp({
       }),
     ];
   },
+});
+
+/** mul (a, b) → a ⊙ b, same shapes (pruning masks on weights; its gradient is mul again). */
+registerOp({
+  name: 'mul',
+  infer([a, b]) {
+    check(a.length === b.length && a.every((d, i) => d === b[i]), `mul needs equal shapes, got ${shapeStr(a)} and ${shapeStr(b)}`);
+    return [a];
+  },
+  plan: async (pc) => [
+    await pc.rt.kernels.launch('elementwise/mul_forward', {
+      buffers: { a: pc.input(0), b: pc.input(1), y: pc.output(0) },
+      invocations: numel(pc.outShapes[0]),
+    }),
+  ],
 });

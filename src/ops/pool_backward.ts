@@ -1,5 +1,7 @@
 // Backward ops of the pooling family (forwards in pool.ts), with the forward node's attributes:
 //   pool2d_backward      (x, dy) → dx   max: to the window's first maximal tap; avg: dy / count to every tap
+//                                       (kernel pool2d_backward_tiled when the windows tile the input exactly,
+//                                       else the gathering pool2d_backward)
 //   global_pool_backward (x, dy) → dx   avg: dy/(H·W) everywhere; max: to the first maximal position
 
 import { check, shapeStr } from '../runtime/errors.js';
@@ -17,7 +19,20 @@ registerOp({
     const [n, h, w, c] = pc.inShapes[0];
     const [, oh, ow] = pc.inShapes[1];
     const [kh, kw] = attrInts(pc.attrs, 'kernel', 2);
+    const [sh, sw] = attrInts(pc.attrs, 'stride', 2, [kh, kw]);
     const [pt, pl, pb, pr] = attrInts(pc.attrs, 'pads', 4, [0, 0, 0, 0]);
+    const [dh, dw] = attrInts(pc.attrs, 'dilation', 2, [1, 1]);
+    // Windows that tile the input exactly: one invocation per window writes its taps (no gather).
+    if (sh === kh && sw === kw && dh === 1 && dw === 1 && pt + pl + pb + pr === 0 && h === oh * kh && w === ow * kw) {
+      return [
+        await pc.rt.kernels.launch('pool/pool2d_backward_tiled', {
+          overrides: { MODE: modeCode(pc.attrs, 'max') },
+          uniforms: { c, in_hw: [h, w], out_hw: [oh, ow], kernel: [kh, kw] },
+          buffers: { x: pc.input(0), dy: pc.input(1), dx: pc.output(0) },
+          invocations: n * oh * ow * c,
+        }),
+      ];
+    }
     return [
       await pc.rt.kernels.launch('pool/pool2d_backward', {
         overrides: { MODE: modeCode(pc.attrs, 'max') },

@@ -9,7 +9,9 @@
 
 import { Graph, type Node } from '../graph/ir.js';
 import { SlimError, check } from '../runtime/errors.js';
-import { attrNum, type Attrs } from '../ops/registry.js';
+import { attrNum, numel, type Attrs } from '../ops/registry.js';
+import { convGeom } from '../ops/conv.js';
+import { im2colFits } from '../ops/conv_backward.js';
 
 export type Mode = 'train' | 'frozen' | 'recompute';
 
@@ -20,6 +22,8 @@ export interface AddedModel {
   params: Map<string, number>;
   /** Trainable parameters (weights, biases, γ, β; not the running statistics). */
   trainable: number[];
+  /** Pruning masks (state tensors `<weight>@mask`, 1 = kept) by source weight name. */
+  masks: Map<string, number>;
 }
 
 export interface AddModelOptions {
@@ -32,6 +36,42 @@ export interface AddModelOptions {
   /** Reuse these destination parameters (a second forward of the same model). */
   params?: Map<string, number>;
   bnMomentum?: number;
+  /** Compression-aware training of the convolution weights (see qatTargets). */
+  qat?: Qat;
+  /** Magnitude pruning: multiply the pruneTargets weights by mask state tensors (reused when given). */
+  prune?: boolean;
+  masks?: Map<string, number>;
+}
+
+/** Weights that iterative pruning masks: conv/FC weights with more than 27 weights per output (not the first layer
+ *  nor depthwise filters, too small to prune) except the classifier. */
+export function pruneTargets(model: Graph): Set<string> {
+  const out = new Set<string>();
+  for (const n of model.nodes) {
+    if (n.op !== 'conv2d') continue;
+    const w = model.tensors[n.inputs[1]];
+    if (w.shape[2] * w.shape[0] * w.shape[1] <= 27 || n.name.startsWith('classifier')) continue;
+    out.add(w.name);
+  }
+  return out;
+}
+
+export type Qat = 'none' | 'int8' | 'binary';
+
+/**
+ * Names of the weights that compression-aware training quantizes: every conv/FC weight for int8; for binary, all but
+ * the first layer (≤ 3 input channels per group) and the classifier, which binary networks keep in full precision.
+ */
+export function qatTargets(model: Graph, qat: Qat | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!qat || qat === 'none') return out;
+  for (const n of model.nodes) {
+    if (n.op !== 'conv2d') continue;
+    const w = model.tensors[n.inputs[1]];
+    if (qat === 'binary' && (w.shape[2] <= 3 || n.name.startsWith('classifier'))) continue;
+    out.add(w.name);
+  }
+  return out;
 }
 
 /** Running statistics are the 4th and 5th inputs of a batch-norm node: state, not trainable. */
@@ -56,14 +96,33 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     if (!nonTrainable.has(t.id)) trainable.push(id);
   }
   const name = (n: Node) => `${o.prefix}${n.name}`;
+  const quantized = o.mode === 'frozen' ? new Set<string>() : qatTargets(src, o.qat);
+  const pruned = o.mode === 'frozen' || !o.prune ? new Set<string>() : pruneTargets(src);
+  const masks = o.masks ?? new Map<string, number>();
   for (const n of src.nodes) {
     const ins = n.inputs.map((t) => {
       const m = map.get(t);
       if (m === undefined) throw new SlimError(`addModel: tensor '${src.tensors[t].name}' used before it is defined`);
       return m;
     });
+    const wName = n.op === 'conv2d' ? src.tensors[n.inputs[1]].name : '';
+    if (pruned.has(wName)) {
+      let mask = masks.get(wName);
+      if (mask === undefined) {
+        mask = dst.addState(`${o.prefix}${wName}@mask`, src.shape(n.inputs[1]), new Float32Array(numel(src.shape(n.inputs[1]))).fill(1));
+        masks.set(wName, mask);
+      }
+      ins[1] = dst.add1('mul', [ins[1], mask], {}, `${name(n)}.w_masked`);
+    }
+    if (n.op === 'conv2d' && quantized.has(wName)) {
+      ins[1] = o.qat === 'binary'
+        ? dst.add1('binarize', [ins[1]], {}, `${name(n)}.w_bin`)
+        : dst.add1('fake_quant', [ins[1]], { bits: 8 }, `${name(n)}.w_q`);
+    }
     if (o.mode === 'frozen') {
-      const outs = dst.add(n.op, ins, n.attrs, name(n));
+      const plainConv = n.op === 'conv2d' && attrNum(n.attrs, 'act', 0) === 0 && attrNum(n.attrs, 'shuffle', 1) === 1;
+      const op = plainConv && im2colFits(n.inputs.map((t) => src.shape(t)), n.attrs) ? 'conv2d_gemm' : n.op;
+      const outs = dst.add(op, ins, n.attrs, name(n));
       n.outputs.forEach((t, k) => map.set(t, outs[k]));
       continue;
     }
@@ -74,6 +133,8 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     let y: number;
     if (n.op === 'batchnorm') {
       y = dst.add('batchnorm_train', ins, { eps: attrNum(n.attrs, 'eps', 1e-5), momentum: o.bnMomentum ?? 0.1, update: o.mode === 'train' ? 1 : 0 }, name(n))[0];
+    } else if (n.op === 'conv2d' && im2colFits(n.inputs.map((t) => src.shape(t)), attrs)) {
+      y = dst.add1('conv2d_gemm', ins, attrs, name(n));
     } else if (n.op === 'activation') {
       y = dst.add1('activation', ins, n.attrs, name(n));
     } else {
@@ -84,7 +145,41 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     if (act !== 0 && n.op !== 'activation') y = dst.add1('activation', [y], { act }, `${name(n)}.act`);
     map.set(n.outputs[0], y);
   }
-  return { output: map.get(src.outputs[0])!, params, trainable };
+  return { output: map.get(src.outputs[0])!, params, trainable, masks };
+}
+
+/**
+ * dx of a convolution. Stride 1: a forward convolution of dy with flipped, transposed weights (so the fast forward
+ * kernels serve the backward pass too); otherwise the gathering conv2d_backward_input kernel.
+ */
+function convInputGrad(g: Graph, n: Node, dy: number): number {
+  const [x, w] = n.inputs;
+  const geo = convGeom([g.shape(x), g.shape(w)], n.attrs);
+  const pads = [geo.dh * (geo.kh - 1) - geo.pt, geo.dw * (geo.kw - 1) - geo.pl, geo.dh * (geo.kh - 1) - geo.pb, geo.dw * (geo.kw - 1) - geo.pr];
+  if (geo.sh === 1 && geo.sw === 1 && pads.every((p) => p >= 0)) {
+    const wt = g.add1('conv2d_backward_input_flip', [w], { groups: geo.groups }, `${n.name}.wflip`);
+    const attrs = { groups: geo.groups, pads, dilation: [geo.dh, geo.dw] };
+    return g.add1(im2colFits([g.shape(dy), g.shape(wt)], attrs) ? 'conv2d_gemm' : 'conv2d', [dy, wt], attrs, `${n.name}.dx`);
+  }
+  return g.add1('conv2d_backward_input', [dy, w], { ...n.attrs, in_shape: g.shape(x) }, `${n.name}.dx`);
+}
+
+/**
+ * dw of a convolution. Ungrouped with N·OH·OW a multiple of 4: one GEMM of the transposed patch matrix with dy
+ * (the pointwise GEMM kernels); otherwise the conv2d_backward_weight kernel.
+ */
+function convWeightGrad(g: Graph, n: Node, dy: number): number {
+  const [x, w] = n.inputs;
+  const ws = g.shape(w);
+  const geo = convGeom([g.shape(x), ws], n.attrs);
+  const m = geo.n * geo.oh * geo.ow;
+  if (geo.groups === 1 && m % 4 === 0) {
+    const p = g.add1('conv2d_backward_weight_patches', [x], { ...n.attrs, w_shape: ws }, `${n.name}.patches`);
+    const dyMat = g.add1('reshape', [dy], { shape: [1, 1, m, geo.cout] }, `${n.name}.dy_mat`);
+    const dw = g.add1('conv2d', [p, dyMat], {}, `${n.name}.dw_gemm`);
+    return g.add1('reshape', [dw], { shape: ws }, `${n.name}.dw`);
+  }
+  return g.add1('conv2d_backward_weight', [x, dy], { ...n.attrs, w_shape: ws }, `${n.name}.dw`);
 }
 
 type Rule = (g: Graph, n: Node, dy: number, need: boolean[]) => (number | undefined)[];
@@ -94,8 +189,8 @@ export const RULES: Record<string, Rule> = {
   conv2d: (g, n, dy, need) => {
     const [x, w] = n.inputs;
     return [
-      need[0] ? g.add1('conv2d_backward_input', [dy, w], { ...n.attrs, in_shape: g.shape(x) }, `${n.name}.dx`) : undefined,
-      need[1] ? g.add1('conv2d_backward_weight', [x, dy], { ...n.attrs, w_shape: g.shape(w) }, `${n.name}.dw`) : undefined,
+      need[0] ? convInputGrad(g, n, dy) : undefined,
+      need[1] ? convWeightGrad(g, n, dy) : undefined,
       need[2] ? g.add1('conv2d_backward_bias', [dy], {}, `${n.name}.db`) : undefined,
     ];
   },
@@ -105,8 +200,15 @@ export const RULES: Record<string, Rule> = {
     const [dx, dgamma, dbeta] = g.add('batchnorm_backward', [x, dy, mean, rstd, gamma], {}, `${n.name}.backward`);
     return [dx, dgamma, dbeta];
   },
+  conv2d_gemm: (g, n, dy, need) => RULES.conv2d(g, n, dy, need),
+  fake_quant: (_g, _n, dy) => [dy], // straight-through estimator
+  binarize: (g, n, dy) => [g.add1('binarize_backward', [n.inputs[0], dy], {}, `${n.name}.dw`)],
   activation: (g, n, dy) => [g.add1('activation_backward', [n.inputs[0], dy], { act: attrNum(n.attrs, 'act') }, `${n.name}.dx`)],
   add: (_g, _n, dy) => [dy, dy],
+  mul: (g, n, dy, need) => [
+    need[0] ? g.add1('mul', [dy, n.inputs[1]], {}, `${n.name}.da`) : undefined,
+    need[1] ? g.add1('mul', [dy, n.inputs[0]], {}, `${n.name}.db`) : undefined,
+  ],
   pool2d: (g, n, dy) => [g.add1('pool2d_backward', [n.inputs[0], dy], n.attrs, `${n.name}.dx`)],
   global_pool: (g, n, dy) => [g.add1('global_pool_backward', [n.inputs[0], dy], n.attrs, `${n.name}.dx`)],
   reshape: (g, n, dy) => [g.add1('reshape', [dy], { shape: g.shape(n.inputs[0]) }, `${n.name}.dx`)],

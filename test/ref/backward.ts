@@ -258,3 +258,37 @@ export function adamUpdateRef(w: Arr, g: Arr, m: Arr, v: Arr, h: HyperRef, norm:
     w[i] = w[i] - h.lr * step;
   }
 }
+
+/** w'[kh,kw,j,g·Cg+i] = w[KH−1−kh, KW−1−kw, i, g·Ng+j]. */
+export function convFlipRef(w: Arr, ws: number[], groups: number): Arr {
+  const [kh, kw, cg, cout] = ws;
+  const ng = cout / groups, cin = cg * groups;
+  const out = new Float32Array(w.length);
+  for (let a = 0; a < kh; a++)
+    for (let b = 0; b < kw; b++)
+      for (let j = 0; j < ng; j++)
+        for (let c = 0; c < cin; c++) {
+          const g = Math.floor(c / cg), i = c % cg;
+          out[((a * kw + b) * ng + j) * cin + c] = w[(((kh - 1 - a) * kw + (kw - 1 - b)) * cg + i) * cout + g * ng + j];
+        }
+  return out;
+}
+
+/** P[(kh·KW + kw)·Cin + ci, m] = x[n, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw, ci] (0 outside). */
+export function convPatchesRef(x: Arr, xs: number[], attrs: Attrs): Arr {
+  const ws = attrs.w_shape as number[];
+  const g = convGeom([xs, ws], attrs);
+  const m = g.n * g.oh * g.ow;
+  const p = new Float32Array(g.kh * g.kw * g.cin * m);
+  for (let a = 0; a < g.kh; a++)
+    for (let b = 0; b < g.kw; b++)
+      for (let ci = 0; ci < g.cin; ci++)
+        for (let n = 0; n < g.n; n++)
+          for (let oh = 0; oh < g.oh; oh++)
+            for (let ow = 0; ow < g.ow; ow++) {
+              const ih = oh * g.sh - g.pt + a * g.dh, iw = ow * g.sw - g.pl + b * g.dw;
+              if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
+              p[((a * g.kw + b) * g.cin + ci) * m + (n * g.oh + oh) * g.ow + ow] = x[((n * g.h + ih) * g.w + iw) * g.cin + ci];
+            }
+  return p;
+}

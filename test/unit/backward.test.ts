@@ -214,3 +214,20 @@ describe('losses', () => {
     });
   }
 });
+
+describe('training-form kernels', () => {
+  const cases: { name: string; x: number[]; ws: number[]; attrs: Attrs }[] = [
+    { name: '3x3 s1 p1', x: [2, 5, 6, 8], ws: [3, 3, 8, 12], attrs: { pads: [1, 1, 1, 1] } },
+    { name: '3x3 s2 asym', x: [1, 7, 6, 4], ws: [3, 3, 4, 8], attrs: { stride: [2, 2], pads: [0, 1, 1, 0] } },
+    { name: '3x2 dil2', x: [1, 8, 7, 4], ws: [3, 2, 4, 4], attrs: { dilation: [2, 2], pads: [2, 1, 2, 0] } },
+  ];
+  for (const c of cases) {
+    it(`conv2d_gemm (im2col + GEMM) equals conv2d: ${c.name}`, async () => {
+      const x = randn(size(c.x), 50);
+      const w = randn(size(c.ws), 51, 0.5);
+      const b = randn(c.ws[3], 52);
+      const [y] = await runNode('conv2d_gemm', [{ shape: c.x, data: x }, { shape: c.ws, data: w, param: true }, { shape: [c.ws[3]], data: b, param: true }], c.attrs);
+      expectClose(y, conv2dRef(x, c.x, w, c.ws, b, c.attrs), TOL.f32, c.name);
+    });
+  }
+});

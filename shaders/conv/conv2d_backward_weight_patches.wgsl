@@ -1,0 +1,46 @@
+// conv2d_backward_weight_patches — the transposed patch matrix that turns conv2d's weight gradient into one GEMM
+// (then the pointwise GEMM kernels do the work): dw[(kh,kw,ci), co] = Σ_m P[(kh,kw,ci), m] · dy[m, co] with
+//   P[(kh·KW + kw)·Cin + ci, m] = x[n, oh·sh − ph + kh·dh, ow·sw − pw + kw·dw, ci]   (0 outside the image),
+//   m = (n·OH + oh)·OW + ow. Ungrouped convolutions only.
+// Layout: x [N,H,W,Cin] NHWC, P [KH·KW·Cin, M] row-major. Thread: one element of P per invocation,
+// i = r·M + m (consecutive invocations write consecutive m). Overwrites P.
+
+struct Params {
+  n: u32,
+  m: u32,
+  cin: u32,
+  in_hw: vec2<i32>,
+  out_hw: vec2<u32>,
+  kernel: vec2<u32>,
+  stride: vec2<i32>,
+  pad: vec2<i32>,
+  dilation: vec2<i32>,
+}
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> p: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let m = i % params.m;
+  let r = i / params.m;
+  let ci = r % params.cin;
+  let k = r / params.cin;
+  let kw = k % params.kernel.y;
+  let kh = k / params.kernel.y;
+  let ow = m % params.out_hw.y;
+  let t = m / params.out_hw.y;
+  let oh = t % params.out_hw.x;
+  let nb = t / params.out_hw.x;
+  let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
+  let iw = i32(ow) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
+  var v = 0.0;
+  if (ih >= 0 && ih < params.in_hw.x && iw >= 0 && iw < params.in_hw.y) {
+    v = x[((nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y) + u32(iw)) * params.cin + ci];
+  }
+  p[i] = v;
+}

@@ -1,0 +1,18 @@
+// mul_forward — elementwise product y[i] = a[i] · b[i] (same shapes). Training uses it to apply pruning masks to
+// weights (w ⊙ mask) and, in the backward pass, to the gradients (dy ⊙ mask).
+// Layout: a, b, y flat [n]. Thread: one element per invocation. Overwrites y.
+
+struct Params { n: u32 }
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  y[i] = a[i] * b[i];
+}

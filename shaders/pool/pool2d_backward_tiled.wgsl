@@ -1,0 +1,51 @@
+// pool2d_backward_tiled — pool2d_backward for windows that tile the input exactly (stride = kernel, no padding,
+// no dilation, H = OH·KH, W = OW·KW, as the 2×2/2 pools of small CNNs): every input element lies in exactly one
+// window, so each invocation owns one window and writes all of its taps (no gather, no zero fill needed).
+// Math as pool2d_backward: max → dy to the window's first maximal tap (scan order kh, kw), 0 to the others;
+// avg → dy/(KH·KW) to every tap.
+// Layout: x, dx [N,H,W,C], dy [N,OH,OW,C] NHWC. Thread: one output element (window) per invocation. Overwrites dx.
+
+struct Params { n: u32, c: u32, in_hw: vec2<u32>, out_hw: vec2<u32>, kernel: vec2<u32> }
+override WG: u32 = 64u;
+override MODE: u32 = 0u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= params.n) { return; }
+  let c = i % params.c;
+  var r = i / params.c;
+  let ow = r % params.out_hw.y;
+  r = r / params.out_hw.y;
+  let oh = r % params.out_hw.x;
+  let nb = r / params.out_hw.x;
+  let g = dy[i];
+  let base = (nb * params.in_hw.x + oh * params.kernel.x) * params.in_hw.y + ow * params.kernel.y;
+  if (MODE == 1u) {
+    let v = g / f32(params.kernel.x * params.kernel.y);
+    for (var kh = 0u; kh < params.kernel.x; kh++) {
+      for (var kw = 0u; kw < params.kernel.y; kw++) { dx[(base + kh * params.in_hw.y + kw) * params.c + c] = v; }
+    }
+    return;
+  }
+  var best = -3.402823e38;
+  var arg = 0u;
+  for (var kh = 0u; kh < params.kernel.x; kh++) {
+    for (var kw = 0u; kw < params.kernel.y; kw++) {
+      let j = (base + kh * params.in_hw.y + kw) * params.c + c;
+      let v = x[j];
+      if (v > best) { best = v; arg = j; }
+    }
+  }
+  for (var kh = 0u; kh < params.kernel.x; kh++) {
+    for (var kw = 0u; kw < params.kernel.y; kw++) {
+      let j = (base + kh * params.in_hw.y + kw) * params.c + c;
+      dx[j] = select(0.0, g, j == arg);
+    }
+  }
+}

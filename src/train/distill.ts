@@ -1,0 +1,105 @@
+// Step graphs: one graph per training step, run as one command buffer — forward, losses, backward, gradient norm
+// and optimizer updates — for the three ways slimgpu trains:
+//
+//   plain   one model, cross-entropy.
+//   kd      knowledge distillation (Hinton et al. 2015): a frozen teacher (inference form, its logits computed in
+//           the same command stream) and a student trained on α·CE(y, softmax(z_s)) + β·τ²·KL(softmax(z_t/τ) ‖ softmax(z_s/τ)).
+//   dml     deep mutual learning (Zhang et al. 2018, Algorithm 1): K ≥ 2 peers; for k = 1..K in turn, every peer's
+//           predictions are computed with the current weights, then peer k takes a step on
+//           CE(y, p_k) + 1/(K−1) Σ_{l≠k} KL(p_l ‖ p_k). Later phases see the peers already updated this step
+//           (the updates are in place and the phases run in order in one command stream).
+//
+// Inputs of every step graph, in order: images [B,28,28,1] (or the model's input), labels [B] (f32 class ids),
+// hyper [8] (see optim.ts). Outputs: per trained model its CE rows, its KL rows (kd/dml), and its gradient norm.
+
+import { Graph } from '../graph/ir.js';
+import { check } from '../runtime/errors.js';
+import { addModel, backward, type AddedModel, type Qat } from './autodiff.js';
+import { addOptimizer, HYPER, type OptimConfig } from './optim.js';
+
+export interface LossReadout {
+  /** Index into the compiled graph's outputs. */
+  ce: number;
+  kl?: number;
+  norm: number;
+  /** Weights making the reported loss: α·mean(CE) + klWeight·mean(KL). */
+  alpha: number;
+  klWeight: number;
+}
+
+export interface StepGraph {
+  graph: Graph;
+  /** The trained models (one, or K peers), with their destination parameter ids by source name. */
+  models: AddedModel[];
+  /** Optimizer state ids by name, per model. */
+  state: number[][];
+  readouts: LossReadout[];
+}
+
+export type StepKind =
+  | { kind: 'plain'; model: Graph }
+  | { kind: 'kd'; student: Graph; teacher: Graph; tau: number; alpha: number; beta: number }
+  | { kind: 'dml'; peers: Graph[] };
+
+export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'none', prune = false): StepGraph {
+  const g = new Graph();
+  const first = spec.kind === 'plain' ? spec.model : spec.kind === 'kd' ? spec.student : spec.peers[0];
+  const inShape = first.shape(first.inputs[0]);
+  const batch = inShape[0];
+  const x = g.addInput('images', inShape);
+  const labels = g.addInput('labels', [batch]);
+  const hyper = g.addInput('hyper', [HYPER.size]);
+  const models: AddedModel[] = [];
+  const state: number[][] = [];
+  const readouts: LossReadout[] = [];
+  const out = (t: number) => {
+    g.markOutput(t);
+    return g.outputs.length - 1;
+  };
+
+  const step = (m: AddedModel, prefix: string, seeds: number[], ce: number, kl: number | undefined, alpha: number, klWeight: number) => {
+    const grads = backward(g, new Map([[m.output, seeds]]), m.trainable);
+    const { norm, state: s } = addOptimizer(g, grads, opt, hyper, `${prefix}opt`);
+    state.push(s);
+    readouts.push({ ce: out(ce), kl: kl === undefined ? undefined : out(kl), norm: out(norm), alpha, klWeight });
+  };
+
+  if (spec.kind === 'plain') {
+    const m = addModel(g, spec.model, { prefix: '', input: x, mode: 'train', qat, prune });
+    models.push(m);
+    const [ce, dz] = g.add('softmax_cross_entropy', [m.output, labels], { scale: 1 / batch }, 'loss_ce');
+    step(m, '', [dz], ce, undefined, 1, 0);
+  } else if (spec.kind === 'kd') {
+    const { tau, alpha, beta } = spec;
+    check(tau > 0 && alpha >= 0 && beta >= 0, `distillation needs τ > 0, α ≥ 0, β ≥ 0 (got ${tau}, ${alpha}, ${beta})`);
+    const t = addModel(g, spec.teacher, { prefix: 'teacher/', input: x, mode: 'frozen' });
+    const m = addModel(g, spec.student, { prefix: '', input: x, mode: 'train', qat, prune });
+    models.push(m);
+    const [ce, dce] = g.add('softmax_cross_entropy', [m.output, labels], { scale: alpha / batch }, 'loss_ce');
+    const [kl, dkl] = g.add('kl_div', [m.output, t.output], { tau, scale: (beta * tau * tau) / batch }, 'loss_kd');
+    step(m, '', [dce, dkl], ce, kl, alpha, beta * tau * tau);
+  } else {
+    const K = spec.peers.length;
+    check(K >= 2, `deep mutual learning needs at least 2 peers (got ${K})`);
+    const params: Map<string, number>[] = spec.peers.map(() => new Map());
+    const masks: Map<string, number>[] = spec.peers.map(() => new Map());
+    for (let k = 0; k < K; k++) {
+      const fwd = spec.peers.map((p, l) =>
+        addModel(g, p, { prefix: `peer${l}/`, input: x, mode: l === k ? 'train' : 'recompute', params: params[l], qat, prune, masks: masks[l] }),
+      );
+      const m = fwd[k];
+      models[k] = m;
+      const [ce, dce] = g.add('softmax_cross_entropy', [m.output, labels], { scale: 1 / batch }, `peer${k}/loss_ce`);
+      const seeds = [dce];
+      let klSum: number | undefined;
+      for (let l = 0; l < K; l++) {
+        if (l === k) continue;
+        const [kl, dkl] = g.add('kl_div', [m.output, fwd[l].output], { tau: 1, scale: 1 / ((K - 1) * batch) }, `peer${k}/loss_kl${l}`);
+        seeds.push(dkl);
+        klSum = klSum === undefined ? kl : g.add1('add', [klSum, kl], {}, `peer${k}/loss_kl_sum`);
+      }
+      step(m, `peer${k}/`, seeds, ce, klSum, 1, 1 / (K - 1));
+    }
+  }
+  return { graph: g, models, state, readouts };
+}

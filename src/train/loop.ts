@@ -1,0 +1,380 @@
+// The training loop: a compiled step graph (distill.ts) driven over Fashion-MNIST batches, with per-epoch test
+// evaluation, checkpoints (checkpoint.ts) that resume exactly, and a NaN/Inf guard on every step.
+//
+// Overlap: `run()` submits step k and returns a promise; the next batch is assembled on the CPU (shuffle order,
+// augmentation, normalisation) while the GPU executes step k, and its upload is queued right behind it.
+// Determinism: batch order depends on (seed, epoch), augmentation on (seed, step); a checkpoint records the step,
+// so a resumed run continues with exactly the batches, weights and optimizer state of an uninterrupted one.
+
+import { compile, type CompiledGraph } from '../graph/executor.js';
+import type { Graph } from '../graph/ir.js';
+import { buildModel, type ModelSpec } from '../models/zoo.js';
+import { SlimError, check } from '../runtime/errors.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { epochOrder, fillBatch, NO_AUGMENT, type Augment, type Split } from '../io/fashion_mnist.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
+import { buildStepGraph, type StepGraph, type StepKind } from './distill.js';
+import { qatTargets, type Qat } from './autodiff.js';
+import { binarizeCPU, fakeQuantCPU } from '../ops/compress_train.js';
+import { checkOptim, hyperFor, type OptimConfig } from './optim.js';
+
+export type TrainMode = 'plain' | 'kd' | 'dml';
+
+export interface TrainOptions {
+  model: ModelSpec;
+  mode: TrainMode;
+  /** kd: the teacher's spec and weights (by parameter name). */
+  teacher?: { spec: ModelSpec; tensors: Map<string, Float32Array> };
+  tau?: number;
+  alpha?: number;
+  /** kd: weight of the τ²·KL term (default 1 − α). */
+  beta?: number;
+  /** dml: number of peers (≥ 2); peer k is initialised with seed initSeed + k. */
+  peers?: number;
+  epochs: number;
+  batch: number;
+  /** Data order and augmentation. */
+  seed: number;
+  /** Weight initialisation (default: seed). */
+  initSeed?: number;
+  opt: OptimConfig;
+  augment: Augment;
+  train: Split;
+  test: Split;
+  /** Evaluate on the test split after every epoch (else only at the end). */
+  evalEveryEpoch?: boolean;
+  out?: string;
+  resume?: string;
+  /** Stop after this many steps in total (tests). */
+  maxSteps?: number;
+  /** Compression-aware training of the weights: 'int8' fake quantization or 'binary' (STE). */
+  qat?: Qat;
+  /**
+   * Iterative magnitude pruning with fine-tuning: at the end of epochs start..end (1-based) the masks of the
+   * pruneTargets weights are recomputed to sparsity S·(1 − (1 − t)³), t the fraction of pruning epochs done (Zhu &
+   * Gupta 2017); later epochs fine-tune with the masks fixed.
+   */
+  prune?: { sparsity: number; start: number; end: number };
+  /** After training: one more (profiled) step on the last batch, timed per node; its update is discarded. */
+  profile?: boolean;
+  onProgress?: (p: Progress) => void;
+  onEpoch?: (e: EpochRecord) => void;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  imagesPerS: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  train_loss: number[];
+  test_accuracy: number[];
+  seconds: number;
+}
+
+export interface TrainResult {
+  mode: TrainMode;
+  model: string;
+  /** Per trained model (one, or one per peer). */
+  test_accuracy: number[];
+  train_loss: number[];
+  epochs: number;
+  steps: number;
+  images_per_s: number;
+  params: number;
+  /** Loss of every step of the trained models (model-major: stepLosses[k][step]). */
+  stepLosses: number[][];
+  history: EpochRecord[];
+  /** Final weights per model, by parameter name (pruned weights multiplied by their masks). */
+  weights: Map<string, Float32Array>[];
+  /** Fraction of zeros in the pruned weights (0 without pruning). */
+  sparsity: number;
+  /** GPU time per node of one training step (option profile), slowest first. */
+  profile?: { method: string; step_ms: number; nodes: { name: string; op: string; ms: number }[] };
+}
+
+/** Mask keeping all but the floor(sparsity·n) smallest-magnitude weights (ties broken by index). */
+export function magnitudeMask(w: Float32Array, sparsity: number): Float32Array {
+  const n = w.length;
+  const k = Math.min(n, Math.floor(sparsity * n));
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(w[a]) - Math.abs(w[b]) || a - b);
+  const mask = new Float32Array(n).fill(1);
+  for (let i = 0; i < k; i++) mask[order[i]] = 0;
+  return mask;
+}
+
+export function pruneSchedule(p: { sparsity: number; start: number; end: number }, epoch: number): number | null {
+  if (epoch < p.start || epoch > p.end) return null;
+  const t = (epoch - p.start + 1) / (p.end - p.start + 1);
+  return p.sparsity * (1 - Math.pow(1 - t, 3));
+}
+
+/** Set a model graph's parameters from named tensors (a checkpoint); every parameter must be present. */
+export function applyWeights(g: Graph, tensors: Map<string, Float32Array>, what: string): void {
+  for (const t of g.tensors) {
+    if (t.role !== 'param') continue;
+    const d = tensors.get(t.name);
+    if (!d) throw new SlimError(`${what}: no tensor '${t.name}' for this model (is it a checkpoint of the same --model?)`);
+    if (d.length !== t.data!.length) throw new SlimError(`${what}: tensor '${t.name}' has ${d.length} values, the model needs ${t.data!.length}`);
+    t.data = d;
+  }
+}
+
+/** Model-local weights of a checkpoint: peer k of a DML run, or the model of a plain/kd run. */
+export function checkpointWeights(ck: Checkpoint, peer = 0): Map<string, Float32Array> {
+  const prefix = ck.meta.mode === 'dml' ? `peer${peer}/` : '';
+  const m = new Map<string, Float32Array>();
+  for (const [name, t] of ck.tensors) {
+    if (name.includes('@')) continue; // optimizer state, pruning masks
+    if (prefix && !name.startsWith(prefix)) continue;
+    const mask = ck.tensors.get(`${name}@mask`);
+    m.set(name.slice(prefix.length), mask ? t.data.map((v, i) => v * mask.data[i]) : t.data);
+  }
+  if (m.size === 0) throw new SlimError(`checkpoint has no weights for peer ${peer}`);
+  return m;
+}
+
+/** Top-1 accuracy of a model on a split, inference form (batch-norm folded), batches padded at the end. */
+export async function evaluate(rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, split: Split, batch = 100, qat: Qat = 'none'): Promise<number> {
+  const g = buildModel({ ...spec, batch });
+  applyWeights(g, quantizedWeights(g, weights, qat), 'evaluate');
+  const m = await compile(rt, g, {});
+  try {
+    const px = split.rows * split.cols;
+    const images = new Float32Array(batch * px);
+    const labels = new Float32Array(batch);
+    let correct = 0;
+    for (let start = 0; start < split.n; start += batch) {
+      const count = Math.min(batch, split.n - start);
+      const idx = Array.from({ length: batch }, (_, b) => start + Math.min(b, count - 1));
+      fillBatch(split, idx, NO_AUGMENT, 0, images, labels);
+      const [logits] = await m.run([images]);
+      const c = logits.length / batch;
+      for (let b = 0; b < count; b++) {
+        let best = 0;
+        for (let j = 1; j < c; j++) if (logits[b * c + j] > logits[b * c + best]) best = j;
+        if (best === labels[b]) correct++;
+      }
+    }
+    return correct / split.n;
+  } finally {
+    m.destroy();
+  }
+}
+
+/** The weights a compression-aware run was trained to use: fake-quantized (int8) or binarized, as in training. */
+export function quantizedWeights(model: Graph, weights: Map<string, Float32Array>, qat: Qat): Map<string, Float32Array> {
+  const targets = qatTargets(model, qat);
+  if (targets.size === 0) return weights;
+  const out = new Map(weights);
+  for (const name of targets) {
+    const w = weights.get(name);
+    const t = model.tensors.find((x) => x.name === name)!;
+    if (w) out.set(name, qat === 'binary' ? binarizeCPU(w, t.shape[3]) : fakeQuantCPU(w, t.shape[3]));
+  }
+  return out;
+}
+
+function stepKind(o: TrainOptions): StepKind {
+  const initSeed = o.initSeed ?? o.seed;
+  const model = (seed: number) => buildModel({ ...o.model, batch: o.batch, seed });
+  if (o.mode === 'plain') return { kind: 'plain', model: model(initSeed) };
+  if (o.mode === 'kd') {
+    check(o.teacher, 'distillation needs a teacher checkpoint (--teacher CKPT)');
+    const teacher = buildModel({ ...o.teacher.spec, batch: o.batch });
+    applyWeights(teacher, o.teacher.tensors, 'teacher checkpoint');
+    const alpha = o.alpha ?? 0.5;
+    return { kind: 'kd', student: model(initSeed), teacher, tau: o.tau ?? 4, alpha, beta: o.beta ?? 1 - alpha };
+  }
+  const k = o.peers ?? 2;
+  return { kind: 'dml', peers: Array.from({ length: k }, (_, i) => model(initSeed + i)) };
+}
+
+function meanOf(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}
+
+export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> {
+  checkOptim(o.opt);
+  check(Number.isInteger(o.batch) && o.batch >= 1, `batch must be a positive integer (got ${o.batch})`);
+  const stepsPerEpoch = Math.floor(o.train.n / o.batch);
+  check(stepsPerEpoch >= 1, `the training split has ${o.train.n} examples, fewer than one batch of ${o.batch}`);
+  const totalSteps = Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
+  const opt: OptimConfig = { ...o.opt, totalSteps: o.opt.totalSteps > 0 && o.opt.schedule !== 'cosine' ? o.opt.totalSteps : o.epochs * stepsPerEpoch };
+  if (o.prune) {
+    const { sparsity, start, end } = o.prune;
+    check(sparsity >= 0 && sparsity < 1, `pruning sparsity must be in [0, 1) (got ${sparsity})`);
+    check(Number.isInteger(start) && Number.isInteger(end) && start >= 1 && end >= start, `pruning epochs must be 1 ≤ start ≤ end (got ${start}:${end})`);
+  }
+  const sg: StepGraph = buildStepGraph(stepKind(o), opt, o.qat ?? 'none', !!o.prune);
+  const g = sg.graph;
+  const compiled: CompiledGraph = await compile(rt, g, { fuse: false });
+  const K = sg.models.length;
+  const persistent = g.tensors.filter((t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && g.isUsed(t.id));
+  const meta = () => ({
+    format: 'slimgpu-checkpoint', mode: o.mode, model: { ...o.model, batch: undefined }, peers: K, seed: o.seed, initSeed: o.initSeed ?? o.seed,
+    batch: o.batch, train_examples: o.train.n, opt, augment: o.augment, epochs: o.epochs, qat: o.qat ?? 'none',
+  });
+  let step = 0;
+  if (o.resume) {
+    const ck = loadCheckpoint(o.resume);
+    check(ck.meta.mode === o.mode && (ck.meta.model as ModelSpec).model === o.model.model,
+      `checkpoint ${o.resume} is a ${ck.meta.mode} run of ${(ck.meta.model as ModelSpec)?.model}, not ${o.mode} of ${o.model.model}`);
+    for (const t of persistent) {
+      const c = ck.tensors.get(t.name);
+      if (!c) throw new SlimError(`checkpoint ${o.resume} has no tensor '${t.name}' (different model or optimizer?)`);
+      compiled.writeTensor(t.id, c.data);
+    }
+    check(ck.meta.batch === o.batch && ck.meta.train_examples === o.train.n && ck.meta.seed === o.seed,
+      `checkpoint ${o.resume} was trained with batch ${ck.meta.batch}, ${ck.meta.train_examples} examples, seed ${ck.meta.seed}; ` +
+        `resuming exactly needs the same (got batch ${o.batch}, ${o.train.n} examples, seed ${o.seed})`);
+    step = Number(ck.meta.step);
+    check(Number.isInteger(step) && step >= 0, `checkpoint ${o.resume} has a bad step ${ck.meta.step}`);
+  }
+  const save = async (path: string) => {
+    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const t of persistent) tensors.set(t.name, { shape: t.shape, data: await compiled.readTensor(t.id) });
+    saveCheckpoint(path, { meta: { ...meta(), step, epoch: Math.floor(step / stepsPerEpoch) }, tensors });
+  };
+  const weightsOf = async (k: number) => {
+    const w = new Map<string, Float32Array>();
+    for (const [name, id] of sg.models[k].params) {
+      const v = await compiled.readTensor(id);
+      const mask = sg.models[k].masks.get(name);
+      w.set(name, mask === undefined ? v : (await compiled.readTensor(mask)).map((m, i) => m * v[i]));
+    }
+    return w;
+  };
+  const pruneTo = async (sparsity: number) => {
+    for (const m of sg.models) {
+      for (const [name, mask] of m.masks) compiled.writeTensor(mask, magnitudeMask(await compiled.readTensor(m.params.get(name)!), sparsity));
+    }
+  };
+  const sparsityOf = (ws: Map<string, Float32Array>, k: number) => {
+    let zeros = 0, total = 0;
+    for (const name of sg.models[k].masks.keys()) {
+      const w = ws.get(name)!;
+      total += w.length;
+      for (const v of w) if (v === 0) zeros++;
+    }
+    return total ? zeros / total : 0;
+  };
+
+  const px = o.train.rows * o.train.cols;
+  const bufs = [0, 1].map(() => ({ images: new Float32Array(o.batch * px), labels: new Float32Array(o.batch) }));
+  const prepare = (s: number, buf: (typeof bufs)[0]) => {
+    const epoch = Math.floor(s / stepsPerEpoch);
+    const order = orderCache.get(epoch);
+    const i0 = (s % stepsPerEpoch) * o.batch;
+    fillBatch(o.train, order.subarray(i0, i0 + o.batch), o.augment, (o.seed * 2654435761 + s * 40503 + 1) >>> 0, buf.images, buf.labels);
+  };
+  const orderCache = {
+    epoch: -1,
+    order: new Uint32Array(0) as Uint32Array<ArrayBufferLike>,
+    get(epoch: number) {
+      if (epoch !== this.epoch) {
+        this.epoch = epoch;
+        this.order = epochOrder(o.train.n, o.seed, epoch);
+      }
+      return this.order;
+    },
+  };
+
+  const stepLosses: number[][] = Array.from({ length: K }, () => []);
+  const history: EpochRecord[] = [];
+  let epochLoss = new Array(K).fill(0);
+  let epochSteps = 0;
+  let images = 0;
+  let trainSeconds = 0;
+  let epochStart = performance.now();
+  let t0 = performance.now();
+  const startStep = step;
+  if (step < totalSteps) prepare(step, bufs[step % 2]);
+  while (step < totalSteps) {
+    const cur = bufs[step % 2];
+    const pending = compiled.run([cur.images, cur.labels, hyperFor(opt, step)]);
+    if (step + 1 < totalSteps) prepare(step + 1, bufs[(step + 1) % 2]); // overlaps the GPU's work on this step
+    const outs = await pending;
+    for (let k = 0; k < K; k++) {
+      const r = sg.readouts[k];
+      const ce = meanOf(outs[r.ce]);
+      const kl = r.kl === undefined ? 0 : meanOf(outs[r.kl]);
+      const loss = r.alpha * ce + r.klWeight * kl;
+      const norm = outs[r.norm][0];
+      if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+        const what = !Number.isFinite(loss) ? `loss is ${loss}` : `gradient norm is ${norm}`;
+        throw new SlimError(`training diverged at step ${step} (epoch ${Math.floor(step / stepsPerEpoch) + 1})${K > 1 ? `, peer ${k}` : ''}: ${what}; lower --lr or set --clip`);
+      }
+      stepLosses[k].push(loss);
+      epochLoss[k] += loss;
+    }
+    epochSteps++;
+    images += o.batch;
+    step++;
+    const elapsed = (performance.now() - t0) / 1000;
+    o.onProgress?.({
+      epoch: Math.floor((step - 1) / stepsPerEpoch), epochs: o.epochs, step: ((step - 1) % stepsPerEpoch) + 1, stepsPerEpoch,
+      loss: stepLosses[0][stepLosses[0].length - 1], imagesPerS: images / Math.max(elapsed, 1e-9),
+    });
+    const endOfEpoch = step % stepsPerEpoch === 0 || step === totalSteps;
+    if (endOfEpoch) {
+      trainSeconds += (performance.now() - t0) / 1000;
+      const target = o.prune && step % stepsPerEpoch === 0 ? pruneSchedule(o.prune, step / stepsPerEpoch) : null;
+      if (target !== null) await pruneTo(target);
+      const acc: number[] = [];
+      const last = step === totalSteps;
+      if (o.evalEveryEpoch || last) for (let k = 0; k < K; k++) acc.push(await evaluate(rt, o.model, await weightsOf(k), o.test, 100, o.qat ?? 'none'));
+      const rec: EpochRecord = { epoch: Math.ceil(step / stepsPerEpoch), train_loss: epochLoss.map((l) => l / epochSteps), test_accuracy: acc, seconds: (performance.now() - epochStart) / 1000 };
+      history.push(rec);
+      o.onEpoch?.(rec);
+      if (o.out) await save(o.out);
+      epochLoss = new Array(K).fill(0);
+      epochSteps = 0;
+      epochStart = performance.now();
+      images = 0;
+      t0 = performance.now();
+    }
+  }
+  const weights: Map<string, Float32Array>[] = [];
+  for (let k = 0; k < K; k++) weights.push(await weightsOf(k));
+  if (history.length === 0) {
+    // resumed at or past the last step: nothing to train, report the checkpoint's accuracy
+    const acc: number[] = [];
+    for (let k = 0; k < K; k++) acc.push(await evaluate(rt, o.model, weights[k], o.test, 100, o.qat ?? 'none'));
+    history.push({ epoch: Math.ceil(step / stepsPerEpoch), train_loss: [], test_accuracy: acc, seconds: 0 });
+  }
+  const lastRec = history[history.length - 1];
+  const trainedImages = (step - startStep) * o.batch;
+  const result: TrainResult = {
+    mode: o.mode,
+    model: o.model.model,
+    test_accuracy: lastRec?.test_accuracy ?? [],
+    train_loss: lastRec?.train_loss ?? [],
+    epochs: Math.ceil(step / stepsPerEpoch),
+    steps: step,
+    images_per_s: trainedImages / Math.max(trainSeconds, 1e-9),
+    params: buildModel({ ...o.model, batch: 1 }).paramCount(),
+    stepLosses,
+    history,
+    weights,
+    sparsity: sparsityOf(weights[0], 0),
+  };
+  if (o.profile && step > 0) {
+    const last = bufs[(step - 1) % 2];
+    const p = await compiled.profile([last.images, last.labels, hyperFor(opt, step - 1)]);
+    result.profile = {
+      method: p.method,
+      step_ms: Number(p.nodes.reduce((a, n) => a + n.ms, 0).toFixed(3)),
+      nodes: p.nodes.map((n) => ({ name: n.name, op: n.op, ms: Number(n.ms.toFixed(3)) })).sort((a, b) => b.ms - a.ms),
+    };
+  }
+  compiled.destroy();
+  return result;
+}

@@ -1,0 +1,88 @@
+// Checkpoints: format round trip and errors, atomic writes (temp file + rename, nothing partial left behind),
+// exact resume (weights and optimizer state bit for bit equal to an uninterrupted run), and the NaN/Inf guard.
+
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FASHION_MNIST_DIR, limitSplit, loadSplit } from '../../src/io/fashion_mnist.js';
+import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
+import { checkpointWeights, train, type TrainOptions } from '../../src/train/loop.js';
+import { DEFAULT_OPTIM } from '../../src/train/optim.js';
+import { runtime } from '../helpers.js';
+
+const sample = () => ({
+  meta: { mode: 'plain', step: 7, model: { model: 'cnn_tiny' } },
+  tensors: new Map([
+    ['a.w', { shape: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) }],
+    ['a.w@v', { shape: [1], data: Float32Array.of(-0.5) }],
+  ]),
+});
+
+describe('checkpoint format', () => {
+  it('round-trips meta and tensors exactly', () => {
+    const ck = decodeCheckpoint(encodeCheckpoint(sample()));
+    expect(ck.meta).toEqual(sample().meta);
+    expect([...ck.tensors.get('a.w')!.data]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ck.tensors.get('a.w@v')!.shape).toEqual([1]);
+  });
+  it('rejects bad magic, truncation and trailing bytes', () => {
+    const b = encodeCheckpoint(sample());
+    expect(() => decodeCheckpoint(new Uint8Array(20), 'x.ckpt')).toThrow(/x\.ckpt: not a slimgpu checkpoint/);
+    expect(() => decodeCheckpoint(b.subarray(0, b.length - 4), 'x.ckpt')).toThrow(/truncated at tensor 'a.w@v'/);
+    const longer = new Uint8Array(b.length + 4);
+    longer.set(b);
+    expect(() => decodeCheckpoint(longer, 'x.ckpt')).toThrow(/4 unexpected bytes/);
+  });
+  it('writes atomically: the old file stays whole until the rename, no temp file is left', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    const f = join(dir, 'model.ckpt');
+    writeFileSync(f, 'old');
+    saveCheckpoint(f, sample());
+    expect(readdirSync(dir)).toEqual(['model.ckpt']);
+    expect(loadCheckpoint(f).meta.step).toBe(7);
+    expect(() => saveCheckpoint(join(dir, 'missing', 'm.ckpt'), sample())).toThrow(/cannot write checkpoint/);
+    expect(readdirSync(dir)).toEqual(['model.ckpt']);
+    expect(() => loadCheckpoint(join(dir, 'nope.ckpt'))).toThrow(/cannot read checkpoint .*ENOENT/);
+  });
+});
+
+describe('training with checkpoints', () => {
+  const trainSplit = limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 48);
+  const testSplit = limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 20);
+  const base = (): TrainOptions => ({
+    model: { model: 'cnn_tiny' }, mode: 'plain', epochs: 2, batch: 8, seed: 3, opt: { ...DEFAULT_OPTIM, kind: 'adamw', lr: 1e-3 },
+    augment: { cropPad: 2, flip: true }, train: trainSplit, test: testSplit,
+  });
+
+  it('a resumed run (mid-epoch) ends with exactly the weights and optimizer state of an uninterrupted one', async () => {
+    const rt = await runtime();
+    const dir = mkdtempSync(join(tmpdir(), 'resume-'));
+    const full = await train(rt, { ...base(), maxSteps: 8, out: join(dir, 'full.ckpt') });
+    await train(rt, { ...base(), maxSteps: 4, out: join(dir, 'half.ckpt') });
+    expect(loadCheckpoint(join(dir, 'half.ckpt')).meta.step).toBe(4);
+    const resumed = await train(rt, { ...base(), maxSteps: 8, resume: join(dir, 'half.ckpt'), out: join(dir, 'resumed.ckpt') });
+    expect(resumed.stepLosses[0]).toEqual(full.stepLosses[0].slice(4));
+    const a = loadCheckpoint(join(dir, 'full.ckpt'));
+    const b = loadCheckpoint(join(dir, 'resumed.ckpt'));
+    expect([...b.tensors.keys()].sort()).toEqual([...a.tensors.keys()].sort());
+    for (const [name, t] of a.tensors) expect(Buffer.from(b.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
+    expect(existsSync(join(dir, 'resumed.ckpt'))).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // the eval path reads the same weights
+    expect(checkpointWeights(b).get('conv1.w')!.length).toBe(3 * 3 * 1 * 8);
+  });
+
+  it('stops with an error naming the step when the loss or gradients become NaN/Inf', async () => {
+    const rt = await runtime();
+    await expect(train(rt, { ...base(), opt: { ...DEFAULT_OPTIM, lr: 1e30, momentum: 0 }, maxSteps: 6 })).rejects.toThrow(/training diverged at step \d+ \(epoch 1\): (loss|gradient norm) is (NaN|-?Infinity)/);
+  });
+
+  it('refuses to resume from a checkpoint of another model', async () => {
+    const rt = await runtime();
+    const dir = mkdtempSync(join(tmpdir(), 'resume-'));
+    await train(rt, { ...base(), maxSteps: 1, out: join(dir, 'a.ckpt') });
+    await expect(train(rt, { ...base(), model: { model: 'cnn_small' }, resume: join(dir, 'a.ckpt') })).rejects.toThrow(/is a plain run of cnn_tiny, not plain of cnn_small/);
+    expect(readFileSync(join(dir, 'a.ckpt')).subarray(0, 8).toString()).toBe('SLIMCKPT');
+  });
+});
