@@ -31,7 +31,7 @@ PAR=${PAR:-0}
 mkdir -p "$OUT"
 common=(--dataset fashion-mnist --limit "$LIMIT" --test-limit "$TEST_LIMIT" --batch "$BATCH" --json)
 student=(--lr "$S_LR" --warmup "$S_WARMUP") # students alone, with KD, DML peers and twins: identical settings
-npx vite build --config vite.cli.config.ts >&2 # build once, before runs start side by side
+[ "${SKIP_BUILD:-0}" = 1 ] || npx vite build --config vite.cli.config.ts >&2 # build once, before runs start side by side
 cli() { node --enable-source-maps dist/cli.mjs "$@"; }
 log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 

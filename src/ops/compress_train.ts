@@ -1,6 +1,6 @@
 // Compression-aware training ops (weights only), with straight-through gradients:
 //   fake_quant  (w) → w_q   per-output-channel symmetric fake quantization to `bits` (8) bits; gradient: identity
-//   binarize    (w) → α·sign(w) per output channel;  binarize_backward (w, dy) → dy·1[|w| ≤ 1]
+//   binarize_weights    (w) → α·sign(w) per output channel;  binarize_weights_backward (w, dy) → dy·1[|w| ≤ 1]
 // The quantized weights are what the int8 / 1-bit inference kernels (branch `compress`) would be given: the int8
 // values are round(w/s) with s = max|w|/127 per output channel, the 1-bit ones sign(w) with α = mean|w|.
 
@@ -28,7 +28,7 @@ registerOp({
 });
 
 registerOp({
-  name: 'binarize',
+  name: 'binarize_weights',
   infer([w]) {
     check(w.length >= 2, `binarize works per output channel (last axis), got ${shapeStr(w)}`);
     return [w];
@@ -43,7 +43,7 @@ registerOp({
 });
 
 registerOp({
-  name: 'binarize_backward',
+  name: 'binarize_weights_backward',
   infer: ([w]) => [w],
   plan: async (pc) => [
     await pc.rt.kernels.launch('binary/binarize_backward', {

@@ -116,7 +116,7 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     }
     if (n.op === 'conv2d' && quantized.has(wName)) {
       ins[1] = o.qat === 'binary'
-        ? dst.add1('binarize', [ins[1]], {}, `${name(n)}.w_bin`)
+        ? dst.add1('binarize_weights', [ins[1]], {}, `${name(n)}.w_bin`)
         : dst.add1('fake_quant', [ins[1]], { bits: 8 }, `${name(n)}.w_q`);
     }
     if (o.mode === 'frozen') {
@@ -202,7 +202,7 @@ export const RULES: Record<string, Rule> = {
   },
   conv2d_gemm: (g, n, dy, need) => RULES.conv2d(g, n, dy, need),
   fake_quant: (_g, _n, dy) => [dy], // straight-through estimator
-  binarize: (g, n, dy) => [g.add1('binarize_backward', [n.inputs[0], dy], {}, `${n.name}.dw`)],
+  binarize_weights: (g, n, dy) => [g.add1('binarize_weights_backward', [n.inputs[0], dy], {}, `${n.name}.dw`)],
   activation: (g, n, dy) => [g.add1('activation_backward', [n.inputs[0], dy], { act: attrNum(n.attrs, 'act') }, `${n.name}.dx`)],
   add: (_g, _n, dy) => [dy, dy],
   mul: (g, n, dy, need) => [

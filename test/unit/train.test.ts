@@ -169,7 +169,7 @@ describe('compression-aware training (straight-through estimators)', () => {
     let off = 0;
     for (let i = 0; i < w.length; i++) if (Math.abs(q[i] - ref[i]) > 1e-6) off++;
     expect(off).toBeLessThanOrEqual(2);
-    const [bq] = await runNode('binarize', [{ shape: ws, data: w }], {});
+    const [bq] = await runNode('binarize_weights', [{ shape: ws, data: w }], {});
     expectClose(bq, binarizeCPU(w, 8), TOL.f32, 'binarize');
   });
   const opt: OptimConfig = { ...DEFAULT_OPTIM, lr: 0.01 };
@@ -178,7 +178,7 @@ describe('compression-aware training (straight-through estimators)', () => {
       const rt = await runtime();
       const batch = 8;
       const sg = buildStepGraph({ kind: 'plain', model: buildModel({ model: 'cnn_tiny', batch }) }, opt, qat);
-      expect(sg.graph.nodes.some((n) => n.op === (qat === 'int8' ? 'fake_quant' : 'binarize'))).toBe(true);
+      expect(sg.graph.nodes.some((n) => n.op === (qat === 'int8' ? 'fake_quant' : 'binarize_weights'))).toBe(true);
       const c = await compile(rt, sg.graph, { fuse: false });
       const state = initialState(sg.graph);
       const split = limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 64);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# On the lent GPU machine, with the pack of pack_train.sh: tuned peer benchmark (ours vs tfjs), then the training
+# targets (teacher, students alone / with KD, DML) on full Fashion-MNIST for as long as the budget allows.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+for f in .devpack/gl/*.deb; do dpkg -x "$f" /; done; ldconfig
+mkdir -p /tmp/nodebin && xz -dc .devpack/node.xz > /tmp/nodebin/node && chmod +x /tmp/nodebin/node
+export PATH=/tmp/nodebin:$PATH
+tar -xJf .devpack/nm_slim.tar.xz
+rm -rf dist && cp -r .devpack/dist dist
+D=/usr/share/datasets/fashion-mnist; mkdir -p $D
+xz -dc .devpack/data/train-images.xz | gzip -1 > $D/train-images-idx3-ubyte.gz
+cp .devpack/data/*.gz $D/
+if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+fi
+E="$OUT/errors.log"
+T=${DEVICE_TIME_BUDGET:-300}
+start=$(date +%s)
+left() { echo $(( T - ($(date +%s) - start) )); }
+timeout 90 node dist/cli.mjs bench --suite core --tune measure --runs 10 --json > "$OUT/bench_core_tuned.json" 2>>"$E"; echo "bench rc=$?"
+timeout 20 node dist/cli.mjs train --model cnn_small --epochs 1 --limit 6400 --batch 64 --test-limit 1000 --json > "$OUT/train_probe.json" 2>>"$E"; echo "probe rc=$?"
+cat "$OUT/train_probe.json" | head -c 600; echo
+mkdir -p /tmp/tt
+OUT_DIR=/tmp/tt
+( OUT=$OUT_DIR SKIP_BUILD=1 PAR=1 T_EPOCHS=${T_EPOCHS:-15} S_EPOCHS=${S_EPOCHS:-10} timeout $(( $(left) - 15 )) bash scripts/train_targets.sh ) > "$OUT/train_targets.log" 2>&1
+echo "train_targets rc=$?"; tail -20 "$OUT/train_targets.log"
+tar -C /tmp -czf "$OUT/train_results.tgz" tt --exclude='*.ckpt'
+echo done in $(( $(date +%s) - start )) s
