@@ -15,3 +15,4 @@ export { Tuner, type TuneMode } from './runtime/tuner.js';
 export { compress, compressOptionsFor, modelBytes, type CompressOptions, type CompressedModel, type Precision } from './compress/compress.js';
 export { importOnnx, supportedOperators, type ImportOptions, type ImportedModel } from './io/onnx/import.js';
 export { exportOnnx, type ExportOptions } from './io/onnx/export.js';
+export { saveWeights, loadWeights, encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/safetensors.js';
