@@ -3,6 +3,7 @@
 // peer benchmark of bench_peers.ts.
 
 import { benchCompressed } from '../../bench/compressed.js';
+import { benchTrainPeers } from '../../bench/train_peers.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { parseArgs, positiveInt, type Parsed } from '../args.js';
@@ -17,6 +18,7 @@ export const SUITES: Record<string, { run: Suite; help: string }> = {
     run: (rt, flags, log) =>
       benchCompressed(rt, { runs: positiveInt(flags, 'runs', 5, 100), layers: list(flags.layers), variants: list(flags.variants), log }) as any,
   },
+  train: { help: 'training step throughput vs TensorFlow.js WebGPU on the same adapter (--models a,b --batch B --steps N --warmup N --runs rounds)', run: (rt, flags, log) => benchTrainPeers(rt, { models: list(flags.models) ?? ['cnn_tiny', 'cnn_small'], batch: positiveInt(flags, 'batch', 32, 4096), steps: positiveInt(flags, 'steps', 3, 10000), warmup: positiveInt(flags, 'warmup', 2, 10000), rounds: positiveInt(flags, 'runs', 3, 100), log }) as any },
 };
 
 function suiteArg(argv: string[]): string | undefined {
@@ -28,7 +30,7 @@ function suiteArg(argv: string[]): string | undefined {
 export async function bench(argv: string[]): Promise<number> {
   const s = suiteArg(argv);
   if (s === undefined || !(s in SUITES)) return (await import('./bench_peers.js')).benchPeers(argv);
-  const { flags } = parseArgs(argv, { suite: 'string', json: 'boolean', runs: 'int', layers: 'string', variants: 'string', quiet: 'boolean', cached: 'boolean' });
+  const { flags } = parseArgs(argv, { suite: 'string', json: 'boolean', runs: 'int', layers: 'string', variants: 'string', quiet: 'boolean', cached: 'boolean', models: 'string', batch: 'int', steps: 'int', warmup: 'int' });
   const name = (flags.suite as string | undefined) ?? 'compressed';
   const suite = SUITES[name];
   if (!suite) throw new SlimError(`unknown bench suite '${name}' (known: ${Object.keys(SUITES).join(', ')})`);
