@@ -1,5 +1,6 @@
 // The int8_agreement bench suite on a small model: metrics are computed and sane, and a deliberately broken int8
 // graph (its output dequantize scale doubled) gives a much larger logit error and must be caught.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { agreementMetrics, centeredAgreementMetrics, int8Agreement, logitsOf, smoothImage } from '../../src/bench/int8_agreement.js';
 import { compress } from '../../src/compress/compress.js';
@@ -66,4 +67,18 @@ describe('int8_agreement', () => {
     // centered metrics exist and are finite (at this size the image-dependent part of the logits is tiny, see the suite)
     expect(Number.isFinite(centeredAgreementMetrics(zf, zq).rel_logit_error_median)).toBe(true);
   }, 120_000);
+
+  it('CLI: bench --suite int8_agreement --json prints one record; a bad --method is an error', () => {
+    const cli = (args: string[]) => spawnSync('./bin/slimgpu', ['bench', '--suite', 'int8_agreement', '--alpha', '0.25', '--res', '32', '--images', '4', '--calib', '1', '--runs', '1', '--quiet', ...args], { encoding: 'utf8', timeout: 300_000 });
+    const r = cli(['--json', '--method', 'minmax']);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].model).toBe('mobilenet_v1 0.25-32');
+    expect(rows[0].calibration).toContain('minmax');
+    expect(rows[0].images).toBe(4);
+    const bad = cli(['--method', 'kl']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--method must be');
+  }, 300_000);
 });
