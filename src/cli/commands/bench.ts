@@ -4,6 +4,7 @@
 
 import { benchCompressed } from '../../bench/compressed.js';
 import { benchTrainPeers } from '../../bench/train_peers.js';
+import { INT8_AGREEMENT_FLAGS, int8Agreement } from '../../bench/int8_agreement.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { parseArgs, positiveInt, type Parsed } from '../args.js';
@@ -19,6 +20,10 @@ export const SUITES: Record<string, { run: Suite; help: string }> = {
       benchCompressed(rt, { runs: positiveInt(flags, 'runs', 5, 100), layers: list(flags.layers), variants: list(flags.variants), log }) as any,
   },
   train: { help: 'training step throughput vs TensorFlow.js WebGPU on the same adapter (--models a,b --batch B --steps N --warmup N --runs rounds)', run: (rt, flags, log) => benchTrainPeers(rt, { models: list(flags.models) ?? ['cnn_tiny', 'cnn_small'], batch: positiveInt(flags, 'batch', 32, 4096), steps: positiveInt(flags, 'steps', 3, 10000), warmup: positiveInt(flags, 'warmup', 2, 10000), rounds: positiveInt(flags, 'runs', 3, 100), log }) as any },
+  int8_agreement: {
+    help: 'whole model int8 vs fp32: top-1/top-5 agreement, relative logit error, batch-1 speedup, sizes (--model --alpha --res --images --calib --method)',
+    run: async (rt, f, log) => [await int8Agreement(rt, { spec: { model: (f.model as string) ?? 'mobilenet_v1', alpha: f.alpha as number | undefined, res: (f.res as number) ?? 224, seed: f.seed as number | undefined }, images: positiveInt(f, 'images', 16, 10000), calib: positiveInt(f, 'calib', 4, 1000), method: (f.method as any) ?? 'percentile', runs: positiveInt(f, 'runs', 5, 100), log })],
+  },
 };
 
 function suiteArg(argv: string[]): string | undefined {
@@ -30,7 +35,11 @@ function suiteArg(argv: string[]): string | undefined {
 export async function bench(argv: string[]): Promise<number> {
   const s = suiteArg(argv);
   if (s === undefined || !(s in SUITES)) return (await import('./bench_peers.js')).benchPeers(argv);
-  const { flags } = parseArgs(argv, { suite: 'string', json: 'boolean', runs: 'int', layers: 'string', variants: 'string', quiet: 'boolean', cached: 'boolean', models: 'string', batch: 'int', steps: 'int', warmup: 'int' });
+  const { flags } = parseArgs(argv, {
+    suite: 'string', json: 'boolean', runs: 'int', layers: 'string', variants: 'string', quiet: 'boolean', cached: 'boolean',
+    models: 'string', batch: 'int', steps: 'int', warmup: 'int', // --suite train
+    ...INT8_AGREEMENT_FLAGS,
+  });
   const name = (flags.suite as string | undefined) ?? 'compressed';
   const suite = SUITES[name];
   if (!suite) throw new SlimError(`unknown bench suite '${name}' (known: ${Object.keys(SUITES).join(', ')})`);
