@@ -4,6 +4,7 @@
 import { compile } from '../src/graph/executor.js';
 import { Graph } from '../src/graph/ir.js';
 import type { Attrs } from '../src/ops/registry.js';
+import { seededRandom } from '../src/models/builder.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { expect } from 'vitest';
 
@@ -24,16 +25,8 @@ export function runtime(): Promise<Runtime> {
   return shared;
 }
 
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The zoo's seeded generator (mulberry32), so tests and models draw the same streams. */
+export const rng = seededRandom;
 
 export function randn(n: number, seed: number, scale = 1): Float32Array {
   const r = rng(seed);

@@ -4,14 +4,10 @@
 // finds the same adapter.
 
 import type * as TF from '@tensorflow/tfjs-core';
-import { nodeGpuObject } from '../runtime/device.js';
+import { isNode, nodeGpuObject } from '../runtime/device.js';
 import { SlimError } from '../runtime/errors.js';
 import type { Engine } from './peers.js';
 import { buildTfjsModel } from './tfjs_model.js';
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && !!(process as any).versions?.node && typeof (globalThis as any).window === 'undefined';
-}
 
 export interface TfjsPeer {
   tf: typeof TF;

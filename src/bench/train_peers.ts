@@ -15,6 +15,7 @@ import { compile, type CompiledGraph } from '../graph/executor.js';
 import type { Graph } from '../graph/ir.js';
 import { FASHION_MNIST_DIR, epochOrder, fillBatch, loadSplit, NO_AUGMENT, type Split } from '../io/fashion_mnist.js';
 import { buildModel } from '../models/zoo.js';
+import { median } from './measure.js';
 import { check } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { buildStepGraph } from '../train/distill.js';
@@ -63,12 +64,6 @@ function batchesOf(split: Split, batch: number, count: number): Batch[] {
     fillBatch(split, order.subarray(i0, i0 + batch), NO_AUGMENT, 0, b.images, b.labels);
     return b;
   });
-}
-
-function median(a: number[]): number {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function meanOf(a: Float32Array): number {

@@ -52,7 +52,8 @@ export interface ContextOptions {
 
 let nodeGpu: { gpu: GPU; module: any } | null = null;
 
-function isNode(): boolean {
+/** True in Node (Dawn), false in browsers. */
+export function isNode(): boolean {
   return typeof process !== 'undefined' && !!(process as any).versions?.node && typeof (globalThis as any).window === 'undefined';
 }
 

@@ -7,6 +7,7 @@
 //   mode 'measure' → like 'cached', but measures every candidate (median of a few runs) when nothing is cached.
 // The cache lives in localStorage in browsers and in .cache/slimgpu/tune.json (or $SLIMGPU_CACHE_DIR) in Node.
 
+import { isNode } from './device.js';
 import type { Launch } from './kernels.js';
 import { destroyLaunch } from './kernels.js';
 import type { Runtime } from './runtime.js';
@@ -21,10 +22,6 @@ export interface Candidate {
 }
 
 type Store = Record<string, Record<string, { id: string; ms: Record<string, number> }>>;
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && !!(process as any).versions?.node && typeof (globalThis as any).window === 'undefined';
-}
 
 async function nodeFs(): Promise<{ fs: any; path: any }> {
   const a = 'node:fs';

@@ -11,24 +11,15 @@ import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
 import type { Attrs } from '../../src/ops/registry.js';
 import { applyAct } from '../../src/ops/activation.js';
+import { seededRandom } from '../../src/models/builder.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { batchnormRef, channelShuffleRef, concatRef, conv2dRef, globalPoolRef, pool2dRef, softmaxRef } from '../ref/ops.js';
 
 // the same tolerance as TOL.f32 in test/helpers.ts (that module imports vitest, so it cannot load here)
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randn(n: number, seed: number, scale = 1): Float32Array {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
 }
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
