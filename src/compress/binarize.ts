@@ -36,10 +36,19 @@ export function binaryEligible(g: Graph, n: Node): boolean {
   return geo.groups === 1 && geo.cout % 4 === 0 && attrNum(n.attrs, 'shuffle', 1) === 1;
 }
 
-export function binarizeGraph(g: Graph, opts: BinaryOptions = {}, stats?: Map<number, TensorStats>): { graph: Graph; report: BinaryReport } {
+/**
+ * The convolutions a binary network binarizes: every eligible one except the first and the last conv of the graph.
+ * One rule for both sides: binary training (src/train/autodiff.ts qatTargets, on the training graph) and this
+ * converter (on the fused graph, where batch-norm folding keeps the conv nodes and their order).
+ */
+export function binaryConvNodes(g: Graph): Set<Node> {
   const convs = g.nodes.filter((n) => n.op === 'conv2d');
   const edge = new Set([convs[0], convs[convs.length - 1]]);
-  const binary = new Set(g.nodes.filter((n) => !edge.has(n) && binaryEligible(g, n)));
+  return new Set(convs.filter((n) => !edge.has(n) && binaryEligible(g, n)));
+}
+
+export function binarizeGraph(g: Graph, opts: BinaryOptions = {}, stats?: Map<number, TensorStats>): { graph: Graph; report: BinaryReport } {
+  const binary = binaryConvNodes(g);
   const consumers = g.consumers();
   const report: BinaryReport = { binaryConvs: 0, packedOutputs: 0, floatConvs: 0 };
   const out = new Graph();

@@ -22,6 +22,11 @@ export interface CompressOptions {
   quantize?: 'int8' | 'binary';
   /** Block sparsity of conv weights; block 'auto' (default) measures each shape per layer on the adapter. */
   prune?: { sparsity: number; block?: BlockShape | 'auto' };
+  /**
+   * Weights already pruned in blocks of this shape (training with a pruning block): every conv whose weights have a
+   * zero block runs on conv2d_bsr with exactly its zero blocks dropped; the others stay dense. Nothing is pruned.
+   */
+  sparse?: { block: BlockShape };
   filterPrune?: { ratio: number; norm?: FilterNorm };
   /** Sample input batches for int8 calibration (and the binary activation scale); synthetic when absent. */
   calibration?: { batches?: Float32Array[][]; method?: CalibrationMethod; percentile?: number };
@@ -67,7 +72,9 @@ function syntheticBatches(g: Graph, count: number): Float32Array[][] {
 }
 
 export async function compress(model: Graph, opts: CompressOptions = {}): Promise<CompressedModel> {
-  if (opts.quantize && opts.prune) throw new SlimError('compress: block sparsity and quantization cannot be combined (the int8 and xnor kernels are dense)');
+  if (opts.quantize && (opts.prune || opts.sparse)) throw new SlimError('compress: block sparsity and quantization cannot be combined (the int8 and xnor kernels are dense)');
+  if (opts.prune && opts.sparse) throw new SlimError('compress: prune (prunes the weights) and sparse (encodes weights pruned before) are alternatives');
+  if (opts.sparse) check(BLOCK_SHAPES.some(([r, c]) => r === opts.sparse!.block[0] && c === opts.sparse!.block[1]), `compress: sparse.block ${opts.sparse.block.join('x')} is not one of ${BLOCK_SHAPES.map((b) => b.join('x')).join(', ')}`);
   if (opts.quantize && !['int8', 'binary'].includes(opts.quantize)) throw new SlimError(`compress: quantize must be 'int8' or 'binary', got '${opts.quantize}'`);
   const fp32Bytes = modelBytes(model);
   const report: CompressedModel['report'] = {};
@@ -79,8 +86,9 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
   }
   g = optimizeForInference(g).graph;
 
-  if (opts.prune && opts.prune.sparsity > 0) {
-    const block = opts.prune.block ?? 'auto';
+  if ((opts.prune && opts.prune.sparsity > 0) || opts.sparse) {
+    const asIs = !!opts.sparse;
+    const block = opts.sparse?.block ?? opts.prune!.block ?? 'auto';
     check(block !== 'auto' || !!opts.runtime, "compress: prune.block 'auto' measures kernels and needs options.runtime");
     const out = new Graph();
     const id = new Map<number, number>();
@@ -97,7 +105,11 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
       const w = n.op === 'conv2d' ? g.tensors[n.inputs[1]] : null;
       const geo = w ? convGeom(n.inputs.map((t) => g.shape(t)), n.attrs) : null;
       const ok = w?.data && geo && geo.groups === 1 && attrNum(n.attrs, 'shuffle', 1) === 1 && (n.inputs[2] === undefined || g.tensors[n.inputs[2]].data);
-      const fits = ok ? (block === 'auto' ? BLOCK_SHAPES : [block]).filter((b) => blockShapeFits(w!.shape, b)) : [];
+      let fits = ok ? (block === 'auto' ? BLOCK_SHAPES : [block]).filter((b) => blockShapeFits(w!.shape, b)) : [];
+      if (asIs && fits.length) {
+        const dense = toBsr(w!.data!, w!.shape, fits[0]);
+        if (dense.nnzb === dense.totalBlocks) fits = []; // no zero block: stays dense
+      }
       if (fits.length === 0) {
         const outs = out.add(n.op, n.inputs.map((t) => (g.tensors[t].role === 'param' ? copy(t) : id.get(t)!)), n.attrs, n.name);
         n.outputs.forEach((t, k) => id.set(t, outs[k]));
@@ -106,11 +118,11 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
       let chosen: BlockShape = block as BlockShape;
       let ms: Record<string, number> | undefined;
       if (block === 'auto') {
-        const c = await chooseBlockShape(opts.runtime!, g.shape(n.inputs[0]), w!.data!, w!.shape, { ...n.attrs, kernel: [geo!.kh, geo!.kw], cout: geo!.cout }, opts.prune.sparsity, fits);
+        const c = await chooseBlockShape(opts.runtime!, g.shape(n.inputs[0]), w!.data!, w!.shape, { ...n.attrs, kernel: [geo!.kh, geo!.kw], cout: geo!.cout }, opts.prune!.sparsity, fits);
         chosen = c.block;
         ms = c.ms;
       }
-      const bsr = toBsr(pruneBlocks(w!.data!, w!.shape, chosen, opts.prune.sparsity), w!.shape, chosen);
+      const bsr = toBsr(asIs ? w!.data! : pruneBlocks(w!.data!, w!.shape, chosen, opts.prune!.sparsity), w!.shape, chosen);
       const bias = n.inputs[2] !== undefined ? g.tensors[n.inputs[2]].data! : null;
       const attrs = { ...n.attrs, kernel: [geo!.kh, geo!.kw], cout: geo!.cout };
       id.set(n.outputs[0], addBsrConv(out, id.get(n.inputs[0])!, bsr, bias, attrs, n.name));

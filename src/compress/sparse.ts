@@ -11,8 +11,8 @@ import type { Runtime } from '../runtime/runtime.js';
 import { BLOCK_SHAPES, blockShapeFits, toBsr, type BlockShape, type Bsr } from '../ops/block_sparse.js';
 import type { Attrs } from '../ops/registry.js';
 
-/** Copy of HWIO weights with the smallest-L2 blocks zeroed so that ⌊sparsity·blocks⌋ blocks are zero. */
-export function pruneBlocks(w: Float32Array, wShape: number[], block: BlockShape, sparsity: number): Float32Array {
+/** 0/1 mask of HWIO weights dropping the ⌊sparsity·blocks⌋ smallest-L2 blocks (also the training pruning mask). */
+export function blockMask(w: Float32Array, wShape: number[], block: BlockShape, sparsity: number): Float32Array {
   check(sparsity >= 0 && sparsity < 1, `block sparsity must be in [0, 1), got ${sparsity}`);
   const [kh, kw, cin, cout] = wShape;
   const [br, bc] = block;
@@ -27,13 +27,19 @@ export function pruneBlocks(w: Float32Array, wShape: number[], block: BlockShape
       norms.push({ n: s, r, c });
     }
   norms.sort((a, b) => a.n - b.n || a.r - b.r || a.c - b.c);
-  const out = new Float32Array(w);
+  const mask = new Float32Array(w.length).fill(1);
   const drop = Math.floor(sparsity * norms.length);
   for (let i = 0; i < drop; i++) {
     const { r, c } = norms[i];
-    for (let j = 0; j < bc; j++) for (let q = 0; q < br; q++) out[(c * bc + j) * cout + r * br + q] = 0;
+    for (let j = 0; j < bc; j++) for (let q = 0; q < br; q++) mask[(c * bc + j) * cout + r * br + q] = 0;
   }
-  return out;
+  return mask;
+}
+
+/** Copy of HWIO weights with the smallest-L2 blocks zeroed so that ⌊sparsity·blocks⌋ blocks are zero. */
+export function pruneBlocks(w: Float32Array, wShape: number[], block: BlockShape, sparsity: number): Float32Array {
+  const mask = blockMask(w, wShape, block, sparsity);
+  return w.map((v, i) => v * mask[i]);
 }
 
 /** A one-node graph running conv2d_bsr on encoded weights (what the converter emits for one layer). */

@@ -9,6 +9,7 @@
 
 import type { Graph } from '../graph/ir.js';
 import { check, SlimError } from '../runtime/errors.js';
+import type { ActivationName } from '../ops/activation.js';
 import { ModelBuilder } from './builder.js';
 
 export interface ModelSpec {
@@ -23,7 +24,7 @@ export interface ModelSpec {
   seed?: number;
 }
 
-export const MODEL_NAMES = ['mobilenet_v1', 'mobilenet_v2', 'shufflenet', 'efficientnet', 'cnn_small', 'cnn_tiny'] as const;
+export const MODEL_NAMES = ['mobilenet_v1', 'mobilenet_v2', 'shufflenet', 'efficientnet', 'cnn_small', 'cnn_tiny', 'cnn_binary'] as const;
 
 function makeDivisible(v: number, divisor = 8): number {
   const n = Math.max(divisor, Math.floor(v + divisor / 2) - ((Math.floor(v + divisor / 2)) % divisor));
@@ -127,17 +128,21 @@ export function efficientnet(b: ModelBuilder, x: number, phi: number, classes: n
   return b.classifier(b.globalAvgPool(x), classes);
 }
 
-/** Small CNNs for 28×28×1 inputs (Fashion-MNIST): the teacher-sized `cnn_small` and a ~1/10 `cnn_tiny`. */
-export function cnnSmall(b: ModelBuilder, x: number, classes: number, width = 1): number {
+/**
+ * Small CNNs for 28×28×1 inputs (Fashion-MNIST): the teacher-sized `cnn_small`, a ~1/10 `cnn_tiny`, and
+ * `cnn_binary`, cnn_small's layers for a binary network: no ReLU, because a binary layer sees sign(x) and
+ * sign(relu(x)) is always +1; batch-norm → sign is its non-linearity (train it with --qat binary).
+ */
+export function cnnSmall(b: ModelBuilder, x: number, classes: number, width = 1, act: ActivationName = 'relu'): number {
   const c1 = Math.max(4, Math.round(32 * width));
   const c2 = Math.max(4, Math.round(64 * width));
-  x = b.conv(x, c1, { k: 3, act: 'relu', name: 'conv1' });
+  x = b.conv(x, c1, { k: 3, act, name: 'conv1' });
   x = b.maxpool(x, 2, 2);
-  x = b.conv(x, c2, { k: 3, act: 'relu', name: 'conv2' });
+  x = b.conv(x, c2, { k: 3, act, name: 'conv2' });
   x = b.maxpool(x, 2, 2);
   const s = b.g.shape(x);
   x = b.g.add1('reshape', [x], { shape: [s[0], 1, 1, s[1] * s[2] * s[3]] }, 'flatten');
-  x = b.dense(x, Math.max(16, Math.round(128 * width)), 'relu', 'fc1');
+  x = b.dense(x, Math.max(16, Math.round(128 * width)), act, 'fc1');
   return b.classifier(x, classes);
 }
 
@@ -185,6 +190,9 @@ export function buildModel(spec: ModelSpec): Graph {
       break;
     case 'cnn_tiny':
       y = cnnSmall(b, x, classes, 0.25);
+      break;
+    case 'cnn_binary':
+      y = cnnSmall(b, x, classes, 1, 'none');
       break;
     default:
       throw new SlimError(`unknown model '${spec.model}' (known: ${MODEL_NAMES.join(', ')})`);

@@ -1,6 +1,7 @@
 // Compression-aware training ops (weights only), with straight-through gradients:
 //   fake_quant  (w) → w_q   per-output-channel symmetric fake quantization to `bits` (8) bits; gradient: identity
 //   binarize_weights    (w) → α·sign(w) per output channel;  binarize_weights_backward (w, dy) → dy·1[|w| ≤ 1]
+//   sign_ste            (x) → sign(x) (activations of a binary layer); sign_ste_backward (x, dy) → dy·1[|x| ≤ 1]
 // The quantized weights are what the int8 / 1-bit inference kernels (branch `compress`) would be given: the int8
 // values are round(w/s) with s = max|w|/127 per output channel, the 1-bit ones sign(w) with α = mean|w|.
 
@@ -53,6 +54,31 @@ registerOp({
   ],
 });
 
+registerOp({
+  name: 'sign_ste',
+  infer: ([x]) => [x],
+  plan: async (pc) => [
+    await pc.rt.kernels.launch('binary/sign_forward', {
+      buffers: { x: pc.input(0), y: pc.output(0) },
+      invocations: numel(pc.inShapes[0]),
+    }),
+  ],
+});
+
+registerOp({
+  name: 'sign_ste_backward',
+  infer([x, dy]) {
+    check(numel(x) === numel(dy), `sign_ste_backward: x ${shapeStr(x)} and dy ${shapeStr(dy)} differ in size`);
+    return [x];
+  },
+  plan: async (pc) => [
+    await pc.rt.kernels.launch('binary/sign_backward', {
+      buffers: { x: pc.input(0), dy: pc.input(1), dx: pc.output(0) },
+      invocations: numel(pc.inShapes[0]),
+    }),
+  ],
+});
+
 /** CPU forms (float64, rounded once), used to export/evaluate QAT-trained weights exactly as trained. */
 export function fakeQuantCPU(w: Float32Array, c: number, bits = 8): Float32Array {
   const q = 2 ** (bits - 1) - 1;
@@ -81,4 +107,9 @@ export function binarizeCPU(w: Float32Array, c: number): Float32Array {
     for (let r = 0; r < rows; r++) y[r * c + ch] = w[r * c + ch] >= 0 ? a : -a;
   }
   return y;
+}
+
+/** sign with sign(0) = +1, as `binarize` packs it (bit 1 ⇔ x < 0). */
+export function signCPU(x: Float32Array): Float32Array {
+  return x.map((v) => (v < 0 ? -1 : 1));
 }

@@ -12,6 +12,7 @@ import { SlimError, check } from '../runtime/errors.js';
 import { attrNum, numel, type Attrs } from '../ops/registry.js';
 import { convGeom } from '../ops/conv.js';
 import { im2colFits } from '../ops/conv_backward.js';
+import { binaryConvNodes } from '../compress/binarize.js';
 
 export type Mode = 'train' | 'frozen' | 'recompute';
 
@@ -59,18 +60,15 @@ export function pruneTargets(model: Graph): Set<string> {
 export type Qat = 'none' | 'int8' | 'binary';
 
 /**
- * Names of the weights that compression-aware training quantizes: every conv/FC weight for int8; for binary, all but
- * the first layer (≤ 3 input channels per group) and the classifier, which binary networks keep in full precision.
+ * Names of the weights that compression-aware training quantizes: every conv/FC weight for int8; for binary, the
+ * convolutions the XNOR converter binarizes (binaryConvNodes: ungrouped, not the first layer nor the classifier,
+ * which binary networks keep in full precision). A binary layer sees sign(x) and α·sign(W), as conv2d_xnor does.
  */
 export function qatTargets(model: Graph, qat: Qat | undefined): Set<string> {
   const out = new Set<string>();
   if (!qat || qat === 'none') return out;
-  for (const n of model.nodes) {
-    if (n.op !== 'conv2d') continue;
-    const w = model.tensors[n.inputs[1]];
-    if (qat === 'binary' && (w.shape[2] <= 3 || n.name.startsWith('classifier'))) continue;
-    out.add(w.name);
-  }
+  const convs = qat === 'binary' ? [...binaryConvNodes(model)] : model.nodes.filter((n) => n.op === 'conv2d');
+  for (const n of convs) out.add(model.tensors[n.inputs[1]].name);
   return out;
 }
 
@@ -96,7 +94,7 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     if (!nonTrainable.has(t.id)) trainable.push(id);
   }
   const name = (n: Node) => `${o.prefix}${n.name}`;
-  const quantized = o.mode === 'frozen' ? new Set<string>() : qatTargets(src, o.qat);
+  const quantized = qatTargets(src, o.qat); // frozen too: evaluating a compression-aware model as it was trained
   const pruned = o.mode === 'frozen' || !o.prune ? new Set<string>() : pruneTargets(src);
   const masks = o.masks ?? new Map<string, number>();
   for (const n of src.nodes) {
@@ -115,9 +113,10 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
       ins[1] = dst.add1('mul', [ins[1], mask], {}, `${name(n)}.w_masked`);
     }
     if (n.op === 'conv2d' && quantized.has(wName)) {
-      ins[1] = o.qat === 'binary'
-        ? dst.add1('binarize_weights', [ins[1]], {}, `${name(n)}.w_bin`)
-        : dst.add1('fake_quant', [ins[1]], { bits: 8 }, `${name(n)}.w_q`);
+      if (o.qat === 'binary') {
+        ins[0] = dst.add1('sign_ste', [ins[0]], {}, `${name(n)}.x_sign`);
+        ins[1] = dst.add1('binarize_weights', [ins[1]], {}, `${name(n)}.w_bin`);
+      } else ins[1] = dst.add1('fake_quant', [ins[1]], { bits: 8 }, `${name(n)}.w_q`);
     }
     if (o.mode === 'frozen') {
       const plainConv = n.op === 'conv2d' && attrNum(n.attrs, 'act', 0) === 0 && attrNum(n.attrs, 'shuffle', 1) === 1;
@@ -203,6 +202,7 @@ export const RULES: Record<string, Rule> = {
   conv2d_gemm: (g, n, dy, need) => RULES.conv2d(g, n, dy, need),
   fake_quant: (_g, _n, dy) => [dy], // straight-through estimator
   binarize_weights: (g, n, dy) => [g.add1('binarize_weights_backward', [n.inputs[0], dy], {}, `${n.name}.dw`)],
+  sign_ste: (g, n, dy) => [g.add1('sign_ste_backward', [n.inputs[0], dy], {}, `${n.name}.dx`)],
   activation: (g, n, dy) => [g.add1('activation_backward', [n.inputs[0], dy], { act: attrNum(n.attrs, 'act') }, `${n.name}.dx`)],
   add: (_g, _n, dy) => [dy, dy],
   mul: (g, n, dy, need) => [

@@ -7,15 +7,16 @@
 // so a resumed run continues with exactly the batches, weights and optimizer state of an uninterrupted one.
 
 import { compile, type CompiledGraph } from '../graph/executor.js';
-import type { Graph } from '../graph/ir.js';
+import { Graph } from '../graph/ir.js';
 import { buildModel, type ModelSpec } from '../models/zoo.js';
 import { SlimError, check } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { epochOrder, fillBatch, NO_AUGMENT, type Augment, type Split } from '../io/fashion_mnist.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { buildStepGraph, type StepGraph, type StepKind } from './distill.js';
-import { qatTargets, type Qat } from './autodiff.js';
-import { binarizeCPU, fakeQuantCPU } from '../ops/compress_train.js';
+import { addModel, type Qat } from './autodiff.js';
+import { blockMask } from '../compress/sparse.js';
+import { BLOCK_SHAPES, blockShapeFits, type BlockShape } from '../ops/block_sparse.js';
 import { checkOptim, hyperFor, type OptimConfig } from './optim.js';
 
 export type TrainMode = 'plain' | 'kd' | 'dml';
@@ -37,6 +38,9 @@ export interface TrainOptions {
   seed: number;
   /** Weight initialisation (default: seed). */
   initSeed?: number;
+  /** Start from these weights (by parameter name, e.g. a trained checkpoint's) instead of a seeded initialisation:
+   *  fine-tuning for quantization-aware training and pruning. The optimizer state starts fresh. */
+  init?: Map<string, Float32Array>;
   opt: OptimConfig;
   augment: Augment;
   train: Split;
@@ -52,9 +56,11 @@ export interface TrainOptions {
   /**
    * Iterative magnitude pruning with fine-tuning: at the end of epochs start..end (1-based) the masks of the
    * pruneTargets weights are recomputed to sparsity S·(1 − (1 − t)³), t the fraction of pruning epochs done (Zhu &
-   * Gupta 2017); later epochs fine-tune with the masks fixed.
+   * Gupta 2017); later epochs fine-tune with the masks fixed. With `block`, whole blocks of the weight matrix
+   * Wm[co, k] (the block-sparse kernels' layout) are dropped by L2 norm instead of single weights, so that the
+   * trained model runs on conv2d_bsr as it is (slimgpu eval --sparse); layers the block does not fit use single weights.
    */
-  prune?: { sparsity: number; start: number; end: number };
+  prune?: { sparsity: number; start: number; end: number; block?: BlockShape };
   /** After training: one more (profiled) step on the last batch, timed per node; its update is discarded. */
   profile?: boolean;
   onProgress?: (p: Progress) => void;
@@ -139,10 +145,10 @@ export function checkpointWeights(ck: Checkpoint, peer = 0): Map<string, Float32
   return m;
 }
 
-/** Top-1 accuracy of a model on a split, inference form (batch-norm folded), batches padded at the end. */
-export async function evaluate(rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, split: Split, batch = 100, qat: Qat = 'none'): Promise<number> {
-  const g = buildModel({ ...spec, batch });
-  applyWeights(g, quantizedWeights(g, weights, qat), 'evaluate');
+/** Top-1 accuracy of a one-input graph (images [B,H,W,C] → logits [B,classes]) over a split; the last batch is
+ *  padded by repeating its last image and only its real rows count. */
+export async function accuracyOf(rt: Runtime, g: Graph, split: Split): Promise<number> {
+  const batch = g.shape(g.inputs[0])[0];
   const m = await compile(rt, g, {});
   try {
     const px = split.rows * split.cols;
@@ -167,22 +173,33 @@ export async function evaluate(rt: Runtime, spec: ModelSpec, weights: Map<string
   }
 }
 
-/** The weights a compression-aware run was trained to use: fake-quantized (int8) or binarized, as in training. */
-export function quantizedWeights(model: Graph, weights: Map<string, Float32Array>, qat: Qat): Map<string, Float32Array> {
-  const targets = qatTargets(model, qat);
-  if (targets.size === 0) return weights;
-  const out = new Map(weights);
-  for (const name of targets) {
-    const w = weights.get(name);
-    const t = model.tensors.find((x) => x.name === name)!;
-    if (w) out.set(name, qat === 'binary' ? binarizeCPU(w, t.shape[3]) : fakeQuantCPU(w, t.shape[3]));
-  }
-  return out;
+/**
+ * The forward pass a compression-aware model was trained with, in inference form (running batch-norm statistics):
+ * fake-quantized weights (int8), or sign inputs and α·sign weights in the binary layers — on the float kernels.
+ */
+export function emulationGraph(model: Graph, qat: Qat): Graph {
+  if (qat === 'none') return model;
+  const g = new Graph();
+  const x = g.addInput(model.tensors[model.inputs[0]].name, model.shape(model.inputs[0]));
+  g.markOutput(addModel(g, model, { prefix: '', input: x, mode: 'frozen', qat }).output);
+  return g;
+}
+
+/** Top-1 accuracy of trained weights on a split, as trained (see emulationGraph; batch-norm folded when qat is none). */
+export async function evaluate(rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, split: Split, batch = 100, qat: Qat = 'none'): Promise<number> {
+  const model = buildModel({ ...spec, batch });
+  applyWeights(model, weights, 'evaluate');
+  return accuracyOf(rt, emulationGraph(model, qat), split);
 }
 
 function stepKind(o: TrainOptions): StepKind {
   const initSeed = o.initSeed ?? o.seed;
-  const model = (seed: number) => buildModel({ ...o.model, batch: o.batch, seed });
+  check(!o.init || o.mode !== 'dml', 'deep mutual learning starts its peers from different seeds, not from --init weights');
+  const model = (seed: number) => {
+    const m = buildModel({ ...o.model, batch: o.batch, seed });
+    if (o.init) applyWeights(m, o.init, 'initial weights');
+    return m;
+  };
   if (o.mode === 'plain') return { kind: 'plain', model: model(initSeed) };
   if (o.mode === 'kd') {
     check(o.teacher, 'distillation needs a teacher checkpoint (--teacher CKPT)');
@@ -212,6 +229,8 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     const { sparsity, start, end } = o.prune;
     check(sparsity >= 0 && sparsity < 1, `pruning sparsity must be in [0, 1) (got ${sparsity})`);
     check(Number.isInteger(start) && Number.isInteger(end) && start >= 1 && end >= start, `pruning epochs must be 1 ≤ start ≤ end (got ${start}:${end})`);
+    const b = o.prune.block;
+    check(!b || BLOCK_SHAPES.some(([r, c]) => r === b[0] && c === b[1]), `pruning block ${b?.join('x')} is not one of ${BLOCK_SHAPES.map((x) => x.join('x')).join(', ')}`);
   }
   const sg: StepGraph = buildStepGraph(stepKind(o), opt, o.qat ?? 'none', !!o.prune);
   const g = sg.graph;
@@ -220,7 +239,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   const persistent = g.tensors.filter((t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && g.isUsed(t.id));
   const meta = () => ({
     format: 'slimgpu-checkpoint', mode: o.mode, model: { ...o.model, batch: undefined }, peers: K, seed: o.seed, initSeed: o.initSeed ?? o.seed,
-    batch: o.batch, train_examples: o.train.n, opt, augment: o.augment, epochs: o.epochs, qat: o.qat ?? 'none',
+    batch: o.batch, train_examples: o.train.n, opt, augment: o.augment, epochs: o.epochs, qat: o.qat ?? 'none', prune: o.prune ?? null,
   });
   let step = 0;
   if (o.resume) {
@@ -253,8 +272,13 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     return w;
   };
   const pruneTo = async (sparsity: number) => {
+    const block = o.prune?.block;
     for (const m of sg.models) {
-      for (const [name, mask] of m.masks) compiled.writeTensor(mask, magnitudeMask(await compiled.readTensor(m.params.get(name)!), sparsity));
+      for (const [name, mask] of m.masks) {
+        const w = await compiled.readTensor(m.params.get(name)!);
+        const shape = g.tensors[m.params.get(name)!].shape;
+        compiled.writeTensor(mask, block && blockShapeFits(shape, block) ? blockMask(w, shape, block, sparsity) : magnitudeMask(w, sparsity));
+      }
     }
   };
   const sparsityOf = (ws: Map<string, Float32Array>, k: number) => {

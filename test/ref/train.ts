@@ -5,7 +5,7 @@
 import type { Graph } from '../../src/graph/ir.js';
 import { applyAct } from '../../src/ops/activation.js';
 import { attrNum } from '../../src/ops/registry.js';
-import { binarizeCPU, fakeQuantCPU } from '../../src/ops/compress_train.js';
+import { binarizeCPU, fakeQuantCPU, signCPU } from '../../src/ops/compress_train.js';
 import { batchnormRef, channelScaleRef, channelShuffleRef, concatRef, conv2dRef, globalPoolRef, pool2dRef } from './ops.js';
 import {
   activationGrad, adamUpdateRef, batchnormBackwardRef, batchnormTrainRef, channelScaleBackwardRef, channelSumRef, concatBackwardRef,
@@ -81,6 +81,8 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
       case 'fake_quant': set(fakeQuantCPU(x[0], c0, attrNum(a, 'bits', 8))); break;
       case 'binarize_weights': set(binarizeCPU(x[0], c0)); break;
       case 'binarize_weights_backward': set(x[0].map((w, i) => (Math.abs(w) <= 1 ? x[1][i] : 0))); break;
+      case 'sign_ste': set(signCPU(x[0])); break;
+      case 'sign_ste_backward': set(x[0].map((v, i) => (Math.abs(v) <= 1 ? x[1][i] : 0))); break;
       case 'grad_norm': set(Float32Array.of(gradNormRef(x))); break;
       case 'sgd_update': sgdUpdateRef(x[0], x[1], x[2], hyper(), x[4][0], a); break;
       case 'adam_update': adamUpdateRef(x[0], x[1], x[2], x[3], hyper(), x[5][0], a); break;

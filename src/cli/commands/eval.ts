@@ -1,38 +1,62 @@
-// slimgpu eval --ckpt FILE --dataset fashion-mnist [--peer K] [--test-limit N] [--batch B] [--json]
-// Test accuracy of a checkpoint written by `slimgpu train --out` (inference form: batch-norm folded).
+// slimgpu eval --ckpt FILE --dataset fashion-mnist [--peer K] [--test-limit N] [--batch B]
+//              [--precision as-trained|fp32|int8|binary] [--sparse | --dense] [--calib N] [--calib-method M] [--json]
+// Test accuracy of a checkpoint written by `slimgpu train --out`, on the kernels it is exported to (train/export.ts).
+// Defaults follow how it was trained: --qat int8 → int8 kernels, --qat binary → XNOR kernels, otherwise fp32
+// (batch-norm folded), on the block-sparse kernels when it was pruned with --prune-block. `--precision int8` on a
+// float checkpoint is post-training quantization, calibrated on --calib training images (default 512).
 
 import { limitSplit, loadSplit } from '../../io/fashion_mnist.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
-import { checkpointWeights, evaluate } from '../../train/loop.js';
+import { accuracyOf, checkpointWeights } from '../../train/loop.js';
+import { EXPORT_PRECISIONS, exportTrained, type ExportPrecision } from '../../train/export.js';
 import type { ModelSpec } from '../../models/zoo.js';
 import { buildModel } from '../../models/zoo.js';
 import type { Qat } from '../../train/autodiff.js';
+import type { BlockShape } from '../../ops/block_sparse.js';
+import type { CalibrationMethod } from '../../compress/quantize.js';
 import { parseArgs, positiveInt } from '../args.js';
 import { checkDataset, DATA_FLAGS } from './train.js';
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, { ...DATA_FLAGS, ckpt: 'string', peer: 'int', batch: 'int', json: 'boolean' });
+  const { flags, positional } = parseArgs(argv, {
+    ...DATA_FLAGS, ckpt: 'string', peer: 'int', batch: 'int', precision: 'string', sparse: 'boolean', dense: 'boolean', calib: 'int', 'calib-method': 'string', json: 'boolean',
+  });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
   if (typeof flags.ckpt !== 'string') throw new SlimError('--ckpt FILE is required');
+  if (flags.sparse && flags.dense) throw new SlimError('--sparse and --dense are alternatives');
   const dir = checkDataset(flags);
   const ck = loadCheckpoint(flags.ckpt);
   const spec = ck.meta.model as ModelSpec;
+  const qat = ((ck.meta.qat as Qat | undefined) ?? 'none') as Qat;
+  const pruneBlock = ((ck.meta.prune as { block?: BlockShape } | null | undefined)?.block ?? null) as BlockShape | null;
+  const precision = (flags.precision ?? (qat === 'int8' ? 'int8' : qat === 'binary' ? 'binary' : 'fp32')) as ExportPrecision;
+  if (!(EXPORT_PRECISIONS as readonly string[]).includes(precision)) throw new SlimError(`--precision must be one of ${EXPORT_PRECISIONS.join(', ')} (got '${precision}')`);
+  if (flags.sparse && !pruneBlock) throw new SlimError(`--sparse: checkpoint ${flags.ckpt} was not pruned in blocks (train with --prune S --prune-block RxC)`);
+  const sparse = !flags.dense && precision === 'fp32' && pruneBlock ? pruneBlock : undefined;
+  if (flags.sparse && !sparse) throw new SlimError(`--sparse runs fp32 block-sparse kernels, not --precision ${precision}`);
+  const method = (flags['calib-method'] ?? 'percentile') as CalibrationMethod;
+  if (!['percentile', 'minmax', 'mse'].includes(method)) throw new SlimError(`--calib-method must be percentile, minmax or mse (got '${method}')`);
   const peer = (flags.peer as number | undefined) ?? 0;
   const weights = checkpointWeights(ck, peer);
   const test = limitSplit(loadSplit(dir, 't10k'), flags['test-limit'] as number | undefined);
+  const batch = positiveInt(flags, 'batch', 100, 4096);
+  const calib = positiveInt(flags, 'calib', 512, 60000);
   const rt = await Runtime.create();
   try {
     const t0 = performance.now();
-    const acc = await evaluate(rt, spec, weights, test, positiveInt(flags, 'batch', 100, 4096), (ck.meta.qat as Qat | undefined) ?? 'none');
+    const calibration = precision === 'int8' ? { split: loadSplit(dir, 'train'), count: calib, method } : undefined;
+    const exported = await exportTrained(rt, spec, weights, qat, batch, { precision, sparse, calibration });
+    const acc = await accuracyOf(rt, exported.graph, test);
     const s = (performance.now() - t0) / 1000;
     const out = {
-      ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, qat: ck.meta.qat ?? 'none', peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
-      params: buildModel({ ...spec, batch: 1 }).paramCount(), images_per_s: Number((test.n / s).toFixed(1)),
+      ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
+      ...exported.info, ...(precision === 'int8' ? { calibration_images: calib, calibration_method: method } : {}),
+      params: buildModel({ ...spec, batch: 1 }).paramCount(), seconds: Number(s.toFixed(1)),
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
-    else console.log(`${spec.model} test_accuracy ${acc.toFixed(4)} on ${test.n} images`);
+    else console.log(`${spec.model} (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}) test_accuracy ${acc.toFixed(4)} on ${test.n} images`);
   } finally {
     rt.destroy();
   }

@@ -3,7 +3,9 @@
 //               [--weight-decay WD] [--l1 L] [--clip MAX] [--schedule constant|step|cosine] [--warmup STEPS]
 //               [--step-size STEPS] [--gamma G] [--augment] [--eval-every-epoch]
 //               [--teacher CKPT --kd --temperature T --alpha A [--beta B]] [--mutual K]
-//               [--qat int8|binary] [--prune SPARSITY [--prune-epochs START:END]] [--out CKPT] [--resume CKPT] [--json]
+//               [--qat int8|binary] [--prune SPARSITY [--prune-epochs START:END] [--prune-block RxC]] [--out CKPT]
+//               [--init CKPT] [--resume CKPT] [--json]
+// --init starts from a checkpoint's weights (fine-tuning: QAT, pruning); --resume continues a run exactly.
 // Trains on the GPU (see src/train/). A progress bar on stderr when it is a terminal; the final result as JSON
 // (--json) or a summary on stdout.
 
@@ -37,7 +39,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...MODEL_FLAGS, ...DATA_FLAGS, epochs: 'int', limit: 'int', optimizer: 'string', lr: 'number', momentum: 'number', 'no-nesterov': 'boolean',
     'weight-decay': 'number', l1: 'number', clip: 'number', schedule: 'string', warmup: 'int', 'step-size': 'int', gamma: 'number',
     augment: 'boolean', 'eval-every-epoch': 'boolean', teacher: 'string', kd: 'boolean', temperature: 'number', alpha: 'number', beta: 'number',
-    mutual: 'int', profile: 'boolean', qat: 'string', prune: 'number', 'prune-epochs': 'string', out: 'string', resume: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
+    mutual: 'int', profile: 'boolean', qat: 'string', prune: 'number', 'prune-epochs': 'string', 'prune-block': 'string', out: 'string', resume: 'string', init: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
   });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
   const dir = checkDataset(flags);
@@ -54,12 +56,17 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const qat = (flags.qat ?? 'none') as Qat;
   if (!['none', 'int8', 'binary'].includes(qat)) throw new SlimError(`--qat must be none, int8 or binary (got '${qat}')`);
   const epochs = positiveInt(flags, 'epochs', 1, 10000);
-  let prune: { sparsity: number; start: number; end: number } | undefined;
+  let prune: { sparsity: number; start: number; end: number; block?: [number, number] } | undefined;
   if (flags.prune !== undefined) {
     const [a, b] = String(flags['prune-epochs'] ?? `1:${Math.max(1, epochs - 1)}`).split(':').map(Number);
     if (!Number.isInteger(a) || !Number.isInteger(b)) throw new SlimError(`--prune-epochs must be START:END (got '${flags['prune-epochs']}')`);
     prune = { sparsity: flags.prune as number, start: a, end: b };
-  } else if (flags['prune-epochs'] !== undefined) throw new SlimError('--prune-epochs needs --prune SPARSITY');
+    if (flags['prune-block'] !== undefined) {
+      const m = /^(\d+)x(\d+)$/.exec(String(flags['prune-block']));
+      if (!m) throw new SlimError(`--prune-block must look like 4x4 (rows x cols of the weight matrix), got '${flags['prune-block']}'`);
+      prune.block = [Number(m[1]), Number(m[2])];
+    }
+  } else if (flags['prune-epochs'] !== undefined || flags['prune-block'] !== undefined) throw new SlimError('--prune-epochs and --prune-block need --prune SPARSITY');
   const opt: OptimConfig = {
     ...DEFAULT_OPTIM,
     kind: (flags.optimizer as OptimConfig['kind']) ?? DEFAULT_OPTIM.kind,
@@ -80,6 +87,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const ck = loadCheckpoint(flags.teacher as string);
     teacher = { spec: ck.meta.model as ModelSpec, tensors: checkpointWeights(ck) };
   }
+  let init: Map<string, Float32Array> | undefined;
+  if (flags.init !== undefined) {
+    if (flags.resume !== undefined) throw new SlimError('--init and --resume are alternatives (--resume continues a run, --init starts one from weights)');
+    const ck = loadCheckpoint(flags.init as string);
+    const from = (ck.meta.model as ModelSpec).model;
+    if (from !== spec.model) throw new SlimError(`--init ${flags.init} holds a ${from}, not a ${spec.model}`);
+    init = checkpointWeights(ck);
+  }
   const rt = await Runtime.create();
   const tty = process.stderr.isTTY;
   try {
@@ -89,7 +104,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: (flags.seed as number | undefined) ?? 1, initSeed: flags['init-seed'] as number | undefined, opt,
       augment: flags.augment ? { cropPad: 2, flip: true } : { cropPad: 0, flip: false },
       train: trainSplit, test: testSplit, evalEveryEpoch: !!flags['eval-every-epoch'], out: flags.out as string | undefined,
-      qat, profile: !!flags.profile, resume: flags.resume as string | undefined, maxSteps: flags['max-steps'] as number | undefined,
+      qat, init, profile: !!flags.profile, resume: flags.resume as string | undefined, maxSteps: flags['max-steps'] as number | undefined,
       onProgress: tty ? (p) => process.stderr.write(progressBar(p)) : undefined,
       onEpoch: (e) => {
         const acc = e.test_accuracy.length ? `  test_accuracy ${e.test_accuracy.map((a) => a.toFixed(4)).join(' ')}` : '';
@@ -101,7 +116,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       test_accuracy: r.test_accuracy.length === 1 ? r.test_accuracy[0] : r.test_accuracy,
       train_loss: r.train_loss.length === 1 ? r.train_loss[0] : r.train_loss,
       epochs: r.epochs, steps: r.steps, batch, images_per_s: Number(r.images_per_s.toFixed(2)), params: r.params,
-      seed: (flags.seed as number | undefined) ?? 1, qat, sparsity: r.sparsity, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
+      seed: (flags.seed as number | undefined) ?? 1, init: flags.init ?? null, qat, sparsity: r.sparsity, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
       history: r.history, profile: r.profile, adapter: rt.ctx.adapter.description || rt.ctx.adapter.architecture,
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));

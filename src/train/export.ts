@@ -1,0 +1,85 @@
+// Trained weights → the inference kernels they were trained for, for `slimgpu eval`: compress() of the zoo model
+// holding a checkpoint's weights.
+//
+//   as-trained  the training forward in inference form on the float kernels (emulationGraph: fake-quantized or
+//               sign/α·sign layers), what `train` reports as test_accuracy.
+//   fp32        the float model (batch-norm folded); with `sparse`, weights pruned in blocks during training run on
+//               conv2d_bsr with exactly their zero blocks dropped.
+//   int8        post-training quantization (compress int8) with calibration on training images. Weights trained with
+//               --qat int8 quantize to the very integers they were trained with: fake_quant and the int8 converter
+//               are both symmetric per output channel, and batch-norm folding scales a channel, not its grid.
+//   binary      the XNOR converter: the layers binary training binarized (binaryConvNodes) on conv2d_xnor, sign(x)
+//               and α·sign(W) with α = mean|W| per output channel, as trained (no activation scale K).
+
+import type { Graph } from '../graph/ir.js';
+import { compress, modelBytes, type CompressedModel } from '../compress/compress.js';
+import type { CalibrationMethod } from '../compress/quantize.js';
+import { epochOrder, fillBatch, NO_AUGMENT, type Split } from '../io/fashion_mnist.js';
+import { buildModel, type ModelSpec } from '../models/zoo.js';
+import type { BlockShape } from '../ops/block_sparse.js';
+import { check, SlimError } from '../runtime/errors.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Qat } from './autodiff.js';
+import { applyWeights, emulationGraph } from './loop.js';
+
+export const EXPORT_PRECISIONS = ['as-trained', 'fp32', 'int8', 'binary'] as const;
+export type ExportPrecision = (typeof EXPORT_PRECISIONS)[number];
+
+export interface ExportOptions {
+  precision: ExportPrecision;
+  /** The block shape the weights were pruned with: run the pruned layers on conv2d_bsr (fp32 only). */
+  sparse?: BlockShape;
+  /** int8: calibration images (the first `count` of a seeded shuffle of `split`). */
+  calibration?: { split: Split; count: number; method?: CalibrationMethod };
+}
+
+export interface ExportedModel {
+  graph: Graph;
+  info: { precision: ExportPrecision; sparse: string | null; model_bytes: number; fp32_model_bytes: number; compression_ratio: number; report?: CompressedModel['report'] };
+}
+
+/** Calibration batches of the model's batch size: the first `count` images of a seeded shuffle of the split. */
+export function calibrationBatches(split: Split, count: number, batch: number): Float32Array[][] {
+  check(Number.isInteger(count) && count >= 1, `calibration needs at least one image (got ${count})`);
+  const order = epochOrder(split.n, 0, 0);
+  const px = split.rows * split.cols;
+  const out: Float32Array[][] = [];
+  const labels = new Float32Array(batch);
+  for (let start = 0; start < Math.min(count, split.n); start += batch) {
+    const images = new Float32Array(batch * px);
+    const idx = Array.from({ length: batch }, (_, b) => order[(start + b) % split.n]);
+    fillBatch(split, idx, NO_AUGMENT, 0, images, labels);
+    out.push([images]);
+  }
+  return out;
+}
+
+export async function exportTrained(
+  rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, qat: Qat, batch: number, o: ExportOptions,
+): Promise<ExportedModel> {
+  if (!(EXPORT_PRECISIONS as readonly string[]).includes(o.precision)) throw new SlimError(`precision must be one of ${EXPORT_PRECISIONS.join(', ')} (got '${o.precision}')`);
+  check(!o.sparse || o.precision === 'fp32', `block-sparse kernels run fp32 weights, not ${o.precision} (the int8 and XNOR kernels are dense)`);
+  const model = buildModel({ ...spec, batch });
+  applyWeights(model, weights, 'export');
+  const fp32Bytes = modelBytes(model);
+  const plain = (graph: Graph): ExportedModel => ({
+    graph, info: { precision: o.precision, sparse: null, model_bytes: fp32Bytes, fp32_model_bytes: fp32Bytes, compression_ratio: 1 },
+  });
+  if (o.precision === 'as-trained') return plain(emulationGraph(model, qat));
+  if (o.precision === 'fp32' && !o.sparse) return plain(model);
+  let c: CompressedModel;
+  if (o.precision === 'fp32') c = await compress(model, { sparse: { block: o.sparse! } });
+  else if (o.precision === 'binary') c = await compress(model, { quantize: 'binary' });
+  else {
+    check(!!o.calibration, 'int8 export needs calibration images');
+    const batches = calibrationBatches(o.calibration.split, o.calibration.count, batch);
+    c = await compress(model, { quantize: 'int8', runtime: rt, calibration: { batches, method: o.calibration.method ?? 'percentile' } });
+  }
+  return {
+    graph: c.graph,
+    info: {
+      precision: o.precision, sparse: o.sparse ? o.sparse.join('x') : null, model_bytes: c.bytes, fp32_model_bytes: c.fp32Bytes,
+      compression_ratio: Number(c.ratio.toFixed(3)), report: c.report,
+    },
+  };
+}
