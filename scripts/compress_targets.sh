@@ -9,7 +9,7 @@
 # Every run's JSON goes to $OUT; the table is printed at the end and written to $OUT/summary.json.
 #
 # Defaults are full size (60k images). What fits SwiftShader on 2 shared cores:
-#   LIMIT=1000 TEST_LIMIT=10000 T_EPOCHS=5 T_AUGMENT=0 FT_EPOCHS=2 P_EPOCHS=4 B_EPOCHS=5 BATCH=32 bash scripts/compress_targets.sh
+#   LIMIT=1000 TEST_LIMIT=10000 T_EPOCHS=5 T_AUGMENT=0 FT_EPOCHS=2 P_EPOCHS=8 B_EPOCHS=5 BATCH=32 bash scripts/compress_targets.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-bench-results/compress}
@@ -21,7 +21,8 @@ T_WARMUP=${T_WARMUP:-15}
 T_AUGMENT=${T_AUGMENT:-1}
 FT_EPOCHS=${FT_EPOCHS:-3}      # QAT fine-tuning
 FT_LR=${FT_LR:-0.002}
-P_EPOCHS=${P_EPOCHS:-10}       # pruning + fine-tuning: prune at the ends of epochs 1..P_EPOCHS-1 (cubic), then fine-tune
+P_EPOCHS=${P_EPOCHS:-10}       # pruning + fine-tuning: prune at the ends of epochs 1..P_END (cubic), then fine-tune
+P_END=${P_END:-$(( P_EPOCHS / 2 > 0 ? P_EPOCHS / 2 : 1 ))}
 P_LR=${P_LR:-0.005}
 SPARSITY=${SPARSITY:-0.9}
 BLOCK=${BLOCK:-4x4}
@@ -51,7 +52,7 @@ log "int8 QAT: fine-tune the teacher $FT_EPOCHS epochs"
 cli train --model cnn_small --init "$TEACHER" --qat int8 --epochs "$FT_EPOCHS" --lr "$FT_LR" --warmup 0 --out "$OUT/qat.ckpt" "${common[@]}" >"$OUT/qat.json"
 score "$OUT/qat.ckpt" --calib "$CALIB" >"$OUT/qat_eval.json"
 log "block pruning to $SPARSITY ($BLOCK) while fine-tuning the teacher, $P_EPOCHS epochs"
-cli train --model cnn_small --init "$TEACHER" --prune "$SPARSITY" --prune-epochs "1:$((P_EPOCHS > 1 ? P_EPOCHS - 1 : 1))" --prune-block "$BLOCK" \
+cli train --model cnn_small --init "$TEACHER" --prune "$SPARSITY" --prune-epochs "1:$P_END" --prune-block "$BLOCK" \
   --epochs "$P_EPOCHS" --lr "$P_LR" --warmup 0 --out "$OUT/sparse.ckpt" "${common[@]}" >"$OUT/sparse.json"
 score "$OUT/sparse.ckpt" >"$OUT/sparse_eval.json"
 log "binary cnn_binary from scratch, $B_EPOCHS epochs"

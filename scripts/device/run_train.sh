@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # On the lent GPU machine, with the pack of pack_train.sh: tuned peer benchmark (ours vs tfjs), then the training
-# targets (teacher, students alone / with KD, DML) on full Fashion-MNIST for as long as the budget allows.
+# targets (teacher, students alone / with KD, DML) on full Fashion-MNIST, then the compression targets (int8 PTQ/QAT,
+# 90% block-sparse, binary; scripts/compress_targets.sh) on the same teacher, for as long as the budget allows.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 for f in .devpack/gl/*.deb; do dpkg -x "$f" /; done; ldconfig
@@ -26,5 +27,10 @@ mkdir -p /tmp/tt
 OUT_DIR=/tmp/tt
 ( OUT=$OUT_DIR SKIP_BUILD=1 PAR=1 T_EPOCHS=${T_EPOCHS:-15} S_EPOCHS=${S_EPOCHS:-10} timeout $(( $(left) - 15 )) bash scripts/train_targets.sh ) > "$OUT/train_targets.log" 2>&1
 echo "train_targets rc=$?"; tail -20 "$OUT/train_targets.log"
+if [ -f /tmp/tt/teacher.ckpt ] && [ "$(left)" -gt 60 ]; then # compression targets on the same teacher, while time is left
+  mkdir -p /tmp/tt/compress
+  ( OUT=/tmp/tt/compress TEACHER=/tmp/tt/teacher.ckpt SKIP_BUILD=1 timeout $(( $(left) - 15 )) bash scripts/compress_targets.sh ) > "$OUT/compress_targets.log" 2>&1
+  echo "compress_targets rc=$?"; tail -8 "$OUT/compress_targets.log"
+fi
 tar -C /tmp -czf "$OUT/train_results.tgz" tt --exclude='*.ckpt'
 echo done in $(( $(date +%s) - start )) s

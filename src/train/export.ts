@@ -35,10 +35,16 @@ export interface ExportOptions {
 
 export interface ExportedModel {
   graph: Graph;
-  info: { precision: ExportPrecision; sparse: string | null; model_bytes: number; fp32_model_bytes: number; compression_ratio: number; report?: CompressedModel['report'] };
+  info: {
+    precision: ExportPrecision; sparse: string | null; model_bytes: number; fp32_model_bytes: number; compression_ratio: number;
+    /** int8: images the calibration ran on (whole batches). */
+    calibration_images?: number;
+    report?: CompressedModel['report'];
+  };
 }
 
-/** Calibration batches of the model's batch size: the first `count` images of a seeded shuffle of the split. */
+/** Calibration batches of the model's batch size: the first `count` images of a seeded shuffle of the split, the
+ *  last batch filled up with the following ones (so ⌈count / batch⌉ whole batches). */
 export function calibrationBatches(split: Split, count: number, batch: number): Float32Array[][] {
   check(Number.isInteger(count) && count >= 1, `calibration needs at least one image (got ${count})`);
   const order = epochOrder(split.n, 0, 0);
@@ -68,18 +74,20 @@ export async function exportTrained(
   if (o.precision === 'as-trained') return plain(emulationGraph(model, qat));
   if (o.precision === 'fp32' && !o.sparse) return plain(model);
   let c: CompressedModel;
+  let calibrationImages: number | undefined;
   if (o.precision === 'fp32') c = await compress(model, { sparse: { block: o.sparse! } });
   else if (o.precision === 'binary') c = await compress(model, { quantize: 'binary' });
   else {
     check(!!o.calibration, 'int8 export needs calibration images');
     const batches = calibrationBatches(o.calibration.split, o.calibration.count, batch);
+    calibrationImages = batches.length * batch;
     c = await compress(model, { quantize: 'int8', runtime: rt, calibration: { batches, method: o.calibration.method ?? 'percentile' } });
   }
   return {
     graph: c.graph,
     info: {
       precision: o.precision, sparse: o.sparse ? o.sparse.join('x') : null, model_bytes: c.bytes, fp32_model_bytes: c.fp32Bytes,
-      compression_ratio: Number(c.ratio.toFixed(3)), report: c.report,
+      compression_ratio: Number(c.ratio.toFixed(3)), ...(calibrationImages ? { calibration_images: calibrationImages } : {}), report: c.report,
     },
   };
 }

