@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { SlimError } from '../runtime/errors.js';
+import { check, SlimError } from '../runtime/errors.js';
 import { seededRandom } from '../models/builder.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -85,6 +85,13 @@ export function limitSplit(s: Split, limit: number | undefined): Split {
   if (!limit || limit >= s.n) return s;
   const px = s.rows * s.cols;
   return { ...s, n: limit, images: s.images.subarray(0, limit * px), labels: s.labels.subarray(0, limit) };
+}
+
+/** The last n examples of a split (validation images held out from the front part that training uses). */
+export function tailSplit(s: Split, n: number): Split {
+  check(Number.isInteger(n) && n >= 1 && n <= s.n, `validation size must be an integer in [1, ${s.n}] (got ${n})`);
+  const px = s.rows * s.cols;
+  return { ...s, n, images: s.images.subarray((s.n - n) * px), labels: s.labels.subarray(s.n - n) };
 }
 
 /** A seeded permutation of 0..n−1 for epoch `epoch` (Fisher–Yates). */

@@ -39,17 +39,34 @@ export interface AddModelOptions {
   bnMomentum?: number;
   /** Compression-aware training of the convolution weights (see qatTargets). */
   qat?: Qat;
-  /** Magnitude pruning: multiply the pruneTargets weights by mask state tensors (reused when given). */
-  prune?: boolean;
+  /** Pruning: multiply the pruneTargets parameters by mask state tensors (reused when given). */
+  prune?: PruneKind;
   masks?: Map<string, number>;
 }
 
-/** Weights that iterative pruning masks: conv/FC weights with more than 27 weights per output (not the first layer
- *  nor depthwise filters, too small to prune) except the classifier. */
-export function pruneTargets(model: Graph): Set<string> {
+/** 'weights': single weights or blocks of conv/FC weights; 'filters': whole output channels (Li et al. 2016). */
+export type PruneKind = 'none' | 'weights' | 'filters';
+
+/**
+ * Parameters that iterative pruning masks.
+ * weights: conv/FC weights with more than 27 weights per output (not the first layer nor depthwise filters, too small
+ *          to prune) except the classifier.
+ * filters: everything that carries an output channel of a regular or grouped conv — its weights and bias — and the
+ *          batch-norm γ and β (a dropped channel must be exactly 0 downstream, as in the thinned model, so batch-norm
+ *          may not turn it into β). Which channels are dropped is src/compress/prune.ts's plan (planFilterPruning).
+ */
+export function pruneTargets(model: Graph, kind: PruneKind = 'weights'): Set<string> {
   const out = new Set<string>();
   for (const n of model.nodes) {
-    if (n.op !== 'conv2d') continue;
+    if (kind === 'filters') {
+      if (n.op === 'batchnorm') [1, 2].forEach((i) => out.add(model.tensors[n.inputs[i]].name));
+      if (n.op !== 'conv2d') continue;
+      const geo = convGeom(n.inputs.map((t) => model.shape(t)), n.attrs);
+      if (geo.groups > 1 && geo.groups === geo.cin && geo.cin === geo.cout) continue; // depthwise: follows its input
+      [1, 2].forEach((i) => n.inputs[i] !== undefined && out.add(model.tensors[n.inputs[i]].name));
+      continue;
+    }
+    if (kind !== 'weights' || n.op !== 'conv2d') continue;
     const w = model.tensors[n.inputs[1]];
     if (w.shape[2] * w.shape[0] * w.shape[1] <= 27 || n.name.startsWith('classifier')) continue;
     out.add(w.name);
@@ -95,7 +112,7 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
   }
   const name = (n: Node) => `${o.prefix}${n.name}`;
   const quantized = qatTargets(src, o.qat); // frozen too: evaluating a compression-aware model as it was trained
-  const pruned = o.mode === 'frozen' || !o.prune ? new Set<string>() : pruneTargets(src);
+  const pruned = o.mode === 'frozen' || !o.prune || o.prune === 'none' ? new Set<string>() : pruneTargets(src, o.prune);
   const masks = o.masks ?? new Map<string, number>();
   for (const n of src.nodes) {
     const ins = n.inputs.map((t) => {
@@ -104,14 +121,16 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
       return m;
     });
     const wName = n.op === 'conv2d' ? src.tensors[n.inputs[1]].name : '';
-    if (pruned.has(wName)) {
-      let mask = masks.get(wName);
+    n.inputs.forEach((t, i) => {
+      const pName = src.tensors[t].name;
+      if (src.tensors[t].role !== 'param' || !pruned.has(pName)) return;
+      let mask = masks.get(pName);
       if (mask === undefined) {
-        mask = dst.addState(`${o.prefix}${wName}@mask`, src.shape(n.inputs[1]), new Float32Array(numel(src.shape(n.inputs[1]))).fill(1));
-        masks.set(wName, mask);
+        mask = dst.addState(`${o.prefix}${pName}@mask`, src.shape(t), new Float32Array(numel(src.shape(t))).fill(1));
+        masks.set(pName, mask);
       }
-      ins[1] = dst.add1('mul', [ins[1], mask], {}, `${name(n)}.w_masked`);
-    }
+      ins[i] = dst.add1('mul', [ins[i], mask], {}, `${name(n)}.${pName.split('.').pop()}_masked`);
+    });
     if (n.op === 'conv2d' && quantized.has(wName)) {
       if (o.qat === 'binary') {
         ins[0] = dst.add1('sign_ste', [ins[0]], {}, `${name(n)}.x_sign`);

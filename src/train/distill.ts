@@ -14,7 +14,7 @@
 
 import { Graph } from '../graph/ir.js';
 import { check } from '../runtime/errors.js';
-import { addModel, backward, type AddedModel, type Qat } from './autodiff.js';
+import { addModel, backward, type AddedModel, type PruneKind, type Qat } from './autodiff.js';
 import { addOptimizer, HYPER, type OptimConfig } from './optim.js';
 
 export interface LossReadout {
@@ -41,7 +41,7 @@ export type StepKind =
   | { kind: 'kd'; student: Graph; teacher: Graph; tau: number; alpha: number; beta: number }
   | { kind: 'dml'; peers: Graph[] };
 
-export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'none', prune = false): StepGraph {
+export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'none', prune: PruneKind = 'none'): StepGraph {
   const g = new Graph();
   const first = spec.kind === 'plain' ? spec.model : spec.kind === 'kd' ? spec.student : spec.peers[0];
   const inShape = first.shape(first.inputs[0]);

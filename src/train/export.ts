@@ -8,11 +8,15 @@
 //   int8        post-training quantization (compress int8) with calibration on training images. Weights trained with
 //               --qat int8 quantize to the very integers they were trained with: fake_quant and the int8 converter
 //               are both symmetric per output channel, and batch-norm folding scales a channel, not its grid.
+//   thin        (with any of the above) filters removed during training (--prune-filters) are removed physically:
+//               compress's filter pruning with the ratio training reached plans the same channels (a removed filter
+//               has norm 0), and the thinned model computes what the masked one did.
 //   binary      the XNOR converter: the layers binary training binarized (binaryConvNodes) on conv2d_xnor, sign(x)
 //               and α·sign(W) with α = mean|W| per output channel, as trained (no activation scale K).
 
 import type { Graph } from '../graph/ir.js';
-import { compress, modelBytes, type CompressedModel } from '../compress/compress.js';
+import { compress, modelBytes, type CompressedModel, type CompressOptions } from '../compress/compress.js';
+import type { FilterNorm } from '../compress/prune.js';
 import type { CalibrationMethod } from '../compress/quantize.js';
 import { epochOrder, fillBatch, NO_AUGMENT, type Split } from '../io/fashion_mnist.js';
 import { buildModel, type ModelSpec } from '../models/zoo.js';
@@ -29,6 +33,8 @@ export interface ExportOptions {
   precision: ExportPrecision;
   /** The block shape the weights were pruned with: run the pruned layers on conv2d_bsr (fp32 only). */
   sparse?: BlockShape;
+  /** Filters pruned during training (ratio reached, norm): remove them physically (a thinned model). */
+  thin?: { ratio: number; norm: FilterNorm };
   /** int8: calibration images (the first `count` of a seeded shuffle of `split`). */
   calibration?: { split: Split; count: number; method?: CalibrationMethod };
 }
@@ -36,7 +42,7 @@ export interface ExportOptions {
 export interface ExportedModel {
   graph: Graph;
   info: {
-    precision: ExportPrecision; sparse: string | null; model_bytes: number; fp32_model_bytes: number; compression_ratio: number;
+    precision: ExportPrecision; sparse: string | null; thinned?: number | null; macs?: number; fp32_macs?: number; model_bytes: number; fp32_model_bytes: number; compression_ratio: number;
     /** int8: images the calibration ran on (whole batches). */
     calibration_images?: number;
     report?: CompressedModel['report'];
@@ -72,21 +78,22 @@ export async function exportTrained(
     graph, info: { precision: o.precision, sparse: null, model_bytes: fp32Bytes, fp32_model_bytes: fp32Bytes, compression_ratio: 1 },
   });
   if (o.precision === 'as-trained') return plain(emulationGraph(model, qat));
-  if (o.precision === 'fp32' && !o.sparse) return plain(model);
-  let c: CompressedModel;
+  if (o.precision === 'fp32' && !o.sparse && !o.thin) return plain(model);
   let calibrationImages: number | undefined;
-  if (o.precision === 'fp32') c = await compress(model, { sparse: { block: o.sparse! } });
-  else if (o.precision === 'binary') c = await compress(model, { quantize: 'binary' });
-  else {
+  const opts: CompressOptions = o.thin ? { filterPrune: o.thin } : {};
+  if (o.precision === 'fp32' && o.sparse) opts.sparse = { block: o.sparse };
+  else if (o.precision === 'binary') opts.quantize = 'binary';
+  else if (o.precision === 'int8') {
     check(!!o.calibration, 'int8 export needs calibration images');
     const batches = calibrationBatches(o.calibration.split, o.calibration.count, batch);
     calibrationImages = batches.length * batch;
-    c = await compress(model, { quantize: 'int8', runtime: rt, calibration: { batches, method: o.calibration.method ?? 'percentile' } });
+    Object.assign(opts, { quantize: 'int8', runtime: rt, calibration: { batches, method: o.calibration.method ?? 'percentile' } });
   }
+  const c = await compress(model, opts);
   return {
     graph: c.graph,
     info: {
-      precision: o.precision, sparse: o.sparse ? o.sparse.join('x') : null, model_bytes: c.bytes, fp32_model_bytes: c.fp32Bytes,
+      precision: o.precision, sparse: o.sparse ? o.sparse.join('x') : null, thinned: o.thin ? o.thin.ratio : null, macs: c.graph.macs(), fp32_macs: model.macs(), model_bytes: c.bytes, fp32_model_bytes: c.fp32Bytes,
       compression_ratio: Number(c.ratio.toFixed(3)), ...(calibrationImages ? { calibration_images: calibrationImages } : {}), report: c.report,
     },
   };

@@ -16,6 +16,7 @@ import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js
 import { buildStepGraph, type StepGraph, type StepKind } from './distill.js';
 import { addModel, type Qat } from './autodiff.js';
 import { blockMask } from '../compress/sparse.js';
+import { applyFilterPruning, planFilterPruning, type FilterNorm, type FilterPrunePlan } from '../compress/prune.js';
 import { BLOCK_SHAPES, blockShapeFits, type BlockShape } from '../ops/block_sparse.js';
 import { checkOptim, hyperFor, type OptimConfig } from './optim.js';
 
@@ -59,12 +60,40 @@ export interface TrainOptions {
    * Gupta 2017); later epochs fine-tune with the masks fixed. With `block`, whole blocks of the weight matrix
    * Wm[co, k] (the block-sparse kernels' layout) are dropped by L2 norm instead of single weights, so that the
    * trained model runs on conv2d_bsr as it is (slimgpu eval --sparse); layers the block does not fit use single weights.
+   * With `filters`, S is the fraction of output channels removed from every prunable channel space, chosen by
+   * src/compress/prune.ts's plan from the filters' L1/L2 norms (Li et al. 2016): whole filters, their biases and
+   * batch-norm γ/β are masked, so the model exports thinned (applyFilterPruning) and computes the same.
+   * `flops` (filters): instead of S, the smallest ratio whose thinned model keeps ≤ flops × the MACs.
+   * `floor`: at the end of every epoch from `start` until one epoch after `end`, the validation accuracy (option `val`)
+   * of the current masks is checked; below the floor, the previous masks are restored and pruning stops there.
    */
-  prune?: { sparsity: number; start: number; end: number; block?: BlockShape };
+  prune?: PruneOptions;
+  /** Validation images (disjoint from train) for the pruning floor. */
+  val?: Split;
   /** After training: one more (profiled) step on the last batch, timed per node; its update is discarded. */
   profile?: boolean;
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochRecord) => void;
+}
+
+export interface PruneOptions {
+  sparsity: number;
+  start: number;
+  end: number;
+  block?: BlockShape;
+  filters?: FilterNorm;
+  flops?: number;
+  floor?: number;
+}
+
+/** What pruning did: the ratio reached (weights or blocks zeroed, or filters removed), and where a floor stopped it. */
+export interface PruneReport {
+  kind: 'weights' | 'filters';
+  ratio: number;
+  stopped: { epoch: number; val_accuracy: number } | null;
+  val_accuracy: number[];
+  macs?: number;
+  macs_before?: number;
 }
 
 export interface Progress {
@@ -98,6 +127,8 @@ export interface TrainResult {
   history: EpochRecord[];
   /** Final weights per model, by parameter name (pruned weights multiplied by their masks). */
   weights: Map<string, Float32Array>[];
+  /** Pruning (option prune): the ratio reached, the floor's verdicts. */
+  prune?: PruneReport;
   /** Fraction of zeros in the pruned weights (0 without pruning). */
   sparsity: number;
   /** GPU time per node of one training step (option profile), slowest first. */
@@ -112,6 +143,30 @@ export function magnitudeMask(w: Float32Array, sparsity: number): Float32Array {
   const mask = new Float32Array(n).fill(1);
   for (let i = 0; i < k; i++) mask[order[i]] = 0;
   return mask;
+}
+
+/**
+ * The mask of parameter `name` (a pruneTargets('filters') parameter) for a filter-pruning plan: 1 on the kept output
+ * channels of its conv (weights, bias) or of its batch-norm's channels (γ, β), 0 on the removed ones.
+ */
+export function filterMask(model: Graph, plan: FilterPrunePlan, name: string): Float32Array {
+  const t = model.tensors.find((x) => x.name === name && x.role === 'param');
+  check(!!t, `filter pruning: no parameter '${name}'`);
+  const n = model.nodes.find((x) => x.inputs.includes(t!.id))!;
+  const channels = n.op === 'conv2d' ? n.outputs[0] : n.inputs[0];
+  const c = model.shape(channels).at(-1)!;
+  const kept = new Set(plan.keep.get(channels) ?? Array.from({ length: c }, (_, i) => i));
+  return Float32Array.from({ length: t!.data!.length }, (_, i) => (kept.has(i % c) ? 1 : 0));
+}
+
+/** The smallest filter-pruning ratio (in steps of 0.01) whose thinned model keeps at most `budget` × the MACs. */
+export function filterRatioForFlops(model: Graph, budget: number): number {
+  const full = model.macs();
+  for (let r = 0; r < 0.995; r += 0.01) {
+    const ratio = Math.round(r * 100) / 100;
+    if (applyFilterPruning(model, planFilterPruning(model, { ratio })).macs() <= budget * full) return ratio;
+  }
+  throw new SlimError(`filter pruning cannot bring ${model.tensors[model.inputs[0]].name ? 'the model' : 'it'} to ${budget} of its MACs (the largest ratio keeps ${(applyFilterPruning(model, planFilterPruning(model, { ratio: 0.99 })).macs() / full).toFixed(3)})`);
 }
 
 export function pruneSchedule(p: { sparsity: number; start: number; end: number }, epoch: number): number | null {
@@ -219,6 +274,7 @@ function meanOf(a: Float32Array): number {
 }
 
 export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> {
+  o = { ...o, prune: o.prune && { ...o.prune } }; // a FLOP budget sets prune.sparsity below
   checkOptim(o.opt);
   check(Number.isInteger(o.batch) && o.batch >= 1, `batch must be a positive integer (got ${o.batch})`);
   const stepsPerEpoch = Math.floor(o.train.n / o.batch);
@@ -231,8 +287,14 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     check(Number.isInteger(start) && Number.isInteger(end) && start >= 1 && end >= start, `pruning epochs must be 1 ≤ start ≤ end (got ${start}:${end})`);
     const b = o.prune.block;
     check(!b || BLOCK_SHAPES.some(([r, c]) => r === b[0] && c === b[1]), `pruning block ${b?.join('x')} is not one of ${BLOCK_SHAPES.map((x) => x.join('x')).join(', ')}`);
+    check(!b || !o.prune.filters, 'pruning removes either blocks of weights or whole filters, not both');
+    check(!o.prune.filters || ['l1', 'l2'].includes(o.prune.filters), `filter pruning norm must be l1 or l2 (got ${o.prune.filters})`);
+    check(o.prune.flops === undefined || (!!o.prune.filters && o.prune.flops > 0 && o.prune.flops <= 1), `a FLOP budget (fraction of the MACs kept, in (0, 1]) needs filter pruning (got ${o.prune.flops})`);
+    check(o.prune.floor === undefined || (!!o.val && o.val.n > 0), 'an accuracy floor for pruning needs validation images (val; the CLI\'s --val N)');
+    check(o.prune.floor === undefined || o.mode !== 'dml', 'the pruning floor judges one model; deep mutual learning trains several');
   }
-  const sg: StepGraph = buildStepGraph(stepKind(o), opt, o.qat ?? 'none', !!o.prune);
+  const pruneKind = !o.prune ? 'none' : o.prune.filters ? 'filters' : 'weights';
+  const sg: StepGraph = buildStepGraph(stepKind(o), opt, o.qat ?? 'none', pruneKind);
   const g = sg.graph;
   const compiled: CompiledGraph = await compile(rt, g, { fuse: false });
   const K = sg.models.length;
@@ -240,7 +302,12 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   const meta = () => ({
     format: 'slimgpu-checkpoint', mode: o.mode, model: { ...o.model, batch: undefined }, peers: K, seed: o.seed, initSeed: o.initSeed ?? o.seed,
     batch: o.batch, train_examples: o.train.n, opt, augment: o.augment, epochs: o.epochs, qat: o.qat ?? 'none', prune: o.prune ?? null,
+    prune_state: o.prune ? { ratio: pruneRatio, stopped: pruneStopped } : null,
   });
+  // pruning state: the ratio the masks hold, where a floor stopped pruning, the masks to go back to
+  let pruneRatio = 0;
+  let pruneStopped: PruneReport['stopped'] = null;
+  const valAccuracy: number[] = [];
   let step = 0;
   if (o.resume) {
     const ck = loadCheckpoint(o.resume);
@@ -254,6 +321,8 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     check(ck.meta.batch === o.batch && ck.meta.train_examples === o.train.n && ck.meta.seed === o.seed,
       `checkpoint ${o.resume} was trained with batch ${ck.meta.batch}, ${ck.meta.train_examples} examples, seed ${ck.meta.seed}; ` +
         `resuming exactly needs the same (got batch ${o.batch}, ${o.train.n} examples, seed ${o.seed})`);
+    const ps = ck.meta.prune_state as { ratio: number; stopped: PruneReport['stopped'] } | null | undefined;
+    if (ps) [pruneRatio, pruneStopped] = [ps.ratio, ps.stopped];
     step = Number(ck.meta.step);
     check(Number.isInteger(step) && step >= 0, `checkpoint ${o.resume} has a bad step ${ck.meta.step}`);
   }
@@ -271,15 +340,50 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     }
     return w;
   };
+  const refModel = o.prune?.filters ? buildModel({ ...o.model, batch: 1 }) : null;
+  const macsBefore = refModel?.macs();
+  if (o.prune?.flops !== undefined) o.prune.sparsity = filterRatioForFlops(refModel!, o.prune.flops);
   const pruneTo = async (sparsity: number) => {
     const block = o.prune?.block;
-    for (const m of sg.models) {
+    for (let k = 0; k < sg.models.length; k++) {
+      const m = sg.models[k];
+      if (refModel) {
+        // the plan on the current (masked) weights: a removed filter has norm 0 and stays removed
+        const model = buildModel({ ...o.model, batch: 1 });
+        applyWeights(model, await weightsOf(k), 'pruning');
+        for (const [name, mask] of m.masks) compiled.writeTensor(mask, filterMask(model, planFilterPruning(model, { ratio: sparsity, norm: o.prune!.filters }), name));
+        continue;
+      }
       for (const [name, mask] of m.masks) {
         const w = await compiled.readTensor(m.params.get(name)!);
         const shape = g.tensors[m.params.get(name)!].shape;
         compiled.writeTensor(mask, block && blockShapeFits(shape, block) ? blockMask(w, shape, block, sparsity) : magnitudeMask(w, sparsity));
       }
     }
+    pruneRatio = sparsity;
+  };
+  const readMasks = async () => Promise.all(sg.models.map(async (m) => new Map(await Promise.all([...m.masks].map(async ([n, id]) => [n, await compiled.readTensor(id)] as const)))));
+  let goodMasks: Map<string, Float32Array>[] | null = null;
+  let goodRatio = 0;
+  /** End of a pruning epoch: judge the current masks against the floor, then prune further (or stop). */
+  const pruneEpoch = async (epoch: number) => {
+    const p = o.prune!;
+    if (pruneStopped || epoch < p.start || epoch > p.end + 1) return;
+    if (p.floor !== undefined) {
+      const acc = await evaluate(rt, o.model, await weightsOf(0), o.val!, 100, o.qat ?? 'none');
+      valAccuracy.push(acc);
+      if (acc < p.floor) {
+        if (goodMasks) sg.models.forEach((m, k) => m.masks.forEach((id, n) => compiled.writeTensor(id, goodMasks![k].get(n)!)));
+        else sg.models.forEach((m) => m.masks.forEach((id) => compiled.writeTensor(id, new Float32Array(g.tensors[id].data!.length).fill(1))));
+        pruneRatio = goodMasks ? goodRatio : 0;
+        pruneStopped = { epoch, val_accuracy: acc };
+        return;
+      }
+      goodMasks = await readMasks();
+      goodRatio = pruneRatio;
+    }
+    const target = pruneSchedule(p, epoch);
+    if (target !== null) await pruneTo(target);
   };
   const sparsityOf = (ws: Map<string, Float32Array>, k: number) => {
     let zeros = 0, total = 0;
@@ -350,8 +454,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     const endOfEpoch = step % stepsPerEpoch === 0 || step === totalSteps;
     if (endOfEpoch) {
       trainSeconds += (performance.now() - t0) / 1000;
-      const target = o.prune && step % stepsPerEpoch === 0 ? pruneSchedule(o.prune, step / stepsPerEpoch) : null;
-      if (target !== null) await pruneTo(target);
+      if (o.prune && step % stepsPerEpoch === 0) await pruneEpoch(step / stepsPerEpoch);
       const acc: number[] = [];
       const last = step === totalSteps;
       if (o.evalEveryEpoch || last) for (let k = 0; k < K; k++) acc.push(await evaluate(rt, o.model, await weightsOf(k), o.test, 100, o.qat ?? 'none'));
@@ -390,6 +493,15 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     weights,
     sparsity: sparsityOf(weights[0], 0),
   };
+  if (o.prune) {
+    result.prune = { kind: o.prune.filters ? 'filters' : 'weights', ratio: pruneRatio, stopped: pruneStopped, val_accuracy: valAccuracy };
+    if (refModel) {
+      const model = buildModel({ ...o.model, batch: 1 });
+      applyWeights(model, weights[0], 'pruning');
+      result.prune.macs = applyFilterPruning(model, planFilterPruning(model, { ratio: pruneRatio, norm: o.prune.filters })).macs();
+      result.prune.macs_before = macsBefore;
+    }
+  }
   if (o.profile && step > 0) {
     const last = bufs[(step - 1) % 2];
     const p = await compiled.profile([last.images, last.labels, hyperFor(opt, step - 1)]);

@@ -209,7 +209,7 @@ describe('iterative magnitude pruning', () => {
     const rt = await runtime();
     const batch = 8;
     const opt: OptimConfig = { ...DEFAULT_OPTIM, lr: 0.01 };
-    const sg = buildStepGraph({ kind: 'plain', model: buildModel({ model: 'cnn_tiny', batch }) }, opt, 'none', true);
+    const sg = buildStepGraph({ kind: 'plain', model: buildModel({ model: 'cnn_tiny', batch }) }, opt, 'none', 'weights');
     const c = await compile(rt, sg.graph, { fuse: false });
     const state = initialState(sg.graph);
     expect(sg.models[0].masks.size).toBe(2); // conv2 and fc1 (not conv1, not the classifier)

@@ -5,7 +5,9 @@
 //           the int8 export of a trained model agrees with its float form;
 //   sparse  block pruning during training leaves whole zero blocks, and the conv2d_bsr export computes what the
 //           dense model computes, with those blocks dropped;
-//   CLI     train --prune-block / --qat and eval --precision end to end.
+//   filters pruning whole filters (masks on weights, biases, batch-norm γ/β) exports a thinned model computing the
+//           same; a FLOP budget and an accuracy floor steer it;
+//   CLI     train --prune-block / --prune-filters / --qat and eval --precision end to end.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +22,8 @@ import { buildModel } from '../../src/models/zoo.js';
 import { qatTargets } from '../../src/train/autodiff.js';
 import { buildStepGraph } from '../../src/train/distill.js';
 import { exportTrained } from '../../src/train/export.js';
-import { applyWeights, accuracyOf, emulationGraph, train } from '../../src/train/loop.js';
+import { applyWeights, accuracyOf, emulationGraph, filterRatioForFlops, train, type PruneOptions, type TrainOptions } from '../../src/train/loop.js';
+import { applyFilterPruning, planFilterPruning } from '../../src/compress/prune.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import { fillBatch, limitSplit, loadSplit, FASHION_MNIST_DIR, NO_AUGMENT } from '../../src/io/fashion_mnist.js';
 import { expectClose, expectExact, randn, runNode, runtime, TOL } from '../helpers.js';
@@ -218,6 +221,67 @@ describe('block pruning during training exports to the block-sparse kernels', ()
   });
 });
 
+describe('filter pruning during training exports thinned models', () => {
+  const base = (prune: PruneOptions, extra: Partial<TrainOptions> = {}): TrainOptions => ({
+    model: { model: 'cnn_tiny' }, mode: 'plain', epochs: 2, batch: 8, seed: 2, opt: { ...DEFAULT_OPTIM, lr: 0.02 }, augment: NO_AUGMENT,
+    train: limitSplit(trainSplit(), 32), test: limitSplit(testSplit(), 8), prune, ...extra,
+  });
+  const zeroChannels = (w: Float32Array, c: number) => Array.from({ length: c }, (_, ch) => ch).filter((ch) => {
+    for (let i = ch; i < w.length; i += c) if (w[i] !== 0) return false;
+    return true;
+  });
+
+  it('whole filters, their biases and batch-norm γ/β are removed; the thinned export computes the masked model', async () => {
+    const rt = await runtime();
+    const r = await train(rt, base({ sparsity: 0.5, start: 1, end: 1, filters: 'l1' }));
+    const w = r.weights[0];
+    // cnn_tiny: conv1 8, conv2 16, fc1 32 filters. Half of conv1's and fc1's are removed; conv2's channels feed the
+    // flatten (a reshape, which the planner does not shrink) and the classifier's outputs are the graph's: kept.
+    const z = zeroChannels(w.get('conv1.w')!, 8);
+    expect(z.length).toBe(4);
+    expect(zeroChannels(w.get('conv1.bn.gamma')!, 8)).toEqual(z);
+    expect(zeroChannels(w.get('conv1.bn.beta')!, 8)).toEqual(z);
+    expect(zeroChannels(w.get('conv2.w')!, 16).length).toBe(0);
+    expect(zeroChannels(w.get('fc1.w')!, 32).length).toBe(16);
+    expect(zeroChannels(w.get('fc1.b')!, 32)).toEqual(zeroChannels(w.get('fc1.w')!, 32));
+    expect(zeroChannels(w.get('classifier.w')!, 10).length).toBe(0);
+    expect(r.prune).toMatchObject({ kind: 'filters', ratio: 0.5, stopped: null });
+    expect(r.prune!.macs!).toBeLessThan(r.prune!.macs_before! * 0.6);
+
+    const spec = { model: 'cnn_tiny' };
+    const thin = await exportTrained(rt, spec, w, 'none', 8, { precision: 'fp32', thin: { ratio: 0.5, norm: 'l1' } });
+    const dense = await exportTrained(rt, spec, w, 'none', 8, { precision: 'fp32' });
+    expect(thin.info.report?.filterPrune).toMatchObject({ channelsBefore: 66, channelsAfter: 46 }); // 8+16+32+10 → 4+16+16+10
+    expect(thin.info.macs! / thin.info.fp32_macs!).toBeCloseTo(r.prune!.macs! / r.prune!.macs_before!, 9); // batch 8 vs 1
+    const images = imagesOf(8);
+    const [yt, yd] = [await logitsOf(thin.graph, images), await logitsOf(dense.graph, images)];
+    for (let i = 0; i < yd.length; i++) expect(Math.abs(yt[i] - yd[i])).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(yd[i]));
+  });
+
+  it('a FLOP budget picks the smallest ratio that meets it', () => {
+    const model = buildModel({ model: 'cnn_small', batch: 1 });
+    const full = model.macs();
+    const r = filterRatioForFlops(model, 0.5);
+    const macsAt = (ratio: number) => applyFilterPruning(model, planFilterPruning(model, { ratio })).macs();
+    expect(macsAt(r)).toBeLessThanOrEqual(0.5 * full);
+    expect(macsAt(Math.round((r - 0.01) * 100) / 100)).toBeGreaterThan(0.5 * full);
+    expect(() => filterRatioForFlops(model, 1e-6)).toThrow(/cannot bring the model to 0.000001 of its MACs/);
+  });
+
+  it('an accuracy floor stops pruning and restores the last masks above it', async () => {
+    const rt = await runtime();
+    const val = limitSplit(testSplit(), 16);
+    const stopped = await train(rt, base({ sparsity: 0.5, start: 1, end: 1, filters: 'l2', floor: 1.01 }, { val }));
+    expect(stopped.prune!.stopped).toMatchObject({ epoch: 1 });
+    expect(stopped.prune!.ratio).toBe(0);
+    expect(zeroChannels(stopped.weights[0].get('conv1.w')!, 8).length).toBe(0);
+    const kept = await train(rt, base({ sparsity: 0.5, start: 1, end: 1, filters: 'l2', floor: 0 }, { val }));
+    expect(kept.prune).toMatchObject({ ratio: 0.5, stopped: null });
+    expect(kept.prune!.val_accuracy.length).toBe(2); // judged at the end of epochs 1 (before pruning) and 2 (after)
+    await expect(train(rt, base({ sparsity: 0.5, start: 1, end: 1, floor: 0.5 }))).rejects.toThrow(/needs validation images/);
+  });
+});
+
 describe('CLI: train with compression, eval on the compressed kernels', () => {
   const cli = (args: string[]) => spawnSync('./bin/slimgpu', args, { encoding: 'utf8', timeout: 300_000 });
   it('train --qat binary → eval runs conv2d_xnor; --prune-block → conv2d_bsr; --init + --qat int8 → int8; bad flags are named', () => {
@@ -247,6 +311,16 @@ describe('CLI: train with compression, eval on the compressed kernels', () => {
       expect(JSON.parse(p.stdout)).toMatchObject({ precision: 'int8', calibration_images: 100 }); // one whole batch of 100
       p = cli(['train', '--model', 'cnn_tiny', '--init', join(dir, 'b.ckpt'), ...common]);
       expect(p.stderr).toMatch(/--init .*b\.ckpt holds a cnn_binary, not a cnn_tiny/);
+      p = cli(['train', '--model', 'cnn_tiny', '--prune-flops', '0.6', '--prune-filters', 'l2', '--prune-epochs', '1:1', '--prune-floor', '0', '--val', '20', '--out', join(dir, 'f.ckpt'), ...common]);
+      expect(p.status, p.stderr).toBe(0);
+      expect(JSON.parse(p.stdout).prune).toMatchObject({ kind: 'filters', stopped: null });
+      p = cli(['eval', '--ckpt', join(dir, 'f.ckpt'), '--test-limit', '20', '--json']);
+      expect(p.status, p.stderr).toBe(0);
+      const ef = JSON.parse(p.stdout);
+      expect(ef.thinned).toBeGreaterThan(0);
+      expect(ef.macs).toBeLessThanOrEqual(0.6 * ef.fp32_macs);
+      p = cli(['train', '--model', 'cnn_tiny', '--prune-floor', '0.5', ...common]);
+      expect(p.stderr).toMatch(/--prune-floor needs --prune RATIO/);
       p = cli(['eval', '--ckpt', join(dir, 's.ckpt'), '--precision', 'int8', '--sparse', '--json']);
       expect(p.status).not.toBe(0);
       expect(p.stderr).toMatch(/--sparse runs fp32 block-sparse kernels, not --precision int8/);

@@ -2,7 +2,8 @@
 //              [--precision as-trained|fp32|int8|binary] [--sparse | --dense] [--calib N] [--calib-method M] [--json]
 // Test accuracy of a checkpoint written by `slimgpu train --out`, on the kernels it is exported to (train/export.ts).
 // Defaults follow how it was trained: --qat int8 → int8 kernels, --qat binary → XNOR kernels, otherwise fp32
-// (batch-norm folded), on the block-sparse kernels when it was pruned with --prune-block. `--precision int8` on a
+// (batch-norm folded), on the block-sparse kernels when it was pruned with --prune-block, thinned (the removed filters
+// gone) when it was pruned with --prune-filters; --dense keeps the pruned layers dense. `--precision int8` on a
 // float checkpoint is post-training quantization, calibrated on --calib training images (default 512,
 // rounded up to whole batches).
 
@@ -17,6 +18,7 @@ import { buildModel } from '../../models/zoo.js';
 import type { Qat } from '../../train/autodiff.js';
 import type { BlockShape } from '../../ops/block_sparse.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
+import type { FilterNorm } from '../../compress/prune.js';
 import { parseArgs, positiveInt } from '../args.js';
 import { checkDataset, DATA_FLAGS } from './train.js';
 
@@ -31,7 +33,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const ck = loadCheckpoint(flags.ckpt);
   const spec = ck.meta.model as ModelSpec;
   const qat = ((ck.meta.qat as Qat | undefined) ?? 'none') as Qat;
-  const pruneBlock = ((ck.meta.prune as { block?: BlockShape } | null | undefined)?.block ?? null) as BlockShape | null;
+  const pruneMeta = ck.meta.prune as { block?: BlockShape; filters?: FilterNorm } | null | undefined;
+  const pruneBlock = (pruneMeta?.block ?? null) as BlockShape | null;
+  const pruneState = ck.meta.prune_state as { ratio: number } | null | undefined;
+  const thin = !flags.dense && pruneMeta?.filters && pruneState && pruneState.ratio > 0 ? { ratio: pruneState.ratio, norm: pruneMeta.filters } : undefined;
   const precision = (flags.precision ?? (qat === 'int8' ? 'int8' : qat === 'binary' ? 'binary' : 'fp32')) as ExportPrecision;
   if (!(EXPORT_PRECISIONS as readonly string[]).includes(precision)) throw new SlimError(`--precision must be one of ${EXPORT_PRECISIONS.join(', ')} (got '${precision}')`);
   if (flags.sparse && !pruneBlock) throw new SlimError(`--sparse: checkpoint ${flags.ckpt} was not pruned in blocks (train with --prune S --prune-block RxC)`);
@@ -48,7 +53,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   try {
     const t0 = performance.now();
     const calibration = precision === 'int8' ? { split: loadSplit(dir, 'train'), count: calib, method } : undefined;
-    const exported = await exportTrained(rt, spec, weights, qat, batch, { precision, sparse, calibration });
+    const exported = await exportTrained(rt, spec, weights, qat, batch, { precision, sparse, thin, calibration });
     const acc = await accuracyOf(rt, exported.graph, test);
     const s = (performance.now() - t0) / 1000;
     const out = {

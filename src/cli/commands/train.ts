@@ -4,16 +4,18 @@
 //               [--step-size STEPS] [--gamma G] [--augment] [--eval-every-epoch]
 //               [--teacher CKPT --kd --temperature T --alpha A [--beta B]] [--mutual K]
 //               [--qat int8|binary] [--prune SPARSITY [--prune-epochs START:END] [--prune-block RxC]] [--out CKPT]
+//               [--prune RATIO | --prune-flops BUDGET] --prune-filters l1|l2 [--prune-floor ACC --val N]
 //               [--init CKPT] [--resume CKPT] [--json]
 // --init starts from a checkpoint's weights (fine-tuning: QAT, pruning); --resume continues a run exactly.
 // Trains on the GPU (see src/train/). A progress bar on stderr when it is a terminal; the final result as JSON
 // (--json) or a summary on stdout.
 
-import { FASHION_MNIST_DIR, limitSplit, loadFashionMnist } from '../../io/fashion_mnist.js';
+import { FASHION_MNIST_DIR, limitSplit, loadFashionMnist, tailSplit, type Split } from '../../io/fashion_mnist.js';
+import type { FilterNorm } from '../../compress/prune.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
-import { checkpointWeights, train, type TrainMode, type Progress } from '../../train/loop.js';
+import { checkpointWeights, train, type PruneOptions, type TrainMode, type Progress } from '../../train/loop.js';
 import { DEFAULT_OPTIM, type OptimConfig } from '../../train/optim.js';
 import type { ModelSpec } from '../../models/zoo.js';
 import type { Qat } from '../../train/autodiff.js';
@@ -39,7 +41,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...MODEL_FLAGS, ...DATA_FLAGS, epochs: 'int', limit: 'int', optimizer: 'string', lr: 'number', momentum: 'number', 'no-nesterov': 'boolean',
     'weight-decay': 'number', l1: 'number', clip: 'number', schedule: 'string', warmup: 'int', 'step-size': 'int', gamma: 'number',
     augment: 'boolean', 'eval-every-epoch': 'boolean', teacher: 'string', kd: 'boolean', temperature: 'number', alpha: 'number', beta: 'number',
-    mutual: 'int', profile: 'boolean', qat: 'string', prune: 'number', 'prune-epochs': 'string', 'prune-block': 'string', out: 'string', resume: 'string', init: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
+    mutual: 'int', profile: 'boolean', qat: 'string', prune: 'number', 'prune-epochs': 'string', 'prune-block': 'string', 'prune-filters': 'string', 'prune-flops': 'number', 'prune-floor': 'number', val: 'int', out: 'string', resume: 'string', init: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
   });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
   const dir = checkDataset(flags);
@@ -56,17 +58,22 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const qat = (flags.qat ?? 'none') as Qat;
   if (!['none', 'int8', 'binary'].includes(qat)) throw new SlimError(`--qat must be none, int8 or binary (got '${qat}')`);
   const epochs = positiveInt(flags, 'epochs', 1, 10000);
-  let prune: { sparsity: number; start: number; end: number; block?: [number, number] } | undefined;
-  if (flags.prune !== undefined) {
+  let prune: PruneOptions | undefined;
+  const pruneFlags = ['prune-epochs', 'prune-block', 'prune-filters', 'prune-floor'].filter((f) => flags[f] !== undefined);
+  if (flags.prune !== undefined || flags['prune-flops'] !== undefined) {
     const [a, b] = String(flags['prune-epochs'] ?? `1:${Math.max(1, epochs - 1)}`).split(':').map(Number);
     if (!Number.isInteger(a) || !Number.isInteger(b)) throw new SlimError(`--prune-epochs must be START:END (got '${flags['prune-epochs']}')`);
-    prune = { sparsity: flags.prune as number, start: a, end: b };
+    if (flags.prune !== undefined && flags['prune-flops'] !== undefined) throw new SlimError('--prune RATIO and --prune-flops BUDGET are alternatives (the budget sets the ratio)');
+    prune = { sparsity: (flags.prune as number | undefined) ?? 0, start: a, end: b };
     if (flags['prune-block'] !== undefined) {
       const m = /^(\d+)x(\d+)$/.exec(String(flags['prune-block']));
       if (!m) throw new SlimError(`--prune-block must look like 4x4 (rows x cols of the weight matrix), got '${flags['prune-block']}'`);
       prune.block = [Number(m[1]), Number(m[2])];
     }
-  } else if (flags['prune-epochs'] !== undefined || flags['prune-block'] !== undefined) throw new SlimError('--prune-epochs and --prune-block need --prune SPARSITY');
+    if (flags['prune-filters'] !== undefined) prune.filters = flags['prune-filters'] as FilterNorm;
+    if (flags['prune-flops'] !== undefined) prune.flops = flags['prune-flops'] as number;
+    if (flags['prune-floor'] !== undefined) prune.floor = flags['prune-floor'] as number;
+  } else if (pruneFlags.length) throw new SlimError(`--${pruneFlags[0]} needs --prune RATIO (or --prune-flops BUDGET with --prune-filters)`);
   const opt: OptimConfig = {
     ...DEFAULT_OPTIM,
     kind: (flags.optimizer as OptimConfig['kind']) ?? DEFAULT_OPTIM.kind,
@@ -81,6 +88,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   num('warmup', 'warmupSteps'); num('step-size', 'stepSize'); num('gamma', 'gamma');
   const data = loadFashionMnist(dir);
   const trainSplit = limitSplit(data.train, flags.limit as number | undefined);
+  let val: Split | undefined;
+  if (flags.val !== undefined) {
+    val = tailSplit(data.train, flags.val as number);
+    if (trainSplit.n + val.n > data.train.n) throw new SlimError(`--val ${val.n} overlaps the ${trainSplit.n} training images (the validation images are the last ones of the ${data.train.n}; lower --limit)`);
+  }
   const testSplit = limitSplit(data.test, flags['test-limit'] as number | undefined);
   let teacher: { spec: ModelSpec; tensors: Map<string, Float32Array> } | undefined;
   if (kd) {
@@ -100,7 +112,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   try {
     const r = await train(rt, {
       model: spec, mode, teacher, tau: flags.temperature as number | undefined, alpha: flags.alpha as number | undefined,
-      beta: flags.beta as number | undefined, peers: mutual, epochs, batch, prune,
+      beta: flags.beta as number | undefined, peers: mutual, epochs, batch, prune, val,
       seed: (flags.seed as number | undefined) ?? 1, initSeed: flags['init-seed'] as number | undefined, opt,
       augment: flags.augment ? { cropPad: 2, flip: true } : { cropPad: 0, flip: false },
       train: trainSplit, test: testSplit, evalEveryEpoch: !!flags['eval-every-epoch'], out: flags.out as string | undefined,
@@ -116,7 +128,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       test_accuracy: r.test_accuracy.length === 1 ? r.test_accuracy[0] : r.test_accuracy,
       train_loss: r.train_loss.length === 1 ? r.train_loss[0] : r.train_loss,
       epochs: r.epochs, steps: r.steps, batch, images_per_s: Number(r.images_per_s.toFixed(2)), params: r.params,
-      seed: (flags.seed as number | undefined) ?? 1, init: flags.init ?? null, qat, sparsity: r.sparsity, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
+      seed: (flags.seed as number | undefined) ?? 1, init: flags.init ?? null, qat, sparsity: r.sparsity, prune: r.prune ?? null, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
       history: r.history, profile: r.profile, adapter: rt.ctx.adapter.description || rt.ctx.adapter.architecture,
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
