@@ -20,10 +20,10 @@ const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
  * Variant and launch shape of a per-channel reduction over the rows of [rows, C] (batchnorm_forward_stats,
  * batchnorm_backward_reduce, conv2d_backward_bias; the thread mapping is in shaders/common/channel_reduce.wgsl):
  *  - `<stem>_vec4` when C % 4 = 0 (a thread sums four channels with 16-byte loads), else `<stem>`;
- *  - CG channel lanes per workgroup reading 32 bytes of a row (2 quads or 8 channels: one memory sector of a
- *    GPU), fewer when C has fewer;
- *  - WG / CG row lanes: rows / 256 rounded down to a power of two within [4, 256 / CG], so a thread sums
- *    256–511 rows (fewer when rows < 1024, more past the cap).
+ *  - WG / CG row lanes: rows / 256 rounded down to a power of two, at most 128 (vec4) or 32, so a thread sums
+ *    256–511 rows (fewer when rows < 256, more past the cap);
+ *  - CG channel lanes per workgroup: at least 32 bytes of a row (2 quads or 8 channels: one memory sector of a
+ *    GPU), and more when the row lanes are fewer than 64 (at least 64 threads per workgroup), as far as C allows.
  * The row lanes are a compromise: on SwiftShader fewer, longer threads measured faster (rows / 1024 beat
  * rows / 256 by 10–25%, rows / 64 was 1.2–3× slower than rows / 256), while a GPU wants many more threads than
  * one workgroup per channel group gives. Not yet measured on a GPU.
@@ -31,8 +31,9 @@ const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
 export function channelReduce(stem: string, c: number, rows: number): { kernel: string; overrides: { WG: number; CG: number }; workgroups: number } {
   const vec4 = c % 4 === 0;
   const columns = vec4 ? c / 4 : c;
-  const CG = Math.min(vec4 ? 2 : 8, pow2Ceil(columns));
-  const lanes = Math.min(Math.max(pow2Floor(rows / 256), 4), 256 / CG);
+  const sector = vec4 ? 2 : 8;
+  const lanes = Math.min(pow2Floor(rows / 256), 256 / sector);
+  const CG = Math.min(pow2Ceil(columns), Math.max(sector, 64 / lanes));
   return { kernel: vec4 ? `${stem}_vec4` : stem, overrides: { WG: CG * lanes, CG }, workgroups: Math.ceil(columns / CG) };
 }
 
