@@ -78,18 +78,19 @@ describe('conv2d backward', () => {
 });
 
 // Shapes for the per-channel workgroup reductions (src/ops/norm.ts channelReduce): M = N·H·W rows and C
-// channels not multiples of the channel group or of the row lanes; M below the row lanes; M ≫ WG with few
-// channels; many channels (several workgroups, the last one part empty); C % 4 = 0 takes the _vec4 kernels;
-// the row lanes at their cap (WG = 256).
+// channels not multiples of the channel lanes or of the row lanes; M below 256 (one row lane); M ≫ WG with few
+// channels; several workgroups, the last one part empty; the row lanes at their cap (WG 256 scalar, 128 vec4);
+// C % 4 = 0 takes the _vec4 kernels.
 const bnCases: { name: string; x: number[]; update: boolean }[] = [
   { name: 'n2 3x5 c6', x: [2, 3, 5, 6], update: true },
   { name: 'M 15, c7', x: [1, 3, 5, 7], update: true },
   { name: 'M 2310, c3', x: [2, 33, 35, 3], update: true },
   { name: 'M 77, c37, no running update', x: [1, 7, 11, 37], update: false },
-  { name: 'M 8320 (row lanes at their cap), c9', x: [2, 64, 65, 9], update: true },
+  { name: 'M 8320 (row lanes at their cap), c9 (two workgroups)', x: [2, 64, 65, 9], update: true },
   { name: 'vec4: M 15, c4', x: [1, 3, 5, 4], update: true },
   { name: 'vec4: M 2310, c12', x: [2, 33, 35, 12], update: true },
-  { name: 'vec4: M 65536 (WG 256), c4, no running update', x: [1, 256, 256, 4], update: false },
+  { name: 'vec4: M 2310, c36 (two workgroups)', x: [2, 33, 35, 36], update: true },
+  { name: 'vec4: M 65536 (row lanes at their cap), c4, no running update', x: [1, 256, 256, 4], update: false },
 ];
 
 /** batchnorm_train on the GPU: y, mean, rstd and the running averages read back after the step. */
@@ -143,7 +144,7 @@ describe('batch-norm training mode', () => {
 });
 
 describe('bias gradient (per-channel sum) on long and short row counts', () => {
-  for (const shape of [[1, 3, 5, 7], [2, 33, 35, 3], [1, 7, 11, 37], [1, 3, 5, 4], [2, 33, 35, 12], [1, 256, 256, 4]]) {
+  for (const shape of [[1, 3, 5, 7], [2, 33, 35, 3], [1, 7, 11, 37], [2, 64, 65, 9], [1, 3, 5, 4], [2, 33, 35, 36], [1, 256, 256, 4]]) {
     it(`${shape.join('x')}`, async () => {
       const c = shape[3];
       const dy = randn(size(shape), 15, 2).map((v, i) => v + (i % c));
