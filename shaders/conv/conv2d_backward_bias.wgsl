@@ -1,18 +1,29 @@
 // conv2d_backward_bias — gradient of the bias: db[c] = Σ_r dy[r, c] over every row r = (n, oh, ow).
-// Layout: dy [rows, C] (NHWC flattened), db [C]. Thread: one channel per invocation. Overwrites db.
+// Layout: dy [rows, C] (NHWC flattened), db [C]. Any C (the _vec4 variant: C % 4 = 0).
+// Thread: one workgroup per CG channels, WG / CG threads per channel (common/channel_reduce): each thread sums
+//         its strided rows, the workgroup adds the partials. Thread t < CG writes channel g·CG + t. Overwrites db.
 
-struct Params { n: u32, rows: u32 }
+struct Params { c: u32, rows: u32 }
 override WG: u32 = 64u;
+override CG: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> db: array<f32>;
 
+alias Partial = f32;
+//! import channel_reduce
+
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= params.n) { return; }
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let C = params.c;
+  let c = (wid.x + wid.y * nwg.x) * CG + t % CG;
+  let live = c < C; // no early return before the barriers in channel_total
   var acc = 0.0;
-  for (var r = 0u; r < params.rows; r++) { acc += dy[r * params.n + i]; }
-  db[i] = acc;
+  if (live) {
+    for (var r = t / CG; r < params.rows; r += WG / CG) { acc += dy[r * C + c]; }
+  }
+  let total = channel_total(t, acc);
+  if (!live || t >= CG) { return; }
+  db[c] = total;
 }

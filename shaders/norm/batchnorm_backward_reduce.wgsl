@@ -2,11 +2,15 @@
 // also the two per-channel sums the input gradient needs.
 //
 // Math:   x̂[r,c] = (x[r,c] − mean[c])·rstd[c];   dbeta[c] = Σ_r dy[r,c];   dgamma[c] = Σ_r dy[r,c]·x̂[r,c]
-// Layout: x, dy [M, C] (NHWC flattened), mean, rstd (saved by the forward), dgamma, dbeta [C].
-// Thread: one channel per invocation. Overwrites dgamma, dbeta.
+// Layout: x, dy [M, C] (NHWC flattened), mean, rstd (saved by the forward), dgamma, dbeta [C]. Any C (the _vec4
+//         variant: C % 4 = 0).
+// Thread: one workgroup per CG channels, WG / CG threads per channel (common/channel_reduce): each thread sums
+//         both terms over its strided rows, the workgroup adds the partials. Thread t < CG writes channel
+//         g·CG + t. Overwrites dgamma, dbeta.
 
-struct Params { n: u32, rows: u32 }
+struct Params { c: u32, rows: u32 }
 override WG: u32 = 64u;
+override CG: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -16,19 +20,24 @@ override WG: u32 = 64u;
 @group(0) @binding(5) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dbeta: array<f32>;
 
+alias Partial = vec2<f32>; // (Σ dy, Σ dy·(x − mean))
+//! import channel_reduce
+
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = gid.x + gid.y * nwg.x * WG;
-  if (c >= params.n) { return; }
-  let C = params.n;
-  let m = mean[c];
-  var sd = 0.0;
-  var sdx = 0.0;
-  for (var r = 0u; r < params.rows; r++) {
-    let g = dy[r * C + c];
-    sd += g;
-    sdx += g * (x[r * C + c] - m);
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let C = params.c;
+  let c = (wid.x + wid.y * nwg.x) * CG + t % CG;
+  let live = c < C; // no early return before the barriers in channel_total
+  var acc = vec2(0.0);
+  if (live) {
+    let m = mean[c];
+    for (var r = t / CG; r < params.rows; r += WG / CG) {
+      let g = dy[r * C + c];
+      acc += vec2(g, g * (x[r * C + c] - m));
+    }
   }
-  dbeta[c] = sd;
-  dgamma[c] = sdx * rstd[c];
+  let total = channel_total(t, acc);
+  if (!live || t >= CG) { return; }
+  dbeta[c] = total.x;
+  dgamma[c] = total.y * rstd[c];
 }

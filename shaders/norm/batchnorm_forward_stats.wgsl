@@ -5,11 +5,15 @@
 //         (two passes over the rows, so no cancellation), M = N·H·W rows.
 //         When UPDATE = 1: run_mean ← (1−m)·run_mean + m·mean,  run_var ← (1−m)·run_var + m·var·M/(M−1)
 //         (the unbiased variance, as PyTorch keeps it).
-// Layout: x [M, C] (NHWC flattened), run_mean, run_var, mean, rstd [C].
-// Thread: one channel per invocation. Overwrites mean, rstd; updates run_mean, run_var in place.
+// Layout: x [M, C] (NHWC flattened), run_mean, run_var, mean, rstd [C]. Any C (the _vec4 variant: C % 4 = 0).
+// Thread: one workgroup per CG channels, WG / CG threads per channel (common/channel_reduce): each thread sums
+//         x over its strided rows, the workgroup adds the partials to the mean; then the same for the squared
+//         deviations from it. Thread t < CG writes channel g·CG + t. Overwrites mean, rstd; updates run_mean,
+//         run_var in place.
 
-struct Params { n: u32, rows: u32, eps: f32, momentum: f32 }
+struct Params { c: u32, rows: u32, eps: f32, momentum: f32 }
 override WG: u32 = 64u;
+override CG: u32 = 8u;
 override UPDATE: u32 = 1u;
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -19,25 +23,33 @@ override UPDATE: u32 = 1u;
 @group(0) @binding(4) var<storage, read_write> mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> rstd: array<f32>;
 
+alias Partial = f32;
+//! import channel_reduce
+
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = gid.x + gid.y * nwg.x * WG;
-  if (c >= params.n) { return; }
-  let C = params.n;
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let C = params.c;
+  let c = (wid.x + wid.y * nwg.x) * CG + t % CG;
+  let live = c < C; // no early return before the barriers in channel_total
   var s = 0.0;
-  for (var r = 0u; r < params.rows; r++) { s += x[r * C + c]; }
-  let m = s / f32(params.rows);
-  var q = 0.0;
-  for (var r = 0u; r < params.rows; r++) {
-    let d = x[r * C + c] - m;
-    q += d * d;
+  if (live) {
+    for (var r = t / CG; r < params.rows; r += WG / CG) { s += x[r * C + c]; }
   }
-  let v = q / f32(params.rows);
+  let m = channel_total(t, s) / f32(params.rows);
+  var q = 0.0;
+  if (live) {
+    for (var r = t / CG; r < params.rows; r += WG / CG) {
+      let d = x[r * C + c] - m;
+      q += d * d;
+    }
+  }
+  let ss = channel_total(t, q);
+  if (!live || t >= CG) { return; }
   mean[c] = m;
-  rstd[c] = inverseSqrt(v + params.eps);
+  rstd[c] = inverseSqrt(ss / f32(params.rows) + params.eps);
   if (UPDATE == 1u) {
     let mom = params.momentum;
     run_mean[c] = (1.0 - mom) * run_mean[c] + mom * m;
-    run_var[c] = (1.0 - mom) * run_var[c] + mom * q / f32(max(params.rows, 2u) - 1u);
+    run_var[c] = (1.0 - mom) * run_var[c] + mom * ss / f32(max(params.rows, 2u) - 1u);
   }
 }

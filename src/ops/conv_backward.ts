@@ -11,6 +11,7 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import { convGeom, convVariants } from './conv.js';
+import { channelReduce } from './norm.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 function geomFrom(xShape: number[], wShape: number[], attrs: Attrs, dyShape: number[]) {
@@ -77,11 +78,14 @@ registerOp({
   plan: async (pc) => {
     const dy = pc.inShapes[0];
     const c = dy[dy.length - 1];
+    const rows = numel(dy) / c;
+    const sum = channelReduce('conv/conv2d_backward_bias', c, rows);
     return [
-      await pc.rt.kernels.launch('conv/conv2d_backward_bias', {
-        uniforms: { rows: numel(dy) / c },
+      await pc.rt.kernels.launch(sum.kernel, {
+        overrides: sum.overrides,
+        uniforms: { c, rows },
         buffers: { dy: pc.input(0), db: pc.output(0) },
-        invocations: c,
+        workgroups: sum.workgroups,
       }),
     ];
   },

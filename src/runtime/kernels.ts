@@ -7,6 +7,9 @@
 //  - the workgroup size is the override constant `WG` (x only); kernels index with
 //    `let i = gid.x + gid.y * nwg.x * WG;` and guard `if (i >= params.n) { return; }` so `workgroupsFor` can
 //    fold a long 1-D launch into a 2-D grid past maxComputeWorkgroupsPerDimension.
+//  - a cooperative kernel (its threads share workgroup memory and meet at barriers) is launched by its count of
+//    `workgroups` instead; it indexes with `let g = wid.x + wid.y * nwg.x;` (workgroup_id, num_workgroups), folded
+//    the same way, and has no early return before its last barrier.
 //  - pipelines are created once per (kernel, overrides), asynchronously, labelled with the kernel name.
 
 import { WgslReflect } from 'wgsl_reflect';
@@ -58,13 +61,22 @@ export interface Launch {
   uniformBuffer: GPUBuffer | null;
 }
 
-export interface LaunchSpec {
+export type LaunchSpec = {
   overrides?: Overrides;
   uniforms?: Uniforms;
   buffers: Record<string, GPUBuffer | BufferRange>;
-  /** Total invocations of the 1-D launch; `params.n` defaults to it. */
-  invocations: number;
-}
+} & (
+  | {
+      /** Total invocations of the 1-D launch; `params.n` defaults to it. */
+      invocations: number;
+      workgroups?: never;
+    }
+  | {
+      /** Workgroups of a cooperative launch (e.g. one per channel group); `params.n`, if any, is not defaulted. */
+      workgroups: number;
+      invocations?: never;
+    }
+);
 
 function scalarOf(typeName: string, format: string | undefined): Scalar {
   const t = format ?? typeName;
@@ -230,8 +242,9 @@ export class KernelRegistry {
     const overrides = spec.overrides ?? {};
     const pipeline = await this.pipeline(name, overrides);
     const wg = overrides.WG ?? info.defaultWorkgroupSize;
+    const invocations = spec.workgroups !== undefined ? spec.workgroups * wg : spec.invocations;
     const uniforms: Uniforms = { ...spec.uniforms };
-    if (info.uniform?.members.has('n') && uniforms.n === undefined) uniforms.n = spec.invocations;
+    if (info.uniform?.members.has('n') && uniforms.n === undefined && spec.invocations !== undefined) uniforms.n = spec.invocations;
     const data = this.packUniforms(name, uniforms);
     const device = this.ctx.device;
     let uniformBuffer: GPUBuffer | null = null;
@@ -264,7 +277,7 @@ export class KernelRegistry {
     const bindGroup = device.createBindGroup({ label: name, layout: info.layout, entries });
     const err = await device.popErrorScope();
     if (err) throw new SlimError(`kernel '${name}': bind group rejected: ${err.message}`);
-    return { kernel: name, pipeline, bindGroup, workgroups: this.workgroupsFor(spec.invocations, wg), uniformBuffer };
+    return { kernel: name, pipeline, bindGroup, workgroups: this.workgroupsFor(invocations, wg), uniformBuffer };
   }
 }
 

@@ -7,7 +7,9 @@ import { applyAct } from '../../src/ops/activation.js';
 import { convGeom } from '../../src/ops/conv.js';
 import { getOp } from '../../src/ops/registry.js';
 import type { Attrs } from '../../src/ops/registry.js';
-import { expectClose, randn, rng, runNode, TOL } from '../helpers.js';
+import { compile } from '../../src/graph/executor.js';
+import { Graph } from '../../src/graph/ir.js';
+import { expectClose, randn, rng, runNode, runtime, TOL } from '../helpers.js';
 import {
   activationGrad, batchnormBackwardRef, batchnormTrainRef, channelScaleBackwardRef, channelSumRef, concatBackwardRef, conv2dBackwardInputRef,
   conv2dBackwardWeightRef, globalPoolBackwardRef, klDivRef, pool2dBackwardRef, softmaxCrossEntropyRef,
@@ -75,38 +77,81 @@ describe('conv2d backward', () => {
   }
 });
 
+// Shapes for the per-channel workgroup reductions (src/ops/norm.ts channelReduce): M = N·H·W rows and C
+// channels not multiples of the channel lanes or of the row lanes; M below 256 (one row lane); M ≫ WG with few
+// channels; several workgroups, the last one part empty; the row lanes at their cap (WG 256 scalar, 128 vec4);
+// C % 4 = 0 takes the _vec4 kernels.
+const bnCases: { name: string; x: number[]; update: boolean }[] = [
+  { name: 'n2 3x5 c6', x: [2, 3, 5, 6], update: true },
+  { name: 'M 15, c7', x: [1, 3, 5, 7], update: true },
+  { name: 'M 2310, c3', x: [2, 33, 35, 3], update: true },
+  { name: 'M 77, c37, no running update', x: [1, 7, 11, 37], update: false },
+  { name: 'M 8320 (row lanes at their cap), c9 (two workgroups)', x: [2, 64, 65, 9], update: true },
+  { name: 'vec4: M 15, c4', x: [1, 3, 5, 4], update: true },
+  { name: 'vec4: M 2310, c12', x: [2, 33, 35, 12], update: true },
+  { name: 'vec4: M 2310, c36 (two workgroups)', x: [2, 33, 35, 36], update: true },
+  { name: 'vec4: M 65536 (row lanes at their cap), c4, no running update', x: [1, 256, 256, 4], update: false },
+];
+
+/** batchnorm_train on the GPU: y, mean, rstd and the running averages read back after the step. */
+async function batchnormTrainGpu(xs: number[], x: Float32Array, gamma: Float32Array, beta: Float32Array, rm: Float32Array, rv: Float32Array, update: boolean) {
+  const c = xs[xs.length - 1];
+  const g = new Graph();
+  const xi = g.addInput('x', xs);
+  const [gi, bi, rmi, rvi] = [gamma, beta, rm, rv].map((d, k) => g.addParam(`p${k}`, [c], d));
+  const ys = g.add('batchnorm_train', [xi, gi, bi, rmi, rvi], { eps: 1e-5, momentum: 0.1, update: update ? 1 : 0 });
+  ys.forEach((y) => g.markOutput(y));
+  const m = await compile(await runtime(), g, { fuse: false, tune: 'off' });
+  const [y, mean, rstd] = await m.run([x]);
+  const runMean = await m.readTensor(rmi), runVar = await m.readTensor(rvi);
+  m.destroy();
+  return { y, mean, rstd, runMean, runVar };
+}
+
 describe('batch-norm training mode', () => {
-  const xs = [2, 3, 5, 6];
-  const c = 6;
-  const x = randn(size(xs), 5, 2);
-  const gamma = randn(c, 6, 1).map((v) => v + 1.5);
-  const beta = randn(c, 7);
-  const rm = randn(c, 8, 0.1);
-  const rv = randn(c, 9, 0.1).map((v) => v + 1);
-  const dy = randn(size(xs), 10);
-  const fwd = batchnormTrainRef(x, c, gamma, beta, rm, rv, 1e-5, 0.1, true);
-  const bwd = batchnormBackwardRef(x, dy, c, fwd.mean, fwd.rstd, gamma);
-  it('CPU reference vs finite differences (dx through the batch statistics, dγ, dβ)', () => {
-    const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) => batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
-    checkFD('bn dx', x, (xx) => f(xx), dy, bwd.dx);
-    checkFD('bn dgamma', gamma, (gg) => f(x, gg), dy, bwd.dgamma);
-    checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
-  });
-  it('GPU forward (y, mean, rstd, running averages updated in place) and backward vs CPU', async () => {
-    const [y, mean, rstd] = await runNode('batchnorm_train', [
-      { shape: xs, data: x }, { shape: [c], data: gamma, param: true }, { shape: [c], data: beta, param: true },
-      { shape: [c], data: rm, param: true }, { shape: [c], data: rv, param: true },
-    ], { eps: 1e-5, momentum: 0.1 });
-    expectClose(y, fwd.y, TOL.f32, 'bn y');
-    expectClose(mean, fwd.mean, TOL.f32, 'bn mean');
-    expectClose(rstd, fwd.rstd, TOL.f32, 'bn rstd');
-    const [dx, dgamma, dbeta] = await runNode('batchnorm_backward', [
-      { shape: xs, data: x }, { shape: xs, data: dy }, { shape: [c], data: fwd.mean }, { shape: [c], data: fwd.rstd }, { shape: [c], data: gamma },
-    ], {});
-    expectClose(dx, bwd.dx, TOL.grad, 'bn dx');
-    expectClose(dgamma, bwd.dgamma, TOL.grad, 'bn dgamma');
-    expectClose(dbeta, bwd.dbeta, TOL.grad, 'bn dbeta');
-  });
+  for (const bc of bnCases) {
+    const xs = bc.x;
+    const c = xs[xs.length - 1];
+    const x = randn(size(xs), 5, 2).map((v, i) => v + (i % c) - 3); // per-channel offsets: the mean matters
+    const gamma = randn(c, 6, 1).map((v) => v + 1.5);
+    const beta = randn(c, 7);
+    const rm = randn(c, 8, 0.1);
+    const rv = randn(c, 9, 0.1).map((v) => v + 1);
+    const dy = randn(size(xs), 10);
+    const fwd = batchnormTrainRef(x, c, gamma, beta, rm, rv, 1e-5, 0.1, bc.update);
+    const bwd = batchnormBackwardRef(x, dy, c, fwd.mean, fwd.rstd, gamma);
+    it(`${bc.name}: CPU reference vs finite differences (dx through the batch statistics, dγ, dβ)`, () => {
+      const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) => batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
+      checkFD('bn dx', x, (xx) => f(xx), dy, bwd.dx);
+      checkFD('bn dgamma', gamma, (gg) => f(x, gg), dy, bwd.dgamma);
+      checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
+    });
+    it(`${bc.name}: GPU forward (y, mean, rstd, running averages ${bc.update ? 'updated in place' : 'left alone'}) and backward vs CPU`, async () => {
+      const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update);
+      expectClose(gpu.y, fwd.y, TOL.f32, 'bn y');
+      expectClose(gpu.mean, fwd.mean, TOL.f32, 'bn mean');
+      expectClose(gpu.rstd, fwd.rstd, TOL.f32, 'bn rstd');
+      expectClose(gpu.runMean, fwd.runMean, TOL.f32, 'bn running mean');
+      expectClose(gpu.runVar, fwd.runVar, TOL.f32, 'bn running var');
+      const [dx, dgamma, dbeta] = await runNode('batchnorm_backward', [
+        { shape: xs, data: x }, { shape: xs, data: dy }, { shape: [c], data: fwd.mean }, { shape: [c], data: fwd.rstd }, { shape: [c], data: gamma },
+      ], {});
+      expectClose(dx, bwd.dx, TOL.grad, 'bn dx');
+      expectClose(dgamma, bwd.dgamma, TOL.grad, 'bn dgamma');
+      expectClose(dbeta, bwd.dbeta, TOL.grad, 'bn dbeta');
+    });
+  }
+});
+
+describe('bias gradient (per-channel sum) on long and short row counts', () => {
+  for (const shape of [[1, 3, 5, 7], [2, 33, 35, 3], [1, 7, 11, 37], [2, 64, 65, 9], [1, 3, 5, 4], [2, 33, 35, 36], [1, 256, 256, 4]]) {
+    it(`${shape.join('x')}`, async () => {
+      const c = shape[3];
+      const dy = randn(size(shape), 15, 2).map((v, i) => v + (i % c));
+      const [db] = await runNode('conv2d_backward_bias', [{ shape, data: dy }], {});
+      expectClose(db, channelSumRef(dy, c), TOL.grad, 'db');
+    });
+  }
 });
 
 describe('activations backward', () => {
