@@ -19,6 +19,10 @@ const rows = [
   row('90% block-sparse, fine-tuned', read('sparse_eval.json'), 'drop <= 1', (e) => base - pct(e.test_accuracy) <= 1),
   row('binary cnn_binary (XNOR kernels)', read('binary_eval.json'), '>= 88%', (e) => pct(e.test_accuracy) >= 88),
 ];
+if (fs.existsSync(`${dir}/thin_eval.json`)) {
+  const t = read('thin_eval.json');
+  rows.push({ ...row(`filter-pruned, thinned (${(t.macs / t.fp32_macs).toFixed(3)} of the MACs)`, t, '', () => null), kernels: 'fp32 thinned' });
+}
 const asTrained = read('binary_as_trained.json');
 const summary = { config: { test_examples: fp32.test_examples }, rows, binary_as_trained: pct(asTrained.test_accuracy) };
 for (const r of rows) console.log(`${r.run.padEnd(40)} ${String(r.test_accuracy).padStart(6)}%  ${String(r.change).padStart(6)}  ${String(r.compression).padStart(6)}×  ${r.target} ${r.met === null ? '' : r.met ? 'met' : 'MISS'}`);

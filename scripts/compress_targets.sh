@@ -6,6 +6,7 @@
 #   3. int8 quantization-aware fine-tuning of the teacher, exported to int8 (target: drop ≤ 0.3 points)
 #   4. binary network cnn_binary trained with --qat binary, on the XNOR kernels (target ≥ 88%)
 #   5. 90% block-sparse (4×4 blocks) pruning while fine-tuning the teacher, on conv2d_bsr (target: drop ≤ 1 point)
+#   6. filter pruning (L1) to half the MACs while fine-tuning the teacher, thinned (no target in the issue; recorded)
 # Every run's JSON goes to $OUT; the table is printed at the end and written to $OUT/summary.json.
 #
 # Defaults are full size (60k images). What fits SwiftShader on 2 shared cores:
@@ -26,6 +27,7 @@ P_END=${P_END:-$(( P_EPOCHS / 2 > 0 ? P_EPOCHS / 2 : 1 ))}
 P_LR=${P_LR:-0.005}
 SPARSITY=${SPARSITY:-0.9}
 BLOCK=${BLOCK:-4x4}
+FLOPS=${FLOPS:-0.5}            # filter pruning: fraction of the MACs kept (thinned model)
 B_EPOCHS=${B_EPOCHS:-30}       # binary network from scratch
 B_LR=${B_LR:-0.02}
 BATCH=${BATCH:-64}
@@ -55,6 +57,10 @@ log "block pruning to $SPARSITY ($BLOCK) while fine-tuning the teacher, $P_EPOCH
 cli train --model cnn_small --init "$TEACHER" --prune "$SPARSITY" --prune-epochs "1:$P_END" --prune-block "$BLOCK" \
   --epochs "$P_EPOCHS" --lr "$P_LR" --warmup 0 --out "$OUT/sparse.ckpt" "${common[@]}" >"$OUT/sparse.json"
 score "$OUT/sparse.ckpt" >"$OUT/sparse_eval.json"
+log "filter pruning (l1) to $FLOPS of the MACs while fine-tuning the teacher, $P_EPOCHS epochs"
+cli train --model cnn_small --init "$TEACHER" --prune-filters l1 --prune-flops "$FLOPS" --prune-epochs "1:$P_END" \
+  --epochs "$P_EPOCHS" --lr "$P_LR" --warmup 0 --out "$OUT/thin.ckpt" "${common[@]}" >"$OUT/thin.json"
+score "$OUT/thin.ckpt" >"$OUT/thin_eval.json"
 log "binary cnn_binary from scratch, $B_EPOCHS epochs"
 cli train --model cnn_binary --qat binary --epochs "$B_EPOCHS" --lr "$B_LR" --warmup "$T_WARMUP" --out "$OUT/binary.ckpt" "${common[@]}" >"$OUT/binary.json"
 score "$OUT/binary.ckpt" >"$OUT/binary_eval.json"
