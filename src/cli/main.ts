@@ -14,8 +14,8 @@ const commands: Record<string, { run: Command; help: string }> = {
   run: { run, help: 'build, compile and time a zoo model (--model NAME ... --json)' },
   'onnx-test': { run: async (a) => (await import('./commands/onnx_test.js')).onnxTest(a), help: 'run ONNX backend-test folders: DIR... [--allow-fail] [--deep] [--atol X] [--rtol X] [--json]' },
   bench: { run: (argv) => import('./commands/bench.js').then((m) => m.bench(argv)), help: 'ours vs TensorFlow.js / onnxruntime-web (--suite core | --model NAME --peers tfjs,ort); --suite compressed | train | int8_agreement' },
-  train: { run: trainCommand, help: 'train on the GPU (--model NAME --dataset fashion-mnist --epochs N [--kd|--mutual K] --json)' },
-  eval: { run: evalCommand, help: 'test accuracy of a checkpoint (--ckpt FILE --dataset fashion-mnist --json)' },
+  train: { run: trainCommand, help: 'train on the GPU (--model NAME --dataset fashion-mnist --epochs N [--kd|--mutual K] [--qat int8|binary] [--prune R [--prune-block RxC | --prune-filters l1|l2]] [--init CKPT] --json)' },
+  eval: { run: evalCommand, help: 'test accuracy of a checkpoint on the kernels it exports to (--ckpt FILE [--precision as-trained|fp32|int8|binary] [--sparse|--dense] --json)' },
 };
 
 function usage(): string {
