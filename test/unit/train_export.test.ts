@@ -288,7 +288,7 @@ describe('CLI: train with compression, eval on the compressed kernels', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slimgpu-export-'));
     try {
       const common = ['--dataset', 'fashion-mnist', '--limit', '32', '--test-limit', '20', '--batch', '8', '--epochs', '1', '--json'];
-      let p = cli(['train', '--model', 'cnn_binary', '--qat', 'binary', '--out', join(dir, 'b.ckpt'), ...common]);
+      let p = cli(['train', '--model', 'cnn_binary', '--binary', '--out', join(dir, 'b.ckpt'), ...common]); // = --qat binary
       expect(p.status, p.stderr).toBe(0);
       p = cli(['eval', '--ckpt', join(dir, 'b.ckpt'), '--test-limit', '20', '--json']);
       expect(p.status, p.stderr).toBe(0);

@@ -3,7 +3,7 @@
 //               [--weight-decay WD] [--l1 L] [--clip MAX] [--schedule constant|step|cosine] [--warmup STEPS]
 //               [--step-size STEPS] [--gamma G] [--augment] [--eval-every-epoch]
 //               [--teacher CKPT --kd --temperature T --alpha A [--beta B]] [--mutual K]
-//               [--qat int8|binary] [--prune SPARSITY [--prune-epochs START:END] [--prune-block RxC]] [--out CKPT]
+//               [--qat int8 | --binary (= --qat binary)] [--prune SPARSITY [--prune-epochs START:END] [--prune-block RxC]] [--out CKPT]
 //               [--prune RATIO | --prune-flops BUDGET] --prune-filters l1|l2 [--prune-floor ACC --val N]
 //               [--init CKPT] [--resume CKPT] [--json]
 // --init starts from a checkpoint's weights (fine-tuning: QAT, pruning); --resume continues a run exactly.
@@ -41,7 +41,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...MODEL_FLAGS, ...DATA_FLAGS, epochs: 'int', limit: 'int', optimizer: 'string', lr: 'number', momentum: 'number', 'no-nesterov': 'boolean',
     'weight-decay': 'number', l1: 'number', clip: 'number', schedule: 'string', warmup: 'int', 'step-size': 'int', gamma: 'number',
     augment: 'boolean', 'eval-every-epoch': 'boolean', teacher: 'string', kd: 'boolean', temperature: 'number', alpha: 'number', beta: 'number',
-    mutual: 'int', profile: 'boolean', qat: 'string', prune: 'number', 'prune-epochs': 'string', 'prune-block': 'string', 'prune-filters': 'string', 'prune-flops': 'number', 'prune-floor': 'number', val: 'int', out: 'string', resume: 'string', init: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
+    mutual: 'int', profile: 'boolean', qat: 'string', binary: 'boolean', prune: 'number', 'prune-epochs': 'string', 'prune-block': 'string', 'prune-filters': 'string', 'prune-flops': 'number', 'prune-floor': 'number', val: 'int', out: 'string', resume: 'string', init: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
   });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
   const dir = checkDataset(flags);
@@ -55,7 +55,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!kd && flags.teacher !== undefined) throw new SlimError('--teacher is only used with --kd');
   if (mutual !== undefined && (!Number.isInteger(mutual) || mutual < 2 || mutual > 8)) throw new SlimError(`--mutual must be an integer in [2, 8] (got ${mutual})`);
   const mode: TrainMode = kd ? 'kd' : mutual ? 'dml' : 'plain';
-  const qat = (flags.qat ?? 'none') as Qat;
+  if (flags.binary && flags.qat !== undefined && flags.qat !== 'binary') throw new SlimError(`--binary and --qat ${flags.qat} are alternatives`);
+  const qat = (flags.binary ? 'binary' : (flags.qat ?? 'none')) as Qat;
   if (!['none', 'int8', 'binary'].includes(qat)) throw new SlimError(`--qat must be none, int8 or binary (got '${qat}')`);
   const epochs = positiveInt(flags, 'epochs', 1, 10000);
   let prune: PruneOptions | undefined;
