@@ -54,12 +54,14 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const t0 = performance.now();
     const calibration = precision === 'int8' ? { split: loadSplit(dir, 'train'), count: calib, method } : undefined;
     const exported = await exportTrained(rt, spec, weights, qat, batch, { precision, sparse, thin, calibration });
+    const t1 = performance.now();
     const acc = await accuracyOf(rt, exported.graph, test);
     const s = (performance.now() - t0) / 1000;
+    const scoring = (performance.now() - t1) / 1000; // compile + the batches (data preparation and read-back included)
     const out = {
       ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
       ...exported.info, ...(precision === 'int8' ? { calibration_method: method } : {}),
-      params: buildModel({ ...spec, batch: 1 }).paramCount(), seconds: Number(s.toFixed(1)),
+      params: buildModel({ ...spec, batch: 1 }).paramCount(), images_per_s: Number((test.n / scoring).toFixed(1)), seconds: Number(s.toFixed(1)),
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
     else console.log(`${spec.model} (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}) test_accuracy ${acc.toFixed(4)} on ${test.n} images`);
