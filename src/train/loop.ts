@@ -201,10 +201,12 @@ export function checkpointWeights(ck: Checkpoint, peer = 0): Map<string, Float32
 }
 
 /** Top-1 accuracy of a one-input graph (images [B,H,W,C] → logits [B,classes]) over a split; the last batch is
- *  padded by repeating its last image and only its real rows count. */
-export async function accuracyOf(rt: Runtime, g: Graph, split: Split): Promise<number> {
+ *  padded by repeating its last image and only its real rows count. `seconds`: the batches, without compiling
+ *  (data preparation, upload, the graph, read-back). */
+export async function scoreGraph(rt: Runtime, g: Graph, split: Split): Promise<{ accuracy: number; seconds: number }> {
   const batch = g.shape(g.inputs[0])[0];
   const m = await compile(rt, g, {});
+  const t0 = performance.now();
   try {
     const px = split.rows * split.cols;
     const images = new Float32Array(batch * px);
@@ -222,7 +224,7 @@ export async function accuracyOf(rt: Runtime, g: Graph, split: Split): Promise<n
         if (best === labels[b]) correct++;
       }
     }
-    return correct / split.n;
+    return { accuracy: correct / split.n, seconds: (performance.now() - t0) / 1000 };
   } finally {
     m.destroy();
   }
@@ -244,7 +246,7 @@ export function emulationGraph(model: Graph, qat: Qat): Graph {
 export async function evaluate(rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, split: Split, batch = 100, qat: Qat = 'none'): Promise<number> {
   const model = buildModel({ ...spec, batch });
   applyWeights(model, weights, 'evaluate');
-  return accuracyOf(rt, emulationGraph(model, qat), split);
+  return (await scoreGraph(rt, emulationGraph(model, qat), split)).accuracy;
 }
 
 function stepKind(o: TrainOptions): StepKind {

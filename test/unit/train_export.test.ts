@@ -22,7 +22,7 @@ import { buildModel } from '../../src/models/zoo.js';
 import { qatTargets } from '../../src/train/autodiff.js';
 import { buildStepGraph } from '../../src/train/distill.js';
 import { exportTrained } from '../../src/train/export.js';
-import { applyWeights, accuracyOf, emulationGraph, filterRatioForFlops, train, type PruneOptions, type TrainOptions } from '../../src/train/loop.js';
+import { applyWeights, emulationGraph, scoreGraph, filterRatioForFlops, train, type PruneOptions, type TrainOptions } from '../../src/train/loop.js';
 import { applyFilterPruning, planFilterPruning } from '../../src/compress/prune.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import { fillBatch, limitSplit, loadSplit, FASHION_MNIST_DIR, NO_AUGMENT } from '../../src/io/fashion_mnist.js';
@@ -182,7 +182,7 @@ describe('int8 QAT exports to the int8 kernels', () => {
     for (let b = 0; b < 100; b++) if (argmax(emu, b, 10) === argmax(q, b, 10)) agree++;
     expect(agree).toBeGreaterThanOrEqual(90);
     const test = limitSplit(testSplit(), 200);
-    const [accTrained, accInt8] = [await accuracyOf(rt, emulationGraph(model, 'int8'), test), await accuracyOf(rt, ex.graph, test)];
+    const [accTrained, accInt8] = [(await scoreGraph(rt, emulationGraph(model, 'int8'), test)).accuracy, (await scoreGraph(rt, ex.graph, test)).accuracy];
     expect(accTrained).toBeGreaterThan(0.4); // it did learn (2 epochs on 256 images)
     expect(Math.abs(accInt8 - accTrained)).toBeLessThanOrEqual(0.05);
   });
