@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# On the lent GPU machine, with the pack of pack_train.sh: tuned peer benchmark (ours vs tfjs), then the training
+# On the lent GPU machine, with the pack of pack_train.sh: tuned peer benchmark and training throughput (ours vs
+# tfjs, same adapter), then the training
 # targets (teacher, students alone / with KD, DML) on full Fashion-MNIST, then the compression targets (int8 PTQ/QAT,
 # 90% block-sparse, binary; scripts/compress_targets.sh) on the same teacher, for as long as the budget allows.
 set -uo pipefail
@@ -21,6 +22,7 @@ T=${DEVICE_TIME_BUDGET:-300}
 start=$(date +%s)
 left() { echo $(( T - ($(date +%s) - start) )); }
 timeout 90 node dist/cli.mjs bench --suite core --tune measure --runs 10 --json > "$OUT/bench_core_tuned.json" 2>>"$E"; echo "bench rc=$?"
+timeout 90 node dist/cli.mjs bench --suite train --json --runs 3 --batch 64 --steps 5 --warmup 2 > "$OUT/bench_train.json" 2>>"$E"; echo "bench train rc=$?"
 timeout 20 node dist/cli.mjs train --model cnn_small --epochs 1 --limit 6400 --batch 64 --test-limit 1000 --json > "$OUT/train_probe.json" 2>>"$E"; echo "probe rc=$?"
 cat "$OUT/train_probe.json" | head -c 600; echo
 mkdir -p /tmp/tt
