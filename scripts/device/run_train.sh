@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # On the lent GPU machine, with the pack of pack_train.sh: tuned peer benchmark and training throughput (ours vs
-# tfjs, same adapter), then the training
-# targets (teacher, students alone / with KD, DML) on full Fashion-MNIST, then the compression targets (int8 PTQ/QAT,
-# 90% block-sparse, binary; scripts/compress_targets.sh) on the same teacher, for as long as the budget allows.
+# tfjs, same adapter), then the training targets (teacher, students alone / with KD, DML) on full Fashion-MNIST,
+# then the compression targets (int8 PTQ/QAT, 90% block-sparse, binary, thinned; scripts/compress_targets.sh) on
+# the same teacher, for as long as the budget allows.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 for f in .devpack/gl/*.deb; do dpkg -x "$f" /; done; ldconfig
