@@ -10,7 +10,9 @@
 //           (the updates are in place and the phases run in order in one command stream).
 //
 // Inputs of every step graph, in order: images [B,28,28,1] (or the model's input), labels [B] (f32 class ids),
-// hyper [8] (see optim.ts). Outputs: per trained model its CE rows, its KL rows (kd/dml), and its gradient norm.
+// hyper [8] (see optim.ts), and for kd with cachedTeacher the teacher's logits of the batch [B, classes] (computed
+// once for the whole training set when augmentation is off: the teacher is frozen and its input never changes).
+// Outputs: per trained model its CE rows, its KL rows (kd/dml), and its gradient norm.
 
 import { Graph } from '../graph/ir.js';
 import { check } from '../runtime/errors.js';
@@ -38,7 +40,7 @@ export interface StepGraph {
 
 export type StepKind =
   | { kind: 'plain'; model: Graph }
-  | { kind: 'kd'; student: Graph; teacher: Graph; tau: number; alpha: number; beta: number }
+  | { kind: 'kd'; student: Graph; teacher: Graph; tau: number; alpha: number; beta: number; cachedTeacher?: boolean }
   | { kind: 'dml'; peers: Graph[] };
 
 export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'none', prune: PruneKind = 'none'): StepGraph {
@@ -72,11 +74,13 @@ export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'non
   } else if (spec.kind === 'kd') {
     const { tau, alpha, beta } = spec;
     check(tau > 0 && alpha >= 0 && beta >= 0, `distillation needs τ > 0, α ≥ 0, β ≥ 0 (got ${tau}, ${alpha}, ${beta})`);
-    const t = addModel(g, spec.teacher, { prefix: 'teacher/', input: x, mode: 'frozen' });
+    const teacherLogits = spec.cachedTeacher
+      ? g.addInput('teacher_logits', spec.teacher.shape(spec.teacher.outputs[0]))
+      : addModel(g, spec.teacher, { prefix: 'teacher/', input: x, mode: 'frozen' }).output;
     const m = addModel(g, spec.student, { prefix: '', input: x, mode: 'train', qat, prune });
     models.push(m);
     const [ce, dce] = g.add('softmax_cross_entropy', [m.output, labels], { scale: alpha / batch }, 'loss_ce');
-    const [kl, dkl] = g.add('kl_div', [m.output, t.output], { tau, scale: (beta * tau * tau) / batch }, 'loss_kd');
+    const [kl, dkl] = g.add('kl_div', [m.output, teacherLogits], { tau, scale: (beta * tau * tau) / batch }, 'loss_kd');
     step(m, '', [dce, dkl], ce, kl, alpha, beta * tau * tau);
   } else {
     const K = spec.peers.length;

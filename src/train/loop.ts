@@ -27,6 +27,9 @@ export interface TrainOptions {
   mode: TrainMode;
   /** kd: the teacher's spec and weights (by parameter name). */
   teacher?: { spec: ModelSpec; tensors: Map<string, Float32Array> };
+  /** kd: the teacher's logits computed once for the training set instead of in every step (default: when
+   *  augmentation is off; with augmentation the teacher must see each augmented batch, so it runs in the stream). */
+  teacherCache?: boolean;
   tau?: number;
   alpha?: number;
   /** kd: weight of the τ²·KL term (default 1 − α). */
@@ -263,10 +266,38 @@ function stepKind(o: TrainOptions): StepKind {
     const teacher = buildModel({ ...o.teacher.spec, batch: o.batch });
     applyWeights(teacher, o.teacher.tensors, 'teacher checkpoint');
     const alpha = o.alpha ?? 0.5;
-    return { kind: 'kd', student: model(initSeed), teacher, tau: o.tau ?? 4, alpha, beta: o.beta ?? 1 - alpha };
+    return { kind: 'kd', student: model(initSeed), teacher, tau: o.tau ?? 4, alpha, beta: o.beta ?? 1 - alpha, cachedTeacher: cachesTeacher(o) };
   }
   const k = o.peers ?? 2;
   return { kind: 'dml', peers: Array.from({ length: k }, (_, i) => model(initSeed + i)) };
+}
+
+function cachesTeacher(o: TrainOptions): boolean {
+  const augmented = o.augment.cropPad > 0 || o.augment.flip;
+  check(!(o.teacherCache && augmented), 'teacher logits can be cached only without augmentation (each augmented batch is new)');
+  return o.mode === 'kd' && (o.teacherCache ?? !augmented);
+}
+
+/** The frozen teacher's logits for every example of a split, in split order ([n, classes]), on the inference graph. */
+export async function teacherLogitsOf(rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, split: Split, batch: number): Promise<Float32Array> {
+  const g = buildModel({ ...spec, batch });
+  applyWeights(g, weights, 'teacher checkpoint');
+  const classes = g.shape(g.outputs[0]).at(-1)!;
+  const m = await compile(rt, g, {});
+  try {
+    const out = new Float32Array(split.n * classes);
+    const images = new Float32Array(batch * split.rows * split.cols);
+    const labels = new Float32Array(batch);
+    for (let start = 0; start < split.n; start += batch) {
+      const count = Math.min(batch, split.n - start);
+      fillBatch(split, Array.from({ length: batch }, (_, b) => start + Math.min(b, count - 1)), NO_AUGMENT, 0, images, labels);
+      const [logits] = await m.run([images]);
+      out.set(logits.subarray(0, count * classes), start * classes);
+    }
+    return out;
+  } finally {
+    m.destroy();
+  }
 }
 
 function meanOf(a: Float32Array): number {
@@ -304,6 +335,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   const meta = () => ({
     format: 'slimgpu-checkpoint', mode: o.mode, model: { ...o.model, batch: undefined }, peers: K, seed: o.seed, initSeed: o.initSeed ?? o.seed,
     batch: o.batch, train_examples: o.train.n, opt, augment: o.augment, epochs: o.epochs, qat: o.qat ?? 'none', prune: o.prune ?? null,
+    teacher_cache: cachesTeacher(o),
     prune_state: o.prune ? { ratio: pruneRatio, stopped: pruneStopped } : null,
   });
   // pruning state: the ratio the masks hold, where a floor stopped pruning, the masks to go back to
@@ -398,13 +430,18 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   };
 
   const px = o.train.rows * o.train.cols;
-  const bufs = [0, 1].map(() => ({ images: new Float32Array(o.batch * px), labels: new Float32Array(o.batch) }));
+  const cached = cachesTeacher(o) ? await teacherLogitsOf(rt, o.teacher!.spec, o.teacher!.tensors, o.train, o.batch) : null;
+  const classes = cached ? cached.length / o.train.n : 0;
+  const bufs = [0, 1].map(() => ({ images: new Float32Array(o.batch * px), labels: new Float32Array(o.batch), teacher: new Float32Array(o.batch * classes) }));
   const prepare = (s: number, buf: (typeof bufs)[0]) => {
     const epoch = Math.floor(s / stepsPerEpoch);
     const order = orderCache.get(epoch);
     const i0 = (s % stepsPerEpoch) * o.batch;
-    fillBatch(o.train, order.subarray(i0, i0 + o.batch), o.augment, (o.seed * 2654435761 + s * 40503 + 1) >>> 0, buf.images, buf.labels);
+    const idx = order.subarray(i0, i0 + o.batch);
+    fillBatch(o.train, idx, o.augment, (o.seed * 2654435761 + s * 40503 + 1) >>> 0, buf.images, buf.labels);
+    if (cached) idx.forEach((e, b) => buf.teacher.set(cached.subarray(e * classes, (e + 1) * classes), b * classes));
   };
+  const inputsOf = (buf: (typeof bufs)[0], s: number) => (cached ? [buf.images, buf.labels, hyperFor(opt, s), buf.teacher] : [buf.images, buf.labels, hyperFor(opt, s)]);
   const orderCache = {
     epoch: -1,
     order: new Uint32Array(0) as Uint32Array<ArrayBufferLike>,
@@ -429,7 +466,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   if (step < totalSteps) prepare(step, bufs[step % 2]);
   while (step < totalSteps) {
     const cur = bufs[step % 2];
-    const pending = compiled.run([cur.images, cur.labels, hyperFor(opt, step)]);
+    const pending = compiled.run(inputsOf(cur, step));
     if (step + 1 < totalSteps) prepare(step + 1, bufs[(step + 1) % 2]); // overlaps the GPU's work on this step
     const outs = await pending;
     for (let k = 0; k < K; k++) {
@@ -506,7 +543,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   }
   if (o.profile && step > 0) {
     const last = bufs[(step - 1) % 2];
-    const p = await compiled.profile([last.images, last.labels, hyperFor(opt, step - 1)]);
+    const p = await compiled.profile(inputsOf(last, step - 1));
     result.profile = {
       method: p.method,
       step_ms: Number(p.nodes.reduce((a, n) => a + n.ms, 0).toFixed(3)),

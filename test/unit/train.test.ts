@@ -149,6 +149,22 @@ describe('training steps on Fashion-MNIST against the CPU reference', () => {
     const { gpu, cpu } = await runBoth(kind, opt, 3, batch);
     gpu[0].forEach((l, s) => expect(Math.abs(l - cpu[0][s])).toBeLessThan(1e-3));
   });
+  it('distillation from cached teacher logits takes the same steps as the teacher in the stream', async () => {
+    const rt = await runtime();
+    const { train } = await import('../../src/train/loop.js');
+    const teacherModel = buildModel({ model: 'cnn_small', batch: 1, seed: 7 });
+    const tensors = new Map(teacherModel.tensors.filter((t) => t.role === 'param').map((t) => [t.name, t.data!]));
+    const base = {
+      model: { model: 'cnn_tiny' }, mode: 'kd' as const, teacher: { spec: { model: 'cnn_small' }, tensors }, tau: 4, alpha: 0.5,
+      epochs: 2, batch: 8, seed: 1, opt: { ...DEFAULT_OPTIM, lr: 0.02 }, augment: NO_AUGMENT,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 24), test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    };
+    const stream = await train(rt, { ...base, teacherCache: false });
+    const cached = await train(rt, base); // the default without augmentation
+    expect(cached.stepLosses[0].length).toBe(6);
+    cached.stepLosses[0].forEach((l, i) => expect(Math.abs(l - stream.stepLosses[0][i]), `step ${i}`).toBeLessThan(1e-4));
+    await expect(train(rt, { ...base, teacherCache: true, augment: { cropPad: 2, flip: true } })).rejects.toThrow(/cached only without augmentation/);
+  });
   it('deep mutual learning with 2 peers matches the CPU reference', async () => {
     const batch = 16;
     const kind: StepKind = { kind: 'dml', peers: [1, 2].map((seed) => buildModel({ model: 'cnn_tiny', batch, seed })) };

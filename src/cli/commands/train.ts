@@ -2,7 +2,7 @@
 //               [--seed S] [--init-seed S] [--optimizer sgd|adam|adamw] [--lr LR] [--momentum M] [--no-nesterov]
 //               [--weight-decay WD] [--l1 L] [--clip MAX] [--schedule constant|step|cosine] [--warmup STEPS]
 //               [--step-size STEPS] [--gamma G] [--augment] [--eval-every-epoch]
-//               [--teacher CKPT --kd --temperature T --alpha A [--beta B]] [--mutual K]
+//               [--teacher CKPT --kd --temperature T --alpha A [--beta B] [--no-teacher-cache]] [--mutual K]
 //               [--qat int8 | --binary (= --qat binary)] [--prune SPARSITY [--prune-epochs START:END] [--prune-block RxC]] [--out CKPT]
 //               [--prune RATIO | --prune-flops BUDGET] --prune-filters l1|l2 [--prune-floor ACC --val N]
 //               [--init CKPT] [--resume CKPT] [--json]
@@ -40,7 +40,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, {
     ...MODEL_FLAGS, ...DATA_FLAGS, epochs: 'int', limit: 'int', optimizer: 'string', lr: 'number', momentum: 'number', 'no-nesterov': 'boolean',
     'weight-decay': 'number', l1: 'number', clip: 'number', schedule: 'string', warmup: 'int', 'step-size': 'int', gamma: 'number',
-    augment: 'boolean', 'eval-every-epoch': 'boolean', teacher: 'string', kd: 'boolean', temperature: 'number', alpha: 'number', beta: 'number',
+    augment: 'boolean', 'eval-every-epoch': 'boolean', teacher: 'string', kd: 'boolean', 'no-teacher-cache': 'boolean', temperature: 'number', alpha: 'number', beta: 'number',
     mutual: 'int', profile: 'boolean', qat: 'string', binary: 'boolean', prune: 'number', 'prune-epochs': 'string', 'prune-block': 'string', 'prune-filters': 'string', 'prune-flops': 'number', 'prune-floor': 'number', val: 'int', out: 'string', resume: 'string', init: 'string', 'init-seed': 'int', 'max-steps': 'int', json: 'boolean',
   });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
@@ -112,7 +112,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const tty = process.stderr.isTTY;
   try {
     const r = await train(rt, {
-      model: spec, mode, teacher, tau: flags.temperature as number | undefined, alpha: flags.alpha as number | undefined,
+      model: spec, mode, teacher, teacherCache: flags['no-teacher-cache'] ? false : undefined, tau: flags.temperature as number | undefined, alpha: flags.alpha as number | undefined,
       beta: flags.beta as number | undefined, peers: mutual, epochs, batch, prune, val,
       seed: (flags.seed as number | undefined) ?? 1, initSeed: flags['init-seed'] as number | undefined, opt,
       augment: flags.augment ? { cropPad: 2, flip: true } : { cropPad: 0, flip: false },
