@@ -75,7 +75,7 @@ export async function exportTrained(
   applyWeights(model, weights, 'export');
   const fp32Bytes = modelBytes(model);
   const plain = (graph: Graph): ExportedModel => ({
-    graph, info: { precision: o.precision, sparse: null, model_bytes: fp32Bytes, fp32_model_bytes: fp32Bytes, compression_ratio: 1 },
+    graph, info: { precision: o.precision, sparse: null, thinned: null, model_bytes: fp32Bytes, fp32_model_bytes: fp32Bytes, compression_ratio: 1 },
   });
   if (o.precision === 'as-trained') return plain(emulationGraph(model, qat));
   if (o.precision === 'fp32' && !o.sparse && !o.thin) return plain(model);
