@@ -203,24 +203,28 @@ export function checkpointWeights(ck: Checkpoint, peer = 0): Map<string, Float32
   return m;
 }
 
-/** Top-1 accuracy of a one-input graph (images [B,H,W,C] → logits [B,classes]) over a split; the last batch is
- *  padded by repeating its last image and only its real rows count. `seconds`: the batches, without compiling
- *  (data preparation, upload, the graph, read-back). */
+/** A split in order, in batches of `batch` (the last padded by repeating its last example; `count` rows are real).
+ *  The arrays are reused from batch to batch. */
+export function* inOrderBatches(split: Split, batch: number): Generator<{ start: number; count: number; images: Float32Array; labels: Float32Array }> {
+  const images = new Float32Array(batch * split.rows * split.cols);
+  const labels = new Float32Array(batch);
+  for (let start = 0; start < split.n; start += batch) {
+    const count = Math.min(batch, split.n - start);
+    fillBatch(split, Array.from({ length: batch }, (_, b) => start + Math.min(b, count - 1)), NO_AUGMENT, 0, images, labels);
+    yield { start, count, images, labels };
+  }
+}
+
+/** Top-1 accuracy of a one-input graph (images [B,H,W,C] → logits [B,classes]) over a split. `seconds`: the batches,
+ *  without compiling (data preparation, upload, the graph, read-back). */
 export async function scoreGraph(rt: Runtime, g: Graph, split: Split): Promise<{ accuracy: number; seconds: number }> {
-  const batch = g.shape(g.inputs[0])[0];
   const m = await compile(rt, g, {});
   const t0 = performance.now();
   try {
-    const px = split.rows * split.cols;
-    const images = new Float32Array(batch * px);
-    const labels = new Float32Array(batch);
     let correct = 0;
-    for (let start = 0; start < split.n; start += batch) {
-      const count = Math.min(batch, split.n - start);
-      const idx = Array.from({ length: batch }, (_, b) => start + Math.min(b, count - 1));
-      fillBatch(split, idx, NO_AUGMENT, 0, images, labels);
+    for (const { count, images, labels } of inOrderBatches(split, g.shape(g.inputs[0])[0])) {
       const [logits] = await m.run([images]);
-      const c = logits.length / batch;
+      const c = logits.length / labels.length;
       for (let b = 0; b < count; b++) {
         let best = 0;
         for (let j = 1; j < c; j++) if (logits[b * c + j] > logits[b * c + best]) best = j;
@@ -286,11 +290,7 @@ export async function teacherLogitsOf(rt: Runtime, spec: ModelSpec, weights: Map
   const m = await compile(rt, g, {});
   try {
     const out = new Float32Array(split.n * classes);
-    const images = new Float32Array(batch * split.rows * split.cols);
-    const labels = new Float32Array(batch);
-    for (let start = 0; start < split.n; start += batch) {
-      const count = Math.min(batch, split.n - start);
-      fillBatch(split, Array.from({ length: batch }, (_, b) => start + Math.min(b, count - 1)), NO_AUGMENT, 0, images, labels);
+    for (const { start, count, images } of inOrderBatches(split, batch)) {
       const [logits] = await m.run([images]);
       out.set(logits.subarray(0, count * classes), start * classes);
     }
