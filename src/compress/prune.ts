@@ -6,7 +6,8 @@
 // add (residual: both summands and the sum), channel_scale (SE: x and the scale). A regular or grouped conv2d
 // starts a new space for its output (its filters are that space's "producers"). concat and channel_shuffle
 // outputs are derived spaces: their kept channels follow from their inputs (concat: the kept channels of each
-// part, offset; shuffle: the permutation of the kept input channels).
+// part, offset; shuffle: the permutation of the kept input channels; a flatten [N,H,W,C] → [N,1,1,H·W·C]: the kept
+// channels at every position).
 // A space is pruned when it has producers, is not a graph input/output, and every consumer can shrink. Channel
 // scores sum the producers' filter norms (residual-joined convs are pruned together). Constraints:
 //   - grouped convs reading or writing a space keep the same count in each of their groups;
@@ -35,6 +36,13 @@ export interface FilterPruneReport {
 }
 
 const PASS_THROUGH = new Set(['batchnorm', 'activation', 'pool2d', 'global_pool', 'add', 'channel_scale']);
+
+/** A reshape [N,H,W,C] → [N,1,1,H·W·C] or [N,H·W·C]: the NHWC flatten before a fully connected layer. */
+function isFlatten(g: Graph, n: Node): boolean {
+  const s = g.shape(n.inputs[0]);
+  const o = g.shape(n.outputs[0]);
+  return s.length === 4 && o[0] === s[0] && o.at(-1) === s[1] * s[2] * s[3] && o.slice(1, -1).every((d) => d === 1);
+}
 
 function isDepthwise(g: Graph, n: Node): boolean {
   const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
@@ -75,7 +83,7 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
       } else if (isDepthwise(g, n)) union(n.inputs[0], n.outputs[0]);
     } else if (PASS_THROUGH.has(n.op)) {
       for (const t of [...acts, ...n.outputs]) union(acts[0], t);
-    } else if (n.op === 'concat' || n.op === 'channel_shuffle') {
+    } else if (n.op === 'concat' || n.op === 'channel_shuffle' || (n.op === 'reshape' && isFlatten(g, n))) {
       derived.set(n.outputs[0], n);
     } else {
       acts.forEach((t) => blockedTensors.add(t));
@@ -179,6 +187,15 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
         offset += c;
       }
       if (any) keepOfSpace.set(space(out), parts);
+    } else if (n.op === 'reshape' && derived.get(out) === n) {
+      // flatten: element (h, w, c) of [N,H,W,C] lands at (h·W + w)·C + c
+      const k = keepOf(n.inputs[0]);
+      if (k) {
+        const [, h, w, c] = g.shape(n.inputs[0]);
+        const parts: number[] = [];
+        for (let p = 0; p < h * w; p++) for (const ch of k) parts.push(p * c + ch);
+        keepOfSpace.set(space(out), parts);
+      }
     } else if (n.op === 'channel_shuffle') {
       const k = keepOf(n.inputs[0]);
       if (k) {
@@ -246,6 +263,7 @@ export function applyFilterPruning(g: Graph, plan: FilterPrunePlan): Graph {
       inputs = [id.get(n.inputs[0])!, ...n.inputs.slice(1).map((t) => param(t, Float32Array.from(k, (c) => g.tensors[t].data![c]), [k.length]))];
     } else {
       inputs = n.inputs.map((t) => (g.tensors[t].role === 'param' ? copyParam(t) : id.get(t)!));
+      if (n.op === 'reshape' && plan.keep.has(n.outputs[0])) attrs.shape = [...g.shape(n.outputs[0]).slice(0, -1), plan.keep.get(n.outputs[0])!.length];
     }
     const outs = out.add(n.op, inputs, attrs, n.name);
     n.outputs.forEach((t, k) => id.set(t, outs[k]));

@@ -235,23 +235,24 @@ describe('filter pruning during training exports thinned models', () => {
     const rt = await runtime();
     const r = await train(rt, base({ sparsity: 0.5, start: 1, end: 1, filters: 'l1' }));
     const w = r.weights[0];
-    // cnn_tiny: conv1 8, conv2 16, fc1 32 filters. Half of conv1's and fc1's are removed; conv2's channels feed the
-    // flatten (a reshape, which the planner does not shrink) and the classifier's outputs are the graph's: kept.
-    const z = zeroChannels(w.get('conv1.w')!, 8);
-    expect(z.length).toBe(4);
-    expect(zeroChannels(w.get('conv1.bn.gamma')!, 8)).toEqual(z);
-    expect(zeroChannels(w.get('conv1.bn.beta')!, 8)).toEqual(z);
-    expect(zeroChannels(w.get('conv2.w')!, 16).length).toBe(0);
+    // cnn_tiny: conv1 8, conv2 16 (through the flatten), fc1 32 filters: half of each removed; the classifier's
+    // outputs are the graph's: kept.
+    for (const [conv, c] of [['conv1', 8], ['conv2', 16]] as const) {
+      const z = zeroChannels(w.get(`${conv}.w`)!, c);
+      expect(z.length, conv).toBe(c / 2);
+      expect(zeroChannels(w.get(`${conv}.bn.gamma`)!, c)).toEqual(z);
+      expect(zeroChannels(w.get(`${conv}.bn.beta`)!, c)).toEqual(z);
+    }
     expect(zeroChannels(w.get('fc1.w')!, 32).length).toBe(16);
     expect(zeroChannels(w.get('fc1.b')!, 32)).toEqual(zeroChannels(w.get('fc1.w')!, 32));
     expect(zeroChannels(w.get('classifier.w')!, 10).length).toBe(0);
     expect(r.prune).toMatchObject({ kind: 'filters', ratio: 0.5, stopped: null });
-    expect(r.prune!.macs!).toBeLessThan(r.prune!.macs_before! * 0.6);
+    expect(r.prune!.macs!).toBeLessThan(r.prune!.macs_before! * 0.35);
 
     const spec = { model: 'cnn_tiny' };
     const thin = await exportTrained(rt, spec, w, 'none', 8, { precision: 'fp32', thin: { ratio: 0.5, norm: 'l1' } });
     const dense = await exportTrained(rt, spec, w, 'none', 8, { precision: 'fp32' });
-    expect(thin.info.report?.filterPrune).toMatchObject({ channelsBefore: 66, channelsAfter: 46 }); // 8+16+32+10 → 4+16+16+10
+    expect(thin.info.report?.filterPrune).toMatchObject({ channelsBefore: 66, channelsAfter: 38 }); // 8+16+32+10 → 4+8+16+10
     expect(thin.info.macs! / thin.info.fp32_macs!).toBeCloseTo(r.prune!.macs! / r.prune!.macs_before!, 9); // batch 8 vs 1
     const images = imagesOf(8);
     const [yt, yd] = [await logitsOf(thin.graph, images), await logitsOf(dense.graph, images)];
