@@ -8,7 +8,7 @@
 
 import { Graph } from '../graph/ir.js';
 import { optimizeForInference } from '../graph/passes.js';
-import { BLOCK_SHAPES, blockShapeFits, toBsr, type BlockShape } from '../ops/block_sparse.js';
+import { BLOCK_SHAPES, blockShapeFits, checkBlockShape, parseBlockShape, toBsr, type BlockShape } from '../ops/block_sparse.js';
 import { convGeom } from '../ops/conv.js';
 import { attrNum } from '../ops/registry.js';
 import { check, SlimError } from '../runtime/errors.js';
@@ -74,7 +74,7 @@ function syntheticBatches(g: Graph, count: number): Float32Array[][] {
 export async function compress(model: Graph, opts: CompressOptions = {}): Promise<CompressedModel> {
   if (opts.quantize && (opts.prune || opts.sparse)) throw new SlimError('compress: block sparsity and quantization cannot be combined (the int8 and xnor kernels are dense)');
   if (opts.prune && opts.sparse) throw new SlimError('compress: prune (prunes the weights) and sparse (encodes weights pruned before) are alternatives');
-  if (opts.sparse) check(BLOCK_SHAPES.some(([r, c]) => r === opts.sparse!.block[0] && c === opts.sparse!.block[1]), `compress: sparse.block ${opts.sparse.block.join('x')} is not one of ${BLOCK_SHAPES.map((b) => b.join('x')).join(', ')}`);
+  if (opts.sparse) checkBlockShape(opts.sparse.block, 'compress: sparse.block');
   if (opts.quantize && !['int8', 'binary'].includes(opts.quantize)) throw new SlimError(`compress: quantize must be 'int8' or 'binary', got '${opts.quantize}'`);
   const fp32Bytes = modelBytes(model);
   const report: CompressedModel['report'] = {};
@@ -106,10 +106,8 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
       const geo = w ? convGeom(n.inputs.map((t) => g.shape(t)), n.attrs) : null;
       const ok = w?.data && geo && geo.groups === 1 && attrNum(n.attrs, 'shuffle', 1) === 1 && (n.inputs[2] === undefined || g.tensors[n.inputs[2]].data);
       let fits = ok ? (block === 'auto' ? BLOCK_SHAPES : [block]).filter((b) => blockShapeFits(w!.shape, b)) : [];
-      if (asIs && fits.length) {
-        const dense = toBsr(w!.data!, w!.shape, fits[0]);
-        if (dense.nnzb === dense.totalBlocks) fits = []; // no zero block: stays dense
-      }
+      const asIsBsr = asIs && fits.length ? toBsr(w!.data!, w!.shape, fits[0]) : null;
+      if (asIsBsr && asIsBsr.nnzb === asIsBsr.totalBlocks) fits = []; // no zero block: stays dense
       if (fits.length === 0) {
         const outs = out.add(n.op, n.inputs.map((t) => (g.tensors[t].role === 'param' ? copy(t) : id.get(t)!)), n.attrs, n.name);
         n.outputs.forEach((t, k) => id.set(t, outs[k]));
@@ -122,7 +120,7 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
         chosen = c.block;
         ms = c.ms;
       }
-      const bsr = toBsr(asIs ? w!.data! : pruneBlocks(w!.data!, w!.shape, chosen, opts.prune!.sparsity), w!.shape, chosen);
+      const bsr = asIsBsr ?? toBsr(pruneBlocks(w!.data!, w!.shape, chosen, opts.prune!.sparsity), w!.shape, chosen);
       const bias = n.inputs[2] !== undefined ? g.tensors[n.inputs[2]].data! : null;
       const attrs = { ...n.attrs, kernel: [geo!.kh, geo!.kw], cout: geo!.cout };
       id.set(n.outputs[0], addBsrConv(out, id.get(n.inputs[0])!, bsr, bias, attrs, n.name));
@@ -170,13 +168,7 @@ export function compressOptionsFor(precision: Precision, sparsity?: number, bloc
   if (precision === 'int8' || precision === 'binary') o.quantize = precision;
   else if (precision !== 'fp32') throw new SlimError(`--precision must be fp32, int8 or binary, got '${precision}'`);
   if (sparsity !== undefined && sparsity > 0) {
-    let b: BlockShape | 'auto' = 'auto';
-    if (block && block !== 'auto') {
-      const m = /^(\d+)x(\d+)$/.exec(block);
-      if (!m) throw new SlimError(`--block must look like 4x4 (rows x cols) or auto, got '${block}'`);
-      b = [Number(m[1]), Number(m[2])];
-    }
-    o.prune = { sparsity, block: b };
+    o.prune = { sparsity, block: block && block !== 'auto' ? parseBlockShape(block, '--block', '4x4 (rows x cols) or auto') : 'auto' };
   }
   return o;
 }

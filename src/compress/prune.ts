@@ -44,7 +44,7 @@ function isFlatten(g: Graph, n: Node): boolean {
   return s.length === 4 && o[0] === s[0] && o.at(-1) === s[1] * s[2] * s[3] && o.slice(1, -1).every((d) => d === 1);
 }
 
-function isDepthwise(g: Graph, n: Node): boolean {
+export function isDepthwise(g: Graph, n: Node): boolean {
   const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
   return geo.groups > 1 && geo.groups === geo.cin && geo.cin === geo.cout;
 }

@@ -9,7 +9,7 @@
 // Cout % BR == 0 (and Cout % 4 == 0 for BR ≥ 4). The block shape is fixed when the weights are encoded, so it is
 // chosen per layer by src/compress/sparse.ts (measuring each shape on the adapter); here the tuner picks the tile.
 
-import { check, shapeStr } from '../runtime/errors.js';
+import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
 import { convGeom, type ConvGeom } from './conv.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
@@ -88,12 +88,25 @@ export function bsrGeom(inShapes: number[][], attrs: Attrs): ConvGeom {
   return convGeom([xs, [kh, kw, xs[3], attrNum(attrs, 'cout')]], attrs);
 }
 
+/** Check that a block shape is one of BLOCK_SHAPES; `what` names it in the error. */
+export function checkBlockShape(block: readonly number[], what: string, sep = 'x'): void {
+  check(BLOCK_SHAPES.some(([a, b]) => a === block[0] && b === block[1]), `${what} ${block.join(sep)} is not one of ${BLOCK_SHAPES.map((b) => b.join(sep)).join(', ')}`);
+}
+
+/** A block shape as the CLI spells it, 'RxC' (rows × cols of the weight matrix); the error names `flag` and what
+ *  it accepts (`accepts`). */
+export function parseBlockShape(text: string, flag: string, accepts: string): BlockShape {
+  const m = /^(\d+)x(\d+)$/.exec(text);
+  if (!m) throw new SlimError(`${flag} must look like ${accepts}, got '${text}'`);
+  return [Number(m[1]), Number(m[2])];
+}
+
 registerOp({
   name: 'conv2d_bsr',
   infer(inShapes, attrs) {
     const g = bsrGeom(inShapes, attrs);
     const block = attrInts(attrs, 'block', 2) as BlockShape;
-    check(BLOCK_SHAPES.some(([a, b]) => a === block[0] && b === block[1]), `conv2d_bsr block ${block.join('×')} is not one of ${BLOCK_SHAPES.map((b) => b.join('×')).join(', ')}`);
+    checkBlockShape(block, 'conv2d_bsr block', '×');
     check(blockShapeFits([g.kh, g.kw, g.cin, g.cout], block), `conv2d_bsr block ${block.join('×')} does not fit Cin ${g.cin}, Cout ${g.cout}`);
     check(inShapes[1] && inShapes[1].length === 1 && inShapes[1][0] > g.cout / block[0], `conv2d_bsr idx must be [Cout/BR + 1 + nnzb], got ${shapeStr(inShapes[1] ?? [])}`);
     const nnzb = inShapes[1][0] - g.cout / block[0] - 1;

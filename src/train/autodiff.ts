@@ -13,6 +13,7 @@ import { attrNum, numel, type Attrs } from '../ops/registry.js';
 import { convGeom } from '../ops/conv.js';
 import { im2colFits } from '../ops/conv_backward.js';
 import { binaryConvNodes } from '../compress/binarize.js';
+import { isDepthwise } from '../compress/prune.js';
 
 export type Mode = 'train' | 'frozen' | 'recompute';
 
@@ -61,8 +62,7 @@ export function pruneTargets(model: Graph, kind: PruneKind = 'weights'): Set<str
     if (kind === 'filters') {
       if (n.op === 'batchnorm') [1, 2].forEach((i) => out.add(model.tensors[n.inputs[i]].name));
       if (n.op !== 'conv2d') continue;
-      const geo = convGeom(n.inputs.map((t) => model.shape(t)), n.attrs);
-      if (geo.groups > 1 && geo.groups === geo.cin && geo.cin === geo.cout) continue; // depthwise: follows its input
+      if (isDepthwise(model, n)) continue; // its channels follow its input
       [1, 2].forEach((i) => n.inputs[i] !== undefined && out.add(model.tensors[n.inputs[i]].name));
       continue;
     }

@@ -17,7 +17,7 @@ import { buildStepGraph, type StepGraph, type StepKind } from './distill.js';
 import { addModel, type Qat } from './autodiff.js';
 import { blockMask } from '../compress/sparse.js';
 import { applyFilterPruning, planFilterPruning, type FilterNorm, type FilterPrunePlan } from '../compress/prune.js';
-import { BLOCK_SHAPES, blockShapeFits, type BlockShape } from '../ops/block_sparse.js';
+import { blockShapeFits, checkBlockShape, type BlockShape } from '../ops/block_sparse.js';
 import { checkOptim, hyperFor, type OptimConfig } from './optim.js';
 
 export type TrainMode = 'plain' | 'kd' | 'dml';
@@ -169,7 +169,7 @@ export function filterRatioForFlops(model: Graph, budget: number): number {
     const ratio = Math.round(r * 100) / 100;
     if (applyFilterPruning(model, planFilterPruning(model, { ratio })).macs() <= budget * full) return ratio;
   }
-  throw new SlimError(`filter pruning cannot bring ${model.tensors[model.inputs[0]].name ? 'the model' : 'it'} to ${budget} of its MACs (the largest ratio keeps ${(applyFilterPruning(model, planFilterPruning(model, { ratio: 0.99 })).macs() / full).toFixed(3)})`);
+  throw new SlimError(`filter pruning cannot bring the model to ${budget} of its MACs (the largest ratio keeps ${(applyFilterPruning(model, planFilterPruning(model, { ratio: 0.99 })).macs() / full).toFixed(3)})`);
 }
 
 export function pruneSchedule(p: { sparsity: number; start: number; end: number }, epoch: number): number | null {
@@ -319,7 +319,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     check(sparsity >= 0 && sparsity < 1, `pruning sparsity must be in [0, 1) (got ${sparsity})`);
     check(Number.isInteger(start) && Number.isInteger(end) && start >= 1 && end >= start, `pruning epochs must be 1 ≤ start ≤ end (got ${start}:${end})`);
     const b = o.prune.block;
-    check(!b || BLOCK_SHAPES.some(([r, c]) => r === b[0] && c === b[1]), `pruning block ${b?.join('x')} is not one of ${BLOCK_SHAPES.map((x) => x.join('x')).join(', ')}`);
+    if (b) checkBlockShape(b, 'pruning block');
     check(!b || !o.prune.filters, 'pruning removes either blocks of weights or whole filters, not both');
     check(!o.prune.filters || ['l1', 'l2'].includes(o.prune.filters), `filter pruning norm must be l1 or l2 (got ${o.prune.filters})`);
     check(o.prune.flops === undefined || (!!o.prune.filters && o.prune.flops > 0 && o.prune.flops <= 1), `a FLOP budget (fraction of the MACs kept, in (0, 1]) needs filter pruning (got ${o.prune.flops})`);

@@ -59,7 +59,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const out = {
       ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
       ...exported.info, ...(precision === 'int8' ? { calibration_method: method } : {}),
-      params: buildModel({ ...spec, batch: 1 }).paramCount(), images_per_s: Number((test.n / scoring).toFixed(1)), // the batches: data, upload, graph, read-back seconds: Number(s.toFixed(1)),
+      params: buildModel({ ...spec, batch: 1 }).paramCount(), images_per_s: Number((test.n / scoring).toFixed(1)), seconds: Number(s.toFixed(1)), // images_per_s: the scoring batches (data, upload, graph, read-back); seconds: all
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
     else console.log(`${spec.model} (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}) test_accuracy ${acc.toFixed(4)} on ${test.n} images`);

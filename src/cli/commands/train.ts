@@ -12,6 +12,7 @@
 
 import { FASHION_MNIST_DIR, limitSplit, loadFashionMnist, tailSplit, type Split } from '../../io/fashion_mnist.js';
 import type { FilterNorm } from '../../compress/prune.js';
+import { parseBlockShape } from '../../ops/block_sparse.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
@@ -66,11 +67,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (!Number.isInteger(a) || !Number.isInteger(b)) throw new SlimError(`--prune-epochs must be START:END (got '${flags['prune-epochs']}')`);
     if (flags.prune !== undefined && flags['prune-flops'] !== undefined) throw new SlimError('--prune RATIO and --prune-flops BUDGET are alternatives (the budget sets the ratio)');
     prune = { sparsity: (flags.prune as number | undefined) ?? 0, start: a, end: b };
-    if (flags['prune-block'] !== undefined) {
-      const m = /^(\d+)x(\d+)$/.exec(String(flags['prune-block']));
-      if (!m) throw new SlimError(`--prune-block must look like 4x4 (rows x cols of the weight matrix), got '${flags['prune-block']}'`);
-      prune.block = [Number(m[1]), Number(m[2])];
-    }
+    if (flags['prune-block'] !== undefined) prune.block = parseBlockShape(String(flags['prune-block']), '--prune-block', '4x4 (rows x cols of the weight matrix)');
     if (flags['prune-filters'] !== undefined) prune.filters = flags['prune-filters'] as FilterNorm;
     if (flags['prune-flops'] !== undefined) prune.flops = flags['prune-flops'] as number;
     if (flags['prune-floor'] !== undefined) prune.floor = flags['prune-floor'] as number;
