@@ -222,7 +222,7 @@ export class Graph {
   }
 
   /** Drop nodes whose outputs nobody needs and renumber node ids (tensors keep their ids). */
-  prune(): void {
+  removeDeadNodes(): void {
     const needed = new Set<number>(this.outputs);
     const keep: Node[] = [];
     for (let k = this.nodes.length - 1; k >= 0; k--) {

@@ -91,6 +91,6 @@ export function optimizeForInference(src: Graph): { graph: Graph; report: Fusion
   const batchnormsFolded = foldBatchNorm(g);
   const activationsFused = fuseActivation(g);
   const shufflesFused = fuseShuffle(g);
-  g.prune();
+  g.removeDeadNodes();
   return { graph: g, report: { batchnormsFolded, activationsFused, shufflesFused } };
 }

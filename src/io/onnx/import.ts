@@ -470,7 +470,7 @@ function fuseMatmulBias(g: Graph): void {
   }
   if (fused) {
     g.nodes = g.nodes.filter((n) => n.op !== '__fused');
-    g.prune();
+    g.removeDeadNodes();
   }
 }
 
