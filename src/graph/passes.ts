@@ -2,12 +2,13 @@
 //   foldBatchNorm   conv2d → batchnorm            ⇒ conv2d with w' = w·s[co], b' = b·s + t  (s, t from the stats)
 //   fuseActivation  conv2d|add|batchnorm → act    ⇒ producer with attr act
 //   fuseShuffle     pointwise conv2d → channel_shuffle ⇒ conv2d with attr shuffle (store permuted)
+//   fuseMatmulBias  matmul → add(constant bias vector) ⇒ matmul with a bias input (the ONNX importer runs it)
 // A producer is only rewritten when the intermediate tensor has exactly one consumer and is not a graph output.
 
 import { pointwiseFits, convGeom } from '../ops/conv.js';
 import { batchnormAffine } from '../ops/elementwise.js';
 import { attrNum } from '../ops/registry.js';
-import { Graph, type Node } from './ir.js';
+import { Graph, numel, type Node } from './ir.js';
 
 function soleConsumer(g: Graph, consumers: Map<number, Node[]>, t: number): Node | null {
   if (g.outputs.includes(t)) return null;
@@ -77,6 +78,39 @@ export function fuseShuffle(g: Graph): number {
     fused++;
   }
   return fused;
+}
+
+/**
+ * MatMul → Add of a constant bias vector (how exporters often write a fully connected layer) becomes one matmul
+ * with a bias input, when the product has no other consumer. The add may be the same-shape `add` or a
+ * broadcasting `binary` add, with the product on either side.
+ */
+export function fuseMatmulBias(g: Graph): number {
+  const producers = g.producers();
+  const consumers = g.consumers();
+  const absorbed = new Set<Node>();
+  for (const add of g.nodes) {
+    if (add.op !== 'binary' && add.op !== 'add') continue;
+    if (add.op === 'binary' && add.attrs.fn !== 'add') continue;
+    for (const k of [0, 1]) {
+      const mm = producers.get(add.inputs[k]);
+      const bias = g.tensors[add.inputs[1 - k]];
+      if (!mm || mm.op !== 'matmul' || mm.inputs.length !== 2 || bias.role !== 'param') continue;
+      const out = g.shape(mm.outputs[0]);
+      const n = out[out.length - 1];
+      if (numel(bias.shape) !== n || bias.shape[bias.shape.length - 1] !== n || g.shape(add.outputs[0]).join() !== out.join()) continue;
+      if (soleConsumer(g, consumers, mm.outputs[0]) !== add) continue;
+      mm.inputs.push(bias.shape.length === 1 ? bias.id : g.newParam(`${bias.name}.v`, [n], bias.data!));
+      mm.outputs = add.outputs;
+      absorbed.add(add);
+      break;
+    }
+  }
+  if (absorbed.size) {
+    g.nodes = g.nodes.filter((n) => !absorbed.has(n));
+    g.removeDeadNodes();
+  }
+  return absorbed.size;
 }
 
 export interface FusionReport {

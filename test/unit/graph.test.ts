@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
 import { planMemory } from '../../src/graph/memory.js';
-import { optimizeForInference } from '../../src/graph/passes.js';
+import { fuseMatmulBias, optimizeForInference } from '../../src/graph/passes.js';
 import { getOp } from '../../src/ops/registry.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { randn, runtime } from '../helpers.js';
@@ -64,6 +64,30 @@ describe('memory planner', () => {
       expect(plan.totalBytes).toBeLessThan(plan.naiveBytes / 3);
     });
   }
+});
+
+describe('fuseMatmulBias', () => {
+  const head = (biasShape: number[], productIsOutput: boolean) => {
+    const g = new Graph();
+    const x = g.addInput('x', [2, 4]);
+    const mm = g.add1('matmul', [x, g.addParam('w', [4, 3], new Float32Array(12))], {}, 'mm');
+    const y = g.add1('binary', [g.addParam('b', biasShape, new Float32Array([1, 2, 3])), mm], { fn: 'add' }, 'y');
+    g.markOutput(y);
+    if (productIsOutput) g.markOutput(mm);
+    return { g, y };
+  };
+  it('matmul → add of a bias vector becomes one matmul with a bias input', () => {
+    const { g, y } = head([1, 3], false);
+    expect(fuseMatmulBias(g)).toBe(1);
+    expect(g.nodes.map((n) => n.op)).toEqual(['matmul']);
+    expect(g.nodes[0].outputs).toEqual([y]);
+    expect(g.shape(g.nodes[0].inputs[2])).toEqual([3]);
+  });
+  it('leaves the add when the product is also a graph output', () => {
+    const { g } = head([3], true);
+    expect(fuseMatmulBias(g)).toBe(0);
+    expect(g.nodes.map((n) => n.op)).toEqual(['matmul', 'binary']);
+  });
 });
 
 describe('bad input gets a clear error', () => {

@@ -4,7 +4,7 @@
 // truncates, casts truncate toward zero and wrap like numpy's astype).
 
 import { check, shapeStr, SlimError } from '../../runtime/errors.js';
-import { binaryRef, broadcastShapes, broadcastStrides, contiguousStrides, unaryRef, type BinaryName, type UnaryName } from '../../ops/tensor.js';
+import { binaryRef, broadcastShapes, broadcastStrides, contiguousStrides, unaryRef, type BinaryName, type ReduceName, type UnaryName } from '../../ops/tensor.js';
 import { checkDims, DT, isIntegerType, MAX_FOLD_ELEMENTS, type HostTensor } from './proto.js';
 
 export const numelOf = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
@@ -180,4 +180,23 @@ export function sliceHost(t: HostTensor, starts: number[], ends: number[], axes:
 export function reshapeHost(t: HostTensor, dims: number[]): HostTensor {
   check(numelOf(dims) === t.data.length, `cannot reshape ${shapeStr(t.dims)} to ${shapeStr(dims)}`);
   return { dtype: t.dtype, dims: [...dims], data: t.data };
+}
+
+/** Reduce over the given (normalised, ascending) axes, each kept as size 1, one axis at a time as the GPU op does. */
+export function reduceHost(t: HostTensor, axes: number[], mode: ReduceName): HostTensor {
+  for (const a of axes) {
+    const [outer, len, inner] = [numelOf(t.dims.slice(0, a)), t.dims[a], numelOf(t.dims.slice(a + 1))];
+    const out = new Float64Array(outer * inner);
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        let acc = mode === 'max' ? -Infinity : mode === 'min' ? Infinity : 0;
+        for (let k = 0; k < len; k++) {
+          const x = t.data[(o * len + k) * inner + j];
+          acc = mode === 'max' ? Math.max(acc, x) : mode === 'min' ? Math.min(acc, x) : acc + x;
+        }
+        out[o * inner + j] = mode === 'mean' ? acc / len : acc;
+      }
+    t = { dtype: t.dtype, dims: t.dims.map((d, i) => (i === a ? 1 : d)), data: out };
+  }
+  return t;
 }

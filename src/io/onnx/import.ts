@@ -14,13 +14,14 @@
 
 import { SlimError, check, shapeStr } from '../../runtime/errors.js';
 import { Graph } from '../../graph/ir.js';
+import { fuseMatmulBias } from '../../graph/passes.js';
 import { ACTIVATIONS } from '../../ops/activation.js';
 import { broadcastShapes, normAxis, type BinaryName, type ReduceName, type UnaryName } from '../../ops/tensor.js';
 import {
   ATTR, decodeModel, dtypeName, DT, isIntegerType, tensorFromProto, toNum, checkDims, MAX_FOLD_ELEMENTS,
   type AttributeProto, type GraphProto, type HostTensor, type NodeProto, type ValueInfoProto,
 } from './proto.js';
-import { binaryHost, castHost, concatHost, gatherHost, host, numelOf, reshapeHost, scalarOf, sliceHost, transposeHost, unaryHost } from './fold.js';
+import { binaryHost, castHost, concatHost, gatherHost, host, numelOf, reduceHost, reshapeHost, scalarOf, sliceHost, transposeHost, unaryHost } from './fold.js';
 
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 25;
@@ -280,21 +281,7 @@ export class Importer {
     const outShape = v.shape.map((d, i) => (ax.includes(i) ? 1 : d));
     const finalShape = keepdims ? outShape : v.shape.filter((_, i) => !ax.includes(i));
     if (v.konst) {
-      let t = v.konst;
-      for (const a of ax) {
-        const [outer, len, inner] = [numelOf(t.dims.slice(0, a)), t.dims[a], numelOf(t.dims.slice(a + 1))];
-        const out = new Float64Array(outer * inner);
-        for (let o = 0; o < outer; o++)
-          for (let j = 0; j < inner; j++) {
-            let acc = mode === 'max' ? -Infinity : mode === 'min' ? Infinity : 0;
-            for (let k = 0; k < len; k++) {
-              const x = t.data[(o * len + k) * inner + j];
-              acc = mode === 'max' ? Math.max(acc, x) : mode === 'min' ? Math.min(acc, x) : acc + x;
-            }
-            out[o * inner + j] = mode === 'mean' ? acc / len : acc;
-          }
-        t = { dtype: t.dtype, dims: t.dims.map((d, i) => (i === a ? 1 : d)), data: out };
-      }
+      const t = reduceHost(v.konst, ax, mode);
       return this.konst(reshapeHost(t, finalShape), name);
     }
     // An NHWC value reduces in place (axes mapped) when the result needs no reordering: kept dims, or C gone, or
@@ -335,10 +322,11 @@ export class Importer {
 
     const nodes = topoSort(graphProto.node ?? [], new Set(vals.keys()));
     const shuffles = findChannelShuffles(nodes);
+    const absorbed = new Set<number>(); // the Transpose and Reshape of a channel shuffle imported as one op
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k];
       const op = node.opType ?? '';
-      if (op === '__done') continue; // folded into a channel_shuffle
+      if (absorbed.has(k)) continue;
       const label = `node '${node.name || node.output?.[0] || k}' (${op}${node.domain ? ` in domain '${node.domain}'` : ''}, opset ${opset})`;
       try {
         if (node.domain && node.domain !== 'ai.onnx') throw new SlimError(`operator domain '${node.domain}' is not supported`);
@@ -352,7 +340,10 @@ export class Importer {
         for (const a of node.attribute ?? []) attrs.set(a.name, parseAttr(a, label));
         const ctx = new Ctx(this, node, ins, attrs, opset, label);
         const sh = shuffles.get(k);
-        if (sh && this.tryChannelShuffle(ctx, nodes, sh, vals)) continue;
+        if (sh && this.tryChannelShuffle(ctx, nodes, sh, vals)) {
+          sh.skip.forEach((j) => absorbed.add(j));
+          continue;
+        }
         const h = HANDLERS[op];
         if (!h) throw new SlimError(`operator '${op}' is not supported`);
         const outs = h(ctx);
@@ -437,40 +428,7 @@ export class Importer {
     const out = last.output?.[0] ?? '';
     const id = this.add('channel_shuffle', [this.nhwc(x)], { groups: t1[1] }, c.node.name || out);
     vals.set(out, this.fromGpu(out, x.dtype, x.shape, id, 'nhwc'));
-    for (const k of sh.skip) nodes[k] = { ...nodes[k], opType: '__done' };
     return true;
-  }
-}
-
-/**
- * MatMul → Add of a constant bias vector (how exporters often write a fully connected layer) becomes one matmul
- * with a bias input, when the product has no other consumer.
- */
-function fuseMatmulBias(g: Graph): void {
-  const producers = g.producers();
-  const consumers = g.consumers();
-  let fused = 0;
-  for (const add of g.nodes) {
-    if (add.op !== 'binary' && add.op !== 'add') continue;
-    if (add.op === 'binary' && add.attrs.fn !== 'add') continue;
-    for (const k of [0, 1]) {
-      const mm = producers.get(add.inputs[k]);
-      const bias = g.tensors[add.inputs[1 - k]];
-      if (!mm || mm.op !== 'matmul' || mm.inputs.length !== 2 || bias.role !== 'param') continue;
-      const out = g.shape(mm.outputs[0]);
-      const n = out[out.length - 1];
-      if (numelOf(bias.shape) !== n || bias.shape[bias.shape.length - 1] !== n || g.shape(add.outputs[0]).join() !== out.join()) continue;
-      if (g.outputs.includes(mm.outputs[0]) || consumers.get(mm.outputs[0])?.length !== 1) continue;
-      mm.inputs.push(bias.shape.length === 1 ? bias.id : g.newParam(`${bias.name}.v`, [n], bias.data!));
-      mm.outputs = add.outputs;
-      add.op = '__fused';
-      fused++;
-      break;
-    }
-  }
-  if (fused) {
-    g.nodes = g.nodes.filter((n) => n.op !== '__fused');
-    g.removeDeadNodes();
   }
 }
 
