@@ -1,0 +1,101 @@
+// ONNX elementwise ops: activations, arithmetic with (legacy and numpy) broadcasting, the variadic
+// Sum/Mean/Max/Min, Clip and PRelu. Each stays in its input's layout where it can (NHWC after a conv).
+
+import { shapeStr } from '../../../runtime/errors.js';
+import { isIntegerType } from '../proto.js';
+import { normAxis, type BinaryName, type UnaryName } from '../../../ops/tensor.js';
+import { scalarOf } from '../fold.js';
+import type { OnnxOpContext, OnnxOpHandler, OnnxValue } from '../node.js';
+import { QRANGE } from './quantized.js';
+
+export const ELEMENTWISE_OPS: Record<string, OnnxOpHandler> = {
+  Relu: unaryH('relu'),
+  Sigmoid: unaryH('sigmoid'),
+  Tanh: unaryH('tanh'),
+  Abs: unaryH('abs'),
+  Neg: unaryH('neg'),
+  Exp: unaryH('exp'),
+  Log: unaryH('log'),
+  Sqrt: unaryH('sqrt'),
+  Sign: unaryH('sign'),
+  Floor: unaryH('floor'),
+  Ceil: unaryH('ceil'),
+  Reciprocal: unaryH('reciprocal'),
+  Softplus: unaryH('softplus'),
+  Mish: unaryH('mish'),
+  HardSwish: unaryH('hardswish'),
+  LeakyRelu: unaryH('leakyrelu', (c) => [c.float('alpha', 0.01), 0]),
+  Elu: unaryH('elu', (c) => [c.float('alpha', 1), 0]),
+  HardSigmoid: unaryH('hardsigmoid', (c) => [c.float('alpha', 0.2), c.float('beta', 0.5)]),
+  Swish: unaryH('swish', (c) => [c.float('alpha', 1), 0]),
+  Clip: (c) => {
+    const x = c.in(0);
+    const name = c.node.output![0];
+    const int = isIntegerType(x.dtype);
+    const lo = int ? QRANGE[x.dtype]?.[0] ?? -Infinity : -3.4028234663852886e38;
+    const hi = int ? QRANGE[x.dtype]?.[1] ?? Infinity : 3.4028234663852886e38;
+    if (c.opset < 11) return [c.imp.unary(name, 'clip', x, c.float('min', lo), c.float('max', hi))];
+    const mn = c.opt(1);
+    const mx = c.opt(2);
+    if ((!mn || mn.konst) && (!mx || mx.konst)) {
+      return [c.imp.unary(name, 'clip', x, mn ? scalarOf(mn.konst!, 'min') : lo, mx ? scalarOf(mx.konst!, 'max') : hi)];
+    }
+    let y = x;
+    if (mn) y = c.imp.binary(`${name}.min`, 'max', y, mn);
+    if (mx) y = c.imp.binary(name, 'min', y, mx);
+    return [y];
+  },
+  PRelu: (c) => {
+    const x = c.in(0);
+    let slope = c.in(1);
+    // opset < 7 / common exports: slope [C] means per channel (broadcast along axis 1)
+    if (slope.shape.length === 1 && x.shape.length > 2 && slope.shape[0] === x.shape[1] && slope.shape[0] !== x.shape[x.shape.length - 1]) {
+      slope = c.imp.reshape(`${slope.name}.c`, slope, [slope.shape[0], ...new Array(x.shape.length - 2).fill(1)]);
+    }
+    return [c.imp.binary(c.node.output![0], 'prelu', x, slope)];
+  },
+  Add: binaryH('add'),
+  Sub: binaryH('sub'),
+  Mul: binaryH('mul'),
+  Div: binaryH('div'),
+  Pow: binaryH('pow'),
+  Sum: variadic('add'),
+  Mean: variadic('add', true),
+  Max: variadic('max'),
+  Min: variadic('min'),
+};
+
+function unaryH(fn: UnaryName, params: (c: OnnxOpContext) => [number, number] = () => [0, 0]): OnnxOpHandler {
+  return (c) => {
+    const [a, b] = params(c);
+    return [c.imp.unary(c.node.output![0], fn, c.in(0), a, b)];
+  };
+}
+
+function binaryH(fn: BinaryName): OnnxOpHandler {
+  return (c) => {
+    const a = c.in(0);
+    let b = c.in(1);
+    if (c.opset < 7 && c.int('broadcast', 0) === 1) {
+      // legacy broadcasting: B's dimensions line up with A's starting at `axis` (default: the trailing ones)
+      const axis = c.attrs.has('axis') ? normAxis(c.int('axis', 0), a.shape.length) : a.shape.length - b.shape.length;
+      const trail = a.shape.length - axis - b.shape.length;
+      if (axis < 0 || trail < 0) c.fail(`B ${shapeStr(b.shape)} does not fit A ${shapeStr(a.shape)} at axis ${axis}`);
+      b = c.imp.reshape(`${b.name}.bc`, b, [...b.shape, ...new Array(trail).fill(1)]);
+    }
+    return [c.imp.binary(c.node.output![0], fn, a, b)];
+  };
+}
+
+function variadic(fn: BinaryName, mean = false): OnnxOpHandler {
+  return (c) => {
+    const name = c.node.output![0];
+    const ins = c.ins.filter((v): v is OnnxValue => !!v);
+    if (!ins.length) c.fail('needs at least one input');
+    let acc = ins[0];
+    for (let i = 1; i < ins.length; i++) acc = c.imp.binary(`${name}.${i}`, fn, acc, ins[i]);
+    if (ins.length === 1) acc = c.imp.unary(name, 'identity', acc);
+    if (mean) acc = c.imp.binary(name, 'div', acc, c.imp.scalar(ins.length));
+    return [acc];
+  };
+}

@@ -1,0 +1,249 @@
+// ONNX tensor and shape ops: constants and shape arithmetic (folded on the host when every input is known),
+// Cast, Gather, Slice, Reshape/Flatten/Squeeze/Unsqueeze, Transpose, Concat, Split, Pad, DepthToSpace, and the
+// pass-through Identity and Dropout.
+
+import { shapeStr } from '../../../runtime/errors.js';
+import { normAxis } from '../../../ops/tensor.js';
+import { checkDims, DT, dtypeName, isIntegerType, MAX_FOLD_ELEMENTS } from '../proto.js';
+import { castHost, concatHost, gatherHost, host, numelOf, scalarOf, sliceHost } from '../fold.js';
+import type { OnnxOpHandler, OnnxValue } from '../node.js';
+import { axesArg, need4d, reshapeTarget } from './common.js';
+
+export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
+  Identity: (c) => [c.in(0)],
+  Dropout: (c) => {
+    if (c.opset < 7) c.ignore('is_test');
+    if (c.opset < 12) c.ignore('ratio');
+    else c.ignore('seed');
+    if (c.opset >= 12 && c.opt(2)) {
+      const t = c.konst(2, 'training_mode');
+      if (scalarOf(t, 'training_mode')) c.fail('training_mode = true is not supported (inference only)');
+    }
+    c.onlyOutputs(1);
+    return [c.in(0)];
+  },
+  Constant: (c) => {
+    const t = c.tensor('value');
+    if (t) return [c.imp.konst(t)];
+    const f = c.float('value_float', NaN);
+    if (!Number.isNaN(f)) return [c.imp.scalar(f)];
+    const fs = c.floats('value_floats');
+    if (fs) return [c.imp.konst(host(DT.FLOAT, [fs.length], fs))];
+    const i = c.ints('value_ints');
+    if (i) return [c.imp.konst(host(DT.INT64, [i.length], i))];
+    if (c.attrs.has('value_int')) return [c.imp.konst(host(DT.INT64, [], [c.int('value_int', 0)]))];
+    return c.fail('needs a value attribute (value, value_float(s), value_int(s); sparse and string values are not supported)');
+  },
+  Shape: (c) => {
+    const x = c.in(0);
+    const r = x.shape.length;
+    let s = normClamp(c.int('start', 0), r);
+    let e = c.attrs.has('end') ? normClamp(c.int('end', r), r) : r;
+    if (e < s) e = s;
+    return [c.imp.konst(host(DT.INT64, [e - s], x.shape.slice(s, e)))];
+  },
+  Size: (c) => [c.imp.konst(host(DT.INT64, [], [numelOf(c.in(0).shape)]))],
+  Cast: (c) => {
+    const to = c.int('to', 0);
+    c.ignore('saturate');
+    const x = c.in(0);
+    if (x.konst) return [c.imp.konst(castHost(x.konst, to))];
+    if (to === DT.FLOAT || to === DT.DOUBLE) return [{ ...x, dtype: to }];
+    if (isIntegerType(to) && isIntegerType(x.dtype)) return [{ ...x, dtype: to }];
+    return c.fail(`a run-time cast from ${dtypeName(x.dtype)} to ${dtypeName(to)} is not supported`);
+  },
+  Gather: (c) => {
+    const axis = c.int('axis', 0);
+    const x = c.in(0);
+    const idx = c.konst(1, 'indices');
+    const xk = x.konst ?? c.fail('Gather is supported on constants only (shape computations)');
+    return [c.imp.konst(gatherHost(xk, idx, normAxis(axis, x.shape.length)))];
+  },
+  ConstantOfShape: (c) => {
+    const dims = [...c.konst(0, 'shape').data];
+    const v = c.tensor('value') ?? host(DT.FLOAT, [1], [0]);
+    checkDims(dims, 'ConstantOfShape', MAX_FOLD_ELEMENTS);
+    return [c.imp.konst({ dtype: v.dtype, dims, data: new Float64Array(numelOf(dims)).fill(v.data[0] ?? 0) })];
+  },
+  Range: (c) => {
+    const [s, l, d] = [0, 1, 2].map((i) => scalarOf(c.konst(i), 'Range input'));
+    if (d === 0) c.fail('delta must not be 0');
+    const n = Math.max(Math.ceil((l - s) / d), 0);
+    checkDims([n], 'Range', MAX_FOLD_ELEMENTS);
+    return [c.imp.konst(host(c.in(0).dtype, [n], Array.from({ length: n }, (_, i) => s + i * d)))];
+  },
+  Slice: (c) => {
+    const x = c.in(0);
+    let starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined;
+    if (c.opset < 10) {
+      starts = c.ints('starts') ?? c.fail('starts is required');
+      ends = c.ints('ends') ?? c.fail('ends is required');
+      axes = c.ints('axes');
+    } else {
+      starts = [...c.konst(1, 'starts').data];
+      ends = [...c.konst(2, 'ends').data];
+      axes = c.opt(3) ? [...c.konst(3, 'axes').data] : undefined;
+      steps = c.opt(4) ? [...c.konst(4, 'steps').data] : undefined;
+    }
+    const r = x.shape.length;
+    const ax = (axes ?? starts.map((_, i) => i)).map((a) => normAxis(a, r));
+    const st = steps ?? ax.map(() => 1);
+    const big = (v: number) => Math.max(Math.min(v, 2 ** 31), -(2 ** 31));
+    if (x.konst) return [c.imp.konst(sliceHost(x.konst, starts.map(big), ends.map(big), ax, st))];
+    if (st.some((s) => s <= 0)) c.fail('negative steps on run-time tensors are not supported');
+    // resolve ONNX clamping on the host, then a slice op with explicit ranges
+    const s0 = new Array(r).fill(0);
+    const e0 = [...x.shape];
+    const sp = new Array(r).fill(1);
+    ax.forEach((a, i) => {
+      const d = x.shape[a];
+      const cl = (v: number) => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
+      s0[a] = cl(big(starts[i]));
+      e0[a] = cl(big(ends[i]));
+      sp[a] = st[i];
+    });
+    const out = x.shape.map((_, i) => Math.max(0, Math.ceil((e0[i] - s0[i]) / sp[i])));
+    if (out.some((d) => d === 0)) return [c.imp.konst({ dtype: x.dtype, dims: out, data: new Float64Array(0) })];
+    const id = c.imp.add('slice', [c.imp.onnx(x)], { starts: s0, ends: e0, steps: sp }, c.node.output![0]);
+    return [c.imp.fromGpu(c.node.output![0], x.dtype, out, id, 'nchw')];
+  },
+  Reshape: (c) => {
+    const x = c.in(0);
+    const to = c.opset < 5 ? c.ints('shape') ?? c.fail('shape is required') : [...c.konst(1, 'shape').data];
+    const allowzero = c.int('allowzero', 0) === 1;
+    return [c.imp.reshape(c.node.output![0], x, reshapeTarget(c, x.shape, to, allowzero))];
+  },
+  Flatten: (c) => {
+    const x = c.in(0);
+    const r = x.shape.length;
+    const a0 = c.int('axis', 1);
+    if (a0 < -r || a0 > r) c.fail(`axis ${a0} is out of range for rank ${r}`);
+    const axis = a0 < 0 ? a0 + r : a0;
+    return [c.imp.reshape(c.node.output![0], x, [numelOf(x.shape.slice(0, axis)), numelOf(x.shape.slice(axis))])];
+  },
+  Squeeze: (c) => {
+    const x = c.in(0);
+    const axes = axesArg(c, 1, 13);
+    const r = x.shape.length;
+    const ax = axes ? axes.map((a) => normAxis(a, r)) : x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
+    for (const a of ax) if (x.shape[a] !== 1) c.fail(`cannot squeeze axis ${a} of size ${x.shape[a]}`);
+    return [c.imp.reshape(c.node.output![0], x, x.shape.filter((_, i) => !ax.includes(i)))];
+  },
+  Unsqueeze: (c) => {
+    const x = c.in(0);
+    const axes = axesArg(c, 1, 13) ?? c.fail('axes are required');
+    const r = x.shape.length + axes.length;
+    const ax = axes.map((a) => normAxis(a, r));
+    if (new Set(ax).size !== ax.length) c.fail('repeated axes');
+    const out: number[] = [];
+    let k = 0;
+    for (let i = 0; i < r; i++) out.push(ax.includes(i) ? 1 : x.shape[k++]);
+    return [c.imp.reshape(c.node.output![0], x, out)];
+  },
+  Transpose: (c) => {
+    const x = c.in(0);
+    const perm = c.ints('perm') ?? x.shape.map((_, i) => x.shape.length - 1 - i);
+    if (perm.length !== x.shape.length || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) c.fail(`perm [${perm.join(',')}] is not a permutation of ${x.shape.length} axes`);
+    return [c.imp.transpose(c.node.output![0], x, perm)];
+  },
+  Concat: (c) => {
+    const ins = c.ins.filter((v): v is OnnxValue => !!v && numelOf(v.shape) > 0);
+    if (!ins.length) c.fail('needs at least one non-empty input');
+    const r = ins[0].shape.length;
+    const axis = normAxis(c.int('axis', c.opset < 4 ? 1 : NaN), r);
+    const name = c.node.output![0];
+    if (ins.every((v) => v.konst)) return [c.imp.konst(concatHost(ins.map((v) => v.konst!), axis), name)];
+    const shape = [...ins[0].shape];
+    shape[axis] = ins.reduce((a, v) => a + v.shape[axis], 0);
+    for (const v of ins) if (v.shape.length !== r || v.shape.some((d, i) => i !== axis && d !== ins[0].shape[i])) c.fail(`inputs disagree: ${ins.map((v) => shapeStr(v.shape)).join(' ')}`);
+    if (r === 4 && axis === 1 && ins.some((v) => c.imp.isNhwc(v))) {
+      const id = c.imp.add('concat', ins.map((v) => c.imp.nhwc(v)), {}, name);
+      return [c.imp.fromGpu(name, ins[0].dtype, shape, id, 'nhwc')];
+    }
+    if (ins.length === 1) return [ins[0]];
+    const id = c.imp.add('concat_axis', ins.map((v) => c.imp.onnx(v)), { axis }, name);
+    return [c.imp.fromGpu(name, ins[0].dtype, shape, id, 'nchw')];
+  },
+  Split: (c) => {
+    const x = c.in(0);
+    const r = x.shape.length;
+    const axis = normAxis(c.int('axis', 0), r);
+    const n = c.outCount();
+    let split: number[] | undefined = c.opset < 13 ? c.ints('split') : c.opt(1) ? [...c.konst(1, 'split').data] : undefined;
+    const len = x.shape[axis];
+    if (!split) {
+      const parts = c.opset >= 18 ? c.int('num_outputs', n) : n;
+      if (c.opset >= 18 && !c.attrs.has('num_outputs')) c.fail('needs the split input or num_outputs');
+      if (parts !== n) c.fail(`num_outputs ${parts} disagrees with the node's ${n} outputs`);
+      const size = Math.ceil(len / parts);
+      split = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(size, len - i * size)));
+    } else c.ignore('num_outputs');
+    if (split.length !== n || split.some((s) => s < 0) || split.reduce((a, b) => a + b, 0) !== len) c.fail(`split [${split.join(',')}] does not divide axis ${axis} of ${shapeStr(x.shape)} into ${n} outputs`);
+    let off = 0;
+    return split.map((s, k) => {
+      const name = c.node.output![k];
+      const starts = x.shape.map(() => 0);
+      const ends = [...x.shape];
+      starts[axis] = off;
+      ends[axis] = off + s;
+      off += s;
+      const shape = x.shape.map((d, i) => (i === axis ? s : d));
+      if (x.konst) return c.imp.konst(sliceHost(x.konst, [starts[axis]], [ends[axis]], [axis], [1]), name);
+      if (s === 0) return c.imp.konst({ dtype: x.dtype, dims: shape, data: new Float64Array(0) }, name);
+      if (s === len) return x;
+      return c.imp.fromGpu(name, x.dtype, shape, c.imp.add('slice', [c.imp.onnx(x)], { starts, ends }, name), 'nchw');
+    });
+  },
+  Pad: (c) => {
+    const x = c.in(0);
+    const mode = c.str('mode', 'constant');
+    if (!['constant', 'reflect', 'edge'].includes(mode)) c.fail(`mode '${mode}' is not supported`);
+    const r = x.shape.length;
+    let pads: number[];
+    let value = 0;
+    let valueT: OnnxValue | undefined;
+    if (c.opset < 11) {
+      pads = c.ints(c.opset < 2 ? 'paddings' : 'pads') ?? c.fail('pads is required');
+      value = c.float('value', 0);
+    } else {
+      const p = [...c.konst(1, 'pads').data];
+      const cv = c.opt(2);
+      if (cv?.konst) value = scalarOf(cv.konst, 'constant_value');
+      else if (cv) {
+        if (numelOf(cv.shape) !== 1) c.fail(`constant_value must be a scalar, got ${shapeStr(cv.shape)}`);
+        valueT = cv;
+      }
+      const axes = c.opt(3) ? [...c.konst(3, 'axes').data].map((a) => normAxis(a, r)) : x.shape.map((_, i) => i);
+      if (p.length !== 2 * axes.length) c.fail(`pads has ${p.length} values for ${axes.length} axes`);
+      pads = new Array(2 * r).fill(0);
+      axes.forEach((a, i) => {
+        pads[a] = p[i];
+        pads[a + r] = p[i + axes.length];
+      });
+    }
+    if (pads.length !== 2 * r) c.fail(`pads needs ${2 * r} values, got ${pads.length}`);
+    const name = c.node.output![0];
+    const shape = x.shape.map((d, i) => d + pads[i] + pads[i + r]);
+    const id = c.imp.add('pad', valueT ? [c.imp.onnx(x), c.imp.onnx(valueT)] : [c.imp.onnx(x)], { pads, mode, value }, name);
+    return [c.imp.fromGpu(name, x.dtype, shape, id, 'nchw')];
+  },
+  DepthToSpace: (c) => {
+    const x = c.in(0);
+    need4d(c, x, 'input');
+    const b = c.int('blocksize', 0);
+    const mode = c.str('mode', 'DCR');
+    const [n, ch, h, w] = x.shape;
+    if (b < 1 || ch % (b * b) !== 0) c.fail(`blocksize ${b} does not divide ${ch} channels into blocks`);
+    const name = c.node.output![0];
+    const cc = ch / (b * b);
+    let t: OnnxValue;
+    if (mode === 'DCR') t = c.imp.transpose(`${name}.t`, c.imp.reshape(`${name}.r`, x, [n, b, b, cc, h, w]), [0, 3, 4, 1, 5, 2]);
+    else if (mode === 'CRD') t = c.imp.transpose(`${name}.t`, c.imp.reshape(`${name}.r`, x, [n, cc, b, b, h, w]), [0, 1, 4, 2, 5, 3]);
+    else return c.fail(`mode '${mode}' is not supported`);
+    return [c.imp.reshape(name, t, [n, cc, h * b, w * b])];
+  },
+};
+
+function normClamp(v: number, r: number): number {
+  return Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+}
