@@ -59,13 +59,18 @@ export function parseAttr(a: AttributeProto, where: string): Attr {
 
 /** What a handler sees of one node. */
 export class OnnxOpContext {
+  /** Attributes read so far: the importer rejects the node if it carries any other. */
   used = new Set<string>();
   constructor(
+    /** The importer: graph building blocks (unary, binary, reshape, …) and the graph itself (`imp.g`). */
     readonly imp: Importer,
     readonly node: NodeProto,
+    /** One value per node input; undefined for an omitted optional input. */
     readonly ins: (OnnxValue | undefined)[],
     readonly attrs: Map<string, Attr>,
+    /** The model's opset for the node's domain. */
     readonly opset: number,
+    /** "node 'name' (Op, opset N)": the prefix of every error about this node. */
     readonly label: string,
   ) {}
 

@@ -24,6 +24,7 @@ export function reshapeTarget(c: OnnxOpContext, from: number[], to: number[], al
   return out;
 }
 
+/** The `axes` of a node: an attribute before opset `attrBefore`, a constant input from then on. */
 export function axesArg(c: OnnxOpContext, inputIndex: number, attrBefore: number): number[] | undefined {
   if (c.opset < attrBefore) return c.ints('axes');
   const v = c.opt(inputIndex);
