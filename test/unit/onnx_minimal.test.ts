@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { compile } from '../../src/graph/executor.js';
 import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
-import { sampleInput } from '../../src/bench/measure.js';
-import { exportOnnxMinimal } from '../../src/bench/onnx_minimal.js';
+import { sampleInput } from '../../src/models/measure.js';
+import { exportOnnxMinimal } from '../../bench/onnx_minimal.js';
 import { runtime } from '../helpers.js';
 
 const specs: ModelSpec[] = [

@@ -8,11 +8,11 @@
 // tensor inside is NCHW; reshape goes through NHWC so the flattened order matches ours exactly. Opset 13.
 // Protobuf is written by hand (a dozen fields of ModelProto/GraphProto/NodeProto/TensorProto).
 
-import type { Graph } from '../graph/ir.js';
-import { optimizeForInference } from '../graph/passes.js';
-import { batchnormAffine } from '../ops/elementwise.js';
-import { attrInts, attrNum } from '../ops/registry.js';
-import { SlimError } from '../runtime/errors.js';
+import type { Graph } from '../src/graph/ir.js';
+import { optimizeForInference } from '../src/graph/passes.js';
+import { batchnormAffine } from '../src/ops/elementwise.js';
+import { attrInts, attrNum } from '../src/ops/registry.js';
+import { SlimError } from '../src/runtime/errors.js';
 
 // ---- protobuf wire format --------------------------------------------------------------------------------
 class Pb {
