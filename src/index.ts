@@ -10,7 +10,7 @@ export { ACTIVATIONS, type ActivationName } from './ops/activation.js';
 export { opNames } from './ops/registry.js';
 export { buildModel, MODEL_NAMES, type ModelSpec } from './models/zoo.js';
 export { ModelBuilder } from './models/builder.js';
-export { measureModel, checksum, sampleInput, type RunRecord } from './bench/measure.js';
+export { measureModel, checksum, sampleInput, type RunRecord } from './models/measure.js';
 export { Tuner, type TuneMode } from './runtime/tuner.js';
 export { compress, compressOptionsFor, modelBytes, type CompressOptions, type CompressedModel, type Precision } from './compress/compress.js';
 export {

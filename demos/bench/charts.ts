@@ -1,7 +1,7 @@
 // Plain-SVG charts for the bench page: grouped latency bars, per-layer time bars, and a log-log roofline.
 
-import type { LayerPoint } from '../../src/bench/roofline.js';
-import type { Ceilings } from '../../src/bench/micro.js';
+import type { LayerPoint } from '../../bench/roofline.js';
+import type { Ceilings } from '../../bench/micro.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 export const ENGINE_COLORS: Record<string, string> = {

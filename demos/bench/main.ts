@@ -7,10 +7,10 @@
 
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import pkg from '../../package.json';
-import { round } from '../../src/bench/measure.js';
-import { measureCeilings, type Ceilings } from '../../src/bench/micro.js';
-import { benchModel, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../src/bench/peers.js';
-import { profileLayers, type ProfileResult } from '../../src/bench/profile.js';
+import { round } from '../../src/models/measure.js';
+import { measureCeilings, type Ceilings } from '../../bench/micro.js';
+import { benchModel, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
+import { profileLayers, type ProfileResult } from '../../bench/profile.js';
 import { MODEL_NAMES, type ModelSpec } from '../../src/models/zoo.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { ENGINE_COLORS, latencyBars, layerBars, roofline } from './charts.js';
@@ -78,7 +78,7 @@ async function engines(rt: Runtime, peers: string[]): Promise<{ list: Engine[]; 
   const versions: Record<string, string> = { slimgpu: pkg.version };
   if (peers.includes('tfjs')) {
     try {
-      const { tfjsEngine } = await import('../../src/bench/tfjs_peer.js');
+      const { tfjsEngine } = await import('../../bench/tfjs_peer.js');
       const e = await tfjsEngine();
       list.push(e);
       versions['@tensorflow/tfjs'] = e.version;
@@ -89,7 +89,7 @@ async function engines(rt: Runtime, peers: string[]): Promise<{ list: Engine[]; 
   for (const [peer, ep] of [['ort', 'webgpu'], ['ort-wasm', 'wasm']] as const) {
     if (!peers.includes(peer)) continue;
     try {
-      const { ortEngine } = await import('../../src/bench/ort_peer.js');
+      const { ortEngine } = await import('../../bench/ort_peer.js');
       const e = await ortEngine(ep, ortWasmUrl);
       list.push(e);
       versions['onnxruntime-web'] = e.version.split(' ')[0];

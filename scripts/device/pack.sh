@@ -8,7 +8,7 @@ grep -qx '/.devpack/' .git/info/exclude 2>/dev/null || echo '/.devpack/' >> "$(g
 # node and node_modules change rarely: kept from an earlier pack unless --fresh
 [ "${1:-}" = "--fresh" ] && rm -rf .devpack
 mkdir -p .devpack/gl /tmp/amd64/partial
-npx vite build --config vite.cli.config.ts >/dev/null
+npx vite build --config vite.cli.config.ts >/dev/null && npx vite build --config vite.bench.config.ts >/dev/null
 rm -rf .devpack/dist && cp -r dist .devpack/dist
 [ -f .devpack/node.xz ] || xz -T2 -6 -c "$(readlink -f "$(command -v node)")" > .devpack/node.xz
 [ -f .devpack/node_modules.tar.xz ] || tar -C . -cf - \

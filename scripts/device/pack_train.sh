@@ -7,6 +7,7 @@ bash scripts/device/pack.sh >/dev/null
 rm -rf .devpack/onnx-node-tests .devpack/node_modules.tar.xz .devpack/dist/assets
 npx vite build --config vite.cli.config.ts >/dev/null && rm -rf .devpack/dist && mkdir -p .devpack/dist && cp dist/cli.mjs .devpack/dist/
 rm -rf dist/assets && npx vite build --config vite.cli.config.ts >/dev/null && cp -r dist/assets .devpack/dist/ 2>/dev/null || true
+npx vite build --config vite.bench.config.ts >/dev/null && cp -r dist/bench .devpack/dist/
 [ -f .devpack/nm_slim.tar.xz ] || tar -C . -cf - --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
   --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='*.map' --exclude='node_modules/@tensorflow/*/src' \
   --exclude='node_modules/@tensorflow/*/dist/*.min.js' --exclude='node_modules/@tensorflow/*/dist/*.es2017.js' \

@@ -32,6 +32,6 @@ done
 for p in "int8" "binary" "fp32 --sparsity 0.9 --block auto"; do
   timeout 60 node dist/cli.mjs run --model mobilenet_v1 --precision $p --runs 20 --tune measure --json >> "$OUT/run.jsonl" 2>>"$E"
 done
-timeout $(( $(left) > 40 ? $(left) / 2 : 20 )) node dist/cli.mjs bench --suite core --tune measure --json > "$OUT/bench_core.json" 2>>"$E"
-timeout $(( $(left) > 20 ? $(left) - 10 : 10 )) node dist/cli.mjs bench --suite compressed --json > "$OUT/bench_compressed.json" 2>>"$E"
+timeout $(( $(left) > 40 ? $(left) / 2 : 20 )) node dist/bench/cli.mjs --suite core --tune measure --json > "$OUT/bench_core.json" 2>>"$E"
+timeout $(( $(left) > 20 ? $(left) - 10 : 10 )) node dist/bench/cli.mjs --suite compressed --json > "$OUT/bench_compressed.json" 2>>"$E"
 echo done in $(( $(date +%s) - start )) s

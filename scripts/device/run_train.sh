@@ -21,8 +21,8 @@ E="$OUT/errors.log"
 T=${DEVICE_TIME_BUDGET:-300}
 start=$(date +%s)
 left() { echo $(( T - ($(date +%s) - start) )); }
-timeout 90 node dist/cli.mjs bench --suite core --tune measure --runs 10 --json > "$OUT/bench_core_tuned.json" 2>>"$E"; echo "bench rc=$?"
-timeout 90 node dist/cli.mjs bench --suite train --json --runs 3 --batch 64 --steps 5 --warmup 2 > "$OUT/bench_train.json" 2>>"$E"; echo "bench train rc=$?"
+timeout 90 node dist/bench/cli.mjs --suite core --tune measure --runs 10 --json > "$OUT/bench_core_tuned.json" 2>>"$E"; echo "bench rc=$?"
+timeout 90 node dist/bench/cli.mjs --suite train --json --runs 3 --batch 64 --steps 5 --warmup 2 > "$OUT/bench_train.json" 2>>"$E"; echo "bench train rc=$?"
 timeout 20 node dist/cli.mjs train --model cnn_small --epochs 1 --limit 6400 --batch 64 --test-limit 1000 --json > "$OUT/train_probe.json" 2>>"$E"; echo "probe rc=$?"
 cat "$OUT/train_probe.json" | head -c 600; echo
 mkdir -p /tmp/tt

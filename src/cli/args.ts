@@ -54,3 +54,17 @@ export function positiveInt(flags: Parsed['flags'], name: string, dflt: number, 
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new SlimError(`--${name} must be an integer in [1, ${max}], got ${v}`);
   return v;
 }
+
+/** Ends the process with `status`'s code; SlimErrors print as one `slimgpu: …` line (exit 1). */
+export function exitWith(status: Promise<number>, describe: (e: any) => string | null = () => null): void {
+  status.then(
+    (code) => process.exit(code),
+    (e) => {
+      const line = describe(e);
+      if (line !== null) console.error(`slimgpu: ${line}`);
+      else if (e instanceof SlimError) console.error(`slimgpu: ${e.message}`);
+      else console.error(`slimgpu: internal error: ${e?.stack ?? e}`);
+      process.exit(1);
+    },
+  );
+}

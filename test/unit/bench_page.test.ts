@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
-import { withPage } from '../../src/bench/browser.js';
+import { withPage } from '../../bench/browser.js';
 
 describe('bench page', () => {
   it('runs cnn_tiny against tfjs and ORT and draws table, bars, layers and roofline', async () => {

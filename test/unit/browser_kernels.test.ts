@@ -1,10 +1,10 @@
 // The kernel tests again, in headless Chromium on the browser's WebGPU (issue 2): Vite serves
 // test/browser/kernels.html on a free port, Playwright drives /usr/bin/chromium (flags from
 // shared/WEBGPU-ON-CPU.md, fresh user-data-dir), and every case the page ran must have passed.
-// src/bench/browser.ts closes Chromium and the server however the test ends.
+// bench/browser.ts closes Chromium and the server however the test ends.
 
 import { describe, expect, it } from 'vitest';
-import { withPage } from '../../src/bench/browser.js';
+import { withPage } from '../../bench/browser.js';
 
 describe('kernels in headless Chromium', () => {
   it('every browser kernel case passes against the CPU references', async () => {

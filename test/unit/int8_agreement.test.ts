@@ -2,7 +2,7 @@
 // graph (its output dequantize scale doubled) gives a much larger logit error and must be caught.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { agreementMetrics, centeredAgreementMetrics, int8Agreement, logitsOf, smoothImage } from '../../src/bench/int8_agreement.js';
+import { agreementMetrics, centeredAgreementMetrics, int8Agreement, logitsOf, smoothImage } from '../../bench/int8_agreement.js';
 import { compress } from '../../src/compress/compress.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { runtime } from '../helpers.js';

@@ -1,7 +1,7 @@
 // Whole models: the compiled GPU graph (batch-norm folded, activations and shuffles fused, memory planned) against
 // the CPU float64 reference run on the unfused training-form graph.
 import { describe, expect, it } from 'vitest';
-import { sampleInput } from '../../src/bench/measure.js';
+import { sampleInput } from '../../src/models/measure.js';
 import { compile } from '../../src/graph/executor.js';
 import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
 import { runGraphRef } from '../ref/graph.js';

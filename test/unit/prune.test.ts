@@ -6,7 +6,7 @@ import { Graph } from '../../src/graph/ir.js';
 import { compress, modelBytes } from '../../src/compress/compress.js';
 import { filterPrune, type FilterPrunePlan } from '../../src/compress/prune.js';
 import { buildModel, MODEL_NAMES } from '../../src/models/zoo.js';
-import { sampleInput } from '../../src/bench/measure.js';
+import { sampleInput } from '../../src/models/measure.js';
 import { pruneBlocks } from '../../src/compress/sparse.js';
 import { convGeom } from '../../src/ops/conv.js';
 import { runGraphRef } from '../ref/graph.js';

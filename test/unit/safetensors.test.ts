@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { decodeSafetensors, encodeSafetensors, loadWeights, saveWeights } from '../../src/io/safetensors.js';
 import { buildModel } from '../../src/models/zoo.js';
-import { sampleInput } from '../../src/bench/measure.js';
+import { sampleInput } from '../../src/models/measure.js';
 import { runtime } from '../helpers.js';
 
 describe('weights as safetensors', () => {

@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
-import { sampleInput } from '../../src/bench/measure.js';
-import { loadTfjsWebgpu } from '../../src/bench/tfjs_peer.js';
-import { buildTfjsModel } from '../../src/bench/tfjs_model.js';
+import { sampleInput } from '../../src/models/measure.js';
+import { loadTfjsWebgpu } from '../../bench/tfjs_peer.js';
+import { buildTfjsModel } from '../../bench/tfjs_model.js';
 import { runtime } from '../helpers.js';
 
 const specs: ModelSpec[] = [

@@ -1,7 +1,7 @@
 // The training benchmark's peer trains the same network as we do: from our initial weights, tfjs's loss on the
 // first batch matches ours, and the suite reports positive throughputs for both (cnn_tiny, batch 8, 2 steps).
 import { describe, expect, it } from 'vitest';
-import { benchTrainPeers } from '../../src/bench/train_peers.js';
+import { benchTrainPeers } from '../../bench/train_peers.js';
 import { runtime } from '../helpers.js';
 
 describe('bench --suite train (ours vs tfjs-webgpu training)', () => {

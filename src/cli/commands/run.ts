@@ -2,7 +2,7 @@
 //             [--tune measure|cached|off] [--precision fp32|int8|binary] [--sparsity S --block RxC|auto] [--json]
 // Builds the model, compiles it, times it, prints one JSON object (see RunRecord) or a summary.
 
-import { measureModel } from '../../bench/measure.js';
+import { measureModel } from '../../models/measure.js';
 import { compressForRun, type Precision } from '../../compress/compress.js';
 import { MODEL_NAMES, type ModelSpec } from '../../models/zoo.js';
 import { SlimError } from '../../runtime/errors.js';

@@ -5,9 +5,9 @@
 // the best of a few repetitions (a ceiling is the best the hardware did, not the typical run). GPU time comes
 // from timestamp queries when the adapter has them, else from the wall clock around submit-and-wait.
 
-import { destroyLaunch, encodeLaunch, type Launch } from '../runtime/kernels.js';
-import type { Runtime } from '../runtime/runtime.js';
-import { round } from './measure.js';
+import { destroyLaunch, encodeLaunch, type Launch } from '../src/runtime/kernels.js';
+import type { Runtime } from '../src/runtime/runtime.js';
+import { round } from '../src/models/measure.js';
 
 export interface Ceilings {
   method: 'timestamp' | 'wallclock';

@@ -1,11 +1,12 @@
-// The bench's minimal ONNX writer produces the same network: onnxruntime-node (CPU, an independent engine)
-// running the written model on our input agrees with slimgpu's output. The ORT-web peer runs these bytes.
+// The model the onnxruntime-web peer of the benchmarks runs (bench/ort_peer.ts: our inference graph written by
+// exportOnnx) computes the same network as slimgpu: onnxruntime-node (CPU, an independent engine) running it on
+// our input agrees with slimgpu's output, for every zoo architecture the bench page offers.
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
+import { ortModelBytes } from '../../bench/ort_peer.js';
 import { compile } from '../../src/graph/executor.js';
 import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
-import { sampleInput } from '../../src/bench/measure.js';
-import { exportOnnxMinimal } from '../../src/bench/onnx_minimal.js';
+import { sampleInput } from '../../src/models/measure.js';
 import { runtime } from '../helpers.js';
 
 const specs: ModelSpec[] = [
@@ -16,7 +17,7 @@ const specs: ModelSpec[] = [
   { model: 'cnn_small', classes: 10 },
 ];
 
-describe('minimal ONNX writer matches slimgpu (checked with onnxruntime-node)', () => {
+describe('the ORT peer runs our network (its ONNX checked with onnxruntime-node)', () => {
   for (const spec of specs) {
     it(spec.model, async () => {
       const rt = await runtime();
@@ -25,9 +26,11 @@ describe('minimal ONNX writer matches slimgpu (checked with onnxruntime-node)', 
       const m = await compile(rt, g);
       const [ours] = await m.run([x]);
       m.destroy();
-      const session = await ort.InferenceSession.create(exportOnnxMinimal(g));
-      const out = await session.run({ input: new ort.Tensor('float32', x, g.shape(g.inputs[0])) });
-      const theirs = out.output.data as Float32Array;
+      const session = await ort.InferenceSession.create(ortModelBytes(g));
+      expect(session.inputNames).toHaveLength(1);
+      expect(session.outputNames).toHaveLength(1);
+      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, g.shape(g.inputs[0])) });
+      const theirs = out[session.outputNames[0]].data as Float32Array;
       expect(theirs.length).toBe(ours.length);
       let scale = 0;
       let worst = 0;

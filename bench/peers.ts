@@ -11,15 +11,15 @@
 //      shared machine hits all engines alike); median, min, max and p90 per engine;
 //   4. every peer's output is compared with ours (max abs and relative difference): apples to apples.
 
-import { compile } from '../graph/executor.js';
-import type { Graph } from '../graph/ir.js';
-import { buildModel, type ModelSpec } from '../models/zoo.js';
-import type { Runtime } from '../runtime/runtime.js';
-import type { TuneMode } from '../runtime/tuner.js';
-import { optimizeForInference } from '../graph/passes.js';
+import { compile } from '../src/graph/executor.js';
+import type { Graph } from '../src/graph/ir.js';
+import { buildModel, type ModelSpec } from '../src/models/zoo.js';
+import type { Runtime } from '../src/runtime/runtime.js';
+import type { TuneMode } from '../src/runtime/tuner.js';
+import { optimizeForInference } from '../src/graph/passes.js';
 import { nodeBytes } from './roofline.js';
 import { installGpuMemoryTracker, markGpuMemory } from './gpu_memory.js';
-import { median, modelLabel, round, sampleInput } from './measure.js';
+import { median, modelLabel, round, sampleInput } from '../src/models/measure.js';
 
 /** One model loaded in one engine. */
 export interface EngineModel {

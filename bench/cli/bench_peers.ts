@@ -1,18 +1,18 @@
 // slimgpu bench --suite core | --model NAME [model flags] [--peers tfjs,ort,ort-wasm] [--runs N] [--warmup N]
 //               [--where node|browser] [--micro] [--profile] [--json] [--out FILE] [--screenshot PNG]
-// Our latency next to the peers' on the same adapter in the same run (see src/bench/peers.ts).
+// Our latency next to the peers' on the same adapter in the same run (see bench/peers.ts).
 //   --where node     this process, Dawn (the `webgpu` package); peers: tfjs
 //   --where browser  the bench page (demos/bench/) in headless Chromium driven by Playwright; peers: tfjs, ort,
 //                    ort-wasm (the default when ORT is asked for: onnxruntime-web's WebGPU EP needs a browser)
 // The JSON (one object: env + models) is the same document the page offers for download.
 
-import { CORE_SUITE, benchModel, formatTable, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
-import { measureCeilings, type Ceilings } from '../../bench/micro.js';
-import { profileLayers } from '../../bench/profile.js';
-import { SlimError } from '../../runtime/errors.js';
-import { Runtime } from '../../runtime/runtime.js';
-import { parseArgs, positiveInt } from '../args.js';
-import { MODEL_FLAGS, specFromFlags, tuneFromFlags } from './run.js';
+import { CORE_SUITE, benchModel, formatTable, pretune, slimgpuEngine, type Engine, type ModelResult } from '../peers.js';
+import { measureCeilings, type Ceilings } from '../micro.js';
+import { profileLayers } from '../profile.js';
+import { SlimError } from '../../src/runtime/errors.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import { parseArgs, positiveInt } from '../../src/cli/args.js';
+import { MODEL_FLAGS, specFromFlags, tuneFromFlags } from '../../src/cli/commands/run.js';
 
 export const PEERS = ['tfjs', 'ort', 'ort-wasm'] as const;
 
@@ -80,7 +80,7 @@ export async function benchInNode(
     // cold start stays a cold start (pipelines compiled) without the tuning runs in it
     const engines: Engine[] = [slimgpuEngine(rt, opts.tune === 'measure' ? 'cached' : opts.tune)];
     if (peers.includes('tfjs')) {
-      const { tfjsEngine } = await import('../../bench/tfjs_peer.js');
+      const { tfjsEngine } = await import('../tfjs_peer.js');
       engines.push(await tfjsEngine());
     }
     const ceilings = opts.micro ? await measureCeilings(rt) : null;
@@ -125,7 +125,7 @@ export async function benchPeers(argv: string[]): Promise<number> {
   let doc: BenchDocument;
   if (where === 'node') doc = await benchInNode(specs, peers, { ...opts, micro: !!flags.micro, profile: !!flags.profile });
   else {
-    const { benchInBrowser } = await import('../../bench/headless.js');
+    const { benchInBrowser } = await import('../headless.js');
     const screenshot = typeof flags.screenshot === 'string' ? flags.screenshot : undefined;
     doc = await benchInBrowser(specs, peers, { ...opts, tuneVariants: opts.tune === 'measure', profile: !!flags.profile, micro: !!flags.micro, screenshot });
   }

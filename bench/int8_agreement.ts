@@ -13,15 +13,15 @@
 // Calibration uses images with seeds disjoint from the evaluation images (held out). Latency: median of timed
 // batch-1 runs of each compiled model on one image.
 
-import { compress } from '../compress/compress.js';
-import type { CalibrationMethod } from '../compress/quantize.js';
-import { compile } from '../graph/executor.js';
-import type { Graph } from '../graph/ir.js';
-import { seededRandom } from '../models/builder.js';
-import { buildModel, type ModelSpec } from '../models/zoo.js';
-import { SlimError } from '../runtime/errors.js';
-import type { Runtime } from '../runtime/runtime.js';
-import { median, modelLabel, round } from './measure.js';
+import { compress } from '../src/compress/compress.js';
+import type { CalibrationMethod } from '../src/compress/quantize.js';
+import { compile } from '../src/graph/executor.js';
+import type { Graph } from '../src/graph/ir.js';
+import { seededRandom } from '../src/models/builder.js';
+import { buildModel, type ModelSpec } from '../src/models/zoo.js';
+import { SlimError } from '../src/runtime/errors.js';
+import type { Runtime } from '../src/runtime/runtime.js';
+import { median, modelLabel, round } from '../src/models/measure.js';
 
 /** Extra flags of `bench --suite int8_agreement` (merged into bench's flag table). */
 export const INT8_AGREEMENT_FLAGS = { model: 'string', alpha: 'number', res: 'int', images: 'int', calib: 'int', method: 'string', seed: 'int' } as const;

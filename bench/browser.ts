@@ -40,7 +40,7 @@ async function repoRoot(start: string): Promise<string> {
 
 export async function startSite(root?: string): Promise<Site> {
   const { createServer } = await import('vite');
-  // the checkout holding this module (src/bench/ or dist/), else the working directory's
+  // the checkout holding this module (bench/ or dist/bench/), else the working directory's
   const here = decodeURIComponent(new URL('.', import.meta.url).pathname);
   const dir = await repoRoot(root ?? here).catch(() => repoRoot(process.cwd()));
   const server = await createServer({

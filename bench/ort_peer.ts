@@ -1,13 +1,16 @@
 // onnxruntime-web as a bench engine: its WebGPU execution provider, and its WASM (CPU) provider as the no-GPU
-// reference. The network is written to ONNX from our graph (onnx_minimal.ts) with the same weights; input and
-// output are NHWC like ours, so outputs compare element for element.
+// reference. The network is our inference graph (batch-norm folded, activations fused: what slimgpu compiles)
+// written by the library's ONNX exporter (`exportOnnx`, opset 19) with the same weights; its input and output keep
+// our NHWC layout, so outputs compare element for element.
 //
 // Browser only (the page): `wasmUrl` is where the page serves ORT's .wasm from node_modules (Vite `?url`), so
 // nothing is fetched from a CDN. Build used: the default `onnxruntime-web` bundle (JSEP: WebGPU EP + WASM EP).
 
 import type * as ORT from 'onnxruntime-web';
+import type { Graph } from '../src/graph/ir.js';
+import { optimizeForInference } from '../src/graph/passes.js';
+import { exportOnnx } from '../src/io/onnx/export.js';
 import type { Engine } from './peers.js';
-import { exportOnnxMinimal } from './onnx_minimal.js';
 
 export interface OrtInfo {
   version: string;
@@ -28,6 +31,11 @@ export async function loadOrt(wasmUrl: string): Promise<{ ort: typeof ORT; info:
   return { ort, info: { version: ort.env.versions?.web ?? 'unknown', wasmThreads: ort.env.wasm.numThreads as number, crossOriginIsolated: isolated } };
 }
 
+/** The ONNX model the ORT peers run for `graph`: one input and one output, named as in `graph`, NHWC. */
+export function ortModelBytes(graph: Graph): Uint8Array {
+  return exportOnnx(optimizeForInference(graph).graph, { name: 'slimgpu-bench' });
+}
+
 /** ORT-web with one execution provider: 'webgpu' or 'wasm'. */
 export async function ortEngine(ep: 'webgpu' | 'wasm', wasmUrl: string): Promise<Engine> {
   const { ort, info } = await loadOrt(wasmUrl);
@@ -35,13 +43,14 @@ export async function ortEngine(ep: 'webgpu' | 'wasm', wasmUrl: string): Promise
     name: ep === 'webgpu' ? 'ort-webgpu' : 'ort-wasm',
     version: `${info.version}${ep === 'wasm' ? ` (${info.wasmThreads} thread${info.wasmThreads > 1 ? 's' : ''})` : ''}`,
     async load(graph) {
-      const bytes = exportOnnxMinimal(graph);
-      const session = await ort.InferenceSession.create(bytes, { executionProviders: [ep], graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(ortModelBytes(graph), { executionProviders: [ep], graphOptimizationLevel: 'all' });
       const shape = graph.shape(graph.inputs[0]);
+      const [input] = session.inputNames;
+      const [output] = session.outputNames;
       return {
         async run(x) {
-          const out = await session.run({ input: new ort.Tensor('float32', x, shape) });
-          return out.output.data as Float32Array;
+          const out = await session.run({ [input]: new ort.Tensor('float32', x, shape) });
+          return out[output].data as Float32Array;
         },
         gpuBytes: () => null,
         dispose: () => session.release(),

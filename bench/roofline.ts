@@ -2,11 +2,11 @@
 // output touched once, 4 bytes per f32), arithmetic intensity, achieved GFLOP/s and GB/s, and the roof it sits
 // under: min(peak FLOP/s, intensity · bandwidth) from the measured ceilings (micro.ts).
 
-import type { NodeProfile } from '../graph/executor.js';
-import type { Graph } from '../graph/ir.js';
-import { numel } from '../ops/registry.js';
+import type { NodeProfile } from '../src/graph/executor.js';
+import type { Graph } from '../src/graph/ir.js';
+import { numel } from '../src/ops/registry.js';
 import type { Ceilings } from './micro.js';
-import { round } from './measure.js';
+import { round } from '../src/models/measure.js';
 
 export interface LayerPoint {
   name: string;

@@ -1,11 +1,11 @@
 // Per-layer GPU time of our compiled model (CompiledGraph.profile: timestamp queries, one pass per node),
 // placed on the roofline. The bench page and `slimgpu bench --profile` both use this.
 
-import { compile } from '../graph/executor.js';
-import { buildModel, type ModelSpec } from '../models/zoo.js';
-import type { Runtime } from '../runtime/runtime.js';
-import type { TuneMode } from '../runtime/tuner.js';
-import { modelLabel, sampleInput } from './measure.js';
+import { compile } from '../src/graph/executor.js';
+import { buildModel, type ModelSpec } from '../src/models/zoo.js';
+import type { Runtime } from '../src/runtime/runtime.js';
+import type { TuneMode } from '../src/runtime/tuner.js';
+import { modelLabel, sampleInput } from '../src/models/measure.js';
 import type { Ceilings } from './micro.js';
 import { layerPoints, modelRoofline, type LayerPoint } from './roofline.js';
 

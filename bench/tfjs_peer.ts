@@ -4,8 +4,8 @@
 // finds the same adapter.
 
 import type * as TF from '@tensorflow/tfjs-core';
-import { isNode, nodeGpuObject } from '../runtime/device.js';
-import { SlimError } from '../runtime/errors.js';
+import { isNode, nodeGpuObject } from '../src/runtime/device.js';
+import { SlimError } from '../src/runtime/errors.js';
 import type { Engine } from './peers.js';
 import { buildTfjsModel } from './tfjs_model.js';
 

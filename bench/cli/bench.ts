@@ -2,12 +2,12 @@
 // dispatched through SUITES (one entry per suite). Anything else (`--suite core`, `--model NAME --peers …`) is the
 // peer benchmark of bench_peers.ts.
 
-import { benchCompressed } from '../../bench/compressed.js';
-import { benchTrainPeers } from '../../bench/train_peers.js';
-import { INT8_AGREEMENT_FLAGS, int8Agreement } from '../../bench/int8_agreement.js';
-import { SlimError } from '../../runtime/errors.js';
-import { Runtime } from '../../runtime/runtime.js';
-import { parseArgs, positiveInt, type Parsed } from '../args.js';
+import { benchCompressed } from '../compressed.js';
+import { benchTrainPeers } from '../train_peers.js';
+import { INT8_AGREEMENT_FLAGS, int8Agreement } from '../int8_agreement.js';
+import { SlimError } from '../../src/runtime/errors.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import { parseArgs, positiveInt, type Parsed } from '../../src/cli/args.js';
 
 type Suite = (rt: Runtime, flags: Parsed['flags'], log: (line: string) => void) => Promise<Record<string, unknown>[]>;
 

@@ -11,15 +11,15 @@
 // Same real Fashion-MNIST batches for both; warm-up steps, then interleaved rounds (ours, tfjs, ours, …); medians.
 
 import type * as TF from '@tensorflow/tfjs-core';
-import { compile, type CompiledGraph } from '../graph/executor.js';
-import type { Graph } from '../graph/ir.js';
-import { FASHION_MNIST_DIR, epochOrder, fillBatch, loadSplit, NO_AUGMENT, type Split } from '../io/fashion_mnist.js';
-import { buildModel } from '../models/zoo.js';
-import { median } from './measure.js';
-import { check } from '../runtime/errors.js';
-import type { Runtime } from '../runtime/runtime.js';
-import { buildStepGraph } from '../train/distill.js';
-import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../train/optim.js';
+import { compile, type CompiledGraph } from '../src/graph/executor.js';
+import type { Graph } from '../src/graph/ir.js';
+import { FASHION_MNIST_DIR, epochOrder, fillBatch, loadSplit, NO_AUGMENT, type Split } from '../src/io/fashion_mnist.js';
+import { buildModel } from '../src/models/zoo.js';
+import { median } from '../src/models/measure.js';
+import { check } from '../src/runtime/errors.js';
+import type { Runtime } from '../src/runtime/runtime.js';
+import { buildStepGraph } from '../src/train/distill.js';
+import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../src/train/optim.js';
 import { loadTfjsWebgpu } from './tfjs_peer.js';
 
 export const TRAIN_BENCH_OPTIM: OptimConfig = { ...DEFAULT_OPTIM, kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0, schedule: 'constant' };

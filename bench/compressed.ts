@@ -10,13 +10,13 @@
 //   xnor      conv2d_xnor, b1 in → b1 out (batch-norm + sign thresholds: a middle binary layer)
 //   sparseNN  conv2d_bsr at NN% block sparsity, block shape chosen per layer by measuring (block in the row)
 
-import { compile, type CompiledGraph } from '../graph/executor.js';
-import { Graph, numel } from '../graph/ir.js';
-import { int8ConvTables, packInt8ConvWeights } from '../ops/int8.js';
-import { toBsr } from '../ops/block_sparse.js';
-import { packSigns, xnorThresholds } from '../ops/xnor.js';
-import type { Runtime } from '../runtime/runtime.js';
-import { addBsrConv, chooseBlockShape, pruneBlocks } from '../compress/sparse.js';
+import { compile, type CompiledGraph } from '../src/graph/executor.js';
+import { Graph, numel } from '../src/graph/ir.js';
+import { int8ConvTables, packInt8ConvWeights } from '../src/ops/int8.js';
+import { toBsr } from '../src/ops/block_sparse.js';
+import { packSigns, xnorThresholds } from '../src/ops/xnor.js';
+import type { Runtime } from '../src/runtime/runtime.js';
+import { addBsrConv, chooseBlockShape, pruneBlocks } from '../src/compress/sparse.js';
 
 export interface LayerShape {
   layer: string;

@@ -1,7 +1,7 @@
 // `slimgpu bench --where browser`: the bench page (demos/bench/) in headless Chromium, with the run's choices in
 // the URL and autorun; the page's own JSON document comes back, with the browser's version added.
 
-import type { ModelSpec } from '../models/zoo.js';
+import type { ModelSpec } from '../src/models/zoo.js';
 import { withPage } from './browser.js';
 
 export interface BrowserBenchOptions {

@@ -13,10 +13,10 @@
 // Asymmetric padding is applied with tf.pad before a 'valid' op.
 
 import type * as TF from '@tensorflow/tfjs-core';
-import type { Graph, Node } from '../graph/ir.js';
-import { optimizeForInference } from '../graph/passes.js';
-import { attrInts, attrNum } from '../ops/registry.js';
-import { SlimError } from '../runtime/errors.js';
+import type { Graph, Node } from '../src/graph/ir.js';
+import { optimizeForInference } from '../src/graph/passes.js';
+import { attrInts, attrNum } from '../src/ops/registry.js';
+import { SlimError } from '../src/runtime/errors.js';
 
 type Tf = typeof TF;
 type T4 = TF.Tensor4D;

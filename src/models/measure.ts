@@ -4,10 +4,10 @@
 import { compile, type CompiledGraph, type NodeProfile } from '../graph/executor.js';
 import { optimizeForInference } from '../graph/passes.js';
 import type { Graph } from '../graph/ir.js';
-import { buildModel, defaultResolution, type ModelSpec } from '../models/zoo.js';
+import { buildModel, defaultResolution, type ModelSpec } from './zoo.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TuneMode } from '../runtime/tuner.js';
-import { seededRandom } from '../models/builder.js';
+import { seededRandom } from './builder.js';
 
 export interface RunRecord {
   adapter: Runtime['ctx']['adapter'];
