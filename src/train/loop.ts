@@ -1,4 +1,4 @@
-// The training loop: a compiled step graph (distill.ts) driven over Fashion-MNIST batches, with per-epoch test
+// The training loop: a compiled step graph (step_graph.ts) driven over Fashion-MNIST batches, with per-epoch test
 // evaluation, checkpoints (checkpoint.ts) that resume exactly, and a NaN/Inf guard on every step.
 //
 // Overlap: `run()` submits step k and returns a promise; the next batch is assembled on the CPU (shuffle order,
@@ -13,7 +13,7 @@ import { SlimError, check } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { epochOrder, fillBatch, NO_AUGMENT, type Augment, type Split } from '../io/fashion_mnist.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
-import { buildStepGraph, type StepGraph, type StepKind } from './distill.js';
+import { buildStepGraph, type StepGraph, type StepKind } from './step_graph.js';
 import { addModel, type Qat } from './autodiff.js';
 import { blockMask } from '../compress/sparse.js';
 import { applyFilterPruning, planFilterPruning, type FilterNorm, type FilterPrunePlan } from '../compress/prune.js';

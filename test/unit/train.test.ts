@@ -10,7 +10,7 @@ import { Graph } from '../../src/graph/ir.js';
 import { ModelBuilder } from '../../src/models/builder.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { addModel, backward } from '../../src/train/autodiff.js';
-import { buildStepGraph, type StepKind } from '../../src/train/distill.js';
+import { buildStepGraph, type StepKind } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import { epochOrder, fillBatch, limitSplit, loadSplit, FASHION_MNIST_DIR, NO_AUGMENT } from '../../src/io/fashion_mnist.js';
 import { expectClose, randn, runtime, TOL } from '../helpers.js';
