@@ -24,7 +24,8 @@ import type { BlockShape } from '../ops/block_sparse.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Qat } from './autodiff.js';
-import { applyWeights, emulationGraph } from './loop.js';
+import { applyWeights } from './checkpoint.js';
+import { emulationGraph } from './scoring.js';
 
 export const INFERENCE_PRECISIONS = ['as-trained', 'fp32', 'int8', 'binary'] as const;
 export type InferencePrecision = (typeof INFERENCE_PRECISIONS)[number];

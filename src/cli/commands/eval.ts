@@ -10,15 +10,11 @@
 import { limitSplit, loadSplit } from '../../io/fashion_mnist.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
-import { loadCheckpoint } from '../../train/checkpoint.js';
-import { checkpointWeights, scoreGraph } from '../../train/loop.js';
+import { checkpointWeights, loadCheckpoint } from '../../train/checkpoint.js';
+import { scoreGraph } from '../../train/scoring.js';
 import { INFERENCE_PRECISIONS, inferenceGraph, type InferencePrecision } from '../../train/inference_graph.js';
-import type { ModelSpec } from '../../models/zoo.js';
 import { buildModel } from '../../models/zoo.js';
-import type { Qat } from '../../train/autodiff.js';
-import type { BlockShape } from '../../ops/block_sparse.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
-import type { FilterNorm } from '../../compress/prune.js';
 import { parseArgs, positiveInt } from '../args.js';
 import { checkDataset, DATA_FLAGS } from './train.js';
 
@@ -31,12 +27,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (flags.sparse && flags.dense) throw new SlimError('--sparse and --dense are alternatives');
   const dir = checkDataset(flags);
   const ck = loadCheckpoint(flags.ckpt);
-  const spec = ck.meta.model as ModelSpec;
-  const qat = ((ck.meta.qat as Qat | undefined) ?? 'none') as Qat;
-  const pruneMeta = ck.meta.prune as { block?: BlockShape; filters?: FilterNorm } | null | undefined;
-  const pruneBlock = (pruneMeta?.block ?? null) as BlockShape | null;
-  const pruneState = ck.meta.prune_state as { ratio: number } | null | undefined;
-  const thin = !flags.dense && pruneMeta?.filters && pruneState && pruneState.ratio > 0 ? { ratio: pruneState.ratio, norm: pruneMeta.filters } : undefined;
+  const { model: spec, qat, prune, prune_state: pruneState } = ck.meta;
+  const pruneBlock = prune?.block ?? null;
+  const thin = !flags.dense && prune?.filters && pruneState && pruneState.ratio > 0 ? { ratio: pruneState.ratio, norm: prune.filters } : undefined;
   const precision = (flags.precision ?? (qat === 'int8' ? 'int8' : qat === 'binary' ? 'binary' : 'fp32')) as InferencePrecision;
   if (!(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) throw new SlimError(`--precision must be one of ${INFERENCE_PRECISIONS.join(', ')} (got '${precision}')`);
   if (flags.sparse && !pruneBlock) throw new SlimError(`--sparse: checkpoint ${flags.ckpt} was not pruned in blocks (train with --prune S --prune-block RxC)`);
