@@ -1,6 +1,6 @@
 // slimgpu eval --ckpt FILE --dataset fashion-mnist [--peer K] [--test-limit N] [--batch B]
 //              [--precision as-trained|fp32|int8|binary] [--sparse | --dense] [--calib N] [--calib-method M] [--json]
-// Test accuracy of a checkpoint written by `slimgpu train --out`, on the kernels it is exported to (train/inference_graph.ts).
+// Test accuracy of a checkpoint written by `slimgpu train --out`, on the inference graph of the kernels it was trained for (train/inference_graph.ts).
 // Defaults follow how it was trained: --qat int8 → int8 kernels, --qat binary → XNOR kernels, otherwise fp32
 // (batch-norm folded), on the block-sparse kernels when it was pruned with --prune-block, thinned (the removed filters
 // gone) when it was pruned with --prune-filters; --dense keeps the pruned layers dense. `--precision int8` on a
