@@ -1,6 +1,6 @@
 // Training throughput, ours vs TensorFlow.js WebGPU, on the same adapter in the same process (`bench --suite train`).
 //
-// Ours: the step graph `slimgpu train` compiles (distill.ts, plain): forward, cross-entropy, backward, gradient
+// Ours: the step graph `slimgpu train` compiles (step_graph.ts, plain): forward, cross-entropy, backward, gradient
 // norm and the SGD-momentum update, one `run()` per step with the loss rows read back.
 // tfjs: the same network from tfjs ops (conv3x3 pad 1 → batch-norm with batch statistics → relu, maxpool 2, twice;
 // flatten, dense+relu, dense), NHWC, starting from *our* initial weights (HWIO conv filters are tfjs's layout;
@@ -18,7 +18,7 @@ import { buildModel } from '../src/models/zoo.js';
 import { median } from '../src/models/measure.js';
 import { check } from '../src/runtime/errors.js';
 import type { Runtime } from '../src/runtime/runtime.js';
-import { buildStepGraph } from '../src/train/distill.js';
+import { buildStepGraph } from '../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../src/train/optim.js';
 import { loadTfjsWebgpu } from './tfjs_peer.js';
 

@@ -6,13 +6,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR, limitSplit, loadSplit } from '../../src/io/fashion_mnist.js';
-import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
-import { checkpointWeights, train, type TrainOptions } from '../../src/train/loop.js';
+import { checkpointWeights, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, parseCheckpointMeta, saveCheckpoint, type CheckpointMeta } from '../../src/train/checkpoint.js';
+import { train, type TrainOptions } from '../../src/train/loop.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
+import { SlimError } from '../../src/runtime/errors.js';
 import { runtime } from '../helpers.js';
 
+/** The meta of the first checkpoint format (before train_examples, qat, prune, prune_state, teacher_cache). */
+const firstMeta = () => ({
+  format: 'slimgpu-checkpoint' as const, mode: 'plain' as const, model: { model: 'cnn_tiny' }, peers: 1, seed: 1, initSeed: 1, batch: 8,
+  opt: { ...DEFAULT_OPTIM }, augment: { cropPad: 0, flip: false }, epochs: 2, step: 7, epoch: 1,
+});
+const sampleMeta = (): CheckpointMeta => ({ ...firstMeta(), train_examples: 48, qat: 'none', prune: null, teacher_cache: false, prune_state: null });
+
 const sample = () => ({
-  meta: { mode: 'plain', step: 7, model: { model: 'cnn_tiny' } },
+  meta: sampleMeta(),
   tensors: new Map([
     ['a.w', { shape: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) }],
     ['a.w@v', { shape: [1], data: Float32Array.of(-0.5) }],
@@ -44,6 +52,54 @@ describe('checkpoint format', () => {
     expect(() => saveCheckpoint(join(dir, 'missing', 'm.ckpt'), sample())).toThrow(/cannot write checkpoint/);
     expect(readdirSync(dir)).toEqual(['model.ckpt']);
     expect(() => loadCheckpoint(join(dir, 'nope.ckpt'))).toThrow(/cannot read checkpoint .*ENOENT/);
+  });
+});
+
+/** A checkpoint file holding this header text and no tensor data. */
+function withHeader(text: string): Uint8Array {
+  const header = new TextEncoder().encode(text);
+  const out = new Uint8Array(Math.ceil((16 + header.length) / 4) * 4);
+  out.set(new TextEncoder().encode('SLIMCKPT'));
+  new DataView(out.buffer).setUint32(8, 1, true);
+  new DataView(out.buffer).setUint32(12, header.length, true);
+  out.set(header, 16);
+  return out;
+}
+
+describe('checkpoint header schema', () => {
+  const decodeHeader = (h: unknown) => () => decodeCheckpoint(withHeader(JSON.stringify(h)), 'x.ckpt');
+  const meta = (patch: Record<string, unknown>) => ({ ...sampleMeta(), ...patch });
+
+  it('reads the first format (later fields absent) with their defaults', () => {
+    const ck = decodeCheckpoint(withHeader(JSON.stringify({ meta: firstMeta(), tensors: [] })), 'x.ckpt');
+    expect(ck.meta).toEqual({ ...firstMeta(), qat: 'none', prune: null, teacher_cache: false, prune_state: null });
+    expect(ck.meta.train_examples).toBeUndefined();
+  });
+
+  it('names the bad field of a malformed header in a one-line SlimError', () => {
+    const cases: [unknown, RegExp][] = [
+      [[1, 2], /^x\.ckpt: checkpoint header must be an object \(got \[1,2\]\)$/],
+      [{ tensors: [] }, /^x\.ckpt: checkpoint meta must be an object \(got nothing\)$/],
+      [{ meta: sampleMeta(), tensors: { a: [1] } }, /^x\.ckpt: checkpoint header\.tensors must be an array \(got \{"a":\[1\]\}\)$/],
+      [{ meta: sampleMeta(), tensors: [{ name: 'w', shape: [2, -1] }] }, /header\.tensors\[0\]\.shape\[1\] must be an integer ≥ 0 \(got -1\)$/],
+      [{ meta: sampleMeta(), tensors: [{ shape: [2] }] }, /header\.tensors\[0\]\.name must be a non-empty string \(got nothing\)$/],
+      [{ meta: meta({ mode: 'teacher' }), tensors: [] }, /meta\.mode must be one of plain, kd, dml \(got "teacher"\)$/],
+      [{ meta: meta({ step: -3 }), tensors: [] }, /meta\.step must be an integer ≥ 0 \(got -3\)$/],
+      [{ meta: meta({ model: {} }), tensors: [] }, /meta\.model\.model must be a non-empty string \(got nothing\)$/],
+      [{ meta: meta({ opt: { ...DEFAULT_OPTIM, kind: 'rmsprop' } }), tensors: [] }, /meta\.opt\.kind must be one of sgd, adam, adamw \(got "rmsprop"\)$/],
+      [{ meta: meta({ prune_state: { ratio: '0.5', stopped: null } }), tensors: [] }, /meta\.prune_state\.ratio must be a number \(got "0\.5"\)$/],
+    ];
+    for (const [header, message] of cases) {
+      expect(decodeHeader(header)).toThrow(SlimError);
+      expect(decodeHeader(header)).toThrow(message);
+    }
+    expect(() => decodeCheckpoint(withHeader('{"meta": '), 'x.ckpt')).toThrow(/^x\.ckpt: checkpoint header is not valid JSON/);
+  });
+
+  it('parseCheckpointMeta returns the typed meta and rejects a bad one by name', () => {
+    expect(parseCheckpointMeta(sampleMeta())).toEqual(sampleMeta());
+    expect(() => parseCheckpointMeta(meta({ batch: 0 }), 'run.ckpt')).toThrow(/^run\.ckpt: checkpoint meta\.batch must be an integer ≥ 1 \(got 0\)$/);
+    expect(() => parseCheckpointMeta(null)).toThrow(/^checkpoint meta must be an object \(got null\)$/);
   });
 });
 

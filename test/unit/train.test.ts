@@ -10,7 +10,7 @@ import { Graph } from '../../src/graph/ir.js';
 import { ModelBuilder } from '../../src/models/builder.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { addModel, backward } from '../../src/train/autodiff.js';
-import { buildStepGraph, type StepKind } from '../../src/train/distill.js';
+import { buildStepGraph, type StepKind } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import { epochOrder, fillBatch, limitSplit, loadSplit, FASHION_MNIST_DIR, NO_AUGMENT } from '../../src/io/fashion_mnist.js';
 import { expectClose, randn, runtime, TOL } from '../helpers.js';
@@ -215,7 +215,7 @@ describe('compression-aware training (straight-through estimators)', () => {
 
 describe('iterative magnitude pruning', () => {
   it('magnitude masks and the cubic sparsity schedule', async () => {
-    const { magnitudeMask, pruneSchedule } = await import('../../src/train/loop.js');
+    const { magnitudeMask, pruneSchedule } = await import('../../src/compress/masks.js');
     expect([...magnitudeMask(Float32Array.of(0.5, -0.1, 0.3, -0.9, 0.2), 0.4)]).toEqual([1, 0, 1, 1, 0]);
     const p = { sparsity: 0.8, start: 2, end: 4 };
     const want = [null, 0.8 * (1 - (2 / 3) ** 3), 0.8 * (1 - (1 / 3) ** 3), 0.8, null];

@@ -1,4 +1,4 @@
-// Compression-aware training → the compressed kernels (src/train/export.ts):
+// Compression-aware training → the compressed kernels (src/train/inference_graph.ts):
 //   binary  sign/STE kernels against their CPU forms; binary training steps (cnn_binary) against the CPU reference;
 //           the XNOR export computing what the trained forward computes;
 //   int8    QAT-trained weights quantize, after batch-norm folding, to exactly the integers they were trained with;
@@ -20,9 +20,12 @@ import { quantizeWeights } from '../../src/compress/quantize.js';
 import { fakeQuantCPU, signCPU } from '../../src/ops/compress_train.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { qatTargets } from '../../src/train/autodiff.js';
-import { buildStepGraph } from '../../src/train/distill.js';
-import { exportTrained } from '../../src/train/export.js';
-import { applyWeights, emulationGraph, scoreGraph, filterRatioForFlops, train, type PruneOptions, type TrainOptions } from '../../src/train/loop.js';
+import { buildStepGraph } from '../../src/train/step_graph.js';
+import { inferenceGraph } from '../../src/train/inference_graph.js';
+import { filterRatioForFlops, type PruneOptions } from '../../src/compress/masks.js';
+import { applyWeights } from '../../src/train/checkpoint.js';
+import { train, type TrainOptions } from '../../src/train/loop.js';
+import { emulationGraph, scoreGraph } from '../../src/train/scoring.js';
 import { applyFilterPruning, planFilterPruning } from '../../src/compress/prune.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import { fillBatch, limitSplit, loadSplit, FASHION_MNIST_DIR, NO_AUGMENT } from '../../src/io/fashion_mnist.js';
@@ -114,7 +117,7 @@ describe('binary training exports to the XNOR kernels', () => {
       train: limitSplit(trainSplit(), 48), test: limitSplit(testSplit(), 8), qat: 'binary',
     });
     const spec = { model: 'cnn_binary' };
-    const ex = await exportTrained(rt, spec, r.weights[0], 'binary', batch, { precision: 'binary' });
+    const ex = await inferenceGraph(rt, spec, r.weights[0], 'binary', batch, { precision: 'binary' });
     expect(ex.info.report?.binary).toMatchObject({ binaryConvs: 2 });
     expect(ex.graph.nodes.filter((n) => n.op === 'conv2d_xnor').map((n) => n.name).sort()).toEqual(['conv2', 'fc1']);
     const model = buildModel({ ...spec, batch });
@@ -171,7 +174,7 @@ describe('int8 QAT exports to the int8 kernels', () => {
       train: limitSplit(trainSplit(), 256), test: limitSplit(testSplit(), 16), qat: 'int8',
     });
     const spec = { model: 'cnn_tiny' };
-    const ex = await exportTrained(rt, spec, r.weights[0], 'int8', 100, { precision: 'int8', calibration: { split: trainSplit(), count: 200 } });
+    const ex = await inferenceGraph(rt, spec, r.weights[0], 'int8', 100, { precision: 'int8', calibration: { split: trainSplit(), count: 200 } });
     expect(ex.info.report?.int8?.int8Convs).toBe(3); // conv1, conv2, fc1 (the 10-way classifier is not a multiple of 4)
     const model = buildModel({ ...spec, batch: 100 });
     applyWeights(model, r.weights[0], 'test');
@@ -209,11 +212,11 @@ describe('block pruning during training exports to the block-sparse kernels', ()
     expect(zeroBlocks).toBe(Math.floor(0.75 * (cout / 4) * ((9 * cin) / 4)));
     expect(mixed).toBe(0);
     const spec = { model: 'cnn_tiny' };
-    const sparse = await exportTrained(rt, spec, r.weights[0], 'none', batch, { precision: 'fp32', sparse: [4, 4] });
+    const sparse = await inferenceGraph(rt, spec, r.weights[0], 'none', batch, { precision: 'fp32', sparse: [4, 4] });
     const layers = sparse.info.report!.sparse!.layers;
     expect(layers.map((l) => l.name).sort()).toEqual(['conv2', 'fc1']);
     for (const l of layers) expect(l.density).toBeCloseTo(0.25, 2);
-    const dense = await exportTrained(rt, spec, r.weights[0], 'none', batch, { precision: 'fp32' });
+    const dense = await inferenceGraph(rt, spec, r.weights[0], 'none', batch, { precision: 'fp32' });
     const images = imagesOf(batch);
     const [ys, yd] = [await logitsOf(sparse.graph, images), await logitsOf(dense.graph, images)];
     for (let i = 0; i < yd.length; i++) expect(Math.abs(ys[i] - yd[i])).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(yd[i]));
@@ -250,8 +253,8 @@ describe('filter pruning during training exports thinned models', () => {
     expect(r.prune!.macs!).toBeLessThan(r.prune!.macs_before! * 0.35);
 
     const spec = { model: 'cnn_tiny' };
-    const thin = await exportTrained(rt, spec, w, 'none', 8, { precision: 'fp32', thin: { ratio: 0.5, norm: 'l1' } });
-    const dense = await exportTrained(rt, spec, w, 'none', 8, { precision: 'fp32' });
+    const thin = await inferenceGraph(rt, spec, w, 'none', 8, { precision: 'fp32', thin: { ratio: 0.5, norm: 'l1' } });
+    const dense = await inferenceGraph(rt, spec, w, 'none', 8, { precision: 'fp32' });
     expect(thin.info.report?.filterPrune).toMatchObject({ channelsBefore: 66, channelsAfter: 38 }); // 8+16+32+10 → 4+8+16+10
     expect(thin.info.macs! / thin.info.fp32_macs!).toBeCloseTo(r.prune!.macs! / r.prune!.macs_before!, 9); // batch 8 vs 1
     const images = imagesOf(8);

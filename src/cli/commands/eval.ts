@@ -1,6 +1,6 @@
 // slimgpu eval --ckpt FILE --dataset fashion-mnist [--peer K] [--test-limit N] [--batch B]
 //              [--precision as-trained|fp32|int8|binary] [--sparse | --dense] [--calib N] [--calib-method M] [--json]
-// Test accuracy of a checkpoint written by `slimgpu train --out`, on the kernels it is exported to (train/export.ts).
+// Test accuracy of a checkpoint written by `slimgpu train --out`, on the inference graph of the kernels it was trained for (train/inference_graph.ts).
 // Defaults follow how it was trained: --qat int8 → int8 kernels, --qat binary → XNOR kernels, otherwise fp32
 // (batch-norm folded), on the block-sparse kernels when it was pruned with --prune-block, thinned (the removed filters
 // gone) when it was pruned with --prune-filters; --dense keeps the pruned layers dense. `--precision int8` on a
@@ -10,15 +10,11 @@
 import { limitSplit, loadSplit } from '../../io/fashion_mnist.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
-import { loadCheckpoint } from '../../train/checkpoint.js';
-import { checkpointWeights, scoreGraph } from '../../train/loop.js';
-import { EXPORT_PRECISIONS, exportTrained, type ExportPrecision } from '../../train/export.js';
-import type { ModelSpec } from '../../models/zoo.js';
+import { checkpointWeights, loadCheckpoint } from '../../train/checkpoint.js';
+import { scoreGraph } from '../../train/scoring.js';
+import { INFERENCE_PRECISIONS, inferenceGraph, type InferencePrecision } from '../../train/inference_graph.js';
 import { buildModel } from '../../models/zoo.js';
-import type { Qat } from '../../train/autodiff.js';
-import type { BlockShape } from '../../ops/block_sparse.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
-import type { FilterNorm } from '../../compress/prune.js';
 import { parseArgs, positiveInt } from '../args.js';
 import { checkDataset, DATA_FLAGS } from './train.js';
 
@@ -31,14 +27,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (flags.sparse && flags.dense) throw new SlimError('--sparse and --dense are alternatives');
   const dir = checkDataset(flags);
   const ck = loadCheckpoint(flags.ckpt);
-  const spec = ck.meta.model as ModelSpec;
-  const qat = ((ck.meta.qat as Qat | undefined) ?? 'none') as Qat;
-  const pruneMeta = ck.meta.prune as { block?: BlockShape; filters?: FilterNorm } | null | undefined;
-  const pruneBlock = (pruneMeta?.block ?? null) as BlockShape | null;
-  const pruneState = ck.meta.prune_state as { ratio: number } | null | undefined;
-  const thin = !flags.dense && pruneMeta?.filters && pruneState && pruneState.ratio > 0 ? { ratio: pruneState.ratio, norm: pruneMeta.filters } : undefined;
-  const precision = (flags.precision ?? (qat === 'int8' ? 'int8' : qat === 'binary' ? 'binary' : 'fp32')) as ExportPrecision;
-  if (!(EXPORT_PRECISIONS as readonly string[]).includes(precision)) throw new SlimError(`--precision must be one of ${EXPORT_PRECISIONS.join(', ')} (got '${precision}')`);
+  const { model: spec, qat, prune, prune_state: pruneState } = ck.meta;
+  const pruneBlock = prune?.block ?? null;
+  const thin = !flags.dense && prune?.filters && pruneState && pruneState.ratio > 0 ? { ratio: pruneState.ratio, norm: prune.filters } : undefined;
+  const precision = (flags.precision ?? (qat === 'int8' ? 'int8' : qat === 'binary' ? 'binary' : 'fp32')) as InferencePrecision;
+  if (!(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) throw new SlimError(`--precision must be one of ${INFERENCE_PRECISIONS.join(', ')} (got '${precision}')`);
   if (flags.sparse && !pruneBlock) throw new SlimError(`--sparse: checkpoint ${flags.ckpt} was not pruned in blocks (train with --prune S --prune-block RxC)`);
   const sparse = !flags.dense && precision === 'fp32' && pruneBlock ? pruneBlock : undefined;
   if (flags.sparse && !sparse) throw new SlimError(`--sparse runs fp32 block-sparse kernels, not --precision ${precision}`);
@@ -53,12 +46,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
   try {
     const t0 = performance.now();
     const calibration = precision === 'int8' ? { split: loadSplit(dir, 'train'), count: calib, method } : undefined;
-    const exported = await exportTrained(rt, spec, weights, qat, batch, { precision, sparse, thin, calibration });
-    const { accuracy: acc, seconds: scoring } = await scoreGraph(rt, exported.graph, test);
+    const inference = await inferenceGraph(rt, spec, weights, qat, batch, { precision, sparse, thin, calibration });
+    const { accuracy: acc, seconds: scoring } = await scoreGraph(rt, inference.graph, test);
     const s = (performance.now() - t0) / 1000;
     const out = {
       ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
-      ...exported.info, ...(precision === 'int8' ? { calibration_method: method } : {}),
+      ...inference.info, ...(precision === 'int8' ? { calibration_method: method } : {}),
       params: buildModel({ ...spec, batch: 1 }).paramCount(), images_per_s: Number((test.n / scoring).toFixed(1)), seconds: Number(s.toFixed(1)), // images_per_s: the scoring batches (data, upload, graph, read-back); seconds: all
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));

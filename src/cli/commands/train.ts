@@ -15,8 +15,10 @@ import type { FilterNorm } from '../../compress/prune.js';
 import { parseBlockShape } from '../../ops/block_sparse.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
-import { loadCheckpoint } from '../../train/checkpoint.js';
-import { checkpointWeights, train, type PruneOptions, type TrainMode, type Progress } from '../../train/loop.js';
+import type { PruneOptions } from '../../compress/masks.js';
+import { checkpointWeights, loadCheckpoint } from '../../train/checkpoint.js';
+import { train, type Progress } from '../../train/loop.js';
+import type { TrainMode } from '../../train/step_graph.js';
 import { DEFAULT_OPTIM, type OptimConfig } from '../../train/optim.js';
 import type { ModelSpec } from '../../models/zoo.js';
 import type { Qat } from '../../train/autodiff.js';
@@ -95,13 +97,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   let teacher: { spec: ModelSpec; tensors: Map<string, Float32Array> } | undefined;
   if (kd) {
     const ck = loadCheckpoint(flags.teacher as string);
-    teacher = { spec: ck.meta.model as ModelSpec, tensors: checkpointWeights(ck) };
+    teacher = { spec: ck.meta.model, tensors: checkpointWeights(ck) };
   }
   let init: Map<string, Float32Array> | undefined;
   if (flags.init !== undefined) {
     if (flags.resume !== undefined) throw new SlimError('--init and --resume are alternatives (--resume continues a run, --init starts one from weights)');
     const ck = loadCheckpoint(flags.init as string);
-    const from = (ck.meta.model as ModelSpec).model;
+    const from = ck.meta.model.model;
     if (from !== spec.model) throw new SlimError(`--init ${flags.init} holds a ${from}, not a ${spec.model}`);
     init = checkpointWeights(ck);
   }

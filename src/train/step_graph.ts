@@ -13,9 +13,14 @@
 // hyper [8] (see optim.ts), and for kd with cachedTeacher the teacher's logits of the batch [B, classes] (computed
 // once for the whole training set when augmentation is off: the teacher is frozen and its input never changes).
 // Outputs: per trained model its CE rows, its KL rows (kd/dml), and its gradient norm.
+//
+// CompiledStep: the compiled step graph with access to what it trains — each model's weights (masked), its pruning
+// masks, and the persistent tensors (parameters, running statistics, optimizer state, masks) a checkpoint holds.
 
-import { Graph } from '../graph/ir.js';
-import { check } from '../runtime/errors.js';
+import { compile, type CompiledGraph } from '../graph/executor.js';
+import { Graph, type TensorDesc } from '../graph/ir.js';
+import { check, SlimError } from '../runtime/errors.js';
+import type { Runtime } from '../runtime/runtime.js';
 import { addModel, backward, type AddedModel, type PruneKind, type Qat } from './autodiff.js';
 import { addOptimizer, HYPER, type OptimConfig } from './optim.js';
 
@@ -37,6 +42,9 @@ export interface StepGraph {
   state: number[][];
   readouts: LossReadout[];
 }
+
+/** The three ways slimgpu trains (a checkpoint's meta.mode). */
+export type TrainMode = StepKind['kind'];
 
 export type StepKind =
   | { kind: 'plain'; model: Graph }
@@ -106,4 +114,60 @@ export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'non
     }
   }
   return { graph: g, models, state, readouts };
+}
+
+export class CompiledStep {
+  /** What a checkpoint holds: parameters and state of the trained models (not the frozen teacher's). */
+  readonly persistent: TensorDesc[];
+
+  private constructor(readonly step: StepGraph, readonly compiled: CompiledGraph) {
+    const g = step.graph;
+    this.persistent = g.tensors.filter((t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && g.isUsed(t.id));
+  }
+
+  static async compile(rt: Runtime, step: StepGraph): Promise<CompiledStep> {
+    return new CompiledStep(step, await compile(rt, step.graph, { fuse: false }));
+  }
+
+  get models(): AddedModel[] {
+    return this.step.models;
+  }
+
+  /** Model k's weights by parameter name, pruned weights multiplied by their masks. */
+  async weights(k: number): Promise<Map<string, Float32Array>> {
+    const m = this.step.models[k];
+    const w = new Map<string, Float32Array>();
+    for (const [name, id] of m.params) {
+      const v = await this.compiled.readTensor(id);
+      const mask = m.masks.get(name);
+      w.set(name, mask === undefined ? v : (await this.compiled.readTensor(mask)).map((x, i) => x * v[i]));
+    }
+    return w;
+  }
+
+  /** Model k's pruning masks by weight name. */
+  async masks(k: number): Promise<Map<string, Float32Array>> {
+    const m = this.step.models[k];
+    return new Map(await Promise.all([...m.masks].map(async ([name, id]) => [name, await this.compiled.readTensor(id)] as const)));
+  }
+
+  /** The persistent tensors' values by name (a checkpoint's tensors). */
+  async checkpointTensors(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const t of this.persistent) tensors.set(t.name, { shape: t.shape, data: await this.compiled.readTensor(t.id) });
+    return tensors;
+  }
+
+  /** Set every persistent tensor from a checkpoint's tensors (`file` names the checkpoint in errors). */
+  restore(tensors: Map<string, { data: Float32Array }>, file: string): void {
+    for (const t of this.persistent) {
+      const c = tensors.get(t.name);
+      if (!c) throw new SlimError(`checkpoint ${file} has no tensor '${t.name}' (different model or optimizer?)`);
+      this.compiled.writeTensor(t.id, c.data);
+    }
+  }
+
+  destroy(): void {
+    this.compiled.destroy();
+  }
 }

@@ -24,13 +24,14 @@ import type { BlockShape } from '../ops/block_sparse.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Qat } from './autodiff.js';
-import { applyWeights, emulationGraph } from './loop.js';
+import { applyWeights } from './checkpoint.js';
+import { emulationGraph } from './scoring.js';
 
-export const EXPORT_PRECISIONS = ['as-trained', 'fp32', 'int8', 'binary'] as const;
-export type ExportPrecision = (typeof EXPORT_PRECISIONS)[number];
+export const INFERENCE_PRECISIONS = ['as-trained', 'fp32', 'int8', 'binary'] as const;
+export type InferencePrecision = (typeof INFERENCE_PRECISIONS)[number];
 
-export interface ExportOptions {
-  precision: ExportPrecision;
+export interface InferenceGraphOptions {
+  precision: InferencePrecision;
   /** The block shape the weights were pruned with: run the pruned layers on conv2d_bsr (fp32 only). */
   sparse?: BlockShape;
   /** Filters pruned during training (ratio reached, norm): remove them physically (a thinned model). */
@@ -39,10 +40,10 @@ export interface ExportOptions {
   calibration?: { split: Split; count: number; method?: CalibrationMethod };
 }
 
-export interface ExportedModel {
+export interface InferenceGraph {
   graph: Graph;
   info: {
-    precision: ExportPrecision; sparse: string | null; thinned?: number | null; macs?: number; fp32_macs?: number; model_bytes: number; fp32_model_bytes: number; compression_ratio: number;
+    precision: InferencePrecision; sparse: string | null; thinned?: number | null; macs?: number; fp32_macs?: number; model_bytes: number; fp32_model_bytes: number; compression_ratio: number;
     /** int8: images the calibration ran on (whole batches). */
     calibration_images?: number;
     report?: CompressedModel['report'];
@@ -66,15 +67,15 @@ export function calibrationBatches(split: Split, count: number, batch: number): 
   return out;
 }
 
-export async function exportTrained(
-  rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, qat: Qat, batch: number, o: ExportOptions,
-): Promise<ExportedModel> {
-  if (!(EXPORT_PRECISIONS as readonly string[]).includes(o.precision)) throw new SlimError(`precision must be one of ${EXPORT_PRECISIONS.join(', ')} (got '${o.precision}')`);
+export async function inferenceGraph(
+  rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, qat: Qat, batch: number, o: InferenceGraphOptions,
+): Promise<InferenceGraph> {
+  if (!(INFERENCE_PRECISIONS as readonly string[]).includes(o.precision)) throw new SlimError(`precision must be one of ${INFERENCE_PRECISIONS.join(', ')} (got '${o.precision}')`);
   check(!o.sparse || o.precision === 'fp32', `block-sparse kernels run fp32 weights, not ${o.precision} (the int8 and XNOR kernels are dense)`);
   const model = buildModel({ ...spec, batch });
-  applyWeights(model, weights, 'export');
+  applyWeights(model, weights, 'inference graph');
   const fp32Bytes = modelBytes(model);
-  const plain = (graph: Graph): ExportedModel => ({
+  const plain = (graph: Graph): InferenceGraph => ({
     graph, info: { precision: o.precision, sparse: null, thinned: null, model_bytes: fp32Bytes, fp32_model_bytes: fp32Bytes, compression_ratio: 1 },
   });
   if (o.precision === 'as-trained') return plain(emulationGraph(model, qat));
@@ -84,7 +85,7 @@ export async function exportTrained(
   if (o.precision === 'fp32' && o.sparse) opts.sparse = { block: o.sparse };
   else if (o.precision === 'binary') opts.quantize = 'binary';
   else if (o.precision === 'int8') {
-    check(!!o.calibration, 'int8 export needs calibration images');
+    check(!!o.calibration, 'int8 inference needs calibration images');
     const batches = calibrationBatches(o.calibration.split, o.calibration.count, batch);
     calibrationImages = batches.length * batch;
     Object.assign(opts, { quantize: 'int8', runtime: rt, calibration: { batches, method: o.calibration.method ?? 'percentile' } });
