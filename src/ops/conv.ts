@@ -52,8 +52,9 @@ export function pointwiseFits(g: ConvGeom): boolean {
   return isPointwise(g) && (g.cin / g.groups) % 4 === 0 && (g.cout / g.groups) % 4 === 0;
 }
 
-function isDepthwise(g: ConvGeom): boolean {
-  return g.groups === g.cin && g.cin === g.cout;
+/** Depthwise: one group per channel, as many outputs as inputs (the one geometry predicate; prune.ts and int8.ts use it). */
+export function isDepthwise(g: ConvGeom): boolean {
+  return g.groups > 1 && g.groups === g.cin && g.cin === g.cout;
 }
 
 registerOp({

@@ -17,7 +17,7 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
-import { convGeom, isPointwise, type ConvGeom } from './conv.js';
+import { convGeom, isDepthwise, isPointwise, type ConvGeom } from './conv.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 /** Real multiplier M as m·2^−s with m ∈ [2^14, 2^15) and s ∈ [1, 46] (the form common/requant.wgsl takes). */
@@ -49,10 +49,6 @@ export function int8ConvTables(biasQ: Int32Array, multipliers: ArrayLike<number>
     t[base + 8] = s;
   }
   return t;
-}
-
-function isDepthwiseGeom(g: ConvGeom): boolean {
-  return g.groups === g.cin && g.cin === g.cout && g.groups > 1;
 }
 
 /**
@@ -90,7 +86,7 @@ export function int8Geom(inShapes: number[][], attrs: Attrs): ConvGeom {
 
 /** Words of packed weights the kernels expect for this geometry. */
 export function int8WeightWords(g: ConvGeom): number {
-  return isDepthwiseGeom(g) ? g.kh * g.kw * Math.ceil(g.cout / 4) : g.kh * g.kw * Math.ceil(g.cin / g.groups / 4) * g.cout;
+  return isDepthwise(g) ? g.kh * g.kw * Math.ceil(g.cout / 4) : g.kh * g.kw * Math.ceil(g.cin / g.groups / 4) * g.cout;
 }
 
 const byteZero = (z: number) => ((z & 0xff) * 0x01010101) >>> 0;
@@ -140,9 +136,9 @@ registerOp({
   name: 'conv2d_int8',
   infer(inShapes, attrs) {
     const g = int8Geom(inShapes, attrs);
-    const perGroup = isDepthwiseGeom(g) ? g.cout : g.cout / g.groups;
-    check(perGroup % 4 === 0, `conv2d_int8 needs output channels${isDepthwiseGeom(g) ? '' : ' per group'} divisible by 4 (Cout ${g.cout}, groups ${g.groups})`);
-    check(g.groups === 1 || isDepthwiseGeom(g) || (g.cin / g.groups) % 4 === 0, `grouped conv2d_int8 needs input channels per group divisible by 4`);
+    const perGroup = isDepthwise(g) ? g.cout : g.cout / g.groups;
+    check(perGroup % 4 === 0, `conv2d_int8 needs output channels${isDepthwise(g) ? '' : ' per group'} divisible by 4 (Cout ${g.cout}, groups ${g.groups})`);
+    check(g.groups === 1 || isDepthwise(g) || (g.cin / g.groups) % 4 === 0, `grouped conv2d_int8 needs input channels per group divisible by 4`);
     const words = int8WeightWords(g);
     check(inShapes[1] && numel(inShapes[1]) === words, `conv2d_int8 weights must be ${words} packed words, got ${shapeStr(inShapes[1] ?? [])}`);
     check(inShapes[2] && numel(inShapes[2]) === g.cout * 3, `conv2d_int8 tables must be ${g.cout * 3} words, got ${shapeStr(inShapes[2] ?? [])}`);
@@ -171,7 +167,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const cg = g.cin / g.groups;
   const owTiles = Math.ceil(g.ow / 4);
   const geom = { in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw], stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles };
-  if (isDepthwiseGeom(g)) {
+  if (isDepthwise(g)) {
     for (const f of flavours) {
       const name = f === 'dot4' ? 'native' : 'unpack';
       out.push({

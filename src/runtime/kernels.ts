@@ -1,6 +1,6 @@
 // Kernel registry: WGSL source → reflected bindings and uniform layout → cached pipelines → launches.
 //
-// House rules enforced here (see STYLE.md):
+// House rules enforced here (see ../shared/STYLE.md):
 //  - binding 0 of group 0 is `var<uniform> params: Params` (when the kernel has parameters); storage buffers follow.
 //  - bind-group layouts and uniform byte offsets come from wgsl_reflect; callers name members and bindings,
 //    never numbers or offsets.
