@@ -46,7 +46,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let cg = params.cin / params.groups;
   let g = (co4 * 4u) / (params.cout / params.groups);
   let ow0 = owt * TW;
-  // four output columns held in named registers (no private array: see pointwise_forward_unrolled);
+  // four output columns held in named registers (no private array: see pointwise_forward_unrolled.tmpl);
   // a column past OW or a tap outside the image contributes nothing (ok0..ok3)
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);

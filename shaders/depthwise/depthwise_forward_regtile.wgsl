@@ -40,7 +40,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let oh = r % params.out_hw.x;
   let nb = r / params.out_hw.x;
   let ow0 = owt * TW;
-  // four output columns held in named registers (no private array: see pointwise_forward_unrolled)
+  // four output columns held in named registers (no private array: see pointwise_forward_unrolled.tmpl)
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);

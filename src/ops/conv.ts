@@ -103,7 +103,7 @@ export function convVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: 'pointwise_quad4x8',
           build: async () => [
-            await k.launch('conv/pointwise_forward_quad', {
+            await k.launch('conv/pointwise_forward_quad4x8', {
               overrides: { WG: 64, SHUFFLE: shuffle, ACT: act },
               uniforms: { m, k: g.cin, c: g.cout, groups: g.groups },
               buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
@@ -116,7 +116,7 @@ export function convVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: `pointwise_unrolled${rows}x8_wg${wg}`,
           build: async () => [
-            await k.launch(rows === 8 ? 'conv/pointwise_forward_unrolled8' : 'conv/pointwise_forward_unrolled', {
+            await k.launch(rows === 8 ? 'conv/pointwise_forward_unrolled8x8' : 'conv/pointwise_forward_unrolled4x8', {
               overrides: { WG: wg, SHUFFLE: shuffle, ACT: act },
               uniforms: { m, k: g.cin, c: g.cout, groups: g.groups },
               buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
