@@ -79,7 +79,7 @@ registerOp({
     const dy = pc.inShapes[0];
     const c = dy[dy.length - 1];
     const rows = numel(dy) / c;
-    const sum = channelReduce('conv/conv2d_backward_bias', c, rows);
+    const sum = channelReduce({ scalar: 'conv/conv2d_backward_bias', vec4: 'conv/conv2d_backward_bias_vec4' }, c, rows);
     return [
       await pc.rt.kernels.launch(sum.kernel, {
         overrides: sum.overrides,

@@ -155,6 +155,22 @@ registerOp({
   plan: (pc) => pc.tuner.choose(`conv2d_int8|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}`, int8ConvVariants(pc)),
 });
 
+/** The int8 kernels per flavour: `dot4` (dot4I8Packed, WGSL packed_4x8_integer_dot_product) or `unpack` (core WGSL). */
+const INT8_KERNELS = {
+  dot4: {
+    depthwise: 'int8/depthwise_forward_dot4',
+    pointwise: 'int8/pointwise_forward_dot4',
+    pointwiseUnrolled: 'int8/pointwise_forward_unrolled4x8_dot4',
+    conv2d: 'int8/conv2d_forward_dot4',
+  },
+  unpack: {
+    depthwise: 'int8/depthwise_forward_unpack',
+    pointwise: 'int8/pointwise_forward_unpack',
+    pointwiseUnrolled: 'int8/pointwise_forward_unrolled4x8_unpack',
+    conv2d: 'int8/conv2d_forward_unpack',
+  },
+} as const;
+
 /** The kernel variants that can run this int8 convolution, preferred default first. */
 export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const g = int8Geom(pc.inShapes, pc.attrs);
@@ -169,11 +185,10 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const geom = { in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw], stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles };
   if (isDepthwise(g)) {
     for (const f of flavours) {
-      const name = f === 'dot4' ? 'native' : 'unpack';
       out.push({
-        id: `int8_depthwise_${name}`,
+        id: `int8_depthwise_${f}`,
         build: async () => [
-          await k.launch(`int8/depthwise_forward_${name}`, {
+          await k.launch(INT8_KERNELS[f].depthwise, {
             uniforms: { c: g.cin, ...geom, x_zero: xZero, ...quant },
             buffers: bufs(),
             invocations: g.n * g.oh * owTiles * (g.cin / 4),
@@ -192,7 +207,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: `int8_pointwise_unrolled_${f}`,
           build: async () => [
-            await k.launch(`int8/pointwise_forward_unrolled_${f}`, {
+            await k.launch(INT8_KERNELS[f].pointwiseUnrolled, {
               uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
               buffers: bufs(),
               invocations: Math.ceil(m / 4) * (g.cout / 8),
@@ -206,7 +221,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: `int8_pointwise_${f}_tm${tm}`,
           build: async () => [
-            await k.launch(`int8/pointwise_forward_${f}`, {
+            await k.launch(INT8_KERNELS[f].pointwise, {
               overrides: { TM: tm },
               uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
               buffers: bufs(),
@@ -220,7 +235,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
     out.push({
       id: `int8_conv2d_${f}`,
       build: async () => [
-        await k.launch(`int8/conv2d_forward_${f}`, {
+        await k.launch(INT8_KERNELS[f].conv2d, {
           uniforms: { cin4, cout: g.cout, groups: g.groups, cg4, ...geom, x_zero_word: byteZero(xZero), ...quant },
           buffers: bufs(),
           invocations: g.n * g.oh * owTiles * (g.cout / 4),

@@ -13,4 +13,14 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/pointwise_forward_unrolled4x8': { template: 'conv/pointwise_forward_unrolled', params: { ROWS: 4, QUAD: 0 } },
   'conv/pointwise_forward_unrolled8x8': { template: 'conv/pointwise_forward_unrolled', params: { ROWS: 8, QUAD: 0 } },
   'conv/pointwise_forward_quad4x8': { template: 'conv/pointwise_forward_unrolled', params: { ROWS: 4, QUAD: 1 } },
+  // int8 convolutions in two flavours: dot4 (dot4I8Packed and friends, common/int8_dot4.wgsl) and unpack (core WGSL
+  // shifts and masks, common/int8_unpack.wgsl); DOT4 only switches the header text
+  'int8/conv2d_forward_dot4': { template: 'int8/conv2d_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
+  'int8/conv2d_forward_unpack': { template: 'int8/conv2d_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
+  'int8/depthwise_forward_dot4': { template: 'int8/depthwise_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
+  'int8/depthwise_forward_unpack': { template: 'int8/depthwise_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
+  'int8/pointwise_forward_dot4': { template: 'int8/pointwise_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
+  'int8/pointwise_forward_unpack': { template: 'int8/pointwise_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
+  'int8/pointwise_forward_unrolled4x8_dot4': { template: 'int8/pointwise_forward_unrolled', params: { ROWS: 4, FLAVOUR: 'dot4', DOT4: 1 } },
+  'int8/pointwise_forward_unrolled4x8_unpack': { template: 'int8/pointwise_forward_unrolled', params: { ROWS: 4, FLAVOUR: 'unpack', DOT4: 0 } },
 };
