@@ -13,16 +13,12 @@
 //         Overwrites y.
 //! import activation
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin: u32,
   cout: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
 }
 
@@ -42,7 +38,7 @@ fn mac(xv: vec4<f32>, w0: vec4<f32>, w1: vec4<f32>, w2: vec4<f32>, w3: vec4<f32>
 }
 
 fn store(ow: u32, base: u32, br: u32, a: vec4<f32>, b: vec4<f32>) {
-  if (ow >= params.out_hw.y) { return; }
+  if (ow >= params.geom.out_hw.y) { return; }
   y[base] = activate4(a + bias[br * BR4]);
   if (BR4 == 2u) { y[base + 1u] = activate4(b + bias[br * BR4 + 1u]); }
 }
@@ -56,8 +52,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var r = i / nbr;
   let owt = r % params.ow_tiles;
   r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let oh = r % params.geom.out_hw.x;
+  let nb = r / params.geom.out_hw.x;
   let ow0 = owt * 8u;
   let cin4 = params.cin / 4u;
   let zero = vec4<f32>(0.0);
@@ -70,12 +66,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let c40 = code & 0xffffu;
     let kh = code >> 24u;
     let kw = (code >> 16u) & 0xffu;
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    let xrow = i32((nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y));
-    let iw0 = i32(ow0) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-    let sw = params.stride.y;
-    let lim = params.in_hw.y;
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
+    let xrow = i32((nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y));
+    let iw0 = i32(ow0) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+    let sw = params.geom.stride.y;
+    let lim = params.geom.in_hw.y;
     let ok0 = iw0 + 0 * sw >= 0 && iw0 + 0 * sw < lim;
     let ok1 = iw0 + 1 * sw >= 0 && iw0 + 1 * sw < lim;
     let ok2 = iw0 + 2 * sw >= 0 && iw0 + 2 * sw < lim;
@@ -125,7 +121,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
   let c4n = params.cout / 4u;
-  let base = ((nb * params.out_hw.x + oh) * params.out_hw.y + ow0) * c4n + br * BR4;
+  let base = ((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0) * c4n + br * BR4;
   store(ow0, base, br, a0, b0);
   store(ow0 + 1u, base + 1u * c4n, br, a1, b1);
   store(ow0 + 2u, base + 2u * c4n, br, a2, b2);

@@ -20,18 +20,14 @@
 //! import int8_${FLAVOUR}
 //! import requant
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin4: u32,      // words per input pixel: ⌈Cin/4⌉
   cout: u32,
   groups: u32,
   cg4: u32,       // words per group of input channels: ⌈(Cin/groups)/4⌉
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
   x_zero_word: u32, // the input zero point in all four bytes: what a tap outside the image reads
   y_zero: i32,
@@ -57,25 +53,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var r = i / cout4;
   let owt = r % params.ow_tiles;
   r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let oh = r % params.geom.out_hw.x;
+  let nb = r / params.geom.out_hw.x;
   let g = (co4 * 4u) / (params.cout / params.groups);
   let ow0 = owt * TW;
   var acc: array<vec4<i32>, TW>;
   for (var t = 0u; t < TW; t++) { acc[t] = vec4<i32>(0); }
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    let row_ok = ih >= 0 && ih < params.in_hw.x;
-    let xrow = (nb * u32(params.in_hw.x) + u32(max(ih, 0))) * u32(params.in_hw.y);
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    let row_ok = ih >= 0 && ih < params.geom.in_hw.x;
+    let xrow = (nb * u32(params.geom.in_hw.x) + u32(max(ih, 0))) * u32(params.geom.in_hw.y);
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
       var xb: array<u32, TW>;
       var ok: array<bool, TW>;
       for (var t = 0u; t < TW; t++) {
-        let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-        ok[t] = row_ok && iw >= 0 && iw < params.in_hw.y;
+        let iw = i32(ow0 + t) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+        ok[t] = row_ok && iw >= 0 && iw < params.geom.in_hw.y;
         xb[t] = select(0u, (xrow + u32(iw)) * params.cin4 + g * params.cg4, ok[t]);
       }
-      let wbase = (kh * params.kernel.y + kw) * params.cg4 * cout4 + co4;
+      let wbase = (kh * params.geom.kernel.y + kw) * params.cg4 * cout4 + co4;
       for (var j = 0u; j < params.cg4; j++) {
         let wv = w[wbase + j * cout4];
         for (var t = 0u; t < TW; t++) {
@@ -89,8 +85,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let m = qp[3u * co4 + 1u];
   let s = qp[3u * co4 + 2u];
   for (var t = 0u; t < TW; t++) {
-    if (ow0 + t >= params.out_hw.y) { break; }
+    if (ow0 + t >= params.geom.out_hw.y) { break; }
     let q = clamp(requant4(acc[t] + bias, m, s) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
-    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * cout4 + co4] = pack4i8(q);
+    y[((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0 + t) * cout4 + co4] = pack4i8(q);
   }
 }

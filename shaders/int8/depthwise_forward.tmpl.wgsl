@@ -15,15 +15,11 @@
 //! import int8_${FLAVOUR}
 //! import requant
 
+//! import conv_geom
 struct Params {
   n: u32,
   c: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
   x_zero: i32,
   y_zero: i32,
@@ -49,21 +45,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var r = i / c4n;
   let owt = r % params.ow_tiles;
   r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let oh = r % params.geom.out_hw.x;
+  let nb = r / params.geom.out_hw.x;
   let ow0 = owt * TW;
   let zx = vec4<i32>(params.x_zero);
   var acc: array<vec4<i32>, TW>;
   for (var t = 0u; t < TW; t++) { acc[t] = vec4<i32>(0); }
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    let row_ok = ih >= 0 && ih < params.in_hw.x;
-    let xrow = (nb * u32(params.in_hw.x) + u32(max(ih, 0))) * u32(params.in_hw.y);
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let wv = unpack4i8(w[(kh * params.kernel.y + kw) * c4n + c4]);
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    let row_ok = ih >= 0 && ih < params.geom.in_hw.x;
+    let xrow = (nb * u32(params.geom.in_hw.x) + u32(max(ih, 0))) * u32(params.geom.in_hw.y);
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
+      let wv = unpack4i8(w[(kh * params.geom.kernel.y + kw) * c4n + c4]);
       for (var t = 0u; t < TW; t++) {
-        let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-        let ok = row_ok && iw >= 0 && iw < params.in_hw.y;
+        let iw = i32(ow0 + t) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+        let ok = row_ok && iw >= 0 && iw < params.geom.in_hw.y;
         let xv = select(zx, unpack4i8(x[select(0u, (xrow + u32(iw)) * c4n + c4, ok)]), ok);
         acc[t] += xv * wv;
       }
@@ -73,8 +69,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let m = qp[3u * c4 + 1u];
   let s = qp[3u * c4 + 2u];
   for (var t = 0u; t < TW; t++) {
-    if (ow0 + t >= params.out_hw.y) { break; }
+    if (ow0 + t >= params.geom.out_hw.y) { break; }
     let q = clamp(requant4(acc[t] + bias, m, s) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
-    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * c4n + c4] = pack4i8(q);
+    y[((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0 + t) * c4n + c4] = pack4i8(q);
   }
 }

@@ -17,7 +17,7 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
-import { convGeom, isDepthwise, isPointwise, type ConvGeom } from './conv.js';
+import { convGeom, convUniforms, isDepthwise, isPointwise, type ConvGeom } from './conv.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 /** Real multiplier M as m·2^−s with m ∈ [2^14, 2^15) and s ∈ [1, 46] (the form common/requant.wgsl takes). */
@@ -182,7 +182,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const out: Candidate[] = [];
   const cg = g.cin / g.groups;
   const owTiles = Math.ceil(g.ow / 4);
-  const geom = { in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw], stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles };
+  const geom = { ...convUniforms(g), ow_tiles: owTiles };
   if (isDepthwise(g)) {
     for (const f of flavours) {
       out.push({
