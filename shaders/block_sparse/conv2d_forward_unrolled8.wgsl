@@ -43,17 +43,14 @@ fn store(ow: u32, base: u32, br: u32, a: vec4<f32>, b: vec4<f32>) {
   if (BR4 == 2u) { y[base + 1u] = activate4(b + bias[br * BR4 + 1u]); }
 }
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let nbr = params.cout / (4u * BR4);
-  let br = i % nbr;
-  var r = i / nbr;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.geom.out_hw.x;
-  let nb = r / params.geom.out_hw.x;
+  let tile = conv_tile(i, nbr, params.ow_tiles, params.geom.out_hw.x);
+  let br = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * 8u;
   let cin4 = params.cin / 4u;
   let zero = vec4<f32>(0.0);

@@ -11,3 +11,18 @@ struct ConvGeom {
   pad: vec2<i32>,
   dilation: vec2<i32>,
 }
+
+// The output tile of a tiled convolution kernel's invocation i = ((n·OH + oh)·ow_tiles + owt)·blocks + blk: blk is
+// the channel block (4 or 32 channels, a block row …), owt the tile of output columns in row oh of image n.
+struct ConvTile {
+  blk: u32,
+  owt: u32,
+  oh: u32,
+  n: u32,
+}
+
+fn conv_tile(i: u32, blocks: u32, ow_tiles: u32, oh_count: u32) -> ConvTile {
+  let r = i / blocks;
+  let q = r / ow_tiles;
+  return ConvTile(i % blocks, r % ow_tiles, q % oh_count, q / oh_count);
+}

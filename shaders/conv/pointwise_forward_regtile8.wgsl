@@ -29,9 +29,10 @@ const MAX_TM: u32 = 8u;
 
 //! import pointwise_store
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let c4n = params.c / 4u;
   let c8 = i % (params.c / 8u);

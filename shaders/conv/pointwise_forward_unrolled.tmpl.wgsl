@@ -42,9 +42,10 @@ override SHUFFLE: u32 = 1u;
 
 //! import pointwise_store
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
 //! if QUAD
   // no early return: the whole quad takes part in quadBroadcast; out-of-range work is clamped and not stored
   let lane = i % 4u;

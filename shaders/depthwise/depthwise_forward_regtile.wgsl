@@ -24,17 +24,14 @@ const TW: u32 = 4u;
 @group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let c4n = params.c / 4u;
-  let c4 = i % c4n;
-  var r = i / c4n;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.geom.out_hw.x;
-  let nb = r / params.geom.out_hw.x;
+  let tile = conv_tile(i, c4n, params.ow_tiles, params.geom.out_hw.x);
+  let c4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TW;
   // four output columns held in named registers (no private array: see pointwise_forward_unrolled.tmpl)
   var acc0 = vec4<f32>(0.0);

@@ -26,9 +26,10 @@ fn activate_grad(v: f32) -> f32 {
   }
 }
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   dx[i] = dy[i] * activate_grad(x[i]);
 }

@@ -36,17 +36,14 @@ const TW: u32 = 4u;
 @group(0) @binding(3) var<storage, read> qp: array<vec4<i32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<u32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let c4n = params.c / 4u;
-  let c4 = i % c4n;
-  var r = i / c4n;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.geom.out_hw.x;
-  let nb = r / params.geom.out_hw.x;
+  let tile = conv_tile(i, c4n, params.ow_tiles, params.geom.out_hw.x);
+  let c4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TW;
   let zx = vec4<i32>(params.x_zero);
   var acc: array<vec4<i32>, TW>;

@@ -50,9 +50,10 @@ fn store8(row: u32, c4: u32, a: vec4<i32>, b: vec4<i32>) {
   y[row * c4n + c4 + 1u] = pack4i8(hi);
 }
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let c4n = params.c / 4u;
   let c8n = params.c / 8u;

@@ -14,9 +14,10 @@ override WG: u32 = 256u;
 @group(0) @binding(5) var<storage, read> beta: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> y: array<vec4<f32>>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let q = i % params.c4;
   y[i] = (x[i] - mean[q]) * rstd[q] * gamma[q] + beta[q];

@@ -31,18 +31,15 @@ const MAX_TW: u32 = 4u;
 @group(0) @binding(3) var<storage, read> thr: array<vec4<i32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<u32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let cout4 = params.cout / 4u;
   let cout32 = params.cout / 32u;
-  let co32 = i % cout32;
-  var r = i / cout32;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.geom.out_hw.x;
-  let nb = r / params.geom.out_hw.x;
+  let tile = conv_tile(i, cout32, params.ow_tiles, params.geom.out_hw.x);
+  let co32 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TW;
   // pop[t·8 + v]: popcounts of channels co32·32 + 4v .. +3 at column t
   var pop: array<vec4<u32>, 32>;

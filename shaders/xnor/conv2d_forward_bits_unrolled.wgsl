@@ -36,18 +36,15 @@ fn bits4(p: vec4<u32>, k: u32, t: u32, v: u32) -> u32 {
   return (neg.x | (neg.y << 1u) | (neg.z << 2u) | (neg.w << 3u)) << (4u * v);
 }
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let cout4 = params.cout / 4u;
   let cout32 = params.cout / 32u;
-  let co32 = i % cout32;
-  var r = i / cout32;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.geom.out_hw.x;
-  let nb = r / params.geom.out_hw.x;
+  let tile = conv_tile(i, cout32, params.ow_tiles, params.geom.out_hw.x);
+  let co32 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * 2u;
   var p00 = vec4<u32>(0u); var p01 = vec4<u32>(0u); var p02 = vec4<u32>(0u); var p03 = vec4<u32>(0u);
   var p04 = vec4<u32>(0u); var p05 = vec4<u32>(0u); var p06 = vec4<u32>(0u); var p07 = vec4<u32>(0u);

@@ -33,17 +33,14 @@ const MAX_TW: u32 = 8u;
 @group(0) @binding(3) var<storage, read> affine: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let cout4 = params.cout / 4u;
-  let co4 = i % cout4;
-  var r = i / cout4;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.geom.out_hw.x;
-  let nb = r / params.geom.out_hw.x;
+  let tile = conv_tile(i, cout4, params.ow_tiles, params.geom.out_hw.x);
+  let co4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TW;
   var pop: array<vec4<u32>, MAX_TW>;
   var taps: array<u32, MAX_TW>;

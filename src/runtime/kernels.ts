@@ -5,7 +5,7 @@
 //  - bind-group layouts and uniform byte offsets come from wgsl_reflect; callers name members and bindings,
 //    never numbers or offsets.
 //  - the workgroup size is the override constant `WG` (x only); kernels index with
-//    `let i = gid.x + gid.y * nwg.x * WG;` and guard `if (i >= params.n) { return; }` so `workgroupsFor` can
+//    `let i = invocation_index(gid, nwg);` (common/invocation.wgsl) and guard `if (i >= params.n) { return; }` so `workgroupsFor` can
 //    fold a long 1-D launch into a 2-D grid past maxComputeWorkgroupsPerDimension.
 //  - a cooperative kernel (its threads share workgroup memory and meet at barriers) is launched by its count of
 //    `workgroups` instead; it indexes with `let g = wid.x + wid.y * nwg.x;` (workgroup_id, num_workgroups), folded
