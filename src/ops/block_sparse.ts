@@ -140,7 +140,7 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
       out.push({
         id: `bsr_${br}x${bc}_unrolled${cols === 8 ? '8' : ''}`,
         build: async () => [
-          await k.launch(cols === 8 ? 'block_sparse/conv2d_forward_unrolled8' : 'block_sparse/conv2d_forward_unrolled', {
+          await k.launch(cols === 8 ? 'block_sparse/conv2d_forward_unrolled8cols' : 'block_sparse/conv2d_forward_unrolled4cols', {
             overrides: { BC: bc, BR4: br / 4, ACT: attrNum(pc.attrs, 'act', 0) },
             uniforms: {
               cin: g.cin, cout: g.cout, ...convUniforms(g), ow_tiles: owTiles,

@@ -23,4 +23,7 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'int8/pointwise_forward_unpack': { template: 'int8/pointwise_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
   'int8/pointwise_forward_unrolled4x8_dot4': { template: 'int8/pointwise_forward_unrolled', params: { ROWS: 4, FLAVOUR: 'dot4', DOT4: 1 } },
   'int8/pointwise_forward_unrolled4x8_unpack': { template: 'int8/pointwise_forward_unrolled', params: { ROWS: 4, FLAVOUR: 'unpack', DOT4: 0 } },
+  // block-sparse convolution, COLS output columns × BR channels in named registers
+  'block_sparse/conv2d_forward_unrolled4cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 4 } },
+  'block_sparse/conv2d_forward_unrolled8cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 8 } },
 };
