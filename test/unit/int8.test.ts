@@ -54,7 +54,7 @@ describe('conv2d_int8 vs CPU integer reference (exact)', () => {
     for (const v of c.variants) {
       it(`${c.name} [${v}]`, async () => {
         const rt = await runtime();
-        if (v.includes('dot4') || v.includes('native')) {
+        if (v.includes('dot4')) {
           expect(rt.ctx.hasDot4I8, 'this adapter lacks packed_4x8_integer_dot_product').toBe(true);
         }
         const groups = (c.attrs.groups as number) ?? 1;
