@@ -132,19 +132,6 @@ export function convVariants(pc: PlanContext): Candidate[] {
           ],
         });
       }
-      for (const [tm, wg] of [[8, 64]] as const) {
-        out.push({
-          id: `pointwise_regtile8_tm${tm}_wg${wg}`,
-          build: async () => [
-            await k.launch('conv/pointwise_forward_regtile8', {
-              overrides: { WG: wg, TM: tm, SHUFFLE: shuffle, ACT: act },
-              uniforms: { m, k: g.cin, c: g.cout, groups: g.groups },
-              buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
-              invocations: Math.ceil(m / tm) * (g.cout / 8),
-            }),
-          ],
-        });
-      }
     }
     for (const [tm, wg] of [[4, 64], [8, 64], [2, 64]] as const) {
       out.push({
