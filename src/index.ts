@@ -6,7 +6,7 @@ export { Graph, numel, type TensorDesc, type Node } from './graph/ir.js';
 export { compile, CompiledGraph, type CompileOptions, type NodeProfile } from './graph/executor.js';
 export { planMemory, type MemoryPlan } from './graph/memory.js';
 export { optimizeForInference } from './graph/passes.js';
-export { ACTIVATIONS, type ActivationName } from './ops/activation.js';
+export { ACTIVATIONS, type ActivationName, type FusedActivationName } from './ops/activation.js';
 export { opNames } from './ops/registry.js';
 export { buildModel, MODEL_NAMES, type ModelSpec } from './models/zoo.js';
 export { ModelBuilder } from './models/builder.js';

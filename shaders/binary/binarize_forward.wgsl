@@ -11,9 +11,10 @@ override WG: u32 = 64u;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = gid.x + gid.y * nwg.x * WG;
+  let c = invocation_index(gid, nwg);
   if (c >= params.n) { return; }
   let C = params.n;
   var s = 0.0;

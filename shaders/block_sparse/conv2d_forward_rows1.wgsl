@@ -9,16 +9,12 @@
 // Thread: i = ((n·OH + oh)·⌈OW/TM⌉ + owt)·Cout + co computes y[n, oh, owt·TM + t, co], t < TM. Overwrites y.
 //! import activation
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin: u32,
   cout: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
 }
 
@@ -34,16 +30,13 @@ const MAX_TM: u32 = 8u;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
-  let co = i % params.cout;
-  var r = i / params.cout;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let tile = conv_tile(i, params.cout, params.ow_tiles, params.geom.out_hw.x);
+  let co = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TM;
   let cin4 = params.cin / 4u;
   var acc: array<vec4<f32>, MAX_TM>;
@@ -55,12 +48,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let c40 = code & 0xffffu;
     let kh = code >> 24u;
     let kw = (code >> 16u) & 0xffu;
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
+    let xrow = (nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y);
     for (var t = 0u; t < TM; t++) {
-      let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-      if (iw < 0 || iw >= params.in_hw.y || ow0 + t >= params.out_hw.y) { continue; }
+      let iw = i32(ow0 + t) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+      if (iw < 0 || iw >= params.geom.in_hw.y || ow0 + t >= params.geom.out_hw.y) { continue; }
       let xb = (xrow + u32(iw)) * cin4 + c40;
       for (var j4 = 0u; j4 < BC / 4u; j4++) {
         acc[t] += x[xb + j4] * val[b * (BC / 4u) + j4];
@@ -68,8 +61,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
   for (var t = 0u; t < TM; t++) {
-    if (ow0 + t >= params.out_hw.y) { break; }
+    if (ow0 + t >= params.geom.out_hw.y) { break; }
     let a = acc[t];
-    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * params.cout + co] = activate(a.x + a.y + a.z + a.w + bias[co]);
+    y[((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0 + t) * params.cout + co] = activate(a.x + a.y + a.z + a.w + bias[co]);
   }
 }

@@ -13,16 +13,12 @@
 //         t < TM (columns past OW skipped). Overwrites y.
 //! import activation
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin: u32,
   cout: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
 }
 
@@ -40,17 +36,14 @@ const MAX_BR4: u32 = 2u;
 @group(0) @binding(4) var<storage, read> bias: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<vec4<f32>>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let nbr = params.cout / (4u * BR4);
-  let br = i % nbr;
-  var r = i / nbr;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let tile = conv_tile(i, nbr, params.ow_tiles, params.geom.out_hw.x);
+  let br = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TM;
   let cin4 = params.cin / 4u;
   var acc: array<vec4<f32>, 16>; // [t·MAX_BR4 + v]
@@ -62,14 +55,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let c40 = code & 0xffffu;
     let kh = code >> 24u;
     let kw = (code >> 16u) & 0xffu;
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
+    let xrow = (nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y);
     var xb: array<u32, MAX_TM>;
     var ok: array<bool, MAX_TM>;
     for (var t = 0u; t < TM; t++) {
-      let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-      ok[t] = iw >= 0 && iw < params.in_hw.y && ow0 + t < params.out_hw.y;
+      let iw = i32(ow0 + t) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+      ok[t] = iw >= 0 && iw < params.geom.in_hw.y && ow0 + t < params.geom.out_hw.y;
       xb[t] = (xrow + u32(max(iw, 0))) * cin4 + c40;
     }
     for (var j4 = 0u; j4 < BC / 4u; j4++) {
@@ -89,8 +82,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
   for (var t = 0u; t < TM; t++) {
-    if (ow0 + t >= params.out_hw.y) { break; }
-    let ybase = ((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * (params.cout / 4u) + br * BR4;
+    if (ow0 + t >= params.geom.out_hw.y) { break; }
+    let ybase = ((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0 + t) * (params.cout / 4u) + br * BR4;
     for (var v = 0u; v < BR4; v++) {
       y[ybase + v] = activate4(acc[t * MAX_BR4 + v] + bias[br * BR4 + v]);
     }

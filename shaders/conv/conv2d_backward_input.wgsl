@@ -8,17 +8,13 @@
 // Layout: dy [N,OH,OW,Cout] NHWC, w [KH,KW,Cg,Cout] HWIO, dx [N,H,W,Cin].
 // Thread: one invocation per input element, i = ((n·H + ih)·W + iw)·Cin + ci. Overwrites dx.
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin: u32,
   cout: u32,
   groups: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<i32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
 }
 
 override WG: u32 = 64u;
@@ -28,33 +24,35 @@ override WG: u32 = 64u;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
+  let out_hw = vec2<i32>(params.geom.out_hw);
   let ci = i % params.cin;
   var r = i / params.cin;
-  let iw = i32(r % u32(params.in_hw.y));
-  r = r / u32(params.in_hw.y);
-  let ih = i32(r % u32(params.in_hw.x));
-  let nb = r / u32(params.in_hw.x);
+  let iw = i32(r % u32(params.geom.in_hw.y));
+  r = r / u32(params.geom.in_hw.y);
+  let ih = i32(r % u32(params.geom.in_hw.x));
+  let nb = r / u32(params.geom.in_hw.x);
   let cg = params.cin / params.groups;
   let ng = params.cout / params.groups;
   let g = ci / cg;
   let cil = ci % cg;
   var acc = 0.0;
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let th = ih + params.pad.x - i32(kh) * params.dilation.x;
-    if (th < 0 || th % params.stride.x != 0) { continue; }
-    let oh = th / params.stride.x;
-    if (oh >= params.out_hw.x) { continue; }
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let tw = iw + params.pad.y - i32(kw) * params.dilation.y;
-      if (tw < 0 || tw % params.stride.y != 0) { continue; }
-      let ow = tw / params.stride.y;
-      if (ow >= params.out_hw.y) { continue; }
-      let dyb = ((nb * u32(params.out_hw.x) + u32(oh)) * u32(params.out_hw.y) + u32(ow)) * params.cout + g * ng;
-      let wb = ((kh * params.kernel.y + kw) * cg + cil) * params.cout + g * ng;
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let th = ih + params.geom.pad.x - i32(kh) * params.geom.dilation.x;
+    if (th < 0 || th % params.geom.stride.x != 0) { continue; }
+    let oh = th / params.geom.stride.x;
+    if (oh >= out_hw.x) { continue; }
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
+      let tw = iw + params.geom.pad.y - i32(kw) * params.geom.dilation.y;
+      if (tw < 0 || tw % params.geom.stride.y != 0) { continue; }
+      let ow = tw / params.geom.stride.y;
+      if (ow >= out_hw.y) { continue; }
+      let dyb = ((nb * u32(out_hw.x) + u32(oh)) * u32(out_hw.y) + u32(ow)) * params.cout + g * ng;
+      let wb = ((kh * params.geom.kernel.y + kw) * cg + cil) * params.cout + g * ng;
       for (var co = 0u; co < ng; co++) {
         acc += dy[dyb + co] * w[wb + co];
       }

@@ -5,16 +5,12 @@
 // Layout: x [N,H,W,Cin] NHWC, P [KH·KW·Cin, M] row-major. Thread: one element of P per invocation,
 // i = r·M + m (consecutive invocations write consecutive m). Overwrites P.
 
+//! import conv_geom
 struct Params {
   n: u32,
   m: u32,
   cin: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
 }
 override WG: u32 = 256u;
 
@@ -22,25 +18,26 @@ override WG: u32 = 256u;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> p: array<f32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let m = i % params.m;
   let r = i / params.m;
   let ci = r % params.cin;
   let k = r / params.cin;
-  let kw = k % params.kernel.y;
-  let kh = k / params.kernel.y;
-  let ow = m % params.out_hw.y;
-  let t = m / params.out_hw.y;
-  let oh = t % params.out_hw.x;
-  let nb = t / params.out_hw.x;
-  let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-  let iw = i32(ow) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
+  let kw = k % params.geom.kernel.y;
+  let kh = k / params.geom.kernel.y;
+  let ow = m % params.geom.out_hw.y;
+  let t = m / params.geom.out_hw.y;
+  let oh = t % params.geom.out_hw.x;
+  let nb = t / params.geom.out_hw.x;
+  let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+  let iw = i32(ow) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
   var v = 0.0;
-  if (ih >= 0 && ih < params.in_hw.x && iw >= 0 && iw < params.in_hw.y) {
-    v = x[((nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y) + u32(iw)) * params.cin + ci];
+  if (ih >= 0 && ih < params.geom.in_hw.x && iw >= 0 && iw < params.geom.in_hw.y) {
+    v = x[((nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y) + u32(iw)) * params.cin + ci];
   }
   p[i] = v;
 }

@@ -7,17 +7,13 @@
 // Thread: one invocation per output element, i = ((n·OH + oh)·OW + ow)·Cout + co. Overwrites y.
 //! import activation
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin: u32,
   cout: u32,
   groups: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
 }
 
 override WG: u32 = 64u;
@@ -28,27 +24,28 @@ override WG: u32 = 64u;
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let co = i % params.cout;
   var r = i / params.cout;
-  let ow = r % params.out_hw.y;
-  r = r / params.out_hw.y;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let ow = r % params.geom.out_hw.y;
+  r = r / params.geom.out_hw.y;
+  let oh = r % params.geom.out_hw.x;
+  let nb = r / params.geom.out_hw.x;
   let cg = params.cin / params.groups;
   let g = co / (params.cout / params.groups);
   var acc = 0.0;
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let iw = i32(ow) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-      if (iw < 0 || iw >= params.in_hw.y) { continue; }
-      let xbase = ((nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y) + u32(iw)) * params.cin + g * cg;
-      let wbase = (kh * params.kernel.y + kw) * cg * params.cout + co;
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
+      let iw = i32(ow) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+      if (iw < 0 || iw >= params.geom.in_hw.y) { continue; }
+      let xbase = ((nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y) + u32(iw)) * params.cin + g * cg;
+      let wbase = (kh * params.geom.kernel.y + kw) * cg * params.cout + co;
       for (var ci = 0u; ci < cg; ci++) {
         acc += x[xbase + ci] * w[wbase + ci * params.cout];
       }

@@ -5,15 +5,11 @@
 // Layout: x [N,H,W,Cin] NHWC, P [M, KH·KW·Cin] row-major; read and written as vec4 along ci (Cin % 4 == 0).
 // Thread: one (m, kh, kw, ci4) per invocation, i = (m·KH·KW + kh·KW + kw)·(Cin/4) + ci4. Overwrites P.
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin4: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
 }
 override WG: u32 = 256u;
 
@@ -21,25 +17,26 @@ override WG: u32 = 256u;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> p: array<vec4<f32>>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let ci4 = i % params.cin4;
   var r = i / params.cin4;
-  let kw = r % params.kernel.y;
-  r = r / params.kernel.y;
-  let kh = r % params.kernel.x;
-  let m = r / params.kernel.x;
-  let ow = m % params.out_hw.y;
-  let t = m / params.out_hw.y;
-  let oh = t % params.out_hw.x;
-  let nb = t / params.out_hw.x;
-  let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-  let iw = i32(ow) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
+  let kw = r % params.geom.kernel.y;
+  r = r / params.geom.kernel.y;
+  let kh = r % params.geom.kernel.x;
+  let m = r / params.geom.kernel.x;
+  let ow = m % params.geom.out_hw.y;
+  let t = m / params.geom.out_hw.y;
+  let oh = t % params.geom.out_hw.x;
+  let nb = t / params.geom.out_hw.x;
+  let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+  let iw = i32(ow) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
   var v = vec4<f32>(0.0);
-  if (ih >= 0 && ih < params.in_hw.x && iw >= 0 && iw < params.in_hw.y) {
-    v = x[((nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y) + u32(iw)) * params.cin4 + ci4];
+  if (ih >= 0 && ih < params.geom.in_hw.x && iw >= 0 && iw < params.geom.in_hw.y) {
+    v = x[((nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y) + u32(iw)) * params.cin4 + ci4];
   }
   p[i] = v;
 }

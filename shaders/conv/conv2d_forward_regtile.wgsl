@@ -8,17 +8,13 @@
 // VEC_IN = 1 additionally reads x as vec4 along channels (needs Cg % 4 == 0 and Cin % 4 == 0).
 //! import activation
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin: u32,
   cout: u32,
   groups: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
 }
 
@@ -32,45 +28,42 @@ const TW: u32 = 4u;
 @group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let cout4 = params.cout / 4u;
-  let co4 = i % cout4;
-  var r = i / cout4;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let tile = conv_tile(i, cout4, params.ow_tiles, params.geom.out_hw.x);
+  let co4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let cg = params.cin / params.groups;
   let g = (co4 * 4u) / (params.cout / params.groups);
   let ow0 = owt * TW;
-  // four output columns held in named registers (no private array: see pointwise_forward_unrolled);
+  // four output columns held in named registers (no private array: see pointwise_forward_unrolled.tmpl);
   // a column past OW or a tap outside the image contributes nothing (ok0..ok3)
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  let iwStart = i32(ow0) * params.stride.y - params.pad.y;
-  let sw = params.stride.y;
-  let W = params.in_hw.y;
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(W);
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let iw = iwStart + i32(kw) * params.dilation.y;
+  let iwStart = i32(ow0) * params.geom.stride.y - params.geom.pad.y;
+  let sw = params.geom.stride.y;
+  let W = params.geom.in_hw.y;
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
+    let xrow = (nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(W);
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
+      let iw = iwStart + i32(kw) * params.geom.dilation.y;
       let ok0 = iw >= 0 && iw < W;
-      let ok1 = iw + sw >= 0 && iw + sw < W && ow0 + 1u < params.out_hw.y;
-      let ok2 = iw + 2 * sw >= 0 && iw + 2 * sw < W && ow0 + 2u < params.out_hw.y;
-      let ok3 = iw + 3 * sw >= 0 && iw + 3 * sw < W && ow0 + 3u < params.out_hw.y;
+      let ok1 = iw + sw >= 0 && iw + sw < W && ow0 + 1u < params.geom.out_hw.y;
+      let ok2 = iw + 2 * sw >= 0 && iw + 2 * sw < W && ow0 + 2u < params.geom.out_hw.y;
+      let ok3 = iw + 3 * sw >= 0 && iw + 3 * sw < W && ow0 + 3u < params.geom.out_hw.y;
       let off = g * cg;
       let xb0 = (xrow + u32(max(iw, 0))) * params.cin + off;
       let xb1 = (xrow + u32(max(iw + sw, 0))) * params.cin + off;
       let xb2 = (xrow + u32(max(iw + 2 * sw, 0))) * params.cin + off;
       let xb3 = (xrow + u32(max(iw + 3 * sw, 0))) * params.cin + off;
-      let wbase = (kh * params.kernel.y + kw) * cg * cout4 + co4;
+      let wbase = (kh * params.geom.kernel.y + kw) * cg * cout4 + co4;
       if (VEC_IN == 1u) {
         for (var ci = 0u; ci < cg; ci += 4u) {
           let wb = wbase + ci * cout4;
@@ -95,9 +88,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
   let bias = b[co4];
-  let ybase = (nb * params.out_hw.x + oh) * params.out_hw.y + ow0;
+  let ybase = (nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0;
   y[ybase * cout4 + co4] = activate4(acc0 + bias);
-  if (ow0 + 1u < params.out_hw.y) { y[(ybase + 1u) * cout4 + co4] = activate4(acc1 + bias); }
-  if (ow0 + 2u < params.out_hw.y) { y[(ybase + 2u) * cout4 + co4] = activate4(acc2 + bias); }
-  if (ow0 + 3u < params.out_hw.y) { y[(ybase + 3u) * cout4 + co4] = activate4(acc3 + bias); }
+  if (ow0 + 1u < params.geom.out_hw.y) { y[(ybase + 1u) * cout4 + co4] = activate4(acc1 + bias); }
+  if (ow0 + 2u < params.geom.out_hw.y) { y[(ybase + 2u) * cout4 + co4] = activate4(acc2 + bias); }
+  if (ow0 + 3u < params.geom.out_hw.y) { y[(ybase + 3u) * cout4 + co4] = activate4(acc3 + bias); }
 }

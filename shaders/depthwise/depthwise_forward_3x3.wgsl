@@ -8,6 +8,7 @@
 //         Overwrites y.
 //! import activation
 
+//! import conv_geom
 struct Params {
   n: u32,
   c: u32,
@@ -32,17 +33,14 @@ fn ld(row: u32, iw: i32, c4: u32, c4n: u32) -> vec4<f32> {
   return x[(row + u32(iw)) * c4n + c4];
 }
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let c4n = params.c / 4u;
-  let c4 = i % c4n;
-  var r = i / c4n;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let tile = conv_tile(i, c4n, params.ow_tiles, params.out_hw.x);
+  let c4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * 4u;
   let s = i32(STRIDE);
   let iw = i32(ow0) * s - params.pad.y;

@@ -7,15 +7,11 @@
 //         Overwrites y.
 //! import activation
 
+//! import conv_geom
 struct Params {
   n: u32,
   c: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
 }
 
@@ -28,42 +24,39 @@ const TW: u32 = 4u;
 @group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let c4n = params.c / 4u;
-  let c4 = i % c4n;
-  var r = i / c4n;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let tile = conv_tile(i, c4n, params.ow_tiles, params.geom.out_hw.x);
+  let c4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TW;
-  // four output columns held in named registers (no private array: see pointwise_forward_unrolled)
+  // four output columns held in named registers (no private array: see pointwise_forward_unrolled.tmpl)
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  let iw0 = i32(ow0) * params.stride.y - params.pad.y;
-  let sw = params.stride.y;
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let wv = w[(kh * params.kernel.y + kw) * c4n + c4];
-      let iw = iw0 + i32(kw) * params.dilation.y;
-      if (iw >= 0 && iw < params.in_hw.y) { acc0 += x[(xrow + u32(iw)) * c4n + c4] * wv; }
-      if (iw + sw >= 0 && iw + sw < params.in_hw.y) { acc1 += x[(xrow + u32(iw + sw)) * c4n + c4] * wv; }
-      if (iw + 2 * sw >= 0 && iw + 2 * sw < params.in_hw.y) { acc2 += x[(xrow + u32(iw + 2 * sw)) * c4n + c4] * wv; }
-      if (iw + 3 * sw >= 0 && iw + 3 * sw < params.in_hw.y) { acc3 += x[(xrow + u32(iw + 3 * sw)) * c4n + c4] * wv; }
+  let iw0 = i32(ow0) * params.geom.stride.y - params.geom.pad.y;
+  let sw = params.geom.stride.y;
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
+    let xrow = (nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y);
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
+      let wv = w[(kh * params.geom.kernel.y + kw) * c4n + c4];
+      let iw = iw0 + i32(kw) * params.geom.dilation.y;
+      if (iw >= 0 && iw < params.geom.in_hw.y) { acc0 += x[(xrow + u32(iw)) * c4n + c4] * wv; }
+      if (iw + sw >= 0 && iw + sw < params.geom.in_hw.y) { acc1 += x[(xrow + u32(iw + sw)) * c4n + c4] * wv; }
+      if (iw + 2 * sw >= 0 && iw + 2 * sw < params.geom.in_hw.y) { acc2 += x[(xrow + u32(iw + 2 * sw)) * c4n + c4] * wv; }
+      if (iw + 3 * sw >= 0 && iw + 3 * sw < params.geom.in_hw.y) { acc3 += x[(xrow + u32(iw + 3 * sw)) * c4n + c4] * wv; }
     }
   }
   let bias = b[c4];
-  let ybase = (nb * params.out_hw.x + oh) * params.out_hw.y + ow0;
+  let ybase = (nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0;
   y[ybase * c4n + c4] = activate4(acc0 + bias);
-  if (ow0 + 1u < params.out_hw.y) { y[(ybase + 1u) * c4n + c4] = activate4(acc1 + bias); }
-  if (ow0 + 2u < params.out_hw.y) { y[(ybase + 2u) * c4n + c4] = activate4(acc2 + bias); }
-  if (ow0 + 3u < params.out_hw.y) { y[(ybase + 3u) * c4n + c4] = activate4(acc3 + bias); }
+  if (ow0 + 1u < params.geom.out_hw.y) { y[(ybase + 1u) * c4n + c4] = activate4(acc1 + bias); }
+  if (ow0 + 2u < params.geom.out_hw.y) { y[(ybase + 2u) * c4n + c4] = activate4(acc2 + bias); }
+  if (ow0 + 3u < params.geom.out_hw.y) { y[(ybase + 3u) * c4n + c4] = activate4(acc3 + bias); }
 }

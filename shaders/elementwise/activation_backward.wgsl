@@ -20,15 +20,16 @@ fn activate_grad(v: f32) -> f32 {
     case 3u: { if (v < -3.0) { return 0.0; } if (v > 3.0) { return 1.0; } return (2.0 * v + 3.0) / 6.0; }
     case 4u: { let s = sigmoid_f(v); return s + v * s * (1.0 - s); }
     case 5u: { let s = sigmoid_f(v); return s * (1.0 - s); }
-    case 6u: { let t = tanh(v); return 1.0 - t * t; }
+    case 6u: { let t = tanh_f(v); return 1.0 - t * t; }
     case 7u: { return select(0.01, 1.0, v >= 0.0); }
     default: { return 1.0; }
   }
 }
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   dx[i] = dy[i] * activate_grad(x[i]);
 }

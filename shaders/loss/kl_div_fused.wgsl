@@ -14,9 +14,10 @@ override WG: u32 = 64u;
 @group(0) @binding(3) var<storage, read_write> loss: array<f32>;
 @group(0) @binding(4) var<storage, read_write> ds: array<f32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = gid.x + gid.y * nwg.x * WG;
+  let r = invocation_index(gid, nwg);
   if (r >= params.n) { return; }
   let base = r * params.cols;
   let k = params.inv_tau;

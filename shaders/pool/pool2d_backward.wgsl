@@ -52,9 +52,10 @@ fn window(nb: u32, c: u32, oh: i32, ow: i32) -> u32 {
   return max(select(count, padded, params.count_include_pad == 1u), 1u);
 }
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let c = i % params.c;
   var r = i / params.c;

@@ -15,9 +15,10 @@ override BITS: u32 = 8u;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = gid.x + gid.y * nwg.x * WG;
+  let c = invocation_index(gid, nwg);
   if (c >= params.n) { return; }
   let C = params.n;
   let q = f32((1u << (BITS - 1u)) - 1u);

@@ -10,9 +10,10 @@ override LOG: u32 = 0u;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = gid.x + gid.y * nwg.x * WG;
+  let r = invocation_index(gid, nwg);
   if (r >= params.n) { return; }
   let base = r * params.cols;
   var m = -3.4028234663852886e38;

@@ -10,9 +10,10 @@ const CHUNK: u32 = 256u;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> partial: array<f32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * nwg.x * WG;
+  let t = invocation_index(gid, nwg);
   if (t >= params.n) { return; }
   let end = min(params.len, (t + 1u) * CHUNK);
   var acc = 0.0;

@@ -11,17 +11,13 @@
 // Thread: i = ((n·OH + oh)·⌈OW/TW⌉ + owt)·(Cout/32) + co32 computes the words y[n, oh, owt·TW + t, co32] (32
 //         channels each), t < TW. Overwrites y.
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin: u32,
   c32: u32,
   cout: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
 }
 
@@ -35,18 +31,15 @@ const MAX_TW: u32 = 4u;
 @group(0) @binding(3) var<storage, read> thr: array<vec4<i32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<u32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let cout4 = params.cout / 4u;
   let cout32 = params.cout / 32u;
-  let co32 = i % cout32;
-  var r = i / cout32;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let tile = conv_tile(i, cout32, params.ow_tiles, params.geom.out_hw.x);
+  let co32 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TW;
   // pop[t·8 + v]: popcounts of channels co32·32 + 4v .. +3 at column t
   var pop: array<vec4<u32>, 32>;
@@ -55,17 +48,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     taps[t] = 0u;
     for (var v = 0u; v < 8u; v++) { pop[t * 8u + v] = vec4<u32>(0u); }
   }
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let wbase = (kh * params.kernel.y + kw) * params.c32 * cout4 + co32 * 8u;
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
+    let xrow = (nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y);
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
+      let wbase = (kh * params.geom.kernel.y + kw) * params.c32 * cout4 + co32 * 8u;
       var xb: array<u32, MAX_TW>;
       var ok: array<bool, MAX_TW>;
       for (var t = 0u; t < TW; t++) {
-        let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-        ok[t] = iw >= 0 && iw < params.in_hw.y;
+        let iw = i32(ow0 + t) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+        ok[t] = iw >= 0 && iw < params.geom.in_hw.y;
         taps[t] += select(0u, 1u, ok[t]);
         xb[t] = (xrow + u32(max(iw, 0))) * params.c32;
       }
@@ -82,7 +75,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
   for (var t = 0u; t < TW; t++) {
-    if (ow0 + t >= params.out_hw.y) { break; }
+    if (ow0 + t >= params.geom.out_hw.y) { break; }
     var word = 0u;
     for (var v = 0u; v < 8u; v++) {
       let dot = vec4<i32>(i32(taps[t] * params.cin)) - 2 * vec4<i32>(pop[t * 8u + v]);
@@ -91,6 +84,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let neg = vec4<u32>((dot < th) != (flip != vec4<i32>(0)));
       word |= (neg.x | (neg.y << 1u) | (neg.z << 2u) | (neg.w << 3u)) << (4u * v);
     }
-    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * cout32 + co32] = word;
+    y[((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0 + t) * cout32 + co32] = word;
   }
 }

@@ -9,17 +9,13 @@
 // Thread: i = ((n·OH + oh)·⌈OW/2⌉ + owt)·(Cout/32) + co32 computes the words y[n, oh, 2·owt + t, co32], t < 2.
 //         Overwrites y.
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin: u32,
   c32: u32,
   cout: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
 }
 
@@ -40,18 +36,15 @@ fn bits4(p: vec4<u32>, k: u32, t: u32, v: u32) -> u32 {
   return (neg.x | (neg.y << 1u) | (neg.z << 2u) | (neg.w << 3u)) << (4u * v);
 }
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let cout4 = params.cout / 4u;
   let cout32 = params.cout / 32u;
-  let co32 = i % cout32;
-  var r = i / cout32;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let tile = conv_tile(i, cout32, params.ow_tiles, params.geom.out_hw.x);
+  let co32 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * 2u;
   var p00 = vec4<u32>(0u); var p01 = vec4<u32>(0u); var p02 = vec4<u32>(0u); var p03 = vec4<u32>(0u);
   var p04 = vec4<u32>(0u); var p05 = vec4<u32>(0u); var p06 = vec4<u32>(0u); var p07 = vec4<u32>(0u);
@@ -59,21 +52,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var p14 = vec4<u32>(0u); var p15 = vec4<u32>(0u); var p16 = vec4<u32>(0u); var p17 = vec4<u32>(0u);
   var taps0 = 0u;
   var taps1 = 0u;
-  let has1 = ow0 + 1u < params.out_hw.y;
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let iw0 = i32(ow0) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-      let iw1 = iw0 + params.stride.y;
-      let ok0 = iw0 >= 0 && iw0 < params.in_hw.y;
-      let ok1 = has1 && iw1 >= 0 && iw1 < params.in_hw.y;
+  let has1 = ow0 + 1u < params.geom.out_hw.y;
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
+    let xrow = (nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y);
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
+      let iw0 = i32(ow0) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+      let iw1 = iw0 + params.geom.stride.y;
+      let ok0 = iw0 >= 0 && iw0 < params.geom.in_hw.y;
+      let ok1 = has1 && iw1 >= 0 && iw1 < params.geom.in_hw.y;
       taps0 += select(0u, 1u, ok0);
       taps1 += select(0u, 1u, ok1);
       let xb0 = (xrow + u32(max(iw0, 0))) * params.c32;
-      let xb1 = (xrow + u32(clamp(iw1, 0, params.in_hw.y - 1))) * params.c32;
-      var wb = (kh * params.kernel.y + kw) * params.c32 * cout4 + co32 * 8u;
+      let xb1 = (xrow + u32(clamp(iw1, 0, params.geom.in_hw.y - 1))) * params.c32;
+      var wb = (kh * params.geom.kernel.y + kw) * params.c32 * cout4 + co32 * 8u;
       for (var j = 0u; j < params.c32; j++) {
         let w0 = w[wb]; let w1 = w[wb + 1u]; let w2 = w[wb + 2u]; let w3 = w[wb + 3u];
         let w4 = w[wb + 4u]; let w5 = w[wb + 5u]; let w6 = w[wb + 6u]; let w7 = w[wb + 7u];
@@ -93,12 +86,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   let t = co32 * 8u;
   let k0 = taps0 * params.cin;
-  y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0) * cout32 + co32] =
+  y[((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0) * cout32 + co32] =
     bits4(p00, k0, t, 0u) | bits4(p01, k0, t + 1u, 1u) | bits4(p02, k0, t + 2u, 2u) | bits4(p03, k0, t + 3u, 3u) |
     bits4(p04, k0, t + 4u, 4u) | bits4(p05, k0, t + 5u, 5u) | bits4(p06, k0, t + 6u, 6u) | bits4(p07, k0, t + 7u, 7u);
   if (has1) {
     let k1 = taps1 * params.cin;
-    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + 1u) * cout32 + co32] =
+    y[((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0 + 1u) * cout32 + co32] =
       bits4(p10, k1, t, 0u) | bits4(p11, k1, t + 1u, 1u) | bits4(p12, k1, t + 2u, 2u) | bits4(p13, k1, t + 3u, 3u) |
       bits4(p14, k1, t + 4u, 4u) | bits4(p15, k1, t + 5u, 5u) | bits4(p16, k1, t + 6u, 6u) | bits4(p17, k1, t + 7u, 7u);
   }

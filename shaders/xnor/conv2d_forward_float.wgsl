@@ -13,17 +13,13 @@
 //         Overwrites y. Groups are not supported (binary layers here are regular convolutions).
 //! import activation
 
+//! import conv_geom
 struct Params {
   n: u32,
   cin: u32,
   c32: u32,
   cout: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,
   ow_tiles: u32,
 }
 
@@ -37,32 +33,29 @@ const MAX_TW: u32 = 8u;
 @group(0) @binding(3) var<storage, read> affine: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let cout4 = params.cout / 4u;
-  let co4 = i % cout4;
-  var r = i / cout4;
-  let owt = r % params.ow_tiles;
-  r = r / params.ow_tiles;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let tile = conv_tile(i, cout4, params.ow_tiles, params.geom.out_hw.x);
+  let co4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TW;
   var pop: array<vec4<u32>, MAX_TW>;
   var taps: array<u32, MAX_TW>;
   for (var t = 0u; t < TW; t++) { pop[t] = vec4<u32>(0u); taps[t] = 0u; }
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    if (ih < 0 || ih >= params.in_hw.x) { continue; }
-    let xrow = (nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y);
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let wbase = (kh * params.kernel.y + kw) * params.c32 * cout4 + co4;
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
+    let xrow = (nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y);
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
+      let wbase = (kh * params.geom.kernel.y + kw) * params.c32 * cout4 + co4;
       var xb: array<u32, MAX_TW>;
       var ok: array<bool, MAX_TW>;
       for (var t = 0u; t < TW; t++) {
-        let iw = i32(ow0 + t) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-        ok[t] = iw >= 0 && iw < params.in_hw.y;
+        let iw = i32(ow0 + t) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+        ok[t] = iw >= 0 && iw < params.geom.in_hw.y;
         taps[t] += select(0u, 1u, ok[t]);
         xb[t] = (xrow + u32(max(iw, 0))) * params.c32;
       }
@@ -77,8 +70,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let scale = affine[2u * co4];
   let shift = affine[2u * co4 + 1u];
   for (var t = 0u; t < TW; t++) {
-    if (ow0 + t >= params.out_hw.y) { break; }
+    if (ow0 + t >= params.geom.out_hw.y) { break; }
     let dot = vec4<i32>(i32(taps[t] * params.cin)) - 2 * vec4<i32>(pop[t]);
-    y[((nb * params.out_hw.x + oh) * params.out_hw.y + ow0 + t) * cout4 + co4] = activate4(scale * vec4<f32>(dot) + shift);
+    y[((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0 + t) * cout4 + co4] = activate4(scale * vec4<f32>(dot) + shift);
   }
 }

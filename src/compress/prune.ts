@@ -16,7 +16,7 @@
 //   - counts are rounded to multiples of 4 where the channels allow it (vec4 and int8 kernels need that).
 
 import { Graph, type Node } from '../graph/ir.js';
-import { convGeom } from '../ops/conv.js';
+import { convGeom, isDepthwise as isDepthwiseGeom } from '../ops/conv.js';
 import { attrNum } from '../ops/registry.js';
 import { check } from '../runtime/errors.js';
 
@@ -45,8 +45,7 @@ function isFlatten(g: Graph, n: Node): boolean {
 }
 
 export function isDepthwise(g: Graph, n: Node): boolean {
-  const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
-  return geo.groups > 1 && geo.groups === geo.cin && geo.cin === geo.cout;
+  return isDepthwiseGeom(convGeom(n.inputs.map((t) => g.shape(t)), n.attrs));
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));

@@ -4,7 +4,7 @@
 // statistics) so every model is reproducible without downloading anything.
 
 import { Graph } from '../graph/ir.js';
-import { actCode, type ActivationName } from '../ops/activation.js';
+import { actCode, type FusedActivationName } from '../ops/activation.js';
 import { check } from '../runtime/errors.js';
 
 export function seededRandom(seed: number): () => number {
@@ -28,7 +28,7 @@ export interface ConvOptions {
   bias?: boolean;
   /** batch-norm after the conv (default true; then no bias). */
   bn?: boolean;
-  act?: ActivationName;
+  act?: FusedActivationName;
   name?: string;
 }
 
@@ -78,7 +78,7 @@ export class ModelBuilder {
     const stride = o.stride ?? 1;
     let y = this.g.add1('conv2d', inputs, { stride: [stride, stride], pads, dilation: [dil, dil], groups }, name);
     if (bn) y = this.batchnorm(y, `${name}.bn`);
-    if (o.act && o.act !== 'none') y = this.act(y, o.act);
+    if (o.act && o.act !== 'identity') y = this.act(y, o.act);
     return y;
   }
 
@@ -88,12 +88,12 @@ export class ModelBuilder {
     return this.g.add1('batchnorm', [x, p('gamma', 0.8, 1.2), p('beta', -0.1, 0.1), p('mean', -0.1, 0.1), p('var', 0.8, 1.2)], { eps: 1e-5 }, name);
   }
 
-  act(x: number, a: ActivationName): number {
+  act(x: number, a: FusedActivationName): number {
     return this.g.add1('activation', [x], { act: actCode(a) }, a);
   }
 
   /** Fully connected on [N,1,1,C] (a 1×1 convolution with bias). */
-  dense(x: number, cout: number, act?: ActivationName, name = 'fc'): number {
+  dense(x: number, cout: number, act?: FusedActivationName, name = 'fc'): number {
     return this.conv(x, cout, { k: 1, bn: false, bias: true, act, name });
   }
 
@@ -109,7 +109,7 @@ export class ModelBuilder {
     return this.g.add1('global_pool', [x], { mode: 'avg' }, 'gap');
   }
 
-  add(a: number, b: number, act?: ActivationName): number {
+  add(a: number, b: number, act?: FusedActivationName): number {
     return this.g.add1('add', [a, b], act ? { act: actCode(act) } : {}, 'add');
   }
 
@@ -122,7 +122,7 @@ export class ModelBuilder {
   }
 
   /** Squeeze-and-excitation: x · σ(W2 act(W1 GAP(x))). */
-  squeezeExcite(x: number, reduced: number, act: ActivationName, name = 'se'): number {
+  squeezeExcite(x: number, reduced: number, act: FusedActivationName, name = 'se'): number {
     const c = this.channels(x);
     let s = this.globalAvgPool(x);
     s = this.dense(s, reduced, act, `${name}.reduce`);

@@ -9,7 +9,7 @@
 
 import type { Graph } from '../graph/ir.js';
 import { check, SlimError } from '../runtime/errors.js';
-import type { ActivationName } from '../ops/activation.js';
+import type { FusedActivationName } from '../ops/activation.js';
 import { ModelBuilder } from './builder.js';
 
 export interface ModelSpec {
@@ -133,7 +133,7 @@ export function efficientnet(b: ModelBuilder, x: number, phi: number, classes: n
  * `cnn_binary`, cnn_small's layers for a binary network: no ReLU, because a binary layer sees sign(x) and
  * sign(relu(x)) is always +1; batch-norm → sign is its non-linearity (train it with --qat binary).
  */
-export function cnnSmall(b: ModelBuilder, x: number, classes: number, width = 1, act: ActivationName = 'relu'): number {
+export function cnnSmall(b: ModelBuilder, x: number, classes: number, width = 1, act: FusedActivationName = 'relu'): number {
   const c1 = Math.max(4, Math.round(32 * width));
   const c2 = Math.max(4, Math.round(64 * width));
   x = b.conv(x, c1, { k: 3, act, name: 'conv1' });
@@ -192,7 +192,7 @@ export function buildModel(spec: ModelSpec): Graph {
       y = cnnSmall(b, x, classes, 0.25);
       break;
     case 'cnn_binary':
-      y = cnnSmall(b, x, classes, 1, 'none');
+      y = cnnSmall(b, x, classes, 1, 'identity');
       break;
     default:
       throw new SlimError(`unknown model '${spec.model}' (known: ${MODEL_NAMES.join(', ')})`);

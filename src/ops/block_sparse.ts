@@ -11,7 +11,7 @@
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
-import { convGeom, type ConvGeom } from './conv.js';
+import { convGeom, convUniforms, type ConvGeom } from './conv.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 export type BlockShape = [number, number];
@@ -140,11 +140,10 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
       out.push({
         id: `bsr_${br}x${bc}_unrolled${cols === 8 ? '8' : ''}`,
         build: async () => [
-          await k.launch(cols === 8 ? 'block_sparse/conv2d_forward_unrolled8' : 'block_sparse/conv2d_forward_unrolled', {
+          await k.launch(cols === 8 ? 'block_sparse/conv2d_forward_unrolled8cols' : 'block_sparse/conv2d_forward_unrolled4cols', {
             overrides: { BC: bc, BR4: br / 4, ACT: attrNum(pc.attrs, 'act', 0) },
             uniforms: {
-              cin: g.cin, cout: g.cout, in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
-              stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles,
+              cin: g.cin, cout: g.cout, ...convUniforms(g), ow_tiles: owTiles,
             },
             buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
             invocations: g.n * g.oh * owTiles * (g.cout / br),
@@ -156,8 +155,7 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
   for (const tm of [4, 8, 2]) {
     const owTiles = Math.ceil(g.ow / tm);
     const uniforms = {
-      cin: g.cin, cout: g.cout, in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
-      stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles,
+      cin: g.cin, cout: g.cout, ...convUniforms(g), ow_tiles: owTiles,
     };
     out.push({
       id: `bsr_${br}x${bc}_tm${tm}`,

@@ -43,6 +43,17 @@ export function convGeom(inShapes: number[][], attrs: Attrs): ConvGeom {
   return { n, h, w, cin, kh, kw, cout, groups, sh, sw, pt, pl, pb, pr, dh, dw, oh, ow };
 }
 
+/**
+ * The convolution geometry uniforms of every convolution kernel (struct ConvGeom, shaders/common/conv_geom.wgsl,
+ * the member `geom` of their Params): sizes as (rows, columns) pairs, padding top/left.
+ */
+export function convUniforms(g: ConvGeom) {
+  return {
+    in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
+    stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
+  };
+}
+
 export function isPointwise(g: ConvGeom): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0;
 }
@@ -52,8 +63,9 @@ export function pointwiseFits(g: ConvGeom): boolean {
   return isPointwise(g) && (g.cin / g.groups) % 4 === 0 && (g.cout / g.groups) % 4 === 0;
 }
 
-function isDepthwise(g: ConvGeom): boolean {
-  return g.groups === g.cin && g.cin === g.cout;
+/** Depthwise: one group per channel, as many outputs as inputs (the one geometry predicate; prune.ts and int8.ts use it). */
+export function isDepthwise(g: ConvGeom): boolean {
+  return g.groups > 1 && g.groups === g.cin && g.cin === g.cout;
 }
 
 registerOp({
@@ -89,11 +101,7 @@ export function convVariants(pc: PlanContext): Candidate[] {
   const shuffle = attrNum(pc.attrs, 'shuffle', 1);
   const bias = () => pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
   const k = pc.rt.kernels;
-  const common = {
-    cin: g.cin, cout: g.cout, groups: g.groups,
-    in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
-    stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
-  };
+  const common = { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g) };
   const out: Candidate[] = [];
   if (pointwiseFits(g)) {
     const m = g.n * g.h * g.w;
@@ -102,7 +110,7 @@ export function convVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: 'pointwise_quad4x8',
           build: async () => [
-            await k.launch('conv/pointwise_forward_quad', {
+            await k.launch('conv/pointwise_forward_quad4x8', {
               overrides: { WG: 64, SHUFFLE: shuffle, ACT: act },
               uniforms: { m, k: g.cin, c: g.cout, groups: g.groups },
               buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
@@ -115,24 +123,11 @@ export function convVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: `pointwise_unrolled${rows}x8_wg${wg}`,
           build: async () => [
-            await k.launch(rows === 8 ? 'conv/pointwise_forward_unrolled8' : 'conv/pointwise_forward_unrolled', {
+            await k.launch(rows === 8 ? 'conv/pointwise_forward_unrolled8x8' : 'conv/pointwise_forward_unrolled4x8', {
               overrides: { WG: wg, SHUFFLE: shuffle, ACT: act },
               uniforms: { m, k: g.cin, c: g.cout, groups: g.groups },
               buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
               invocations: Math.ceil(m / rows) * (g.cout / 8),
-            }),
-          ],
-        });
-      }
-      for (const [tm, wg] of [[8, 64]] as const) {
-        out.push({
-          id: `pointwise_regtile8_tm${tm}_wg${wg}`,
-          build: async () => [
-            await k.launch('conv/pointwise_forward_regtile8', {
-              overrides: { WG: wg, TM: tm, SHUFFLE: shuffle, ACT: act },
-              uniforms: { m, k: g.cin, c: g.cout, groups: g.groups },
-              buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
-              invocations: Math.ceil(m / tm) * (g.cout / 8),
             }),
           ],
         });
@@ -181,7 +176,7 @@ export function convVariants(pc: PlanContext): Candidate[] {
           return [
             await k.launch('depthwise/depthwise_forward_regtile', {
               overrides: { WG: wg, ACT: act },
-              uniforms: { c: g.cin, in_hw: common.in_hw, out_hw: common.out_hw, kernel: common.kernel, stride: common.stride, pad: common.pad, dilation: common.dilation, ow_tiles: owTiles },
+              uniforms: { c: g.cin, ...convUniforms(g), ow_tiles: owTiles },
               buffers: { x: pc.input(0), w: pc.input(1), b: bias(), y: pc.output(0) },
               invocations: g.n * g.oh * owTiles * (g.cin / 4),
             }),

@@ -10,7 +10,7 @@
 // of the unshuffled output (a fused shuffle is an inference rewrite).
 
 import { check, shapeStr } from '../runtime/errors.js';
-import { convGeom, convVariants } from './conv.js';
+import { convGeom, convUniforms, convVariants } from './conv.js';
 import { channelReduce } from './norm.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
@@ -22,11 +22,7 @@ function geomFrom(xShape: number[], wShape: number[], attrs: Attrs, dyShape: num
 }
 
 function uniformsOf(g: ReturnType<typeof convGeom>) {
-  return {
-    cin: g.cin, cout: g.cout, groups: g.groups,
-    in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
-    stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
-  };
+  return { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g) };
 }
 
 registerOp({
@@ -59,10 +55,9 @@ registerOp({
   macs: (ins, outs) => numel(ins[1]) * outs[0][0] * outs[0][1] * outs[0][2],
   plan: async (pc) => {
     const g = geomFrom(pc.inShapes[0], pc.outShapes[0], pc.attrs, pc.inShapes[1]);
-    const { cin, cout, groups, in_hw, out_hw, kernel, stride, pad, dilation } = uniformsOf(g);
     return [
       await pc.rt.kernels.launch('conv/conv2d_backward_weight', {
-        uniforms: { batch: g.n, cin, cout, groups, in_hw, out_hw, kernel, stride, pad, dilation },
+        uniforms: { batch: g.n, ...uniformsOf(g) },
         buffers: { x: pc.input(0), dy: pc.input(1), dw: pc.output(0) },
         invocations: numel(pc.outShapes[0]),
       }),
@@ -79,7 +74,7 @@ registerOp({
     const dy = pc.inShapes[0];
     const c = dy[dy.length - 1];
     const rows = numel(dy) / c;
-    const sum = channelReduce('conv/conv2d_backward_bias', c, rows);
+    const sum = channelReduce({ scalar: 'conv/conv2d_backward_bias', vec4: 'conv/conv2d_backward_bias_vec4' }, c, rows);
     return [
       await pc.rt.kernels.launch(sum.kernel, {
         overrides: sum.overrides,
@@ -133,8 +128,7 @@ registerOp({
     return [
       await pc.rt.kernels.launch('conv/conv2d_backward_weight_patches', {
         uniforms: {
-          m: g.n * g.oh * g.ow, cin: g.cin, in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
-          stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
+          m: g.n * g.oh * g.ow, cin: g.cin, ...convUniforms(g),
         },
         buffers: { x: pc.input(0), p: pc.output(0) },
         invocations: numel(pc.outShapes[0]),
@@ -173,8 +167,7 @@ registerOp({
     const patches = pc.constant(new Float32Array(m * r), `${pc.name}.patches`);
     const im2col = await pc.rt.kernels.launch('conv/conv2d_forward_im2col', {
       uniforms: {
-        cin4: g.cin / 4, in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
-        stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
+        cin4: g.cin / 4, ...convUniforms(g),
       },
       buffers: { x: pc.input(0), p: patches },
       invocations: m * g.kh * g.kw * (g.cin / 4),

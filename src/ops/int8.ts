@@ -17,7 +17,7 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
-import { convGeom, isPointwise, type ConvGeom } from './conv.js';
+import { convGeom, convUniforms, isDepthwise, isPointwise, type ConvGeom } from './conv.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 /** Real multiplier M as m·2^−s with m ∈ [2^14, 2^15) and s ∈ [1, 46] (the form common/requant.wgsl takes). */
@@ -49,10 +49,6 @@ export function int8ConvTables(biasQ: Int32Array, multipliers: ArrayLike<number>
     t[base + 8] = s;
   }
   return t;
-}
-
-function isDepthwiseGeom(g: ConvGeom): boolean {
-  return g.groups === g.cin && g.cin === g.cout && g.groups > 1;
 }
 
 /**
@@ -90,7 +86,7 @@ export function int8Geom(inShapes: number[][], attrs: Attrs): ConvGeom {
 
 /** Words of packed weights the kernels expect for this geometry. */
 export function int8WeightWords(g: ConvGeom): number {
-  return isDepthwiseGeom(g) ? g.kh * g.kw * Math.ceil(g.cout / 4) : g.kh * g.kw * Math.ceil(g.cin / g.groups / 4) * g.cout;
+  return isDepthwise(g) ? g.kh * g.kw * Math.ceil(g.cout / 4) : g.kh * g.kw * Math.ceil(g.cin / g.groups / 4) * g.cout;
 }
 
 const byteZero = (z: number) => ((z & 0xff) * 0x01010101) >>> 0;
@@ -140,9 +136,9 @@ registerOp({
   name: 'conv2d_int8',
   infer(inShapes, attrs) {
     const g = int8Geom(inShapes, attrs);
-    const perGroup = isDepthwiseGeom(g) ? g.cout : g.cout / g.groups;
-    check(perGroup % 4 === 0, `conv2d_int8 needs output channels${isDepthwiseGeom(g) ? '' : ' per group'} divisible by 4 (Cout ${g.cout}, groups ${g.groups})`);
-    check(g.groups === 1 || isDepthwiseGeom(g) || (g.cin / g.groups) % 4 === 0, `grouped conv2d_int8 needs input channels per group divisible by 4`);
+    const perGroup = isDepthwise(g) ? g.cout : g.cout / g.groups;
+    check(perGroup % 4 === 0, `conv2d_int8 needs output channels${isDepthwise(g) ? '' : ' per group'} divisible by 4 (Cout ${g.cout}, groups ${g.groups})`);
+    check(g.groups === 1 || isDepthwise(g) || (g.cin / g.groups) % 4 === 0, `grouped conv2d_int8 needs input channels per group divisible by 4`);
     const words = int8WeightWords(g);
     check(inShapes[1] && numel(inShapes[1]) === words, `conv2d_int8 weights must be ${words} packed words, got ${shapeStr(inShapes[1] ?? [])}`);
     check(inShapes[2] && numel(inShapes[2]) === g.cout * 3, `conv2d_int8 tables must be ${g.cout * 3} words, got ${shapeStr(inShapes[2] ?? [])}`);
@@ -159,6 +155,22 @@ registerOp({
   plan: (pc) => pc.tuner.choose(`conv2d_int8|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}`, int8ConvVariants(pc)),
 });
 
+/** The int8 kernels per flavour: `dot4` (dot4I8Packed, WGSL packed_4x8_integer_dot_product) or `unpack` (core WGSL). */
+const INT8_KERNELS = {
+  dot4: {
+    depthwise: 'int8/depthwise_forward_dot4',
+    pointwise: 'int8/pointwise_forward_dot4',
+    pointwiseUnrolled: 'int8/pointwise_forward_unrolled4x8_dot4',
+    conv2d: 'int8/conv2d_forward_dot4',
+  },
+  unpack: {
+    depthwise: 'int8/depthwise_forward_unpack',
+    pointwise: 'int8/pointwise_forward_unpack',
+    pointwiseUnrolled: 'int8/pointwise_forward_unrolled4x8_unpack',
+    conv2d: 'int8/conv2d_forward_unpack',
+  },
+} as const;
+
 /** The kernel variants that can run this int8 convolution, preferred default first. */
 export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const g = int8Geom(pc.inShapes, pc.attrs);
@@ -170,14 +182,13 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const out: Candidate[] = [];
   const cg = g.cin / g.groups;
   const owTiles = Math.ceil(g.ow / 4);
-  const geom = { in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw], stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw], ow_tiles: owTiles };
-  if (isDepthwiseGeom(g)) {
+  const geom = { ...convUniforms(g), ow_tiles: owTiles };
+  if (isDepthwise(g)) {
     for (const f of flavours) {
-      const name = f === 'dot4' ? 'native' : 'unpack';
       out.push({
-        id: `int8_depthwise_${name}`,
+        id: `int8_depthwise_${f}`,
         build: async () => [
-          await k.launch(`int8/depthwise_forward_${name}`, {
+          await k.launch(INT8_KERNELS[f].depthwise, {
             uniforms: { c: g.cin, ...geom, x_zero: xZero, ...quant },
             buffers: bufs(),
             invocations: g.n * g.oh * owTiles * (g.cin / 4),
@@ -196,7 +207,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: `int8_pointwise_unrolled_${f}`,
           build: async () => [
-            await k.launch(`int8/pointwise_forward_unrolled_${f}`, {
+            await k.launch(INT8_KERNELS[f].pointwiseUnrolled, {
               uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
               buffers: bufs(),
               invocations: Math.ceil(m / 4) * (g.cout / 8),
@@ -210,7 +221,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: `int8_pointwise_${f}_tm${tm}`,
           build: async () => [
-            await k.launch(`int8/pointwise_forward_${f}`, {
+            await k.launch(INT8_KERNELS[f].pointwise, {
               overrides: { TM: tm },
               uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
               buffers: bufs(),
@@ -224,7 +235,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
     out.push({
       id: `int8_conv2d_${f}`,
       build: async () => [
-        await k.launch(`int8/conv2d_forward_${f}`, {
+        await k.launch(INT8_KERNELS[f].conv2d, {
           uniforms: { cin4, cout: g.cout, groups: g.groups, cg4, ...geom, x_zero_word: byteZero(xZero), ...quant },
           buffers: bufs(),
           invocations: g.n * g.oh * owTiles * (g.cout / 4),

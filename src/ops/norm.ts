@@ -20,7 +20,7 @@ const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
 /**
  * Variant and launch shape of a per-channel reduction over the rows of [rows, C] (batchnorm_forward_stats,
  * batchnorm_backward_reduce, conv2d_backward_bias; the thread mapping is in shaders/common/channel_reduce.wgsl):
- *  - `<stem>_vec4` when C % 4 = 0 (a thread sums four channels with 16-byte loads), else `<stem>`;
+ *  - the `_vec4` kernel when C % 4 = 0 (a thread sums four channels with 16-byte loads), else the scalar one;
  *  - WG / CG row lanes: rows / 256 rounded down to a power of two, at most 128 (vec4) or 32, so a thread sums
  *    256–511 rows (fewer when rows < 256, more past the cap);
  *  - CG channel lanes per workgroup: at least 32 bytes of a row (2 quads or 8 channels: one memory sector of a
@@ -29,13 +29,13 @@ const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
  * rows / 256 by 10–25%, rows / 64 was 1.2–3× slower than rows / 256), while a GPU wants many more threads than
  * one workgroup per channel group gives. Not yet measured on a GPU.
  */
-export function channelReduce(stem: string, c: number, rows: number): { kernel: string; overrides: { WG: number; CG: number }; workgroups: number } {
+export function channelReduce(kernels: { scalar: string; vec4: string }, c: number, rows: number): { kernel: string; overrides: { WG: number; CG: number }; workgroups: number } {
   const vec4 = c % 4 === 0;
   const columns = vec4 ? c / 4 : c;
   const sector = vec4 ? 2 : 8;
   const lanes = Math.min(pow2Floor(rows / 256), 256 / sector);
   const CG = Math.min(pow2Ceil(columns), Math.max(sector, 64 / lanes));
-  return { kernel: vec4 ? `${stem}_vec4` : stem, overrides: { WG: CG * lanes, CG }, workgroups: Math.ceil(columns / CG) };
+  return { kernel: vec4 ? kernels.vec4 : kernels.scalar, overrides: { WG: CG * lanes, CG }, workgroups: Math.ceil(columns / CG) };
 }
 
 registerOp({
@@ -50,7 +50,7 @@ registerOp({
     const x = pc.inShapes[0];
     const c = channels(x);
     const rows = numel(x) / c;
-    const stats = channelReduce('norm/batchnorm_forward_stats', c, rows);
+    const stats = channelReduce({ scalar: 'norm/batchnorm_forward_stats', vec4: 'norm/batchnorm_forward_stats_vec4' }, c, rows);
     const k = pc.rt.kernels;
     return [
       await k.launch(stats.kernel, {
@@ -80,7 +80,7 @@ registerOp({
     const x = pc.inShapes[0];
     const c = channels(x);
     const rows = numel(x) / c;
-    const sums = channelReduce('norm/batchnorm_backward_reduce', c, rows);
+    const sums = channelReduce({ scalar: 'norm/batchnorm_backward_reduce', vec4: 'norm/batchnorm_backward_reduce_vec4' }, c, rows);
     const k = pc.rt.kernels;
     return [
       await k.launch(sums.kernel, {

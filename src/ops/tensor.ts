@@ -16,14 +16,12 @@
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Launch } from '../runtime/kernels.js';
+import { ACTIVATIONS, activationRef, type ActivationName } from './activation.js';
 import { attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
-export const UNARY = {
-  identity: 0, relu: 1, leakyrelu: 2, elu: 3, sigmoid: 4, tanh: 5, hardsigmoid: 6, hardswish: 7, softplus: 8,
-  mish: 9, clip: 10, abs: 11, neg: 12, exp: 13, log: 14, sqrt: 15, sign: 16, round: 17, swish: 18, floor: 19,
-  ceil: 20, reciprocal: 21,
-} as const;
-export type UnaryName = keyof typeof UNARY;
+/** The unary functions are the activation table (ops/activation.ts, shaders/common/activation.wgsl), by name. */
+export const UNARY = ACTIVATIONS;
+export type UnaryName = ActivationName;
 
 export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, max: 5, min: 6, prelu: 7 } as const;
 export type BinaryName = keyof typeof BINARY;
@@ -38,40 +36,9 @@ function codeOf<T extends Record<string, number>>(table: T, v: unknown, what: st
   return table[v];
 }
 
-/** Round half to even (WGSL round, numpy rint). */
-export function roundEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /** CPU formula of each unary function (float64), the same as shaders/elementwise/unary_forward.wgsl. */
 export function unaryRef(fn: UnaryName, x: number, alpha = 0, beta = 0): number {
-  const sig = (v: number) => 1 / (1 + Math.exp(-v));
-  const softplus = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
-  switch (fn) {
-    case 'identity': return x;
-    case 'relu': return Math.max(x, 0);
-    case 'leakyrelu': return x >= 0 ? x : alpha * x;
-    case 'elu': return x >= 0 ? x : alpha * (Math.exp(x) - 1);
-    case 'sigmoid': return sig(x);
-    case 'tanh': return Math.tanh(x);
-    case 'hardsigmoid': return Math.max(0, Math.min(1, alpha * x + beta));
-    case 'hardswish': return x * Math.max(0, Math.min(1, x / 6 + 0.5));
-    case 'softplus': return softplus(x);
-    case 'mish': return x * Math.tanh(softplus(x));
-    case 'clip': return Math.min(Math.max(x, alpha), beta);
-    case 'abs': return Math.abs(x);
-    case 'neg': return -x;
-    case 'exp': return Math.exp(x);
-    case 'log': return Math.log(x);
-    case 'sqrt': return Math.sqrt(x);
-    case 'sign': return Math.sign(x);
-    case 'round': return roundEven(x);
-    case 'swish': return x * sig(alpha * x);
-    case 'floor': return Math.floor(x);
-    case 'ceil': return Math.ceil(x);
-    case 'reciprocal': return 1 / x;
-  }
+  return activationRef(UNARY[fn], x, alpha, beta);
 }
 
 /** CPU formula of each binary function (float64), the same as shaders/elementwise/binary_forward.wgsl. */
@@ -153,7 +120,7 @@ registerOp({
   },
   plan: async (pc) => [
     await pc.rt.kernels.launch('elementwise/unary_forward', {
-      overrides: { FN: codeOf(UNARY, pc.attrs.fn, 'unary fn') },
+      overrides: { ACT: codeOf(UNARY, pc.attrs.fn, 'unary fn') },
       uniforms: { alpha: attrNum(pc.attrs, 'alpha', 0), beta: attrNum(pc.attrs, 'beta', 0) },
       buffers: { x: pc.input(0), y: pc.output(0) },
       invocations: numel(pc.outShapes[0]),

@@ -12,7 +12,7 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
-import { convGeom, type ConvGeom } from './conv.js';
+import { convGeom, convUniforms, type ConvGeom } from './conv.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 /** Sign bits of HWIO weights [KH,KW,Cin,Cout] → words [KH,KW,⌈Cin/32⌉,Cout] (bit ci % 32 = 1 ⇔ W < 0). */
@@ -163,7 +163,7 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
   const c32 = Math.ceil(g.cin / 32);
   const base = {
     cin: g.cin, c32, cout: g.cout,
-    in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw], stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
+    ...convUniforms(g),
   };
   const cands: Candidate[] = [];
   if (out === 'b1') {

@@ -1,11 +1,11 @@
 // Kernel registry: WGSL source → reflected bindings and uniform layout → cached pipelines → launches.
 //
-// House rules enforced here (see STYLE.md):
+// House rules enforced here (see ../shared/STYLE.md):
 //  - binding 0 of group 0 is `var<uniform> params: Params` (when the kernel has parameters); storage buffers follow.
 //  - bind-group layouts and uniform byte offsets come from wgsl_reflect; callers name members and bindings,
 //    never numbers or offsets.
 //  - the workgroup size is the override constant `WG` (x only); kernels index with
-//    `let i = gid.x + gid.y * nwg.x * WG;` and guard `if (i >= params.n) { return; }` so `workgroupsFor` can
+//    `let i = invocation_index(gid, nwg);` (common/invocation.wgsl) and guard `if (i >= params.n) { return; }` so `workgroupsFor` can
 //    fold a long 1-D launch into a 2-D grid past maxComputeWorkgroupsPerDimension.
 //  - a cooperative kernel (its threads share workgroup memory and meet at barriers) is launched by its count of
 //    `workgroups` instead; it indexes with `let g = wid.x + wid.y * nwg.x;` (workgroup_id, num_workgroups), folded
@@ -106,11 +106,21 @@ function reflectKernel(device: GPUDevice, name: string): KernelInfo {
         throw new SlimError(`WGSL kernel '${name}': the uniform must be 'params' at @binding(0)`);
       }
       const members = new Map<string, UniformMember>();
-      for (const m of (v.type as any).members ?? []) {
-        const t = m.type;
-        const count = t.name.startsWith('vec') ? Number(t.name.slice(3, 4)) : 1;
-        members.set(m.name, { offset: m.offset, scalar: scalarOf(t.name, t.format?.name), count });
-      }
+      // a member of struct type (e.g. `geom: ConvGeom`, common/conv_geom.wgsl) is flattened: its members are
+      // written by their own names, as if declared in Params
+      const addMembers = (list: any[], base: number) => {
+        for (const m of list) {
+          const t = m.type;
+          if (t.members) {
+            addMembers(t.members, base + m.offset);
+            continue;
+          }
+          if (members.has(m.name)) throw new SlimError(`WGSL kernel '${name}': uniform member '${m.name}' is declared twice`);
+          const count = t.name.startsWith('vec') ? Number(t.name.slice(3, 4)) : 1;
+          members.set(m.name, { offset: base + m.offset, scalar: scalarOf(t.name, t.format?.name), count });
+        }
+      };
+      addMembers((v.type as any).members ?? [], 0);
       uniform = { size: Math.max(16, Math.ceil(v.size / 16) * 16), members };
       bindings.push({ name: v.name, binding: v.binding, kind: 'uniform' });
     } else if (v.resourceType === 1 /* Storage */) {

@@ -4,8 +4,23 @@
 //
 // Shared snippets: a line `//! import <name>` is replaced by shaders/common/<name>.wgsl, so helpers such as
 // the activation functions live in one file instead of being copied into every kernel.
+//
+// Kernel variants from one source: a file `<family>/<stem>.tmpl.wgsl` is a template, never a kernel by itself.
+// Its instances are listed by name in kernel_manifest.ts (template + parameters), so every kernel name is a literal
+// somewhere. Expansion, in this order, gives plain WGSL (what wgsl_reflect and the driver see):
+//   //! for r in 0..ROWS        repeat the lines up to the matching `//! end` once per r = 0 .. ROWS-1
+//   ...${r}...                  (bounds: integer literals or parameter names; blocks nest)
+//   //! end
+//   //! if NAME                 keep the lines up to `//! else` / `//! end` when parameter NAME is set (not 0 / '')
+//   //! else
+//   //! end
+//   ${NAME}                     a parameter's value, anywhere (also inside `//! import`)
+// Loops write out named registers (`a${r}` → a0, a1, …), not private arrays indexed by a loop variable: a
+// compiler that does not unroll (SwiftShader's) keeps such arrays in memory (README, Design). Keep `override`
+// constants for what an override can do (workgroup size, loop counts); templates only for names and flavours.
 
 import { SlimError } from './errors.js';
+import { TEMPLATE_INSTANCES, type TemplateParams } from './kernel_manifest.js';
 
 const files = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<
   string,
@@ -13,16 +28,77 @@ const files = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', impor
 >;
 
 const sources = new Map<string, string>();
+const templates = new Map<string, string>();
 for (const [path, text] of Object.entries(files)) {
   const name = path.replace(/^.*\/shaders\//, '').replace(/\.wgsl$/, '');
-  sources.set(name, text);
+  if (name.endsWith('.tmpl')) templates.set(name.slice(0, -'.tmpl'.length), text);
+  else sources.set(name, text);
 }
 
 const IMPORT_RE = /^\s*\/\/!\s*import\s+(\S+)\s*$/gm;
+const DIRECTIVE_RE = /^\s*\/\/!\s*(for|if|else|end)\b\s*(.*)$/;
+
+function param(params: TemplateParams, key: string, where: string): string | number {
+  const v = params[key];
+  if (v === undefined) throw new SlimError(`template ${where}: no parameter '${key}'`);
+  return v;
+}
+
+function substitute(line: string, params: TemplateParams, where: string): string {
+  return line.replace(/\$\{(\w+)\}/g, (_m, key: string) => String(param(params, key, where)));
+}
+
+/** Expand `//! for` / `//! if` blocks and `${NAME}` in lines[from, to); returns the lines and where it stopped. */
+function expandLines(lines: string[], start: number, params: TemplateParams, where: string, out: string[]): number {
+  let i = start;
+  while (i < lines.length) {
+    const d = DIRECTIVE_RE.exec(lines[i]);
+    if (!d) {
+      out.push(substitute(lines[i], params, where));
+      i++;
+      continue;
+    }
+    const [, word, rest] = d;
+    if (word === 'end' || word === 'else') return i;
+    if (word === 'for') {
+      const m = /^(\w+)\s+in\s+(\w+)\.\.(\w+)\s*$/.exec(rest);
+      if (!m) throw new SlimError(`template ${where}: bad line '${lines[i].trim()}' (want //! for r in 0..N)`);
+      const bound = (s: string) => Number(/^\d+$/.test(s) ? s : param(params, s, where));
+      const [lo, hi] = [bound(m[2]), bound(m[3])];
+      let stop = i + 1;
+      for (let r = lo; r < hi; r++) stop = expandLines(lines, i + 1, { ...params, [m[1]]: r }, where, out);
+      if (hi <= lo) stop = expandLines(lines, i + 1, params, where, []);
+      if (DIRECTIVE_RE.exec(lines[stop] ?? '')?.[1] !== 'end') throw new SlimError(`template ${where}: //! for without //! end`);
+      i = stop + 1;
+    } else {
+      const v = param(params, rest.trim(), where);
+      const on = v !== 0 && v !== '';
+      let stop = expandLines(lines, i + 1, params, where, on ? out : []);
+      if (DIRECTIVE_RE.exec(lines[stop] ?? '')?.[1] === 'else') stop = expandLines(lines, stop + 1, params, where, on ? [] : out);
+      if (DIRECTIVE_RE.exec(lines[stop] ?? '')?.[1] !== 'end') throw new SlimError(`template ${where}: //! if without //! end`);
+      i = stop + 1;
+    }
+  }
+  return i;
+}
+
+/** A template instance's text before `//! import` expansion. */
+function instanceText(name: string): string | undefined {
+  const inst = TEMPLATE_INSTANCES[name];
+  if (!inst) return undefined;
+  const text = templates.get(inst.template);
+  if (text === undefined) throw new SlimError(`kernel '${name}': no template shaders/${inst.template}.tmpl.wgsl`);
+  const where = `${inst.template} (for ${name})`;
+  const lines = text.split('\n');
+  const out: string[] = [];
+  const stop = expandLines(lines, 0, { ...inst.params, NAME: name }, where, out);
+  if (stop < lines.length) throw new SlimError(`template ${where}: stray '${lines[stop].trim()}'`);
+  return out.join('\n');
+}
 
 function expand(name: string, seen: Set<string>): string {
-  const text = sources.get(name);
-  if (text === undefined) throw new SlimError(`unknown WGSL kernel '${name}' (no shaders/${name}.wgsl)`);
+  const text = sources.get(name) ?? instanceText(name);
+  if (text === undefined) throw new SlimError(`unknown WGSL kernel '${name}' (no shaders/${name}.wgsl, no template instance)`);
   return text.replace(IMPORT_RE, (_m, dep: string) => {
     const depName = `common/${dep}`;
     if (seen.has(depName)) return '';
@@ -31,11 +107,17 @@ function expand(name: string, seen: Set<string>): string {
   });
 }
 
-/** The full WGSL of a kernel, with its `//! import` lines expanded. */
+/** The full WGSL of a kernel, with templates and `//! import` lines expanded. */
 export function shaderSource(name: string): string {
   return expand(name, new Set());
 }
 
+/** Every kernel name: the plain .wgsl files outside common/, and every template instance of the manifest. */
 export function shaderNames(): string[] {
-  return [...sources.keys()].filter((n) => !n.startsWith('common/')).sort();
+  return [...[...sources.keys()].filter((n) => !n.startsWith('common/')), ...Object.keys(TEMPLATE_INSTANCES)].sort();
+}
+
+/** Template names (path without `.tmpl.wgsl`), for the manifest test. */
+export function templateNames(): string[] {
+  return [...templates.keys()].sort();
 }

@@ -53,7 +53,7 @@ const cases: Case[] = [
   convCase('depthwise 3x3 s1 relu6', [2, 7, 6, 12], [3, 3], 12, { groups: 12, pads: [1, 1, 1, 1], act: 2 }, ['depthwise_regtile', 'conv2d_direct']),
   convCase('depthwise 3x3 s2 odd', [1, 9, 11, 8], [3, 3], 8, { groups: 8, stride: [2, 2], pads: [0, 0, 1, 1] }, ['depthwise_regtile']),
   convCase('pointwise n2 odd HW relu', [2, 5, 7, 12], [1, 1], 20, { act: 1 }, ['pointwise_regtile_tm4', 'pointwise_regtile_tm8']),
-  convCase('pointwise M=15 cout 24', [1, 3, 5, 16], [1, 1], 24, { act: 2 }, ['pointwise_unrolled4x8', 'pointwise_unrolled8x8', 'pointwise_regtile8_tm8']),
+  convCase('pointwise M=15 cout 24', [1, 3, 5, 16], [1, 1], 24, { act: 2 }, ['pointwise_unrolled4x8', 'pointwise_unrolled8x8', 'pointwise_regtile_tm8']),
   convCase('pointwise g3 + shuffle', [1, 3, 3, 48], [1, 1], 48, { groups: 3, shuffle: 3 }, ['pointwise_unrolled4x8', 'pointwise_regtile_tm4']),
   convCase('fully connected as 1x1', [3, 1, 1, 40], [1, 1], 10, {}, ['conv2d_direct']),
   unary('maxpool 3x3 s2 p1', 'pool2d', [1, 9, 8, 5], { mode: 'max', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] }, (x) =>

@@ -24,9 +24,9 @@ const cases: Case[] = [
   { name: 'pointwise unrolled grouped g2', x: [1, 3, 5, 16], k: [1, 1], cout: 16, attrs: { groups: 2, xZero: 9, yZero: -1 }, variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack'] },
   { name: 'pointwise grouped g2', x: [1, 3, 5, 16], k: [1, 1], cout: 8, attrs: { groups: 2, xZero: 0, yZero: 0 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm8', 'int8_conv2d_unpack'] },
   { name: 'pointwise cin 6 (padded)', x: [1, 4, 3, 6], k: [1, 1], cout: 4, attrs: { xZero: 11 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm4'] },
-  { name: 'depthwise 3x3 s1 relu', x: [2, 7, 6, 12], k: [3, 3], cout: 12, attrs: { groups: 12, pads: [1, 1, 1, 1], xZero: -128, yZero: -128, qmin: -128 }, variants: ['int8_depthwise_native', 'int8_depthwise_unpack'] },
-  { name: 'depthwise 3x3 s2 odd', x: [1, 9, 11, 8], k: [3, 3], cout: 8, attrs: { groups: 8, stride: [2, 2], pads: [0, 0, 1, 1], xZero: 3, yZero: 1 }, variants: ['int8_depthwise_native', 'int8_depthwise_unpack'] },
-  { name: 'depthwise 5x5 s2 dil', x: [1, 13, 12, 16], k: [5, 5], cout: 16, attrs: { groups: 16, stride: [2, 2], pads: [2, 2, 2, 2], dilation: [1, 2], xZero: -9 }, variants: ['int8_depthwise_native', 'int8_depthwise_unpack'] },
+  { name: 'depthwise 3x3 s1 relu', x: [2, 7, 6, 12], k: [3, 3], cout: 12, attrs: { groups: 12, pads: [1, 1, 1, 1], xZero: -128, yZero: -128, qmin: -128 }, variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'] },
+  { name: 'depthwise 3x3 s2 odd', x: [1, 9, 11, 8], k: [3, 3], cout: 8, attrs: { groups: 8, stride: [2, 2], pads: [0, 0, 1, 1], xZero: 3, yZero: 1 }, variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'] },
+  { name: 'depthwise 5x5 s2 dil', x: [1, 13, 12, 16], k: [5, 5], cout: 16, attrs: { groups: 16, stride: [2, 2], pads: [2, 2, 2, 2], dilation: [1, 2], xZero: -9 }, variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'] },
 ];
 
 async function runGraph(g: Graph, inputs: Float32Array[], variant?: string): Promise<Float32Array> {
@@ -54,7 +54,7 @@ describe('conv2d_int8 vs CPU integer reference (exact)', () => {
     for (const v of c.variants) {
       it(`${c.name} [${v}]`, async () => {
         const rt = await runtime();
-        if (v.includes('dot4') || v.includes('native')) {
+        if (v.includes('dot4')) {
           expect(rt.ctx.hasDot4I8, 'this adapter lacks packed_4x8_integer_dot_product').toBe(true);
         }
         const groups = (c.attrs.groups as number) ?? 1;

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { applyAct, ACTIVATIONS } from '../../src/ops/activation.js';
+import { applyAct, ACTIVATIONS, FUSED_MAX } from '../../src/ops/activation.js';
 import type { Attrs } from '../../src/ops/registry.js';
 import { batchnormRef, channelScaleRef, channelShuffleRef, concatRef, globalPoolRef, pool2dRef, softmaxRef } from '../ref/ops.js';
 import { expectClose, randn, runOp, TOL } from '../helpers.js';
@@ -35,7 +35,7 @@ describe('pool2d vs reference', () => {
 });
 
 describe('elementwise vs reference', () => {
-  for (const [name, code] of Object.entries(ACTIVATIONS)) {
+  for (const [name, code] of Object.entries(ACTIVATIONS).filter(([, c]) => c <= FUSED_MAX)) {
     it(`activation ${name}`, async () => {
       const x = randn(257, 13, 8);
       const { out } = await runOp('activation', [{ shape: [257], data: x }], { act: code });

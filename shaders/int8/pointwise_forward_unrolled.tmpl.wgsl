@@ -1,6 +1,19 @@
-// Body of int8/pointwise_forward_unrolled_{dot4,unpack}: a 4 rows × 8 channels tile in named registers (no
-// private arrays: SwiftShader keeps dynamically indexed arrays in memory). The including kernel supplies
-// dot4i8/pack4i8.
+// ${NAME} — int8 1×1 convolution (stride 1, unpadded, optionally grouped) as a GEMM with a ${ROWS} rows × 8
+// channels register tile held in named registers (a_r, b_r: no private arrays, which SwiftShader keeps in memory),
+//! if DOT4
+// requantization fused; products by dot4I8Packed (WGSL feature packed_4x8_integer_dot_product).
+//! else
+// requantization fused; products by unpack-and-multiply in core WGSL.
+//! end
+//
+// Math:   acc[m,c] = qp.bias[c] + Σ_{k<Kg} xq[m, g·Kg + k]·wq[k, c],  g = c / (C/groups)
+//         (qp.bias = round(b/(sx·sw)) − zx·Σw: the input zero point is folded out),
+//         yq = clamp(zy + requant(acc, m[c], s[c]), qmin, qmax)   (common/requant.wgsl).
+// Layout: x [M, ⌈K/4⌉] u32 (q8), w [⌈Kg/4⌉, C] u32 read as vec4<u32> (needs (C/groups) % 8 == 0),
+//         qp [C/4][3] vec4<i32>, y [M, C/4] u32 (q8).
+// Thread: i = mt·(C/8) + c8 computes words y[${ROWS}·mt + r, 2·c8 .. 2·c8+1], r < ${ROWS} (rows past M computed on a
+//         clamped row and not stored). Overwrites y.
+//! import int8_${FLAVOUR}
 //! import requant
 
 struct Params {
@@ -37,36 +50,33 @@ fn store8(row: u32, c4: u32, a: vec4<i32>, b: vec4<i32>) {
   y[row * c4n + c4 + 1u] = pack4i8(hi);
 }
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let c4n = params.c / 4u;
   let c8n = params.c / 8u;
   let c4 = 2u * (i % c8n);
-  let m0 = (i / c8n) * 4u;
+  let m0 = (i / c8n) * ${ROWS}u;
   let g = (c4 * 4u) / (params.c / params.groups);
   let last = params.m - 1u;
-  let x0 = min(m0, last) * params.k4 + g * params.kg4;
-  let x1 = min(m0 + 1u, last) * params.k4 + g * params.kg4;
-  let x2 = min(m0 + 2u, last) * params.k4 + g * params.kg4;
-  let x3 = min(m0 + 3u, last) * params.k4 + g * params.kg4;
-  var a0 = vec4<i32>(0); var b0 = vec4<i32>(0);
-  var a1 = vec4<i32>(0); var b1 = vec4<i32>(0);
-  var a2 = vec4<i32>(0); var b2 = vec4<i32>(0);
-  var a3 = vec4<i32>(0); var b3 = vec4<i32>(0);
+//! for r in 0..ROWS
+  let x${r} = min(m0 + ${r}u, last) * params.k4 + g * params.kg4;
+//! end
+//! for r in 0..ROWS
+  var a${r} = vec4<i32>(0); var b${r} = vec4<i32>(0);
+//! end
   var wb = c4;
   for (var j = 0u; j < params.kg4; j++) {
     let p = w[wb];
     let q = w[wb + 1u];
     wb += c4n;
-    dot8(x[x0 + j], p, q, &a0, &b0);
-    dot8(x[x1 + j], p, q, &a1, &b1);
-    dot8(x[x2 + j], p, q, &a2, &b2);
-    dot8(x[x3 + j], p, q, &a3, &b3);
+//! for r in 0..ROWS
+    dot8(x[x${r} + j], p, q, &a${r}, &b${r});
+//! end
   }
-  store8(m0, c4, a0, b0);
-  store8(m0 + 1u, c4, a1, b1);
-  store8(m0 + 2u, c4, a2, b2);
-  store8(m0 + 3u, c4, a3, b3);
+//! for r in 0..ROWS
+  store8(m0 + ${r}u, c4, a${r}, b${r});
+//! end
 }

@@ -1,4 +1,18 @@
-// Body of int8/pointwise_forward_{dot4,unpack}: the kernel including it supplies dot4i8/pack4i8.
+// ${NAME} — int8 1×1 convolution (stride 1, no padding; optionally grouped) as a GEMM with a
+//! if DOT4
+// register tile and requantization fused; products by dot4I8Packed (WGSL feature packed_4x8_integer_dot_product).
+//! else
+// register tile and requantization fused; products by unpack-and-multiply in core WGSL.
+//! end
+//
+// Math:   acc[m,c] = qp.bias[c] + Σ_{k<Kg} xq[m, g·Kg + k] · wq[k, c],  g = c / (C/groups)
+//         (qp.bias = round(b/(sx·sw)) − zx·Σw: the input zero point is folded out),
+//         yq[m,c] = clamp(zy + requant(acc, m[c], s[c]), qmin, qmax)   (common/requant.wgsl).
+// Layout: x  [M, ⌈K/4⌉] u32 (q8: 4 channels per word, channel k in byte k % 4; groups > 1 needs Kg % 4 == 0),
+//         w  [⌈Kg/4⌉, C] u32 (byte k of word (j, c) = wq[4j+k, c], 0 past Kg), read as vec4<u32> along C,
+//         qp [C/4][3] vec4<i32> (bias, m, s), y [M, C/4] u32 (q8). Needs (C/groups) % 4 == 0.
+// Thread: i = mt·(C/4) + c4 computes words y[mt·TM + r, c4] for r < TM (rows past M skipped). Overwrites y.
+//! import int8_${FLAVOUR}
 //! import requant
 
 struct Params {
@@ -23,9 +37,10 @@ const MAX_TM: u32 = 8u;
 @group(0) @binding(3) var<storage, read> qp: array<vec4<i32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<u32>;
 
+//! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = invocation_index(gid, nwg);
   if (i >= params.n) { return; }
   let c4n = params.c / 4u;
   let c4 = i % c4n;
