@@ -21,47 +21,57 @@ export const TINY_PARAMS: [string, number[]][] = [
 export const TINY_IN = [5, 5, 2];
 export const TINY_CLASSES = 3;
 
-/** y[n,oh,ow,co] = b[co] + Σ_{kh,kw,ci} x[n, oh·s − pt + kh, ow·s − pl + kw, ci] · w[kh,kw,ci,co] (0 outside). */
-function conv(x: Float64Array, [n, h, w, c]: number[], wt: Float64Array, [kh, kw, , co]: number[], b: Float64Array, s: number, [pt, pl, pb, pr]: number[]) {
-  const oh = Math.floor((h + pt + pb - kh) / s) + 1, ow = Math.floor((w + pl + pr - kw) / s) + 1;
+export interface ConvGeomF64 { stride: [number, number]; pads: [number, number, number, number]; dilation: [number, number]; groups: number }
+
+/**
+ * y[n,oh,ow,co] = b[co] + Σ_{kh,kw,ci<Cg} x[n, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw, g·Cg + ci] · w[kh,kw,ci,co]
+ * (0 outside the image; g = co / (Cout/groups), Cg = Cin/groups).
+ */
+export function convF64(x: Float64Array, [n, h, w, c]: number[], wt: Float64Array, [kh, kw, cg, co]: number[], b: Float64Array | null, o: ConvGeomF64) {
+  const [sh, sw] = o.stride, [pt, pl, pb, pr] = o.pads, [dh, dw] = o.dilation;
+  const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
+  const ng = co / o.groups;
   const y = new Float64Array(n * oh * ow * co);
   for (let i = 0; i < n; i++)
     for (let a = 0; a < oh; a++)
       for (let bb = 0; bb < ow; bb++)
-        for (let o = 0; o < co; o++) {
-          let acc = b[o];
+        for (let j = 0; j < co; j++) {
+          let acc = b ? b[j] : 0;
+          const c0 = Math.floor(j / ng) * cg;
           for (let p = 0; p < kh; p++)
             for (let q = 0; q < kw; q++) {
-              const ih = a * s - pt + p, iw = bb * s - pl + q;
+              const ih = a * sh - pt + p * dh, iw = bb * sw - pl + q * dw;
               if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
-              for (let ci = 0; ci < c; ci++) acc += x[((i * h + ih) * w + iw) * c + ci] * wt[((p * kw + q) * c + ci) * co + o];
+              for (let ci = 0; ci < cg; ci++) acc += x[((i * h + ih) * w + iw) * c + c0 + ci] * wt[((p * kw + q) * cg + ci) * co + j];
             }
-          y[((i * oh + a) * ow + bb) * co + o] = acc;
+          y[((i * oh + a) * ow + bb) * co + j] = acc;
         }
   return { y, shape: [n, oh, ow, co] };
 }
 
-/** Logits [B, 3] of TinyNet. */
-export function tinyForward(p: Params, x: ArrayLike<number>, batch: number): Float64Array {
-  const x0 = Float64Array.from(x);
-  const l1 = conv(x0, [batch, ...TINY_IN], p.get('c1.w')!, [3, 3, 2, 4], p.get('c1.b')!, 1, [1, 1, 1, 1]);
-  const a1 = l1.y.map(Math.tanh);
-  const l2 = conv(a1, l1.shape, p.get('c2.w')!, [3, 3, 4, 4], p.get('c2.b')!, 2, [0, 1, 1, 0]);
-  const a2 = l2.y.map(Math.tanh);
-  const [, oh, ow, c] = l2.shape;
-  const fw = p.get('classifier.w')!, fb = p.get('classifier.b')!;
-  const z = new Float64Array(batch * TINY_CLASSES);
-  for (let i = 0; i < batch; i++)
-    for (let k = 0; k < TINY_CLASSES; k++) {
+const plain = (s: number, pads: [number, number, number, number]): ConvGeomF64 => ({ stride: [s, s], pads, dilation: [1, 1], groups: 1 });
+
+/** Global average then fully connected: [N,H,W,C] → logits [N, classes]. */
+export function gapDense(a: Float64Array, [n, h, w, c]: number[], fw: Float64Array, fb: Float64Array, classes: number): Float64Array {
+  const z = new Float64Array(n * classes);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < classes; k++) {
       let acc = fb[k];
       for (let ci = 0; ci < c; ci++) {
         let mean = 0;
-        for (let j = 0; j < oh * ow; j++) mean += a2[(i * oh * ow + j) * c + ci];
-        acc += (mean / (oh * ow)) * fw[ci * TINY_CLASSES + k];
+        for (let j = 0; j < h * w; j++) mean += a[(i * h * w + j) * c + ci];
+        acc += (mean / (h * w)) * fw[ci * classes + k];
       }
-      z[i * TINY_CLASSES + k] = acc;
+      z[i * classes + k] = acc;
     }
   return z;
+}
+
+/** Logits [B, 3] of TinyNet. */
+export function tinyForward(p: Params, x: ArrayLike<number>, batch: number): Float64Array {
+  const l1 = convF64(Float64Array.from(x), [batch, ...TINY_IN], p.get('c1.w')!, [3, 3, 2, 4], p.get('c1.b')!, plain(1, [1, 1, 1, 1]));
+  const l2 = convF64(l1.y.map(Math.tanh), l1.shape, p.get('c2.w')!, [3, 3, 4, 4], p.get('c2.b')!, plain(2, [0, 1, 1, 0]));
+  return gapDense(l2.y.map(Math.tanh), l2.shape, p.get('classifier.w')!, p.get('classifier.b')!, TINY_CLASSES);
 }
 
 function logSoftmaxRow(z: ArrayLike<number>, off: number, cols: number, scale: number): number[] {
