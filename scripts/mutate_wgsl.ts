@@ -11,6 +11,8 @@
 //   bash scripts/mutate_wgsl.sh                     all mutants (a few minutes per family on SwiftShader)
 //   MUTATE_ONLY=depthwise bash scripts/mutate_wgsl.sh   ids or families matching a regular expression
 //   MUTATE_LIST=1 bash scripts/mutate_wgsl.sh       print the table and each mutant's staleness, run nothing
+//   MUTATE_TESTS='test/unit/a.test.ts …'            run these test files for every mutant instead of the table's
+//                                                    (what would an older or smaller suite catch?)
 //
 // Not part of `npm test`: it reruns test files once per mutant. Writes test-results/mutate_wgsl.json.
 
@@ -160,7 +162,8 @@ function runTests(mu: Mutant): { outcome: Outcome; failed: number; passed: numbe
   const report = join(root, 'test-results', `mutate_${mu.id}.json`);
   rmSync(report, { force: true });
   const t0 = Date.now();
-  spawnSync('npx', ['vitest', 'run', ...mu.tests, ...(mu.filter ? ['-t', mu.filter] : []), '--reporter=json', `--outputFile=${report}`], {
+  const tests = process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(/\s+/).filter(Boolean) : mu.tests;
+  spawnSync('npx', ['vitest', 'run', ...tests, ...(mu.filter ? ['-t', mu.filter] : []), '--reporter=json', `--outputFile=${report}`], {
     cwd: root, encoding: 'utf8', timeout: 15 * 60_000, stdio: 'ignore',
   });
   const seconds = (Date.now() - t0) / 1000;
