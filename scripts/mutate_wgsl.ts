@@ -115,14 +115,17 @@ export const MUTANTS: Mutant[] = [
   m('requant_small_truncates', 'int8', 'shaders/common/requant.wgsl', INT8, ['((r + (vec4<i32>(1) << (lo_s - vec4<u32>(1u)))) >> lo_s)', '(r >> lo_s)']),
   m('requant_big_truncates', 'int8', 'shaders/common/requant.wgsl', INT8, ['(u + (vec4<i32>(1) << (hi_s - vec4<u32>(17u)))) >> (hi_s', 'u >> (hi_s']),
   m('quantize_half_up', 'int8', 'shaders/int8/quantize_forward.wgsl', INT8, ['i32(round(clamp(x[row * params.c + ch] * params.inv_scale, -512.0, 512.0)))', 'i32(floor(clamp(x[row * params.c + ch] * params.inv_scale, -512.0, 512.0) + 0.5))']),
-  m('quantize_pad_not_zero_point', 'int8', 'shaders/int8/quantize_forward.wgsl', INT8, ['var q = params.zero;', 'var q = 0;']),
+  // (not a mutant: 'var q = params.zero' → 'var q = 0' for the padding channels is equivalent today — padded weights are
+  // 0, so no kernel reads the padding bytes into a result)
+  m('quantize_byte_order', 'int8', 'shaders/int8/quantize_forward.wgsl', INT8, ['let ch = 4u * j + k;', 'let ch = 4u * j + (3u - k);']),
   m('quantize_clamp_127', 'int8', 'shaders/int8/quantize_forward.wgsl', INT8, ['+ params.zero, -128, 127)', '+ params.zero, -127, 127)']),
 
   // fake quantization (compression-aware training)
   m('fake_quant_half_up', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['clamp(round(w[r * C + c] / s), -q, q)', 'clamp(floor(w[r * C + c] / s + 0.5), -q, q)']),
   m('fake_quant_scale_bits', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['let s = select(1.0, m / q, m > 0.0);', 'let s = select(1.0, m / (q + 1.0), m > 0.0);']),
   m('fake_quant_max_skips_last', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['for (var r = 0u; r < params.rows; r++) { m = max', 'for (var r = 0u; r + 1u < params.rows; r++) { m = max']),
-  m('fake_quant_no_clamp_low', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['-q, q) * s;', '-q - 1.0, q) * s;']),
+  // (not a mutant: loosening the clamp to [−q−1, q] is equivalent — |w/s| ≤ q by the choice of s)
+  m('fake_quant_levels_128', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['let q = f32((1u << (BITS - 1u)) - 1u);', 'let q = f32(1u << (BITS - 1u));']),
   m('fake_quant_abs', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['m = max(m, abs(w[r * C + c]));', 'm = max(m, w[r * C + c]);']),
 
   // XNOR

@@ -7,7 +7,8 @@
 //                             one SGD step at lr = 1 against central differences of a float64 loss
 //                             (test/ref/train_oracle.ts) — covers the stride-1 input gradient (flipped-weight
 //                             forward conv) and the gathering kernel, and both weight-gradient paths
-//   depthwise forward         every depthwise variant that takes a dilation, fp32 and int8, with dh ≠ dw
+//   depthwise forward         every depthwise variant that takes a dilation, fp32 and int8, with dh ≠ dw; the 3×3
+//                             kernels with top ≠ left and bottom ≠ right
 //   rounding ties             quantize (half to even), requantization (half up, each shift branch), fake_quant
 //                             (half to even), add_int8 (half up)
 
@@ -127,6 +128,21 @@ describe('depthwise forward: every variant that takes a dilation, with unequal d
         const M = [0.011, 0.0043, 0.02, 0.0007, 0.013, 0.009, 0.0031, 0.017];
         const out = await int8Conv(xs, ws, { ...attrs, xZero: 3, yZero: -2 }, M, v, 41);
         expectExact(out.gpu, out.ref, v);
+      });
+    }
+  }
+});
+
+describe('depthwise 3×3 kernels (dilation 1, equal strides) with every side of the padding different', () => {
+  const PADS3: Pads[] = [[0, 1, 1, 0], [1, 0, 0, 1], [1, 1, 0, 0]];
+  for (const [s, pads] of product([1, 2], PADS3)) {
+    const attrs: Attrs = { groups: 8, stride: [s, s], pads };
+    const xs = [2, 7, 9, 8], ws = [3, 3, 1, 8];
+    for (const v of [`depthwise_3x3_s${s}`, 'depthwise_regtile']) {
+      it(`s${s} p${pads} [${v}]`, async () => {
+        const x = randn(size(xs), 34), w = randn(size(ws), 35, 0.5), b = randn(8, 36);
+        const { out } = await runOp('conv2d', [{ shape: xs, data: x }, { shape: ws, data: w, param: true }, { shape: [8], data: b, param: true }], attrs, v);
+        expectClose(out, conv2dRef(x, xs, w, ws, b, attrs), TOL.f32, v);
       });
     }
   }
