@@ -19,7 +19,7 @@ import { ModelBuilder } from '../../src/models/builder.js';
 import { convGeom } from '../../src/ops/conv.js';
 import { int8ConvTables, packInt8ConvWeights, quantizeMultiplier } from '../../src/ops/int8.js';
 import type { Attrs } from '../../src/ops/registry.js';
-import { buildStepGraph } from '../../src/train/distill.js';
+import { buildStepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import { expectClose, expectExact, randInt, randn, runNode, runOp, runtime, TOL } from '../helpers.js';
 import { conv2dBackwardInputRef, conv2dBackwardWeightRef, convPatchesRef } from '../ref/backward.js';
@@ -123,7 +123,7 @@ describe('depthwise forward: every variant that takes a dilation, with unequal d
         expectClose(out, conv2dRef(x, xs, w, ws, b, attrs), TOL.f32, `${v}`);
       });
     }
-    for (const v of ['int8_depthwise_native', 'int8_depthwise_unpack']) {
+    for (const v of ['int8_depthwise_dot4', 'int8_depthwise_unpack']) {
       it(`int8 d${dilation} s${stride} [${v}]`, async () => {
         const M = [0.011, 0.0043, 0.02, 0.0007, 0.013, 0.009, 0.0031, 0.017];
         const out = await int8Conv(xs, ws, { ...attrs, xZero: 3, yZero: -2 }, M, v, 41);
@@ -200,7 +200,7 @@ describe('rounding rules at their exact ties', () => {
   };
   const tieCases: { name: string; xs: number[]; ws: number[]; attrs: Attrs; variants: string[] }[] = [
     { name: 'pointwise', xs: [2, 5, 7, 8], ws: [1, 1, 8, 8], attrs: { xZero: 0 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm4', 'int8_conv2d_dot4', 'int8_conv2d_unpack'] },
-    { name: 'depthwise 3x3', xs: [1, 8, 9, 8], ws: [3, 3, 1, 8], attrs: { groups: 8, pads: [1, 1, 1, 1], xZero: 0 }, variants: ['int8_depthwise_native', 'int8_depthwise_unpack'] },
+    { name: 'depthwise 3x3', xs: [1, 8, 9, 8], ws: [3, 3, 1, 8], attrs: { groups: 8, pads: [1, 1, 1, 1], xZero: 0 }, variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'] },
   ];
   for (const c of tieCases) {
     for (const v of c.variants) {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import type { Graph } from '../../src/graph/ir.js';
 import { ModelBuilder } from '../../src/models/builder.js';
-import { buildStepGraph, type StepGraph, type StepKind } from '../../src/train/distill.js';
+import { buildStepGraph, type StepGraph, type StepKind } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import { expectClose, randn, runtime, TOL } from '../helpers.js';
 import {
