@@ -1,5 +1,6 @@
 // reduce_axis_forward — reduce one axis: x viewed as [outer, R, inner] → y [outer, inner].
-// MODE 0 sum, 1 mean, 2 max, 3 min (shared with src/ops/tensor.ts REDUCE). Multi-axis reductions are chains.
+// MODE 0 sum, 1 mean, 2 max, 3 min (shared with src/ops/tensor.ts REDUCE). Multi-axis reductions are chains;
+// global_pool (src/ops/pool.ts) is the reduction of x [N, H·W, C] over its middle axis.
 // Layout: x, y row-major. Thread: one (outer, inner) output per invocation, i = o·inner + j. Overwrites y.
 
 struct Params { n: u32, r: u32, inner: u32 }
