@@ -25,12 +25,8 @@ override WG: u32 = 64u;
 //! read_write y: array<f32>
 
 //! entry
-  let co = i % params.cout;
-  var r = i / params.cout;
-  let ow = r % params.geom.out_hw.y;
-  r = r / params.geom.out_hw.y;
-  let oh = r % params.geom.out_hw.x;
-  let nb = r / params.geom.out_hw.x;
+  let at = conv_tile(i, params.cout, params.geom.out_hw.y, params.geom.out_hw.x); // tiles of one column
+  let co = at.blk; let ow = at.owt; let oh = at.oh; let nb = at.n;
   let cg = params.cin / params.groups;
   let g = co / (params.cout / params.groups);
   var acc = 0.0;

@@ -5,6 +5,7 @@
 // avg → dy/(KH·KW) to every tap.
 // Layout: x, dx [N,H,W,C], dy [N,OH,OW,C] NHWC. Thread: one output element (window) per invocation. Overwrites dx.
 
+//! import conv_geom
 struct Params { n: u32, c: u32, in_hw: vec2<u32>, out_hw: vec2<u32>, kernel: vec2<u32> }
 override WG: u32 = 64u;
 override MODE: u32 = 0u;
@@ -15,12 +16,8 @@ override MODE: u32 = 0u;
 //! read_write dx: array<f32>
 
 //! entry
-  let c = i % params.c;
-  var r = i / params.c;
-  let ow = r % params.out_hw.y;
-  r = r / params.out_hw.y;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+  let at = conv_tile(i, params.c, params.out_hw.y, params.out_hw.x); // tiles of one column
+  let c = at.blk; let ow = at.owt; let oh = at.oh; let nb = at.n;
   let g = dy[i];
   let base = (nb * params.in_hw.x + oh * params.kernel.x) * params.in_hw.y + ow * params.kernel.y;
   if (MODE == 1u) {
