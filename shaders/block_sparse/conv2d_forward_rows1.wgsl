@@ -9,14 +9,7 @@
 // Thread: i = ((n·OH + oh)·⌈OW/TM⌉ + owt)·Cout + co computes y[n, oh, owt·TM + t, co], t < TM. Overwrites y.
 //! import activation
 
-//! import conv_geom
-struct Params {
-  n: u32,
-  cin: u32,
-  cout: u32,
-  geom: ConvGeom,
-  ow_tiles: u32,
-}
+//! import block_sparse_conv_params
 
 override WG: u32 = 64u;
 override TM: u32 = 4u;

@@ -13,14 +13,7 @@
 //         t < TM (columns past OW skipped). Overwrites y.
 //! import activation
 
-//! import conv_geom
-struct Params {
-  n: u32,
-  cin: u32,
-  cout: u32,
-  geom: ConvGeom,
-  ow_tiles: u32,
-}
+//! import block_sparse_conv_params
 
 override WG: u32 = 64u;
 override TM: u32 = 4u;

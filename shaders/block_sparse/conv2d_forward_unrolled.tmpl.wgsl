@@ -12,14 +12,7 @@
 //         Overwrites y.
 //! import activation
 
-//! import conv_geom
-struct Params {
-  n: u32,
-  cin: u32,
-  cout: u32,
-  geom: ConvGeom,
-  ow_tiles: u32,
-}
+//! import block_sparse_conv_params
 
 override WG: u32 = 64u;
 override BR4: u32 = 2u;   // 1: 4×BC blocks, 2: 8×BC blocks

@@ -3,6 +3,7 @@
 // global_pool (src/ops/pool.ts) is the reduction of x [N, H·W, C] over its middle axis.
 // Layout: x, y row-major. Thread: one (outer, inner) output per invocation, i = o·inner + j. Overwrites y.
 
+//! import axis_column
 struct Params { n: u32, r: u32, inner: u32 }
 override WG: u32 = 64u;
 override MODE: u32 = 0u;
@@ -12,9 +13,7 @@ override MODE: u32 = 0u;
 //! read_write y: array<f32>
 
 //! entry
-  let j = i % params.inner;
-  let o = i / params.inner;
-  let base = o * params.r * params.inner + j;
+  let base = axis_column(i, params.r, params.inner);
   var acc = select(0.0, x[base], MODE >= 2u);
   for (var t = 0u; t < params.r; t++) {
     let v = x[base + t * params.inner];

@@ -4,6 +4,7 @@
 //   MODE 2 hardmax:     y = 1 at the first t where x[o,t,j] = m, else 0
 // Layout: x, y row-major. Thread: one (outer, inner) column per invocation, i = o·inner + j. Overwrites y.
 
+//! import axis_column
 struct Params { n: u32, r: u32, inner: u32 }
 override WG: u32 = 64u;
 override MODE: u32 = 0u;
@@ -13,9 +14,7 @@ override MODE: u32 = 0u;
 //! read_write y: array<f32>
 
 //! entry
-  let j = i % params.inner;
-  let o = i / params.inner;
-  let base = o * params.r * params.inner + j;
+  let base = axis_column(i, params.r, params.inner);
   var m = -3.4028234663852886e38;
   var first = 0u;
   for (var t = 0u; t < params.r; t++) {

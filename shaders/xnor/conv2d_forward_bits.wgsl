@@ -11,15 +11,7 @@
 // Thread: i = ((n·OH + oh)·⌈OW/TW⌉ + owt)·(Cout/32) + co32 computes the words y[n, oh, owt·TW + t, co32] (32
 //         channels each), t < TW. Overwrites y.
 
-//! import conv_geom
-struct Params {
-  n: u32,
-  cin: u32,
-  c32: u32,
-  cout: u32,
-  geom: ConvGeom,
-  ow_tiles: u32,
-}
+//! import xnor_conv_params
 
 override WG: u32 = 64u;
 override TW: u32 = 2u;

@@ -9,15 +9,7 @@
 // Thread: i = ((n·OH + oh)·⌈OW/2⌉ + owt)·(Cout/32) + co32 computes the words y[n, oh, 2·owt + t, co32], t < 2.
 //         Overwrites y.
 
-//! import conv_geom
-struct Params {
-  n: u32,
-  cin: u32,
-  c32: u32,
-  cout: u32,
-  geom: ConvGeom,
-  ow_tiles: u32,
-}
+//! import xnor_conv_params
 
 override WG: u32 = 64u;
 

@@ -13,15 +13,7 @@
 //         Overwrites y. Groups are not supported (binary layers here are regular convolutions).
 //! import activation
 
-//! import conv_geom
-struct Params {
-  n: u32,
-  cin: u32,
-  c32: u32,
-  cout: u32,
-  geom: ConvGeom,
-  ow_tiles: u32,
-}
+//! import xnor_conv_params
 
 override WG: u32 = 64u;
 override TW: u32 = 4u;
