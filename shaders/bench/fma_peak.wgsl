@@ -7,14 +7,10 @@
 struct Params { n: u32, iters: u32, seed: f32 }
 override WG: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read_write y: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let s = params.seed * f32(i & 1023u);
   let m = vec4<f32>(0.9999, 0.9998, 0.9997, 0.9996);
   let c = vec4<f32>(1e-4, 2e-4, 3e-4, 4e-4);

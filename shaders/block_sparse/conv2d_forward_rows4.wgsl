@@ -13,14 +13,7 @@
 //         t < TM (columns past OW skipped). Overwrites y.
 //! import activation
 
-//! import conv_geom
-struct Params {
-  n: u32,
-  cin: u32,
-  cout: u32,
-  geom: ConvGeom,
-  ow_tiles: u32,
-}
+//! import block_sparse_conv_params
 
 override WG: u32 = 64u;
 override TM: u32 = 4u;
@@ -29,18 +22,14 @@ override BC: u32 = 4u;    // block columns: 4 or 8
 const MAX_TM: u32 = 8u;
 const MAX_BR4: u32 = 2u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> idx: array<u32>;
-@group(0) @binding(3) var<storage, read> val: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> bias: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> y: array<vec4<f32>>;
+//! uniform params: Params
+//! read x: array<vec4<f32>>
+//! read idx: array<u32>
+//! read val: array<vec4<f32>>
+//! read bias: array<vec4<f32>>
+//! read_write y: array<vec4<f32>>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let nbr = params.cout / (4u * BR4);
   let tile = conv_tile(i, nbr, params.ow_tiles, params.geom.out_hw.x);
   let br = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;

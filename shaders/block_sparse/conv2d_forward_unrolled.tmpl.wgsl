@@ -12,25 +12,18 @@
 //         Overwrites y.
 //! import activation
 
-//! import conv_geom
-struct Params {
-  n: u32,
-  cin: u32,
-  cout: u32,
-  geom: ConvGeom,
-  ow_tiles: u32,
-}
+//! import block_sparse_conv_params
 
 override WG: u32 = 64u;
 override BR4: u32 = 2u;   // 1: 4×BC blocks, 2: 8×BC blocks
 override BC: u32 = 8u;    // 4 or 8
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> idx: array<u32>;
-@group(0) @binding(3) var<storage, read> val: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> bias: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> y: array<vec4<f32>>;
+//! uniform params: Params
+//! read x: array<vec4<f32>>
+//! read idx: array<u32>
+//! read val: array<vec4<f32>>
+//! read bias: array<vec4<f32>>
+//! read_write y: array<vec4<f32>>
 
 fn mac(xv: vec4<f32>, w0: vec4<f32>, w1: vec4<f32>, w2: vec4<f32>, w3: vec4<f32>) -> vec4<f32> {
   return xv.x * w0 + xv.y * w1 + xv.z * w2 + xv.w * w3;
@@ -42,11 +35,7 @@ fn store(ow: u32, base: u32, br: u32, a: vec4<f32>, b: vec4<f32>) {
   if (BR4 == 2u) { y[base + 1u] = activate4(b + bias[br * BR4 + 1u]); }
 }
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let nbr = params.cout / (4u * BR4);
   let tile = conv_tile(i, nbr, params.ow_tiles, params.geom.out_hw.x);
   let br = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;

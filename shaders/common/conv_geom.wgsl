@@ -14,6 +14,8 @@ struct ConvGeom {
 
 // The output tile of a tiled convolution kernel's invocation i = ((n·OH + oh)·ow_tiles + owt)·blocks + blk: blk is
 // the channel block (4 or 32 channels, a block row …), owt the tile of output columns in row oh of image n.
+// With blocks = C and ow_tiles = OW it is the plain NHWC decode of i = ((n·OH + oh)·OW + ow)·C + c (blk = c,
+// owt = ow), as the one-output-per-invocation kernels (direct convolution, pooling) use it.
 struct ConvTile {
   blk: u32,
   owt: u32,

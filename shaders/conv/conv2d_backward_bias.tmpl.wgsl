@@ -12,9 +12,9 @@ struct Params { c: u32, rows: u32 }
 override WG: u32 = 64u;
 override CG: u32 = ${CG}u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> dy: array<${T}>;
-@group(0) @binding(2) var<storage, read_write> db: array<${T}>;
+//! uniform params: Params
+//! read dy: array<${T}>
+//! read_write db: array<${T}>
 
 alias Partial = ${T};
 //! import channel_reduce

@@ -19,16 +19,12 @@ struct Params {
 
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+//! uniform params: Params
+//! read dy: array<f32>
+//! read w: array<f32>
+//! read_write dx: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let out_hw = vec2<i32>(params.geom.out_hw);
   let ci = i % params.cin;
   var r = i / params.cin;

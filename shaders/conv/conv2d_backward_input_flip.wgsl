@@ -9,15 +9,11 @@
 struct Params { n: u32, kh: u32, kw: u32, cin: u32, cout: u32, groups: u32 }
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> wt: array<f32>;
+//! uniform params: Params
+//! read w: array<f32>
+//! read_write wt: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = invocation_index(gid, nwg);
-  if (t >= params.n) { return; }
+//! entry t
   let cg = params.cin / params.groups;
   let ng = params.cout / params.groups;
   let c = t % params.cin;

@@ -18,23 +18,15 @@ struct Params {
 
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> b: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read w: array<f32>
+//! read b: array<f32>
+//! read_write y: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
-  let co = i % params.cout;
-  var r = i / params.cout;
-  let ow = r % params.geom.out_hw.y;
-  r = r / params.geom.out_hw.y;
-  let oh = r % params.geom.out_hw.x;
-  let nb = r / params.geom.out_hw.x;
+//! entry
+  let at = conv_tile(i, params.cout, params.geom.out_hw.y, params.geom.out_hw.x); // tiles of one column
+  let co = at.blk; let ow = at.owt; let oh = at.oh; let nb = at.n;
   let cg = params.cin / params.groups;
   let g = co / (params.cout / params.groups);
   var acc = 0.0;

@@ -13,15 +13,11 @@ struct Params {
 }
 override WG: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> p: array<vec4<f32>>;
+//! uniform params: Params
+//! read x: array<vec4<f32>>
+//! read_write p: array<vec4<f32>>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let ci4 = i % params.cin4;
   var r = i / params.cin4;
   let kw = r % params.geom.kernel.y;

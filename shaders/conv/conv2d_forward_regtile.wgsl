@@ -22,17 +22,13 @@ override WG: u32 = 64u;
 override VEC_IN: u32 = 0u;
 const TW: u32 = 4u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read w: array<vec4<f32>>
+//! read b: array<vec4<f32>>
+//! read_write y: array<vec4<f32>>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let cout4 = params.cout / 4u;
   let tile = conv_tile(i, cout4, params.ow_tiles, params.geom.out_hw.x);
   let co4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;

@@ -22,17 +22,13 @@ override TM: u32 = 4u;
 override SHUFFLE: u32 = 1u;
 const MAX_TM: u32 = 8u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read x: array<vec4<f32>>
+//! read w: array<vec4<f32>>
+//! read b: array<vec4<f32>>
+//! read_write y: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let c4n = params.c / 4u;
   let c4 = i % c4n;
   let m0 = (i / c4n) * TM;

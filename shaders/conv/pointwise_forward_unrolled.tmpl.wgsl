@@ -34,11 +34,11 @@ struct Params {
 override WG: u32 = 64u;
 override SHUFFLE: u32 = 1u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read x: array<vec4<f32>>
+//! read w: array<vec4<f32>>
+//! read b: array<vec4<f32>>
+//! read_write y: array<f32>
 
 //! import pointwise_store
 

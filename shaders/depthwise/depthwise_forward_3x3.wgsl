@@ -21,11 +21,11 @@ struct Params {
 override WG: u32 = 64u;
 override STRIDE: u32 = 1u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
+//! uniform params: Params
+//! read x: array<vec4<f32>>
+//! read w: array<vec4<f32>>
+//! read b: array<vec4<f32>>
+//! read_write y: array<vec4<f32>>
 
 // x at column iw of the row starting at pixel `row`, or 0 outside the image (the padding)
 fn ld(row: u32, iw: i32, c4: u32, c4n: u32) -> vec4<f32> {
@@ -33,11 +33,7 @@ fn ld(row: u32, iw: i32, c4: u32, c4n: u32) -> vec4<f32> {
   return x[(row + u32(iw)) * c4n + c4];
 }
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let c4n = params.c / 4u;
   let tile = conv_tile(i, c4n, params.ow_tiles, params.out_hw.x);
   let c4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;

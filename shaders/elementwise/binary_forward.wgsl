@@ -19,10 +19,10 @@ struct Params {
 override WG: u32 = 256u;
 override FN: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read a: array<f32>
+//! read b: array<f32>
+//! read_write y: array<f32>
 
 // pow with numpy's answer for a negative base and an integer exponent (WGSL pow is undefined for x < 0).
 fn pow_s(x: f32, e: f32) -> f32 {
@@ -45,11 +45,7 @@ fn f(u: f32, v: f32) -> f32 {
   }
 }
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   var r = i;
   var ai = 0u;
   var bi = 0u;

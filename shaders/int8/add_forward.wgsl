@@ -17,16 +17,12 @@ struct Params {
 
 override WG: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<u32>;
-@group(0) @binding(2) var<storage, read> b: array<u32>;
-@group(0) @binding(3) var<storage, read_write> y: array<u32>;
+//! uniform params: Params
+//! read a: array<u32>
+//! read b: array<u32>
+//! read_write y: array<u32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let sum = (unpack4i8(a[i]) - vec4<i32>(params.a_zero)) * params.ka + (unpack4i8(b[i]) - vec4<i32>(params.b_zero)) * params.kb;
   let q = clamp(((sum + vec4<i32>(8192)) >> vec4<u32>(14u)) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
   y[i] = pack4i8(q);

@@ -30,17 +30,13 @@ struct Params {
 override WG: u32 = 64u;
 const TW: u32 = 4u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read> w: array<u32>;
-@group(0) @binding(3) var<storage, read> qp: array<vec4<i32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<u32>;
+//! uniform params: Params
+//! read x: array<u32>
+//! read w: array<u32>
+//! read qp: array<vec4<i32>>
+//! read_write y: array<u32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let c4n = params.c / 4u;
   let tile = conv_tile(i, c4n, params.ow_tiles, params.geom.out_hw.x);
   let c4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;

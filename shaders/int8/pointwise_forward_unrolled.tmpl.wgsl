@@ -30,11 +30,11 @@ struct Params {
 
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> qp: array<vec4<i32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<u32>;
+//! uniform params: Params
+//! read x: array<u32>
+//! read w: array<vec4<u32>>
+//! read qp: array<vec4<i32>>
+//! read_write y: array<u32>
 
 fn dot8(xv: u32, p: vec4<u32>, q: vec4<u32>, a: ptr<function, vec4<i32>>, b: ptr<function, vec4<i32>>) {
   *a += vec4<i32>(dot4i8(xv, p.x), dot4i8(xv, p.y), dot4i8(xv, p.z), dot4i8(xv, p.w));
@@ -50,11 +50,7 @@ fn store8(row: u32, c4: u32, a: vec4<i32>, b: vec4<i32>) {
   y[row * c4n + c4 + 1u] = pack4i8(hi);
 }
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let c4n = params.c / 4u;
   let c8n = params.c / 8u;
   let c4 = 2u * (i % c8n);

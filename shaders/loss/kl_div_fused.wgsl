@@ -8,17 +8,13 @@
 struct Params { n: u32, cols: u32, inv_tau: f32, scale: f32 }
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> s: array<f32>;
-@group(0) @binding(2) var<storage, read> t: array<f32>;
-@group(0) @binding(3) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(4) var<storage, read_write> ds: array<f32>;
+//! uniform params: Params
+//! read s: array<f32>
+//! read t: array<f32>
+//! read_write loss: array<f32>
+//! read_write ds: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = invocation_index(gid, nwg);
-  if (r >= params.n) { return; }
+//! entry r
   let base = r * params.cols;
   let k = params.inv_tau;
   var ms = -3.402823e38;

@@ -13,21 +13,17 @@
 struct Params { n: u32, ${CN}: u32, rows: u32 }
 override WG: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<${T}>;
-@group(0) @binding(2) var<storage, read> dy: array<${T}>;
-@group(0) @binding(3) var<storage, read> mean: array<${T}>;
-@group(0) @binding(4) var<storage, read> rstd: array<${T}>;
-@group(0) @binding(5) var<storage, read> gamma: array<${T}>;
-@group(0) @binding(6) var<storage, read> dgamma: array<${T}>;
-@group(0) @binding(7) var<storage, read> dbeta: array<${T}>;
-@group(0) @binding(8) var<storage, read_write> dx: array<${T}>;
+//! uniform params: Params
+//! read x: array<${T}>
+//! read dy: array<${T}>
+//! read mean: array<${T}>
+//! read rstd: array<${T}>
+//! read gamma: array<${T}>
+//! read dgamma: array<${T}>
+//! read dbeta: array<${T}>
+//! read_write dx: array<${T}>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let c = i % params.${CN};
   let M = f32(params.rows);
   let xhat = (x[i] - mean[c]) * rstd[c];

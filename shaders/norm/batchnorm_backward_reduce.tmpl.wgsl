@@ -16,13 +16,13 @@ struct Params { c: u32, rows: u32 }
 override WG: u32 = 64u;
 override CG: u32 = ${CG}u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<${T}>;
-@group(0) @binding(2) var<storage, read> dy: array<${T}>;
-@group(0) @binding(3) var<storage, read> mean: array<${T}>;
-@group(0) @binding(4) var<storage, read> rstd: array<${T}>;
-@group(0) @binding(5) var<storage, read_write> dgamma: array<${T}>;
-@group(0) @binding(6) var<storage, read_write> dbeta: array<${T}>;
+//! uniform params: Params
+//! read x: array<${T}>
+//! read dy: array<${T}>
+//! read mean: array<${T}>
+//! read rstd: array<${T}>
+//! read_write dgamma: array<${T}>
+//! read_write dbeta: array<${T}>
 
 alias Partial = ${PAIR}; // columns (Σ dy, Σ dy·(x − mean))
 //! import channel_reduce

@@ -11,19 +11,15 @@
 struct Params { n: u32, ${CN}: u32 }
 override WG: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<${T}>;
-@group(0) @binding(2) var<storage, read> mean: array<${T}>;
-@group(0) @binding(3) var<storage, read> rstd: array<${T}>;
-@group(0) @binding(4) var<storage, read> gamma: array<${T}>;
-@group(0) @binding(5) var<storage, read> beta: array<${T}>;
-@group(0) @binding(6) var<storage, read_write> y: array<${T}>;
+//! uniform params: Params
+//! read x: array<${T}>
+//! read mean: array<${T}>
+//! read rstd: array<${T}>
+//! read gamma: array<${T}>
+//! read beta: array<${T}>
+//! read_write y: array<${T}>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let c = i % params.${CN};
   y[i] = (x[i] - mean[c]) * rstd[c] * gamma[c] + beta[c];
 }

@@ -22,12 +22,12 @@ override WG: u32 = 64u;
 override CG: u32 = ${CG}u;
 override UPDATE: u32 = 1u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<${T}>;
-@group(0) @binding(2) var<storage, read_write> run_mean: array<${T}>;
-@group(0) @binding(3) var<storage, read_write> run_var: array<${T}>;
-@group(0) @binding(4) var<storage, read_write> mean: array<${T}>;
-@group(0) @binding(5) var<storage, read_write> rstd: array<${T}>;
+//! uniform params: Params
+//! read x: array<${T}>
+//! read_write run_mean: array<${T}>
+//! read_write run_var: array<${T}>
+//! read_write mean: array<${T}>
+//! read_write rstd: array<${T}>
 
 alias Partial = ${T};
 //! import channel_reduce

@@ -10,18 +10,14 @@ struct Params { n: u32, momentum: f32, weight_decay: f32, l1: f32 }
 override WG: u32 = 256u;
 override NESTEROV: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read> hyper: array<f32>;
-@group(0) @binding(3) var<storage, read> norm: array<f32>;
-@group(0) @binding(4) var<storage, read_write> w: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+//! uniform params: Params
+//! read g: array<f32>
+//! read hyper: array<f32>
+//! read norm: array<f32>
+//! read_write w: array<f32>
+//! read_write v: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let lr = hyper[0];
   let maxNorm = hyper[3];
   let clip = select(1.0, min(1.0, maxNorm / (norm[0] + 1e-6)), maxNorm > 0.0);

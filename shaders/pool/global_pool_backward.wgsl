@@ -6,16 +6,12 @@ struct Params { n: u32, c: u32, hw: u32 }
 override WG: u32 = 256u;
 override MODE: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read dy: array<f32>
+//! read_write dx: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let c = i % params.c;
   let nb = i / (params.c * params.hw);
   let g = dy[nb * params.c + c];

@@ -24,10 +24,10 @@ struct Params {
 override WG: u32 = 64u;
 override MODE: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read dy: array<f32>
+//! read_write dx: array<f32>
 
 // MODE 0: the flat index of the window's first maximal tap. MODE 1: the window's divisor.
 fn window(nb: u32, c: u32, oh: i32, ow: i32) -> u32 {
@@ -52,11 +52,7 @@ fn window(nb: u32, c: u32, oh: i32, ow: i32) -> u32 {
   return max(select(count, padded, params.count_include_pad == 1u), 1u);
 }
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let c = i % params.c;
   var r = i / params.c;
   let iw = i32(r % u32(params.in_hw.y));

@@ -5,26 +5,19 @@
 // avg → dy/(KH·KW) to every tap.
 // Layout: x, dx [N,H,W,C], dy [N,OH,OW,C] NHWC. Thread: one output element (window) per invocation. Overwrites dx.
 
+//! import conv_geom
 struct Params { n: u32, c: u32, in_hw: vec2<u32>, out_hw: vec2<u32>, kernel: vec2<u32> }
 override WG: u32 = 64u;
 override MODE: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read dy: array<f32>
+//! read_write dx: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
-  let c = i % params.c;
-  var r = i / params.c;
-  let ow = r % params.out_hw.y;
-  r = r / params.out_hw.y;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+//! entry
+  let at = conv_tile(i, params.c, params.out_hw.y, params.out_hw.x); // tiles of one column
+  let c = at.blk; let ow = at.owt; let oh = at.oh; let nb = at.n;
   let g = dy[i];
   let base = (nb * params.in_hw.x + oh * params.kernel.x) * params.in_hw.y + ow * params.kernel.y;
   if (MODE == 1u) {

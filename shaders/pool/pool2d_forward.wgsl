@@ -7,49 +7,37 @@
 //                        explicit padding, as ceil mode can make, are never counted).
 // Layout: x [N,H,W,C], y [N,OH,OW,C] NHWC. Thread: one output element per invocation. Overwrites y.
 
+//! import conv_geom
 struct Params {
   n: u32,
   c: u32,
   count_include_pad: u32,
-  in_hw: vec2<i32>,
-  out_hw: vec2<u32>,
-  kernel: vec2<u32>,
-  stride: vec2<i32>,
-  pad: vec2<i32>,
-  pad_end: vec2<i32>,
-  dilation: vec2<i32>,
+  geom: ConvGeom,     // the window geometry, as a convolution's; pad is the padding before
+  pad_end: vec2<i32>, // the padding after (bottom, right)
 }
 
 override WG: u32 = 64u;
 override MODE: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read_write y: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
-  let c = i % params.c;
-  var r = i / params.c;
-  let ow = r % params.out_hw.y;
-  r = r / params.out_hw.y;
-  let oh = r % params.out_hw.x;
-  let nb = r / params.out_hw.x;
+//! entry
+  let at = conv_tile(i, params.c, params.geom.out_hw.y, params.geom.out_hw.x); // tiles of one column
+  let c = at.blk; let ow = at.owt; let oh = at.oh; let nb = at.n;
   var best = -3.4028234663852886e38;
   var sum = 0.0;
   var count = 0u;
   var padded = 0u;
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    let ih = i32(oh) * params.stride.x - params.pad.x + i32(kh) * params.dilation.x;
-    let rowInPad = ih >= -params.pad.x && ih < params.in_hw.x + params.pad_end.x;
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let iw = i32(ow) * params.stride.y - params.pad.y + i32(kw) * params.dilation.y;
-      if (rowInPad && iw >= -params.pad.y && iw < params.in_hw.y + params.pad_end.y) { padded++; }
-      if (ih < 0 || ih >= params.in_hw.x || iw < 0 || iw >= params.in_hw.y) { continue; }
-      let v = x[((nb * u32(params.in_hw.x) + u32(ih)) * u32(params.in_hw.y) + u32(iw)) * params.c + c];
+  for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
+    let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+    let rowInPad = ih >= -params.geom.pad.x && ih < params.geom.in_hw.x + params.pad_end.x;
+    for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
+      let iw = i32(ow) * params.geom.stride.y - params.geom.pad.y + i32(kw) * params.geom.dilation.y;
+      if (rowInPad && iw >= -params.geom.pad.y && iw < params.geom.in_hw.y + params.pad_end.y) { padded++; }
+      if (ih < 0 || ih >= params.geom.in_hw.x || iw < 0 || iw >= params.geom.in_hw.y) { continue; }
+      let v = x[((nb * u32(params.geom.in_hw.x) + u32(ih)) * u32(params.geom.in_hw.y) + u32(iw)) * params.c + c];
       best = max(best, v);
       sum += v;
       count++;

@@ -11,15 +11,11 @@ struct Params { n: u32, rows: u32 }
 override WG: u32 = 64u;
 override BITS: u32 = 8u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read w: array<f32>
+//! read_write y: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let c = invocation_index(gid, nwg);
-  if (c >= params.n) { return; }
+//! entry c
   let C = params.n;
   let q = f32((1u << (BITS - 1u)) - 1u);
   var m = 0.0;

@@ -1,23 +1,19 @@
 // reduce_axis_forward — reduce one axis: x viewed as [outer, R, inner] → y [outer, inner].
-// MODE 0 sum, 1 mean, 2 max, 3 min (shared with src/ops/tensor.ts REDUCE). Multi-axis reductions are chains.
+// MODE 0 sum, 1 mean, 2 max, 3 min (shared with src/ops/tensor.ts REDUCE). Multi-axis reductions are chains;
+// global_pool (src/ops/pool.ts) is the reduction of x [N, H·W, C] over its middle axis.
 // Layout: x, y row-major. Thread: one (outer, inner) output per invocation, i = o·inner + j. Overwrites y.
 
+//! import axis_column
 struct Params { n: u32, r: u32, inner: u32 }
 override WG: u32 = 64u;
 override MODE: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read_write y: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
-  let j = i % params.inner;
-  let o = i / params.inner;
-  let base = o * params.r * params.inner + j;
+//! entry
+  let base = axis_column(i, params.r, params.inner);
   var acc = select(0.0, x[base], MODE >= 2u);
   for (var t = 0u; t < params.r; t++) {
     let v = x[base + t * params.inner];

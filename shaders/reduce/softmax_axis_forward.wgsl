@@ -4,22 +4,17 @@
 //   MODE 2 hardmax:     y = 1 at the first t where x[o,t,j] = m, else 0
 // Layout: x, y row-major. Thread: one (outer, inner) column per invocation, i = o·inner + j. Overwrites y.
 
+//! import axis_column
 struct Params { n: u32, r: u32, inner: u32 }
 override WG: u32 = 64u;
 override MODE: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read_write y: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
-  let j = i % params.inner;
-  let o = i / params.inner;
-  let base = o * params.r * params.inner + j;
+//! entry
+  let base = axis_column(i, params.r, params.inner);
   var m = -3.4028234663852886e38;
   var first = 0u;
   for (var t = 0u; t < params.r; t++) {

@@ -6,15 +6,11 @@ struct Params { n: u32, cols: u32 }
 override WG: u32 = 64u;
 override LOG: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read_write y: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let r = invocation_index(gid, nwg);
-  if (r >= params.n) { return; }
+//! entry r
   let base = r * params.cols;
   var m = -3.4028234663852886e38;
   for (var j = 0u; j < params.cols; j++) { m = max(m, x[base + j]); }

@@ -6,15 +6,11 @@ struct Params { n: u32, len: u32, offset: u32 }
 override WG: u32 = 64u;
 const CHUNK: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partial: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read_write partial: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = invocation_index(gid, nwg);
-  if (t >= params.n) { return; }
+//! entry t
   let end = min(params.len, (t + 1u) * CHUNK);
   var acc = 0.0;
   for (var j = t * CHUNK; j < end; j++) { acc += x[j] * x[j]; }

@@ -19,16 +19,12 @@ struct Params {
 override WG: u32 = 256u;
 override MODE: u32 = 0u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read v: array<f32>
+//! read_write y: array<f32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   var r = i;
   var xi = 0u;
   var stride = 1u;

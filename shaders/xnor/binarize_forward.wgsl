@@ -12,15 +12,11 @@ struct Params {
 
 override WG: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<u32>;
+//! uniform params: Params
+//! read x: array<f32>
+//! read_write y: array<u32>
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let row = i / params.c32;
   let c0 = (i % params.c32) * 32u;
   let cnt = min(32u, params.c - c0);

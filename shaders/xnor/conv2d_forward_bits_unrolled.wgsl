@@ -9,23 +9,15 @@
 // Thread: i = ((n·OH + oh)·⌈OW/2⌉ + owt)·(Cout/32) + co32 computes the words y[n, oh, 2·owt + t, co32], t < 2.
 //         Overwrites y.
 
-//! import conv_geom
-struct Params {
-  n: u32,
-  cin: u32,
-  c32: u32,
-  cout: u32,
-  geom: ConvGeom,
-  ow_tiles: u32,
-}
+//! import xnor_conv_params
 
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read> thr: array<vec4<i32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<u32>;
+//! uniform params: Params
+//! read x: array<u32>
+//! read w: array<vec4<u32>>
+//! read thr: array<vec4<i32>>
+//! read_write y: array<u32>
 
 fn pc(xv: u32, wv: vec4<u32>) -> vec4<u32> { return countOneBits(vec4<u32>(xv) ^ wv); }
 
@@ -36,11 +28,7 @@ fn bits4(p: vec4<u32>, k: u32, t: u32, v: u32) -> u32 {
   return (neg.x | (neg.y << 1u) | (neg.z << 2u) | (neg.w << 3u)) << (4u * v);
 }
 
-//! import invocation
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = invocation_index(gid, nwg);
-  if (i >= params.n) { return; }
+//! entry
   let cout4 = params.cout / 4u;
   let cout32 = params.cout / 32u;
   let tile = conv_tile(i, cout32, params.ow_tiles, params.geom.out_hw.x);

@@ -2,6 +2,7 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import { attrInts, attrNum, registerOp, type Attrs } from './registry.js';
+import { REDUCE } from './tensor.js';
 
 const MODES: Record<string, number> = { max: 0, avg: 1 };
 
@@ -71,10 +72,11 @@ registerOp({
   },
   plan: async (pc) => {
     const [n, h, w, c] = pc.inShapes[0];
+    // x viewed as [N, H·W, C] reduced over the middle axis: the general axis reduction is this kernel
     return [
-      await pc.rt.kernels.launch('pool/global_pool_forward', {
-        overrides: { MODE: (pc.attrs.mode ?? 'avg') === 'max' ? 1 : 0 },
-        uniforms: { c, hw: h * w },
+      await pc.rt.kernels.launch('reduce/reduce_axis_forward', {
+        overrides: { MODE: (pc.attrs.mode ?? 'avg') === 'max' ? REDUCE.max : REDUCE.mean },
+        uniforms: { r: h * w, inner: c },
         buffers: { x: pc.input(0), y: pc.output(0) },
         invocations: n * c,
       }),

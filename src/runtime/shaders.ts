@@ -15,6 +15,21 @@
 //   //! else
 //   //! end
 //   ${NAME}                     a parameter's value, anywhere (also inside `//! import`)
+//
+// The entry point of a 1-D launch: a line `//! entry` (or `//! entry r` to name the index r instead of i) stands for
+//   //! import invocation
+//   @compute @workgroup_size(WG)
+//   fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+//     let i = invocation_index(gid, nwg);
+//     if (i >= params.n) { return; }
+// so the kernel file goes on with the body and the closing `}`. It needs `override WG` and `params.n` (the
+// number of invocations that do work); kernels with another entry (workgroup reductions, 2-D tiles) write theirs.
+//
+// Bindings, one line each, numbered in the order written (so no binding number is written by hand, and inserting
+// one renumbers the rest; the house order: params first, inputs, outputs last):
+//   //! uniform params: Params      @group(0) @binding(0) var<uniform> params: Params;
+//   //! read x: array<f32>          @group(0) @binding(1) var<storage, read> x: array<f32>;
+//   //! read_write y: array<f32>    @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 // Loops write out named registers (`a${r}` → a0, a1, …), not private arrays indexed by a loop variable: a
 // compiler that does not unroll (SwiftShader's) keeps such arrays in memory (README, Design). Keep `override`
 // constants for what an override can do (workgroup size, loop counts); templates only for names and flavours.
@@ -36,6 +51,28 @@ for (const [path, text] of Object.entries(files)) {
 }
 
 const IMPORT_RE = /^\s*\/\/!\s*import\s+(\S+)\s*$/gm;
+const ENTRY_RE = /^\/\/!\s*entry(?:[ \t]+(\w+))?[ \t]*$/gm;
+
+/** The lines a `//! entry [index]` line stands for (see the header). */
+function entryLines(index = 'i'): string {
+  return [
+    '//! import invocation',
+    '@compute @workgroup_size(WG)',
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {',
+    `  let ${index} = invocation_index(gid, nwg);`,
+    `  if (${index} >= params.n) { return; }`,
+  ].join('\n');
+}
+const BINDING_RE = /^\/\/![ \t]*(uniform|read|read_write)[ \t]+(\w+)[ \t]*:[ \t]*(.*?)[ \t]*$/gm;
+const BINDING_SPACE: Record<string, string> = { uniform: 'uniform', read: 'storage, read', read_write: 'storage, read_write' };
+
+/** Expand `//! entry` and the binding lines of one file (after templates, before imports). */
+function expandDeclarations(text: string): string {
+  let binding = 0;
+  return text
+    .replace(BINDING_RE, (_m, space: string, id: string, type: string) => `@group(0) @binding(${binding++}) var<${BINDING_SPACE[space]}> ${id}: ${type};`)
+    .replace(ENTRY_RE, (_m, index: string | undefined) => entryLines(index));
+}
 const DIRECTIVE_RE = /^\s*\/\/!\s*(for|if|else|end)\b\s*(.*)$/;
 
 function param(params: TemplateParams, key: string, where: string): string | number {
@@ -99,7 +136,7 @@ function instanceText(name: string): string | undefined {
 function expand(name: string, seen: Set<string>): string {
   const text = sources.get(name) ?? instanceText(name);
   if (text === undefined) throw new SlimError(`unknown WGSL kernel '${name}' (no shaders/${name}.wgsl, no template instance)`);
-  return text.replace(IMPORT_RE, (_m, dep: string) => {
+  return expandDeclarations(text).replace(IMPORT_RE, (_m, dep: string) => {
     const depName = `common/${dep}`;
     if (seen.has(depName)) return '';
     seen.add(depName);

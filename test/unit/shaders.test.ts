@@ -1,6 +1,6 @@
 // Kernel sources: every kernel name (plain .wgsl file or template instance of src/runtime/kernel_manifest.ts)
 // expands to plain WGSL that wgsl_reflect parses, and is reachable: its literal name is launched somewhere in src/
-// (an op planner, the trainer, the bench), so no file or instance lies unused.
+// (an op planner, the trainer) or bench/ (the micro-benchmarks), so no file or instance lies unused.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ describe('kernel sources', () => {
     for (const name of shaderNames()) {
       const code = shaderSource(name);
       if (process.env.SLIMGPU_DUMP_WGSL) writeFileSync(join(process.env.SLIMGPU_DUMP_WGSL, name.replace(/\//g, '__') + '.wgsl'), code);
-      expect(code, name).not.toMatch(/\$\{|^\s*\/\/!\s*(for|if|else|end|import)\b/m);
+      expect(code, name).not.toMatch(/\$\{|^\s*\/\/!\s*(for|if|else|end|import|entry|uniform|read|read_write)\b/m);
       const reflect = new WgslReflect(code);
       expect(reflect.entry.compute.map((e) => e.name), name).toContain('main');
     }
@@ -31,8 +31,8 @@ describe('kernel sources', () => {
     expect([...used].sort()).toEqual(templateNames());
   });
 
-  it('every kernel name is launched by name somewhere in src/', () => {
-    const text = tsFiles('src')
+  it('every kernel name is launched by name somewhere in src/ or bench/', () => {
+    const text = [...tsFiles('src'), ...tsFiles('bench')]
       .filter((p) => !/runtime[\\/](kernel_manifest|shaders)\.ts$/.test(p))
       .map((p) => readFileSync(p, 'utf8'))
       .join('\n');
