@@ -5,19 +5,21 @@
 // localStorage in browsers. End-to-end measurements (for the predictor's overhead fit) are kept beside it.
 
 import { compile } from '../graph/executor.js';
-import { Graph, type Node } from '../graph/ir.js';
+import { Graph, tensorBytes, type Node } from '../graph/ir.js';
 import { optimizeForInference } from '../graph/passes.js';
 import { getOp } from '../ops/registry.js';
 import { sampleInput } from '../models/measure.js';
 import { isNode } from '../runtime/device.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TuneMode } from '../runtime/tuner.js';
-import type { ModelFeatures } from './predictor.js';
+import { LayerCostModel, type ModelFeatures } from './predictor.js';
 
 export interface LayerEntry {
   op: string;
   ms: number;
   macs: number;
+  /** bytes the layer reads and writes (inputs, weights, outputs) */
+  bytes: number;
   /** 'isolated': the layer compiled and profiled alone; 'in-model': profiled inside its model (packed edges) */
   how: 'isolated' | 'in-model';
 }
@@ -66,6 +68,14 @@ export function timedNodes(g: Graph): Node[] {
     const def = getOp(n.op);
     return !def.view && !!def.plan;
   });
+}
+
+export function macsOf(g: Graph, n: Node): number {
+  return getOp(n.op).macs?.(n.inputs.map((t) => g.shape(t)), n.outputs.map((t) => g.shape(t)), n.attrs) ?? 0;
+}
+
+export function bytesOf(g: Graph, n: Node): number {
+  return [...n.inputs, ...n.outputs].reduce((s, t) => s + tensorBytes(g.shape(t), g.dtype(t)), 0);
 }
 
 /** A graph holding `n` alone, with its parameters; null when an edge is packed (q8/b1: compile wants f32 edges). */
@@ -179,7 +189,6 @@ export class LatencyTable {
         }
       }
     }
-    const macsOf = (g: Graph, n: Node) => getOp(n.op).macs?.(n.inputs.map((t) => g.shape(t)), n.outputs.map((t) => g.shape(t)), n.attrs) ?? 0;
     const CHUNK = 64; // compiled layers alive at once
     for (let start = 0; start < isolated.length; start += CHUNK) {
       const part = isolated.slice(start, start + CHUNK);
@@ -197,7 +206,7 @@ export class LatencyTable {
             m.best = Math.min(m.best, p.nodes.reduce((s, x) => s + x.ms, 0));
           }
         }
-        for (const m of models) layers[m.x.sig] = { op: m.x.n.op, ms: m.best, macs: macsOf(m.x.g, m.x.n), how: 'isolated' };
+        for (const m of models) layers[m.x.sig] = { op: m.x.n.op, ms: m.best, macs: macsOf(m.x.g, m.x.n), bytes: bytesOf(m.x.g, m.x.n), how: 'isolated' };
       } finally {
         models.forEach((m) => m.model.destroy());
       }
@@ -215,7 +224,7 @@ export class LatencyTable {
         for (const n of timedNodes(g)) {
           const sig = layerSignature(g, n);
           if (!want.has(sig) || layers[sig] || !best.has(n.name)) continue;
-          layers[sig] = { op: n.op, ms: best.get(n.name)!, macs: macsOf(g, n), how: 'in-model' };
+          layers[sig] = { op: n.op, ms: best.get(n.name)!, macs: macsOf(g, n), bytes: bytesOf(g, n), how: 'in-model' };
         }
       } finally {
         model.destroy();
@@ -225,17 +234,25 @@ export class LatencyTable {
     return seen.size;
   }
 
-  /** Σ of the table's times over the model's layers; throws naming a layer the table lacks. */
-  features(graph: Graph): ModelFeatures {
+  /**
+   * Σ over the model's layers of the table's times, and of the per-op cost model fitted on the table (`smooth`,
+   * which also covers layers the table lacks). Without `smooth`, a layer missing from the table is an error.
+   */
+  features(graph: Graph, smooth?: LayerCostModel): ModelFeatures & { smoothed_ms: number } {
     const g = optimizeForInference(graph).graph;
     let ms = 0;
+    let sm = 0;
     const nodes = timedNodes(g);
     for (const n of nodes) {
       const e = this.layers[layerSignature(g, n)];
-      if (!e) throw new Error(`latency table has no entry for layer '${n.name}' (${layerSignature(g, n)}); measure the model first`);
+      if (smooth) sm += smooth.predict(n.op, macsOf(g, n), bytesOf(g, n));
+      if (!e) {
+        if (smooth) continue;
+        throw new Error(`latency table has no entry for layer '${n.name}' (${layerSignature(g, n)}); measure the model first`);
+      }
       ms += e.ms;
     }
-    return { layer_ms: ms, layers: nodes.length };
+    return { layer_ms: ms, smoothed_ms: sm, layers: nodes.length };
   }
 
   recordModel(s: EndToEndSample): void {

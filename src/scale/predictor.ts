@@ -73,3 +73,54 @@ export function mape(pairs: { predicted: number; measured: number }[]): number {
   if (!pairs.length) return NaN;
   return (100 * pairs.reduce((s, p) => s + Math.abs(p.predicted - p.measured) / p.measured, 0)) / pairs.length;
 }
+
+/**
+ * A per-op cost model fitted on the latency table: ms = p + q·MACs + r·bytes for each op (least squares, then
+ * again without the layers whose residual exceeds 3× the median absolute residual). It smooths the noise of
+ * single layer timings on a loaded machine and prices layers the table lacks (a larger resolution, say).
+ */
+const M = 1e-6; // features in millions keep the normal equations well conditioned
+
+export class LayerCostModel {
+  private coef = new Map<string, number[]>();
+  private fallback: number[] = [0, 0, 0];
+
+  constructor(entries: { op: string; ms: number; macs: number; bytes: number }[]) {
+    const byOp = new Map<string, typeof entries>();
+    for (const e of entries) {
+      if (e.bytes === undefined) continue; // written by an older table
+      byOp.set(e.op, [...(byOp.get(e.op) ?? []), e]);
+    }
+    for (const [op, es] of byOp) this.coef.set(op, LayerCostModel.fit(es));
+    this.fallback = LayerCostModel.fit(entries.filter((e) => e.bytes !== undefined));
+  }
+
+  private static fit(es: { ms: number; macs: number; bytes: number }[]): number[] {
+    if (!es.length) return [0, 0, 0];
+    const mean = es.reduce((s, e) => s + e.ms, 0) / es.length;
+    const attempt = (rows: typeof es): number[] | null => {
+      if (rows.length >= 4) {
+        const w = lstsq(rows.map((e) => [1, e.macs * M, e.bytes * M]), rows.map((e) => e.ms));
+        if (w && w[1] >= 0 && w[2] >= 0) return w;
+      }
+      if (rows.length >= 2) {
+        const w = lstsq(rows.map((e) => [1, e.macs * M]), rows.map((e) => e.ms));
+        if (w && w[1] >= 0) return [w[0], w[1], 0];
+        const v = lstsq(rows.map((e) => [1, e.bytes * M]), rows.map((e) => e.ms));
+        if (v && v[1] >= 0) return [v[0], 0, v[1]];
+      }
+      return null;
+    };
+    let w = attempt(es) ?? [mean, 0, 0];
+    const res = es.map((e) => Math.abs(w[0] + w[1] * e.macs * M + w[2] * e.bytes * M - e.ms));
+    const mad = [...res].sort((a, b) => a - b)[res.length >> 1];
+    const kept = es.filter((_, i) => res[i] <= 3 * mad + 1e-9);
+    if (kept.length < es.length) w = attempt(kept) ?? w;
+    return w;
+  }
+
+  predict(op: string, macs: number, bytes: number): number {
+    const w = this.coef.get(op) ?? this.fallback;
+    return Math.max(0, w[0] + w[1] * macs * M + w[2] * bytes * M);
+  }
+}
