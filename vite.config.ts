@@ -17,7 +17,7 @@ export default defineConfig({
   optimizeDeps: { include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', 'onnxruntime-web', 'wgsl_reflect'] },
   build: {
     outDir: 'dist/site',
-    rollupOptions: { input: { bench: 'demos/bench/index.html', index: 'index.html' } },
+    rollupOptions: { input: { bench: 'demos/bench/index.html', scale: 'demos/scale/index.html', index: 'index.html' } },
   },
   test: {
     include: ['test/unit/**/*.test.ts'],

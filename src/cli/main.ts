@@ -23,6 +23,7 @@ const commands: Record<string, { run: Command; help: string }> = {
     help: 'ours vs TensorFlow.js / onnxruntime-web (--suite core | --model NAME --peers tfjs,ort); --suite compressed | train | int8_agreement (source checkout only)',
   },
   train: { run: trainCommand, help: 'train on the GPU (--model NAME --dataset fashion-mnist --epochs N [--kd|--mutual K] [--qat int8|binary] [--prune R [--prune-block RxC | --prune-filters l1|l2]] [--init CKPT] --json)' },
+  scale: { run: async (a) => (await import('./commands/scale.js')).scaleCommand(a), help: 'accuracy–latency Pareto front of a family on this adapter (--family F [--budget-ms 20] [--precision P] [--validate] --json)' },
   eval: { run: evalCommand, help: 'test accuracy of a checkpoint on the kernels it exports to (--ckpt FILE [--precision as-trained|fp32|int8|binary] [--sparse|--dense] --json)' },
 };
 

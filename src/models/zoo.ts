@@ -21,6 +21,9 @@ export interface ModelSpec {
   groups?: number; // ShuffleNet g
   scale?: number; // ShuffleNet scale
   phi?: number; // EfficientNet compound coefficient
+  /** EfficientNet width and depth multipliers, overriding 1.1^φ and 1.2^φ (the released B1–B7 use their own) */
+  width?: number;
+  depth?: number;
   seed?: number;
 }
 
@@ -98,9 +101,9 @@ export function shufflenet(b: ModelBuilder, x: number, g: number, scale: number,
 }
 
 /** EfficientNet-B0 scaled by φ: depth ×1.2^φ, width ×1.1^φ (resolution 224·1.15^φ is chosen by the caller). */
-export function efficientnet(b: ModelBuilder, x: number, phi: number, classes: number): number {
-  const width = Math.pow(1.1, phi);
-  const depth = Math.pow(1.2, phi);
+export function efficientnet(b: ModelBuilder, x: number, phi: number, classes: number, widthMult?: number, depthMult?: number): number {
+  const width = widthMult ?? Math.pow(1.1, phi);
+  const depth = depthMult ?? Math.pow(1.2, phi);
   const filters = (c: number) => makeDivisible(c * width);
   x = b.conv(x, filters(32), { k: 3, stride: 2, act: 'swish', name: 'stem' });
   const cfg: [number, number, number, number, number][] = [
@@ -182,7 +185,11 @@ export function buildModel(spec: ModelSpec): Graph {
     case 'efficientnet': {
       const phi = spec.phi ?? 0;
       check(Number.isInteger(phi) && phi >= 0 && phi <= 7, `efficientnet --phi must be an integer in [0, 7] (got ${phi})`);
-      y = efficientnet(b, x, phi, classes);
+      for (const k of ['width', 'depth'] as const) {
+        const v = spec[k];
+        check(v === undefined || (v > 0 && v <= 8), `efficientnet --${k} must be in (0, 8] (got ${v})`);
+      }
+      y = efficientnet(b, x, phi, classes, spec.width, spec.depth);
       break;
     }
     case 'cnn_small':

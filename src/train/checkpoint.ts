@@ -88,7 +88,7 @@ const object = <T>(fields: { [K in keyof T]-?: Field<T[K]> }): Field<T> => (v, n
 
 const modelSpec = object<ModelSpec>({
   model: str, batch: optional(int(1)), res: optional(int(1)), classes: optional(int(1)), alpha: optional(num), groups: optional(int(1)),
-  scale: optional(num), phi: optional(num), seed: optional(num),
+  scale: optional(num), phi: optional(num), seed: optional(num), width: optional(num), depth: optional(num),
 });
 const optimConfig = object<OptimConfig>({
   kind: oneOf('sgd', 'adam', 'adamw'), lr: num, momentum: num, nesterov: bool, weightDecay: num, l1: num, beta1: num, beta2: num, eps: num,

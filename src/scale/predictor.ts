@@ -1,0 +1,126 @@
+// Whole-model latency from the per-layer table: predicted = a + b·Σ table[layer] + c·layers.
+// Σ is what the layers cost alone (GPU time per layer); a, b and c are the per-model overhead (submit, readback,
+// the gaps between dispatches) fitted by least squares on models measured end to end.
+
+export interface ModelFeatures {
+  /** Σ of the table's per-layer times for this model, ms */
+  layer_ms: number;
+  /** layers that dispatch work */
+  layers: number;
+}
+
+export interface Overhead {
+  a: number;
+  b: number;
+  c: number;
+  /** how many end-to-end measurements the fit used */
+  n: number;
+}
+
+export const NO_OVERHEAD: Overhead = { a: 0, b: 1, c: 0, n: 0 };
+
+export function predictMs(f: ModelFeatures, o: Overhead): number {
+  return o.a + o.b * f.layer_ms + o.c * f.layers;
+}
+
+/** Solves the small normal equations (Gauss–Jordan with partial pivoting); null when singular. */
+function solve(A: number[][], y: number[]): number[] | null {
+  const n = y.length;
+  const M = A.map((r, i) => [...r, y[i]]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    if (Math.abs(M[p][c]) < 1e-12) return null;
+    [M[c], M[p]] = [M[p], M[c]];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const k = M[r][c] / M[c][c];
+      for (let j = c; j <= n; j++) M[r][j] -= k * M[c][j];
+    }
+  }
+  return M.map((r, i) => r[n] / r[i]);
+}
+
+function lstsq(rows: number[][], y: number[]): number[] | null {
+  const k = rows[0].length;
+  const A = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => rows.reduce((s, r) => s + r[i] * r[j], 0)));
+  const b = Array.from({ length: k }, (_, i) => rows.reduce((s, r, t) => s + r[i] * y[t], 0));
+  return solve(A, b);
+}
+
+/**
+ * Fits the overhead on (features, measured ms) pairs. With 4+ samples all three terms; with 2–3, a + b·Σ; with
+ * one, b alone. A fit with a non-positive b (Σ not explaining the time) falls back to the simpler model.
+ */
+export function fitOverhead(samples: { f: ModelFeatures; ms: number }[]): Overhead {
+  const n = samples.length;
+  if (n === 0) return NO_OVERHEAD;
+  const y = samples.map((s) => s.ms);
+  if (n >= 4) {
+    const w = lstsq(samples.map((s) => [1, s.f.layer_ms, s.f.layers]), y);
+    if (w && w[1] > 0) return { a: w[0], b: w[1], c: w[2], n };
+  }
+  if (n >= 2) {
+    const w = lstsq(samples.map((s) => [1, s.f.layer_ms]), y);
+    if (w && w[1] > 0) return { a: w[0], b: w[1], c: 0, n };
+  }
+  const sx = samples.reduce((s, t) => s + t.f.layer_ms, 0);
+  return { a: 0, b: sx > 0 ? y.reduce((s, v) => s + v, 0) / sx : 1, c: 0, n };
+}
+
+/** Mean absolute percentage error, in percent. */
+export function mape(pairs: { predicted: number; measured: number }[]): number {
+  if (!pairs.length) return NaN;
+  return (100 * pairs.reduce((s, p) => s + Math.abs(p.predicted - p.measured) / p.measured, 0)) / pairs.length;
+}
+
+/**
+ * A per-op cost model fitted on the latency table: ms = p + q·MACs + r·bytes for each op (least squares, then
+ * again without the layers whose residual exceeds 3× the median absolute residual). It smooths the noise of
+ * single layer timings on a loaded machine and prices layers the table lacks (a larger resolution, say).
+ */
+const M = 1e-6; // features in millions keep the normal equations well conditioned
+
+export class LayerCostModel {
+  private coef = new Map<string, number[]>();
+  private fallback: number[] = [0, 0, 0];
+
+  constructor(entries: { op: string; ms: number; macs: number; bytes: number }[]) {
+    const byOp = new Map<string, typeof entries>();
+    for (const e of entries) {
+      if (e.bytes === undefined) continue; // written by an older table
+      byOp.set(e.op, [...(byOp.get(e.op) ?? []), e]);
+    }
+    for (const [op, es] of byOp) this.coef.set(op, LayerCostModel.fit(es));
+    this.fallback = LayerCostModel.fit(entries.filter((e) => e.bytes !== undefined));
+  }
+
+  private static fit(es: { ms: number; macs: number; bytes: number }[]): number[] {
+    if (!es.length) return [0, 0, 0];
+    const mean = es.reduce((s, e) => s + e.ms, 0) / es.length;
+    const attempt = (rows: typeof es): number[] | null => {
+      if (rows.length >= 4) {
+        const w = lstsq(rows.map((e) => [1, e.macs * M, e.bytes * M]), rows.map((e) => e.ms));
+        if (w && w[1] >= 0 && w[2] >= 0) return w;
+      }
+      if (rows.length >= 2) {
+        const w = lstsq(rows.map((e) => [1, e.macs * M]), rows.map((e) => e.ms));
+        if (w && w[1] >= 0) return [w[0], w[1], 0];
+        const v = lstsq(rows.map((e) => [1, e.bytes * M]), rows.map((e) => e.ms));
+        if (v && v[1] >= 0) return [v[0], 0, v[1]];
+      }
+      return null;
+    };
+    let w = attempt(es) ?? [mean, 0, 0];
+    const res = es.map((e) => Math.abs(w[0] + w[1] * e.macs * M + w[2] * e.bytes * M - e.ms));
+    const mad = [...res].sort((a, b) => a - b)[res.length >> 1];
+    const kept = es.filter((_, i) => res[i] <= 3 * mad + 1e-9);
+    if (kept.length < es.length) w = attempt(kept) ?? w;
+    return w;
+  }
+
+  predict(op: string, macs: number, bytes: number): number {
+    const w = this.coef.get(op) ?? this.fallback;
+    return Math.max(0, w[0] + w[1] * macs * M + w[2] * bytes * M);
+  }
+}
