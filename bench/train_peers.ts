@@ -218,8 +218,8 @@ export async function benchTrainPeers(rt: Runtime, o: TrainBenchOptions): Promis
       const oi = median(oursRate);
       const ti = median(tfjsRate);
       rows.push({
-        model: name, batch: o.batch, ours_images_per_s: Number(oi.toFixed(2)), tfjs_images_per_s: Number(ti.toFixed(2)),
-        ratio: Number((oi / ti).toFixed(3)), steps: o.steps, warmup: o.warmup, rounds: o.rounds,
+        model: name, batch: o.batch, ours_images_per_s: Number(oi.toPrecision(4)), tfjs_images_per_s: Number(ti.toPrecision(4)),
+        ratio: Number((oi / ti).toPrecision(4)), steps: o.steps, warmup: o.warmup, rounds: o.rounds,
         first_loss_ours: Number(firstOurs.toFixed(5)), first_loss_tfjs: Number(firstTfjs.toFixed(5)), adapter,
       });
     } finally {
