@@ -15,7 +15,7 @@ import { TENSOR_OPS } from './ops/tensor.js';
 import { TRAINING_OPS } from './ops/training.js';
 
 /** The default-domain (ai.onnx) opsets a model may declare. */
-export const MIN_OPSET = 7;
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 25;
 
 export interface OnnxOpOptions {

@@ -11,11 +11,23 @@ export const NORM_OPS: Record<string, OnnxOpHandler> = {
     const x = c.in(0);
     const eps = c.float('epsilon', 1e-5);
     c.ignore('momentum', 'is_test', 'consumed_inputs');
-    if (c.int('spatial', 1) !== 1) c.fail('spatial = 0 (per-activation statistics) is not supported');
+    // opsets < 9: spatial = 0 means statistics per activation, [C, D1, …] (the values they were trained with
+    // at inference; statistics of shape [C] make it the same as spatial = 1)
+    // (opsets < 7: is_test; the statistics outputs of an old training-mode node may be declared, not read)
+    const perActivation = c.int('spatial', 1) === 0 && c.ins[1] !== undefined && c.ins[1].shape.length > 1;
     const training = c.int('training_mode', 0) !== 0;
     if (!training) c.onlyOutputs(1);
     const stats = [1, 2, 3, 4].map((i) => c.in(i));
     const ch = x.shape[1];
+    if (perActivation) {
+      const inner = x.shape.slice(1);
+      for (const s of stats) if (s.shape.join(',') !== inner.join(',')) c.fail(`per-activation statistics (spatial = 0) must be ${shapeStr(inner)}, got ${shapeStr(s.shape)}`);
+      const name = c.node.output![0];
+      const [scale, bias, mean, variance] = stats;
+      const d = c.imp.binary(`${name}.d`, 'sub', x, mean);
+      const sd = c.imp.unary(`${name}.sd`, 'sqrt', c.imp.binary(`${name}.v`, 'add', variance, c.imp.scalar(eps)));
+      return [c.imp.binary(name, 'add', c.imp.binary(`${name}.s`, 'mul', c.imp.binary(`${name}.q`, 'div', d, sd), scale), bias)];
+    }
     for (const s of stats) if (s.shape.length !== 1 || s.shape[0] !== ch) c.fail(`statistics must be [${ch}], got ${shapeStr(s.shape)}`);
     const name = c.node.output![0];
     if (training) return batchnormTraining(c, x, stats, eps, c.float('momentum', 0.9));

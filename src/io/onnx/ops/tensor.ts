@@ -4,7 +4,7 @@
 
 import { shapeStr } from '../../../runtime/errors.js';
 import { normAxis } from '../../../ops/tensor.js';
-import { checkDims, DT, dtypeName, isIntegerType, MAX_FOLD_ELEMENTS } from '../proto.js';
+import { ATTR, checkDims, DT, dtypeName, isIntegerType, MAX_FOLD_ELEMENTS } from '../proto.js';
 import { castHost, concatHost, gatherHost, host, numelOf, scalarOf, sliceHost } from '../fold.js';
 import type { OnnxOpHandler, OnnxValue } from '../node.js';
 import { axesArg, need4d, reshapeTarget } from './common.js';
@@ -44,7 +44,8 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
   },
   Size: (c) => [c.imp.konst(host(DT.INT64, [], [numelOf(c.in(0).shape)]))],
   Cast: (c) => {
-    const to = c.int('to', 0);
+    // opsets 1–5 name the type as a string ('FLOAT', 'INT64', …)
+    const to = c.attrs.get('to')?.type === ATTR.STRING ? castTypeByName(c.str('to', '')) ?? c.fail(`unknown type '${c.str('to', '')}'`) : c.int('to', 0);
     c.ignore('saturate');
     const x = c.in(0);
     if (x.konst) return [c.imp.konst(castHost(x.konst, to))];
@@ -246,4 +247,9 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
 
 function normClamp(v: number, r: number): number {
   return Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+}
+
+function castTypeByName(name: string): number | undefined {
+  const t = (DT as Record<string, number>)[name.toUpperCase()];
+  return t;
 }

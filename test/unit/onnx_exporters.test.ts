@@ -1,0 +1,126 @@
+// Import what exporters write: legacy opsets (1–6) with their attributes (consumed_inputs, is_test, spatial,
+// broadcast, Reshape's shape attribute, Cast's type name), optional outputs declared but unused, and one error for
+// every unsupported op. Legacy files are compared with the same network written at opset 13 and run by
+// onnxruntime-node (which loads opset ≥ 7 only); everything else directly with onnxruntime-node.
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { compile } from '../../src/graph/executor.js';
+import { importOnnx } from '../../src/io/onnx/import.js';
+import { expectClose, randn, runtime, TOL } from '../helpers.js';
+import { attr, OnnxBuilder } from '../onnx_builder.js';
+
+const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+export async function ortOutputs(bytes: Uint8Array, feeds: Record<string, [Float32Array, number[]]>): Promise<Float32Array[]> {
+  const s = await ort.InferenceSession.create(bytes);
+  const f: Record<string, ort.Tensor> = {};
+  for (const [k, [d, dims]] of Object.entries(feeds)) f[k] = new ort.Tensor('float32', d, dims);
+  const out = await s.run(f);
+  const ys = s.outputNames.map((n) => Float32Array.from(out[n].data as Float32Array));
+  await s.release();
+  return ys;
+}
+
+export async function oursOutputs(bytes: Uint8Array, feeds: Record<string, [Float32Array, number[]]>): Promise<Float32Array[]> {
+  const m = importOnnx(bytes);
+  const compiled = await compile(await runtime(), m.graph);
+  const ys = await compiled.run(m.inputs.map((i) => feeds[i.name][0]));
+  compiled.destroy();
+  return m.outputs.map((o) => (o.constant ? Float32Array.from(o.constant.data) : ys[o.output!]));
+}
+
+/** The same small CNN at any opset, in the attribute forms of that opset. */
+function legacyNet(opset: number): OnnxBuilder {
+  const b = new OnnxBuilder(opset);
+  const old = opset < 7;
+  const x = b.input('x', [2, 3, 9, 9]);
+  const ci = (v: number[]) => (old ? [attr.ints('consumed_inputs', v)] : []);
+  let y = b.conv(x, 3, 8, 3);
+  const stats = [b.init([8], Array.from({ length: 8 }, (_, i) => 0.6 + i / 10)), b.rand([8], 0.2), b.rand([8], 0.2), b.init([8], Array.from({ length: 8 }, (_, i) => 0.5 + i / 16))];
+  y = old
+    ? b.node('BatchNormalization', [y, ...stats], [attr.i('is_test', 1), attr.i('spatial', 1), attr.f('epsilon', 1e-5), ...ci([0, 0, 0, 1, 1])], 5)[0]
+    : b.node1('BatchNormalization', [y, ...stats], [attr.f('epsilon', 1e-5)]);
+  y = b.node1('Relu', [y], ci([0]));
+  // per-channel affine the Caffe2 way: broadcast = 1, axis = 1, operands [C]
+  const [s, t] = [randn(8, 7, 1), randn(8, 8, 0.5)];
+  y = old
+    ? b.node1('Mul', [y, b.init([8], s)], [attr.i('broadcast', 1), attr.i('axis', 1), ...ci([0, 0])])
+    : b.node1('Mul', [y, b.init([8, 1, 1], s)]);
+  y = old
+    ? b.node1('Add', [y, b.init([8], t)], [attr.i('broadcast', 1), attr.i('axis', 1), ...ci([0, 0])])
+    : b.node1('Add', [y, b.init([8, 1, 1], t)]);
+  y = b.node('Dropout', [y], old ? [attr.i('is_test', 1), attr.f('ratio', 0.3)] : [], 2)[0]; // mask declared, unused
+  y = b.node1('MaxPool', [y], [attr.ints('kernel_shape', [2, 2]), attr.ints('strides', [2, 2])]);
+  y = b.node1('Concat', [y, y], opset < 4 ? [] : [attr.i('axis', 1)]);
+  y = opset < 5 ? b.node1('Reshape', [y], [attr.ints('shape', [2, -1])]) : b.node1('Reshape', [y, b.ints([2, -1])]);
+  y = opset < 6 ? b.node1('Cast', [y], [attr.s('to', 'FLOAT')]) : b.node1('Cast', [y], [attr.i('to', 1)]);
+  y = b.node1('Gemm', [y, b.rand([10, 256], 0.1), b.rand([10], 0.1)], [attr.i('transB', 1), ...(old ? [attr.i('broadcast', 1)] : [])]);
+  b.output(b.node1('Softmax', [y], [attr.i('axis', 1)]));
+  return b;
+}
+
+describe('legacy opsets', () => {
+  for (const opset of [1, 4, 6]) {
+    it(`opset ${opset} file (its legacy attributes) = the opset-13 network in onnxruntime`, async () => {
+      const feeds = { x: [randn(2 * 3 * 81, 5), [2, 3, 9, 9]] as [Float32Array, number[]] };
+      const [ours] = await oursOutputs(legacyNet(opset).bytes(), feeds);
+      const [ref] = await ortOutputs(legacyNet(13).bytes(), feeds);
+      expectClose(ours, ref, TOL.f32, `opset ${opset}`);
+    });
+  }
+  it('BatchNormalization spatial = 0 (per-activation statistics, opset 6)', async () => {
+    const mk = (legacy: boolean) => {
+      const b = new OnnxBuilder(legacy ? 6 : 13);
+      const x = b.input('x', [2, 3, 4, 5]);
+      const st = [randn(60, 1, 0.5).map((v) => v + 1), randn(60, 2, 0.3), randn(60, 3, 0.3), randn(60, 4, 0.2).map((v) => v + 0.6)];
+      if (legacy) b.output(b.node1('BatchNormalization', [x, ...st.map((d) => b.init([3, 4, 5], d))], [attr.i('spatial', 0), attr.i('is_test', 1)]));
+      else {
+        const [sc, bi, me, va] = st.map((d) => b.init([3, 4, 5], d));
+        const sd = b.node1('Sqrt', [b.node1('Add', [va, b.init([], [1e-5])])]);
+        b.output(b.node1('Add', [b.node1('Mul', [b.node1('Div', [b.node1('Sub', [x, me]), sd]), sc]), bi]));
+      }
+      return b.bytes();
+    };
+    const feeds = { x: [randn(120, 6), [2, 3, 4, 5]] as [Float32Array, number[]] };
+    expectClose((await oursOutputs(mk(true), feeds))[0], (await ortOutputs(mk(false), feeds))[0], TOL.f32, 'spatial 0');
+  });
+});
+
+describe('optional outputs that nothing reads', () => {
+  it('Dropout mask and MaxPool indices declared, unused (opset 13)', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [1, 4, 6, 6]);
+    const d = b.node('Dropout', [b.relu(x)], [], 2)[0];
+    b.output(b.node('MaxPool', [d], [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2])], 2)[0]);
+    const feeds = { x: [randn(144, 9), [1, 4, 6, 6]] as [Float32Array, number[]] };
+    expectClose((await oursOutputs(b.bytes(), feeds))[0], (await ortOutputs(b.bytes(), feeds))[0], TOL.f32, 'dropout');
+  });
+  it('a read mask is still refused, naming the output', () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [1, 4]);
+    const [, mask] = b.node('Dropout', [x], [], 2);
+    b.output(b.node1('Identity', [mask]));
+    expect(() => importOnnx(b.bytes())).toThrow(/Dropout, opset 13\): output 1 \('dropout_\d+'\) is not supported/);
+  });
+});
+
+describe('unsupported operators', () => {
+  it('one error lists every unsupported op with opset and count, before anything is built', () => {
+    const b = new OnnxBuilder(17);
+    let y = b.input('x', [1, 4]);
+    y = b.node1('Frobnicate', [y]);
+    y = b.node1('Relu', [y]);
+    y = b.node1('Frobnicate', [y]);
+    y = b.node1('Twiddle', [y]);
+    b.output(y);
+    let msg = '';
+    try {
+      importOnnx(b.bytes());
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/^2 operators are not supported:/);
+    expect(msg).toMatch(/\(Frobnicate, opset 17\): operator 'Frobnicate' is not supported \(2 nodes: 'Frobnicate_\d+', 'Frobnicate_\d+'\)/);
+    expect(msg).toMatch(/\(Twiddle, opset 17\): operator 'Twiddle' is not supported$/m);
+  });
+});
