@@ -3,31 +3,10 @@
 // every unsupported op. Legacy files are compared with the same network written at opset 13 and run by
 // onnxruntime-node (which loads opset ≥ 7 only); everything else directly with onnxruntime-node.
 import { describe, expect, it } from 'vitest';
-import * as ort from 'onnxruntime-node';
-import { compile } from '../../src/graph/executor.js';
 import { importOnnx } from '../../src/io/onnx/import.js';
-import { expectClose, randn, runtime, TOL } from '../helpers.js';
+import { expectClose, randn, TOL } from '../helpers.js';
 import { attr, OnnxBuilder } from '../onnx_builder.js';
-
-const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
-
-export async function ortOutputs(bytes: Uint8Array, feeds: Record<string, [Float32Array, number[]]>): Promise<Float32Array[]> {
-  const s = await ort.InferenceSession.create(bytes);
-  const f: Record<string, ort.Tensor> = {};
-  for (const [k, [d, dims]] of Object.entries(feeds)) f[k] = new ort.Tensor('float32', d, dims);
-  const out = await s.run(f);
-  const ys = s.outputNames.map((n) => Float32Array.from(out[n].data as Float32Array));
-  await s.release();
-  return ys;
-}
-
-export async function oursOutputs(bytes: Uint8Array, feeds: Record<string, [Float32Array, number[]]>): Promise<Float32Array[]> {
-  const m = importOnnx(bytes);
-  const compiled = await compile(await runtime(), m.graph);
-  const ys = await compiled.run(m.inputs.map((i) => feeds[i.name][0]));
-  compiled.destroy();
-  return m.outputs.map((o) => (o.constant ? Float32Array.from(o.constant.data) : ys[o.output!]));
-}
+import { oursOutputs, ortOutputs } from '../onnx_compare.js';
 
 /** The same small CNN at any opset, in the attribute forms of that opset. */
 function legacyNet(opset: number): OnnxBuilder {

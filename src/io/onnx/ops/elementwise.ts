@@ -2,9 +2,9 @@
 // Sum/Mean/Max/Min, Clip and PRelu. Each stays in its input's layout where it can (NHWC after a conv).
 
 import { shapeStr } from '../../../runtime/errors.js';
-import { isIntegerType } from '../proto.js';
+import { DT, isIntegerType } from '../proto.js';
 import { normAxis, type BinaryName, type UnaryName } from '../../../ops/tensor.js';
-import { scalarOf } from '../fold.js';
+import { host, scalarOf } from '../fold.js';
 import type { OnnxOpContext, OnnxOpHandler, OnnxValue } from '../node.js';
 import { QRANGE } from './quantized.js';
 
@@ -53,6 +53,17 @@ export const ELEMENTWISE_OPS: Record<string, OnnxOpHandler> = {
       slope = c.imp.reshape(`${slope.name}.c`, slope, [slope.shape[0], ...new Array(x.shape.length - 2).fill(1)]);
     }
     return [c.imp.binary(c.node.output![0], 'prelu', x, slope)];
+  },
+  ImageScaler: (c) => {
+    // opsets < 10 (old zoo models): y = scale·x + bias[c]
+    const x = c.in(0);
+    const name = c.node.output![0];
+    const bias = c.floats('bias') ?? [];
+    const ch = x.shape[1];
+    if (bias.length && bias.length !== ch) c.fail(`bias has ${bias.length} values for ${ch} channels`);
+    let y = c.imp.binary(`${name}.s`, 'mul', x, c.imp.scalar(c.float('scale', 1)));
+    if (bias.length) y = c.imp.binary(name, 'add', y, c.imp.konst(host(DT.FLOAT, [ch, ...new Array(x.shape.length - 2).fill(1)], bias), `${name}.bias`));
+    return [y];
   },
   Add: binaryH('add'),
   Sub: binaryH('sub'),

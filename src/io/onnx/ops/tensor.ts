@@ -243,6 +243,17 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     else return c.fail(`mode '${mode}' is not supported`);
     return [c.imp.reshape(name, t, [n, cc, h * b, w * b])];
   },
+  SpaceToDepth: (c) => {
+    // [N, C, H, W] → [N, C·b², H/b, W/b]: channel index (bh·b + bw)·C + c, the inverse of DepthToSpace DCR
+    const x = c.in(0);
+    need4d(c, x, 'input');
+    const b = c.int('blocksize', 0);
+    const [n, ch, h, w] = x.shape;
+    if (b < 1 || h % b !== 0 || w % b !== 0) c.fail(`blocksize ${b} does not divide ${h}×${w}`);
+    const name = c.node.output![0];
+    const t = c.imp.transpose(`${name}.t`, c.imp.reshape(`${name}.r`, x, [n, ch, h / b, b, w / b, b]), [0, 3, 5, 1, 2, 4]);
+    return [c.imp.reshape(name, t, [n, ch * b * b, h / b, w / b])];
+  },
 };
 
 function normClamp(v: number, r: number): number {
