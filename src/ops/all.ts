@@ -14,3 +14,4 @@ import './pool_backward.js';
 import './loss.js';
 import './optim.js';
 import './compress_train.js';
+import './resize.js';
