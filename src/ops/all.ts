@@ -15,3 +15,4 @@ import './loss.js';
 import './optim.js';
 import './compress_train.js';
 import './resize.js';
+import './special.js';
