@@ -65,6 +65,32 @@ describe('legacy opsets', () => {
   });
 });
 
+describe('legacy forms of Split, Tile; Selu and ThresholdedRelu', () => {
+  it('Split-1 with the split as a second input, Tile-1 (tiles, axis) = their opset-13 forms in onnxruntime', async () => {
+    const mk = (opset: number) => {
+      const b = new OnnxBuilder(opset);
+      const x = b.input('x', [2, 7, 3]);
+      const parts = b.node('Split', [x, b.ints([2, 5])], [attr.i('axis', 1)], 2); // an input at opsets 1 and ≥ 13
+      b.output(parts[0]);
+      b.output(opset < 6 ? b.node1('Tile', [parts[1], b.init([], [3], 7), b.init([], [2], 7)]) : b.node1('Tile', [parts[1], b.ints([1, 1, 3])]));
+      return b.bytes();
+    };
+    const feeds = { x: [randn(42, 12), [2, 7, 3]] as [Float32Array, number[]] };
+    const [ours, ref] = [await oursOutputs(mk(1), feeds), await ortOutputs(mk(13), feeds)];
+    ours.forEach((y, k) => expectClose(y, ref[k], TOL.f32, `output ${k}`));
+  });
+  it('Selu and ThresholdedRelu vs onnxruntime', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [3, 11]);
+    b.output(b.node1('Selu', [x]));
+    b.output(b.node1('Selu', [x], [attr.f('alpha', 1.5), attr.f('gamma', 0.7)]));
+    b.output(b.node1('ThresholdedRelu', [x], [attr.f('alpha', 0.3)]));
+    const feeds = { x: [randn(33, 13, 2), [3, 11]] as [Float32Array, number[]] };
+    const [ours, ref] = [await oursOutputs(b.bytes(), feeds), await ortOutputs(b.bytes(), feeds)];
+    ours.forEach((y, k) => expectClose(y, ref[k], TOL.f32, `output ${k}`));
+  });
+});
+
 describe('optional outputs that nothing reads', () => {
   it('Dropout mask and MaxPool indices declared, unused (opset 13)', async () => {
     const b = new OnnxBuilder(13);

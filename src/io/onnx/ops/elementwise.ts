@@ -66,6 +66,18 @@ export const ELEMENTWISE_OPS: Record<string, OnnxOpHandler> = {
     if (bias.length) y = c.imp.binary(name, 'add', y, c.imp.konst(host(DT.FLOAT, [ch, ...new Array(x.shape.length - 2).fill(1)], bias), `${name}.bias`));
     return [y];
   },
+  Selu: (c) => {
+    // γ·elu(x, α)
+    const name = c.node.output![0];
+    const e = c.imp.unary(`${name}.elu`, 'elu', c.in(0), c.float('alpha', 1.67326319217681884765625), 0);
+    return [c.imp.binary(name, 'mul', e, c.imp.scalar(c.float('gamma', 1.05070102214813232421875)))];
+  },
+  ThresholdedRelu: (c) => {
+    // x where x > α, else 0: x·sign(relu(x − α))
+    const x = c.in(0);
+    const name = c.node.output![0];
+    return [c.imp.binary(name, 'mul', x, gt(c, x, c.imp.scalar(c.float('alpha', 1)), `${name}.gt`))];
+  },
   Erf: (c) => [special(c, 'erf', c.in(0))],
   Gelu: (c) => {
     const approx = c.str('approximate', 'none');

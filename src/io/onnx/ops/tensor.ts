@@ -74,7 +74,10 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
   },
   Tile: (c) => {
     const x = c.in(0);
-    const reps = c.opset < 6 ? c.fail('Tile before opset 6 (tiles/axis inputs) is not supported') : [...c.konst(1, 'repeats').data];
+    // opset 1: inputs (x, tiles, axis), one axis repeated `tiles` times
+    const reps = c.opset < 6
+      ? x.shape.map((_, i) => (i === normAxis(scalarOf(c.konst(2, 'axis'), 'axis'), x.shape.length) ? scalarOf(c.konst(1, 'tiles'), 'tiles') : 1))
+      : [...c.konst(1, 'repeats').data];
     if (reps.length !== x.shape.length || reps.some((r) => !(Number.isInteger(r) && r >= 0))) c.fail(`repeats [${reps.join(',')}] do not fit ${shapeStr(x.shape)}`);
     if (x.konst) return [c.imp.konst(tileHost(x.konst, reps))];
     return [tileGpu(c, x, reps)];
@@ -215,7 +218,8 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     const r = x.shape.length;
     const axis = normAxis(c.int('axis', 0), r);
     const n = c.outCount();
-    let split: number[] | undefined = c.opset < 13 ? c.ints('split') : c.opt(1) ? [...c.konst(1, 'split').data] : undefined;
+    // opset 1: `split` as an attribute or a second input; 2–12 an attribute; 13 on an input
+    let split: number[] | undefined = c.opset < 13 && !(c.opset < 2 && c.opt(1)) ? c.ints('split') : c.opt(1) ? [...c.konst(1, 'split').data] : undefined;
     const len = x.shape[axis];
     if (!split) {
       const parts = c.opset >= 18 ? c.int('num_outputs', n) : n;
