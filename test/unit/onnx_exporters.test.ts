@@ -79,6 +79,17 @@ describe('legacy forms of Split, Tile; Selu and ThresholdedRelu', () => {
     const [ours, ref] = [await oursOutputs(mk(1), feeds), await ortOutputs(mk(13), feeds)];
     ours.forEach((y, k) => expectClose(y, ref[k], TOL.f32, `output ${k}`));
   });
+  it('ImageScaler (opset 8, old zoo files) = Mul and Add by per-channel constants in onnxruntime', async () => {
+    const mk = (legacy: boolean) => {
+      const b = new OnnxBuilder(legacy ? 8 : 13);
+      const x = b.input('x', [2, 3, 4, 5]);
+      if (legacy) b.output(b.node1('ImageScaler', [x], [attr.f('scale', 0.017), { name: 'bias', type: 6, floats: [-2.1, -2.0, -1.8] }]));
+      else b.output(b.node1('Add', [b.node1('Mul', [x, b.init([], [0.017])]), b.init([3, 1, 1], [-2.1, -2.0, -1.8])]));
+      return b.bytes();
+    };
+    const feeds = { x: [randn(120, 14, 100), [2, 3, 4, 5]] as [Float32Array, number[]] };
+    expectClose((await oursOutputs(mk(true), feeds))[0], (await ortOutputs(mk(false), feeds))[0], TOL.f32, 'ImageScaler');
+  });
   it('Selu and ThresholdedRelu vs onnxruntime', async () => {
     const b = new OnnxBuilder(13);
     const x = b.input('x', [3, 11]);

@@ -53,12 +53,14 @@ export const NORM_OPS: Record<string, OnnxOpHandler> = {
     const axis = normAxis(c.int('axis', -1), r);
     c.ignore('stash_type');
     const axes = x.shape.map((_, i) => i).filter((i) => i >= axis);
-    const [name, meanName, invName] = [0, 1, 2].map((k) => c.node.output![k] || `${c.node.output![0]}.out${k}`);
+    const name = c.node.output![0];
     const { d, sd, mean } = standardize(c, x, axes, name);
     let y = c.imp.binary(`${name}.s`, 'mul', c.imp.binary(`${name}.q`, 'div', d, sd), c.in(1, 'Scale'));
     const b = c.opt(2);
     y = b ? c.imp.binary(name, 'add', y, b) : y;
-    return [y, mean, c.imp.unary(invName, 'reciprocal', sd)].map((v, k) => (k === 1 ? { ...v, name: meanName } : v));
+    // optional outputs Mean and InvStdDev (kept dims); built only when read
+    const inv = c.node.output?.[2] && c.imp.isConsumed(c.node.output[2]) ? c.imp.unary(c.node.output[2], 'reciprocal', sd) : undefined;
+    return [y, mean, inv];
   },
   InstanceNormalization: (c) => {
     const x = c.in(0);

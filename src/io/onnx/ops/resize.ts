@@ -49,7 +49,7 @@ function resize(c: OnnxOpContext): OnnxValue {
   };
   const scalesIn = old ? known(1, 'scales') : known(2, 'scales');
   const sizesIn = old ? undefined : known(3, 'sizes');
-  const roiIn = old ? undefined : known(1, 'roi');
+  const roiIn = old || coord !== 'tf_crop_and_resize' ? undefined : known(1, 'roi'); // roi matters only when cropping
   if (!scalesIn && !sizesIn) c.fail('needs scales or sizes');
   if (scalesIn && sizesIn) c.fail('takes scales or sizes, not both');
   const given = (scalesIn ?? sizesIn)!;
@@ -57,7 +57,7 @@ function resize(c: OnnxOpContext): OnnxValue {
   const scales = x.shape.map(() => 1);
   const out = [...x.shape];
   const roi = [...x.shape.map(() => 0), ...x.shape.map(() => 1)];
-  if (roiIn && coord === 'tf_crop_and_resize') {
+  if (roiIn) {
     if (roiIn.length !== 2 * axes.length) c.fail(`roi has ${roiIn.length} values for ${axes.length} axes`);
     axes.forEach((a, k) => {
       roi[a] = roiIn[k];
