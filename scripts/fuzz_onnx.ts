@@ -18,6 +18,7 @@ import { SlimError } from '../src/runtime/errors.js';
 import type { Runtime } from '../src/runtime/runtime.js';
 import { compile } from '../src/graph/executor.js';
 import { ZOO } from '../test/zoo.js';
+import { attr, OnnxBuilder } from '../test/onnx_builder.js';
 
 export interface FuzzReport {
   cases: number;
@@ -44,8 +45,37 @@ export function seedModels(): { name: string; bytes: Uint8Array }[] {
     }
   }
   for (const [name, build] of Object.entries(ZOO)) out.push({ name: `zoo_${name}`, bytes: exportOnnx(build()) });
+  for (const [name, build] of Object.entries(EXPORTER_SEEDS)) out.push({ name: `exporter_${name}`, bytes: build().bytes() });
   return out;
 }
+
+/** Small models in the forms exporters write (legacy attributes, ConvTranspose, Resize, logic), so mutations reach those handlers. */
+const EXPORTER_SEEDS: Record<string, () => OnnxBuilder> = {
+  legacy_opset6: () => {
+    const b = new OnnxBuilder(6);
+    const x = b.input('x', [1, 3, 6, 6]);
+    let y = b.node('BatchNormalization', [b.conv(x, 3, 4, 3), ...[0, 1, 2, 3].map(() => b.rand([4], 0.5))], [attr.i('is_test', 1), attr.i('spatial', 1), attr.ints('consumed_inputs', [0, 0, 0, 1, 1])], 5)[0];
+    y = b.node1('Add', [b.node1('Relu', [y], [attr.ints('consumed_inputs', [0])]), b.rand([4], 0.5)], [attr.i('broadcast', 1), attr.i('axis', 1)]);
+    b.output(b.node('Dropout', [y], [attr.i('is_test', 1)], 2)[0]);
+    return b;
+  },
+  decoder: () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [1, 4, 3, 5]);
+    const t = b.node1('ConvTranspose', [x, b.rand([4, 2, 3, 3], 0.5), b.rand([2], 0.1)], [attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1]), attr.ints('output_padding', [1, 1])]);
+    const r = b.node1('Resize', [t, '', b.init([4], [1, 1, 2, 1.5])], [attr.s('mode', 'linear'), attr.s('coordinate_transformation_mode', 'align_corners')]);
+    b.output(b.node1('Resize', [r, '', '', b.ints([1, 2, 5, 7])], [attr.s('mode', 'cubic')]));
+    return b;
+  },
+  logic: () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [2, 3, 4]);
+    const w = b.node1('Where', [b.node1('Greater', [x, b.init([], [0])]), x, b.node1('Erf', [x])]);
+    const g = b.node1('Gather', [b.node1('Expand', [w, b.ints([2, 2, 3, 4])]), b.init([2], [2, 0], 7)], [attr.i('axis', 2)]);
+    b.output(b.node1('LayerNormalization', [b.node1('Tile', [g, b.ints([1, 1, 1, 2])]), b.rand([8], 1)]));
+    return b;
+  },
+};
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

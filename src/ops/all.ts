@@ -14,3 +14,5 @@ import './pool_backward.js';
 import './loss.js';
 import './optim.js';
 import './compress_train.js';
+import './resize.js';
+import './special.js';

@@ -200,3 +200,100 @@ export function reduceHost(t: HostTensor, axes: number[], mode: ReduceName): Hos
   }
   return t;
 }
+
+/** Any elementwise function of two broadcast tensors (comparisons, logic), result of element type `dtype`. */
+export function zipHost(a: HostTensor, b: HostTensor, dtype: number, fn: (x: number, y: number) => number): HostTensor {
+  const dims = broadcastShapes(a.dims, b.dims);
+  const [ea, eb] = [expandHost(a, dims), expandHost(b, dims)];
+  return { dtype, dims, data: ea.data.map((x, i) => fn(x, eb.data[i])) };
+}
+
+/** numpy broadcast of t to `dims` (Expand). */
+export function expandHost(t: HostTensor, dims: number[]): HostTensor {
+  const n = checkDims(dims, 'folded tensor', MAX_FOLD_ELEMENTS);
+  const st = broadcastStrides(t.dims, dims);
+  const out = new Float64Array(n);
+  const idx = new Array(dims.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let off = 0;
+    for (let d = 0; d < dims.length; d++) off += idx[d] * st[d];
+    out[i] = t.data[off];
+    for (let d = dims.length - 1; d >= 0; d--) {
+      if (++idx[d] < dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype: t.dtype, dims: [...dims], data: out };
+}
+
+/** Where(cond, a, b) with broadcasting of all three. */
+export function whereHost(cond: HostTensor, a: HostTensor, b: HostTensor): HostTensor {
+  const dims = broadcastShapes(broadcastShapes(cond.dims, a.dims), b.dims);
+  const [c, x, y] = [expandHost(cond, dims), expandHost(a, dims), expandHost(b, dims)];
+  return { dtype: a.dtype, dims, data: c.data.map((v, i) => (v ? x.data[i] : y.data[i])) };
+}
+
+/** Tile: output[i] = t[i mod dims] with dims·repeats. */
+export function tileHost(t: HostTensor, repeats: number[]): HostTensor {
+  const dims = t.dims.map((d, i) => d * repeats[i]);
+  const n = checkDims(dims, 'folded Tile', MAX_FOLD_ELEMENTS);
+  const xs = contiguousStrides(t.dims);
+  const out = new Float64Array(n);
+  const idx = new Array(dims.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let off = 0;
+    for (let d = 0; d < dims.length; d++) off += (idx[d] % t.dims[d]) * xs[d];
+    out[i] = t.data[off];
+    for (let d = dims.length - 1; d >= 0; d--) {
+      if (++idx[d] < dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype: t.dtype, dims, data: out };
+}
+
+/**
+ * Along one axis (kept as size k): the k largest (or smallest) values and their indices, sorted (ties: the lower
+ * index first, as onnxruntime); ArgMax/ArgMin are k = 1 (select_last_index takes the last of equal values).
+ */
+export function topkHost(t: HostTensor, axis: number, k: number, largest: boolean, sorted = true, lastIndex = false): { values: HostTensor; indices: HostTensor } {
+  const [outer, len, inner] = [numelOf(t.dims.slice(0, axis)), t.dims[axis], numelOf(t.dims.slice(axis + 1))];
+  check(k >= 0 && k <= len, `k = ${k} is outside [0, ${len}]`);
+  const dims = t.dims.map((d, i) => (i === axis ? k : d));
+  const vals = new Float64Array(outer * k * inner);
+  const idxs = new Float64Array(outer * k * inner);
+  for (let o = 0; o < outer; o++)
+    for (let j = 0; j < inner; j++) {
+      const order = Array.from({ length: len }, (_, q) => q);
+      const v = (q: number) => t.data[(o * len + q) * inner + j];
+      order.sort((p, q) => {
+        const d = largest ? v(q) - v(p) : v(p) - v(q);
+        if (d !== 0 && !Number.isNaN(d)) return d;
+        return lastIndex ? q - p : p - q;
+      });
+      const pick = sorted ? order.slice(0, k) : order.slice(0, k).sort((p, q) => p - q);
+      pick.forEach((q, r) => {
+        vals[(o * k + r) * inner + j] = v(q);
+        idxs[(o * k + r) * inner + j] = q;
+      });
+    }
+  return { values: { dtype: t.dtype, dims, data: vals }, indices: { dtype: DT.INT64, dims, data: idxs } };
+}
+
+/** Product over the given axes (kept as size 1). */
+export function reduceProdHost(t: HostTensor, axes: number[]): HostTensor {
+  const dims = t.dims.map((d, i) => (axes.includes(i) ? 1 : d));
+  const out = new Float64Array(numelOf(dims)).fill(1);
+  const os = contiguousStrides(dims);
+  const idx = new Array(t.dims.length).fill(0);
+  for (let i = 0; i < t.data.length; i++) {
+    let off = 0;
+    for (let d = 0; d < dims.length; d++) off += (axes.includes(d) ? 0 : idx[d]) * os[d];
+    out[off] *= t.data[i];
+    for (let d = t.dims.length - 1; d >= 0; d--) {
+      if (++idx[d] < t.dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype: t.dtype, dims, data: out };
+}

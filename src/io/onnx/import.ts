@@ -64,6 +64,13 @@ const gshape = (s: number[]) => (s.length ? s : [1]);
 export class Importer {
   readonly g = new Graph();
   private params = 0;
+  /** Value names that some node reads or that are graph outputs. */
+  private readonly consumed = new Set<string>();
+
+  /** Whether a node or the graph's outputs read this value (optional outputs nobody reads need not be produced). */
+  isConsumed(name: string): boolean {
+    return this.consumed.has(name);
+  }
 
   // ---- values ----
   konst(t: HostTensor, name = 'const'): OnnxValue {
@@ -221,16 +228,17 @@ export class Importer {
     }
 
     const nodes = topoSort(graphProto.node ?? [], new Set(vals.keys()));
+    for (const n of nodes) for (const i of n.input ?? []) if (i) this.consumed.add(i);
+    for (const vi of graphProto.output ?? []) this.consumed.add(vi.name ?? '');
+    checkSupported(nodes, opset, domainOpsets);
     const shuffles = findChannelShuffles(nodes);
     const absorbed = new Set<number>(); // the Transpose and Reshape of a channel shuffle imported as one op
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k];
       const op = node.opType ?? '';
       if (absorbed.has(k)) continue;
-      // a node of another domain (one with registered handlers) is read at that domain's opset
-      const custom = node.domain && node.domain !== 'ai.onnx' && knowsDomain(node.domain);
-      const nodeOpset = custom ? domainOpsets.get(node.domain!) ?? 1 : opset;
-      const label = `node '${node.name || node.output?.[0] || k}' (${op}${node.domain ? ` in domain '${node.domain}'` : ''}, opset ${nodeOpset})`;
+      const nodeOpset = opsetOf(node, opset, domainOpsets);
+      const label = labelOf(node, k, nodeOpset);
       try {
         if (!knowsDomain(node.domain)) throw new SlimError(`operator domain '${node.domain}' is not supported`);
         const ins = (node.input ?? []).map((n) => {
@@ -242,6 +250,8 @@ export class Importer {
         const attrs = new Map<string, Attr>();
         for (const a of node.attribute ?? []) attrs.set(a.name, parseAttr(a, label));
         const ctx = new OnnxOpContext(this, node, ins, attrs, nodeOpset, label);
+        // opsets 1–6: an in-place hint for the old runtimes, no effect on the values
+        if (nodeOpset < 7 && !node.domain) ctx.ignore('consumed_inputs');
         const sh = shuffles.get(k);
         if (sh && this.tryChannelShuffle(ctx, nodes, sh, vals)) {
           sh.skip.forEach((j) => absorbed.add(j));
@@ -252,7 +262,10 @@ export class Importer {
         (node.output ?? []).forEach((o, i) => {
           if (!o) return;
           const v = outs[i];
-          if (!v) throw new SlimError(`output ${i} ('${o}') is not supported`);
+          if (!v) {
+            if (this.isConsumed(o)) throw new SlimError(`output ${i} ('${o}') is not supported`);
+            return; // declared but read by no node and not a graph output (Dropout's mask, BatchNormalization's statistics)
+          }
           vals.set(o, v);
         });
       } catch (e) {
@@ -331,6 +344,44 @@ export class Importer {
     vals.set(out, this.fromGpu(out, x.dtype, x.shape, id, 'nhwc'));
     return true;
   }
+}
+
+/** The opset a node is read at: a node of another domain (one with registered handlers) at that domain's opset. */
+function opsetOf(node: NodeProto, opset: number, domainOpsets: Map<string, number>): number {
+  const custom = node.domain && node.domain !== 'ai.onnx' && knowsDomain(node.domain);
+  return custom ? domainOpsets.get(node.domain!) ?? 1 : opset;
+}
+
+function labelOf(node: NodeProto, k: number, nodeOpset: number): string {
+  return `node '${node.name || node.output?.[0] || k}' (${node.opType ?? ''}${node.domain ? ` in domain '${node.domain}'` : ''}, opset ${nodeOpset})`;
+}
+
+/**
+ * Before anything is built: every node whose (domain, op type, opset) has no handler, in one error — one line per
+ * operator with its first node, opset and how many nodes use it — so a user sees the whole gap at once.
+ */
+function checkSupported(nodes: NodeProto[], opset: number, domainOpsets: Map<string, number>): void {
+  const missing = new Map<string, { first: string; names: string[] }>();
+  nodes.forEach((node, k) => {
+    const nodeOpset = opsetOf(node, opset, domainOpsets);
+    let why: string;
+    try {
+      if (!knowsDomain(node.domain)) throw new SlimError(`operator domain '${node.domain}' is not supported`);
+      resolveOp(node.domain, node.opType ?? '', nodeOpset);
+      return;
+    } catch (e) {
+      if (!(e instanceof SlimError)) throw e;
+      why = e.message;
+    }
+    const key = `${node.domain ?? ''}\u0000${node.opType}\u0000${nodeOpset}`;
+    const m = missing.get(key) ?? { first: `${labelOf(node, k, nodeOpset)}: ${why}`, names: [] };
+    m.names.push(node.name || node.output?.[0] || String(k));
+    missing.set(key, m);
+  });
+  if (!missing.size) return;
+  const lines = [...missing.values()].map(({ first, names }) =>
+    names.length === 1 ? first : `${first} (${names.length} nodes: ${names.slice(0, 5).map((n) => `'${n}'`).join(', ')}${names.length > 5 ? ', …' : ''})`);
+  throw new SlimError(lines.length === 1 ? lines[0] : `${lines.length} operators are not supported:\n  ${lines.join('\n  ')}`);
 }
 
 /** Kahn's order over the node list (ONNX requires a topological order, but we accept any acyclic one). */

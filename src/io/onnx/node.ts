@@ -121,10 +121,10 @@ export class OnnxOpContext {
   outCount(): number {
     return (this.node.output ?? []).length;
   }
-  /** Outputs past `n` must not be consumed (e.g. Dropout's mask, MaxPool's indices). */
+  /** Outputs past `n` may be declared but must not be read (e.g. Dropout's mask, MaxPool's indices). */
   onlyOutputs(n: number): void {
     (this.node.output ?? []).slice(n).forEach((o, k) => {
-      if (o) this.fail(`output ${n + k} ('${o}') is not supported`);
+      if (o && this.imp.isConsumed(o)) this.fail(`output ${n + k} ('${o}') is not supported`);
     });
   }
 }

@@ -11,11 +11,12 @@ import { MATMUL_OPS } from './ops/matmul.js';
 import { NORM_OPS } from './ops/norm.js';
 import { QUANTIZED_OPS } from './ops/quantized.js';
 import { REDUCE_OPS } from './ops/reduce.js';
+import { RESIZE_OPS } from './ops/resize.js';
 import { TENSOR_OPS } from './ops/tensor.js';
 import { TRAINING_OPS } from './ops/training.js';
 
 /** The default-domain (ai.onnx) opsets a model may declare. */
-export const MIN_OPSET = 7;
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 25;
 
 export interface OnnxOpOptions {
@@ -79,7 +80,7 @@ export function supportedOperators(): string[] {
 
 // Built-in handlers: every op type in exactly one family table. Each covers opsets 1–MAX_OPSET: importOnnx admits
 // MIN_OPSET–MAX_OPSET, and a handler reads the older attribute forms where it says so (`c.opset < …`).
-const BUILTIN = [TENSOR_OPS, ELEMENTWISE_OPS, REDUCE_OPS, MATMUL_OPS, CONV_POOL_OPS, NORM_OPS, QUANTIZED_OPS, TRAINING_OPS];
+const BUILTIN = [TENSOR_OPS, ELEMENTWISE_OPS, REDUCE_OPS, MATMUL_OPS, CONV_POOL_OPS, NORM_OPS, QUANTIZED_OPS, TRAINING_OPS, RESIZE_OPS];
 for (const table of BUILTIN) {
   for (const [op, handler] of Object.entries(table)) {
     if (TABLE.has(keyOf('', op))) throw new Error(`internal: ONNX op '${op}' has two built-in handlers`);

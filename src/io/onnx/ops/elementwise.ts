@@ -2,9 +2,10 @@
 // Sum/Mean/Max/Min, Clip and PRelu. Each stays in its input's layout where it can (NHWC after a conv).
 
 import { shapeStr } from '../../../runtime/errors.js';
-import { isIntegerType } from '../proto.js';
-import { normAxis, type BinaryName, type UnaryName } from '../../../ops/tensor.js';
-import { scalarOf } from '../fold.js';
+import { DT, isIntegerType } from '../proto.js';
+import { broadcastShapes, normAxis, type BinaryName, type UnaryName } from '../../../ops/tensor.js';
+import { host, scalarOf, zipHost } from '../fold.js';
+import { specialRef, type SpecialName } from '../../../ops/special.js';
 import type { OnnxOpContext, OnnxOpHandler, OnnxValue } from '../node.js';
 import { QRANGE } from './quantized.js';
 
@@ -54,6 +55,52 @@ export const ELEMENTWISE_OPS: Record<string, OnnxOpHandler> = {
     }
     return [c.imp.binary(c.node.output![0], 'prelu', x, slope)];
   },
+  ImageScaler: (c) => {
+    // opsets < 10 (old zoo models): y = scale·x + bias[c]
+    const x = c.in(0);
+    const name = c.node.output![0];
+    const bias = c.floats('bias') ?? [];
+    const ch = x.shape[1];
+    if (bias.length && bias.length !== ch) c.fail(`bias has ${bias.length} values for ${ch} channels`);
+    let y = c.imp.binary(`${name}.s`, 'mul', x, c.imp.scalar(c.float('scale', 1)));
+    if (bias.length) y = c.imp.binary(name, 'add', y, c.imp.konst(host(DT.FLOAT, [ch, ...new Array(x.shape.length - 2).fill(1)], bias), `${name}.bias`));
+    return [y];
+  },
+  Selu: (c) => {
+    // γ·elu(x, α)
+    const name = c.node.output![0];
+    const e = c.imp.unary(`${name}.elu`, 'elu', c.in(0), c.float('alpha', 1.67326319217681884765625), 0);
+    return [c.imp.binary(name, 'mul', e, c.imp.scalar(c.float('gamma', 1.05070102214813232421875)))];
+  },
+  ThresholdedRelu: (c) => {
+    // x where x > α, else 0: x·sign(relu(x − α))
+    const x = c.in(0);
+    const name = c.node.output![0];
+    return [c.imp.binary(name, 'mul', x, gt(c, x, c.imp.scalar(c.float('alpha', 1)), `${name}.gt`))];
+  },
+  Erf: (c) => [special(c, 'erf', c.in(0))],
+  Gelu: (c) => {
+    const approx = c.str('approximate', 'none');
+    if (approx !== 'none' && approx !== 'tanh') c.fail(`approximate '${approx}' is not supported`);
+    return [special(c, approx === 'tanh' ? 'gelu_tanh' : 'gelu', c.in(0))];
+  },
+  // Comparisons and logic give BOOL (0/1 as f32 on the GPU), folded on constants. On the GPU they are built from
+  // exact f32 operations: a > b ⇔ sign(relu(a − b)) = 1 (exact for finite values: a − b rounds to 0 only when a = b,
+  // barring subnormals flushed to zero), a = b ⇔ 1 − sign(|a − b|); Not 1 − x, And x·y, Or max, Xor |x − y|.
+  Greater: compare((x, y) => x > y, (c, a, b, n) => gt(c, a, b, n)),
+  Less: compare((x, y) => x < y, (c, a, b, n) => gt(c, b, a, n)),
+  GreaterOrEqual: compare((x, y) => x >= y, (c, a, b, n) => not(c, gt(c, b, a, `${n}.lt`), n)),
+  LessOrEqual: compare((x, y) => x <= y, (c, a, b, n) => not(c, gt(c, a, b, `${n}.gt`), n)),
+  Equal: compare((x, y) => x === y, (c, a, b, n) => not(c, c.imp.unary(`${n}.ne`, 'sign', c.imp.unary(`${n}.abs`, 'abs', c.imp.binary(`${n}.d`, 'sub', a, b))), n)),
+  And: compare((x, y) => !!x && !!y, (c, a, b, n) => c.imp.binary(n, 'mul', a, b)),
+  Or: compare((x, y) => !!x || !!y, (c, a, b, n) => c.imp.binary(n, 'max', a, b)),
+  Xor: compare((x, y) => !!x !== !!y, (c, a, b, n) => c.imp.unary(n, 'abs', c.imp.binary(`${n}.d`, 'sub', a, b))),
+  Not: (c) => {
+    const x = c.in(0);
+    const name = c.node.output![0];
+    if (x.konst) return [c.imp.konst({ dtype: DT.BOOL, dims: [...x.konst.dims], data: x.konst.data.map((v) => (v ? 0 : 1)) }, name)];
+    return [{ ...not(c, x, name), dtype: DT.BOOL }];
+  },
   Add: binaryH('add'),
   Sub: binaryH('sub'),
   Mul: binaryH('mul'),
@@ -97,5 +144,33 @@ function variadic(fn: BinaryName, mean = false): OnnxOpHandler {
     if (ins.length === 1) acc = c.imp.unary(name, 'identity', acc);
     if (mean) acc = c.imp.binary(name, 'div', acc, c.imp.scalar(ins.length));
     return [acc];
+  };
+}
+
+/** Erf / GELU: folded on constants, else the `special` op in the input's layout. */
+function special(c: OnnxOpContext, fn: SpecialName, x: OnnxValue): OnnxValue {
+  const name = c.node.output![0];
+  if (x.konst) return c.imp.konst({ dtype: x.dtype, dims: [...x.konst.dims], data: x.konst.data.map((v) => Math.fround(specialRef(fn, v))) }, name);
+  const nhwc = c.imp.isNhwc(x);
+  const id = c.imp.add('special', [nhwc ? x.nhwc! : c.imp.onnx(x)], { fn }, name);
+  return c.imp.fromGpu(name, x.dtype, x.shape, id, nhwc ? 'nhwc' : 'nchw');
+}
+
+/** 1 where a > b, else 0. */
+function gt(c: OnnxOpContext, a: OnnxValue, b: OnnxValue, name: string): OnnxValue {
+  return c.imp.unary(name, 'sign', c.imp.unary(`${name}.relu`, 'relu', c.imp.binary(`${name}.d`, 'sub', a, b)));
+}
+
+function not(c: OnnxOpContext, x: OnnxValue, name: string): OnnxValue {
+  return c.imp.binary(name, 'sub', c.imp.scalar(1), x);
+}
+
+function compare(host: (x: number, y: number) => boolean, gpu: (c: OnnxOpContext, a: OnnxValue, b: OnnxValue, name: string) => OnnxValue): OnnxOpHandler {
+  return (c) => {
+    const [a, b] = [c.in(0), c.in(1)];
+    const name = c.node.output![0];
+    broadcastShapes(a.shape, b.shape);
+    if (a.konst && b.konst) return [c.imp.konst(zipHost(a.konst, b.konst, DT.BOOL, (x, y) => (host(x, y) ? 1 : 0)), name)];
+    return [{ ...gpu(c, a, b, name), dtype: DT.BOOL }];
   };
 }

@@ -3,10 +3,10 @@
 // pass-through Identity and Dropout.
 
 import { shapeStr } from '../../../runtime/errors.js';
-import { normAxis } from '../../../ops/tensor.js';
-import { checkDims, DT, dtypeName, isIntegerType, MAX_FOLD_ELEMENTS } from '../proto.js';
-import { castHost, concatHost, gatherHost, host, numelOf, scalarOf, sliceHost } from '../fold.js';
-import type { OnnxOpHandler, OnnxValue } from '../node.js';
+import { broadcastShapes, normAxis } from '../../../ops/tensor.js';
+import { ATTR, checkDims, DT, dtypeName, isIntegerType, MAX_FOLD_ELEMENTS } from '../proto.js';
+import { castHost, concatHost, expandHost, gatherHost, host, numelOf, scalarOf, sliceHost, tileHost, topkHost, whereHost } from '../fold.js';
+import type { OnnxOpContext, OnnxOpHandler, OnnxValue } from '../node.js';
 import { axesArg, need4d, reshapeTarget } from './common.js';
 
 export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
@@ -44,20 +44,67 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
   },
   Size: (c) => [c.imp.konst(host(DT.INT64, [], [numelOf(c.in(0).shape)]))],
   Cast: (c) => {
-    const to = c.int('to', 0);
+    // opsets 1–5 name the type as a string ('FLOAT', 'INT64', …)
+    const to = c.attrs.get('to')?.type === ATTR.STRING ? castTypeByName(c.str('to', '')) ?? c.fail(`unknown type '${c.str('to', '')}'`) : c.int('to', 0);
     c.ignore('saturate');
     const x = c.in(0);
     if (x.konst) return [c.imp.konst(castHost(x.konst, to))];
     if (to === DT.FLOAT || to === DT.DOUBLE) return [{ ...x, dtype: to }];
     if (isIntegerType(to) && isIntegerType(x.dtype)) return [{ ...x, dtype: to }];
+    const name = c.node.output![0];
+    // float → bool: x ≠ 0; float → integer: truncation toward zero, sign(x)·floor(|x|) (no wrap-around)
+    if (to === DT.BOOL) return [{ ...c.imp.unary(name, 'sign', c.imp.unary(`${name}.abs`, 'abs', x)), dtype: to }];
+    if (isIntegerType(to)) return [{ ...c.imp.binary(name, 'mul', c.imp.unary(`${name}.sign`, 'sign', x), c.imp.unary(`${name}.floor`, 'floor', c.imp.unary(`${name}.abs`, 'abs', x))), dtype: to }];
     return c.fail(`a run-time cast from ${dtypeName(x.dtype)} to ${dtypeName(to)} is not supported`);
   },
   Gather: (c) => {
-    const axis = c.int('axis', 0);
     const x = c.in(0);
-    const idx = c.konst(1, 'indices');
-    const xk = x.konst ?? c.fail('Gather is supported on constants only (shape computations)');
-    return [c.imp.konst(gatherHost(xk, idx, normAxis(axis, x.shape.length)))];
+    const axis = normAxis(c.int('axis', 0), x.shape.length);
+    const idx = c.konst(1, 'indices (run-time indices are not supported)');
+    if (x.konst) return [c.imp.konst(gatherHost(x.konst, idx, axis))];
+    return [gatherGpu(c, x, idx, axis)];
+  },
+  Expand: (c) => {
+    const x = c.in(0);
+    const dims = [...c.konst(1, 'shape').data];
+    const out = broadcastShapes(x.shape, dims);
+    checkDims(out, 'Expand output');
+    if (x.konst) return [c.imp.konst(expandHost(x.konst, out))];
+    return [expandGpu(c, x, out, c.node.output![0])];
+  },
+  Tile: (c) => {
+    const x = c.in(0);
+    // opset 1: inputs (x, tiles, axis), one axis repeated `tiles` times
+    const reps = c.opset < 6
+      ? x.shape.map((_, i) => (i === normAxis(scalarOf(c.konst(2, 'axis'), 'axis'), x.shape.length) ? scalarOf(c.konst(1, 'tiles'), 'tiles') : 1))
+      : [...c.konst(1, 'repeats').data];
+    if (reps.length !== x.shape.length || reps.some((r) => !(Number.isInteger(r) && r >= 0))) c.fail(`repeats [${reps.join(',')}] do not fit ${shapeStr(x.shape)}`);
+    if (x.konst) return [c.imp.konst(tileHost(x.konst, reps))];
+    return [tileGpu(c, x, reps)];
+  },
+  Where: (c) => {
+    const [cond, a, b] = [c.in(0, 'condition'), c.in(1, 'X'), c.in(2, 'Y')];
+    const name = c.node.output![0];
+    const out = broadcastShapes(broadcastShapes(cond.shape, a.shape), b.shape);
+    if (cond.konst && a.konst && b.konst) return [c.imp.konst(whereHost(cond.konst, a.konst, b.konst), name)];
+    const same = (v: OnnxValue) => v.shape.length === out.length && v.shape.every((d, i) => d === out[i]);
+    if (cond.konst && cond.konst.data.every((v) => v) && same(a)) return [a];
+    if (cond.konst && cond.konst.data.every((v) => !v) && same(b)) return [b];
+    // on the GPU: X·c + Y·(1 − c) (so a non-finite value in the branch not taken gives NaN)
+    const cf = { ...cond, dtype: DT.FLOAT };
+    const inv = c.imp.binary(`${name}.inv`, 'sub', c.imp.scalar(1), cf);
+    return [c.imp.binary(name, 'add', c.imp.binary(`${name}.x`, 'mul', a, cf), c.imp.binary(`${name}.y`, 'mul', b, inv))];
+  },
+  TopK: (c) => {
+    const x = c.in(0);
+    const axis = normAxis(c.int('axis', -1), x.shape.length);
+    const k = c.opset < 10 ? c.int('k', 0) : scalarOf(c.konst(1, 'K'), 'K');
+    if (!(Number.isInteger(k) && k >= 0 && k <= x.shape[axis])) c.fail(`K = ${k} is outside [0, ${x.shape[axis]}]`);
+    const largest = c.int('largest', 1) === 1;
+    const sorted = c.int('sorted', 1) === 1;
+    const xk = x.konst ?? c.fail('TopK is supported on constants only (folded at import)');
+    const { values, indices } = topkHost(xk, axis, k, largest, sorted);
+    return [c.imp.konst(values), c.imp.konst(indices)];
   },
   ConstantOfShape: (c) => {
     const dims = [...c.konst(0, 'shape').data];
@@ -90,14 +137,16 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     const st = steps ?? ax.map(() => 1);
     const big = (v: number) => Math.max(Math.min(v, 2 ** 31), -(2 ** 31));
     if (x.konst) return [c.imp.konst(sliceHost(x.konst, starts.map(big), ends.map(big), ax, st))];
-    if (st.some((s) => s <= 0)) c.fail('negative steps on run-time tensors are not supported');
-    // resolve ONNX clamping on the host, then a slice op with explicit ranges
+    if (st.some((s) => s === 0)) c.fail('step 0');
+    // resolve ONNX clamping on the host (negative steps: start in [0, d − 1], end in [−1, d − 1]), then a slice op
+    // with explicit ranges
     const s0 = new Array(r).fill(0);
     const e0 = [...x.shape];
     const sp = new Array(r).fill(1);
     ax.forEach((a, i) => {
       const d = x.shape[a];
-      const cl = (v: number) => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
+      const [lo, hi] = st[i] > 0 ? [0, d] : [-1, d - 1];
+      const cl = (v: number) => Math.min(Math.max(v < 0 ? v + d : v, lo), hi);
       s0[a] = cl(big(starts[i]));
       e0[a] = cl(big(ends[i]));
       sp[a] = st[i];
@@ -169,7 +218,8 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     const r = x.shape.length;
     const axis = normAxis(c.int('axis', 0), r);
     const n = c.outCount();
-    let split: number[] | undefined = c.opset < 13 ? c.ints('split') : c.opt(1) ? [...c.konst(1, 'split').data] : undefined;
+    // opset 1: `split` as an attribute or a second input; 2–12 an attribute; 13 on an input
+    let split: number[] | undefined = c.opset < 13 && !(c.opset < 2 && c.opt(1)) ? c.ints('split') : c.opt(1) ? [...c.konst(1, 'split').data] : undefined;
     const len = x.shape[axis];
     if (!split) {
       const parts = c.opset >= 18 ? c.int('num_outputs', n) : n;
@@ -242,8 +292,96 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     else return c.fail(`mode '${mode}' is not supported`);
     return [c.imp.reshape(name, t, [n, cc, h * b, w * b])];
   },
+  SpaceToDepth: (c) => {
+    // [N, C, H, W] → [N, C·b², H/b, W/b]: channel index (bh·b + bw)·C + c, the inverse of DepthToSpace DCR
+    const x = c.in(0);
+    need4d(c, x, 'input');
+    const b = c.int('blocksize', 0);
+    const [n, ch, h, w] = x.shape;
+    if (b < 1 || h % b !== 0 || w % b !== 0) c.fail(`blocksize ${b} does not divide ${h}×${w}`);
+    const name = c.node.output![0];
+    const t = c.imp.transpose(`${name}.t`, c.imp.reshape(`${name}.r`, x, [n, ch, h / b, b, w / b, b]), [0, 3, 5, 1, 2, 4]);
+    return [c.imp.reshape(name, t, [n, ch * b * b, h / b, w / b])];
+  },
 };
 
 function normClamp(v: number, r: number): number {
   return Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+}
+
+function castTypeByName(name: string): number | undefined {
+  const t = (DT as Record<string, number>)[name.toUpperCase()];
+  return t;
+}
+
+/** Run-time broadcast to `out`: a reshape to the full rank, then an edge pad of every size-1 axis (no new kernel). */
+function expandGpu(c: OnnxOpContext, x: OnnxValue, out: number[], name: string): OnnxValue {
+  const r = out.length;
+  const v = x.shape.length < r ? c.imp.reshape(`${name}.r`, x, [...new Array(r - x.shape.length).fill(1), ...x.shape]) : x;
+  const pads = new Array(2 * r).fill(0);
+  v.shape.forEach((d, i) => {
+    if (d !== out[i]) pads[r + i] = out[i] - 1;
+  });
+  if (pads.every((p) => p === 0)) return v;
+  if (out.some((d) => d === 0)) return c.imp.konst({ dtype: x.dtype, dims: out, data: new Float64Array(0) }, name);
+  return c.imp.fromGpu(name, x.dtype, out, c.imp.add('pad', [c.imp.onnx(v)], { pads, mode: 'edge', value: 0 }, name), 'nchw');
+}
+
+/** Run-time Tile: a size-1 axis before each repeated axis, broadcast to the repeat count, merged back. */
+function tileGpu(c: OnnxOpContext, x: OnnxValue, reps: number[]): OnnxValue {
+  const name = c.node.output![0];
+  const out = x.shape.map((d, i) => d * reps[i]);
+  if (out.some((d) => d === 0)) return c.imp.konst({ dtype: x.dtype, dims: out, data: new Float64Array(0) }, name);
+  if (reps.every((r) => r === 1)) return x;
+  const split: number[] = [];
+  const big: number[] = [];
+  x.shape.forEach((d, i) => {
+    if (reps[i] > 1) {
+      split.push(1, d);
+      big.push(reps[i], d);
+    } else {
+      split.push(d);
+      big.push(d);
+    }
+  });
+  if (split.length > 8) c.fail(`tiling ${reps.filter((r) => r > 1).length} axes of a rank-${x.shape.length} tensor needs rank ${split.length} (at most 8)`);
+  const e = expandGpu(c, c.imp.reshape(`${name}.split`, x, split), big, `${name}.e`);
+  return c.imp.reshape(name, e, out);
+}
+
+/**
+ * Gather with constant indices from a run-time tensor: one strided slice when the indices step evenly forward
+ * (a single index, a range, every other channel), else a concat of one slice per index (at most 64).
+ */
+function gatherGpu(c: OnnxOpContext, x: OnnxValue, idx: { dims: number[]; data: ArrayLike<number> }, axis: number): OnnxValue {
+  const name = c.node.output![0];
+  const len = x.shape[axis];
+  const ks = Array.from(idx.data, (raw) => {
+    const k = raw < 0 ? raw + len : raw;
+    if (!(Number.isInteger(k) && k >= 0 && k < len)) c.fail(`index ${raw} is out of range for axis ${axis} of size ${len}`);
+    return k;
+  });
+  const outShape = [...x.shape.slice(0, axis), ...idx.dims, ...x.shape.slice(axis + 1)];
+  if (ks.length === 0) return c.imp.konst({ dtype: x.dtype, dims: outShape, data: new Float64Array(0) }, name);
+  const slice = (start: number, count: number, step: number, nm: string): OnnxValue => {
+    const starts = x.shape.map(() => 0);
+    const ends = [...x.shape];
+    const steps = x.shape.map(() => 1);
+    starts[axis] = start;
+    ends[axis] = start + (count - 1) * step + 1;
+    steps[axis] = step;
+    const shape = x.shape.map((d, i) => (i === axis ? count : d));
+    if (count === len && step === 1) return x;
+    return c.imp.fromGpu(nm, x.dtype, shape, c.imp.add('slice', [c.imp.onnx(x)], { starts, ends, steps }, nm), 'nchw');
+  };
+  const step = ks.length > 1 ? ks[1] - ks[0] : 1;
+  let y: OnnxValue;
+  if (step > 0 && ks.every((k, i) => k === ks[0] + i * step)) y = slice(ks[0], ks.length, step, `${name}.s`);
+  else {
+    if (ks.length > 64) c.fail(`${ks.length} scattered indices on a run-time tensor (at most 64 are supported)`);
+    const parts = ks.map((k, i) => slice(k, 1, 1, `${name}.s${i}`));
+    const shape = x.shape.map((d, i) => (i === axis ? ks.length : d));
+    y = c.imp.fromGpu(`${name}.cat`, x.dtype, shape, c.imp.add('concat_axis', parts.map((p) => c.imp.onnx(p)), { axis }, `${name}.cat`), 'nchw');
+  }
+  return c.imp.reshape(name, y, outShape);
 }
