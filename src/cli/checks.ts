@@ -84,6 +84,19 @@ export function checkpointSpec(h: CheckpointHeader, flag: string, file: string):
   return spec;
 }
 
+/** The header's tensors must hold every parameter of the model its meta names, with the same sizes (a checkpoint of
+ *  another model, or a header whose claims do not match its tensors, is named before anything is loaded). */
+export function checkCheckpointTensors(h: CheckpointHeader, spec: ModelSpec, peer: number, what: string): void {
+  const prefix = h.meta.mode === 'dml' ? `peer${peer}/` : '';
+  const have = new Map(h.tensors.map((t) => [t.name, t.shape]));
+  for (const [name, shape] of modelSize({ ...spec, batch: 1 }).paramShapes) {
+    const s = have.get(prefix + name);
+    const n = (x: number[]) => x.reduce((a, b) => a * b, 1);
+    if (!s) throw new SlimError(`${what}: no tensor '${prefix}${name}' for its model ${spec.model} (a checkpoint of another model?)`);
+    if (n(s) !== n(shape)) throw new SlimError(`${what}: tensor '${prefix}${name}' is [${s}], the model its header names (${spec.model}${spec.classes ? `, classes ${spec.classes}` : ''}) needs [${shape}]`);
+  }
+}
+
 /** Names of tensors holding NaN or ±Inf. */
 export function nonFinite(tensors: Map<string, Float32Array>): string[] {
   const bad: string[] = [];

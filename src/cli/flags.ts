@@ -3,8 +3,8 @@
 // `--help` text. Adding a flag is one line in the command's table. Errors name the flag on one line; usage errors
 // (an unknown or malformed flag, a value out of range) exit 2, other SlimErrors exit 1.
 
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { SlimError } from '../runtime/errors.js';
 
@@ -148,12 +148,15 @@ export function checkPath(flag: string, path: string, kind: 'in' | 'out' | 'dir'
   const dir = dirname(resolve(path));
   if (existsSync(path) && statSync(path).isDirectory()) throw new SlimError(`${what}: is a folder; give a file name`);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SlimError(`${what}: folder ${dir} does not exist`);
+  // a probe file, not access(2) alone: root passes every permission check, a read-only file system does not
+  const probe = join(dir, `.slimgpu-probe-${process.pid}`);
   try {
-    accessSync(dir, constants.W_OK);
     if (existsSync(path)) accessSync(path, constants.W_OK);
-  } catch {
-    throw new SlimError(`${what}: not writable`);
+    closeSync(openSync(probe, 'wx'));
+  } catch (e) {
+    throw new SlimError(`${what}: not writable (${(e as NodeJS.ErrnoException).code ?? 'denied'})`);
   }
+  rmSync(probe, { force: true });
 }
 
 /** Parse argv against a command's table: types, ranges, choices and file paths checked; defaults applied. */

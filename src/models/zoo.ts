@@ -164,6 +164,8 @@ export interface ModelSize {
   activationBytes: number;
   /** The largest single tensor (a weight, the input or an activation): it must fit one GPU buffer binding. */
   largest: { name: string; shape: number[]; bytes: number };
+  /** Each parameter's shape, by name. */
+  paramShapes: Map<string, number[]>;
 }
 
 export function modelSize(spec: ModelSpec): ModelSize {
@@ -173,13 +175,17 @@ export function modelSize(spec: ModelSpec): ModelSize {
   let paramCount = 0;
   let activationBytes = 0;
   let largest = { name: '', shape: [] as number[], bytes: 0 };
+  const paramShapes = new Map<string, number[]>();
   for (const t of g.tensors) {
     const n = t.shape.reduce((a, c) => a * c, 1);
-    if (params.has(t.id)) paramCount += n;
+    if (params.has(t.id)) {
+      paramCount += n;
+      paramShapes.set(t.name, t.shape);
+    }
     else activationBytes += 4 * n;
     if (4 * n > largest.bytes) largest = { name: t.name, shape: t.shape, bytes: 4 * n };
   }
-  return { params: paramCount, activationBytes, largest };
+  return { params: paramCount, activationBytes, largest, paramShapes };
 }
 
 function buildWith(spec: ModelSpec, b: ModelBuilder): Graph {

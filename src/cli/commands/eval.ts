@@ -14,7 +14,7 @@ import { scoreGraph } from '../../train/scoring.js';
 import { INFERENCE_PRECISIONS, inferenceGraph, type InferencePrecision } from '../../train/inference_graph.js';
 import { buildModel } from '../../models/zoo.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
-import { checkDeviceLimits, checkFashionMnistInput, checkModelSize, checkpointSpec, describeNonFinite, MODEL_FLAGS, nonFinite, withDefault } from '../checks.js';
+import { checkCheckpointTensors, checkDeviceLimits, checkFashionMnistInput, checkModelSize, checkpointSpec, describeNonFinite, MODEL_FLAGS, nonFinite, withDefault } from '../checks.js';
 import { parseOrHelp, type CommandSpec } from '../flags.js';
 import { checkDataset, DATA_FLAGS, QUIET_FLAG } from './train.js';
 
@@ -66,6 +66,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const batch = flags.batch as number;
   checkFashionMnistInput(spec, `--ckpt ${file}: model`);
   const size = checkModelSize({ ...spec, batch }, 'inference', `--ckpt ${file}: ${spec.model}`);
+  checkCheckpointTensors(header, spec, peer, `--ckpt ${file}`);
 
   const ck = loadCheckpoint(file);
   const weights = checkpointWeights(ck, peer);

@@ -16,7 +16,7 @@ import type { TrainMode } from '../../train/step_graph.js';
 import { DEFAULT_OPTIM, type OptimConfig } from '../../train/optim.js';
 import type { ModelSpec } from '../../models/zoo.js';
 import type { Qat } from '../../train/autodiff.js';
-import { checkDeviceLimits, checkFashionMnistInput, checkModelSize, checkpointSpec, describeNonFinite, MODEL_FLAGS, nonFinite, specFromFlags, withDefault } from '../checks.js';
+import { checkCheckpointTensors, checkDeviceLimits, checkFashionMnistInput, checkModelSize, checkpointSpec, describeNonFinite, MODEL_FLAGS, nonFinite, specFromFlags, withDefault } from '../checks.js';
 import { parseOrHelp, type CommandSpec, type FlagTable } from '../flags.js';
 import { progressReporter } from '../progress.js';
 
@@ -160,6 +160,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const h = readCheckpointHeader(file);
     if (h.meta.mode !== mode) throw new SlimError(`--resume ${file} is a ${h.meta.mode} run, not ${mode}`);
     sameModel('--resume', file, h.meta.model);
+    checkCheckpointTensors(h, h.meta.model, 0, `--resume ${file}`);
     if (h.meta.batch !== batch || h.meta.seed !== seed || (h.meta.train_examples !== undefined && h.meta.train_examples !== trainN)) {
       throw new SlimError(
         `--resume ${file} was trained with batch ${h.meta.batch}, ${h.meta.train_examples ?? '?'} examples, seed ${h.meta.seed}; ` +
@@ -167,13 +168,18 @@ export async function trainCommand(argv: string[]): Promise<number> {
       );
     }
   }
-  if (flags.init !== undefined) sameModel('--init', flags.init as string, readCheckpointHeader(flags.init as string).meta.model);
+  if (flags.init !== undefined) {
+    const h = readCheckpointHeader(flags.init as string);
+    sameModel('--init', flags.init as string, h.meta.model);
+    checkCheckpointTensors(h, h.meta.model, 0, `--init ${flags.init}`);
+  }
   let teacherSpec: ModelSpec | undefined;
   if (kd) {
     const file = flags.teacher as string;
     teacherSpec = checkpointSpec(readCheckpointHeader(file), '--teacher', file);
     checkFashionMnistInput(teacherSpec, `--teacher ${file}: model`);
     checkModelSize({ ...teacherSpec, batch }, 'inference', `--teacher ${file}: ${teacherSpec.model}`);
+    checkCheckpointTensors(readCheckpointHeader(file), teacherSpec, 0, `--teacher ${file}`);
   }
   const size = checkModelSize({ ...spec, batch: batch * (mutual ?? 1) }, 'training');
 
