@@ -4,7 +4,9 @@
 // `bench` is not here: the benchmarks and their peers (tfjs, onnxruntime-web, Chromium) live in the checkout's
 // bench/, which the npm package does not ship; ./bin/slimgpu runs bench/cli/main.ts for it (see bin/slimgpu).
 
-import pkg from '../../package.json';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SlimError } from '../runtime/errors.js';
 import { exitWith } from './args.js';
 import { helpText, UsageError, type CommandSpec } from './flags.js';
@@ -12,6 +14,17 @@ import { info, INFO } from './commands/info.js';
 import { run, RUN } from './commands/run.js';
 import { trainCommand, TRAIN } from './commands/train.js';
 import { evalCommand, EVAL } from './commands/eval.js';
+
+/** slimgpu's version: the package.json above this module (dist/cli.mjs in the package, src/cli/ in a checkout). */
+function version(): string {
+  for (let d = dirname(fileURLToPath(import.meta.url)), k = 0; k < 4; d = dirname(d), k++) {
+    const f = join(d, 'package.json');
+    if (!existsSync(f)) continue;
+    const pkg = JSON.parse(readFileSync(f, 'utf8'));
+    if (pkg.name === 'slimgpu') return String(pkg.version);
+  }
+  return 'unknown';
+}
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -41,7 +54,7 @@ const commands: Record<string, { spec: () => Promise<CommandSpec>; run: Command;
 
 function usage(): string {
   return [
-    `slimgpu ${pkg.version}: WebGPU compute runtime for compressed CNNs`,
+    `slimgpu ${version()}: WebGPU compute runtime for compressed CNNs`,
     '',
     'usage: slimgpu <command> [options]',
     '',
@@ -56,7 +69,7 @@ function usage(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V' || name === 'version') {
-    console.log(pkg.version);
+    console.log(version());
     return 0;
   }
   if (!name || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
