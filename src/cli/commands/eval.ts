@@ -16,6 +16,7 @@ import { buildModel } from '../../models/zoo.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
 import { checkCheckpointTensors, checkDeviceLimits, checkFashionMnistInput, checkModelSize, checkpointSpec, describeNonFinite, MODEL_FLAGS, nonFinite, withDefault } from '../checks.js';
 import { parseOrHelp, type CommandSpec } from '../flags.js';
+import { progressReporter } from '../progress.js';
 import { checkDataset, DATA_FLAGS, QUIET_FLAG } from './train.js';
 
 export const EVAL: CommandSpec = {
@@ -80,9 +81,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const t0 = performance.now();
     const calibration = precision === 'int8' ? { split: loadSplit(dir, 'train'), count: calib, method } : undefined;
     const inference = await inferenceGraph(rt, spec, weights, qat, batch, { precision, sparse, thin, calibration });
-    if (!flags.quiet) console.error(`eval: scoring ${test.n} test images (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}, batch ${batch})…`);
-    const { accuracy: acc, seconds: scoring } = await scoreGraph(rt, inference.graph, test);
-    if (!flags.quiet) console.error(`eval: ${test.n} images in ${scoring.toFixed(1)} s`);
+    const progress = progressReporter('eval', { quiet: !!flags.quiet });
+    progress.line(`eval: scoring ${test.n} test images (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}, batch ${batch})`);
+    const { accuracy: acc, seconds: scoring } = await scoreGraph(rt, inference.graph, test, (done, total) => progress.update(done, total, 'images'));
+    progress.end();
     const s = (performance.now() - t0) / 1000;
     const out = {
       ckpt: file, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
