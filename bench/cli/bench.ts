@@ -1,28 +1,90 @@
-// slimgpu bench --suite <name> [--json] [--runs N] [--layers a,b] [--variants a,b] [--cached]: kernel benchmark suites,
-// dispatched through SUITES (one entry per suite). Anything else (`--suite core`, `--model NAME --peers …`) is the
+// slimgpu bench --suite <name> …: kernel benchmark suites, dispatched through SUITES (one entry per suite: its flag
+// table, for parsing and --help, and its function). Anything else (`--suite core`, `--model NAME --peers …`) is the
 // peer benchmark of bench_peers.ts.
 
-import { benchCompressed } from '../compressed.js';
+import { rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchCompressed, COMPRESSED_LAYERS, COMPRESSED_VARIANTS } from '../compressed.js';
 import { benchTrainPeers } from '../train_peers.js';
-import { INT8_AGREEMENT_FLAGS, int8Agreement } from '../int8_agreement.js';
+import { int8Agreement } from '../int8_agreement.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { parseArgs, positiveInt, type Parsed } from '../../src/cli/args.js';
+import { MODEL_NAMES } from '../../src/models/zoo.js';
+import { MODEL_FLAGS } from '../../src/cli/checks.js';
+import { helpText, parseOrHelp, UsageError, type CommandSpec, type Flags, type FlagTable } from '../../src/cli/flags.js';
+import { BENCH_PEERS } from './bench_flags.js';
 
-type Suite = (rt: Runtime, flags: Parsed['flags'], log: (line: string) => void) => Promise<Record<string, unknown>[]>;
+type Suite = (rt: Runtime, flags: Flags, log: (line: string) => void) => Promise<Record<string, unknown>[]>;
 
-const list = (v: unknown) => (typeof v === 'string' ? v.split(',').filter(Boolean) : undefined);
+const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
-export const SUITES: Record<string, { run: Suite; help: string }> = {
+/** A comma list whose every item must match (`matches`) something in `known`; names the first that does not. */
+function checkedList(flags: Flags, flag: string, known: readonly string[], matches = (item: string, k: string) => item === k): string[] | undefined {
+  const items = list(flags[flag]);
+  if (items === undefined) return undefined;
+  if (!items.length) throw new UsageError(`--${flag} needs at least one name (known: ${known.join(', ')})`);
+  for (const item of items) if (!known.some((k) => matches(item, k))) throw new UsageError(`--${flag}: '${item}' matches nothing (known: ${known.join(', ')})`);
+  return items;
+}
+
+const SUITE_COMMON: FlagTable = {
+  suite: { type: 'string', arg: 'NAME', help: 'the suite' },
+  runs: { type: 'int', min: 1, max: 100, help: 'timed rounds' },
+  json: { type: 'boolean', help: 'print the rows as JSON' },
+  quiet: { type: 'boolean', help: 'no progress lines on stderr' },
+  cached: { type: 'boolean', help: 'reuse earlier kernel measurements instead of a fresh tuning cache' },
+};
+
+const suite = (name: string, summary: string, flags: FlagTable, example: string): CommandSpec => ({
+  name: `bench --suite ${name}`, summary, flags: { ...SUITE_COMMON, ...flags }, examples: [`slimgpu bench --suite ${name} ${example}`],
+});
+
+export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
   compressed: {
-    help: 'int8 / xnor / block-sparse conv kernels vs our best fp32 conv (MobileNetV1 pointwise, ResNet-18 3×3)',
+    spec: suite('compressed', 'int8 / xnor / block-sparse conv kernels vs our best fp32 conv (MobileNetV1 pointwise, ResNet-18 3×3)', {
+      runs: { ...SUITE_COMMON.runs, default: 5 },
+      layers: { type: 'string', arg: 'A,B', help: `layers whose name contains one of these (of ${COMPRESSED_LAYERS.map((l) => l.layer).join(', ')}; default all)` },
+      variants: { type: 'string', arg: 'A,B', help: `compressed variants (of ${COMPRESSED_VARIANTS.join(', ')}; default all)` },
+    }, '--layers pw_7 --variants int8,sparse90 --runs 3'),
     run: (rt, flags, log) =>
-      benchCompressed(rt, { runs: positiveInt(flags, 'runs', 5, 100), layers: list(flags.layers), variants: list(flags.variants), log }) as any,
+      benchCompressed(rt, {
+        runs: flags.runs as number,
+        layers: checkedList(flags, 'layers', COMPRESSED_LAYERS.map((l) => l.layer), (item, k) => k.includes(item)),
+        variants: checkedList(flags, 'variants', COMPRESSED_VARIANTS),
+        log,
+      }) as any,
   },
-  train: { help: 'training step throughput vs TensorFlow.js WebGPU on the same adapter (--models a,b --batch B --steps N --warmup N --runs rounds)', run: (rt, flags, log) => benchTrainPeers(rt, { models: list(flags.models) ?? ['cnn_tiny', 'cnn_small'], batch: positiveInt(flags, 'batch', 32, 4096), steps: positiveInt(flags, 'steps', 3, 10000), warmup: positiveInt(flags, 'warmup', 2, 10000), rounds: positiveInt(flags, 'runs', 3, 100), log }) as any },
+  train: {
+    spec: suite('train', 'training step throughput vs TensorFlow.js WebGPU on the same adapter', {
+      runs: { ...SUITE_COMMON.runs, default: 3 },
+      models: { type: 'string', arg: 'A,B', default: 'cnn_tiny,cnn_small', help: 'models to train' },
+      batch: { ...MODEL_FLAGS.batch, default: 32 },
+      steps: { type: 'int', min: 1, max: 10000, default: 3, help: 'timed steps per round' },
+      warmup: { type: 'int', min: 1, max: 10000, default: 2, help: 'untimed steps first' },
+    }, '--models cnn_tiny --batch 64 --steps 5'),
+    run: (rt, flags, log) =>
+      benchTrainPeers(rt, {
+        models: checkedList(flags, 'models', MODEL_NAMES)!, batch: flags.batch as number, steps: flags.steps as number, warmup: flags.warmup as number, rounds: flags.runs as number, log,
+      }) as any,
+  },
   int8_agreement: {
-    help: 'whole model int8 vs fp32: top-1/top-5 agreement, relative logit error, batch-1 speedup, sizes (--model --alpha --res --images --calib --method)',
-    run: async (rt, f, log) => [await int8Agreement(rt, { spec: { model: (f.model as string) ?? 'mobilenet_v1', alpha: f.alpha as number | undefined, res: (f.res as number) ?? 224, seed: f.seed as number | undefined }, images: positiveInt(f, 'images', 16, 10000), calib: positiveInt(f, 'calib', 4, 1000), method: (f.method as any) ?? 'percentile', runs: positiveInt(f, 'runs', 5, 100), log })],
+    spec: suite('int8_agreement', 'whole model int8 vs fp32: top-1/top-5 agreement, relative logit error, batch-1 speedup, sizes', {
+      runs: { ...SUITE_COMMON.runs, default: 5 },
+      model: { ...MODEL_FLAGS.model, required: false, default: 'mobilenet_v1' },
+      alpha: MODEL_FLAGS.alpha,
+      res: { ...MODEL_FLAGS.res, default: 224 },
+      seed: MODEL_FLAGS.seed,
+      images: { type: 'int', min: 1, max: 10000, default: 16, help: 'seeded smooth test images' },
+      calib: { type: 'int', min: 1, max: 1000, default: 4, help: 'calibration images' },
+      method: { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'percentile', help: 'activation-range calibration' },
+    }, '--alpha 0.25 --res 128 --images 32'),
+    run: async (rt, f, log) => [
+      await int8Agreement(rt, {
+        spec: { model: f.model as string, alpha: f.alpha as number | undefined, res: f.res as number, seed: f.seed as number | undefined },
+        images: f.images as number, calib: f.calib as number, method: f.method as any, runs: f.runs as number, log,
+      }),
+    ],
   },
 };
 
@@ -32,31 +94,44 @@ function suiteArg(argv: string[]): string | undefined {
   return argv[i].includes('=') ? argv[i].slice('--suite='.length) : argv[i + 1];
 }
 
+/** `bench --help` without a suite: the peer benchmark's options and the suites. */
+export function benchHelp(): string {
+  return [helpText(BENCH_PEERS), '', 'suites (slimgpu bench --suite NAME --help for their options):', `  ${'core'.padEnd(16)} the peer benchmark above on the core models`,
+    ...Object.entries(SUITES).map(([k, s]) => `  ${k.padEnd(16)} ${s.spec.summary}`)].join('\n');
+}
+
 export async function bench(argv: string[]): Promise<number> {
   const s = suiteArg(argv);
-  if (s === undefined || !(s in SUITES)) return (await import('./bench_peers.js')).benchPeers(argv);
-  const { flags } = parseArgs(argv, {
-    suite: 'string', json: 'boolean', runs: 'int', layers: 'string', variants: 'string', quiet: 'boolean', cached: 'boolean',
-    models: 'string', batch: 'int', steps: 'int', warmup: 'int', // --suite train
-    ...INT8_AGREEMENT_FLAGS,
-  });
-  const name = (flags.suite as string | undefined) ?? 'compressed';
-  const suite = SUITES[name];
-  if (!suite) throw new SlimError(`unknown bench suite '${name}' (known: ${Object.keys(SUITES).join(', ')})`);
-  // Every kernel variant is measured in this run (the Tuner's 'measure' mode reuses cached choices): a fresh
-  // cache, unless --cached asks to reuse earlier measurements.
-  if (!flags.cached) {
-    const [fs, os, path] = await Promise.all([import('node:fs'), import('node:os'), import('node:path')]);
-    process.env.SLIMGPU_CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'slimgpu-bench-'));
+  if (s === undefined && (argv.includes('--help') || argv.includes('-h'))) {
+    console.log(benchHelp());
+    return 0;
   }
-  const rt = await Runtime.create();
+  if (s !== undefined && s !== 'core' && !(s in SUITES)) throw new UsageError(`bench: unknown suite '${s}' (known: core, ${Object.keys(SUITES).join(', ')})`);
+  if (s === undefined || s === 'core') return (await import('./bench_peers.js')).benchPeers(argv);
+  const entry = SUITES[s];
+  const p = parseOrHelp(entry.spec, argv);
+  if (!p) return 0;
+  const { flags } = p;
+  // Every kernel variant is measured in this run (the Tuner's 'measure' mode reuses cached choices): a fresh
+  // cache, removed afterwards, unless --cached asks to reuse earlier measurements.
+  const cacheDir = flags.cached ? null : mkdtempSync(join(tmpdir(), 'slimgpu-bench-'));
+  const previous = process.env.SLIMGPU_CACHE_DIR;
+  if (cacheDir) process.env.SLIMGPU_CACHE_DIR = cacheDir;
+  let rt: Runtime | null = null;
   try {
+    rt = await Runtime.create();
     const log = flags.quiet ? () => {} : (line: string) => console.error(line);
-    const rows = await suite.run(rt, flags, log);
+    const rows = await entry.run(rt, flags, log);
+    if (!rows.length) throw new SlimError(`bench --suite ${s}: nothing was measured (check --layers / --variants / --models)`);
     if (flags.json) console.log(JSON.stringify(rows, null, 1));
     else console.table(rows);
   } finally {
-    rt.destroy();
+    rt?.destroy();
+    if (cacheDir) {
+      rmSync(cacheDir, { recursive: true, force: true });
+      if (previous === undefined) delete process.env.SLIMGPU_CACHE_DIR;
+      else process.env.SLIMGPU_CACHE_DIR = previous;
+    }
   }
   return 0;
 }

@@ -1,6 +1,4 @@
-// slimgpu bench --suite core | --model NAME [model flags] [--peers tfjs,ort,ort-wasm] [--runs N] [--warmup N]
-//               [--where node|browser] [--micro] [--profile] [--json] [--out FILE] [--screenshot PNG]
-// Our latency next to the peers' on the same adapter in the same run (see bench/peers.ts).
+// slimgpu bench --suite core | --model NAME … (flags: BENCH_PEERS in bench_flags.ts). Our latency next to the peers' on the same adapter in the same run (see bench/peers.ts).
 //   --where node     this process, Dawn (the `webgpu` package); peers: tfjs
 //   --where browser  the bench page (demos/bench/) in headless Chromium driven by Playwright; peers: tfjs, ort,
 //                    ort-wasm (the default when ORT is asked for: onnxruntime-web's WebGPU EP needs a browser)
@@ -11,10 +9,12 @@ import { measureCeilings, type Ceilings } from '../micro.js';
 import { profileLayers } from '../profile.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { parseArgs, positiveInt } from '../../src/cli/args.js';
-import { MODEL_FLAGS, specFromFlags, tuneFromFlags } from '../../src/cli/commands/run.js';
+import { checkModelSize, specFromFlags } from '../../src/cli/checks.js';
+import { tuneFromFlags } from '../../src/cli/commands/run.js';
+import { parseOrHelp } from '../../src/cli/flags.js';
+import { BENCH_PEERS, PEERS } from './bench_flags.js';
 
-export const PEERS = ['tfjs', 'ort', 'ort-wasm'] as const;
+export { PEERS };
 
 export interface BenchDocument {
   schema: 'slimgpu-bench/1';
@@ -110,18 +110,18 @@ export async function benchInNode(
 }
 
 export async function benchPeers(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, {
-    ...MODEL_FLAGS, suite: 'string', peers: 'string', runs: 'int', warmup: 'int', where: 'string', json: 'boolean', out: 'string', tune: 'string',
-    profile: 'boolean', micro: 'boolean', screenshot: 'string',
-  });
-  if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
+  const p = parseOrHelp(BENCH_PEERS, argv);
+  if (!p) return 0;
+  const { flags } = p;
   if (flags.suite !== undefined && flags.suite !== 'core') throw new SlimError(`this bench knows --suite core (got '${flags.suite}')`);
-  if (flags.suite === undefined && flags.model === undefined) throw new SlimError('bench needs --suite core or --model NAME');
+  if (flags.suite === undefined && flags.model === undefined) throw new SlimError('bench needs --suite core or --model NAME (see slimgpu bench --help)');
+  if (flags.suite !== undefined && flags.model !== undefined) throw new SlimError('bench: --suite core and --model NAME are alternatives');
   const specs = flags.model !== undefined ? [specFromFlags(flags)] : CORE_SUITE;
+  for (const s of specs) checkModelSize(s, 'inference');
   const peers = parsePeers(flags.peers, ['tfjs']);
   const where = (flags.where as string | undefined) ?? (peers.some((p) => p.startsWith('ort')) ? 'browser' : 'node');
-  if (where !== 'node' && where !== 'browser') throw new SlimError(`--where must be node or browser (got '${where}')`);
-  const opts = { runs: positiveInt(flags, 'runs', 5, 1000), warmup: (flags.warmup as number | undefined) ?? 1, tune: tuneFromFlags(flags) };
+  if (flags.screenshot !== undefined && where !== 'browser') throw new SlimError('--screenshot is taken of the bench page: it needs --where browser');
+  const opts = { runs: flags.runs as number, warmup: flags.warmup as number, tune: tuneFromFlags(flags) };
   let doc: BenchDocument;
   if (where === 'node') doc = await benchInNode(specs, peers, { ...opts, micro: !!flags.micro, profile: !!flags.profile });
   else {

@@ -1,61 +1,29 @@
-// Minimal, strict flag parsing for the CLI: --name value, --flag, and positional arguments. Unknown flags and
-// malformed numbers are errors that name the flag.
+// Helpers shared by the commands: reading a parsed flag as a bounded integer, and ending the process with a
+// command's status. Flag parsing itself is table-driven (flags.ts).
 
 import { SlimError } from '../runtime/errors.js';
-
-export interface FlagSpec {
-  [name: string]: 'string' | 'number' | 'boolean' | 'int';
-}
+import { UsageError, type Flags } from './flags.js';
 
 export interface Parsed {
-  flags: Record<string, string | number | boolean>;
+  flags: Flags;
   positional: string[];
 }
 
-export function parseArgs(argv: string[], spec: FlagSpec): Parsed {
-  const flags: Parsed['flags'] = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    let name = a.slice(2);
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    const kind = spec[name];
-    if (!kind) throw new SlimError(`unknown option --${name} (known: ${Object.keys(spec).map((k) => `--${k}`).join(' ')})`);
-    if (kind === 'boolean') {
-      flags[name] = value === undefined ? true : value !== 'false';
-      continue;
-    }
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) throw new SlimError(`option --${name} needs a value`);
-    }
-    if (kind === 'number' || kind === 'int') {
-      const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
-        throw new SlimError(`option --${name} needs ${kind === 'int' ? 'an integer' : 'a number'}, got '${value}'`);
-      }
-      flags[name] = n;
-    } else flags[name] = value;
-  }
-  return { flags, positional };
-}
-
-export function positiveInt(flags: Parsed['flags'], name: string, dflt: number, max = 1 << 20): number {
+export function positiveInt(flags: Flags, name: string, dflt: number, max = 1 << 20): number {
   const v = flags[name] ?? dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new SlimError(`--${name} must be an integer in [1, ${max}], got ${v}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new UsageError(`--${name} must be an integer in [1, ${max}], got ${v}`);
   return v;
 }
 
-/** Ends the process with `status`'s code; SlimErrors print as one `slimgpu: …` line (exit 1). */
+/** One line for an error slimgpu did not raise on purpose: no stack trace unless SLIMGPU_DEBUG is set. */
+function internalLine(e: any): string {
+  if (process.env.SLIMGPU_DEBUG) return `internal error: ${e?.stack ?? e}`;
+  const msg = String(e?.message ?? e).split('\n')[0];
+  if (e instanceof RangeError && /array (buffer|length)|allocation failed/i.test(msg)) return `out of memory: ${msg} (a size the checks did not catch; please report it)`;
+  return `internal error: ${e?.name ?? 'Error'}: ${msg} (set SLIMGPU_DEBUG=1 for the stack trace)`;
+}
+
+/** Ends the process with `status`'s code; SlimErrors print as one `slimgpu: …` line (exit 1; usage errors exit 2). */
 export function exitWith(status: Promise<number>, describe: (e: any) => string | null = () => null): void {
   status.then(
     (code) => process.exit(code),
@@ -63,8 +31,8 @@ export function exitWith(status: Promise<number>, describe: (e: any) => string |
       const line = describe(e);
       if (line !== null) console.error(`slimgpu: ${line}`);
       else if (e instanceof SlimError) console.error(`slimgpu: ${e.message}`);
-      else console.error(`slimgpu: internal error: ${e?.stack ?? e}`);
-      process.exit(1);
+      else console.error(`slimgpu: ${internalLine(e)}`);
+      process.exit(e instanceof UsageError ? 2 : 1);
     },
   );
 }

@@ -55,7 +55,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Nam
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + Number(n))));
   } catch (e) {
-    throw new SlimError(`safetensors header is not valid JSON: ${(e as Error).message}`);
+    throw new SlimError(`safetensors header is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SlimError('safetensors header must be a JSON object');
   const dataStart = 8 + Number(n);
@@ -64,13 +64,15 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Nam
   const spans: [number, number, string][] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
+    if (typeof info !== 'object' || info === null || Array.isArray(info)) throw new SlimError(`safetensors tensor '${name}': entry must be an object with dtype, shape and data_offsets`);
     const make = DTYPES[info?.dtype];
     if (!make) throw new SlimError(`safetensors tensor '${name}': dtype ${JSON.stringify(info?.dtype)} is not supported (F32, I32, U32)`);
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0)) {
       throw new SlimError(`safetensors tensor '${name}': bad shape ${JSON.stringify(shape)}`);
     }
-    const [begin, end] = info.data_offsets ?? [];
+    if (!Array.isArray(info.data_offsets) || info.data_offsets.length !== 2) throw new SlimError(`safetensors tensor '${name}': data_offsets must be [begin, end] (got ${JSON.stringify(info.data_offsets)})`);
+    const [begin, end] = info.data_offsets;
     if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin || end > dataLen) {
       throw new SlimError(`safetensors tensor '${name}': data_offsets ${JSON.stringify(info.data_offsets)} outside the ${dataLen}-byte data`);
     }
@@ -85,6 +87,9 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Nam
     if (spans[k][0] < spans[k - 1][1]) throw new SlimError(`safetensors tensors '${spans[k - 1][2]}' and '${spans[k][2]}' overlap`);
   }
   const meta = header.__metadata__ ?? {};
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta) || !Object.values(meta).every((v) => typeof v === 'string')) {
+    throw new SlimError('safetensors __metadata__ must be an object of strings');
+  }
   return { tensors, metadata: meta };
 }
 

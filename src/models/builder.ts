@@ -35,9 +35,21 @@ export interface ConvOptions {
 export class ModelBuilder {
   readonly g = new Graph();
   private rand: () => number;
+  /** Shapes only: parameters become shape-only graph inputs (no values), for size checks before any allocation. */
+  readonly shapeParams: number[] | null;
 
-  constructor(seed = 1) {
+  constructor(seed = 1, opts: { shapesOnly?: boolean } = {}) {
     this.rand = seededRandom(seed);
+    this.shapeParams = opts.shapesOnly ? [] : null;
+  }
+
+  private param(name: string, shape: number[], lo: number, hi: number): number {
+    if (this.shapeParams) {
+      const id = this.g.addInput(name, shape);
+      this.shapeParams.push(id);
+      return id;
+    }
+    return this.g.addParam(name, shape, this.uniform(shape.reduce((a, b) => a * b, 1), lo, hi));
   }
 
   private uniform(n: number, lo: number, hi: number): Float32Array {
@@ -71,10 +83,10 @@ export class ModelBuilder {
     else pads = o.pads;
     const fanIn = kh * kw * (cin / groups);
     const bound = Math.sqrt(6 / fanIn);
-    const w = this.g.addParam(`${name}.w`, [kh, kw, cin / groups, cout], this.uniform(kh * kw * (cin / groups) * cout, -bound, bound));
+    const w = this.param(`${name}.w`, [kh, kw, cin / groups, cout], -bound, bound);
     const bn = o.bn ?? true;
     const inputs = [x, w];
-    if (o.bias ?? !bn) inputs.push(this.g.addParam(`${name}.b`, [cout], this.uniform(cout, -0.1, 0.1)));
+    if (o.bias ?? !bn) inputs.push(this.param(`${name}.b`, [cout], -0.1, 0.1));
     const stride = o.stride ?? 1;
     let y = this.g.add1('conv2d', inputs, { stride: [stride, stride], pads, dilation: [dil, dil], groups }, name);
     if (bn) y = this.batchnorm(y, `${name}.bn`);
@@ -84,7 +96,7 @@ export class ModelBuilder {
 
   batchnorm(x: number, name = 'bn'): number {
     const c = this.channels(x);
-    const p = (suffix: string, lo: number, hi: number) => this.g.addParam(`${name}.${suffix}`, [c], this.uniform(c, lo, hi));
+    const p = (suffix: string, lo: number, hi: number) => this.param(`${name}.${suffix}`, [c], lo, hi);
     return this.g.add1('batchnorm', [x, p('gamma', 0.8, 1.2), p('beta', -0.1, 0.1), p('mean', -0.1, 0.1), p('var', 0.8, 1.2)], { eps: 1e-5 }, name);
   }
 

@@ -156,13 +156,48 @@ export function defaultResolution(spec: ModelSpec): number {
 }
 
 export function buildModel(spec: ModelSpec): Graph {
+  return buildWith(spec, new ModelBuilder(spec.seed ?? 1));
+}
+
+/** What a model needs, from its shapes alone (no weight is made): checked against memory and device limits
+ *  before a model is built. Bytes are f32. */
+export interface ModelSize {
+  params: number;
+  /** Every activation tensor of the forward pass, summed (an upper bound on what the planner keeps live). */
+  activationBytes: number;
+  /** The largest single tensor (a weight, the input or an activation): it must fit one GPU buffer binding. */
+  largest: { name: string; shape: number[]; bytes: number };
+  /** Each parameter's shape, by name. */
+  paramShapes: Map<string, number[]>;
+}
+
+export function modelSize(spec: ModelSpec): ModelSize {
+  const b = new ModelBuilder(spec.seed ?? 1, { shapesOnly: true });
+  const g = buildWith(spec, b);
+  const params = new Set(b.shapeParams);
+  let paramCount = 0;
+  let activationBytes = 0;
+  let largest = { name: '', shape: [] as number[], bytes: 0 };
+  const paramShapes = new Map<string, number[]>();
+  for (const t of g.tensors) {
+    const n = t.shape.reduce((a, c) => a * c, 1);
+    if (params.has(t.id)) {
+      paramCount += n;
+      paramShapes.set(t.name, t.shape);
+    }
+    else activationBytes += 4 * n;
+    if (4 * n > largest.bytes) largest = { name: t.name, shape: t.shape, bytes: 4 * n };
+  }
+  return { params: paramCount, activationBytes, largest, paramShapes };
+}
+
+function buildWith(spec: ModelSpec, b: ModelBuilder): Graph {
   const batch = spec.batch ?? 1;
   const res = spec.res ?? defaultResolution(spec);
   const classes = spec.classes ?? (spec.model.startsWith('cnn_') ? 10 : 1000);
   check(Number.isInteger(batch) && batch >= 1 && batch <= 4096, `batch must be an integer in [1, 4096], got ${batch}`);
   check(Number.isInteger(res) && res >= 8 && res <= 4096, `resolution must be an integer in [8, 4096], got ${res}`);
   check(Number.isInteger(classes) && classes >= 1, `classes must be a positive integer, got ${classes}`);
-  const b = new ModelBuilder(spec.seed ?? 1);
   const cnn = spec.model.startsWith('cnn_');
   const x = b.input('input', [batch, res, res, cnn ? 1 : 3]);
   let y: number;

@@ -2,6 +2,10 @@
 //
 // In Node, when no adapter is found and Debian Chromium's SwiftShader Vulkan driver is installed, we point the
 // Vulkan loader at it (VK_ICD_FILENAMES) and retry: a GPU-less laptop or CI machine still gets real WebGPU.
+// On Linux a machine with no Vulkan driver at all is recognised before Dawn is loaded (no ICD manifest in the
+// loader's search paths), and goes to SwiftShader directly: asking the system loader first only prints
+// "vkCreateInstance: Found no drivers!" and a Dawn source path on stderr. A real driver, or a VK_ICD_FILENAMES /
+// VK_DRIVER_FILES the user set, is left alone.
 // Optional features (timestamp-query, subgroups, shader-f16) are requested only when the adapter has them, and
 // the adapter's own buffer limits are requested so large models are not capped by WebGPU's defaults.
 
@@ -65,6 +69,32 @@ async function fileExists(path: string): Promise<boolean> {
 
 // Dawn instances are made once per process (per flag set and driver choice) and reused: creating and dropping
 // instances while devices of another are alive crashed dawn.node on an NVIDIA driver ("std::system_error").
+/** The Vulkan loader's manifest folders on Linux (its documented search order, user and system). */
+function icdFolders(env: Record<string, string | undefined>): string[] {
+  const data = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
+  const config = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':');
+  const home = env.HOME ? [env.XDG_CONFIG_HOME || `${env.HOME}/.config`, env.XDG_DATA_HOME || `${env.HOME}/.local/share`] : [];
+  return [...home, ...config, '/etc', ...data, '/usr/local/share', '/usr/share'].filter(Boolean).map((d) => `${d}/vulkan/icd.d`);
+}
+
+/**
+ * Node on Linux: true when the Vulkan loader would find no driver (no *.json manifest in its folders) and
+ * nobody chose one (VK_ICD_FILENAMES / VK_DRIVER_FILES unset). Then SwiftShader is the only adapter there is.
+ */
+export async function noVulkanDriver(env: Record<string, string | undefined> = process.env): Promise<boolean> {
+  if (process.platform !== 'linux' || env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES || env.VK_ADD_DRIVER_FILES) return false;
+  const fsName = 'node:fs';
+  const fs = await import(/* @vite-ignore */ fsName);
+  for (const d of icdFolders(env)) {
+    try {
+      if (fs.readdirSync(d).some((f: string) => f.endsWith('.json'))) return false;
+    } catch {
+      // no such folder
+    }
+  }
+  return true;
+}
+
 const nodeInstances = new Map<string, GPU>();
 
 function nodeInstance(mod: any, flags: string[], swiftshader: boolean): GPU {
@@ -85,6 +115,8 @@ export function nodeGpuObject(): GPU | null {
 }
 
 async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
+  // decided before Dawn loads: a machine without any Vulkan driver goes to SwiftShader without the loader's noise
+  if (!opts.forceSwiftShader && (await noVulkanDriver()) && (await fileExists(SWIFTSHADER_ICD))) opts = { ...opts, forceSwiftShader: true };
   const modName = 'webgpu';
   let mod: any;
   try {

@@ -8,7 +8,7 @@
 // in a one-line SlimError. Fields added after the first version (train_examples, qat, prune, prune_state,
 // teacher_cache) may be absent and read as their defaults, so every checkpoint written so far still loads.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { PruneOptions } from '../compress/masks.js';
 import type { Graph } from '../graph/ir.js';
@@ -152,20 +152,65 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   return out;
 }
 
-export function decodeCheckpoint(buf: Uint8Array, file = 'checkpoint'): Checkpoint {
-  if (buf.length < 16 || new TextDecoder().decode(buf.subarray(0, 8)) !== MAGIC) throw new SlimError(`${file}: not a slimgpu checkpoint (bad magic)`);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+/** The header length from the first 16 bytes (magic, version); `size`: the whole file's length. */
+function headerLength(head: Uint8Array, size: number, file: string): number {
+  if (head.length < 16 || new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC) throw new SlimError(`${file}: not a slimgpu checkpoint (bad magic)`);
+  const dv = new DataView(head.buffer, head.byteOffset, 16);
   const version = dv.getUint32(8, true);
   if (version !== VERSION) throw new SlimError(`${file}: checkpoint version ${version} is not supported (expected ${VERSION})`);
   const hlen = dv.getUint32(12, true);
-  if (16 + hlen > buf.length) throw new SlimError(`${file}: truncated checkpoint header`);
+  if (16 + hlen > size) throw new SlimError(`${file}: truncated checkpoint header`);
+  return hlen;
+}
+
+/** The validated header from its JSON bytes; the tensors' sizes must add up to the file's length. */
+function headerOf(bytes: Uint8Array, hlen: number, size: number, file: string): CheckpointHeader {
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(buf.subarray(16, 16 + hlen)));
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    throw new SlimError(`${file}: checkpoint header is not valid JSON (${(e as Error).message})`);
+    throw new SlimError(`${file}: checkpoint header is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   const header = parseCheckpointHeader(json, file);
+  let o = Math.ceil((16 + hlen) / 4) * 4;
+  const names = new Set<string>();
+  for (const t of header.tensors) {
+    if (names.has(t.name)) throw new SlimError(`${file}: checkpoint tensor '${t.name}' appears twice`);
+    names.add(t.name);
+    o += 4 * t.shape.reduce((a, b) => a * b, 1);
+    if (o > size) throw new SlimError(`${file}: truncated at tensor '${t.name}'`);
+  }
+  if (o !== size) throw new SlimError(`${file}: ${size - o} unexpected bytes after the last tensor`);
+  return header;
+}
+
+export type CheckpointHeader = ReturnType<typeof parseCheckpointHeader>;
+
+/** A checkpoint's header alone, validated (schema, tensor sizes against the file's length), without reading its
+ *  tensors: what a command checks (model, compatibility, sizes) before any work. */
+export function readCheckpointHeader(path: string): CheckpointHeader {
+  let fd = -1;
+  try {
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      throw new SlimError(`cannot read checkpoint ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const size = fstatSync(fd).size;
+    const head = new Uint8Array(16);
+    readSync(fd, head, 0, 16, 0);
+    const hlen = headerLength(head.subarray(0, Math.min(16, size)), size, path);
+    const json = new Uint8Array(hlen);
+    readSync(fd, json, 0, hlen, 16);
+    return headerOf(json, hlen, size, path);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+export function decodeCheckpoint(buf: Uint8Array, file = 'checkpoint'): Checkpoint {
+  const hlen = headerLength(buf, buf.length, file);
+  const header = headerOf(buf.subarray(16, 16 + hlen), hlen, buf.length, file);
   let o = Math.ceil((16 + hlen) / 4) * 4;
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const t of header.tensors) {

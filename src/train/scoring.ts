@@ -24,13 +24,13 @@ export function* inOrderBatches(split: Split, batch: number): Generator<{ start:
 }
 
 /** Top-1 accuracy of a one-input graph (images [B,H,W,C] → logits [B,classes]) over a split. `seconds`: the batches,
- *  without compiling (data preparation, upload, the graph, read-back). */
-export async function scoreGraph(rt: Runtime, g: Graph, split: Split): Promise<{ accuracy: number; seconds: number }> {
+ *  without compiling (data preparation, upload, the graph, read-back). `onBatch`: images scored so far (progress). */
+export async function scoreGraph(rt: Runtime, g: Graph, split: Split, onBatch?: (done: number, total: number) => void): Promise<{ accuracy: number; seconds: number }> {
   const m = await compile(rt, g, {});
   const t0 = performance.now();
   try {
     let correct = 0;
-    for (const { count, images, labels } of inOrderBatches(split, g.shape(g.inputs[0])[0])) {
+    for (const { start, count, images, labels } of inOrderBatches(split, g.shape(g.inputs[0])[0])) {
       const [logits] = await m.run([images]);
       const c = logits.length / labels.length;
       for (let b = 0; b < count; b++) {
@@ -38,6 +38,7 @@ export async function scoreGraph(rt: Runtime, g: Graph, split: Split): Promise<{
         for (let j = 1; j < c; j++) if (logits[b * c + j] > logits[b * c + best]) best = j;
         if (best === labels[b]) correct++;
       }
+      onBatch?.(start + count, split.n);
     }
     return { accuracy: correct / split.n, seconds: (performance.now() - t0) / 1000 };
   } finally {

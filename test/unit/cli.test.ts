@@ -30,7 +30,7 @@ describe('slimgpu CLI', () => {
     expect(again.output_checksum).toBe(j.output_checksum);
   });
   it.each([
-    [['run', '--model', 'resnet9000'], /unknown model 'resnet9000'/],
+    [['run', '--model', 'resnet9000'], /--model must be one of mobilenet_v1, .* \(got 'resnet9000'\)/],
     [['run', '--model', 'mobilenet_v1', '--alpha', '0.3'], /--alpha must be one of/],
     [['run', '--model', 'cnn_small', '--batch', 'lots'], /--batch needs an integer/],
     [['run', '--model', 'cnn_small', '--batch', '0'], /--batch must be an integer in \[1, 4096\]/],

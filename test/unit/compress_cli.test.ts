@@ -35,7 +35,7 @@ describe('slimgpu CLI: compression', () => {
   });
 
   it.each([
-    [['run', '--model', 'cnn_tiny', '--precision', 'int4'], /--precision must be fp32, int8 or binary/],
+    [['run', '--model', 'cnn_tiny', '--precision', 'int4'], /--precision must be one of fp32, int8, binary/],
     [['run', '--model', 'cnn_tiny', '--sparsity', '0.5', '--block', 'big'], /--block must look like 4x4/],
   ])('%j fails with a one-line error', (args, re) => {
     const r = cli(args as string[]);

@@ -1,56 +1,93 @@
-// slimgpu eval --ckpt FILE --dataset fashion-mnist [--peer K] [--test-limit N] [--batch B]
-//              [--precision as-trained|fp32|int8|binary] [--sparse | --dense] [--calib N] [--calib-method M] [--json]
-// Test accuracy of a checkpoint written by `slimgpu train --out`, on the inference graph of the kernels it was trained for (train/inference_graph.ts).
-// Defaults follow how it was trained: --qat int8 → int8 kernels, --qat binary → XNOR kernels, otherwise fp32
-// (batch-norm folded), on the block-sparse kernels when it was pruned with --prune-block, thinned (the removed filters
-// gone) when it was pruned with --prune-filters; --dense keeps the pruned layers dense. `--precision int8` on a
-// float checkpoint is post-training quantization, calibrated on --calib training images (default 512,
-// rounded up to whole batches).
+// slimgpu eval: test accuracy of a checkpoint written by `slimgpu train --out`, on the inference graph of the
+// kernels it was trained for (train/inference_graph.ts). Defaults follow how it was trained: --qat int8 → int8
+// kernels, --qat binary → XNOR kernels, otherwise fp32 (batch-norm folded), on the block-sparse kernels when it was
+// pruned with --prune-block, thinned (the removed filters gone) when it was pruned with --prune-filters; --dense keeps
+// the pruned layers dense. `--precision int8` on a float checkpoint is post-training quantization, calibrated on
+// --calib training images (rounded up to whole batches). The checkpoint's header is read and checked (schema, size,
+// --peer) before its tensors; weights holding NaN or Inf are refused.
 
 import { limitSplit, loadSplit } from '../../io/fashion_mnist.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
-import { checkpointWeights, loadCheckpoint } from '../../train/checkpoint.js';
+import { checkpointWeights, loadCheckpoint, readCheckpointHeader } from '../../train/checkpoint.js';
 import { scoreGraph } from '../../train/scoring.js';
 import { INFERENCE_PRECISIONS, inferenceGraph, type InferencePrecision } from '../../train/inference_graph.js';
 import { buildModel } from '../../models/zoo.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
-import { parseArgs, positiveInt } from '../args.js';
-import { checkDataset, DATA_FLAGS } from './train.js';
+import { checkCheckpointTensors, checkDeviceLimits, checkFashionMnistInput, checkModelSize, checkpointSpec, describeNonFinite, MODEL_FLAGS, nonFinite, withDefault } from '../checks.js';
+import { parseOrHelp, type CommandSpec } from '../flags.js';
+import { progressReporter } from '../progress.js';
+import { checkDataset, DATA_FLAGS, QUIET_FLAG } from './train.js';
+
+export const EVAL: CommandSpec = {
+  name: 'eval',
+  summary: 'test accuracy of a checkpoint on the kernels it exports to (fp32, int8, XNOR, block-sparse)',
+  flags: {
+    ckpt: { type: 'string', arg: 'FILE', file: 'in', required: true, help: 'checkpoint written by slimgpu train --out' },
+    ...DATA_FLAGS,
+    peer: { type: 'int', min: 0, max: 7, default: 0, help: 'which model of a --mutual checkpoint' },
+    batch: withDefault(MODEL_FLAGS.batch, 100),
+    precision: { type: 'string', choices: INFERENCE_PRECISIONS, help: 'kernels to score on (default as-trained: int8 after --qat int8, binary after --qat binary, else fp32)' },
+    sparse: { type: 'boolean', help: 'block-sparse kernels (the default for a checkpoint pruned with --prune-block)' },
+    dense: { type: 'boolean', help: 'dense kernels for a pruned checkpoint' },
+    calib: { type: 'int', min: 1, max: 60000, default: 512, help: 'training images that calibrate --precision int8' },
+    'calib-method': { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'percentile', help: 'int8 calibration of activation ranges' },
+    quiet: QUIET_FLAG,
+    json: { type: 'boolean', help: 'print the result as JSON' },
+  },
+  examples: ['slimgpu eval --ckpt small.ckpt', 'slimgpu eval --ckpt small.ckpt --precision int8 --calib 1024 --json'],
+};
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, {
-    ...DATA_FLAGS, ckpt: 'string', peer: 'int', batch: 'int', precision: 'string', sparse: 'boolean', dense: 'boolean', calib: 'int', 'calib-method': 'string', json: 'boolean',
-  });
-  if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
-  if (typeof flags.ckpt !== 'string') throw new SlimError('--ckpt FILE is required');
+  const p = parseOrHelp(EVAL, argv);
+  if (!p) return 0;
+  const { flags, given } = p;
+  const file = flags.ckpt as string | undefined;
+  if (file === undefined) throw new SlimError('eval: --ckpt FILE is required (see slimgpu eval --help)');
   if (flags.sparse && flags.dense) throw new SlimError('--sparse and --dense are alternatives');
   const dir = checkDataset(flags);
-  const ck = loadCheckpoint(flags.ckpt);
-  const { model: spec, qat, prune, prune_state: pruneState } = ck.meta;
+  const header = readCheckpointHeader(file);
+  const spec = checkpointSpec(header, '--ckpt', file);
+  const { qat, prune, prune_state: pruneState } = header.meta;
+  const peer = flags.peer as number;
+  if (given.has('peer') && header.meta.mode !== 'dml') throw new SlimError(`--peer: ${file} holds one model (a ${header.meta.mode} run); --peer picks one of a --mutual run's`);
+  if (peer >= header.meta.peers) throw new SlimError(`--peer ${peer}: ${file} holds ${header.meta.peers} models (0 to ${header.meta.peers - 1})`);
   const pruneBlock = prune?.block ?? null;
   const thin = !flags.dense && prune?.filters && pruneState && pruneState.ratio > 0 ? { ratio: pruneState.ratio, norm: prune.filters } : undefined;
-  const precision = (flags.precision ?? (qat === 'int8' ? 'int8' : qat === 'binary' ? 'binary' : 'fp32')) as InferencePrecision;
-  if (!(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) throw new SlimError(`--precision must be one of ${INFERENCE_PRECISIONS.join(', ')} (got '${precision}')`);
-  if (flags.sparse && !pruneBlock) throw new SlimError(`--sparse: checkpoint ${flags.ckpt} was not pruned in blocks (train with --prune S --prune-block RxC)`);
+  const asTrained: InferencePrecision = qat === 'int8' ? 'int8' : qat === 'binary' ? 'binary' : 'fp32';
+  const precision = (flags.precision === undefined || flags.precision === 'as-trained' ? asTrained : flags.precision) as InferencePrecision;
+  if (flags.sparse && !pruneBlock) throw new SlimError(`--sparse: checkpoint ${file} was not pruned in blocks (train with --prune S --prune-block RxC)`);
+  if (flags.dense && !prune) throw new SlimError(`--dense: checkpoint ${file} was not pruned (it is dense already)`);
   const sparse = !flags.dense && precision === 'fp32' && pruneBlock ? pruneBlock : undefined;
   if (flags.sparse && !sparse) throw new SlimError(`--sparse runs fp32 block-sparse kernels, not --precision ${precision}`);
-  const method = (flags['calib-method'] ?? 'percentile') as CalibrationMethod;
-  if (!['percentile', 'minmax', 'mse'].includes(method)) throw new SlimError(`--calib-method must be percentile, minmax or mse (got '${method}')`);
-  const peer = (flags.peer as number | undefined) ?? 0;
+  if (given.has('calib') || given.has('calib-method')) {
+    if (precision !== 'int8') throw new SlimError(`--calib and --calib-method calibrate --precision int8 (this run is ${precision})`);
+  }
+  const method = flags['calib-method'] as CalibrationMethod;
+  const batch = flags.batch as number;
+  checkFashionMnistInput(spec, `--ckpt ${file}: model`);
+  const size = checkModelSize({ ...spec, batch }, 'inference', `--ckpt ${file}: ${spec.model}`);
+  checkCheckpointTensors(header, spec, peer, `--ckpt ${file}`);
+
+  const ck = loadCheckpoint(file);
   const weights = checkpointWeights(ck, peer);
+  const bad = nonFinite(weights);
+  if (bad.length) throw new SlimError(`${describeNonFinite(bad, file)}: scoring them would be meaningless`);
   const test = limitSplit(loadSplit(dir, 't10k'), flags['test-limit'] as number | undefined);
-  const batch = positiveInt(flags, 'batch', 100, 4096);
-  const calib = positiveInt(flags, 'calib', 512, 60000);
+  const calib = flags.calib as number;
   const rt = await Runtime.create();
   try {
+    checkDeviceLimits(size, rt.ctx.limits, `--ckpt ${file}: ${spec.model}`);
     const t0 = performance.now();
     const calibration = precision === 'int8' ? { split: loadSplit(dir, 'train'), count: calib, method } : undefined;
     const inference = await inferenceGraph(rt, spec, weights, qat, batch, { precision, sparse, thin, calibration });
-    const { accuracy: acc, seconds: scoring } = await scoreGraph(rt, inference.graph, test);
+    const progress = progressReporter('eval', { quiet: !!flags.quiet });
+    progress.line(`eval: scoring ${test.n} test images (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}, batch ${batch})`);
+    const { accuracy: acc, seconds: scoring } = await scoreGraph(rt, inference.graph, test, (done, total) => progress.update(done, total, 'images'));
+    progress.end();
     const s = (performance.now() - t0) / 1000;
     const out = {
-      ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
+      ckpt: file, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
       ...inference.info, ...(precision === 'int8' ? { calibration_method: method } : {}),
       params: buildModel({ ...spec, batch: 1 }).paramCount(), images_per_s: Number((test.n / scoring).toFixed(1)), seconds: Number(s.toFixed(1)), // images_per_s: the scoring batches (data, upload, graph, read-back); seconds: all
     };

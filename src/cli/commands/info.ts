@@ -1,12 +1,19 @@
-// slimgpu info [--json]: the adapter, its features and the limits that matter to this runtime.
+// slimgpu info: the adapter, its features and the limits that matter to this runtime.
 
 import { createContext } from '../../runtime/device.js';
-import { parseArgs } from '../args.js';
+import { parseOrHelp, type CommandSpec } from '../flags.js';
 
 const LIMITS = [
   'maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
   'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage', 'minStorageBufferOffsetAlignment',
 ] as const;
+
+export const INFO: CommandSpec = {
+  name: 'info',
+  summary: 'the WebGPU adapter slimgpu uses, its features and the limits that matter here',
+  flags: { json: { type: 'boolean', help: 'print the report as JSON' } },
+  examples: ['slimgpu info --json'],
+};
 
 export async function adapterReport() {
   const ctx = await createContext();
@@ -25,9 +32,10 @@ export async function adapterReport() {
 }
 
 export async function info(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { json: 'boolean' });
+  const p = parseOrHelp(INFO, argv);
+  if (!p) return 0;
   const r = await adapterReport();
-  if (flags.json) console.log(JSON.stringify(r, null, 2));
+  if (p.flags.json) console.log(JSON.stringify(r, null, 2));
   else {
     console.log(`adapter: ${r.adapter.vendor} ${r.adapter.architecture} ${r.adapter.description} (${r.adapter.runtime})`);
     console.log(`features: ${r.features.join(' ')}`);

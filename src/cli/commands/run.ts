@@ -1,47 +1,71 @@
-// slimgpu run --model NAME [--alpha A --res R --batch B --groups G --scale S --phi P] [--runs N] [--profile]
-//             [--tune measure|cached|off] [--precision fp32|int8|binary] [--sparsity S --block RxC|auto] [--json]
-// Builds the model, compiles it, times it, prints one JSON object (see RunRecord) or a summary.
+// slimgpu run: builds a zoo model, compiles it, times it, prints one JSON object (see RunRecord) or a summary.
 
 import { measureModel } from '../../models/measure.js';
 import { compressForRun, type Precision } from '../../compress/compress.js';
-import { MODEL_NAMES, type ModelSpec } from '../../models/zoo.js';
+import { checkBlockShape, parseBlockShape } from '../../ops/block_sparse.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import type { Graph } from '../../graph/ir.js';
 import type { TuneMode } from '../../runtime/tuner.js';
-import { parseArgs, positiveInt, type Parsed } from '../args.js';
+import { checkDeviceLimits, checkModelSize, MODEL_FLAGS, specFromFlags } from '../checks.js';
+import { parseOrHelp, type CommandSpec, type Flags } from '../flags.js';
 
-export const MODEL_FLAGS = {
-  model: 'string', alpha: 'number', res: 'int', batch: 'int', groups: 'int', scale: 'number', phi: 'int', classes: 'int', seed: 'int',
+export { MODEL_FLAGS, specFromFlags };
+
+export const TUNE_FLAG = {
+  type: 'string', choices: ['measure', 'cached', 'off'], default: 'cached',
+  help: 'kernel variants: measure each on this adapter, use earlier measurements, or the static choice',
 } as const;
 
-export function specFromFlags(flags: Parsed['flags']): ModelSpec {
-  const model = flags.model;
-  if (typeof model !== 'string') throw new SlimError(`--model is required (one of ${MODEL_NAMES.join(', ')})`);
-  if (!(MODEL_NAMES as readonly string[]).includes(model)) throw new SlimError(`unknown model '${model}' (known: ${MODEL_NAMES.join(', ')})`);
-  const spec: ModelSpec = { model, batch: positiveInt(flags, 'batch', 1, 4096) };
-  for (const k of ['alpha', 'res', 'groups', 'scale', 'phi', 'classes', 'seed'] as const) {
-    if (flags[k] !== undefined) (spec as any)[k] = flags[k];
-  }
-  return spec;
-}
+export const RUN: CommandSpec = {
+  name: 'run',
+  summary: 'build, compile and time a zoo model on this adapter (random seeded weights and input)',
+  flags: {
+    ...MODEL_FLAGS,
+    runs: { type: 'int', min: 1, max: 10000, default: 10, help: 'timed runs after the first (the median is reported)' },
+    profile: { type: 'boolean', help: 'per-node GPU time (timestamp queries)' },
+    tune: TUNE_FLAG,
+    precision: { type: 'string', choices: ['fp32', 'int8', 'binary'], default: 'fp32', help: 'weights: fp32, int8 (calibrated on synthetic inputs) or 1-bit XNOR' },
+    sparsity: { type: 'number', min: 0, max: 0.99, help: 'prune this fraction of each eligible conv\'s weight blocks and run block-sparse kernels' },
+    block: { type: 'string', arg: 'RxC|auto', default: 'auto', help: 'block shape for --sparsity (rows x cols of the weight matrix), or measured per layer' },
+    json: { type: 'boolean', help: 'print the run record as JSON' },
+  },
+  examples: ['slimgpu run --model mobilenet_v1 --alpha 0.5 --runs 20', 'slimgpu run --model cnn_small --sparsity 0.9 --block 4x4 --json'],
+};
 
-export function tuneFromFlags(flags: Parsed['flags']): TuneMode {
+export function tuneFromFlags(flags: Flags): TuneMode {
   const t = flags.tune ?? 'cached';
-  if (t !== 'measure' && t !== 'cached' && t !== 'off') throw new SlimError(`--tune must be measure, cached or off (got '${t}')`);
+  if (t !== 'measure' && t !== 'cached' && t !== 'off') throw new SlimError(`--tune must be one of measure, cached, off (got '${t}')`);
   return t;
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { flags, positional } = parseArgs(argv, { ...MODEL_FLAGS, runs: 'int', profile: 'boolean', tune: 'string', json: 'boolean', precision: 'string', sparsity: 'number', block: 'string' });
-  if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
+  const p = parseOrHelp(RUN, argv);
+  if (!p) return 0;
+  const { flags, given } = p;
+  if (given.has('block')) {
+    if (!given.has('sparsity')) throw new SlimError('run: --block sets the block shape of --sparsity S; give --sparsity too');
+    if (flags.block !== 'auto') checkBlockShape(parseBlockShape(String(flags.block), '--block', '4x4 (rows x cols) or auto'), '--block');
+  }
   const spec = specFromFlags(flags);
+  const size = checkModelSize(spec, 'inference');
   const rt = await Runtime.create();
   try {
-    const precision = (flags.precision ?? 'fp32') as Precision;
-    const compressed = precision !== 'fp32' || flags.sparsity !== undefined;
-    const prepare = compressed ? (g: Graph) => compressForRun(rt, g, precision, flags.sparsity as number | undefined, flags.block as string | undefined) : undefined;
-    const r = await measureModel(rt, spec, { runs: positiveInt(flags, 'runs', 10, 10000), tune: tuneFromFlags(flags), profile: !!flags.profile, prepare });
+    checkDeviceLimits(size, rt.ctx.limits, `--model ${spec.model}`);
+    const precision = flags.precision as Precision;
+    const sparsity = flags.sparsity as number | undefined;
+    const compressed = precision !== 'fp32' || sparsity !== undefined;
+    const prepare = compressed
+      ? async (g: Graph) => {
+          const c = await compressForRun(rt, g, precision, sparsity, given.has('block') ? (flags.block as string) : undefined);
+          const layers = (c.info.compress_report as any)?.sparse?.layers;
+          if (sparsity && Array.isArray(layers) && layers.length === 0) {
+            throw new SlimError(`run: --sparsity ${sparsity} pruned nothing: no conv of ${spec.model} takes block ${flags.block} (channels must divide by it; try --block auto)`);
+          }
+          return c;
+        }
+      : undefined;
+    const r = await measureModel(rt, spec, { runs: flags.runs as number, tune: tuneFromFlags(flags), profile: !!flags.profile, prepare });
     if (flags.json) console.log(JSON.stringify(r, null, 2));
     else {
       console.log(`${r.model} batch ${r.batch} on ${r.adapter.description || r.adapter.architecture}`);

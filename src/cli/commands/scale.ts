@@ -1,65 +1,63 @@
-// slimgpu scale --family mobilenet_v1|mobilenet_v2|efficientnet|shufflenet [--budget-ms 20] [--precision fp32|int8|binary]
-//               [--batch 1] [--res-scale 1] [--limit N] [--measure 3] [--runs 5] [--layer-rounds 3] [--tune cached|measure|off] [--json]
-// slimgpu scale --validate --family F[,F...] [--res-scale S] [--limit N] [--hold-every 3] [--json]   (predictor MAPE)
-// The flags are parsed here (node:util parseArgs with this command's own table) so the command stands alone.
+// slimgpu scale: the accuracy–latency Pareto front of a model family on this adapter (predicted from the per-layer
+// latency table, the candidates near the budget measured), the configuration chosen for a budget and the MnasNet
+// objective; --validate prints the predictor's error on held-out configurations (MAPE).
 
-import { parseArgs } from 'node:util';
 import type { Precision } from '../../compress/compress.js';
-import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import type { TuneMode } from '../../runtime/tuner.js';
+import { SCALE_FAMILIES } from '../../scale/configs.js';
 import { runScale, validatePredictor } from '../../scale/scale.js';
+import { parseOrHelp, UsageError, type CommandSpec } from '../flags.js';
 
-const FLAGS = {
-  family: { type: 'string' },
-  'budget-ms': { type: 'string' },
-  precision: { type: 'string' },
-  batch: { type: 'string' },
-  'res-scale': { type: 'string' },
-  limit: { type: 'string' },
-  measure: { type: 'string' },
-  runs: { type: 'string' },
-  'layer-rounds': { type: 'string' },
-  tune: { type: 'string' },
-  validate: { type: 'boolean' },
-  'hold-every': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
-
-function num(v: string | undefined, name: string, dflt: number, check: (n: number) => boolean, what: string): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new SlimError(`--${name} must be ${what}, got '${v}'`);
-  return n;
-}
-const posInt = (n: number) => Number.isInteger(n) && n >= 1;
+export const SCALE: CommandSpec = {
+  name: 'scale',
+  summary: 'accuracy–latency Pareto front of a model family on this adapter, and the latency predictor',
+  flags: {
+    family: { type: 'string', help: `model family (with --validate: a comma list of ${SCALE_FAMILIES.join(', ')})`, arg: 'F', required: true },
+    'budget-ms': { type: 'number', help: 'latency budget for the chosen configuration and the MnasNet target T', default: 20, min: 1e-6 },
+    precision: { type: 'string', help: 'precision every configuration runs in', choices: ['fp32', 'int8', 'binary'], default: 'fp32' },
+    batch: { type: 'int', help: 'batch size', default: 1, min: 1, max: 4096 },
+    'res-scale': { type: 'number', help: 'scale every resolution by this factor (small grids on slow adapters)', default: 1, min: 1e-6, max: 1 },
+    limit: { type: 'int', help: 'only the N configurations with the fewest multiply-adds', min: 1 },
+    measure: { type: 'int', help: 'measure this many candidates nearest the budget end to end', default: 3, min: 0 },
+    runs: { type: 'int', help: 'timed runs per end-to-end measurement (median)', default: 5, min: 1, max: 1000 },
+    'layer-rounds': { type: 'int', help: 'timed rounds per layer for the latency table', default: 3, min: 1, max: 1000 },
+    tune: { type: 'string', help: 'kernel-variant choice', choices: ['cached', 'measure', 'off'], default: 'cached' },
+    validate: { type: 'boolean', help: 'fit the predictor on some configurations and print its error on the held-out rest' },
+    'hold-every': { type: 'int', help: 'with --validate: hold out every Nth configuration', default: 3, min: 2 },
+    json: { type: 'boolean', help: 'print one JSON object' },
+  },
+  examples: [
+    'slimgpu scale --family mobilenet_v1 --budget-ms 20 --json',
+    'slimgpu scale --validate --family mobilenet_v1 --res-scale 0.25 --json',
+  ],
+};
 
 export async function scaleCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });
-  } catch (e: any) {
-    throw new SlimError(e.message);
+  const p = parseOrHelp(SCALE, argv);
+  if (!p) return 0;
+  const v = p.flags;
+  const family = v.family as string | undefined;
+  if (!family) throw new UsageError(`--family is required (${SCALE_FAMILIES.join(', ')})`);
+  const families = family.split(',');
+  for (const f of families) {
+    if (!(SCALE_FAMILIES as readonly string[]).includes(f)) throw new UsageError(`--family must be one of ${SCALE_FAMILIES.join(', ')} (got '${f}')`);
   }
-  const v = parsed.values;
-  if (!v.family) throw new SlimError('--family is required (mobilenet_v1, mobilenet_v2, efficientnet, shufflenet)');
-  const precision = (v.precision ?? 'fp32') as Precision;
-  const tune = (v.tune ?? 'cached') as TuneMode;
-  if (!['cached', 'measure', 'off'].includes(tune)) throw new SlimError(`--tune must be measure, cached or off (got '${tune}')`);
+  if (families.length > 1 && !v.validate) throw new UsageError('--family takes one family (a comma list only with --validate)');
   const common = {
-    precision,
-    tune,
-    batch: num(v.batch, 'batch', 1, posInt, 'a positive integer'),
-    resScale: num(v['res-scale'], 'res-scale', 1, (n) => n > 0 && n <= 1, 'in (0, 1]'),
-    limit: v.limit === undefined ? undefined : num(v.limit, 'limit', 0, posInt, 'a positive integer'),
-    runs: num(v.runs, 'runs', 5, posInt, 'a positive integer'),
-    layerRounds: num(v['layer-rounds'], 'layer-rounds', 3, posInt, 'a positive integer'),
+    precision: v.precision as Precision,
+    tune: v.tune as TuneMode,
+    batch: v.batch as number,
+    resScale: v['res-scale'] as number,
+    limit: v.limit as number | undefined,
+    runs: v.runs as number,
+    layerRounds: v['layer-rounds'] as number,
     log: (l: string) => console.error(l),
   };
   const rt = await Runtime.create();
   try {
     if (v.validate) {
-      const r = await validatePredictor(rt, v.family.split(','), { ...common, holdEvery: num(v['hold-every'], 'hold-every', 3, (n) => posInt(n) && n >= 2, 'an integer ≥ 2') });
+      const r = await validatePredictor(rt, families, { ...common, holdEvery: v['hold-every'] as number });
       if (v.json) console.log(JSON.stringify(r, null, 2));
       else {
         for (const row of r.rows) console.log(`${row.held_out ? 'held-out' : 'train   '} ${row.label.padEnd(28)} predicted ${String(row.predicted_ms).padStart(9)} ms  measured ${String(row.measured_ms).padStart(9)} ms  ${row.error_pct}%`);
@@ -67,11 +65,7 @@ export async function scaleCommand(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const r = await runScale(rt, v.family, {
-      ...common,
-      budgetMs: num(v['budget-ms'], 'budget-ms', 20, (n) => n > 0, 'a positive number'),
-      measure: num(v.measure, 'measure', 3, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer'),
-    });
+    const r = await runScale(rt, family, { ...common, budgetMs: v['budget-ms'] as number, measure: v.measure as number });
     if (v.json) console.log(JSON.stringify(r, null, 2));
     else {
       const front = new Set(r.pareto);
