@@ -3,7 +3,8 @@
 //   binarize_weights    (w) → α·sign(w) per output channel;  binarize_weights_backward (w, dy) → dy·1[|w| ≤ 1]
 //   sign_ste            (x) → sign(x) (activations of a binary layer); sign_ste_backward (x, dy) → dy·1[|x| ≤ 1]
 // The quantized weights are what the int8 / 1-bit inference kernels are given (src/compress/quantize.ts,
-// binarize.ts): the int8 values are round(w/s) with s = max|w|/127 per output channel, the 1-bit ones sign(w) with α = mean|w|.
+// binarize.ts): the int8 values are round(w/s) with s = max|w|/127 per output channel, the 1-bit ones sign(w)
+// with α = mean|w|.
 
 import { check, shapeStr } from '../runtime/errors.js';
 import { attrNum, numel, registerOp } from './registry.js';
