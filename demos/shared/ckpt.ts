@@ -101,7 +101,8 @@ export interface Manifest {
 
 export async function loadManifest(): Promise<Manifest> {
   const r = await fetch('/models/manifest.json');
-  if (!r.ok) throw new Error(`no shipped models (/models/manifest.json: ${r.status}); train them with 'bash scripts/train_demo_models.sh'`);
+  // the dev server answers a missing file with the site's index.html (status 200): check the type too
+  if (!r.ok || !(r.headers.get('content-type') ?? '').includes('json')) throw new Error(`no shipped models (/models/manifest.json is missing); train them with 'bash scripts/train_demo_models.sh'`);
   const doc = (await r.json()) as Manifest;
   if (doc.schema !== 'slimgpu-models/1') throw new Error(`models/manifest.json: schema '${doc.schema}', expected slimgpu-models/1`);
   return doc;
@@ -120,7 +121,7 @@ export function fetchCheckpoint(file: string): Promise<Checkpoint> {
   let p = ckCache.get(file);
   if (!p) {
     p = fetch(`/models/${file}`).then(async (r) => {
-      if (!r.ok) throw new Error(`cannot fetch models/${file} (${r.status})`);
+      if (!r.ok || (r.headers.get('content-type') ?? '').includes('html')) throw new Error(`cannot fetch models/${file} (${r.ok ? 'missing' : r.status})`);
       return decodeCheckpoint(new Uint8Array(await r.arrayBuffer()), file);
     });
     ckCache.set(file, p);
