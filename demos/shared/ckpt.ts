@@ -86,6 +86,8 @@ export interface ShippedModel {
   seed: number;
   data: string;
   test_accuracy: number;
+  /** How many test images test_accuracy was measured on (absent: all 10,000). */
+  test_examples?: number;
   size_bytes: number;
   date: string;
   provisional?: boolean;
