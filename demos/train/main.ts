@@ -80,7 +80,7 @@ function readSettings(): Settings {
 }
 
 function makeCharts(): void {
-  const common = { responsive: true, maintainAspectRatio: false, animation: false as const, parsing: false as const, scales: { x: { type: 'linear' as const, title: { display: true, text: 'step' } } } };
+  const common = { responsive: true, maintainAspectRatio: false, animation: false as const, parsing: false as const, scales: { x: { type: 'linear' as const, min: 0, title: { display: true, text: 'step' } } } };
   lossChart = new Chart($<HTMLCanvasElement>('loss-chart'), { type: 'line', data: { datasets: [] }, options: { ...common, elements: { point: { radius: 0 } } } });
   accChart = new Chart($<HTMLCanvasElement>('acc-chart'), { type: 'line', data: { datasets: [] }, options: { ...common, scales: { ...common.scales, y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } } } });
 }
