@@ -51,7 +51,7 @@ run binary binary.ckpt cnn_binary binary 0 binary 0 --model cnn_binary --binary 
 run sparse sparse.ckpt cnn_tiny fp32 1 sparse 0 --model cnn_tiny --init "$OUT/student.ckpt" --prune 0.9 --prune-epochs 1:1 --prune-block 4x4 --epochs 2 --lr 0.005 --warmup 0
 run thinned thinned.ckpt cnn_tiny fp32 0 thinned 0 --model cnn_tiny --init "$OUT/student.ckpt" --prune-filters l1 --prune-flops 0.5 --prune-epochs 1:1 --epochs 2 --lr 0.005 --warmup 0
 OUT_FILE="$OUT/manifest.json" node -e '
-  const models = process.argv.slice(2).map((s) => JSON.parse(s));
+  const models = process.argv.slice(1).map((s) => JSON.parse(s));
   const doc = { schema: "slimgpu-models/1", note: "provisional stand-ins trained by scripts/train_demo_models.sh (1,000 training images, a few epochs); the training issue replaces them", models };
   require("fs").writeFileSync(process.env.OUT_FILE, JSON.stringify(doc, null, 2) + "\n");
 ' "${entries[@]}"
