@@ -4,6 +4,7 @@
 // is the CLI's format (`slimgpu eval` reads it). Screenshots: test-results/demo-train-{kd,dml}.png.
 
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { withPage } from '../../bench/browser.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
@@ -54,6 +55,8 @@ describe('train page', () => {
     expect(ck.meta.step).toBe(2);
     expect([...ck.tensors.keys()].some((k) => k.startsWith('teacher/'))).toBe(false);
     writeFileSync('test-results/demo-train-kd.ckpt', ckpt);
+    const ev = JSON.parse(execFileSync('./bin/slimgpu', ['eval', '--ckpt', 'test-results/demo-train-kd.ckpt', '--dataset', 'fashion-mnist', '--test-limit', '20', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    expect([ev.model, ev.mode, ev.step, ev.test_examples]).toEqual(['cnn_tiny', 'kd', 2, 20]);
   }, 400_000);
 
   it('two DML steps with 3 peers', async () => {
