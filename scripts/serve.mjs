@@ -1,4 +1,4 @@
-// `npm start`: the Vite dev server for the site (vite.config.ts), opening on the device benchmark page.
+// `npm start`: the Vite dev server for the demo site (vite.config.ts): the landing page links every demo.
 // Prints the URL; stops on Ctrl-C. PORT=… picks the port (default 5173, the next free one if taken).
 import { createServer } from 'vite';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ const server = await createServer({
 });
 await server.listen();
 const url = server.resolvedUrls?.local?.[0] ?? `http://localhost:${server.config.server.port}/`;
-console.log(`slimgpu site: ${url}  (benchmark: ${url}demos/bench/)`);
+console.log(`slimgpu demos: ${url}  (classify, train live, compression explorer, device benchmark)`);
 console.log('WebGPU needs a secure context: open it as http://localhost (not an IP address) or over https.');
 const stop = async () => {
   await server.close();

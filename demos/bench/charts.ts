@@ -6,6 +6,7 @@ import type { Ceilings } from '../../bench/micro.js';
 const NS = 'http://www.w3.org/2000/svg';
 export const ENGINE_COLORS: Record<string, string> = {
   slimgpu: '#1b7f3b', 'tfjs-webgpu': '#e08a00', 'ort-webgpu': '#2a62c9', 'ort-wasm': '#8a8a8a',
+  'slimgpu-int8': '#5fb878', 'slimgpu-binary': '#0d4d22', 'slimgpu-block-sparse': '#9ccc65',
 };
 const OP_COLORS: Record<string, string> = {
   conv2d: '#2a62c9', depthwise: '#1b7f3b', pointwise: '#7b3fc4', pool2d: '#e08a00', global_pool: '#c94a2a', add: '#888', concat: '#aa8800',
@@ -27,11 +28,13 @@ export function latencyBars(rows: { label: string; values: Record<string, number
   const engines = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
   const barH = 14;
   const groupH = engines.length * barH + 12;
-  const left = 190;
+  const charW = 6.6; // 11px system-ui, generous
+  const left = Math.max(60, ...rows.map((r) => r.label.length * charW + 10)); // room for the longest row label
   const width = 900;
-  const s = svg(width, rows.length * groupH + 40, 'chart-latency');
+  const legendRows = Math.ceil(engines.length / Math.max(1, Math.floor((width - left) / 170)));
+  const s = svg(width, rows.length * groupH + 24 + 16 * legendRows, 'chart-latency');
   const max = Math.max(1e-9, ...rows.flatMap((r) => Object.values(r.values).filter((v): v is number => v !== null && Number.isFinite(v))));
-  const scale = (width - left - 90) / max;
+  const scale = (width - left - 10) / max;
   rows.forEach((r, i) => {
     const y0 = 10 + i * groupH;
     s.appendChild(el('text', { x: 4, y: y0 + groupH / 2, 'dominant-baseline': 'middle' }, r.label));
@@ -40,13 +43,18 @@ export function latencyBars(rows: { label: string; values: Record<string, number
       if (v === null || v === undefined || !Number.isFinite(v)) return;
       const y = y0 + j * barH;
       s.appendChild(el('rect', { x: left, y, width: Math.max(1, v * scale), height: barH - 2, fill: ENGINE_COLORS[e] ?? '#555', class: 'bar' }));
-      s.appendChild(el('text', { x: left + v * scale + 4, y: y + barH / 2, 'dominant-baseline': 'middle' }, `${e} ${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`));
+      // the value goes right of the bar when it fits in the chart, else inside the bar's end (white on the bar)
+      const text = `${e} ${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
+      const outside = left + v * scale + 4 + text.length * charW <= width;
+      s.appendChild(el('text', outside ? { x: left + v * scale + 4, y: y + barH / 2, 'dominant-baseline': 'middle' } : { x: left + v * scale - 4, y: y + barH / 2, 'dominant-baseline': 'middle', 'text-anchor': 'end', fill: '#fff' }, text));
     });
   });
-  const ly = rows.length * groupH + 26;
+  const perRow = Math.max(1, Math.floor((width - left) / 170));
   engines.forEach((e, j) => {
-    s.appendChild(el('rect', { x: left + j * 140, y: ly - 9, width: 10, height: 10, fill: ENGINE_COLORS[e] ?? '#555' }));
-    s.appendChild(el('text', { x: left + j * 140 + 14, y: ly }, e));
+    const x = left + (j % perRow) * 170;
+    const ly = rows.length * groupH + 26 + 16 * Math.floor(j / perRow);
+    s.appendChild(el('rect', { x, y: ly - 9, width: 10, height: 10, fill: ENGINE_COLORS[e] ?? '#555' }));
+    s.appendChild(el('text', { x: x + 14, y: ly }, e));
   });
   return s;
 }
@@ -64,7 +72,10 @@ export function layerBars(points: LayerPoint[]): SVGSVGElement {
   const w = 900;
   const h = 220;
   const left = 50;
-  const s = svg(w, h + 60, 'chart-layers');
+  const kinds = [...new Set(points.map(opClass))];
+  const perRow = Math.max(1, Math.floor((w - left) / 170));
+  const legendRows = Math.ceil(kinds.length / perRow);
+  const s = svg(w, h + 44 + 16 * legendRows, 'chart-layers');
   const max = Math.max(1e-9, ...points.map((p) => p.ms));
   const bw = (w - left - 10) / Math.max(1, points.length);
   s.appendChild(el('line', { x1: left, y1: h, x2: w - 10, y2: h, stroke: '#999' }));
@@ -76,13 +87,14 @@ export function layerBars(points: LayerPoint[]): SVGSVGElement {
     r.appendChild(el('title', {}, `${p.name} (${p.kernels.join(', ')}): ${p.ms.toFixed(3)} ms, ${p.gflops.toFixed(2)} GFLOP/s`));
     s.appendChild(r);
   });
-  const kinds = [...new Set(points.map(opClass))];
   kinds.forEach((k, j) => {
     const total = points.filter((p) => opClass(p) === k).reduce((a, p) => a + p.ms, 0);
-    s.appendChild(el('rect', { x: left + j * 150, y: h + 20, width: 10, height: 10, fill: OP_COLORS[k] ?? '#555' }));
-    s.appendChild(el('text', { x: left + j * 150 + 14, y: h + 29 }, `${k} ${total.toFixed(1)} ms`));
+    const x = left + (j % perRow) * 170;
+    const y = h + 20 + 16 * Math.floor(j / perRow);
+    s.appendChild(el('rect', { x, y, width: 10, height: 10, fill: OP_COLORS[k] ?? '#555' }));
+    s.appendChild(el('text', { x: x + 14, y: y + 9 }, `${k} ${total < 1 ? total.toFixed(3) : total.toFixed(1)} ms`));
   });
-  s.appendChild(el('text', { x: left, y: h + 50, fill: '#777' }, 'layers in network order; hover a bar for its name and kernel'));
+  s.appendChild(el('text', { x: left, y: h + 34 + 16 * legendRows, fill: '#777' }, 'layers in network order; hover a bar for its name and kernel'));
   return s;
 }
 

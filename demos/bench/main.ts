@@ -3,7 +3,9 @@
 // `window.__benchResult` (the JSON document this page also offers for download).
 //
 // URL parameters (all optional): models=mobilenet_v1,shufflenet  batches=1,4  peers=tfjs,ort,ort-wasm
-//   runs=5  warmup=1  res=224  micro=0|1  profile=0|1  tune=0|1  autorun=1
+//   precisions=fp32,int8,binary,block-sparse  runs=5  warmup=1  res=224  micro=0|1  profile=0|1  tune=0|1  autorun=1
+// Defaults are light (two small CNNs, batch 1, 3 runs) so that a laptop without a GPU finishes in about a minute;
+// the page shows a rough time estimate for the current choices before running.
 
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import pkg from '../../package.json';
@@ -11,13 +13,17 @@ import { round } from '../../src/models/measure.js';
 import { measureCeilings, type Ceilings } from '../../bench/micro.js';
 import { benchModel, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
 import { profileLayers, type ProfileResult } from '../../bench/profile.js';
-import { MODEL_NAMES, type ModelSpec } from '../../src/models/zoo.js';
+import { buildModel, MODEL_NAMES, type ModelSpec } from '../../src/models/zoo.js';
+import { compile } from '../../src/graph/executor.js';
+import { compress, type CompressOptions } from '../../src/compress/compress.js';
+import { nav } from '../shared/nav.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { ENGINE_COLORS, latencyBars, layerBars, roofline } from './charts.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
-const DEFAULT_MODELS = ['mobilenet_v1', 'mobilenet_v2', 'shufflenet'];
+const DEFAULT_MODELS = ['cnn_tiny', 'cnn_small'];
+const PRECISIONS: Record<string, CompressOptions> = { int8: { quantize: 'int8' }, binary: { quantize: 'binary' }, 'block-sparse': { prune: { sparsity: 0.9, block: [4, 4] } } };
 
 interface BenchDoc {
   schema: 'slimgpu-bench/1';
@@ -47,6 +53,10 @@ function setupControls(): void {
     label.innerHTML = `<input type="checkbox" name="model" value="${m}" ${chosen.includes(m) ? 'checked' : ''}/> ${m}`;
     box.appendChild(label);
   }
+  if (params.has('precisions')) {
+    const p = params.get('precisions')!.split(',');
+    document.querySelectorAll<HTMLInputElement>('input[name=precision]').forEach((c) => (c.checked = p.includes(c.value)));
+  }
   if (params.has('peers')) {
     const peers = params.get('peers')!.split(',');
     document.querySelectorAll<HTMLInputElement>('input[name=peer]').forEach((c) => (c.checked = peers.includes(c.value)));
@@ -55,26 +65,54 @@ function setupControls(): void {
   for (const k of ['micro', 'profile', 'tune']) if (params.has(k)) $<HTMLInputElement>(k).checked = params.get(k) === '1';
 }
 
+/** A whole number in [lo, hi] from a text field, or a clear error naming the field and what was typed. */
+function whole(what: string, raw: string, lo: number, hi: number): number {
+  const t = raw.trim();
+  const v = Number(t);
+  if (t === '' || !Number.isInteger(v) || v < lo || v > hi) throw new Error(`${what}: '${raw}' is not a whole number from ${lo} to ${hi}`);
+  return v;
+}
+
 function readChoices() {
   const checked = (name: string) => Array.from(document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked`)).map((c) => c.value);
-  const batches = $<HTMLInputElement>('batches').value.split(',').map((s) => Number(s.trim())).filter((b) => Number.isInteger(b) && b >= 1);
-  const res = Number($<HTMLInputElement>('res').value) || undefined;
+  const models = checked('model');
+  if (models.length === 0 && !params.has('specs')) throw new Error('pick at least one model');
+  const precisions = checked('precision');
+  if (precisions.length === 0) throw new Error('pick at least one precision');
+  const batchText = $<HTMLInputElement>('batches').value;
+  const batches = batchText.split(',').map((s) => whole('batches', s, 1, 1024));
+  const resText = $<HTMLInputElement>('res').value;
+  const res = resText.trim() === '' ? undefined : whole('resolution', resText, 8, 1024);
   return {
-    models: checked('model'),
-    precisions: checked('precision'),
+    models,
+    precisions,
     peers: checked('peer'),
-    batches: batches.length ? batches : [1],
+    batches,
     res,
-    runs: Math.max(1, Number($<HTMLInputElement>('runs').value) || 5),
-    warmup: Math.max(0, Number($<HTMLInputElement>('warmup').value) || 0),
+    runs: whole('timed runs', $<HTMLInputElement>('runs').value, 1, 1000),
+    warmup: whole('warm-up', $<HTMLInputElement>('warmup').value, 0, 1000),
     micro: $<HTMLInputElement>('micro').checked,
     profile: $<HTMLInputElement>('profile').checked,
     tune: $<HTMLInputElement>('tune').checked,
   };
 }
 
-async function engines(rt: Runtime, peers: string[]): Promise<{ list: Engine[]; versions: Record<string, string> }> {
+/** slimgpu on a compressed form of each model (int8, binary, 90% block-sparse): compared with slimgpu fp32. */
+function compressedEngine(rt: Runtime, precision: string): Engine {
+  return {
+    name: `slimgpu-${precision}`,
+    version: pkg.version,
+    async load(graph) {
+      const c = await compress(graph, { ...PRECISIONS[precision], runtime: rt });
+      const m = await compile(rt, c.graph);
+      return { run: async (x) => (await m.run([x]))[0], gpuBytes: () => m.peakGpuBytes, dispose: () => m.destroy() };
+    },
+  };
+}
+
+async function engines(rt: Runtime, peers: string[], precisions: string[] = ['fp32']): Promise<{ list: Engine[]; versions: Record<string, string> }> {
   const list: Engine[] = [slimgpuEngine(rt, 'cached', pkg.version)];
+  for (const p of precisions) if (p !== 'fp32') list.push(compressedEngine(rt, p));
   const versions: Record<string, string> = { slimgpu: pkg.version };
   if (peers.includes('tfjs')) {
     try {
@@ -101,14 +139,23 @@ async function engines(rt: Runtime, peers: string[]): Promise<{ list: Engine[]; 
 }
 
 async function run(): Promise<void> {
-  const c = readChoices();
+  let c: ReturnType<typeof readChoices>;
+  try {
+    c = readChoices();
+  } catch (e) {
+    $('status').textContent = ` ${(e as Error).message}`;
+    $('status').className = 'error';
+    (window as any).__benchResult = { error: (e as Error).message };
+    return;
+  }
+  $('status').className = '';
   $<HTMLButtonElement>('run').disabled = true;
   $('status').textContent = ' running…';
   const t0 = performance.now();
   const rt = await Runtime.create();
   try {
     const a = rt.ctx.adapter;
-    const { list, versions } = await engines(rt, c.peers);
+    const { list, versions } = await engines(rt, c.peers, c.precisions);
     const env = {
       runtime: a.runtime,
       adapter: a,
@@ -160,6 +207,7 @@ async function run(): Promise<void> {
     const msg = (e as Error).message ?? String(e);
     log(`error: ${msg}`);
     $('status').textContent = ` error: ${msg}`;
+    $('status').className = 'error';
     (window as any).__benchResult = { error: msg };
   } finally {
     rt.destroy();
@@ -227,7 +275,51 @@ function download(): void {
   URL.revokeObjectURL(a.href);
 }
 
+// Rough time estimate for the current choices: network FLOPs at a guessed adapter speed plus each engine's cold
+// start (pipelines, shader compilation), as seen on SwiftShader (2 cores) and scaled down for a real GPU.
+const COLD_S: Record<string, number> = { slimgpu: 2, tfjs: 20, ort: 15, 'ort-wasm': 1 };
+let adapterSpeed: { gflops: number; slow: boolean } | null = null;
+
+function estimate(): void {
+  const el = $('estimate');
+  let c: ReturnType<typeof readChoices>;
+  try {
+    c = readChoices();
+  } catch (e) {
+    el.textContent = (e as Error).message;
+    return;
+  }
+  const speed = adapterSpeed ?? { gflops: 3, slow: true };
+  const scale = speed.slow ? 1 : 0.1;
+  let s = c.micro ? 15 * scale : 0;
+  const engines = ['slimgpu', ...c.peers, ...c.precisions.filter((p) => p !== 'fp32').map(() => 'slimgpu')];
+  for (const model of c.models) {
+    let macs = 0;
+    try {
+      macs = buildModel({ model, batch: 1, ...(c.res ? { res: c.res } : {}) }).macs();
+    } catch {
+      continue;
+    }
+    for (const b of c.batches) {
+      const perRun = (2 * macs * b) / (speed.gflops * 1e9);
+      for (const e of engines) s += COLD_S[e] * scale * Math.max(1, (2 * macs) / 1e9) + (c.runs + c.warmup + 1) * perRun * (e === 'ort-wasm' ? 0.1 : e === 'slimgpu' ? 1 : 4);
+      if (c.profile) s += 2 * perRun + scale;
+    }
+  }
+  const t = s < 90 ? `${Math.ceil(s)} s` : `${(s / 60).toFixed(1)} min`;
+  el.textContent = `Rough estimate for these choices on this adapter: ~${t} (${c.models.length} model(s) × ${c.batches.length} batch size(s) × ${engines.length} engine(s); assumes ~${speed.gflops} GFLOP/s${speed.slow ? ', CPU emulation' : ''}). Large models on SwiftShader take minutes each.`;
+}
+
+nav();
 setupControls();
+document.getElementById('controls')!.addEventListener('input', estimate);
+document.getElementById('controls')!.addEventListener('change', estimate);
+estimate();
+navigator.gpu?.requestAdapter().then((a) => {
+  const slow = !a || (a as any).isFallbackAdapter || /swiftshader/i.test(`${a.info.vendor} ${a.info.architecture}`);
+  adapterSpeed = { gflops: slow ? 3 : 300, slow };
+  estimate();
+});
 $('run').addEventListener('click', () => void run());
 $('download').addEventListener('click', download);
 if (!('gpu' in navigator)) {
