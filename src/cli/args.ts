@@ -16,15 +16,16 @@ export function positiveInt(flags: Flags, name: string, dflt: number, max = 1 <<
 }
 
 /** One line for an error slimgpu did not raise on purpose: no stack trace unless SLIMGPU_DEBUG is set. */
-function internalLine(e: any): string {
-  if (process.env.SLIMGPU_DEBUG) return `internal error: ${e?.stack ?? e}`;
-  const msg = String(e?.message ?? e).split('\n')[0];
+function internalLine(e: unknown): string {
+  const err = (typeof e === 'object' && e !== null ? e : {}) as { stack?: unknown; message?: unknown; name?: unknown };
+  if (process.env.SLIMGPU_DEBUG) return `internal error: ${err.stack ?? e}`;
+  const msg = String(err.message ?? e).split('\n')[0];
   if (e instanceof RangeError && /array (buffer|length)|allocation failed/i.test(msg)) return `out of memory: ${msg} (a size the checks did not catch; please report it)`;
-  return `internal error: ${e?.name ?? 'Error'}: ${msg} (set SLIMGPU_DEBUG=1 for the stack trace)`;
+  return `internal error: ${err.name ?? 'Error'}: ${msg} (set SLIMGPU_DEBUG=1 for the stack trace)`;
 }
 
 /** Ends the process with `status`'s code; SlimErrors print as one `slimgpu: …` line (exit 1; usage errors exit 2). */
-export function exitWith(status: Promise<number>, describe: (e: any) => string | null = () => null): void {
+export function exitWith(status: Promise<number>, describe: (e: unknown) => string | null = () => null): void {
   status.then(
     (code) => process.exit(code),
     (e) => {

@@ -31,7 +31,7 @@ export function specFromFlags(flags: Flags): ModelSpec {
   if (typeof model !== 'string') throw new SlimError(`--model is required (one of ${MODEL_NAMES.join(', ')})`);
   const spec: ModelSpec = { model, batch: (flags.batch as number | undefined) ?? 1 };
   for (const k of ['alpha', 'res', 'groups', 'scale', 'phi', 'classes', 'seed'] as const) {
-    if (flags[k] !== undefined) (spec as any)[k] = flags[k];
+    if (flags[k] !== undefined) (spec as unknown as Record<string, unknown>)[k] = flags[k];
   }
   return spec;
 }

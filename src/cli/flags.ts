@@ -92,18 +92,19 @@ export interface ParsedCommand {
 }
 
 /** util.parseArgs's error codes → one line that names the flag. */
-function usageMessage(e: any, spec: CommandSpec): string {
-  const m = String(e?.message ?? e);
+function usageMessage(e: unknown, spec: CommandSpec): string {
+  const err = e as { message?: unknown; code?: unknown } | null | undefined;
+  const m = String(err?.message ?? e);
   if (/ambiguous/.test(m)) {
     const name = /'(--[^' ]+)/.exec(m)?.[1] ?? "the option";
     return `${spec.name}: option ${name} needs a value (for a value starting with '-', write ${name}=-X)`;
   }
   const known = Object.keys(spec.flags).map((k) => `--${k}`).join(' ');
-  if (e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+  if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const name = /'([^']+)'/.exec(m)?.[1] ?? m;
     return `${spec.name}: unknown option ${name} (see slimgpu ${spec.name} --help; known: ${known})`;
   }
-  if (e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+  if (err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const name = /'(--[^' ]+)/.exec(m)?.[1];
     if (name && /does not take an argument/.test(m)) return `${spec.name}: ${name} is a switch and takes no value`;
     if (name) return `${spec.name}: option ${name} needs a value`;
@@ -168,7 +169,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true }) as any);
+    ({ values, positionals } = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true }) as { values: typeof values; positionals: string[] });
   } catch (e) {
     // --help anywhere wins over a malformed rest of the line
     if (argv.includes('--help') || argv.includes('-h')) return { flags: {}, positional: [], help: true, given: new Set() };

@@ -12,7 +12,7 @@
 
 import { Graph, type Node } from '../graph/ir.js';
 import { convGeom } from '../ops/conv.js';
-import { attrNum } from '../ops/registry.js';
+import { attrNum, type Attrs } from '../ops/registry.js';
 import { packSigns, xnorAffine, xnorThresholds } from '../ops/xnor.js';
 import type { TensorStats } from './quantize.js';
 
@@ -98,7 +98,7 @@ export function binarizeGraph(g: Graph, opts: BinaryOptions = {}, stats?: Map<nu
       geo.cout % 32 === 0 && !g.outputs.includes(y) && (consumers.get(y) ?? []).length > 0 &&
       (consumers.get(y) ?? []).every((c) => binary.has(c) && c.inputs[0] === y) && (SIGN_KEEPING.has(act) || NON_NEGATIVE.has(act));
     const pw = packSigns(w, g.shape(n.inputs[1]));
-    const attrs: Record<string, any> = { kernel: [geo.kh, geo.kw], cout: geo.cout, out: packedOut ? 'b1' : 'f32' };
+    const attrs: Attrs = { kernel: [geo.kh, geo.kw], cout: geo.cout, out: packedOut ? 'b1' : 'f32' };
     for (const a of ['stride', 'pads', 'dilation'] as const) if (n.attrs[a] !== undefined) attrs[a] = n.attrs[a];
     const wId = out.addRawParam(`${n.name}.w_sign`, [pw.length], pw);
     if (packedOut) {

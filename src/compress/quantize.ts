@@ -16,7 +16,7 @@ import { compile } from '../graph/executor.js';
 import { Graph, type Node } from '../graph/ir.js';
 import { convGeom } from '../ops/conv.js';
 import { int8AddFactor, int8ConvTables, packInt8ConvWeights } from '../ops/int8.js';
-import { attrNum } from '../ops/registry.js';
+import { attrNum, type Attrs } from '../ops/registry.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -234,7 +234,7 @@ export function quantizeGraph(g: Graph, stats: Map<number, TensorStats>, opts: I
       }
       const packed = packInt8ConvWeights(wq, w.shape, geo.groups);
       const tables = int8ConvTables(bias, mult);
-      const attrs: Record<string, any> = { kernel: [geo.kh, geo.kw], cout: geo.cout, xZero: px.zero, yZero: py.zero, ...clampFor(attrNum(n.attrs, 'act', 0), py) };
+      const attrs: Attrs = { kernel: [geo.kh, geo.kw], cout: geo.cout, xZero: px.zero, yZero: py.zero, ...clampFor(attrNum(n.attrs, 'act', 0), py) };
       for (const a of CONV_ATTRS) if (n.attrs[a] !== undefined) attrs[a] = n.attrs[a];
       const wId = out.addRawParam(`${n.name}.w_int8`, [packed.length], packed);
       const tId = out.addRawParam(`${n.name}.requant`, [tables.length], tables);

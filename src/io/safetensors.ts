@@ -51,7 +51,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Nam
   if (bytes.length < 8) throw new SlimError(`safetensors file too short (${bytes.length} bytes)`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) throw new SlimError(`safetensors header of ${n} bytes does not fit in a ${bytes.length}-byte file`);
-  let header: Record<string, any>;
+  let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + Number(n))));
   } catch (e) {
@@ -62,10 +62,12 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Nam
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, NamedTensor>();
   const spans: [number, number, string][] = [];
-  for (const [name, info] of Object.entries(header)) {
+  for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    if (typeof info !== 'object' || info === null || Array.isArray(info)) throw new SlimError(`safetensors tensor '${name}': entry must be an object with dtype, shape and data_offsets`);
-    const make = DTYPES[info?.dtype];
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new SlimError(`safetensors tensor '${name}': entry must be an object with dtype, shape and data_offsets`);
+    // JSON: every field is checked below before it is used
+    const info = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const make = DTYPES[info?.dtype as string];
     if (!make) throw new SlimError(`safetensors tensor '${name}': dtype ${JSON.stringify(info?.dtype)} is not supported (F32, I32, U32)`);
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0)) {
@@ -90,7 +92,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Nam
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta) || !Object.values(meta).every((v) => typeof v === 'string')) {
     throw new SlimError('safetensors __metadata__ must be an object of strings');
   }
-  return { tensors, metadata: meta };
+  return { tensors, metadata: meta as Record<string, string> };
 }
 
 /** The graph's parameters (those in use) as a safetensors file. */

@@ -10,7 +10,6 @@
 // (the oracle) otherwise. Where several fit, the tuner measures them on the adapter.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
-import type { Launch } from '../runtime/kernels.js';
 import type { Candidate } from '../runtime/tuner.js';
 import { attrInts, attrNum, registerOp, type Attrs, type PlanContext } from './registry.js';
 

@@ -32,7 +32,7 @@ registerOp({
     geomFrom(xs, w, attrs, dy);
     return [xs];
   },
-  macs: (ins, outs) => numel(ins[0]) * ins[1][0] * ins[1][1] * ins[1][2],
+  macs: (ins) => numel(ins[0]) * ins[1][0] * ins[1][1] * ins[1][2],
   plan: async (pc) => {
     const g = geomFrom(pc.outShapes[0], pc.inShapes[1], pc.attrs, pc.inShapes[0]);
     return [

@@ -1,7 +1,7 @@
 // Pooling: pool2d (max / average with pads, strides, dilation, ceil mode, count_include_pad) and global pooling.
 
 import { check, shapeStr } from '../runtime/errors.js';
-import { attrInts, attrNum, registerOp, type Attrs } from './registry.js';
+import { attrInts, registerOp, type Attrs } from './registry.js';
 import { REDUCE } from './tensor.js';
 
 const MODES: Record<string, number> = { max: 0, avg: 1 };

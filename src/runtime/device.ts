@@ -54,11 +54,20 @@ export interface ContextOptions {
   dawnFlags?: string[];
 }
 
-let nodeGpu: { gpu: GPU; module: any } | null = null;
+/** What slimgpu uses of the Dawn `webgpu` package (imported by a computed name, so typed here, not from the package). */
+interface DawnModule {
+  create(flags: string[]): GPU;
+  globals: object;
+}
+
+/** globalThis's members that differ between Node and browsers (either may be missing). */
+const globalScope = globalThis as { window?: unknown; navigator?: Navigator };
+
+let nodeGpu: { gpu: GPU; module: DawnModule } | null = null;
 
 /** True in Node (Dawn), false in browsers. */
 export function isNode(): boolean {
-  return typeof process !== 'undefined' && !!(process as any).versions?.node && typeof (globalThis as any).window === 'undefined';
+  return typeof process !== 'undefined' && !!process.versions?.node && typeof globalScope.window === 'undefined';
 }
 
 async function fileExists(path: string): Promise<boolean> {
@@ -97,12 +106,12 @@ export async function noVulkanDriver(env: Record<string, string | undefined> = p
 
 const nodeInstances = new Map<string, GPU>();
 
-function nodeInstance(mod: any, flags: string[], swiftshader: boolean): GPU {
+function nodeInstance(mod: DawnModule, flags: string[], swiftshader: boolean): GPU {
   const key = `${swiftshader}|${flags.join(' ')}`;
   let gpu = nodeInstances.get(key);
   if (!gpu) {
     if (swiftshader) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    gpu = mod.create(flags) as GPU;
+    gpu = mod.create(flags);
     nodeInstances.set(key, gpu);
   }
   return gpu;
@@ -118,10 +127,10 @@ async function nodeAdapter(opts: ContextOptions): Promise<GPUAdapter> {
   // decided before Dawn loads: a machine without any Vulkan driver goes to SwiftShader without the loader's noise
   if (!opts.forceSwiftShader && (await noVulkanDriver()) && (await fileExists(SWIFTSHADER_ICD))) opts = { ...opts, forceSwiftShader: true };
   const modName = 'webgpu';
-  let mod: any;
+  let mod: DawnModule;
   try {
-    mod = await import(/* @vite-ignore */ modName);
-  } catch (e) {
+    mod = (await import(/* @vite-ignore */ modName)) as DawnModule;
+  } catch {
     throw new SlimError('no WebGPU in Node: the npm package "webgpu" (Dawn) is not installed; run `npm install`');
   }
   Object.assign(globalThis, mod.globals);
@@ -170,7 +179,7 @@ function summarize(info: GPUAdapterInfo | undefined, runtime: string): AdapterSu
 
 /** The WGSL language features of the GPU object in use (navigator.gpu or Dawn's). */
 function wgslFeaturesOf(gpu: GPU | undefined): Set<string> {
-  const f = (gpu as any)?.wgslLanguageFeatures;
+  const f: WGSLLanguageFeatures | undefined = gpu?.wgslLanguageFeatures;
   return new Set<string>(f ? [...f] : []);
 }
 
@@ -181,15 +190,15 @@ export async function createContext(opts: ContextOptions = {}): Promise<GpuConte
   const runtime = isNode() ? 'node-dawn' : 'browser';
   if (opts.device) {
     device = opts.device;
-    info = opts.adapterInfo ?? (device as any).adapterInfo;
-    gpu = isNode() ? nodeGpu?.gpu : (globalThis as any).navigator?.gpu;
+    info = opts.adapterInfo ?? device.adapterInfo;
+    gpu = isNode() ? nodeGpu?.gpu : globalScope.navigator?.gpu;
   } else {
     let adapter: GPUAdapter | null;
     if (isNode()) {
       adapter = await nodeAdapter(opts);
       gpu = nodeGpu!.gpu;
     } else {
-      gpu = (globalThis as any).navigator?.gpu;
+      gpu = globalScope.navigator?.gpu;
       if (!gpu) throw new SlimError('this browser has no WebGPU (navigator.gpu is missing; it needs a secure context: https or localhost)');
       adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
       if (!adapter) throw new SlimError('navigator.gpu.requestAdapter() returned null: WebGPU is disabled or unsupported here');

@@ -12,7 +12,7 @@
 //    the same way, and has no early return before its last barrier.
 //  - pipelines are created once per (kernel, overrides), asynchronously, labelled with the kernel name.
 
-import { WgslReflect } from 'wgsl_reflect';
+import { WgslReflect, type MemberInfo, type TypeInfo } from 'wgsl_reflect';
 import type { GpuContext } from './device.js';
 import { SlimError } from './errors.js';
 import { shaderSource } from './shaders.js';
@@ -108,9 +108,10 @@ function reflectKernel(device: GPUDevice, name: string): KernelInfo {
       const members = new Map<string, UniformMember>();
       // a member of struct type (e.g. `geom: ConvGeom`, common/conv_geom.wgsl) is flattened: its members are
       // written by their own names, as if declared in Params
-      const addMembers = (list: any[], base: number) => {
+      const addMembers = (list: MemberInfo[], base: number) => {
         for (const m of list) {
-          const t = m.type;
+          // a StructInfo has members, an ArrayInfo / TemplateInfo a format
+          const t = m.type as TypeInfo & { members?: MemberInfo[]; format?: TypeInfo | null };
           if (t.members) {
             addMembers(t.members, base + m.offset);
             continue;
@@ -120,7 +121,7 @@ function reflectKernel(device: GPUDevice, name: string): KernelInfo {
           members.set(m.name, { offset: base + m.offset, scalar: scalarOf(t.name, t.format?.name), count });
         }
       };
-      addMembers((v.type as any).members ?? [], 0);
+      addMembers((v.type as TypeInfo & { members?: MemberInfo[] }).members ?? [], 0);
       uniform = { size: Math.max(16, Math.ceil(v.size / 16) * 16), members };
       bindings.push({ name: v.name, binding: v.binding, kind: 'uniform' });
     } else if (v.resourceType === 1 /* Storage */) {
@@ -146,8 +147,8 @@ function reflectKernel(device: GPUDevice, name: string): KernelInfo {
     code,
     module,
     entry: entry.name,
-    defaultWorkgroupSize: (entry as any).workgroupSize?.[0] ?? 64,
-    overrideNames: new Set(r.overrides.map((o: any) => o.name)),
+    defaultWorkgroupSize: entry.workgroupSize?.[0] ?? 64,
+    overrideNames: new Set(r.overrides.map((o) => o.name)),
     uniform,
     bindings,
     layout,

@@ -23,7 +23,7 @@ export interface Candidate {
 
 type Store = Record<string, Record<string, { id: string; ms: Record<string, number> }>>;
 
-async function nodeFs(): Promise<{ fs: any; path: any }> {
+async function nodeFs(): Promise<{ fs: typeof import('node:fs'); path: typeof import('node:path') }> {
   const a = 'node:fs';
   const b = 'node:path';
   return { fs: await import(/* @vite-ignore */ a), path: await import(/* @vite-ignore */ b) };

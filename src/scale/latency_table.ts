@@ -41,7 +41,7 @@ type Store = Record<string, AdapterStore>;
 
 const STORAGE_KEY = 'slimgpu.latency';
 
-async function nodeFs(): Promise<{ fs: any; path: any }> {
+async function nodeFs(): Promise<{ fs: typeof import('node:fs'); path: typeof import('node:path') }> {
   const a = 'node:fs';
   const b = 'node:path';
   return { fs: await import(/* @vite-ignore */ a), path: await import(/* @vite-ignore */ b) };

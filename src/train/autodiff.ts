@@ -205,7 +205,6 @@ type Rule = (g: Graph, n: Node, dy: number, need: boolean[]) => (number | undefi
 /** The derivative rules: gradients of a node's inputs from the gradient of its (first) output. */
 export const RULES: Record<string, Rule> = {
   conv2d: (g, n, dy, need) => {
-    const [x, w] = n.inputs;
     return [
       need[0] ? convInputGrad(g, n, dy) : undefined,
       need[1] ? convWeightGrad(g, n, dy) : undefined,

@@ -18,7 +18,7 @@ export const INFO: CommandSpec = {
 export async function adapterReport() {
   const ctx = await createContext();
   const limits: Record<string, number> = {};
-  for (const l of LIMITS) limits[l] = (ctx.limits as any)[l];
+  for (const l of LIMITS) limits[l] = (ctx.limits as unknown as Record<string, number>)[l];
   const report = {
     adapter: ctx.adapter,
     features: [...ctx.features].sort(),

@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     const prepare = compressed
       ? async (g: Graph) => {
           const c = await compressForRun(rt, g, precision, sparsity, given.has('block') ? (flags.block as string) : undefined);
-          const layers = (c.info.compress_report as any)?.sparse?.layers;
+          const layers = (c.info.compress_report as { sparse?: { layers?: unknown } } | undefined)?.sparse?.layers;
           if (sparsity && Array.isArray(layers) && layers.length === 0) {
             throw new SlimError(`run: --sparsity ${sparsity} pruned nothing: no conv of ${spec.model} takes block ${flags.block} (channels must divide by it; try --block auto)`);
           }

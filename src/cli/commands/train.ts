@@ -135,7 +135,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   };
   if (opt.kind !== 'sgd') opt.lr = 1e-3;
   const num = (k: string, f: keyof OptimConfig) => {
-    if (flags[k] !== undefined) (opt as any)[f] = flags[k];
+    if (flags[k] !== undefined) (opt as unknown as Record<string, unknown>)[f] = flags[k];
   };
   num('lr', 'lr'); num('momentum', 'momentum'); num('weight-decay', 'weightDecay'); num('l1', 'l1'); num('clip', 'maxNorm');
   num('warmup', 'warmupSteps'); num('step-size', 'stepSize'); num('gamma', 'gamma');
@@ -149,10 +149,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   // checkpoints: headers first (schema, sizes, compatibility), tensors only when all is well
   if (flags.init !== undefined && flags.resume !== undefined) throw new SlimError('--init and --resume are alternatives (--resume continues a run, --init starts one from weights)');
   const sameModel = (flag: string, file: string, from: ModelSpec) => {
-    checkpointSpec({ meta: { model: from } } as any, flag, file);
+    checkpointSpec({ meta: { model: from } } as unknown as Parameters<typeof checkpointSpec>[0], flag, file);
     if (from.model !== spec.model) throw new SlimError(`${flag} ${file} holds a ${from.model}, not a ${spec.model}`);
     for (const k of ['classes', 'res', 'alpha', 'groups', 'scale', 'phi'] as const) {
-      if (from[k] !== undefined && from[k] !== (spec as any)[k]) throw new SlimError(`${flag} ${file} holds a ${from.model} with ${k} ${from[k]}, not ${(spec as any)[k] ?? 'the default'}`);
+      if (from[k] !== undefined && from[k] !== spec[k]) throw new SlimError(`${flag} ${file} holds a ${from.model} with ${k} ${from[k]}, not ${spec[k] ?? 'the default'}`);
     }
   };
   if (flags.resume !== undefined) {

@@ -21,6 +21,7 @@ import { SlimError, check, shapeStr } from '../../runtime/errors.js';
 import { Graph } from '../../graph/ir.js';
 import { fuseMatmulBias } from '../../graph/passes.js';
 import { ACTIVATIONS } from '../../ops/activation.js';
+import type { Attrs } from '../../ops/registry.js';
 import { broadcastShapes, normAxis, type BinaryName, type ReduceName, type UnaryName } from '../../ops/tensor.js';
 import { decodeModel, dtypeName, DT, tensorFromProto, toNum, checkDims, type GraphProto, type HostTensor, type NodeProto, type ValueInfoProto } from './proto.js';
 import { binaryHost, host, numelOf, reduceHost, reshapeHost, transposeHost, unaryHost } from './fold.js';
@@ -123,7 +124,7 @@ export class Importer {
     return v.nhwc !== undefined && v.nchw === undefined;
   }
 
-  add(op: string, inputs: number[], attrs: Record<string, any>, name: string): number {
+  add(op: string, inputs: number[], attrs: Attrs, name: string): number {
     return this.g.add1(op, inputs, attrs, name);
   }
 

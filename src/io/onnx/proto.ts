@@ -122,7 +122,7 @@ const descriptor = {
   },
 };
 
-const root = protobuf.Root.fromJSON(descriptor as any);
+const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
 const ModelProtoT = root.lookupType('onnx.ModelProto');
 const TensorProtoT = root.lookupType('onnx.TensorProto');
 
@@ -226,7 +226,7 @@ export const MAX_FOLD_ELEMENTS = 1 << 24;
 export function toNum(v: Int64 | undefined | null): number {
   if (v === undefined || v === null) return 0;
   if (typeof v === 'number') return v;
-  if (typeof (v as any).toNumber === 'function') return (v as any).toNumber();
+  if (typeof (v as { toNumber?: unknown }).toNumber === 'function') return (v as { toNumber(): number }).toNumber();
   const l = v as { low: number; high: number; unsigned?: boolean };
   return l.high * 4294967296 + (l.low >>> 0);
 }
@@ -243,9 +243,9 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
 }
 
 export function encodeModel(m: ModelProto): Uint8Array {
-  const err = ModelProtoT.verify(m as any);
+  const err = ModelProtoT.verify(m as unknown as Record<string, unknown>);
   if (err) throw new SlimError(`internal: ONNX model does not verify: ${err}`);
-  return ModelProtoT.encode(ModelProtoT.fromObject(m as any)).finish();
+  return ModelProtoT.encode(ModelProtoT.fromObject(m as unknown as Record<string, unknown>)).finish();
 }
 
 export function decodeTensor(bytes: Uint8Array, what = 'tensor'): TensorProto {
@@ -257,7 +257,7 @@ export function decodeTensor(bytes: Uint8Array, what = 'tensor'): TensorProto {
 }
 
 export function encodeTensor(t: TensorProto): Uint8Array {
-  return TensorProtoT.encode(TensorProtoT.fromObject(t as any)).finish();
+  return TensorProtoT.encode(TensorProtoT.fromObject(t as unknown as Record<string, unknown>)).finish();
 }
 
 /**
@@ -328,13 +328,13 @@ export function tensorFromProto(t: TensorProto, what = `tensor '${t.name ?? ''}'
     return { dtype: dt, dims, data: out };
   }
   let src: ArrayLike<number | Int64>;
-  let conv: (v: any) => number = (v) => v;
+  let conv: (v: number | Int64) => number = (v) => v as number;
   switch (dt) {
     case DT.FLOAT: src = t.floatData ?? []; break;
     case DT.DOUBLE: src = t.doubleData ?? []; break;
     case DT.INT64: src = t.int64Data ?? []; conv = toNum; break;
     case DT.UINT32: case DT.UINT64: src = t.uint64Data ?? []; conv = toNum; break;
-    case DT.FLOAT16: src = t.int32Data ?? []; conv = (v) => halfToFloat(v); break;
+    case DT.FLOAT16: src = t.int32Data ?? []; conv = (v) => halfToFloat(v as number); break;
     default: src = t.int32Data ?? []; // int8/uint8/int16/uint16/int32/bool are stored in int32_data
   }
   if (src.length !== n) throw new SlimError(`${what}: has ${src.length} values, dims [${dims.join(',')}] need ${n}`);
@@ -365,5 +365,5 @@ export function tensorToProto(name: string, t: HostTensor): TensorProto {
       default: throw new SlimError(`cannot write tensor '${name}' of type ${dtypeName(t.dtype)}`);
     }
   });
-  return { name, dataType: t.dtype, dims: t.dims as any, rawData: raw };
+  return { name, dataType: t.dtype, dims: t.dims, rawData: raw };
 }

@@ -3,6 +3,7 @@
 // params. 1-D variants ([N, C, L]) run as 2-D ones on the view [N, C, 1, L]: each per-axis attribute gets a leading
 // H entry (kernel 1, stride 1, dilation 1, no padding).
 
+import type { Attrs } from '../../../ops/registry.js';
 import { shapeStr } from '../../../runtime/errors.js';
 import { transposeHost } from '../fold.js';
 import type { OnnxOpContext, OnnxOpHandler, OnnxValue } from '../node.js';
@@ -166,7 +167,7 @@ function pool(c: OnnxOpContext, mode: 'max' | 'avg'): OnnxValue[] {
   const dil = axisInts(c, 'dilations', oneD, 1);
   const pads = autoPads(c, x.shape.slice(2), kernel, strides, dil, oneD);
   const ceil = c.int('ceil_mode', 0) === 1;
-  const attrs: Record<string, any> = { mode, kernel, stride: strides, pads, dilation: dil, ceil };
+  const attrs: Attrs = { mode, kernel, stride: strides, pads, dilation: dil, ceil };
   if (mode === 'avg') attrs.countIncludePad = c.int('count_include_pad', 0) === 1;
   else {
     if (c.int('storage_order', 0) !== 0) c.fail('storage_order 1 is not supported');

@@ -43,7 +43,7 @@ export function matmul(c: OnnxOpContext, a: OnnxValue, b: OnnxValue, name: strin
   const a2 = a.shape.length === 1 ? c.imp.reshape(`${name}.a2`, a, [1, a.shape[0]]) : a;
   const b2 = b.shape.length === 1 ? c.imp.reshape(`${name}.b2`, b, [b.shape[0], 1]) : b;
   const id = c.imp.add('matmul', [c.imp.onnx(a2), c.imp.onnx(b2)], {}, name);
-  let shape = [...c.imp.g.shape(id)];
+  const shape = [...c.imp.g.shape(id)];
   if (a.shape.length === 1) shape.splice(shape.length - 2, 1);
   if (b.shape.length === 1) shape.splice(shape.length - 1, 1);
   const y = c.imp.fromGpu(name, a.dtype, [...c.imp.g.shape(id)], id, 'nchw');

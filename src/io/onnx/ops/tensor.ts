@@ -37,7 +37,7 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
   Shape: (c) => {
     const x = c.in(0);
     const r = x.shape.length;
-    let s = normClamp(c.int('start', 0), r);
+    const s = normClamp(c.int('start', 0), r);
     let e = c.attrs.has('end') ? normClamp(c.int('end', r), r) : r;
     if (e < s) e = s;
     return [c.imp.konst(host(DT.INT64, [e - s], x.shape.slice(s, e)))];
