@@ -80,3 +80,38 @@ describe('memory planner: hand-worked plans', () => {
     expect(planMemory(g, 4).slotBytes).toEqual([12, 20]);
   });
 });
+
+/** A graph given by hand, without shape inference: tensor k has sizes[k] bytes (f32), node s reads and writes the
+ * listed tensor ids. Enough for the planner, which looks only at lifetimes, sizes and view ops. */
+function handGraph(sizes: number[], nodes: [number[], number[]][], outputs: number[]): Graph {
+  const g = new Graph();
+  g.tensors = sizes.map((b, id) => ({ id, name: `t${id}`, shape: [b / 4], dtype: 'f32', role: 'activation' })) as Graph['tensors'];
+  g.nodes = nodes.map(([inputs, outs], id) => ({ id, op: 'activation', name: `n${id}`, inputs, outputs: outs, attrs: { act: 0 } }));
+  g.outputs = outputs;
+  return g;
+}
+
+describe('memory planner: slot choice among several free slots', () => {
+  // node 0 writes the tensors to be freed, node 1 reads them all (they die), node 2 writes the probe P
+  it('an exact fit is taken before a larger free slot after it', () => {
+    const g = handGraph([64, 256, 16, 64], [[[], [0, 1]], [[0, 1], [2]], [[2], [3]]], [3]);
+    const p = planMemory(g);
+    expect(p.slot.get(3)).toBe(0);
+    expect(p.slotBytes).toEqual([64, 256, 16]);
+  });
+  it('between equal fitting slots the first', () => {
+    const g = handGraph([64, 64, 16, 32], [[[], [0, 1]], [[0, 1], [2]], [[2], [3]]], [3]);
+    expect(planMemory(g).slot.get(3)).toBe(0);
+  });
+  it('when none fits, the first of the largest free slots grows', () => {
+    const g = handGraph([128, 128, 16, 16, 512], [[[], [0, 1, 2]], [[0, 1, 2], [3]], [[3], [4]]], [4]);
+    const p = planMemory(g);
+    expect(p.slot.get(4)).toBe(0);
+    expect(p.slotBytes).toEqual([512, 128, 16, 16]);
+  });
+  it('tensors are placed in order of first use, not of id', () => {
+    const g = handGraph([16, 16], [[[], [1]], [[1], [0]]], [0]);
+    const p = planMemory(g);
+    expect([p.slot.get(1), p.slot.get(0)]).toEqual([0, 1]);
+  });
+});
