@@ -189,7 +189,7 @@ export const MUTANTS: Mutant[] = [
   mf('binarize_mean_rows', 'binary', 'shaders/binary/binarize_forward.wgsl', BINW, 'compression-aware training', ['let a = s / f32(params.rows);', 'let a = s / f32(params.rows + 1u);']),
   mf('binarize_sum_skips_first', 'binary', 'shaders/binary/binarize_forward.wgsl', BINW, 'compression-aware training', ['for (var r = 0u; r < params.rows; r++) { s += abs(', 'for (var r = 1u; r < params.rows; r++) { s += abs(']),
   mf('binarize_no_abs', 'binary', 'shaders/binary/binarize_forward.wgsl', BINW, 'compression-aware training', ['s += abs(w[r * C + c]);', 's += w[r * C + c];']),
-  mf('binarize_bwd_no_clip', 'binary', 'shaders/binary/binarize_backward.wgsl', BINW, 'compression-aware training', ['dw[i] = select(0.0, dy[i], abs(w[i]) <= 1.0);', 'dw[i] = dy[i];']),
+  mf('binarize_bwd_no_clip', 'binary', 'shaders/binary/binarize_backward.wgsl', SIGN, 'binarize_weights backward', ['dw[i] = select(0.0, dy[i], abs(w[i]) <= 1.0);', 'dw[i] = dy[i];']),
 
   // shape: concat, pad, strided copy
   m('concat_no_offset', 'shape', 'shaders/shape/concat_forward.wgsl', SHAPE, ['y[r * params.cy + params.offset + j] = x[i];', 'y[r * params.cy + j] = x[i];']),
