@@ -87,4 +87,13 @@ describe('layout ops vs reference', () => {
       expectClose(out, softmaxRef(x, 1000, log), log ? TOL.f32 : { atol: 1e-6, rtol: 1e-4 }, 'softmax');
     });
   }
+  // with logits of scale 50 one term dominates each row of 1000: a kernel summing all terms but one still passed
+  // (planted mutant softmax_sum_drops_last). Short rows of unit-scale logits make every term count.
+  for (const log of [false, true]) {
+    it(`${log ? 'log-' : ''}softmax rows of 5 with unit logits`, async () => {
+      const x = randn(7 * 5, 41, 1);
+      const { out } = await runOp('softmax', [{ shape: [7, 5], data: x }], { log });
+      expectClose(out, softmaxRef(x, 5, log), TOL.f32, 'softmax');
+    });
+  }
 });

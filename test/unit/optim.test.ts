@@ -18,6 +18,14 @@ describe('learning-rate schedules', () => {
     expect(lrAt(c, 54)).toBeCloseTo(0.0505);
     expect(lrAt(c, 104)).toBeCloseTo(0.001);
   });
+  it('cosine values to 1e-12 (at the default 2 digits lr + minLr in place of lr − minLr passed)', () => {
+    // minLr + ½(lr − minLr)(1 + cos πt), t = (step − warm-up) / (total − warm-up)
+    expect(lrAt(c, 4)).toBeCloseTo(0.1, 12);
+    expect(lrAt(c, 29)).toBeCloseTo(0.001 + 0.0495 * (1 + Math.SQRT1_2), 12);
+    expect(lrAt(c, 54)).toBeCloseTo(0.0505, 12);
+    expect(lrAt(c, 104)).toBeCloseTo(0.001, 12);
+    expect(lrAt(c, 500)).toBeCloseTo(0.001, 12); // past the end: stays at minLr
+  });
   it('step decay and constant', () => {
     const s: OptimConfig = { ...DEFAULT_OPTIM, lr: 1, schedule: 'step', stepSize: 10, gamma: 0.5 };
     expect([0, 9, 10, 25].map((t) => lrAt(s, t))).toEqual([1, 1, 0.5, 0.25]);

@@ -67,6 +67,15 @@ describe('binary training exports to the XNOR kernels', () => {
     expect([dx[63], dx[64], dx[65], dx[66]]).toEqual([dy[63], dy[64], 0, 0]);
   });
 
+  // weights in the training tests stay inside [−1, 1], so the clip never bit there (planted mutant binarize_bwd_no_clip)
+  it('binarize_weights backward passes dy where |w| ≤ 1 and 0 elsewhere', async () => {
+    const w = Float32Array.from([...randn(45, 7, 1.5), 1, -1, 1.0000001, -1.0000001, 0]);
+    const dy = randn(w.length, 8);
+    const [dw] = await runNode('binarize_weights_backward', [{ shape: [5, w.length / 5], data: w }, { shape: [5, w.length / 5], data: dy }], {});
+    expectExact(dw, w.map((v, i) => (Math.abs(v) <= 1 ? dy[i] : 0)), 'binarize backward');
+    expect([dw[45], dw[46], dw[47], dw[48]]).toEqual([dy[45], dy[46], 0, 0]);
+  });
+
   it('cnn_binary binarizes the inputs and weights of conv2 and fc1 only', () => {
     const model = buildModel({ model: 'cnn_binary', batch: 2 });
     expect([...qatTargets(model, 'binary')].sort()).toEqual(['conv2.w', 'fc1.w']); // not conv1, not the classifier
