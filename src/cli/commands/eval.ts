@@ -1,5 +1,9 @@
 // slimgpu eval --ckpt FILE --dataset fashion-mnist [--peer K] [--test-limit N] [--batch B]
-//              [--precision as-trained|fp32|int8|binary] [--sparse | --dense] [--calib N] [--calib-method M] [--json]
+//              [--precision as-trained|fp32|int8|binary] [--sparse | --dense] [--calib N] [--calib-method M]
+//              [--predictions FILE] [--json]
+// FILE may be a training checkpoint or a shipped model (models/*.safetensors, see train/checkpoint.ts).
+// --predictions FILE writes one JSON line per test image, in test-set order: {"i": index, "label": true class,
+// "pred": predicted class, "logits": [10 numbers]} (what the study compares for agreement with a teacher or peer).
 // Test accuracy of a checkpoint written by `slimgpu train --out`, on the inference graph of the kernels it was trained for (train/inference_graph.ts).
 // Defaults follow how it was trained: --qat int8 → int8 kernels, --qat binary → XNOR kernels, otherwise fp32
 // (batch-norm folded), on the block-sparse kernels when it was pruned with --prune-block, thinned (the removed filters
@@ -11,16 +15,17 @@ import { limitSplit, loadSplit } from '../../io/fashion_mnist.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { checkpointWeights, loadCheckpoint } from '../../train/checkpoint.js';
-import { scoreGraph } from '../../train/scoring.js';
+import { argmax, scoreGraph } from '../../train/scoring.js';
 import { INFERENCE_PRECISIONS, inferenceGraph, type InferencePrecision } from '../../train/inference_graph.js';
 import { buildModel } from '../../models/zoo.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
 import { parseArgs, positiveInt } from '../args.js';
+import { writeFileSync } from 'node:fs';
 import { checkDataset, DATA_FLAGS } from './train.js';
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, {
-    ...DATA_FLAGS, ckpt: 'string', peer: 'int', batch: 'int', precision: 'string', sparse: 'boolean', dense: 'boolean', calib: 'int', 'calib-method': 'string', json: 'boolean',
+    ...DATA_FLAGS, ckpt: 'string', peer: 'int', batch: 'int', precision: 'string', sparse: 'boolean', dense: 'boolean', calib: 'int', 'calib-method': 'string', predictions: 'string', json: 'boolean',
   });
   if (positional.length) throw new SlimError(`unexpected argument '${positional[0]}'`);
   if (typeof flags.ckpt !== 'string') throw new SlimError('--ckpt FILE is required');
@@ -47,7 +52,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const t0 = performance.now();
     const calibration = precision === 'int8' ? { split: loadSplit(dir, 'train'), count: calib, method } : undefined;
     const inference = await inferenceGraph(rt, spec, weights, qat, batch, { precision, sparse, thin, calibration });
-    const { accuracy: acc, seconds: scoring } = await scoreGraph(rt, inference.graph, test);
+    const { accuracy: acc, seconds: scoring, logits } = await scoreGraph(rt, inference.graph, test, { keepLogits: typeof flags.predictions === 'string' });
+    if (logits) writePredictions(flags.predictions as string, logits, test.labels);
     const s = (performance.now() - t0) / 1000;
     const out = {
       ckpt: flags.ckpt, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
@@ -60,4 +66,19 @@ export async function evalCommand(argv: string[]): Promise<number> {
     rt.destroy();
   }
   return 0;
+}
+
+/** One JSON line per image: index, true label, predicted class, logits (rounded to 6 significant digits). */
+function writePredictions(file: string, logits: Float32Array, labels: Uint8Array): void {
+  const c = logits.length / labels.length;
+  const lines: string[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    const row = Array.from(logits.subarray(i * c, (i + 1) * c), (v) => Number(v.toPrecision(6)));
+    lines.push(JSON.stringify({ i, label: labels[i], pred: argmax(logits, i * c, c), logits: row }));
+  }
+  try {
+    writeFileSync(file, lines.join('\n') + '\n');
+  } catch (e) {
+    throw new SlimError(`cannot write --predictions ${file}: ${(e as Error).message}`);
+  }
 }
