@@ -30,6 +30,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { encodeShippedModel, loadCheckpoint } from '../src/train/checkpoint.js';
+import { DEFAULT_OPTIM } from '../src/train/optim.js';
 import { agreement, mean, pairedDifference, std, type PairedDifference } from './study_stats.js';
 
 export interface Plan {
@@ -178,6 +179,8 @@ export function chosenKd(c: StudyContext): { tau: number; alpha: number } | null
  */
 export function planRuns(c: StudyContext, arms: readonly string[] = ARMS, seeds: number[] = c.plan.seeds): RunSpec[] {
   const p = c.plan;
+  // the warm-up written out (the default's value), so a recorded command means the same when the default changes
+  const warmup = ['--warmup', String(DEFAULT_OPTIM.warmupSteps)];
   const data = ['--dataset', 'fashion-mnist', '--limit', String(p.train), '--val', String(p.val), '--batch', String(p.batch), '--test-limit', '1'];
   // --test-limit 1: train's own end-of-run test score is not used (eval scores the 10k test images).
   const T = 'teacher/1';
@@ -187,18 +190,18 @@ export function planRuns(c: StudyContext, arms: readonly string[] = ARMS, seeds:
   { // every arm needs the teacher: as its teacher, its starting point or for agreement
     runs.push({
       id: T, arm: 'teacher', seed: 1, model: p.teacher.model, needs: [], agreeWith: [], evals: [{ args: [] }],
-      train: ['train', '--model', p.teacher.model, '--epochs', String(p.teacher.epochs), '--lr', String(p.teacher.lr), ...(p.teacher.augment ? ['--augment'] : []), '--seed', '1', ...data],
+      train: ['train', '--model', p.teacher.model, '--epochs', String(p.teacher.epochs), '--lr', String(p.teacher.lr), ...warmup, ...(p.teacher.augment ? ['--augment'] : []), '--seed', '1', ...data],
     });
   }
   const students = ['student', 'kd', 'twin', 'dml'].some(want);
   if (students) {
     for (const lr of p.sweep.lrs) {
       runs.push({ id: lrSweepId(lr), arm: 'sweep', seed: p.sweep.seed, model: p.student.model, needs: [], agreeWith: [], evals: [],
-        train: ['train', '--model', p.student.model, '--epochs', String(p.student.epochs), '--lr', String(lr), '--seed', String(p.sweep.seed), ...data] });
+        train: ['train', '--model', p.student.model, '--epochs', String(p.student.epochs), '--lr', String(lr), ...warmup, '--seed', String(p.sweep.seed), ...data] });
     }
   }
   const lr = chosenLr(c);
-  const student = (seed: number, extra: string[] = []) => ['train', '--model', p.student.model, '--epochs', String(p.student.epochs), '--lr', String(lr), '--seed', String(seed), ...extra, ...data];
+  const student = (seed: number, extra: string[] = []) => ['train', '--model', p.student.model, '--epochs', String(p.student.epochs), '--lr', String(lr), ...warmup, '--seed', String(seed), ...extra, ...data];
   if (lr !== null) {
     if (want('student')) for (const s of seeds) runs.push({ id: `student/${s}`, arm: 'student', seed: s, model: p.student.model, needs: [T], agreeWith: [T], evals: [{ args: [] }], train: student(s) });
     if (want('kd')) {
@@ -227,7 +230,7 @@ export function planRuns(c: StudyContext, arms: readonly string[] = ARMS, seeds:
   if (want('thin')) runs.push(one('thin', p.teacher.model, { train: ft(['--prune-filters', 'l1', '--prune-flops', String(pr.flops), '--prune-epochs', `1:${pr.end}`], pr.epochs, pr.lr), evals: [{ args: [] }] }));
   if (want('binary')) {
     runs.push({ id: 'binary/1', arm: 'binary', seed: 1, model: p.binary.model, needs: [T], agreeWith: [T], evals: [{ args: [] }],
-      train: ['train', '--model', p.binary.model, '--binary', '--epochs', String(p.binary.epochs), '--lr', String(p.binary.lr), '--seed', '1', ...data] });
+      train: ['train', '--model', p.binary.model, '--binary', '--epochs', String(p.binary.epochs), '--lr', String(p.binary.lr), ...warmup, '--seed', '1', ...data] });
   }
   return runs;
 }

@@ -166,3 +166,26 @@ describe('study runner', () => {
     expect(planRuns(c).length).toBeGreaterThan(0);
   });
 });
+
+describe.skipIf(!existsSync('models/manifest.json'))('models/manifest.json (the shipped models)', () => {
+  it('every entry has the contract fields, its file at its size, and loads (eval --ckpt and the library)', () => {
+    const manifest = JSON.parse(readFileSync('models/manifest.json', 'utf8'));
+    expect(manifest.schema).toBe(MANIFEST_SCHEMA);
+    let total = 0;
+    for (const e of manifest.models) {
+      expect(typeof e.name === 'string' && typeof e.recipe === 'string' && typeof e.data === 'string' && typeof e.date === 'string').toBe(true);
+      expect(['fp32', 'int8', 'binary']).toContain(e.precision);
+      expect(['teacher', 'student', 'kd', 'dml', 'int8', 'binary', 'sparse', 'thinned']).toContain(e.role);
+      expect(typeof e.sparse === 'boolean' && typeof e.provisional === 'boolean' && Number.isInteger(e.seed)).toBe(true);
+      expect(e.test_accuracy).toBeGreaterThan(0);
+      expect(e.test_accuracy).toBeLessThanOrEqual(1);
+      const bytes = readFileSync(join('models', e.file));
+      expect(bytes.length, e.file).toBe(e.size_bytes);
+      total += bytes.length;
+      const ck = loadCheckpoint(join('models', e.file));
+      expect(ck.meta.model.model).toBe(e.model);
+      loadWeights(buildModel({ model: e.model, batch: 1 }), new Uint8Array(bytes));
+    }
+    expect(total).toBeLessThan(16 << 20); // a few MB
+  });
+});
