@@ -22,7 +22,7 @@ import { buildStepGraph } from '../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../src/train/optim.js';
 import { loadTfjsWebgpu } from './tfjs_peer.js';
 
-export const TRAIN_BENCH_OPTIM: OptimConfig = { ...DEFAULT_OPTIM, kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0, schedule: 'constant' };
+export const TRAIN_BENCH_OPTIM: OptimConfig = { ...DEFAULT_OPTIM, kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0, schedule: 'constant', warmupSteps: 0 };
 
 export interface TrainBenchRow {
   model: string;

@@ -7,6 +7,8 @@
 // Reading checks the header against its schema (parseCheckpointHeader, parseCheckpointMeta): a bad field is named
 // in a one-line SlimError. Fields added after the first version (train_examples, qat, prune, prune_state,
 // teacher_cache) may be absent and read as their defaults, so every checkpoint written so far still loads.
+// Shipped models (encodeShippedModel: one model's weights as safetensors, the meta in its __metadata__) load
+// through the same loadCheckpoint.
 
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -15,6 +17,7 @@ import type { Graph } from '../graph/ir.js';
 import type { Augment } from '../io/fashion_mnist.js';
 import type { ModelSpec } from '../models/zoo.js';
 import { SlimError } from '../runtime/errors.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import type { Qat } from './autodiff.js';
 import type { OptimConfig } from './optim.js';
 import type { TrainMode } from './step_graph.js';
@@ -199,6 +202,11 @@ export function readCheckpointHeader(path: string): CheckpointHeader {
     const size = fstatSync(fd).size;
     const head = new Uint8Array(16);
     readSync(fd, head, 0, 16, 0);
+    if (isShippedModel(head.subarray(0, Math.min(16, size)))) {
+      // a shipped model is small (one model's weights): decode it whole for its header
+      const ck = decodeShippedModel(readFileSync(path), path);
+      return { meta: ck.meta, tensors: [...ck.tensors].map(([name, t]) => ({ name, shape: t.shape })) };
+    }
     const hlen = headerLength(head.subarray(0, Math.min(16, size)), size, path);
     const json = new Uint8Array(hlen);
     readSync(fd, json, 0, hlen, 16);
@@ -208,7 +216,13 @@ export function readCheckpointHeader(path: string): CheckpointHeader {
   }
 }
 
+/** A shipped model (models/*.safetensors: an 8-byte header length, then its JSON) rather than a training checkpoint. */
+function isShippedModel(head: Uint8Array): boolean {
+  return head.length >= 16 && new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC && head[8] === 0x7b; // '{'
+}
+
 export function decodeCheckpoint(buf: Uint8Array, file = 'checkpoint'): Checkpoint {
+  if (isShippedModel(buf)) return decodeShippedModel(buf, file);
   const hlen = headerLength(buf, buf.length, file);
   const header = headerOf(buf.subarray(16, 16 + hlen), hlen, buf.length, file);
   let o = Math.ceil((16 + hlen) / 4) * 4;
@@ -262,7 +276,8 @@ export function loadCheckpoint(path: string): Checkpoint {
 /** Model-local weights of a checkpoint: peer k of a DML run, or the model of a plain/kd run. Pruned weights come
  *  multiplied by their masks; optimizer state and masks (names with '@') are left out. */
 export function checkpointWeights(ck: Checkpoint, peer = 0): Map<string, Float32Array> {
-  const prefix = ck.meta.mode === 'dml' ? `peer${peer}/` : '';
+  if (!Number.isInteger(peer) || peer < 0 || peer >= ck.meta.peers) throw new SlimError(`checkpoint holds ${ck.meta.peers} model${ck.meta.peers > 1 ? 's' : ''}; there is no peer ${peer}`);
+  const prefix = ck.meta.peers > 1 ? `peer${peer}/` : ''; // a shipped DML peer is one model
   const m = new Map<string, Float32Array>();
   for (const [name, t] of ck.tensors) {
     if (name.includes('@')) continue; // optimizer state, pruning masks
@@ -272,6 +287,40 @@ export function checkpointWeights(ck: Checkpoint, peer = 0): Map<string, Float32
   }
   if (m.size === 0) throw new SlimError(`checkpoint has no weights for peer ${peer}`);
   return m;
+}
+
+/** The safetensors metadata key holding a shipped model's checkpoint meta (JSON). */
+export const SHIPPED_META_KEY = 'slimgpu_checkpoint_meta';
+
+/**
+ * One trained model of a checkpoint (peer `peer` of a DML run) as a small safetensors file — what models/ ships: its
+ * weights (pruned ones multiplied by their masks; no optimizer state, so it cannot be resumed) and the checkpoint's
+ * meta with peers 1 under __metadata__.slimgpu_checkpoint_meta. loadCheckpoint reads it back, so `eval --ckpt`
+ * scores it on the kernels it was trained for; any safetensors reader gets the weights by name.
+ */
+export function encodeShippedModel(ck: Checkpoint, peer = 0, metadata: Record<string, string> = {}): Uint8Array {
+  const weights = checkpointWeights(ck, peer);
+  const tensors = new Map<string, NamedTensor>();
+  for (const [name, data] of weights) tensors.set(name, { shape: ck.tensors.get(ck.meta.peers > 1 ? `peer${peer}/${name}` : name)!.shape, data });
+  return encodeSafetensors(tensors, { format: 'slimgpu', layout: 'NHWC activations, HWIO conv weights', ...metadata, [SHIPPED_META_KEY]: JSON.stringify({ ...ck.meta, peers: 1 }) });
+}
+
+function decodeShippedModel(buf: Uint8Array, file: string): Checkpoint {
+  const { tensors, metadata } = decodeSafetensors(buf);
+  const json = metadata[SHIPPED_META_KEY];
+  if (typeof json !== 'string') throw new SlimError(`${file}: a safetensors file without ${SHIPPED_META_KEY} metadata (not a model shipped by slimgpu)`);
+  let meta: unknown;
+  try {
+    meta = JSON.parse(json);
+  } catch (e) {
+    throw new SlimError(`${file}: ${SHIPPED_META_KEY} is not valid JSON (${(e as Error).message})`);
+  }
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, t] of tensors) {
+    if (!(t.data instanceof Float32Array)) throw new SlimError(`${file}: tensor '${name}' is not F32`);
+    out.set(name, { shape: t.shape, data: t.data });
+  }
+  return { meta: parseCheckpointMeta(meta, file), tensors: out };
 }
 
 /** Set a model graph's parameters from named tensors (a checkpoint's); every parameter must be present. */

@@ -58,7 +58,7 @@ export interface TrainOptions {
   /** Iterative pruning with fine-tuning, of single weights, blocks or whole filters (src/compress/masks.ts: the
    *  masks and their schedule; pruning.ts: what happens at the end of each epoch). */
   prune?: PruneOptions;
-  /** Validation images (disjoint from train) for the pruning floor. */
+  /** Validation images (disjoint from train): the pruning floor, and val_accuracy at the end. */
   val?: Split;
   /** After training: one more (profiled) step on the last batch, timed per node; its update is discarded. */
   profile?: boolean;
@@ -87,6 +87,9 @@ export interface TrainResult {
   model: string;
   /** Per trained model (one, or one per peer). */
   test_accuracy: number[];
+  /** Per trained model, on the validation images (option val), as trained; absent without them. Hyperparameters
+   *  are chosen on this, never on test_accuracy. */
+  val_accuracy?: number[];
   train_loss: number[];
   epochs: number;
   steps: number;
@@ -266,6 +269,10 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     weights,
     sparsity: zeroFraction(weights[0], run.models[0].masks.keys()),
   };
+  if (o.val && o.val.n > 0) {
+    result.val_accuracy = [];
+    for (let k = 0; k < K; k++) result.val_accuracy.push(await evaluate(rt, o.model, weights[k], o.val, 100, qat));
+  }
   if (pruning) result.prune = pruning.report(weights[0]);
   if (o.profile && step > 0) result.profile = await profileStep(run, batches, step - 1);
   run.destroy();

@@ -23,24 +23,47 @@ export function* inOrderBatches(split: Split, batch: number): Generator<{ start:
   }
 }
 
+export interface ScoredSplit {
+  accuracy: number;
+  seconds: number;
+  /** keepLogits: every example's logits in split order ([n, classes]). */
+  logits?: Float32Array;
+}
+
+/** Index of the largest of a[offset .. offset + n) (the first on ties). */
+export function argmax(a: ArrayLike<number>, offset: number, n: number): number {
+  let best = 0;
+  for (let j = 1; j < n; j++) if (a[offset + j] > a[offset + best]) best = j;
+  return best;
+}
+
 /** Top-1 accuracy of a one-input graph (images [B,H,W,C] → logits [B,classes]) over a split. `seconds`: the batches,
- *  without compiling (data preparation, upload, the graph, read-back). `onBatch`: images scored so far (progress). */
-export async function scoreGraph(rt: Runtime, g: Graph, split: Split, onBatch?: (done: number, total: number) => void): Promise<{ accuracy: number; seconds: number }> {
+ *  without compiling (data preparation, upload, the graph, read-back). `keepLogits`: also return every example's logits;
+ *  `onBatch`: images scored so far (progress). */
+export async function scoreGraph(
+  rt: Runtime,
+  g: Graph,
+  split: Split,
+  o: { keepLogits?: boolean; onBatch?: (done: number, total: number) => void } = {},
+): Promise<ScoredSplit> {
   const m = await compile(rt, g, {});
   const t0 = performance.now();
   try {
     let correct = 0;
+    let kept: Float32Array | undefined;
     for (const { start, count, images, labels } of inOrderBatches(split, g.shape(g.inputs[0])[0])) {
       const [logits] = await m.run([images]);
       const c = logits.length / labels.length;
-      for (let b = 0; b < count; b++) {
-        let best = 0;
-        for (let j = 1; j < c; j++) if (logits[b * c + j] > logits[b * c + best]) best = j;
-        if (best === labels[b]) correct++;
+      if (o.keepLogits) {
+        kept ??= new Float32Array(split.n * c);
+        kept.set(logits.subarray(0, count * c), start * c);
       }
-      onBatch?.(start + count, split.n);
+      for (let b = 0; b < count; b++) {
+        if (argmax(logits, b * c, c) === labels[b]) correct++;
+      }
+      o.onBatch?.(start + count, split.n);
     }
-    return { accuracy: correct / split.n, seconds: (performance.now() - t0) / 1000 };
+    return { accuracy: correct / split.n, seconds: (performance.now() - t0) / 1000, ...(kept ? { logits: kept } : {}) };
   } finally {
     m.destroy();
   }

@@ -27,7 +27,7 @@ describe('learning-rate schedules', () => {
     expect(lrAt(c, 500)).toBeCloseTo(0.001, 12); // past the end: stays at minLr
   });
   it('step decay and constant', () => {
-    const s: OptimConfig = { ...DEFAULT_OPTIM, lr: 1, schedule: 'step', stepSize: 10, gamma: 0.5 };
+    const s: OptimConfig = { ...DEFAULT_OPTIM, lr: 1, schedule: 'step', stepSize: 10, gamma: 0.5, warmupSteps: 0 };
     expect([0, 9, 10, 25].map((t) => lrAt(s, t))).toEqual([1, 1, 0.5, 0.25]);
     expect(lrAt({ ...s, schedule: 'constant' }, 1000)).toBe(1);
   });

@@ -10,7 +10,7 @@
 //   CLI     train --prune-block / --prune-filters / --qat and eval --precision end to end.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ import { qatTargets } from '../../src/train/autodiff.js';
 import { buildStepGraph } from '../../src/train/step_graph.js';
 import { inferenceGraph } from '../../src/train/inference_graph.js';
 import { filterRatioForFlops, type PruneOptions } from '../../src/compress/masks.js';
-import { applyWeights } from '../../src/train/checkpoint.js';
+import { applyWeights, encodeShippedModel, loadCheckpoint } from '../../src/train/checkpoint.js';
 import { train, type TrainOptions } from '../../src/train/loop.js';
 import { emulationGraph, scoreGraph } from '../../src/train/scoring.js';
 import { applyFilterPruning, planFilterPruning } from '../../src/compress/prune.js';
@@ -316,6 +316,15 @@ describe('CLI: train with compression, eval on the compressed kernels', () => {
       const es = JSON.parse(p.stdout);
       expect(es).toMatchObject({ precision: 'fp32', sparse: '4x4' });
       expect(es.report.sparse.layers.length).toBe(2);
+      // the same model shipped as safetensors (models/): eval scores it the same, and --predictions lists every image
+      writeFileSync(join(dir, 's.safetensors'), encodeShippedModel(loadCheckpoint(join(dir, 's.ckpt'))));
+      p = cli(['eval', '--ckpt', join(dir, 's.safetensors'), '--test-limit', '20', '--predictions', join(dir, 's.jsonl'), '--json']);
+      expect(p.status, p.stderr).toBe(0);
+      expect(JSON.parse(p.stdout)).toMatchObject({ precision: 'fp32', sparse: '4x4', test_accuracy: es.test_accuracy });
+      const preds = readFileSync(join(dir, 's.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(preds.map((q) => q.i)).toEqual([...Array(20).keys()]);
+      expect(preds.every((q) => q.logits.length === 10 && q.pred === q.logits.indexOf(Math.max(...q.logits)))).toBe(true);
+      expect(preds.filter((q) => q.pred === q.label).length / 20).toBe(es.test_accuracy);
       p = cli(['train', '--model', 'cnn_tiny', '--init', join(dir, 's.ckpt'), '--qat', 'int8', '--out', join(dir, 'q.ckpt'), ...common]);
       expect(p.status, p.stderr).toBe(0);
       expect(JSON.parse(p.stdout)).toMatchObject({ qat: 'int8', init: join(dir, 's.ckpt') });
@@ -327,6 +336,7 @@ describe('CLI: train with compression, eval on the compressed kernels', () => {
       p = cli(['train', '--model', 'cnn_tiny', '--prune-flops', '0.6', '--prune-filters', 'l2', '--prune-epochs', '1:1', '--prune-floor', '0', '--val', '20', '--out', join(dir, 'f.ckpt'), ...common]);
       expect(p.status, p.stderr).toBe(0);
       expect(JSON.parse(p.stdout).prune).toMatchObject({ kind: 'filters', stopped: null });
+      expect(JSON.parse(p.stdout)).toMatchObject({ val_examples: 20, val_accuracy: expect.any(Number) });
       p = cli(['eval', '--ckpt', join(dir, 'f.ckpt'), '--test-limit', '20', '--json']);
       expect(p.status, p.stderr).toBe(0);
       const ef = JSON.parse(p.stdout);

@@ -5,12 +5,16 @@
 // the pruned layers dense. `--precision int8` on a float checkpoint is post-training quantization, calibrated on
 // --calib training images (rounded up to whole batches). The checkpoint's header is read and checked (schema, size,
 // --peer) before its tensors; weights holding NaN or Inf are refused.
+// ckpt may also be a shipped model (models/*.safetensors, see train/checkpoint.ts). --predictions FILE writes one
+// JSON line per test image, in test-set order: {"i": index, "label": true class, "pred": predicted class, "logits":
+// [10 numbers]} (what the study compares for agreement with a teacher or peer).
 
 import { limitSplit, loadSplit } from '../../io/fashion_mnist.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
+import { writeFileSync } from 'node:fs';
 import { checkpointWeights, loadCheckpoint, readCheckpointHeader } from '../../train/checkpoint.js';
-import { scoreGraph } from '../../train/scoring.js';
+import { argmax, scoreGraph } from '../../train/scoring.js';
 import { INFERENCE_PRECISIONS, inferenceGraph, type InferencePrecision } from '../../train/inference_graph.js';
 import { buildModel } from '../../models/zoo.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
@@ -23,7 +27,7 @@ export const EVAL: CommandSpec = {
   name: 'eval',
   summary: 'test accuracy of a checkpoint on the kernels it exports to (fp32, int8, XNOR, block-sparse)',
   flags: {
-    ckpt: { type: 'string', arg: 'FILE', file: 'in', required: true, help: 'checkpoint written by slimgpu train --out' },
+    ckpt: { type: 'string', arg: 'FILE', file: 'in', required: true, help: 'checkpoint written by slimgpu train --out, or a shipped model (models/*.safetensors)' },
     ...DATA_FLAGS,
     peer: { type: 'int', min: 0, max: 7, default: 0, help: 'which model of a --mutual checkpoint' },
     batch: withDefault(MODEL_FLAGS.batch, 100),
@@ -32,6 +36,7 @@ export const EVAL: CommandSpec = {
     dense: { type: 'boolean', help: 'dense kernels for a pruned checkpoint' },
     calib: { type: 'int', min: 1, max: 60000, default: 512, help: 'training images that calibrate --precision int8' },
     'calib-method': { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'percentile', help: 'int8 calibration of activation ranges' },
+    predictions: { type: 'string', arg: 'FILE', file: 'out', help: 'write one JSON line per test image: index, label, predicted class, logits' },
     quiet: QUIET_FLAG,
     json: { type: 'boolean', help: 'print the result as JSON' },
   },
@@ -83,8 +88,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const inference = await inferenceGraph(rt, spec, weights, qat, batch, { precision, sparse, thin, calibration });
     const progress = progressReporter('eval', { quiet: !!flags.quiet });
     progress.line(`eval: scoring ${test.n} test images (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}, batch ${batch})`);
-    const { accuracy: acc, seconds: scoring } = await scoreGraph(rt, inference.graph, test, (done, total) => progress.update(done, total, 'images'));
+    const { accuracy: acc, seconds: scoring, logits } = await scoreGraph(rt, inference.graph, test, {
+      keepLogits: typeof flags.predictions === 'string',
+      onBatch: (done, total) => progress.update(done, total, 'images'),
+    });
     progress.end();
+    if (logits) writePredictions(flags.predictions as string, logits, test.labels);
     const s = (performance.now() - t0) / 1000;
     const out = {
       ckpt: file, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
@@ -97,4 +106,19 @@ export async function evalCommand(argv: string[]): Promise<number> {
     rt.destroy();
   }
   return 0;
+}
+
+/** One JSON line per image: index, true label, predicted class, logits (rounded to 6 significant digits). */
+function writePredictions(file: string, logits: Float32Array, labels: Uint8Array): void {
+  const c = logits.length / labels.length;
+  const lines: string[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    const row = Array.from(logits.subarray(i * c, (i + 1) * c), (v) => Number(v.toPrecision(6)));
+    lines.push(JSON.stringify({ i, label: labels[i], pred: argmax(logits, i * c, c), logits: row }));
+  }
+  try {
+    writeFileSync(file, lines.join('\n') + '\n');
+  } catch (e) {
+    throw new SlimError(`cannot write --predictions ${file}: ${(e as Error).message}`);
+  }
 }

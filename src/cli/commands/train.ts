@@ -225,6 +225,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     const out = {
       model: r.model, mode: r.mode, dataset: 'fashion-mnist', train_examples: trainSplit.n, test_examples: testSplit.n,
       test_accuracy: r.test_accuracy.length === 1 ? r.test_accuracy[0] : r.test_accuracy,
+      ...(r.val_accuracy ? { val_examples: val!.n, val_accuracy: r.val_accuracy.length === 1 ? r.val_accuracy[0] : r.val_accuracy } : {}),
       train_loss: r.train_loss.length === 1 ? r.train_loss[0] : r.train_loss,
       epochs: r.epochs, steps: r.steps, batch, images_per_s: Number(r.images_per_s.toFixed(2)), params: r.params,
       seed, init: flags.init ?? null, qat, sparsity: r.sparsity, prune: r.prune ?? null, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
