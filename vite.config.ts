@@ -13,7 +13,12 @@ const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 const SUBSET_TRAIN = 2000;
 const SUBSET_TEST = 1000;
-const FASHION_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const FASHION_FILES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
 
 function idxHead(buf: Uint8Array, n: number): Uint8Array {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -38,7 +43,13 @@ function demoData(): Plugin {
           const ok = FASHION_FILES.every((f) => existsSync(`${FASHION_DIR}/${f}`));
           res.statusCode = ok ? 200 : 404;
           res.setHeader('Content-Type', 'application/json');
-          res.end(JSON.stringify(ok ? { subset: false, source: FASHION_DIR, train: 60000, test: 10000 } : { error: `${FASHION_DIR} is missing (apt-get install dataset-fashion-mnist)` }));
+          res.end(
+            JSON.stringify(
+              ok
+                ? { subset: false, source: FASHION_DIR, train: 60000, test: 10000 }
+                : { error: `${FASHION_DIR} is missing (apt-get install dataset-fashion-mnist)` },
+            ),
+          );
           return;
         }
         if (!FASHION_FILES.includes(name) || !existsSync(`${FASHION_DIR}/${name}`)) return next();
@@ -50,13 +61,23 @@ function demoData(): Plugin {
       if (FASHION_FILES.every((f) => existsSync(`${FASHION_DIR}/${f}`))) {
         for (const f of FASHION_FILES) {
           const n = f.startsWith('train') ? SUBSET_TRAIN : SUBSET_TEST;
-          this.emitFile({ type: 'asset', fileName: `data/fashion-mnist/${f}`, source: gzipSync(idxHead(new Uint8Array(gunzipSync(readFileSync(`${FASHION_DIR}/${f}`))), n)) });
+          this.emitFile({
+            type: 'asset',
+            fileName: `data/fashion-mnist/${f}`,
+            source: gzipSync(idxHead(new Uint8Array(gunzipSync(readFileSync(`${FASHION_DIR}/${f}`))), n)),
+          });
         }
-        const info = { subset: true, source: `the first ${SUBSET_TRAIN} training and ${SUBSET_TEST} test images of ${FASHION_DIR}, bundled by vite build`, train: SUBSET_TRAIN, test: SUBSET_TEST };
+        const info = {
+          subset: true,
+          source: `the first ${SUBSET_TRAIN} training and ${SUBSET_TEST} test images of ${FASHION_DIR}, bundled by vite build`,
+          train: SUBSET_TRAIN,
+          test: SUBSET_TEST,
+        };
         this.emitFile({ type: 'asset', fileName: 'data/fashion-mnist/info.json', source: JSON.stringify(info) });
       }
       if (existsSync('models')) {
-        for (const f of readdirSync('models')) if (!f.startsWith('.')) this.emitFile({ type: 'asset', fileName: `models/${f}`, source: readFileSync(`models/${f}`) });
+        for (const f of readdirSync('models'))
+          if (!f.startsWith('.')) this.emitFile({ type: 'asset', fileName: `models/${f}`, source: readFileSync(`models/${f}`) });
       }
     },
   };

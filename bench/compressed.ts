@@ -132,7 +132,14 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
     const shape = `${l.h}x${l.w}x${l.cin}->${l.cout} k${l.k}`;
 
     const fg = new Graph();
-    fg.markOutput(fg.add1('conv2d', [fg.addInput('x', xs), fg.addParam('w', ws, w), fg.addParam('b', [l.cout], bias)], { pads: attrs.pads, act: 1 }, 'conv'));
+    fg.markOutput(
+      fg.add1(
+        'conv2d',
+        [fg.addInput('x', xs), fg.addParam('w', ws, w), fg.addParam('b', [l.cout], bias)],
+        { pads: attrs.pads, act: 1 },
+        'conv',
+      ),
+    );
     const timed: Timed[] = [await prepare(rt, fg, input, 'fp32')];
 
     if (variants.includes('int8')) {
@@ -141,7 +148,12 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       const qp = int8ConvTables(new Int32Array(l.cout), new Array(l.cout).fill(0.003));
       const g = new Graph();
       const q = g.add1('quantize', [g.addInput('x', xs)], { scale: 1 / 127, zero: 0 });
-      const y = g.add1('conv2d_int8', [q, g.addRawParam('w', [pw.length], pw), g.addRawParam('qp', [qp.length], qp)], { ...attrs, xZero: 0, yZero: -128, qmin: -128, qmax: 127 }, 'conv');
+      const y = g.add1(
+        'conv2d_int8',
+        [q, g.addRawParam('w', [pw.length], pw), g.addRawParam('qp', [qp.length], qp)],
+        { ...attrs, xZero: 0, yZero: -128, qmin: -128, qmax: 127 },
+        'conv',
+      );
       g.markOutput(g.add1('dequantize', [y], { scale: 0.05, zero: -128 }));
       timed.push(await prepare(rt, g, input, 'int8'));
     }
@@ -150,7 +162,12 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       const thr = xnorThresholds(new Array(l.cout).fill(1), seeded(l.cout, 4, 3));
       const g = new Graph();
       const b = g.add1('binarize', [g.addInput('x', xs)]);
-      const y = g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addRawParam('thr', [thr.length], thr)], { ...attrs, out: 'b1' }, 'conv');
+      const y = g.add1(
+        'conv2d_xnor',
+        [b, g.addRawParam('w', [pw.length], pw), g.addRawParam('thr', [thr.length], thr)],
+        { ...attrs, out: 'b1' },
+        'conv',
+      );
       g.markOutput(g.add1('unpack_signs', [y]));
       timed.push(await prepare(rt, g, input, 'xnor'));
     }
@@ -160,7 +177,9 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       const bsr = toBsr(pruneBlocks(w, ws, choice.block, sparsity), ws, choice.block);
       const g = new Graph();
       g.markOutput(addBsrConv(g, g.addInput('x', xs), bsr, bias, { ...attrs, act: 1 }, 'conv'));
-      const probe = Object.entries(choice.ms).map(([k, ms]) => `${k}:${ms.toFixed(1)}`).join(' ');
+      const probe = Object.entries(choice.ms)
+        .map(([k, ms]) => `${k}:${ms.toFixed(1)}`)
+        .join(' ');
       timed.push(await prepare(rt, g, input, v, `${choice.block.join('x')} (probe min ms ${probe})`));
     }
 
@@ -174,9 +193,21 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       const ms = median(t.ms);
       const min = Math.min(...t.ms);
       rows.push({
-        layer: l.layer, shape, variant: t.variant, kernel: t.kernel, ms, fp32_ms: fp32, speedup: fp32 / ms,
-        min_ms: min, fp32_min_ms: fp32Min, speedup_min: fp32Min / min, fp32_kernel: base.kernel,
-        gmacs_per_s: macs / ms / 1e6, ...(t.block ? { block: t.block } : {}), runs, timing: t.method,
+        layer: l.layer,
+        shape,
+        variant: t.variant,
+        kernel: t.kernel,
+        ms,
+        fp32_ms: fp32,
+        speedup: fp32 / ms,
+        min_ms: min,
+        fp32_min_ms: fp32Min,
+        speedup_min: fp32Min / min,
+        fp32_kernel: base.kernel,
+        gmacs_per_s: macs / ms / 1e6,
+        ...(t.block ? { block: t.block } : {}),
+        runs,
+        timing: t.method,
       });
       log(`${l.layer} ${t.variant}${t.block ? ` ${t.block}` : ''} ${ms.toFixed(2)} ms (${t.kernel}) speedup ${(fp32 / ms).toFixed(2)}x`);
     }

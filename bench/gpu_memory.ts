@@ -6,7 +6,10 @@
 // stay counted until destroyed, so engines that leak look bigger, which is fair. Textures are not counted:
 // none of these engines uses them for compute.)
 
-interface State { live: number; peak: number }
+interface State {
+  live: number;
+  peak: number;
+}
 let state: State | null = null;
 
 /** Install the wrappers (idempotent). False where WebGPU's classes are not globals (yet). */

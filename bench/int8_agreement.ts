@@ -24,7 +24,15 @@ import type { Runtime } from '../src/runtime/runtime.js';
 import { median, modelLabel, round } from '../src/models/measure.js';
 
 /** Extra flags of `bench --suite int8_agreement` (merged into bench's flag table). */
-export const INT8_AGREEMENT_FLAGS = { model: 'string', alpha: 'number', res: 'int', images: 'int', calib: 'int', method: 'string', seed: 'int' } as const;
+export const INT8_AGREEMENT_FLAGS = {
+  model: 'string',
+  alpha: 'number',
+  res: 'int',
+  images: 'int',
+  calib: 'int',
+  method: 'string',
+  seed: 'int',
+} as const;
 
 const INPUT_DESCRIPTION = 'seeded smooth images: per channel 4 random 2-D sinusoids (0-8 cycles per image) + offset, scaled to [-1, 1]';
 
@@ -49,7 +57,8 @@ export function smoothImage(res: number, channels: number, seed: number): Float3
     }
     // keep some of the offset: scale into [-1, 1] by the plane's own range, shifted by a random amount
     const shift = (r() * 2 - 1) * 0.3;
-    for (let i = 0; i < plane.length; i++) a[i * channels + c] = Math.max(-1, Math.min(1, ((plane[i] - lo) / (hi - lo || 1)) * 1.4 - 0.7 + shift));
+    for (let i = 0; i < plane.length; i++)
+      a[i * channels + c] = Math.max(-1, Math.min(1, ((plane[i] - lo) / (hi - lo || 1)) * 1.4 - 0.7 + shift));
   }
   return a;
 }
@@ -67,7 +76,9 @@ export async function logitsOf(rt: Runtime, g: Graph, images: Float32Array[]): P
 }
 
 function topk(z: Float32Array, k: number): number[] {
-  return Array.from(z.keys()).sort((a, b) => z[b] - z[a] || a - b).slice(0, k);
+  return Array.from(z.keys())
+    .sort((a, b) => z[b] - z[a] || a - b)
+    .slice(0, k);
 }
 
 export interface AgreementMetrics {
@@ -84,7 +95,8 @@ export interface AgreementMetrics {
 
 /** int8 vs fp32 logits, image by image. */
 export function agreementMetrics(fp: Float32Array[], q: Float32Array[]): AgreementMetrics {
-  if (fp.length !== q.length || fp.length === 0) throw new SlimError('agreementMetrics: need the same, non-zero number of fp32 and int8 outputs');
+  if (fp.length !== q.length || fp.length === 0)
+    throw new SlimError('agreementMetrics: need the same, non-zero number of fp32 and int8 outputs');
   let top1 = 0;
   let top5 = 0;
   const rel: number[] = [];

@@ -32,7 +32,10 @@ export async function timePass(rt: Runtime, launches: Launch[]): Promise<number>
   const resolve = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
   const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const enc = device.createCommandEncoder({ label: 'micro' });
-  const pass = enc.beginComputePass({ label: 'micro', timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } });
+  const pass = enc.beginComputePass({
+    label: 'micro',
+    timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+  });
   launches.forEach((l) => encodeLaunch(pass, l));
   pass.end();
   enc.resolveQuerySet(qs, 0, 2, resolve, 0);
@@ -52,10 +55,18 @@ async function best(rt: Runtime, launches: Launch[], reps: number): Promise<numb
   return ms;
 }
 
-interface Grown { ms: number; work: number; size: Record<string, number> }
+interface Grown {
+  ms: number;
+  work: number;
+  size: Record<string, number>;
+}
 
 /** Double the work until a dispatch takes ≥ minMs (or the caps are reached). */
-async function grow(rt: Runtime, build: (n: number, iters: number) => Promise<{ launches: Launch[]; work: number; free: () => void }>, opts: { n: number; iters: number; maxN: number; maxIters: number; minMs: number; reps: number }): Promise<Grown> {
+async function grow(
+  rt: Runtime,
+  build: (n: number, iters: number) => Promise<{ launches: Launch[]; work: number; free: () => void }>,
+  opts: { n: number; iters: number; maxN: number; maxIters: number; minMs: number; reps: number },
+): Promise<Grown> {
   let { n, iters } = opts;
   for (;;) {
     const b = await build(n, iters);
@@ -105,7 +116,14 @@ export async function measureCeilings(rt: Runtime, opts: { minMs?: number; reps?
       const x = rt.createBuffer(vec4s * 16, 'bw.x');
       const y = rt.createBuffer(vec4s * 16, 'bw.y');
       const l = await k.launch('bench/copy_bandwidth', { uniforms: { scale: 1.0001 }, buffers: { x, y }, invocations: vec4s });
-      return { launches: [l], work: vec4s * 32, free: () => { x.destroy(); y.destroy(); } };
+      return {
+        launches: [l],
+        work: vec4s * 32,
+        free: () => {
+          x.destroy();
+          y.destroy();
+        },
+      };
     },
     { n: 1 << 16, iters: 1, maxN: Math.floor(maxBytes / 16), maxIters: 1, minMs: minMs / 4, reps },
   );
@@ -117,6 +135,10 @@ export async function measureCeilings(rt: Runtime, opts: { minMs?: number; reps?
     int8_gops: int8 ? round(int8.work / (int8.ms * 1e6)) : null,
     bandwidth_gbps: round(gbps),
     ridge_flop_per_byte: round(f32 / gbps),
-    detail: { fma: { ...fma.size, ms: round(fma.ms, 4) }, int8: int8 ? { ...int8.size, ms: round(int8.ms, 4) } : null, bandwidth: { bytes: bw.work, ms: round(bw.ms, 4) } },
+    detail: {
+      fma: { ...fma.size, ms: round(fma.ms, 4) },
+      int8: int8 ? { ...int8.size, ms: round(int8.ms, 4) } : null,
+      bandwidth: { bytes: bw.work, ms: round(bw.ms, 4) },
+    },
   };
 }

@@ -28,7 +28,10 @@ export async function loadOrt(wasmUrl: string): Promise<{ ort: typeof ORT; info:
   const isolated = !!(globalThis as any).crossOriginIsolated;
   ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)) : 1;
   ort.env.logLevel = 'error';
-  return { ort, info: { version: ort.env.versions?.web ?? 'unknown', wasmThreads: ort.env.wasm.numThreads as number, crossOriginIsolated: isolated } };
+  return {
+    ort,
+    info: { version: ort.env.versions?.web ?? 'unknown', wasmThreads: ort.env.wasm.numThreads as number, crossOriginIsolated: isolated },
+  };
 }
 
 /** The ONNX model the ORT peers run for `graph`: one input and one output, named as in `graph`, NHWC. */

@@ -128,7 +128,16 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
   const inference = optimizeForInference(graph).graph;
   const traffic = inference.nodes.reduce((a, n) => a + nodeBytes(inference, n.name), 0);
   const label = modelLabel(spec);
-  type Live = { e: Engine; m: EngineModel | null; first: number; out: Float32Array | null; times: number[]; gpu: number | null; peak: number | null; error?: string };
+  type Live = {
+    e: Engine;
+    m: EngineModel | null;
+    first: number;
+    out: Float32Array | null;
+    times: number[];
+    gpu: number | null;
+    peak: number | null;
+    error?: string;
+  };
   const live: Live[] = [];
   installGpuMemoryTracker();
   for (const e of engines) {
@@ -156,7 +165,9 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
       await l.m.run(input);
       l.times.push(performance.now() - t0);
     }
-    log(`${label} round ${r + 1}/${runs}: ${live.map((l) => `${l.e.name} ${l.times.length ? l.times[l.times.length - 1].toFixed(1) : '-'} ms`).join(', ')}`);
+    log(
+      `${label} round ${r + 1}/${runs}: ${live.map((l) => `${l.e.name} ${l.times.length ? l.times[l.times.length - 1].toFixed(1) : '-'} ms`).join(', ')}`,
+    );
   }
   const ours = live[0].out;
   const results: Record<string, EngineResult> = {};

@@ -17,7 +17,12 @@ export interface ProfileResult {
   totals: ReturnType<typeof modelRoofline>;
 }
 
-export async function profileLayers(rt: Runtime, spec: ModelSpec, ceilings: Ceilings | null, tune: TuneMode = 'cached'): Promise<ProfileResult> {
+export async function profileLayers(
+  rt: Runtime,
+  spec: ModelSpec,
+  ceilings: Ceilings | null,
+  tune: TuneMode = 'cached',
+): Promise<ProfileResult> {
   const g = buildModel(spec);
   const m = await compile(rt, g, { tune });
   const inputs = sampleInput(g);

@@ -25,15 +25,24 @@ const FUSED_ACT: Record<number, TF.fused.Activation | undefined> = { 0: 'linear'
 
 function applyAct(tf: Tf, code: number, x: TF.Tensor): TF.Tensor {
   switch (code) {
-    case 0: return x;
-    case 1: return tf.relu(x);
-    case 2: return tf.relu6(x);
-    case 3: return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
-    case 4: return tf.mul(x, tf.sigmoid(x));
-    case 5: return tf.sigmoid(x);
-    case 6: return tf.tanh(x);
-    case 7: return tf.leakyRelu(x, 0.01);
-    default: throw new SlimError(`tfjs peer: unknown activation code ${code}`);
+    case 0:
+      return x;
+    case 1:
+      return tf.relu(x);
+    case 2:
+      return tf.relu6(x);
+    case 3:
+      return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
+    case 4:
+      return tf.mul(x, tf.sigmoid(x));
+    case 5:
+      return tf.sigmoid(x);
+    case 6:
+      return tf.tanh(x);
+    case 7:
+      return tf.leakyRelu(x, 0.01);
+    default:
+      throw new SlimError(`tfjs peer: unknown activation code ${code}`);
   }
 }
 
@@ -41,7 +50,15 @@ function applyAct(tf: Tf, code: number, x: TF.Tensor): TF.Tensor {
 function padded(tf: Tf, x: T4, pads: number[]): { x: T4; pad: number | 'valid' } {
   const [pt, pl, pb, pr] = pads;
   if (pt === pl && pt === pb && pt === pr) return { x, pad: pt };
-  return { x: tf.pad(x, [[0, 0], [pt, pb], [pl, pr], [0, 0]]), pad: 'valid' };
+  return {
+    x: tf.pad(x, [
+      [0, 0],
+      [pt, pb],
+      [pl, pr],
+      [0, 0],
+    ]),
+    pad: 'valid',
+  };
 }
 
 export interface TfjsModel {
@@ -160,7 +177,15 @@ function stepFor(tf: Tf, g: Graph, n: Node, param: (t: number, shape?: number[])
       return (env) => {
         const x = env.get(n.inputs[0]) as T4;
         const [pt, pl, pb, pr] = pads;
-        const pad: number | [[number, number], [number, number], [number, number], [number, number]] = pt === pl && pt === pb && pt === pr ? pt : [[0, 0], [pt, pb], [pl, pr], [0, 0]];
+        const pad: number | [[number, number], [number, number], [number, number], [number, number]] =
+          pt === pl && pt === pb && pt === pr
+            ? pt
+            : [
+                [0, 0],
+                [pt, pb],
+                [pl, pr],
+                [0, 0],
+              ];
         env.set(out, max ? tf.maxPool(x, kernel, strides, pad) : tf.avgPool(x, kernel, strides, pad));
       };
     }
@@ -173,7 +198,14 @@ function stepFor(tf: Tf, g: Graph, n: Node, param: (t: number, shape?: number[])
     case 'activation':
       return (env) => env.set(out, applyAct(tf, act, env.get(n.inputs[0])!));
     case 'concat':
-      return (env) => env.set(out, tf.concat(n.inputs.map((t) => env.get(t)!), -1));
+      return (env) =>
+        env.set(
+          out,
+          tf.concat(
+            n.inputs.map((t) => env.get(t)!),
+            -1,
+          ),
+        );
     case 'channel_scale':
       return (env) => env.set(out, tf.mul(env.get(n.inputs[0])!, env.get(n.inputs[1])!));
     case 'softmax':

@@ -32,7 +32,11 @@ export function loadTfjsWebgpu(): Promise<TfjsPeer> {
       Object.assign(globalThis, mod.globals);
       // the instance slimgpu already uses (one Dawn instance per process), else a new one
       const gpu = nodeGpuObject() ?? mod.create([]);
-      Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis as any).navigator, gpu }, configurable: true, writable: true });
+      Object.defineProperty(globalThis, 'navigator', {
+        value: { ...(globalThis as any).navigator, gpu },
+        configurable: true,
+        writable: true,
+      });
     }
     const core: any = await import('@tensorflow/tfjs-core');
     const tf: typeof TF = core.setBackend ? core : core.default;

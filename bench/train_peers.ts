@@ -22,7 +22,16 @@ import { buildStepGraph } from '../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../src/train/optim.js';
 import { loadTfjsWebgpu } from './tfjs_peer.js';
 
-export const TRAIN_BENCH_OPTIM: OptimConfig = { ...DEFAULT_OPTIM, kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0, schedule: 'constant', warmupSteps: 0 };
+export const TRAIN_BENCH_OPTIM: OptimConfig = {
+  ...DEFAULT_OPTIM,
+  kind: 'sgd',
+  lr: 0.05,
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 0,
+  schedule: 'constant',
+  warmupSteps: 0,
+};
 
 export interface TrainBenchRow {
   model: string;
@@ -110,8 +119,10 @@ export function tfjsTrainer(tf: typeof TF, model: Graph, opt = TRAIN_BENCH_OPTIM
   // the zoo's cnn_small/cnn_tiny: conv1, conv2 (conv → bn → relu), maxpool 2 after each; fc1 (relu); classifier
   const convs = ['conv1', 'conv2'].map((n) => ({
     w: param(`${n}.w`) as unknown as TF.Tensor4D,
-    gamma: param(`${n}.bn.gamma`), beta: param(`${n}.bn.beta`),
-    mean: param(`${n}.bn.mean`, undefined, false), variance: param(`${n}.bn.var`, undefined, false),
+    gamma: param(`${n}.bn.gamma`),
+    beta: param(`${n}.bn.beta`),
+    mean: param(`${n}.bn.mean`, undefined, false),
+    variance: param(`${n}.bn.var`, undefined, false),
   }));
   const dense = (n: string) => {
     const shape = model.tensors.find((x) => x.name === `${n}.w`)!.shape;
@@ -129,22 +140,26 @@ export function tfjsTrainer(tf: typeof TF, model: Graph, opt = TRAIN_BENCH_OPTIM
     async step(b) {
       const x = tf.tensor4d(b.images, [N, H, W, 1]);
       const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(b.labels), 'int32'), classes));
-      const loss = optimizer.minimize(() => {
-        let h: TF.Tensor4D = x;
-        for (const c of convs) {
-          const z = tf.conv2d(h, c.w, 1, 'same');
-          const m = tf.moments(z, [0, 1, 2]);
-          // running statistics, as our batchnorm_train updates them (unbiased variance, PyTorch's convention)
-          const n = z.shape[0] * z.shape[1] * z.shape[2];
-          c.mean.assign(tf.add(tf.mul(c.mean, 1 - bnMomentum), tf.mul(m.mean, bnMomentum)));
-          c.variance.assign(tf.add(tf.mul(c.variance, 1 - bnMomentum), tf.mul(m.variance, (bnMomentum * n) / Math.max(1, n - 1))));
-          h = tf.maxPool(tf.relu(tf.batchNorm(z, m.mean, m.variance, c.beta, c.gamma, eps)) as TF.Tensor4D, 2, 2, 'valid') as TF.Tensor4D;
-        }
-        const f = tf.reshape(h, [N, -1]) as TF.Tensor2D;
-        const z1 = tf.relu(tf.add(tf.matMul(f, fc1.w), fc1.b)) as TF.Tensor2D;
-        const logits = tf.add(tf.matMul(z1, cls.w), cls.b);
-        return tf.losses.softmaxCrossEntropy(y, logits) as TF.Scalar;
-      }, true, trainable)!;
+      const loss = optimizer.minimize(
+        () => {
+          let h: TF.Tensor4D = x;
+          for (const c of convs) {
+            const z = tf.conv2d(h, c.w, 1, 'same');
+            const m = tf.moments(z, [0, 1, 2]);
+            // running statistics, as our batchnorm_train updates them (unbiased variance, PyTorch's convention)
+            const n = z.shape[0] * z.shape[1] * z.shape[2];
+            c.mean.assign(tf.add(tf.mul(c.mean, 1 - bnMomentum), tf.mul(m.mean, bnMomentum)));
+            c.variance.assign(tf.add(tf.mul(c.variance, 1 - bnMomentum), tf.mul(m.variance, (bnMomentum * n) / Math.max(1, n - 1))));
+            h = tf.maxPool(tf.relu(tf.batchNorm(z, m.mean, m.variance, c.beta, c.gamma, eps)) as TF.Tensor4D, 2, 2, 'valid') as TF.Tensor4D;
+          }
+          const f = tf.reshape(h, [N, -1]) as TF.Tensor2D;
+          const z1 = tf.relu(tf.add(tf.matMul(f, fc1.w), fc1.b)) as TF.Tensor2D;
+          const logits = tf.add(tf.matMul(z1, cls.w), cls.b);
+          return tf.losses.softmaxCrossEntropy(y, logits) as TF.Scalar;
+        },
+        true,
+        trainable,
+      )!;
       const v = (await loss.data())[0];
       tf.dispose([x, y, loss]);
       return v;
@@ -213,14 +228,24 @@ export async function benchTrainPeers(rt: Runtime, o: TrainBenchOptions): Promis
         const c = await timed(o.steps, batches, r * o.steps, (b) => theirs.step(b));
         oursRate.push((o.steps * o.batch) / (a / 1000));
         tfjsRate.push((o.steps * o.batch) / (c / 1000));
-        log(`train ${name} b${o.batch} round ${r + 1}/${o.rounds}: ours ${(a / o.steps).toFixed(1)} ms/step, tfjs ${(c / o.steps).toFixed(1)} ms/step`);
+        log(
+          `train ${name} b${o.batch} round ${r + 1}/${o.rounds}: ours ${(a / o.steps).toFixed(1)} ms/step, tfjs ${(c / o.steps).toFixed(1)} ms/step`,
+        );
       }
       const oi = median(oursRate);
       const ti = median(tfjsRate);
       rows.push({
-        model: name, batch: o.batch, ours_images_per_s: Number(oi.toPrecision(4)), tfjs_images_per_s: Number(ti.toPrecision(4)),
-        ratio: Number((oi / ti).toPrecision(4)), steps: o.steps, warmup: o.warmup, rounds: o.rounds,
-        first_loss_ours: Number(firstOurs.toFixed(5)), first_loss_tfjs: Number(firstTfjs.toFixed(5)), adapter,
+        model: name,
+        batch: o.batch,
+        ours_images_per_s: Number(oi.toPrecision(4)),
+        tfjs_images_per_s: Number(ti.toPrecision(4)),
+        ratio: Number((oi / ti).toPrecision(4)),
+        steps: o.steps,
+        warmup: o.warmup,
+        rounds: o.rounds,
+        first_loss_ours: Number(firstOurs.toFixed(5)),
+        first_loss_tfjs: Number(firstTfjs.toFixed(5)),
+        adapter,
       });
     } finally {
       ours.destroy();

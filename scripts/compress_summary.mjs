@@ -9,8 +9,14 @@ const pct = (x) => Number((100 * x).toFixed(2));
 const fp32 = read('fp32_eval.json');
 const base = pct(fp32.test_accuracy);
 const row = (run, e, target, ok) => ({
-  run, kernels: e.sparse ? `fp32 block-sparse ${e.sparse}` : e.precision, test_accuracy: pct(e.test_accuracy),
-  change: Number((pct(e.test_accuracy) - base).toFixed(2)), model_bytes: e.model_bytes, compression: e.compression_ratio, target, met: ok(e),
+  run,
+  kernels: e.sparse ? `fp32 block-sparse ${e.sparse}` : e.precision,
+  test_accuracy: pct(e.test_accuracy),
+  change: Number((pct(e.test_accuracy) - base).toFixed(2)),
+  model_bytes: e.model_bytes,
+  compression: e.compression_ratio,
+  target,
+  met: ok(e),
 });
 const rows = [
   row('teacher cnn_small fp32', fp32, '', () => null),
@@ -21,10 +27,16 @@ const rows = [
 ];
 if (fs.existsSync(`${dir}/thin_eval.json`)) {
   const t = read('thin_eval.json');
-  rows.push({ ...row(`filter-pruned, thinned (${(t.macs / t.fp32_macs).toFixed(3)} of the MACs)`, t, '', () => null), kernels: 'fp32 thinned' });
+  rows.push({
+    ...row(`filter-pruned, thinned (${(t.macs / t.fp32_macs).toFixed(3)} of the MACs)`, t, '', () => null),
+    kernels: 'fp32 thinned',
+  });
 }
 const asTrained = read('binary_as_trained.json');
 const summary = { config: { test_examples: fp32.test_examples }, rows, binary_as_trained: pct(asTrained.test_accuracy) };
-for (const r of rows) console.log(`${r.run.padEnd(40)} ${String(r.test_accuracy).padStart(6)}%  ${String(r.change).padStart(6)}  ${String(r.compression).padStart(6)}×  ${r.target} ${r.met === null ? '' : r.met ? 'met' : 'MISS'}`);
+for (const r of rows)
+  console.log(
+    `${r.run.padEnd(40)} ${String(r.test_accuracy).padStart(6)}%  ${String(r.change).padStart(6)}  ${String(r.compression).padStart(6)}×  ${r.target} ${r.met === null ? '' : r.met ? 'met' : 'MISS'}`,
+  );
 console.log(`binary as trained (float kernels): ${summary.binary_as_trained}%`);
 fs.writeFileSync(`${dir}/summary.json`, JSON.stringify(summary, null, 2));

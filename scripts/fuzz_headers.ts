@@ -28,9 +28,23 @@ export function rng(seed: number): () => number {
 }
 
 const meta = (): CheckpointMeta => ({
-  format: 'slimgpu-checkpoint', mode: 'dml', model: { model: 'cnn_tiny', classes: 10 }, peers: 2, seed: 1, initSeed: 1, batch: 8, train_examples: 48,
-  opt: { ...DEFAULT_OPTIM }, augment: { cropPad: 0, flip: false }, epochs: 2, qat: 'int8',
-  prune: { sparsity: 0.5, start: 1, end: 1, block: [4, 4] }, teacher_cache: false, prune_state: { ratio: 0.5, stopped: { epoch: 1, val_accuracy: 0.8 } }, step: 7, epoch: 1,
+  format: 'slimgpu-checkpoint',
+  mode: 'dml',
+  model: { model: 'cnn_tiny', classes: 10 },
+  peers: 2,
+  seed: 1,
+  initSeed: 1,
+  batch: 8,
+  train_examples: 48,
+  opt: { ...DEFAULT_OPTIM },
+  augment: { cropPad: 0, flip: false },
+  epochs: 2,
+  qat: 'int8',
+  prune: { sparsity: 0.5, start: 1, end: 1, block: [4, 4] },
+  teacher_cache: false,
+  prune_state: { ratio: 0.5, stopped: { epoch: 1, val_accuracy: 0.8 } },
+  step: 7,
+  epoch: 1,
 });
 
 const tensors = () =>
@@ -91,7 +105,27 @@ const LAYOUT = {
 type Format = keyof typeof SEEDS;
 
 const ODD_VALUES: unknown[] = [
-  null, true, 0, -1, -0.5, 1.5, 1e308, -1e308, 2 ** 53, 2 ** 32, 'x', '', [], [-1], [1e9, 1e9], [2 ** 31, 2 ** 31, 2 ** 31], [0.5], ['1'], {}, { a: 1 }, [[1]],
+  null,
+  true,
+  0,
+  -1,
+  -0.5,
+  1.5,
+  1e308,
+  -1e308,
+  2 ** 53,
+  2 ** 32,
+  'x',
+  '',
+  [],
+  [-1],
+  [1e9, 1e9],
+  [2 ** 31, 2 ** 31, 2 ** 31],
+  [0.5],
+  ['1'],
+  {},
+  { a: 1 },
+  [[1]],
 ];
 
 /** Every path into a JSON value (objects and arrays), for structural mutations. */
@@ -165,7 +199,28 @@ export const MUTATIONS: Record<string, Mutation> = {
     return LAYOUT[f].rebuild(b, JSON.stringify(json));
   },
   /** The header replaced by other JSON or non-JSON text. */
-  jsonReplace: (b, r, f) => LAYOUT[f].rebuild(b, pick(['null', '[]', '1', '"x"', '{}', '{"meta":null}', '{"tensors":{}}', '{"meta":{},"tensors":[]}', '{', '\u0000', '{"a":{"dtype":"F32"}}', '{"__metadata__":[1]}', '{"a":[1]}'], r)),
+  jsonReplace: (b, r, f) =>
+    LAYOUT[f].rebuild(
+      b,
+      pick(
+        [
+          'null',
+          '[]',
+          '1',
+          '"x"',
+          '{}',
+          '{"meta":null}',
+          '{"tensors":{}}',
+          '{"meta":{},"tensors":[]}',
+          '{',
+          '\u0000',
+          '{"a":{"dtype":"F32"}}',
+          '{"__metadata__":[1]}',
+          '{"a":[1]}',
+        ],
+        r,
+      ),
+    ),
   /** Two mutations in a row. */
   twice: (b, r, f) => {
     const names = Object.keys(MUTATIONS).filter((n) => n !== 'twice');
@@ -190,7 +245,15 @@ const DECODE: Record<Format, (b: Uint8Array) => unknown> = {
 
 /** `cases` mutants of each format, seeded. */
 export function fuzzHeaders(cases: number, seed: number): HeaderFuzzReport {
-  const rep: HeaderFuzzReport = { cases: 0, decoded: 0, rejected: 0, crashes: [], slowest: { ms: 0, what: '' }, maxHeapGrowthMB: 0, messages: new Map() };
+  const rep: HeaderFuzzReport = {
+    cases: 0,
+    decoded: 0,
+    rejected: 0,
+    crashes: [],
+    slowest: { ms: 0, what: '' },
+    maxHeapGrowthMB: 0,
+    messages: new Map(),
+  };
   const heap0 = process.memoryUsage().heapUsed;
   for (const format of Object.keys(SEEDS) as Format[]) {
     const r = rng(seed * 7919 + (format === 'checkpoint' ? 1 : 2));
@@ -213,9 +276,20 @@ export function fuzzHeaders(cases: number, seed: number): HeaderFuzzReport {
       } catch (e) {
         if (e instanceof SlimError) {
           rep.rejected++;
-          const key = `${format}: ${e.message.replace(/\d+/g, 'N').replace(/'[^']*'/g, "'…'").slice(0, 90)}`;
+          const key = `${format}: ${e.message
+            .replace(/\d+/g, 'N')
+            .replace(/'[^']*'/g, "'…'")
+            .slice(0, 90)}`;
           rep.messages.set(key, (rep.messages.get(key) ?? 0) + 1);
-        } else rep.crashes.push({ format, mutation, error: String((e as Error)?.stack ?? e).split('\n').slice(0, 3).join(' | ') });
+        } else
+          rep.crashes.push({
+            format,
+            mutation,
+            error: String((e as Error)?.stack ?? e)
+              .split('\n')
+              .slice(0, 3)
+              .join(' | '),
+          });
       }
       const ms = performance.now() - t0;
       if (ms > rep.slowest.ms) rep.slowest = { ms, what: `${format} ${mutation} #${i}` };

@@ -54,16 +54,33 @@ const EXPORTER_SEEDS: Record<string, () => OnnxBuilder> = {
   legacy_opset6: () => {
     const b = new OnnxBuilder(6);
     const x = b.input('x', [1, 3, 6, 6]);
-    let y = b.node('BatchNormalization', [b.conv(x, 3, 4, 3), ...[0, 1, 2, 3].map(() => b.rand([4], 0.5))], [attr.i('is_test', 1), attr.i('spatial', 1), attr.ints('consumed_inputs', [0, 0, 0, 1, 1])], 5)[0];
-    y = b.node1('Add', [b.node1('Relu', [y], [attr.ints('consumed_inputs', [0])]), b.rand([4], 0.5)], [attr.i('broadcast', 1), attr.i('axis', 1)]);
+    let y = b.node(
+      'BatchNormalization',
+      [b.conv(x, 3, 4, 3), ...[0, 1, 2, 3].map(() => b.rand([4], 0.5))],
+      [attr.i('is_test', 1), attr.i('spatial', 1), attr.ints('consumed_inputs', [0, 0, 0, 1, 1])],
+      5,
+    )[0];
+    y = b.node1(
+      'Add',
+      [b.node1('Relu', [y], [attr.ints('consumed_inputs', [0])]), b.rand([4], 0.5)],
+      [attr.i('broadcast', 1), attr.i('axis', 1)],
+    );
     b.output(b.node('Dropout', [y], [attr.i('is_test', 1)], 2)[0]);
     return b;
   },
   decoder: () => {
     const b = new OnnxBuilder(13);
     const x = b.input('x', [1, 4, 3, 5]);
-    const t = b.node1('ConvTranspose', [x, b.rand([4, 2, 3, 3], 0.5), b.rand([2], 0.1)], [attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1]), attr.ints('output_padding', [1, 1])]);
-    const r = b.node1('Resize', [t, '', b.init([4], [1, 1, 2, 1.5])], [attr.s('mode', 'linear'), attr.s('coordinate_transformation_mode', 'align_corners')]);
+    const t = b.node1(
+      'ConvTranspose',
+      [x, b.rand([4, 2, 3, 3], 0.5), b.rand([2], 0.1)],
+      [attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1]), attr.ints('output_padding', [1, 1])],
+    );
+    const r = b.node1(
+      'Resize',
+      [t, '', b.init([4], [1, 1, 2, 1.5])],
+      [attr.s('mode', 'linear'), attr.s('coordinate_transformation_mode', 'align_corners')],
+    );
     b.output(b.node1('Resize', [r, '', '', b.ints([1, 2, 5, 7])], [attr.s('mode', 'cubic')]));
     return b;
   },
@@ -110,7 +127,9 @@ export const MUTATIONS: Record<string, Mutation> = {
     const c = b.slice();
     const p = at(c, r);
     const big = r() < 0.5 ? [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01] : [0xff, 0xff, 0xff, 0xff, 0x07];
-    big.forEach((v, i) => { if (p + i < c.length) c[p + i] = v; });
+    big.forEach((v, i) => {
+      if (p + i < c.length) c[p + i] = v;
+    });
     return c;
   },
   insert: (b, r) => {
@@ -181,21 +200,75 @@ function structural(b: Uint8Array, r: () => number): Uint8Array {
   const nodes = g.node ?? [];
   const inits = g.initializer ?? [];
   const edits = [
-    () => { const vi = pick(g.input ?? [], r); const d = vi?.type?.tensorType?.shape?.dim; if (d?.length) pick(d, r).dimValue = pick(WEIRD, r); },
-    () => { const t = pick(inits, r); if (t?.dims?.length) (t.dims as any[])[Math.floor(r() * t.dims.length)] = pick(WEIRD, r); },
-    () => { const t = pick(inits, r); if (t) t.dataType = Math.floor(r() * 20); },
-    () => { const t = pick(inits, r); if (t?.rawData) t.rawData = t.rawData.subarray(0, Math.floor(r() * t.rawData.length)); },
-    () => { const t = pick(inits, r); if (t) { t.externalData = [{ key: 'location', value: 'weights.bin' }]; t.dataLocation = 1; } },
-    () => { const n = pick(nodes, r); const later = pick(nodes, r); if (n?.input?.length && later?.output?.length) n.input[Math.floor(r() * n.input.length)] = pick(later.output, r); },
-    () => { const n = pick(nodes, r); if (n?.input?.length) n.input[Math.floor(r() * n.input.length)] = 'missing_value'; },
-    () => { const a = pick(nodes, r)?.attribute; const at = a && pick(a, r); if (at) { at.i = pick(WEIRD, r); if (at.ints?.length) at.ints[Math.floor(r() * at.ints.length)] = pick(WEIRD, r); } },
-    () => { const a = pick(nodes, r)?.attribute; const at = a && pick(a, r); if (at?.ints) at.ints = r() < 0.5 ? at.ints.slice(1) : [...at.ints, pick(WEIRD, r)]; },
-    () => { const a = pick(nodes, r)?.attribute; const at = a && pick(a, r); if (at) at.type = Math.floor(r() * 12); },
-    () => { if (m.opsetImport?.length) m.opsetImport[0].version = pick([1, 6, 7, 9, 11, 13, 18, 21, 25, 26, 99], r); },
-    () => { const n = pick(nodes, r); if (n) n.opType = pick(OPS, r); },
-    () => { if (nodes.length) nodes.splice(Math.floor(r() * nodes.length), 1); },
-    () => { const n = pick(nodes, r); if (n) nodes.push({ ...n }); },
-    () => { const n = pick(nodes, r); if (n) n.domain = 'com.microsoft'; },
+    () => {
+      const vi = pick(g.input ?? [], r);
+      const d = vi?.type?.tensorType?.shape?.dim;
+      if (d?.length) pick(d, r).dimValue = pick(WEIRD, r);
+    },
+    () => {
+      const t = pick(inits, r);
+      if (t?.dims?.length) (t.dims as any[])[Math.floor(r() * t.dims.length)] = pick(WEIRD, r);
+    },
+    () => {
+      const t = pick(inits, r);
+      if (t) t.dataType = Math.floor(r() * 20);
+    },
+    () => {
+      const t = pick(inits, r);
+      if (t?.rawData) t.rawData = t.rawData.subarray(0, Math.floor(r() * t.rawData.length));
+    },
+    () => {
+      const t = pick(inits, r);
+      if (t) {
+        t.externalData = [{ key: 'location', value: 'weights.bin' }];
+        t.dataLocation = 1;
+      }
+    },
+    () => {
+      const n = pick(nodes, r);
+      const later = pick(nodes, r);
+      if (n?.input?.length && later?.output?.length) n.input[Math.floor(r() * n.input.length)] = pick(later.output, r);
+    },
+    () => {
+      const n = pick(nodes, r);
+      if (n?.input?.length) n.input[Math.floor(r() * n.input.length)] = 'missing_value';
+    },
+    () => {
+      const a = pick(nodes, r)?.attribute;
+      const at = a && pick(a, r);
+      if (at) {
+        at.i = pick(WEIRD, r);
+        if (at.ints?.length) at.ints[Math.floor(r() * at.ints.length)] = pick(WEIRD, r);
+      }
+    },
+    () => {
+      const a = pick(nodes, r)?.attribute;
+      const at = a && pick(a, r);
+      if (at?.ints) at.ints = r() < 0.5 ? at.ints.slice(1) : [...at.ints, pick(WEIRD, r)];
+    },
+    () => {
+      const a = pick(nodes, r)?.attribute;
+      const at = a && pick(a, r);
+      if (at) at.type = Math.floor(r() * 12);
+    },
+    () => {
+      if (m.opsetImport?.length) m.opsetImport[0].version = pick([1, 6, 7, 9, 11, 13, 18, 21, 25, 26, 99], r);
+    },
+    () => {
+      const n = pick(nodes, r);
+      if (n) n.opType = pick(OPS, r);
+    },
+    () => {
+      if (nodes.length) nodes.splice(Math.floor(r() * nodes.length), 1);
+    },
+    () => {
+      const n = pick(nodes, r);
+      if (n) nodes.push({ ...n });
+    },
+    () => {
+      const n = pick(nodes, r);
+      if (n) n.domain = 'com.microsoft';
+    },
   ];
   const k = 1 + Math.floor(r() * 3);
   for (let i = 0; i < k; i++) pick(edits, r)();
@@ -214,7 +287,17 @@ export async function fuzz(cases: number, seed: number, rt?: Runtime): Promise<F
   const models = seedModels();
   const names = Object.keys(MUTATIONS);
   const r = rng(seed);
-  const report: FuzzReport = { cases, imported: 0, gpuTried: 0, gpuRan: 0, rejected: 0, crashes: [], slowest: { ms: 0, what: '' }, maxHeapGrowthMB: 0, messages: new Map() };
+  const report: FuzzReport = {
+    cases,
+    imported: 0,
+    gpuTried: 0,
+    gpuRan: 0,
+    rejected: 0,
+    crashes: [],
+    slowest: { ms: 0, what: '' },
+    maxHeapGrowthMB: 0,
+    messages: new Map(),
+  };
   const heap0 = process.memoryUsage().heapUsed;
   for (let k = 0; k < cases; k++) {
     const m = models[Math.floor(r() * models.length)];
@@ -246,9 +329,20 @@ export async function fuzz(cases: number, seed: number, rt?: Runtime): Promise<F
       ms ||= performance.now() - t0;
       if (e instanceof SlimError) {
         report.rejected++;
-        const key = e.message.replace(/'[^']*'/g, "'…'").replace(/\d+/g, 'N').slice(0, 80);
+        const key = e.message
+          .replace(/'[^']*'/g, "'…'")
+          .replace(/\d+/g, 'N')
+          .slice(0, 80);
         report.messages.set(key, (report.messages.get(key) ?? 0) + 1);
-      } else report.crashes.push({ mutation: what, seed: `${seed}`, error: String((e as Error)?.stack ?? e).split('\n').slice(0, 3).join(' | ') });
+      } else
+        report.crashes.push({
+          mutation: what,
+          seed: `${seed}`,
+          error: String((e as Error)?.stack ?? e)
+            .split('\n')
+            .slice(0, 3)
+            .join(' | '),
+        });
     }
     if (ms > report.slowest.ms) report.slowest = { ms, what };
     report.maxHeapGrowthMB = Math.max(report.maxHeapGrowthMB, (process.memoryUsage().heapUsed - heap0) / 2 ** 20);

@@ -51,186 +51,520 @@ const SHAPE = ['test/unit/ops.test.ts', 'test/unit/onnx_tensor_ops.test.ts'];
 const BS = ['test/unit/block_sparse.test.ts'];
 const I8PW = ['test/unit/int8.test.ts'];
 
-const m = (id: string, family: string, file: string, tests: string[], ...edits: [string, string][]): Mutant => ({ id, family, file, edits, tests });
+const m = (id: string, family: string, file: string, tests: string[], ...edits: [string, string][]): Mutant => ({
+  id,
+  family,
+  file,
+  edits,
+  tests,
+});
 /** a mutant whose tests are narrowed by a vitest -t name filter */
-const mf = (id: string, family: string, file: string, tests: string[], filter: string, ...edits: [string, string][]): Mutant => ({ id, family, file, edits, tests, filter });
+const mf = (id: string, family: string, file: string, tests: string[], filter: string, ...edits: [string, string][]): Mutant => ({
+  id,
+  family,
+  file,
+  edits,
+  tests,
+  filter,
+});
 
 export const MUTANTS: Mutant[] = [
   // conv: forward (direct kernel, the oracle variant)
-  m('conv_fwd_kh_bound', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, ['for (var kh = 0u; kh < params.geom.kernel.x; kh++)', 'for (var kh = 0u; kh + 1u < params.geom.kernel.x; kh++)']),
-  m('conv_fwd_iw_stride_x', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, ['let iw = i32(ow) * params.geom.stride.y', 'let iw = i32(ow) * params.geom.stride.x']),
-  m('conv_fwd_iw_bound', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, ['if (iw < 0 || iw >= params.geom.in_hw.y) { continue; }', 'if (iw < 0 || iw > params.geom.in_hw.y) { continue; }']),
-  m('conv_fwd_no_bias', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, ['y[i] = activate(acc + b[co]);', 'y[i] = activate(acc);']),
-  m('conv_fwd_group', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, ['let g = co / (params.cout / params.groups);', 'let g = co % params.groups;']),
-  m('conv_fwd_pad_y_rows', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, ['let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x', 'let ih = i32(oh) * params.geom.stride.x - params.geom.pad.y']),
+  m('conv_fwd_kh_bound', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, [
+    'for (var kh = 0u; kh < params.geom.kernel.x; kh++)',
+    'for (var kh = 0u; kh + 1u < params.geom.kernel.x; kh++)',
+  ]),
+  m('conv_fwd_iw_stride_x', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, [
+    'let iw = i32(ow) * params.geom.stride.y',
+    'let iw = i32(ow) * params.geom.stride.x',
+  ]),
+  m('conv_fwd_iw_bound', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, [
+    'if (iw < 0 || iw >= params.geom.in_hw.y) { continue; }',
+    'if (iw < 0 || iw > params.geom.in_hw.y) { continue; }',
+  ]),
+  m('conv_fwd_no_bias', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, [
+    'y[i] = activate(acc + b[co]);',
+    'y[i] = activate(acc);',
+  ]),
+  m('conv_fwd_group', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, [
+    'let g = co / (params.cout / params.groups);',
+    'let g = co % params.groups;',
+  ]),
+  m('conv_fwd_pad_y_rows', 'conv', 'shaders/conv/conv2d_forward_direct.wgsl', CONV, [
+    'let ih = i32(oh) * params.geom.stride.x - params.geom.pad.x',
+    'let ih = i32(oh) * params.geom.stride.x - params.geom.pad.y',
+  ]),
   // conv: input gradient (gathering kernel)
-  m('conv_dx_stride_y_rows', 'conv', 'shaders/conv/conv2d_backward_input.wgsl', CONV, ['if (th < 0 || th % params.geom.stride.x != 0) { continue; }', 'if (th < 0 || th % params.geom.stride.y != 0) { continue; }']),
-  m('conv_dx_oh_bound', 'conv', 'shaders/conv/conv2d_backward_input.wgsl', CONV, ['if (oh >= out_hw.x) { continue; }', 'if (oh > out_hw.x) { continue; }']),
-  m('conv_dx_dilation_x_cols', 'conv', 'shaders/conv/conv2d_backward_input.wgsl', CONV, ['let tw = iw + params.geom.pad.y - i32(kw) * params.geom.dilation.y;', 'let tw = iw + params.geom.pad.y - i32(kw) * params.geom.dilation.x;']),
-  m('conv_dx_pad_y_rows', 'conv', 'shaders/conv/conv2d_backward_input.wgsl', CONV, ['let th = ih + params.geom.pad.x', 'let th = ih + params.geom.pad.y']),
+  m('conv_dx_stride_y_rows', 'conv', 'shaders/conv/conv2d_backward_input.wgsl', CONV, [
+    'if (th < 0 || th % params.geom.stride.x != 0) { continue; }',
+    'if (th < 0 || th % params.geom.stride.y != 0) { continue; }',
+  ]),
+  m('conv_dx_oh_bound', 'conv', 'shaders/conv/conv2d_backward_input.wgsl', CONV, [
+    'if (oh >= out_hw.x) { continue; }',
+    'if (oh > out_hw.x) { continue; }',
+  ]),
+  m('conv_dx_dilation_x_cols', 'conv', 'shaders/conv/conv2d_backward_input.wgsl', CONV, [
+    'let tw = iw + params.geom.pad.y - i32(kw) * params.geom.dilation.y;',
+    'let tw = iw + params.geom.pad.y - i32(kw) * params.geom.dilation.x;',
+  ]),
+  m('conv_dx_pad_y_rows', 'conv', 'shaders/conv/conv2d_backward_input.wgsl', CONV, [
+    'let th = ih + params.geom.pad.x',
+    'let th = ih + params.geom.pad.y',
+  ]),
   // conv: weight gradient
-  m('conv_dw_strides_swapped', 'conv', 'shaders/conv/conv2d_backward_weight.wgsl', CONV,
-    ['let ih = i32(oh) * params.geom.stride.x', 'let ih = i32(oh) * params.geom.stride.y'], ['let iw = i32(ow) * params.geom.stride.y', 'let iw = i32(ow) * params.geom.stride.x']),
-  m('conv_dw_batch_bound', 'conv', 'shaders/conv/conv2d_backward_weight.wgsl', CONV, ['for (var nb = 0u; nb < params.batch; nb++)', 'for (var nb = 0u; nb + 1u < params.batch; nb++)']),
-  m('conv_dw_group_channel', 'conv', 'shaders/conv/conv2d_backward_weight.wgsl', CONV, ['* params.cin + ci] * dy[', '* params.cin + cil] * dy[']),
-  m('conv_patches_iw_bound', 'conv', 'shaders/conv/conv2d_backward_weight_patches.wgsl', CONV, ['iw >= 0 && iw < params.geom.in_hw.y)', 'iw >= 0 && iw <= params.geom.in_hw.y)']),
-  m('conv_patches_iw_stride_x', 'conv', 'shaders/conv/conv2d_backward_weight_patches.wgsl', CONV, ['let iw = i32(ow) * params.geom.stride.y', 'let iw = i32(ow) * params.geom.stride.x']),
+  m(
+    'conv_dw_strides_swapped',
+    'conv',
+    'shaders/conv/conv2d_backward_weight.wgsl',
+    CONV,
+    ['let ih = i32(oh) * params.geom.stride.x', 'let ih = i32(oh) * params.geom.stride.y'],
+    ['let iw = i32(ow) * params.geom.stride.y', 'let iw = i32(ow) * params.geom.stride.x'],
+  ),
+  m('conv_dw_batch_bound', 'conv', 'shaders/conv/conv2d_backward_weight.wgsl', CONV, [
+    'for (var nb = 0u; nb < params.batch; nb++)',
+    'for (var nb = 0u; nb + 1u < params.batch; nb++)',
+  ]),
+  m('conv_dw_group_channel', 'conv', 'shaders/conv/conv2d_backward_weight.wgsl', CONV, [
+    '* params.cin + ci] * dy[',
+    '* params.cin + cil] * dy[',
+  ]),
+  m('conv_patches_iw_bound', 'conv', 'shaders/conv/conv2d_backward_weight_patches.wgsl', CONV, [
+    'iw >= 0 && iw < params.geom.in_hw.y)',
+    'iw >= 0 && iw <= params.geom.in_hw.y)',
+  ]),
+  m('conv_patches_iw_stride_x', 'conv', 'shaders/conv/conv2d_backward_weight_patches.wgsl', CONV, [
+    'let iw = i32(ow) * params.geom.stride.y',
+    'let iw = i32(ow) * params.geom.stride.x',
+  ]),
 
   // depthwise
-  m('dw_regtile_no_dilation_x', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, ['let iw = iw0 + i32(kw) * params.geom.dilation.y;', 'let iw = iw0 + i32(kw);']),
-  m('dw_regtile_dilation_y_rows', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, ['+ i32(kh) * params.geom.dilation.x;', '+ i32(kh) * params.geom.dilation.y;']),
-  m('dw_regtile_pad_x_cols', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, ['let iw0 = i32(ow0) * params.geom.stride.y - params.geom.pad.y;', 'let iw0 = i32(ow0) * params.geom.stride.y - params.geom.pad.x;']),
-  m('dw_regtile_col3_bound', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, ['iw + 3 * sw < params.geom.in_hw.y) { acc3', 'iw + 3 * sw < params.geom.in_hw.y - 1) { acc3']),
-  m('dw_regtile_no_bias', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, ['y[ybase * c4n + c4] = activate4(acc0 + bias);', 'y[ybase * c4n + c4] = activate4(acc0);']),
-  m('dw_3x3_s2_dropped_tap', 'depthwise', 'shaders/depthwise/depthwise_forward_3x3.wgsl', DW, ['acc1 += v2 * w0 + v3 * w1 + v4 * w2;', 'acc1 += v2 * w0 + v3 * w1;']),
-  m('dw_3x3_pad_y_rows', 'depthwise', 'shaders/depthwise/depthwise_forward_3x3.wgsl', DW, ['let ih = i32(oh) * s - params.pad.x + kh;', 'let ih = i32(oh) * s - params.pad.y + kh;']),
-  m('dw_3x3_s1_wrong_tap', 'depthwise', 'shaders/depthwise/depthwise_forward_3x3.wgsl', DW, ['acc3 += v3 * w0 + v4 * w1 + v5 * w2;', 'acc3 += v3 * w0 + v4 * w1 + v4 * w2;']),
+  m('dw_regtile_no_dilation_x', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, [
+    'let iw = iw0 + i32(kw) * params.geom.dilation.y;',
+    'let iw = iw0 + i32(kw);',
+  ]),
+  m('dw_regtile_dilation_y_rows', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, [
+    '+ i32(kh) * params.geom.dilation.x;',
+    '+ i32(kh) * params.geom.dilation.y;',
+  ]),
+  m('dw_regtile_pad_x_cols', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, [
+    'let iw0 = i32(ow0) * params.geom.stride.y - params.geom.pad.y;',
+    'let iw0 = i32(ow0) * params.geom.stride.y - params.geom.pad.x;',
+  ]),
+  m('dw_regtile_col3_bound', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, [
+    'iw + 3 * sw < params.geom.in_hw.y) { acc3',
+    'iw + 3 * sw < params.geom.in_hw.y - 1) { acc3',
+  ]),
+  m('dw_regtile_no_bias', 'depthwise', 'shaders/depthwise/depthwise_forward_regtile.wgsl', DW, [
+    'y[ybase * c4n + c4] = activate4(acc0 + bias);',
+    'y[ybase * c4n + c4] = activate4(acc0);',
+  ]),
+  m('dw_3x3_s2_dropped_tap', 'depthwise', 'shaders/depthwise/depthwise_forward_3x3.wgsl', DW, [
+    'acc1 += v2 * w0 + v3 * w1 + v4 * w2;',
+    'acc1 += v2 * w0 + v3 * w1;',
+  ]),
+  m('dw_3x3_pad_y_rows', 'depthwise', 'shaders/depthwise/depthwise_forward_3x3.wgsl', DW, [
+    'let ih = i32(oh) * s - params.pad.x + kh;',
+    'let ih = i32(oh) * s - params.pad.y + kh;',
+  ]),
+  m('dw_3x3_s1_wrong_tap', 'depthwise', 'shaders/depthwise/depthwise_forward_3x3.wgsl', DW, [
+    'acc3 += v3 * w0 + v4 * w1 + v5 * w2;',
+    'acc3 += v3 * w0 + v4 * w1 + v4 * w2;',
+  ]),
 
   // pool
   m('pool_max_is_min', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, ['      best = max(best, v);', '      best = min(best, v);']),
-  m('pool_iw_bound', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, ['iw < 0 || iw >= params.in_hw.y) { continue; }', 'iw < 0 || iw > params.in_hw.y) { continue; }']),
-  m('pool_count_include_pad_swapped', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, ['select(count, padded, params.count_include_pad == 1u)', 'select(padded, count, params.count_include_pad == 1u)']),
+  m('pool_iw_bound', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, [
+    'iw < 0 || iw >= params.in_hw.y) { continue; }',
+    'iw < 0 || iw > params.in_hw.y) { continue; }',
+  ]),
+  m('pool_count_include_pad_swapped', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, [
+    'select(count, padded, params.count_include_pad == 1u)',
+    'select(padded, count, params.count_include_pad == 1u)',
+  ]),
   m('pool_bwd_avg_divisor', 'pool', 'shaders/pool/pool2d_backward.wgsl', POOL, ['acc += g / f32(wv);', 'acc += g / f32(wv + 1u);']),
-  m('pool_bwd_oh_bound', 'pool', 'shaders/pool/pool2d_backward.wgsl', POOL, ['if (oh >= params.out_hw.x) { continue; }', 'if (oh > params.out_hw.x) { continue; }']),
+  m('pool_bwd_oh_bound', 'pool', 'shaders/pool/pool2d_backward.wgsl', POOL, [
+    'if (oh >= params.out_hw.x) { continue; }',
+    'if (oh > params.out_hw.x) { continue; }',
+  ]),
   m('gpool_divisor', 'pool', 'shaders/pool/global_pool_forward.wgsl', POOL, ['sum / f32(params.hw)', 'sum / f32(params.hw - 1u)']),
-  m('gpool_skips_first', 'pool', 'shaders/pool/global_pool_forward.wgsl', POOL, ['for (var p = 0u; p < params.hw; p++)', 'for (var p = 1u; p < params.hw; p++)']),
+  m('gpool_skips_first', 'pool', 'shaders/pool/global_pool_forward.wgsl', POOL, [
+    'for (var p = 0u; p < params.hw; p++)',
+    'for (var p = 1u; p < params.hw; p++)',
+  ]),
 
   // batch-norm
   m('bn_apply_no_beta', 'norm', 'shaders/norm/batchnorm_forward_apply.tmpl.wgsl', NORM, ['* gamma[c] + beta[c];', '* gamma[c];']),
   // (the scalar and vec4 kernels are one template since the shader reorganisation: one mutant reaches both)
-  m('bn_dx_dropped_dbeta', 'norm', 'shaders/norm/batchnorm_backward_input.tmpl.wgsl', NORM, ['(M * dy[i] - dbeta[c] - xhat * dgamma[c])', '(M * dy[i] - xhat * dgamma[c])']),
-  m('bn_dx_rows_off_by_one', 'norm', 'shaders/norm/batchnorm_backward_input.tmpl.wgsl', NORM, ['let M = f32(params.rows);', 'let M = f32(params.rows - 1u);']),
-  m('bn_stats_biased_running_var', 'norm', 'shaders/norm/batchnorm_forward_stats.tmpl.wgsl', NORM, ['mom * ss / f32(max(params.rows, 2u) - 1u)', 'mom * ss / f32(params.rows)']),
-  m('bn_stats_mean_rows', 'norm', 'shaders/norm/batchnorm_forward_stats.tmpl.wgsl', NORM, ['let m = channel_total(t, s) / f32(params.rows);', 'let m = channel_total(t, s) / f32(params.rows + 1u);']),
-  m('bn_dgamma_no_rstd', 'norm', 'shaders/norm/batchnorm_backward_reduce.tmpl.wgsl', NORM, ['dgamma[c] = total[1] * rstd[c];', 'dgamma[c] = total[1];']),
+  m('bn_dx_dropped_dbeta', 'norm', 'shaders/norm/batchnorm_backward_input.tmpl.wgsl', NORM, [
+    '(M * dy[i] - dbeta[c] - xhat * dgamma[c])',
+    '(M * dy[i] - xhat * dgamma[c])',
+  ]),
+  m('bn_dx_rows_off_by_one', 'norm', 'shaders/norm/batchnorm_backward_input.tmpl.wgsl', NORM, [
+    'let M = f32(params.rows);',
+    'let M = f32(params.rows - 1u);',
+  ]),
+  m('bn_stats_biased_running_var', 'norm', 'shaders/norm/batchnorm_forward_stats.tmpl.wgsl', NORM, [
+    'mom * ss / f32(max(params.rows, 2u) - 1u)',
+    'mom * ss / f32(params.rows)',
+  ]),
+  m('bn_stats_mean_rows', 'norm', 'shaders/norm/batchnorm_forward_stats.tmpl.wgsl', NORM, [
+    'let m = channel_total(t, s) / f32(params.rows);',
+    'let m = channel_total(t, s) / f32(params.rows + 1u);',
+  ]),
+  m('bn_dgamma_no_rstd', 'norm', 'shaders/norm/batchnorm_backward_reduce.tmpl.wgsl', NORM, [
+    'dgamma[c] = total[1] * rstd[c];',
+    'dgamma[c] = total[1];',
+  ]),
 
   // losses
-  m('ce_no_max_shift', 'loss', 'shaders/loss/softmax_cross_entropy_fused.wgsl', LOSS, ['loss[r] = log(s) - (z[base + y] - m);', 'loss[r] = log(s) - z[base + y];']),
-  m('ce_label_off_by_one', 'loss', 'shaders/loss/softmax_cross_entropy_fused.wgsl', LOSS, ['select(0.0, 1.0, j == y)', 'select(0.0, 1.0, j + 1u == y)']),
-  m('ce_sum_drops_last', 'loss', 'shaders/loss/softmax_cross_entropy_fused.wgsl', LOSS, ['for (var j = 0u; j < params.cols; j++) { s += exp', 'for (var j = 0u; j + 1u < params.cols; j++) { s += exp']),
-  m('kl_grad_no_inv_tau', 'loss', 'shaders/loss/kl_div_fused.wgsl', LOSS, ['ds[base + j] = params.scale * (exp(lp) - q) * k;', 'ds[base + j] = params.scale * (exp(lp) - q);']),
+  m('ce_no_max_shift', 'loss', 'shaders/loss/softmax_cross_entropy_fused.wgsl', LOSS, [
+    'loss[r] = log(s) - (z[base + y] - m);',
+    'loss[r] = log(s) - z[base + y];',
+  ]),
+  m('ce_label_off_by_one', 'loss', 'shaders/loss/softmax_cross_entropy_fused.wgsl', LOSS, [
+    'select(0.0, 1.0, j == y)',
+    'select(0.0, 1.0, j + 1u == y)',
+  ]),
+  m('ce_sum_drops_last', 'loss', 'shaders/loss/softmax_cross_entropy_fused.wgsl', LOSS, [
+    'for (var j = 0u; j < params.cols; j++) { s += exp',
+    'for (var j = 0u; j + 1u < params.cols; j++) { s += exp',
+  ]),
+  m('kl_grad_no_inv_tau', 'loss', 'shaders/loss/kl_div_fused.wgsl', LOSS, [
+    'ds[base + j] = params.scale * (exp(lp) - q) * k;',
+    'ds[base + j] = params.scale * (exp(lp) - q);',
+  ]),
   m('kl_loss_no_q', 'loss', 'shaders/loss/kl_div_fused.wgsl', LOSS, ['kl += q * (lq - lp);', 'kl += lq - lp;']),
-  m('kl_teacher_no_tau', 'loss', 'shaders/loss/kl_div_fused.wgsl', LOSS, ['st += exp(t[base + j] * k - mt);', 'st += exp(t[base + j] - mt);']),
+  m('kl_teacher_no_tau', 'loss', 'shaders/loss/kl_div_fused.wgsl', LOSS, [
+    'st += exp(t[base + j] * k - mt);',
+    'st += exp(t[base + j] - mt);',
+  ]),
 
   // optimizers
-  m('sgd_nesterov_swapped', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, ['select(vi, gi + mu * vi, NESTEROV == 1u)', 'select(gi + mu * vi, vi, NESTEROV == 1u)']),
-  m('sgd_no_l1', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, ['params.weight_decay * wi + params.l1 * sign(wi);', 'params.weight_decay * wi;']),
-  m('sgd_clip_max', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, ['min(1.0, maxNorm / (norm[0] + 1e-6))', 'max(1.0, maxNorm / (norm[0] + 1e-6))']),
+  m('sgd_nesterov_swapped', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, [
+    'select(vi, gi + mu * vi, NESTEROV == 1u)',
+    'select(gi + mu * vi, vi, NESTEROV == 1u)',
+  ]),
+  m('sgd_no_l1', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, [
+    'params.weight_decay * wi + params.l1 * sign(wi);',
+    'params.weight_decay * wi;',
+  ]),
+  m('sgd_clip_max', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, [
+    'min(1.0, maxNorm / (norm[0] + 1e-6))',
+    'max(1.0, maxNorm / (norm[0] + 1e-6))',
+  ]),
   m('sgd_no_lr', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, ['w[i] = wi - lr * step;', 'w[i] = wi - step;']),
   m('adam_no_bc2', 'optim', 'shaders/optim/adam_update.wgsl', OPTIM, ['sqrt(vi * hyper[2])', 'sqrt(vi)']),
-  m('adam_decoupled_no_w', 'optim', 'shaders/optim/adam_update.wgsl', OPTIM, ['{ step += params.weight_decay * wi; }', '{ step += params.weight_decay; }']),
+  m('adam_decoupled_no_w', 'optim', 'shaders/optim/adam_update.wgsl', OPTIM, [
+    '{ step += params.weight_decay * wi; }',
+    '{ step += params.weight_decay; }',
+  ]),
   m('adam_v_beta1', 'optim', 'shaders/optim/adam_update.wgsl', OPTIM, ['(1.0 - params.beta2) * gi * gi', '(1.0 - params.beta1) * gi * gi']),
   m('adam_m_not_kept', 'optim', 'shaders/optim/adam_update.wgsl', OPTIM, ['m[i] = mi;', 'm[i] = gi;']),
 
   // int8: requantization (shared by every int8 conv kernel) and the float edges
   m('requant_s16_tie_down', 'int8', 'shaders/common/requant.wgsl', INT8, ['r >= vec4<i32>(32768)', 'r > vec4<i32>(32768)']),
-  m('requant_small_truncates', 'int8', 'shaders/common/requant.wgsl', INT8, ['((r + (vec4<i32>(1) << (lo_s - vec4<u32>(1u)))) >> lo_s)', '(r >> lo_s)']),
-  m('requant_big_truncates', 'int8', 'shaders/common/requant.wgsl', INT8, ['(u + (vec4<i32>(1) << (hi_s - vec4<u32>(17u)))) >> (hi_s', 'u >> (hi_s']),
-  m('quantize_half_up', 'int8', 'shaders/int8/quantize_forward.wgsl', INT8, ['i32(round(clamp(x[row * params.c + ch] * params.inv_scale, -512.0, 512.0)))', 'i32(floor(clamp(x[row * params.c + ch] * params.inv_scale, -512.0, 512.0) + 0.5))']),
+  m('requant_small_truncates', 'int8', 'shaders/common/requant.wgsl', INT8, [
+    '((r + (vec4<i32>(1) << (lo_s - vec4<u32>(1u)))) >> lo_s)',
+    '(r >> lo_s)',
+  ]),
+  m('requant_big_truncates', 'int8', 'shaders/common/requant.wgsl', INT8, [
+    '(u + (vec4<i32>(1) << (hi_s - vec4<u32>(17u)))) >> (hi_s',
+    'u >> (hi_s',
+  ]),
+  m('quantize_half_up', 'int8', 'shaders/int8/quantize_forward.wgsl', INT8, [
+    'i32(round(clamp(x[row * params.c + ch] * params.inv_scale, -512.0, 512.0)))',
+    'i32(floor(clamp(x[row * params.c + ch] * params.inv_scale, -512.0, 512.0) + 0.5))',
+  ]),
   // (not a mutant: 'var q = params.zero' → 'var q = 0' for the padding channels is equivalent today — padded weights are
   // 0, so no kernel reads the padding bytes into a result)
   m('quantize_byte_order', 'int8', 'shaders/int8/quantize_forward.wgsl', INT8, ['let ch = 4u * j + k;', 'let ch = 4u * j + (3u - k);']),
   m('quantize_clamp_127', 'int8', 'shaders/int8/quantize_forward.wgsl', INT8, ['+ params.zero, -128, 127)', '+ params.zero, -127, 127)']),
 
   // fake quantization (compression-aware training)
-  m('fake_quant_half_up', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['clamp(round(w[r * C + c] / s), -q, q)', 'clamp(floor(w[r * C + c] / s + 0.5), -q, q)']),
-  m('fake_quant_scale_bits', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['let s = select(1.0, m / q, m > 0.0);', 'let s = select(1.0, m / (q + 1.0), m > 0.0);']),
-  m('fake_quant_max_skips_last', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['for (var r = 0u; r < params.rows; r++) { m = max', 'for (var r = 0u; r + 1u < params.rows; r++) { m = max']),
+  m('fake_quant_half_up', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, [
+    'clamp(round(w[r * C + c] / s), -q, q)',
+    'clamp(floor(w[r * C + c] / s + 0.5), -q, q)',
+  ]),
+  m('fake_quant_scale_bits', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, [
+    'let s = select(1.0, m / q, m > 0.0);',
+    'let s = select(1.0, m / (q + 1.0), m > 0.0);',
+  ]),
+  m('fake_quant_max_skips_last', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, [
+    'for (var r = 0u; r < params.rows; r++) { m = max',
+    'for (var r = 0u; r + 1u < params.rows; r++) { m = max',
+  ]),
   // (not a mutant: loosening the clamp to [−q−1, q] is equivalent — |w/s| ≤ q by the choice of s)
-  m('fake_quant_levels_128', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['let q = f32((1u << (BITS - 1u)) - 1u);', 'let q = f32(1u << (BITS - 1u));']),
-  m('fake_quant_abs', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, ['m = max(m, abs(w[r * C + c]));', 'm = max(m, w[r * C + c]);']),
+  m('fake_quant_levels_128', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, [
+    'let q = f32((1u << (BITS - 1u)) - 1u);',
+    'let q = f32(1u << (BITS - 1u));',
+  ]),
+  m('fake_quant_abs', 'quant', 'shaders/quant/fake_quant_forward.wgsl', QUANT, [
+    'm = max(m, abs(w[r * C + c]));',
+    'm = max(m, w[r * C + c]);',
+  ]),
 
   // XNOR
-  m('xnor_binarize_zero_negative', 'xnor', 'shaders/xnor/binarize_forward.wgsl', XNOR, ['x[row * params.c + c0 + k] < 0.0', 'x[row * params.c + c0 + k] <= 0.0']),
-  m('xnor_binarize_count', 'xnor', 'shaders/xnor/binarize_forward.wgsl', XNOR, ['let cnt = min(32u, params.c - c0);', 'let cnt = min(31u, params.c - c0);']),
-  m('xnor_binarize_word_offset', 'xnor', 'shaders/xnor/binarize_forward.wgsl', XNOR, ['let c0 = (i % params.c32) * 32u;', 'let c0 = (i % params.c32) * 31u;']),
-  m('xnor_bits_iw_bound', 'xnor', 'shaders/xnor/conv2d_forward_bits.wgsl', XNOR, ['ok[t] = iw >= 0 && iw < params.geom.in_hw.y;', 'ok[t] = iw >= 0 && iw <= params.geom.in_hw.y;']),
+  m('xnor_binarize_zero_negative', 'xnor', 'shaders/xnor/binarize_forward.wgsl', XNOR, [
+    'x[row * params.c + c0 + k] < 0.0',
+    'x[row * params.c + c0 + k] <= 0.0',
+  ]),
+  m('xnor_binarize_count', 'xnor', 'shaders/xnor/binarize_forward.wgsl', XNOR, [
+    'let cnt = min(32u, params.c - c0);',
+    'let cnt = min(31u, params.c - c0);',
+  ]),
+  m('xnor_binarize_word_offset', 'xnor', 'shaders/xnor/binarize_forward.wgsl', XNOR, [
+    'let c0 = (i % params.c32) * 32u;',
+    'let c0 = (i % params.c32) * 31u;',
+  ]),
+  m('xnor_bits_iw_bound', 'xnor', 'shaders/xnor/conv2d_forward_bits.wgsl', XNOR, [
+    'ok[t] = iw >= 0 && iw < params.geom.in_hw.y;',
+    'ok[t] = iw >= 0 && iw <= params.geom.in_hw.y;',
+  ]),
   m('xnor_bits_pad_taps', 'xnor', 'shaders/xnor/conv2d_forward_bits.wgsl', XNOR, ['taps[t] += select(0u, 1u, ok[t]);', 'taps[t] += 1u;']),
 
   // elementwise
-  m('ew_add_drops_b', 'elementwise', 'shaders/elementwise/add_forward.wgsl', EW, ['y[i] = activate(a[i] + b[i]);', 'y[i] = activate(a[i]);']),
-  m('ew_sub_swapped', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, ['case 1u: { return u - v; }', 'case 1u: { return v - u; }']),
-  m('ew_bcast_b_uses_a_strides', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, ['bi += c * pick_u(params.bs_lo, params.bs_hi, dd);', 'bi += c * pick_u(params.as_lo, params.as_hi, dd);']),
-  m('ew_prelu_swapped', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, ['select(u, u * v, u < 0.0)', 'select(u * v, u, u < 0.0)']),
-  m('ew_pow_odd_sign', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, ['select(m, -m, (abs(e) % 2.0) == 1.0)', 'select(-m, m, (abs(e) % 2.0) == 1.0)']),
-  m('ew_affine_shift_channel0', 'elementwise', 'shaders/elementwise/channel_affine_forward.wgsl', EW, ['x[i] * scale[c] + shift[c]', 'x[i] * scale[c] + shift[0]']),
+  m('ew_add_drops_b', 'elementwise', 'shaders/elementwise/add_forward.wgsl', EW, [
+    'y[i] = activate(a[i] + b[i]);',
+    'y[i] = activate(a[i]);',
+  ]),
+  m('ew_sub_swapped', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, [
+    'case 1u: { return u - v; }',
+    'case 1u: { return v - u; }',
+  ]),
+  m('ew_bcast_b_uses_a_strides', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, [
+    'bi += c * pick_u(params.bs_lo, params.bs_hi, dd);',
+    'bi += c * pick_u(params.as_lo, params.as_hi, dd);',
+  ]),
+  m('ew_prelu_swapped', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, [
+    'select(u, u * v, u < 0.0)',
+    'select(u * v, u, u < 0.0)',
+  ]),
+  m('ew_pow_odd_sign', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, [
+    'select(m, -m, (abs(e) % 2.0) == 1.0)',
+    'select(-m, m, (abs(e) % 2.0) == 1.0)',
+  ]),
+  m('ew_affine_shift_channel0', 'elementwise', 'shaders/elementwise/channel_affine_forward.wgsl', EW, [
+    'x[i] * scale[c] + shift[c]',
+    'x[i] * scale[c] + shift[0]',
+  ]),
   m('ew_lrn_window_drops_last', 'elementwise', 'shaders/elementwise/lrn_forward.wgsl', EW, ['i32(params.c) - 1);', 'i32(params.c) - 2);']),
-  m('ew_lrn_alpha_not_over_size', 'elementwise', 'shaders/elementwise/lrn_forward.wgsl', EW, ['params.alpha / f32(params.size) * s', 'params.alpha * s']),
+  m('ew_lrn_alpha_not_over_size', 'elementwise', 'shaders/elementwise/lrn_forward.wgsl', EW, [
+    'params.alpha / f32(params.size) * s',
+    'params.alpha * s',
+  ]),
 
   // reductions
   m('reduce_mean_divisor', 'reduce', 'shaders/reduce/reduce_axis_forward.wgsl', RED, ['acc / f32(params.r)', 'acc / f32(params.r + 1u)']),
-  m('reduce_skips_last', 'reduce', 'shaders/reduce/reduce_axis_forward.wgsl', RED, ['for (var t = 0u; t < params.r; t++) {', 'for (var t = 0u; t + 1u < params.r; t++) {']),
-  m('reduce_max_is_min', 'reduce', 'shaders/reduce/reduce_axis_forward.wgsl', RED, ['case 2u: { acc = max(acc, v); }', 'case 2u: { acc = min(acc, v); }']),
-  m('reduce_max_starts_at_zero', 'reduce', 'shaders/reduce/reduce_axis_forward.wgsl', RED, ['var acc = select(0.0, x[base], MODE >= 2u);', 'var acc = 0.0;']),
-  m('softmax_axis_sum_unshifted', 'reduce', 'shaders/reduce/softmax_axis_forward.wgsl', RED, ['{ s += exp(x[base + t * params.inner] - m); }', '{ s += exp(x[base + t * params.inner]); }']),
-  m('softmax_axis_log_no_lse', 'reduce', 'shaders/reduce/softmax_axis_forward.wgsl', RED, ['select(exp(z) / s, z - ls, MODE == 1u)', 'select(exp(z) / s, z, MODE == 1u)']),
-  m('softmax_sum_drops_last', 'reduce', 'shaders/reduce/softmax_forward.wgsl', RED, ['for (var j = 0u; j < params.cols; j++) { s += exp', 'for (var j = 0u; j + 1u < params.cols; j++) { s += exp']),
+  m('reduce_skips_last', 'reduce', 'shaders/reduce/reduce_axis_forward.wgsl', RED, [
+    'for (var t = 0u; t < params.r; t++) {',
+    'for (var t = 0u; t + 1u < params.r; t++) {',
+  ]),
+  m('reduce_max_is_min', 'reduce', 'shaders/reduce/reduce_axis_forward.wgsl', RED, [
+    'case 2u: { acc = max(acc, v); }',
+    'case 2u: { acc = min(acc, v); }',
+  ]),
+  m('reduce_max_starts_at_zero', 'reduce', 'shaders/reduce/reduce_axis_forward.wgsl', RED, [
+    'var acc = select(0.0, x[base], MODE >= 2u);',
+    'var acc = 0.0;',
+  ]),
+  m('softmax_axis_sum_unshifted', 'reduce', 'shaders/reduce/softmax_axis_forward.wgsl', RED, [
+    '{ s += exp(x[base + t * params.inner] - m); }',
+    '{ s += exp(x[base + t * params.inner]); }',
+  ]),
+  m('softmax_axis_log_no_lse', 'reduce', 'shaders/reduce/softmax_axis_forward.wgsl', RED, [
+    'select(exp(z) / s, z - ls, MODE == 1u)',
+    'select(exp(z) / s, z, MODE == 1u)',
+  ]),
+  m('softmax_sum_drops_last', 'reduce', 'shaders/reduce/softmax_forward.wgsl', RED, [
+    'for (var j = 0u; j < params.cols; j++) { s += exp',
+    'for (var j = 0u; j + 1u < params.cols; j++) { s += exp',
+  ]),
   m('sumsq_not_squared', 'reduce', 'shaders/reduce/sumsq_partial.wgsl', RED, ['acc += x[j] * x[j];', 'acc += abs(x[j]);']),
   m('sumsq_final_no_sqrt', 'reduce', 'shaders/reduce/sumsq_final.wgsl', RED, ['norm[0] = sqrt(acc);', 'norm[0] = acc;']),
 
   // matmul
-  m('mm_k_drops_last', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, ['for (var k = 0u; k < params.k; k++)', 'for (var k = 0u; k + 1u < params.k; k++)']),
-  m('mm_no_bias', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, ['params.alpha * acc + select(0.0, bias[j], HAS_BIAS == 1u)', 'params.alpha * acc']),
+  m('mm_k_drops_last', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, [
+    'for (var k = 0u; k < params.k; k++)',
+    'for (var k = 0u; k + 1u < params.k; k++)',
+  ]),
+  m('mm_no_bias', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, [
+    'params.alpha * acc + select(0.0, bias[j], HAS_BIAS == 1u)',
+    'params.alpha * acc',
+  ]),
   m('mm_no_alpha', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, ['y[i] = params.alpha * acc +', 'y[i] = acc +']),
-  m('mm_a_strides_swapped', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, ['a[ar + k * params.a_mk.y]', 'a[ar + k * params.a_mk.x]']),
-  m('mm_b_strides_swapped', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, ['let bc = bb + j * params.b_kn.y;', 'let bc = bb + j * params.b_kn.x;']),
-  m('mm_b_batch_uses_a', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, ['bb += c * params.b_batch[d];', 'bb += c * params.a_batch[d];']),
+  m('mm_a_strides_swapped', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, [
+    'a[ar + k * params.a_mk.y]',
+    'a[ar + k * params.a_mk.x]',
+  ]),
+  m('mm_b_strides_swapped', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, [
+    'let bc = bb + j * params.b_kn.y;',
+    'let bc = bb + j * params.b_kn.x;',
+  ]),
+  m('mm_b_batch_uses_a', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, [
+    'bb += c * params.b_batch[d];',
+    'bb += c * params.a_batch[d];',
+  ]),
 
   // channel shuffle
-  m('shuffle_identity', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, ['y[r * params.c + (c % per) * params.groups + c / per]', 'y[r * params.c + c]']),
-  m('shuffle_inverse', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, ['(c % per) * params.groups + c / per]', '(c % params.groups) * per + c / params.groups]']),
-  m('shuffle_div_mod_swapped', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, ['(c % per) * params.groups + c / per]', '(c / per) * params.groups + c % per]']),
-  m('shuffle_row_stride', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, ['y[r * params.c + (c % per)', 'y[r * per + (c % per)']),
-  m('shuffle_groups_off_by_one', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, ['(c % per) * params.groups + c / per]', '(c % per) * (params.groups - 1u) + c / per]']),
+  m('shuffle_identity', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, [
+    'y[r * params.c + (c % per) * params.groups + c / per]',
+    'y[r * params.c + c]',
+  ]),
+  m('shuffle_inverse', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, [
+    '(c % per) * params.groups + c / per]',
+    '(c % params.groups) * per + c / params.groups]',
+  ]),
+  m('shuffle_div_mod_swapped', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, [
+    '(c % per) * params.groups + c / per]',
+    '(c / per) * params.groups + c % per]',
+  ]),
+  m('shuffle_row_stride', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, [
+    'y[r * params.c + (c % per)',
+    'y[r * per + (c % per)',
+  ]),
+  m('shuffle_groups_off_by_one', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, [
+    '(c % per) * params.groups + c / per]',
+    '(c % per) * (params.groups - 1u) + c / per]',
+  ]),
 
   // binary (sign / binarized weights for 1-bit training)
-  mf('sign_zero_negative', 'binary', 'shaders/binary/sign_forward.wgsl', SIGN, 'sign_ste', ['select(1.0, -1.0, x[i] < 0.0)', 'select(1.0, -1.0, x[i] <= 0.0)']),
+  mf('sign_zero_negative', 'binary', 'shaders/binary/sign_forward.wgsl', SIGN, 'sign_ste', [
+    'select(1.0, -1.0, x[i] < 0.0)',
+    'select(1.0, -1.0, x[i] <= 0.0)',
+  ]),
   mf('sign_bwd_open_window', 'binary', 'shaders/binary/sign_backward.wgsl', SIGN, 'sign_ste', ['abs(x[i]) <= 1.0', 'abs(x[i]) < 1.0']),
-  mf('binarize_mean_rows', 'binary', 'shaders/binary/binarize_forward.wgsl', BINW, 'compression-aware training', ['let a = s / f32(params.rows);', 'let a = s / f32(params.rows + 1u);']),
-  mf('binarize_sum_skips_first', 'binary', 'shaders/binary/binarize_forward.wgsl', BINW, 'compression-aware training', ['for (var r = 0u; r < params.rows; r++) { s += abs(', 'for (var r = 1u; r < params.rows; r++) { s += abs(']),
-  mf('binarize_no_abs', 'binary', 'shaders/binary/binarize_forward.wgsl', BINW, 'compression-aware training', ['s += abs(w[r * C + c]);', 's += w[r * C + c];']),
-  mf('binarize_bwd_no_clip', 'binary', 'shaders/binary/binarize_backward.wgsl', SIGN, 'binarize_weights backward', ['dw[i] = select(0.0, dy[i], abs(w[i]) <= 1.0);', 'dw[i] = dy[i];']),
+  mf('binarize_mean_rows', 'binary', 'shaders/binary/binarize_forward.wgsl', BINW, 'compression-aware training', [
+    'let a = s / f32(params.rows);',
+    'let a = s / f32(params.rows + 1u);',
+  ]),
+  mf('binarize_sum_skips_first', 'binary', 'shaders/binary/binarize_forward.wgsl', BINW, 'compression-aware training', [
+    'for (var r = 0u; r < params.rows; r++) { s += abs(',
+    'for (var r = 1u; r < params.rows; r++) { s += abs(',
+  ]),
+  mf('binarize_no_abs', 'binary', 'shaders/binary/binarize_forward.wgsl', BINW, 'compression-aware training', [
+    's += abs(w[r * C + c]);',
+    's += w[r * C + c];',
+  ]),
+  mf('binarize_bwd_no_clip', 'binary', 'shaders/binary/binarize_backward.wgsl', SIGN, 'binarize_weights backward', [
+    'dw[i] = select(0.0, dy[i], abs(w[i]) <= 1.0);',
+    'dw[i] = dy[i];',
+  ]),
 
   // shape: concat, pad, strided copy
-  m('concat_no_offset', 'shape', 'shaders/shape/concat_forward.wgsl', SHAPE, ['y[r * params.cy + params.offset + j] = x[i];', 'y[r * params.cy + j] = x[i];']),
-  m('concat_row_stride_cx', 'shape', 'shaders/shape/concat_forward.wgsl', SHAPE, ['y[r * params.cy + params.offset + j] = x[i];', 'y[r * params.cx + params.offset + j] = x[i];']),
-  mf('concat_bwd_no_offset', 'shape', 'shaders/shape/concat_backward.wgsl', ['test/unit/backward.test.ts'], 'concat', ['dx[i] = dy[r * params.cy + params.offset + j];', 'dx[i] = dy[r * params.cy + j];']),
-  m('pad_reflect_period', 'shape', 'shaders/shape/pad_forward.wgsl', SHAPE, ['let period = max(2 * (len - 1), 1);', 'let period = max(2 * len, 1);']),
+  m('concat_no_offset', 'shape', 'shaders/shape/concat_forward.wgsl', SHAPE, [
+    'y[r * params.cy + params.offset + j] = x[i];',
+    'y[r * params.cy + j] = x[i];',
+  ]),
+  m('concat_row_stride_cx', 'shape', 'shaders/shape/concat_forward.wgsl', SHAPE, [
+    'y[r * params.cy + params.offset + j] = x[i];',
+    'y[r * params.cx + params.offset + j] = x[i];',
+  ]),
+  mf('concat_bwd_no_offset', 'shape', 'shaders/shape/concat_backward.wgsl', ['test/unit/backward.test.ts'], 'concat', [
+    'dx[i] = dy[r * params.cy + params.offset + j];',
+    'dx[i] = dy[r * params.cy + j];',
+  ]),
+  m('pad_reflect_period', 'shape', 'shaders/shape/pad_forward.wgsl', SHAPE, [
+    'let period = max(2 * (len - 1), 1);',
+    'let period = max(2 * len, 1);',
+  ]),
   m('pad_edge_clamp', 'shape', 'shaders/shape/pad_forward.wgsl', SHAPE, ['s = clamp(s, 0, len - 1);', 's = clamp(s, 0, len);']),
   m('pad_begin_sign', 'shape', 'shaders/shape/pad_forward.wgsl', SHAPE, ['var s = c - pick_i(', 'var s = c + pick_i(']),
   m('pad_upper_bound', 'shape', 'shaders/shape/pad_forward.wgsl', SHAPE, ['if (s < 0 || s >= len) {', 'if (s < 0 || s > len) {']),
-  m('strided_copy_no_x_offset', 'shape', 'shaders/shape/strided_copy_forward.wgsl', SHAPE, ['var xi = i32(params.x_offset);', 'var xi = 0;']),
-  m('strided_copy_y_dense', 'shape', 'shaders/shape/strided_copy_forward.wgsl', SHAPE, ['yi += c * pick_u(params.ys_lo, params.ys_hi, dd);', 'yi += c;']),
+  m('strided_copy_no_x_offset', 'shape', 'shaders/shape/strided_copy_forward.wgsl', SHAPE, [
+    'var xi = i32(params.x_offset);',
+    'var xi = 0;',
+  ]),
+  m('strided_copy_y_dense', 'shape', 'shaders/shape/strided_copy_forward.wgsl', SHAPE, [
+    'yi += c * pick_u(params.ys_lo, params.ys_hi, dd);',
+    'yi += c;',
+  ]),
 
   // block-sparse convolution
-  m('bs1_no_bias', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows1.wgsl', BS, ['activate(a.x + a.y + a.z + a.w + bias[co])', 'activate(a.x + a.y + a.z + a.w)']),
-  m('bs1_dropped_lane', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows1.wgsl', BS, ['activate(a.x + a.y + a.z + a.w + bias[co])', 'activate(a.x + a.y + a.z + bias[co])']),
-  m('bs1_iw_bound', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows1.wgsl', BS, ['if (iw < 0 || iw >= params.geom.in_hw.y ||', 'if (iw < 0 || iw > params.geom.in_hw.y ||']),
-  m('bs1_drops_last_block', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows1.wgsl', BS, ['for (var b = b0; b < b1; b++) {', 'for (var b = b0; b + 1u < b1; b++) {']),
+  m('bs1_no_bias', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows1.wgsl', BS, [
+    'activate(a.x + a.y + a.z + a.w + bias[co])',
+    'activate(a.x + a.y + a.z + a.w)',
+  ]),
+  m('bs1_dropped_lane', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows1.wgsl', BS, [
+    'activate(a.x + a.y + a.z + a.w + bias[co])',
+    'activate(a.x + a.y + a.z + bias[co])',
+  ]),
+  m('bs1_iw_bound', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows1.wgsl', BS, [
+    'if (iw < 0 || iw >= params.geom.in_hw.y ||',
+    'if (iw < 0 || iw > params.geom.in_hw.y ||',
+  ]),
+  m('bs1_drops_last_block', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows1.wgsl', BS, [
+    'for (var b = b0; b < b1; b++) {',
+    'for (var b = b0; b + 1u < b1; b++) {',
+  ]),
   m('bs4_dropped_w3', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows4.wgsl', BS, [' + xv.z * w2 + xv.w * w3;', ' + xv.z * w2;']),
-  m('bs4_iw_bound', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows4.wgsl', BS, ['ok[t] = iw >= 0 && iw < params.geom.in_hw.y', 'ok[t] = iw >= 0 && iw <= params.geom.in_hw.y']),
-  m('bs4_bias_first_of_block', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows4.wgsl', BS, ['+ bias[br * BR4 + v]', '+ bias[br * BR4]']),
+  m('bs4_iw_bound', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows4.wgsl', BS, [
+    'ok[t] = iw >= 0 && iw < params.geom.in_hw.y',
+    'ok[t] = iw >= 0 && iw <= params.geom.in_hw.y',
+  ]),
+  m('bs4_bias_first_of_block', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows4.wgsl', BS, [
+    '+ bias[br * BR4 + v]',
+    '+ bias[br * BR4]',
+  ]),
 
   // int8 pointwise and the packed-byte helpers (dot4 and unpack flavours)
-  mf('i8pw_drops_last_word', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', ['for (var j = 0u; j < params.kg4; j++) {', 'for (var j = 0u; j + 1u < params.kg4; j++) {']),
-  mf('i8pw_no_group_offset', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', ['x[(m0 + r) * params.k4 + g * params.kg4 + j]', 'x[(m0 + r) * params.k4 + j]']),
-  mf('i8pw_no_y_zero', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', ['requant4(acc[r] + bias, m, s) + params.y_zero,', 'requant4(acc[r] + bias, m, s),']),
-  mf('i8pw_lanes_swapped', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', ['dot4i8(xv, wv.z), dot4i8(xv, wv.w)', 'dot4i8(xv, wv.w), dot4i8(xv, wv.z)']),
-  mf('i8pw_tail_rows', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', ['let rows = min(TM, params.m - m0);', 'let rows = min(TM, params.m - m0 - 1u);']),
-  mf('dot4_unsigned_b', 'int8', 'shaders/common/int8_dot4.wgsl', I8PW, 'pointwise', ['return dot4I8Packed(a, b);', 'return dot4I8Packed(a, b & 0x7f7f7f7fu);']),
-  mf('unpack_zero_extends', 'int8', 'shaders/common/int8_unpack.wgsl', I8PW, 'pointwise', ['return vec4<i32>(vec4<u32>(a) << vec4<u32>(24u, 16u, 8u, 0u)) >> vec4<u32>(24u);', 'return vec4<i32>((vec4<u32>(a) << vec4<u32>(24u, 16u, 8u, 0u)) >> vec4<u32>(24u));']),
-  mf('pack_bytes_swapped', 'int8', 'shaders/common/int8_unpack.wgsl', I8PW, 'pointwise', ['(b.y << 8u) | (b.z << 16u)', '(b.z << 8u) | (b.y << 16u)']),
+  mf('i8pw_drops_last_word', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', [
+    'for (var j = 0u; j < params.kg4; j++) {',
+    'for (var j = 0u; j + 1u < params.kg4; j++) {',
+  ]),
+  mf('i8pw_no_group_offset', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', [
+    'x[(m0 + r) * params.k4 + g * params.kg4 + j]',
+    'x[(m0 + r) * params.k4 + j]',
+  ]),
+  mf('i8pw_no_y_zero', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', [
+    'requant4(acc[r] + bias, m, s) + params.y_zero,',
+    'requant4(acc[r] + bias, m, s),',
+  ]),
+  mf('i8pw_lanes_swapped', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', [
+    'dot4i8(xv, wv.z), dot4i8(xv, wv.w)',
+    'dot4i8(xv, wv.w), dot4i8(xv, wv.z)',
+  ]),
+  mf('i8pw_tail_rows', 'int8', 'shaders/int8/pointwise_forward.tmpl.wgsl', I8PW, 'pointwise', [
+    'let rows = min(TM, params.m - m0);',
+    'let rows = min(TM, params.m - m0 - 1u);',
+  ]),
+  mf('dot4_unsigned_b', 'int8', 'shaders/common/int8_dot4.wgsl', I8PW, 'pointwise', [
+    'return dot4I8Packed(a, b);',
+    'return dot4I8Packed(a, b & 0x7f7f7f7fu);',
+  ]),
+  mf('unpack_zero_extends', 'int8', 'shaders/common/int8_unpack.wgsl', I8PW, 'pointwise', [
+    'return vec4<i32>(vec4<u32>(a) << vec4<u32>(24u, 16u, 8u, 0u)) >> vec4<u32>(24u);',
+    'return vec4<i32>((vec4<u32>(a) << vec4<u32>(24u, 16u, 8u, 0u)) >> vec4<u32>(24u));',
+  ]),
+  mf('pack_bytes_swapped', 'int8', 'shaders/common/int8_unpack.wgsl', I8PW, 'pointwise', [
+    '(b.y << 8u) | (b.z << 16u)',
+    '(b.z << 8u) | (b.y << 16u)',
+  ]),
 
   // step graphs (src/train): the survivors of issue 17
-  m('kd_no_tau2_in_grad', 'train', 'src/train/step_graph.ts', TRAIN, ['{ tau, scale: (beta * tau * tau) / batch }', '{ tau, scale: beta / batch }']),
+  m('kd_no_tau2_in_grad', 'train', 'src/train/step_graph.ts', TRAIN, [
+    '{ tau, scale: (beta * tau * tau) / batch }',
+    '{ tau, scale: beta / batch }',
+  ]),
   m('dml_no_kl_peer2', 'train', 'src/train/step_graph.ts', TRAIN, ['seeds.push(dkl);', 'if (k !== 1) seeds.push(dkl);']),
-  m('dml_peers_together', 'train', 'src/train/step_graph.ts', TRAIN,
-    ['    for (let k = 0; k < K; k++) {\n      const fwd', '    const later: (() => void)[] = [];\n    for (let k = 0; k < K; k++) {\n      const fwd'],
-    ['      step(m, `peer${k}/`, seeds, ce, klSum, 1, 1 / (K - 1));\n    }\n', '      later.push(() => step(m, `peer${k}/`, seeds, ce, klSum, 1, 1 / (K - 1)));\n    }\n    later.forEach((f) => f());\n']),
+  m(
+    'dml_peers_together',
+    'train',
+    'src/train/step_graph.ts',
+    TRAIN,
+    [
+      '    for (let k = 0; k < K; k++) {\n      const fwd',
+      '    const later: (() => void)[] = [];\n    for (let k = 0; k < K; k++) {\n      const fwd',
+    ],
+    [
+      '      step(m, `peer${k}/`, seeds, ce, klSum, 1, 1 / (K - 1));\n    }\n',
+      '      later.push(() => step(m, `peer${k}/`, seeds, ce, klSum, 1, 1 / (K - 1)));\n    }\n    later.forEach((f) => f());\n',
+    ],
+  ),
   m('adam_t_stuck_at_1', 'train', 'src/train/optim.ts', TRAIN, ['const t = step + 1;', 'const t = Math.min(step + 1, 1);']),
-  m('dx_stride1_pads_top_bottom_swapped', 'train', 'src/train/autodiff.ts', TRAIN,
-    ['const pads = [geo.dh * (geo.kh - 1) - geo.pt, geo.dw * (geo.kw - 1) - geo.pl, geo.dh * (geo.kh - 1) - geo.pb,',
-      'const pads = [geo.dh * (geo.kh - 1) - geo.pb, geo.dw * (geo.kw - 1) - geo.pl, geo.dh * (geo.kh - 1) - geo.pt,']),
+  m('dx_stride1_pads_top_bottom_swapped', 'train', 'src/train/autodiff.ts', TRAIN, [
+    'const pads = [geo.dh * (geo.kh - 1) - geo.pt, geo.dw * (geo.kw - 1) - geo.pl, geo.dh * (geo.kh - 1) - geo.pb,',
+    'const pads = [geo.dh * (geo.kh - 1) - geo.pb, geo.dw * (geo.kw - 1) - geo.pl, geo.dh * (geo.kh - 1) - geo.pt,',
+  ]),
 ];
 
 type Outcome = 'caught' | 'survived' | 'stale' | 'no tests';
@@ -253,13 +587,17 @@ function runTests(mu: Mutant): { outcome: Outcome; failed: number; passed: numbe
   const t0 = Date.now();
   const tests = process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(/\s+/).filter(Boolean) : mu.tests;
   spawnSync('npx', ['vitest', 'run', ...tests, ...(mu.filter ? ['-t', mu.filter] : []), '--reporter=json', `--outputFile=${report}`], {
-    cwd: root, encoding: 'utf8', timeout: 15 * 60_000, stdio: 'ignore',
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+    stdio: 'ignore',
   });
   const seconds = (Date.now() - t0) / 1000;
   if (!existsSync(report)) return { outcome: 'caught', failed: -1, passed: 0, seconds }; // crashed or timed out
   const r = JSON.parse(readFileSync(report, 'utf8'));
   rmSync(report, { force: true });
-  const failed = r.numFailedTests + (r.numFailedTestSuites ?? 0), passed = r.numPassedTests;
+  const failed = r.numFailedTests + (r.numFailedTestSuites ?? 0),
+    passed = r.numPassedTests;
   return { outcome: failed > 0 ? 'caught' : passed === 0 ? 'no tests' : 'survived', failed, passed, seconds };
 }
 
@@ -282,7 +620,11 @@ function main(): void {
     if (current) writeFileSync(current.path, current.text);
     current = null;
   };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { restore(); process.exit(130); });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => {
+      restore();
+      process.exit(130);
+    });
   const rows: { id: string; family: string; file: string; outcome: Outcome; failed: number; seconds: number }[] = [];
   for (const mu of chosen) {
     const path = join(root, mu.file);

@@ -52,7 +52,11 @@ export interface Plan {
 export const PLANS: Record<string, Plan> = {
   // What the issue's targets are judged on (hours on a real GPU; days on SwiftShader).
   full: {
-    name: 'full', train: 55000, val: 5000, batch: 64, seeds: [1, 2, 3, 4, 5],
+    name: 'full',
+    train: 55000,
+    val: 5000,
+    batch: 64,
+    seeds: [1, 2, 3, 4, 5],
     teacher: { model: 'cnn_small', epochs: 30, lr: 0.05, augment: true },
     student: { model: 'cnn_tiny', epochs: 20 },
     sweep: { seed: 101, lrs: [0.02, 0.05, 0.1], taus: [1, 2, 4, 8], alphas: [0.5, 0.9] },
@@ -64,7 +68,11 @@ export const PLANS: Record<string, Plan> = {
   // Every arm at a size SwiftShader on 2 shared cores gets through in hours: exercises the pipeline; its
   // numbers are not the targets' (students far from convergence, teacher far below 93%).
   quick: {
-    name: 'quick', train: 2000, val: 1000, batch: 32, seeds: [1, 2, 3, 4, 5],
+    name: 'quick',
+    train: 2000,
+    val: 1000,
+    batch: 32,
+    seeds: [1, 2, 3, 4, 5],
     teacher: { model: 'cnn_small', epochs: 3, lr: 0.05, augment: false },
     student: { model: 'cnn_tiny', epochs: 3 },
     sweep: { seed: 101, lrs: [0.02, 0.05], taus: [1, 2, 4, 8], alphas: [0.5] },
@@ -169,7 +177,10 @@ export function chosenLr(c: StudyContext): number | null {
 /** The distillation (T, α) chosen on validation (null until the sweep finished). */
 export function chosenKd(c: StudyContext): { tau: number; alpha: number } | null {
   const grid = c.plan.sweep.taus.flatMap((tau) => c.plan.sweep.alphas.map((alpha) => ({ tau, alpha })));
-  const r = chosen(c, grid.map((g) => kdSweepId(g.tau, g.alpha)));
+  const r = chosen(
+    c,
+    grid.map((g) => kdSweepId(g.tau, g.alpha)),
+  );
   return r ? grid.find((g) => kdSweepId(g.tau, g.alpha) === r.id)! : null;
 }
 
@@ -181,56 +192,236 @@ export function planRuns(c: StudyContext, arms: readonly string[] = ARMS, seeds:
   const p = c.plan;
   // the warm-up written out (the default's value), so a recorded command means the same when the default changes
   const warmup = ['--warmup', String(DEFAULT_OPTIM.warmupSteps)];
-  const data = ['--dataset', 'fashion-mnist', '--limit', String(p.train), '--val', String(p.val), '--batch', String(p.batch), '--test-limit', '1'];
+  const data = [
+    '--dataset',
+    'fashion-mnist',
+    '--limit',
+    String(p.train),
+    '--val',
+    String(p.val),
+    '--batch',
+    String(p.batch),
+    '--test-limit',
+    '1',
+  ];
   // --test-limit 1: train's own end-of-run test score is not used (eval scores the 10k test images).
   const T = 'teacher/1';
   const teacher = ckptFile(c, T);
   const runs: RunSpec[] = [];
   const want = (a: string) => arms.includes(a);
-  { // every arm needs the teacher: as its teacher, its starting point or for agreement
+  {
+    // every arm needs the teacher: as its teacher, its starting point or for agreement
     runs.push({
-      id: T, arm: 'teacher', seed: 1, model: p.teacher.model, needs: [], agreeWith: [], evals: [{ args: [] }],
-      train: ['train', '--model', p.teacher.model, '--epochs', String(p.teacher.epochs), '--lr', String(p.teacher.lr), ...warmup, ...(p.teacher.augment ? ['--augment'] : []), '--seed', '1', ...data],
+      id: T,
+      arm: 'teacher',
+      seed: 1,
+      model: p.teacher.model,
+      needs: [],
+      agreeWith: [],
+      evals: [{ args: [] }],
+      train: [
+        'train',
+        '--model',
+        p.teacher.model,
+        '--epochs',
+        String(p.teacher.epochs),
+        '--lr',
+        String(p.teacher.lr),
+        ...warmup,
+        ...(p.teacher.augment ? ['--augment'] : []),
+        '--seed',
+        '1',
+        ...data,
+      ],
     });
   }
   const students = ['student', 'kd', 'twin', 'dml'].some(want);
   if (students) {
     for (const lr of p.sweep.lrs) {
-      runs.push({ id: lrSweepId(lr), arm: 'sweep', seed: p.sweep.seed, model: p.student.model, needs: [], agreeWith: [], evals: [],
-        train: ['train', '--model', p.student.model, '--epochs', String(p.student.epochs), '--lr', String(lr), ...warmup, '--seed', String(p.sweep.seed), ...data] });
+      runs.push({
+        id: lrSweepId(lr),
+        arm: 'sweep',
+        seed: p.sweep.seed,
+        model: p.student.model,
+        needs: [],
+        agreeWith: [],
+        evals: [],
+        train: [
+          'train',
+          '--model',
+          p.student.model,
+          '--epochs',
+          String(p.student.epochs),
+          '--lr',
+          String(lr),
+          ...warmup,
+          '--seed',
+          String(p.sweep.seed),
+          ...data,
+        ],
+      });
     }
   }
   const lr = chosenLr(c);
-  const student = (seed: number, extra: string[] = []) => ['train', '--model', p.student.model, '--epochs', String(p.student.epochs), '--lr', String(lr), ...warmup, '--seed', String(seed), ...extra, ...data];
+  const student = (seed: number, extra: string[] = []) => [
+    'train',
+    '--model',
+    p.student.model,
+    '--epochs',
+    String(p.student.epochs),
+    '--lr',
+    String(lr),
+    ...warmup,
+    '--seed',
+    String(seed),
+    ...extra,
+    ...data,
+  ];
   if (lr !== null) {
-    if (want('student')) for (const s of seeds) runs.push({ id: `student/${s}`, arm: 'student', seed: s, model: p.student.model, needs: [T], agreeWith: [T], evals: [{ args: [] }], train: student(s) });
+    if (want('student'))
+      for (const s of seeds)
+        runs.push({
+          id: `student/${s}`,
+          arm: 'student',
+          seed: s,
+          model: p.student.model,
+          needs: [T],
+          agreeWith: [T],
+          evals: [{ args: [] }],
+          train: student(s),
+        });
     if (want('kd')) {
-      for (const tau of p.sweep.taus) for (const alpha of p.sweep.alphas) {
-        runs.push({ id: kdSweepId(tau, alpha), arm: 'sweep', seed: p.sweep.seed, model: p.student.model, needs: [T], agreeWith: [], evals: [],
-          train: student(p.sweep.seed, ['--kd', '--teacher', teacher, '--temperature', String(tau), '--alpha', String(alpha)]) });
-      }
+      for (const tau of p.sweep.taus)
+        for (const alpha of p.sweep.alphas) {
+          runs.push({
+            id: kdSweepId(tau, alpha),
+            arm: 'sweep',
+            seed: p.sweep.seed,
+            model: p.student.model,
+            needs: [T],
+            agreeWith: [],
+            evals: [],
+            train: student(p.sweep.seed, ['--kd', '--teacher', teacher, '--temperature', String(tau), '--alpha', String(alpha)]),
+          });
+        }
       const kd = chosenKd(c);
-      if (kd) for (const s of seeds) {
-        runs.push({ id: `kd/${s}`, arm: 'kd', seed: s, model: p.student.model, needs: [T], agreeWith: [T], evals: [{ args: [] }],
-          train: student(s, ['--kd', '--teacher', teacher, '--temperature', String(kd.tau), '--alpha', String(kd.alpha)]) });
+      if (kd)
+        for (const s of seeds) {
+          runs.push({
+            id: `kd/${s}`,
+            arm: 'kd',
+            seed: s,
+            model: p.student.model,
+            needs: [T],
+            agreeWith: [T],
+            evals: [{ args: [] }],
+            train: student(s, ['--kd', '--teacher', teacher, '--temperature', String(kd.tau), '--alpha', String(kd.alpha)]),
+          });
+        }
+    }
+    if (want('twin'))
+      for (const s of seeds)
+        runs.push({
+          id: `twin/${s}`,
+          arm: 'twin',
+          seed: s,
+          model: p.student.model,
+          needs: [T],
+          agreeWith: [T],
+          evals: [{ args: [] }],
+          train: student(s, ['--init-seed', String(s + 1)]),
+        });
+    if (want('dml'))
+      for (const s of seeds) {
+        runs.push({
+          id: `dml/${s}`,
+          arm: 'dml',
+          seed: s,
+          model: p.student.model,
+          needs: [T],
+          agreeWith: [T],
+          evals: [
+            { peer: 0, args: [] },
+            { peer: 1, args: [] },
+          ],
+          train: student(s, ['--mutual', '2']),
+        });
       }
-    }
-    if (want('twin')) for (const s of seeds) runs.push({ id: `twin/${s}`, arm: 'twin', seed: s, model: p.student.model, needs: [T], agreeWith: [T], evals: [{ args: [] }], train: student(s, ['--init-seed', String(s + 1)]) });
-    if (want('dml')) for (const s of seeds) {
-      runs.push({ id: `dml/${s}`, arm: 'dml', seed: s, model: p.student.model, needs: [T], agreeWith: [T], evals: [{ peer: 0, args: [] }, { peer: 1, args: [] }],
-        train: student(s, ['--mutual', '2']) });
-    }
   }
-  const ft = (extra: string[], epochs: number, lr: number) => ['train', '--model', p.teacher.model, '--init', teacher, '--epochs', String(epochs), '--lr', String(lr), '--warmup', '0', '--seed', '1', ...extra, ...data];
-  const one = (arm: Arm, model: string, spec: Pick<RunSpec, 'train' | 'evals'>): RunSpec => ({ id: `${arm}/1`, arm, seed: 1, model, needs: [T], agreeWith: [T], ...spec });
-  if (want('ptq')) runs.push(one('ptq', p.teacher.model, { evals: [{ of: T, args: ['--precision', 'int8', '--calib', String(p.calib)] }] }));
-  if (want('qat')) runs.push(one('qat', p.teacher.model, { train: ft(['--qat', 'int8'], p.qat.epochs, p.qat.lr), evals: [{ args: ['--calib', String(p.calib)] }] }));
+  const ft = (extra: string[], epochs: number, lr: number) => [
+    'train',
+    '--model',
+    p.teacher.model,
+    '--init',
+    teacher,
+    '--epochs',
+    String(epochs),
+    '--lr',
+    String(lr),
+    '--warmup',
+    '0',
+    '--seed',
+    '1',
+    ...extra,
+    ...data,
+  ];
+  const one = (arm: Arm, model: string, spec: Pick<RunSpec, 'train' | 'evals'>): RunSpec => ({
+    id: `${arm}/1`,
+    arm,
+    seed: 1,
+    model,
+    needs: [T],
+    agreeWith: [T],
+    ...spec,
+  });
+  if (want('ptq'))
+    runs.push(one('ptq', p.teacher.model, { evals: [{ of: T, args: ['--precision', 'int8', '--calib', String(p.calib)] }] }));
+  if (want('qat'))
+    runs.push(
+      one('qat', p.teacher.model, {
+        train: ft(['--qat', 'int8'], p.qat.epochs, p.qat.lr),
+        evals: [{ args: ['--calib', String(p.calib)] }],
+      }),
+    );
   const pr = p.prune;
-  if (want('sparse')) runs.push(one('sparse', p.teacher.model, { train: ft(['--prune', String(pr.sparsity), '--prune-block', pr.block, '--prune-epochs', `1:${pr.end}`], pr.epochs, pr.lr), evals: [{ args: [] }] }));
-  if (want('thin')) runs.push(one('thin', p.teacher.model, { train: ft(['--prune-filters', 'l1', '--prune-flops', String(pr.flops), '--prune-epochs', `1:${pr.end}`], pr.epochs, pr.lr), evals: [{ args: [] }] }));
+  if (want('sparse'))
+    runs.push(
+      one('sparse', p.teacher.model, {
+        train: ft(['--prune', String(pr.sparsity), '--prune-block', pr.block, '--prune-epochs', `1:${pr.end}`], pr.epochs, pr.lr),
+        evals: [{ args: [] }],
+      }),
+    );
+  if (want('thin'))
+    runs.push(
+      one('thin', p.teacher.model, {
+        train: ft(['--prune-filters', 'l1', '--prune-flops', String(pr.flops), '--prune-epochs', `1:${pr.end}`], pr.epochs, pr.lr),
+        evals: [{ args: [] }],
+      }),
+    );
   if (want('binary')) {
-    runs.push({ id: 'binary/1', arm: 'binary', seed: 1, model: p.binary.model, needs: [T], agreeWith: [T], evals: [{ args: [] }],
-      train: ['train', '--model', p.binary.model, '--binary', '--epochs', String(p.binary.epochs), '--lr', String(p.binary.lr), ...warmup, '--seed', '1', ...data] });
+    runs.push({
+      id: 'binary/1',
+      arm: 'binary',
+      seed: 1,
+      model: p.binary.model,
+      needs: [T],
+      agreeWith: [T],
+      evals: [{ args: [] }],
+      train: [
+        'train',
+        '--model',
+        p.binary.model,
+        '--binary',
+        '--epochs',
+        String(p.binary.epochs),
+        '--lr',
+        String(p.binary.lr),
+        ...warmup,
+        '--seed',
+        '1',
+        ...data,
+      ],
+    });
   }
   return runs;
 }
@@ -281,7 +472,16 @@ export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResu
   const preds: Int32Array[] = [];
   for (const [k, e] of run.evals.entries()) {
     const pred = predFile(c, run.id, k);
-    const args = ['eval', '--ckpt', e.of ? ckptFile(c, e.of) : ckpt, ...(e.peer !== undefined ? ['--peer', String(e.peer)] : []), ...e.args, '--dataset', 'fashion-mnist', '--json'];
+    const args = [
+      'eval',
+      '--ckpt',
+      e.of ? ckptFile(c, e.of) : ckpt,
+      ...(e.peer !== undefined ? ['--peer', String(e.peer)] : []),
+      ...e.args,
+      '--dataset',
+      'fashion-mnist',
+      '--json',
+    ];
     commands.push(commandLine(args));
     const r = await c.exec([...args, '--predictions', pred], log);
     if (r.code !== 0) throw new Error(`${run.id}: eval exited with ${r.code} (see ${log})`);
@@ -300,13 +500,31 @@ export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResu
   if (preds.length === 2 && run.arm === 'dml') agree.peers = Number(agreement(preds[0], preds[1]).toFixed(4));
   const val = trained ? ((trained.val_accuracy as number | number[] | undefined) ?? null) : null;
   const result: RunResult = {
-    id: run.id, arm: run.arm, seed: run.seed, plan: c.plan.name, model: run.model, commands,
-    val_accuracy: val, test_accuracy: accs.length === 0 ? null : accs.length === 1 ? accs[0] : accs, agreement: agree,
+    id: run.id,
+    arm: run.arm,
+    seed: run.seed,
+    plan: c.plan.name,
+    model: run.model,
+    commands,
+    val_accuracy: val,
+    test_accuracy: accs.length === 0 ? null : accs.length === 1 ? accs[0] : accs,
+    agreement: agree,
     train: trained && {
-      epochs: trained.epochs, steps: trained.steps, batch: trained.batch, train_examples: trained.train_examples, val_examples: trained.val_examples,
-      train_loss: trained.train_loss, images_per_s: trained.images_per_s, params: trained.params, sparsity: trained.sparsity, prune: trained.prune, adapter: trained.adapter,
+      epochs: trained.epochs,
+      steps: trained.steps,
+      batch: trained.batch,
+      train_examples: trained.train_examples,
+      val_examples: trained.val_examples,
+      train_loss: trained.train_loss,
+      images_per_s: trained.images_per_s,
+      params: trained.params,
+      sparsity: trained.sparsity,
+      prune: trained.prune,
+      adapter: trained.adapter,
     },
-    eval: evals, date: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000),
+    eval: evals,
+    date: new Date().toISOString(),
+    seconds: Math.round((Date.now() - t0) / 1000),
   };
   writeAtomic(resultFile(c, run.id), JSON.stringify(result, null, 2) + '\n');
   return result;
@@ -323,7 +541,10 @@ export async function runStudy(c: StudyContext, arms: readonly string[] = ARMS, 
     const next = runs.find((r) => !readResult(c, r.id) && !failed.has(r.id) && !ran.includes(r.id) && ready(r));
     if (!next) {
       const blocked = runs.filter((r) => !readResult(c, r.id) && !failed.has(r.id) && !ran.includes(r.id));
-      for (const r of blocked) c.log?.(`${r.id}: blocked (needs ${r.needs.filter((n) => !readResult(c, n) || !existsSync(ckptFile(c, n))).join(', ')} finished with its checkpoint in ${c.work})`);
+      for (const r of blocked)
+        c.log?.(
+          `${r.id}: blocked (needs ${r.needs.filter((n) => !readResult(c, n) || !existsSync(ckptFile(c, n))).join(', ')} finished with its checkpoint in ${c.work})`,
+        );
       break;
     }
     ran.push(next.id);
@@ -355,19 +576,34 @@ function armResults(c: StudyContext, arm: string): RunResult[] {
 }
 
 /** Pairs of finished runs over common seeds: a's accuracy (peer ka) against b's (peer kb). */
-function paired(c: StudyContext, a: string, ka: number | null, b: string, kb: number | null): { seeds: number[]; d: PairedDifference } | null {
+function paired(
+  c: StudyContext,
+  a: string,
+  ka: number | null,
+  b: string,
+  kb: number | null,
+): { seeds: number[]; d: PairedDifference } | null {
   const acc = (r: RunResult, k: number | null) => (k === null ? (r.test_accuracy as number) : (r.test_accuracy as number[])[k]);
   const seeds = c.plan.seeds.filter((s) => readResult(c, `${a}/${s}`) && readResult(c, `${b}/${s}`));
   if (!seeds.length) return null;
-  return { seeds, d: pairedDifference(seeds.map((s) => acc(readResult(c, `${a}/${s}`)!, ka)), seeds.map((s) => acc(readResult(c, `${b}/${s}`)!, kb))) };
+  return {
+    seeds,
+    d: pairedDifference(
+      seeds.map((s) => acc(readResult(c, `${a}/${s}`)!, ka)),
+      seeds.map((s) => acc(readResult(c, `${b}/${s}`)!, kb)),
+    ),
+  };
 }
 
 export function summaryMarkdown(c: StudyContext): string {
   const p = c.plan;
   const L: string[] = [];
   L.push(`# Study '${p.name}' — summary`, '');
-  L.push(`Regenerated by \`npm run study -- --plan ${p.name} --summary\` (scripts/study.ts) from the run files next to it. Test accuracy is`,
-    `\`slimgpu eval\` on the 10,000 Fashion-MNIST test images; choices are made on validation accuracy (the last ${p.val} training images; training on the first ${p.train}).`, '');
+  L.push(
+    `Regenerated by \`npm run study -- --plan ${p.name} --summary\` (scripts/study.ts) from the run files next to it. Test accuracy is`,
+    `\`slimgpu eval\` on the 10,000 Fashion-MNIST test images; choices are made on validation accuracy (the last ${p.val} training images; training on the first ${p.train}).`,
+    '',
+  );
   L.push('## Plan', '', '```json', JSON.stringify(p), '```', '');
   // sweep
   const sweep = [...p.sweep.lrs.map(lrSweepId), ...p.sweep.taus.flatMap((t) => p.sweep.alphas.map((a) => kdSweepId(t, a)))];
@@ -379,25 +615,48 @@ export function summaryMarkdown(c: StudyContext): string {
     const isChosen = (lr !== null && id === lrSweepId(lr)) || (kd !== null && id === kdSweepId(kd.tau, kd.alpha));
     L.push(`| ${id.slice(6)} | ${r ? pct(r.val_accuracy as number) : 'not run'} | ${isChosen ? 'yes' : ''} |`);
   }
-  L.push('', `Student learning rate: ${lr ?? 'not chosen yet'}; distillation: ${kd ? `T = ${kd.tau}, α = ${kd.alpha}` : 'not chosen yet'}.`, '');
+  L.push(
+    '',
+    `Student learning rate: ${lr ?? 'not chosen yet'}; distillation: ${kd ? `T = ${kd.tau}, α = ${kd.alpha}` : 'not chosen yet'}.`,
+    '',
+  );
   // arms
-  L.push('## Arms (test accuracy %, mean ± std over seeds)', '', '| arm | model | seeds | test accuracy | per seed | val accuracy | agreement with teacher |', '|---|---|---|---|---|---|---|');
+  L.push(
+    '## Arms (test accuracy %, mean ± std over seeds)',
+    '',
+    '| arm | model | seeds | test accuracy | per seed | val accuracy | agreement with teacher |',
+    '|---|---|---|---|---|---|---|',
+  );
   for (const arm of ARMS) {
     const rs = armResults(c, arm);
     if (!rs.length) continue;
     const peers = Array.isArray(rs[0].test_accuracy) ? (rs[0].test_accuracy as number[]).length : 1;
     for (let k = 0; k < peers; k++) {
       const acc = rs.map((r) => (peers > 1 ? (r.test_accuracy as number[])[k] : (r.test_accuracy as number)));
-      const val = rs.map((r) => (peers > 1 ? ((r.val_accuracy as number[] | null)?.[k] ?? NaN) : ((r.val_accuracy as number | null) ?? NaN)));
-      const ag = rs.map((r) => r.agreement['teacher/1']).filter((x) => x !== undefined).map((x) => (Array.isArray(x) ? x[k] : x));
-      L.push(`| ${arm}${peers > 1 ? ` peer ${k}` : ''} | ${rs[0].model} | ${rs.map((r) => r.seed).join(',')} | ${pct(mean(acc))} ± ${pct(std(acc))} | ${acc.map(pct).join(', ')} | ${val.every(Number.isFinite) ? pct(mean(val)) : '—'} | ${ag.length ? pct(mean(ag)) : '—'} |`);
+      const val = rs.map((r) =>
+        peers > 1 ? ((r.val_accuracy as number[] | null)?.[k] ?? NaN) : ((r.val_accuracy as number | null) ?? NaN),
+      );
+      const ag = rs
+        .map((r) => r.agreement['teacher/1'])
+        .filter((x) => x !== undefined)
+        .map((x) => (Array.isArray(x) ? x[k] : x));
+      L.push(
+        `| ${arm}${peers > 1 ? ` peer ${k}` : ''} | ${rs[0].model} | ${rs.map((r) => r.seed).join(',')} | ${pct(mean(acc))} ± ${pct(std(acc))} | ${acc.map(pct).join(', ')} | ${val.every(Number.isFinite) ? pct(mean(val)) : '—'} | ${ag.length ? pct(mean(ag)) : '—'} |`,
+      );
     }
   }
-  const dmlPeers = armResults(c, 'dml').map((r) => r.agreement.peers as number).filter((x) => x !== undefined);
+  const dmlPeers = armResults(c, 'dml')
+    .map((r) => r.agreement.peers as number)
+    .filter((x) => x !== undefined);
   if (dmlPeers.length) L.push('', `DML peers agree with each other on ${pct(mean(dmlPeers))}% of the test images (mean over seeds).`);
   L.push('');
   // paired
-  L.push('## Paired differences (test accuracy points, same seed; 95% CI from t with n − 1 df)', '', '| comparison | n | mean | std | 95% CI | target |', '|---|---|---|---|---|---|');
+  L.push(
+    '## Paired differences (test accuracy points, same seed; 95% CI from t with n − 1 df)',
+    '',
+    '| comparison | n | mean | std | 95% CI | target |',
+    '|---|---|---|---|---|---|',
+  );
   const row = (what: string, x: ReturnType<typeof paired>, target: string) => {
     if (!x) return L.push(`| ${what} | 0 | | | | ${target} |`);
     const { d } = x;
@@ -409,8 +668,20 @@ export function summaryMarkdown(c: StudyContext): string {
   L.push('');
   // compression
   const t = readResult(c, 'teacher/1');
-  L.push('## Teacher and compression (seed 1)', '', '| run | model | kernels | test accuracy | vs teacher | size | target |', '|---|---|---|---|---|---|---|');
-  const targets: Record<string, string> = { teacher: '≥ 93%', ptq: 'drop ≤ 0.5', qat: 'drop ≤ 0.3', binary: '≥ 88%', sparse: 'drop ≤ 1', thin: 'drop ≤ 0.5 at half the MACs' };
+  L.push(
+    '## Teacher and compression (seed 1)',
+    '',
+    '| run | model | kernels | test accuracy | vs teacher | size | target |',
+    '|---|---|---|---|---|---|---|',
+  );
+  const targets: Record<string, string> = {
+    teacher: '≥ 93%',
+    ptq: 'drop ≤ 0.5',
+    qat: 'drop ≤ 0.3',
+    binary: '≥ 88%',
+    sparse: 'drop ≤ 1',
+    thin: 'drop ≤ 0.5 at half the MACs',
+  };
   for (const arm of ['teacher', 'ptq', 'qat', 'binary', 'sparse', 'thin']) {
     const r = readResult(c, `${arm}/1`);
     if (!r) {
@@ -420,7 +691,9 @@ export function summaryMarkdown(c: StudyContext): string {
     const e = r.eval[0] ?? {};
     const acc = r.test_accuracy as number;
     const kernels = `${e.precision}${e.sparse ? ` block-sparse ${e.sparse}` : ''}${e.thinned ? `, thinned (MACs ${e.macs}/${e.fp32_macs})` : ''}`;
-    L.push(`| ${arm} | ${r.model} | ${kernels} | ${pct(acc)} | ${t && arm !== 'teacher' ? pts(acc - (t.test_accuracy as number)) : ''} | ${e.model_bytes ?? ''} B | ${targets[arm]} |`);
+    L.push(
+      `| ${arm} | ${r.model} | ${kernels} | ${pct(acc)} | ${t && arm !== 'teacher' ? pts(acc - (t.test_accuracy as number)) : ''} | ${e.model_bytes ?? ''} B | ${targets[arm]} |`,
+    );
   }
   L.push('');
   return L.join('\n');
@@ -484,8 +757,19 @@ export function ship(c: StudyContext, dir = 'models'): ManifestEntry[] {
     const acc = Array.isArray(r.test_accuracy) ? r.test_accuracy[peer] : (r.test_accuracy as number);
     const data = `fashion-mnist (/usr/share/datasets/fashion-mnist): trained on the first ${c.plan.train} training images, validation the last ${c.plan.val}; test accuracy on the 10,000 test images`;
     entries.push({
-      name, file, model: r.model, precision, sparse, role, recipe: r.commands.join(' && '), seed: r.seed, data,
-      test_accuracy: acc, size_bytes: statSync(join(dir, file)).size, date: r.date.slice(0, 10), provisional: c.plan.name !== 'full',
+      name,
+      file,
+      model: r.model,
+      precision,
+      sparse,
+      role,
+      recipe: r.commands.join(' && '),
+      seed: r.seed,
+      data,
+      test_accuracy: acc,
+      size_bytes: statSync(join(dir, file)).size,
+      date: r.date.slice(0, 10),
+      provisional: c.plan.name !== 'full',
     });
   }
   writeAtomic(manifestFile, JSON.stringify({ schema: MANIFEST_SCHEMA, models: entries }, null, 2) + '\n');
@@ -522,7 +806,10 @@ async function main(argv: string[]): Promise<number> {
     const name = a.slice(2);
     if (['dry-run', 'summary', 'ship'].includes(name)) opts[name] = true;
     else if (['plan', 'arms', 'seeds', 'results', 'work', 'models'].includes(name)) opts[name] = argv[++i];
-    else throw new Error(`unknown option ${a} (known: --plan quick|full --arms A,B --seeds 1,2 --results DIR --work DIR --models DIR --dry-run --summary --ship)`);
+    else
+      throw new Error(
+        `unknown option ${a} (known: --plan quick|full --arms A,B --seeds 1,2 --results DIR --work DIR --models DIR --dry-run --summary --ship)`,
+      );
   }
   const plan = PLANS[(opts.plan as string) ?? 'quick'];
   if (!plan) throw new Error(`--plan must be one of ${Object.keys(PLANS).join(', ')}`);
@@ -531,7 +818,10 @@ async function main(argv: string[]): Promise<number> {
   if (unknown.length) throw new Error(`unknown arm ${unknown[0]} (arms: ${ARMS.join(', ')})`);
   const seeds = opts.seeds ? String(opts.seeds).split(',').map(Number) : undefined;
   const c: StudyContext = {
-    plan, exec: cliExec, results: (opts.results as string) ?? `docs/results/study/${plan.name}`, work: (opts.work as string) ?? `bench-results/study/${plan.name}`,
+    plan,
+    exec: cliExec,
+    results: (opts.results as string) ?? `docs/results/study/${plan.name}`,
+    work: (opts.work as string) ?? `bench-results/study/${plan.name}`,
     log: (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`),
   };
   if (opts.summary) {
@@ -539,11 +829,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (opts.ship) {
-    for (const e of ship(c, (opts.models as string) ?? 'models')) c.log!(`shipped ${e.file}: ${e.model} ${e.role}, test accuracy ${e.test_accuracy}, ${e.size_bytes} bytes`);
+    for (const e of ship(c, (opts.models as string) ?? 'models'))
+      c.log!(`shipped ${e.file}: ${e.model} ${e.role}, test accuracy ${e.test_accuracy}, ${e.size_bytes} bytes`);
     return 0;
   }
   if (!opts['dry-run']) {
-    const b = await new Promise<number>((res) => spawn('npx', ['vite', 'build', '--config', 'vite.cli.config.ts'], { stdio: 'inherit' }).on('close', (code) => res(code ?? 1)));
+    const b = await new Promise<number>((res) =>
+      spawn('npx', ['vite', 'build', '--config', 'vite.cli.config.ts'], { stdio: 'inherit' }).on('close', (code) => res(code ?? 1)),
+    );
     if (b !== 0) throw new Error('CLI build failed');
   }
   await runStudy(c, arms, seeds, !!opts['dry-run']);

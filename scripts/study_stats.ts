@@ -14,7 +14,10 @@ export function std(xs: number[]): number {
 }
 
 /** t(0.975, df) for df = 1..30 (standard tables, 3 decimals). */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086,
+  2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** The 97.5% quantile of Student's t with `df` degrees of freedom (table up to 30, then the Cornish–Fisher
  *  expansion z + (z³ + z)/(4·df) + (5z⁵ + 16z³ + 3z)/(96·df²), within 0.0002 of the exact value there). */
@@ -36,7 +39,8 @@ export interface PairedDifference {
 
 /** a_i − b_i over pairs (the same seed in both arms). */
 export function pairedDifference(a: number[], b: number[]): PairedDifference {
-  if (a.length !== b.length || a.length === 0) throw new Error(`paired difference needs two equally long, non-empty lists (got ${a.length} and ${b.length})`);
+  if (a.length !== b.length || a.length === 0)
+    throw new Error(`paired difference needs two equally long, non-empty lists (got ${a.length} and ${b.length})`);
   const d = a.map((x, i) => x - b[i]);
   const m = mean(d);
   const s = std(d);
@@ -46,7 +50,8 @@ export function pairedDifference(a: number[], b: number[]): PairedDifference {
 
 /** Top-1 agreement: the fraction of positions where two prediction lists name the same class. */
 export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length || a.length === 0) throw new Error(`agreement needs two equally long, non-empty prediction lists (got ${a.length} and ${b.length})`);
+  if (a.length !== b.length || a.length === 0)
+    throw new Error(`agreement needs two equally long, non-empty prediction lists (got ${a.length} and ${b.length})`);
   let same = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
   return same / a.length;

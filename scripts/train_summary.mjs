@@ -19,10 +19,40 @@ const dml = read('dml.json');
 const twins = [alone[0], read('twin1.json')];
 const med = (rs) => median(rs.map((r) => r.test_accuracy));
 const rows = [
-  { run: 'teacher cnn_small', params: teacher.params, epochs: teacher.epochs, test_accuracy: pct(teacher.test_accuracy), images_per_s: teacher.images_per_s, target: '>= 93%' },
-  { run: `student cnn_tiny alone (median of ${seeds.length})`, params: alone[0].params, epochs: alone[0].epochs, test_accuracy: pct(med(alone)), per_seed: alone.map((r) => pct(r.test_accuracy)), images_per_s: median(alone.map((r) => r.images_per_s)) },
-  { run: `student cnn_tiny + KD (median of ${seeds.length})`, params: kd[0].params, epochs: kd[0].epochs, test_accuracy: pct(med(kd)), per_seed: kd.map((r) => pct(r.test_accuracy)), images_per_s: median(kd.map((r) => r.images_per_s)), target: '>= alone + 0.5' },
-  ...[0, 1].map((k) => ({ run: `DML peer ${k} (twin: same init alone)`, params: dml.params, epochs: dml.epochs, test_accuracy: pct(dml.test_accuracy[k]), twin: pct(twins[k].test_accuracy), images_per_s: dml.images_per_s, target: '>= twin + 0.5' })),
+  {
+    run: 'teacher cnn_small',
+    params: teacher.params,
+    epochs: teacher.epochs,
+    test_accuracy: pct(teacher.test_accuracy),
+    images_per_s: teacher.images_per_s,
+    target: '>= 93%',
+  },
+  {
+    run: `student cnn_tiny alone (median of ${seeds.length})`,
+    params: alone[0].params,
+    epochs: alone[0].epochs,
+    test_accuracy: pct(med(alone)),
+    per_seed: alone.map((r) => pct(r.test_accuracy)),
+    images_per_s: median(alone.map((r) => r.images_per_s)),
+  },
+  {
+    run: `student cnn_tiny + KD (median of ${seeds.length})`,
+    params: kd[0].params,
+    epochs: kd[0].epochs,
+    test_accuracy: pct(med(kd)),
+    per_seed: kd.map((r) => pct(r.test_accuracy)),
+    images_per_s: median(kd.map((r) => r.images_per_s)),
+    target: '>= alone + 0.5',
+  },
+  ...[0, 1].map((k) => ({
+    run: `DML peer ${k} (twin: same init alone)`,
+    params: dml.params,
+    epochs: dml.epochs,
+    test_accuracy: pct(dml.test_accuracy[k]),
+    twin: pct(twins[k].test_accuracy),
+    images_per_s: dml.images_per_s,
+    target: '>= twin + 0.5',
+  })),
 ];
 const summary = {
   config: { train_examples: teacher.train_examples, test_examples: teacher.test_examples, batch: teacher.batch, adapter: teacher.adapter },

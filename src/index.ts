@@ -12,10 +12,24 @@ export { buildModel, MODEL_NAMES, type ModelSpec } from './models/zoo.js';
 export { ModelBuilder } from './models/builder.js';
 export { measureModel, checksum, sampleInput, type RunRecord } from './models/measure.js';
 export { Tuner, type TuneMode } from './runtime/tuner.js';
-export { compress, compressOptionsFor, modelBytes, type CompressOptions, type CompressedModel, type Precision } from './compress/compress.js';
 export {
-  importOnnx, supportedOperators, registerOnnxOp,
-  type ImportOptions, type ImportedModel, type OnnxOpOptions, type OnnxOpContext, type OnnxOpHandler, type OnnxValue,
+  compress,
+  compressOptionsFor,
+  modelBytes,
+  type CompressOptions,
+  type CompressedModel,
+  type Precision,
+} from './compress/compress.js';
+export {
+  importOnnx,
+  supportedOperators,
+  registerOnnxOp,
+  type ImportOptions,
+  type ImportedModel,
+  type OnnxOpOptions,
+  type OnnxOpContext,
+  type OnnxOpHandler,
+  type OnnxValue,
 } from './io/onnx/import.js';
 export { exportOnnx, type ExportOptions } from './io/onnx/export.js';
 export { saveWeights, loadWeights, encodeSafetensors, decodeSafetensors, type NamedTensor } from './io/safetensors.js';

@@ -43,7 +43,12 @@ export interface OpInput {
 }
 
 /** Run one op on the GPU as a one-node graph (no fusion), optionally pinning the kernel variant. */
-export async function runOp(op: string, inputs: OpInput[], attrs: Attrs, variant?: string): Promise<{ out: Float32Array; shape: number[] }> {
+export async function runOp(
+  op: string,
+  inputs: OpInput[],
+  attrs: Attrs,
+  variant?: string,
+): Promise<{ out: Float32Array; shape: number[] }> {
   const rt = await runtime();
   const g = new Graph();
   const ids = inputs.map((x, k) => (x.param ? g.addParam(`p${k}`, x.shape, x.data) : g.addInput(`x${k}`, x.shape)));

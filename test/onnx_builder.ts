@@ -1,6 +1,13 @@
 // A tiny ONNX model writer for tests: graphs written the way PyTorch and the ONNX zoo write them (NCHW, OIHW
 // weights as initializers, symbolic batch), encoded with our own protobuf schema.
-import { encodeModel, tensorToProto, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../src/io/onnx/proto.js';
+import {
+  encodeModel,
+  tensorToProto,
+  type AttributeProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from '../src/io/onnx/proto.js';
 import { randn } from './helpers.js';
 
 export const attr = {
@@ -20,7 +27,12 @@ export class OnnxBuilder {
   constructor(readonly opset = 13) {}
 
   input(name: string, dims: (number | string)[], dtype = 1): string {
-    this.inputs.push({ name, type: { tensorType: { elemType: dtype, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } });
+    this.inputs.push({
+      name,
+      type: {
+        tensorType: { elemType: dtype, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } },
+      },
+    });
     return name;
   }
   init(dims: number[], data: ArrayLike<number>, dtype = 1, base = 'w'): string {
@@ -29,7 +41,14 @@ export class OnnxBuilder {
     return name;
   }
   rand(dims: number[], scale: number): string {
-    return this.init(dims, randn(dims.reduce((a, b) => a * b, 1), this.seed++, scale));
+    return this.init(
+      dims,
+      randn(
+        dims.reduce((a, b) => a * b, 1),
+        this.seed++,
+        scale,
+      ),
+    );
   }
   ints(v: number[]): string {
     return this.init([v.length], v, 7, 'shape');
@@ -55,15 +74,31 @@ export class OnnxBuilder {
   }
 
   // layers, PyTorch style
-  conv(x: string, cin: number, cout: number, k: number, o: { stride?: number; pad?: number; group?: number; bias?: boolean; dil?: number } = {}): string {
+  conv(
+    x: string,
+    cin: number,
+    cout: number,
+    k: number,
+    o: { stride?: number; pad?: number; group?: number; bias?: boolean; dil?: number } = {},
+  ): string {
     const g = o.group ?? 1;
     const ins = [x, this.rand([cout, cin / g, k, k], Math.sqrt(3 / ((cin / g) * k * k)))];
     if (o.bias ?? true) ins.push(this.rand([cout], 0.1));
     const p = o.pad ?? Math.floor(k / 2);
-    return this.node1('Conv', ins, [attr.ints('kernel_shape', [k, k]), attr.ints('strides', [o.stride ?? 1, o.stride ?? 1]), attr.ints('pads', [p, p, p, p]), attr.i('group', g), attr.ints('dilations', [o.dil ?? 1, o.dil ?? 1])]);
+    return this.node1('Conv', ins, [
+      attr.ints('kernel_shape', [k, k]),
+      attr.ints('strides', [o.stride ?? 1, o.stride ?? 1]),
+      attr.ints('pads', [p, p, p, p]),
+      attr.i('group', g),
+      attr.ints('dilations', [o.dil ?? 1, o.dil ?? 1]),
+    ]);
   }
   bn(x: string, c: number): string {
-    const pos = () => this.init([c], Array.from({ length: c }, (_, i) => 0.5 + ((i * 7919) % 13) / 13));
+    const pos = () =>
+      this.init(
+        [c],
+        Array.from({ length: c }, (_, i) => 0.5 + ((i * 7919) % 13) / 13),
+      );
     return this.node1('BatchNormalization', [x, pos(), this.rand([c], 0.2), this.rand([c], 0.2), pos()], [attr.f('epsilon', 1e-5)]);
   }
   relu(x: string): string {

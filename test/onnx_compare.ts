@@ -31,13 +31,25 @@ export function feedsOf(b: OnnxBuilder, seed = 1, scale = 1): Feeds {
   const f: Feeds = {};
   b.inputs.forEach((vi, k) => {
     const dims = (vi.type?.tensorType?.shape?.dim ?? []).map((d) => Number(d.dimValue ?? 1));
-    f[vi.name!] = [randn(dims.reduce((a, c) => a * c, 1), seed + k, scale), dims];
+    f[vi.name!] = [
+      randn(
+        dims.reduce((a, c) => a * c, 1),
+        seed + k,
+        scale,
+      ),
+      dims,
+    ];
   });
   return f;
 }
 
 /** Ours vs onnxruntime on every output, within `tol`; returns the largest absolute difference. */
-export async function compareWithOrt(b: OnnxBuilder, what: string, tol: { atol: number; rtol: number } = TOL.f32, feeds = feedsOf(b)): Promise<number> {
+export async function compareWithOrt(
+  b: OnnxBuilder,
+  what: string,
+  tol: { atol: number; rtol: number } = TOL.f32,
+  feeds = feedsOf(b),
+): Promise<number> {
   const bytes = b.bytes();
   const ours = await oursOutputs(bytes, feeds);
   const ref = await ortOutputs(bytes, feeds);
@@ -46,7 +58,10 @@ export async function compareWithOrt(b: OnnxBuilder, what: string, tol: { atol: 
   ours.forEach((y, k) => {
     expect(y.length, `${what}: output ${k} size`).toBe(ref[k].length);
     expectClose(y, ref[k], tol, `${what} output ${k}`);
-    err = Math.max(err, y.reduce((a, v, i) => Math.max(a, Math.abs(v - ref[k][i])), 0));
+    err = Math.max(
+      err,
+      y.reduce((a, v, i) => Math.max(a, Math.abs(v - ref[k][i])), 0),
+    );
   });
   return err;
 }

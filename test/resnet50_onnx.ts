@@ -4,9 +4,18 @@ import { attr, OnnxBuilder } from './onnx_builder.js';
 export function resnet50Onnx(): Uint8Array {
   const b = new OnnxBuilder(12);
   const x = b.input('data', ['N', 3, 224, 224]);
-  let y = b.node1('MaxPool', [b.relu(b.bn(b.conv(x, 3, 64, 7, { stride: 2, pad: 3, bias: false }), 64))], [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1])]);
+  let y = b.node1(
+    'MaxPool',
+    [b.relu(b.bn(b.conv(x, 3, 64, 7, { stride: 2, pad: 3, bias: false }), 64))],
+    [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1])],
+  );
   let cin = 64;
-  for (const [mid, n, stride] of [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]] as const) {
+  for (const [mid, n, stride] of [
+    [64, 3, 1],
+    [128, 4, 2],
+    [256, 6, 2],
+    [512, 3, 2],
+  ] as const) {
     for (let i = 0; i < n; i++) {
       const s = i === 0 ? stride : 1;
       const cout = mid * 4;

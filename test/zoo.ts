@@ -19,9 +19,22 @@ export class Builder {
     return this.g.addInput('input', shape);
   }
   param(name: string, shape: number[], scale: number): number {
-    return this.g.addParam(name, shape, randn(shape.reduce((a, b) => a * b, 1), seed++, scale));
+    return this.g.addParam(
+      name,
+      shape,
+      randn(
+        shape.reduce((a, b) => a * b, 1),
+        seed++,
+        scale,
+      ),
+    );
   }
-  conv(x: number, cout: number, k: number, o: { stride?: number; pad?: number; groups?: number; act?: number; bias?: boolean } = {}): number {
+  conv(
+    x: number,
+    cout: number,
+    k: number,
+    o: { stride?: number; pad?: number; groups?: number; act?: number; bias?: boolean } = {},
+  ): number {
     const cin = this.g.shape(x)[3];
     const groups = o.groups ?? 1;
     const w = this.param('w', [k, k, cin / groups, cout], Math.sqrt(3 / ((k * k * cin) / groups)));
@@ -54,7 +67,11 @@ export class Builder {
     const s = this.g.shape(x);
     const k = s.slice(1).reduce((a, b) => a * b, 1);
     const flat = s.length === 2 ? x : this.g.add1('reshape', [x], { shape: [s[0], k] });
-    const y = this.g.add1('binary', [this.g.add1('matmul', [flat, this.param('fc_w', [k, out], Math.sqrt(3 / k))], {}), this.param('fc_b', [out], 0.1)], { fn: 'add' });
+    const y = this.g.add1(
+      'binary',
+      [this.g.add1('matmul', [flat, this.param('fc_w', [k, out], Math.sqrt(3 / k))], {}), this.param('fc_b', [out], 0.1)],
+      { fn: 'add' },
+    );
     return act ? this.g.add1('unary', [y], { fn: 'relu' }) : y;
   }
   concat(xs: number[]): number {
@@ -150,7 +167,11 @@ export function densenet121(): Graph {
 export function vgg19(): Graph {
   const b = new Builder('vgg19');
   let x = b.input([1, 16, 16, 3]);
-  for (const [c, n] of [[8, 2], [16, 2], [16, 4]] as const) {
+  for (const [c, n] of [
+    [8, 2],
+    [16, 2],
+    [16, 4],
+  ] as const) {
     for (let i = 0; i < n; i++) x = b.conv(x, c, 3, { act: RELU });
     x = b.pool(x, 'max', 2, 2);
   }
@@ -167,4 +188,12 @@ export function alexnet(): Graph {
   return b.done(b.fc(b.fc(x, 32, RELU), 10));
 }
 
-export const ZOO: Record<string, () => Graph> = { shufflenet_v1: shufflenetV1, squeezenet, resnet50, inception, densenet121, vgg19, alexnet };
+export const ZOO: Record<string, () => Graph> = {
+  shufflenet_v1: shufflenetV1,
+  squeezenet,
+  resnet50,
+  inception,
+  densenet121,
+  vgg19,
+  alexnet,
+};

@@ -17,14 +17,26 @@ import { BENCH_PEERS } from './bench_flags.js';
 
 type Suite = (rt: Runtime, flags: Flags, log: (line: string) => void) => Promise<Record<string, unknown>[]>;
 
-const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+const list = (v: unknown) =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 
 /** A comma list whose every item must match (`matches`) something in `known`; names the first that does not. */
-function checkedList(flags: Flags, flag: string, known: readonly string[], matches = (item: string, k: string) => item === k): string[] | undefined {
+function checkedList(
+  flags: Flags,
+  flag: string,
+  known: readonly string[],
+  matches = (item: string, k: string) => item === k,
+): string[] | undefined {
   const items = list(flags[flag]);
   if (items === undefined) return undefined;
   if (!items.length) throw new UsageError(`--${flag} needs at least one name (known: ${known.join(', ')})`);
-  for (const item of items) if (!known.some((k) => matches(item, k))) throw new UsageError(`--${flag}: '${item}' matches nothing (known: ${known.join(', ')})`);
+  for (const item of items)
+    if (!known.some((k) => matches(item, k))) throw new UsageError(`--${flag}: '${item}' matches nothing (known: ${known.join(', ')})`);
   return items;
 }
 
@@ -37,52 +49,88 @@ const SUITE_COMMON: FlagTable = {
 };
 
 const suite = (name: string, summary: string, flags: FlagTable, example: string): CommandSpec => ({
-  name: `bench --suite ${name}`, summary, flags: { ...SUITE_COMMON, ...flags }, examples: [`slimgpu bench --suite ${name} ${example}`],
+  name: `bench --suite ${name}`,
+  summary,
+  flags: { ...SUITE_COMMON, ...flags },
+  examples: [`slimgpu bench --suite ${name} ${example}`],
 });
 
 export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
   compressed: {
-    spec: suite('compressed', 'int8 / xnor / block-sparse conv kernels vs our best fp32 conv (MobileNetV1 pointwise, ResNet-18 3×3)', {
-      runs: { ...SUITE_COMMON.runs, default: 5 },
-      layers: { type: 'string', arg: 'A,B', help: `layers whose name contains one of these (of ${COMPRESSED_LAYERS.map((l) => l.layer).join(', ')}; default all)` },
-      variants: { type: 'string', arg: 'A,B', help: `compressed variants (of ${COMPRESSED_VARIANTS.join(', ')}; default all)` },
-    }, '--layers pw_7 --variants int8,sparse90 --runs 3'),
+    spec: suite(
+      'compressed',
+      'int8 / xnor / block-sparse conv kernels vs our best fp32 conv (MobileNetV1 pointwise, ResNet-18 3×3)',
+      {
+        runs: { ...SUITE_COMMON.runs, default: 5 },
+        layers: {
+          type: 'string',
+          arg: 'A,B',
+          help: `layers whose name contains one of these (of ${COMPRESSED_LAYERS.map((l) => l.layer).join(', ')}; default all)`,
+        },
+        variants: { type: 'string', arg: 'A,B', help: `compressed variants (of ${COMPRESSED_VARIANTS.join(', ')}; default all)` },
+      },
+      '--layers pw_7 --variants int8,sparse90 --runs 3',
+    ),
     run: (rt, flags, log) =>
       benchCompressed(rt, {
         runs: flags.runs as number,
-        layers: checkedList(flags, 'layers', COMPRESSED_LAYERS.map((l) => l.layer), (item, k) => k.includes(item)),
+        layers: checkedList(
+          flags,
+          'layers',
+          COMPRESSED_LAYERS.map((l) => l.layer),
+          (item, k) => k.includes(item),
+        ),
         variants: checkedList(flags, 'variants', COMPRESSED_VARIANTS),
         log,
       }) as any,
   },
   train: {
-    spec: suite('train', 'training step throughput vs TensorFlow.js WebGPU on the same adapter', {
-      runs: { ...SUITE_COMMON.runs, default: 3 },
-      models: { type: 'string', arg: 'A,B', default: 'cnn_tiny,cnn_small', help: 'models to train' },
-      batch: { ...MODEL_FLAGS.batch, default: 32 },
-      steps: { type: 'int', min: 1, max: 10000, default: 3, help: 'timed steps per round' },
-      warmup: { type: 'int', min: 1, max: 10000, default: 2, help: 'untimed steps first' },
-    }, '--models cnn_tiny --batch 64 --steps 5'),
+    spec: suite(
+      'train',
+      'training step throughput vs TensorFlow.js WebGPU on the same adapter',
+      {
+        runs: { ...SUITE_COMMON.runs, default: 3 },
+        models: { type: 'string', arg: 'A,B', default: 'cnn_tiny,cnn_small', help: 'models to train' },
+        batch: { ...MODEL_FLAGS.batch, default: 32 },
+        steps: { type: 'int', min: 1, max: 10000, default: 3, help: 'timed steps per round' },
+        warmup: { type: 'int', min: 1, max: 10000, default: 2, help: 'untimed steps first' },
+      },
+      '--models cnn_tiny --batch 64 --steps 5',
+    ),
     run: (rt, flags, log) =>
       benchTrainPeers(rt, {
-        models: checkedList(flags, 'models', MODEL_NAMES)!, batch: flags.batch as number, steps: flags.steps as number, warmup: flags.warmup as number, rounds: flags.runs as number, log,
+        models: checkedList(flags, 'models', MODEL_NAMES)!,
+        batch: flags.batch as number,
+        steps: flags.steps as number,
+        warmup: flags.warmup as number,
+        rounds: flags.runs as number,
+        log,
       }) as any,
   },
   int8_agreement: {
-    spec: suite('int8_agreement', 'whole model int8 vs fp32: top-1/top-5 agreement, relative logit error, batch-1 speedup, sizes', {
-      runs: { ...SUITE_COMMON.runs, default: 5 },
-      model: { ...MODEL_FLAGS.model, required: false, default: 'mobilenet_v1' },
-      alpha: MODEL_FLAGS.alpha,
-      res: { ...MODEL_FLAGS.res, default: 224 },
-      seed: MODEL_FLAGS.seed,
-      images: { type: 'int', min: 1, max: 10000, default: 16, help: 'seeded smooth test images' },
-      calib: { type: 'int', min: 1, max: 1000, default: 4, help: 'calibration images' },
-      method: { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'percentile', help: 'activation-range calibration' },
-    }, '--alpha 0.25 --res 128 --images 32'),
+    spec: suite(
+      'int8_agreement',
+      'whole model int8 vs fp32: top-1/top-5 agreement, relative logit error, batch-1 speedup, sizes',
+      {
+        runs: { ...SUITE_COMMON.runs, default: 5 },
+        model: { ...MODEL_FLAGS.model, required: false, default: 'mobilenet_v1' },
+        alpha: MODEL_FLAGS.alpha,
+        res: { ...MODEL_FLAGS.res, default: 224 },
+        seed: MODEL_FLAGS.seed,
+        images: { type: 'int', min: 1, max: 10000, default: 16, help: 'seeded smooth test images' },
+        calib: { type: 'int', min: 1, max: 1000, default: 4, help: 'calibration images' },
+        method: { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'percentile', help: 'activation-range calibration' },
+      },
+      '--alpha 0.25 --res 128 --images 32',
+    ),
     run: async (rt, f, log) => [
       await int8Agreement(rt, {
         spec: { model: f.model as string, alpha: f.alpha as number | undefined, res: f.res as number, seed: f.seed as number | undefined },
-        images: f.images as number, calib: f.calib as number, method: f.method as any, runs: f.runs as number, log,
+        images: f.images as number,
+        calib: f.calib as number,
+        method: f.method as any,
+        runs: f.runs as number,
+        log,
       }),
     ],
   },
@@ -96,8 +144,13 @@ function suiteArg(argv: string[]): string | undefined {
 
 /** `bench --help` without a suite: the peer benchmark's options and the suites. */
 export function benchHelp(): string {
-  return [helpText(BENCH_PEERS), '', 'suites (slimgpu bench --suite NAME --help for their options):', `  ${'core'.padEnd(16)} the peer benchmark above on the core models`,
-    ...Object.entries(SUITES).map(([k, s]) => `  ${k.padEnd(16)} ${s.spec.summary}`)].join('\n');
+  return [
+    helpText(BENCH_PEERS),
+    '',
+    'suites (slimgpu bench --suite NAME --help for their options):',
+    `  ${'core'.padEnd(16)} the peer benchmark above on the core models`,
+    ...Object.entries(SUITES).map(([k, s]) => `  ${k.padEnd(16)} ${s.spec.summary}`),
+  ].join('\n');
 }
 
 export async function bench(argv: string[]): Promise<number> {
@@ -106,7 +159,8 @@ export async function bench(argv: string[]): Promise<number> {
     console.log(benchHelp());
     return 0;
   }
-  if (s !== undefined && s !== 'core' && !(s in SUITES)) throw new UsageError(`bench: unknown suite '${s}' (known: core, ${Object.keys(SUITES).join(', ')})`);
+  if (s !== undefined && s !== 'core' && !(s in SUITES))
+    throw new UsageError(`bench: unknown suite '${s}' (known: core, ${Object.keys(SUITES).join(', ')})`);
   if (s === undefined || s === 'core') return (await import('./bench_peers.js')).benchPeers(argv);
   const entry = SUITES[s];
   const p = parseOrHelp(entry.spec, argv);

@@ -1,4 +1,5 @@
-// slimgpu bench --suite core | --model NAME … (flags: BENCH_PEERS in bench_flags.ts). Our latency next to the peers' on the same adapter in the same run (see bench/peers.ts).
+// slimgpu bench --suite core | --model NAME … (flags: BENCH_PEERS in bench_flags.ts). Our latency next to the peers'
+// on the same adapter in the same run (see bench/peers.ts).
 //   --where node     this process, Dawn (the `webgpu` package); peers: tfjs
 //   --where browser  the bench page (demos/bench/) in headless Chromium driven by Playwright; peers: tfjs, ort,
 //                    ort-wasm (the default when ORT is asked for: onnxruntime-web's WebGPU EP needs a browser)
@@ -61,8 +62,15 @@ export async function nodeEnv(rt: Runtime): Promise<Record<string, unknown>> {
 }
 
 export function parsePeers(v: unknown, dflt: string[]): string[] {
-  const peers = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : dflt;
-  for (const p of peers) if (!(PEERS as readonly string[]).includes(p)) throw new SlimError(`unknown peer '${p}' (known: ${PEERS.join(', ')})`);
+  const peers =
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : dflt;
+  for (const p of peers)
+    if (!(PEERS as readonly string[]).includes(p)) throw new SlimError(`unknown peer '${p}' (known: ${PEERS.join(', ')})`);
   return peers;
 }
 
@@ -84,7 +92,10 @@ export async function benchInNode(
       engines.push(await tfjsEngine());
     }
     const ceilings = opts.micro ? await measureCeilings(rt) : null;
-    if (ceilings) console.error(`ceilings: f32 ${ceilings.f32_gflops} GFLOP/s, int8 ${ceilings.int8_gops ?? '-'} Gop/s, ${ceilings.bandwidth_gbps} GB/s`);
+    if (ceilings)
+      console.error(
+        `ceilings: f32 ${ceilings.f32_gflops} GFLOP/s, int8 ${ceilings.int8_gops ?? '-'} Gop/s, ${ceilings.bandwidth_gbps} GB/s`,
+      );
     const models: ModelResult[] = [];
     const profiles: unknown[] = [];
     for (const spec of specs) {
@@ -114,20 +125,28 @@ export async function benchPeers(argv: string[]): Promise<number> {
   if (!p) return 0;
   const { flags } = p;
   if (flags.suite !== undefined && flags.suite !== 'core') throw new SlimError(`this bench knows --suite core (got '${flags.suite}')`);
-  if (flags.suite === undefined && flags.model === undefined) throw new SlimError('bench needs --suite core or --model NAME (see slimgpu bench --help)');
+  if (flags.suite === undefined && flags.model === undefined)
+    throw new SlimError('bench needs --suite core or --model NAME (see slimgpu bench --help)');
   if (flags.suite !== undefined && flags.model !== undefined) throw new SlimError('bench: --suite core and --model NAME are alternatives');
   const specs = flags.model !== undefined ? [specFromFlags(flags)] : CORE_SUITE;
   for (const s of specs) checkModelSize(s, 'inference');
   const peers = parsePeers(flags.peers, ['tfjs']);
   const where = (flags.where as string | undefined) ?? (peers.some((p) => p.startsWith('ort')) ? 'browser' : 'node');
-  if (flags.screenshot !== undefined && where !== 'browser') throw new SlimError('--screenshot is taken of the bench page: it needs --where browser');
+  if (flags.screenshot !== undefined && where !== 'browser')
+    throw new SlimError('--screenshot is taken of the bench page: it needs --where browser');
   const opts = { runs: flags.runs as number, warmup: flags.warmup as number, tune: tuneFromFlags(flags) };
   let doc: BenchDocument;
   if (where === 'node') doc = await benchInNode(specs, peers, { ...opts, micro: !!flags.micro, profile: !!flags.profile });
   else {
     const { benchInBrowser } = await import('../headless.js');
     const screenshot = typeof flags.screenshot === 'string' ? flags.screenshot : undefined;
-    doc = await benchInBrowser(specs, peers, { ...opts, tuneVariants: opts.tune === 'measure', profile: !!flags.profile, micro: !!flags.micro, screenshot });
+    doc = await benchInBrowser(specs, peers, {
+      ...opts,
+      tuneVariants: opts.tune === 'measure',
+      profile: !!flags.profile,
+      micro: !!flags.micro,
+      screenshot,
+    });
   }
   const text = JSON.stringify(doc, null, 2);
   if (typeof flags.out === 'string') {
@@ -139,13 +158,20 @@ export async function benchPeers(argv: string[]): Promise<number> {
   if (flags.json) console.log(text);
   else {
     const a = doc.env.adapter as any;
-    console.log(`adapter: ${a?.vendor} ${a?.architecture} ${a?.description} (${doc.env.runtime}); median of ${opts.runs} runs after ${opts.warmup} warm-up`);
+    console.log(
+      `adapter: ${a?.vendor} ${a?.architecture} ${a?.description} (${doc.env.runtime}); median of ${opts.runs} runs after ${opts.warmup} warm-up`,
+    );
     console.log(formatTable(doc.models));
     const c = doc.ceilings as Ceilings | null | undefined;
-    if (c) console.log(`ceilings: f32 ${c.f32_gflops} GFLOP/s, int8 dot4I8Packed ${c.int8_gops ?? '-'} Gop/s, bandwidth ${c.bandwidth_gbps} GB/s (ridge ${c.ridge_flop_per_byte} FLOP/B)`);
+    if (c)
+      console.log(
+        `ceilings: f32 ${c.f32_gflops} GFLOP/s, int8 dot4I8Packed ${c.int8_gops ?? '-'} Gop/s, bandwidth ${c.bandwidth_gbps} GB/s (ridge ${c.ridge_flop_per_byte} FLOP/B)`,
+      );
     for (const p of (doc.profiles as any[] | undefined) ?? []) {
       const t = p.totals;
-      console.log(`${p.model} ×${p.batch}: ${p.layers.length} layers, ${t.ms} ms GPU, ${t.gflops} GFLOP/s, ${t.gbps} GB/s, intensity ${t.intensity} FLOP/B`);
+      console.log(
+        `${p.model} ×${p.batch}: ${p.layers.length} layers, ${t.ms} ms GPU, ${t.gflops} GFLOP/s, ${t.gbps} GB/s, intensity ${t.intensity} FLOP/B`,
+      );
     }
   }
   return 0;

@@ -5,11 +5,22 @@ import type { Ceilings } from '../../bench/micro.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 export const ENGINE_COLORS: Record<string, string> = {
-  slimgpu: '#1b7f3b', 'tfjs-webgpu': '#e08a00', 'ort-webgpu': '#2a62c9', 'ort-wasm': '#8a8a8a',
-  'slimgpu-int8': '#5fb878', 'slimgpu-binary': '#0d4d22', 'slimgpu-block-sparse': '#9ccc65',
+  slimgpu: '#1b7f3b',
+  'tfjs-webgpu': '#e08a00',
+  'ort-webgpu': '#2a62c9',
+  'ort-wasm': '#8a8a8a',
+  'slimgpu-int8': '#5fb878',
+  'slimgpu-binary': '#0d4d22',
+  'slimgpu-block-sparse': '#9ccc65',
 };
 const OP_COLORS: Record<string, string> = {
-  conv2d: '#2a62c9', depthwise: '#1b7f3b', pointwise: '#7b3fc4', pool2d: '#e08a00', global_pool: '#c94a2a', add: '#888', concat: '#aa8800',
+  conv2d: '#2a62c9',
+  depthwise: '#1b7f3b',
+  pointwise: '#7b3fc4',
+  pool2d: '#e08a00',
+  global_pool: '#c94a2a',
+  add: '#888',
+  concat: '#aa8800',
 };
 
 function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
@@ -42,11 +53,21 @@ export function latencyBars(rows: { label: string; values: Record<string, number
       const v = r.values[e];
       if (v === null || v === undefined || !Number.isFinite(v)) return;
       const y = y0 + j * barH;
-      s.appendChild(el('rect', { x: left, y, width: Math.max(1, v * scale), height: barH - 2, fill: ENGINE_COLORS[e] ?? '#555', class: 'bar' }));
+      s.appendChild(
+        el('rect', { x: left, y, width: Math.max(1, v * scale), height: barH - 2, fill: ENGINE_COLORS[e] ?? '#555', class: 'bar' }),
+      );
       // the value goes right of the bar when it fits in the chart, else inside the bar's end (white on the bar)
       const text = `${e} ${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
       const outside = left + v * scale + 4 + text.length * charW <= width;
-      s.appendChild(el('text', outside ? { x: left + v * scale + 4, y: y + barH / 2, 'dominant-baseline': 'middle' } : { x: left + v * scale - 4, y: y + barH / 2, 'dominant-baseline': 'middle', 'text-anchor': 'end', fill: '#fff' }, text));
+      s.appendChild(
+        el(
+          'text',
+          outside
+            ? { x: left + v * scale + 4, y: y + barH / 2, 'dominant-baseline': 'middle' }
+            : { x: left + v * scale - 4, y: y + barH / 2, 'dominant-baseline': 'middle', 'text-anchor': 'end', fill: '#fff' },
+          text,
+        ),
+      );
     });
   });
   const perRow = Math.max(1, Math.floor((width - left) / 170));
@@ -83,7 +104,14 @@ export function layerBars(points: LayerPoint[]): SVGSVGElement {
   s.appendChild(el('text', { x: 4, y: h }, '0'));
   points.forEach((p, i) => {
     const bh = (p.ms / max) * (h - 20);
-    const r = el('rect', { x: left + i * bw, y: h - bh, width: Math.max(1, bw - 1), height: bh, fill: OP_COLORS[opClass(p)] ?? '#555', class: 'bar' });
+    const r = el('rect', {
+      x: left + i * bw,
+      y: h - bh,
+      width: Math.max(1, bw - 1),
+      height: bh,
+      fill: OP_COLORS[opClass(p)] ?? '#555',
+      class: 'bar',
+    });
     r.appendChild(el('title', {}, `${p.name} (${p.kernels.join(', ')}): ${p.ms.toFixed(3)} ms, ${p.gflops.toFixed(2)} GFLOP/s`));
     s.appendChild(r);
   });
@@ -94,7 +122,9 @@ export function layerBars(points: LayerPoint[]): SVGSVGElement {
     s.appendChild(el('rect', { x, y, width: 10, height: 10, fill: OP_COLORS[k] ?? '#555' }));
     s.appendChild(el('text', { x: x + 14, y: y + 9 }, `${k} ${total < 1 ? total.toFixed(3) : total.toFixed(1)} ms`));
   });
-  s.appendChild(el('text', { x: left, y: h + 34 + 16 * legendRows, fill: '#777' }, 'layers in network order; hover a bar for its name and kernel'));
+  s.appendChild(
+    el('text', { x: left, y: h + 34 + 16 * legendRows, fill: '#777' }, 'layers in network order; hover a bar for its name and kernel'),
+  );
   return s;
 }
 
@@ -127,18 +157,52 @@ export function roofline(points: LayerPoint[], ceil: Ceilings): SVGSVGElement {
   const xb = 10 ** lx1;
   const roofPath = (peak: number) => {
     const ridge = peak / ceil.bandwidth_gbps;
-    const x0 = Math.max(xa, (10 ** ly0) / ceil.bandwidth_gbps);
+    const x0 = Math.max(xa, 10 ** ly0 / ceil.bandwidth_gbps);
     return `M${X(x0)},${Y(x0 * ceil.bandwidth_gbps)} L${X(Math.min(ridge, xb))},${Y(Math.min(ridge, xb) * ceil.bandwidth_gbps)} L${X(xb)},${Y(peak)}`;
   };
   s.appendChild(el('path', { d: roofPath(ceil.f32_gflops), stroke: '#c00', 'stroke-width': 2, fill: 'none', class: 'roof' }));
-  s.appendChild(el('text', { x: X(xb) - 4, y: Y(ceil.f32_gflops) - 5, 'text-anchor': 'end', fill: '#c00' }, `f32 FMA peak ${ceil.f32_gflops} GFLOP/s; ${ceil.bandwidth_gbps} GB/s`));
+  s.appendChild(
+    el(
+      'text',
+      { x: X(xb) - 4, y: Y(ceil.f32_gflops) - 5, 'text-anchor': 'end', fill: '#c00' },
+      `f32 FMA peak ${ceil.f32_gflops} GFLOP/s; ${ceil.bandwidth_gbps} GB/s`,
+    ),
+  );
   if (ceil.int8_gops) {
-    s.appendChild(el('path', { d: roofPath(ceil.int8_gops), stroke: '#c0c', 'stroke-width': 1, 'stroke-dasharray': '5 3', fill: 'none', class: 'roof' }));
-    s.appendChild(el('text', { x: X(xb) - 4, y: Y(ceil.int8_gops) - 5, 'text-anchor': 'end', fill: '#c0c' }, `int8 dot4I8Packed ${ceil.int8_gops} Gop/s`));
+    s.appendChild(
+      el('path', {
+        d: roofPath(ceil.int8_gops),
+        stroke: '#c0c',
+        'stroke-width': 1,
+        'stroke-dasharray': '5 3',
+        fill: 'none',
+        class: 'roof',
+      }),
+    );
+    s.appendChild(
+      el(
+        'text',
+        { x: X(xb) - 4, y: Y(ceil.int8_gops) - 5, 'text-anchor': 'end', fill: '#c0c' },
+        `int8 dot4I8Packed ${ceil.int8_gops} Gop/s`,
+      ),
+    );
   }
   for (const p of good) {
-    const c = el('circle', { cx: X(p.intensity), cy: Y(p.gflops), r: 3.5, fill: OP_COLORS[opClass(p)] ?? '#555', 'fill-opacity': 0.75, class: 'layer' });
-    c.appendChild(el('title', {}, `${p.name}: ${p.intensity.toFixed(2)} FLOP/B, ${p.gflops.toFixed(3)} GFLOP/s (${((p.of_roof ?? 0) * 100).toFixed(0)}% of roof)`));
+    const c = el('circle', {
+      cx: X(p.intensity),
+      cy: Y(p.gflops),
+      r: 3.5,
+      fill: OP_COLORS[opClass(p)] ?? '#555',
+      'fill-opacity': 0.75,
+      class: 'layer',
+    });
+    c.appendChild(
+      el(
+        'title',
+        {},
+        `${p.name}: ${p.intensity.toFixed(2)} FLOP/B, ${p.gflops.toFixed(3)} GFLOP/s (${((p.of_roof ?? 0) * 100).toFixed(0)}% of roof)`,
+      ),
+    );
     s.appendChild(c);
   }
   return s;

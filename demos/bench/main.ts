@@ -23,7 +23,11 @@ import { ENGINE_COLORS, latencyBars, layerBars, roofline } from './charts.js';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const DEFAULT_MODELS = ['cnn_tiny', 'cnn_small'];
-const PRECISIONS: Record<string, CompressOptions> = { int8: { quantize: 'int8' }, binary: { quantize: 'binary' }, 'block-sparse': { prune: { sparsity: 0.9, block: [4, 4] } } };
+const PRECISIONS: Record<string, CompressOptions> = {
+  int8: { quantize: 'int8' },
+  binary: { quantize: 'binary' },
+  'block-sparse': { prune: { sparsity: 0.9, block: [4, 4] } },
+};
 
 interface BenchDoc {
   schema: 'slimgpu-bench/1';
@@ -74,7 +78,8 @@ function whole(what: string, raw: string, lo: number, hi: number): number {
 }
 
 function readChoices() {
-  const checked = (name: string) => Array.from(document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked`)).map((c) => c.value);
+  const checked = (name: string) =>
+    Array.from(document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked`)).map((c) => c.value);
   const models = checked('model');
   if (models.length === 0 && !params.has('specs')) throw new Error('pick at least one model');
   const precisions = checked('precision');
@@ -110,7 +115,11 @@ function compressedEngine(rt: Runtime, precision: string): Engine {
   };
 }
 
-async function engines(rt: Runtime, peers: string[], precisions: string[] = ['fp32']): Promise<{ list: Engine[]; versions: Record<string, string> }> {
+async function engines(
+  rt: Runtime,
+  peers: string[],
+  precisions: string[] = ['fp32'],
+): Promise<{ list: Engine[]; versions: Record<string, string> }> {
   const list: Engine[] = [slimgpuEngine(rt, 'cached', pkg.version)];
   for (const p of precisions) if (p !== 'fp32') list.push(compressedEngine(rt, p));
   const versions: Record<string, string> = { slimgpu: pkg.version };
@@ -124,7 +133,10 @@ async function engines(rt: Runtime, peers: string[], precisions: string[] = ['fp
       log(`TensorFlow.js WebGPU unavailable: ${(e as Error).message}`);
     }
   }
-  for (const [peer, ep] of [['ort', 'webgpu'], ['ort-wasm', 'wasm']] as const) {
+  for (const [peer, ep] of [
+    ['ort', 'webgpu'],
+    ['ort-wasm', 'wasm'],
+  ] as const) {
     if (!peers.includes(peer)) continue;
     try {
       const { ortEngine } = await import('../../bench/ort_peer.js');
@@ -219,7 +231,21 @@ const fmtBytes = (b: number | null) => (b === null ? '–' : `${(b / 2 ** 20).to
 
 function render(doc: { models: ModelResult[]; profiles: ProfileResult[]; ceilings: Ceilings | null }): void {
   const engines = [...new Set(doc.models.flatMap((m) => Object.keys(m.engines)))];
-  const head = ['model', 'batch', 'engine', 'median ms', 'min–max ms', 'p90 ms', 'cold start ms', 'img/s', 'GFLOP/s', 'GB/s', 'peak GPU mem', 'max |Δ| vs ours', 'ours ÷ this'];
+  const head = [
+    'model',
+    'batch',
+    'engine',
+    'median ms',
+    'min–max ms',
+    'p90 ms',
+    'cold start ms',
+    'img/s',
+    'GFLOP/s',
+    'GB/s',
+    'peak GPU mem',
+    'max |Δ| vs ours',
+    'ours ÷ this',
+  ];
   const rows: string[] = [];
   for (const m of doc.models) {
     for (const e of engines) {
@@ -241,10 +267,16 @@ function render(doc: { models: ModelResult[]; profiles: ProfileResult[]; ceiling
       );
     }
   }
-  $('table').innerHTML = `<table id="results"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  $('table').innerHTML =
+    `<table id="results"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
   const bars = $('bars');
   bars.replaceChildren(
-    latencyBars(doc.models.map((m) => ({ label: `${m.model} ×${m.batch}`, values: Object.fromEntries(Object.entries(m.engines).map(([k, r]) => [k, r.error ? null : r.median_ms])) }))),
+    latencyBars(
+      doc.models.map((m) => ({
+        label: `${m.model} ×${m.batch}`,
+        values: Object.fromEntries(Object.entries(m.engines).map(([k, r]) => [k, r.error ? null : r.median_ms])),
+      })),
+    ),
   );
   const layers = $('layers');
   const roof = $('roofline');
@@ -294,7 +326,7 @@ function estimate(): void {
   let s = c.micro ? 15 * scale : 0;
   const engines = ['slimgpu', ...c.peers, ...c.precisions.filter((p) => p !== 'fp32').map(() => 'slimgpu')];
   for (const model of c.models) {
-    let macs = 0;
+    let macs: number;
     try {
       macs = buildModel({ model, batch: 1, ...(c.res ? { res: c.res } : {}) }).macs();
     } catch {
@@ -302,7 +334,10 @@ function estimate(): void {
     }
     for (const b of c.batches) {
       const perRun = (2 * macs * b) / (speed.gflops * 1e9);
-      for (const e of engines) s += COLD_S[e] * scale * Math.max(1, (2 * macs) / 1e9) + (c.runs + c.warmup + 1) * perRun * (e === 'ort-wasm' ? 0.1 : e === 'slimgpu' ? 1 : 4);
+      for (const e of engines)
+        s +=
+          COLD_S[e] * scale * Math.max(1, (2 * macs) / 1e9) +
+          (c.runs + c.warmup + 1) * perRun * (e === 'ort-wasm' ? 0.1 : e === 'slimgpu' ? 1 : 4);
       if (c.profile) s += 2 * perRun + scale;
     }
   }

@@ -92,9 +92,15 @@ async function classify(gray: Uint8Array | Uint8ClampedArray, truth?: number): P
     const [logits] = await m.compiled.run([x]);
     const ms = performance.now() - t0;
     const p = softmax(logits);
-    const top = p.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
+    const top = p
+      .map((v, i) => [v, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 3);
     m.card.querySelector('.top3')!.innerHTML = top
-      .map(([v, i], k) => `<div class="bar${k === 0 ? ' top' : ''}"><span class="name" title="${CLASSES[i]}">${CLASSES[i]}</span><div class="track"><div class="fill" style="width:${(v * 100).toFixed(1)}%"></div></div><span>${(v * 100).toFixed(1)}%</span></div>`)
+      .map(
+        ([v, i], k) =>
+          `<div class="bar${k === 0 ? ' top' : ''}"><span class="name" title="${CLASSES[i]}">${CLASSES[i]}</span><div class="track"><div class="fill" style="width:${(v * 100).toFixed(1)}%"></div></div><span>${(v * 100).toFixed(1)}%</span></div>`,
+      )
       .join('');
     m.card.querySelector('.latency')!.textContent = ms.toFixed(2);
     out.models[m.entry.name] = { top3: top.map(([v, i]) => ({ class: i, p: v })), ms };
@@ -141,12 +147,24 @@ async function evaluate(): Promise<any[]> {
             if (best === labels[b]) correct++;
           }
           prog.value = ++done / total;
-          $('eval-status').textContent = `${m.entry.name}: ${Math.min(n, (done % Math.ceil(n / EVAL_BATCH) || Math.ceil(n / EVAL_BATCH)) * EVAL_BATCH)} / ${n}`;
+          $('eval-status').textContent =
+            `${m.entry.name}: ${Math.min(n, (done % Math.ceil(n / EVAL_BATCH) || Math.ceil(n / EVAL_BATCH)) * EVAL_BATCH)} / ${n}`;
         }
       } finally {
         c.destroy();
       }
-      rows.push({ name: m.entry.name, file: m.entry.file, peer: m.entry.peer ?? 0, role: m.entry.role, precision: ex.precision, n, correct, accuracy: correct / n, images_per_s: n / ((performance.now() - s0) / 1000), test_accuracy_manifest: m.entry.test_accuracy });
+      rows.push({
+        name: m.entry.name,
+        file: m.entry.file,
+        peer: m.entry.peer ?? 0,
+        role: m.entry.role,
+        precision: ex.precision,
+        n,
+        correct,
+        accuracy: correct / n,
+        images_per_s: n / ((performance.now() - s0) / 1000),
+        test_accuracy_manifest: m.entry.test_accuracy,
+      });
       renderEval(rows);
     }
     $('eval-status').textContent = `done: ${n} images × ${rows.length} models in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
@@ -161,7 +179,12 @@ function renderEval(rows: any[]): void {
   const best = Math.max(...rows.map((r) => r.accuracy));
   $('eval-table').innerHTML =
     '<table id="accuracy"><thead><tr><th>model</th><th>role</th><th>precision</th><th>correct</th><th>accuracy</th><th>images/s</th><th>manifest test acc. (eval)</th></tr></thead><tbody>' +
-    rows.map((r) => `<tr data-model="${r.name}"><td>${r.name}</td><td>${r.role}</td><td>${r.precision}</td><td>${r.correct} / ${r.n}</td><td class="acc${r.accuracy === best ? ' best' : ''}">${(r.accuracy * 100).toFixed(2)}%</td><td>${r.images_per_s.toFixed(0)}</td><td>${(r.test_accuracy_manifest * 100).toFixed(2)}%</td></tr>`).join('') +
+    rows
+      .map(
+        (r) =>
+          `<tr data-model="${r.name}"><td>${r.name}</td><td>${r.role}</td><td>${r.precision}</td><td>${r.correct} / ${r.n}</td><td class="acc${r.accuracy === best ? ' best' : ''}">${(r.accuracy * 100).toFixed(2)}%</td><td>${r.images_per_s.toFixed(0)}</td><td>${(r.test_accuracy_manifest * 100).toFixed(2)}%</td></tr>`,
+      )
+      .join('') +
     '</tbody></table>';
 }
 
@@ -179,14 +202,30 @@ function toFashion(src: CanvasImageSource, w: number, h: number): Uint8ClampedAr
   const d = ctx.getImageData(0, 0, c.width, c.height).data;
   const g = new Float32Array(c.width * c.height);
   for (let i = 0; i < g.length; i++) g[i] = 0.299 * d[4 * i] + 0.587 * d[4 * i + 1] + 0.114 * d[4 * i + 2];
-  let border = 0, nb = 0;
-  for (let x = 0; x < c.width; x++) for (const y of [0, c.height - 1]) (border += g[y * c.width + x]), nb++;
-  for (let y = 0; y < c.height; y++) for (const x of [0, c.width - 1]) (border += g[y * c.width + x]), nb++;
+  let border = 0,
+    nb = 0;
+  for (let x = 0; x < c.width; x++) {
+    for (const y of [0, c.height - 1]) {
+      border += g[y * c.width + x];
+      nb++;
+    }
+  }
+  for (let y = 0; y < c.height; y++) {
+    for (const x of [0, c.width - 1]) {
+      border += g[y * c.width + x];
+      nb++;
+    }
+  }
   border /= nb;
   if (border > 127) for (let i = 0; i < g.length; i++) g[i] = 255 - g[i];
   const bg = border > 127 ? 255 - border : border;
-  let x0 = c.width, y0 = c.height, x1 = -1, y1 = -1;
-  for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) if (g[y * c.width + x] > bg + 40) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+  let x0 = c.width,
+    y0 = c.height,
+    x1 = -1,
+    y1 = -1;
+  for (let y = 0; y < c.height; y++)
+    for (let x = 0; x < c.width; x++)
+      if (g[y * c.width + x] > bg + 40) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
   if (x1 < 0) [x0, y0, x1, y1] = [0, 0, c.width - 1, c.height - 1];
   const gc = document.createElement('canvas');
   gc.width = c.width;
@@ -198,7 +237,8 @@ function toFashion(src: CanvasImageSource, w: number, h: number): Uint8ClampedAr
     gi.data.set([v, v, v, 255], 4 * i);
   }
   gctx.putImageData(gi, 0, 0);
-  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const bw = x1 - x0 + 1,
+    bh = y1 - y0 + 1;
   const s = 24 / Math.max(bw, bh);
   const out = document.createElement('canvas');
   out.width = out.height = 28;
@@ -287,7 +327,13 @@ function sentFromTrainPage(): ShippedModel | null {
   const s = sessionStorage.getItem(SENT_KEY);
   if (!s) return null;
   const { entry, ckpt } = JSON.parse(s) as { entry: ShippedModel; ckpt: string };
-  registerCheckpoint(entry.file, decodeCheckpoint(Uint8Array.from(atob(ckpt), (c) => c.charCodeAt(0)), entry.file));
+  registerCheckpoint(
+    entry.file,
+    decodeCheckpoint(
+      Uint8Array.from(atob(ckpt), (c) => c.charCodeAt(0)),
+      entry.file,
+    ),
+  );
   return entry;
 }
 
@@ -302,7 +348,10 @@ async function main(): Promise<void> {
   state.test = test;
   $<HTMLInputElement>('n').max = String(test.n);
   const notes: string[] = [];
-  if (manifest.models.some((m) => m.provisional)) notes.push(`Provisional models: ${manifest.note ?? 'quick stand-ins trained with the CLI'}. Their accuracies are far below what full training reaches.`);
+  if (manifest.models.some((m) => m.provisional))
+    notes.push(
+      `Provisional models: ${manifest.note ?? 'quick stand-ins trained with the CLI'}. Their accuracies are far below what full training reaches.`,
+    );
   if (info.subset) notes.push(`This static build bundles a subset of Fashion-MNIST: ${info.source}.`);
   if (notes.length) {
     $('provisional').hidden = false;

@@ -62,12 +62,19 @@ function options(): { opts: CompressOptions; text: string } {
   const sparsity = Number($<HTMLInputElement>('sparsity').value);
   const filters = Number($<HTMLInputElement>('filters').value);
   const block = $<HTMLSelectElement>('block').value;
-  if (precision !== 'fp32' && sparsity > 0) throw new Error(`block sparsity runs on fp32 kernels; set it to 0 for ${precision} (the int8 and XNOR kernels are dense)`);
+  if (precision !== 'fp32' && sparsity > 0)
+    throw new Error(`block sparsity runs on fp32 kernels; set it to 0 for ${precision} (the int8 and XNOR kernels are dense)`);
   const opts: CompressOptions = {};
   if (precision !== 'fp32') opts.quantize = precision as 'int8' | 'binary';
   if (sparsity > 0) opts.prune = { sparsity, block: block === 'auto' ? 'auto' : (block.split('x').map(Number) as BlockShape) };
   if (filters > 0) opts.filterPrune = { ratio: filters, norm: 'l1' };
-  const text = [precision, sparsity > 0 ? `${Math.round(sparsity * 100)}% block-sparse ${block}` : '', filters > 0 ? `${Math.round(filters * 100)}% filters pruned` : ''].filter(Boolean).join(', ');
+  const text = [
+    precision,
+    sparsity > 0 ? `${Math.round(sparsity * 100)}% block-sparse ${block}` : '',
+    filters > 0 ? `${Math.round(filters * 100)}% filters pruned` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return { opts, text };
 }
 
@@ -89,11 +96,13 @@ async function apply(): Promise<void> {
   btn.disabled = true;
   result.done = false;
   const status = (s: string) => ($('status').textContent = s);
-  let base: CompiledGraph | null = null, comp: CompiledGraph | null = null;
+  let base: CompiledGraph | null = null,
+    comp: CompiledGraph | null = null;
   try {
     const { opts, text } = options();
     const nImages = Number($<HTMLInputElement>('images').value);
-    if (!Number.isInteger(nImages) || nImages < 1 || nImages > 10000) throw new Error(`images: '${$<HTMLInputElement>('images').value}' is not a whole number from 1 to 10000`);
+    if (!Number.isInteger(nImages) || nImages < 1 || nImages > 10000)
+      throw new Error(`images: '${$<HTMLInputElement>('images').value}' is not a whole number from 1 to 10000`);
     const rt: Runtime = await getRuntime();
     status('building…');
     const { graph, label, fashion } = await sourceGraph();
@@ -108,10 +117,14 @@ async function apply(): Promise<void> {
     const [pb, pc] = [await base.profile(x), await comp.profile(x)];
     const [msBase, msComp] = [await medianMs(base, x), await medianMs(comp, x)];
     status('agreement with fp32…');
-    let agree = 0, accBase = 0, accComp = 0, n = 0;
+    let agree = 0,
+      accBase = 0,
+      accComp = 0,
+      n = 0;
     if (fashion) {
       const test = limitSplit(await loadSplit('t10k'), nImages);
-      const img = new Float32Array(784), lbl = new Float32Array(1);
+      const img = new Float32Array(784),
+        lbl = new Float32Array(1);
       for (let i = 0; i < test.n; i++) {
         fillBatch(test, [i], img, lbl);
         const [a] = await base.run([img]);
@@ -129,8 +142,22 @@ async function apply(): Promise<void> {
     }
     const rows = layerRows(pb.nodes, pc.nodes);
     Object.assign(result, {
-      source: label, setting: text, fp32_bytes: c.fp32Bytes, bytes: c.bytes, ratio: c.ratio, fp32_ms: msBase, ms: msComp, gpu_ms_fp32: sum(pb.nodes), gpu_ms: sum(pc.nodes),
-      agreement: agree / n, agreement_images: n, ...(fashion ? { accuracy_fp32: accBase / n, accuracy: accComp / n } : {}), layers: rows, kernels: [...new Set(pc.nodes.flatMap((q) => q.kernels))], done: true, error: undefined,
+      source: label,
+      setting: text,
+      fp32_bytes: c.fp32Bytes,
+      bytes: c.bytes,
+      ratio: c.ratio,
+      fp32_ms: msBase,
+      ms: msComp,
+      gpu_ms_fp32: sum(pb.nodes),
+      gpu_ms: sum(pc.nodes),
+      agreement: agree / n,
+      agreement_images: n,
+      ...(fashion ? { accuracy_fp32: accBase / n, accuracy: accComp / n } : {}),
+      layers: rows,
+      kernels: [...new Set(pc.nodes.flatMap((q) => q.kernels))],
+      done: true,
+      error: undefined,
     });
     render(result);
     status(`done on ${adapterLine(rt)}`);
@@ -153,8 +180,17 @@ const sum = (p: Prof[]) => p.reduce((a, q) => a + q.ms, 0);
 function layerRows(a: Prof[], b: Prof[]) {
   const names = [...new Set([...a.map((p) => p.name), ...b.map((p) => p.name)])];
   return names.map((name) => {
-    const x = a.find((p) => p.name === name), y = b.find((p) => p.name === name);
-    return { name, op_fp32: x?.op ?? null, op: y?.op ?? null, kernel_fp32: x?.kernels.join(' ') ?? '', kernel: y?.kernels.join(' ') ?? '', ms_fp32: x?.ms ?? null, ms: y?.ms ?? null };
+    const x = a.find((p) => p.name === name),
+      y = b.find((p) => p.name === name);
+    return {
+      name,
+      op_fp32: x?.op ?? null,
+      op: y?.op ?? null,
+      kernel_fp32: x?.kernels.join(' ') ?? '',
+      kernel: y?.kernels.join(' ') ?? '',
+      ms_fp32: x?.ms ?? null,
+      ms: y?.ms ?? null,
+    };
   });
 }
 
@@ -165,7 +201,9 @@ function render(r: any): void {
     `<tr><th>size (parameters)</th><td>${kb(r.fp32_bytes)}</td><td>${kb(r.bytes)}</td><td>${r.ratio.toFixed(2)}× smaller</td></tr>` +
     `<tr><th>latency (median of 5, batch 1)</th><td>${r.fp32_ms.toFixed(2)} ms</td><td>${r.ms.toFixed(2)} ms</td><td>${(r.fp32_ms / r.ms).toFixed(2)}× faster</td></tr>` +
     `<tr><th>GPU time (sum of layers)</th><td>${r.gpu_ms_fp32.toFixed(3)} ms</td><td>${r.gpu_ms.toFixed(3)} ms</td><td>${(r.gpu_ms_fp32 / r.gpu_ms).toFixed(2)}×</td></tr>` +
-    (r.accuracy !== undefined ? `<tr><th>accuracy (first ${r.agreement_images} test images)</th><td>${(r.accuracy_fp32 * 100).toFixed(1)}%</td><td>${(r.accuracy * 100).toFixed(1)}%</td><td>${((r.accuracy - r.accuracy_fp32) * 100).toFixed(1)} points</td></tr>` : '') +
+    (r.accuracy !== undefined
+      ? `<tr><th>accuracy (first ${r.agreement_images} test images)</th><td>${(r.accuracy_fp32 * 100).toFixed(1)}%</td><td>${(r.accuracy * 100).toFixed(1)}%</td><td>${((r.accuracy - r.accuracy_fp32) * 100).toFixed(1)} points</td></tr>`
+      : '') +
     `<tr><th>top-1 agreement with fp32</th><td colspan="3" id="agreement">${(r.agreement * 100).toFixed(1)}% of ${r.agreement_images} ${r.accuracy !== undefined ? 'test images' : 'seeded random inputs'}</td></tr></tbody></table>`;
   const rows = r.layers.filter((l: any) => (l.ms_fp32 ?? 0) + (l.ms ?? 0) > 0 || l.op === 'conv2d' || l.op_fp32 === 'conv2d');
   chart.data.labels = rows.map((l: any) => l.name);
@@ -176,7 +214,12 @@ function render(r: any): void {
   chart.update();
   $('layers').innerHTML =
     '<table id="layer-table"><thead><tr><th>layer</th><th>fp32 kernel</th><th>ms</th><th>compressed kernel</th><th>ms</th></tr></thead><tbody>' +
-    r.layers.map((l: any) => `<tr><td>${l.name}</td><td class="k">${l.kernel_fp32 || '–'}</td><td>${l.ms_fp32 === null ? '–' : l.ms_fp32.toFixed(3)}</td><td class="k">${l.kernel || '–'}</td><td>${l.ms === null ? '–' : l.ms.toFixed(3)}</td></tr>`).join('') +
+    r.layers
+      .map(
+        (l: any) =>
+          `<tr><td>${l.name}</td><td class="k">${l.kernel_fp32 || '–'}</td><td>${l.ms_fp32 === null ? '–' : l.ms_fp32.toFixed(3)}</td><td class="k">${l.kernel || '–'}</td><td>${l.ms === null ? '–' : l.ms.toFixed(3)}</td></tr>`,
+      )
+      .join('') +
     '</tbody></table>';
 }
 
@@ -185,9 +228,17 @@ async function main(): Promise<void> {
   chart = new Chart($<HTMLCanvasElement>('layer-chart'), {
     type: 'bar',
     data: { labels: [], datasets: [] },
-    options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { x: { ticks: { autoSkip: false, maxRotation: 60, minRotation: 0 } }, y: { title: { display: true, text: 'ms' } } } },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      scales: { x: { ticks: { autoSkip: false, maxRotation: 60, minRotation: 0 } }, y: { title: { display: true, text: 'ms' } } },
+    },
   });
-  for (const [id, v] of [['sparsity', 'sparsity-v'], ['filters', 'filters-v']]) {
+  for (const [id, v] of [
+    ['sparsity', 'sparsity-v'],
+    ['filters', 'filters-v'],
+  ]) {
     const upd = () => ($(v).textContent = `${Math.round(Number($<HTMLInputElement>(id).value) * 100)}%`);
     $(id).addEventListener('input', upd);
     if (params.has(id)) $<HTMLInputElement>(id).value = params.get(id)!;
@@ -195,7 +246,8 @@ async function main(): Promise<void> {
   }
   if (params.has('block')) $<HTMLSelectElement>('block').value = params.get('block')!;
   if (params.has('images')) $<HTMLInputElement>('images').value = params.get('images')!;
-  if (params.has('precision')) document.querySelectorAll<HTMLInputElement>('input[name=precision]').forEach((i) => (i.checked = i.value === params.get('precision')));
+  if (params.has('precision'))
+    document.querySelectorAll<HTMLInputElement>('input[name=precision]').forEach((i) => (i.checked = i.value === params.get('precision')));
   try {
     manifest = (await loadManifest()).models.filter((m) => m.precision === 'fp32' && !m.sparse && m.role !== 'thinned');
   } catch (e) {
@@ -204,7 +256,9 @@ async function main(): Promise<void> {
   const sel = $<HTMLSelectElement>('source');
   sel.innerHTML =
     `<optgroup label="trained (Fashion-MNIST, models/)">${manifest.map((m) => `<option value="shipped:${m.name}">${m.name} — ${m.model}${m.provisional ? ' (provisional)' : ''}</option>`).join('')}</optgroup>` +
-    `<optgroup label="zoo (random weights)">${Object.keys(ZOO).map((k) => `<option value="zoo:${k}">${k}</option>`).join('')}</optgroup><option value="onnx" disabled>ONNX file</option>`;
+    `<optgroup label="zoo (random weights)">${Object.keys(ZOO)
+      .map((k) => `<option value="zoo:${k}">${k}</option>`)
+      .join('')}</optgroup><option value="onnx" disabled>ONNX file</option>`;
   if (params.has('source')) sel.value = params.get('source')!;
   $<HTMLInputElement>('onnx').addEventListener('change', async (e) => {
     const f = (e.target as HTMLInputElement).files?.[0];

@@ -20,7 +20,12 @@ Chart.register(...registerables);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
-const FAMILY_COLORS: Record<string, string> = { mobilenet_v1: '#1f77b4', mobilenet_v2: '#ff7f0e', shufflenet: '#2ca02c', efficientnet: '#d62728' };
+const FAMILY_COLORS: Record<string, string> = {
+  mobilenet_v1: '#1f77b4',
+  mobilenet_v2: '#ff7f0e',
+  shufflenet: '#2ca02c',
+  efficientnet: '#d62728',
+};
 const PRECISION_STYLE: Record<string, 'circle' | 'triangle' | 'rect'> = { fp32: 'circle', int8: 'triangle', binary: 'rect' };
 
 interface PageDoc {
@@ -65,7 +70,8 @@ function applyUrl(): void {
   }
 }
 
-const checked = (name: string) => Array.from(document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked`)).map((i) => i.value);
+const checked = (name: string) =>
+  Array.from(document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked`)).map((i) => i.value);
 const numberOf = (id: string) => Number($<HTMLInputElement>(id).value);
 
 /** The budget line: drawn by a plugin, moved by dragging anywhere in the plot area. */
@@ -106,7 +112,10 @@ function drawPareto(): void {
   datasets.push({
     label: 'Pareto front',
     type: 'line',
-    data: doc.points.filter((p) => front.has(key(p))).sort((a, b) => a.latency_ms - b.latency_ms).map((p) => ({ x: p.latency_ms, y: p.top1 })),
+    data: doc.points
+      .filter((p) => front.has(key(p)))
+      .sort((a, b) => a.latency_ms - b.latency_ms)
+      .map((p) => ({ x: p.latency_ms, y: p.top1 })),
     borderColor: '#444',
     borderWidth: 1,
     pointRadius: 0,
@@ -124,11 +133,19 @@ function drawPareto(): void {
       animation: false,
       maintainAspectRatio: false,
       scales: {
-        x: { type: 'logarithmic', title: { display: true, text: 'latency on this device, ms (log; big points measured, small predicted)' } },
+        x: {
+          type: 'logarithmic',
+          title: { display: true, text: 'latency on this device, ms (log; big points measured, small predicted)' },
+        },
         y: { title: { display: true, text: 'published ImageNet top-1, %' } },
       },
       plugins: {
-        tooltip: { callbacks: { label: (c: any) => (c.raw.point ? `${c.raw.point.label} ${c.raw.point.precision}: ${c.raw.point.top1}%, ${c.raw.point.latency_ms} ms` : '') } },
+        tooltip: {
+          callbacks: {
+            label: (c: any) =>
+              c.raw.point ? `${c.raw.point.label} ${c.raw.point.precision}: ${c.raw.point.top1}%, ${c.raw.point.latency_ms} ms` : '',
+          },
+        },
       },
     },
     plugins: [budgetLine as Plugin],
@@ -155,12 +172,17 @@ function drawPareto(): void {
 function drawTable(): void {
   if (!doc) return;
   const front = new Set(doc.pareto);
-  const rows = [...doc.points].sort((a, b) => a.latency_ms - b.latency_ms).map((p) => {
-    const cls = [front.has(key(p)) ? 'front' : '', doc!.chosen && key(p) === key(doc!.chosen) ? 'chosen' : ''].join(' ');
-    return `<tr class="${cls}"><td>${p.label}</td><td>${p.precision}</td><td>${p.top1}</td><td>${p.predicted_ms}</td><td>${p.measured_ms ?? ''}</td>` +
-      `<td>${round(mnasObjective(p.top1, p.latency_ms, doc!.budget_ms), 3)}</td><td>${(p.macs / 1e6).toFixed(1)}</td><td class="muted" style="text-align:left">${p.accuracy_source}</td></tr>`;
-  });
-  $('table').innerHTML = `<table id="points"><thead><tr><th>configuration</th><th>precision</th><th>top-1 %</th><th>predicted ms</th><th>measured ms</th>` +
+  const rows = [...doc.points]
+    .sort((a, b) => a.latency_ms - b.latency_ms)
+    .map((p) => {
+      const cls = [front.has(key(p)) ? 'front' : '', doc!.chosen && key(p) === key(doc!.chosen) ? 'chosen' : ''].join(' ');
+      return (
+        `<tr class="${cls}"><td>${p.label}</td><td>${p.precision}</td><td>${p.top1}</td><td>${p.predicted_ms}</td><td>${p.measured_ms ?? ''}</td>` +
+        `<td>${round(mnasObjective(p.top1, p.latency_ms, doc!.budget_ms), 3)}</td><td>${(p.macs / 1e6).toFixed(1)}</td><td class="muted" style="text-align:left">${p.accuracy_source}</td></tr>`
+      );
+    });
+  $('table').innerHTML =
+    `<table id="points"><thead><tr><th>configuration</th><th>precision</th><th>top-1 %</th><th>predicted ms</th><th>measured ms</th>` +
     `<th>MnasNet ACC·(LAT/T)^-0.07</th><th>MMACs</th><th>accuracy source</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
   const c = doc.chosen;
   $('choice').textContent = c
@@ -188,12 +210,19 @@ async function profileChosen(): Promise<void> {
     return;
   }
   if (doc.profile && doc.profile.label === c.label && doc.profile.precision === c.precision) return;
-  const config = familyConfigs(c.family, { batch: c.spec.batch, resScale: doc.settings.resScale as number }).find((x) => x.label === c.label)!;
+  const config = familyConfigs(c.family, { batch: c.spec.batch, resScale: doc.settings.resScale as number }).find(
+    (x) => x.label === c.label,
+  )!;
   const graph = await prepareGraph(rt, config, c.precision);
   const model = await compile(rt, graph);
   try {
     const p = await model.profile(sampleInput(graph));
-    doc.profile = { label: c.label, precision: c.precision, method: p.method, layers: p.nodes.map((n) => ({ name: n.name, op: n.op, ms: round(n.ms, 4) })) };
+    doc.profile = {
+      label: c.label,
+      precision: c.precision,
+      method: p.method,
+      layers: p.nodes.map((n) => ({ name: n.name, op: n.op, ms: round(n.ms, 4) })),
+    };
   } finally {
     model.destroy();
   }
@@ -202,16 +231,35 @@ async function profileChosen(): Promise<void> {
     type: 'bar',
     data: {
       labels: doc.profile.layers.map((l) => l.name),
-      datasets: [{ label: `${c.label} ${c.precision}: GPU ms per layer (${doc.profile.method})`, data: doc.profile.layers.map((l) => l.ms), backgroundColor: FAMILY_COLORS[c.family] }],
+      datasets: [
+        {
+          label: `${c.label} ${c.precision}: GPU ms per layer (${doc.profile.method})`,
+          data: doc.profile.layers.map((l) => l.ms),
+          backgroundColor: FAMILY_COLORS[c.family],
+        },
+      ],
     },
-    options: { animation: false, maintainAspectRatio: false, indexAxis: 'y', scales: { y: { ticks: { font: { size: 9 }, autoSkip: false } } } },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      indexAxis: 'y',
+      scales: { y: { ticks: { font: { size: 9 }, autoSkip: false } } },
+    },
   });
 }
 
 async function runAll(): Promise<void> {
   const families = checked('family');
   const precisions = checked('precision') as Precision[];
-  const settings = { families, precisions, budget: numberOf('budget'), resScale: numberOf('resScale'), limit: numberOf('limit'), measure: numberOf('measure'), runs: numberOf('runs') };
+  const settings = {
+    families,
+    precisions,
+    budget: numberOf('budget'),
+    resScale: numberOf('resScale'),
+    limit: numberOf('limit'),
+    measure: numberOf('measure'),
+    runs: numberOf('runs'),
+  };
   $<HTMLButtonElement>('run').disabled = true;
   $<HTMLButtonElement>('download').disabled = true;
   $('status').textContent = ' running…';
@@ -222,7 +270,18 @@ async function runAll(): Promise<void> {
     for (const family of families) {
       for (const precision of precisions) {
         log(`${family} ${precision}…`);
-        results.push(await runScale(rt, family, { precision, budgetMs: settings.budget, resScale: settings.resScale, limit: settings.limit, measure: settings.measure, runs: settings.runs, table, log }));
+        results.push(
+          await runScale(rt, family, {
+            precision,
+            budgetMs: settings.budget,
+            resScale: settings.resScale,
+            limit: settings.limit,
+            measure: settings.measure,
+            runs: settings.runs,
+            table,
+            log,
+          }),
+        );
       }
     }
     const points = results.flatMap((r) => r.points);

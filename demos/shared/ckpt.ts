@@ -15,11 +15,15 @@ export interface Checkpoint {
 const MAGIC = 'SLIMCKPT';
 
 export function decodeCheckpoint(buf: Uint8Array, file = 'checkpoint'): Checkpoint {
-  if (buf.length < 16 || new TextDecoder().decode(buf.subarray(0, 8)) !== MAGIC) throw new Error(`${file}: not a slimgpu checkpoint (bad magic)`);
+  if (buf.length < 16 || new TextDecoder().decode(buf.subarray(0, 8)) !== MAGIC)
+    throw new Error(`${file}: not a slimgpu checkpoint (bad magic)`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   if (dv.getUint32(8, true) !== 1) throw new Error(`${file}: checkpoint version ${dv.getUint32(8, true)} is not supported`);
   const hlen = dv.getUint32(12, true);
-  const header = JSON.parse(new TextDecoder().decode(buf.subarray(16, 16 + hlen))) as { meta: Record<string, any>; tensors: { name: string; shape: number[] }[] };
+  const header = JSON.parse(new TextDecoder().decode(buf.subarray(16, 16 + hlen))) as {
+    meta: Record<string, any>;
+    tensors: { name: string; shape: number[] }[];
+  };
   let o = Math.ceil((16 + hlen) / 4) * 4;
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const t of header.tensors) {
@@ -36,7 +40,9 @@ export function decodeCheckpoint(buf: Uint8Array, file = 'checkpoint'): Checkpoi
 
 export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   const entries = [...ck.tensors.entries()];
-  const header = new TextEncoder().encode(JSON.stringify({ meta: ck.meta, tensors: entries.map(([name, t]) => ({ name, shape: t.shape })) }));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ meta: ck.meta, tensors: entries.map(([name, t]) => ({ name, shape: t.shape })) }),
+  );
   const dataStart = Math.ceil((16 + header.length) / 4) * 4;
   const out = new Uint8Array(dataStart + entries.reduce((a, [, t]) => a + t.data.byteLength, 0));
   out.set(new TextEncoder().encode(MAGIC), 0);
@@ -70,7 +76,8 @@ export function applyWeights(g: Graph, tensors: Map<string, Float32Array>, what:
     if (t.role !== 'param') continue;
     const d = tensors.get(t.name);
     if (!d) throw new Error(`${what}: no tensor '${t.name}' for this model`);
-    if (d.length !== t.data!.length) throw new Error(`${what}: tensor '${t.name}' has ${d.length} values, the model needs ${t.data!.length}`);
+    if (d.length !== t.data!.length)
+      throw new Error(`${what}: tensor '${t.name}' has ${d.length} values, the model needs ${t.data!.length}`);
     t.data = d;
   }
 }
@@ -104,7 +111,8 @@ export interface Manifest {
 export async function loadManifest(): Promise<Manifest> {
   const r = await fetch('/models/manifest.json');
   // the dev server answers a missing file with the site's index.html (status 200): check the type too
-  if (!r.ok || !(r.headers.get('content-type') ?? '').includes('json')) throw new Error(`no shipped models (/models/manifest.json is missing); train them with 'bash scripts/train_demo_models.sh'`);
+  if (!r.ok || !(r.headers.get('content-type') ?? '').includes('json'))
+    throw new Error(`no shipped models (/models/manifest.json is missing); train them with 'bash scripts/train_demo_models.sh'`);
   const doc = (await r.json()) as Manifest;
   if (doc.schema !== 'slimgpu-models/1') throw new Error(`models/manifest.json: schema '${doc.schema}', expected slimgpu-models/1`);
   return doc;
@@ -123,7 +131,8 @@ export function fetchCheckpoint(file: string): Promise<Checkpoint> {
   let p = ckCache.get(file);
   if (!p) {
     p = fetch(`/models/${file}`).then(async (r) => {
-      if (!r.ok || (r.headers.get('content-type') ?? '').includes('html')) throw new Error(`cannot fetch models/${file} (${r.ok ? 'missing' : r.status})`);
+      if (!r.ok || (r.headers.get('content-type') ?? '').includes('html'))
+        throw new Error(`cannot fetch models/${file} (${r.ok ? 'missing' : r.status})`);
       return decodeCheckpoint(new Uint8Array(await r.arrayBuffer()), file);
     });
     ckCache.set(file, p);

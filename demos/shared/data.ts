@@ -28,7 +28,10 @@ export interface DataInfo {
 
 export async function dataInfo(): Promise<DataInfo> {
   const r = await fetch('/data/fashion-mnist/info.json');
-  if (!r.ok) throw new Error(`Fashion-MNIST is not served here (${r.status}): install it with 'apt-get install dataset-fashion-mnist' and run 'npm start'`);
+  if (!r.ok)
+    throw new Error(
+      `Fashion-MNIST is not served here (${r.status}): install it with 'apt-get install dataset-fashion-mnist' and run 'npm start'`,
+    );
   return r.json();
 }
 
@@ -42,7 +45,8 @@ async function gunzip(url: string): Promise<Uint8Array> {
 function parseIdx(buf: Uint8Array, file: string, dims: 1 | 3): { dims: number[]; data: Uint8Array } {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = dv.getUint32(0, false);
-  if (buf.length < 8 || magic >> 16 !== 0 || ((magic >> 8) & 0xff) !== 8 || (magic & 0xff) !== dims) throw new Error(`${file}: not an IDX file of ${dims}-D unsigned bytes`);
+  if (buf.length < 8 || magic >> 16 !== 0 || ((magic >> 8) & 0xff) !== 8 || (magic & 0xff) !== dims)
+    throw new Error(`${file}: not an IDX file of ${dims}-D unsigned bytes`);
   const d = Array.from({ length: dims }, (_, k) => dv.getUint32(4 + 4 * k, false));
   const start = 4 + 4 * dims;
   if (buf.length - start !== d.reduce((a, b) => a * b, 1)) throw new Error(`${file}: IDX header and data size disagree`);
@@ -56,7 +60,10 @@ export function loadSplit(split: 'train' | 't10k'): Promise<Split> {
   let p = cache.get(split);
   if (!p) {
     p = (async () => {
-      const [img, lbl] = await Promise.all([gunzip(`/data/fashion-mnist/${split}-images-idx3-ubyte.gz`), gunzip(`/data/fashion-mnist/${split}-labels-idx1-ubyte.gz`)]);
+      const [img, lbl] = await Promise.all([
+        gunzip(`/data/fashion-mnist/${split}-images-idx3-ubyte.gz`),
+        gunzip(`/data/fashion-mnist/${split}-labels-idx1-ubyte.gz`),
+      ]);
       const i = parseIdx(img, `${split} images`, 3);
       const l = parseIdx(lbl, `${split} labels`, 1);
       if (l.dims[0] !== i.dims[0]) throw new Error(`${split}: ${l.dims[0]} labels for ${i.dims[0]} images`);
@@ -112,12 +119,20 @@ export function normalise(gray: Uint8Array | Uint8ClampedArray): Float32Array {
 }
 
 /** The split in order, batch by batch (the last batch padded by repeating its last example; `count` are real). */
-export function* inOrderBatches(s: Split, batch: number): Generator<{ start: number; count: number; images: Float32Array; labels: Float32Array }> {
+export function* inOrderBatches(
+  s: Split,
+  batch: number,
+): Generator<{ start: number; count: number; images: Float32Array; labels: Float32Array }> {
   const images = new Float32Array(batch * s.rows * s.cols);
   const labels = new Float32Array(batch);
   for (let start = 0; start < s.n; start += batch) {
     const count = Math.min(batch, s.n - start);
-    fillBatch(s, Array.from({ length: batch }, (_, b) => start + Math.min(b, count - 1)), images, labels);
+    fillBatch(
+      s,
+      Array.from({ length: batch }, (_, b) => start + Math.min(b, count - 1)),
+      images,
+      labels,
+    );
     yield { start, count, images, labels };
   }
 }

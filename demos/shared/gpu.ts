@@ -21,12 +21,15 @@ export function showError(msg: string): void {
 export function getRuntime(): Promise<Runtime> {
   if (!current) {
     current = (async () => {
-      if (!('gpu' in navigator)) throw new Error('This browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge, or Safari/Firefox with WebGPU enabled, over http://localhost or https.');
+      if (!('gpu' in navigator))
+        throw new Error(
+          'This browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge, or Safari/Firefox with WebGPU enabled, over http://localhost or https.',
+        );
       let rt: Runtime;
       try {
         rt = await Runtime.create();
       } catch (e) {
-        throw new Error(`No WebGPU adapter: ${(e as Error).message}`);
+        throw new Error(`No WebGPU adapter: ${(e as Error).message}`, { cause: e });
       }
       rt.ctx.lost.then((why) => {
         current = null;
@@ -44,5 +47,8 @@ export function getRuntime(): Promise<Runtime> {
 
 export function adapterLine(rt: Runtime): string {
   const a = rt.ctx.adapter;
-  return `${a.vendor || '?'} ${a.architecture || ''} ${a.description || ''}${a.isSwiftShader ? ' (SwiftShader: WebGPU emulated on the CPU)' : ''}`.replace(/\s+/g, ' ');
+  return `${a.vendor || '?'} ${a.architecture || ''} ${a.description || ''}${a.isSwiftShader ? ' (SwiftShader: WebGPU emulated on the CPU)' : ''}`.replace(
+    /\s+/g,
+    ' ',
+  );
 }

@@ -27,7 +27,12 @@ export async function calibrationBatches(count: number, batch: number): Promise<
   const labels = new Float32Array(batch);
   for (let start = 0; start < Math.min(count, train.n); start += batch) {
     const images = new Float32Array(batch * 784);
-    fillBatch(train, Array.from({ length: batch }, (_, b) => order[(start + b) % train.n]), images, labels);
+    fillBatch(
+      train,
+      Array.from({ length: batch }, (_, b) => order[(start + b) % train.n]),
+      images,
+      labels,
+    );
     out.push([images]);
   }
   return out;
@@ -44,11 +49,24 @@ export async function exportCheckpoint(rt: Runtime, ck: Checkpoint, batch: numbe
   const precision = qat === 'int8' ? 'int8' : qat === 'binary' ? 'binary' : 'fp32';
   const thin = prune?.filters && ratio > 0 ? { ratio, norm: prune.filters } : undefined;
   const sparse = precision === 'fp32' && prune?.block ? prune.block : undefined;
-  if (precision === 'fp32' && !sparse && !thin) return { graph: model, precision, sparse: null, thinned: null, modelBytes: fp32Bytes, fp32Bytes };
+  if (precision === 'fp32' && !sparse && !thin)
+    return { graph: model, precision, sparse: null, thinned: null, modelBytes: fp32Bytes, fp32Bytes };
   const opts: CompressOptions = thin ? { filterPrune: thin } : {};
   if (sparse) opts.sparse = { block: sparse };
   else if (precision === 'binary') opts.quantize = 'binary';
-  else if (precision === 'int8') Object.assign(opts, { quantize: 'int8', runtime: rt, calibration: { batches: await calibrationBatches(calib, batch), method: 'percentile' } });
+  else if (precision === 'int8')
+    Object.assign(opts, {
+      quantize: 'int8',
+      runtime: rt,
+      calibration: { batches: await calibrationBatches(calib, batch), method: 'percentile' },
+    });
   const c = await compress(model, opts);
-  return { graph: c.graph, precision, sparse: sparse ? sparse.join('x') : null, thinned: thin ? ratio : null, modelBytes: c.bytes, fp32Bytes: c.fp32Bytes };
+  return {
+    graph: c.graph,
+    precision,
+    sparse: sparse ? sparse.join('x') : null,
+    thinned: thin ? ratio : null,
+    modelBytes: c.bytes,
+    fp32Bytes: c.fp32Bytes,
+  };
 }

@@ -13,7 +13,16 @@ import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
 import { buildStepGraph, type StepGraph, type StepKind } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { applyWeights, checkpointWeights, download, encodeCheckpoint, fetchCheckpoint, loadManifest, SENT_KEY, type Checkpoint } from '../shared/ckpt.js';
+import {
+  applyWeights,
+  checkpointWeights,
+  download,
+  encodeCheckpoint,
+  fetchCheckpoint,
+  loadManifest,
+  SENT_KEY,
+  type Checkpoint,
+} from '../shared/ckpt.js';
 import { dataInfo, epochOrder, fillBatch, inOrderBatches, limitSplit, loadSplit, type Split } from '../shared/data.js';
 import { adapterLine, getRuntime, showError } from '../shared/gpu.js';
 import { nav } from '../shared/nav.js';
@@ -66,13 +75,23 @@ function readSettings(): Settings {
   const num = (id: string, lo: number, hi: number, int = true): number => {
     const raw = $<HTMLInputElement>(id).value.trim();
     const v = Number(raw);
-    if (raw === '' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < lo || v > hi) throw new Error(`${id}: '${raw}' is not ${int ? 'a whole number' : 'a number'} from ${lo} to ${hi}`);
+    if (raw === '' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < lo || v > hi)
+      throw new Error(`${id}: '${raw}' is not ${int ? 'a whole number' : 'a number'} from ${lo} to ${hi}`);
     return v;
   };
-  const mode = (document.querySelector<HTMLInputElement>('input[name=mode]:checked')!.value) as Settings['mode'];
+  const mode = document.querySelector<HTMLInputElement>('input[name=mode]:checked')!.value as Settings['mode'];
   const s: Settings = {
-    mode, model: $<HTMLSelectElement>('model').value, tau: num('tau', 0.1, 100, false), alpha: num('alpha', 0, 1, false), peers: num('peers', 2, 4),
-    limit: num('limit', 1, 60000), holdout: num('holdout', 1, 10000), epochs: num('epochs', 1, 1000), batch: num('batch', 1, 512), lr: num('lr', 1e-6, 10, false), every: num('every', 1, 1e6),
+    mode,
+    model: $<HTMLSelectElement>('model').value,
+    tau: num('tau', 0.1, 100, false),
+    alpha: num('alpha', 0, 1, false),
+    peers: num('peers', 2, 4),
+    limit: num('limit', 1, 60000),
+    holdout: num('holdout', 1, 10000),
+    epochs: num('epochs', 1, 1000),
+    batch: num('batch', 1, 512),
+    lr: num('lr', 1e-6, 10, false),
+    every: num('every', 1, 1e6),
     maxSteps: params.has('steps') ? Number(params.get('steps')) : Infinity,
   };
   if (s.limit < s.batch) throw new Error(`training images (${s.limit}) must be at least one batch (${s.batch})`);
@@ -80,9 +99,23 @@ function readSettings(): Settings {
 }
 
 function makeCharts(): void {
-  const common = { responsive: true, maintainAspectRatio: false, animation: false as const, parsing: false as const, scales: { x: { type: 'linear' as const, min: 0, title: { display: true, text: 'step' } } } };
-  lossChart = new Chart($<HTMLCanvasElement>('loss-chart'), { type: 'line', data: { datasets: [] }, options: { ...common, elements: { point: { radius: 0 } } } });
-  accChart = new Chart($<HTMLCanvasElement>('acc-chart'), { type: 'line', data: { datasets: [] }, options: { ...common, scales: { ...common.scales, y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } } } });
+  const common = {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false as const,
+    parsing: false as const,
+    scales: { x: { type: 'linear' as const, min: 0, title: { display: true, text: 'step' } } },
+  };
+  lossChart = new Chart($<HTMLCanvasElement>('loss-chart'), {
+    type: 'line',
+    data: { datasets: [] },
+    options: { ...common, elements: { point: { radius: 0 } } },
+  });
+  accChart = new Chart($<HTMLCanvasElement>('acc-chart'), {
+    type: 'line',
+    data: { datasets: [] },
+    options: { ...common, scales: { ...common.scales, y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } } },
+  });
 }
 
 function names(s: Settings): string[] {
@@ -91,7 +124,13 @@ function names(s: Settings): string[] {
 
 function resetCharts(s: Settings): void {
   const n = names(s);
-  lossChart.data.datasets = n.map((label, k) => ({ label, data: [], borderColor: COLORS[k], backgroundColor: COLORS[k], borderWidth: 1.5 }));
+  lossChart.data.datasets = n.map((label, k) => ({
+    label,
+    data: [],
+    borderColor: COLORS[k],
+    backgroundColor: COLORS[k],
+    borderWidth: 1.5,
+  }));
   accChart.data.datasets = n.flatMap((label, k) => [
     { label: `${label} train`, data: [], borderColor: COLORS[k], backgroundColor: COLORS[k], borderDash: [4, 3] },
     { label: `${label} held-out`, data: [], borderColor: COLORS[k], backgroundColor: COLORS[k] },
@@ -116,17 +155,42 @@ async function prepare(rt: Runtime, s: Settings): Promise<Run> {
   const train = limitSplit(trainAll, s.limit);
   const stepsPerEpoch = Math.floor(train.n / s.batch);
   const totalSteps = Math.min(s.epochs * stepsPerEpoch, s.maxSteps);
-  const opt: OptimConfig = { ...DEFAULT_OPTIM, lr: s.lr, warmupSteps: Math.min(15, Math.floor(totalSteps / 4)), totalSteps: s.epochs * stepsPerEpoch };
+  const opt: OptimConfig = {
+    ...DEFAULT_OPTIM,
+    lr: s.lr,
+    warmupSteps: Math.min(15, Math.floor(totalSteps / 4)),
+    totalSteps: s.epochs * stepsPerEpoch,
+  };
   const model = (seed: number) => buildModel({ model: s.model, batch: s.batch, seed });
   let kind: StepKind;
   if (s.mode === 'plain') kind = { kind: 'plain', model: model(SEED) };
-  else if (s.mode === 'kd') kind = { kind: 'kd', student: model(SEED), teacher: (await teacherGraph(s.batch)).graph, tau: s.tau, alpha: s.alpha, beta: 1 - s.alpha };
+  else if (s.mode === 'kd')
+    kind = {
+      kind: 'kd',
+      student: model(SEED),
+      teacher: (await teacherGraph(s.batch)).graph,
+      tau: s.tau,
+      alpha: s.alpha,
+      beta: 1 - s.alpha,
+    };
   else kind = { kind: 'dml', peers: Array.from({ length: s.peers }, (_, k) => model(SEED + k)) };
   const sg = buildStepGraph(kind, opt);
   const compiled = await compile(rt, sg.graph, { fuse: false });
   return {
-    s, sg, compiled, opt, train, scoreTrain: limitSplit(train, Math.min(train.n, s.holdout)), held: limitSplit(test, s.holdout),
-    step: 0, totalSteps, stepsPerEpoch, images: 0, seconds: 0, paused: false, done: false,
+    s,
+    sg,
+    compiled,
+    opt,
+    train,
+    scoreTrain: limitSplit(train, Math.min(train.n, s.holdout)),
+    held: limitSplit(test, s.holdout),
+    step: 0,
+    totalSteps,
+    stepsPerEpoch,
+    images: 0,
+    seconds: 0,
+    paused: false,
+    done: false,
   };
 }
 
@@ -140,9 +204,25 @@ async function checkpoint(r: Run): Promise<Checkpoint> {
   }
   const s = r.s;
   const meta = {
-    format: 'slimgpu-checkpoint', mode: s.mode, model: { model: s.model }, peers: r.sg.models.length, seed: SEED, initSeed: SEED, batch: s.batch, train_examples: r.train.n,
-    opt: r.opt, augment: { cropPad: 0, flip: false }, epochs: s.epochs, qat: 'none', prune: null, teacher_cache: false, prune_state: null,
-    step: r.step, epoch: Math.floor(r.step / r.stepsPerEpoch), trained_in: 'browser (demos/train)', ...(s.mode === 'kd' ? { tau: s.tau, alpha: s.alpha } : {}),
+    format: 'slimgpu-checkpoint',
+    mode: s.mode,
+    model: { model: s.model },
+    peers: r.sg.models.length,
+    seed: SEED,
+    initSeed: SEED,
+    batch: s.batch,
+    train_examples: r.train.n,
+    opt: r.opt,
+    augment: { cropPad: 0, flip: false },
+    epochs: s.epochs,
+    qat: 'none',
+    prune: null,
+    teacher_cache: false,
+    prune_state: null,
+    step: r.step,
+    epoch: Math.floor(r.step / r.stepsPerEpoch),
+    trained_in: 'browser (demos/train)',
+    ...(s.mode === 'kd' ? { tau: s.tau, alpha: s.alpha } : {}),
   };
   return { meta, tensors };
 }
@@ -300,9 +380,20 @@ async function send(): Promise<void> {
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   const last = result.accuracy.at(-1);
   const entry = {
-    name: `trained here (${run.s.mode}, step ${run.step})`, file: `browser-${Date.now()}.ckpt`, model: run.s.model, precision: 'fp32', sparse: false,
-    role: run.s.mode === 'plain' ? 'student' : run.s.mode, recipe: `demos/train ${JSON.stringify(run.s)}`, seed: SEED, data: `${run.train.n} training images`,
-    test_accuracy: last ? last.held[0] : 0, size_bytes: bytes.length, date: new Date().toISOString().slice(0, 10), provisional: true, ...(run.s.mode === 'dml' ? { peer: 0 } : {}),
+    name: `trained here (${run.s.mode}, step ${run.step})`,
+    file: `browser-${Date.now()}.ckpt`,
+    model: run.s.model,
+    precision: 'fp32',
+    sparse: false,
+    role: run.s.mode === 'plain' ? 'student' : run.s.mode,
+    recipe: `demos/train ${JSON.stringify(run.s)}`,
+    seed: SEED,
+    data: `${run.train.n} training images`,
+    test_accuracy: last ? last.held[0] : 0,
+    size_bytes: bytes.length,
+    date: new Date().toISOString().slice(0, 10),
+    provisional: true,
+    ...(run.s.mode === 'dml' ? { peer: 0 } : {}),
   };
   sessionStorage.setItem(SENT_KEY, JSON.stringify({ entry, ckpt: btoa(bin) }));
   location.href = '/demos/classify/';
@@ -311,8 +402,10 @@ async function send(): Promise<void> {
 async function main(): Promise<void> {
   nav();
   makeCharts();
-  for (const k of ['model', 'tau', 'alpha', 'peers', 'limit', 'holdout', 'epochs', 'batch', 'lr', 'every']) if (params.has(k)) $<HTMLInputElement>(k).value = params.get(k)!;
-  if (params.has('mode')) document.querySelectorAll<HTMLInputElement>('input[name=mode]').forEach((i) => (i.checked = i.value === params.get('mode')));
+  for (const k of ['model', 'tau', 'alpha', 'peers', 'limit', 'holdout', 'epochs', 'batch', 'lr', 'every'])
+    if (params.has(k)) $<HTMLInputElement>(k).value = params.get(k)!;
+  if (params.has('mode'))
+    document.querySelectorAll<HTMLInputElement>('input[name=mode]').forEach((i) => (i.checked = i.value === params.get('mode')));
   $('start').addEventListener('click', () => void start());
   $('pause').addEventListener('click', togglePause);
   $('download').addEventListener('click', () => void doDownload());
@@ -320,7 +413,8 @@ async function main(): Promise<void> {
   const info = await dataInfo();
   if (info.subset) {
     $('data-note').hidden = false;
-    $('data-note').textContent = `This static build bundles a small subset of Fashion-MNIST: ${info.source}. Run 'npm start' for the full 60,000 / 10,000 images.`;
+    $('data-note').textContent =
+      `This static build bundles a small subset of Fashion-MNIST: ${info.source}. Run 'npm start' for the full 60,000 / 10,000 images.`;
     $<HTMLInputElement>('limit').max = String(info.train);
     $<HTMLInputElement>('holdout').max = String(info.test);
   }

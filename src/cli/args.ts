@@ -11,7 +11,8 @@ export interface Parsed {
 
 export function positiveInt(flags: Flags, name: string, dflt: number, max = 1 << 20): number {
   const v = flags[name] ?? dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new UsageError(`--${name} must be an integer in [1, ${max}], got ${v}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
+    throw new UsageError(`--${name} must be an integer in [1, ${max}], got ${v}`);
   return v;
 }
 
@@ -20,7 +21,8 @@ function internalLine(e: unknown): string {
   const err = (typeof e === 'object' && e !== null ? e : {}) as { stack?: unknown; message?: unknown; name?: unknown };
   if (process.env.SLIMGPU_DEBUG) return `internal error: ${err.stack ?? e}`;
   const msg = String(err.message ?? e).split('\n')[0];
-  if (e instanceof RangeError && /array (buffer|length)|allocation failed/i.test(msg)) return `out of memory: ${msg} (a size the checks did not catch; please report it)`;
+  if (e instanceof RangeError && /array (buffer|length)|allocation failed/i.test(msg))
+    return `out of memory: ${msg} (a size the checks did not catch; please report it)`;
   return `internal error: ${err.name ?? 'Error'}: ${msg} (set SLIMGPU_DEBUG=1 for the stack trace)`;
 }
 

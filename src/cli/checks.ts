@@ -12,7 +12,12 @@ import type { Flag, Flags, FlagTable } from './flags.js';
 export const MODEL_FLAGS = {
   model: { type: 'string', arg: 'NAME', choices: MODEL_NAMES, required: true, help: 'zoo model' },
   alpha: { type: 'number', min: 0.05, max: 2, help: 'width multiplier (mobilenet_v1: 0.25, 0.5, 0.75 or 1; mobilenet_v2: (0, 2])' },
-  res: { type: 'int', min: 8, max: 4096, help: 'input resolution (default 28 for cnn_*, 224 for mobilenets and shufflenet, 224·1.15^phi for efficientnet)' },
+  res: {
+    type: 'int',
+    min: 8,
+    max: 4096,
+    help: 'input resolution (default 28 for cnn_*, 224 for mobilenets and shufflenet, 224·1.15^phi for efficientnet)',
+  },
   batch: { type: 'int', min: 1, max: 4096, default: 1, help: 'batch size' },
   groups: { type: 'int', min: 1, max: 8, help: 'shufflenet groups g: 1, 2, 3, 4 or 8 (default 3)' },
   scale: { type: 'number', min: 0.25, max: 4, help: 'shufflenet channel scale (default 1)' },
@@ -80,7 +85,8 @@ export function checkDeviceLimits(size: ReturnType<typeof modelSize>, limits: GP
 /** The model a checkpoint header describes, checked like a --model (it may claim any size). */
 export function checkpointSpec(h: CheckpointHeader, flag: string, file: string): ModelSpec {
   const spec = h.meta.model;
-  if (!(MODEL_NAMES as readonly string[]).includes(spec.model)) throw new SlimError(`${flag} ${file}: checkpoint of an unknown model '${spec.model}'`);
+  if (!(MODEL_NAMES as readonly string[]).includes(spec.model))
+    throw new SlimError(`${flag} ${file}: checkpoint of an unknown model '${spec.model}'`);
   return spec;
 }
 
@@ -93,7 +99,10 @@ export function checkCheckpointTensors(h: CheckpointHeader, spec: ModelSpec, pee
     const s = have.get(prefix + name);
     const n = (x: number[]) => x.reduce((a, b) => a * b, 1);
     if (!s) throw new SlimError(`${what}: no tensor '${prefix}${name}' for its model ${spec.model} (a checkpoint of another model?)`);
-    if (n(s) !== n(shape)) throw new SlimError(`${what}: tensor '${prefix}${name}' is [${s}], the model its header names (${spec.model}${spec.classes ? `, classes ${spec.classes}` : ''}) needs [${shape}]`);
+    if (n(s) !== n(shape))
+      throw new SlimError(
+        `${what}: tensor '${prefix}${name}' is [${s}], the model its header names (${spec.model}${spec.classes ? `, classes ${spec.classes}` : ''}) needs [${shape}]`,
+      );
   }
 }
 

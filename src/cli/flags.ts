@@ -71,7 +71,9 @@ function describe(f: Flag): string {
 /** The --help text of a command, from its table. */
 export function helpText(spec: CommandSpec): string {
   const flags = { ...spec.flags, ...COMMON_FLAGS };
-  const required = Object.entries(spec.flags).filter(([, f]) => f.required).map(([n, f]) => `--${n}${placeholder(n, f)}`);
+  const required = Object.entries(spec.flags)
+    .filter(([, f]) => f.required)
+    .map(([n, f]) => `--${n}${placeholder(n, f)}`);
   const usage = ['slimgpu', spec.name, ...required, '[options]', ...(spec.positional ? [spec.positional] : [])].join(' ');
   const rows = Object.entries(flags).map(([n, f]) => [`--${n}${placeholder(n, f)}`, describe(f)]);
   const width = Math.min(30, Math.max(...rows.map(([a]) => a.length)) + 2);
@@ -96,10 +98,12 @@ function usageMessage(e: unknown, spec: CommandSpec): string {
   const err = e as { message?: unknown; code?: unknown } | null | undefined;
   const m = String(err?.message ?? e);
   if (/ambiguous/.test(m)) {
-    const name = /'(--[^' ]+)/.exec(m)?.[1] ?? "the option";
+    const name = /'(--[^' ]+)/.exec(m)?.[1] ?? 'the option';
     return `${spec.name}: option ${name} needs a value (for a value starting with '-', write ${name}=-X)`;
   }
-  const known = Object.keys(spec.flags).map((k) => `--${k}`).join(' ');
+  const known = Object.keys(spec.flags)
+    .map((k) => `--${k}`)
+    .join(' ');
   if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const name = /'([^']+)'/.exec(m)?.[1] ?? m;
     return `${spec.name}: unknown option ${name} (see slimgpu ${spec.name} --help; known: ${known})`;
@@ -121,11 +125,14 @@ function checkValue(name: string, f: Flag, raw: string | boolean, cmd: string): 
       throw new UsageError(`${cmd}: option --${name} needs ${f.type === 'int' ? 'an integer' : 'a number'}, got '${text}'`);
     }
     if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) {
-      throw new UsageError(`${cmd}: --${name} must be ${f.type === 'int' ? 'an integer' : 'a number'} in [${f.min ?? '-∞'}, ${f.max ?? '∞'}], got ${text}`);
+      throw new UsageError(
+        `${cmd}: --${name} must be ${f.type === 'int' ? 'an integer' : 'a number'} in [${f.min ?? '-∞'}, ${f.max ?? '∞'}], got ${text}`,
+      );
     }
     return n;
   }
-  if (f.choices && !f.choices.includes(text)) throw new UsageError(`${cmd}: --${name} must be one of ${f.choices.join(', ')} (got '${text}')`);
+  if (f.choices && !f.choices.includes(text))
+    throw new UsageError(`${cmd}: --${name} must be one of ${f.choices.join(', ')} (got '${text}')`);
   if (text === '') throw new UsageError(`${cmd}: --${name} needs a non-empty value`);
   if (f.file) checkPath(name, text, f.file);
   return text;
@@ -169,14 +176,18 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true }) as { values: typeof values; positionals: string[] });
+    ({ values, positionals } = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true }) as {
+      values: typeof values;
+      positionals: string[];
+    });
   } catch (e) {
     // --help anywhere wins over a malformed rest of the line
     if (argv.includes('--help') || argv.includes('-h')) return { flags: {}, positional: [], help: true, given: new Set() };
     throw new UsageError(usageMessage(e, spec));
   }
   if (values.help) return { flags: {}, positional: [], help: true, given: new Set() };
-  if (positionals.length && !spec.positional) throw new UsageError(`${spec.name}: unexpected argument '${positionals[0]}' (see slimgpu ${spec.name} --help)`);
+  if (positionals.length && !spec.positional)
+    throw new UsageError(`${spec.name}: unexpected argument '${positionals[0]}' (see slimgpu ${spec.name} --help)`);
   const flags: Flags = {};
   const given = new Set<string>();
   for (const [n, f] of Object.entries(spec.flags)) {

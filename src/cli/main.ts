@@ -28,7 +28,8 @@ function version(): string {
 
 type Command = (argv: string[]) => Promise<number>;
 
-const BENCH_OUTSIDE_CHECKOUT = "'bench' runs from a source checkout (./bin/slimgpu bench …): the benchmarks in bench/ are not in the npm package";
+const BENCH_OUTSIDE_CHECKOUT =
+  "'bench' runs from a source checkout (./bin/slimgpu bench …): the benchmarks in bench/ are not in the npm package";
 
 /** The commands: name → its table (for help) and its function. onnx-test loads its modules only when used. */
 const commands: Record<string, { spec: () => Promise<CommandSpec>; run: Command; summary: string }> = {

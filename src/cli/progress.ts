@@ -9,9 +9,17 @@ export interface ProgressReporter {
   end(): void;
 }
 
-const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`);
+const fmtTime = (s: number) =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+      : `${s.toFixed(0)}s`;
 
-export function progressReporter(label: string, opts: { quiet?: boolean; tty?: boolean; interval?: number; stream?: NodeJS.WriteStream } = {}): ProgressReporter {
+export function progressReporter(
+  label: string,
+  opts: { quiet?: boolean; tty?: boolean; interval?: number; stream?: NodeJS.WriteStream } = {},
+): ProgressReporter {
   const stream = opts.stream ?? process.stderr;
   const tty = opts.tty ?? !!stream.isTTY;
   const interval = (opts.interval ?? 10) * 1000;

@@ -32,7 +32,10 @@ const NON_NEGATIVE = new Set([1, 2, 5]); // relu, relu6, sigmoid: act(v) ≥ 0, 
 
 export function binaryEligible(g: Graph, n: Node): boolean {
   if (n.op !== 'conv2d' || !g.tensors[n.inputs[1]].data) return false;
-  const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
+  const geo = convGeom(
+    n.inputs.map((t) => g.shape(t)),
+    n.attrs,
+  );
   return geo.groups === 1 && geo.cout % 4 === 0 && attrNum(n.attrs, 'shuffle', 1) === 1;
 }
 
@@ -47,7 +50,11 @@ export function binaryConvNodes(g: Graph): Set<Node> {
   return new Set(convs.filter((n) => !edge.has(n) && binaryEligible(g, n)));
 }
 
-export function binarizeGraph(g: Graph, opts: BinaryOptions = {}, stats?: Map<number, TensorStats>): { graph: Graph; report: BinaryReport } {
+export function binarizeGraph(
+  g: Graph,
+  opts: BinaryOptions = {},
+  stats?: Map<number, TensorStats>,
+): { graph: Graph; report: BinaryReport } {
   const binary = binaryConvNodes(g);
   const consumers = g.consumers();
   const report: BinaryReport = { binaryConvs: 0, packedOutputs: 0, floatConvs: 0 };
@@ -85,7 +92,10 @@ export function binarizeGraph(g: Graph, opts: BinaryOptions = {}, stats?: Map<nu
       if (n.op === 'conv2d') report.floatConvs++;
       continue;
     }
-    const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
+    const geo = convGeom(
+      n.inputs.map((t) => g.shape(t)),
+      n.attrs,
+    );
     const w = g.tensors[n.inputs[1]].data!;
     const b = n.inputs[2] !== undefined ? g.tensors[n.inputs[2]].data! : new Float32Array(geo.cout);
     const alpha = new Float64Array(geo.cout);
@@ -95,8 +105,11 @@ export function binarizeGraph(g: Graph, opts: BinaryOptions = {}, stats?: Map<nu
     const y = n.outputs[0];
     const act = attrNum(n.attrs, 'act', 0);
     const packedOut =
-      geo.cout % 32 === 0 && !g.outputs.includes(y) && (consumers.get(y) ?? []).length > 0 &&
-      (consumers.get(y) ?? []).every((c) => binary.has(c) && c.inputs[0] === y) && (SIGN_KEEPING.has(act) || NON_NEGATIVE.has(act));
+      geo.cout % 32 === 0 &&
+      !g.outputs.includes(y) &&
+      (consumers.get(y) ?? []).length > 0 &&
+      (consumers.get(y) ?? []).every((c) => binary.has(c) && c.inputs[0] === y) &&
+      (SIGN_KEEPING.has(act) || NON_NEGATIVE.has(act));
     const pw = packSigns(w, g.shape(n.inputs[1]));
     const attrs: Attrs = { kernel: [geo.kh, geo.kw], cout: geo.cout, out: packedOut ? 'b1' : 'f32' };
     for (const a of ['stride', 'pads', 'dilation'] as const) if (n.attrs[a] !== undefined) attrs[a] = n.attrs[a];
@@ -105,11 +118,17 @@ export function binarizeGraph(g: Graph, opts: BinaryOptions = {}, stats?: Map<nu
       const A = NON_NEGATIVE.has(act) ? new Float64Array(geo.cout) : alpha;
       const B = NON_NEGATIVE.has(act) ? new Float64Array(geo.cout).fill(1) : b;
       const thr = xnorThresholds(A, B);
-      bId.set(y, out.add1('conv2d_xnor', [asBits(n.inputs[0]), wId, out.addRawParam(`${n.name}.thresholds`, [thr.length], thr)], attrs, n.name));
+      bId.set(
+        y,
+        out.add1('conv2d_xnor', [asBits(n.inputs[0]), wId, out.addRawParam(`${n.name}.thresholds`, [thr.length], thr)], attrs, n.name),
+      );
       report.packedOutputs++;
     } else {
       const aff = xnorAffine(alpha, b);
-      fId.set(y, out.add1('conv2d_xnor', [asBits(n.inputs[0]), wId, out.addParam(`${n.name}.affine`, [aff.length], aff)], { ...attrs, act }, n.name));
+      fId.set(
+        y,
+        out.add1('conv2d_xnor', [asBits(n.inputs[0]), wId, out.addParam(`${n.name}.affine`, [aff.length], aff)], { ...attrs, act }, n.name),
+      );
     }
     report.binaryConvs++;
   }

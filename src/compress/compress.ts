@@ -68,14 +68,19 @@ function syntheticBatches(g: Graph, count: number): Float32Array[][] {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return (s / 4294967296) * 2 - 1;
   };
-  return Array.from({ length: count }, () => g.inputs.map((t) => Float32Array.from({ length: g.shape(t).reduce((a, b) => a * b, 1) }, next)));
+  return Array.from({ length: count }, () =>
+    g.inputs.map((t) => Float32Array.from({ length: g.shape(t).reduce((a, b) => a * b, 1) }, next)),
+  );
 }
 
 export async function compress(model: Graph, opts: CompressOptions = {}): Promise<CompressedModel> {
-  if (opts.quantize && (opts.prune || opts.sparse)) throw new SlimError('compress: block sparsity and quantization cannot be combined (the int8 and xnor kernels are dense)');
-  if (opts.prune && opts.sparse) throw new SlimError('compress: prune (prunes the weights) and sparse (encodes weights pruned before) are alternatives');
+  if (opts.quantize && (opts.prune || opts.sparse))
+    throw new SlimError('compress: block sparsity and quantization cannot be combined (the int8 and xnor kernels are dense)');
+  if (opts.prune && opts.sparse)
+    throw new SlimError('compress: prune (prunes the weights) and sparse (encodes weights pruned before) are alternatives');
   if (opts.sparse) checkBlockShape(opts.sparse.block, 'compress: sparse.block');
-  if (opts.quantize && !['int8', 'binary'].includes(opts.quantize)) throw new SlimError(`compress: quantize must be 'int8' or 'binary', got '${opts.quantize}'`);
+  if (opts.quantize && !['int8', 'binary'].includes(opts.quantize))
+    throw new SlimError(`compress: quantize must be 'int8' or 'binary', got '${opts.quantize}'`);
   const fp32Bytes = modelBytes(model);
   const report: CompressedModel['report'] = {};
   let g = model;
@@ -103,20 +108,43 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
     const layers: NonNullable<CompressedModel['report']['sparse']>['layers'] = [];
     for (const n of g.nodes) {
       const w = n.op === 'conv2d' ? g.tensors[n.inputs[1]] : null;
-      const geo = w ? convGeom(n.inputs.map((t) => g.shape(t)), n.attrs) : null;
-      const ok = w?.data && geo && geo.groups === 1 && attrNum(n.attrs, 'shuffle', 1) === 1 && (n.inputs[2] === undefined || g.tensors[n.inputs[2]].data);
+      const geo = w
+        ? convGeom(
+            n.inputs.map((t) => g.shape(t)),
+            n.attrs,
+          )
+        : null;
+      const ok =
+        w?.data &&
+        geo &&
+        geo.groups === 1 &&
+        attrNum(n.attrs, 'shuffle', 1) === 1 &&
+        (n.inputs[2] === undefined || g.tensors[n.inputs[2]].data);
       let fits = ok ? (block === 'auto' ? BLOCK_SHAPES : [block]).filter((b) => blockShapeFits(w!.shape, b)) : [];
       const asIsBsr = asIs && fits.length ? toBsr(w!.data!, w!.shape, fits[0]) : null;
       if (asIsBsr && asIsBsr.nnzb === asIsBsr.totalBlocks) fits = []; // no zero block: stays dense
       if (fits.length === 0) {
-        const outs = out.add(n.op, n.inputs.map((t) => (g.tensors[t].role === 'param' ? copy(t) : id.get(t)!)), n.attrs, n.name);
+        const outs = out.add(
+          n.op,
+          n.inputs.map((t) => (g.tensors[t].role === 'param' ? copy(t) : id.get(t)!)),
+          n.attrs,
+          n.name,
+        );
         n.outputs.forEach((t, k) => id.set(t, outs[k]));
         continue;
       }
       let chosen: BlockShape = block as BlockShape;
       let ms: Record<string, number> | undefined;
       if (block === 'auto') {
-        const c = await chooseBlockShape(opts.runtime!, g.shape(n.inputs[0]), w!.data!, w!.shape, { ...n.attrs, kernel: [geo!.kh, geo!.kw], cout: geo!.cout }, opts.prune!.sparsity, fits);
+        const c = await chooseBlockShape(
+          opts.runtime!,
+          g.shape(n.inputs[0]),
+          w!.data!,
+          w!.shape,
+          { ...n.attrs, kernel: [geo!.kh, geo!.kw], cout: geo!.cout },
+          opts.prune!.sparsity,
+          fits,
+        );
         chosen = c.block;
         ms = c.ms;
       }
@@ -178,7 +206,11 @@ export function compressOptionsFor(precision: Precision, sparsity?: number, bloc
  * (int8 calibration on synthetic inputs), plus the size figures for the run record.
  */
 export async function compressForRun(
-  rt: Runtime, g: Graph, precision: Precision, sparsity?: number, block?: string,
+  rt: Runtime,
+  g: Graph,
+  precision: Precision,
+  sparsity?: number,
+  block?: string,
 ): Promise<{ graph: Graph; info: Record<string, unknown> }> {
   const opts = compressOptionsFor(precision, sparsity, block);
   if (!opts.quantize && !opts.prune) return { graph: g, info: { precision, model_bytes: modelBytes(g) } };
@@ -186,8 +218,12 @@ export async function compressForRun(
   return {
     graph: c.graph,
     info: {
-      precision, ...(opts.prune ? { sparsity, block: block ?? 'auto' } : {}),
-      model_bytes: c.bytes, fp32_model_bytes: c.fp32Bytes, compression_ratio: Number(c.ratio.toFixed(3)), compress_report: c.report,
+      precision,
+      ...(opts.prune ? { sparsity, block: block ?? 'auto' } : {}),
+      model_bytes: c.bytes,
+      fp32_model_bytes: c.fp32Bytes,
+      compression_ratio: Number(c.ratio.toFixed(3)),
+      compress_report: c.report,
     },
   };
 }

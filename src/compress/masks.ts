@@ -38,11 +38,17 @@ export interface PruneOptions {
 export function checkPruneOptions(p: PruneOptions): void {
   const { sparsity, start, end } = p;
   check(sparsity >= 0 && sparsity < 1, `pruning sparsity must be in [0, 1) (got ${sparsity})`);
-  check(Number.isInteger(start) && Number.isInteger(end) && start >= 1 && end >= start, `pruning epochs must be 1 ≤ start ≤ end (got ${start}:${end})`);
+  check(
+    Number.isInteger(start) && Number.isInteger(end) && start >= 1 && end >= start,
+    `pruning epochs must be 1 ≤ start ≤ end (got ${start}:${end})`,
+  );
   if (p.block) checkBlockShape(p.block, 'pruning block');
   check(!p.block || !p.filters, 'pruning removes either blocks of weights or whole filters, not both');
   check(!p.filters || ['l1', 'l2'].includes(p.filters), `filter pruning norm must be l1 or l2 (got ${p.filters})`);
-  check(p.flops === undefined || (!!p.filters && p.flops > 0 && p.flops <= 1), `a FLOP budget (fraction of the MACs kept, in (0, 1]) needs filter pruning (got ${p.flops})`);
+  check(
+    p.flops === undefined || (!!p.filters && p.flops > 0 && p.flops <= 1),
+    `a FLOP budget (fraction of the MACs kept, in (0, 1]) needs filter pruning (got ${p.flops})`,
+  );
 }
 
 /** The sparsity the masks take at the end of `epoch` (1-based), or null outside the pruning epochs. */
@@ -83,12 +89,15 @@ export function filterRatioForFlops(model: Graph, budget: number): number {
     const ratio = Math.round(r * 100) / 100;
     if (applyFilterPruning(model, planFilterPruning(model, { ratio })).macs() <= budget * full) return ratio;
   }
-  throw new SlimError(`filter pruning cannot bring the model to ${budget} of its MACs (the largest ratio keeps ${(applyFilterPruning(model, planFilterPruning(model, { ratio: 0.99 })).macs() / full).toFixed(3)})`);
+  throw new SlimError(
+    `filter pruning cannot bring the model to ${budget} of its MACs (the largest ratio keeps ${(applyFilterPruning(model, planFilterPruning(model, { ratio: 0.99 })).macs() / full).toFixed(3)})`,
+  );
 }
 
 /** Fraction of zeros in the named tensors of `weights` (0 when there are none). */
 export function zeroFraction(weights: Map<string, Float32Array>, names: Iterable<string>): number {
-  let zeros = 0, total = 0;
+  let zeros = 0,
+    total = 0;
   for (const name of names) {
     const w = weights.get(name)!;
     total += w.length;

@@ -45,7 +45,12 @@ function isFlatten(g: Graph, n: Node): boolean {
 }
 
 export function isDepthwise(g: Graph, n: Node): boolean {
-  return isDepthwiseGeom(convGeom(n.inputs.map((t) => g.shape(t)), n.attrs));
+  return isDepthwiseGeom(
+    convGeom(
+      n.inputs.map((t) => g.shape(t)),
+      n.attrs,
+    ),
+  );
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -90,7 +95,14 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
     }
   }
   // Per space: producers (conv nodes), consumers, derived definitions, group constraints.
-  interface Space { producers: Node[]; defs: Node[]; groups: number; samePos: boolean; blocked: boolean; c: number }
+  interface Space {
+    producers: Node[];
+    defs: Node[];
+    groups: number;
+    samePos: boolean;
+    blocked: boolean;
+    c: number;
+  }
   const spaces = new Map<number, Space>();
   const space = (t: number): Space => {
     const r = find(t);
@@ -105,7 +117,10 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
   for (const [t, n] of derived) space(t).defs.push(n);
   for (const n of g.nodes) {
     if (n.op === 'conv2d' && !isDepthwise(g, n) && g.tensors[n.inputs[1]].data) {
-      const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
+      const geo = convGeom(
+        n.inputs.map((t) => g.shape(t)),
+        n.attrs,
+      );
       const so = space(n.outputs[0]);
       so.producers.push(n);
       so.groups = lcm(so.groups, geo.groups);
@@ -159,12 +174,20 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
     if (s.samePos) {
       const pos = Array.from({ length: per }, (_, r) => r);
       const posScore = pos.map((r) => Array.from({ length: s.groups }, (_, gi) => score[gi * per + r]).reduce((a, b) => a + b, 0));
-      const chosen = pos.sort((a, b) => posScore[b] - posScore[a] || a - b).slice(0, k).sort((a, b) => a - b);
+      const chosen = pos
+        .sort((a, b) => posScore[b] - posScore[a] || a - b)
+        .slice(0, k)
+        .sort((a, b) => a - b);
       for (let gi = 0; gi < s.groups; gi++) for (const r of chosen) keep.push(gi * per + r);
     } else {
       for (let gi = 0; gi < s.groups; gi++) {
         const idx = Array.from({ length: per }, (_, r) => gi * per + r);
-        keep.push(...idx.sort((a, b) => score[b] - score[a] || a - b).slice(0, k).sort((a, b) => a - b));
+        keep.push(
+          ...idx
+            .sort((a, b) => score[b] - score[a] || a - b)
+            .slice(0, k)
+            .sort((a, b) => a - b),
+        );
       }
     }
     keepOfSpace.set(s, keep);
@@ -200,7 +223,10 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
       if (k) {
         const G = attrNum(n.attrs, 'groups');
         const per = g.shape(n.inputs[0]).at(-1)! / G;
-        keepOfSpace.set(space(out), k.map((c) => (c % per) * G + Math.floor(c / per)).sort((a, b) => a - b));
+        keepOfSpace.set(
+          space(out),
+          k.map((c) => (c % per) * G + Math.floor(c / per)).sort((a, b) => a - b),
+        );
       }
     }
   }
@@ -228,7 +254,10 @@ export function applyFilterPruning(g: Graph, plan: FilterPrunePlan): Graph {
     let inputs: number[];
     const attrs = { ...n.attrs };
     if (n.op === 'conv2d' && g.tensors[n.inputs[1]].data) {
-      const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
+      const geo = convGeom(
+        n.inputs.map((t) => g.shape(t)),
+        n.attrs,
+      );
       const w = g.tensors[n.inputs[1]].data!;
       const ko = keepOf(n.outputs[0]);
       const ki = keepOf(n.inputs[0]);
@@ -249,20 +278,37 @@ export function applyFilterPruning(g: Graph, plan: FilterPrunePlan): Graph {
         nw = new Float32Array(taps * ncg * ko.length);
         ko.forEach((co, j) => {
           const li = local[Math.floor(co / ng)];
-          for (let tap = 0; tap < taps; tap++) li.forEach((ci, q) => (nw[(tap * ncg + q) * ko.length + j] = w[(tap * cg + ci) * geo.cout + co]));
+          for (let tap = 0; tap < taps; tap++)
+            li.forEach((ci, q) => (nw[(tap * ncg + q) * ko.length + j] = w[(tap * cg + ci) * geo.cout + co]));
         });
       }
       inputs = [id.get(n.inputs[0])!, param(n.inputs[1], nw, [geo.kh, geo.kw, ncg, ko.length])];
       if (n.inputs[2] !== undefined) {
         const b = g.tensors[n.inputs[2]].data!;
-        inputs.push(param(n.inputs[2], Float32Array.from(ko, (c) => b[c]), [ko.length]));
+        inputs.push(
+          param(
+            n.inputs[2],
+            Float32Array.from(ko, (c) => b[c]),
+            [ko.length],
+          ),
+        );
       }
     } else if (n.op === 'batchnorm') {
       const k = keepOf(n.inputs[0]);
-      inputs = [id.get(n.inputs[0])!, ...n.inputs.slice(1).map((t) => param(t, Float32Array.from(k, (c) => g.tensors[t].data![c]), [k.length]))];
+      inputs = [
+        id.get(n.inputs[0])!,
+        ...n.inputs.slice(1).map((t) =>
+          param(
+            t,
+            Float32Array.from(k, (c) => g.tensors[t].data![c]),
+            [k.length],
+          ),
+        ),
+      ];
     } else {
       inputs = n.inputs.map((t) => (g.tensors[t].role === 'param' ? copyParam(t) : id.get(t)!));
-      if (n.op === 'reshape' && plan.keep.has(n.outputs[0])) attrs.shape = [...g.shape(n.outputs[0]).slice(0, -1), plan.keep.get(n.outputs[0])!.length];
+      if (n.op === 'reshape' && plan.keep.has(n.outputs[0]))
+        attrs.shape = [...g.shape(n.outputs[0]).slice(0, -1), plan.keep.get(n.outputs[0])!.length];
     }
     const outs = out.add(n.op, inputs, attrs, n.name);
     n.outputs.forEach((t, k) => id.set(t, outs[k]));
@@ -287,6 +333,12 @@ export function filterPrune(g: Graph, opts: FilterPruneOptions): { graph: Graph;
   return {
     graph,
     plan,
-    report: { spacesPruned: pruned.size, channelsBefore: before, channelsAfter: after, paramsBefore: g.paramCount(), paramsAfter: graph.paramCount() },
+    report: {
+      spacesPruned: pruned.size,
+      channelsBefore: before,
+      channelsAfter: after,
+      paramsBefore: g.paramCount(),
+      paramsAfter: graph.paramCount(),
+    },
   };
 }

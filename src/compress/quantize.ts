@@ -42,7 +42,10 @@ export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]
   try {
     for (const batch of batches) {
       const outs = await m.run(batch);
-      const values: [number, Float32Array][] = [...cg.inputs.map((t, k) => [t, batch[k]] as [number, Float32Array]), ...cg.outputs.map((t, k) => [t, outs[k]] as [number, Float32Array])];
+      const values: [number, Float32Array][] = [
+        ...cg.inputs.map((t, k) => [t, batch[k]] as [number, Float32Array]),
+        ...cg.outputs.map((t, k) => [t, outs[k]] as [number, Float32Array]),
+      ];
       for (const [t, v] of values) {
         const a = acc.get(t) ?? { min: Infinity, max: -Infinity, sumAbs: 0, n: 0, samples: [] };
         const stride = Math.max(1, Math.floor(v.length / SAMPLE));
@@ -134,7 +137,10 @@ export function int8Eligible(g: Graph, n: Node): boolean {
   const w = g.tensors[n.inputs[1]];
   if (!w.data || (n.inputs[2] !== undefined && !g.tensors[n.inputs[2]].data)) return false;
   if (attrNum(n.attrs, 'shuffle', 1) !== 1 || ![0, 1, 2].includes(attrNum(n.attrs, 'act', 0))) return false;
-  const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
+  const geo = convGeom(
+    n.inputs.map((t) => g.shape(t)),
+    n.attrs,
+  );
   const depthwise = geo.groups > 1 && geo.groups === geo.cin && geo.cin === geo.cout;
   if (depthwise) return geo.cout % 4 === 0;
   if ((geo.cout / geo.groups) % 4 !== 0) return false;
@@ -216,7 +222,10 @@ export function quantizeGraph(g: Graph, stats: Map<number, TensorStats>, opts: I
     if (int8Eligible(g, n)) {
       const x = n.inputs[0];
       const y = n.outputs[0];
-      const geo = convGeom(n.inputs.map((t) => g.shape(t)), n.attrs);
+      const geo = convGeom(
+        n.inputs.map((t) => g.shape(t)),
+        n.attrs,
+      );
       const w = g.tensors[n.inputs[1]];
       const b = n.inputs[2] !== undefined ? g.tensors[n.inputs[2]].data! : new Float32Array(geo.cout);
       const px = qparamsOf(x);
@@ -234,7 +243,13 @@ export function quantizeGraph(g: Graph, stats: Map<number, TensorStats>, opts: I
       }
       const packed = packInt8ConvWeights(wq, w.shape, geo.groups);
       const tables = int8ConvTables(bias, mult);
-      const attrs: Attrs = { kernel: [geo.kh, geo.kw], cout: geo.cout, xZero: px.zero, yZero: py.zero, ...clampFor(attrNum(n.attrs, 'act', 0), py) };
+      const attrs: Attrs = {
+        kernel: [geo.kh, geo.kw],
+        cout: geo.cout,
+        xZero: px.zero,
+        yZero: py.zero,
+        ...clampFor(attrNum(n.attrs, 'act', 0), py),
+      };
       for (const a of CONV_ATTRS) if (n.attrs[a] !== undefined) attrs[a] = n.attrs[a];
       const wId = out.addRawParam(`${n.name}.w_int8`, [packed.length], packed);
       const tId = out.addRawParam(`${n.name}.requant`, [tables.length], tables);
@@ -242,13 +257,25 @@ export function quantizeGraph(g: Graph, stats: Map<number, TensorStats>, opts: I
       report.int8Convs++;
       continue;
     }
-    if (n.op === 'add' && [0, 1, 2].includes(attrNum(n.attrs, 'act', 0)) && n.inputs.every((t) => qId.has(t)) && g.shape(n.inputs[0]).at(-1)! % 4 === 0) {
+    if (
+      n.op === 'add' &&
+      [0, 1, 2].includes(attrNum(n.attrs, 'act', 0)) &&
+      n.inputs.every((t) => qId.has(t)) &&
+      g.shape(n.inputs[0]).at(-1)! % 4 === 0
+    ) {
       const [a, b] = n.inputs;
       const y = n.outputs[0];
       const pa = qparamsOf(a);
       const pb = qparamsOf(b);
       const py = qparamsOf(y);
-      const attrs = { aZero: pa.zero, bZero: pb.zero, ka: int8AddFactor(pa.scale, py.scale), kb: int8AddFactor(pb.scale, py.scale), yZero: py.zero, ...clampFor(attrNum(n.attrs, 'act', 0), py) };
+      const attrs = {
+        aZero: pa.zero,
+        bZero: pb.zero,
+        ka: int8AddFactor(pa.scale, py.scale),
+        kb: int8AddFactor(pb.scale, py.scale),
+        yZero: py.zero,
+        ...clampFor(attrNum(n.attrs, 'act', 0), py),
+      };
       qId.set(y, out.add1('add_int8', [qId.get(a)!, qId.get(b)!], attrs, n.name));
       report.int8Adds++;
       continue;

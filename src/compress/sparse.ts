@@ -76,7 +76,14 @@ export interface BlockChoice {
  * then picks the tile for the chosen shape). `xShape` is the layer's input [N,H,W,Cin].
  */
 export async function chooseBlockShape(
-  rt: Runtime, xShape: number[], w: Float32Array, wShape: number[], attrs: Attrs, sparsity: number, shapes: BlockShape[] = BLOCK_SHAPES, runs = 2,
+  rt: Runtime,
+  xShape: number[],
+  w: Float32Array,
+  wShape: number[],
+  attrs: Attrs,
+  sparsity: number,
+  shapes: BlockShape[] = BLOCK_SHAPES,
+  runs = 2,
 ): Promise<BlockChoice> {
   const fits = shapes.filter((b) => blockShapeFits(wShape, b));
   check(fits.length > 0, `no block shape fits weights [${wShape}]`);
@@ -86,7 +93,16 @@ export async function chooseBlockShape(
   for (const b of fits) {
     const g = new Graph();
     const x = g.addInput('x', xShape);
-    g.markOutput(addBsrConv(g, x, toBsr(pruneBlocks(w, wShape, b, sparsity), wShape, b), null, { ...attrs, kernel: [wShape[0], wShape[1]], cout: wShape[3] }, 'probe'));
+    g.markOutput(
+      addBsrConv(
+        g,
+        x,
+        toBsr(pruneBlocks(w, wShape, b, sparsity), wShape, b),
+        null,
+        { ...attrs, kernel: [wShape[0], wShape[1]], cout: wShape[3] },
+        'probe',
+      ),
+    );
     ms[b.join('x')] = await timeGraph(rt, g, input, runs);
     if (ms[b.join('x')] < ms[best.join('x')]) best = b;
   }

@@ -148,12 +148,19 @@ export class CompiledGraph {
    * Per-node GPU time from timestamp queries (one compute pass per node). Without the timestamp-query feature,
    * each node is submitted alone and timed on the CPU (`method` says which).
    */
-  profile(inputs: Record<string, Float32Array> | Float32Array[]): Promise<{ method: 'timestamp' | 'wallclock'; nodes: NodeProfile[]; outputs: Float32Array[] }> {
+  profile(
+    inputs: Record<string, Float32Array> | Float32Array[],
+  ): Promise<{ method: 'timestamp' | 'wallclock'; nodes: NodeProfile[]; outputs: Float32Array[] }> {
     return this.serial(async () => {
       const device = this.rt.device;
       const g = this.graph;
       this.writeInputs(inputs);
-      const macsOf = (n: Node) => getOp(n.op).macs?.(n.inputs.map((t) => g.shape(t)), n.outputs.map((t) => g.shape(t)), n.attrs) ?? 0;
+      const macsOf = (n: Node) =>
+        getOp(n.op).macs?.(
+          n.inputs.map((t) => g.shape(t)),
+          n.outputs.map((t) => g.shape(t)),
+          n.attrs,
+        ) ?? 0;
       const active = this.nodes.filter((n) => n.launches.length > 0);
       const result: NodeProfile[] = [];
       if (this.rt.ctx.hasTimestamps) {
@@ -190,7 +197,13 @@ export class CompiledGraph {
         for (const n of active) {
           const t0 = performance.now();
           await this.rt.run(n.launches, n.node.name);
-          result.push({ name: n.node.name, op: n.node.op, kernels: n.launches.map((l) => l.kernel), ms: performance.now() - t0, macs: macsOf(n.node) });
+          result.push({
+            name: n.node.name,
+            op: n.node.op,
+            kernels: n.launches.map((l) => l.kernel),
+            ms: performance.now() - t0,
+            macs: macsOf(n.node),
+          });
         }
       }
       const enc = device.createCommandEncoder({ label: 'profile-outputs' });

@@ -11,8 +11,9 @@
 //         channels padded to a multiple of 32 with 0 bits: N·H·W·⌈C/32⌉ words.
 //   'i32' / 'u32' parameters stored as 32-bit integers (packed weights, requantization tables) in `raw`;
 //         their shape is the storage shape.
-// `tensorBytes` is the one place that turns (shape, dtype) into bytes; the memory planner and executor use it. Training adds backward and optimizer nodes to the
-// same structure (they are just more ops), so the executor and planner serve both.
+// `tensorBytes` is the one place that turns (shape, dtype) into bytes; the memory planner and executor use it.
+// Training adds backward and optimizer nodes to the same structure (they are just more ops), so the executor and
+// planner serve both.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import '../ops/all.js';
@@ -28,9 +29,12 @@ export function tensorBytes(shape: readonly number[], dtype: DType): number {
   const c = shape.length ? shape[shape.length - 1] : 1;
   const rows = numel(shape) / c;
   switch (dtype) {
-    case 'q8': return rows * Math.ceil(c / 4) * 4;
-    case 'b1': return rows * Math.ceil(c / 32) * 4;
-    default: return numel(shape) * 4;
+    case 'q8':
+      return rows * Math.ceil(c / 4) * 4;
+    case 'b1':
+      return rows * Math.ceil(c / 32) * 4;
+    default:
+      return numel(shape) * 4;
   }
 }
 /**
@@ -142,11 +146,15 @@ export class Graph {
     } else {
       const bad = inputs.find((t) => this.tensors[t].dtype !== 'f32');
       if (bad !== undefined) {
-        throw new SlimError(`node '${nodeName}' (${op}): input '${this.tensors[bad].name}' is ${this.tensors[bad].dtype}, the op takes f32`);
+        throw new SlimError(
+          `node '${nodeName}' (${op}): input '${this.tensors[bad].name}' is ${this.tensors[bad].dtype}, the op takes f32`,
+        );
       }
       outTypes = shapes.map(() => 'f32');
     }
-    const outputs = shapes.map((s, k) => this.addTensor(`${nodeName}${shapes.length > 1 ? `_out${k}` : ''}`, s, 'activation', undefined, outTypes[k]));
+    const outputs = shapes.map((s, k) =>
+      this.addTensor(`${nodeName}${shapes.length > 1 ? `_out${k}` : ''}`, s, 'activation', undefined, outTypes[k]),
+    );
     this.nodes.push({ id: this.nodes.length, op, name: nodeName, inputs: [...inputs], outputs, attrs: { ...attrs } });
     this.usedCache = null;
     return outputs;
@@ -193,7 +201,12 @@ export class Graph {
     let total = 0;
     for (const n of this.nodes) {
       const def = getOp(n.op);
-      if (def.macs) total += def.macs(n.inputs.map((t) => this.shape(t)), n.outputs.map((t) => this.shape(t)), n.attrs);
+      if (def.macs)
+        total += def.macs(
+          n.inputs.map((t) => this.shape(t)),
+          n.outputs.map((t) => this.shape(t)),
+          n.attrs,
+        );
     }
     return total;
   }

@@ -71,7 +71,15 @@ export function fuseShuffle(g: Graph): number {
     if (sh.op !== 'channel_shuffle') continue;
     const p = producers.get(sh.inputs[0]);
     if (!p || p.op !== 'conv2d' || attrNum(p.attrs, 'shuffle', 1) !== 1) continue;
-    if (!pointwiseFits(convGeom(p.inputs.map((t) => g.shape(t)), p.attrs))) continue;
+    if (
+      !pointwiseFits(
+        convGeom(
+          p.inputs.map((t) => g.shape(t)),
+          p.attrs,
+        ),
+      )
+    )
+      continue;
     if (soleConsumer(g, g.consumers(), sh.inputs[0]) !== sh) continue;
     p.attrs.shuffle = attrNum(sh.attrs, 'groups');
     absorb(g, p, sh);

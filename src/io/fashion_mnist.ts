@@ -35,7 +35,9 @@ export function parseIdx(buf: Uint8Array, file: string, expectDims: 1 | 3): { di
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = dv.getUint32(0, false);
   if (magic >> 16 !== 0 || ((magic >> 8) & 0xff) !== 0x08) {
-    throw new SlimError(`${file}: not an IDX file of unsigned bytes (magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x0000080${expectDims})`);
+    throw new SlimError(
+      `${file}: not an IDX file of unsigned bytes (magic 0x${magic.toString(16).padStart(8, '0')}, expected 0x0000080${expectDims})`,
+    );
   }
   const nd = magic & 0xff;
   if (nd !== expectDims) throw new SlimError(`${file}: IDX file has ${nd} dimensions, expected ${expectDims}`);
@@ -54,7 +56,9 @@ function readGz(path: string): Uint8Array {
   try {
     raw = readFileSync(path);
   } catch (e) {
-    throw new SlimError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (install Fashion-MNIST: apt-get install dataset-fashion-mnist)`);
+    throw new SlimError(
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (install Fashion-MNIST: apt-get install dataset-fashion-mnist)`,
+    );
   }
   try {
     return new Uint8Array(gunzipSync(raw));
@@ -121,7 +125,14 @@ export const NO_AUGMENT: Augment = { cropPad: 0, flip: false };
  * Fill `images` [B,rows,cols,1] and `labels` [B] with the examples `idx`, normalised, augmented with a generator
  * seeded by `augSeed` (ignored when augmentation is off).
  */
-export function fillBatch(s: Split, idx: ArrayLike<number>, aug: Augment, augSeed: number, images: Float32Array, labels: Float32Array): void {
+export function fillBatch(
+  s: Split,
+  idx: ArrayLike<number>,
+  aug: Augment,
+  augSeed: number,
+  images: Float32Array,
+  labels: Float32Array,
+): void {
   const { rows, cols } = s;
   const px = rows * cols;
   const r = seededRandom(augSeed >>> 0);

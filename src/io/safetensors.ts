@@ -29,7 +29,8 @@ export function encodeSafetensors(tensors: Map<string, NamedTensor>, metadata: R
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const [name, t] of tensors) {
-    if (t.data.length !== numel(t.shape)) throw new SlimError(`tensor '${name}' has ${t.data.length} values for shape ${shapeStr(t.shape)}`);
+    if (t.data.length !== numel(t.shape))
+      throw new SlimError(`tensor '${name}' has ${t.data.length} values for shape ${shapeStr(t.shape)}`);
     header[name] = { dtype: dtypeOf(t.data), shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
@@ -57,14 +58,16 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Nam
   } catch (e) {
     throw new SlimError(`safetensors header is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SlimError('safetensors header must be a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new SlimError('safetensors header must be a JSON object');
   const dataStart = 8 + Number(n);
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, NamedTensor>();
   const spans: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new SlimError(`safetensors tensor '${name}': entry must be an object with dtype, shape and data_offsets`);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new SlimError(`safetensors tensor '${name}': entry must be an object with dtype, shape and data_offsets`);
     // JSON: every field is checked below before it is used
     const info = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const make = DTYPES[info?.dtype as string];
@@ -73,13 +76,17 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Nam
     if (!Array.isArray(shape) || !shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0)) {
       throw new SlimError(`safetensors tensor '${name}': bad shape ${JSON.stringify(shape)}`);
     }
-    if (!Array.isArray(info.data_offsets) || info.data_offsets.length !== 2) throw new SlimError(`safetensors tensor '${name}': data_offsets must be [begin, end] (got ${JSON.stringify(info.data_offsets)})`);
+    if (!Array.isArray(info.data_offsets) || info.data_offsets.length !== 2)
+      throw new SlimError(`safetensors tensor '${name}': data_offsets must be [begin, end] (got ${JSON.stringify(info.data_offsets)})`);
     const [begin, end] = info.data_offsets;
     if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin || end > dataLen) {
-      throw new SlimError(`safetensors tensor '${name}': data_offsets ${JSON.stringify(info.data_offsets)} outside the ${dataLen}-byte data`);
+      throw new SlimError(
+        `safetensors tensor '${name}': data_offsets ${JSON.stringify(info.data_offsets)} outside the ${dataLen}-byte data`,
+      );
     }
     const count = numel(shape);
-    if (end - begin !== count * 4) throw new SlimError(`safetensors tensor '${name}': ${end - begin} bytes for shape ${shapeStr(shape)} of ${info.dtype}`);
+    if (end - begin !== count * 4)
+      throw new SlimError(`safetensors tensor '${name}': ${end - begin} bytes for shape ${shapeStr(shape)} of ${info.dtype}`);
     const copy = bytes.slice(dataStart + begin, dataStart + end).buffer; // aligned copy
     tensors.set(name, { shape, data: make(copy, count) });
     spans.push([begin, end, name]);
@@ -114,7 +121,8 @@ export function loadWeights(g: Graph, bytes: Uint8Array): void {
   const params = g.tensors.filter((t) => t.role === 'param' && g.isUsed(t.id));
   const names = new Set(params.map((t) => t.name));
   const extra = [...tensors.keys()].filter((k) => !names.has(k));
-  if (extra.length) throw new SlimError(`weights file has tensors this model does not: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
+  if (extra.length)
+    throw new SlimError(`weights file has tensors this model does not: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
   for (const t of params) {
     const w = tensors.get(t.name);
     if (!w) throw new SlimError(`weights file has no tensor '${t.name}' (shape ${shapeStr(t.shape)})`);

@@ -76,7 +76,12 @@ export function modelLabel(spec: ModelSpec): string {
 
 export async function measureModel(
   rt: Runtime, spec: ModelSpec,
-  opts: { runs?: number; tune?: TuneMode; profile?: boolean; prepare?: (g: Graph) => Promise<{ graph: Graph; info: Record<string, unknown> }> } = {},
+  opts: {
+    runs?: number;
+    tune?: TuneMode;
+    profile?: boolean;
+    prepare?: (g: Graph) => Promise<{ graph: Graph; info: Record<string, unknown> }>;
+  } = {},
 ): Promise<RunRecord> {
   const runs = opts.runs ?? 10;
   // `prepare` (e.g. compression) rewrites the model before compiling; its info joins the record

@@ -37,7 +37,10 @@ function makeDivisible(v: number, divisor = 8): number {
 export function mobilenetV1(b: ModelBuilder, x: number, alpha: number, classes: number): number {
   const c = (n: number) => Math.max(4, Math.round(n * alpha));
   x = b.conv(x, c(32), { k: 3, stride: 2, act: 'relu', name: 'conv0' });
-  const layers: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
+  const layers: [number, number][] = [
+    [64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2],
+    [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1],
+  ];
   layers.forEach(([out, s], i) => {
     x = b.conv(x, b.channels(x), { k: 3, stride: s, groups: b.channels(x), act: 'relu', name: `dw${i + 1}` });
     x = b.conv(x, c(out), { k: 1, act: 'relu', name: `pw${i + 1}` });
@@ -47,7 +50,9 @@ export function mobilenetV1(b: ModelBuilder, x: number, alpha: number, classes: 
 
 export function mobilenetV2(b: ModelBuilder, x: number, width: number, classes: number): number {
   x = b.conv(x, makeDivisible(32 * width), { k: 3, stride: 2, act: 'relu6', name: 'conv0' });
-  const cfg: [number, number, number, number][] = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+  const cfg: [number, number, number, number][] = [
+    [1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1],
+  ];
   let blk = 0;
   for (const [t, ch, n, s] of cfg) {
     const out = makeDivisible(ch * width);
@@ -66,7 +71,13 @@ export function mobilenetV2(b: ModelBuilder, x: number, width: number, classes: 
   return b.classifier(b.globalAvgPool(x), classes);
 }
 
-const SHUFFLE_CHANNELS: Record<number, number[]> = { 1: [144, 288, 576], 2: [200, 400, 800], 3: [240, 480, 960], 4: [272, 544, 1088], 8: [384, 768, 1536] };
+const SHUFFLE_CHANNELS: Record<number, number[]> = {
+  1: [144, 288, 576],
+  2: [200, 400, 800],
+  3: [240, 480, 960],
+  4: [272, 544, 1088],
+  8: [384, 768, 1536],
+};
 
 export function shufflenet(b: ModelBuilder, x: number, g: number, scale: number, classes: number): number {
   const base = SHUFFLE_CHANNELS[g];

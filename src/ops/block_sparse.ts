@@ -15,7 +15,14 @@ import { convGeom, convUniforms, type ConvGeom } from './conv.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 export type BlockShape = [number, number];
-export const BLOCK_SHAPES: BlockShape[] = [[1, 4], [1, 8], [4, 4], [4, 8], [8, 4], [8, 8]];
+export const BLOCK_SHAPES: BlockShape[] = [
+  [1, 4],
+  [1, 8],
+  [4, 4],
+  [4, 8],
+  [8, 4],
+  [8, 8],
+];
 
 export interface Bsr {
   block: BlockShape;
@@ -37,7 +44,10 @@ export function blockShapeFits(wShape: number[], [br, bc]: BlockShape): boolean 
 export function toBsr(w: Float32Array, wShape: number[], block: BlockShape): Bsr {
   const [kh, kw, cin, cout] = wShape;
   const [br, bc] = block;
-  check(blockShapeFits(wShape, block), `block ${br}×${bc} does not fit weights ${shapeStr(wShape)} (needs Cin % ${bc} == 0, Cout % ${br} == 0)`);
+  check(
+    blockShapeFits(wShape, block),
+    `block ${br}×${bc} does not fit weights ${shapeStr(wShape)} (needs Cin % ${bc} == 0, Cout % ${br} == 0)`,
+  );
   const K = kh * kw * cin;
   const nbr = cout / br;
   const nbc = K / bc;
@@ -62,7 +72,13 @@ export function toBsr(w: Float32Array, wShape: number[], block: BlockShape): Bsr
     return ((Math.floor(tap / kw) << 24) | ((tap % kw) << 16) | ((k0 % cin) / 4)) >>> 0;
   };
   check(kh < 256 && kw < 256 && cin / 4 < 65536, `conv2d_bsr: kernel ${kh}×${kw} or ${cin} channels too large for block codes`);
-  return { block, idx: Uint32Array.from([...rowptr, ...cols.map(code)]), val: Float32Array.from(vals), nnzb: cols.length, totalBlocks: nbr * nbc };
+  return {
+    block,
+    idx: Uint32Array.from([...rowptr, ...cols.map(code)]),
+    val: Float32Array.from(vals),
+    nnzb: cols.length,
+    totalBlocks: nbr * nbc,
+  };
 }
 
 /** Dense HWIO weights back from BSR (tests, and the fp32 fallback). */
@@ -90,7 +106,10 @@ export function bsrGeom(inShapes: number[][], attrs: Attrs): ConvGeom {
 
 /** Check that a block shape is one of BLOCK_SHAPES; `what` names it in the error. */
 export function checkBlockShape(block: readonly number[], what: string, sep = 'x'): void {
-  check(BLOCK_SHAPES.some(([a, b]) => a === block[0] && b === block[1]), `${what} ${block.join(sep)} is not one of ${BLOCK_SHAPES.map((b) => b.join(sep)).join(', ')}`);
+  check(
+    BLOCK_SHAPES.some(([a, b]) => a === block[0] && b === block[1]),
+    `${what} ${block.join(sep)} is not one of ${BLOCK_SHAPES.map((b) => b.join(sep)).join(', ')}`,
+  );
 }
 
 /** A block shape as the CLI spells it, 'RxC' (rows × cols of the weight matrix); the error names `flag` and what
@@ -107,10 +126,19 @@ registerOp({
     const g = bsrGeom(inShapes, attrs);
     const block = attrInts(attrs, 'block', 2) as BlockShape;
     checkBlockShape(block, 'conv2d_bsr block', '×');
-    check(blockShapeFits([g.kh, g.kw, g.cin, g.cout], block), `conv2d_bsr block ${block.join('×')} does not fit Cin ${g.cin}, Cout ${g.cout}`);
-    check(inShapes[1] && inShapes[1].length === 1 && inShapes[1][0] > g.cout / block[0], `conv2d_bsr idx must be [Cout/BR + 1 + nnzb], got ${shapeStr(inShapes[1] ?? [])}`);
+    check(
+      blockShapeFits([g.kh, g.kw, g.cin, g.cout], block),
+      `conv2d_bsr block ${block.join('×')} does not fit Cin ${g.cin}, Cout ${g.cout}`,
+    );
+    check(
+      inShapes[1] && inShapes[1].length === 1 && inShapes[1][0] > g.cout / block[0],
+      `conv2d_bsr idx must be [Cout/BR + 1 + nnzb], got ${shapeStr(inShapes[1] ?? [])}`,
+    );
     const nnzb = inShapes[1][0] - g.cout / block[0] - 1;
-    check(inShapes[2] && numel(inShapes[2]) === Math.max(1, nnzb) * block[0] * block[1], `conv2d_bsr values must hold ${nnzb} blocks, got ${shapeStr(inShapes[2] ?? [])}`);
+    check(
+      inShapes[2] && numel(inShapes[2]) === Math.max(1, nnzb) * block[0] * block[1],
+      `conv2d_bsr values must hold ${nnzb} blocks, got ${shapeStr(inShapes[2] ?? [])}`,
+    );
     if (inShapes[3]) check(inShapes[3].length === 1 && inShapes[3][0] === g.cout, `conv2d_bsr bias must be [${g.cout}]`);
     return [[g.n, g.oh, g.ow, g.cout]];
   },
@@ -143,7 +171,10 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
           await k.launch(cols === 8 ? 'block_sparse/conv2d_forward_unrolled8cols' : 'block_sparse/conv2d_forward_unrolled4cols', {
             overrides: { BC: bc, BR4: br / 4, ACT: attrNum(pc.attrs, 'act', 0) },
             uniforms: {
-              cin: g.cin, cout: g.cout, ...convUniforms(g), ow_tiles: owTiles,
+              cin: g.cin,
+              cout: g.cout,
+              ...convUniforms(g),
+              ow_tiles: owTiles,
             },
             buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
             invocations: g.n * g.oh * owTiles * (g.cout / br),
@@ -155,7 +186,10 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
   for (const tm of [4, 8, 2]) {
     const owTiles = Math.ceil(g.ow / tm);
     const uniforms = {
-      cin: g.cin, cout: g.cout, ...convUniforms(g), ow_tiles: owTiles,
+      cin: g.cin,
+      cout: g.cout,
+      ...convUniforms(g),
+      ow_tiles: owTiles,
     };
     out.push({
       id: `bsr_${br}x${bc}_tm${tm}`,

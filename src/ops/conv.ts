@@ -14,10 +14,24 @@ import type { Candidate } from '../runtime/tuner.js';
 import { attrInts, attrNum, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 export interface ConvGeom {
-  n: number; h: number; w: number; cin: number;
-  kh: number; kw: number; cout: number; groups: number;
-  sh: number; sw: number; pt: number; pl: number; pb: number; pr: number; dh: number; dw: number;
-  oh: number; ow: number;
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  kh: number;
+  kw: number;
+  cout: number;
+  groups: number;
+  sh: number;
+  sw: number;
+  pt: number;
+  pl: number;
+  pb: number;
+  pr: number;
+  dh: number;
+  dw: number;
+  oh: number;
+  ow: number;
 }
 
 export function convGeom(inShapes: number[][], attrs: Attrs): ConvGeom {
@@ -38,7 +52,8 @@ export function convGeom(inShapes: number[][], attrs: Attrs): ConvGeom {
   const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1;
   const ow = Math.floor((w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
   check(oh >= 1 && ow >= 1, `conv2d output would be empty: input ${shapeStr(xs)}, kernel ${kh}×${kw}`);
-  if (inShapes[2]) check(inShapes[2].length === 1 && inShapes[2][0] === cout, `conv2d bias must be [${cout}], got ${shapeStr(inShapes[2])}`);
+  if (inShapes[2])
+    check(inShapes[2].length === 1 && inShapes[2][0] === cout, `conv2d bias must be [${cout}], got ${shapeStr(inShapes[2])}`);
   return { n, h, w, cin, kh, kw, cout, groups, sh, sw, pt, pl, pb, pr, dh, dw, oh, ow };
 }
 
@@ -48,8 +63,12 @@ export function convGeom(inShapes: number[][], attrs: Attrs): ConvGeom {
  */
 export function convUniforms(g: ConvGeom) {
   return {
-    in_hw: [g.h, g.w], out_hw: [g.oh, g.ow], kernel: [g.kh, g.kw],
-    stride: [g.sh, g.sw], pad: [g.pt, g.pl], dilation: [g.dh, g.dw],
+    in_hw: [g.h, g.w],
+    out_hw: [g.oh, g.ow],
+    kernel: [g.kh, g.kw],
+    stride: [g.sh, g.sw],
+    pad: [g.pt, g.pl],
+    dilation: [g.dh, g.dw],
   };
 }
 
@@ -98,7 +117,7 @@ export function convVariants(pc: PlanContext): Candidate[] {
   const g = convGeom(pc.inShapes, pc.attrs);
   const act = attrNum(pc.attrs, 'act', 0);
   const shuffle = attrNum(pc.attrs, 'shuffle', 1);
-  const bias = () => pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
+  const bias = () => (pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`));
   const k = pc.rt.kernels;
   const common = { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g) };
   const out: Candidate[] = [];
@@ -118,7 +137,11 @@ export function convVariants(pc: PlanContext): Candidate[] {
           ],
         });
       }
-      for (const [rows, wg] of [[4, 64], [8, 64], [4, 128]] as const) {
+      for (const [rows, wg] of [
+        [4, 64],
+        [8, 64],
+        [4, 128],
+      ] as const) {
         out.push({
           id: `pointwise_unrolled${rows}x8_wg${wg}`,
           build: async () => [
@@ -132,7 +155,11 @@ export function convVariants(pc: PlanContext): Candidate[] {
         });
       }
     }
-    for (const [tm, wg] of [[4, 64], [8, 64], [2, 64]] as const) {
+    for (const [tm, wg] of [
+      [4, 64],
+      [8, 64],
+      [2, 64],
+    ] as const) {
       out.push({
         id: `pointwise_regtile_tm${tm}_wg${wg}`,
         build: async () => [

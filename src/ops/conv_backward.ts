@@ -16,8 +16,10 @@ import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } fr
 
 function geomFrom(xShape: number[], wShape: number[], attrs: Attrs, dyShape: number[]) {
   const g = convGeom([xShape, wShape], attrs);
-  check(dyShape.length === 4 && dyShape[0] === g.n && dyShape[1] === g.oh && dyShape[2] === g.ow && dyShape[3] === g.cout,
-    `conv2d backward: output gradient ${shapeStr(dyShape)} does not match the forward output [${g.n},${g.oh},${g.ow},${g.cout}]`);
+  check(
+    dyShape.length === 4 && dyShape[0] === g.n && dyShape[1] === g.oh && dyShape[2] === g.ow && dyShape[3] === g.cout,
+    `conv2d backward: output gradient ${shapeStr(dyShape)} does not match the forward output [${g.n},${g.oh},${g.ow},${g.cout}]`,
+  );
   return g;
 }
 
@@ -128,7 +130,9 @@ registerOp({
     return [
       await pc.rt.kernels.launch('conv/conv2d_backward_weight_patches', {
         uniforms: {
-          m: g.n * g.oh * g.ow, cin: g.cin, ...convUniforms(g),
+          m: g.n * g.oh * g.ow,
+          cin: g.cin,
+          ...convUniforms(g),
         },
         buffers: { x: pc.input(0), p: pc.output(0) },
         invocations: numel(pc.outShapes[0]),
@@ -140,7 +144,12 @@ registerOp({
 /** conv2d through im2col + GEMM applies: ungrouped, Cin % 4 == 0, Cout % 4 == 0, not already a pointwise GEMM. */
 export function im2colFits(inShapes: number[][], attrs: Attrs): boolean {
   const g = convGeom(inShapes, attrs);
-  return g.groups === 1 && g.cin % 4 === 0 && g.cout % 4 === 0 && !(g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0);
+  return (
+    g.groups === 1 &&
+    g.cin % 4 === 0 &&
+    g.cout % 4 === 0 &&
+    !(g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0)
+  );
 }
 
 /**
@@ -167,7 +176,8 @@ registerOp({
     const patches = pc.constant(new Float32Array(m * r), `${pc.name}.patches`);
     const im2col = await pc.rt.kernels.launch('conv/conv2d_forward_im2col', {
       uniforms: {
-        cin4: g.cin / 4, ...convUniforms(g),
+        cin4: g.cin / 4,
+        ...convUniforms(g),
       },
       buffers: { x: pc.input(0), p: patches },
       invocations: m * g.kh * g.kw * (g.cin / 4),

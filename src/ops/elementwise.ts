@@ -53,7 +53,12 @@ registerOp({
       await pc.rt.kernels.launch('elementwise/channel_affine_forward', {
         overrides: { ACT: attrNum(pc.attrs, 'act', 0) },
         uniforms: { c },
-        buffers: { x: pc.input(0), scale: pc.constant(scale, `${pc.name}.scale`), shift: pc.constant(shift, `${pc.name}.shift`), y: pc.output(0) },
+        buffers: {
+          x: pc.input(0),
+          scale: pc.constant(scale, `${pc.name}.scale`),
+          shift: pc.constant(shift, `${pc.name}.shift`),
+          y: pc.output(0),
+        },
         invocations: numel(x),
       }),
     ];
@@ -77,8 +82,10 @@ export function batchnormAffine(gamma: Float32Array, beta: Float32Array, mean: F
 registerOp({
   name: 'channel_scale',
   infer([x, s]) {
-    check(x.length === 4 && s.length === 4 && s[0] === x[0] && s[1] === 1 && s[2] === 1 && s[3] === x[3],
-      `channel_scale needs x [N,H,W,C] and s [N,1,1,C], got ${shapeStr(x)} and ${shapeStr(s)}`);
+    check(
+      x.length === 4 && s.length === 4 && s[0] === x[0] && s[1] === 1 && s[2] === 1 && s[3] === x[3],
+      `channel_scale needs x [N,H,W,C] and s [N,1,1,C], got ${shapeStr(x)} and ${shapeStr(s)}`,
+    );
     return [x];
   },
   plan: async (pc) => {

@@ -137,15 +137,30 @@ registerOp({
   infer(inShapes, attrs) {
     const g = int8Geom(inShapes, attrs);
     const perGroup = isDepthwise(g) ? g.cout : g.cout / g.groups;
-    check(perGroup % 4 === 0, `conv2d_int8 needs output channels${isDepthwise(g) ? '' : ' per group'} divisible by 4 (Cout ${g.cout}, groups ${g.groups})`);
-    check(g.groups === 1 || isDepthwise(g) || (g.cin / g.groups) % 4 === 0, `grouped conv2d_int8 needs input channels per group divisible by 4`);
+    check(
+      perGroup % 4 === 0,
+      `conv2d_int8 needs output channels${isDepthwise(g) ? '' : ' per group'} divisible by 4 (Cout ${g.cout}, groups ${g.groups})`,
+    );
+    check(
+      g.groups === 1 || isDepthwise(g) || (g.cin / g.groups) % 4 === 0,
+      `grouped conv2d_int8 needs input channels per group divisible by 4`,
+    );
     const words = int8WeightWords(g);
-    check(inShapes[1] && numel(inShapes[1]) === words, `conv2d_int8 weights must be ${words} packed words, got ${shapeStr(inShapes[1] ?? [])}`);
-    check(inShapes[2] && numel(inShapes[2]) === g.cout * 3, `conv2d_int8 tables must be ${g.cout * 3} words, got ${shapeStr(inShapes[2] ?? [])}`);
+    check(
+      inShapes[1] && numel(inShapes[1]) === words,
+      `conv2d_int8 weights must be ${words} packed words, got ${shapeStr(inShapes[1] ?? [])}`,
+    );
+    check(
+      inShapes[2] && numel(inShapes[2]) === g.cout * 3,
+      `conv2d_int8 tables must be ${g.cout * 3} words, got ${shapeStr(inShapes[2] ?? [])}`,
+    );
     return [[g.n, g.oh, g.ow, g.cout]];
   },
   dtypes(inTypes) {
-    check(inTypes[0] === 'q8' && inTypes[1] === 'u32' && inTypes[2] === 'i32', `conv2d_int8 takes (q8, u32, i32), got (${inTypes.join(', ')})`);
+    check(
+      inTypes[0] === 'q8' && inTypes[1] === 'u32' && inTypes[2] === 'i32',
+      `conv2d_int8 takes (q8, u32, i32), got (${inTypes.join(', ')})`,
+    );
     return ['q8'];
   },
   macs(inShapes, outShapes, attrs) {
@@ -267,9 +282,13 @@ registerOp({
   plan: async (pc) => [
     await pc.rt.kernels.launch('int8/add_forward', {
       uniforms: {
-        a_zero: attrNum(pc.attrs, 'aZero', 0), b_zero: attrNum(pc.attrs, 'bZero', 0),
-        ka: attrNum(pc.attrs, 'ka'), kb: attrNum(pc.attrs, 'kb'),
-        y_zero: attrNum(pc.attrs, 'yZero', 0), qmin: attrNum(pc.attrs, 'qmin', -128), qmax: attrNum(pc.attrs, 'qmax', 127),
+        a_zero: attrNum(pc.attrs, 'aZero', 0),
+        b_zero: attrNum(pc.attrs, 'bZero', 0),
+        ka: attrNum(pc.attrs, 'ka'),
+        kb: attrNum(pc.attrs, 'kb'),
+        y_zero: attrNum(pc.attrs, 'yZero', 0),
+        qmin: attrNum(pc.attrs, 'qmin', -128),
+        qmax: attrNum(pc.attrs, 'qmax', 127),
       },
       buffers: { a: pc.input(0), b: pc.input(1), y: pc.output(0) },
       invocations: numel(pc.inShapes[0]) / 4,

@@ -9,7 +9,10 @@ import { attrNum, registerOp } from './registry.js';
 registerOp({
   name: 'softmax_cross_entropy',
   infer([z, labels]) {
-    check(z.length === 2 && labels.length === 1 && labels[0] === z[0], `softmax_cross_entropy needs logits [N,C] and labels [N], got ${shapeStr(z)} and ${shapeStr(labels)}`);
+    check(
+      z.length === 2 && labels.length === 1 && labels[0] === z[0],
+      `softmax_cross_entropy needs logits [N,C] and labels [N], got ${shapeStr(z)} and ${shapeStr(labels)}`,
+    );
     return [[z[0]], z];
   },
   plan: async (pc) => {
@@ -27,7 +30,10 @@ registerOp({
 registerOp({
   name: 'kl_div',
   infer([s, t]) {
-    check(s.length === 2 && t.length === 2 && s[0] === t[0] && s[1] === t[1], `kl_div needs equal [N,C] logits, got ${shapeStr(s)} and ${shapeStr(t)}`);
+    check(
+      s.length === 2 && t.length === 2 && s[0] === t[0] && s[1] === t[1],
+      `kl_div needs equal [N,C] logits, got ${shapeStr(s)} and ${shapeStr(t)}`,
+    );
     return [[s[0]], s];
   },
   plan: async (pc) => {

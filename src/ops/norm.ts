@@ -29,7 +29,11 @@ const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
  * rows / 256 by 10–25%, rows / 64 was 1.2–3× slower than rows / 256), while a GPU wants many more threads than
  * one workgroup per channel group gives. Not yet measured on a GPU.
  */
-export function channelReduce(kernels: { scalar: string; vec4: string }, c: number, rows: number): { kernel: string; overrides: { WG: number; CG: number }; workgroups: number } {
+export function channelReduce(
+  kernels: { scalar: string; vec4: string },
+  c: number,
+  rows: number,
+): { kernel: string; overrides: { WG: number; CG: number }; workgroups: number } {
   const vec4 = c % 4 === 0;
   const columns = vec4 ? c / 4 : c;
   const sector = vec4 ? 2 : 8;
@@ -92,8 +96,14 @@ registerOp({
       await k.launch(c % 4 === 0 ? 'norm/batchnorm_backward_input_vec4' : 'norm/batchnorm_backward_input', {
         uniforms: c % 4 === 0 ? { c4: c / 4, rows } : { c, rows },
         buffers: {
-          x: pc.input(0), dy: pc.input(1), mean: pc.input(2), rstd: pc.input(3), gamma: pc.input(4),
-          dgamma: pc.output(1), dbeta: pc.output(2), dx: pc.output(0),
+          x: pc.input(0),
+          dy: pc.input(1),
+          mean: pc.input(2),
+          rstd: pc.input(3),
+          gamma: pc.input(4),
+          dgamma: pc.output(1),
+          dbeta: pc.output(2),
+          dx: pc.output(0),
         },
         invocations: c % 4 === 0 ? numel(x) / 4 : numel(x),
       }),

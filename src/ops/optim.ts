@@ -31,14 +31,17 @@ registerOp({
       );
       offset += counts[i];
     }
-    launches.push(await k.launch('reduce/sumsq_final', { uniforms: { count: total }, buffers: { partial, norm: pc.output(0) }, invocations: 1 }));
+    launches.push(
+      await k.launch('reduce/sumsq_final', { uniforms: { count: total }, buffers: { partial, norm: pc.output(0) }, invocations: 1 }),
+    );
     return launches;
   },
 });
 
 function checkUpdate(op: string, shapes: number[][], states: number): void {
   const w = shapes[0];
-  for (let k = 1; k <= 1 + states; k++) check(numel(shapes[k]) === numel(w), `${op}: tensor ${k} ${shapeStr(shapes[k])} does not match the parameter ${shapeStr(w)}`);
+  for (let k = 1; k <= 1 + states; k++)
+    check(numel(shapes[k]) === numel(w), `${op}: tensor ${k} ${shapeStr(shapes[k])} does not match the parameter ${shapeStr(w)}`);
   check(numel(shapes[2 + states]) === 8 && numel(shapes[3 + states]) === 1, `${op}: needs hyper [8] and norm [1]`);
 }
 
@@ -51,7 +54,11 @@ registerOp({
   plan: async (pc) => [
     await pc.rt.kernels.launch('optim/sgd_update', {
       overrides: { NESTEROV: pc.attrs.nesterov ? 1 : 0 },
-      uniforms: { momentum: attrNum(pc.attrs, 'momentum', 0), weight_decay: attrNum(pc.attrs, 'weight_decay', 0), l1: attrNum(pc.attrs, 'l1', 0) },
+      uniforms: {
+        momentum: attrNum(pc.attrs, 'momentum', 0),
+        weight_decay: attrNum(pc.attrs, 'weight_decay', 0),
+        l1: attrNum(pc.attrs, 'l1', 0),
+      },
       buffers: { w: pc.input(0), g: pc.input(1), v: pc.input(2), hyper: pc.input(3), norm: pc.input(4) },
       invocations: numel(pc.inShapes[0]),
     }),
@@ -68,8 +75,11 @@ registerOp({
     await pc.rt.kernels.launch('optim/adam_update', {
       overrides: { DECOUPLED: pc.attrs.decoupled === false ? 0 : 1 },
       uniforms: {
-        beta1: attrNum(pc.attrs, 'beta1', 0.9), beta2: attrNum(pc.attrs, 'beta2', 0.999), eps: attrNum(pc.attrs, 'eps', 1e-8),
-        weight_decay: attrNum(pc.attrs, 'weight_decay', 0), l1: attrNum(pc.attrs, 'l1', 0),
+        beta1: attrNum(pc.attrs, 'beta1', 0.9),
+        beta2: attrNum(pc.attrs, 'beta2', 0.999),
+        eps: attrNum(pc.attrs, 'eps', 1e-8),
+        weight_decay: attrNum(pc.attrs, 'weight_decay', 0),
+        l1: attrNum(pc.attrs, 'l1', 0),
       },
       buffers: { w: pc.input(0), g: pc.input(1), m: pc.input(2), v: pc.input(3), hyper: pc.input(4), norm: pc.input(5) },
       invocations: numel(pc.inShapes[0]),

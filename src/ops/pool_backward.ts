@@ -12,7 +12,10 @@ const modeCode = (attrs: Attrs, dflt: string) => ((attrs.mode ?? dflt) === 'max'
 registerOp({
   name: 'pool2d_backward',
   infer([x, dy]) {
-    check(x.length === 4 && dy.length === 4 && x[0] === dy[0] && x[3] === dy[3], `pool2d_backward: x ${shapeStr(x)} and dy ${shapeStr(dy)} disagree`);
+    check(
+      x.length === 4 && dy.length === 4 && x[0] === dy[0] && x[3] === dy[3],
+      `pool2d_backward: x ${shapeStr(x)} and dy ${shapeStr(dy)} disagree`,
+    );
     return [x];
   },
   plan: async (pc) => {
@@ -78,7 +81,10 @@ registerOp({
   name: 'concat_backward',
   infer([dy], attrs) {
     const sizes = attrs.sizes as number[];
-    check(Array.isArray(sizes) && sizes.reduce((a, b) => a + b, 0) === dy[dy.length - 1], `concat_backward: sizes ${JSON.stringify(sizes)} do not add up to ${dy[dy.length - 1]}`);
+    check(
+      Array.isArray(sizes) && sizes.reduce((a, b) => a + b, 0) === dy[dy.length - 1],
+      `concat_backward: sizes ${JSON.stringify(sizes)} do not add up to ${dy[dy.length - 1]}`,
+    );
     return sizes.map((c) => [...dy.slice(0, -1), c]);
   },
   plan: async (pc) => {

@@ -15,7 +15,15 @@ import { check, shapeStr } from '../runtime/errors.js';
 import { attrInts, attrNum, registerOp, type Attrs } from './registry.js';
 
 export const RESIZE_MODES = ['nearest', 'linear', 'cubic'] as const;
-export const RESIZE_COORDS = ['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn', 'tf_crop_and_resize'] as const;
+export const RESIZE_COORDS = [
+  'half_pixel',
+  'half_pixel_symmetric',
+  'pytorch_half_pixel',
+  'align_corners',
+  'asymmetric',
+  'tf_half_pixel_for_nn',
+  'tf_crop_and_resize',
+] as const;
 export const RESIZE_NEAREST = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil', 'simple'] as const;
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 
@@ -40,17 +48,22 @@ const f = Math.fround;
 export function sourceCoord(o: number, ax: ResizeAxis, coord: ResizeOpts['coord']): number {
   const { inLen, outLen, scale } = ax;
   switch (coord) {
-    case 'half_pixel': return f(f(f(o + 0.5) / scale) - 0.5);
+    case 'half_pixel':
+      return f(f(f(o + 0.5) / scale) - 0.5);
     case 'half_pixel_symmetric': {
       const adj = f(outLen / f(scale * inLen));
       const center = f(inLen / 2);
       const offset = f(center * f(1 - adj));
       return f(offset + f(f(f(o + 0.5) / scale) - 0.5));
     }
-    case 'pytorch_half_pixel': return outLen > 1 ? f(f(f(o + 0.5) / scale) - 0.5) : 0;
-    case 'align_corners': return outLen === 1 ? 0 : f(f(o * (inLen - 1)) / (outLen - 1));
-    case 'asymmetric': return f(o / scale);
-    case 'tf_half_pixel_for_nn': return f(f(o + 0.5) / scale);
+    case 'pytorch_half_pixel':
+      return outLen > 1 ? f(f(f(o + 0.5) / scale) - 0.5) : 0;
+    case 'align_corners':
+      return outLen === 1 ? 0 : f(f(o * (inLen - 1)) / (outLen - 1));
+    case 'asymmetric':
+      return f(o / scale);
+    case 'tf_half_pixel_for_nn':
+      return f(f(o + 0.5) / scale);
     case 'tf_crop_and_resize':
       return outLen > 1
         ? f(f(ax.roiStart * (inLen - 1)) + f(f(o * f(f(ax.roiEnd - ax.roiStart) * (inLen - 1))) / (outLen - 1)))
@@ -60,11 +73,16 @@ export function sourceCoord(o: number, ax: ResizeAxis, coord: ResizeOpts['coord'
 
 function nearestIndex(x: number, mode: ResizeOpts['nearest'], shrinking: boolean): number {
   switch (mode) {
-    case 'round_prefer_floor': return x === Math.trunc(x) + 0.5 ? Math.floor(x) : Math.round(x);
-    case 'round_prefer_ceil': return Math.round(x);
-    case 'floor': return Math.floor(x);
-    case 'ceil': return Math.ceil(x);
-    case 'simple': return shrinking ? Math.ceil(x) : Math.trunc(x);
+    case 'round_prefer_floor':
+      return x === Math.trunc(x) + 0.5 ? Math.floor(x) : Math.round(x);
+    case 'round_prefer_ceil':
+      return Math.round(x);
+    case 'floor':
+      return Math.floor(x);
+    case 'ceil':
+      return Math.ceil(x);
+    case 'simple':
+      return shrinking ? Math.ceil(x) : Math.trunc(x);
   }
 }
 
@@ -127,7 +145,10 @@ export function resizeTaps(ax: ResizeAxis, o: ResizeOpts): { idx: Int32Array; w:
 }
 
 function oneOf<T extends readonly string[]>(list: T, v: unknown, what: string): T[number] {
-  check(typeof v === 'string' && (list as readonly string[]).includes(v), `resize ${what} must be one of ${list.join(', ')}, got ${JSON.stringify(v)}`);
+  check(
+    typeof v === 'string' && (list as readonly string[]).includes(v),
+    `resize ${what} must be one of ${list.join(', ')}, got ${JSON.stringify(v)}`,
+  );
   return v as T[number];
 }
 
@@ -145,7 +166,10 @@ export function resizeOpts(attrs: Attrs): ResizeOpts {
 export function resizeAxes(x: number[], attrs: Attrs): [ResizeAxis, ResizeAxis] {
   const [oh, ow] = attrInts(attrs, 'out_hw', 2);
   const sc = attrs.scales ?? [oh / x[1], ow / x[2]];
-  check(Array.isArray(sc) && sc.length === 2 && sc.every((s) => s > 0 && Number.isFinite(s)), `resize scales must be 2 positive numbers, got ${JSON.stringify(sc)}`);
+  check(
+    Array.isArray(sc) && sc.length === 2 && sc.every((s) => s > 0 && Number.isFinite(s)),
+    `resize scales must be 2 positive numbers, got ${JSON.stringify(sc)}`,
+  );
   const roi = (attrs.roi as number[] | undefined) ?? [0, 0, 1, 1];
   return [
     { inLen: x[1], outLen: oh, scale: sc[0] as number, roiStart: roi[0], roiEnd: roi[2] },
@@ -176,8 +200,10 @@ registerOp({
         uniforms: { c, in_hw: [x[1], x[2]], out_hw: [oh, ow], extrapolation: attrNum(pc.attrs, 'extrapolation', 0) },
         buffers: {
           x: pc.input(0),
-          ih: pc.constant(th.idx, `${pc.name}.ih`), wh: pc.constant(th.w, `${pc.name}.wh`),
-          iw: pc.constant(tw.idx, `${pc.name}.iw`), ww: pc.constant(tw.w, `${pc.name}.ww`),
+          ih: pc.constant(th.idx, `${pc.name}.ih`),
+          wh: pc.constant(th.w, `${pc.name}.wh`),
+          iw: pc.constant(tw.idx, `${pc.name}.iw`),
+          ww: pc.constant(tw.w, `${pc.name}.ww`),
           y: pc.output(0),
         },
         invocations: x[0] * oh * ow * c,

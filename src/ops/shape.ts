@@ -31,7 +31,10 @@ registerOp({
     check(inShapes.length >= 1, 'concat needs at least one input');
     const r = inShapes[0].length;
     for (const s of inShapes) {
-      check(s.length === r && s.slice(0, -1).every((d, i) => d === inShapes[0][i]), `concat inputs disagree: ${inShapes.map(shapeStr).join(' ')}`);
+      check(
+        s.length === r && s.slice(0, -1).every((d, i) => d === inShapes[0][i]),
+        `concat inputs disagree: ${inShapes.map(shapeStr).join(' ')}`,
+      );
     }
     return [[...inShapes[0].slice(0, -1), inShapes.reduce((a, s) => a + s[r - 1], 0)]];
   },
@@ -60,7 +63,10 @@ registerOp({
   name: 'channel_shuffle',
   infer([x], attrs) {
     const g = attrNum(attrs, 'groups');
-    check(Number.isInteger(g) && g >= 1 && x[x.length - 1] % g === 0, `channel_shuffle: ${g} groups do not divide ${x[x.length - 1]} channels`);
+    check(
+      Number.isInteger(g) && g >= 1 && x[x.length - 1] % g === 0,
+      `channel_shuffle: ${g} groups do not divide ${x[x.length - 1]} channels`,
+    );
     return [x];
   },
   plan: async (pc) => {

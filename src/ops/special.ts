@@ -32,9 +32,12 @@ export function erf64(x: number): number {
 /** CPU formula of each function (float64), the same math as shaders/elementwise/special_forward.wgsl. */
 export function specialRef(fn: SpecialName, x: number): number {
   switch (fn) {
-    case 'erf': return erf64(x);
-    case 'gelu': return 0.5 * x * (1 + erf64(x / Math.SQRT2));
-    case 'gelu_tanh': return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+    case 'erf':
+      return erf64(x);
+    case 'gelu':
+      return 0.5 * x * (1 + erf64(x / Math.SQRT2));
+    case 'gelu_tanh':
+      return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
   }
 }
 

@@ -32,7 +32,8 @@ export type ReduceName = keyof typeof REDUCE;
 const MAX_RANK = 8;
 
 function codeOf<T extends Record<string, number>>(table: T, v: unknown, what: string): number {
-  if (typeof v !== 'string' || !(v in table)) throw new SlimError(`${what} must be one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !(v in table))
+    throw new SlimError(`${what} must be one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(v)}`);
   return table[v];
 }
 
@@ -44,14 +45,22 @@ export function unaryRef(fn: UnaryName, x: number, alpha = 0, beta = 0): number 
 /** CPU formula of each binary function (float64), the same as shaders/elementwise/binary_forward.wgsl. */
 export function binaryRef(fn: BinaryName, a: number, b: number): number {
   switch (fn) {
-    case 'add': return a + b;
-    case 'sub': return a - b;
-    case 'mul': return a * b;
-    case 'div': return a / b;
-    case 'pow': return Math.pow(a, b);
-    case 'max': return Math.max(a, b);
-    case 'min': return Math.min(a, b);
-    case 'prelu': return a < 0 ? a * b : a;
+    case 'add':
+      return a + b;
+    case 'sub':
+      return a - b;
+    case 'mul':
+      return a * b;
+    case 'div':
+      return a / b;
+    case 'pow':
+      return Math.pow(a, b);
+    case 'max':
+      return Math.max(a, b);
+    case 'min':
+      return Math.min(a, b);
+    case 'prelu':
+      return a < 0 ? a * b : a;
   }
 }
 
@@ -101,7 +110,15 @@ function intList(attrs: Attrs, key: string): number[] {
 }
 
 /** A strided-copy launch (see shaders/shape/strided_copy_forward.wgsl). */
-async function stridedCopy(pc: PlanContext, input: number, shape: number[], xOffset: number, xs: number[], yOffset: number, ys: number[]): Promise<Launch> {
+async function stridedCopy(
+  pc: PlanContext,
+  input: number,
+  shape: number[],
+  xOffset: number,
+  xs: number[],
+  yOffset: number,
+  ys: number[],
+): Promise<Launch> {
   const [shape_lo, shape_hi] = lohi(shape, 1);
   const [xs_lo, xs_hi] = lohi(xs);
   const [ys_lo, ys_hi] = lohi(ys);
@@ -152,7 +169,10 @@ registerOp({
 });
 
 export function checkPerm(perm: number[], rank: number): void {
-  check(perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i), `perm [${perm.join(',')}] is not a permutation of ${rank} axes`);
+  check(
+    perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i),
+    `perm [${perm.join(',')}] is not a permutation of ${rank} axes`,
+  );
 }
 
 registerOp({
@@ -167,7 +187,17 @@ registerOp({
     const perm = intList(pc.attrs, 'perm');
     const xs = contiguousStrides(x);
     const out = pc.outShapes[0];
-    return [await stridedCopy(pc, 0, out, 0, perm.map((p) => xs[p]), 0, contiguousStrides(out))];
+    return [
+      await stridedCopy(
+        pc,
+        0,
+        out,
+        0,
+        perm.map((p) => xs[p]),
+        0,
+        contiguousStrides(out),
+      ),
+    ];
   },
 });
 
@@ -177,11 +207,17 @@ registerOp({
     const starts = intList(attrs, 'starts');
     const ends = intList(attrs, 'ends');
     const steps = attrs.steps === undefined ? starts.map(() => 1) : intList(attrs, 'steps');
-    check(starts.length === x.length && ends.length === x.length && steps.length === x.length, `slice needs starts/ends/steps for all ${x.length} axes`);
+    check(
+      starts.length === x.length && ends.length === x.length && steps.length === x.length,
+      `slice needs starts/ends/steps for all ${x.length} axes`,
+    );
     return [
       x.map((d, i) => {
         check(steps[i] !== 0, 'slice step 0');
-        check(starts[i] >= 0 && starts[i] < d && ends[i] >= -1 && ends[i] <= d, `slice range [${starts[i]}, ${ends[i]}) is outside axis ${i} of ${shapeStr(x)}`);
+        check(
+          starts[i] >= 0 && starts[i] < d && ends[i] >= -1 && ends[i] <= d,
+          `slice range [${starts[i]}, ${ends[i]}) is outside axis ${i} of ${shapeStr(x)}`,
+        );
         return Math.max(0, Math.ceil((ends[i] - starts[i]) / steps[i]));
       }),
     ];
@@ -193,7 +229,17 @@ registerOp({
     const xs = contiguousStrides(x);
     const out = pc.outShapes[0];
     const offset = starts.reduce((a, s, i) => a + s * xs[i], 0);
-    return [await stridedCopy(pc, 0, out, offset, xs.map((s, i) => s * steps[i]), 0, contiguousStrides(out))];
+    return [
+      await stridedCopy(
+        pc,
+        0,
+        out,
+        offset,
+        xs.map((s, i) => s * steps[i]),
+        0,
+        contiguousStrides(out),
+      ),
+    ];
   },
 });
 
@@ -204,7 +250,10 @@ registerOp({
     const r = inShapes[0].length;
     const axis = normAxis(attrNum(attrs, 'axis'), r);
     for (const s of inShapes) {
-      check(s.length === r && s.every((d, i) => i === axis || d === inShapes[0][i]), `concat inputs disagree off axis ${axis}: ${inShapes.map(shapeStr).join(' ')}`);
+      check(
+        s.length === r && s.every((d, i) => i === axis || d === inShapes[0][i]),
+        `concat inputs disagree off axis ${axis}: ${inShapes.map(shapeStr).join(' ')}`,
+      );
     }
     const out = [...inShapes[0]];
     out[axis] = inShapes.reduce((a, s) => a + s[axis], 0);
@@ -275,7 +324,10 @@ function mk(s: number[], t: boolean): [number, number] {
 registerOp({
   name: 'matmul',
   infer([a, b, bias], attrs) {
-    check(a && b && a.length >= 2 && b.length >= 2, `matmul operands must have rank ≥ 2, got ${shapeStr(a ?? [])} and ${shapeStr(b ?? [])}`);
+    check(
+      a && b && a.length >= 2 && b.length >= 2,
+      `matmul operands must have rank ≥ 2, got ${shapeStr(a ?? [])} and ${shapeStr(b ?? [])}`,
+    );
     const [m, k] = mk(a, !!attrs.transA);
     const [k2, n] = mk(b, !!attrs.transB);
     check(k === k2, `matmul inner dimensions differ: ${shapeStr(a)}${attrs.transA ? 'ᵀ' : ''} × ${shapeStr(b)}${attrs.transB ? 'ᵀ' : ''}`);
@@ -302,8 +354,14 @@ registerOp({
       await pc.rt.kernels.launch('matmul/matmul_forward_direct', {
         overrides: { HAS_BIAS: pc.inputCount > 2 ? 1 : 0 },
         uniforms: {
-          m, k, cols: n, alpha: attrNum(pc.attrs, 'alpha', 1), batch_rank: batch.length,
-          batch: pad4(batch, 1), a_batch: pad4(aBatch, 0), b_batch: pad4(bBatch, 0),
+          m,
+          k,
+          cols: n,
+          alpha: attrNum(pc.attrs, 'alpha', 1),
+          batch_rank: batch.length,
+          batch: pad4(batch, 1),
+          a_batch: pad4(aBatch, 0),
+          b_batch: pad4(bBatch, 0),
           a_mk: ta ? [1, ac] : [ac, 1],
           b_kn: tb ? [1, bc] : [bc, 1],
         },
@@ -374,8 +432,11 @@ registerOp({
     return [
       await pc.rt.kernels.launch('elementwise/lrn_forward', {
         uniforms: {
-          c: x[x.length - 1], size: attrNum(pc.attrs, 'size'), alpha: attrNum(pc.attrs, 'alpha', 1e-4),
-          beta: attrNum(pc.attrs, 'beta', 0.75), bias: attrNum(pc.attrs, 'bias', 1),
+          c: x[x.length - 1],
+          size: attrNum(pc.attrs, 'size'),
+          alpha: attrNum(pc.attrs, 'alpha', 1e-4),
+          beta: attrNum(pc.attrs, 'beta', 0.75),
+          bias: attrNum(pc.attrs, 'bias', 1),
         },
         buffers: { x: pc.input(0), y: pc.output(0) },
         invocations: numel(x),

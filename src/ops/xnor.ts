@@ -137,10 +137,19 @@ registerOp({
   infer(inShapes, attrs) {
     const g = xnorGeom(inShapes, attrs);
     const out = outKind(attrs);
-    check(g.cout % (out === 'b1' ? 32 : 4) === 0, `conv2d_xnor with ${out} output needs Cout divisible by ${out === 'b1' ? 32 : 4}, got ${g.cout}`);
+    check(
+      g.cout % (out === 'b1' ? 32 : 4) === 0,
+      `conv2d_xnor with ${out} output needs Cout divisible by ${out === 'b1' ? 32 : 4}, got ${g.cout}`,
+    );
     const words = g.kh * g.kw * Math.ceil(g.cin / 32) * g.cout;
-    check(inShapes[1] && numel(inShapes[1]) === words, `conv2d_xnor weights must be ${words} packed words, got ${shapeStr(inShapes[1] ?? [])}`);
-    check(inShapes[2] && numel(inShapes[2]) === 2 * g.cout, `conv2d_xnor table must be ${2 * g.cout} values, got ${shapeStr(inShapes[2] ?? [])}`);
+    check(
+      inShapes[1] && numel(inShapes[1]) === words,
+      `conv2d_xnor weights must be ${words} packed words, got ${shapeStr(inShapes[1] ?? [])}`,
+    );
+    check(
+      inShapes[2] && numel(inShapes[2]) === 2 * g.cout,
+      `conv2d_xnor table must be ${2 * g.cout} values, got ${shapeStr(inShapes[2] ?? [])}`,
+    );
     return [[g.n, g.oh, g.ow, g.cout]];
   },
   dtypes(t, attrs) {
@@ -162,7 +171,9 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
   const k = pc.rt.kernels;
   const c32 = Math.ceil(g.cin / 32);
   const base = {
-    cin: g.cin, c32, cout: g.cout,
+    cin: g.cin,
+    c32,
+    cout: g.cout,
     ...convUniforms(g),
   };
   const cands: Candidate[] = [];

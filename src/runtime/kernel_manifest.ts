@@ -22,19 +22,52 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'int8/pointwise_forward_dot4': { template: 'int8/pointwise_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
   'int8/pointwise_forward_unpack': { template: 'int8/pointwise_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
   'int8/pointwise_forward_unrolled4x8_dot4': { template: 'int8/pointwise_forward_unrolled', params: { ROWS: 4, FLAVOUR: 'dot4', DOT4: 1 } },
-  'int8/pointwise_forward_unrolled4x8_unpack': { template: 'int8/pointwise_forward_unrolled', params: { ROWS: 4, FLAVOUR: 'unpack', DOT4: 0 } },
+  'int8/pointwise_forward_unrolled4x8_unpack': {
+    template: 'int8/pointwise_forward_unrolled',
+    params: { ROWS: 4, FLAVOUR: 'unpack', DOT4: 0 },
+  },
   // block-sparse convolution, COLS output columns × BR channels in named registers
   'block_sparse/conv2d_forward_unrolled4cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 4 } },
   'block_sparse/conv2d_forward_unrolled8cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 8 } },
   // per-channel kernels over [rows, C], one channel (f32) or four (vec4, C % 4 = 0) per thread
-  'norm/batchnorm_forward_stats': { template: 'norm/batchnorm_forward_stats', params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' } },
-  'norm/batchnorm_forward_stats_vec4': { template: 'norm/batchnorm_forward_stats', params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' } },
-  'norm/batchnorm_forward_apply': { template: 'norm/batchnorm_forward_apply', params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' } },
-  'norm/batchnorm_forward_apply_vec4': { template: 'norm/batchnorm_forward_apply', params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' } },
-  'norm/batchnorm_backward_reduce': { template: 'norm/batchnorm_backward_reduce', params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' } },
-  'norm/batchnorm_backward_reduce_vec4': { template: 'norm/batchnorm_backward_reduce', params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' } },
-  'norm/batchnorm_backward_input': { template: 'norm/batchnorm_backward_input', params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' } },
-  'norm/batchnorm_backward_input_vec4': { template: 'norm/batchnorm_backward_input', params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' } },
-  'conv/conv2d_backward_bias': { template: 'conv/conv2d_backward_bias', params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' } },
-  'conv/conv2d_backward_bias_vec4': { template: 'conv/conv2d_backward_bias', params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' } },
+  'norm/batchnorm_forward_stats': {
+    template: 'norm/batchnorm_forward_stats',
+    params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' },
+  },
+  'norm/batchnorm_forward_stats_vec4': {
+    template: 'norm/batchnorm_forward_stats',
+    params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' },
+  },
+  'norm/batchnorm_forward_apply': {
+    template: 'norm/batchnorm_forward_apply',
+    params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' },
+  },
+  'norm/batchnorm_forward_apply_vec4': {
+    template: 'norm/batchnorm_forward_apply',
+    params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' },
+  },
+  'norm/batchnorm_backward_reduce': {
+    template: 'norm/batchnorm_backward_reduce',
+    params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' },
+  },
+  'norm/batchnorm_backward_reduce_vec4': {
+    template: 'norm/batchnorm_backward_reduce',
+    params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' },
+  },
+  'norm/batchnorm_backward_input': {
+    template: 'norm/batchnorm_backward_input',
+    params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' },
+  },
+  'norm/batchnorm_backward_input_vec4': {
+    template: 'norm/batchnorm_backward_input',
+    params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' },
+  },
+  'conv/conv2d_backward_bias': {
+    template: 'conv/conv2d_backward_bias',
+    params: { VEC4: 0, V: 1, T: 'f32', CN: 'c', CG: 8, PAIR: 'vec2<f32>' },
+  },
+  'conv/conv2d_backward_bias_vec4': {
+    template: 'conv/conv2d_backward_bias',
+    params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' },
+  },
 };

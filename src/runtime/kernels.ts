@@ -237,7 +237,8 @@ export class KernelRegistry {
         if (m.scalar === 'f32') dv.setFloat32(o, x, true);
         else if (m.scalar === 'i32') dv.setInt32(o, x, true);
         else {
-          if (!(x >= 0 && x <= 0xffffffff && Number.isInteger(x))) throw new SlimError(`kernel '${name}': uniform '${key}' = ${x} is not a u32`);
+          if (!(x >= 0 && x <= 0xffffffff && Number.isInteger(x)))
+            throw new SlimError(`kernel '${name}': uniform '${key}' = ${x} is not a u32`);
           dv.setUint32(o, x, true);
         }
       });
@@ -260,7 +261,11 @@ export class KernelRegistry {
     const device = this.ctx.device;
     let uniformBuffer: GPUBuffer | null = null;
     if (data) {
-      uniformBuffer = device.createBuffer({ label: `${name}.params`, size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      uniformBuffer = device.createBuffer({
+        label: `${name}.params`,
+        size: data.byteLength,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(uniformBuffer, 0, data);
     }
     const entries: GPUBindGroupEntry[] = [];

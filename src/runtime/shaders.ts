@@ -37,10 +37,7 @@
 import { SlimError } from './errors.js';
 import { TEMPLATE_INSTANCES, type TemplateParams } from './kernel_manifest.js';
 
-const files = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<
-  string,
-  string
->;
+const files = import.meta.glob('../../shaders/**/*.wgsl', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 
 const sources = new Map<string, string>();
 const templates = new Map<string, string>();
@@ -70,7 +67,10 @@ const BINDING_SPACE: Record<string, string> = { uniform: 'uniform', read: 'stora
 function expandDeclarations(text: string): string {
   let binding = 0;
   return text
-    .replace(BINDING_RE, (_m, space: string, id: string, type: string) => `@group(0) @binding(${binding++}) var<${BINDING_SPACE[space]}> ${id}: ${type};`)
+    .replace(
+      BINDING_RE,
+      (_m, space: string, id: string, type: string) => `@group(0) @binding(${binding++}) var<${BINDING_SPACE[space]}> ${id}: ${type};`,
+    )
     .replace(ENTRY_RE, (_m, index: string | undefined) => entryLines(index));
 }
 const DIRECTIVE_RE = /^\s*\/\/!\s*(for|if|else|end)\b\s*(.*)$/;

@@ -38,7 +38,10 @@ export class Tuner {
   /** Tests pin a variant: every choice must then have a candidate whose id starts with this. */
   force: string | null = null;
 
-  constructor(private rt: Runtime, readonly mode: TuneMode = 'cached') {
+  constructor(
+    private rt: Runtime,
+    readonly mode: TuneMode = 'cached',
+  ) {
     const a = rt.ctx.adapter;
     this.adapterKey = `${a.vendor}|${a.architecture}|${a.device}|${a.description}|${a.runtime}`;
   }

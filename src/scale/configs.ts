@@ -26,8 +26,16 @@ export interface ScaleConfig {
 }
 
 interface Entry {
-  family: string; top1: number; source: string;
-  alpha?: number; res: number; b?: number; width?: number; depth?: number; scale?: number; groups?: number;
+  family: string;
+  top1: number;
+  source: string;
+  alpha?: number;
+  res: number;
+  b?: number;
+  width?: number;
+  depth?: number;
+  scale?: number;
+  groups?: number;
 }
 
 export const ACCURACY_SOURCES: Record<string, string> = published.sources;

@@ -53,7 +53,10 @@ export function adapterKey(rt: Runtime): string {
 }
 
 function stableAttrs(attrs: Node['attrs']): string {
-  return Object.keys(attrs).sort().map((k) => `${k}=${Array.isArray(attrs[k]) ? (attrs[k] as number[]).join(',') : attrs[k]}`).join(';');
+  return Object.keys(attrs)
+    .sort()
+    .map((k) => `${k}=${Array.isArray(attrs[k]) ? (attrs[k] as number[]).join(',') : attrs[k]}`)
+    .join(';');
 }
 
 /** The table key of a node of an (optimized) inference graph. */
@@ -71,7 +74,13 @@ export function timedNodes(g: Graph): Node[] {
 }
 
 export function macsOf(g: Graph, n: Node): number {
-  return getOp(n.op).macs?.(n.inputs.map((t) => g.shape(t)), n.outputs.map((t) => g.shape(t)), n.attrs) ?? 0;
+  return (
+    getOp(n.op).macs?.(
+      n.inputs.map((t) => g.shape(t)),
+      n.outputs.map((t) => g.shape(t)),
+      n.attrs,
+    ) ?? 0
+  );
 }
 
 export function bytesOf(g: Graph, n: Node): number {
@@ -103,7 +112,10 @@ export class LatencyTable {
   private loaded = false;
   readonly key: string;
 
-  constructor(private rt: Runtime, readonly opts: { tune?: TuneMode; repeats?: number; persist?: boolean } = {}) {
+  constructor(
+    private rt: Runtime,
+    readonly opts: { tune?: TuneMode; repeats?: number; persist?: boolean } = {},
+  ) {
     this.key = adapterKey(rt);
   }
 
@@ -203,10 +215,14 @@ export class LatencyTable {
         for (let r = 0; r < repeats; r++) {
           for (const m of models) {
             const p = await m.model.profile(m.inputs);
-            m.best = Math.min(m.best, p.nodes.reduce((s, x) => s + x.ms, 0));
+            m.best = Math.min(
+              m.best,
+              p.nodes.reduce((s, x) => s + x.ms, 0),
+            );
           }
         }
-        for (const m of models) layers[m.x.sig] = { op: m.x.n.op, ms: m.best, macs: macsOf(m.x.g, m.x.n), bytes: bytesOf(m.x.g, m.x.n), how: 'isolated' };
+        for (const m of models)
+          layers[m.x.sig] = { op: m.x.n.op, ms: m.best, macs: macsOf(m.x.g, m.x.n), bytes: bytesOf(m.x.g, m.x.n), how: 'isolated' };
       } finally {
         models.forEach((m) => m.model.destroy());
       }

@@ -57,11 +57,17 @@ export function fitOverhead(samples: { f: ModelFeatures; ms: number }[]): Overhe
   if (n === 0) return NO_OVERHEAD;
   const y = samples.map((s) => s.ms);
   if (n >= 4) {
-    const w = lstsq(samples.map((s) => [1, s.f.layer_ms, s.f.layers]), y);
+    const w = lstsq(
+      samples.map((s) => [1, s.f.layer_ms, s.f.layers]),
+      y,
+    );
     if (w && w[1] > 0) return { a: w[0], b: w[1], c: w[2], n };
   }
   if (n >= 2) {
-    const w = lstsq(samples.map((s) => [1, s.f.layer_ms]), y);
+    const w = lstsq(
+      samples.map((s) => [1, s.f.layer_ms]),
+      y,
+    );
     if (w && w[1] > 0) return { a: w[0], b: w[1], c: 0, n };
   }
   const sx = samples.reduce((s, t) => s + t.f.layer_ms, 0);
@@ -100,13 +106,22 @@ export class LayerCostModel {
     const mean = es.reduce((s, e) => s + e.ms, 0) / es.length;
     const attempt = (rows: typeof es): number[] | null => {
       if (rows.length >= 4) {
-        const w = lstsq(rows.map((e) => [1, e.macs * M, e.bytes * M]), rows.map((e) => e.ms));
+        const w = lstsq(
+          rows.map((e) => [1, e.macs * M, e.bytes * M]),
+          rows.map((e) => e.ms),
+        );
         if (w && w[1] >= 0 && w[2] >= 0) return w;
       }
       if (rows.length >= 2) {
-        const w = lstsq(rows.map((e) => [1, e.macs * M]), rows.map((e) => e.ms));
+        const w = lstsq(
+          rows.map((e) => [1, e.macs * M]),
+          rows.map((e) => e.ms),
+        );
         if (w && w[1] >= 0) return [w[0], w[1], 0];
-        const v = lstsq(rows.map((e) => [1, e.bytes * M]), rows.map((e) => e.ms));
+        const v = lstsq(
+          rows.map((e) => [1, e.bytes * M]),
+          rows.map((e) => e.ms),
+        );
         if (v && v[1] >= 0) return [v[0], 0, v[1]];
       }
       return null;

@@ -88,7 +88,13 @@ interface Prepared {
   f: ModelFeatures;
 }
 
-async function fillTable(rt: Runtime, configs: ScaleConfig[], precision: Precision, table: LatencyTable, log: (l: string) => void): Promise<{ prepared: Prepared[]; added: number }> {
+async function fillTable(
+  rt: Runtime,
+  configs: ScaleConfig[],
+  precision: Precision,
+  table: LatencyTable,
+  log: (l: string) => void,
+): Promise<{ prepared: Prepared[]; added: number }> {
   const graphs: Graph[] = [];
   for (const c of configs) graphs.push(await prepareGraph(rt, c, precision));
   const added = await table.measureAll(graphs);
@@ -147,7 +153,9 @@ export async function runScale(rt: Runtime, family: string, opts: ScaleOptions =
   // the overhead: fitted on every end-to-end measurement this adapter has of this precision and batch
   const samples = () => Object.values(table.models).filter((s) => s.key.endsWith(`|${precision}|b${batch}`));
   let overhead = fitOverhead(samples());
-  const byPrediction = [...prepared].sort((a, b) => Math.abs(predictMs(a.f, overhead) - budget) - Math.abs(predictMs(b.f, overhead) - budget));
+  const byPrediction = [...prepared].sort(
+    (a, b) => Math.abs(predictMs(a.f, overhead) - budget) - Math.abs(predictMs(b.f, overhead) - budget),
+  );
   const toMeasure = byPrediction.slice(0, Math.max(0, opts.measure ?? 3));
   const measured = new Map<Prepared, number>();
   const times = await measureEndToEnd(rt, toMeasure, opts.runs ?? 5, tune);
@@ -219,7 +227,16 @@ export interface ValidationResult {
   min_ms: { overhead: Overhead; mape_held_out: number; mape_train: number };
   /** the same protocol with Σ of the per-op cost model fitted on the table (LayerCostModel) instead of Σ table */
   smoothed: { overhead: Overhead; mape_held_out: number; mape_train: number };
-  rows: { label: string; held_out: boolean; layer_ms: number; layers: number; predicted_ms: number; measured_ms: number; error_pct: number; min_ms: number }[];
+  rows: {
+    label: string;
+    held_out: boolean;
+    layer_ms: number;
+    layers: number;
+    predicted_ms: number;
+    measured_ms: number;
+    error_pct: number;
+    min_ms: number;
+  }[];
 }
 
 /**
@@ -228,7 +245,8 @@ export interface ValidationResult {
  * multiply-adds, starting at the second, is held out) and the MAPE is reported on the held-out ones.
  */
 export async function validatePredictor(
-  rt: Runtime, families: string[],
+  rt: Runtime,
+  families: string[],
   opts: Omit<ScaleOptions, 'budgetMs' | 'measure'> & { holdEvery?: number } = {},
 ): Promise<ValidationResult> {
   const log = opts.log ?? (() => {});
@@ -260,17 +278,26 @@ export async function validatePredictor(
   const out = rows.map((r) => {
     const predicted = predictMs(r.p.f, overhead);
     return {
-      label: r.p.config.label, held_out: r.held, layer_ms: round(r.p.f.layer_ms), layers: r.p.f.layers,
-      predicted_ms: round(predicted), measured_ms: r.ms, error_pct: round((100 * (predicted - r.ms)) / r.ms, 1), min_ms: r.min,
+      label: r.p.config.label,
+      held_out: r.held,
+      layer_ms: round(r.p.f.layer_ms),
+      layers: r.p.f.layers,
+      predicted_ms: round(predicted),
+      measured_ms: r.ms,
+      error_pct: round((100 * (predicted - r.ms)) / r.ms, 1),
+      min_ms: r.min,
     };
   });
   const cost = new LayerCostModel(Object.values(table.layers));
   const smooth = new Map(rows.map((r) => [r, { layer_ms: table.features(r.p.graph, cost).smoothed_ms, layers: r.p.f.layers }]));
   const overheadSmooth = fitOverhead(train.map((r) => ({ f: smooth.get(r)!, ms: r.ms })));
-  const errSmooth = (held: boolean) => mape(rows.filter((r) => r.held === held).map((r) => ({ predicted: predictMs(smooth.get(r)!, overheadSmooth), measured: r.ms })));
+  const errSmooth = (held: boolean) =>
+    mape(rows.filter((r) => r.held === held).map((r) => ({ predicted: predictMs(smooth.get(r)!, overheadSmooth), measured: r.ms })));
   const overheadMin = fitOverhead(train.map((r) => ({ f: r.p.f, ms: r.min })));
-  const errMin = (held: boolean) => mape(rows.filter((r) => r.held === held).map((r) => ({ predicted: predictMs(r.p.f, overheadMin), measured: r.min })));
-  const err = (held: boolean) => mape(out.filter((r) => r.held_out === held).map((r) => ({ predicted: r.predicted_ms, measured: r.measured_ms })));
+  const errMin = (held: boolean) =>
+    mape(rows.filter((r) => r.held === held).map((r) => ({ predicted: predictMs(r.p.f, overheadMin), measured: r.min })));
+  const err = (held: boolean) =>
+    mape(out.filter((r) => r.held_out === held).map((r) => ({ predicted: r.predicted_ms, measured: r.measured_ms })));
   return {
     schema: 'slimgpu-predictor-mape/1',
     adapter: rt.ctx.adapter,

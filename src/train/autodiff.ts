@@ -139,7 +139,14 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     }
     if (o.mode === 'frozen') {
       const plainConv = n.op === 'conv2d' && attrNum(n.attrs, 'act', 0) === 0 && attrNum(n.attrs, 'shuffle', 1) === 1;
-      const op = plainConv && im2colFits(n.inputs.map((t) => src.shape(t)), n.attrs) ? 'conv2d_gemm' : n.op;
+      const op =
+        plainConv &&
+        im2colFits(
+          n.inputs.map((t) => src.shape(t)),
+          n.attrs,
+        )
+          ? 'conv2d_gemm'
+          : n.op;
       const outs = dst.add(op, ins, n.attrs, name(n));
       n.outputs.forEach((t, k) => map.set(t, outs[k]));
       continue;
@@ -150,8 +157,19 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     check(attrNum(n.attrs, 'shuffle', 1) === 1, `node '${n.name}': a fused channel shuffle cannot be trained (train the unfused graph)`);
     let y: number;
     if (n.op === 'batchnorm') {
-      y = dst.add('batchnorm_train', ins, { eps: attrNum(n.attrs, 'eps', 1e-5), momentum: o.bnMomentum ?? 0.1, update: o.mode === 'train' ? 1 : 0 }, name(n))[0];
-    } else if (n.op === 'conv2d' && im2colFits(n.inputs.map((t) => src.shape(t)), attrs)) {
+      y = dst.add(
+        'batchnorm_train',
+        ins,
+        { eps: attrNum(n.attrs, 'eps', 1e-5), momentum: o.bnMomentum ?? 0.1, update: o.mode === 'train' ? 1 : 0 },
+        name(n),
+      )[0];
+    } else if (
+      n.op === 'conv2d' &&
+      im2colFits(
+        n.inputs.map((t) => src.shape(t)),
+        attrs,
+      )
+    ) {
       y = dst.add1('conv2d_gemm', ins, attrs, name(n));
     } else if (n.op === 'activation') {
       y = dst.add1('activation', ins, n.attrs, name(n));
@@ -173,7 +191,12 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
 function convInputGrad(g: Graph, n: Node, dy: number): number {
   const [x, w] = n.inputs;
   const geo = convGeom([g.shape(x), g.shape(w)], n.attrs);
-  const pads = [geo.dh * (geo.kh - 1) - geo.pt, geo.dw * (geo.kw - 1) - geo.pl, geo.dh * (geo.kh - 1) - geo.pb, geo.dw * (geo.kw - 1) - geo.pr];
+  const pads = [
+    geo.dh * (geo.kh - 1) - geo.pt,
+    geo.dw * (geo.kw - 1) - geo.pl,
+    geo.dh * (geo.kh - 1) - geo.pb,
+    geo.dw * (geo.kw - 1) - geo.pr,
+  ];
   if (geo.sh === 1 && geo.sw === 1 && pads.every((p) => p >= 0)) {
     const wt = g.add1('conv2d_backward_input_flip', [w], { groups: geo.groups }, `${n.name}.wflip`);
     const attrs = { groups: geo.groups, pads, dilation: [geo.dh, geo.dw] };

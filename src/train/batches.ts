@@ -22,12 +22,20 @@ export class StepInputs {
 
   /** `teacherLogits`: a cached teacher's logits of every training example ([n, classes]), or null. */
   constructor(
-    private readonly split: Split, private readonly batch: number, private readonly seed: number, private readonly augment: Augment,
-    private readonly opt: OptimConfig, private readonly teacherLogits: Float32Array | null,
+    private readonly split: Split,
+    private readonly batch: number,
+    private readonly seed: number,
+    private readonly augment: Augment,
+    private readonly opt: OptimConfig,
+    private readonly teacherLogits: Float32Array | null,
   ) {
     this.classes = teacherLogits ? teacherLogits.length / split.n : 0;
     const px = split.rows * split.cols;
-    this.bufs = [0, 1].map(() => ({ images: new Float32Array(batch * px), labels: new Float32Array(batch), teacher: new Float32Array(batch * this.classes) }));
+    this.bufs = [0, 1].map(() => ({
+      images: new Float32Array(batch * px),
+      labels: new Float32Array(batch),
+      teacher: new Float32Array(batch * this.classes),
+    }));
   }
 
   get stepsPerEpoch(): number {

@@ -69,44 +69,106 @@ const bad = (name: string, want: string, v: unknown): never => {
 };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num: Field<number> = (v, n) => (typeof v === 'number' && Number.isFinite(v) ? v : bad(n, 'a number', v));
-const int = (min: number): Field<number> => (v, n) => (Number.isInteger(v) && (v as number) >= min ? (v as number) : bad(n, `an integer ≥ ${min}`, v));
+const int =
+  (min: number): Field<number> =>
+  (v, n) =>
+    Number.isInteger(v) && (v as number) >= min ? (v as number) : bad(n, `an integer ≥ ${min}`, v);
 const bool: Field<boolean> = (v, n) => (typeof v === 'boolean' ? v : bad(n, 'true or false', v));
 const str: Field<string> = (v, n) => (typeof v === 'string' && v.length > 0 ? v : bad(n, 'a non-empty string', v));
-const oneOf = <T extends string>(...values: T[]): Field<T> => (v, n) => (values.includes(v as T) ? (v as T) : bad(n, `one of ${values.join(', ')}`, v));
-const optional = <T>(f: Field<T>): Field<T | undefined> => (v, n) => (v === undefined ? undefined : f(v, n));
-const orDefault = <T>(f: Field<T>, d: T): Field<T> => (v, n) => (v === undefined ? d : f(v, n));
-const nullable = <T>(f: Field<T>): Field<T | null> => (v, n) => (v === null ? null : f(v, n));
-const arrayOf = <T>(f: Field<T>, length?: number): Field<T[]> => (v, n) =>
-  Array.isArray(v) && (length === undefined || v.length === length) ? v.map((x, i) => f(x, `${n}[${i}]`)) : bad(n, length === undefined ? 'an array' : `an array of ${length}`, v);
+const oneOf =
+  <T extends string>(...values: T[]): Field<T> =>
+  (v, n) =>
+    values.includes(v as T) ? (v as T) : bad(n, `one of ${values.join(', ')}`, v);
+const optional =
+  <T>(f: Field<T>): Field<T | undefined> =>
+  (v, n) =>
+    v === undefined ? undefined : f(v, n);
+const orDefault =
+  <T>(f: Field<T>, d: T): Field<T> =>
+  (v, n) =>
+    v === undefined ? d : f(v, n);
+const nullable =
+  <T>(f: Field<T>): Field<T | null> =>
+  (v, n) =>
+    v === null ? null : f(v, n);
+const arrayOf =
+  <T>(f: Field<T>, length?: number): Field<T[]> =>
+  (v, n) =>
+    Array.isArray(v) && (length === undefined || v.length === length)
+      ? v.map((x, i) => f(x, `${n}[${i}]`))
+      : bad(n, length === undefined ? 'an array' : `an array of ${length}`, v);
 /** An object with exactly the listed fields (others are dropped; an optional one that is absent stays absent). */
-const object = <T>(fields: { [K in keyof T]-?: Field<T[K]> }): Field<T> => (v, n) => {
-  if (!isObject(v)) return bad(n, 'an object', v);
-  const out: Partial<T> = {};
-  for (const k in fields) {
-    const x = fields[k](v[k], `${n}.${k}`);
-    if (x !== undefined) out[k] = x;
-  }
-  return out as T;
-};
+const object =
+  <T>(fields: { [K in keyof T]-?: Field<T[K]> }): Field<T> =>
+  (v, n) => {
+    if (!isObject(v)) return bad(n, 'an object', v);
+    const out: Partial<T> = {};
+    for (const k in fields) {
+      const x = fields[k](v[k], `${n}.${k}`);
+      if (x !== undefined) out[k] = x;
+    }
+    return out as T;
+  };
 
 const modelSpec = object<ModelSpec>({
-  model: str, batch: optional(int(1)), res: optional(int(1)), classes: optional(int(1)), alpha: optional(num), groups: optional(int(1)),
-  scale: optional(num), phi: optional(num), seed: optional(num), width: optional(num), depth: optional(num),
+  model: str,
+  batch: optional(int(1)),
+  res: optional(int(1)),
+  classes: optional(int(1)),
+  alpha: optional(num),
+  groups: optional(int(1)),
+  scale: optional(num),
+  phi: optional(num),
+  seed: optional(num),
+  width: optional(num),
+  depth: optional(num),
 });
 const optimConfig = object<OptimConfig>({
-  kind: oneOf('sgd', 'adam', 'adamw'), lr: num, momentum: num, nesterov: bool, weightDecay: num, l1: num, beta1: num, beta2: num, eps: num,
-  maxNorm: num, schedule: oneOf('constant', 'step', 'cosine'), warmupSteps: num, stepSize: num, gamma: num, totalSteps: num, minLr: num,
+  kind: oneOf('sgd', 'adam', 'adamw'),
+  lr: num,
+  momentum: num,
+  nesterov: bool,
+  weightDecay: num,
+  l1: num,
+  beta1: num,
+  beta2: num,
+  eps: num,
+  maxNorm: num,
+  schedule: oneOf('constant', 'step', 'cosine'),
+  warmupSteps: num,
+  stepSize: num,
+  gamma: num,
+  totalSteps: num,
+  minLr: num,
 });
 const pruneOptions = object<PruneOptions>({
-  sparsity: num, start: int(1), end: int(1), block: optional(arrayOf(int(1), 2) as Field<[number, number]>), filters: optional(oneOf('l1', 'l2')),
-  flops: optional(num), floor: optional(num),
+  sparsity: num,
+  start: int(1),
+  end: int(1),
+  block: optional(arrayOf(int(1), 2) as Field<[number, number]>),
+  filters: optional(oneOf('l1', 'l2')),
+  flops: optional(num),
+  floor: optional(num),
 });
 const pruneState = object<PruneState>({ ratio: num, stopped: nullable(object({ epoch: int(1), val_accuracy: num })) });
 const checkpointMeta = object<CheckpointMeta>({
-  format: oneOf('slimgpu-checkpoint'), mode: oneOf('plain', 'kd', 'dml'), model: modelSpec, peers: int(1), seed: num, initSeed: num,
-  batch: int(1), train_examples: optional(int(1)), opt: optimConfig, augment: object<Augment>({ cropPad: int(0), flip: bool }), epochs: int(1),
-  qat: orDefault(oneOf('none', 'int8', 'binary'), 'none'), prune: orDefault(nullable(pruneOptions), null), teacher_cache: orDefault(bool, false),
-  prune_state: orDefault(nullable(pruneState), null), step: int(0), epoch: int(0),
+  format: oneOf('slimgpu-checkpoint'),
+  mode: oneOf('plain', 'kd', 'dml'),
+  model: modelSpec,
+  peers: int(1),
+  seed: num,
+  initSeed: num,
+  batch: int(1),
+  train_examples: optional(int(1)),
+  opt: optimConfig,
+  augment: object<Augment>({ cropPad: int(0), flip: bool }),
+  epochs: int(1),
+  qat: orDefault(oneOf('none', 'int8', 'binary'), 'none'),
+  prune: orDefault(nullable(pruneOptions), null),
+  teacher_cache: orDefault(bool, false),
+  prune_state: orDefault(nullable(pruneState), null),
+  step: int(0),
+  epoch: int(0),
 });
 const checkpointHeader = object<{ meta: unknown; tensors: { name: string; shape: number[] }[] }>({
   meta: (v) => v,
@@ -119,7 +181,10 @@ export function parseCheckpointMeta(json: unknown, file?: string): CheckpointMet
 }
 
 /** The header's tensor list and typed meta; a missing or malformed field throws a SlimError naming it. */
-export function parseCheckpointHeader(json: unknown, file?: string): { meta: CheckpointMeta; tensors: { name: string; shape: number[] }[] } {
+export function parseCheckpointHeader(
+  json: unknown,
+  file?: string,
+): { meta: CheckpointMeta; tensors: { name: string; shape: number[] }[] } {
   const header = withFile(file, () => checkpointHeader(json, 'header'));
   return { meta: parseCheckpointMeta(header.meta, file), tensors: header.tensors };
 }
@@ -135,7 +200,9 @@ function withFile<T>(file: string | undefined, read: () => T): T {
 
 export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
   const entries = [...ck.tensors.entries()];
-  const header = new TextEncoder().encode(JSON.stringify({ meta: ck.meta, tensors: entries.map(([name, t]) => ({ name, shape: t.shape })) }));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ meta: ck.meta, tensors: entries.map(([name, t]) => ({ name, shape: t.shape })) }),
+  );
   const headEnd = 16 + header.length;
   const dataStart = Math.ceil(headEnd / 4) * 4;
   const total = dataStart + entries.reduce((a, [, t]) => a + t.data.byteLength, 0);
@@ -157,7 +224,8 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
 
 /** The header length from the first 16 bytes (magic, version); `size`: the whole file's length. */
 function headerLength(head: Uint8Array, size: number, file: string): number {
-  if (head.length < 16 || new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC) throw new SlimError(`${file}: not a slimgpu checkpoint (bad magic)`);
+  if (head.length < 16 || new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC)
+    throw new SlimError(`${file}: not a slimgpu checkpoint (bad magic)`);
   const dv = new DataView(head.buffer, head.byteOffset, 16);
   const version = dv.getUint32(8, true);
   if (version !== VERSION) throw new SlimError(`${file}: checkpoint version ${version} is not supported (expected ${VERSION})`);
@@ -276,7 +344,8 @@ export function loadCheckpoint(path: string): Checkpoint {
 /** Model-local weights of a checkpoint: peer k of a DML run, or the model of a plain/kd run. Pruned weights come
  *  multiplied by their masks; optimizer state and masks (names with '@') are left out. */
 export function checkpointWeights(ck: Checkpoint, peer = 0): Map<string, Float32Array> {
-  if (!Number.isInteger(peer) || peer < 0 || peer >= ck.meta.peers) throw new SlimError(`checkpoint holds ${ck.meta.peers} model${ck.meta.peers > 1 ? 's' : ''}; there is no peer ${peer}`);
+  if (!Number.isInteger(peer) || peer < 0 || peer >= ck.meta.peers)
+    throw new SlimError(`checkpoint holds ${ck.meta.peers} model${ck.meta.peers > 1 ? 's' : ''}; there is no peer ${peer}`);
   const prefix = ck.meta.peers > 1 ? `peer${peer}/` : ''; // a shipped DML peer is one model
   const m = new Map<string, Float32Array>();
   for (const [name, t] of ck.tensors) {
@@ -301,14 +370,21 @@ export const SHIPPED_META_KEY = 'slimgpu_checkpoint_meta';
 export function encodeShippedModel(ck: Checkpoint, peer = 0, metadata: Record<string, string> = {}): Uint8Array {
   const weights = checkpointWeights(ck, peer);
   const tensors = new Map<string, NamedTensor>();
-  for (const [name, data] of weights) tensors.set(name, { shape: ck.tensors.get(ck.meta.peers > 1 ? `peer${peer}/${name}` : name)!.shape, data });
-  return encodeSafetensors(tensors, { format: 'slimgpu', layout: 'NHWC activations, HWIO conv weights', ...metadata, [SHIPPED_META_KEY]: JSON.stringify({ ...ck.meta, peers: 1 }) });
+  for (const [name, data] of weights)
+    tensors.set(name, { shape: ck.tensors.get(ck.meta.peers > 1 ? `peer${peer}/${name}` : name)!.shape, data });
+  return encodeSafetensors(tensors, {
+    format: 'slimgpu',
+    layout: 'NHWC activations, HWIO conv weights',
+    ...metadata,
+    [SHIPPED_META_KEY]: JSON.stringify({ ...ck.meta, peers: 1 }),
+  });
 }
 
 function decodeShippedModel(buf: Uint8Array, file: string): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(buf);
   const json = metadata[SHIPPED_META_KEY];
-  if (typeof json !== 'string') throw new SlimError(`${file}: a safetensors file without ${SHIPPED_META_KEY} metadata (not a model shipped by slimgpu)`);
+  if (typeof json !== 'string')
+    throw new SlimError(`${file}: a safetensors file without ${SHIPPED_META_KEY} metadata (not a model shipped by slimgpu)`);
   let meta: unknown;
   try {
     meta = JSON.parse(json);
@@ -329,7 +405,8 @@ export function applyWeights(g: Graph, tensors: Map<string, Float32Array>, what:
     if (t.role !== 'param') continue;
     const d = tensors.get(t.name);
     if (!d) throw new SlimError(`${what}: no tensor '${t.name}' for this model (is it a checkpoint of the same --model?)`);
-    if (d.length !== t.data!.length) throw new SlimError(`${what}: tensor '${t.name}' has ${d.length} values, the model needs ${t.data!.length}`);
+    if (d.length !== t.data!.length)
+      throw new SlimError(`${what}: tensor '${t.name}' has ${d.length} values, the model needs ${t.data!.length}`);
     t.data = d;
   }
 }

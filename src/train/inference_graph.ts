@@ -43,7 +43,14 @@ export interface InferenceGraphOptions {
 export interface InferenceGraph {
   graph: Graph;
   info: {
-    precision: InferencePrecision; sparse: string | null; thinned?: number | null; macs?: number; fp32_macs?: number; model_bytes: number; fp32_model_bytes: number; compression_ratio: number;
+    precision: InferencePrecision;
+    sparse: string | null;
+    thinned?: number | null;
+    macs?: number;
+    fp32_macs?: number;
+    model_bytes: number;
+    fp32_model_bytes: number;
+    compression_ratio: number;
     /** int8: images the calibration ran on (whole batches). */
     calibration_images?: number;
     report?: CompressedModel['report'];
@@ -68,15 +75,32 @@ export function calibrationBatches(split: Split, count: number, batch: number): 
 }
 
 export async function inferenceGraph(
-  rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, qat: Qat, batch: number, o: InferenceGraphOptions,
+  rt: Runtime,
+  spec: ModelSpec,
+  weights: Map<string, Float32Array>,
+  qat: Qat,
+  batch: number,
+  o: InferenceGraphOptions,
 ): Promise<InferenceGraph> {
-  if (!(INFERENCE_PRECISIONS as readonly string[]).includes(o.precision)) throw new SlimError(`precision must be one of ${INFERENCE_PRECISIONS.join(', ')} (got '${o.precision}')`);
-  check(!o.sparse || o.precision === 'fp32', `block-sparse kernels run fp32 weights, not ${o.precision} (the int8 and XNOR kernels are dense)`);
+  if (!(INFERENCE_PRECISIONS as readonly string[]).includes(o.precision))
+    throw new SlimError(`precision must be one of ${INFERENCE_PRECISIONS.join(', ')} (got '${o.precision}')`);
+  check(
+    !o.sparse || o.precision === 'fp32',
+    `block-sparse kernels run fp32 weights, not ${o.precision} (the int8 and XNOR kernels are dense)`,
+  );
   const model = buildModel({ ...spec, batch });
   applyWeights(model, weights, 'inference graph');
   const fp32Bytes = modelBytes(model);
   const plain = (graph: Graph): InferenceGraph => ({
-    graph, info: { precision: o.precision, sparse: null, thinned: null, model_bytes: fp32Bytes, fp32_model_bytes: fp32Bytes, compression_ratio: 1 },
+    graph,
+    info: {
+      precision: o.precision,
+      sparse: null,
+      thinned: null,
+      model_bytes: fp32Bytes,
+      fp32_model_bytes: fp32Bytes,
+      compression_ratio: 1,
+    },
   });
   if (o.precision === 'as-trained') return plain(emulationGraph(model, qat));
   if (o.precision === 'fp32' && !o.sparse && !o.thin) return plain(model);
@@ -94,8 +118,16 @@ export async function inferenceGraph(
   return {
     graph: c.graph,
     info: {
-      precision: o.precision, sparse: o.sparse ? o.sparse.join('x') : null, thinned: o.thin ? o.thin.ratio : null, macs: c.graph.macs(), fp32_macs: model.macs(), model_bytes: c.bytes, fp32_model_bytes: c.fp32Bytes,
-      compression_ratio: Number(c.ratio.toFixed(3)), ...(calibrationImages ? { calibration_images: calibrationImages } : {}), report: c.report,
+      precision: o.precision,
+      sparse: o.sparse ? o.sparse.join('x') : null,
+      thinned: o.thin ? o.thin.ratio : null,
+      macs: c.graph.macs(),
+      fp32_macs: model.macs(),
+      model_bytes: c.bytes,
+      fp32_model_bytes: c.fp32Bytes,
+      compression_ratio: Number(c.ratio.toFixed(3)),
+      ...(calibrationImages ? { calibration_images: calibrationImages } : {}),
+      report: c.report,
     },
   };
 }

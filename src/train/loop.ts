@@ -122,7 +122,15 @@ function stepKind(o: TrainOptions): StepKind {
     const teacher = buildModel({ ...o.teacher.spec, batch: o.batch });
     applyWeights(teacher, o.teacher.tensors, 'teacher checkpoint');
     const alpha = o.alpha ?? 0.5;
-    return { kind: 'kd', student: model(initSeed), teacher, tau: o.tau ?? 4, alpha, beta: o.beta ?? 1 - alpha, cachedTeacher: cachesTeacher(o) };
+    return {
+      kind: 'kd',
+      student: model(initSeed),
+      teacher,
+      tau: o.tau ?? 4,
+      alpha,
+      beta: o.beta ?? 1 - alpha,
+      cachedTeacher: cachesTeacher(o),
+    };
   }
   const k = o.peers ?? 2;
   return { kind: 'dml', peers: Array.from({ length: k }, (_, i) => model(initSeed + i)) };
@@ -134,7 +142,6 @@ function cachesTeacher(o: TrainOptions): boolean {
   return o.mode === 'kd' && (o.teacherCache ?? !augmented);
 }
 
-
 /** Throws a SlimError naming the first inconsistent option. */
 function checkOptions(o: TrainOptions): void {
   checkOptim(o.opt);
@@ -142,28 +149,57 @@ function checkOptions(o: TrainOptions): void {
   check(o.train.n >= o.batch, `the training split has ${o.train.n} examples, fewer than one batch of ${o.batch}`);
   if (o.prune) {
     checkPruneOptions(o.prune);
-    check(o.prune.floor === undefined || (!!o.val && o.val.n > 0), 'an accuracy floor for pruning needs validation images (val; the CLI\'s --val N)');
+    check(
+      o.prune.floor === undefined || (!!o.val && o.val.n > 0),
+      "an accuracy floor for pruning needs validation images (val; the CLI's --val N)",
+    );
     check(o.prune.floor === undefined || o.mode !== 'dml', 'the pruning floor judges one model; deep mutual learning trains several');
   }
 }
 
 /** The checkpoint header's meta of a run at `step`. */
-function checkpointMeta(o: TrainOptions, opt: OptimConfig, peers: number, pruning: Pruning | null, step: number, stepsPerEpoch: number): CheckpointMeta {
+function checkpointMeta(
+  o: TrainOptions,
+  opt: OptimConfig,
+  peers: number,
+  pruning: Pruning | null,
+  step: number,
+  stepsPerEpoch: number,
+): CheckpointMeta {
   return {
-    format: 'slimgpu-checkpoint', mode: o.mode, model: { ...o.model, batch: undefined }, peers, seed: o.seed, initSeed: o.initSeed ?? o.seed,
-    batch: o.batch, train_examples: o.train.n, opt, augment: o.augment, epochs: o.epochs, qat: o.qat ?? 'none', prune: o.prune ?? null,
-    teacher_cache: cachesTeacher(o), prune_state: pruning ? pruning.state : null, step, epoch: Math.floor(step / stepsPerEpoch),
+    format: 'slimgpu-checkpoint',
+    mode: o.mode,
+    model: { ...o.model, batch: undefined },
+    peers,
+    seed: o.seed,
+    initSeed: o.initSeed ?? o.seed,
+    batch: o.batch,
+    train_examples: o.train.n,
+    opt,
+    augment: o.augment,
+    epochs: o.epochs,
+    qat: o.qat ?? 'none',
+    prune: o.prune ?? null,
+    teacher_cache: cachesTeacher(o),
+    prune_state: pruning ? pruning.state : null,
+    step,
+    epoch: Math.floor(step / stepsPerEpoch),
   };
 }
 
 /** Continue from checkpoint `file`: its tensors into the compiled step, its pruning state; returns its step. */
 function resume(file: string, o: TrainOptions, run: CompiledStep, pruning: Pruning | null): number {
   const { meta, tensors } = loadCheckpoint(file);
-  check(meta.mode === o.mode && meta.model.model === o.model.model, `checkpoint ${file} is a ${meta.mode} run of ${meta.model.model}, not ${o.mode} of ${o.model.model}`);
+  check(
+    meta.mode === o.mode && meta.model.model === o.model.model,
+    `checkpoint ${file} is a ${meta.mode} run of ${meta.model.model}, not ${o.mode} of ${o.model.model}`,
+  );
   run.restore(tensors, file);
-  check(meta.batch === o.batch && meta.train_examples === o.train.n && meta.seed === o.seed,
+  check(
+    meta.batch === o.batch && meta.train_examples === o.train.n && meta.seed === o.seed,
     `checkpoint ${file} was trained with batch ${meta.batch}, ${meta.train_examples} examples, seed ${meta.seed}; ` +
-      `resuming exactly needs the same (got batch ${o.batch}, ${o.train.n} examples, seed ${o.seed})`);
+      `resuming exactly needs the same (got batch ${o.batch}, ${o.train.n} examples, seed ${o.seed})`,
+  );
   if (pruning && meta.prune_state) pruning.restore(meta.prune_state);
   return meta.step;
 }
@@ -182,7 +218,9 @@ function stepLosses(outs: Float32Array[], readouts: LossReadout[], step: number,
     const norm = outs[r.norm][0];
     if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
       const what = !Number.isFinite(loss) ? `loss is ${loss}` : `gradient norm is ${norm}`;
-      throw new SlimError(`training diverged at step ${step} (epoch ${Math.floor(step / stepsPerEpoch) + 1})${readouts.length > 1 ? `, peer ${k}` : ''}: ${what}; lower --lr or set --clip`);
+      throw new SlimError(
+        `training diverged at step ${step} (epoch ${Math.floor(step / stepsPerEpoch) + 1})${readouts.length > 1 ? `, peer ${k}` : ''}: ${what}; lower --lr or set --clip`,
+      );
     }
     return loss;
   });
@@ -192,14 +230,21 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   checkOptions(o);
   const stepsPerEpoch = Math.floor(o.train.n / o.batch);
   const totalSteps = Math.min(o.epochs * stepsPerEpoch, o.maxSteps ?? Infinity);
-  const opt: OptimConfig = { ...o.opt, totalSteps: o.opt.totalSteps > 0 && o.opt.schedule !== 'cosine' ? o.opt.totalSteps : o.epochs * stepsPerEpoch };
+  const opt: OptimConfig = {
+    ...o.opt,
+    totalSteps: o.opt.totalSteps > 0 && o.opt.schedule !== 'cosine' ? o.opt.totalSteps : o.epochs * stepsPerEpoch,
+  };
   const qat = o.qat ?? 'none';
-  const run = await CompiledStep.compile(rt, buildStepGraph(stepKind(o), opt, qat, !o.prune ? 'none' : o.prune.filters ? 'filters' : 'weights'));
+  const run = await CompiledStep.compile(
+    rt,
+    buildStepGraph(stepKind(o), opt, qat, !o.prune ? 'none' : o.prune.filters ? 'filters' : 'weights'),
+  );
   o = { ...o, prune: o.prune && withFlopBudget(o.prune, o.model) }; // a FLOP budget sets prune.sparsity
   const pruning = o.prune ? new Pruning(o.prune, run, { rt, spec: o.model, qat, val: o.val }) : null;
   let step = o.resume ? resume(o.resume, o, run, pruning) : 0;
   const K = run.models.length;
-  const test = async (k: number, weights?: Map<string, Float32Array>) => evaluate(rt, o.model, weights ?? (await run.weights(k)), o.test, 100, qat);
+  const test = async (k: number, weights?: Map<string, Float32Array>) =>
+    evaluate(rt, o.model, weights ?? (await run.weights(k)), o.test, 100, qat);
 
   const teacherLogits = cachesTeacher(o) ? await teacherLogitsOf(rt, o.teacher!.spec, o.teacher!.tensors, o.train, o.batch) : null;
   const batches = new StepInputs(o.train, o.batch, o.seed, o.augment, opt, teacherLogits);
@@ -226,8 +271,12 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     step++;
     const elapsed = (performance.now() - t0) / 1000;
     o.onProgress?.({
-      epoch: Math.floor((step - 1) / stepsPerEpoch), epochs: o.epochs, step: ((step - 1) % stepsPerEpoch) + 1, stepsPerEpoch,
-      loss: stepLoss[0], imagesPerS: images / Math.max(elapsed, 1e-9),
+      epoch: Math.floor((step - 1) / stepsPerEpoch),
+      epochs: o.epochs,
+      step: ((step - 1) % stepsPerEpoch) + 1,
+      stepsPerEpoch,
+      loss: stepLoss[0],
+      imagesPerS: images / Math.max(elapsed, 1e-9),
     });
     if (step % stepsPerEpoch !== 0 && step !== totalSteps) continue;
     // end of an epoch (or of the run)
@@ -235,10 +284,16 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     if (pruning && step % stepsPerEpoch === 0) await pruning.endOfEpoch(step / stepsPerEpoch);
     const acc: number[] = [];
     if (o.evalEveryEpoch || step === totalSteps) for (let k = 0; k < K; k++) acc.push(await test(k));
-    const rec: EpochRecord = { epoch: Math.ceil(step / stepsPerEpoch), train_loss: epochLoss.map((l) => l / epochSteps), test_accuracy: acc, seconds: (performance.now() - epochStart) / 1000 };
+    const rec: EpochRecord = {
+      epoch: Math.ceil(step / stepsPerEpoch),
+      train_loss: epochLoss.map((l) => l / epochSteps),
+      test_accuracy: acc,
+      seconds: (performance.now() - epochStart) / 1000,
+    };
     history.push(rec);
     o.onEpoch?.(rec);
-    if (o.out) saveCheckpoint(o.out, { meta: checkpointMeta(o, opt, K, pruning, step, stepsPerEpoch), tensors: await run.checkpointTensors() });
+    if (o.out)
+      saveCheckpoint(o.out, { meta: checkpointMeta(o, opt, K, pruning, step, stepsPerEpoch), tensors: await run.checkpointTensors() });
     epochLoss = new Array(K).fill(0);
     epochSteps = 0;
     epochStart = performance.now();

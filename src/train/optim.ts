@@ -34,8 +34,22 @@ export interface OptimConfig {
  *  step large enough to send cnn_small's loss to 38.8 at step 2. Fine-tuning from trained weights (--init) passes
  *  --warmup 0 in the scripts. */
 export const DEFAULT_OPTIM: OptimConfig = {
-  kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4, l1: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8,
-  maxNorm: 0, schedule: 'cosine', warmupSteps: 10, stepSize: 1000, gamma: 0.1, totalSteps: 1000, minLr: 0,
+  kind: 'sgd',
+  lr: 0.05,
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 5e-4,
+  l1: 0,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  maxNorm: 0,
+  schedule: 'cosine',
+  warmupSteps: 10,
+  stepSize: 1000,
+  gamma: 0.1,
+  totalSteps: 1000,
+  minLr: 0,
 };
 
 /** Element indices of the `hyper` graph input (shared with shaders/optim/*.wgsl). */
@@ -83,9 +97,20 @@ export function checkOptim(c: OptimConfig): void {
  * Append the gradient norm and one update node per parameter (after everything that reads the parameters).
  * Optimizer state tensors are named `<param>@m` / `<param>@v` (checkpoints use these names).
  */
-export function addOptimizer(g: Graph, grads: Map<number, number>, c: OptimConfig, hyper: number, name = 'opt'): { norm: number; state: number[] } {
+export function addOptimizer(
+  g: Graph,
+  grads: Map<number, number>,
+  c: OptimConfig,
+  hyper: number,
+  name = 'opt',
+): { norm: number; state: number[] } {
   const pairs = [...grads.entries()];
-  const norm = g.add1('grad_norm', pairs.map(([, d]) => d), {}, `${name}.grad_norm`);
+  const norm = g.add1(
+    'grad_norm',
+    pairs.map(([, d]) => d),
+    {},
+    `${name}.grad_norm`,
+  );
   const state: number[] = [];
   for (const [w, d] of pairs) {
     const t = g.tensors[w];
@@ -100,9 +125,19 @@ export function addOptimizer(g: Graph, grads: Map<number, number>, c: OptimConfi
       const m = g.addState(`${t.name}@m`, t.shape);
       const v = g.addState(`${t.name}@v`, t.shape);
       state.push(m, v);
-      g.add('adam_update', [w, d, m, v, hyper, norm], {
-        beta1: c.beta1, beta2: c.beta2, eps: c.eps, weight_decay: wd, l1, decoupled: c.kind === 'adamw',
-      }, `${t.name}.adam`);
+      g.add(
+        'adam_update',
+        [w, d, m, v, hyper, norm],
+        {
+          beta1: c.beta1,
+          beta2: c.beta2,
+          eps: c.eps,
+          weight_decay: wd,
+          l1,
+          decoupled: c.kind === 'adamw',
+        },
+        `${t.name}.adam`,
+      );
     }
   }
   return { norm, state };

@@ -50,7 +50,11 @@ export class Pruning {
   private lastGood: { masks: Map<string, Float32Array>[]; ratio: number } | null = null;
 
   /** `p` with any FLOP budget already resolved (withFlopBudget). */
-  constructor(readonly p: PruneOptions, private readonly run: CompiledStep, private readonly judge: PruneJudge) {}
+  constructor(
+    readonly p: PruneOptions,
+    private readonly run: CompiledStep,
+    private readonly judge: PruneJudge,
+  ) {}
 
   get state(): PruneState {
     return { ratio: this.ratio, stopped: this.stopped };
@@ -81,7 +85,12 @@ export class Pruning {
 
   /** The report of a finished run; `weights`: model 0's final weights (for the thinned model's MACs). */
   report(weights: Map<string, Float32Array>): PruneReport {
-    const r: PruneReport = { kind: this.p.filters ? 'filters' : 'weights', ratio: this.ratio, stopped: this.stopped, val_accuracy: this.valAccuracy };
+    const r: PruneReport = {
+      kind: this.p.filters ? 'filters' : 'weights',
+      ratio: this.ratio,
+      stopped: this.stopped,
+      val_accuracy: this.valAccuracy,
+    };
     if (this.p.filters) {
       const model = buildModel({ ...this.judge.spec, batch: 1 });
       const before = model.macs();
@@ -108,7 +117,10 @@ export class Pruning {
         const id = m.params.get(name)!;
         const w = await compiled.readTensor(id);
         const shape = step.graph.tensors[id].shape;
-        compiled.writeTensor(mask, block && blockShapeFits(shape, block) ? blockMask(w, shape, block, sparsity) : magnitudeMask(w, sparsity));
+        compiled.writeTensor(
+          mask,
+          block && blockShapeFits(shape, block) ? blockMask(w, shape, block, sparsity) : magnitudeMask(w, sparsity),
+        );
       }
     }
     this.ratio = sparsity;
@@ -118,7 +130,12 @@ export class Pruning {
   private restoreLastGood(): void {
     const { compiled, models, step } = this.run;
     models.forEach((m, k) =>
-      m.masks.forEach((id, name) => compiled.writeTensor(id, this.lastGood ? this.lastGood.masks[k].get(name)! : new Float32Array(step.graph.tensors[id].data!.length).fill(1))),
+      m.masks.forEach((id, name) =>
+        compiled.writeTensor(
+          id,
+          this.lastGood ? this.lastGood.masks[k].get(name)! : new Float32Array(step.graph.tensors[id].data!.length).fill(1),
+        ),
+      ),
     );
     this.ratio = this.lastGood ? this.lastGood.ratio : 0;
   }

@@ -13,12 +13,22 @@ import { applyWeights } from './checkpoint.js';
 
 /** A split in order, in batches of `batch` (the last padded by repeating its last example; `count` rows are real).
  *  The arrays are reused from batch to batch. */
-export function* inOrderBatches(split: Split, batch: number): Generator<{ start: number; count: number; images: Float32Array; labels: Float32Array }> {
+export function* inOrderBatches(
+  split: Split,
+  batch: number,
+): Generator<{ start: number; count: number; images: Float32Array; labels: Float32Array }> {
   const images = new Float32Array(batch * split.rows * split.cols);
   const labels = new Float32Array(batch);
   for (let start = 0; start < split.n; start += batch) {
     const count = Math.min(batch, split.n - start);
-    fillBatch(split, Array.from({ length: batch }, (_, b) => start + Math.min(b, count - 1)), NO_AUGMENT, 0, images, labels);
+    fillBatch(
+      split,
+      Array.from({ length: batch }, (_, b) => start + Math.min(b, count - 1)),
+      NO_AUGMENT,
+      0,
+      images,
+      labels,
+    );
     yield { start, count, images, labels };
   }
 }
@@ -82,14 +92,27 @@ export function emulationGraph(model: Graph, qat: Qat): Graph {
 }
 
 /** Top-1 accuracy of trained weights on a split, as trained (see emulationGraph; batch-norm folded when qat is none). */
-export async function evaluate(rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, split: Split, batch = 100, qat: Qat = 'none'): Promise<number> {
+export async function evaluate(
+  rt: Runtime,
+  spec: ModelSpec,
+  weights: Map<string, Float32Array>,
+  split: Split,
+  batch = 100,
+  qat: Qat = 'none',
+): Promise<number> {
   const model = buildModel({ ...spec, batch });
   applyWeights(model, weights, 'evaluate');
   return (await scoreGraph(rt, emulationGraph(model, qat), split)).accuracy;
 }
 
 /** The frozen teacher's logits for every example of a split, in split order ([n, classes]), on the inference graph. */
-export async function teacherLogitsOf(rt: Runtime, spec: ModelSpec, weights: Map<string, Float32Array>, split: Split, batch: number): Promise<Float32Array> {
+export async function teacherLogitsOf(
+  rt: Runtime,
+  spec: ModelSpec,
+  weights: Map<string, Float32Array>,
+  split: Split,
+  batch: number,
+): Promise<Float32Array> {
   const g = buildModel({ ...spec, batch });
   applyWeights(g, weights, 'teacher checkpoint');
   const classes = g.shape(g.outputs[0]).at(-1)!;

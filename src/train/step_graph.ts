@@ -97,7 +97,15 @@ export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'non
     const masks: Map<string, number>[] = spec.peers.map(() => new Map());
     for (let k = 0; k < K; k++) {
       const fwd = spec.peers.map((p, l) =>
-        addModel(g, p, { prefix: `peer${l}/`, input: x, mode: l === k ? 'train' : 'recompute', params: params[l], qat, prune, masks: masks[l] }),
+        addModel(g, p, {
+          prefix: `peer${l}/`,
+          input: x,
+          mode: l === k ? 'train' : 'recompute',
+          params: params[l],
+          qat,
+          prune,
+          masks: masks[l],
+        }),
       );
       const m = fwd[k];
       models[k] = m;
@@ -120,9 +128,14 @@ export class CompiledStep {
   /** What a checkpoint holds: parameters and state of the trained models (not the frozen teacher's). */
   readonly persistent: TensorDesc[];
 
-  private constructor(readonly step: StepGraph, readonly compiled: CompiledGraph) {
+  private constructor(
+    readonly step: StepGraph,
+    readonly compiled: CompiledGraph,
+  ) {
     const g = step.graph;
-    this.persistent = g.tensors.filter((t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && g.isUsed(t.id));
+    this.persistent = g.tensors.filter(
+      (t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && g.isUsed(t.id),
+    );
   }
 
   static async compile(rt: Runtime, step: StepGraph): Promise<CompiledStep> {

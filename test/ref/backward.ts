@@ -10,7 +10,8 @@ type Arr = Float32Array;
 
 export function conv2dBackwardInputRef(dy: Arr, w: Arr, ws: number[], xs: number[], attrs: Attrs): Arr {
   const g = convGeom([xs, ws], attrs);
-  const cg = g.cin / g.groups, ng = g.cout / g.groups;
+  const cg = g.cin / g.groups,
+    ng = g.cout / g.groups;
   const dx = new Float64Array(xs.reduce((a, b) => a * b, 1));
   for (let n = 0; n < g.n; n++)
     for (let oh = 0; oh < g.oh; oh++)
@@ -24,7 +25,8 @@ export function conv2dBackwardInputRef(dy: Arr, w: Arr, ws: number[], xs: number
             for (let kw = 0; kw < g.kw; kw++) {
               const iw = ow * g.sw - g.pl + kw * g.dw;
               if (iw < 0 || iw >= g.w) continue;
-              for (let ci = 0; ci < cg; ci++) dx[((n * g.h + ih) * g.w + iw) * g.cin + grp * cg + ci] += d * w[((kh * g.kw + kw) * cg + ci) * g.cout + co];
+              for (let ci = 0; ci < cg; ci++)
+                dx[((n * g.h + ih) * g.w + iw) * g.cin + grp * cg + ci] += d * w[((kh * g.kw + kw) * cg + ci) * g.cout + co];
             }
           }
         }
@@ -33,7 +35,8 @@ export function conv2dBackwardInputRef(dy: Arr, w: Arr, ws: number[], xs: number
 
 export function conv2dBackwardWeightRef(x: Arr, xs: number[], dy: Arr, ws: number[], attrs: Attrs): Arr {
   const g = convGeom([xs, ws], attrs);
-  const cg = g.cin / g.groups, ng = g.cout / g.groups;
+  const cg = g.cin / g.groups,
+    ng = g.cout / g.groups;
   const dw = new Float64Array(ws.reduce((a, b) => a * b, 1));
   for (let n = 0; n < g.n; n++)
     for (let oh = 0; oh < g.oh; oh++)
@@ -47,7 +50,8 @@ export function conv2dBackwardWeightRef(x: Arr, xs: number[], dy: Arr, ws: numbe
             for (let kw = 0; kw < g.kw; kw++) {
               const iw = ow * g.sw - g.pl + kw * g.dw;
               if (iw < 0 || iw >= g.w) continue;
-              for (let ci = 0; ci < cg; ci++) dw[((kh * g.kw + kw) * cg + ci) * g.cout + co] += d * x[((n * g.h + ih) * g.w + iw) * g.cin + grp * cg + ci];
+              for (let ci = 0; ci < cg; ci++)
+                dw[((kh * g.kw + kw) * cg + ci) * g.cout + co] += d * x[((n * g.h + ih) * g.w + iw) * g.cin + grp * cg + ci];
             }
           }
         }
@@ -61,18 +65,30 @@ export function channelSumRef(dy: Arr, c: number): Arr {
 }
 
 /** Training-mode batch-norm: y, batch mean, rstd (biased variance), and the updated running statistics. */
-export function batchnormTrainRef(x: Arr, c: number, gamma: Arr, beta: Arr, runMean: Arr, runVar: Arr, eps: number, momentum: number, update: boolean) {
+export function batchnormTrainRef(
+  x: Arr,
+  c: number,
+  gamma: Arr,
+  beta: Arr,
+  runMean: Arr,
+  runVar: Arr,
+  eps: number,
+  momentum: number,
+  update: boolean,
+) {
   const rows = x.length / c;
-  const mean = new Float64Array(c), v = new Float64Array(c);
+  const mean = new Float64Array(c),
+    v = new Float64Array(c);
   for (let i = 0; i < x.length; i++) mean[i % c] += x[i] / rows;
   for (let i = 0; i < x.length; i++) v[i % c] += (x[i] - mean[i % c]) ** 2 / rows;
   const rstd = v.map((q) => 1 / Math.sqrt(q + eps));
   const y = x.map((val, i) => (val - mean[i % c]) * rstd[i % c] * gamma[i % c] + beta[i % c]);
-  const rm = Float32Array.from(runMean), rv = Float32Array.from(runVar);
+  const rm = Float32Array.from(runMean),
+    rv = Float32Array.from(runVar);
   if (update) {
     for (let k = 0; k < c; k++) {
       rm[k] = (1 - momentum) * runMean[k] + momentum * mean[k];
-      rv[k] = (1 - momentum) * runVar[k] + momentum * v[k] * rows / Math.max(rows - 1, 1);
+      rv[k] = (1 - momentum) * runVar[k] + (momentum * v[k] * rows) / Math.max(rows - 1, 1);
     }
   }
   return { y, mean: Float32Array.from(mean), rstd: Float32Array.from(rstd), runMean: rm, runVar: rv };
@@ -80,7 +96,8 @@ export function batchnormTrainRef(x: Arr, c: number, gamma: Arr, beta: Arr, runM
 
 export function batchnormBackwardRef(x: Arr, dy: Arr, c: number, mean: Arr, rstd: Arr, gamma: Arr) {
   const rows = x.length / c;
-  const dgamma = new Float64Array(c), dbeta = new Float64Array(c);
+  const dgamma = new Float64Array(c),
+    dbeta = new Float64Array(c);
   for (let i = 0; i < x.length; i++) {
     const k = i % c;
     dbeta[k] += dy[i];
@@ -89,7 +106,7 @@ export function batchnormBackwardRef(x: Arr, dy: Arr, c: number, mean: Arr, rstd
   const dx = x.map((v, i) => {
     const k = i % c;
     const xhat = (v - mean[k]) * rstd[k];
-    return (gamma[k] * rstd[k] / rows) * (rows * dy[i] - dbeta[k] - xhat * dgamma[k]);
+    return ((gamma[k] * rstd[k]) / rows) * (rows * dy[i] - dbeta[k] - xhat * dgamma[k]);
   });
   return { dx, dgamma: Float32Array.from(dgamma), dbeta: Float32Array.from(dbeta) };
 }
@@ -97,15 +114,30 @@ export function batchnormBackwardRef(x: Arr, dy: Arr, c: number, mean: Arr, rstd
 export function activationGrad(code: number, x: number): number {
   const sig = (v: number) => 1 / (1 + Math.exp(-v));
   switch (code) {
-    case 0: return 1;
-    case 1: return x > 0 ? 1 : 0;
-    case 2: return x > 0 && x < 6 ? 1 : 0;
-    case 3: return x < -3 ? 0 : x > 3 ? 1 : (2 * x + 3) / 6;
-    case 4: { const s = sig(x); return s + x * s * (1 - s); }
-    case 5: { const s = sig(x); return s * (1 - s); }
-    case 6: { const t = Math.tanh(x); return 1 - t * t; }
-    case 7: return x >= 0 ? 1 : 0.01;
-    default: throw new Error(`activation ${code}`);
+    case 0:
+      return 1;
+    case 1:
+      return x > 0 ? 1 : 0;
+    case 2:
+      return x > 0 && x < 6 ? 1 : 0;
+    case 3:
+      return x < -3 ? 0 : x > 3 ? 1 : (2 * x + 3) / 6;
+    case 4: {
+      const s = sig(x);
+      return s + x * s * (1 - s);
+    }
+    case 5: {
+      const s = sig(x);
+      return s * (1 - s);
+    }
+    case 6: {
+      const t = Math.tanh(x);
+      return 1 - t * t;
+    }
+    case 7:
+      return x >= 0 ? 1 : 0.01;
+    default:
+      throw new Error(`activation ${code}`);
   }
 }
 
@@ -124,19 +156,28 @@ export function pool2dBackwardRef(x: Arr, xs: number[], dy: Arr, attrs: Attrs): 
       for (let j = 0; j < ow; j++)
         for (let ch = 0; ch < c; ch++) {
           const g = dy[((b * oh + i) * ow + j) * c + ch];
-          let best = -Infinity, arg = -1, count = 0, padded = 0;
+          let best = -Infinity,
+            arg = -1,
+            count = 0,
+            padded = 0;
           const taps: number[] = [];
           for (let a = 0; a < kh; a++)
             for (let e = 0; e < kw; e++) {
-              const ih = i * sh - pt + a * dh, iw = j * sw - pl + e * dw;
+              const ih = i * sh - pt + a * dh,
+                iw = j * sw - pl + e * dw;
               if (ih >= -pt && ih < h + pb && iw >= -pl && iw < w + pr) padded++;
               if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
               const idx = ((b * h + ih) * w + iw) * c + ch;
               taps.push(idx);
               count++;
-              if (x[idx] > best) { best = x[idx]; arg = idx; }
+              if (x[idx] > best) {
+                best = x[idx];
+                arg = idx;
+              }
             }
-          if (isMax) { if (arg >= 0) dx[arg] += g; } else {
+          if (isMax) {
+            if (arg >= 0) dx[arg] += g;
+          } else {
             const d = Math.max(attrs.countIncludePad ? padded : count, 1);
             for (const t of taps) dx[t] += g / d;
           }
@@ -150,9 +191,19 @@ export function globalPoolBackwardRef(x: Arr, xs: number[], dy: Arr, mode: 'avg'
   for (let b = 0; b < n; b++)
     for (let ch = 0; ch < c; ch++) {
       const g = dy[b * c + ch];
-      if (mode === 'avg') { for (let p = 0; p < h * w; p++) dx[(b * h * w + p) * c + ch] = g / (h * w); continue; }
-      let best = -Infinity, arg = 0;
-      for (let p = 0; p < h * w; p++) { const idx = (b * h * w + p) * c + ch; if (x[idx] > best) { best = x[idx]; arg = idx; } }
+      if (mode === 'avg') {
+        for (let p = 0; p < h * w; p++) dx[(b * h * w + p) * c + ch] = g / (h * w);
+        continue;
+      }
+      let best = -Infinity,
+        arg = 0;
+      for (let p = 0; p < h * w; p++) {
+        const idx = (b * h * w + p) * c + ch;
+        if (x[idx] > best) {
+          best = x[idx];
+          arg = idx;
+        }
+      }
       dx[arg] = g;
     }
   return dx;
@@ -189,7 +240,8 @@ function logSoftmax(z: ArrayLike<number>, base: number, cols: number, k = 1): nu
 /** Per-row cross-entropy and the gradient of scale·Σ_rows loss. */
 export function softmaxCrossEntropyRef(z: Arr, labels: Arr, cols: number, scale: number) {
   const n = z.length / cols;
-  const loss = new Float32Array(n), dz = new Float32Array(z.length);
+  const loss = new Float32Array(n),
+    dz = new Float32Array(z.length);
   for (let r = 0; r < n; r++) {
     const lp = logSoftmax(z, r * cols, cols);
     const y = labels[r];
@@ -202,7 +254,8 @@ export function softmaxCrossEntropyRef(z: Arr, labels: Arr, cols: number, scale:
 /** Per-row KL(softmax(t/τ) ‖ softmax(s/τ)) and the gradient of scale·Σ_rows loss with respect to s. */
 export function klDivRef(s: Arr, t: Arr, cols: number, tau: number, scale: number) {
   const n = s.length / cols;
-  const loss = new Float32Array(n), ds = new Float32Array(s.length);
+  const loss = new Float32Array(n),
+    ds = new Float32Array(s.length);
   for (let r = 0; r < n; r++) {
     const lp = logSoftmax(s, r * cols, cols, 1 / tau);
     const lq = logSoftmax(t, r * cols, cols, 1 / tau);
@@ -223,7 +276,12 @@ export function gradNormRef(gs: Arr[]): number {
   return Math.sqrt(s);
 }
 
-export interface HyperRef { lr: number; bc1: number; bc2: number; maxNorm: number }
+export interface HyperRef {
+  lr: number;
+  bc1: number;
+  bc2: number;
+  maxNorm: number;
+}
 
 function clipOf(h: HyperRef, norm: number): number {
   return h.maxNorm > 0 ? Math.min(1, h.maxNorm / (norm + 1e-6)) : 1;
@@ -231,7 +289,9 @@ function clipOf(h: HyperRef, norm: number): number {
 
 /** In place, as the kernel: w, v updated. */
 export function sgdUpdateRef(w: Arr, g: Arr, v: Arr, h: HyperRef, norm: number, attrs: Attrs): void {
-  const mu = (attrs.momentum as number) ?? 0, wd = (attrs.weight_decay as number) ?? 0, l1 = (attrs.l1 as number) ?? 0;
+  const mu = (attrs.momentum as number) ?? 0,
+    wd = (attrs.weight_decay as number) ?? 0,
+    l1 = (attrs.l1 as number) ?? 0;
   const clip = clipOf(h, norm);
   for (let i = 0; i < w.length; i++) {
     const gi = g[i] * clip + wd * w[i] + l1 * Math.sign(w[i]);
@@ -245,8 +305,12 @@ export function sgdUpdateRef(w: Arr, g: Arr, v: Arr, h: HyperRef, norm: number, 
 }
 
 export function adamUpdateRef(w: Arr, g: Arr, m: Arr, v: Arr, h: HyperRef, norm: number, attrs: Attrs): void {
-  const b1 = (attrs.beta1 as number) ?? 0.9, b2 = (attrs.beta2 as number) ?? 0.999, eps = (attrs.eps as number) ?? 1e-8;
-  const wd = (attrs.weight_decay as number) ?? 0, l1 = (attrs.l1 as number) ?? 0, decoupled = attrs.decoupled !== false;
+  const b1 = (attrs.beta1 as number) ?? 0.9,
+    b2 = (attrs.beta2 as number) ?? 0.999,
+    eps = (attrs.eps as number) ?? 1e-8;
+  const wd = (attrs.weight_decay as number) ?? 0,
+    l1 = (attrs.l1 as number) ?? 0,
+    decoupled = attrs.decoupled !== false;
   const clip = clipOf(h, norm);
   for (let i = 0; i < w.length; i++) {
     let gi = g[i] * clip + l1 * Math.sign(w[i]);
@@ -262,13 +326,15 @@ export function adamUpdateRef(w: Arr, g: Arr, m: Arr, v: Arr, h: HyperRef, norm:
 /** w'[kh,kw,j,g·Cg+i] = w[KH−1−kh, KW−1−kw, i, g·Ng+j]. */
 export function convFlipRef(w: Arr, ws: number[], groups: number): Arr {
   const [kh, kw, cg, cout] = ws;
-  const ng = cout / groups, cin = cg * groups;
+  const ng = cout / groups,
+    cin = cg * groups;
   const out = new Float32Array(w.length);
   for (let a = 0; a < kh; a++)
     for (let b = 0; b < kw; b++)
       for (let j = 0; j < ng; j++)
         for (let c = 0; c < cin; c++) {
-          const g = Math.floor(c / cg), i = c % cg;
+          const g = Math.floor(c / cg),
+            i = c % cg;
           out[((a * kw + b) * ng + j) * cin + c] = w[(((kh - 1 - a) * kw + (kw - 1 - b)) * cg + i) * cout + g * ng + j];
         }
   return out;
@@ -286,7 +352,8 @@ export function convPatchesRef(x: Arr, xs: number[], attrs: Attrs): Arr {
         for (let n = 0; n < g.n; n++)
           for (let oh = 0; oh < g.oh; oh++)
             for (let ow = 0; ow < g.ow; ow++) {
-              const ih = oh * g.sh - g.pt + a * g.dh, iw = ow * g.sw - g.pl + b * g.dw;
+              const ih = oh * g.sh - g.pt + a * g.dh,
+                iw = ow * g.sw - g.pl + b * g.dw;
               if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
               p[((a * g.kw + b) * g.cin + ci) * m + (n * g.oh + oh) * g.ow + ow] = x[((n * g.h + ih) * g.w + iw) * g.cin + ci];
             }

@@ -15,18 +15,41 @@ export function runGraphRef(g: Graph, inputs: Float32Array[]): Float32Array[] {
     const act = (n.attrs.act as number) ?? 0;
     let y: Float32Array;
     switch (n.op) {
-      case 'conv2d': y = conv2dRef(x[0], s[0], x[1], s[1], x[2] ?? null, n.attrs); break;
-      case 'batchnorm': y = batchnormRef(x[0], s[0][s[0].length - 1], x[1], x[2], x[3], x[4], (n.attrs.eps as number) ?? 1e-5, act); break;
-      case 'activation': y = x[0].map((v) => applyAct(act, v)); break;
-      case 'add': y = x[0].map((v, i) => applyAct(act, v + x[1][i])); break;
-      case 'pool2d': y = pool2dRef(x[0], s[0], n.attrs); break;
-      case 'global_pool': y = globalPoolRef(x[0], s[0], (n.attrs.mode as 'avg' | 'max') ?? 'avg'); break;
-      case 'channel_scale': y = channelScaleRef(x[0], s[0], x[1]); break;
-      case 'channel_shuffle': y = channelShuffleRef(x[0], s[0][s[0].length - 1], n.attrs.groups as number); break;
-      case 'concat': y = concatRef(x, s); break;
-      case 'softmax': y = softmaxRef(x[0], s[0][s[0].length - 1], !!n.attrs.log); break;
-      case 'reshape': y = x[0]; break;
-      default: throw new Error(`no CPU reference for op '${n.op}'`);
+      case 'conv2d':
+        y = conv2dRef(x[0], s[0], x[1], s[1], x[2] ?? null, n.attrs);
+        break;
+      case 'batchnorm':
+        y = batchnormRef(x[0], s[0][s[0].length - 1], x[1], x[2], x[3], x[4], (n.attrs.eps as number) ?? 1e-5, act);
+        break;
+      case 'activation':
+        y = x[0].map((v) => applyAct(act, v));
+        break;
+      case 'add':
+        y = x[0].map((v, i) => applyAct(act, v + x[1][i]));
+        break;
+      case 'pool2d':
+        y = pool2dRef(x[0], s[0], n.attrs);
+        break;
+      case 'global_pool':
+        y = globalPoolRef(x[0], s[0], (n.attrs.mode as 'avg' | 'max') ?? 'avg');
+        break;
+      case 'channel_scale':
+        y = channelScaleRef(x[0], s[0], x[1]);
+        break;
+      case 'channel_shuffle':
+        y = channelShuffleRef(x[0], s[0][s[0].length - 1], n.attrs.groups as number);
+        break;
+      case 'concat':
+        y = concatRef(x, s);
+        break;
+      case 'softmax':
+        y = softmaxRef(x[0], s[0][s[0].length - 1], !!n.attrs.log);
+        break;
+      case 'reshape':
+        y = x[0];
+        break;
+      default:
+        throw new Error(`no CPU reference for op '${n.op}'`);
     }
     val.set(n.outputs[0], y);
   }

@@ -33,7 +33,15 @@ export function dequantizeRef(q: Int8Array, scale: number, zero: number): Float3
  * y = clamp(zy + requant(bq[co] + Σ_{taps inside the image} (x − zx)·w, M[co]), qmin, qmax).
  * `bq` is the plain int32 bias (no zero-point folding: that is the kernels' business and is checked by this).
  */
-export function conv2dInt8Ref(xq: Int8Array, xs: number[], wq: Int8Array, ws: number[], bq: Int32Array, M: ArrayLike<number>, attrs: Attrs): Int8Array {
+export function conv2dInt8Ref(
+  xq: Int8Array,
+  xs: number[],
+  wq: Int8Array,
+  ws: number[],
+  bq: Int32Array,
+  M: ArrayLike<number>,
+  attrs: Attrs,
+): Int8Array {
   const g = convGeom([xs, ws], attrs);
   const zx = (attrs.xZero as number) ?? 0;
   const zy = (attrs.yZero as number) ?? 0;
@@ -66,7 +74,11 @@ export function conv2dInt8Ref(xq: Int8Array, xs: number[], wq: Int8Array, ws: nu
   return y;
 }
 
-export function addInt8Ref(a: Int8Array, b: Int8Array, attrs: { aZero: number; bZero: number; ka: number; kb: number; yZero: number; qmin: number; qmax: number }): Int8Array {
+export function addInt8Ref(
+  a: Int8Array,
+  b: Int8Array,
+  attrs: { aZero: number; bZero: number; ka: number; kb: number; yZero: number; qmin: number; qmax: number },
+): Int8Array {
   return Int8Array.from(a, (v, i) => {
     const sum = (v - attrs.aZero) * attrs.ka + (b[i] - attrs.bZero) * attrs.kb;
     return Math.min(attrs.qmax, Math.max(attrs.qmin, attrs.yZero + Math.floor((sum + 8192) / 16384)));

@@ -6,7 +6,14 @@ import { convGeom } from '../../src/ops/conv.js';
 import { poolOutSize } from '../../src/ops/pool.js';
 import { attrInts, numel, type Attrs } from '../../src/ops/registry.js';
 
-export function conv2dRef(x: Float32Array, xs: number[], w: Float32Array, ws: number[], b: Float32Array | null, attrs: Attrs): Float32Array {
+export function conv2dRef(
+  x: Float32Array,
+  xs: number[],
+  w: Float32Array,
+  ws: number[],
+  b: Float32Array | null,
+  attrs: Attrs,
+): Float32Array {
   const g = convGeom(b ? [xs, ws, [ws[3]]] : [xs, ws], attrs);
   const act = (attrs.act as number) ?? 0;
   const shuffle = (attrs.shuffle as number) ?? 1;
@@ -52,7 +59,10 @@ export function pool2dRef(x: Float32Array, xs: number[], attrs: Attrs): Float32A
     for (let i = 0; i < oh; i++)
       for (let j = 0; j < ow; j++)
         for (let ch = 0; ch < c; ch++) {
-          let best = -Infinity, sum = 0, count = 0, padded = 0;
+          let best = -Infinity,
+            sum = 0,
+            count = 0,
+            padded = 0;
           for (let a = 0; a < kh; a++)
             for (let e = 0; e < kw; e++) {
               const ih = i * sh - pt + a * dh;
@@ -74,7 +84,8 @@ export function globalPoolRef(x: Float32Array, xs: number[], mode: 'avg' | 'max'
   const y = new Float32Array(n * c);
   for (let b = 0; b < n; b++)
     for (let ch = 0; ch < c; ch++) {
-      let s = 0, m = -Infinity;
+      let s = 0,
+        m = -Infinity;
       for (let p = 0; p < h * w; p++) {
         const v = x[(b * h * w + p) * c + ch];
         s += v;
@@ -120,7 +131,16 @@ export function concatRef(xs: Float32Array[], shapes: number[][]): Float32Array 
   return y;
 }
 
-export function batchnormRef(x: Float32Array, c: number, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, eps: number, act = 0): Float32Array {
+export function batchnormRef(
+  x: Float32Array,
+  c: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  eps: number,
+  act = 0,
+): Float32Array {
   return x.map((v, i) => {
     const ch = i % c;
     return applyAct(act, ((v - mean[ch]) / Math.sqrt(variance[ch] + eps)) * gamma[ch] + beta[ch]);

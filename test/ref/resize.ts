@@ -16,16 +16,22 @@ export interface ResizeRefOpts {
 
 function coordOf(o: number, inLen: number, outLen: number, scale: number, r0: number, r1: number, coord: string): number {
   switch (coord) {
-    case 'half_pixel': return (o + 0.5) / scale - 0.5;
+    case 'half_pixel':
+      return (o + 0.5) / scale - 0.5;
     case 'half_pixel_symmetric': {
       const adj = outLen / (scale * inLen);
       return (inLen / 2) * (1 - adj) + (o + 0.5) / scale - 0.5;
     }
-    case 'pytorch_half_pixel': return outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
-    case 'align_corners': return outLen === 1 ? 0 : (o * (inLen - 1)) / (outLen - 1);
-    case 'asymmetric': return o / scale;
-    case 'tf_half_pixel_for_nn': return (o + 0.5) / scale;
-    case 'tf_crop_and_resize': return outLen > 1 ? r0 * (inLen - 1) + (o * (r1 - r0) * (inLen - 1)) / (outLen - 1) : 0.5 * (r0 + r1) * (inLen - 1);
+    case 'pytorch_half_pixel':
+      return outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
+    case 'align_corners':
+      return outLen === 1 ? 0 : (o * (inLen - 1)) / (outLen - 1);
+    case 'asymmetric':
+      return o / scale;
+    case 'tf_half_pixel_for_nn':
+      return (o + 0.5) / scale;
+    case 'tf_crop_and_resize':
+      return outLen > 1 ? r0 * (inLen - 1) + (o * (r1 - r0) * (inLen - 1)) / (outLen - 1) : 0.5 * (r0 + r1) * (inLen - 1);
   }
   throw new Error(coord);
 }

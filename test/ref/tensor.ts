@@ -27,7 +27,13 @@ export function unaryTensorRef(x: Float32Array, fn: UnaryName, alpha = 0, beta =
   return x.map((v) => unaryRef(fn, v, alpha, beta));
 }
 
-export function binaryTensorRef(a: Float32Array, as: number[], b: Float32Array, bs: number[], fn: BinaryName): { y: Float32Array; shape: number[] } {
+export function binaryTensorRef(
+  a: Float32Array,
+  as: number[],
+  b: Float32Array,
+  bs: number[],
+  fn: BinaryName,
+): { y: Float32Array; shape: number[] } {
   const r = Math.max(as.length, bs.length);
   const pa = [...new Array(r - as.length).fill(1), ...as];
   const pb = [...new Array(r - bs.length).fill(1), ...bs];
@@ -58,7 +64,14 @@ export function sliceRef(x: Float32Array, xs: number[], starts: number[], ends: 
   const shape = xs.map((_, d) => Math.ceil((ends[d] - starts[d]) / steps[d]));
   const y = new Float32Array(numel(shape));
   let i = 0;
-  for (const c of coords(shape)) y[i++] = x[offset(xs, c.map((v, d) => starts[d] + v * steps[d]))];
+  for (const c of coords(shape))
+    y[i++] =
+      x[
+        offset(
+          xs,
+          c.map((v, d) => starts[d] + v * steps[d]),
+        )
+      ];
   return y;
 }
 
@@ -100,7 +113,15 @@ export function padRef(x: Float32Array, xs: number[], pads: number[], mode: 'con
   return y;
 }
 
-export function matmulRef(a: Float32Array, as: number[], b: Float32Array, bs: number[], transA = false, transB = false, alpha = 1): { y: Float32Array; shape: number[] } {
+export function matmulRef(
+  a: Float32Array,
+  as: number[],
+  b: Float32Array,
+  bs: number[],
+  transA = false,
+  transB = false,
+  alpha = 1,
+): { y: Float32Array; shape: number[] } {
   const [m, k] = transA ? [as[as.length - 1], as[as.length - 2]] : [as[as.length - 2], as[as.length - 1]];
   const n = transB ? bs[bs.length - 2] : bs[bs.length - 1];
   const ab = as.slice(0, -2);
@@ -113,8 +134,20 @@ export function matmulRef(a: Float32Array, as: number[], b: Float32Array, bs: nu
   const y = new Float32Array(numel(shape));
   let i = 0;
   for (const c of coords(batch)) {
-    const oa = offset(pa, c.map((v, d) => (pa[d] === 1 ? 0 : v))) * as[as.length - 1] * as[as.length - 2];
-    const ob = offset(pb, c.map((v, d) => (pb[d] === 1 ? 0 : v))) * bs[bs.length - 1] * bs[bs.length - 2];
+    const oa =
+      offset(
+        pa,
+        c.map((v, d) => (pa[d] === 1 ? 0 : v)),
+      ) *
+      as[as.length - 1] *
+      as[as.length - 2];
+    const ob =
+      offset(
+        pb,
+        c.map((v, d) => (pb[d] === 1 ? 0 : v)),
+      ) *
+      bs[bs.length - 1] *
+      bs[bs.length - 2];
     for (let row = 0; row < m; row++)
       for (let col = 0; col < n; col++) {
         let acc = 0;

@@ -8,8 +8,22 @@ import { attrNum } from '../../src/ops/registry.js';
 import { binarizeCPU, fakeQuantCPU, signCPU } from '../../src/ops/compress_train.js';
 import { batchnormRef, channelScaleRef, channelShuffleRef, concatRef, conv2dRef, globalPoolRef, pool2dRef } from './ops.js';
 import {
-  activationGrad, adamUpdateRef, batchnormBackwardRef, batchnormTrainRef, channelScaleBackwardRef, channelSumRef, concatBackwardRef,
-  conv2dBackwardInputRef, conv2dBackwardWeightRef, convFlipRef, convPatchesRef, globalPoolBackwardRef, gradNormRef, klDivRef, pool2dBackwardRef, sgdUpdateRef,
+  activationGrad,
+  adamUpdateRef,
+  batchnormBackwardRef,
+  batchnormTrainRef,
+  channelScaleBackwardRef,
+  channelSumRef,
+  concatBackwardRef,
+  conv2dBackwardInputRef,
+  conv2dBackwardWeightRef,
+  convFlipRef,
+  convPatchesRef,
+  globalPoolBackwardRef,
+  gradNormRef,
+  klDivRef,
+  pool2dBackwardRef,
+  sgdUpdateRef,
   softmaxCrossEntropyRef,
 } from './backward.js';
 
@@ -34,19 +48,51 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
     const hyper = () => ({ lr: x.at(-2)![0], bc1: x.at(-2)![1], bc2: x.at(-2)![2], maxNorm: x.at(-2)![3] });
     switch (n.op) {
       case 'conv2d':
-      case 'conv2d_gemm': set(conv2dRef(x[0], s[0], x[1], s[1], x[2] ?? null, a)); break;
-      case 'batchnorm': set(batchnormRef(x[0], c0, x[1], x[2], x[3], x[4], attrNum(a, 'eps', 1e-5), act)); break;
-      case 'activation': set(x[0].map((v) => applyAct(act, v))); break;
-      case 'mul': set(x[0].map((v, i) => v * x[1][i])); break;
-      case 'add': set(x[0].map((v, i) => applyAct(act, v + x[1][i]))); break;
-      case 'pool2d': set(pool2dRef(x[0], s[0], a)); break;
-      case 'global_pool': set(globalPoolRef(x[0], s[0], (a.mode as 'avg' | 'max') ?? 'avg')); break;
-      case 'channel_scale': set(channelScaleRef(x[0], s[0], x[1])); break;
-      case 'channel_shuffle': set(channelShuffleRef(x[0], c0, a.groups as number)); break;
-      case 'concat': set(concatRef(x, s)); break;
-      case 'reshape': set(x[0]); break;
+      case 'conv2d_gemm':
+        set(conv2dRef(x[0], s[0], x[1], s[1], x[2] ?? null, a));
+        break;
+      case 'batchnorm':
+        set(batchnormRef(x[0], c0, x[1], x[2], x[3], x[4], attrNum(a, 'eps', 1e-5), act));
+        break;
+      case 'activation':
+        set(x[0].map((v) => applyAct(act, v)));
+        break;
+      case 'mul':
+        set(x[0].map((v, i) => v * x[1][i]));
+        break;
+      case 'add':
+        set(x[0].map((v, i) => applyAct(act, v + x[1][i])));
+        break;
+      case 'pool2d':
+        set(pool2dRef(x[0], s[0], a));
+        break;
+      case 'global_pool':
+        set(globalPoolRef(x[0], s[0], (a.mode as 'avg' | 'max') ?? 'avg'));
+        break;
+      case 'channel_scale':
+        set(channelScaleRef(x[0], s[0], x[1]));
+        break;
+      case 'channel_shuffle':
+        set(channelShuffleRef(x[0], c0, a.groups as number));
+        break;
+      case 'concat':
+        set(concatRef(x, s));
+        break;
+      case 'reshape':
+        set(x[0]);
+        break;
       case 'batchnorm_train': {
-        const r = batchnormTrainRef(x[0], c0, x[1], x[2], x[3], x[4], attrNum(a, 'eps', 1e-5), attrNum(a, 'momentum', 0.1), attrNum(a, 'update', 1) === 1);
+        const r = batchnormTrainRef(
+          x[0],
+          c0,
+          x[1],
+          x[2],
+          x[3],
+          x[4],
+          attrNum(a, 'eps', 1e-5),
+          attrNum(a, 'momentum', 0.1),
+          attrNum(a, 'update', 1) === 1,
+        );
         x[3].set(r.runMean);
         x[4].set(r.runVar);
         set(r.y, r.mean, r.rstd);
@@ -57,16 +103,36 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
         set(r.dx, r.dgamma, r.dbeta);
         break;
       }
-      case 'conv2d_backward_input': set(conv2dBackwardInputRef(x[0], x[1], s[1], a.in_shape as number[], a)); break;
-      case 'conv2d_backward_weight': set(conv2dBackwardWeightRef(x[0], s[0], x[1], a.w_shape as number[], a)); break;
-      case 'conv2d_backward_input_flip': set(convFlipRef(x[0], s[0], attrNum(a, 'groups', 1))); break;
-      case 'conv2d_backward_weight_patches': set(convPatchesRef(x[0], s[0], a)); break;
-      case 'conv2d_backward_bias': set(channelSumRef(x[0], c0)); break;
-      case 'activation_backward': set(x[0].map((v, i) => x[1][i] * activationGrad(act, v))); break;
-      case 'pool2d_backward': set(pool2dBackwardRef(x[0], s[0], x[1], a)); break;
-      case 'global_pool_backward': set(globalPoolBackwardRef(x[0], s[0], x[1], (a.mode as 'avg' | 'max') ?? 'avg')); break;
-      case 'channel_scale_backward': set(channelScaleBackwardRef(x[0], s[0], x[1])); break;
-      case 'concat_backward': set(...concatBackwardRef(x[0], a.sizes as number[])); break;
+      case 'conv2d_backward_input':
+        set(conv2dBackwardInputRef(x[0], x[1], s[1], a.in_shape as number[], a));
+        break;
+      case 'conv2d_backward_weight':
+        set(conv2dBackwardWeightRef(x[0], s[0], x[1], a.w_shape as number[], a));
+        break;
+      case 'conv2d_backward_input_flip':
+        set(convFlipRef(x[0], s[0], attrNum(a, 'groups', 1)));
+        break;
+      case 'conv2d_backward_weight_patches':
+        set(convPatchesRef(x[0], s[0], a));
+        break;
+      case 'conv2d_backward_bias':
+        set(channelSumRef(x[0], c0));
+        break;
+      case 'activation_backward':
+        set(x[0].map((v, i) => x[1][i] * activationGrad(act, v)));
+        break;
+      case 'pool2d_backward':
+        set(pool2dBackwardRef(x[0], s[0], x[1], a));
+        break;
+      case 'global_pool_backward':
+        set(globalPoolBackwardRef(x[0], s[0], x[1], (a.mode as 'avg' | 'max') ?? 'avg'));
+        break;
+      case 'channel_scale_backward':
+        set(channelScaleBackwardRef(x[0], s[0], x[1]));
+        break;
+      case 'concat_backward':
+        set(...concatBackwardRef(x[0], a.sizes as number[]));
+        break;
       case 'softmax_cross_entropy': {
         const r = softmaxCrossEntropyRef(x[0], x[1], s[0][1], attrNum(a, 'scale', 1 / s[0][0]));
         set(r.loss, r.dz);
@@ -78,15 +144,32 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
         set(r.loss, r.ds);
         break;
       }
-      case 'fake_quant': set(fakeQuantCPU(x[0], c0, attrNum(a, 'bits', 8))); break;
-      case 'binarize_weights': set(binarizeCPU(x[0], c0)); break;
-      case 'binarize_weights_backward': set(x[0].map((w, i) => (Math.abs(w) <= 1 ? x[1][i] : 0))); break;
-      case 'sign_ste': set(signCPU(x[0])); break;
-      case 'sign_ste_backward': set(x[0].map((v, i) => (Math.abs(v) <= 1 ? x[1][i] : 0))); break;
-      case 'grad_norm': set(Float32Array.of(gradNormRef(x))); break;
-      case 'sgd_update': sgdUpdateRef(x[0], x[1], x[2], hyper(), x[4][0], a); break;
-      case 'adam_update': adamUpdateRef(x[0], x[1], x[2], x[3], hyper(), x[5][0], a); break;
-      default: throw new Error(`no CPU reference for op '${n.op}'`);
+      case 'fake_quant':
+        set(fakeQuantCPU(x[0], c0, attrNum(a, 'bits', 8)));
+        break;
+      case 'binarize_weights':
+        set(binarizeCPU(x[0], c0));
+        break;
+      case 'binarize_weights_backward':
+        set(x[0].map((w, i) => (Math.abs(w) <= 1 ? x[1][i] : 0)));
+        break;
+      case 'sign_ste':
+        set(signCPU(x[0]));
+        break;
+      case 'sign_ste_backward':
+        set(x[0].map((v, i) => (Math.abs(v) <= 1 ? x[1][i] : 0)));
+        break;
+      case 'grad_norm':
+        set(Float32Array.of(gradNormRef(x)));
+        break;
+      case 'sgd_update':
+        sgdUpdateRef(x[0], x[1], x[2], hyper(), x[4][0], a);
+        break;
+      case 'adam_update':
+        adamUpdateRef(x[0], x[1], x[2], x[3], hyper(), x[5][0], a);
+        break;
+      default:
+        throw new Error(`no CPU reference for op '${n.op}'`);
     }
   }
   return val;

@@ -14,22 +14,40 @@ export type Params = Map<string, Float64Array>;
 
 /** Parameter names and shapes of TinyNet, in the order the builder creates them. */
 export const TINY_PARAMS: [string, number[]][] = [
-  ['c1.w', [3, 3, 2, 4]], ['c1.b', [4]],
-  ['c2.w', [3, 3, 4, 4]], ['c2.b', [4]],
-  ['classifier.w', [1, 1, 4, 3]], ['classifier.b', [3]],
+  ['c1.w', [3, 3, 2, 4]],
+  ['c1.b', [4]],
+  ['c2.w', [3, 3, 4, 4]],
+  ['c2.b', [4]],
+  ['classifier.w', [1, 1, 4, 3]],
+  ['classifier.b', [3]],
 ];
 export const TINY_IN = [5, 5, 2];
 export const TINY_CLASSES = 3;
 
-export interface ConvGeomF64 { stride: [number, number]; pads: [number, number, number, number]; dilation: [number, number]; groups: number }
+export interface ConvGeomF64 {
+  stride: [number, number];
+  pads: [number, number, number, number];
+  dilation: [number, number];
+  groups: number;
+}
 
 /**
  * y[n,oh,ow,co] = b[co] + Σ_{kh,kw,ci<Cg} x[n, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw, g·Cg + ci] · w[kh,kw,ci,co]
  * (0 outside the image; g = co / (Cout/groups), Cg = Cin/groups).
  */
-export function convF64(x: Float64Array, [n, h, w, c]: number[], wt: Float64Array, [kh, kw, cg, co]: number[], b: Float64Array | null, o: ConvGeomF64) {
-  const [sh, sw] = o.stride, [pt, pl, pb, pr] = o.pads, [dh, dw] = o.dilation;
-  const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1, ow = Math.floor((w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
+export function convF64(
+  x: Float64Array,
+  [n, h, w, c]: number[],
+  wt: Float64Array,
+  [kh, kw, cg, co]: number[],
+  b: Float64Array | null,
+  o: ConvGeomF64,
+) {
+  const [sh, sw] = o.stride,
+    [pt, pl, pb, pr] = o.pads,
+    [dh, dw] = o.dilation;
+  const oh = Math.floor((h + pt + pb - dh * (kh - 1) - 1) / sh) + 1,
+    ow = Math.floor((w + pl + pr - dw * (kw - 1) - 1) / sw) + 1;
   const ng = co / o.groups;
   const y = new Float64Array(n * oh * ow * co);
   for (let i = 0; i < n; i++)
@@ -40,7 +58,8 @@ export function convF64(x: Float64Array, [n, h, w, c]: number[], wt: Float64Arra
           const c0 = Math.floor(j / ng) * cg;
           for (let p = 0; p < kh; p++)
             for (let q = 0; q < kw; q++) {
-              const ih = a * sh - pt + p * dh, iw = bb * sw - pl + q * dw;
+              const ih = a * sh - pt + p * dh,
+                iw = bb * sw - pl + q * dw;
               if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
               for (let ci = 0; ci < cg; ci++) acc += x[((i * h + ih) * w + iw) * c + c0 + ci] * wt[((p * kw + q) * cg + ci) * co + j];
             }
@@ -96,7 +115,8 @@ export function meanKL(s: ArrayLike<number>, t: ArrayLike<number>, cols: number,
   const rows = s.length / cols;
   let acc = 0;
   for (let r = 0; r < rows; r++) {
-    const lp = logSoftmaxRow(s, r * cols, cols, 1 / tau), lq = logSoftmaxRow(t, r * cols, cols, 1 / tau);
+    const lp = logSoftmaxRow(s, r * cols, cols, 1 / tau),
+      lq = logSoftmaxRow(t, r * cols, cols, 1 / tau);
     for (let j = 0; j < cols; j++) acc += Math.exp(lq[j]) * (lq[j] - lp[j]);
   }
   return acc / rows;
@@ -133,7 +153,8 @@ export function fakeQuant8(w: Float64Array, cout: number): Float64Array {
     for (let i = c; i < w.length; i += cout) m = Math.max(m, Math.abs(w[i]));
     const s = m > 0 ? m / 127 : 1;
     for (let i = c; i < w.length; i += cout) {
-      const v = w[i] / s, f = Math.floor(v);
+      const v = w[i] / s,
+        f = Math.floor(v);
       const r = v - f === 0.5 ? (f % 2 === 0 ? f : f + 1) : Math.round(v);
       y[i] = Math.min(127, Math.max(-127, r)) * s;
     }
@@ -141,12 +162,17 @@ export function fakeQuant8(w: Float64Array, cout: number): Float64Array {
   return y;
 }
 
-export interface AdamState { m: Params; v: Params; t: number }
+export interface AdamState {
+  m: Params;
+  v: Params;
+  t: number;
+}
 
 /** One Adam (or AdamW, decoupled decay wd) step from the definition (Kingma & Ba 2015, Alg. 1). */
 export function adamStep(p: Params, g: Params, st: AdamState, lr: number, b1: number, b2: number, eps: number, wd = 0): void {
   st.t += 1;
-  const c1 = 1 - Math.pow(b1, st.t), c2 = 1 - Math.pow(b2, st.t);
+  const c1 = 1 - Math.pow(b1, st.t),
+    c2 = 1 - Math.pow(b2, st.t);
   for (const [name, w] of p) {
     const gr = g.get(name)!;
     const m = (st.m.get(name) ?? st.m.set(name, new Float64Array(w.length)).get(name))!;

@@ -11,15 +11,32 @@ import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
 import { expectClose, randn, rng, runNode, runtime, TOL } from '../helpers.js';
 import {
-  activationGrad, batchnormBackwardRef, batchnormTrainRef, channelScaleBackwardRef, channelSumRef, concatBackwardRef, conv2dBackwardInputRef,
-  conv2dBackwardWeightRef, globalPoolBackwardRef, klDivRef, pool2dBackwardRef, softmaxCrossEntropyRef,
+  activationGrad,
+  batchnormBackwardRef,
+  batchnormTrainRef,
+  channelScaleBackwardRef,
+  channelSumRef,
+  concatBackwardRef,
+  conv2dBackwardInputRef,
+  conv2dBackwardWeightRef,
+  globalPoolBackwardRef,
+  klDivRef,
+  pool2dBackwardRef,
+  softmaxCrossEntropyRef,
 } from '../ref/backward.js';
 import { channelScaleRef, channelShuffleRef, concatRef, conv2dRef, globalPoolRef, pool2dRef } from '../ref/ops.js';
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Check analytic dL/dx (L = Σ r·f(x)) at a few indices against central differences. */
-function checkFD(what: string, x: Float32Array, f: (x: Float32Array) => ArrayLike<number>, r: ArrayLike<number>, grad: ArrayLike<number>, h = 5e-3): void {
+function checkFD(
+  what: string,
+  x: Float32Array,
+  f: (x: Float32Array) => ArrayLike<number>,
+  r: ArrayLike<number>,
+  grad: ArrayLike<number>,
+  h = 5e-3,
+): void {
   const L = (xx: Float32Array) => {
     const y = f(xx);
     let s = 0;
@@ -30,7 +47,8 @@ function checkFD(what: string, x: Float32Array, f: (x: Float32Array) => ArrayLik
   const idx = x.length <= 24 ? [...x.keys()] : Array.from({ length: 24 }, () => Math.floor(pick() * x.length));
   const bad: string[] = [];
   for (const i of idx) {
-    const xp = Float32Array.from(x), xm = Float32Array.from(x);
+    const xp = Float32Array.from(x),
+      xm = Float32Array.from(x);
     xp[i] += h;
     xm[i] -= h;
     const fd = (L(xp) - L(xm)) / (xp[i] - xm[i]);
@@ -39,7 +57,13 @@ function checkFD(what: string, x: Float32Array, f: (x: Float32Array) => ArrayLik
   if (bad.length) throw new Error(`${what}: finite differences disagree: ${bad.slice(0, 5).join('; ')}`);
 }
 
-interface ConvCase { name: string; x: number[]; k: [number, number]; cout: number; attrs: Attrs }
+interface ConvCase {
+  name: string;
+  x: number[];
+  k: [number, number];
+  cout: number;
+  attrs: Attrs;
+}
 const convCases: ConvCase[] = [
   { name: '3x3 s1 p1 n2 cin3', x: [2, 5, 6, 3], k: [3, 3], cout: 4, attrs: { pads: [1, 1, 1, 1] } },
   { name: '3x3 s2 asym pads', x: [1, 7, 6, 4], k: [3, 3], cout: 5, attrs: { stride: [2, 2], pads: [0, 1, 1, 0] } },
@@ -67,9 +91,23 @@ describe('conv2d backward', () => {
       checkFD(`${c.name} db`, b, (bb) => conv2dRef(x, c.x, w, ws, bb, c.attrs), dy, channelSumRef(dy, c.cout));
     });
     it(`${c.name}: GPU vs CPU reference`, async () => {
-      const [dx] = await runNode('conv2d_backward_input', [{ shape: outShape, data: dy }, { shape: ws, data: w }], { ...c.attrs, in_shape: c.x });
+      const [dx] = await runNode(
+        'conv2d_backward_input',
+        [
+          { shape: outShape, data: dy },
+          { shape: ws, data: w },
+        ],
+        { ...c.attrs, in_shape: c.x },
+      );
       expectClose(dx, conv2dBackwardInputRef(dy, w, ws, c.x, c.attrs), TOL.grad, `${c.name} dx`);
-      const [dw] = await runNode('conv2d_backward_weight', [{ shape: c.x, data: x }, { shape: outShape, data: dy }], { ...c.attrs, w_shape: ws });
+      const [dw] = await runNode(
+        'conv2d_backward_weight',
+        [
+          { shape: c.x, data: x },
+          { shape: outShape, data: dy },
+        ],
+        { ...c.attrs, w_shape: ws },
+      );
       expectClose(dw, conv2dBackwardWeightRef(x, c.x, dy, ws, c.attrs), TOL.grad, `${c.name} dw`);
       const [db] = await runNode('conv2d_backward_bias', [{ shape: outShape, data: dy }], {});
       expectClose(db, channelSumRef(dy, c.cout), TOL.grad, `${c.name} db`);
@@ -94,7 +132,15 @@ const bnCases: { name: string; x: number[]; update: boolean }[] = [
 ];
 
 /** batchnorm_train on the GPU: y, mean, rstd and the running averages read back after the step. */
-async function batchnormTrainGpu(xs: number[], x: Float32Array, gamma: Float32Array, beta: Float32Array, rm: Float32Array, rv: Float32Array, update: boolean) {
+async function batchnormTrainGpu(
+  xs: number[],
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  rm: Float32Array,
+  rv: Float32Array,
+  update: boolean,
+) {
   const c = xs[xs.length - 1];
   const g = new Graph();
   const xi = g.addInput('x', xs);
@@ -103,7 +149,8 @@ async function batchnormTrainGpu(xs: number[], x: Float32Array, gamma: Float32Ar
   ys.forEach((y) => g.markOutput(y));
   const m = await compile(await runtime(), g, { fuse: false, tune: 'off' });
   const [y, mean, rstd] = await m.run([x]);
-  const runMean = await m.readTensor(rmi), runVar = await m.readTensor(rvi);
+  const runMean = await m.readTensor(rmi),
+    runVar = await m.readTensor(rvi);
   m.destroy();
   return { y, mean, rstd, runMean, runVar };
 }
@@ -121,7 +168,8 @@ describe('batch-norm training mode', () => {
     const fwd = batchnormTrainRef(x, c, gamma, beta, rm, rv, 1e-5, 0.1, bc.update);
     const bwd = batchnormBackwardRef(x, dy, c, fwd.mean, fwd.rstd, gamma);
     it(`${bc.name}: CPU reference vs finite differences (dx through the batch statistics, dγ, dβ)`, () => {
-      const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) => batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
+      const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) =>
+        batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
       checkFD('bn dx', x, (xx) => f(xx), dy, bwd.dx);
       checkFD('bn dgamma', gamma, (gg) => f(x, gg), dy, bwd.dgamma);
       checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
@@ -133,9 +181,17 @@ describe('batch-norm training mode', () => {
       expectClose(gpu.rstd, fwd.rstd, TOL.f32, 'bn rstd');
       expectClose(gpu.runMean, fwd.runMean, TOL.f32, 'bn running mean');
       expectClose(gpu.runVar, fwd.runVar, TOL.f32, 'bn running var');
-      const [dx, dgamma, dbeta] = await runNode('batchnorm_backward', [
-        { shape: xs, data: x }, { shape: xs, data: dy }, { shape: [c], data: fwd.mean }, { shape: [c], data: fwd.rstd }, { shape: [c], data: gamma },
-      ], {});
+      const [dx, dgamma, dbeta] = await runNode(
+        'batchnorm_backward',
+        [
+          { shape: xs, data: x },
+          { shape: xs, data: dy },
+          { shape: [c], data: fwd.mean },
+          { shape: [c], data: fwd.rstd },
+          { shape: [c], data: gamma },
+        ],
+        {},
+      );
       expectClose(dx, bwd.dx, TOL.grad, 'bn dx');
       expectClose(dgamma, bwd.dgamma, TOL.grad, 'bn dgamma');
       expectClose(dbeta, bwd.dbeta, TOL.grad, 'bn dbeta');
@@ -144,7 +200,15 @@ describe('batch-norm training mode', () => {
 });
 
 describe('bias gradient (per-channel sum) on long and short row counts', () => {
-  for (const shape of [[1, 3, 5, 7], [2, 33, 35, 3], [1, 7, 11, 37], [2, 64, 65, 9], [1, 3, 5, 4], [2, 33, 35, 36], [1, 256, 256, 4]]) {
+  for (const shape of [
+    [1, 3, 5, 7],
+    [2, 33, 35, 3],
+    [1, 7, 11, 37],
+    [2, 64, 65, 9],
+    [1, 3, 5, 4],
+    [2, 33, 35, 36],
+    [1, 256, 256, 4],
+  ]) {
     it(`${shape.join('x')}`, async () => {
       const c = shape[3];
       const dy = randn(size(shape), 15, 2).map((v, i) => v + (i % c));
@@ -161,7 +225,14 @@ describe('activations backward', () => {
       const dy = randn(257, 12);
       const grad = x.map((v, i) => dy[i] * activationGrad(act, v));
       checkFD(`act ${act}`, x, (xx) => xx.map((v) => applyAct(act, v)), dy, grad, 1e-3);
-      const [dx] = await runNode('activation_backward', [{ shape: [257], data: x }, { shape: [257], data: dy }], { act });
+      const [dx] = await runNode(
+        'activation_backward',
+        [
+          { shape: [257], data: x },
+          { shape: [257], data: dy },
+        ],
+        { act },
+      );
       expectClose(dx, grad, TOL.f32, `act ${act}`);
     });
   }
@@ -172,7 +243,11 @@ describe('pooling backward', () => {
     { name: 'max 2x2 s2', x: [2, 6, 6, 3], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
     { name: 'max 3x3 s2 p1 odd', x: [1, 7, 5, 2], attrs: { mode: 'max', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] } },
     { name: 'avg 3x3 s2 p1', x: [2, 5, 7, 3], attrs: { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] } },
-    { name: 'avg 3x3 s1 p1 count_include_pad', x: [1, 4, 5, 2], attrs: { mode: 'avg', kernel: [3, 3], stride: [1, 1], pads: [1, 1, 1, 1], countIncludePad: true } },
+    {
+      name: 'avg 3x3 s1 p1 count_include_pad',
+      x: [1, 4, 5, 2],
+      attrs: { mode: 'avg', kernel: [3, 3], stride: [1, 1], pads: [1, 1, 1, 1], countIncludePad: true },
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: FD and GPU`, async () => {
@@ -182,7 +257,14 @@ describe('pooling backward', () => {
       const grad = pool2dBackwardRef(x, c.x, dy, c.attrs);
       checkFD(c.name, x, (xx) => pool2dRef(xx, c.x, c.attrs), dy, grad, 1e-3);
       const [ys] = getOp('pool2d').infer([c.x], c.attrs);
-      const [dx] = await runNode('pool2d_backward', [{ shape: c.x, data: x }, { shape: ys, data: dy }], c.attrs);
+      const [dx] = await runNode(
+        'pool2d_backward',
+        [
+          { shape: c.x, data: x },
+          { shape: ys, data: dy },
+        ],
+        c.attrs,
+      );
       expectClose(dx, grad, TOL.f32, c.name);
     });
   }
@@ -193,7 +275,14 @@ describe('pooling backward', () => {
       const dy = randn(8, 16);
       const grad = globalPoolBackwardRef(x, xs, dy, mode);
       checkFD(`global ${mode}`, x, (xx) => globalPoolRef(xx, xs, mode), dy, grad, 1e-3);
-      const [dx] = await runNode('global_pool_backward', [{ shape: xs, data: x }, { shape: [2, 1, 1, 4], data: dy }], { mode });
+      const [dx] = await runNode(
+        'global_pool_backward',
+        [
+          { shape: xs, data: x },
+          { shape: [2, 1, 1, 4], data: dy },
+        ],
+        { mode },
+      );
       expectClose(dx, grad, TOL.f32, `global ${mode}`);
     });
   }
@@ -201,7 +290,10 @@ describe('pooling backward', () => {
 
 describe('layout ops backward', () => {
   it('concat: FD and GPU split', async () => {
-    const shapes = [[2, 3, 3, 5], [2, 3, 3, 3]];
+    const shapes = [
+      [2, 3, 3, 5],
+      [2, 3, 3, 3],
+    ];
     const xs = shapes.map((s, k) => randn(size(s), 20 + k));
     const dy = randn(2 * 3 * 3 * 8, 22);
     const grads = concatBackwardRef(dy, [5, 3]);
@@ -228,13 +320,21 @@ describe('layout ops backward', () => {
     const ds = channelScaleBackwardRef(x, xs, dy);
     checkFD('scale ds', s, (ss) => channelScaleRef(x, xs, ss), dy, ds);
     checkFD('scale dx', x, (xx) => channelScaleRef(xx, xs, s), dy, channelScaleRef(dy, xs, s));
-    const [gds] = await runNode('channel_scale_backward', [{ shape: xs, data: x }, { shape: xs, data: dy }], {});
+    const [gds] = await runNode(
+      'channel_scale_backward',
+      [
+        { shape: xs, data: x },
+        { shape: xs, data: dy },
+      ],
+      {},
+    );
     expectClose(gds, ds, TOL.f32, 'scale ds');
   });
 });
 
 describe('losses', () => {
-  const n = 5, c = 7;
+  const n = 5,
+    c = 7;
   const z = randn(n * c, 30, 3);
   const t = randn(n * c, 31, 3);
   const labels = Float32Array.from({ length: n }, (_, i) => (i * 3) % c);
@@ -243,7 +343,14 @@ describe('losses', () => {
     const { loss, dz } = softmaxCrossEntropyRef(z, labels, c, scale);
     const weights = new Float32Array(n).fill(scale);
     checkFD('ce', z, (zz) => softmaxCrossEntropyRef(zz, labels, c, scale).loss, weights, dz);
-    const [gl, gdz] = await runNode('softmax_cross_entropy', [{ shape: [n, c], data: z }, { shape: [n], data: labels }], { scale });
+    const [gl, gdz] = await runNode(
+      'softmax_cross_entropy',
+      [
+        { shape: [n, c], data: z },
+        { shape: [n], data: labels },
+      ],
+      { scale },
+    );
     expectClose(gl, loss, TOL.f32, 'ce loss');
     expectClose(gdz, dz, TOL.f32, 'ce grad');
   });
@@ -253,7 +360,14 @@ describe('losses', () => {
       const { loss, ds } = klDivRef(z, t, c, tau, scale);
       checkFD(`kl τ=${tau}`, z, (zz) => klDivRef(zz, t, c, tau, scale).loss, new Float32Array(n).fill(scale), ds);
       for (const v of loss) expect(v).toBeGreaterThanOrEqual(-1e-6);
-      const [gl, gds] = await runNode('kl_div', [{ shape: [n, c], data: z }, { shape: [n, c], data: t }], { tau, scale });
+      const [gl, gds] = await runNode(
+        'kl_div',
+        [
+          { shape: [n, c], data: z },
+          { shape: [n, c], data: t },
+        ],
+        { tau, scale },
+      );
       expectClose(gl, loss, TOL.f32, 'kl loss');
       expectClose(gds, ds, TOL.f32, 'kl grad');
     });
@@ -271,7 +385,15 @@ describe('training-form kernels', () => {
       const x = randn(size(c.x), 50);
       const w = randn(size(c.ws), 51, 0.5);
       const b = randn(c.ws[3], 52);
-      const [y] = await runNode('conv2d_gemm', [{ shape: c.x, data: x }, { shape: c.ws, data: w, param: true }, { shape: [c.ws[3]], data: b, param: true }], c.attrs);
+      const [y] = await runNode(
+        'conv2d_gemm',
+        [
+          { shape: c.x, data: x },
+          { shape: c.ws, data: w, param: true },
+          { shape: [c.ws[3]], data: b, param: true },
+        ],
+        c.attrs,
+      );
       expectClose(y, conv2dRef(x, c.x, w, c.ws, b, c.attrs), TOL.f32, c.name);
     });
   }

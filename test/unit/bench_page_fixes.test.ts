@@ -14,7 +14,11 @@ describe('bench page fixes', () => {
       '/demos/bench/',
       async (page) => {
         const estimate = await page.textContent('#estimate');
-        const enabled = await page.evaluate(() => Array.from(document.querySelectorAll<HTMLInputElement>('input[name=precision]')).map((c) => [c.value, !c.disabled] as [string, boolean]));
+        const enabled = await page.evaluate(() =>
+          Array.from(document.querySelectorAll<HTMLInputElement>('input[name=precision]')).map(
+            (c) => [c.value, !c.disabled] as [string, boolean],
+          ),
+        );
         await page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[name=model]').forEach((c) => (c.checked = false)));
         await page.click('#run');
         const empty = await page.textContent('#status');
@@ -36,7 +40,10 @@ describe('bench page fixes', () => {
         const labels = await page.evaluate(() => {
           const svg = document.querySelector('svg.chart-latency') as SVGSVGElement;
           const w = Number(svg.getAttribute('width'));
-          return Array.from(svg.querySelectorAll('text')).map((t) => ({ right: (t as SVGTextElement).getBBox().x + (t as SVGTextElement).getBBox().width, w }));
+          return Array.from(svg.querySelectorAll('text')).map((t) => ({
+            right: (t as SVGTextElement).getBBox().x + (t as SVGTextElement).getBBox().width,
+            w,
+          }));
         });
         mkdirSync('test-results', { recursive: true });
         await page.screenshot({ path: 'test-results/bench-page-precisions.png', fullPage: true });

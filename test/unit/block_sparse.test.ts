@@ -9,7 +9,14 @@ import { addBsrConv, pruneBlocks } from '../../src/compress/sparse.js';
 import { conv2dRef } from '../ref/ops.js';
 import { expectClose, expectExact, randn, runtime, TOL } from '../helpers.js';
 
-interface Case { name: string; x: number[]; k: [number, number]; cout: number; attrs: Attrs; sparsity: number }
+interface Case {
+  name: string;
+  x: number[];
+  k: [number, number];
+  cout: number;
+  attrs: Attrs;
+  sparsity: number;
+}
 
 const cases: Case[] = [
   { name: '3x3 s1 p1 odd W', x: [1, 6, 7, 16], k: [3, 3], cout: 16, attrs: { pads: [1, 1, 1, 1], act: 1 }, sparsity: 0.75 },
@@ -25,8 +32,20 @@ describe('conv2d_bsr vs float64 reference', () => {
       if (c.x[3] % block[1] !== 0 || c.cout % block[0] !== 0) continue;
       for (const v of [2, 4, 8, ...(block[0] >= 4 ? ['unrolled', 'unrolled8'] : [])].map((t) => (typeof t === 'number' ? `tm${t}` : t))) {
         it(`${c.name} block ${block.join('x')} ${v}`, async () => {
-          const x = randn(c.x.reduce((a, b) => a * b), 31);
-          const w = pruneBlocks(randn(ws.reduce((a, b) => a * b), 32, 0.5), ws, block, c.sparsity);
+          const x = randn(
+            c.x.reduce((a, b) => a * b),
+            31,
+          );
+          const w = pruneBlocks(
+            randn(
+              ws.reduce((a, b) => a * b),
+              32,
+              0.5,
+            ),
+            ws,
+            block,
+            c.sparsity,
+          );
           const bias = randn(c.cout, 33);
           const bsr = toBsr(w, ws, block);
           expectExact(fromBsr(bsr, ws), w, 'BSR round trip');

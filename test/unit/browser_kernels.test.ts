@@ -19,7 +19,9 @@ describe('kernels in headless Chromium', () => {
     );
     if (res.error) throw new Error(`page error: ${res.error}\n${log.join('\n')}`);
     const failed = res.results.filter((r: any) => !r.pass);
-    console.log(`browser kernels: ${res.results.length - failed.length}/${res.results.length} passed on ${res.adapter?.vendor} ${res.adapter?.architecture} (${res.adapter?.runtime})`);
+    console.log(
+      `browser kernels: ${res.results.length - failed.length}/${res.results.length} passed on ${res.adapter?.vendor} ${res.adapter?.architecture} (${res.adapter?.runtime})`,
+    );
     expect(res.adapter, 'adapter').toBeTruthy();
     expect(res.results.length).toBeGreaterThanOrEqual(25);
     expect(failed.map((r: any) => `${r.name} [${r.variant}]: ${r.detail}`)).toEqual([]);

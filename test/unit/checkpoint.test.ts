@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR, limitSplit, loadSplit } from '../../src/io/fashion_mnist.js';
-import { checkpointWeights, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, parseCheckpointMeta, saveCheckpoint, type CheckpointMeta } from '../../src/train/checkpoint.js';
+import {
+  checkpointWeights,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  parseCheckpointMeta,
+  saveCheckpoint,
+  type CheckpointMeta,
+} from '../../src/train/checkpoint.js';
 import { train, type TrainOptions } from '../../src/train/loop.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { SlimError } from '../../src/runtime/errors.js';
@@ -14,10 +22,27 @@ import { runtime } from '../helpers.js';
 
 /** The meta of the first checkpoint format (before train_examples, qat, prune, prune_state, teacher_cache). */
 const firstMeta = () => ({
-  format: 'slimgpu-checkpoint' as const, mode: 'plain' as const, model: { model: 'cnn_tiny' }, peers: 1, seed: 1, initSeed: 1, batch: 8,
-  opt: { ...DEFAULT_OPTIM }, augment: { cropPad: 0, flip: false }, epochs: 2, step: 7, epoch: 1,
+  format: 'slimgpu-checkpoint' as const,
+  mode: 'plain' as const,
+  model: { model: 'cnn_tiny' },
+  peers: 1,
+  seed: 1,
+  initSeed: 1,
+  batch: 8,
+  opt: { ...DEFAULT_OPTIM },
+  augment: { cropPad: 0, flip: false },
+  epochs: 2,
+  step: 7,
+  epoch: 1,
 });
-const sampleMeta = (): CheckpointMeta => ({ ...firstMeta(), train_examples: 48, qat: 'none', prune: null, teacher_cache: false, prune_state: null });
+const sampleMeta = (): CheckpointMeta => ({
+  ...firstMeta(),
+  train_examples: 48,
+  qat: 'none',
+  prune: null,
+  teacher_cache: false,
+  prune_state: null,
+});
 
 const sample = () => ({
   meta: sampleMeta(),
@@ -81,13 +106,22 @@ describe('checkpoint header schema', () => {
       [[1, 2], /^x\.ckpt: checkpoint header must be an object \(got \[1,2\]\)$/],
       [{ tensors: [] }, /^x\.ckpt: checkpoint meta must be an object \(got nothing\)$/],
       [{ meta: sampleMeta(), tensors: { a: [1] } }, /^x\.ckpt: checkpoint header\.tensors must be an array \(got \{"a":\[1\]\}\)$/],
-      [{ meta: sampleMeta(), tensors: [{ name: 'w', shape: [2, -1] }] }, /header\.tensors\[0\]\.shape\[1\] must be an integer ≥ 0 \(got -1\)$/],
+      [
+        { meta: sampleMeta(), tensors: [{ name: 'w', shape: [2, -1] }] },
+        /header\.tensors\[0\]\.shape\[1\] must be an integer ≥ 0 \(got -1\)$/,
+      ],
       [{ meta: sampleMeta(), tensors: [{ shape: [2] }] }, /header\.tensors\[0\]\.name must be a non-empty string \(got nothing\)$/],
       [{ meta: meta({ mode: 'teacher' }), tensors: [] }, /meta\.mode must be one of plain, kd, dml \(got "teacher"\)$/],
       [{ meta: meta({ step: -3 }), tensors: [] }, /meta\.step must be an integer ≥ 0 \(got -3\)$/],
       [{ meta: meta({ model: {} }), tensors: [] }, /meta\.model\.model must be a non-empty string \(got nothing\)$/],
-      [{ meta: meta({ opt: { ...DEFAULT_OPTIM, kind: 'rmsprop' } }), tensors: [] }, /meta\.opt\.kind must be one of sgd, adam, adamw \(got "rmsprop"\)$/],
-      [{ meta: meta({ prune_state: { ratio: '0.5', stopped: null } }), tensors: [] }, /meta\.prune_state\.ratio must be a number \(got "0\.5"\)$/],
+      [
+        { meta: meta({ opt: { ...DEFAULT_OPTIM, kind: 'rmsprop' } }), tensors: [] },
+        /meta\.opt\.kind must be one of sgd, adam, adamw \(got "rmsprop"\)$/,
+      ],
+      [
+        { meta: meta({ prune_state: { ratio: '0.5', stopped: null } }), tensors: [] },
+        /meta\.prune_state\.ratio must be a number \(got "0\.5"\)$/,
+      ],
     ];
     for (const [header, message] of cases) {
       expect(decodeHeader(header)).toThrow(SlimError);
@@ -98,7 +132,9 @@ describe('checkpoint header schema', () => {
 
   it('parseCheckpointMeta returns the typed meta and rejects a bad one by name', () => {
     expect(parseCheckpointMeta(sampleMeta())).toEqual(sampleMeta());
-    expect(() => parseCheckpointMeta(meta({ batch: 0 }), 'run.ckpt')).toThrow(/^run\.ckpt: checkpoint meta\.batch must be an integer ≥ 1 \(got 0\)$/);
+    expect(() => parseCheckpointMeta(meta({ batch: 0 }), 'run.ckpt')).toThrow(
+      /^run\.ckpt: checkpoint meta\.batch must be an integer ≥ 1 \(got 0\)$/,
+    );
     expect(() => parseCheckpointMeta(null)).toThrow(/^checkpoint meta must be an object \(got null\)$/);
   });
 });
@@ -107,8 +143,15 @@ describe('training with checkpoints', () => {
   const trainSplit = limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 48);
   const testSplit = limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 20);
   const base = (): TrainOptions => ({
-    model: { model: 'cnn_tiny' }, mode: 'plain', epochs: 2, batch: 8, seed: 3, opt: { ...DEFAULT_OPTIM, kind: 'adamw', lr: 1e-3 },
-    augment: { cropPad: 2, flip: true }, train: trainSplit, test: testSplit,
+    model: { model: 'cnn_tiny' },
+    mode: 'plain',
+    epochs: 2,
+    batch: 8,
+    seed: 3,
+    opt: { ...DEFAULT_OPTIM, kind: 'adamw', lr: 1e-3 },
+    augment: { cropPad: 2, flip: true },
+    train: trainSplit,
+    test: testSplit,
   });
 
   it('a resumed run (mid-epoch) ends with exactly the weights and optimizer state of an uninterrupted one', async () => {
@@ -122,7 +165,8 @@ describe('training with checkpoints', () => {
     const a = loadCheckpoint(join(dir, 'full.ckpt'));
     const b = loadCheckpoint(join(dir, 'resumed.ckpt'));
     expect([...b.tensors.keys()].sort()).toEqual([...a.tensors.keys()].sort());
-    for (const [name, t] of a.tensors) expect(Buffer.from(b.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
+    for (const [name, t] of a.tensors)
+      expect(Buffer.from(b.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
     expect(existsSync(join(dir, 'resumed.ckpt'))).toBe(true);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // the eval path reads the same weights
@@ -131,14 +175,18 @@ describe('training with checkpoints', () => {
 
   it('stops with an error naming the step when the loss or gradients become NaN/Inf', async () => {
     const rt = await runtime();
-    await expect(train(rt, { ...base(), opt: { ...DEFAULT_OPTIM, lr: 1e30, momentum: 0 }, maxSteps: 6 })).rejects.toThrow(/training diverged at step \d+ \(epoch 1\): (loss|gradient norm) is (NaN|-?Infinity)/);
+    await expect(train(rt, { ...base(), opt: { ...DEFAULT_OPTIM, lr: 1e30, momentum: 0 }, maxSteps: 6 })).rejects.toThrow(
+      /training diverged at step \d+ \(epoch 1\): (loss|gradient norm) is (NaN|-?Infinity)/,
+    );
   });
 
   it('refuses to resume from a checkpoint of another model', async () => {
     const rt = await runtime();
     const dir = mkdtempSync(join(tmpdir(), 'resume-'));
     await train(rt, { ...base(), maxSteps: 1, out: join(dir, 'a.ckpt') });
-    await expect(train(rt, { ...base(), model: { model: 'cnn_small' }, resume: join(dir, 'a.ckpt') })).rejects.toThrow(/is a plain run of cnn_tiny, not plain of cnn_small/);
+    await expect(train(rt, { ...base(), model: { model: 'cnn_small' }, resume: join(dir, 'a.ckpt') })).rejects.toThrow(
+      /is a plain run of cnn_tiny, not plain of cnn_small/,
+    );
     expect(readFileSync(join(dir, 'a.ckpt')).subarray(0, 8).toString()).toBe('SLIMCKPT');
   });
 });

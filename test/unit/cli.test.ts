@@ -20,7 +20,8 @@ describe('slimgpu CLI', () => {
     const r = cli(['run', '--model', 'cnn_tiny', '--batch', '2', '--runs', '2', '--json', '--profile']);
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    for (const k of ['adapter', 'model', 'params', 'macs', 'median_ms', 'min_ms', 'first_run_ms', 'peak_gpu_bytes', 'output_checksum']) expect(j, k).toHaveProperty(k);
+    for (const k of ['adapter', 'model', 'params', 'macs', 'median_ms', 'min_ms', 'first_run_ms', 'peak_gpu_bytes', 'output_checksum'])
+      expect(j, k).toHaveProperty(k);
     expect(j.params).toBeGreaterThan(20000);
     expect(j.median_ms).toBeGreaterThan(0);
     expect(j.first_run_ms).toBeGreaterThanOrEqual(j.min_ms);

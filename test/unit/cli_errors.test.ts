@@ -23,13 +23,32 @@ const dir = mkdtempSync(join(tmpdir(), 'slimgpu-cli-errors-'));
 const f = (name: string) => join(dir, name);
 
 const meta = (model: string, extra: Partial<CheckpointMeta> = {}): CheckpointMeta => ({
-  format: 'slimgpu-checkpoint', mode: 'plain', model: { model }, peers: 1, seed: 1, initSeed: 1, batch: 8, train_examples: 32,
-  opt: { ...DEFAULT_OPTIM }, augment: { cropPad: 0, flip: false }, epochs: 1, qat: 'none', prune: null, teacher_cache: false, prune_state: null,
-  step: 4, epoch: 1, ...extra,
+  format: 'slimgpu-checkpoint',
+  mode: 'plain',
+  model: { model },
+  peers: 1,
+  seed: 1,
+  initSeed: 1,
+  batch: 8,
+  train_examples: 32,
+  opt: { ...DEFAULT_OPTIM },
+  augment: { cropPad: 0, flip: false },
+  epochs: 1,
+  qat: 'none',
+  prune: null,
+  teacher_cache: false,
+  prune_state: null,
+  step: 4,
+  epoch: 1,
+  ...extra,
 });
 
 /** A checkpoint holding the zoo model's generated weights (optionally spoiled by `edit`). */
-function checkpoint(model: string, extra: Partial<CheckpointMeta> = {}, edit?: (t: Map<string, { shape: number[]; data: Float32Array }>) => void): Uint8Array {
+function checkpoint(
+  model: string,
+  extra: Partial<CheckpointMeta> = {},
+  edit?: (t: Map<string, { shape: number[]; data: Float32Array }>) => void,
+): Uint8Array {
   const g = buildModel({ model });
   const tensors = new Map(g.tensors.filter((t) => t.role === 'param').map((t) => [t.name, { shape: t.shape, data: t.data! }]));
   edit?.(tensors);
@@ -52,7 +71,10 @@ beforeAll(() => {
   execFileSync('npx', ['vite', 'build', '--config', 'vite.bench.config.ts', '--outDir', `${OUT}/bench`], { stdio: 'ignore' });
   writeFileSync(f('tiny.ckpt'), checkpoint('cnn_tiny'));
   writeFileSync(f('small.ckpt'), checkpoint('cnn_small'));
-  writeFileSync(f('nan.ckpt'), checkpoint('cnn_tiny', {}, (t) => t.get('fc1.w')!.data.fill(NaN, 0, 5)));
+  writeFileSync(
+    f('nan.ckpt'),
+    checkpoint('cnn_tiny', {}, (t) => t.get('fc1.w')!.data.fill(NaN, 0, 5)),
+  );
   writeFileSync(f('classes.ckpt'), checkpoint('cnn_tiny', { model: { model: 'cnn_tiny', classes: 10_000_000 } }));
   writeFileSync(f('mobilenet.ckpt'), rawCheckpoint({ meta: meta('mobilenet_v1'), tensors: [] }));
   writeFileSync(f('garbage.ckpt'), new TextEncoder().encode('not a checkpoint at all, just text'));
@@ -99,7 +121,14 @@ function cli(args: string[]): Promise<Result> {
       clearTimeout(kill);
       const m = /RSSKB (\d+) CPU ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
       if (m) stderr = stderr.slice(0, m.index).replace(/Command exited with non-zero status \d+\n$/, '');
-      resolve({ code, stdout, stderr, ms: performance.now() - t0, cpuS: m ? Number(m[2]) + Number(m[3]) : 0, rssMB: m ? Number(m[1]) / 1024 : 0 });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        ms: performance.now() - t0,
+        cpuS: m ? Number(m[2]) + Number(m[3]) : 0,
+        rssMB: m ? Number(m[1]) / 1024 : 0,
+      });
     });
   });
 }
@@ -285,12 +314,14 @@ const NOISE = /^error: XDG_RUNTIME_DIR is invalid or not set$/;
 async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
   return out;
 }
 
@@ -330,27 +361,32 @@ describe('CLI errors: one line, exit 1 or 2, no stack, before any work', () => {
     const fattest = Math.max(...results.map((r) => r.rssMB));
     const worst = results.indexOf(results.find((r) => r.ms === slowest)!);
     const cpu = Math.max(...results.map((r) => r.cpuS));
-    console.log(`cli errors: ${CASES.length} cases, slowest ${slowest.toFixed(0)} ms (${CASES[worst][0].join(' ')}), most CPU ${cpu.toFixed(2)} s, peak RSS ${fattest.toFixed(0)} MB`);
+    console.log(
+      `cli errors: ${CASES.length} cases, slowest ${slowest.toFixed(0)} ms (${CASES[worst][0].join(' ')}), most CPU ${cpu.toFixed(2)} s, peak RSS ${fattest.toFixed(0)} MB`,
+    );
     expect(results.length).toBe(CASES.length);
   });
 });
 
 describe('CLI help and version', () => {
-  it.each(['info', 'run', 'train', 'eval', 'onnx-test', 'scale'])('%s --help and help COMMAND: usage, every flag with a description, an example', async (cmd) => {
-    const [a, b, c] = await Promise.all([cli([cmd, '--help']), cli(['help', cmd]), cli([cmd, '-h', '--no-such-flag'])]);
-    for (const r of [a, b, c]) {
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`^slimgpu ${cmd}: `));
-      expect(r.stdout).toMatch(new RegExp(`usage: slimgpu ${cmd} `));
-      expect(r.stdout).toMatch(/\nexamples?:\n {2}slimgpu /);
-      const lines = r.stdout.split('\n');
-      lines.forEach((line, k) => {
-        // a flag row: the flag, then its description on the same line or (long flags) indented on the next
-        if (/^ {2}--/.test(line)) expect(line.trim().split(/\s{2,}/).length >= 2 || /^ {4,}\S/.test(lines[k + 1]), line).toBe(true);
-      });
-    }
-    expect(b.stdout).toBe(a.stdout);
-  });
+  it.each(['info', 'run', 'train', 'eval', 'onnx-test', 'scale'])(
+    '%s --help and help COMMAND: usage, every flag with a description, an example',
+    async (cmd) => {
+      const [a, b, c] = await Promise.all([cli([cmd, '--help']), cli(['help', cmd]), cli([cmd, '-h', '--no-such-flag'])]);
+      for (const r of [a, b, c]) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(new RegExp(`^slimgpu ${cmd}: `));
+        expect(r.stdout).toMatch(new RegExp(`usage: slimgpu ${cmd} `));
+        expect(r.stdout).toMatch(/\nexamples?:\n {2}slimgpu /);
+        const lines = r.stdout.split('\n');
+        lines.forEach((line, k) => {
+          // a flag row: the flag, then its description on the same line or (long flags) indented on the next
+          if (/^ {2}--/.test(line)) expect(line.trim().split(/\s{2,}/).length >= 2 || /^ {4,}\S/.test(lines[k + 1]), line).toBe(true);
+        });
+      }
+      expect(b.stdout).toBe(a.stdout);
+    },
+  );
   it('bench --help lists its options and the suites; a suite has its own', async () => {
     const [a, b] = await Promise.all([cli(['bench', '--help']), cli(['bench', '--suite', 'compressed', '--help'])]);
     expect(a.code).toBe(0);

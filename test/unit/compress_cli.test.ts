@@ -27,7 +27,19 @@ describe('slimgpu CLI: compression', () => {
   });
 
   it('bench --suite compressed --json prints one row per (layer, variant)', () => {
-    const r = cli(['bench', '--suite', 'compressed', '--layers', 'pw_7', '--variants', 'xnor,sparse90', '--runs', '1', '--json', '--quiet']);
+    const r = cli([
+      'bench',
+      '--suite',
+      'compressed',
+      '--layers',
+      'pw_7',
+      '--variants',
+      'xnor,sparse90',
+      '--runs',
+      '1',
+      '--json',
+      '--quiet',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout);
     expect(rows.map((x: any) => x.variant)).toEqual(['xnor', 'sparse90']);

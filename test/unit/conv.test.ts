@@ -3,29 +3,155 @@ import { conv2dRef } from '../ref/ops.js';
 import { expectClose, randn, runOp, TOL } from '../helpers.js';
 import type { Attrs } from '../../src/ops/registry.js';
 
-interface Case { name: string; x: number[]; k: [number, number]; cout: number; attrs: Attrs; variants: string[] }
+interface Case {
+  name: string;
+  x: number[];
+  k: [number, number];
+  cout: number;
+  attrs: Attrs;
+  variants: string[];
+}
 
 // Awkward shapes: odd sizes, stride 2, asymmetric padding, dilation, groups, batch 1 and > 1, Cin = 1 and 3.
 const cases: Case[] = [
-  { name: '3x3 s1 p1 n1 cin3', x: [1, 7, 9, 3], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, variants: ['conv2d_regtile_vec0', 'conv2d_direct'] },
-  { name: '3x3 s2 p(0,1,1,0) n2', x: [2, 9, 7, 8], k: [3, 3], cout: 12, attrs: { stride: [2, 2], pads: [0, 1, 1, 0] }, variants: ['conv2d_regtile_vec1', 'conv2d_direct'] },
-  { name: '5x3 dil2 n1 cin1', x: [1, 11, 10, 1], k: [5, 3], cout: 4, attrs: { dilation: [2, 2], pads: [2, 1, 2, 1] }, variants: ['conv2d_regtile_vec0', 'conv2d_direct'] },
-  { name: 'grouped 3x3 g2', x: [2, 6, 5, 8], k: [3, 3], cout: 16, attrs: { groups: 2, pads: [1, 1, 1, 1] }, variants: ['conv2d_regtile_vec1', 'conv2d_direct'] },
-  { name: 'odd cout 5 direct only', x: [1, 5, 5, 3], k: [3, 3], cout: 5, attrs: { stride: [2, 1], pads: [1, 1, 1, 1], act: 2 }, variants: ['conv2d_direct'] },
-  { name: 'depthwise 3x3 s1', x: [2, 7, 6, 12], k: [3, 3], cout: 12, attrs: { groups: 12, pads: [1, 1, 1, 1], act: 2 }, variants: ['depthwise_3x3_s1', 'depthwise_regtile', 'conv2d_direct'] },
-  { name: 'depthwise 3x3 s2 odd', x: [1, 9, 11, 8], k: [3, 3], cout: 8, attrs: { groups: 8, stride: [2, 2], pads: [0, 0, 1, 1] }, variants: ['depthwise_3x3_s2', 'depthwise_regtile', 'conv2d_direct'] },
-  { name: 'depthwise 3x3 s2 pad1 W=13', x: [2, 13, 13, 4], k: [3, 3], cout: 4, attrs: { groups: 4, stride: [2, 2], pads: [1, 1, 1, 1], act: 1 }, variants: ['depthwise_3x3_s2', 'conv2d_direct'] },
+  {
+    name: '3x3 s1 p1 n1 cin3',
+    x: [1, 7, 9, 3],
+    k: [3, 3],
+    cout: 8,
+    attrs: { pads: [1, 1, 1, 1] },
+    variants: ['conv2d_regtile_vec0', 'conv2d_direct'],
+  },
+  {
+    name: '3x3 s2 p(0,1,1,0) n2',
+    x: [2, 9, 7, 8],
+    k: [3, 3],
+    cout: 12,
+    attrs: { stride: [2, 2], pads: [0, 1, 1, 0] },
+    variants: ['conv2d_regtile_vec1', 'conv2d_direct'],
+  },
+  {
+    name: '5x3 dil2 n1 cin1',
+    x: [1, 11, 10, 1],
+    k: [5, 3],
+    cout: 4,
+    attrs: { dilation: [2, 2], pads: [2, 1, 2, 1] },
+    variants: ['conv2d_regtile_vec0', 'conv2d_direct'],
+  },
+  {
+    name: 'grouped 3x3 g2',
+    x: [2, 6, 5, 8],
+    k: [3, 3],
+    cout: 16,
+    attrs: { groups: 2, pads: [1, 1, 1, 1] },
+    variants: ['conv2d_regtile_vec1', 'conv2d_direct'],
+  },
+  {
+    name: 'odd cout 5 direct only',
+    x: [1, 5, 5, 3],
+    k: [3, 3],
+    cout: 5,
+    attrs: { stride: [2, 1], pads: [1, 1, 1, 1], act: 2 },
+    variants: ['conv2d_direct'],
+  },
+  {
+    name: 'depthwise 3x3 s1',
+    x: [2, 7, 6, 12],
+    k: [3, 3],
+    cout: 12,
+    attrs: { groups: 12, pads: [1, 1, 1, 1], act: 2 },
+    variants: ['depthwise_3x3_s1', 'depthwise_regtile', 'conv2d_direct'],
+  },
+  {
+    name: 'depthwise 3x3 s2 odd',
+    x: [1, 9, 11, 8],
+    k: [3, 3],
+    cout: 8,
+    attrs: { groups: 8, stride: [2, 2], pads: [0, 0, 1, 1] },
+    variants: ['depthwise_3x3_s2', 'depthwise_regtile', 'conv2d_direct'],
+  },
+  {
+    name: 'depthwise 3x3 s2 pad1 W=13',
+    x: [2, 13, 13, 4],
+    k: [3, 3],
+    cout: 4,
+    attrs: { groups: 4, stride: [2, 2], pads: [1, 1, 1, 1], act: 1 },
+    variants: ['depthwise_3x3_s2', 'conv2d_direct'],
+  },
   { name: 'depthwise 3x3 s1 W=5 no pad', x: [1, 6, 5, 8], k: [3, 3], cout: 8, attrs: { groups: 8 }, variants: ['depthwise_3x3_s1'] },
-  { name: 'depthwise 5x5 s2', x: [1, 13, 13, 16], k: [5, 5], cout: 16, attrs: { groups: 16, stride: [2, 2], pads: [2, 2, 2, 2], act: 4 }, variants: ['depthwise_regtile', 'conv2d_direct'] },
-  { name: 'pointwise n2 odd HW', x: [2, 5, 7, 12], k: [1, 1], cout: 20, attrs: { act: 1 }, variants: ['pointwise_regtile_tm4', 'pointwise_regtile_tm8', 'pointwise_regtile_tm2', 'conv2d_direct'] },
-  { name: 'pointwise grouped g3 + shuffle', x: [1, 3, 5, 24], k: [1, 1], cout: 36, attrs: { groups: 3, shuffle: 3 }, variants: ['pointwise_regtile_tm4', 'pointwise_regtile_tm8'] },
-  { name: 'pointwise g2 shuffle 4', x: [2, 3, 3, 16], k: [1, 1], cout: 32, attrs: { groups: 2, shuffle: 4, act: 3 }, variants: ['pointwise_regtile_tm4', 'pointwise_unrolled4x8', 'pointwise_unrolled8x8', 'pointwise_regtile_tm8'] },
-  { name: 'pointwise M=15 cout 24', x: [1, 3, 5, 16], k: [1, 1], cout: 24, attrs: { act: 2 }, variants: ['pointwise_quad4x8', 'pointwise_unrolled4x8', 'pointwise_unrolled8x8', 'pointwise_regtile_tm8'] },
-  { name: 'pointwise g3 shuffle M=9', x: [1, 3, 3, 48], k: [1, 1], cout: 48, attrs: { groups: 3, shuffle: 3 }, variants: ['pointwise_quad4x8', 'pointwise_unrolled4x8', 'pointwise_unrolled8x8'] },
-  { name: 'pointwise M=70 cout 40 n2', x: [2, 5, 7, 12], k: [1, 1], cout: 40, attrs: { act: 1 }, variants: ['pointwise_quad4x8', 'pointwise_unrolled8x8'] },
+  {
+    name: 'depthwise 5x5 s2',
+    x: [1, 13, 13, 16],
+    k: [5, 5],
+    cout: 16,
+    attrs: { groups: 16, stride: [2, 2], pads: [2, 2, 2, 2], act: 4 },
+    variants: ['depthwise_regtile', 'conv2d_direct'],
+  },
+  {
+    name: 'pointwise n2 odd HW',
+    x: [2, 5, 7, 12],
+    k: [1, 1],
+    cout: 20,
+    attrs: { act: 1 },
+    variants: ['pointwise_regtile_tm4', 'pointwise_regtile_tm8', 'pointwise_regtile_tm2', 'conv2d_direct'],
+  },
+  {
+    name: 'pointwise grouped g3 + shuffle',
+    x: [1, 3, 5, 24],
+    k: [1, 1],
+    cout: 36,
+    attrs: { groups: 3, shuffle: 3 },
+    variants: ['pointwise_regtile_tm4', 'pointwise_regtile_tm8'],
+  },
+  {
+    name: 'pointwise g2 shuffle 4',
+    x: [2, 3, 3, 16],
+    k: [1, 1],
+    cout: 32,
+    attrs: { groups: 2, shuffle: 4, act: 3 },
+    variants: ['pointwise_regtile_tm4', 'pointwise_unrolled4x8', 'pointwise_unrolled8x8', 'pointwise_regtile_tm8'],
+  },
+  {
+    name: 'pointwise M=15 cout 24',
+    x: [1, 3, 5, 16],
+    k: [1, 1],
+    cout: 24,
+    attrs: { act: 2 },
+    variants: ['pointwise_quad4x8', 'pointwise_unrolled4x8', 'pointwise_unrolled8x8', 'pointwise_regtile_tm8'],
+  },
+  {
+    name: 'pointwise g3 shuffle M=9',
+    x: [1, 3, 3, 48],
+    k: [1, 1],
+    cout: 48,
+    attrs: { groups: 3, shuffle: 3 },
+    variants: ['pointwise_quad4x8', 'pointwise_unrolled4x8', 'pointwise_unrolled8x8'],
+  },
+  {
+    name: 'pointwise M=70 cout 40 n2',
+    x: [2, 5, 7, 12],
+    k: [1, 1],
+    cout: 40,
+    attrs: { act: 1 },
+    variants: ['pointwise_quad4x8', 'pointwise_unrolled8x8'],
+  },
   { name: 'fully connected as 1x1', x: [3, 1, 1, 40], k: [1, 1], cout: 10, attrs: {}, variants: ['conv2d_direct'] },
-  { name: 'fully connected vec', x: [3, 1, 1, 40], k: [1, 1], cout: 12, attrs: { act: 5 }, variants: ['pointwise_regtile_tm4', 'pointwise_regtile_tm8'] },
-  { name: '1x1 stride 2 (not pointwise)', x: [1, 7, 7, 8], k: [1, 1], cout: 8, attrs: { stride: [2, 2] }, variants: ['conv2d_regtile_vec1', 'conv2d_direct'] },
+  {
+    name: 'fully connected vec',
+    x: [3, 1, 1, 40],
+    k: [1, 1],
+    cout: 12,
+    attrs: { act: 5 },
+    variants: ['pointwise_regtile_tm4', 'pointwise_regtile_tm8'],
+  },
+  {
+    name: '1x1 stride 2 (not pointwise)',
+    x: [1, 7, 7, 8],
+    k: [1, 1],
+    cout: 8,
+    attrs: { stride: [2, 2] },
+    variants: ['conv2d_regtile_vec1', 'conv2d_direct'],
+  },
 ];
 
 describe('conv2d forward vs float64 reference', () => {
@@ -34,10 +160,26 @@ describe('conv2d forward vs float64 reference', () => {
       it(`${c.name} [${v}]`, async () => {
         const groups = (c.attrs.groups as number) ?? 1;
         const wShape = [c.k[0], c.k[1], c.x[3] / groups, c.cout];
-        const x = randn(c.x.reduce((a, b) => a * b), 1);
-        const w = randn(wShape.reduce((a, b) => a * b), 2, 0.5);
+        const x = randn(
+          c.x.reduce((a, b) => a * b),
+          1,
+        );
+        const w = randn(
+          wShape.reduce((a, b) => a * b),
+          2,
+          0.5,
+        );
         const b = randn(c.cout, 3);
-        const { out } = await runOp('conv2d', [{ shape: c.x, data: x }, { shape: wShape, data: w, param: true }, { shape: [c.cout], data: b, param: true }], c.attrs, v);
+        const { out } = await runOp(
+          'conv2d',
+          [
+            { shape: c.x, data: x },
+            { shape: wShape, data: w, param: true },
+            { shape: [c.cout], data: b, param: true },
+          ],
+          c.attrs,
+          v,
+        );
         expectClose(out, conv2dRef(x, c.x, w, wShape, b, c.attrs), TOL.f32, `${c.name} ${v}`);
       });
     }

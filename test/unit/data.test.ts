@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  epochOrder, FASHION_MEAN, FASHION_MNIST_DIR, FASHION_STD, fillBatch, limitSplit, loadFashionMnist, loadSplit, NO_AUGMENT, parseIdx,
+  epochOrder,
+  FASHION_MEAN,
+  FASHION_MNIST_DIR,
+  FASHION_STD,
+  fillBatch,
+  limitSplit,
+  loadFashionMnist,
+  loadSplit,
+  NO_AUGMENT,
+  parseIdx,
 } from '../../src/io/fashion_mnist.js';
 
 function idx(magic: number, dims: number[], data: number[]): Uint8Array {
@@ -64,13 +73,17 @@ describe('batches', () => {
     expect([...epochOrder(50, 2, 0)]).not.toEqual([...a]);
   });
   it('normalises without augmentation; labels are class ids', () => {
-    const images = new Float32Array(2 * 784), labels = new Float32Array(2);
+    const images = new Float32Array(2 * 784),
+      labels = new Float32Array(2);
     fillBatch(split, [3, 7], NO_AUGMENT, 0, images, labels);
     expect([...labels]).toEqual([split.labels[3], split.labels[7]]);
     for (let i = 0; i < 784; i++) expect(images[784 + i]).toBeCloseTo((split.images[7 * 784 + i] / 255 - FASHION_MEAN) / FASHION_STD, 5);
   });
   it('crop with padding shifts the image by at most the padding; flip mirrors it; same seed, same batch', () => {
-    const a = new Float32Array(784), b = new Float32Array(784), plain = new Float32Array(784), l = new Float32Array(1);
+    const a = new Float32Array(784),
+      b = new Float32Array(784),
+      plain = new Float32Array(784),
+      l = new Float32Array(1);
     fillBatch(split, [5], NO_AUGMENT, 0, plain, l);
     const bg = -FASHION_MEAN / FASHION_STD;
     let flipped = 0;
@@ -86,11 +99,16 @@ describe('batches', () => {
             let ok = true;
             for (let y = 0; y < 28 && ok; y++)
               for (let x = 0; x < 28 && ok; x++) {
-                const sy = y + dy, sx = (f ? 27 - x : x) + dx;
+                const sy = y + dy,
+                  sx = (f ? 27 - x : x) + dx;
                 const want = sy < 0 || sy > 27 || sx < 0 || sx > 27 ? bg : plain[sy * 28 + sx];
                 ok = Math.abs(a[y * 28 + x] - want) < 1e-6;
               }
-            if (ok) { found = true; if (f) flipped++; break; }
+            if (ok) {
+              found = true;
+              if (f) flipped++;
+              break;
+            }
           }
       expect(found).toBe(true);
     }

@@ -36,7 +36,10 @@ describe('classify page', () => {
       { log: (l) => log.push(l) },
     );
     if (out.error) throw new Error(`page error: ${out.error}\n${log.join('\n')}`);
-    expect(log.filter((l) => l.startsWith('[page error]')), log.join('\n')).toEqual([]);
+    expect(
+      log.filter((l) => l.startsWith('[page error]')),
+      log.join('\n'),
+    ).toEqual([]);
     const names = manifest.models.map((m: any) => m.name);
     expect(out.models.map((m: any) => m.name)).toEqual(names);
     expect(out.cards).toBe(names.length);
@@ -45,7 +48,8 @@ describe('classify page', () => {
       expect(m.latencyMs).toBeGreaterThan(0);
       expect(m.kernels.length).toBeGreaterThan(0);
     }
-    const kernelsOf = (role: string) => out.models.find((m: any) => manifest.models.find((e: any) => e.name === m.name).role === role)?.kernels.join(' ') ?? '';
+    const kernelsOf = (role: string) =>
+      out.models.find((m: any) => manifest.models.find((e: any) => e.name === m.name).role === role)?.kernels.join(' ') ?? '';
     expect(kernelsOf('int8')).toMatch(/int8\//);
     expect(kernelsOf('binary')).toMatch(/xnor\//);
     expect(kernelsOf('sparse')).toMatch(/block_sparse\//);
@@ -64,7 +68,22 @@ describe('classify page', () => {
     for (const e of out.evals) {
       expect(e.n).toBe(N);
       const cli = JSON.parse(
-        execFileSync('./bin/slimgpu', ['eval', '--ckpt', `models/${e.file}`, '--peer', String(e.peer), '--dataset', 'fashion-mnist', '--test-limit', String(N), '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+        execFileSync(
+          './bin/slimgpu',
+          [
+            'eval',
+            '--ckpt',
+            `models/${e.file}`,
+            '--peer',
+            String(e.peer),
+            '--dataset',
+            'fashion-mnist',
+            '--test-limit',
+            String(N),
+            '--json',
+          ],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+        ),
       );
       expect(e.accuracy, `${e.name}: page ${e.accuracy} vs eval ${cli.test_accuracy}`).toBe(cli.test_accuracy);
       console.log(`${e.name}: page ${(e.accuracy * 100).toFixed(2)}% = eval ${(cli.test_accuracy * 100).toFixed(2)}% (${e.precision})`);

@@ -17,17 +17,23 @@ describe('compression explorer page', () => {
         mkdirSync('test-results', { recursive: true });
         await page.screenshot({ path: 'test-results/demo-compress.png', fullPage: true });
         const r = await page.evaluate(() => (window as any).__compress);
-        const bars = await page.evaluate(() => (window as any).Chart ? null : document.querySelectorAll('#layer-table tbody tr').length);
+        const bars = await page.evaluate(() => ((window as any).Chart ? null : document.querySelectorAll('#layer-table tbody tr').length));
         return { r, bars };
       },
       { log: (l) => log.push(l) },
     );
     if (r.error) throw new Error(`page error: ${r.error}\n${log.join('\n')}`);
-    expect(log.filter((l) => l.startsWith('[page error]')), log.join('\n')).toEqual([]);
+    expect(
+      log.filter((l) => l.startsWith('[page error]')),
+      log.join('\n'),
+    ).toEqual([]);
     expect(r.setting).toBe('fp32, 90% block-sparse 4x4');
     expect(r.ratio).toBeGreaterThan(3); // conv2 and fc1 hold almost all of cnn_small's weights
     expect(r.bytes).toBeLessThan(r.fp32_bytes);
-    expect(r.kernels.some((k: string) => k.startsWith('block_sparse/')), r.kernels.join(' ')).toBe(true);
+    expect(
+      r.kernels.some((k: string) => k.startsWith('block_sparse/')),
+      r.kernels.join(' '),
+    ).toBe(true);
     const both = r.layers.filter((l: any) => l.ms_fp32 !== null && l.ms !== null);
     expect(both.length).toBeGreaterThanOrEqual(3);
     for (const l of r.layers) for (const v of [l.ms_fp32, l.ms]) if (v !== null) expect(v).toBeGreaterThanOrEqual(0);

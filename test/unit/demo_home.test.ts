@@ -24,7 +24,10 @@ describe('landing page', () => {
       { log: (l) => log.push(l) },
     );
     expect(out.home.error, log.join('\n')).toBeUndefined();
-    expect(log.filter((l) => l.startsWith('[page error]')), log.join('\n')).toEqual([]);
+    expect(
+      log.filter((l) => l.startsWith('[page error]')),
+      log.join('\n'),
+    ).toEqual([]);
     expect(out.home.vendor).toBeTruthy();
     expect(out.links).toEqual(['/demos/classify/', '/demos/train/', '/demos/compress/', '/demos/bench/']);
     expect(out.limits).toBeGreaterThanOrEqual(5);

@@ -14,7 +14,10 @@ async function trainPage(q: string, shot: string): Promise<{ r: any; ckpt: Uint8
   const out = await withPage(
     `/demos/train/?${q}&steps=2&every=2&limit=64&holdout=20&batch=8&autorun=1`,
     async (page) => {
-      await page.waitForFunction(() => (window as any).__train?.done || (window as any).__train?.error, null, { timeout: 300_000, polling: 500 });
+      await page.waitForFunction(() => (window as any).__train?.done || (window as any).__train?.error, null, {
+        timeout: 300_000,
+        polling: 500,
+      });
       mkdirSync('test-results', { recursive: true });
       await page.screenshot({ path: `test-results/${shot}.png`, fullPage: true });
       const r = await page.evaluate(() => (window as any).__train);
@@ -30,7 +33,10 @@ async function trainPage(q: string, shot: string): Promise<{ r: any; ckpt: Uint8
 
 function checkRun(r: any, models: number, log: string[]): void {
   if (r.error) throw new Error(`page error: ${r.error}\n${log.join('\n')}`);
-  expect(log.filter((l) => l.startsWith('[page error]') || l.startsWith('[page error ')), log.join('\n')).toEqual([]);
+  expect(
+    log.filter((l) => l.startsWith('[page error]') || l.startsWith('[page error ')),
+    log.join('\n'),
+  ).toEqual([]);
   expect(r.steps).toBe(2);
   expect(r.models).toBe(models);
   expect(r.losses).toHaveLength(models);
@@ -55,7 +61,13 @@ describe('train page', () => {
     expect(ck.meta.step).toBe(2);
     expect([...ck.tensors.keys()].some((k) => k.startsWith('teacher/'))).toBe(false);
     writeFileSync('test-results/demo-train-kd.ckpt', ckpt);
-    const ev = JSON.parse(execFileSync('./bin/slimgpu', ['eval', '--ckpt', 'test-results/demo-train-kd.ckpt', '--dataset', 'fashion-mnist', '--test-limit', '20', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    const ev = JSON.parse(
+      execFileSync(
+        './bin/slimgpu',
+        ['eval', '--ckpt', 'test-results/demo-train-kd.ckpt', '--dataset', 'fashion-mnist', '--test-limit', '20', '--json'],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      ),
+    );
     expect([ev.model, ev.mode, ev.step, ev.test_examples]).toEqual(['cnn_tiny', 'kd', 2, 20]);
   }, 400_000);
 

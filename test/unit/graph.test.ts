@@ -33,7 +33,11 @@ describe('model zoo sizes match the papers (within 3%)', () => {
 });
 
 describe('memory planner', () => {
-  for (const spec of [{ model: 'mobilenet_v2', res: 64 }, { model: 'shufflenet', res: 64 }, { model: 'efficientnet', res: 64 }]) {
+  for (const spec of [
+    { model: 'mobilenet_v2', res: 64 },
+    { model: 'shufflenet', res: 64 },
+    { model: 'efficientnet', res: 64 },
+  ]) {
     it(`no two live tensors share a buffer: ${spec.model}`, () => {
       const g = optimizeForInference(buildModel(spec)).graph;
       const plan = planMemory(g);
@@ -116,8 +120,12 @@ describe('bad input gets a clear error', () => {
   it('uniform and binding mistakes name the kernel', async () => {
     const rt = await runtime();
     const y = rt.createBuffer(64);
-    await expect(rt.kernels.launch('elementwise/activation_forward', { buffers: { y }, invocations: 4 })).rejects.toThrow(/activation_forward': buffer 'x' was not bound/);
-    await expect(rt.kernels.launch('elementwise/activation_forward', { buffers: { x: y, y }, uniforms: { bogus: 1 }, invocations: 4 })).rejects.toThrow(/has no uniform 'bogus'/);
+    await expect(rt.kernels.launch('elementwise/activation_forward', { buffers: { y }, invocations: 4 })).rejects.toThrow(
+      /activation_forward': buffer 'x' was not bound/,
+    );
+    await expect(
+      rt.kernels.launch('elementwise/activation_forward', { buffers: { x: y, y }, uniforms: { bogus: 1 }, invocations: 4 }),
+    ).rejects.toThrow(/has no uniform 'bogus'/);
     expect(() => rt.kernels.info('nope/never')).toThrow(/unknown WGSL kernel 'nope\/never'/);
     y.destroy();
   });

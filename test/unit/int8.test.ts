@@ -10,23 +10,114 @@ import type { Attrs } from '../../src/ops/registry.js';
 import { addInt8Ref, conv2dInt8Ref, dequantizeRef, quantizeRef, requantRef } from '../ref/int8.js';
 import { expectExact, randInt, randn, runtime } from '../helpers.js';
 
-interface Case { name: string; x: number[]; k: [number, number]; cout: number; attrs: Attrs; variants: string[] }
+interface Case {
+  name: string;
+  x: number[];
+  k: [number, number];
+  cout: number;
+  attrs: Attrs;
+  variants: string[];
+}
 
 // Multipliers covering every branch of requant4: s < 16 (M ≥ 0.5 … 2^14), s = 16, s ≥ 17, and tiny ones.
 const MULTS = [2.5, 0.75, 1.5, 0.3, 0.001, 1e-7, 0.02, 0.0049, 7.3, 0.26, 0.51, 0.12];
 
 const cases: Case[] = [
-  { name: '3x3 s1 p1 n1 cin3 (padded word)', x: [1, 7, 9, 3], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1], xZero: 5, yZero: -3 }, variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'] },
-  { name: '3x3 s2 p(0,1,1,0) n2 relu', x: [2, 9, 7, 8], k: [3, 3], cout: 12, attrs: { stride: [2, 2], pads: [0, 1, 1, 0], xZero: -128, yZero: -20, qmin: -20 }, variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'] },
-  { name: 'grouped g2 dil2 relu6', x: [1, 8, 6, 8], k: [3, 3], cout: 16, attrs: { groups: 2, dilation: [2, 2], pads: [2, 2, 2, 2], xZero: 7, yZero: 0, qmin: 0, qmax: 90 }, variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'] },
-  { name: 'pointwise n2 odd HW', x: [2, 5, 7, 12], k: [1, 1], cout: 20, attrs: { xZero: -3, yZero: 4 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_dot4_tm8', 'int8_pointwise_unpack_tm2', 'int8_pointwise_unpack_tm4', 'int8_conv2d_dot4', 'int8_conv2d_unpack'] },
-  { name: 'pointwise unrolled n2 odd HW', x: [2, 5, 3, 12], k: [1, 1], cout: 24, attrs: { xZero: -3, yZero: 4, qmin: 4 }, variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack'] },
-  { name: 'pointwise unrolled grouped g2', x: [1, 3, 5, 16], k: [1, 1], cout: 16, attrs: { groups: 2, xZero: 9, yZero: -1 }, variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack'] },
-  { name: 'pointwise grouped g2', x: [1, 3, 5, 16], k: [1, 1], cout: 8, attrs: { groups: 2, xZero: 0, yZero: 0 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm8', 'int8_conv2d_unpack'] },
-  { name: 'pointwise cin 6 (padded)', x: [1, 4, 3, 6], k: [1, 1], cout: 4, attrs: { xZero: 11 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm4'] },
-  { name: 'depthwise 3x3 s1 relu', x: [2, 7, 6, 12], k: [3, 3], cout: 12, attrs: { groups: 12, pads: [1, 1, 1, 1], xZero: -128, yZero: -128, qmin: -128 }, variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'] },
-  { name: 'depthwise 3x3 s2 odd', x: [1, 9, 11, 8], k: [3, 3], cout: 8, attrs: { groups: 8, stride: [2, 2], pads: [0, 0, 1, 1], xZero: 3, yZero: 1 }, variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'] },
-  { name: 'depthwise 5x5 s2 dil', x: [1, 13, 12, 16], k: [5, 5], cout: 16, attrs: { groups: 16, stride: [2, 2], pads: [2, 2, 2, 2], dilation: [1, 2], xZero: -9 }, variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'] },
+  {
+    name: '3x3 s1 p1 n1 cin3 (padded word)',
+    x: [1, 7, 9, 3],
+    k: [3, 3],
+    cout: 8,
+    attrs: { pads: [1, 1, 1, 1], xZero: 5, yZero: -3 },
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'],
+  },
+  {
+    name: '3x3 s2 p(0,1,1,0) n2 relu',
+    x: [2, 9, 7, 8],
+    k: [3, 3],
+    cout: 12,
+    attrs: { stride: [2, 2], pads: [0, 1, 1, 0], xZero: -128, yZero: -20, qmin: -20 },
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'],
+  },
+  {
+    name: 'grouped g2 dil2 relu6',
+    x: [1, 8, 6, 8],
+    k: [3, 3],
+    cout: 16,
+    attrs: { groups: 2, dilation: [2, 2], pads: [2, 2, 2, 2], xZero: 7, yZero: 0, qmin: 0, qmax: 90 },
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'],
+  },
+  {
+    name: 'pointwise n2 odd HW',
+    x: [2, 5, 7, 12],
+    k: [1, 1],
+    cout: 20,
+    attrs: { xZero: -3, yZero: 4 },
+    variants: [
+      'int8_pointwise_dot4_tm4',
+      'int8_pointwise_dot4_tm8',
+      'int8_pointwise_unpack_tm2',
+      'int8_pointwise_unpack_tm4',
+      'int8_conv2d_dot4',
+      'int8_conv2d_unpack',
+    ],
+  },
+  {
+    name: 'pointwise unrolled n2 odd HW',
+    x: [2, 5, 3, 12],
+    k: [1, 1],
+    cout: 24,
+    attrs: { xZero: -3, yZero: 4, qmin: 4 },
+    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack'],
+  },
+  {
+    name: 'pointwise unrolled grouped g2',
+    x: [1, 3, 5, 16],
+    k: [1, 1],
+    cout: 16,
+    attrs: { groups: 2, xZero: 9, yZero: -1 },
+    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack'],
+  },
+  {
+    name: 'pointwise grouped g2',
+    x: [1, 3, 5, 16],
+    k: [1, 1],
+    cout: 8,
+    attrs: { groups: 2, xZero: 0, yZero: 0 },
+    variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm8', 'int8_conv2d_unpack'],
+  },
+  {
+    name: 'pointwise cin 6 (padded)',
+    x: [1, 4, 3, 6],
+    k: [1, 1],
+    cout: 4,
+    attrs: { xZero: 11 },
+    variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm4'],
+  },
+  {
+    name: 'depthwise 3x3 s1 relu',
+    x: [2, 7, 6, 12],
+    k: [3, 3],
+    cout: 12,
+    attrs: { groups: 12, pads: [1, 1, 1, 1], xZero: -128, yZero: -128, qmin: -128 },
+    variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'],
+  },
+  {
+    name: 'depthwise 3x3 s2 odd',
+    x: [1, 9, 11, 8],
+    k: [3, 3],
+    cout: 8,
+    attrs: { groups: 8, stride: [2, 2], pads: [0, 0, 1, 1], xZero: 3, yZero: 1 },
+    variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'],
+  },
+  {
+    name: 'depthwise 5x5 s2 dil',
+    x: [1, 13, 12, 16],
+    k: [5, 5],
+    cout: 16,
+    attrs: { groups: 16, stride: [2, 2], pads: [2, 2, 2, 2], dilation: [1, 2], xZero: -9 },
+    variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'],
+  },
 ];
 
 async function runGraph(g: Graph, inputs: Float32Array[], variant?: string): Promise<Float32Array> {
@@ -60,8 +151,22 @@ describe('conv2d_int8 vs CPU integer reference (exact)', () => {
         const groups = (c.attrs.groups as number) ?? 1;
         const ws = [c.k[0], c.k[1], c.x[3] / groups, c.cout];
         const zx = (c.attrs.xZero as number) ?? 0;
-        const xq = Int8Array.from(randInt(c.x.reduce((a, b) => a * b), 1, -128, 127));
-        const wq = Int8Array.from(randInt(ws.reduce((a, b) => a * b), 2, -127, 127));
+        const xq = Int8Array.from(
+          randInt(
+            c.x.reduce((a, b) => a * b),
+            1,
+            -128,
+            127,
+          ),
+        );
+        const wq = Int8Array.from(
+          randInt(
+            ws.reduce((a, b) => a * b),
+            2,
+            -127,
+            127,
+          ),
+        );
         const bq = Int32Array.from(randInt(c.cout, 3, -5000, 5000));
         const M = Array.from({ length: c.cout }, (_, i) => MULTS[i % MULTS.length]);
         // kernels take the bias with −zx·Σw folded in
@@ -89,8 +194,15 @@ describe('conv2d_int8 vs CPU integer reference (exact)', () => {
 describe('int8 edges and residual add (exact)', () => {
   it('quantize → dequantize with asymmetric zero point', async () => {
     const shape = [2, 3, 5, 7];
-    const x = randn(shape.reduce((a, b) => a * b), 9, 3);
-    x[0] = 0.25; x[1] = -0.75; x[2] = 1e6; x[3] = -1e6; // half-way cases and saturation
+    const x = randn(
+      shape.reduce((a, b) => a * b),
+      9,
+      3,
+    );
+    x[0] = 0.25;
+    x[1] = -0.75;
+    x[2] = 1e6;
+    x[3] = -1e6; // half-way cases and saturation
     const g = new Graph();
     const t = g.addInput('x', shape);
     g.markOutput(g.add1('dequantize', [g.add1('quantize', [t], { scale: 0.05, zero: -17 })], { scale: 0.05, zero: -17 }));

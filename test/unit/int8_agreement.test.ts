@@ -12,11 +12,17 @@ const spec = { model: 'mobilenet_v1', alpha: 0.25, res: 32, batch: 1 };
 describe('int8_agreement', () => {
   it('agreementMetrics: identical logits agree fully, permuted ones do not', () => {
     const a = [Float32Array.from([1, 5, 2, 0, -1, 3, 4]), Float32Array.from([0, 1, 9, 2, 3, 4, 5])];
-    const same = agreementMetrics(a, a.map((z) => z.slice()));
+    const same = agreementMetrics(
+      a,
+      a.map((z) => z.slice()),
+    );
     expect(same.top1_agreement).toBe(1);
     expect(same.top5_overlap).toBe(1);
     expect(same.rel_logit_error_max).toBe(0);
-    const rev = agreementMetrics(a, a.map((z) => z.slice().reverse()));
+    const rev = agreementMetrics(
+      a,
+      a.map((z) => z.slice().reverse()),
+    );
     expect(rev.top1_agreement).toBe(0);
     expect(rev.rel_logit_error_median).toBeGreaterThan(0.5);
   });
@@ -36,7 +42,14 @@ describe('int8_agreement', () => {
       expect(r[k] as number, k).toBeGreaterThanOrEqual(0);
       expect(r[k] as number, k).toBeLessThanOrEqual(1);
     }
-    for (const k of ['rel_logit_error_median', 'rel_logit_error_max', 'rel_logit_error_centered_median', 'fp32_median_ms', 'int8_median_ms', 'speedup']) {
+    for (const k of [
+      'rel_logit_error_median',
+      'rel_logit_error_max',
+      'rel_logit_error_centered_median',
+      'fp32_median_ms',
+      'int8_median_ms',
+      'speedup',
+    ]) {
       expect(Number.isFinite(r[k] as number), k).toBe(true);
       expect(r[k] as number, k).toBeGreaterThanOrEqual(0);
     }
@@ -69,7 +82,28 @@ describe('int8_agreement', () => {
   }, 120_000);
 
   it('CLI: bench --suite int8_agreement --json prints one record; a bad --method is an error', () => {
-    const cli = (args: string[]) => spawnSync('./bin/slimgpu', ['bench', '--suite', 'int8_agreement', '--alpha', '0.25', '--res', '32', '--images', '4', '--calib', '1', '--runs', '1', '--quiet', ...args], { encoding: 'utf8', timeout: 300_000 });
+    const cli = (args: string[]) =>
+      spawnSync(
+        './bin/slimgpu',
+        [
+          'bench',
+          '--suite',
+          'int8_agreement',
+          '--alpha',
+          '0.25',
+          '--res',
+          '32',
+          '--images',
+          '4',
+          '--calib',
+          '1',
+          '--runs',
+          '1',
+          '--quiet',
+          ...args,
+        ],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
     const r = cli(['--json', '--method', 'minmax']);
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout);

@@ -39,7 +39,20 @@ describe('memory planner: hand-worked plans', () => {
     // x → new 0; y → new 1; a → new 2 (256); b → new 3 (128); c → 0 (free after 1, fits); d → 2 (free after 2);
     // e → 3 (free after 3); f → 0 (16) and 2 (256) free, only 2 fits; h → 0; o → 3 (free after 8); q → 2 (free
     // after 9; y's slot 1 is busy until 10 because y is an input, h's slot 0 because h is read at 10)
-    const want = new Map<number, number>([[x, 0], [y, 1], [a, 2], [b, 3], [c, 0], [d, 2], [e, 3], [f, 2], [r, 2], [h, 0], [o, 3], [q, 2]]);
+    const want = new Map<number, number>([
+      [x, 0],
+      [y, 1],
+      [a, 2],
+      [b, 3],
+      [c, 0],
+      [d, 2],
+      [e, 3],
+      [f, 2],
+      [r, 2],
+      [h, 0],
+      [o, 3],
+      [q, 2],
+    ]);
     for (const [t, k] of want) expect(p.slot.get(t), g.tensors[t].name).toBe(k);
     expect(p.slotBytes).toEqual([16, 16, 256, 128]);
     expect(p.totalBytes).toBe(416);
@@ -94,23 +107,54 @@ function handGraph(sizes: number[], nodes: [number[], number[]][], outputs: numb
 describe('memory planner: slot choice among several free slots', () => {
   // node 0 writes the tensors to be freed, node 1 reads them all (they die), node 2 writes the probe P
   it('an exact fit is taken before a larger free slot after it', () => {
-    const g = handGraph([64, 256, 16, 64], [[[], [0, 1]], [[0, 1], [2]], [[2], [3]]], [3]);
+    const g = handGraph(
+      [64, 256, 16, 64],
+      [
+        [[], [0, 1]],
+        [[0, 1], [2]],
+        [[2], [3]],
+      ],
+      [3],
+    );
     const p = planMemory(g);
     expect(p.slot.get(3)).toBe(0);
     expect(p.slotBytes).toEqual([64, 256, 16]);
   });
   it('between equal fitting slots the first', () => {
-    const g = handGraph([64, 64, 16, 32], [[[], [0, 1]], [[0, 1], [2]], [[2], [3]]], [3]);
+    const g = handGraph(
+      [64, 64, 16, 32],
+      [
+        [[], [0, 1]],
+        [[0, 1], [2]],
+        [[2], [3]],
+      ],
+      [3],
+    );
     expect(planMemory(g).slot.get(3)).toBe(0);
   });
   it('when none fits, the first of the largest free slots grows', () => {
-    const g = handGraph([128, 128, 16, 16, 512], [[[], [0, 1, 2]], [[0, 1, 2], [3]], [[3], [4]]], [4]);
+    const g = handGraph(
+      [128, 128, 16, 16, 512],
+      [
+        [[], [0, 1, 2]],
+        [[0, 1, 2], [3]],
+        [[3], [4]],
+      ],
+      [4],
+    );
     const p = planMemory(g);
     expect(p.slot.get(4)).toBe(0);
     expect(p.slotBytes).toEqual([512, 128, 16, 16]);
   });
   it('tensors are placed in order of first use, not of id', () => {
-    const g = handGraph([16, 16], [[[], [1]], [[1], [0]]], [0]);
+    const g = handGraph(
+      [16, 16],
+      [
+        [[], [1]],
+        [[1], [0]],
+      ],
+      [0],
+    );
     const p = planMemory(g);
     expect([p.slot.get(1), p.slot.get(0)]).toEqual([0, 1]);
   });

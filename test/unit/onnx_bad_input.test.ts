@@ -42,28 +42,96 @@ describe('bad ONNX input', () => {
     const b = model().bytes();
     expectError(b.subarray(0, Math.floor(b.length * 0.6)), /not a valid ONNX model|not produced|no graph|raw_data/);
   });
-  it('corrupted protobuf (garbage bytes)', () => expectError(Uint8Array.from({ length: 200 }, (_, i) => (i * 97 + 13) & 0xff), /not a valid ONNX model/));
-  it('a length field claiming 2^62 bytes', () => expectError(Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f, 1, 2]), /not a valid ONNX model/));
+  it('corrupted protobuf (garbage bytes)', () =>
+    expectError(
+      Uint8Array.from({ length: 200 }, (_, i) => (i * 97 + 13) & 0xff),
+      /not a valid ONNX model/,
+    ));
+  it('a length field claiming 2^62 bytes', () =>
+    expectError(Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f, 1, 2]), /not a valid ONNX model/));
   it('weights with the wrong number of bytes', () =>
-    expectError(edit((m) => { const t = m.graph!.initializer![0]; t.rawData = t.rawData!.subarray(0, t.rawData!.length - 4); }), /raw_data has \d+ bytes.*need \d+/));
+    expectError(
+      edit((m) => {
+        const t = m.graph!.initializer![0];
+        t.rawData = t.rawData!.subarray(0, t.rawData!.length - 4);
+      }),
+      /raw_data has \d+ bytes.*need \d+/,
+    ));
   it('weights whose dims disagree with their data', () =>
-    expectError(edit((m) => { (m.graph!.initializer![0].dims as any[])[0] = 5; }), /raw_data has \d+ bytes/));
+    expectError(
+      edit((m) => {
+        (m.graph!.initializer![0].dims as any[])[0] = 5;
+      }),
+      /raw_data has \d+ bytes/,
+    ));
   it('negative dimension on an input', () =>
-    expectError(edit((m) => { m.graph!.input![0].type!.tensorType!.shape!.dim![2].dimValue = -4; }), /negative dimension/));
+    expectError(
+      edit((m) => {
+        m.graph!.input![0].type!.tensorType!.shape!.dim![2].dimValue = -4;
+      }),
+      /negative dimension/,
+    ));
   it('huge dimension on an initializer', () =>
-    expectError(edit((m) => { (m.graph!.initializer![0].dims as any[])[0] = 2 ** 40; }), /over the limit/));
+    expectError(
+      edit((m) => {
+        (m.graph!.initializer![0].dims as any[])[0] = 2 ** 40;
+      }),
+      /over the limit/,
+    ));
   it('huge input shape', () =>
-    expectError(edit((m) => { m.graph!.input![0].type!.tensorType!.shape!.dim![2].dimValue = 2 ** 20; m.graph!.input![0].type!.tensorType!.shape!.dim![3].dimValue = 2 ** 20; }), /over the limit/));
+    expectError(
+      edit((m) => {
+        m.graph!.input![0].type!.tensorType!.shape!.dim![2].dimValue = 2 ** 20;
+        m.graph!.input![0].type!.tensorType!.shape!.dim![3].dimValue = 2 ** 20;
+      }),
+      /over the limit/,
+    ));
   it('external-data tensor', () =>
-    expectError(edit((m) => { const t = m.graph!.initializer![0]; t.externalData = [{ key: 'location', value: 'w.bin' }]; t.dataLocation = 1; delete t.rawData; }), /external data/));
+    expectError(
+      edit((m) => {
+        const t = m.graph!.initializer![0];
+        t.externalData = [{ key: 'location', value: 'w.bin' }];
+        t.dataLocation = 1;
+        delete t.rawData;
+      }),
+      /external data/,
+    ));
   it('cycle', () =>
-    expectError(edit((m) => { const n = m.graph!.node!; n[0].input![0] = n[1].output![0]; }), /cycle/));
-  it('missing input', () => expectError(edit((m) => { m.graph!.node![1].input![0] = 'nowhere'; }), /node 'Relu_\d+' \(Relu, opset 13\): input 'nowhere' is not produced/));
-  it('a value produced twice', () => expectError(edit((m) => { m.graph!.node![1].output![0] = m.graph!.node![0].output![0]; }), /produced twice/));
+    expectError(
+      edit((m) => {
+        const n = m.graph!.node!;
+        n[0].input![0] = n[1].output![0];
+      }),
+      /cycle/,
+    ));
+  it('missing input', () =>
+    expectError(
+      edit((m) => {
+        m.graph!.node![1].input![0] = 'nowhere';
+      }),
+      /node 'Relu_\d+' \(Relu, opset 13\): input 'nowhere' is not produced/,
+    ));
+  it('a value produced twice', () =>
+    expectError(
+      edit((m) => {
+        m.graph!.node![1].output![0] = m.graph!.node![0].output![0];
+      }),
+      /produced twice/,
+    ));
   it('unsupported operator names node, op and opset', () =>
-    expectError(edit((m) => { m.graph!.node![1].opType = 'NonMaxSuppression'; }), /node 'Relu_\d+' \(NonMaxSuppression, opset 13\): operator 'NonMaxSuppression' is not supported/));
+    expectError(
+      edit((m) => {
+        m.graph!.node![1].opType = 'NonMaxSuppression';
+      }),
+      /node 'Relu_\d+' \(NonMaxSuppression, opset 13\): operator 'NonMaxSuppression' is not supported/,
+    ));
   it('unsupported attribute names it', () =>
-    expectError(edit((m) => { m.graph!.node![1].attribute = [attr.i('frobnicate', 1)]; }), /\(Relu, opset 13\): attribute 'frobnicate' is not supported/));
+    expectError(
+      edit((m) => {
+        m.graph!.node![1].attribute = [attr.i('frobnicate', 1)];
+      }),
+      /\(Relu, opset 13\): attribute 'frobnicate' is not supported/,
+    ));
   it('unsupported attribute value (MaxPool storage_order 1)', () => {
     const b = new OnnxBuilder(13);
     b.output(b.node1('MaxPool', [b.input('x', [1, 1, 4, 4])], [attr.ints('kernel_shape', [2, 2]), attr.i('storage_order', 1)]));
@@ -74,10 +142,32 @@ describe('bad ONNX input', () => {
     b.output(b.node1('Conv', [b.input('x', [1, 2, 4, 4, 4]), b.rand([2, 2, 1, 1, 1], 1)]));
     expectError(b.bytes(), /\(Conv, opset 13\): X must be 3-D \[N, C, L\] or 4-D \[N, C, H, W\] \(3-D convolution is not supported\)/);
   });
-  it('opset out of range', () => expectError(edit((m) => { m.opsetImport![0].version = 26; }), /opset 26 is not supported/));
-  it('foreign operator domain', () => expectError(edit((m) => { m.graph!.node![1].domain = 'com.microsoft'; }), /domain 'com.microsoft' is not supported/));
+  it('opset out of range', () =>
+    expectError(
+      edit((m) => {
+        m.opsetImport![0].version = 26;
+      }),
+      /opset 26 is not supported/,
+    ));
+  it('foreign operator domain', () =>
+    expectError(
+      edit((m) => {
+        m.graph!.node![1].domain = 'com.microsoft';
+      }),
+      /domain 'com.microsoft' is not supported/,
+    ));
   it('symbolic non-batch dimension without a shape', () =>
-    expectError(edit((m) => { m.graph!.input![0].type!.tensorType!.shape!.dim![2] = { dimParam: 'H' }; }), /symbolic dimension 2 \('H'\); pass its shape in inputShapes/));
+    expectError(
+      edit((m) => {
+        m.graph!.input![0].type!.tensorType!.shape!.dim![2] = { dimParam: 'H' };
+      }),
+      /symbolic dimension 2 \('H'\); pass its shape in inputShapes/,
+    ));
   it('wrong channel count between input and weights', () =>
-    expectError(edit((m) => { m.graph!.input![0].type!.tensorType!.shape!.dim![1].dimValue = 5; }), /\(Conv, opset 13\).*expects 3 input channels/));
+    expectError(
+      edit((m) => {
+        m.graph!.input![0].type!.tensorType!.shape!.dim![1].dimValue = 5;
+      }),
+      /\(Conv, opset 13\).*expects 3 input channels/,
+    ));
 });

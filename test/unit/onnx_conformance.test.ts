@@ -14,7 +14,9 @@ const UNSUPPORTED = /^test_split_to_sequence/;
 describe.skipIf(!existsSync(DIR))('ONNX backend node tests', () => {
   it('all supported cases pass', async () => {
     const rt = await runtime();
-    const cases = readdirSync(DIR).filter((d) => existsSync(join(DIR, d, 'model.onnx'))).sort();
+    const cases = readdirSync(DIR)
+      .filter((d) => existsSync(join(DIR, d, 'model.onnx')))
+      .sort();
     const failed: string[] = [];
     for (const c of cases) {
       const r = await runBackendCase(rt, join(DIR, c));

@@ -54,7 +54,10 @@ describe('registerOnnxOp', () => {
     const model = (domainOpset: number, attrs = [attr.f('scale', 2)]) =>
       encodeModel({
         irVersion: 8,
-        opsetImport: [{ domain: '', version: 17 }, { domain: 'com.example', version: domainOpset }],
+        opsetImport: [
+          { domain: '', version: 17 },
+          { domain: 'com.example', version: domainOpset },
+        ],
         graph: {
           name: 'g',
           node: [{ opType: 'Scale', domain: 'com.example', name: 'scale0', input: ['x'], output: ['y'], attribute: attrs }],
@@ -62,7 +65,9 @@ describe('registerOnnxOp', () => {
           output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
         },
       });
-    expect(() => importOnnx(model(2))).toThrow(/\(Scale in domain 'com\.example', opset 17\): operator domain 'com\.example' is not supported/);
+    expect(() => importOnnx(model(2))).toThrow(
+      /\(Scale in domain 'com\.example', opset 17\): operator domain 'com\.example' is not supported/,
+    );
     const seen: number[] = [];
     const scale: OnnxOpHandler = (c) => {
       seen.push(c.opset);
@@ -73,7 +78,9 @@ describe('registerOnnxOp', () => {
       const m = importOnnx(model(2));
       expect(seen).toEqual([2]);
       expect(m.graph.nodes.map((n) => n.op)).toEqual(['binary']);
-      expect(() => importOnnx(model(4))).toThrow(/\(Scale in domain 'com\.example', opset 4\): operator 'Scale' is not supported at opset 4 \(handlers cover 1–3\)/);
+      expect(() => importOnnx(model(4))).toThrow(
+        /\(Scale in domain 'com\.example', opset 4\): operator 'Scale' is not supported at opset 4 \(handlers cover 1–3\)/,
+      );
       expect(() => importOnnx(model(2, [attr.f('scale', 2), attr.i('bias', 1)]))).toThrow(/attribute 'bias' is not supported/);
       expect(() => registerOnnxOp('Scale', scale, { opsets: [3, 1] })).toThrow(/not a range of opset versions/);
     } finally {

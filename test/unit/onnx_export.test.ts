@@ -27,7 +27,10 @@ describe('ONNX export vs onnxruntime-node (zoo architectures)', () => {
     it(name, async () => {
       const rt = await runtime();
       const g = build();
-      const x = randn(g.shape(g.inputs[0]).reduce((a, b) => a * b, 1), 7);
+      const x = randn(
+        g.shape(g.inputs[0]).reduce((a, b) => a * b, 1),
+        7,
+      );
       const ours = await compile(rt, g);
       const [y] = await ours.run([x]);
       ours.destroy();
@@ -44,7 +47,9 @@ describe('ONNX export vs onnxruntime-node (zoo architectures)', () => {
       const [yBack] = await m.run([x]);
       m.destroy();
       expectClose(yBack, y, TOL.model, `${name} round trip`);
-      console.log(`${name}: max |ours − onnxruntime| = ${maxAbs(y, yOrt).toExponential(2)} (fused export ${maxAbs(y, yOrtFused).toExponential(2)}), round trip ${maxAbs(y, yBack).toExponential(2)}, ${transposes} transposes after re-import`);
+      console.log(
+        `${name}: max |ours − onnxruntime| = ${maxAbs(y, yOrt).toExponential(2)} (fused export ${maxAbs(y, yOrtFused).toExponential(2)}), round trip ${maxAbs(y, yBack).toExponential(2)}, ${transposes} transposes after re-import`,
+      );
       expect(transposes).toBe(0); // the NHWC↔NCHW transposes at the exported edges cancel on import
     });
   }

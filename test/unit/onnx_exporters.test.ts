@@ -15,9 +15,25 @@ function legacyNet(opset: number): OnnxBuilder {
   const x = b.input('x', [2, 3, 9, 9]);
   const ci = (v: number[]) => (old ? [attr.ints('consumed_inputs', v)] : []);
   let y = b.conv(x, 3, 8, 3);
-  const stats = [b.init([8], Array.from({ length: 8 }, (_, i) => 0.6 + i / 10)), b.rand([8], 0.2), b.rand([8], 0.2), b.init([8], Array.from({ length: 8 }, (_, i) => 0.5 + i / 16))];
+  const stats = [
+    b.init(
+      [8],
+      Array.from({ length: 8 }, (_, i) => 0.6 + i / 10),
+    ),
+    b.rand([8], 0.2),
+    b.rand([8], 0.2),
+    b.init(
+      [8],
+      Array.from({ length: 8 }, (_, i) => 0.5 + i / 16),
+    ),
+  ];
   y = old
-    ? b.node('BatchNormalization', [y, ...stats], [attr.i('is_test', 1), attr.i('spatial', 1), attr.f('epsilon', 1e-5), ...ci([0, 0, 0, 1, 1])], 5)[0]
+    ? b.node(
+        'BatchNormalization',
+        [y, ...stats],
+        [attr.i('is_test', 1), attr.i('spatial', 1), attr.f('epsilon', 1e-5), ...ci([0, 0, 0, 1, 1])],
+        5,
+      )[0]
     : b.node1('BatchNormalization', [y, ...stats], [attr.f('epsilon', 1e-5)]);
   y = b.node1('Relu', [y], ci([0]));
   // per-channel affine the Caffe2 way: broadcast = 1, axis = 1, operands [C]
@@ -52,7 +68,8 @@ describe('legacy opsets', () => {
       const b = new OnnxBuilder(legacy ? 6 : 13);
       const x = b.input('x', [2, 3, 4, 5]);
       const st = [randn(60, 1, 0.5).map((v) => v + 1), randn(60, 2, 0.3), randn(60, 3, 0.3), randn(60, 4, 0.2).map((v) => v + 0.6)];
-      if (legacy) b.output(b.node1('BatchNormalization', [x, ...st.map((d) => b.init([3, 4, 5], d))], [attr.i('spatial', 0), attr.i('is_test', 1)]));
+      if (legacy)
+        b.output(b.node1('BatchNormalization', [x, ...st.map((d) => b.init([3, 4, 5], d))], [attr.i('spatial', 0), attr.i('is_test', 1)]));
       else {
         const [sc, bi, me, va] = st.map((d) => b.init([3, 4, 5], d));
         const sd = b.node1('Sqrt', [b.node1('Add', [va, b.init([], [1e-5])])]);
@@ -72,7 +89,9 @@ describe('legacy forms of Split, Tile; Selu and ThresholdedRelu', () => {
       const x = b.input('x', [2, 7, 3]);
       const parts = b.node('Split', [x, b.ints([2, 5])], [attr.i('axis', 1)], 2); // an input at opsets 1 and ≥ 13
       b.output(parts[0]);
-      b.output(opset < 6 ? b.node1('Tile', [parts[1], b.init([], [3], 7), b.init([], [2], 7)]) : b.node1('Tile', [parts[1], b.ints([1, 1, 3])]));
+      b.output(
+        opset < 6 ? b.node1('Tile', [parts[1], b.init([], [3], 7), b.init([], [2], 7)]) : b.node1('Tile', [parts[1], b.ints([1, 1, 3])]),
+      );
       return b.bytes();
     };
     const feeds = { x: [randn(42, 12), [2, 7, 3]] as [Float32Array, number[]] };

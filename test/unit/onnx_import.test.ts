@@ -17,7 +17,11 @@ async function ortRun(bytes: Uint8Array, name: string, data: Float32Array, dims:
   return y;
 }
 
-interface Case { name: string; build: () => OnnxBuilder; shape: number[] }
+interface Case {
+  name: string;
+  build: () => OnnxBuilder;
+  shape: number[];
+}
 
 const cases: Case[] = [
   {
@@ -26,7 +30,11 @@ const cases: Case[] = [
     build: () => {
       const b = new OnnxBuilder(12);
       const x = b.input('data', ['N', 3, 17, 17]);
-      let y = b.node1('MaxPool', [b.relu(b.bn(b.conv(x, 3, 8, 7, { stride: 2, pad: 3, bias: false }), 8))], [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1])]);
+      let y = b.node1(
+        'MaxPool',
+        [b.relu(b.bn(b.conv(x, 3, 8, 7, { stride: 2, pad: 3, bias: false }), 8))],
+        [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1])],
+      );
       const r = b.bn(b.conv(b.relu(b.bn(b.conv(y, 8, 8, 3, { bias: false }), 8)), 8, 8, 3, { bias: false }), 8);
       y = b.relu(b.node1('Add', [r, y]));
       const p = b.node1('Flatten', [b.node1('GlobalAveragePool', [y])], [attr.i('axis', 1)]);
@@ -41,13 +49,22 @@ const cases: Case[] = [
       const b = new OnnxBuilder(9);
       const x = b.input('x', [1, 12, 10, 10]);
       let y = b.relu(b.bn(b.conv(x, 12, 12, 1, { group: 3, bias: false }), 12));
-      y = b.node1('Reshape', [b.node1('Transpose', [b.node1('Reshape', [y, b.ints([0, 3, 4, 10, 10])])], [attr.ints('perm', [0, 2, 1, 3, 4])]), b.ints([0, -1, 10, 10])]);
+      y = b.node1('Reshape', [
+        b.node1('Transpose', [b.node1('Reshape', [y, b.ints([0, 3, 4, 10, 10])])], [attr.ints('perm', [0, 2, 1, 3, 4])]),
+        b.ints([0, -1, 10, 10]),
+      ]);
       y = b.bn(b.conv(y, 12, 12, 3, { stride: 2, group: 12, bias: false }), 12);
       y = b.bn(b.conv(y, 12, 12, 1, { group: 3, bias: false }), 12);
-      const short = b.node1('AveragePool', [x], [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1])]);
+      const short = b.node1(
+        'AveragePool',
+        [x],
+        [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1])],
+      );
       y = b.relu(b.node1('Concat', [short, y], [attr.i('axis', 1)]));
       const f = b.torchFlatten(b.node1('GlobalAveragePool', [y]));
-      b.output(b.node1('Softmax', [b.node1('Add', [b.node1('MatMul', [f, b.rand([24, 10], 0.3)]), b.rand([10], 0.1)])], [attr.i('axis', 1)]));
+      b.output(
+        b.node1('Softmax', [b.node1('Add', [b.node1('MatMul', [f, b.rand([24, 10], 0.3)]), b.rand([10], 0.1)])], [attr.i('axis', 1)]),
+      );
       return b;
     },
   },
@@ -57,7 +74,11 @@ const cases: Case[] = [
     build: () => {
       const b = new OnnxBuilder(12);
       const x = b.input('x', ['batch', 3, 21, 21]);
-      let y = b.node1('MaxPool', [b.relu(b.conv(x, 3, 16, 3, { stride: 2, pad: 0 }))], [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2]), attr.i('ceil_mode', 1)]);
+      let y = b.node1(
+        'MaxPool',
+        [b.relu(b.conv(x, 3, 16, 3, { stride: 2, pad: 0 }))],
+        [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2]), attr.i('ceil_mode', 1)],
+      );
       const fire = (y: string, cin: number, s: number, e: number) => {
         const q = b.relu(b.conv(y, cin, s, 1));
         return b.node1('Concat', [b.relu(b.conv(q, s, e, 1)), b.relu(b.conv(q, s, e, 3))], [attr.i('axis', 1)]);
@@ -76,7 +97,11 @@ const cases: Case[] = [
       const b = new OnnxBuilder(12);
       const x = b.input('x', [1, 3, 35, 35]);
       const lrn = (y: string) => b.node1('LRN', [y], [attr.i('size', 5), attr.f('alpha', 1e-4), attr.f('beta', 0.75), attr.f('bias', 1)]);
-      let y = b.node1('MaxPool', [lrn(b.relu(b.conv(x, 3, 16, 11, { stride: 4, pad: 2 })))], [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2])]);
+      let y = b.node1(
+        'MaxPool',
+        [lrn(b.relu(b.conv(x, 3, 16, 11, { stride: 4, pad: 2 })))],
+        [attr.ints('kernel_shape', [3, 3]), attr.ints('strides', [2, 2])],
+      );
       y = lrn(b.relu(b.conv(y, 16, 16, 3, { group: 2 })));
       y = b.node1('Flatten', [y]);
       y = b.relu(b.node1('Gemm', [y, b.rand([32, 144], 0.1), b.rand([32], 0.1)], [attr.i('transB', 1)]));
@@ -96,7 +121,11 @@ const cases: Case[] = [
       y = b.node1('Add', [b.bn(b.conv(y, 16, 8, 1, { bias: false }), 8), x]);
       const d = b.conv(b.relu(b.bn(y, 8)), 8, 4, 3, { bias: false });
       y = b.node1('Concat', [y, d], [attr.i('axis', 1)]);
-      y = b.node1('AveragePool', [b.conv(b.relu(b.bn(y, 12)), 12, 8, 1, { bias: false })], [attr.ints('kernel_shape', [2, 2]), attr.ints('strides', [2, 2])]);
+      y = b.node1(
+        'AveragePool',
+        [b.conv(b.relu(b.bn(y, 12)), 12, 8, 1, { bias: false })],
+        [attr.ints('kernel_shape', [2, 2]), attr.ints('strides', [2, 2])],
+      );
       b.output(b.node1('ReduceMean', [y], [attr.ints('axes', [2, 3]), attr.i('keepdims', 0)]));
       return b;
     },
@@ -108,7 +137,10 @@ describe('ONNX import vs onnxruntime-node', () => {
     it(c.name, async () => {
       const rt = await runtime();
       const bytes = c.build().bytes();
-      const x = randn(c.shape.reduce((a, b) => a * b, 1), 3);
+      const x = randn(
+        c.shape.reduce((a, b) => a * b, 1),
+        3,
+      );
       const m = importOnnx(bytes, { batch: c.shape[0] });
       const name = m.inputs[0].name;
       expect(m.inputs[0].shape).toEqual(c.shape);
@@ -121,7 +153,9 @@ describe('ONNX import vs onnxruntime-node', () => {
       compiled.destroy();
       const ref = await ortRun(bytes, name, x, c.shape);
       const err = y.reduce((a, v, i) => Math.max(a, Math.abs(v - ref[i])), 0);
-      console.log(`${c.name.split(' ')[0]}: max |ours − onnxruntime| = ${err.toExponential(2)}, transposes ${transposes}, fusion ${JSON.stringify(fused)}`);
+      console.log(
+        `${c.name.split(' ')[0]}: max |ours − onnxruntime| = ${err.toExponential(2)}, transposes ${transposes}, fusion ${JSON.stringify(fused)}`,
+      );
       expectClose(y, ref, TOL.model, c.name);
       expect(transposes).toBeLessThanOrEqual(2); // at most: into NHWC at the input, back to NCHW before Flatten
     });
@@ -131,10 +165,22 @@ describe('ONNX import vs onnxruntime-node', () => {
 describe('Conv and pool attributes vs onnxruntime-node', () => {
   const convs: [string, number[], number, number, AttributeProtoList][] = [
     ['dilation 2, pads 2', [1, 3, 11, 9], 4, 3, [attr.ints('dilations', [2, 2]), attr.ints('pads', [2, 2, 2, 2])]],
-    ['groups 2, stride 2, asymmetric pads', [2, 4, 9, 10], 6, 3, [attr.i('group', 2), attr.ints('strides', [2, 2]), attr.ints('pads', [0, 1, 1, 0])]],
+    [
+      'groups 2, stride 2, asymmetric pads',
+      [2, 4, 9, 10],
+      6,
+      3,
+      [attr.i('group', 2), attr.ints('strides', [2, 2]), attr.ints('pads', [0, 1, 1, 0])],
+    ],
     ['auto_pad SAME_LOWER, stride 2', [1, 3, 8, 7], 5, 4, [attr.s('auto_pad', 'SAME_LOWER'), attr.ints('strides', [2, 2])]],
     ['auto_pad SAME_UPPER, even kernel 4×4', [1, 2, 7, 9], 4, 4, [attr.s('auto_pad', 'SAME_UPPER')]],
-    ['dilation (1,2), stride (2,1)', [1, 2, 7, 9], 4, 3, [attr.ints('dilations', [1, 2]), attr.ints('strides', [2, 1]), attr.ints('pads', [1, 2, 0, 1])]],
+    [
+      'dilation (1,2), stride (2,1)',
+      [1, 2, 7, 9],
+      4,
+      3,
+      [attr.ints('dilations', [1, 2]), attr.ints('strides', [2, 1]), attr.ints('pads', [1, 2, 0, 1])],
+    ],
     ['auto_pad VALID, 5×5', [1, 3, 9, 9], 4, 5, [attr.s('auto_pad', 'VALID')]],
     ['depthwise 3×3 stride 2', [1, 8, 9, 9], 8, 3, [attr.i('group', 8), attr.ints('strides', [2, 2]), attr.ints('pads', [1, 1, 1, 1])]],
   ];
@@ -143,9 +189,18 @@ describe('Conv and pool attributes vs onnxruntime-node', () => {
       const b = new OnnxBuilder(13);
       const group = (attrs.find((a) => a.name === 'group')?.i as number) ?? 1;
       const x = b.input('x', shape);
-      b.output(b.node1('Conv', [x, b.rand([cout, shape[1] / group, k, k], 0.5), b.rand([cout], 0.1)], [attr.ints('kernel_shape', [k, k]), ...attrs]));
+      b.output(
+        b.node1(
+          'Conv',
+          [x, b.rand([cout, shape[1] / group, k, k], 0.5), b.rand([cout], 0.1)],
+          [attr.ints('kernel_shape', [k, k]), ...attrs],
+        ),
+      );
       const bytes = b.bytes();
-      const data = randn(shape.reduce((a, c) => a * c, 1), 21);
+      const data = randn(
+        shape.reduce((a, c) => a * c, 1),
+        21,
+      );
       const m = importOnnx(bytes);
       const compiled = await compile(await runtime(), m.graph);
       const [y] = await compiled.run([data]);
@@ -154,9 +209,21 @@ describe('Conv and pool attributes vs onnxruntime-node', () => {
     });
   }
   const pools: [string, string, AttributeProtoList][] = [
-    ['MaxPool dilations 2, ceil', 'MaxPool', [attr.ints('kernel_shape', [3, 3]), attr.ints('dilations', [2, 2]), attr.ints('strides', [2, 2]), attr.i('ceil_mode', 1)]],
-    ['AveragePool count_include_pad, pads', 'AveragePool', [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1]), attr.i('count_include_pad', 1)]],
-    ['AveragePool SAME_UPPER stride 2', 'AveragePool', [attr.ints('kernel_shape', [2, 3]), attr.ints('strides', [2, 2]), attr.s('auto_pad', 'SAME_UPPER')]],
+    [
+      'MaxPool dilations 2, ceil',
+      'MaxPool',
+      [attr.ints('kernel_shape', [3, 3]), attr.ints('dilations', [2, 2]), attr.ints('strides', [2, 2]), attr.i('ceil_mode', 1)],
+    ],
+    [
+      'AveragePool count_include_pad, pads',
+      'AveragePool',
+      [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1]), attr.i('count_include_pad', 1)],
+    ],
+    [
+      'AveragePool SAME_UPPER stride 2',
+      'AveragePool',
+      [attr.ints('kernel_shape', [2, 3]), attr.ints('strides', [2, 2]), attr.s('auto_pad', 'SAME_UPPER')],
+    ],
   ];
   for (const [name, op, attrs] of pools) {
     it(name, async () => {
@@ -164,7 +231,10 @@ describe('Conv and pool attributes vs onnxruntime-node', () => {
       const b = new OnnxBuilder(13);
       b.output(b.node1(op, [b.input('x', shape)], attrs));
       const bytes = b.bytes();
-      const data = randn(shape.reduce((a, c) => a * c, 1), 22);
+      const data = randn(
+        shape.reduce((a, c) => a * c, 1),
+        22,
+      );
       const compiled = await compile(await runtime(), importOnnx(bytes).graph);
       const [y] = await compiled.run([data]);
       compiled.destroy();

@@ -7,14 +7,21 @@ import { importOnnx } from '../../src/io/onnx/import.js';
 import { attr, OnnxBuilder } from '../onnx_builder.js';
 import { compareWithOrt } from '../onnx_compare.js';
 
-const tensorAttr = (name: string, dtype: number, dims: number[], v: number[]) => ({ name, type: 4, t: { dims, dataType: dtype, ...(dtype === 1 ? { floatData: v } : dtype === 7 ? { int64Data: v } : { int32Data: v }) } });
+const tensorAttr = (name: string, dtype: number, dims: number[], v: number[]) => ({
+  name,
+  type: 4,
+  t: { dims, dataType: dtype, ...(dtype === 1 ? { floatData: v } : dtype === 7 ? { int64Data: v } : { int32Data: v }) },
+});
 
 describe('exporter patterns', () => {
   it('PyTorch: conv → hard-swish as x·Clip(x + 3, 0, 6)/6, GELU as x·0.5·(1 + Erf(x/√2))', async () => {
     const b = new OnnxBuilder(13);
     const x = b.input('x', [2, 3, 7, 9]);
     const y = b.conv(x, 3, 8, 3, { stride: 2 });
-    const hs = b.node1('Div', [b.node1('Mul', [y, b.node1('Clip', [b.node1('Add', [y, b.init([], [3])]), b.init([], [0]), b.init([], [6])])]), b.init([], [6])]);
+    const hs = b.node1('Div', [
+      b.node1('Mul', [y, b.node1('Clip', [b.node1('Add', [y, b.init([], [3])]), b.init([], [0]), b.init([], [6])])]),
+      b.init([], [6]),
+    ]);
     const z = b.conv(hs, 8, 8, 1);
     const erf = b.node1('Erf', [b.node1('Div', [z, b.init([], [1.4142135381698608])])]);
     b.output(b.node1('Mul', [b.node1('Mul', [z, b.node1('Add', [erf, b.init([], [1])])]), b.init([], [0.5])]));
@@ -123,7 +130,8 @@ describe('constant sub-graphs fold at import', () => {
     const eq = b.node1('Equal', [exp, b.init([], [2])]);
     const sel = b.node1('Where', [eq, tiled, cos]);
     let y = x;
-    for (const t of [vals, b.node1('Cast', [idx], [attr.i('to', 1)]), am, amin, b.node1('Div', [prod, b.init([], [100])]), range, sel]) y = b.node1('Add', [y, t]);
+    for (const t of [vals, b.node1('Cast', [idx], [attr.i('to', 1)]), am, amin, b.node1('Div', [prod, b.init([], [100])]), range, sel])
+      y = b.node1('Add', [y, t]);
     b.output(y);
     const m = importOnnx(b.bytes());
     expect(m.graph.nodes.length).toBe(7); // only the seven run-time adds are left

@@ -10,15 +10,18 @@ import { OnnxBuilder } from '../onnx_builder.js';
 const rt = (t: TensorProto) => tensorFromProto(decodeTensor(encodeTensor(t)));
 
 describe('TensorProto', () => {
-  it('float_data', () => expect([...rt({ dims: [2, 2], dataType: DT.FLOAT, floatData: [1, -2.5, 3, 0.125] }).data]).toEqual([1, -2.5, 3, 0.125]));
+  it('float_data', () =>
+    expect([...rt({ dims: [2, 2], dataType: DT.FLOAT, floatData: [1, -2.5, 3, 0.125] }).data]).toEqual([1, -2.5, 3, 0.125]));
   it('int32_data holds int8 / uint8 / int16 / bool', () => {
     expect([...rt({ dims: [3], dataType: DT.INT8, int32Data: [-128, 0, 127] }).data]).toEqual([-128, 0, 127]);
     expect([...rt({ dims: [2], dataType: DT.UINT8, int32Data: [0, 255] }).data]).toEqual([0, 255]);
     expect([...rt({ dims: [2], dataType: DT.BOOL, int32Data: [1, 0] }).data]).toEqual([1, 0]);
   });
-  it('int64_data (beyond 2^32)', () => expect([...rt({ dims: [3], dataType: DT.INT64, int64Data: [-1, 2 ** 40, 7] }).data]).toEqual([-1, 2 ** 40, 7]));
+  it('int64_data (beyond 2^32)', () =>
+    expect([...rt({ dims: [3], dataType: DT.INT64, int64Data: [-1, 2 ** 40, 7] }).data]).toEqual([-1, 2 ** 40, 7]));
   it('double_data', () => expect([...rt({ dims: [2], dataType: DT.DOUBLE, doubleData: [1e-300, 3.5] }).data]).toEqual([1e-300, 3.5]));
-  it('float16 in int32_data', () => expect([...rt({ dims: [3], dataType: DT.FLOAT16, int32Data: [0x3c00, 0xc000, 0x3555] }).data]).toEqual([1, -2, 0.333251953125]));
+  it('float16 in int32_data', () =>
+    expect([...rt({ dims: [3], dataType: DT.FLOAT16, int32Data: [0x3c00, 0xc000, 0x3555] }).data]).toEqual([1, -2, 0.333251953125]));
   it('raw_data round trip for each integer type', () => {
     for (const dt of [DT.UINT8, DT.INT8, DT.INT16, DT.UINT16, DT.INT32, DT.INT64]) {
       const vals = dt === DT.UINT8 || dt === DT.UINT16 ? [0, 1, 200] : [-100, 0, 100];
@@ -26,7 +29,8 @@ describe('TensorProto', () => {
     }
   });
   it('scalar (no dims) holds one value', () => expect([...rt({ dataType: DT.FLOAT, floatData: [4] }).data]).toEqual([4]));
-  it('typed field with the wrong count is an error', () => expect(() => rt({ dims: [3], dataType: DT.FLOAT, floatData: [1, 2] })).toThrow(/has 2 values, dims \[3\] need 3/));
+  it('typed field with the wrong count is an error', () =>
+    expect(() => rt({ dims: [3], dataType: DT.FLOAT, floatData: [1, 2] })).toThrow(/has 2 values, dims \[3\] need 3/));
   it('string and complex tensors are reported', () => {
     expect(() => rt({ dims: [1], dataType: DT.STRING, stringData: [new Uint8Array([65])] })).toThrow(SlimError);
     expect(() => rt({ dims: [1], dataType: 14, floatData: [1, 2] })).toThrow(/complex64 is not supported/);

@@ -33,6 +33,8 @@ it.skipIf(!process.env.SLIMGPU_BIG)('full-size ResNet-50 runs and matches onnxru
   const ref = (await s.run({ data: new ort.Tensor('float32', x, [1, 3, 224, 224]) }))[s.outputNames[0]].data as Float32Array;
   await s.release();
   const err = y.reduce((a, v, i) => Math.max(a, Math.abs(v - ref[i])), 0);
-  console.log(`ResNet-50 full: compile ${compileMs.toFixed(0)} ms, run ${runMs.toFixed(0)} ms, max |ours − onnxruntime| = ${err.toExponential(2)}`);
+  console.log(
+    `ResNet-50 full: compile ${compileMs.toFixed(0)} ms, run ${runMs.toFixed(0)} ms, max |ours − onnxruntime| = ${err.toExponential(2)}`,
+  );
   expectClose(y, ref, DEEP_TOL, 'ResNet-50');
 });

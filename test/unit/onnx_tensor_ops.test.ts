@@ -4,13 +4,29 @@ import { describe, it } from 'vitest';
 import { expectClose, randn, runOp, TOL } from '../helpers.js';
 import { UNARY, type UnaryName } from '../../src/ops/tensor.js';
 import {
-  binaryTensorRef, concatAxisRef, hardmaxRef, lrnRef, matmulRef, padRef, reduceRef, sliceRef, softmaxAxisRef, transposeRef, unaryTensorRef,
+  binaryTensorRef,
+  concatAxisRef,
+  hardmaxRef,
+  lrnRef,
+  matmulRef,
+  padRef,
+  reduceRef,
+  sliceRef,
+  softmaxAxisRef,
+  transposeRef,
+  unaryTensorRef,
 } from '../ref/tensor.js';
 
 const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 describe('unary', () => {
-  const params: Partial<Record<UnaryName, [number, number]>> = { leakyrelu: [0.2, 0], elu: [0.7, 0], hardsigmoid: [0.3, 0.4], clip: [-0.5, 0.8], swish: [1.5, 0] };
+  const params: Partial<Record<UnaryName, [number, number]>> = {
+    leakyrelu: [0.2, 0],
+    elu: [0.7, 0],
+    hardsigmoid: [0.3, 0.4],
+    clip: [-0.5, 0.8],
+    swish: [1.5, 0],
+  };
   for (const fn of Object.keys(UNARY) as UnaryName[]) {
     it(fn, async () => {
       const shape = [3, 7, 5];
@@ -39,9 +55,17 @@ describe('binary with broadcasting', () => {
   for (const [fn, as, bs] of cases) {
     it(`${fn} [${as}] ∘ [${bs}]`, async () => {
       let a = randn(n(as), 3, 2);
-      const b = fn === 'div' ? randn(n(bs), 4).map((v) => v + Math.sign(v) * 0.5) : fn === 'pow' ? Float32Array.from([2, 3, 0.5]) : randn(n(bs), 4);
+      const b =
+        fn === 'div' ? randn(n(bs), 4).map((v) => v + Math.sign(v) * 0.5) : fn === 'pow' ? Float32Array.from([2, 3, 0.5]) : randn(n(bs), 4);
       if (fn === 'pow') a = a.map((v, i) => (i % 3 === 2 ? Math.abs(v) : v));
-      const { out, shape } = await runOp('binary', [{ shape: as, data: a }, { shape: bs, data: b }], { fn });
+      const { out, shape } = await runOp(
+        'binary',
+        [
+          { shape: as, data: a },
+          { shape: bs, data: b },
+        ],
+        { fn },
+      );
       const ref = binaryTensorRef(a, as, b, bs, fn as any);
       expectClose(Float32Array.from(shape), Float32Array.from(ref.shape), { atol: 0, rtol: 0 }, 'shape');
       expectClose(out, ref.y, TOL.f32, fn);
@@ -50,7 +74,24 @@ describe('binary with broadcasting', () => {
 });
 
 describe('data movement', () => {
-  const perms: [number[], number[]][] = [[[5, 7], [1, 0]], [[2, 3, 5], [2, 0, 1]], [[2, 3, 4, 5], [0, 2, 3, 1]], [[1, 2, 2, 3, 3, 2], [0, 3, 4, 1, 5, 2]]];
+  const perms: [number[], number[]][] = [
+    [
+      [5, 7],
+      [1, 0],
+    ],
+    [
+      [2, 3, 5],
+      [2, 0, 1],
+    ],
+    [
+      [2, 3, 4, 5],
+      [0, 2, 3, 1],
+    ],
+    [
+      [1, 2, 2, 3, 3, 2],
+      [0, 3, 4, 1, 5, 2],
+    ],
+  ];
   for (const [shape, perm] of perms) {
     it(`transpose [${shape}] perm [${perm}]`, async () => {
       const x = randn(n(shape), 5);
@@ -67,9 +108,17 @@ describe('data movement', () => {
   });
   for (const axis of [0, 1, 2]) {
     it(`concat_axis ${axis}`, async () => {
-      const shapes = [[2, 3, 4], [2, 3, 4], [2, 3, 4]].map((s, k) => s.map((d, i) => (i === axis ? d + k : d)));
+      const shapes = [
+        [2, 3, 4],
+        [2, 3, 4],
+        [2, 3, 4],
+      ].map((s, k) => s.map((d, i) => (i === axis ? d + k : d)));
       const xs = shapes.map((s, k) => randn(n(s), 20 + k));
-      const { out } = await runOp('concat_axis', shapes.map((s, k) => ({ shape: s, data: xs[k] })), { axis });
+      const { out } = await runOp(
+        'concat_axis',
+        shapes.map((s, k) => ({ shape: s, data: xs[k] })),
+        { axis },
+      );
       expectClose(out, concatAxisRef(xs, shapes, axis), { atol: 0, rtol: 0 }, 'concat');
     });
   }
@@ -96,7 +145,14 @@ describe('matmul', () => {
     it(`[${as}]${ta ? 'ᵀ' : ''} × [${bs}]${tb ? 'ᵀ' : ''} α=${alpha}`, async () => {
       const a = randn(n(as), 8);
       const b = randn(n(bs), 9);
-      const { out } = await runOp('matmul', [{ shape: as, data: a }, { shape: bs, data: b }], { transA: ta ? 1 : 0, transB: tb ? 1 : 0, alpha });
+      const { out } = await runOp(
+        'matmul',
+        [
+          { shape: as, data: a },
+          { shape: bs, data: b },
+        ],
+        { transA: ta ? 1 : 0, transB: tb ? 1 : 0, alpha },
+      );
       expectClose(out, matmulRef(a, as, b, bs, ta, tb, alpha).y, TOL.f32, 'matmul');
     });
   }
@@ -104,7 +160,15 @@ describe('matmul', () => {
     const a = randn(24, 15);
     const b = randn(20, 16);
     const bias = randn(5, 17);
-    const { out } = await runOp('matmul', [{ shape: [2, 3, 4], data: a }, { shape: [4, 5], data: b, param: true }, { shape: [5], data: bias, param: true }], {});
+    const { out } = await runOp(
+      'matmul',
+      [
+        { shape: [2, 3, 4], data: a },
+        { shape: [4, 5], data: b, param: true },
+        { shape: [5], data: bias, param: true },
+      ],
+      {},
+    );
     const ref = matmulRef(a, [2, 3, 4], b, [4, 5]).y.map((v, i) => v + bias[i % 5]);
     expectClose(out, ref, TOL.f32, 'matmul+bias');
   });
@@ -121,7 +185,11 @@ describe('reductions and softmax along an axis', () => {
       });
     }
   }
-  for (const [axis, log] of [[0, false], [1, true], [2, false]] as const) {
+  for (const [axis, log] of [
+    [0, false],
+    [1, true],
+    [2, false],
+  ] as const) {
     it(`softmax axis ${axis}${log ? ' (log)' : ''}`, async () => {
       const shape = [3, 5, 4];
       const x = randn(n(shape), 12, 30);

@@ -14,7 +14,11 @@ describe('pool2d vs reference', () => {
     ['max dilation 2', [1, 9, 9, 2], { mode: 'max', kernel: [2, 2], stride: [1, 1], dilation: [2, 2] }],
     ['avg 3x3 s2 p1 exclude pad', [2, 7, 9, 4], { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] }],
     ['avg 3x3 s2 p1 include pad', [1, 7, 9, 4], { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], countIncludePad: true }],
-    ['avg ceil include pad', [1, 6, 6, 1], { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], ceil: true, countIncludePad: true }],
+    [
+      'avg ceil include pad',
+      [1, 6, 6, 1],
+      { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], ceil: true, countIncludePad: true },
+    ],
     ['avg asymmetric pads', [1, 5, 6, 3], { mode: 'avg', kernel: [2, 3], stride: [1, 2], pads: [0, 1, 1, 2] }],
   ];
   for (const [name, shape, attrs] of cases) {
@@ -39,30 +43,59 @@ describe('elementwise vs reference', () => {
     it(`activation ${name}`, async () => {
       const x = randn(257, 13, 8);
       const { out } = await runOp('activation', [{ shape: [257], data: x }], { act: code });
-      expectClose(out, x.map((v) => applyAct(code, v)), TOL.f32, name);
+      expectClose(
+        out,
+        x.map((v) => applyAct(code, v)),
+        TOL.f32,
+        name,
+      );
     });
   }
   it('add with fused relu6', async () => {
     const a = randn(3 * 5 * 7, 14, 5);
     const b = randn(3 * 5 * 7, 15, 5);
-    const { out } = await runOp('add', [{ shape: [1, 3, 5, 7], data: a }, { shape: [1, 3, 5, 7], data: b }], { act: ACTIVATIONS.relu6 });
-    expectClose(out, a.map((v, i) => applyAct(2, v + b[i])), TOL.f32, 'add');
+    const { out } = await runOp(
+      'add',
+      [
+        { shape: [1, 3, 5, 7], data: a },
+        { shape: [1, 3, 5, 7], data: b },
+      ],
+      { act: ACTIVATIONS.relu6 },
+    );
+    expectClose(
+      out,
+      a.map((v, i) => applyAct(2, v + b[i])),
+      TOL.f32,
+      'add',
+    );
   });
   it('batchnorm inference with swish', async () => {
     const c = 6;
     const shape = [2, 3, 3, c];
     const x = randn(prod(shape), 16);
-    const gamma = randn(c, 17), beta = randn(c, 18), mean = randn(c, 19);
+    const gamma = randn(c, 17),
+      beta = randn(c, 18),
+      mean = randn(c, 19);
     const variance = randn(c, 20).map((v) => 0.5 + Math.abs(v));
     const p = (d: Float32Array) => ({ shape: [c], data: d, param: true });
-    const { out } = await runOp('batchnorm', [{ shape, data: x }, p(gamma), p(beta), p(mean), p(variance)], { eps: 1e-3, act: ACTIVATIONS.swish });
+    const { out } = await runOp('batchnorm', [{ shape, data: x }, p(gamma), p(beta), p(mean), p(variance)], {
+      eps: 1e-3,
+      act: ACTIVATIONS.swish,
+    });
     expectClose(out, batchnormRef(x, c, gamma, beta, mean, variance, 1e-3, ACTIVATIONS.swish), TOL.f32, 'bn');
   });
   it('channel_scale (squeeze-excite)', async () => {
     const xs = [2, 3, 5, 6];
     const x = randn(prod(xs), 21);
     const s = randn(12, 22);
-    const { out } = await runOp('channel_scale', [{ shape: xs, data: x }, { shape: [2, 1, 1, 6], data: s }], {});
+    const { out } = await runOp(
+      'channel_scale',
+      [
+        { shape: xs, data: x },
+        { shape: [2, 1, 1, 6], data: s },
+      ],
+      {},
+    );
     expectClose(out, channelScaleRef(x, xs, s), TOL.f32, 'se');
   });
 });
@@ -75,9 +108,17 @@ describe('layout ops vs reference', () => {
     expectClose(out, channelShuffleRef(x, 12, 3), { atol: 0, rtol: 0 }, 'shuffle');
   });
   it('concat of three inputs with odd channels', async () => {
-    const shapes = [[2, 3, 3, 5], [2, 3, 3, 1], [2, 3, 3, 7]];
+    const shapes = [
+      [2, 3, 3, 5],
+      [2, 3, 3, 1],
+      [2, 3, 3, 7],
+    ];
     const xs = shapes.map((s, k) => randn(prod(s), 30 + k));
-    const { out } = await runOp('concat', shapes.map((shape, k) => ({ shape, data: xs[k] })), {});
+    const { out } = await runOp(
+      'concat',
+      shapes.map((shape, k) => ({ shape, data: xs[k] })),
+      {},
+    );
     expectClose(out, concatRef(xs, shapes), { atol: 0, rtol: 0 }, 'concat');
   });
   for (const log of [false, true]) {

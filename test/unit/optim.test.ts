@@ -51,7 +51,13 @@ async function runUpdates(op: 'sgd_update' | 'adam_update', attrs: Attrs, maxNor
   g.markOutput(norm);
   const rt = await runtime();
   const c = await compile(rt, g, { fuse: false });
-  const cfg: OptimConfig = { ...DEFAULT_OPTIM, lr: 0.01, maxNorm, beta1: (attrs.beta1 as number) ?? 0.9, beta2: (attrs.beta2 as number) ?? 0.999 };
+  const cfg: OptimConfig = {
+    ...DEFAULT_OPTIM,
+    lr: 0.01,
+    maxNorm,
+    beta1: (attrs.beta1 as number) ?? 0.9,
+    beta2: (attrs.beta2 as number) ?? 0.999,
+  };
   const ref = { w: Float32Array.from(w0), s: states.map(() => new Float32Array(n)) };
   for (let t = 0; t < 5; t++) {
     const gr = randn(n, 10 + t, 2);
@@ -72,6 +78,8 @@ describe('update kernels vs CPU formulas (5 steps)', () => {
   it('SGD with momentum, weight decay, ℓ1', () => runUpdates('sgd_update', { momentum: 0.9, weight_decay: 1e-2, l1: 1e-3 }, 0));
   it('SGD Nesterov with gradient clipping', () => runUpdates('sgd_update', { momentum: 0.8, nesterov: true, weight_decay: 0 }, 1.0));
   it('plain SGD (no momentum)', () => runUpdates('sgd_update', { momentum: 0 }, 0));
-  it('Adam (coupled ℓ2)', () => runUpdates('adam_update', { beta1: 0.9, beta2: 0.99, eps: 1e-8, weight_decay: 1e-2, l1: 0, decoupled: false }, 0));
-  it('AdamW (decoupled decay) with clipping and ℓ1', () => runUpdates('adam_update', { beta1: 0.8, beta2: 0.95, eps: 1e-6, weight_decay: 5e-2, l1: 1e-4, decoupled: true }, 3));
+  it('Adam (coupled ℓ2)', () =>
+    runUpdates('adam_update', { beta1: 0.9, beta2: 0.99, eps: 1e-8, weight_decay: 1e-2, l1: 0, decoupled: false }, 0));
+  it('AdamW (decoupled decay) with clipping and ℓ1', () =>
+    runUpdates('adam_update', { beta1: 0.8, beta2: 0.95, eps: 1e-6, weight_decay: 5e-2, l1: 1e-4, decoupled: true }, 3));
 });

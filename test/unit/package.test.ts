@@ -24,7 +24,13 @@ const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop()!);
 
 /** Module specifiers written in a built file (bundles and .d.ts): static, side-effect and dynamic imports, require. */
 function specifiersIn(text: string): string[] {
-  const res = [/\bfrom\s*["']([^"']+)["']/g, /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g, /\bimport\s*["']([^"']+)["']/g, /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g, /reference\s+types\s*=\s*["']([^"']+)["']/g];
+  const res = [
+    /\bfrom\s*["']([^"']+)["']/g,
+    /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
+    /\bimport\s*["']([^"']+)["']/g,
+    /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g,
+    /reference\s+types\s*=\s*["']([^"']+)["']/g,
+  ];
   return res.flatMap((re) => [...text.matchAll(re)].map((m) => m[1]));
 }
 
@@ -40,7 +46,9 @@ describe('npm package', () => {
   it('builds an ESM bundle with types that runs a model in plain Node', () => {
     expect(existsSync(pkg.exports['.'].import)).toBe(true);
     expect(existsSync(pkg.exports['.'].types)).toBe(true);
-    const out = execFileSync('node', ['--input-type=module', '-e', MODEL_SCRIPT.replace("'slimgpu'", "'./dist/slimgpu.js'")], { encoding: 'utf8' });
+    const out = execFileSync('node', ['--input-type=module', '-e', MODEL_SCRIPT.replace("'slimgpu'", "'./dist/slimgpu.js'")], {
+      encoding: 'utf8',
+    });
     expect(lastJson(out)).toEqual({ n: 20, finite: true });
   });
 
@@ -81,7 +89,10 @@ describe('npm package', () => {
     const run = cli(['run', '--model', 'cnn_tiny', '--runs', '1', '--json']);
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout).macs).toBeGreaterThan(0);
-    for (const r of [cli(['bench', '--suite', 'core']), spawnSync('node', [path.join(modules, 'slimgpu', 'dist', 'cli.mjs'), 'bench', '--suite', 'core'], { encoding: 'utf8' })]) {
+    for (const r of [
+      cli(['bench', '--suite', 'core']),
+      spawnSync('node', [path.join(modules, 'slimgpu', 'dist', 'cli.mjs'), 'bench', '--suite', 'core'], { encoding: 'utf8' }),
+    ]) {
       expect(r.status).not.toBe(0);
       expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^slimgpu: 'bench' runs from a source checkout/)]);
     }
@@ -94,7 +105,11 @@ describe('npm package', () => {
     mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
     cpSync('dist/bench', path.join(dir, 'dist', 'bench'), { recursive: true });
     for (const d of Object.keys(pkg.dependencies)) symlinkSync(path.resolve('node_modules', d), path.join(dir, 'node_modules', d), 'dir');
-    const r = spawnSync('node', [path.join(dir, 'dist', 'bench', 'cli.mjs'), '--model', 'cnn_tiny', '--runs', '1'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync('node', [path.join(dir, 'dist', 'bench', 'cli.mjs'), '--model', 'cnn_tiny', '--runs', '1'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(r.status).toBe(1);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('slimgpu:'));
     expect(lines).toEqual([expect.stringMatching(/^slimgpu: bench needs the npm package '@tensorflow\/tfjs-core'/)]);

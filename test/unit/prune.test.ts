@@ -22,9 +22,17 @@ function testModel(): Graph {
   let seed = 100;
   const g = new Graph();
   const p = (shape: number[], scale = 0.5) => g.addParam(`p${seed}`, shape, randn(size(shape), seed++, scale));
-  const pos = (n: number) => g.addParam(`v${seed}`, [n], Float32Array.from(randn(n, seed++, 0.4), (v) => 1 + v));
+  const pos = (n: number) =>
+    g.addParam(
+      `v${seed}`,
+      [n],
+      Float32Array.from(randn(n, seed++, 0.4), (v) => 1 + v),
+    );
   const conv = (x: number, k: number, cin: number, cout: number, attrs: Record<string, any> = {}) =>
-    g.add1('conv2d', [x, p([k, k, cin / (attrs.groups ?? 1), cout]), p([cout], 0.1)], { pads: k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0], ...attrs });
+    g.add1('conv2d', [x, p([k, k, cin / (attrs.groups ?? 1), cout]), p([cout], 0.1)], {
+      pads: k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0],
+      ...attrs,
+    });
   const bn = (x: number, c: number) => g.add1('batchnorm', [x, pos(c), p([c], 0.1), p([c], 0.1), pos(c)]);
   const relu = (x: number) => g.add1('activation', [x], { act: 1 });
   const x = g.addInput('x', [2, 8, 8, 8]);
@@ -44,7 +52,6 @@ function testModel(): Graph {
   return g;
 }
 
-
 /** The original model with every consumer's weights zeroed on the pruned input channels: it must compute what the
  *  pruned model computes (pruned channels may still flow through residual adds and depthwise convs, but nothing
  *  reads them). */
@@ -52,7 +59,10 @@ function maskPrunedInputs(g: Graph, plan: FilterPrunePlan): Graph {
   const masked = g.clone();
   for (const n of masked.nodes) {
     if (n.op !== 'conv2d') continue;
-    const geo = convGeom(n.inputs.map((t) => masked.shape(t)), n.attrs);
+    const geo = convGeom(
+      n.inputs.map((t) => masked.shape(t)),
+      n.attrs,
+    );
     if (geo.groups === geo.cin && geo.cin === geo.cout && geo.groups > 1) continue; // channel-wise: nothing mixes
     const keep = plan.keep.get(n.inputs[0]);
     if (!keep) continue;
@@ -92,7 +102,10 @@ describe('structured filter pruning', () => {
       const [want] = runGraphRef(masked, [x]);
       const [orig] = runGraphRef(g, [x]);
       expectClose(out, want, TOL.model, 'pruned vs masked original');
-      expect(orig.some((v, i) => Math.abs(v - want[i]) > 1e-2), 'pruning changed nothing').toBe(true);
+      expect(
+        orig.some((v, i) => Math.abs(v - want[i]) > 1e-2),
+        'pruning changed nothing',
+      ).toBe(true);
     });
   }
 
@@ -102,7 +115,9 @@ describe('structured filter pruning', () => {
     it(`zoo ${model}: pruned model = masked original`, async () => {
       const g = buildModel({ model, res: model.startsWith('cnn_') ? 28 : 32, classes: 10 });
       const { graph, plan, report } = filterPrune(g, { ratio: 0.25, norm: 'l1' });
-      console.log(`filter pruning ${model}: ${report.spacesPruned} spaces, channels ${report.channelsBefore} → ${report.channelsAfter}, params ${report.paramsBefore} → ${report.paramsAfter}`);
+      console.log(
+        `filter pruning ${model}: ${report.spacesPruned} spaces, channels ${report.channelsBefore} → ${report.channelsAfter}, params ${report.paramsBefore} → ${report.paramsAfter}`,
+      );
       // ShuffleNet: its bottlenecks (grouped conv → shuffle → depthwise → grouped conv) need equal kept counts per
       // group on both sides of the shuffle, which its channel counts do not allow, and its residual sums meet
       // concat outputs: the planner leaves it whole rather than break it.
@@ -120,7 +135,11 @@ function mobileNetLike(): Graph {
   const g = new Graph();
   const p = (shape: number[], scale: number) => g.addParam(`p${seed}`, shape, randn(size(shape), seed++, scale));
   const conv = (x: number, k: number, cin: number, cout: number, attrs: Record<string, any> = {}) =>
-    g.add1('conv2d', [x, p([k, k, cin / (attrs.groups ?? 1), cout], Math.sqrt(3 / (k * k * cin / (attrs.groups ?? 1)))), p([cout], 0.05)], { pads: k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0], ...attrs });
+    g.add1(
+      'conv2d',
+      [x, p([k, k, cin / (attrs.groups ?? 1), cout], Math.sqrt(3 / ((k * k * cin) / (attrs.groups ?? 1)))), p([cout], 0.05)],
+      { pads: k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0], ...attrs },
+    );
   const x = g.addInput('x', [1, 16, 16, 3]);
   const s = conv(x, 3, 3, 16, { stride: [2, 2], act: 2 });
   const d1 = conv(s, 3, 16, 16, { groups: 16, act: 2 });
@@ -151,7 +170,9 @@ describe('compress()', () => {
       const [want] = runGraphRef(g, [x]);
       const peak = Math.max(...want.map(Math.abs));
       const err = Math.max(...out.map((v, i) => Math.abs(v - want[i])));
-      console.log(`int8 ${method}: max |err| ${err.toFixed(4)} of output range ${peak.toFixed(3)}; ${c.fp32Bytes} → ${c.bytes} bytes (${c.ratio.toFixed(2)}x)`);
+      console.log(
+        `int8 ${method}: max |err| ${err.toFixed(4)} of output range ${peak.toFixed(3)}; ${c.fp32Bytes} → ${c.bytes} bytes (${c.ratio.toFixed(2)}x)`,
+      );
       expect(err / peak).toBeLessThan(0.1);
       expect(c.ratio).toBeGreaterThan(2.4); // tiny model: per-channel tables and the float classifier weigh in
     }
@@ -163,10 +184,14 @@ describe('compress()', () => {
     const dy = (n: number, den: number, span: number) => Float32Array.from({ length: n }, () => Math.round((r() * 2 - 1) * span) / den);
     const g = new Graph();
     const xs = [1, 6, 6, 8];
-    const w0 = dy(3 * 3 * 8 * 32, 8, 4), b0 = dy(32, 8, 4);
-    const w1 = dy(3 * 3 * 32 * 32, 4, 4), b1 = dy(32, 1, 20);
-    const w2 = dy(32 * 32, 4, 4), b2 = dy(32, 1, 10);
-    const w3 = dy(32 * 8, 8, 4), b3 = dy(8, 8, 4);
+    const w0 = dy(3 * 3 * 8 * 32, 8, 4),
+      b0 = dy(32, 8, 4);
+    const w1 = dy(3 * 3 * 32 * 32, 4, 4),
+      b1 = dy(32, 1, 20);
+    const w2 = dy(32 * 32, 4, 4),
+      b2 = dy(32, 1, 10);
+    const w3 = dy(32 * 8, 8, 4),
+      b3 = dy(8, 8, 4);
     const x = g.addInput('x', xs);
     const h0 = g.add1('conv2d', [x, g.addParam('w0', [3, 3, 8, 32], w0), g.addParam('b0', [32], b0)], { pads: [1, 1, 1, 1] });
     const h1 = g.add1('conv2d', [h0, g.addParam('w1', [3, 3, 32, 32], w1), g.addParam('b1', [32], b1)], { pads: [1, 1, 1, 1] });
@@ -174,7 +199,9 @@ describe('compress()', () => {
     g.markOutput(g.add1('conv2d', [h2, g.addParam('w3', [1, 1, 32, 8], w3), g.addParam('b3', [8], b3)]));
     const c = await compress(g, { quantize: 'binary' });
     expect(c.report.binary).toEqual({ binaryConvs: 2, packedOutputs: 1, floatConvs: 2 });
-    expect(c.graph.tensors.some((t) => t.dtype === 'b1' && c.graph.nodes.some((n) => n.op === 'conv2d_xnor' && n.outputs[0] === t.id))).toBe(true);
+    expect(
+      c.graph.tensors.some((t) => t.dtype === 'b1' && c.graph.nodes.some((n) => n.op === 'conv2d_xnor' && n.outputs[0] === t.id)),
+    ).toBe(true);
 
     const alpha = (w: Float32Array, cout: number) => {
       const a = new Float64Array(cout);
@@ -200,7 +227,9 @@ describe('compress()', () => {
   it('block-sparse: 75% zero 4x4 blocks, same result as the dense pruned model', async () => {
     const g = new Graph();
     const xs = [1, 7, 6, 16];
-    const w1 = randn(3 * 3 * 16 * 32, 600, 0.3), w2 = randn(32 * 16, 601, 0.3), b1 = randn(32, 602, 0.1);
+    const w1 = randn(3 * 3 * 16 * 32, 600, 0.3),
+      w2 = randn(32 * 16, 601, 0.3),
+      b1 = randn(32, 602, 0.1);
     const x = g.addInput('x', xs);
     const h = g.add1('conv2d', [x, g.addParam('w1', [3, 3, 16, 32], w1), g.addParam('b1', [32], b1)], { pads: [1, 1, 1, 1], act: 1 });
     g.markOutput(g.add1('conv2d', [h, g.addParam('w2', [1, 1, 32, 16], w2)]));

@@ -53,7 +53,9 @@ describe('published accuracy', () => {
     const params = optimizeForInference(buildModel(b1.spec)).graph.paramCount();
     expect(Math.abs(params / 7.8e6 - 1)).toBeLessThan(0.03);
     // B0 with explicit multipliers is the zoo's default B0
-    expect(buildModel({ model: 'efficientnet', width: 1, depth: 1, res: 64 }).macs()).toBe(buildModel({ model: 'efficientnet', res: 64 }).macs());
+    expect(buildModel({ model: 'efficientnet', width: 1, depth: 1, res: 64 }).macs()).toBe(
+      buildModel({ model: 'efficientnet', res: 64 }).macs(),
+    );
     expect(SCALE_FAMILIES).toContain('efficientnet');
   });
 });
@@ -75,14 +77,25 @@ describe('pareto, budget, MnasNet objective, overhead fit', () => {
   });
   it('recovers a + b·Σ + c·layers from exact samples', () => {
     const truth = { a: 3, b: 0.6, c: 0.2, n: 0 };
-    const samples = [[10, 20], [30, 25], [50, 60], [80, 40], [20, 90]].map(([s, l]) => ({ f: { layer_ms: s, layers: l }, ms: 0 }));
+    const samples = [
+      [10, 20],
+      [30, 25],
+      [50, 60],
+      [80, 40],
+      [20, 90],
+    ].map(([s, l]) => ({ f: { layer_ms: s, layers: l }, ms: 0 }));
     samples.forEach((x) => (x.ms = predictMs(x.f, truth)));
     const o = fitOverhead(samples);
     expect(o.a).toBeCloseTo(3, 6);
     expect(o.b).toBeCloseTo(0.6, 6);
     expect(o.c).toBeCloseTo(0.2, 6);
     expect(fitOverhead(samples.slice(0, 1)).b).toBeCloseTo(samples[0].ms / 10, 10);
-    expect(mape([{ predicted: 11, measured: 10 }, { predicted: 9, measured: 10 }])).toBeCloseTo(10, 10);
+    expect(
+      mape([
+        { predicted: 11, measured: 10 },
+        { predicted: 9, measured: 10 },
+      ]),
+    ).toBeCloseTo(10, 10);
   });
 });
 
@@ -101,7 +114,14 @@ describe('latency table and scale on the adapter (tiny grid)', () => {
     const rt = await runtime();
     try {
       const log: string[] = [];
-      const r = await runScale(rt, 'mobilenet_v1', { resScale: 0.15, limit: 3, measure: 2, runs: 1, budgetMs: 1e6, log: (l) => log.push(l) });
+      const r = await runScale(rt, 'mobilenet_v1', {
+        resScale: 0.15,
+        limit: 3,
+        measure: 2,
+        runs: 1,
+        budgetMs: 1e6,
+        log: (l) => log.push(l),
+      });
       expect(r.schema).toBe('slimgpu-scale/1');
       expect(r.points).toHaveLength(3);
       expect(r.new_layers).toBeGreaterThan(10);
@@ -127,7 +147,9 @@ describe('latency table and scale on the adapter (tiny grid)', () => {
       expect(again.overhead.n).toBe(2);
       // int8 layers have packed edges: those are timed inside their model
       const t = await new LatencyTable(rt, { persist: false }).load();
-      const n = await t.measure(await (await import('../../src/scale/scale.js')).prepareGraph(rt, familyConfigs('mobilenet_v1', { resScale: 0.15 })[15], 'int8'));
+      const n = await t.measure(
+        await (await import('../../src/scale/scale.js')).prepareGraph(rt, familyConfigs('mobilenet_v1', { resScale: 0.15 })[15], 'int8'),
+      );
       expect(n).toBeGreaterThan(5);
       expect(Object.values(t.layers).some((e) => e.op.includes('int8'))).toBe(true);
       // the held-out protocol runs (its figure is recorded by the CLI, not asserted)
@@ -146,14 +168,34 @@ describe('slimgpu scale (CLI)', () => {
 
   it('prints the front, the choice and the MnasNet objective as JSON; --validate prints the MAPE', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slimgpu-scale-cli-'));
-    const r = cli(['scale', '--family', 'shufflenet', '--res-scale', '0.143', '--limit', '2', '--measure', '1', '--runs', '1', '--budget-ms', '1e6', '--json'], { SLIMGPU_CACHE_DIR: dir });
+    const r = cli(
+      [
+        'scale',
+        '--family',
+        'shufflenet',
+        '--res-scale',
+        '0.143',
+        '--limit',
+        '2',
+        '--measure',
+        '1',
+        '--runs',
+        '1',
+        '--budget-ms',
+        '1e6',
+        '--json',
+      ],
+      { SLIMGPU_CACHE_DIR: dir },
+    );
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.schema).toBe('slimgpu-scale/1');
     expect(doc.points).toHaveLength(2);
     expect(doc.chosen.label).toMatch(/^shufflenet/);
     expect(doc.mnas.w).toBe(-0.07);
-    const v = cli(['scale', '--validate', '--family', 'shufflenet', '--res-scale', '0.143', '--limit', '3', '--runs', '1', '--json'], { SLIMGPU_CACHE_DIR: dir });
+    const v = cli(['scale', '--validate', '--family', 'shufflenet', '--res-scale', '0.143', '--limit', '3', '--runs', '1', '--json'], {
+      SLIMGPU_CACHE_DIR: dir,
+    });
     expect(v.status, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout).schema).toBe('slimgpu-predictor-mape/1');
   }, 600_000);
@@ -167,7 +209,12 @@ describe('slimgpu scale (CLI)', () => {
   ])('%j fails with a one-line error', (args, message) => {
     const r = cli(args as string[]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('slimgpu:'))).toHaveLength(1);
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('slimgpu:')),
+    ).toHaveLength(1);
     expect(r.stderr).toMatch(message as RegExp);
   });
 });

@@ -27,7 +27,10 @@ describe('scale page', () => {
         // a budget below every model: nothing fits, the choice disappears
         const fastest = Math.min(...doc.points.map((p: any) => p.latency_ms));
         await page.evaluate((ms) => (window as any).__setBudget(ms), fastest / 2);
-        const none = await page.evaluate(() => ({ chosen: (window as any).__scaleResult.chosen, text: document.getElementById('choice')!.textContent }));
+        const none = await page.evaluate(() => ({
+          chosen: (window as any).__scaleResult.chosen,
+          text: document.getElementById('choice')!.textContent,
+        }));
         mkdirSync('test-results', { recursive: true });
         await page.screenshot({ path: 'test-results/scale-page.png', fullPage: true });
         return { doc, dom, none };

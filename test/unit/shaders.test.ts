@@ -22,7 +22,10 @@ describe('kernel sources', () => {
       if (process.env.SLIMGPU_DUMP_WGSL) writeFileSync(join(process.env.SLIMGPU_DUMP_WGSL, name.replace(/\//g, '__') + '.wgsl'), code);
       expect(code, name).not.toMatch(/\$\{|^\s*\/\/!\s*(for|if|else|end|import|entry|uniform|read|read_write)\b/m);
       const reflect = new WgslReflect(code);
-      expect(reflect.entry.compute.map((e) => e.name), name).toContain('main');
+      expect(
+        reflect.entry.compute.map((e) => e.name),
+        name,
+      ).toContain('main');
     }
   });
 

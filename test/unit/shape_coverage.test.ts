@@ -31,11 +31,23 @@ const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const product = <A, B>(as: A[], bs: B[]): [A, B][] => as.flatMap((a) => bs.map((b): [A, B] => [a, b]));
 
 type Pads = [number, number, number, number];
-const STRIDES: [number, number][] = [[1, 1], [2, 1], [1, 2]];
+const STRIDES: [number, number][] = [
+  [1, 1],
+  [2, 1],
+  [1, 2],
+];
 /** top ≠ bottom and left ≠ right, in both senses */
-const PADS: Pads[] = [[0, 2, 1, 0], [2, 0, 0, 1]];
+const PADS: Pads[] = [
+  [0, 2, 1, 0],
+  [2, 0, 0, 1],
+];
 
-interface ConvRow { name: string; x: number[]; ws: number[]; attrs: Attrs }
+interface ConvRow {
+  name: string;
+  x: number[];
+  ws: number[];
+  attrs: Attrs;
+}
 
 /** Every stride × pads, for a plain conv (dilation (1,1) and (2,1)) and a depthwise one (dilation (1,2)). */
 function convRows(): ConvRow[] {
@@ -44,7 +56,12 @@ function convRows(): ConvRow[] {
     const tag = `s${stride.join(',')} p${pads.join(',')}`;
     rows.push({ name: `plain ${tag}`, x: [2, 6, 7, 3], ws: [3, 3, 3, 5], attrs: { stride, pads, dilation: [1, 1], groups: 1 } });
     rows.push({ name: `plain dil(2,1) ${tag}`, x: [1, 7, 6, 4], ws: [3, 3, 4, 4], attrs: { stride, pads, dilation: [2, 1], groups: 1 } });
-    rows.push({ name: `depthwise dil(1,2) ${tag}`, x: [2, 6, 7, 4], ws: [3, 3, 1, 4], attrs: { stride, pads, dilation: [1, 2], groups: 4 } });
+    rows.push({
+      name: `depthwise dil(1,2) ${tag}`,
+      x: [2, 6, 7, 4],
+      ws: [3, 3, 1, 4],
+      attrs: { stride, pads, dilation: [1, 2], groups: 4 },
+    });
   }
   return rows;
 }
@@ -54,10 +71,26 @@ describe('conv backward kernels over generated strides, pads, dilations and grou
     it(c.name, async () => {
       const geo = convGeom([c.x, c.ws], c.attrs);
       const ys = [c.x[0], geo.oh, geo.ow, c.ws[3]];
-      const x = randn(size(c.x), 1), w = randn(size(c.ws), 2, 0.5), dy = randn(size(ys), 3);
-      const [dx] = await runNode('conv2d_backward_input', [{ shape: ys, data: dy }, { shape: c.ws, data: w }], { ...c.attrs, in_shape: c.x });
+      const x = randn(size(c.x), 1),
+        w = randn(size(c.ws), 2, 0.5),
+        dy = randn(size(ys), 3);
+      const [dx] = await runNode(
+        'conv2d_backward_input',
+        [
+          { shape: ys, data: dy },
+          { shape: c.ws, data: w },
+        ],
+        { ...c.attrs, in_shape: c.x },
+      );
       expectClose(dx, conv2dBackwardInputRef(dy, w, c.ws, c.x, c.attrs), TOL.grad, `${c.name} dx`);
-      const [dw] = await runNode('conv2d_backward_weight', [{ shape: c.x, data: x }, { shape: ys, data: dy }], { ...c.attrs, w_shape: c.ws });
+      const [dw] = await runNode(
+        'conv2d_backward_weight',
+        [
+          { shape: c.x, data: x },
+          { shape: ys, data: dy },
+        ],
+        { ...c.attrs, w_shape: c.ws },
+      );
       expectClose(dw, conv2dBackwardWeightRef(x, c.x, dy, c.ws, c.attrs), TOL.grad, `${c.name} dw`);
       if (c.attrs.groups === 1) {
         const [p] = await runNode('conv2d_backward_weight_patches', [{ shape: c.x, data: x }], { ...c.attrs, w_shape: c.ws });
@@ -71,7 +104,18 @@ describe('conv backward kernels over generated strides, pads, dilations and grou
 // tanh → global average → fully connected → 3 logits. The first conv's gradient flows through the row's input
 // gradient, so a wrong input-gradient path (either one) shows in its update.
 describe('conv layers in a training step over generated shapes (Δw at lr = 1 vs −∇loss, float64 differences)', () => {
-  const SGD1: OptimConfig = { ...DEFAULT_OPTIM, kind: 'sgd', lr: 1, momentum: 0, nesterov: false, weightDecay: 0, l1: 0, maxNorm: 0, schedule: 'constant', warmupSteps: 0 };
+  const SGD1: OptimConfig = {
+    ...DEFAULT_OPTIM,
+    kind: 'sgd',
+    lr: 1,
+    momentum: 0,
+    nesterov: false,
+    weightDecay: 0,
+    l1: 0,
+    maxNorm: 0,
+    schedule: 'constant',
+    warmupSteps: 0,
+  };
   const xs = [2, 5, 6, 2];
   const X = randn(size(xs), 21, 1.5);
   const LABELS = Float32Array.of(2, 0);
@@ -92,7 +136,12 @@ describe('conv layers in a training step over generated shapes (Δw at lr = 1 vs
       const model = b.finish(b.classifier(b.globalAvgPool(y), 3));
       const before: Params = new Map(model.tensors.filter((t) => t.role === 'param').map((t) => [t.name, Float64Array.from(t.data!)]));
       const loss = (p: Params) => {
-        const a = convF64(Float64Array.from(X), xs, p.get('a.w')!, [3, 3, 2, 4], p.get('a.b')!, { stride: [1, 1], pads: [1, 1, 1, 1], dilation: [1, 1], groups: 1 });
+        const a = convF64(Float64Array.from(X), xs, p.get('a.w')!, [3, 3, 2, 4], p.get('a.b')!, {
+          stride: [1, 1],
+          pads: [1, 1, 1, 1],
+          dilation: [1, 1],
+          groups: 1,
+        });
         const l = convF64(a.y.map(Math.tanh), a.shape, p.get('b.w')!, wsB, p.get('b.b')!, r.geo);
         return meanCE(gapDense(l.y.map(Math.tanh), l.shape, p.get('classifier.w')!, p.get('classifier.b')!, 3), LABELS, 3);
       };
@@ -111,15 +160,35 @@ describe('conv layers in a training step over generated shapes (Δw at lr = 1 vs
 });
 
 describe('depthwise forward: every variant that takes a dilation, with unequal dilations and strides', () => {
-  const DILS: [number, number][] = [[1, 2], [2, 1], [2, 3]];
-  const STR: [number, number][] = [[1, 1], [2, 1], [1, 2]];
+  const DILS: [number, number][] = [
+    [1, 2],
+    [2, 1],
+    [2, 3],
+  ];
+  const STR: [number, number][] = [
+    [1, 1],
+    [2, 1],
+    [1, 2],
+  ];
   for (const [dilation, stride] of product(DILS, STR)) {
     const attrs: Attrs = { groups: 8, stride, dilation, pads: [2, 1, 1, 3] };
-    const xs = [1, 9, 11, 8], ws = [3, 3, 1, 8];
+    const xs = [1, 9, 11, 8],
+      ws = [3, 3, 1, 8];
     for (const v of ['depthwise_regtile', 'conv2d_direct']) {
       it(`fp32 d${dilation} s${stride} [${v}]`, async () => {
-        const x = randn(size(xs), 31), w = randn(size(ws), 32, 0.5), b = randn(8, 33);
-        const { out } = await runOp('conv2d', [{ shape: xs, data: x }, { shape: ws, data: w, param: true }, { shape: [8], data: b, param: true }], attrs, v);
+        const x = randn(size(xs), 31),
+          w = randn(size(ws), 32, 0.5),
+          b = randn(8, 33);
+        const { out } = await runOp(
+          'conv2d',
+          [
+            { shape: xs, data: x },
+            { shape: ws, data: w, param: true },
+            { shape: [8], data: b, param: true },
+          ],
+          attrs,
+          v,
+        );
         expectClose(out, conv2dRef(x, xs, w, ws, b, attrs), TOL.f32, `${v}`);
       });
     }
@@ -134,14 +203,30 @@ describe('depthwise forward: every variant that takes a dilation, with unequal d
 });
 
 describe('depthwise 3×3 kernels (dilation 1, equal strides) with every side of the padding different', () => {
-  const PADS3: Pads[] = [[0, 1, 1, 0], [1, 0, 0, 1], [1, 1, 0, 0]];
+  const PADS3: Pads[] = [
+    [0, 1, 1, 0],
+    [1, 0, 0, 1],
+    [1, 1, 0, 0],
+  ];
   for (const [s, pads] of product([1, 2], PADS3)) {
     const attrs: Attrs = { groups: 8, stride: [s, s], pads };
-    const xs = [2, 7, 9, 8], ws = [3, 3, 1, 8];
+    const xs = [2, 7, 9, 8],
+      ws = [3, 3, 1, 8];
     for (const v of [`depthwise_3x3_s${s}`, 'depthwise_regtile']) {
       it(`s${s} p${pads} [${v}]`, async () => {
-        const x = randn(size(xs), 34), w = randn(size(ws), 35, 0.5), b = randn(8, 36);
-        const { out } = await runOp('conv2d', [{ shape: xs, data: x }, { shape: ws, data: w, param: true }, { shape: [8], data: b, param: true }], attrs, v);
+        const x = randn(size(xs), 34),
+          w = randn(size(ws), 35, 0.5),
+          b = randn(8, 36);
+        const { out } = await runOp(
+          'conv2d',
+          [
+            { shape: xs, data: x },
+            { shape: ws, data: w, param: true },
+            { shape: [8], data: b, param: true },
+          ],
+          attrs,
+          v,
+        );
         expectClose(out, conv2dRef(x, xs, w, ws, b, attrs), TOL.f32, v);
       });
     }
@@ -149,8 +234,18 @@ describe('depthwise 3×3 kernels (dilation 1, equal strides) with every side of 
 });
 
 /** One int8 conv through quantize → conv2d_int8 → dequantize (scale 1), pinned to `variant`; and the CPU reference. */
-async function int8Conv(xs: number[], ws: number[], attrs: Attrs, M: number[], variant: string, seed: number, range = { x: 128, w: 127, b: 5000 }) {
-  const groups = (attrs.groups as number) ?? 1, cout = ws[3], zx = (attrs.xZero as number) ?? 0;
+async function int8Conv(
+  xs: number[],
+  ws: number[],
+  attrs: Attrs,
+  M: number[],
+  variant: string,
+  seed: number,
+  range = { x: 128, w: 127, b: 5000 },
+) {
+  const groups = (attrs.groups as number) ?? 1,
+    cout = ws[3],
+    zx = (attrs.xZero as number) ?? 0;
   const xq = Int8Array.from(randInt(size(xs), seed, -range.x, Math.min(127, range.x)));
   const wq = Int8Array.from(randInt(size(ws), seed + 1, -range.w, range.w));
   const bq = Int32Array.from(randInt(cout, seed + 2, -range.b, range.b));
@@ -176,7 +271,7 @@ describe('rounding rules at their exact ties', () => {
   it('quantize rounds half to even (x·(1/scale) exactly k + ½, both signs)', async () => {
     const shape = [1, 2, 4, 5];
     for (const scale of [0.5, 0.25]) {
-      const x = Float32Array.from({ length: size(shape) }, (_, i) => ((i - 20) + 0.5) * scale); // −19.5 … 19.5 after scaling
+      const x = Float32Array.from({ length: size(shape) }, (_, i) => (i - 20 + 0.5) * scale); // −19.5 … 19.5 after scaling
       const g = new Graph();
       g.markOutput(g.add1('dequantize', [g.add1('quantize', [g.addInput('x', shape)], { scale, zero: 3 })], { scale: 1, zero: 0 }));
       const m = await compile(await runtime(), g, { tune: 'off' });
@@ -196,17 +291,29 @@ describe('rounding rules at their exact ties', () => {
   const BRANCHES = { 's < 16': [0, 1], 's = 16': [2, 3], 's ≥ 17': [4, 5, 6, 7] };
   const tieCount = (acc: number, M: number) => {
     const [m, s] = quantizeMultiplier(M);
-    return ((acc * m) % 2 ** s + 2 ** s) % 2 ** s === 2 ** (s - 1) ? 1 : 0;
+    return (((acc * m) % 2 ** s) + 2 ** s) % 2 ** s === 2 ** (s - 1) ? 1 : 0;
   };
   const tieCases: { name: string; xs: number[]; ws: number[]; attrs: Attrs; variants: string[] }[] = [
-    { name: 'pointwise', xs: [2, 5, 7, 8], ws: [1, 1, 8, 8], attrs: { xZero: 0 }, variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm4', 'int8_conv2d_dot4', 'int8_conv2d_unpack'] },
-    { name: 'depthwise 3x3', xs: [1, 8, 9, 8], ws: [3, 3, 1, 8], attrs: { groups: 8, pads: [1, 1, 1, 1], xZero: 0 }, variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'] },
+    {
+      name: 'pointwise',
+      xs: [2, 5, 7, 8],
+      ws: [1, 1, 8, 8],
+      attrs: { xZero: 0 },
+      variants: ['int8_pointwise_dot4_tm4', 'int8_pointwise_unpack_tm4', 'int8_conv2d_dot4', 'int8_conv2d_unpack'],
+    },
+    {
+      name: 'depthwise 3x3',
+      xs: [1, 8, 9, 8],
+      ws: [3, 3, 1, 8],
+      attrs: { groups: 8, pads: [1, 1, 1, 1], xZero: 0 },
+      variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'],
+    },
   ];
   for (const c of tieCases) {
     for (const v of c.variants) {
       // small inputs, weights and biases keep most outputs inside int8, so the rounding is what is compared
       it(`requantization half up at ties, every shift branch: ${c.name} [${v}]`, async () => {
-                const r = await int8Conv(c.xs, c.ws, c.attrs, TIES, v, 51, { x: 6, w: 3, b: 20 });
+        const r = await int8Conv(c.xs, c.ws, c.attrs, TIES, v, 51, { x: 6, w: 3, b: 20 });
         expectExact(r.gpu, r.ref, `${c.name} ${v}`);
         const ties = TIES.map((M, co) => {
           let n = 0;
@@ -214,7 +321,10 @@ describe('rounding rules at their exact ties', () => {
           return n;
         });
         for (const [branch, chans] of Object.entries(BRANCHES)) {
-          expect(chans.reduce((u, co) => u + ties[co], 0), `unsaturated ties on the ${branch} branch (per channel ${ties})`).toBeGreaterThan(0);
+          expect(
+            chans.reduce((u, co) => u + ties[co], 0),
+            `unsaturated ties on the ${branch} branch (per channel ${ties})`,
+          ).toBeGreaterThan(0);
         }
       });
     }
@@ -222,10 +332,14 @@ describe('rounding rules at their exact ties', () => {
 
   it('fake_quant rounds half to even (w/s exactly k + ½ with s = 1)', async () => {
     const ws = [3, 3, 2, 4];
-    const w = Float32Array.from({ length: size(ws) }, (_, i) => (i < 4 ? 127 : ((i % 41) - 20) + 0.5)); // channel max 127: s = 1
+    const w = Float32Array.from({ length: size(ws) }, (_, i) => (i < 4 ? 127 : (i % 41) - 20 + 0.5)); // channel max 127: s = 1
     const [q] = await runNode('fake_quant', [{ shape: ws, data: w }], { bits: 8 });
     const even = (v: number) => (Math.floor(v) % 2 === 0 ? Math.floor(v) : Math.floor(v) + 1);
-    expectExact(q, Float32Array.from(w, (v, i) => (i < 4 ? 127 : even(v))), 'fake_quant');
+    expectExact(
+      q,
+      Float32Array.from(w, (v, i) => (i < 4 ? 127 : even(v))),
+      'fake_quant',
+    );
   });
 
   it('add_int8 rounds half up at ties ((sum + 2^13) >> 14)', async () => {
@@ -233,7 +347,8 @@ describe('rounding rules at their exact ties', () => {
     const n = size(shape);
     const a = Int8Array.from(randInt(n, 61, -100, 100));
     const b = Int8Array.from(randInt(n, 62, -100, 100));
-    const attrs = { aZero: 0, bZero: 1, ka: 8192, kb: 4096, yZero: 0, qmin: -128, qmax: 127 }; // a/2 + (b−1)/4: ties when a + (b−1)/2 is odd/2
+    // a/2 + (b−1)/4: ties when a + (b−1)/2 is odd/2
+    const attrs = { aZero: 0, bZero: 1, ka: 8192, kb: 4096, yZero: 0, qmin: -128, qmax: 127 };
     const g = new Graph();
     const qa = g.add1('quantize', [g.addInput('a', shape)], { scale: 1, zero: 0 });
     const qb = g.add1('quantize', [g.addInput('b', shape)], { scale: 1, zero: 1 });
@@ -241,7 +356,7 @@ describe('rounding rules at their exact ties', () => {
     const m = await compile(await runtime(), g, { tune: 'off' });
     const [out] = await m.run([Float32Array.from(a), Float32Array.from(b, (v) => v - 1)]);
     m.destroy();
-    const ties = [...a].filter((v, i) => ((v * 8192 + (b[i] - 1) * 4096) % 16384 + 16384) % 16384 === 8192).length;
+    const ties = [...a].filter((v, i) => (((v * 8192 + (b[i] - 1) * 4096) % 16384) + 16384) % 16384 === 8192).length;
     expect(ties).toBeGreaterThan(0);
     expectExact(out, Float32Array.from(addInt8Ref(a, b, attrs)), 'add_int8');
   });
@@ -257,14 +372,16 @@ function accOf(r: { xq: Int8Array; wq: Int8Array; bq: Int32Array }, c: { xs: num
   rest = Math.floor(rest / g.ow);
   const oh = rest % g.oh;
   const n = Math.floor(rest / g.oh);
-  const cg = g.cin / g.groups, grp = Math.floor(co / (g.cout / g.groups));
+  const cg = g.cin / g.groups,
+    grp = Math.floor(co / (g.cout / g.groups));
   let acc = r.bq[co];
   for (let kh = 0; kh < g.kh; kh++)
     for (let kw = 0; kw < g.kw; kw++) {
-      const ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
+      const ih = oh * g.sh - g.pt + kh * g.dh,
+        iw = ow * g.sw - g.pl + kw * g.dw;
       if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
-      for (let ci = 0; ci < cg; ci++) acc += (r.xq[((n * g.h + ih) * g.w + iw) * g.cin + grp * cg + ci] - zx) * r.wq[((kh * g.kw + kw) * cg + ci) * g.cout + co];
+      for (let ci = 0; ci < cg; ci++)
+        acc += (r.xq[((n * g.h + ih) * g.w + iw) * g.cin + grp * cg + ci] - zx) * r.wq[((kh * g.kw + kw) * cg + ci) * g.cout + co];
     }
   return acc;
 }
-

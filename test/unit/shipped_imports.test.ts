@@ -27,7 +27,8 @@ function importSites(file: string): ImportSite[] {
   const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const consts = new Map<string, string>();
   const sites: ImportSite[] = [];
-  const at = (n: ts.Node, spec: string | null) => sites.push({ file, line: src.getLineAndCharacterOfPosition(n.getStart()).line + 1, spec });
+  const at = (n: ts.Node, spec: string | null) =>
+    sites.push({ file, line: src.getLineAndCharacterOfPosition(n.getStart()).line + 1, spec });
   const collect = (n: ts.Node): void => {
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && ts.isStringLiteralLike(n.initializer)) {
       consts.set(n.name.text, n.initializer.text);
@@ -39,7 +40,10 @@ function importSites(file: string): ImportSite[] {
       at(n, n.moduleSpecifier.text);
     } else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument) && ts.isStringLiteralLike(n.argument.literal)) {
       at(n, n.argument.literal.text);
-    } else if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))) {
+    } else if (
+      ts.isCallExpression(n) &&
+      (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))
+    ) {
       const a = n.arguments[0];
       if (a && ts.isStringLiteralLike(a)) at(n, a.text);
       else if (a && ts.isIdentifier(a) && consts.has(a.text)) at(n, consts.get(a.text)!);

@@ -12,7 +12,19 @@ import { loadWeights } from '../../src/io/safetensors.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { applyWeights, checkpointWeights, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../src/train/checkpoint.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
-import { chosenKd, chosenLr, MANIFEST_SCHEMA, PLANS, planRuns, readResult, runStudy, ship, summaryMarkdown, type Exec, type StudyContext } from '../../scripts/study.js';
+import {
+  chosenKd,
+  chosenLr,
+  MANIFEST_SCHEMA,
+  PLANS,
+  planRuns,
+  readResult,
+  runStudy,
+  ship,
+  summaryMarkdown,
+  type Exec,
+  type StudyContext,
+} from '../../scripts/study.js';
 import { agreement, mean, pairedDifference, std, tQuantile975 } from '../../scripts/study_stats.js';
 
 describe('study statistics', () => {
@@ -47,9 +59,23 @@ function fakeCheckpoint(file: string, args: string[]): void {
   const model = args[args.indexOf('--model') + 1];
   const peers = args.includes('--mutual') ? 2 : 1;
   const meta: CheckpointMeta = {
-    format: 'slimgpu-checkpoint', mode: peers > 1 ? 'dml' : args.includes('--kd') ? 'kd' : 'plain', model: { model }, peers, seed: 1, initSeed: 1, batch: 32,
-    train_examples: 2000, opt: { ...DEFAULT_OPTIM }, augment: { cropPad: 0, flip: false }, epochs: 3, qat: args.includes('--binary') ? 'binary' : 'none',
-    prune: null, teacher_cache: false, prune_state: null, step: 10, epoch: 3,
+    format: 'slimgpu-checkpoint',
+    mode: peers > 1 ? 'dml' : args.includes('--kd') ? 'kd' : 'plain',
+    model: { model },
+    peers,
+    seed: 1,
+    initSeed: 1,
+    batch: 32,
+    train_examples: 2000,
+    opt: { ...DEFAULT_OPTIM },
+    augment: { cropPad: 0, flip: false },
+    epochs: 3,
+    qat: args.includes('--binary') ? 'binary' : 'none',
+    prune: null,
+    teacher_cache: false,
+    prune_state: null,
+    step: 10,
+    epoch: 3,
   };
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (let k = 0; k < peers; k++) {
@@ -76,12 +102,17 @@ function fakeCli(calls: string[][], fail: string[] = []): Exec {
       const tau = args.includes('--temperature') ? Number(at('--temperature')) : 0;
       const val = 0.8 + (lr === 0.05 ? 0.01 : 0) + (tau === 4 ? 0.02 : 0);
       const peers = args.includes('--mutual');
-      return { code: 0, stdout: JSON.stringify({ epochs: 3, steps: 186, val_accuracy: peers ? [val, val] : val, test_accuracy: 0.1, params: 1 }) };
+      return {
+        code: 0,
+        stdout: JSON.stringify({ epochs: 3, steps: 186, val_accuracy: peers ? [val, val] : val, test_accuracy: 0.1, params: 1 }),
+      };
     }
     const peer = args.includes('--peer') ? Number(at('--peer')) : 0;
     const seed = Number(/\/(\d+)\.ckpt$/.exec(at('--ckpt'))?.[1] ?? 1);
     const acc = 0.8 + (at('--ckpt').includes('/kd/') ? 0.006 : 0) + seed * 0.001 + peer * 0.002;
-    const preds = Array.from({ length: 10 }, (_, i) => JSON.stringify({ i, label: i, pred: i < 9 || args.join(' ').includes('teacher') ? i : 0, logits: [] }));
+    const preds = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify({ i, label: i, pred: i < 9 || args.join(' ').includes('teacher') ? i : 0, logits: [] }),
+    );
     writeFileSync(at('--predictions'), preds.join('\n') + '\n');
     return { code: 0, stdout: JSON.stringify({ test_accuracy: acc, precision: 'fp32', model_bytes: 100, report: {} }) };
   };
@@ -100,7 +131,9 @@ describe('study runner', () => {
     expect(ran[0]).toBe('teacher/1');
     expect(ran.indexOf('sweep/lr0.05')).toBeLessThan(ran.indexOf('student/1'));
     expect(ran.indexOf('sweep/kd-T8-a0.5')).toBeLessThan(ran.indexOf('kd/1'));
-    expect(ran).toEqual(expect.arrayContaining(['student/2', 'kd/2', 'twin/1', 'dml/2', 'ptq/1', 'qat/1', 'binary/1', 'sparse/1', 'thin/1']));
+    expect(ran).toEqual(
+      expect.arrayContaining(['student/2', 'kd/2', 'twin/1', 'dml/2', 'ptq/1', 'qat/1', 'binary/1', 'sparse/1', 'thin/1']),
+    );
     expect(new Set(ran).size).toBe(ran.length);
     expect(chosenLr(c)).toBe(0.05);
     expect(chosenKd(c)).toEqual({ tau: 4, alpha: 0.5 });
@@ -150,7 +183,21 @@ describe('study runner', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.schema).toBe(MANIFEST_SCHEMA);
     for (const e of manifest.models) {
-      expect(Object.keys(e).sort()).toEqual(['data', 'date', 'file', 'model', 'name', 'precision', 'provisional', 'recipe', 'role', 'seed', 'size_bytes', 'sparse', 'test_accuracy']);
+      expect(Object.keys(e).sort()).toEqual([
+        'data',
+        'date',
+        'file',
+        'model',
+        'name',
+        'precision',
+        'provisional',
+        'recipe',
+        'role',
+        'seed',
+        'size_bytes',
+        'sparse',
+        'test_accuracy',
+      ]);
       expect(e.provisional).toBe(true);
       const bytes = readFileSync(join(dir, e.file));
       expect(bytes.length).toBe(e.size_bytes);
@@ -173,7 +220,9 @@ describe.skipIf(!existsSync('models/manifest.json'))('models/manifest.json (the 
     expect(manifest.schema).toBe(MANIFEST_SCHEMA);
     let total = 0;
     for (const e of manifest.models) {
-      expect(typeof e.name === 'string' && typeof e.recipe === 'string' && typeof e.data === 'string' && typeof e.date === 'string').toBe(true);
+      expect(typeof e.name === 'string' && typeof e.recipe === 'string' && typeof e.data === 'string' && typeof e.date === 'string').toBe(
+        true,
+      );
       expect(['fp32', 'int8', 'binary']).toContain(e.precision);
       expect(['teacher', 'student', 'kd', 'dml', 'int8', 'binary', 'sparse', 'thinned']).toContain(e.role);
       expect(typeof e.sparse === 'boolean' && typeof e.provisional === 'boolean' && Number.isInteger(e.seed)).toBe(true);

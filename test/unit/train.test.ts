@@ -35,61 +35,64 @@ function mixedModel(batch: number, smooth: boolean): Graph {
   return b.finish(b.classifier(b.globalAvgPool(x), 5));
 }
 
-for (const smooth of [false, true]) describe(`autodiff of a whole graph${smooth ? ' (smooth variant)' : ''}`, () => {
-  const batch = 3;
-  const model = mixedModel(batch, smooth);
-  const g = new Graph();
-  const xIn = g.addInput('images', [batch, 6, 5, 4]);
-  const labels = g.addInput('labels', [batch]);
-  const m = addModel(g, model, { prefix: '', input: xIn, mode: 'recompute' });
-  const [ce, dz] = g.add('softmax_cross_entropy', [m.output, labels], { scale: 1 / batch });
-  const grads = backward(g, new Map([[m.output, [dz]]]), m.trainable);
-  g.markOutput(ce);
-  const gradIds = [...grads.entries()];
-  gradIds.forEach(([, d]) => g.markOutput(d));
-  const x = randn(batch * 6 * 5 * 4, 41, 2);
-  const lab = Float32Array.of(1, 4, 0);
-  const lossOf = (state: Map<number, Float32Array>) => {
-    const v = runTrainGraphRef(g, [x, lab], state);
-    return v.get(ce)!.reduce((a, b) => a + b, 0) / batch;
-  };
+for (const smooth of [false, true])
+  describe(`autodiff of a whole graph${smooth ? ' (smooth variant)' : ''}`, () => {
+    const batch = 3;
+    const model = mixedModel(batch, smooth);
+    const g = new Graph();
+    const xIn = g.addInput('images', [batch, 6, 5, 4]);
+    const labels = g.addInput('labels', [batch]);
+    const m = addModel(g, model, { prefix: '', input: xIn, mode: 'recompute' });
+    const [ce, dz] = g.add('softmax_cross_entropy', [m.output, labels], { scale: 1 / batch });
+    const grads = backward(g, new Map([[m.output, [dz]]]), m.trainable);
+    g.markOutput(ce);
+    const gradIds = [...grads.entries()];
+    gradIds.forEach(([, d]) => g.markOutput(d));
+    const x = randn(batch * 6 * 5 * 4, 41, 2);
+    const lab = Float32Array.of(1, 4, 0);
+    const lossOf = (state: Map<number, Float32Array>) => {
+      const v = runTrainGraphRef(g, [x, lab], state);
+      return v.get(ce)!.reduce((a, b) => a + b, 0) / batch;
+    };
 
-  it('every trainable parameter gets a gradient', () => {
-    expect(gradIds.length).toBe(m.trainable.length);
-  });
+    it('every trainable parameter gets a gradient', () => {
+      expect(gradIds.length).toBe(m.trainable.length);
+    });
 
-  it('CPU gradients match finite differences of the loss', () => {
-    const state = initialState(g);
-    const vals = runTrainGraphRef(g, [x, lab], new Map(state));
-    const bad: string[] = [];
-    for (const [p, d] of gradIds) {
-      const grad = vals.get(d)!;
-      const base = state.get(p)!;
-      for (const i of [0, Math.floor(base.length / 2), base.length - 1]) {
-        const h = 1e-3; // small enough not to cross the kinks of relu/max-pool at these points
-        const sp = new Map(state), sm = new Map(state);
-        const wp = Float32Array.from(base), wm = Float32Array.from(base);
-        wp[i] += h;
-        wm[i] -= h;
-        sp.set(p, wp);
-        sm.set(p, wm);
-        const fd = (lossOf(sp) - lossOf(sm)) / (wp[i] - wm[i]);
-        if (!(Math.abs(fd - grad[i]) <= 1e-3 + 3e-2 * Math.abs(fd))) bad.push(`${g.tensors[p].name}[${i}] fd ${fd} analytic ${grad[i]}`);
+    it('CPU gradients match finite differences of the loss', () => {
+      const state = initialState(g);
+      const vals = runTrainGraphRef(g, [x, lab], new Map(state));
+      const bad: string[] = [];
+      for (const [p, d] of gradIds) {
+        const grad = vals.get(d)!;
+        const base = state.get(p)!;
+        for (const i of [0, Math.floor(base.length / 2), base.length - 1]) {
+          const h = 1e-3; // small enough not to cross the kinks of relu/max-pool at these points
+          const sp = new Map(state),
+            sm = new Map(state);
+          const wp = Float32Array.from(base),
+            wm = Float32Array.from(base);
+          wp[i] += h;
+          wm[i] -= h;
+          sp.set(p, wp);
+          sm.set(p, wm);
+          const fd = (lossOf(sp) - lossOf(sm)) / (wp[i] - wm[i]);
+          if (!(Math.abs(fd - grad[i]) <= 1e-3 + 3e-2 * Math.abs(fd))) bad.push(`${g.tensors[p].name}[${i}] fd ${fd} analytic ${grad[i]}`);
+        }
       }
-    }
-    expect(bad).toEqual([]);
-  });
+      expect(bad).toEqual([]);
+    });
 
-  it('GPU gradients match the CPU reference', async () => {
-    const rt = await runtime();
-    const c = await compile(rt, g, { fuse: false });
-    const outs = await c.run([x, lab]);
-    const vals = runTrainGraphRef(g, [x, lab], initialState(g));
-    expectClose(outs[0], vals.get(ce)!, TOL.f32, 'loss');
-    gradIds.forEach(([p, d], k) => expectClose(outs[1 + k], vals.get(d)!, TOL.grad, `grad ${g.tensors[p].name}`));
-    c.destroy();
+    it('GPU gradients match the CPU reference', async () => {
+      const rt = await runtime();
+      const c = await compile(rt, g, { fuse: false });
+      const outs = await c.run([x, lab]);
+      const vals = runTrainGraphRef(g, [x, lab], initialState(g));
+      expectClose(outs[0], vals.get(ce)!, TOL.f32, 'loss');
+      gradIds.forEach(([p, d], k) => expectClose(outs[1 + k], vals.get(d)!, TOL.grad, `grad ${g.tensors[p].name}`));
+      c.destroy();
+    });
   });
-});
 
 /** Run `steps` steps of a step graph on GPU and CPU with the same batches; per-step losses of model 0. */
 async function runBoth(kind: StepKind, opt: OptimConfig, steps: number, batch: number) {
@@ -139,13 +142,30 @@ describe('training steps on Fashion-MNIST against the CPU reference', () => {
   });
   it('AdamW with clipping and ℓ1: matches the CPU reference', async () => {
     const batch = 16;
-    const adam: OptimConfig = { ...DEFAULT_OPTIM, kind: 'adamw', lr: 2e-3, weightDecay: 1e-2, l1: 1e-5, maxNorm: 0.5, schedule: 'step', stepSize: 2, gamma: 0.5 };
+    const adam: OptimConfig = {
+      ...DEFAULT_OPTIM,
+      kind: 'adamw',
+      lr: 2e-3,
+      weightDecay: 1e-2,
+      l1: 1e-5,
+      maxNorm: 0.5,
+      schedule: 'step',
+      stepSize: 2,
+      gamma: 0.5,
+    };
     const { gpu, cpu } = await runBoth({ kind: 'plain', model: buildModel({ model: 'cnn_tiny', batch }) }, adam, 4, batch);
     gpu[0].forEach((l, s) => expect(Math.abs(l - cpu[0][s])).toBeLessThan(1e-3));
   });
   it('knowledge distillation step (frozen teacher in the same graph) matches the CPU reference', async () => {
     const batch = 16;
-    const kind: StepKind = { kind: 'kd', student: buildModel({ model: 'cnn_tiny', batch, seed: 2 }), teacher: buildModel({ model: 'cnn_tiny', batch, seed: 9 }), tau: 4, alpha: 0.3, beta: 0.7 };
+    const kind: StepKind = {
+      kind: 'kd',
+      student: buildModel({ model: 'cnn_tiny', batch, seed: 2 }),
+      teacher: buildModel({ model: 'cnn_tiny', batch, seed: 9 }),
+      tau: 4,
+      alpha: 0.3,
+      beta: 0.7,
+    };
     const { gpu, cpu } = await runBoth(kind, opt, 3, batch);
     gpu[0].forEach((l, s) => expect(Math.abs(l - cpu[0][s])).toBeLessThan(1e-3));
   });
@@ -155,15 +175,26 @@ describe('training steps on Fashion-MNIST against the CPU reference', () => {
     const teacherModel = buildModel({ model: 'cnn_small', batch: 1, seed: 7 });
     const tensors = new Map(teacherModel.tensors.filter((t) => t.role === 'param').map((t) => [t.name, t.data!]));
     const base = {
-      model: { model: 'cnn_tiny' }, mode: 'kd' as const, teacher: { spec: { model: 'cnn_small' }, tensors }, tau: 4, alpha: 0.5,
-      epochs: 2, batch: 8, seed: 1, opt: { ...DEFAULT_OPTIM, lr: 0.02 }, augment: NO_AUGMENT,
-      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 24), test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+      model: { model: 'cnn_tiny' },
+      mode: 'kd' as const,
+      teacher: { spec: { model: 'cnn_small' }, tensors },
+      tau: 4,
+      alpha: 0.5,
+      epochs: 2,
+      batch: 8,
+      seed: 1,
+      opt: { ...DEFAULT_OPTIM, lr: 0.02 },
+      augment: NO_AUGMENT,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 24),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
     };
     const stream = await train(rt, { ...base, teacherCache: false });
     const cached = await train(rt, base); // the default without augmentation
     expect(cached.stepLosses[0].length).toBe(6);
     cached.stepLosses[0].forEach((l, i) => expect(Math.abs(l - stream.stepLosses[0][i]), `step ${i}`).toBeLessThan(1e-4));
-    await expect(train(rt, { ...base, teacherCache: true, augment: { cropPad: 2, flip: true } })).rejects.toThrow(/cached only without augmentation/);
+    await expect(train(rt, { ...base, teacherCache: true, augment: { cropPad: 2, flip: true } })).rejects.toThrow(
+      /cached only without augmentation/,
+    );
   });
   it('deep mutual learning with 2 peers matches the CPU reference', async () => {
     const batch = 16;
@@ -198,9 +229,17 @@ describe('compression-aware training (straight-through estimators)', () => {
       const c = await compile(rt, sg.graph, { fuse: false });
       const state = initialState(sg.graph);
       const split = limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 64);
-      const images = new Float32Array(batch * 784), labels = new Float32Array(batch);
+      const images = new Float32Array(batch * 784),
+        labels = new Float32Array(batch);
       for (let s = 0; s < 3; s++) {
-        fillBatch(split, Array.from({ length: batch }, (_, b) => s * batch + b), NO_AUGMENT, 0, images, labels);
+        fillBatch(
+          split,
+          Array.from({ length: batch }, (_, b) => s * batch + b),
+          NO_AUGMENT,
+          0,
+          images,
+          labels,
+        );
         const hyper = hyperFor(opt, s);
         const outs = await c.run([images, labels, hyper]);
         const vals = runTrainGraphRef(sg.graph, [images, labels, hyper], state);
@@ -219,7 +258,9 @@ describe('iterative magnitude pruning', () => {
     expect([...magnitudeMask(Float32Array.of(0.5, -0.1, 0.3, -0.9, 0.2), 0.4)]).toEqual([1, 0, 1, 1, 0]);
     const p = { sparsity: 0.8, start: 2, end: 4 };
     const want = [null, 0.8 * (1 - (2 / 3) ** 3), 0.8 * (1 - (1 / 3) ** 3), 0.8, null];
-    [1, 2, 3, 4, 5].forEach((e, i) => (want[i] === null ? expect(pruneSchedule(p, e)).toBeNull() : expect(pruneSchedule(p, e)).toBeCloseTo(want[i]!, 12)));
+    [1, 2, 3, 4, 5].forEach((e, i) =>
+      want[i] === null ? expect(pruneSchedule(p, e)).toBeNull() : expect(pruneSchedule(p, e)).toBeCloseTo(want[i]!, 12),
+    );
   });
   it('masked training steps (gradients masked too) match the CPU reference', async () => {
     const rt = await runtime();
@@ -235,9 +276,17 @@ describe('iterative magnitude pruning', () => {
       c.writeTensor(id, m);
     });
     const split = limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 64);
-    const images = new Float32Array(batch * 784), labels = new Float32Array(batch);
+    const images = new Float32Array(batch * 784),
+      labels = new Float32Array(batch);
     for (let s = 0; s < 2; s++) {
-      fillBatch(split, Array.from({ length: batch }, (_, b) => s * batch + b), NO_AUGMENT, 0, images, labels);
+      fillBatch(
+        split,
+        Array.from({ length: batch }, (_, b) => s * batch + b),
+        NO_AUGMENT,
+        0,
+        images,
+        labels,
+      );
       const hyper = hyperFor(opt, s);
       const outs = await c.run([images, labels, hyper]);
       const vals = runTrainGraphRef(sg.graph, [images, labels, hyper], state);
@@ -251,8 +300,15 @@ describe('iterative magnitude pruning', () => {
     const rt = await runtime();
     const { train } = await import('../../src/train/loop.js');
     const r = await train(rt, {
-      model: { model: 'cnn_tiny' }, mode: 'plain', epochs: 3, batch: 8, seed: 1, opt: { ...DEFAULT_OPTIM, lr: 0.01 }, augment: NO_AUGMENT,
-      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 32), test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 20),
+      model: { model: 'cnn_tiny' },
+      mode: 'plain',
+      epochs: 3,
+      batch: 8,
+      seed: 1,
+      opt: { ...DEFAULT_OPTIM, lr: 0.01 },
+      augment: NO_AUGMENT,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 32),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 20),
       prune: { sparsity: 0.75, start: 1, end: 2 },
     });
     expect(r.sparsity).toBeGreaterThan(0.749);

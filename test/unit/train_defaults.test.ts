@@ -16,8 +16,16 @@ describe('training defaults', () => {
       const rt = await runtime();
       const { train } = await import('../../src/train/loop.js');
       const r = await train(rt, {
-        model: { model }, mode: 'plain', epochs: 1, batch: 32, seed: 1, opt: { ...DEFAULT_OPTIM }, augment: NO_AUGMENT, maxSteps: 1,
-        train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 64), test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+        model: { model },
+        mode: 'plain',
+        epochs: 1,
+        batch: 32,
+        seed: 1,
+        opt: { ...DEFAULT_OPTIM },
+        augment: NO_AUGMENT,
+        maxSteps: 1,
+        train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 64),
+        test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
       });
       expect(Math.abs(r.stepLosses[0][0] - Math.log(10))).toBeLessThan(0.1);
     });

@@ -38,7 +38,14 @@ const testSplit = () => loadSplit(FASHION_MNIST_DIR, 't10k');
 
 function imagesOf(n: number, from = 0): Float32Array {
   const images = new Float32Array(n * 784);
-  fillBatch(testSplit(), Array.from({ length: n }, (_, i) => from + i), NO_AUGMENT, 0, images, new Float32Array(n));
+  fillBatch(
+    testSplit(),
+    Array.from({ length: n }, (_, i) => from + i),
+    NO_AUGMENT,
+    0,
+    images,
+    new Float32Array(n),
+  );
   return images;
 }
 
@@ -62,8 +69,19 @@ describe('binary training exports to the XNOR kernels', () => {
     const [y] = await runNode('sign_ste', [{ shape: [x.length], data: x }], {});
     expectExact(y, signCPU(x), 'sign');
     expect(y[61]).toBe(1);
-    const [dx] = await runNode('sign_ste_backward', [{ shape: [x.length], data: x }, { shape: [x.length], data: dy }], {});
-    expectExact(dx, x.map((v, i) => (Math.abs(v) <= 1 ? dy[i] : 0)), 'sign backward');
+    const [dx] = await runNode(
+      'sign_ste_backward',
+      [
+        { shape: [x.length], data: x },
+        { shape: [x.length], data: dy },
+      ],
+      {},
+    );
+    expectExact(
+      dx,
+      x.map((v, i) => (Math.abs(v) <= 1 ? dy[i] : 0)),
+      'sign backward',
+    );
     expect([dx[63], dx[64], dx[65], dx[66]]).toEqual([dy[63], dy[64], 0, 0]);
   });
 
@@ -71,8 +89,19 @@ describe('binary training exports to the XNOR kernels', () => {
   it('binarize_weights backward passes dy where |w| ≤ 1 and 0 elsewhere', async () => {
     const w = Float32Array.from([...randn(45, 7, 1.5), 1, -1, 1.0000001, -1.0000001, 0]);
     const dy = randn(w.length, 8);
-    const [dw] = await runNode('binarize_weights_backward', [{ shape: [5, w.length / 5], data: w }, { shape: [5, w.length / 5], data: dy }], {});
-    expectExact(dw, w.map((v, i) => (Math.abs(v) <= 1 ? dy[i] : 0)), 'binarize backward');
+    const [dw] = await runNode(
+      'binarize_weights_backward',
+      [
+        { shape: [5, w.length / 5], data: w },
+        { shape: [5, w.length / 5], data: dy },
+      ],
+      {},
+    );
+    expectExact(
+      dw,
+      w.map((v, i) => (Math.abs(v) <= 1 ? dy[i] : 0)),
+      'binarize backward',
+    );
     expect([dw[45], dw[46], dw[47], dw[48]]).toEqual([dy[45], dy[46], 0, 0]);
   });
 
@@ -80,7 +109,12 @@ describe('binary training exports to the XNOR kernels', () => {
     const model = buildModel({ model: 'cnn_binary', batch: 2 });
     expect([...qatTargets(model, 'binary')].sort()).toEqual(['conv2.w', 'fc1.w']); // not conv1, not the classifier
     const sg = buildStepGraph({ kind: 'plain', model }, { ...DEFAULT_OPTIM }, 'binary');
-    expect(sg.graph.nodes.filter((n) => n.op === 'sign_ste').map((n) => n.name).sort()).toEqual(['conv2.x_sign', 'fc1.x_sign']);
+    expect(
+      sg.graph.nodes
+        .filter((n) => n.op === 'sign_ste')
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(['conv2.x_sign', 'fc1.x_sign']);
     expect(sg.graph.nodes.filter((n) => n.op === 'sign_ste_backward').length).toBe(2);
   });
 
@@ -122,13 +156,26 @@ describe('binary training exports to the XNOR kernels', () => {
     const rt = await runtime();
     const batch = 8;
     const r = await train(rt, {
-      model: { model: 'cnn_binary' }, mode: 'plain', epochs: 1, batch, seed: 3, opt: { ...DEFAULT_OPTIM, lr: 0.02 }, augment: NO_AUGMENT,
-      train: limitSplit(trainSplit(), 48), test: limitSplit(testSplit(), 8), qat: 'binary',
+      model: { model: 'cnn_binary' },
+      mode: 'plain',
+      epochs: 1,
+      batch,
+      seed: 3,
+      opt: { ...DEFAULT_OPTIM, lr: 0.02 },
+      augment: NO_AUGMENT,
+      train: limitSplit(trainSplit(), 48),
+      test: limitSplit(testSplit(), 8),
+      qat: 'binary',
     });
     const spec = { model: 'cnn_binary' };
     const ex = await inferenceGraph(rt, spec, r.weights[0], 'binary', batch, { precision: 'binary' });
     expect(ex.info.report?.binary).toMatchObject({ binaryConvs: 2 });
-    expect(ex.graph.nodes.filter((n) => n.op === 'conv2d_xnor').map((n) => n.name).sort()).toEqual(['conv2', 'fc1']);
+    expect(
+      ex.graph.nodes
+        .filter((n) => n.op === 'conv2d_xnor')
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(['conv2', 'fc1']);
     const model = buildModel({ ...spec, batch });
     applyWeights(model, r.weights[0], 'test');
     const images = imagesOf(batch, 100);
@@ -136,7 +183,8 @@ describe('binary training exports to the XNOR kernels', () => {
     const xnor = await logitsOf(ex.graph, images);
     // Same math (α·k·dot + b), different summation order: an activation within rounding of 0 may take the other
     // sign in one path; so most logits agree to float rounding and nearly every prediction agrees.
-    let close = 0, agree = 0;
+    let close = 0,
+      agree = 0;
     const scale = Math.max(...emu.map(Math.abs));
     for (let i = 0; i < emu.length; i++) if (Math.abs(emu[i] - xnor[i]) <= 1e-4 * scale) close++;
     for (let b = 0; b < batch; b++) if (argmax(emu, b, 10) === argmax(xnor, b, 10)) agree++;
@@ -161,7 +209,9 @@ describe('int8 QAT exports to the int8 kernels', () => {
       const step = new Float64Array(cout);
       for (let i = 0; i < fq.length; i++) step[i % cout] = Math.max(step[i % cout], Math.abs(fq[i]) / 127);
       const trained = Array.from(fq, (v, i) => Math.round(v / step[i % cout]));
-      const conv = folded.nodes.find((n) => n.op === 'conv2d' && folded.tensors[n.inputs[1]].shape.join() === w.shape.join() && n.name === name.replace(/\.w$/, ''))!;
+      const conv = folded.nodes.find(
+        (n) => n.op === 'conv2d' && folded.tensors[n.inputs[1]].shape.join() === w.shape.join() && n.name === name.replace(/\.w$/, ''),
+      )!;
       const wf = folded.tensors[conv.inputs[1]].data!;
       const { wq } = quantizeWeights(wf, cout);
       // folding multiplies channel c by γ/σ (its sign may flip the integers); a quotient on a rounding tie may go
@@ -179,11 +229,22 @@ describe('int8 QAT exports to the int8 kernels', () => {
     const rt = await runtime();
     const batch = 16;
     const r = await train(rt, {
-      model: { model: 'cnn_tiny' }, mode: 'plain', epochs: 2, batch, seed: 1, opt: { ...DEFAULT_OPTIM, lr: 0.05 }, augment: NO_AUGMENT,
-      train: limitSplit(trainSplit(), 256), test: limitSplit(testSplit(), 16), qat: 'int8',
+      model: { model: 'cnn_tiny' },
+      mode: 'plain',
+      epochs: 2,
+      batch,
+      seed: 1,
+      opt: { ...DEFAULT_OPTIM, lr: 0.05 },
+      augment: NO_AUGMENT,
+      train: limitSplit(trainSplit(), 256),
+      test: limitSplit(testSplit(), 16),
+      qat: 'int8',
     });
     const spec = { model: 'cnn_tiny' };
-    const ex = await inferenceGraph(rt, spec, r.weights[0], 'int8', 100, { precision: 'int8', calibration: { split: trainSplit(), count: 200 } });
+    const ex = await inferenceGraph(rt, spec, r.weights[0], 'int8', 100, {
+      precision: 'int8',
+      calibration: { split: trainSplit(), count: 200 },
+    });
     expect(ex.info.report?.int8?.int8Convs).toBe(3); // conv1, conv2, fc1 (the 10-way classifier is not a multiple of 4)
     const model = buildModel({ ...spec, batch: 100 });
     applyWeights(model, r.weights[0], 'test');
@@ -194,7 +255,10 @@ describe('int8 QAT exports to the int8 kernels', () => {
     for (let b = 0; b < 100; b++) if (argmax(emu, b, 10) === argmax(q, b, 10)) agree++;
     expect(agree).toBeGreaterThanOrEqual(90);
     const test = limitSplit(testSplit(), 200);
-    const [accTrained, accInt8] = [(await scoreGraph(rt, emulationGraph(model, 'int8'), test)).accuracy, (await scoreGraph(rt, ex.graph, test)).accuracy];
+    const [accTrained, accInt8] = [
+      (await scoreGraph(rt, emulationGraph(model, 'int8'), test)).accuracy,
+      (await scoreGraph(rt, ex.graph, test)).accuracy,
+    ];
     expect(accTrained).toBeGreaterThan(0.4); // it did learn (2 epochs on 256 images)
     expect(Math.abs(accInt8 - accTrained)).toBeLessThanOrEqual(0.05);
   });
@@ -205,12 +269,21 @@ describe('block pruning during training exports to the block-sparse kernels', ()
     const rt = await runtime();
     const batch = 8;
     const r = await train(rt, {
-      model: { model: 'cnn_tiny' }, mode: 'plain', epochs: 2, batch, seed: 2, opt: { ...DEFAULT_OPTIM, lr: 0.02 }, augment: NO_AUGMENT,
-      train: limitSplit(trainSplit(), 32), test: limitSplit(testSplit(), 8), prune: { sparsity: 0.75, start: 1, end: 1, block: [4, 4] },
+      model: { model: 'cnn_tiny' },
+      mode: 'plain',
+      epochs: 2,
+      batch,
+      seed: 2,
+      opt: { ...DEFAULT_OPTIM, lr: 0.02 },
+      augment: NO_AUGMENT,
+      train: limitSplit(trainSplit(), 32),
+      test: limitSplit(testSplit(), 8),
+      prune: { sparsity: 0.75, start: 1, end: 1, block: [4, 4] },
     });
     const w = r.weights[0].get('conv2.w')!; // [3,3,8,16]: Wm[co, k] blocks of 4×4
     const [cin, cout] = [8, 16];
-    let zeroBlocks = 0, mixed = 0;
+    let zeroBlocks = 0,
+      mixed = 0;
     for (let br = 0; br < cout / 4; br++)
       for (let bc = 0; bc < (9 * cin) / 4; bc++) {
         let zeros = 0;
@@ -235,13 +308,23 @@ describe('block pruning during training exports to the block-sparse kernels', ()
 
 describe('filter pruning during training exports thinned models', () => {
   const base = (prune: PruneOptions, extra: Partial<TrainOptions> = {}): TrainOptions => ({
-    model: { model: 'cnn_tiny' }, mode: 'plain', epochs: 2, batch: 8, seed: 2, opt: { ...DEFAULT_OPTIM, lr: 0.02 }, augment: NO_AUGMENT,
-    train: limitSplit(trainSplit(), 32), test: limitSplit(testSplit(), 8), prune, ...extra,
+    model: { model: 'cnn_tiny' },
+    mode: 'plain',
+    epochs: 2,
+    batch: 8,
+    seed: 2,
+    opt: { ...DEFAULT_OPTIM, lr: 0.02 },
+    augment: NO_AUGMENT,
+    train: limitSplit(trainSplit(), 32),
+    test: limitSplit(testSplit(), 8),
+    prune,
+    ...extra,
   });
-  const zeroChannels = (w: Float32Array, c: number) => Array.from({ length: c }, (_, ch) => ch).filter((ch) => {
-    for (let i = ch; i < w.length; i += c) if (w[i] !== 0) return false;
-    return true;
-  });
+  const zeroChannels = (w: Float32Array, c: number) =>
+    Array.from({ length: c }, (_, ch) => ch).filter((ch) => {
+      for (let i = ch; i < w.length; i += c) if (w[i] !== 0) return false;
+      return true;
+    });
 
   it('whole filters, their biases and batch-norm γ/β are removed; the thinned export computes the masked model', async () => {
     const rt = await runtime();
@@ -249,7 +332,10 @@ describe('filter pruning during training exports thinned models', () => {
     const w = r.weights[0];
     // cnn_tiny: conv1 8, conv2 16 (through the flatten), fc1 32 filters: half of each removed; the classifier's
     // outputs are the graph's: kept.
-    for (const [conv, c] of [['conv1', 8], ['conv2', 16]] as const) {
+    for (const [conv, c] of [
+      ['conv1', 8],
+      ['conv2', 16],
+    ] as const) {
       const z = zeroChannels(w.get(`${conv}.w`)!, c);
       expect(z.length, conv).toBe(c / 2);
       expect(zeroChannels(w.get(`${conv}.bn.gamma`)!, c)).toEqual(z);
@@ -309,7 +395,20 @@ describe('CLI: train with compression, eval on the compressed kernels', () => {
       expect(eb).toMatchObject({ precision: 'binary', qat: 'binary', test_examples: 20 });
       expect(eb.report.binary.binaryConvs).toBe(2);
       expect(eb.compression_ratio).toBeGreaterThan(8);
-      p = cli(['train', '--model', 'cnn_tiny', '--prune', '0.5', '--prune-epochs', '1:1', '--prune-block', '4x4', '--out', join(dir, 's.ckpt'), ...common]);
+      p = cli([
+        'train',
+        '--model',
+        'cnn_tiny',
+        '--prune',
+        '0.5',
+        '--prune-epochs',
+        '1:1',
+        '--prune-block',
+        '4x4',
+        '--out',
+        join(dir, 's.ckpt'),
+        ...common,
+      ]);
       expect(p.status, p.stderr).toBe(0);
       p = cli(['eval', '--ckpt', join(dir, 's.ckpt'), '--test-limit', '20', '--json']);
       expect(p.status, p.stderr).toBe(0);
@@ -321,7 +420,10 @@ describe('CLI: train with compression, eval on the compressed kernels', () => {
       p = cli(['eval', '--ckpt', join(dir, 's.safetensors'), '--test-limit', '20', '--predictions', join(dir, 's.jsonl'), '--json']);
       expect(p.status, p.stderr).toBe(0);
       expect(JSON.parse(p.stdout)).toMatchObject({ precision: 'fp32', sparse: '4x4', test_accuracy: es.test_accuracy });
-      const preds = readFileSync(join(dir, 's.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const preds = readFileSync(join(dir, 's.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(preds.map((q) => q.i)).toEqual([...Array(20).keys()]);
       expect(preds.every((q) => q.logits.length === 10 && q.pred === q.logits.indexOf(Math.max(...q.logits)))).toBe(true);
       expect(preds.filter((q) => q.pred === q.label).length / 20).toBe(es.test_accuracy);
@@ -333,7 +435,24 @@ describe('CLI: train with compression, eval on the compressed kernels', () => {
       expect(JSON.parse(p.stdout)).toMatchObject({ precision: 'int8', calibration_images: 100 }); // one whole batch of 100
       p = cli(['train', '--model', 'cnn_tiny', '--init', join(dir, 'b.ckpt'), ...common]);
       expect(p.stderr).toMatch(/--init .*b\.ckpt holds a cnn_binary, not a cnn_tiny/);
-      p = cli(['train', '--model', 'cnn_tiny', '--prune-flops', '0.6', '--prune-filters', 'l2', '--prune-epochs', '1:1', '--prune-floor', '0', '--val', '20', '--out', join(dir, 'f.ckpt'), ...common]);
+      p = cli([
+        'train',
+        '--model',
+        'cnn_tiny',
+        '--prune-flops',
+        '0.6',
+        '--prune-filters',
+        'l2',
+        '--prune-epochs',
+        '1:1',
+        '--prune-floor',
+        '0',
+        '--val',
+        '20',
+        '--out',
+        join(dir, 'f.ckpt'),
+        ...common,
+      ]);
       expect(p.status, p.stderr).toBe(0);
       expect(JSON.parse(p.stdout).prune).toMatchObject({ kind: 'filters', stopped: null });
       expect(JSON.parse(p.stdout)).toMatchObject({ val_examples: 20, val_accuracy: expect.any(Number) });

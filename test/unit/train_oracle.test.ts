@@ -10,18 +10,37 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import type { Graph } from '../../src/graph/ir.js';
 import { ModelBuilder } from '../../src/models/builder.js';
-import { buildStepGraph, type StepGraph, type StepKind } from '../../src/train/step_graph.js';
+import { buildStepGraph, type StepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import { expectClose, randn, runtime, TOL } from '../helpers.js';
 import {
-  adamStep, clone, fakeQuant8, fdGrad, meanCE, meanKL, tinyForward, TINY_CLASSES, TINY_IN, type AdamState, type Params,
+  adamStep,
+  clone,
+  fakeQuant8,
+  fdGrad,
+  meanCE,
+  meanKL,
+  tinyForward,
+  TINY_CLASSES,
+  TINY_IN,
+  type AdamState,
+  type Params,
 } from '../ref/train_oracle.js';
 
 const BATCH = 2;
 const X = randn(BATCH * TINY_IN[0] * TINY_IN[1] * TINY_IN[2], 71, 1.5);
 const LABELS = Float32Array.of(0, 2);
 const SGD1: OptimConfig = {
-  ...DEFAULT_OPTIM, kind: 'sgd', lr: 1, momentum: 0, nesterov: false, weightDecay: 0, l1: 0, maxNorm: 0, schedule: 'constant', warmupSteps: 0,
+  ...DEFAULT_OPTIM,
+  kind: 'sgd',
+  lr: 1,
+  momentum: 0,
+  nesterov: false,
+  weightDecay: 0,
+  l1: 0,
+  maxNorm: 0,
+  schedule: 'constant',
+  warmupSteps: 0,
 };
 
 /** TinyNet (see test/ref/train_oracle.ts) through the model builder. */
@@ -37,7 +56,8 @@ function paramsOf(g: Graph): Params {
   return new Map(g.tensors.filter((t) => t.role === 'param').map((t) => [t.name, Float64Array.from(t.data!)]));
 }
 
-/** Compile a step graph, run `steps` steps (hyper from hyperFor, as the training loop does); per-model parameters and the reported losses. */
+/** Compile a step graph, run `steps` steps (hyper from hyperFor, as the training loop does); per-model parameters
+ *  and the reported losses. */
 async function runSteps(sg: StepGraph, opt: OptimConfig, steps = 1, extra: Float32Array[] = []) {
   const rt = await runtime();
   const c = await compile(rt, sg.graph, { fuse: false });
@@ -128,7 +148,8 @@ describe('training steps against a float64 oracle written from the math (SGD, lr
     const model = tiny(3);
     const before = paramsOf(model);
     const quantized = clone(before);
-    for (const name of ['c1.w', 'c2.w', 'classifier.w']) quantized.set(name, fakeQuant8(before.get(name)!, name === 'classifier.w' ? TINY_CLASSES : 4));
+    for (const name of ['c1.w', 'c2.w', 'classifier.w'])
+      quantized.set(name, fakeQuant8(before.get(name)!, name === 'classifier.w' ? TINY_CLASSES : 4));
     const loss = (p: Params) => meanCE(tinyForward(p, X, BATCH), LABELS, TINY_CLASSES);
     const { params, reported } = await runSteps(buildStepGraph({ kind: 'plain', model }, SGD1, 'int8'), SGD1);
     expect(reported[0][0]).toBeCloseTo(loss(quantized), 4);
@@ -145,7 +166,10 @@ describe('training steps against a float64 oracle written from the math (SGD, lr
     const before = paramsOf(model);
     const loss = (p: Params) => {
       const q = clone(p);
-      q.set('c2.w', q.get('c2.w')!.map((w, i) => w * mask[i]));
+      q.set(
+        'c2.w',
+        q.get('c2.w')!.map((w, i) => w * mask[i]),
+      );
       return meanCE(tinyForward(q, X, BATCH), LABELS, TINY_CLASSES);
     };
     const { params } = await runSteps(sg, SGD1);
@@ -163,7 +187,13 @@ describe('optimizer state over several steps against its definition', () => {
     const steps = 4;
     for (let s = 0; s < steps; s++) adamStep(p, fdGrad(clone(p), loss), st, opt.lr, opt.beta1, opt.beta2, opt.eps, opt.weightDecay);
     const { params } = await runSteps(buildStepGraph({ kind: 'plain', model }, opt), opt, steps);
-    for (const [name, w] of p) expectClose(Float32Array.from(params[0].get(name)!), Float32Array.from(w), { atol: 2e-5, rtol: 1e-4 }, `${name} after ${steps} Adam steps`);
+    for (const [name, w] of p)
+      expectClose(
+        Float32Array.from(params[0].get(name)!),
+        Float32Array.from(w),
+        { atol: 2e-5, rtol: 1e-4 },
+        `${name} after ${steps} Adam steps`,
+      );
   });
 });
 
@@ -177,6 +207,7 @@ describe('deep mutual learning against its definition', () => {
     for (const t of a1Model.tensors) if (t.role === 'param') t.data = Float32Array.from(a1.get(t.name)!);
     const b1 = (await runSteps(kd(b, a1Model), SGD1)).params[0];
     for (const [k, want] of [a1, b1].entries())
-      for (const [name, w] of want) expectClose(Float32Array.from(dml.params[k].get(name)!), Float32Array.from(w), TOL.f32, `peer ${k} ${name}`);
+      for (const [name, w] of want)
+        expectClose(Float32Array.from(dml.params[k].get(name)!), Float32Array.from(w), TOL.f32, `peer ${k} ${name}`);
   });
 });

@@ -8,7 +8,13 @@ import { packSigns, xnorAffine, xnorThresholds } from '../../src/ops/xnor.js';
 import { xnorDotRef, xnorSignRef } from '../ref/xnor.js';
 import { expectClose, expectExact, randn, runtime } from '../helpers.js';
 
-interface Case { name: string; x: number[]; k: [number, number]; cout: number; attrs: Attrs }
+interface Case {
+  name: string;
+  x: number[];
+  k: [number, number];
+  cout: number;
+  attrs: Attrs;
+}
 
 // Cin 3, 32, 45 (padding to 64), 70; odd sizes, stride 2, padding, dilation, batch 2.
 const cases: Case[] = [
@@ -27,9 +33,16 @@ async function runGraph(g: Graph, inputs: Float32Array[], variant?: string): Pro
 
 function data(c: Case) {
   const ws = [c.k[0], c.k[1], c.x[3], c.cout];
-  const x = randn(c.x.reduce((a, b) => a * b), 11);
-  x[0] = 0; x[1] = -0; // +0 and −0 are both +1
-  const w = randn(ws.reduce((a, b) => a * b), 12);
+  const x = randn(
+    c.x.reduce((a, b) => a * b),
+    11,
+  );
+  x[0] = 0;
+  x[1] = -0; // +0 and −0 are both +1
+  const w = randn(
+    ws.reduce((a, b) => a * b),
+    12,
+  );
   return { ws, x, w, dot: xnorDotRef(x, c.x, w, ws, c.attrs) };
 }
 
@@ -42,7 +55,12 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
         const b = g.add1('binarize', [g.addInput('x', c.x)]);
         const pw = packSigns(w, ws);
         const aff = xnorAffine(new Array(c.cout).fill(1), new Array(c.cout).fill(0));
-        const y = g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addParam('aff', [aff.length], aff)], { ...c.attrs, kernel: c.k, cout: c.cout, out: 'f32' });
+        const y = g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addParam('aff', [aff.length], aff)], {
+          ...c.attrs,
+          kernel: c.k,
+          cout: c.cout,
+          out: 'f32',
+        });
         g.markOutput(y);
         expectExact(await runGraph(g, [x], `xnor_float_tw${tw}`), dot, `${c.name} dot`);
       });
@@ -57,7 +75,12 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
         const b = g.add1('binarize', [g.addInput('x', c.x)]);
         const pw = packSigns(w, ws);
         const thr = xnorThresholds(A, B);
-        const y = g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addRawParam('thr', [thr.length], thr)], { ...c.attrs, kernel: c.k, cout: c.cout, out: 'b1' });
+        const y = g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addRawParam('thr', [thr.length], thr)], {
+          ...c.attrs,
+          kernel: c.k,
+          cout: c.cout,
+          out: 'b1',
+        });
         g.markOutput(g.add1('unpack_signs', [y]));
         expectExact(await runGraph(g, [x], v), xnorSignRef(dot, c.cout, A, B), `${c.name} signs`);
       });
@@ -73,18 +96,35 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
     const b = g.add1('binarize', [g.addInput('x', c.x)]);
     const pw = packSigns(w, ws);
     const aff = xnorAffine(alpha, shift);
-    g.markOutput(g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addParam('aff', [aff.length], aff)], { ...c.attrs, kernel: c.k, cout: c.cout, out: 'f32', act: 1 }));
+    g.markOutput(
+      g.add1('conv2d_xnor', [b, g.addRawParam('w', [pw.length], pw), g.addParam('aff', [aff.length], aff)], {
+        ...c.attrs,
+        kernel: c.k,
+        cout: c.cout,
+        out: 'f32',
+        act: 1,
+      }),
+    );
     const want = Float32Array.from(dot, (d, i) => Math.max(0, alpha[i % c.cout] * d + shift[i % c.cout]));
     expectClose(await runGraph(g, [x]), want, { atol: 1e-5, rtol: 1e-6 }, 'alpha');
   });
 
   it('two binary layers chained packed (b1 → b1 → f32)', async () => {
     const xs = [1, 6, 5, 40];
-    const x = randn(xs.reduce((a, b) => a * b), 21);
+    const x = randn(
+      xs.reduce((a, b) => a * b),
+      21,
+    );
     const w1s = [3, 3, 40, 64];
     const w2s = [1, 1, 64, 32];
-    const w1 = randn(w1s.reduce((a, b) => a * b), 22);
-    const w2 = randn(w2s.reduce((a, b) => a * b), 23);
+    const w1 = randn(
+      w1s.reduce((a, b) => a * b),
+      22,
+    );
+    const w2 = randn(
+      w2s.reduce((a, b) => a * b),
+      23,
+    );
     const A = Array.from({ length: 64 }, (_, i) => (i % 3 === 0 ? -0.2 : 0.3));
     const B = Array.from({ length: 64 }, (_, i) => ((i * 7) % 11) - 5);
     const g = new Graph();
@@ -93,9 +133,20 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
     const p2 = packSigns(w2, w2s);
     const thr = xnorThresholds(A, B);
     const aff = xnorAffine(new Array(32).fill(1), new Array(32).fill(0));
-    const h = g.add1('conv2d_xnor', [b, g.addRawParam('w1', [p1.length], p1), g.addRawParam('t1', [thr.length], thr)], { kernel: [3, 3], cout: 64, pads: [1, 1, 1, 1], out: 'b1' });
+    const h = g.add1('conv2d_xnor', [b, g.addRawParam('w1', [p1.length], p1), g.addRawParam('t1', [thr.length], thr)], {
+      kernel: [3, 3],
+      cout: 64,
+      pads: [1, 1, 1, 1],
+      out: 'b1',
+    });
     expect(g.dtype(h)).toBe('b1');
-    g.markOutput(g.add1('conv2d_xnor', [h, g.addRawParam('w2', [p2.length], p2), g.addParam('a2', [aff.length], aff)], { kernel: [1, 1], cout: 32, out: 'f32' }));
+    g.markOutput(
+      g.add1('conv2d_xnor', [h, g.addRawParam('w2', [p2.length], p2), g.addParam('a2', [aff.length], aff)], {
+        kernel: [1, 1],
+        cout: 32,
+        out: 'f32',
+      }),
+    );
     const hRef = xnorSignRef(xnorDotRef(x, xs, w1, w1s, { pads: [1, 1, 1, 1] }), 64, A, B);
     expectExact(await runGraph(g, [x]), xnorDotRef(hRef, [1, 6, 5, 64], w2, w2s, {}), 'chain');
   });

@@ -18,7 +18,17 @@ import { argmax, scoreGraph } from '../../train/scoring.js';
 import { INFERENCE_PRECISIONS, inferenceGraph, type InferencePrecision } from '../../train/inference_graph.js';
 import { buildModel } from '../../models/zoo.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
-import { checkCheckpointTensors, checkDeviceLimits, checkFashionMnistInput, checkModelSize, checkpointSpec, describeNonFinite, MODEL_FLAGS, nonFinite, withDefault } from '../checks.js';
+import {
+  checkCheckpointTensors,
+  checkDeviceLimits,
+  checkFashionMnistInput,
+  checkModelSize,
+  checkpointSpec,
+  describeNonFinite,
+  MODEL_FLAGS,
+  nonFinite,
+  withDefault,
+} from '../checks.js';
 import { parseOrHelp, type CommandSpec } from '../flags.js';
 import { progressReporter } from '../progress.js';
 import { checkDataset, DATA_FLAGS, QUIET_FLAG } from './train.js';
@@ -27,16 +37,36 @@ export const EVAL: CommandSpec = {
   name: 'eval',
   summary: 'test accuracy of a checkpoint on the kernels it exports to (fp32, int8, XNOR, block-sparse)',
   flags: {
-    ckpt: { type: 'string', arg: 'FILE', file: 'in', required: true, help: 'checkpoint written by slimgpu train --out, or a shipped model (models/*.safetensors)' },
+    ckpt: {
+      type: 'string',
+      arg: 'FILE',
+      file: 'in',
+      required: true,
+      help: 'checkpoint written by slimgpu train --out, or a shipped model (models/*.safetensors)',
+    },
     ...DATA_FLAGS,
     peer: { type: 'int', min: 0, max: 7, default: 0, help: 'which model of a --mutual checkpoint' },
     batch: withDefault(MODEL_FLAGS.batch, 100),
-    precision: { type: 'string', choices: INFERENCE_PRECISIONS, help: 'kernels to score on (default as-trained: int8 after --qat int8, binary after --qat binary, else fp32)' },
+    precision: {
+      type: 'string',
+      choices: INFERENCE_PRECISIONS,
+      help: 'kernels to score on (default as-trained: int8 after --qat int8, binary after --qat binary, else fp32)',
+    },
     sparse: { type: 'boolean', help: 'block-sparse kernels (the default for a checkpoint pruned with --prune-block)' },
     dense: { type: 'boolean', help: 'dense kernels for a pruned checkpoint' },
     calib: { type: 'int', min: 1, max: 60000, default: 512, help: 'training images that calibrate --precision int8' },
-    'calib-method': { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'percentile', help: 'int8 calibration of activation ranges' },
-    predictions: { type: 'string', arg: 'FILE', file: 'out', help: 'write one JSON line per test image: index, label, predicted class, logits' },
+    'calib-method': {
+      type: 'string',
+      choices: ['percentile', 'minmax', 'mse'],
+      default: 'percentile',
+      help: 'int8 calibration of activation ranges',
+    },
+    predictions: {
+      type: 'string',
+      arg: 'FILE',
+      file: 'out',
+      help: 'write one JSON line per test image: index, label, predicted class, logits',
+    },
     quiet: QUIET_FLAG,
     json: { type: 'boolean', help: 'print the result as JSON' },
   },
@@ -55,13 +85,17 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const spec = checkpointSpec(header, '--ckpt', file);
   const { qat, prune, prune_state: pruneState } = header.meta;
   const peer = flags.peer as number;
-  if (given.has('peer') && header.meta.mode !== 'dml') throw new SlimError(`--peer: ${file} holds one model (a ${header.meta.mode} run); --peer picks one of a --mutual run's`);
-  if (peer >= header.meta.peers) throw new SlimError(`--peer ${peer}: ${file} holds ${header.meta.peers} models (0 to ${header.meta.peers - 1})`);
+  if (given.has('peer') && header.meta.mode !== 'dml')
+    throw new SlimError(`--peer: ${file} holds one model (a ${header.meta.mode} run); --peer picks one of a --mutual run's`);
+  if (peer >= header.meta.peers)
+    throw new SlimError(`--peer ${peer}: ${file} holds ${header.meta.peers} models (0 to ${header.meta.peers - 1})`);
   const pruneBlock = prune?.block ?? null;
-  const thin = !flags.dense && prune?.filters && pruneState && pruneState.ratio > 0 ? { ratio: pruneState.ratio, norm: prune.filters } : undefined;
+  const thin =
+    !flags.dense && prune?.filters && pruneState && pruneState.ratio > 0 ? { ratio: pruneState.ratio, norm: prune.filters } : undefined;
   const asTrained: InferencePrecision = qat === 'int8' ? 'int8' : qat === 'binary' ? 'binary' : 'fp32';
   const precision = (flags.precision === undefined || flags.precision === 'as-trained' ? asTrained : flags.precision) as InferencePrecision;
-  if (flags.sparse && !pruneBlock) throw new SlimError(`--sparse: checkpoint ${file} was not pruned in blocks (train with --prune S --prune-block RxC)`);
+  if (flags.sparse && !pruneBlock)
+    throw new SlimError(`--sparse: checkpoint ${file} was not pruned in blocks (train with --prune S --prune-block RxC)`);
   if (flags.dense && !prune) throw new SlimError(`--dense: checkpoint ${file} was not pruned (it is dense already)`);
   const sparse = !flags.dense && precision === 'fp32' && pruneBlock ? pruneBlock : undefined;
   if (flags.sparse && !sparse) throw new SlimError(`--sparse runs fp32 block-sparse kernels, not --precision ${precision}`);
@@ -87,8 +121,14 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const calibration = precision === 'int8' ? { split: loadSplit(dir, 'train'), count: calib, method } : undefined;
     const inference = await inferenceGraph(rt, spec, weights, qat, batch, { precision, sparse, thin, calibration });
     const progress = progressReporter('eval', { quiet: !!flags.quiet });
-    progress.line(`eval: scoring ${test.n} test images (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}, batch ${batch})`);
-    const { accuracy: acc, seconds: scoring, logits } = await scoreGraph(rt, inference.graph, test, {
+    progress.line(
+      `eval: scoring ${test.n} test images (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}, batch ${batch})`,
+    );
+    const {
+      accuracy: acc,
+      seconds: scoring,
+      logits,
+    } = await scoreGraph(rt, inference.graph, test, {
       keepLogits: typeof flags.predictions === 'string',
       onBatch: (done, total) => progress.update(done, total, 'images'),
     });
@@ -96,12 +136,25 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (logits) writePredictions(flags.predictions as string, logits, test.labels);
     const s = (performance.now() - t0) / 1000;
     const out = {
-      ckpt: file, model: spec.model, mode: ck.meta.mode, qat, peer, step: ck.meta.step, test_examples: test.n, test_accuracy: acc,
-      ...inference.info, ...(precision === 'int8' ? { calibration_method: method } : {}),
-      params: buildModel({ ...spec, batch: 1 }).paramCount(), images_per_s: Number((test.n / scoring).toFixed(1)), seconds: Number(s.toFixed(1)), // images_per_s: the scoring batches (data, upload, graph, read-back); seconds: all
+      ckpt: file,
+      model: spec.model,
+      mode: ck.meta.mode,
+      qat,
+      peer,
+      step: ck.meta.step,
+      test_examples: test.n,
+      test_accuracy: acc,
+      ...inference.info,
+      ...(precision === 'int8' ? { calibration_method: method } : {}),
+      params: buildModel({ ...spec, batch: 1 }).paramCount(),
+      images_per_s: Number((test.n / scoring).toFixed(1)),
+      seconds: Number(s.toFixed(1)), // images_per_s: the scoring batches (data, upload, graph, read-back); seconds: all
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
-    else console.log(`${spec.model} (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}) test_accuracy ${acc.toFixed(4)} on ${test.n} images`);
+    else
+      console.log(
+        `${spec.model} (${precision}${sparse ? `, block-sparse ${sparse.join('x')}` : ''}) test_accuracy ${acc.toFixed(4)} on ${test.n} images`,
+      );
   } finally {
     rt.destroy();
   }

@@ -32,7 +32,10 @@ function expand(dirs: string[]): string[] {
     if (!existsSync(d) || !statSync(d).isDirectory()) throw new SlimError(`onnx-test: '${d}' is not a directory`);
     if (existsSync(join(d, 'model.onnx'))) out.push(d);
     else {
-      const subs = readdirSync(d).filter((s) => existsSync(join(d, s, 'model.onnx'))).sort().map((s) => join(d, s));
+      const subs = readdirSync(d)
+        .filter((s) => existsSync(join(d, s, 'model.onnx')))
+        .sort()
+        .map((s) => join(d, s));
       if (!subs.length) throw new SlimError(`onnx-test: '${d}' has no model.onnx and no case folders`);
       out.push(...subs);
     }

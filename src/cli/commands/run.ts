@@ -13,7 +13,9 @@ import { parseOrHelp, type CommandSpec, type Flags } from '../flags.js';
 export { MODEL_FLAGS, specFromFlags };
 
 export const TUNE_FLAG = {
-  type: 'string', choices: ['measure', 'cached', 'off'], default: 'cached',
+  type: 'string',
+  choices: ['measure', 'cached', 'off'],
+  default: 'cached',
   help: 'kernel variants: measure each on this adapter, use earlier measurements, or the static choice',
 } as const;
 
@@ -25,9 +27,24 @@ export const RUN: CommandSpec = {
     runs: { type: 'int', min: 1, max: 10000, default: 10, help: 'timed runs after the first (the median is reported)' },
     profile: { type: 'boolean', help: 'per-node GPU time (timestamp queries)' },
     tune: TUNE_FLAG,
-    precision: { type: 'string', choices: ['fp32', 'int8', 'binary'], default: 'fp32', help: 'weights: fp32, int8 (calibrated on synthetic inputs) or 1-bit XNOR' },
-    sparsity: { type: 'number', min: 0, max: 0.99, help: 'prune this fraction of each eligible conv\'s weight blocks and run block-sparse kernels' },
-    block: { type: 'string', arg: 'RxC|auto', default: 'auto', help: 'block shape for --sparsity (rows x cols of the weight matrix), or measured per layer' },
+    precision: {
+      type: 'string',
+      choices: ['fp32', 'int8', 'binary'],
+      default: 'fp32',
+      help: 'weights: fp32, int8 (calibrated on synthetic inputs) or 1-bit XNOR',
+    },
+    sparsity: {
+      type: 'number',
+      min: 0,
+      max: 0.99,
+      help: "prune this fraction of each eligible conv's weight blocks and run block-sparse kernels",
+    },
+    block: {
+      type: 'string',
+      arg: 'RxC|auto',
+      default: 'auto',
+      help: 'block shape for --sparsity (rows x cols of the weight matrix), or measured per layer',
+    },
     json: { type: 'boolean', help: 'print the run record as JSON' },
   },
   examples: ['slimgpu run --model mobilenet_v1 --alpha 0.5 --runs 20', 'slimgpu run --model cnn_small --sparsity 0.9 --block 4x4 --json'],
@@ -60,7 +77,9 @@ export async function run(argv: string[]): Promise<number> {
           const c = await compressForRun(rt, g, precision, sparsity, given.has('block') ? (flags.block as string) : undefined);
           const layers = (c.info.compress_report as { sparse?: { layers?: unknown } } | undefined)?.sparse?.layers;
           if (sparsity && Array.isArray(layers) && layers.length === 0) {
-            throw new SlimError(`run: --sparsity ${sparsity} pruned nothing: no conv of ${spec.model} takes block ${flags.block} (channels must divide by it; try --block auto)`);
+            throw new SlimError(
+              `run: --sparsity ${sparsity} pruned nothing: no conv of ${spec.model} takes block ${flags.block} (channels must divide by it; try --block auto)`,
+            );
           }
           return c;
         }
@@ -71,9 +90,14 @@ export async function run(argv: string[]): Promise<number> {
       console.log(`${r.model} batch ${r.batch} on ${r.adapter.description || r.adapter.architecture}`);
       console.log(`params ${(r.params / 1e6).toFixed(3)}M  MACs ${(r.macs / 1e6).toFixed(1)}M`);
       console.log(`median ${r.median_ms} ms (min ${r.min_ms})  first run ${r.first_run_ms} ms  ${r.gflops} GFLOP/s`);
-      if (r.model_bytes !== undefined) console.log(`precision ${r.precision}  model ${r.model_bytes} bytes${r.fp32_model_bytes ? ` (fp32 ${r.fp32_model_bytes}, ${r.compression_ratio}x smaller)` : ''}`);
+      if (r.model_bytes !== undefined)
+        console.log(
+          `precision ${r.precision}  model ${r.model_bytes} bytes${r.fp32_model_bytes ? ` (fp32 ${r.fp32_model_bytes}, ${r.compression_ratio}x smaller)` : ''}`,
+        );
       console.log(`peak GPU memory ${(r.peak_gpu_bytes / 2 ** 20).toFixed(1)} MiB  checksum ${r.output_checksum}`);
-      if (r.profile) for (const n of r.profile.nodes) console.log(`  ${n.ms.toFixed(3).padStart(9)} ms  ${n.op.padEnd(12)} ${n.name}  [${n.kernels.join(', ')}]`);
+      if (r.profile)
+        for (const n of r.profile.nodes)
+          console.log(`  ${n.ms.toFixed(3).padStart(9)} ms  ${n.op.padEnd(12)} ${n.name}  [${n.kernels.join(', ')}]`);
     }
   } finally {
     rt.destroy();

@@ -13,11 +13,22 @@ export const SCALE: CommandSpec = {
   name: 'scale',
   summary: 'accuracy–latency Pareto front of a model family on this adapter, and the latency predictor',
   flags: {
-    family: { type: 'string', help: `model family (with --validate: a comma list of ${SCALE_FAMILIES.join(', ')})`, arg: 'F', required: true },
+    family: {
+      type: 'string',
+      help: `model family (with --validate: a comma list of ${SCALE_FAMILIES.join(', ')})`,
+      arg: 'F',
+      required: true,
+    },
     'budget-ms': { type: 'number', help: 'latency budget for the chosen configuration and the MnasNet target T', default: 20, min: 1e-6 },
     precision: { type: 'string', help: 'precision every configuration runs in', choices: ['fp32', 'int8', 'binary'], default: 'fp32' },
     batch: { type: 'int', help: 'batch size', default: 1, min: 1, max: 4096 },
-    'res-scale': { type: 'number', help: 'scale every resolution by this factor (small grids on slow adapters)', default: 1, min: 1e-6, max: 1 },
+    'res-scale': {
+      type: 'number',
+      help: 'scale every resolution by this factor (small grids on slow adapters)',
+      default: 1,
+      min: 1e-6,
+      max: 1,
+    },
     limit: { type: 'int', help: 'only the N configurations with the fewest multiply-adds', min: 1 },
     measure: { type: 'int', help: 'measure this many candidates nearest the budget end to end', default: 3, min: 0 },
     runs: { type: 'int', help: 'timed runs per end-to-end measurement (median)', default: 5, min: 1, max: 1000 },
@@ -41,7 +52,8 @@ export async function scaleCommand(argv: string[]): Promise<number> {
   if (!family) throw new UsageError(`--family is required (${SCALE_FAMILIES.join(', ')})`);
   const families = family.split(',');
   for (const f of families) {
-    if (!(SCALE_FAMILIES as readonly string[]).includes(f)) throw new UsageError(`--family must be one of ${SCALE_FAMILIES.join(', ')} (got '${f}')`);
+    if (!(SCALE_FAMILIES as readonly string[]).includes(f))
+      throw new UsageError(`--family must be one of ${SCALE_FAMILIES.join(', ')} (got '${f}')`);
   }
   if (families.length > 1 && !v.validate) throw new UsageError('--family takes one family (a comma list only with --validate)');
   const common = {
@@ -60,8 +72,13 @@ export async function scaleCommand(argv: string[]): Promise<number> {
       const r = await validatePredictor(rt, families, { ...common, holdEvery: v['hold-every'] as number });
       if (v.json) console.log(JSON.stringify(r, null, 2));
       else {
-        for (const row of r.rows) console.log(`${row.held_out ? 'held-out' : 'train   '} ${row.label.padEnd(28)} predicted ${String(row.predicted_ms).padStart(9)} ms  measured ${String(row.measured_ms).padStart(9)} ms  ${row.error_pct}%`);
-        console.log(`MAPE held out ${r.mape_held_out}% (${r.held_out} configs), train ${r.mape_train}% (${r.train}); Σ layers alone ${r.mape_held_out_no_overhead}%`);
+        for (const row of r.rows)
+          console.log(
+            `${row.held_out ? 'held-out' : 'train   '} ${row.label.padEnd(28)} predicted ${String(row.predicted_ms).padStart(9)} ms  measured ${String(row.measured_ms).padStart(9)} ms  ${row.error_pct}%`,
+          );
+        console.log(
+          `MAPE held out ${r.mape_held_out}% (${r.held_out} configs), train ${r.mape_train}% (${r.train}); Σ layers alone ${r.mape_held_out_no_overhead}%`,
+        );
       }
       return 0;
     }
@@ -70,9 +87,15 @@ export async function scaleCommand(argv: string[]): Promise<number> {
     else {
       const front = new Set(r.pareto);
       for (const p of r.points) {
-        console.log(`${front.has(p.label) ? '*' : ' '} ${p.label.padEnd(28)} top-1 ${p.top1.toFixed(1)}  ${p.measured_ms !== null ? 'measured ' : 'predicted'} ${p.latency_ms.toFixed(2).padStart(9)} ms  MnasNet ${p.mnas_objective}`);
+        console.log(
+          `${front.has(p.label) ? '*' : ' '} ${p.label.padEnd(28)} top-1 ${p.top1.toFixed(1)}  ${p.measured_ms !== null ? 'measured ' : 'predicted'} ${p.latency_ms.toFixed(2).padStart(9)} ms  MnasNet ${p.mnas_objective}`,
+        );
       }
-      console.log(r.chosen ? `within ${r.budget_ms} ms: ${r.chosen.label} (top-1 ${r.chosen.top1}, ${r.chosen.latency_ms} ms)` : `nothing fits ${r.budget_ms} ms`);
+      console.log(
+        r.chosen
+          ? `within ${r.budget_ms} ms: ${r.chosen.label} (top-1 ${r.chosen.top1}, ${r.chosen.latency_ms} ms)`
+          : `nothing fits ${r.budget_ms} ms`,
+      );
       console.log(`best MnasNet objective (T = ${r.budget_ms} ms, w = ${r.mnas.w}): ${r.mnas.best?.label}`);
     }
   } finally {

@@ -16,7 +16,18 @@ import type { TrainMode } from '../../train/step_graph.js';
 import { DEFAULT_OPTIM, type OptimConfig } from '../../train/optim.js';
 import type { ModelSpec } from '../../models/zoo.js';
 import type { Qat } from '../../train/autodiff.js';
-import { checkCheckpointTensors, checkDeviceLimits, checkFashionMnistInput, checkModelSize, checkpointSpec, describeNonFinite, MODEL_FLAGS, nonFinite, specFromFlags, withDefault } from '../checks.js';
+import {
+  checkCheckpointTensors,
+  checkDeviceLimits,
+  checkFashionMnistInput,
+  checkModelSize,
+  checkpointSpec,
+  describeNonFinite,
+  MODEL_FLAGS,
+  nonFinite,
+  specFromFlags,
+  withDefault,
+} from '../checks.js';
 import { parseOrHelp, type CommandSpec, type FlagTable } from '../flags.js';
 import { progressReporter } from '../progress.js';
 
@@ -45,12 +56,17 @@ export const TRAIN: CommandSpec = {
     seed: { type: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of the data order, augmentation and the initial weights (default 1)' },
     ...DATA_FLAGS,
     epochs: { type: 'int', min: 1, max: 10000, default: 1, help: 'passes over the training images' },
-    limit: { type: 'int', min: 1, max: FASHION_MNIST_TRAIN, help: `train on the first N training images (default all ${FASHION_MNIST_TRAIN})` },
+    limit: {
+      type: 'int',
+      min: 1,
+      max: FASHION_MNIST_TRAIN,
+      help: `train on the first N training images (default all ${FASHION_MNIST_TRAIN})`,
+    },
     'max-steps': { type: 'int', min: 1, help: 'stop after this many steps (the schedule still spans --epochs)' },
     optimizer: { type: 'string', choices: ['sgd', 'adam', 'adamw'], default: DEFAULT_OPTIM.kind, help: 'optimizer' },
     lr: { type: 'number', min: 0, max: 10, help: `learning rate (default ${DEFAULT_OPTIM.lr} for sgd, 1e-3 for adam and adamw)` },
     momentum: { type: 'number', min: 0, max: 0.999, default: DEFAULT_OPTIM.momentum, help: 'sgd momentum' },
-    'no-nesterov': { type: 'boolean', help: 'plain momentum instead of Nesterov\'s' },
+    'no-nesterov': { type: 'boolean', help: "plain momentum instead of Nesterov's" },
     'weight-decay': { type: 'number', min: 0, max: 1, default: DEFAULT_OPTIM.weightDecay, help: 'L2 weight decay (decoupled for adamw)' },
     l1: { type: 'number', min: 0, max: 1, default: DEFAULT_OPTIM.l1, help: 'L1 penalty on the weights' },
     clip: { type: 'number', min: 0, default: DEFAULT_OPTIM.maxNorm, help: 'clip the global gradient norm to this (0: off)' },
@@ -78,7 +94,7 @@ export const TRAIN: CommandSpec = {
     val: { type: 'int', min: 1, max: FASHION_MNIST_TRAIN - 1, help: 'hold out the last N training images for validation' },
     out: { type: 'string', arg: 'CKPT', file: 'out', help: 'write a checkpoint after every epoch' },
     resume: { type: 'string', arg: 'CKPT', file: 'in', help: 'continue a run exactly from its checkpoint' },
-    init: { type: 'string', arg: 'CKPT', file: 'in', help: 'start from a checkpoint\'s weights (fine-tuning: QAT, pruning)' },
+    init: { type: 'string', arg: 'CKPT', file: 'in', help: "start from a checkpoint's weights (fine-tuning: QAT, pruning)" },
     'init-seed': { type: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of the initial weights (default --seed)' },
     profile: { type: 'boolean', help: 'GPU time per part of the step' },
     quiet: QUIET_FLAG,
@@ -103,20 +119,28 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const kd = !!flags.kd;
   const mutual = flags.mutual as number | undefined;
   if (kd && mutual) throw new SlimError('--kd and --mutual cannot be combined');
-  if (kd && typeof flags.teacher !== 'string') throw new SlimError('--kd needs --teacher CKPT (a checkpoint written by slimgpu train --out)');
+  if (kd && typeof flags.teacher !== 'string')
+    throw new SlimError('--kd needs --teacher CKPT (a checkpoint written by slimgpu train --out)');
   if (!kd && flags.teacher !== undefined) throw new SlimError('--teacher is only used with --kd');
-  for (const f of ['temperature', 'alpha', 'beta', 'no-teacher-cache']) if (!kd && given.has(f)) throw new SlimError(`--${f} is only used with --kd`);
+  for (const f of ['temperature', 'alpha', 'beta', 'no-teacher-cache'])
+    if (!kd && given.has(f)) throw new SlimError(`--${f} is only used with --kd`);
   const mode: TrainMode = kd ? 'kd' : mutual ? 'dml' : 'plain';
-  if (flags.binary && flags.qat !== undefined && flags.qat !== 'binary') throw new SlimError(`--binary and --qat ${flags.qat} are alternatives`);
+  if (flags.binary && flags.qat !== undefined && flags.qat !== 'binary')
+    throw new SlimError(`--binary and --qat ${flags.qat} are alternatives`);
   const qat = (flags.binary ? 'binary' : (flags.qat ?? 'none')) as Qat;
   const epochs = flags.epochs as number;
   let prune: PruneOptions | undefined;
   const pruneFlags = ['prune-epochs', 'prune-block', 'prune-filters', 'prune-floor'].filter((f) => flags[f] !== undefined);
   if (flags.prune !== undefined || flags['prune-flops'] !== undefined) {
-    const [a, b] = String(flags['prune-epochs'] ?? `1:${Math.max(1, epochs - 1)}`).split(':').map(Number);
-    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < a) throw new SlimError(`--prune-epochs must be START:END with 1 ≤ START ≤ END (got '${flags['prune-epochs']}')`);
-    if (flags.prune !== undefined && flags['prune-flops'] !== undefined) throw new SlimError('--prune RATIO and --prune-flops BUDGET are alternatives (the budget sets the ratio)');
-    if (flags['prune-flops'] !== undefined && flags['prune-filters'] === undefined) throw new SlimError('--prune-flops BUDGET needs --prune-filters l1|l2');
+    const [a, b] = String(flags['prune-epochs'] ?? `1:${Math.max(1, epochs - 1)}`)
+      .split(':')
+      .map(Number);
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < a)
+      throw new SlimError(`--prune-epochs must be START:END with 1 ≤ START ≤ END (got '${flags['prune-epochs']}')`);
+    if (flags.prune !== undefined && flags['prune-flops'] !== undefined)
+      throw new SlimError('--prune RATIO and --prune-flops BUDGET are alternatives (the budget sets the ratio)');
+    if (flags['prune-flops'] !== undefined && flags['prune-filters'] === undefined)
+      throw new SlimError('--prune-flops BUDGET needs --prune-filters l1|l2');
     prune = { sparsity: (flags.prune as number | undefined) ?? 0, start: a, end: b };
     if (flags['prune-block'] !== undefined) {
       prune.block = parseBlockShape(String(flags['prune-block']), '--prune-block', '4x4 (rows x cols of the weight matrix)');
@@ -125,8 +149,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (flags['prune-filters'] !== undefined) prune.filters = flags['prune-filters'] as FilterNorm;
     if (flags['prune-flops'] !== undefined) prune.flops = flags['prune-flops'] as number;
     if (flags['prune-floor'] !== undefined) prune.floor = flags['prune-floor'] as number;
-  } else if (pruneFlags.length) throw new SlimError(`--${pruneFlags[0]} needs --prune RATIO (or --prune-flops BUDGET with --prune-filters)`);
-  if (flags['prune-floor'] !== undefined && flags.val === undefined) throw new SlimError('--prune-floor needs --val N (validation images to judge accuracy on)');
+  } else if (pruneFlags.length)
+    throw new SlimError(`--${pruneFlags[0]} needs --prune RATIO (or --prune-flops BUDGET with --prune-filters)`);
+  if (flags['prune-floor'] !== undefined && flags.val === undefined)
+    throw new SlimError('--prune-floor needs --val N (validation images to judge accuracy on)');
   const opt: OptimConfig = {
     ...DEFAULT_OPTIM,
     kind: flags.optimizer as OptimConfig['kind'],
@@ -137,22 +163,32 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const num = (k: string, f: keyof OptimConfig) => {
     if (flags[k] !== undefined) (opt as unknown as Record<string, unknown>)[f] = flags[k];
   };
-  num('lr', 'lr'); num('momentum', 'momentum'); num('weight-decay', 'weightDecay'); num('l1', 'l1'); num('clip', 'maxNorm');
-  num('warmup', 'warmupSteps'); num('step-size', 'stepSize'); num('gamma', 'gamma');
+  num('lr', 'lr');
+  num('momentum', 'momentum');
+  num('weight-decay', 'weightDecay');
+  num('l1', 'l1');
+  num('clip', 'maxNorm');
+  num('warmup', 'warmupSteps');
+  num('step-size', 'stepSize');
+  num('gamma', 'gamma');
   const seed = (flags.seed as number | undefined) ?? 1;
   const trainN = Math.min((flags.limit as number | undefined) ?? FASHION_MNIST_TRAIN, FASHION_MNIST_TRAIN);
   if (trainN < batch) throw new SlimError(`--limit ${trainN} is less than one batch of ${batch}`);
   if (flags.val !== undefined && trainN + (flags.val as number) > FASHION_MNIST_TRAIN) {
-    throw new SlimError(`--val ${flags.val} overlaps the ${trainN} training images (the validation images are the last ones of the ${FASHION_MNIST_TRAIN}; lower --limit)`);
+    throw new SlimError(
+      `--val ${flags.val} overlaps the ${trainN} training images (the validation images are the last ones of the ${FASHION_MNIST_TRAIN}; lower --limit)`,
+    );
   }
 
   // checkpoints: headers first (schema, sizes, compatibility), tensors only when all is well
-  if (flags.init !== undefined && flags.resume !== undefined) throw new SlimError('--init and --resume are alternatives (--resume continues a run, --init starts one from weights)');
+  if (flags.init !== undefined && flags.resume !== undefined)
+    throw new SlimError('--init and --resume are alternatives (--resume continues a run, --init starts one from weights)');
   const sameModel = (flag: string, file: string, from: ModelSpec) => {
     checkpointSpec({ meta: { model: from } } as unknown as Parameters<typeof checkpointSpec>[0], flag, file);
     if (from.model !== spec.model) throw new SlimError(`${flag} ${file} holds a ${from.model}, not a ${spec.model}`);
     for (const k of ['classes', 'res', 'alpha', 'groups', 'scale', 'phi'] as const) {
-      if (from[k] !== undefined && from[k] !== spec[k]) throw new SlimError(`${flag} ${file} holds a ${from.model} with ${k} ${from[k]}, not ${spec[k] ?? 'the default'}`);
+      if (from[k] !== undefined && from[k] !== spec[k])
+        throw new SlimError(`${flag} ${file} holds a ${from.model} with ${k} ${from[k]}, not ${spec[k] ?? 'the default'}`);
     }
   };
   if (flags.resume !== undefined) {
@@ -203,12 +239,31 @@ export async function trainCommand(argv: string[]): Promise<number> {
   try {
     checkDeviceLimits(size, rt.ctx.limits, `--model ${spec.model}`);
     const r = await train(rt, {
-      model: spec, mode, teacher, teacherCache: flags['no-teacher-cache'] ? false : undefined, tau: flags.temperature as number | undefined, alpha: flags.alpha as number | undefined,
-      beta: flags.beta as number | undefined, peers: mutual, epochs, batch, prune, val,
-      seed, initSeed: flags['init-seed'] as number | undefined, opt,
+      model: spec,
+      mode,
+      teacher,
+      teacherCache: flags['no-teacher-cache'] ? false : undefined,
+      tau: flags.temperature as number | undefined,
+      alpha: flags.alpha as number | undefined,
+      beta: flags.beta as number | undefined,
+      peers: mutual,
+      epochs,
+      batch,
+      prune,
+      val,
+      seed,
+      initSeed: flags['init-seed'] as number | undefined,
+      opt,
       augment: flags.augment ? { cropPad: 2, flip: true } : { cropPad: 0, flip: false },
-      train: trainSplit, test: testSplit, evalEveryEpoch: !!flags['eval-every-epoch'], out: flags.out as string | undefined,
-      qat, init, profile: !!flags.profile, resume: flags.resume as string | undefined, maxSteps: flags['max-steps'] as number | undefined,
+      train: trainSplit,
+      test: testSplit,
+      evalEveryEpoch: !!flags['eval-every-epoch'],
+      out: flags.out as string | undefined,
+      qat,
+      init,
+      profile: !!flags.profile,
+      resume: flags.resume as string | undefined,
+      maxSteps: flags['max-steps'] as number | undefined,
       onProgress: (p) => {
         const total = Math.min(p.epochs * p.stepsPerEpoch, (flags['max-steps'] as number | undefined) ?? Infinity);
         stepsDone = p.epoch * p.stepsPerEpoch + p.step;
@@ -223,16 +278,36 @@ export async function trainCommand(argv: string[]): Promise<number> {
     });
     progress.end();
     const out = {
-      model: r.model, mode: r.mode, dataset: 'fashion-mnist', train_examples: trainSplit.n, test_examples: testSplit.n,
+      model: r.model,
+      mode: r.mode,
+      dataset: 'fashion-mnist',
+      train_examples: trainSplit.n,
+      test_examples: testSplit.n,
       test_accuracy: r.test_accuracy.length === 1 ? r.test_accuracy[0] : r.test_accuracy,
       ...(r.val_accuracy ? { val_examples: val!.n, val_accuracy: r.val_accuracy.length === 1 ? r.val_accuracy[0] : r.val_accuracy } : {}),
       train_loss: r.train_loss.length === 1 ? r.train_loss[0] : r.train_loss,
-      epochs: r.epochs, steps: r.steps, batch, images_per_s: Number(r.images_per_s.toFixed(2)), params: r.params,
-      seed, init: flags.init ?? null, qat, sparsity: r.sparsity, prune: r.prune ?? null, optimizer: opt.kind, lr: opt.lr, out: flags.out ?? null,
-      history: r.history, profile: r.profile, adapter: rt.ctx.adapter.description || rt.ctx.adapter.architecture,
+      epochs: r.epochs,
+      steps: r.steps,
+      batch,
+      images_per_s: Number(r.images_per_s.toFixed(2)),
+      params: r.params,
+      seed,
+      init: flags.init ?? null,
+      qat,
+      sparsity: r.sparsity,
+      prune: r.prune ?? null,
+      optimizer: opt.kind,
+      lr: opt.lr,
+      out: flags.out ?? null,
+      history: r.history,
+      profile: r.profile,
+      adapter: rt.ctx.adapter.description || rt.ctx.adapter.architecture,
     };
     if (flags.json) console.log(JSON.stringify(out, null, 2));
-    else console.log(`${r.model} (${mode}) ${r.epochs} epochs: test_accuracy ${JSON.stringify(out.test_accuracy)}, train_loss ${JSON.stringify(out.train_loss)}, ${out.images_per_s} img/s, ${r.params} params`);
+    else
+      console.log(
+        `${r.model} (${mode}) ${r.epochs} epochs: test_accuracy ${JSON.stringify(out.test_accuracy)}, train_loss ${JSON.stringify(out.train_loss)}, ${out.images_per_s} img/s, ${r.params} params`,
+      );
   } finally {
     progress.end();
     rt.destroy();

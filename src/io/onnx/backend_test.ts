@@ -41,7 +41,8 @@ export function compareOutput(actual: ArrayLike<number>, expected: HostTensor, i
   let maxAbs = 0;
   let maxRel = 0;
   let bad = -1;
-  if (actual.length !== expected.data.length) return { pass: false, maxAbs: Infinity, maxRel: Infinity, detail: `${actual.length} values, expected ${expected.data.length}` };
+  if (actual.length !== expected.data.length)
+    return { pass: false, maxAbs: Infinity, maxRel: Infinity, detail: `${actual.length} values, expected ${expected.data.length}` };
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i];
     const e = expected.data[i];
@@ -54,7 +55,9 @@ export function compareOutput(actual: ArrayLike<number>, expected: HostTensor, i
     const ok = integer ? false : err <= tol.atol + tol.rtol * Math.abs(e);
     if (!ok && bad < 0) bad = i;
   }
-  return bad < 0 ? { pass: true, maxAbs, maxRel } : { pass: false, maxAbs, maxRel, detail: `first mismatch at [${bad}]: expected ${expected.data[bad]}, got ${actual[bad]}` };
+  return bad < 0
+    ? { pass: true, maxAbs, maxRel }
+    : { pass: false, maxAbs, maxRel, detail: `first mismatch at [${bad}]: expected ${expected.data[bad]}, got ${actual[bad]}` };
 }
 
 async function nodeFs() {
@@ -73,7 +76,10 @@ export async function runBackendCase(rt: Runtime, dir: string, tol: Tolerance = 
     const modelPath = path.join(dir, 'model.onnx');
     if (!fs.existsSync(modelPath)) throw new SlimError(`${modelPath} does not exist`);
     const bytes = new Uint8Array(fs.readFileSync(modelPath));
-    const sets = fs.readdirSync(dir).filter((d: string) => d.startsWith('test_data_set_')).sort();
+    const sets = fs
+      .readdirSync(dir)
+      .filter((d: string) => d.startsWith('test_data_set_'))
+      .sort();
     if (!sets.length) throw new SlimError(`${dir} has no test_data_set_* folder`);
     let maxAbs = 0;
     let maxRel = 0;
@@ -86,12 +92,16 @@ export async function runBackendCase(rt: Runtime, dir: string, tol: Tolerance = 
     for (const set of sets) {
       const sdir = path.join(dir, set);
       const read = (kind: string) =>
-        fs.readdirSync(sdir)
+        fs
+          .readdirSync(sdir)
           .filter((f: string) => new RegExp(`^${kind}_\\d+\\.pb$`).test(f))
           .sort((a: string, b: string) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]))
-          .map((f: string) => tensorFromProto(decodeTensor(new Uint8Array(fs.readFileSync(path.join(sdir, f))), `${set}/${f}`), `${set}/${f}`));
+          .map((f: string) =>
+            tensorFromProto(decodeTensor(new Uint8Array(fs.readFileSync(path.join(sdir, f))), `${set}/${f}`), `${set}/${f}`),
+          );
       const inputs: HostTensor[] = read('input');
-      if (inputs.length !== graphInputs.length) throw new SlimError(`${set} has ${inputs.length} inputs, the model takes ${graphInputs.length}`);
+      if (inputs.length !== graphInputs.length)
+        throw new SlimError(`${set} has ${inputs.length} inputs, the model takes ${graphInputs.length}`);
       const constants: Record<string, HostTensor> = {};
       const inputShapes: Record<string, number[]> = {};
       graphInputs.forEach((n, k) => {
@@ -110,14 +120,16 @@ export async function runBackendCase(rt: Runtime, dir: string, tol: Tolerance = 
           compiled.destroy();
         }
       }
-      if (expected.length !== model.outputs.length) throw new SlimError(`${set} has ${expected.length} outputs, the model gives ${model.outputs.length}`);
+      if (expected.length !== model.outputs.length)
+        throw new SlimError(`${set} has ${expected.length} outputs, the model gives ${model.outputs.length}`);
       model.outputs.forEach((o, k) => {
         const e = expected[k];
         if (o.shape.join(',') !== e.dims.join(',')) {
           failure ??= `output '${o.name}': shape [${o.shape.join(',')}], expected [${e.dims.join(',')}]`;
           return;
         }
-        if (isIntegerType(e.dtype) !== isIntegerType(o.dtype)) failure ??= `output '${o.name}': type ${dtypeName(o.dtype)}, expected ${dtypeName(e.dtype)}`;
+        if (isIntegerType(e.dtype) !== isIntegerType(o.dtype))
+          failure ??= `output '${o.name}': type ${dtypeName(o.dtype)}, expected ${dtypeName(e.dtype)}`;
         const actual = o.constant ? o.constant.data : outs[o.output!];
         const c = compareOutput(actual, e, isIntegerType(e.dtype), tol);
         maxAbs = Math.max(maxAbs, c.maxAbs);

@@ -11,7 +11,16 @@
 import { SlimError } from '../../runtime/errors.js';
 import type { Graph, Node } from '../../graph/ir.js';
 import { attrInts, attrNum } from '../../ops/registry.js';
-import { DT, encodeModel, tensorToProto, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
+import {
+  DT,
+  encodeModel,
+  tensorToProto,
+  type AttributeProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from './proto.js';
 import { transposeHost } from './fold.js';
 
 export const EXPORT_OPSET = 19;
@@ -29,11 +38,34 @@ function valueInfo(name: string, shape: number[]): ValueInfoProto {
 }
 
 const UNARY_OPS: Record<string, string> = {
-  identity: 'Identity', relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', hardswish: 'HardSwish', softplus: 'Softplus',
-  mish: 'Mish', abs: 'Abs', neg: 'Neg', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', sign: 'Sign', round: 'Round',
-  floor: 'Floor', ceil: 'Ceil', reciprocal: 'Reciprocal',
+  identity: 'Identity',
+  relu: 'Relu',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  hardswish: 'HardSwish',
+  softplus: 'Softplus',
+  mish: 'Mish',
+  abs: 'Abs',
+  neg: 'Neg',
+  exp: 'Exp',
+  log: 'Log',
+  sqrt: 'Sqrt',
+  sign: 'Sign',
+  round: 'Round',
+  floor: 'Floor',
+  ceil: 'Ceil',
+  reciprocal: 'Reciprocal',
 };
-const BINARY_OPS: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', max: 'Max', min: 'Min', prelu: 'PRelu' };
+const BINARY_OPS: Record<string, string> = {
+  add: 'Add',
+  sub: 'Sub',
+  mul: 'Mul',
+  div: 'Div',
+  pow: 'Pow',
+  max: 'Max',
+  min: 'Min',
+  prelu: 'PRelu',
+};
 const REDUCE_OPS: Record<string, string> = { sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin' };
 
 class Exporter {
@@ -96,7 +128,13 @@ class Exporter {
     if (s !== undefined) return s;
     const desc = this.g.tensors[t];
     if (desc.shape.length !== 4) throw new SlimError(`internal: '${desc.name}' is not rank 4`);
-    if (desc.role === 'param') s = this.init(desc.name, DT.FLOAT, NHWC_TO_NCHW.map((p) => desc.shape[p]), transposeHost({ dtype: DT.FLOAT, dims: desc.shape, data: Float64Array.from(desc.data!) }, NHWC_TO_NCHW).data);
+    if (desc.role === 'param')
+      s = this.init(
+        desc.name,
+        DT.FLOAT,
+        NHWC_TO_NCHW.map((p) => desc.shape[p]),
+        transposeHost({ dtype: DT.FLOAT, dims: desc.shape, data: Float64Array.from(desc.data!) }, NHWC_TO_NCHW).data,
+      );
     else s = this.node('Transpose', [this.get(t)], [attr('perm', NHWC_TO_NCHW)], this.fresh(`${desc.name}_nchw`));
     this.nchw.set(t, s);
     return s;
@@ -116,15 +154,24 @@ class Exporter {
   /** ONNX nodes for activation code `act` applied to `x`. */
   act(x: string, act: number): string {
     switch (act) {
-      case 0: return x;
-      case 1: return this.node('Relu', [x]);
-      case 2: return this.node('Clip', [x, this.scalar('zero', 0), this.scalar('six', 6)]);
-      case 3: return this.node('HardSwish', [x]);
-      case 4: return this.node('Mul', [x, this.node('Sigmoid', [x])]);
-      case 5: return this.node('Sigmoid', [x]);
-      case 6: return this.node('Tanh', [x]);
-      case 7: return this.node('LeakyRelu', [x], [attr('alpha', 0.01, true)]);
-      default: throw new SlimError(`activation code ${act} has no ONNX export`);
+      case 0:
+        return x;
+      case 1:
+        return this.node('Relu', [x]);
+      case 2:
+        return this.node('Clip', [x, this.scalar('zero', 0), this.scalar('six', 6)]);
+      case 3:
+        return this.node('HardSwish', [x]);
+      case 4:
+        return this.node('Mul', [x, this.node('Sigmoid', [x])]);
+      case 5:
+        return this.node('Sigmoid', [x]);
+      case 6:
+        return this.node('Tanh', [x]);
+      case 7:
+        return this.node('LeakyRelu', [x], [attr('alpha', 0.01, true)]);
+      default:
+        throw new SlimError(`activation code ${act} has no ONNX export`);
     }
   }
 
@@ -154,15 +201,24 @@ class Exporter {
       case 'conv2d': {
         const w = this.g.tensors[node.inputs[1]];
         const [kh, kw, , cout] = w.shape;
-        const wName = w.role === 'param'
-          ? this.init(`${w.name}_oihw`, DT.FLOAT, [cout, w.shape[2], kh, kw], transposeHost({ dtype: DT.FLOAT, dims: w.shape, data: Float64Array.from(w.data!) }, [3, 2, 0, 1]).data)
-          : this.node('Transpose', [this.get(w.id)], [attr('perm', [3, 2, 0, 1])]);
+        const wName =
+          w.role === 'param'
+            ? this.init(
+                `${w.name}_oihw`,
+                DT.FLOAT,
+                [cout, w.shape[2], kh, kw],
+                transposeHost({ dtype: DT.FLOAT, dims: w.shape, data: Float64Array.from(w.data!) }, [3, 2, 0, 1]).data,
+              )
+            : this.node('Transpose', [this.get(w.id)], [attr('perm', [3, 2, 0, 1])]);
         const ins = [this.getNchw(x), wName];
         if (node.inputs[2] !== undefined) ins.push(this.get(node.inputs[2]));
         const pads = attrInts(a, 'pads', 4, [0, 0, 0, 0]);
         let out = this.node('Conv', ins, [
-          attr('kernel_shape', [kh, kw]), attr('strides', attrInts(a, 'stride', 2, [1, 1])), attr('dilations', attrInts(a, 'dilation', 2, [1, 1])),
-          attr('pads', pads), attr('group', attrNum(a, 'groups', 1)),
+          attr('kernel_shape', [kh, kw]),
+          attr('strides', attrInts(a, 'stride', 2, [1, 1])),
+          attr('dilations', attrInts(a, 'dilation', 2, [1, 1])),
+          attr('pads', pads),
+          attr('group', attrNum(a, 'groups', 1)),
         ]);
         out = this.act(out, attrNum(a, 'act', 0));
         const sh = attrNum(a, 'shuffle', 1);
@@ -174,7 +230,13 @@ class Exporter {
       case 'batchnorm': {
         if (this.shape(x).length !== 4) throw new SlimError(`batchnorm '${node.name}': only 4-D inputs export`);
         const stats = node.inputs.slice(1).map((t) => this.get(t));
-        this.setNchw(y, this.act(this.node('BatchNormalization', [this.getNchw(x), ...stats], [attr('epsilon', attrNum(a, 'eps', 1e-5), true)]), attrNum(a, 'act', 0)));
+        this.setNchw(
+          y,
+          this.act(
+            this.node('BatchNormalization', [this.getNchw(x), ...stats], [attr('epsilon', attrNum(a, 'eps', 1e-5), true)]),
+            attrNum(a, 'act', 0),
+          ),
+        );
         return;
       }
       case 'activation': {
@@ -189,7 +251,12 @@ class Exporter {
         return;
       case 'pool2d': {
         const kernel = attrInts(a, 'kernel', 2);
-        const attrs = [attr('kernel_shape', kernel), attr('strides', attrInts(a, 'stride', 2, kernel)), attr('pads', attrInts(a, 'pads', 4, [0, 0, 0, 0])), attr('ceil_mode', a.ceil ? 1 : 0)];
+        const attrs = [
+          attr('kernel_shape', kernel),
+          attr('strides', attrInts(a, 'stride', 2, kernel)),
+          attr('pads', attrInts(a, 'pads', 4, [0, 0, 0, 0])),
+          attr('ceil_mode', a.ceil ? 1 : 0),
+        ];
         const dil = attrInts(a, 'dilation', 2, [1, 1]);
         if (dil[0] !== 1 || dil[1] !== 1) attrs.push(attr('dilations', dil));
         if ((a.mode ?? 'max') === 'avg') attrs.push(attr('count_include_pad', a.countIncludePad ? 1 : 0));
@@ -216,8 +283,24 @@ class Exporter {
       }
       case 'concat': {
         const r = this.shape(y).length;
-        if (r === 4) this.setNchw(y, this.node('Concat', node.inputs.map((t) => this.getNchw(t)), [attr('axis', 1)]));
-        else this.setOurs(y, this.node('Concat', node.inputs.map((t) => this.get(t)), [attr('axis', r - 1)]));
+        if (r === 4)
+          this.setNchw(
+            y,
+            this.node(
+              'Concat',
+              node.inputs.map((t) => this.getNchw(t)),
+              [attr('axis', 1)],
+            ),
+          );
+        else
+          this.setOurs(
+            y,
+            this.node(
+              'Concat',
+              node.inputs.map((t) => this.get(t)),
+              [attr('axis', r - 1)],
+            ),
+          );
         return;
       }
       case 'softmax':
@@ -257,15 +340,40 @@ class Exporter {
       case 'slice': {
         const s = a.starts as number[];
         const steps = (a.steps as number[] | undefined) ?? s.map(() => 1);
-        this.setOurs(y, this.node('Slice', [this.get(x), this.ints('starts', s), this.ints('ends', a.ends as number[]), this.ints('axes', s.map((_, i) => i)), this.ints('steps', steps)]));
+        this.setOurs(
+          y,
+          this.node('Slice', [
+            this.get(x),
+            this.ints('starts', s),
+            this.ints('ends', a.ends as number[]),
+            this.ints(
+              'axes',
+              s.map((_, i) => i),
+            ),
+            this.ints('steps', steps),
+          ]),
+        );
         return;
       }
       case 'concat_axis':
-        this.setOurs(y, this.node('Concat', node.inputs.map((t) => this.get(t)), [attr('axis', attrNum(a, 'axis'))]));
+        this.setOurs(
+          y,
+          this.node(
+            'Concat',
+            node.inputs.map((t) => this.get(t)),
+            [attr('axis', attrNum(a, 'axis'))],
+          ),
+        );
         return;
       case 'pad': {
-        const value = node.inputs[1] !== undefined ? this.node('Reshape', [this.get(node.inputs[1]), this.ints('scalar', [])]) : this.scalar('value', attrNum(a, 'value', 0));
-        this.setOurs(y, this.node('Pad', [this.get(x), this.ints('pads', a.pads as number[]), value], [attr('mode', (a.mode as string) ?? 'constant')]));
+        const value =
+          node.inputs[1] !== undefined
+            ? this.node('Reshape', [this.get(node.inputs[1]), this.ints('scalar', [])])
+            : this.scalar('value', attrNum(a, 'value', 0));
+        this.setOurs(
+          y,
+          this.node('Pad', [this.get(x), this.ints('pads', a.pads as number[]), value], [attr('mode', (a.mode as string) ?? 'constant')]),
+        );
         return;
       }
       case 'matmul': {
@@ -291,12 +399,27 @@ class Exporter {
         return;
       }
       case 'softmax_axis':
-        this.setOurs(y, this.node(a.hard ? 'Hardmax' : a.log ? 'LogSoftmax' : 'Softmax', [this.get(x)], [attr('axis', attrNum(a, 'axis'))]));
+        this.setOurs(
+          y,
+          this.node(a.hard ? 'Hardmax' : a.log ? 'LogSoftmax' : 'Softmax', [this.get(x)], [attr('axis', attrNum(a, 'axis'))]),
+        );
         return;
       case 'lrn': {
         const s = this.shape(x);
         if (s.length !== 4) throw new SlimError(`lrn '${node.name}': only 4-D inputs export`);
-        this.setNchw(y, this.node('LRN', [this.getNchw(x)], [attr('size', attrNum(a, 'size')), attr('alpha', attrNum(a, 'alpha', 1e-4), true), attr('beta', attrNum(a, 'beta', 0.75), true), attr('bias', attrNum(a, 'bias', 1), true)]));
+        this.setNchw(
+          y,
+          this.node(
+            'LRN',
+            [this.getNchw(x)],
+            [
+              attr('size', attrNum(a, 'size')),
+              attr('alpha', attrNum(a, 'alpha', 1e-4), true),
+              attr('beta', attrNum(a, 'beta', 0.75), true),
+              attr('bias', attrNum(a, 'bias', 1), true),
+            ],
+          ),
+        );
         return;
       }
       default:
@@ -325,7 +448,8 @@ export function exportOnnx(g: Graph, opts: ExportOptions = {}): Uint8Array {
   const outputs: ValueInfoProto[] = g.outputs.map((t, k) => {
     const d = g.tensors[t];
     let name = e.get(t);
-    if (used.has(name) || inputs.some((i) => i.name === name) || !name.length) name = e.node('Identity', [name], [], `output${k}_${d.name}`);
+    if (used.has(name) || inputs.some((i) => i.name === name) || !name.length)
+      name = e.node('Identity', [name], [], `output${k}_${d.name}`);
     used.add(name);
     return valueInfo(name, d.shape);
   });

@@ -4,7 +4,16 @@
 // truncates, casts truncate toward zero and wrap like numpy's astype).
 
 import { check, shapeStr, SlimError } from '../../runtime/errors.js';
-import { binaryRef, broadcastShapes, broadcastStrides, contiguousStrides, unaryRef, type BinaryName, type ReduceName, type UnaryName } from '../../ops/tensor.js';
+import {
+  binaryRef,
+  broadcastShapes,
+  broadcastStrides,
+  contiguousStrides,
+  unaryRef,
+  type BinaryName,
+  type ReduceName,
+  type UnaryName,
+} from '../../ops/tensor.js';
 import { checkDims, DT, isIntegerType, MAX_FOLD_ELEMENTS, type HostTensor } from './proto.js';
 
 export const numelOf = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
@@ -54,16 +63,26 @@ export function transposeHost(t: HostTensor, perm: number[]): HostTensor {
 
 function castValue(v: number, dtype: number): number {
   switch (dtype) {
-    case DT.FLOAT: return Math.fround(v);
-    case DT.DOUBLE: return v;
-    case DT.BOOL: return v !== 0 ? 1 : 0;
-    case DT.UINT8: return Math.trunc(v) & 0xff;
-    case DT.INT8: return ((Math.trunc(v) & 0xff) << 24) >> 24;
-    case DT.UINT16: return Math.trunc(v) & 0xffff;
-    case DT.INT16: return ((Math.trunc(v) & 0xffff) << 16) >> 16;
-    case DT.INT32: return Math.trunc(v) | 0;
-    case DT.UINT32: return Math.trunc(v) >>> 0;
-    default: return Number.isFinite(v) ? Math.trunc(v) : v; // int64/uint64/float16 kept as float64
+    case DT.FLOAT:
+      return Math.fround(v);
+    case DT.DOUBLE:
+      return v;
+    case DT.BOOL:
+      return v !== 0 ? 1 : 0;
+    case DT.UINT8:
+      return Math.trunc(v) & 0xff;
+    case DT.INT8:
+      return ((Math.trunc(v) & 0xff) << 24) >> 24;
+    case DT.UINT16:
+      return Math.trunc(v) & 0xffff;
+    case DT.INT16:
+      return ((Math.trunc(v) & 0xffff) << 16) >> 16;
+    case DT.INT32:
+      return Math.trunc(v) | 0;
+    case DT.UINT32:
+      return Math.trunc(v) >>> 0;
+    default:
+      return Number.isFinite(v) ? Math.trunc(v) : v; // int64/uint64/float16 kept as float64
   }
 }
 
@@ -97,12 +116,20 @@ export function binaryHost(fn: BinaryName, a: HostTensor, b: HostTensor): HostTe
 }
 
 export function unaryHost(fn: UnaryName, a: HostTensor, alpha = 0, beta = 0): HostTensor {
-  return { dtype: a.dtype, dims: [...a.dims], data: a.data.map((v) => (a.dtype === DT.FLOAT ? Math.fround(unaryRef(fn, v, alpha, beta)) : unaryRef(fn, v, alpha, beta))) };
+  return {
+    dtype: a.dtype,
+    dims: [...a.dims],
+    data: a.data.map((v) => (a.dtype === DT.FLOAT ? Math.fround(unaryRef(fn, v, alpha, beta)) : unaryRef(fn, v, alpha, beta))),
+  };
 }
 
 export function concatHost(ts: HostTensor[], axis: number): HostTensor {
   const r = ts[0].dims.length;
-  for (const t of ts) check(t.dims.length === r && t.dims.every((d, i) => i === axis || d === ts[0].dims[i]), `concat inputs disagree: ${ts.map((t) => shapeStr(t.dims)).join(' ')}`);
+  for (const t of ts)
+    check(
+      t.dims.length === r && t.dims.every((d, i) => i === axis || d === ts[0].dims[i]),
+      `concat inputs disagree: ${ts.map((t) => shapeStr(t.dims)).join(' ')}`,
+    );
   const outer = numelOf(ts[0].dims.slice(0, axis));
   const dims = [...ts[0].dims];
   dims[axis] = ts.reduce((a, t) => a + t.dims[axis], 0);
@@ -256,7 +283,14 @@ export function tileHost(t: HostTensor, repeats: number[]): HostTensor {
  * Along one axis (kept as size k): the k largest (or smallest) values and their indices, sorted (ties: the lower
  * index first, as onnxruntime); ArgMax/ArgMin are k = 1 (select_last_index takes the last of equal values).
  */
-export function topkHost(t: HostTensor, axis: number, k: number, largest: boolean, sorted = true, lastIndex = false): { values: HostTensor; indices: HostTensor } {
+export function topkHost(
+  t: HostTensor,
+  axis: number,
+  k: number,
+  largest: boolean,
+  sorted = true,
+  lastIndex = false,
+): { values: HostTensor; indices: HostTensor } {
   const [outer, len, inner] = [numelOf(t.dims.slice(0, axis)), t.dims[axis], numelOf(t.dims.slice(axis + 1))];
   check(k >= 0 && k <= len, `k = ${k} is outside [0, ${len}]`);
   const dims = t.dims.map((d, i) => (i === axis ? k : d));

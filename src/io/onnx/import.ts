@@ -23,7 +23,18 @@ import { fuseMatmulBias } from '../../graph/passes.js';
 import { ACTIVATIONS } from '../../ops/activation.js';
 import type { Attrs } from '../../ops/registry.js';
 import { broadcastShapes, normAxis, type BinaryName, type ReduceName, type UnaryName } from '../../ops/tensor.js';
-import { decodeModel, dtypeName, DT, tensorFromProto, toNum, checkDims, type GraphProto, type HostTensor, type NodeProto, type ValueInfoProto } from './proto.js';
+import {
+  decodeModel,
+  dtypeName,
+  DT,
+  tensorFromProto,
+  toNum,
+  checkDims,
+  type GraphProto,
+  type HostTensor,
+  type NodeProto,
+  type ValueInfoProto,
+} from './proto.js';
 import { binaryHost, host, numelOf, reduceHost, reshapeHost, transposeHost, unaryHost } from './fold.js';
 import { NodeError, OnnxOpContext, parseAttr, type Attr, type OnnxValue } from './node.js';
 import { knowsDomain, MAX_OPSET, MIN_OPSET, resolveOp } from './registry.js';
@@ -100,7 +111,10 @@ export class Importer {
     }
     check(v.nhwc !== undefined, `internal: value '${v.name}' has no storage`);
     const [, c, h, w] = v.shape;
-    v.nchw = h * w === 1 || c === 1 ? this.g.add1('reshape', [v.nhwc], { shape: v.shape }, `${v.name}.nchw`) : this.g.add1('transpose', [v.nhwc], { perm: NHWC_TO_NCHW }, `${v.name}.nchw`);
+    v.nchw =
+      h * w === 1 || c === 1
+        ? this.g.add1('reshape', [v.nhwc], { shape: v.shape }, `${v.name}.nchw`)
+        : this.g.add1('transpose', [v.nhwc], { perm: NHWC_TO_NCHW }, `${v.name}.nchw`);
     return v.nchw;
   }
 
@@ -115,7 +129,10 @@ export class Importer {
     }
     const [n, c, h, w] = v.shape;
     const src = this.onnx(v);
-    v.nhwc = h * w === 1 || c === 1 ? this.g.add1('reshape', [src], { shape: [n, h, w, c] }, `${v.name}.nhwc`) : this.g.add1('transpose', [src], { perm: NCHW_TO_NHWC }, `${v.name}.nhwc`);
+    v.nhwc =
+      h * w === 1 || c === 1
+        ? this.g.add1('reshape', [src], { shape: [n, h, w, c] }, `${v.name}.nhwc`)
+        : this.g.add1('transpose', [src], { perm: NCHW_TO_NHWC }, `${v.name}.nhwc`);
     return v.nhwc;
   }
 
@@ -132,8 +149,20 @@ export class Importer {
 
   unary(name: string, fn: UnaryName, v: OnnxValue, alpha = 0, beta = 0): OnnxValue {
     if (v.konst) return this.konst(unaryHost(fn, v.konst, alpha, beta), name);
-    const act = fn === 'relu' ? ACTIVATIONS.relu : fn === 'sigmoid' ? ACTIVATIONS.sigmoid : fn === 'tanh' ? ACTIVATIONS.tanh : fn === 'hardswish' ? ACTIVATIONS.hardswish
-      : fn === 'clip' && alpha === 0 && beta === 6 ? ACTIVATIONS.relu6 : fn === 'leakyrelu' && Math.fround(alpha) === Math.fround(0.01) ? ACTIVATIONS.leakyrelu : -1;
+    const act =
+      fn === 'relu'
+        ? ACTIVATIONS.relu
+        : fn === 'sigmoid'
+          ? ACTIVATIONS.sigmoid
+          : fn === 'tanh'
+            ? ACTIVATIONS.tanh
+            : fn === 'hardswish'
+              ? ACTIVATIONS.hardswish
+              : fn === 'clip' && alpha === 0 && beta === 6
+                ? ACTIVATIONS.relu6
+                : fn === 'leakyrelu' && Math.fround(alpha) === Math.fround(0.01)
+                  ? ACTIVATIONS.leakyrelu
+                  : -1;
     const useNhwc = this.isNhwc(v);
     const src = useNhwc ? v.nhwc! : this.onnx(v);
     const id = act >= 0 ? this.add('activation', [src], { act }, name) : this.add('unary', [src], { fn, alpha, beta }, name);
@@ -305,10 +334,14 @@ export class Importer {
     const given = opts.inputShapes?.[name];
     const dims = tt.shape?.dim ?? [];
     if (given) {
-      check(Array.isArray(given) && (given.length === dims.length || !tt.shape), `input shape for '${name}' has rank ${given.length}, the model says ${dims.length}`);
+      check(
+        Array.isArray(given) && (given.length === dims.length || !tt.shape),
+        `input shape for '${name}' has rank ${given.length}, the model says ${dims.length}`,
+      );
       dims.forEach((d, i) => {
         const v = d.dimValue !== undefined ? toNum(d.dimValue) : 0;
-        if (v > 0 && v !== given[i]) throw new SlimError(`input shape ${shapeStr(given)} for '${name}' disagrees with the model's dimension ${i} = ${v}`);
+        if (v > 0 && v !== given[i])
+          throw new SlimError(`input shape ${shapeStr(given)} for '${name}' disagrees with the model's dimension ${i} = ${v}`);
       });
       checkDims(given, `graph input '${name}'`);
       return { dtype, shape: [...given] };
@@ -350,7 +383,7 @@ export class Importer {
 /** The opset a node is read at: a node of another domain (one with registered handlers) at that domain's opset. */
 function opsetOf(node: NodeProto, opset: number, domainOpsets: Map<string, number>): number {
   const custom = node.domain && node.domain !== 'ai.onnx' && knowsDomain(node.domain);
-  return custom ? domainOpsets.get(node.domain!) ?? 1 : opset;
+  return custom ? (domainOpsets.get(node.domain!) ?? 1) : opset;
 }
 
 function labelOf(node: NodeProto, k: number, nodeOpset: number): string {
@@ -381,7 +414,13 @@ function checkSupported(nodes: NodeProto[], opset: number, domainOpsets: Map<str
   });
   if (!missing.size) return;
   const lines = [...missing.values()].map(({ first, names }) =>
-    names.length === 1 ? first : `${first} (${names.length} nodes: ${names.slice(0, 5).map((n) => `'${n}'`).join(', ')}${names.length > 5 ? ', …' : ''})`);
+    names.length === 1
+      ? first
+      : `${first} (${names.length} nodes: ${names
+          .slice(0, 5)
+          .map((n) => `'${n}'`)
+          .join(', ')}${names.length > 5 ? ', …' : ''})`,
+  );
   throw new SlimError(lines.length === 1 ? lines[0] : `${lines.length} operators are not supported:\n  ${lines.join('\n  ')}`);
 }
 
@@ -408,7 +447,9 @@ function topoSort(nodes: NodeProto[], available: Set<string>): NodeProto[] {
   }
   if (order.length !== nodes.length) {
     const stuck = nodes.findIndex((_, k) => !order.includes(k));
-    throw new SlimError(`the graph has a cycle (through node '${nodes[stuck].name || nodes[stuck].output?.[0] || stuck}', ${nodes[stuck].opType})`);
+    throw new SlimError(
+      `the graph has a cycle (through node '${nodes[stuck].name || nodes[stuck].output?.[0] || stuck}', ${nodes[stuck].opType})`,
+    );
   }
   return order.map((k) => nodes[k]);
 }
@@ -444,7 +485,8 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
     if (!o.domain || o.domain === 'ai.onnx') opset = toNum(o.version);
   }
   if (opset < 0) opset = (model.opsetImport ?? []).length === 0 ? 1 : -1;
-  if (opset < MIN_OPSET || opset > MAX_OPSET) throw new SlimError(`ONNX opset ${opset} is not supported (supported: ${MIN_OPSET}–${MAX_OPSET})`);
+  if (opset < MIN_OPSET || opset > MAX_OPSET)
+    throw new SlimError(`ONNX opset ${opset} is not supported (supported: ${MIN_OPSET}–${MAX_OPSET})`);
   const domainOpsets = new Map<string, number>();
   for (const o of model.opsetImport ?? []) if (o.domain && o.domain !== 'ai.onnx') domainOpsets.set(o.domain, toNum(o.version));
   return new Importer().run(model.graph, opset, opts, domainOpsets);

@@ -29,19 +29,36 @@ export interface OnnxValue {
 /** A handler's own failure: its message already names the node. */
 export class NodeError extends SlimError {}
 
-export type Attr = { type: number; f?: number; i?: number; s?: string; t?: HostTensor; floats?: number[]; ints?: number[]; strings?: string[] };
+export type Attr = {
+  type: number;
+  f?: number;
+  i?: number;
+  s?: string;
+  t?: HostTensor;
+  floats?: number[];
+  ints?: number[];
+  strings?: string[];
+};
 
 export function parseAttr(a: AttributeProto, where: string): Attr {
   const type = a.type ?? 0;
-  const dec = (b?: Uint8Array | number[]) => (b && b.length ? new TextDecoder().decode(b instanceof Uint8Array ? b : Uint8Array.from(b)) : '');
+  const dec = (b?: Uint8Array | number[]) =>
+    b && b.length ? new TextDecoder().decode(b instanceof Uint8Array ? b : Uint8Array.from(b)) : '';
   switch (type) {
-    case ATTR.FLOAT: return { type, f: a.f ?? 0 };
-    case ATTR.INT: return { type, i: toNum(a.i) };
-    case ATTR.STRING: return { type, s: dec(a.s) };
-    case ATTR.TENSOR: return { type, t: a.t ? tensorFromProto(a.t, `${where}: attribute '${a.name}'`) : undefined };
-    case ATTR.FLOATS: return { type, floats: a.floats ?? [] };
-    case ATTR.INTS: return { type, ints: (a.ints ?? []).map(toNum) };
-    case ATTR.STRINGS: return { type, strings: (a.strings ?? []).map(dec) };
+    case ATTR.FLOAT:
+      return { type, f: a.f ?? 0 };
+    case ATTR.INT:
+      return { type, i: toNum(a.i) };
+    case ATTR.STRING:
+      return { type, s: dec(a.s) };
+    case ATTR.TENSOR:
+      return { type, t: a.t ? tensorFromProto(a.t, `${where}: attribute '${a.name}'`) : undefined };
+    case ATTR.FLOATS:
+      return { type, floats: a.floats ?? [] };
+    case ATTR.INTS:
+      return { type, ints: (a.ints ?? []).map(toNum) };
+    case ATTR.STRINGS:
+      return { type, strings: (a.strings ?? []).map(dec) };
     case 0:
       if (a.refAttrName) throw new SlimError(`${where}: attribute '${a.name}' refers to a function attribute (not supported)`);
       // Old files omit the type: infer it from the field present.

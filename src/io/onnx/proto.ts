@@ -203,12 +203,37 @@ export const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 
 
 /** Element type codes (onnx.TensorProto.DataType). */
 export const DT = {
-  FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11,
-  UINT32: 12, UINT64: 13,
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
 } as const;
 const DT_NAMES: Record<number, string> = {
-  1: 'float', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
-  10: 'float16', 11: 'double', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16',
+  1: 'float',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'double',
+  12: 'uint32',
+  13: 'uint64',
+  14: 'complex64',
+  15: 'complex128',
+  16: 'bfloat16',
 };
 export function dtypeName(dt: number): string {
   return DT_NAMES[dt] ?? `data type ${dt}`;
@@ -302,7 +327,8 @@ export function tensorFromProto(t: TensorProto, what = `tensor '${t.name ?? ''}'
   const raw = t.rawData;
   if (raw && raw.length) {
     const size = BYTES[dt];
-    if (raw.length !== n * size) throw new SlimError(`${what}: raw_data has ${raw.length} bytes, dims [${dims.join(',')}] of ${dtypeName(dt)} need ${n * size}`);
+    if (raw.length !== n * size)
+      throw new SlimError(`${what}: raw_data has ${raw.length} bytes, dims [${dims.join(',')}] of ${dtypeName(dt)} need ${n * size}`);
     if (dt === DT.FLOAT) {
       // little-endian hosts (every WebGPU platform): one copy of the bytes
       return { dtype: dt, dims, data: new Float32Array(new Uint8Array(raw).buffer) };
@@ -312,17 +338,40 @@ export function tensorFromProto(t: TensorProto, what = `tensor '${t.name ?? ''}'
     for (let i = 0; i < n; i++) {
       const o = i * size;
       switch (dt) {
-        case DT.FLOAT: out[i] = dv.getFloat32(o, true); break;
-        case DT.UINT8: case DT.BOOL: out[i] = dv.getUint8(o); break;
-        case DT.INT8: out[i] = dv.getInt8(o); break;
-        case DT.UINT16: out[i] = dv.getUint16(o, true); break;
-        case DT.INT16: out[i] = dv.getInt16(o, true); break;
-        case DT.INT32: out[i] = dv.getInt32(o, true); break;
-        case DT.UINT32: out[i] = dv.getUint32(o, true); break;
-        case DT.INT64: out[i] = Number(dv.getBigInt64(o, true)); break;
-        case DT.UINT64: out[i] = Number(dv.getBigUint64(o, true)); break;
-        case DT.FLOAT16: out[i] = halfToFloat(dv.getUint16(o, true)); break;
-        case DT.DOUBLE: out[i] = dv.getFloat64(o, true); break;
+        case DT.FLOAT:
+          out[i] = dv.getFloat32(o, true);
+          break;
+        case DT.UINT8:
+        case DT.BOOL:
+          out[i] = dv.getUint8(o);
+          break;
+        case DT.INT8:
+          out[i] = dv.getInt8(o);
+          break;
+        case DT.UINT16:
+          out[i] = dv.getUint16(o, true);
+          break;
+        case DT.INT16:
+          out[i] = dv.getInt16(o, true);
+          break;
+        case DT.INT32:
+          out[i] = dv.getInt32(o, true);
+          break;
+        case DT.UINT32:
+          out[i] = dv.getUint32(o, true);
+          break;
+        case DT.INT64:
+          out[i] = Number(dv.getBigInt64(o, true));
+          break;
+        case DT.UINT64:
+          out[i] = Number(dv.getBigUint64(o, true));
+          break;
+        case DT.FLOAT16:
+          out[i] = halfToFloat(dv.getUint16(o, true));
+          break;
+        case DT.DOUBLE:
+          out[i] = dv.getFloat64(o, true);
+          break;
       }
     }
     return { dtype: dt, dims, data: out };
@@ -330,12 +379,27 @@ export function tensorFromProto(t: TensorProto, what = `tensor '${t.name ?? ''}'
   let src: ArrayLike<number | Int64>;
   let conv: (v: number | Int64) => number = (v) => v as number;
   switch (dt) {
-    case DT.FLOAT: src = t.floatData ?? []; break;
-    case DT.DOUBLE: src = t.doubleData ?? []; break;
-    case DT.INT64: src = t.int64Data ?? []; conv = toNum; break;
-    case DT.UINT32: case DT.UINT64: src = t.uint64Data ?? []; conv = toNum; break;
-    case DT.FLOAT16: src = t.int32Data ?? []; conv = (v) => halfToFloat(v as number); break;
-    default: src = t.int32Data ?? []; // int8/uint8/int16/uint16/int32/bool are stored in int32_data
+    case DT.FLOAT:
+      src = t.floatData ?? [];
+      break;
+    case DT.DOUBLE:
+      src = t.doubleData ?? [];
+      break;
+    case DT.INT64:
+      src = t.int64Data ?? [];
+      conv = toNum;
+      break;
+    case DT.UINT32:
+    case DT.UINT64:
+      src = t.uint64Data ?? [];
+      conv = toNum;
+      break;
+    case DT.FLOAT16:
+      src = t.int32Data ?? [];
+      conv = (v) => halfToFloat(v as number);
+      break;
+    default:
+      src = t.int32Data ?? []; // int8/uint8/int16/uint16/int32/bool are stored in int32_data
   }
   if (src.length !== n) throw new SlimError(`${what}: has ${src.length} values, dims [${dims.join(',')}] need ${n}`);
   const out = dt === DT.FLOAT ? new Float32Array(n) : new Float64Array(n);
@@ -352,17 +416,39 @@ export function tensorToProto(name: string, t: HostTensor): TensorProto {
   t.data.forEach((v, i) => {
     const o = i * size;
     switch (t.dtype) {
-      case DT.FLOAT: dv.setFloat32(o, v, true); break;
-      case DT.DOUBLE: dv.setFloat64(o, v, true); break;
-      case DT.UINT8: case DT.BOOL: dv.setUint8(o, v); break;
-      case DT.INT8: dv.setInt8(o, v); break;
-      case DT.UINT16: dv.setUint16(o, v, true); break;
-      case DT.INT16: dv.setInt16(o, v, true); break;
-      case DT.INT32: dv.setInt32(o, v, true); break;
-      case DT.UINT32: dv.setUint32(o, v, true); break;
-      case DT.INT64: dv.setBigInt64(o, BigInt(Math.round(v)), true); break;
-      case DT.UINT64: dv.setBigUint64(o, BigInt(Math.round(v)), true); break;
-      default: throw new SlimError(`cannot write tensor '${name}' of type ${dtypeName(t.dtype)}`);
+      case DT.FLOAT:
+        dv.setFloat32(o, v, true);
+        break;
+      case DT.DOUBLE:
+        dv.setFloat64(o, v, true);
+        break;
+      case DT.UINT8:
+      case DT.BOOL:
+        dv.setUint8(o, v);
+        break;
+      case DT.INT8:
+        dv.setInt8(o, v);
+        break;
+      case DT.UINT16:
+        dv.setUint16(o, v, true);
+        break;
+      case DT.INT16:
+        dv.setInt16(o, v, true);
+        break;
+      case DT.INT32:
+        dv.setInt32(o, v, true);
+        break;
+      case DT.UINT32:
+        dv.setUint32(o, v, true);
+        break;
+      case DT.INT64:
+        dv.setBigInt64(o, BigInt(Math.round(v)), true);
+        break;
+      case DT.UINT64:
+        dv.setBigUint64(o, BigInt(Math.round(v)), true);
+        break;
+      default:
+        throw new SlimError(`cannot write tensor '${name}' of type ${dtypeName(t.dtype)}`);
     }
   });
   return { name, dataType: t.dtype, dims: t.dims, rawData: raw };

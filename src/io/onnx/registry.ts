@@ -46,7 +46,8 @@ export function registerOnnxOp(opType: string, handler: OnnxOpHandler, options: 
   const [lo, hi] = options.opsets ?? ALL_OPSETS;
   if (!opType) throw new SlimError('registerOnnxOp: the op type is empty');
   if (typeof handler !== 'function') throw new SlimError(`registerOnnxOp('${opType}'): the handler is not a function`);
-  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && lo <= hi)) throw new SlimError(`registerOnnxOp('${opType}'): opsets [${lo}, ${hi}] is not a range of opset versions`);
+  if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && lo <= hi))
+    throw new SlimError(`registerOnnxOp('${opType}'): opsets [${lo}, ${hi}] is not a range of opset versions`);
   const key = keyOf(options.domain, opType);
   const reg: Registration = { handler, opsets: [lo, hi] };
   TABLE.set(key, [reg, ...(TABLE.get(key) ?? [])]);
@@ -69,13 +70,19 @@ export function resolveOp(domain: string | undefined, opType: string, opset: num
   const regs = TABLE.get(keyOf(domain, opType));
   if (!regs) throw new SlimError(`operator '${opType}' is not supported`);
   const reg = regs.find((r) => opset >= r.opsets[0] && opset <= r.opsets[1]);
-  if (!reg) throw new SlimError(`operator '${opType}' is not supported at opset ${opset} (handlers cover ${regs.map((r) => `${r.opsets[0]}–${r.opsets[1]}`).join(', ')})`);
+  if (!reg)
+    throw new SlimError(
+      `operator '${opType}' is not supported at opset ${opset} (handlers cover ${regs.map((r) => `${r.opsets[0]}–${r.opsets[1]}`).join(', ')})`,
+    );
   return reg.handler;
 }
 
 /** The default-domain ONNX operators the importer knows (built-in and registered), sorted. */
 export function supportedOperators(): string[] {
-  return [...TABLE.keys()].filter((k) => k.startsWith('\u0000')).map((k) => k.slice(1)).sort();
+  return [...TABLE.keys()]
+    .filter((k) => k.startsWith('\u0000'))
+    .map((k) => k.slice(1))
+    .sort();
 }
 
 // Built-in handlers: every op type in exactly one family table. Each covers opsets 1–MAX_OPSET: importOnnx admits

@@ -11,7 +11,9 @@ export function need4d(c: OnnxOpContext, v: OnnxValue, what: string): void {
 
 /** Shape of Reshape's target with ONNX's 0 (copy, unless allowzero) and -1 (infer). */
 export function reshapeTarget(c: OnnxOpContext, from: number[], to: number[], allowzero: boolean): number[] {
-  const out = to.map((d, i) => (d === 0 && !allowzero ? (i < from.length ? from[i] : c.fail(`shape [${to.join(',')}]: 0 at ${i} has no input dimension to copy`)) : d));
+  const out = to.map((d, i) =>
+    d === 0 && !allowzero ? (i < from.length ? from[i] : c.fail(`shape [${to.join(',')}]: 0 at ${i} has no input dimension to copy`)) : d,
+  );
   const neg = out.filter((d) => d === -1).length;
   if (neg > 1 || out.some((d) => d < -1)) c.fail(`shape [${to.join(',')}] is invalid`);
   const known = out.filter((d) => d !== -1).reduce((a, b) => a * b, 1);

@@ -20,7 +20,8 @@ export const CONV_POOL_OPS: Record<string, OnnxOpHandler> = {
 /** A 3-D [N, C, L] value as the 4-D [N, C, 1, L]; 4-D values unchanged. */
 function view2d(c: OnnxOpContext, v: OnnxValue, what: string): OnnxValue {
   if (v.shape.length === 3) return c.imp.reshape(`${v.name}.2d`, v, [v.shape[0], v.shape[1], 1, v.shape[2]]);
-  if (v.shape.length !== 4) c.fail(`${what} must be 3-D [N, C, L] or 4-D [N, C, H, W] (3-D convolution is not supported), got ${shapeStr(v.shape)}`);
+  if (v.shape.length !== 4)
+    c.fail(`${what} must be 3-D [N, C, L] or 4-D [N, C, H, W] (3-D convolution is not supported), got ${shapeStr(v.shape)}`);
   return v;
 }
 
@@ -68,19 +69,25 @@ export function convCore(c: OnnxOpContext, x0: OnnxValue, w0: OnnxValue, b: Onnx
   const imp = c.imp;
   const oneD = x0.shape.length === 3;
   const x = view2d(c, x0, 'X');
-  if (w0.shape.length !== x0.shape.length) c.fail(`W must be ${oneD ? '3-D [M, C/group, k]' : '4-D [M, C/group, kH, kW]'}, got ${shapeStr(w0.shape)}`);
+  if (w0.shape.length !== x0.shape.length)
+    c.fail(`W must be ${oneD ? '3-D [M, C/group, k]' : '4-D [M, C/group, kH, kW]'}, got ${shapeStr(w0.shape)}`);
   const w = view2d(c, w0, 'W');
   const [, cin, h, wd] = x.shape;
   const [m, cg, kh, kw] = w.shape;
   const group = c.int('group', 1);
   const kernel = axisInts(c, 'kernel_shape', oneD, NaN, 1);
-  if (c.attrs.has('kernel_shape') && (kernel[0] !== kh || kernel[1] !== kw)) c.fail(`kernel_shape [${c.ints('kernel_shape')!.join(',')}] disagrees with W ${shapeStr(w0.shape)}`);
-  if (cg * group !== cin) c.fail(`W ${shapeStr(w0.shape)} with group ${group} expects ${cg * group} input channels, X ${shapeStr(x0.shape)} has ${cin}`);
+  if (c.attrs.has('kernel_shape') && (kernel[0] !== kh || kernel[1] !== kw))
+    c.fail(`kernel_shape [${c.ints('kernel_shape')!.join(',')}] disagrees with W ${shapeStr(w0.shape)}`);
+  if (cg * group !== cin)
+    c.fail(`W ${shapeStr(w0.shape)} with group ${group} expects ${cg * group} input channels, X ${shapeStr(x0.shape)} has ${cin}`);
   const strides = axisInts(c, 'strides', oneD, 1);
   const dil = axisInts(c, 'dilations', oneD, 1);
   const pads = autoPads(c, [h, wd], [kh, kw], strides, dil, oneD);
   const wid = w.konst
-    ? (() => { const t = transposeHost(w.konst!, [2, 3, 1, 0]); return imp.g.addParam(`${w.name}.hwio`, t.dims, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)); })()
+    ? (() => {
+        const t = transposeHost(w.konst!, [2, 3, 1, 0]);
+        return imp.g.addParam(`${w.name}.hwio`, t.dims, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data));
+      })()
     : imp.add('transpose', [imp.onnx(w)], { perm: [2, 3, 1, 0] }, `${w.name}.hwio`);
   const inputs = [imp.nhwc(x), wid];
   if (b) {
@@ -88,7 +95,12 @@ export function convCore(c: OnnxOpContext, x0: OnnxValue, w0: OnnxValue, b: Onnx
     inputs.push(imp.onnx(b));
   }
   const name = c.node.name || c.node.output![0];
-  const id = imp.add('conv2d', inputs, { stride: strides, pads: [pads[0], pads[1], pads[2], pads[3]], dilation: dil, groups: group }, oneD ? `${name}.2d` : name);
+  const id = imp.add(
+    'conv2d',
+    inputs,
+    { stride: strides, pads: [pads[0], pads[1], pads[2], pads[3]], dilation: dil, groups: group },
+    oneD ? `${name}.2d` : name,
+  );
   const [, oh, ow] = imp.g.shape(id);
   return back1d(c, imp.fromGpu(oneD ? `${name}.2d` : name, x.dtype, [x.shape[0], m, oh, ow], id, 'nhwc'), oneD);
 }
@@ -107,7 +119,8 @@ function convTranspose(c: OnnxOpContext): OnnxValue {
   const b = c.opt(2);
   const oneD = x0.shape.length === 3;
   const x = view2d(c, x0, 'X');
-  if (w0.shape.length !== x0.shape.length) c.fail(`W must be ${oneD ? '3-D [C, M/group, k]' : '4-D [C, M/group, kH, kW]'}, got ${shapeStr(w0.shape)}`);
+  if (w0.shape.length !== x0.shape.length)
+    c.fail(`W must be ${oneD ? '3-D [C, M/group, k]' : '4-D [C, M/group, kH, kW]'}, got ${shapeStr(w0.shape)}`);
   const w = view2d(c, w0, 'W');
   const [n, cin, h, wd] = x.shape;
   const [wc, cog, kh, kw] = w.shape;
@@ -115,7 +128,8 @@ function convTranspose(c: OnnxOpContext): OnnxValue {
   if (wc !== cin || cin % group !== 0) c.fail(`W ${shapeStr(w0.shape)} does not fit X ${shapeStr(x0.shape)} with group ${group}`);
   const cout = cog * group;
   const kernel = axisInts(c, 'kernel_shape', oneD, NaN, 1);
-  if (c.attrs.has('kernel_shape') && (kernel[0] !== kh || kernel[1] !== kw)) c.fail(`kernel_shape [${c.ints('kernel_shape')!.join(',')}] disagrees with W ${shapeStr(w0.shape)}`);
+  if (c.attrs.has('kernel_shape') && (kernel[0] !== kh || kernel[1] !== kw))
+    c.fail(`kernel_shape [${c.ints('kernel_shape')!.join(',')}] disagrees with W ${shapeStr(w0.shape)}`);
   const strides = axisInts(c, 'strides', oneD, 1);
   const dil = axisInts(c, 'dilations', oneD, 1);
   const outPad = axisInts(c, 'output_padding', oneD, 0);
@@ -123,14 +137,22 @@ function convTranspose(c: OnnxOpContext): OnnxValue {
   if (!['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'].includes(mode)) c.fail(`auto_pad '${mode}' is not supported`);
   let outShape = c.ints('output_shape');
   if (outShape && outShape.length === x0.shape.length) outShape = outShape.slice(2); // some exporters write N and C too
-  if (outShape) outShape = oneD ? (outShape.length === 1 ? [1, outShape[0]] : c.fail(`output_shape must have 1 value, got [${outShape.join(',')}]`)) : outShape.length === 2 ? outShape : c.fail(`output_shape must have 2 values, got [${outShape.join(',')}]`);
+  if (outShape)
+    outShape = oneD
+      ? outShape.length === 1
+        ? [1, outShape[0]]
+        : c.fail(`output_shape must have 1 value, got [${outShape.join(',')}]`)
+      : outShape.length === 2
+        ? outShape
+        : c.fail(`output_shape must have 2 values, got [${outShape.join(',')}]`);
   const full = [h, wd].map((len, i) => strides[i] * (len - 1) + outPad[i] + ([kh, kw][i] - 1) * dil[i] + 1);
   let pads: number[];
   if (outShape || mode === 'SAME_UPPER' || mode === 'SAME_LOWER') {
     c.ints('pads');
     const target = outShape ?? [h * strides[0], wd * strides[1]];
     const total = full.map((f, i) => f - target[i]);
-    if (total.some((t) => t < 0)) c.fail(`output_shape [${target.join(',')}] is larger than the transposed convolution gives (${full.join('×')}); not supported`);
+    if (total.some((t) => t < 0))
+      c.fail(`output_shape [${target.join(',')}] is larger than the transposed convolution gives (${full.join('×')}); not supported`);
     const headExtra = mode !== 'SAME_UPPER';
     const begin = total.map((t) => (headExtra ? t - Math.floor(t / 2) : Math.floor(t / 2)));
     pads = [begin[0], begin[1], total[0] - begin[0], total[1] - begin[1]];
@@ -141,9 +163,13 @@ function convTranspose(c: OnnxOpContext): OnnxValue {
   const oh = full[0] - pads[0] - pads[2];
   const ow = full[1] - pads[1] - pads[3];
   if (oh < 1 || ow < 1) c.fail(`the output would be empty (${oh}×${ow})`);
-  if (outPad.some((p, i) => p < 0 || p >= strides[i])) c.fail(`output_padding [${outPad.join(',')}] must be ≥ 0 and less than the strides [${strides.join(',')}]`);
+  if (outPad.some((p, i) => p < 0 || p >= strides[i]))
+    c.fail(`output_padding [${outPad.join(',')}] must be ≥ 0 and less than the strides [${strides.join(',')}]`);
   const wid = w.konst
-    ? (() => { const t = transposeHost(w.konst!, [2, 3, 1, 0]); return imp.g.addParam(`${w.name}.hwio`, t.dims, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)); })()
+    ? (() => {
+        const t = transposeHost(w.konst!, [2, 3, 1, 0]);
+        return imp.g.addParam(`${w.name}.hwio`, t.dims, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data));
+      })()
     : imp.add('transpose', [imp.onnx(w)], { perm: [2, 3, 1, 0] }, `${w.name}.hwio`);
   const name = c.node.name || c.node.output![0];
   const yName = b || oneD ? `${name}.t` : name;

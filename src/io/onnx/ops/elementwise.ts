@@ -33,8 +33,8 @@ export const ELEMENTWISE_OPS: Record<string, OnnxOpHandler> = {
     const x = c.in(0);
     const name = c.node.output![0];
     const int = isIntegerType(x.dtype);
-    const lo = int ? QRANGE[x.dtype]?.[0] ?? -Infinity : -3.4028234663852886e38;
-    const hi = int ? QRANGE[x.dtype]?.[1] ?? Infinity : 3.4028234663852886e38;
+    const lo = int ? (QRANGE[x.dtype]?.[0] ?? -Infinity) : -3.4028234663852886e38;
+    const hi = int ? (QRANGE[x.dtype]?.[1] ?? Infinity) : 3.4028234663852886e38;
     if (c.opset < 11) return [c.imp.unary(name, 'clip', x, c.float('min', lo), c.float('max', hi))];
     const mn = c.opt(1);
     const mx = c.opt(2);
@@ -63,7 +63,8 @@ export const ELEMENTWISE_OPS: Record<string, OnnxOpHandler> = {
     const ch = x.shape[1];
     if (bias.length && bias.length !== ch) c.fail(`bias has ${bias.length} values for ${ch} channels`);
     let y = c.imp.binary(`${name}.s`, 'mul', x, c.imp.scalar(c.float('scale', 1)));
-    if (bias.length) y = c.imp.binary(name, 'add', y, c.imp.konst(host(DT.FLOAT, [ch, ...new Array(x.shape.length - 2).fill(1)], bias), `${name}.bias`));
+    if (bias.length)
+      y = c.imp.binary(name, 'add', y, c.imp.konst(host(DT.FLOAT, [ch, ...new Array(x.shape.length - 2).fill(1)], bias), `${name}.bias`));
     return [y];
   },
   Selu: (c) => {
@@ -87,14 +88,38 @@ export const ELEMENTWISE_OPS: Record<string, OnnxOpHandler> = {
   // Comparisons and logic give BOOL (0/1 as f32 on the GPU), folded on constants. On the GPU they are built from
   // exact f32 operations: a > b ⇔ sign(relu(a − b)) = 1 (exact for finite values: a − b rounds to 0 only when a = b,
   // barring subnormals flushed to zero), a = b ⇔ 1 − sign(|a − b|); Not 1 − x, And x·y, Or max, Xor |x − y|.
-  Greater: compare((x, y) => x > y, (c, a, b, n) => gt(c, a, b, n)),
-  Less: compare((x, y) => x < y, (c, a, b, n) => gt(c, b, a, n)),
-  GreaterOrEqual: compare((x, y) => x >= y, (c, a, b, n) => not(c, gt(c, b, a, `${n}.lt`), n)),
-  LessOrEqual: compare((x, y) => x <= y, (c, a, b, n) => not(c, gt(c, a, b, `${n}.gt`), n)),
-  Equal: compare((x, y) => x === y, (c, a, b, n) => not(c, c.imp.unary(`${n}.ne`, 'sign', c.imp.unary(`${n}.abs`, 'abs', c.imp.binary(`${n}.d`, 'sub', a, b))), n)),
-  And: compare((x, y) => !!x && !!y, (c, a, b, n) => c.imp.binary(n, 'mul', a, b)),
-  Or: compare((x, y) => !!x || !!y, (c, a, b, n) => c.imp.binary(n, 'max', a, b)),
-  Xor: compare((x, y) => !!x !== !!y, (c, a, b, n) => c.imp.unary(n, 'abs', c.imp.binary(`${n}.d`, 'sub', a, b))),
+  Greater: compare(
+    (x, y) => x > y,
+    (c, a, b, n) => gt(c, a, b, n),
+  ),
+  Less: compare(
+    (x, y) => x < y,
+    (c, a, b, n) => gt(c, b, a, n),
+  ),
+  GreaterOrEqual: compare(
+    (x, y) => x >= y,
+    (c, a, b, n) => not(c, gt(c, b, a, `${n}.lt`), n),
+  ),
+  LessOrEqual: compare(
+    (x, y) => x <= y,
+    (c, a, b, n) => not(c, gt(c, a, b, `${n}.gt`), n),
+  ),
+  Equal: compare(
+    (x, y) => x === y,
+    (c, a, b, n) => not(c, c.imp.unary(`${n}.ne`, 'sign', c.imp.unary(`${n}.abs`, 'abs', c.imp.binary(`${n}.d`, 'sub', a, b))), n),
+  ),
+  And: compare(
+    (x, y) => !!x && !!y,
+    (c, a, b, n) => c.imp.binary(n, 'mul', a, b),
+  ),
+  Or: compare(
+    (x, y) => !!x || !!y,
+    (c, a, b, n) => c.imp.binary(n, 'max', a, b),
+  ),
+  Xor: compare(
+    (x, y) => !!x !== !!y,
+    (c, a, b, n) => c.imp.unary(n, 'abs', c.imp.binary(`${n}.d`, 'sub', a, b)),
+  ),
   Not: (c) => {
     const x = c.in(0);
     const name = c.node.output![0];
@@ -150,7 +175,8 @@ function variadic(fn: BinaryName, mean = false): OnnxOpHandler {
 /** Erf / GELU: folded on constants, else the `special` op in the input's layout. */
 function special(c: OnnxOpContext, fn: SpecialName, x: OnnxValue): OnnxValue {
   const name = c.node.output![0];
-  if (x.konst) return c.imp.konst({ dtype: x.dtype, dims: [...x.konst.dims], data: x.konst.data.map((v) => Math.fround(specialRef(fn, v))) }, name);
+  if (x.konst)
+    return c.imp.konst({ dtype: x.dtype, dims: [...x.konst.dims], data: x.konst.data.map((v) => Math.fround(specialRef(fn, v))) }, name);
   const nhwc = c.imp.isNhwc(x);
   const id = c.imp.add('special', [nhwc ? x.nhwc! : c.imp.onnx(x)], { fn }, name);
   return c.imp.fromGpu(name, x.dtype, x.shape, id, nhwc ? 'nhwc' : 'nchw');
@@ -165,12 +191,21 @@ function not(c: OnnxOpContext, x: OnnxValue, name: string): OnnxValue {
   return c.imp.binary(name, 'sub', c.imp.scalar(1), x);
 }
 
-function compare(host: (x: number, y: number) => boolean, gpu: (c: OnnxOpContext, a: OnnxValue, b: OnnxValue, name: string) => OnnxValue): OnnxOpHandler {
+function compare(
+  host: (x: number, y: number) => boolean,
+  gpu: (c: OnnxOpContext, a: OnnxValue, b: OnnxValue, name: string) => OnnxValue,
+): OnnxOpHandler {
   return (c) => {
     const [a, b] = [c.in(0), c.in(1)];
     const name = c.node.output![0];
     broadcastShapes(a.shape, b.shape);
-    if (a.konst && b.konst) return [c.imp.konst(zipHost(a.konst, b.konst, DT.BOOL, (x, y) => (host(x, y) ? 1 : 0)), name)];
+    if (a.konst && b.konst)
+      return [
+        c.imp.konst(
+          zipHost(a.konst, b.konst, DT.BOOL, (x, y) => (host(x, y) ? 1 : 0)),
+          name,
+        ),
+      ];
     return [{ ...gpu(c, a, b, name), dtype: DT.BOOL }];
   };
 }

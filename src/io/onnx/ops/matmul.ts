@@ -19,12 +19,15 @@ export const MATMUL_OPS: Record<string, OnnxOpHandler> = {
     const name = c.node.output![0];
     const m = transA ? a.shape[1] : a.shape[0];
     const n = transB ? b.shape[0] : b.shape[1];
-    if ((transA ? a.shape[0] : a.shape[1]) !== (transB ? b.shape[1] : b.shape[0])) c.fail(`inner dimensions differ: ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+    if ((transA ? a.shape[0] : a.shape[1]) !== (transB ? b.shape[1] : b.shape[0]))
+      c.fail(`inner dimensions differ: ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
     const mmAttrs = { transA: transA ? 1 : 0, transB: transB ? 1 : 0, alpha };
     // C of [N] or [1, N] (a bias vector) with β = 1 goes into the matmul kernel; other C broadcast with an add
     if (bias && beta === 1 && numelOf(bias.shape) === n && bias.shape[bias.shape.length - 1] === n && bias.shape.length <= 2) {
       const bv = c.imp.reshape(`${bias.name}.v`, bias, [n]);
-      return [c.imp.fromGpu(name, a.dtype, [m, n], c.imp.add('matmul', [c.imp.onnx(a), c.imp.onnx(b), c.imp.onnx(bv)], mmAttrs, name), 'nchw')];
+      return [
+        c.imp.fromGpu(name, a.dtype, [m, n], c.imp.add('matmul', [c.imp.onnx(a), c.imp.onnx(b), c.imp.onnx(bv)], mmAttrs, name), 'nchw'),
+      ];
     }
     const id = c.imp.add('matmul', [c.imp.onnx(a), c.imp.onnx(b)], mmAttrs, bias ? `${name}.mm` : name);
     let y = c.imp.fromGpu(name, a.dtype, [m, n], id, 'nchw');

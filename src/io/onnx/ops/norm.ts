@@ -23,7 +23,9 @@ export const NORM_OPS: Record<string, OnnxOpHandler> = {
     const ch = x.shape[1];
     if (perActivation) {
       const inner = x.shape.slice(1);
-      for (const s of stats) if (s.shape.join(',') !== inner.join(',')) c.fail(`per-activation statistics (spatial = 0) must be ${shapeStr(inner)}, got ${shapeStr(s.shape)}`);
+      for (const s of stats)
+        if (s.shape.join(',') !== inner.join(','))
+          c.fail(`per-activation statistics (spatial = 0) must be ${shapeStr(inner)}, got ${shapeStr(s.shape)}`);
       const name = c.node.output![0];
       const [scale, bias, mean, variance] = stats;
       const d = c.imp.binary(`${name}.d`, 'sub', x, mean);
@@ -39,7 +41,9 @@ export const NORM_OPS: Record<string, OnnxOpHandler> = {
       return [c.imp.fromGpu(name, x.dtype, x.shape, id, 'nhwc')];
     }
     // general form: (x − mean) / √(var + ε) · scale + bias, statistics broadcast along axis 1
-    const [scale, bias, mean, variance] = stats.map((s) => c.imp.reshape(`${s.name}.c`, s, [ch, ...new Array(Math.max(0, x.shape.length - 2)).fill(1)]));
+    const [scale, bias, mean, variance] = stats.map((s) =>
+      c.imp.reshape(`${s.name}.c`, s, [ch, ...new Array(Math.max(0, x.shape.length - 2)).fill(1)]),
+    );
     const d = c.imp.binary(`${name}.d`, 'sub', x, mean);
     const sd = c.imp.unary(`${name}.sd`, 'sqrt', c.imp.binary(`${name}.v`, 'add', variance, c.imp.scalar(eps)));
     const q = c.imp.binary(`${name}.q`, 'div', d, sd);
@@ -68,7 +72,12 @@ export const NORM_OPS: Record<string, OnnxOpHandler> = {
     if (r < 3) c.fail(`input must be [N, C, D1, …], got ${shapeStr(x.shape)}`);
     const ch = x.shape[1];
     const name = c.node.output![0];
-    const { d, sd } = standardize(c, x, x.shape.map((_, i) => i).filter((i) => i >= 2), name);
+    const { d, sd } = standardize(
+      c,
+      x,
+      x.shape.map((_, i) => i).filter((i) => i >= 2),
+      name,
+    );
     const [scale, bias] = [1, 2].map((i) => {
       const v = c.in(i);
       if (v.shape.length !== 1 || v.shape[0] !== ch) c.fail(`scale and B must be [${ch}], got ${shapeStr(v.shape)}`);
@@ -95,7 +104,8 @@ export const NORM_OPS: Record<string, OnnxOpHandler> = {
       const [s, b] = [scale, bias].map((v) => c.imp.reshape(`${v.name}.g1`, v, [g, 1]));
       return [c.imp.reshape(name, c.imp.binary(`${name}.b`, 'add', c.imp.binary(`${name}.s`, 'mul', q, s), b), x.shape)];
     }
-    if (len !== ch || bias.shape.length !== 1 || bias.shape[0] !== ch) c.fail(`scale and bias must be [${ch}] (or [${g}] before opset 21), got ${shapeStr(scale.shape)} and ${shapeStr(bias.shape)}`);
+    if (len !== ch || bias.shape.length !== 1 || bias.shape[0] !== ch)
+      c.fail(`scale and bias must be [${ch}] (or [${g}] before opset 21), got ${shapeStr(scale.shape)} and ${shapeStr(bias.shape)}`);
     q = c.imp.reshape(`${name}.x`, q, x.shape);
     const [s, b] = [scale, bias].map((v) => c.imp.reshape(`${v.name}.c`, v, [ch, ...new Array(r - 2).fill(1)]));
     return [c.imp.binary(name, 'add', c.imp.binary(`${name}.s`, 'mul', q, s), b)];

@@ -41,7 +41,13 @@ export const QUANTIZED_OPS: Record<string, OnnxOpHandler> = {
     const mx = c.imp.binary(`${yName}.max0`, 'max', c.imp.reduce(`${yName}.max`, flat, [0], 'max', false), zero);
     const mn = c.imp.binary(`${yName}.min0`, 'min', c.imp.reduce(`${yName}.min`, flat, [0], 'min', false), zero);
     const scale = c.imp.binary(sName, 'div', c.imp.binary(`${sName}.range`, 'sub', mx, mn), c.imp.scalar(255));
-    const zpf = c.imp.unary(`${zName}.f`, 'clip', c.imp.unary(`${zName}.r`, 'round', c.imp.binary(`${zName}.d`, 'div', c.imp.unary(`${zName}.n`, 'neg', mn), scale)), 0, 255);
+    const zpf = c.imp.unary(
+      `${zName}.f`,
+      'clip',
+      c.imp.unary(`${zName}.r`, 'round', c.imp.binary(`${zName}.d`, 'div', c.imp.unary(`${zName}.n`, 'neg', mn), scale)),
+      0,
+      255,
+    );
     const zp = { ...zpf, dtype: DT.UINT8 };
     const y = requantize(c, yName, c.imp.binary(`${yName}.div`, 'div', x, scale), zp, DT.UINT8);
     return [y, f32(scale), zp];
@@ -62,7 +68,12 @@ export const QUANTIZED_OPS: Record<string, OnnxOpHandler> = {
     const w = subZero(c, `${name}.wz`, f32(c.in(3)), alongAxis(c, zeroPointOr(c, 5, c.in(3).dtype), 0, 4));
     let acc = convCore(c, x, w, undefined);
     if (c.opt(8)) acc = c.imp.binary(`${name}.b`, 'add', acc, c.imp.reshape(`${name}.bc`, c.in(8), [c.in(8).shape[0], 1, 1]));
-    const mult = c.imp.binary(`${name}.m`, 'div', c.imp.binary(`${name}.xw`, 'mul', alongAxis(c, c.in(1), 1, 4), alongAxis(c, c.in(4), 1, 4)), alongAxis(c, c.in(6), 1, 4));
+    const mult = c.imp.binary(
+      `${name}.m`,
+      'div',
+      c.imp.binary(`${name}.xw`, 'mul', alongAxis(c, c.in(1), 1, 4), alongAxis(c, c.in(4), 1, 4)),
+      alongAxis(c, c.in(6), 1, 4),
+    );
     const yz = c.in(7);
     return [requantize(c, name, c.imp.binary(`${name}.s`, 'mul', acc, mult), alongAxis(c, yz, 1, 4), yz.dtype)];
   },
@@ -97,7 +108,13 @@ function alongAxis(c: OnnxOpContext, v: OnnxValue, axis: number, rank: number): 
   return c.imp.reshape(`${v.name}.ax`, v, [v.shape[0], ...new Array(rank - a - 1).fill(1)]);
 }
 
-export const QRANGE: Record<number, [number, number]> = { [DT.UINT8]: [0, 255], [DT.INT8]: [-128, 127], [DT.UINT16]: [0, 65535], [DT.INT16]: [-32768, 32767], [DT.INT32]: [-(2 ** 31), 2 ** 31 - 1] };
+export const QRANGE: Record<number, [number, number]> = {
+  [DT.UINT8]: [0, 255],
+  [DT.INT8]: [-128, 127],
+  [DT.UINT16]: [0, 65535],
+  [DT.INT16]: [-32768, 32767],
+  [DT.INT32]: [-(2 ** 31), 2 ** 31 - 1],
+};
 
 /** clip(round(v) + zp) into the range of `dtype`: the shared tail of every quantizing op. */
 function requantize(c: OnnxOpContext, name: string, v: OnnxValue, zp: OnnxValue | undefined, dtype: number): OnnxValue {

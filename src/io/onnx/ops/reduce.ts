@@ -16,9 +16,21 @@ export const REDUCE_OPS: Record<string, OnnxOpHandler> = {
   ReduceMin: (c) => reduceH(c, 'min'),
   // built from the single-axis reductions and elementwise ops (so folded on constants, run on the GPU otherwise)
   ReduceL1: (c) => reduceComposite(c, (x, n) => c.imp.unary(`${n}.abs`, 'abs', x), 'sum'),
-  ReduceL2: (c) => reduceComposite(c, (x, n) => c.imp.binary(`${n}.sq`, 'mul', x, x), 'sum', (y, n) => c.imp.unary(n, 'sqrt', y)),
+  ReduceL2: (c) =>
+    reduceComposite(
+      c,
+      (x, n) => c.imp.binary(`${n}.sq`, 'mul', x, x),
+      'sum',
+      (y, n) => c.imp.unary(n, 'sqrt', y),
+    ),
   ReduceSumSquare: (c) => reduceComposite(c, (x, n) => c.imp.binary(`${n}.sq`, 'mul', x, x), 'sum'),
-  ReduceLogSum: (c) => reduceComposite(c, (x) => x, 'sum', (y, n) => c.imp.unary(n, 'log', y)),
+  ReduceLogSum: (c) =>
+    reduceComposite(
+      c,
+      (x) => x,
+      'sum',
+      (y, n) => c.imp.unary(n, 'log', y),
+    ),
   ReduceLogSumExp: (c) => logSumExp(c),
   ReduceProd: (c) => {
     const x = c.in(0);
@@ -44,7 +56,12 @@ function reduceArgs(c: OnnxOpContext, x: OnnxValue): { axes: number[]; keep: boo
 }
 
 /** post(reduce(pre(x))), e.g. L2 = √Σx². */
-function reduceComposite(c: OnnxOpContext, pre: (x: OnnxValue, name: string) => OnnxValue, mode: ReduceName, post?: (y: OnnxValue, name: string) => OnnxValue): OnnxValue[] {
+function reduceComposite(
+  c: OnnxOpContext,
+  pre: (x: OnnxValue, name: string) => OnnxValue,
+  mode: ReduceName,
+  post?: (y: OnnxValue, name: string) => OnnxValue,
+): OnnxValue[] {
   const x = c.in(0);
   const name = c.node.output![0];
   const { axes, keep, noop } = reduceArgs(c, x);
@@ -63,7 +80,15 @@ function logSumExp(c: OnnxOpContext): OnnxValue[] {
   const m = imp.reduce(`${name}.max`, x, axes, 'max', true);
   const s = imp.reduce(`${name}.sum`, imp.unary(`${name}.exp`, 'exp', imp.binary(`${name}.d`, 'sub', x, m)), axes, 'sum', true);
   const y = imp.binary(keep ? name : `${name}.k`, 'add', imp.unary(`${name}.log`, 'log', s), m);
-  return [keep ? y : imp.reshape(name, y, x.shape.filter((_, i) => !axes.includes(i)))];
+  return [
+    keep
+      ? y
+      : imp.reshape(
+          name,
+          y,
+          x.shape.filter((_, i) => !axes.includes(i)),
+        ),
+  ];
 }
 
 /** ArgMax / ArgMin: folded at import (the first extreme, or the last with select_last_index). */

@@ -103,7 +103,8 @@ function upsample(c: OnnxOpContext): OnnxValue {
   } else if (c.opset < 9) scales = c.floats('scales') ?? c.fail('scales is required');
   else scales = [...c.konst(1, 'scales').data];
   if (mode === 'bilinear') mode = 'linear';
-  if (scales.length !== x.shape.length || scales.some((s) => !(s > 0))) c.fail(`scales [${scales.join(',')}] do not fit X ${shapeStr(x.shape)}`);
+  if (scales.length !== x.shape.length || scales.some((s) => !(s > 0)))
+    c.fail(`scales [${scales.join(',')}] do not fit X ${shapeStr(x.shape)}`);
   const out = x.shape.map((d, i) => Math.floor(f(d * f(scales[i]))));
   return build(c, x, { mode, coord: 'asymmetric', nearest: 'simple', scales: scales.map(f), out });
 }
@@ -115,8 +116,11 @@ function build(c: OnnxOpContext, x0: OnnxValue, p: Plan): OnnxValue {
   const r = x0.shape.length;
   if (r !== 3 && r !== 4) c.fail(`X must be 3-D [N, C, L] or 4-D [N, C, H, W], got ${shapeStr(x0.shape)}`);
   if (p.out.some((d) => !(Number.isInteger(d) && d >= 1))) c.fail(`the output ${shapeStr(p.out)} is empty or invalid`);
-  for (const a of [0, 1]) if (p.out[a] !== x0.shape[a] || (p.scales[a] !== 1 && p.coord !== 'tf_crop_and_resize')) c.fail(`resizing axis ${a} (N or C) is not supported (scales [${p.scales.join(',')}], output ${shapeStr(p.out)})`);
-  if (p.coord === 'tf_crop_and_resize' && p.roi && [0, 1].some((a) => p.roi![a] !== 0 || p.roi![a + r] !== 1)) c.fail('cropping axis 0 or 1 (N or C) is not supported');
+  for (const a of [0, 1])
+    if (p.out[a] !== x0.shape[a] || (p.scales[a] !== 1 && p.coord !== 'tf_crop_and_resize'))
+      c.fail(`resizing axis ${a} (N or C) is not supported (scales [${p.scales.join(',')}], output ${shapeStr(p.out)})`);
+  if (p.coord === 'tf_crop_and_resize' && p.roi && [0, 1].some((a) => p.roi![a] !== 0 || p.roi![a + r] !== 1))
+    c.fail('cropping axis 0 or 1 (N or C) is not supported');
   const oneD = r === 3;
   const x = oneD ? c.imp.reshape(`${x0.name}.2d`, x0, [x0.shape[0], x0.shape[1], 1, x0.shape[2]]) : x0;
   const sp = (v: number[], one: number) => (oneD ? [one, v[2]] : [v[2], v[3]]);
@@ -125,8 +129,15 @@ function build(c: OnnxOpContext, x0: OnnxValue, p: Plan): OnnxValue {
   const name = c.node.output![0];
   const yName = oneD ? `${name}.2d` : name;
   const attrs = {
-    out_hw: [oh, ow], mode: p.mode, coord: p.coord, nearest: p.nearest, scales: sp(p.scales, 1), roi,
-    cubic_a: p.cubicA ?? -0.75, exclude_outside: p.excludeOutside ? 1 : 0, extrapolation: p.extrapolation ?? 0,
+    out_hw: [oh, ow],
+    mode: p.mode,
+    coord: p.coord,
+    nearest: p.nearest,
+    scales: sp(p.scales, 1),
+    roi,
+    cubic_a: p.cubicA ?? -0.75,
+    exclude_outside: p.excludeOutside ? 1 : 0,
+    extrapolation: p.extrapolation ?? 0,
   };
   const id = c.imp.add('resize', [c.imp.nhwc(x)], attrs, yName);
   const y = c.imp.fromGpu(yName, x0.dtype, [x.shape[0], x.shape[1], oh, ow], id, 'nhwc');

@@ -5,7 +5,19 @@
 import { shapeStr } from '../../../runtime/errors.js';
 import { broadcastShapes, normAxis } from '../../../ops/tensor.js';
 import { ATTR, checkDims, DT, dtypeName, isIntegerType, MAX_FOLD_ELEMENTS } from '../proto.js';
-import { castHost, concatHost, expandHost, gatherHost, host, numelOf, scalarOf, sliceHost, tileHost, topkHost, whereHost } from '../fold.js';
+import {
+  castHost,
+  concatHost,
+  expandHost,
+  gatherHost,
+  host,
+  numelOf,
+  scalarOf,
+  sliceHost,
+  tileHost,
+  topkHost,
+  whereHost,
+} from '../fold.js';
 import type { OnnxOpContext, OnnxOpHandler, OnnxValue } from '../node.js';
 import { axesArg, need4d, reshapeTarget } from './common.js';
 
@@ -45,7 +57,10 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
   Size: (c) => [c.imp.konst(host(DT.INT64, [], [numelOf(c.in(0).shape)]))],
   Cast: (c) => {
     // opsets 1–5 name the type as a string ('FLOAT', 'INT64', …)
-    const to = c.attrs.get('to')?.type === ATTR.STRING ? castTypeByName(c.str('to', '')) ?? c.fail(`unknown type '${c.str('to', '')}'`) : c.int('to', 0);
+    const to =
+      c.attrs.get('to')?.type === ATTR.STRING
+        ? (castTypeByName(c.str('to', '')) ?? c.fail(`unknown type '${c.str('to', '')}'`))
+        : c.int('to', 0);
     c.ignore('saturate');
     const x = c.in(0);
     if (x.konst) return [c.imp.konst(castHost(x.konst, to))];
@@ -54,7 +69,18 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     const name = c.node.output![0];
     // float → bool: x ≠ 0; float → integer: truncation toward zero, sign(x)·floor(|x|) (no wrap-around)
     if (to === DT.BOOL) return [{ ...c.imp.unary(name, 'sign', c.imp.unary(`${name}.abs`, 'abs', x)), dtype: to }];
-    if (isIntegerType(to)) return [{ ...c.imp.binary(name, 'mul', c.imp.unary(`${name}.sign`, 'sign', x), c.imp.unary(`${name}.floor`, 'floor', c.imp.unary(`${name}.abs`, 'abs', x))), dtype: to }];
+    if (isIntegerType(to))
+      return [
+        {
+          ...c.imp.binary(
+            name,
+            'mul',
+            c.imp.unary(`${name}.sign`, 'sign', x),
+            c.imp.unary(`${name}.floor`, 'floor', c.imp.unary(`${name}.abs`, 'abs', x)),
+          ),
+          dtype: to,
+        },
+      ];
     return c.fail(`a run-time cast from ${dtypeName(x.dtype)} to ${dtypeName(to)} is not supported`);
   },
   Gather: (c) => {
@@ -75,10 +101,14 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
   Tile: (c) => {
     const x = c.in(0);
     // opset 1: inputs (x, tiles, axis), one axis repeated `tiles` times
-    const reps = c.opset < 6
-      ? x.shape.map((_, i) => (i === normAxis(scalarOf(c.konst(2, 'axis'), 'axis'), x.shape.length) ? scalarOf(c.konst(1, 'tiles'), 'tiles') : 1))
-      : [...c.konst(1, 'repeats').data];
-    if (reps.length !== x.shape.length || reps.some((r) => !(Number.isInteger(r) && r >= 0))) c.fail(`repeats [${reps.join(',')}] do not fit ${shapeStr(x.shape)}`);
+    const reps =
+      c.opset < 6
+        ? x.shape.map((_, i) =>
+            i === normAxis(scalarOf(c.konst(2, 'axis'), 'axis'), x.shape.length) ? scalarOf(c.konst(1, 'tiles'), 'tiles') : 1,
+          )
+        : [...c.konst(1, 'repeats').data];
+    if (reps.length !== x.shape.length || reps.some((r) => !(Number.isInteger(r) && r >= 0)))
+      c.fail(`repeats [${reps.join(',')}] do not fit ${shapeStr(x.shape)}`);
     if (x.konst) return [c.imp.konst(tileHost(x.konst, reps))];
     return [tileGpu(c, x, reps)];
   },
@@ -117,7 +147,15 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     if (d === 0) c.fail('delta must not be 0');
     const n = Math.max(Math.ceil((l - s) / d), 0);
     checkDims([n], 'Range', MAX_FOLD_ELEMENTS);
-    return [c.imp.konst(host(c.in(0).dtype, [n], Array.from({ length: n }, (_, i) => s + i * d)))];
+    return [
+      c.imp.konst(
+        host(
+          c.in(0).dtype,
+          [n],
+          Array.from({ length: n }, (_, i) => s + i * d),
+        ),
+      ),
+    ];
   },
   Slice: (c) => {
     const x = c.in(0);
@@ -158,7 +196,7 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
   },
   Reshape: (c) => {
     const x = c.in(0);
-    const to = c.opset < 5 ? c.ints('shape') ?? c.fail('shape is required') : [...c.konst(1, 'shape').data];
+    const to = c.opset < 5 ? (c.ints('shape') ?? c.fail('shape is required')) : [...c.konst(1, 'shape').data];
     const allowzero = c.int('allowzero', 0) === 1;
     return [c.imp.reshape(c.node.output![0], x, reshapeTarget(c, x.shape, to, allowzero))];
   },
@@ -176,7 +214,13 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     const r = x.shape.length;
     const ax = axes ? axes.map((a) => normAxis(a, r)) : x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
     for (const a of ax) if (x.shape[a] !== 1) c.fail(`cannot squeeze axis ${a} of size ${x.shape[a]}`);
-    return [c.imp.reshape(c.node.output![0], x, x.shape.filter((_, i) => !ax.includes(i)))];
+    return [
+      c.imp.reshape(
+        c.node.output![0],
+        x,
+        x.shape.filter((_, i) => !ax.includes(i)),
+      ),
+    ];
   },
   Unsqueeze: (c) => {
     const x = c.in(0);
@@ -192,7 +236,8 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
   Transpose: (c) => {
     const x = c.in(0);
     const perm = c.ints('perm') ?? x.shape.map((_, i) => x.shape.length - 1 - i);
-    if (perm.length !== x.shape.length || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) c.fail(`perm [${perm.join(',')}] is not a permutation of ${x.shape.length} axes`);
+    if (perm.length !== x.shape.length || [...perm].sort((a, b) => a - b).some((p, i) => p !== i))
+      c.fail(`perm [${perm.join(',')}] is not a permutation of ${x.shape.length} axes`);
     return [c.imp.transpose(c.node.output![0], x, perm)];
   },
   Concat: (c) => {
@@ -201,16 +246,37 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     const r = ins[0].shape.length;
     const axis = normAxis(c.int('axis', c.opset < 4 ? 1 : NaN), r);
     const name = c.node.output![0];
-    if (ins.every((v) => v.konst)) return [c.imp.konst(concatHost(ins.map((v) => v.konst!), axis), name)];
+    if (ins.every((v) => v.konst))
+      return [
+        c.imp.konst(
+          concatHost(
+            ins.map((v) => v.konst!),
+            axis,
+          ),
+          name,
+        ),
+      ];
     const shape = [...ins[0].shape];
     shape[axis] = ins.reduce((a, v) => a + v.shape[axis], 0);
-    for (const v of ins) if (v.shape.length !== r || v.shape.some((d, i) => i !== axis && d !== ins[0].shape[i])) c.fail(`inputs disagree: ${ins.map((v) => shapeStr(v.shape)).join(' ')}`);
+    for (const v of ins)
+      if (v.shape.length !== r || v.shape.some((d, i) => i !== axis && d !== ins[0].shape[i]))
+        c.fail(`inputs disagree: ${ins.map((v) => shapeStr(v.shape)).join(' ')}`);
     if (r === 4 && axis === 1 && ins.some((v) => c.imp.isNhwc(v))) {
-      const id = c.imp.add('concat', ins.map((v) => c.imp.nhwc(v)), {}, name);
+      const id = c.imp.add(
+        'concat',
+        ins.map((v) => c.imp.nhwc(v)),
+        {},
+        name,
+      );
       return [c.imp.fromGpu(name, ins[0].dtype, shape, id, 'nhwc')];
     }
     if (ins.length === 1) return [ins[0]];
-    const id = c.imp.add('concat_axis', ins.map((v) => c.imp.onnx(v)), { axis }, name);
+    const id = c.imp.add(
+      'concat_axis',
+      ins.map((v) => c.imp.onnx(v)),
+      { axis },
+      name,
+    );
     return [c.imp.fromGpu(name, ins[0].dtype, shape, id, 'nchw')];
   },
   Split: (c) => {
@@ -219,7 +285,8 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     const axis = normAxis(c.int('axis', 0), r);
     const n = c.outCount();
     // opset 1: `split` as an attribute or a second input; 2–12 an attribute; 13 on an input
-    let split: number[] | undefined = c.opset < 13 && !(c.opset < 2 && c.opt(1)) ? c.ints('split') : c.opt(1) ? [...c.konst(1, 'split').data] : undefined;
+    let split: number[] | undefined =
+      c.opset < 13 && !(c.opset < 2 && c.opt(1)) ? c.ints('split') : c.opt(1) ? [...c.konst(1, 'split').data] : undefined;
     const len = x.shape[axis];
     if (!split) {
       const parts = c.opset >= 18 ? c.int('num_outputs', n) : n;
@@ -228,7 +295,8 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
       const size = Math.ceil(len / parts);
       split = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(size, len - i * size)));
     } else c.ignore('num_outputs');
-    if (split.length !== n || split.some((s) => s < 0) || split.reduce((a, b) => a + b, 0) !== len) c.fail(`split [${split.join(',')}] does not divide axis ${axis} of ${shapeStr(x.shape)} into ${n} outputs`);
+    if (split.length !== n || split.some((s) => s < 0) || split.reduce((a, b) => a + b, 0) !== len)
+      c.fail(`split [${split.join(',')}] does not divide axis ${axis} of ${shapeStr(x.shape)} into ${n} outputs`);
     let off = 0;
     return split.map((s, k) => {
       const name = c.node.output![k];
@@ -344,7 +412,8 @@ function tileGpu(c: OnnxOpContext, x: OnnxValue, reps: number[]): OnnxValue {
       big.push(d);
     }
   });
-  if (split.length > 8) c.fail(`tiling ${reps.filter((r) => r > 1).length} axes of a rank-${x.shape.length} tensor needs rank ${split.length} (at most 8)`);
+  if (split.length > 8)
+    c.fail(`tiling ${reps.filter((r) => r > 1).length} axes of a rank-${x.shape.length} tensor needs rank ${split.length} (at most 8)`);
   const e = expandGpu(c, c.imp.reshape(`${name}.split`, x, split), big, `${name}.e`);
   return c.imp.reshape(name, e, out);
 }
@@ -381,7 +450,18 @@ function gatherGpu(c: OnnxOpContext, x: OnnxValue, idx: { dims: number[]; data: 
     if (ks.length > 64) c.fail(`${ks.length} scattered indices on a run-time tensor (at most 64 are supported)`);
     const parts = ks.map((k, i) => slice(k, 1, 1, `${name}.s${i}`));
     const shape = x.shape.map((d, i) => (i === axis ? ks.length : d));
-    y = c.imp.fromGpu(`${name}.cat`, x.dtype, shape, c.imp.add('concat_axis', parts.map((p) => c.imp.onnx(p)), { axis }, `${name}.cat`), 'nchw');
+    y = c.imp.fromGpu(
+      `${name}.cat`,
+      x.dtype,
+      shape,
+      c.imp.add(
+        'concat_axis',
+        parts.map((p) => c.imp.onnx(p)),
+        { axis },
+        `${name}.cat`,
+      ),
+      'nchw',
+    );
   }
   return c.imp.reshape(name, y, outShape);
 }

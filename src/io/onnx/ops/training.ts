@@ -29,7 +29,12 @@ export function batchnormTraining(c: OnnxOpContext, x: OnnxValue, stats: OnnxVal
   const mom = imp.scalar(momentum);
   const rest = imp.scalar(1 - momentum);
   const run = (name: string, old: OnnxValue, cur: OnnxValue) =>
-    imp.binary(name, 'add', imp.binary(`${name}.old`, 'mul', old, mom), imp.binary(`${name}.new`, 'mul', imp.reshape(`${name}.flat`, cur, [ch]), rest));
+    imp.binary(
+      name,
+      'add',
+      imp.binary(`${name}.old`, 'mul', old, mom),
+      imp.binary(`${name}.new`, 'mul', imp.reshape(`${name}.flat`, cur, [ch]), rest),
+    );
   return [y, run(mName, stats[2], mean), run(vName, stats[3], variance)];
 }
 
@@ -65,17 +70,30 @@ function softmaxCrossEntropy(c: OnnxOpContext): OnnxValue[] {
   const onehot = imp.konst({ dtype: DT.FLOAT, dims: x.shape, data: mask }, `${lossName}.onehot`);
   const lpId = imp.add('softmax_axis', [imp.onnx(x)], { axis: 1, log: 1 }, probName);
   const logProb = imp.fromGpu(probName, x.dtype, x.shape, lpId, 'nchw');
-  let loss = imp.unary(`${lossName}.neg`, 'neg', imp.reduce(`${lossName}.pick`, imp.binary(`${lossName}.m`, 'mul', logProb, onehot), [1], 'sum', false));
+  let loss = imp.unary(
+    `${lossName}.neg`,
+    'neg',
+    imp.reduce(`${lossName}.pick`, imp.binary(`${lossName}.m`, 'mul', logProb, onehot), [1], 'sum', false),
+  );
   let denom: OnnxValue | undefined;
   if (w) {
     if (w.shape.length !== 1 || w.shape[0] !== ch) c.fail(`weights must be [${ch}], got ${shapeStr(w.shape)}`);
     const wb = imp.reshape(`${w.name}.b`, w, [ch, ...rest.map(() => 1)]);
     const gw = imp.reduce(`${lossName}.gw`, imp.binary(`${lossName}.wm`, 'mul', onehot, wb), [1], 'sum', false);
     loss = imp.binary(`${lossName}.w`, 'mul', loss, gw);
-    denom = imp.reduce(`${lossName}.wsum`, gw, gw.shape.map((_, i) => i), 'sum', false);
+    denom = imp.reduce(
+      `${lossName}.wsum`,
+      gw,
+      gw.shape.map((_, i) => i),
+      'sum',
+      false,
+    );
   } else if (ignore !== undefined) denom = imp.scalar(count);
   const all = loss.shape.map((_, i) => i);
   if (reduction === 'sum') loss = imp.reduce(lossName, loss, all, 'sum', false);
-  else if (reduction === 'mean') loss = denom ? imp.binary(lossName, 'div', imp.reduce(`${lossName}.sum`, loss, all, 'sum', false), denom) : imp.reduce(lossName, loss, all, 'mean', false);
+  else if (reduction === 'mean')
+    loss = denom
+      ? imp.binary(lossName, 'div', imp.reduce(`${lossName}.sum`, loss, all, 'sum', false), denom)
+      : imp.reduce(lossName, loss, all, 'mean', false);
   return [loss, logProb];
 }
