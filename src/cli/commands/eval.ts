@@ -85,7 +85,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const spec = checkpointSpec(header, '--ckpt', file);
   const { qat, prune, prune_state: pruneState } = header.meta;
   const peer = flags.peer as number;
-  if (given.has('peer') && header.meta.mode !== 'dml')
+  // --peer 0 names the only model of a plain/KD run (what a caller iterating over peers passes); K ≥ 1 is an error
+  if (given.has('peer') && peer > 0 && header.meta.mode !== 'dml')
     throw new SlimError(`--peer: ${file} holds one model (a ${header.meta.mode} run); --peer picks one of a --mutual run's`);
   if (peer >= header.meta.peers)
     throw new SlimError(`--peer ${peer}: ${file} holds ${header.meta.peers} models (0 to ${header.meta.peers - 1})`);
