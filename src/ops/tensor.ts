@@ -16,6 +16,7 @@
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Launch } from '../runtime/kernels.js';
+import type { Candidate } from '../runtime/tuner.js';
 import { ACTIVATIONS, activationRef, type ActivationName } from './activation.js';
 import { attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
@@ -337,40 +338,99 @@ registerOp({
     return [[...batch, m, n]];
   },
   macs: (inShapes, outShapes) => numel(outShapes[0]) * mk(inShapes[0], false)[1],
-  plan: async (pc) => {
-    const [a, b] = pc.inShapes;
-    const out = pc.outShapes[0];
-    const ta = !!pc.attrs.transA;
-    const tb = !!pc.attrs.transB;
-    const [m, k] = mk(a, ta);
-    const n = out[out.length - 1];
-    const batch = out.slice(0, -2);
-    const pad4 = (v: number[], fill: number) => [...v, ...new Array(4 - v.length).fill(fill)];
-    const aBatch = broadcastStrides(a.slice(0, -2), batch).map((s) => s * a[a.length - 1] * a[a.length - 2]);
-    const bBatch = broadcastStrides(b.slice(0, -2), batch).map((s) => s * b[b.length - 1] * b[b.length - 2]);
-    const ac = a[a.length - 1];
-    const bc = b[b.length - 1];
-    return [
+  plan: (pc) => pc.tuner.choose(matmulTuneKey(pc), matmulVariants(pc)),
+});
+
+/** The register-tiled matmul kernels by rows of the tile and load flavour (kernel_manifest.ts). */
+const MATMUL_TILED: Record<string, string> = {
+  '1_s': 'matmul/matmul_forward_tiled1x8_s',
+  '1_va': 'matmul/matmul_forward_tiled1x8_va',
+  '1_vab': 'matmul/matmul_forward_tiled1x8_vab',
+  '1_dot': 'matmul/matmul_forward_tiled1x8_dot',
+  '4_s': 'matmul/matmul_forward_tiled4x8_s',
+  '4_va': 'matmul/matmul_forward_tiled4x8_va',
+  '4_vab': 'matmul/matmul_forward_tiled4x8_vab',
+  '4_dot': 'matmul/matmul_forward_tiled4x8_dot',
+  '8_s': 'matmul/matmul_forward_tiled8x8_s',
+  '8_va': 'matmul/matmul_forward_tiled8x8_va',
+  '8_vab': 'matmul/matmul_forward_tiled8x8_vab',
+  '8_dot': 'matmul/matmul_forward_tiled8x8_dot',
+};
+
+function matmulTuneKey(pc: PlanContext): string {
+  const [a, b] = pc.inShapes;
+  return `matmul|${shapeStr(a)}${pc.attrs.transA ? 't' : ''}|${shapeStr(b)}${pc.attrs.transB ? 't' : ''}|bias${pc.inputCount > 2 ? 1 : 0}`;
+}
+
+/**
+ * The kernels that can run this matmul, preferred default first: the register-tiled kernel with the most
+ * vectorised loads the operands' layout allows (one per tile height that suits M), then the direct kernel
+ * (the oracle: offered to the tuner only by pinning). Tile flavours:
+ *   dot  A rows and Bᵀ rows contiguous along K (transB, K % 4 = 0), both read as vec4
+ *   vab  A along K and B along N read as vec4 (no transposes, K % 4 = 0, N % 4 = 0)
+ *   va   A along K as vec4 (no transA, K % 4 = 0), B as scalars
+ *   s    scalar loads, any strides
+ */
+export function matmulVariants(pc: PlanContext): Candidate[] {
+  const [a, b] = pc.inShapes;
+  const out = pc.outShapes[0];
+  const ta = !!pc.attrs.transA;
+  const tb = !!pc.attrs.transB;
+  const [m, k] = mk(a, ta);
+  const n = out[out.length - 1];
+  const batch = out.slice(0, -2);
+  const pad4 = (v: number[], fill: number) => [...v, ...new Array(4 - v.length).fill(fill)];
+  const aBatch = broadcastStrides(a.slice(0, -2), batch).map((s) => s * a[a.length - 1] * a[a.length - 2]);
+  const bBatch = broadcastStrides(b.slice(0, -2), batch).map((s) => s * b[b.length - 1] * b[b.length - 2]);
+  const ac = a[a.length - 1];
+  const bc = b[b.length - 1];
+  const hasBias = pc.inputCount > 2;
+  const common = {
+    m,
+    k,
+    cols: n,
+    alpha: attrNum(pc.attrs, 'alpha', 1),
+    batch_rank: batch.length,
+    batch: pad4(batch, 1),
+    a_batch: pad4(aBatch, 0),
+    b_batch: pad4(bBatch, 0),
+    a_mk: ta ? [1, ac] : [ac, 1],
+    b_kn: tb ? [1, bc] : [bc, 1],
+  };
+  const buffers = () => ({ a: pc.input(0), b: pc.input(1), bias: hasBias ? pc.input(2) : pc.input(0), y: pc.output(0) });
+  const va = !ta && k % 4 === 0;
+  const flavour = va && tb ? 'dot' : va && !tb && n % 4 === 0 ? 'vab' : va ? 'va' : 's';
+  const rows = m === 1 ? [1] : m < 8 ? [4, 1] : [4, 8];
+  const nb = numel(batch);
+  const variants: Candidate[] = rows.map((r) => ({
+    id: `matmul_tiled${r}x8_${flavour}`,
+    build: async () => {
+      const mTiles = Math.ceil(m / r);
+      const nTiles = Math.ceil(n / 8);
+      return [
+        await pc.rt.kernels.launch(MATMUL_TILED[`${r}_${flavour}`], {
+          overrides: { HAS_BIAS: hasBias ? 1 : 0 },
+          uniforms: { ...common, m_tiles: mTiles, n_tiles: nTiles },
+          buffers: buffers(),
+          invocations: nb * mTiles * nTiles,
+        }),
+      ];
+    },
+  }));
+  variants.push({
+    id: 'matmul_direct',
+    tuned: false,
+    build: async () => [
       await pc.rt.kernels.launch('matmul/matmul_forward_direct', {
-        overrides: { HAS_BIAS: pc.inputCount > 2 ? 1 : 0 },
-        uniforms: {
-          m,
-          k,
-          cols: n,
-          alpha: attrNum(pc.attrs, 'alpha', 1),
-          batch_rank: batch.length,
-          batch: pad4(batch, 1),
-          a_batch: pad4(aBatch, 0),
-          b_batch: pad4(bBatch, 0),
-          a_mk: ta ? [1, ac] : [ac, 1],
-          b_kn: tb ? [1, bc] : [bc, 1],
-        },
-        buffers: { a: pc.input(0), b: pc.input(1), bias: pc.inputCount > 2 ? pc.input(2) : pc.input(0), y: pc.output(0) },
+        overrides: { HAS_BIAS: hasBias ? 1 : 0 },
+        uniforms: common,
+        buffers: buffers(),
         invocations: numel(out),
       }),
-    ];
-  },
-});
+    ],
+  });
+  return variants;
+}
 
 /** [outer, r, inner] around an axis. */
 export function axisSplit(shape: number[], axis: number): [number, number, number] {

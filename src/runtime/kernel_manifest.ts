@@ -70,4 +70,18 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
     template: 'conv/conv2d_backward_bias',
     params: { VEC4: 1, V: 4, T: 'vec4<f32>', CN: 'c4', CG: 2, PAIR: 'mat2x4<f32>' },
   },
+  // batched matmul, ROWS × 8 register tile; loads: s scalar (any strides), va A as vec4, vab A and B as vec4,
+  // dot A and Bᵀ as vec4 along K (transB)
+  'matmul/matmul_forward_tiled1x8_s': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 1, VA: 0, VB: 0, DOT: 0, BVEC: 0 } },
+  'matmul/matmul_forward_tiled1x8_va': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 1, VA: 1, VB: 0, DOT: 0, BVEC: 0 } },
+  'matmul/matmul_forward_tiled1x8_vab': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 1, VA: 1, VB: 1, DOT: 0, BVEC: 1 } },
+  'matmul/matmul_forward_tiled1x8_dot': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 1, VA: 1, VB: 0, DOT: 1, BVEC: 1 } },
+  'matmul/matmul_forward_tiled4x8_s': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 4, VA: 0, VB: 0, DOT: 0, BVEC: 0 } },
+  'matmul/matmul_forward_tiled4x8_va': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 4, VA: 1, VB: 0, DOT: 0, BVEC: 0 } },
+  'matmul/matmul_forward_tiled4x8_vab': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 4, VA: 1, VB: 1, DOT: 0, BVEC: 1 } },
+  'matmul/matmul_forward_tiled4x8_dot': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 4, VA: 1, VB: 0, DOT: 1, BVEC: 1 } },
+  'matmul/matmul_forward_tiled8x8_s': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 0, VB: 0, DOT: 0, BVEC: 0 } },
+  'matmul/matmul_forward_tiled8x8_va': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 1, VB: 0, DOT: 0, BVEC: 0 } },
+  'matmul/matmul_forward_tiled8x8_vab': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 1, VB: 1, DOT: 0, BVEC: 1 } },
+  'matmul/matmul_forward_tiled8x8_dot': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 1, VB: 0, DOT: 1, BVEC: 1 } },
 };
