@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { benchCompressed, COMPRESSED_LAYERS, COMPRESSED_VARIANTS } from '../compressed.js';
 import { benchTrainPeers } from '../train_peers.js';
 import { int8Agreement } from '../int8_agreement.js';
+import { benchMatmul, MATMUL_SHAPES } from '../matmul.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { MODEL_NAMES } from '../../src/models/zoo.js';
@@ -107,6 +108,22 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         log,
       }) as any,
   },
+  matmul: {
+    spec: suite(
+      'matmul',
+      'register-tiled matmul vs the direct kernel: median GPU ms, speedup, GFLOP/s, share of the measured f32 ceiling',
+      {
+        runs: { ...SUITE_COMMON.runs, default: 5 },
+        shapes: {
+          type: 'string',
+          arg: 'MxKxN,…',
+          help: `A [M,K] × B [K,N] shapes (default ${MATMUL_SHAPES.map((s) => s.join('x')).join(',')})`,
+        },
+      },
+      '--shapes 26x512x6625 --runs 3',
+    ),
+    run: (rt, flags, log) => benchMatmul(rt, { runs: flags.runs as number, shapes: matmulShapes(flags.shapes), log }) as any,
+  },
   int8_agreement: {
     spec: suite(
       'int8_agreement',
@@ -135,6 +152,19 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
     ],
   },
 };
+
+/** --shapes 1x1280x1000,64x64x64 → [[1,1280,1000],[64,64,64]] */
+function matmulShapes(v: unknown): [number, number, number][] | undefined {
+  const items = list(v);
+  if (items === undefined) return undefined;
+  if (!items.length) throw new UsageError('--shapes needs at least one MxKxN');
+  return items.map((s) => {
+    const d = s.split('x').map(Number);
+    if (d.length !== 3 || !d.every((x) => Number.isInteger(x) && x >= 1 && x <= 65536))
+      throw new UsageError(`--shapes: '${s}' is not MxKxN (three integers 1..65536, e.g. 26x512x6625)`);
+    return d as [number, number, number];
+  });
+}
 
 function suiteArg(argv: string[]): string | undefined {
   const i = argv.findIndex((a) => a === '--suite' || a.startsWith('--suite='));
