@@ -47,3 +47,38 @@ export async function benchInBrowser(specs: ModelSpec[], peers: string[], o: Bro
     { log: (l) => (l.startsWith('[page log]') ? log(l.slice(11)) : log(l)) },
   );
 }
+
+/**
+ * `slimgpu bench --onnx FILE`: the bench page with the file set on its file picker (as a person would), the
+ * input shapes in the URL, then Run; the page's JSON document comes back.
+ */
+export async function benchOnnxInBrowser(file: string, shapes: string | undefined, peers: string[], o: BrowserBenchOptions): Promise<any> {
+  const log = o.log ?? ((l: string) => console.error(l));
+  const q = new URLSearchParams({
+    models: '',
+    peers: peers.join(','),
+    runs: String(o.runs),
+    warmup: String(o.warmup),
+    micro: o.micro ? '1' : '0',
+    profile: o.profile ? '1' : '0',
+    tune: '0',
+    ...(shapes ? { shapes } : {}),
+  });
+  return withPage(
+    `/demos/bench/?${q}`,
+    async (page, info) => {
+      await page.setInputFiles('#onnx-file', file);
+      await page.waitForFunction(() => (window as any).__onnxReady, null, { timeout: 60_000 });
+      const problem = await page.evaluate(() => (document.getElementById('onnx-info')!.className === 'error' ? document.getElementById('onnx-info')!.textContent : null));
+      if (problem) throw new Error(`bench page: ${problem}`);
+      await page.click('#run');
+      await page.waitForFunction(() => (window as any).__benchResult, null, { timeout: o.timeoutMs ?? 3_600_000, polling: 1000 });
+      const doc = await page.evaluate(() => (window as any).__benchResult);
+      if (o.screenshot) await page.screenshot({ path: o.screenshot, fullPage: true });
+      if (doc.error) return doc;
+      doc.env = { ...doc.env, runtime: 'browser', browser: `Chromium ${info.chromium} (headless, playwright-core)` };
+      return doc;
+    },
+    { log: (l) => (l.startsWith('[page log]') ? log(l.slice(11)) : log(l)) },
+  );
+}

@@ -45,11 +45,13 @@ export async function ortEngine(ep: 'webgpu' | 'wasm', wasmUrl: string): Promise
   return {
     name: ep === 'webgpu' ? 'ort-webgpu' : 'ort-wasm',
     version: `${info.version}${ep === 'wasm' ? ` (${info.wasmThreads} thread${info.wasmThreads > 1 ? 's' : ''})` : ''}`,
-    async load(graph) {
-      const session = await ort.InferenceSession.create(ortModelBytes(graph), { executionProviders: [ep], graphOptimizationLevel: 'all' });
-      const shape = graph.shape(graph.inputs[0]);
-      const [input] = session.inputNames;
-      const [output] = session.outputNames;
+    async load(graph, onnx) {
+      // a user's ONNX file as it is; else our export of the graph (NHWC in and out, like ours)
+      const bytes = onnx?.bytes ?? ortModelBytes(graph);
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: [ep], graphOptimizationLevel: 'all' });
+      const shape = onnx?.inputShape ?? graph.shape(graph.inputs[0]);
+      const input = onnx?.inputName ?? session.inputNames[0];
+      const output = onnx?.outputName ?? session.outputNames[0];
       return {
         async run(x) {
           const out = await session.run({ [input]: new ort.Tensor('float32', x, shape) });

@@ -29,11 +29,31 @@ export interface EngineModel {
   dispose(): void | Promise<void>;
 }
 
+/** A user's ONNX file as the network: what ORT loads instead of our export of `graph`. */
+export interface OnnxSource {
+  bytes: Uint8Array;
+  /** the one graph input (ONNX layout, float32) and the output compared with ours */
+  inputName: string;
+  inputShape: number[];
+  outputName: string;
+}
+
 export interface Engine {
   /** 'slimgpu', 'tfjs-webgpu', 'ort-webgpu', 'ort-wasm' */
   name: string;
   version: string;
-  load(graph: Graph): Promise<EngineModel>;
+  /** `onnx`: the network is this ONNX file (`graph` is our import of it); engines that cannot take one throw. */
+  load(graph: Graph, onnx?: OnnxSource): Promise<EngineModel>;
+}
+
+/** One network to compare: a zoo model (built from `spec`) or an imported ONNX file (`onnx`). */
+export interface BenchNetwork {
+  label: string;
+  spec: ModelSpec;
+  batch: number;
+  graph: Graph;
+  input: Float32Array;
+  onnx?: OnnxSource;
 }
 
 export interface EngineResult {
@@ -119,15 +139,20 @@ export interface PeerBenchOptions {
 
 /** Benchmark one model on every engine; `engines[0]` must be slimgpu (the reference for diffs and ratios). */
 export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerBenchOptions = {}): Promise<ModelResult> {
+  const graph = buildModel(spec);
+  const [input] = sampleInput(graph);
+  return benchNetwork({ label: modelLabel(spec), spec, batch: spec.batch ?? 1, graph, input }, engines, opts);
+}
+
+/** Benchmark one network on every engine; `engines[0]` must be slimgpu (the reference for diffs and ratios). */
+export async function benchNetwork(net: BenchNetwork, engines: Engine[], opts: PeerBenchOptions = {}): Promise<ModelResult> {
   const runs = opts.runs ?? 5;
   const warmup = opts.warmup ?? 1;
   const log = opts.log ?? (() => {});
-  const graph = buildModel(spec);
-  const [input] = sampleInput(graph);
+  const { graph, input, label, spec } = net;
   const macs = graph.macs();
   const inference = optimizeForInference(graph).graph;
   const traffic = inference.nodes.reduce((a, n) => a + nodeBytes(inference, n.name), 0);
-  const label = modelLabel(spec);
   type Live = {
     e: Engine;
     m: EngineModel | null;
@@ -146,7 +171,7 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
     try {
       const peak = markGpuMemory();
       const t0 = performance.now();
-      l.m = await e.load(graph);
+      l.m = await e.load(graph, net.onnx);
       l.out = await l.m.run(input);
       l.first = performance.now() - t0;
       log(`${label} ${e.name}: cold start ${l.first.toFixed(0)} ms`);
@@ -187,7 +212,7 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
       first_run_ms: round(l.first),
       gflops: round((2 * macs) / (med * 1e6)),
       gbps: round(traffic / (med * 1e6)),
-      images_per_s: round(((spec.batch ?? 1) * 1000) / med),
+      images_per_s: round((net.batch * 1000) / med),
       peak_gpu_bytes: l.peak,
       engine_reported_gpu_bytes: l.gpu,
       max_abs_diff: d.abs,
@@ -208,7 +233,7 @@ export async function benchModel(spec: ModelSpec, engines: Engine[], opts: PeerB
   return {
     model: label,
     spec,
-    batch: spec.batch ?? 1,
+    batch: net.batch,
     macs,
     params: graph.paramCount(),
     traffic_bytes: traffic,

@@ -76,7 +76,8 @@ export async function tfjsEngine(): Promise<Engine> {
   return {
     name: 'tfjs-webgpu',
     version: peer.version,
-    async load(graph) {
+    async load(graph, onnx) {
+      if (onnx) throw new Error('the TensorFlow.js peer runs zoo models only (not ONNX files)');
       const m = buildTfjsModel(peer.tf, graph);
       return {
         run: (x) => m.run(x),

@@ -4,6 +4,7 @@
 import { MODEL_FLAGS } from '../../src/cli/checks.js';
 import { TUNE_FLAG } from '../../src/cli/commands/run.js';
 import type { CommandSpec } from '../../src/cli/flags.js';
+import { ONNX_FLAGS } from '../../src/cli/onnx_file.js';
 
 export const PEERS = ['tfjs', 'ort', 'ort-wasm'] as const;
 
@@ -13,6 +14,8 @@ export const BENCH_PEERS: CommandSpec = {
   flags: {
     ...MODEL_FLAGS,
     model: { ...MODEL_FLAGS.model, required: false, help: 'one zoo model (or --suite core: the core models)' },
+    ...ONNX_FLAGS,
+    onnx: { ...ONNX_FLAGS.onnx, help: 'your own ONNX model: slimgpu vs ORT-web WebGPU and WASM in one headless Chromium page' },
     suite: { type: 'string', arg: 'NAME', help: 'core, or a kernel suite (see below)' },
     peers: { type: 'string', arg: 'A,B', help: `peers to compare with, of ${PEERS.join(', ')} (default tfjs)` },
     runs: { type: 'int', min: 1, max: 1000, default: 5, help: 'timed rounds (the median is reported)' },
@@ -29,5 +32,9 @@ export const BENCH_PEERS: CommandSpec = {
     screenshot: { type: 'string', arg: 'PNG', file: 'out', help: '--where browser: a screenshot of the bench page' },
     json: { type: 'boolean', help: 'print the JSON document' },
   },
-  examples: ['slimgpu bench --suite core', 'slimgpu bench --model mobilenet_v1 --alpha 0.5 --peers tfjs,ort --where browser'],
+  examples: [
+    'slimgpu bench --suite core',
+    'slimgpu bench --model mobilenet_v1 --alpha 0.5 --peers tfjs,ort --where browser',
+    'slimgpu bench --onnx model.onnx --shape input=1x3x224x224 --peers ort,ort-wasm --profile --json',
+  ],
 };

@@ -123,7 +123,9 @@ export async function benchInNode(
 export async function benchPeers(argv: string[]): Promise<number> {
   const p = parseOrHelp(BENCH_PEERS, argv);
   if (!p) return 0;
-  const { flags } = p;
+  const { flags, given } = p;
+  if (given.has('onnx')) return (await import('./bench_onnx.js')).benchOnnx(flags, given);
+  if (given.has('shape')) throw new SlimError('bench: --shape gives the input shapes of an --onnx FILE; give --onnx too');
   if (flags.suite !== undefined && flags.suite !== 'core') throw new SlimError(`this bench knows --suite core (got '${flags.suite}')`);
   if (flags.suite === undefined && flags.model === undefined)
     throw new SlimError('bench needs --suite core or --model NAME (see slimgpu bench --help)');

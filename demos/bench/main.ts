@@ -4,6 +4,8 @@
 //
 // URL parameters (all optional): models=mobilenet_v1,shufflenet  batches=1,4  peers=tfjs,ort,ort-wasm
 //   precisions=fp32,int8,binary,block-sparse  runs=5  warmup=1  res=224  micro=0|1  profile=0|1  tune=0|1  autorun=1
+//   shapes=x=1x3x224x224 (input shapes of an ONNX file, which the person or `slimgpu bench --onnx` gives through the
+//   file picker or a drop: then that file is the one network, on slimgpu and the ORT peers)
 // Defaults are light (two small CNNs, batch 1, 3 runs) so that a laptop without a GPU finishes in about a minute;
 // the page shows a rough time estimate for the current choices before running.
 
@@ -11,8 +13,11 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import pkg from '../../package.json';
 import { round } from '../../src/models/measure.js';
 import { measureCeilings, type Ceilings } from '../../bench/micro.js';
-import { benchModel, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
-import { profileLayers, type ProfileResult } from '../../bench/profile.js';
+import { benchModel, benchNetwork, pretune, slimgpuEngine, type Engine, type ModelResult } from '../../bench/peers.js';
+import { profileGraph, profileLayers, type ProfileResult } from '../../bench/profile.js';
+import { loadUserOnnx, onnxInputs, parseShapeList, seededOnnxInputs } from '../../src/io/onnx/user_model.js';
+import { UnsupportedOpsError } from '../../src/io/onnx/import.js';
+import { DT } from '../../src/io/onnx/proto.js';
 import { buildModel, MODEL_NAMES, type ModelSpec } from '../../src/models/zoo.js';
 import { compile } from '../../src/graph/executor.js';
 import { compress, type CompressOptions } from '../../src/compress/compress.js';
@@ -40,6 +45,8 @@ interface BenchDoc {
 }
 
 let lastDoc: BenchDoc | null = null;
+/** The ONNX file picked or dropped on the page (then it is the network benchmarked). */
+let onnxFile: { name: string; bytes: Uint8Array } | null = null;
 
 function log(line: string): void {
   console.log(line); // the headless CLI relays the page's console as progress
@@ -81,7 +88,7 @@ function readChoices() {
   const checked = (name: string) =>
     Array.from(document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked`)).map((c) => c.value);
   const models = checked('model');
-  if (models.length === 0 && !params.has('specs')) throw new Error('pick at least one model');
+  if (models.length === 0 && !params.has('specs') && !onnxFile) throw new Error('pick at least one model');
   const precisions = checked('precision');
   if (precisions.length === 0) throw new Error('pick at least one precision');
   const batchText = $<HTMLInputElement>('batches').value;
@@ -189,11 +196,16 @@ async function run(): Promise<void> {
     }
     const models: ModelResult[] = [];
     const profiles: ProfileResult[] = [];
+    const onnx = onnxFile ? await benchOnnx(rt, onnxFile, list, c, ceilings) : null;
+    if (onnx) {
+      models.push(onnx.result);
+      if (onnx.profile) profiles.push(onnx.profile);
+    }
     // `specs` (JSON, from `slimgpu bench --where browser`) names exact model specs; else models × batches
     const specs: ModelSpec[] = params.has('specs')
       ? JSON.parse(params.get('specs')!)
       : c.models.flatMap((model) => c.batches.map((batch) => ({ model, batch, ...(c.res ? { res: c.res } : {}) })));
-    for (const spec of specs) {
+    for (const spec of onnx ? [] : specs) {
       if (c.tune) {
         log(`${spec.model}: measuring kernel variants on this adapter (cached in localStorage)…`);
         await pretune(spec, () => Runtime.create());
@@ -210,6 +222,7 @@ async function run(): Promise<void> {
       ceilings,
       models,
       profiles,
+      ...(onnx ? { onnx: onnx.info } : {}),
     };
     render(lastDoc);
     $<HTMLButtonElement>('download').disabled = false;
@@ -220,11 +233,93 @@ async function run(): Promise<void> {
     log(`error: ${msg}`);
     $('status').textContent = ` error: ${msg}`;
     $('status').className = 'error';
-    (window as any).__benchResult = { error: msg };
+    (window as any).__benchResult = { error: msg, ...(e instanceof UnsupportedOpsError ? { unsupported_ops: e.ops } : {}) };
   } finally {
     rt.destroy();
     $<HTMLButtonElement>('run').disabled = false;
   }
+}
+
+/** The picked ONNX file on slimgpu and the ORT peers (TensorFlow.js and compressed forms run zoo models only). */
+async function benchOnnx(
+  rt: Runtime,
+  file: { name: string; bytes: Uint8Array },
+  list: Engine[],
+  c: ReturnType<typeof readChoices>,
+  ceilings: Ceilings | null,
+): Promise<{ result: ModelResult; profile: ProfileResult | null; info: Record<string, unknown> }> {
+  const shapes = parseShapeList($<HTMLInputElement>('onnx-shapes').value, 'input shapes');
+  const m = loadUserOnnx(file.bytes, shapes, file.name, 'input shapes');
+  if (m.inputs.length !== 1 || m.inputs[0].dtype !== DT.FLOAT)
+    throw new Error(`${file.name}: the peer comparison takes models with one float input (this one has ${m.inputs.map((i) => i.name).join(', ')})`);
+  const out = m.outputs.find((o) => o.output === 0);
+  if (!out) throw new Error(`${file.name}: no computed output to compare`);
+  const [input] = seededOnnxInputs(m);
+  const engines = list.filter((e) => e.name === 'slimgpu' || e.name.startsWith('ort-'));
+  const batch = m.inputs[0].shape[0] ?? 1;
+  log(`${file.name}: ${file.bytes.length} bytes, opset ${m.opset}, input ${m.inputs[0].name} [${m.inputs[0].shape}], output ${out.name} [${out.shape}]`);
+  const result = await benchNetwork(
+    {
+      label: file.name,
+      spec: { model: file.name, batch },
+      batch,
+      graph: m.graph,
+      input,
+      onnx: { bytes: file.bytes, inputName: m.inputs[0].name, inputShape: m.inputs[0].shape, outputName: out.name },
+    },
+    engines,
+    { runs: c.runs, warmup: c.warmup, log },
+  );
+  const profile = c.profile ? await profileGraph(rt, m.graph, file.name, batch, ceilings) : null;
+  const info = { file: file.name, bytes: file.bytes.length, opset: m.opset, input: m.inputs[0], output: { name: out.name, shape: out.shape } };
+  return { result, profile, info };
+}
+
+/** A file from the picker or a drop becomes the network (its inputs shown; the shapes field prefilled). */
+async function takeOnnxFile(f: File | null | undefined): Promise<void> {
+  const info = $('onnx-info');
+  if (!f) return;
+  const bytes = new Uint8Array(await f.arrayBuffer());
+  try {
+    const inputs = onnxInputs(bytes);
+    onnxFile = { name: f.name, bytes };
+    info.textContent = `${f.name} (${(bytes.length / 1024).toFixed(1)} KiB): inputs ${inputs.map((i) => `${i.name} [${i.dims.join(',')}]`).join(', ')}`;
+    info.className = '';
+    $<HTMLButtonElement>('onnx-clear').disabled = false;
+    const shapes = $<HTMLInputElement>('onnx-shapes');
+    if (!shapes.value.trim() && !params.has('shapes'))
+      shapes.value = inputs.map((i) => `${i.name}=${i.dims.map((d, k) => (typeof d === 'number' ? d : k === 0 ? 1 : '?')).join('x')}`).join(',');
+  } catch (e) {
+    onnxFile = null;
+    info.textContent = `${f.name}: ${(e as Error).message}`;
+    info.className = 'error';
+  }
+  (window as any).__onnxReady = true;
+  estimate();
+}
+
+function setupOnnx(): void {
+  if (params.has('shapes')) $<HTMLInputElement>('onnx-shapes').value = params.get('shapes')!;
+  const input = $<HTMLInputElement>('onnx-file');
+  input.addEventListener('change', () => void takeOnnxFile(input.files?.[0]));
+  const drop = $('onnx-drop');
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    void takeOnnxFile(e.dataTransfer?.files?.[0]);
+  });
+  $('onnx-clear').addEventListener('click', () => {
+    onnxFile = null;
+    input.value = '';
+    $('onnx-info').textContent = 'none: the zoo models run';
+    $<HTMLButtonElement>('onnx-clear').disabled = true;
+    estimate();
+  });
 }
 
 const fmtBytes = (b: number | null) => (b === null ? '–' : `${(b / 2 ** 20).toFixed(1)} MiB`);
@@ -347,6 +442,7 @@ function estimate(): void {
 
 nav();
 setupControls();
+setupOnnx();
 document.getElementById('controls')!.addEventListener('input', estimate);
 document.getElementById('controls')!.addEventListener('change', estimate);
 estimate();

@@ -33,6 +33,8 @@ export interface Flag {
   file?: 'in' | 'out' | 'dir';
   /** Shown in --help but not required by the parser (the command checks it, e.g. a flag needed only with another). */
   required?: boolean;
+  /** May be given more than once (string flags): the values are joined with commas. */
+  multiple?: boolean;
 }
 
 export type FlagTable = Record<string, Flag>;
@@ -170,10 +172,10 @@ export function checkPath(flag: string, path: string, kind: 'in' | 'out' | 'dir'
 /** Parse argv against a command's table: types, ranges, choices and file paths checked; defaults applied. */
 export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand {
   const table = { ...spec.flags, ...COMMON_FLAGS };
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const [n, f] of Object.entries(table)) options[n] = { type: f.type === 'boolean' ? 'boolean' : 'string' };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [n, f] of Object.entries(table)) options[n] = { type: f.type === 'boolean' ? 'boolean' : 'string', ...(f.multiple ? { multiple: true } : {}) };
   options.help.short = 'h';
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   let positionals: string[];
   try {
     ({ values, positionals } = nodeParseArgs({ args: argv, options, strict: true, allowPositionals: true }) as {
@@ -191,7 +193,8 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand {
   const flags: Flags = {};
   const given = new Set<string>();
   for (const [n, f] of Object.entries(spec.flags)) {
-    const raw = values[n];
+    const given_ = values[n];
+    const raw = Array.isArray(given_) ? given_.join(',') : given_;
     if (raw !== undefined) {
       flags[n] = checkValue(n, f, raw, spec.name);
       given.add(n);

@@ -83,28 +83,13 @@ export async function measureModel(
     prepare?: (g: Graph) => Promise<{ graph: Graph; info: Record<string, unknown> }>;
   } = {},
 ): Promise<RunRecord> {
-  const runs = opts.runs ?? 10;
   // `prepare` (e.g. compression) rewrites the model before compiling; its info joins the record
   const prepared = opts.prepare ? await opts.prepare(buildModel(spec)) : null;
   const graph = prepared?.graph ?? buildModel(spec);
   const res = spec.res ?? defaultResolution(spec);
-  const inputs = sampleInput(graph);
-  const t0 = performance.now();
-  const model: CompiledGraph = await compile(rt, graph, { tune: opts.tune ?? 'cached' });
-  const compileMs = performance.now() - t0;
-  const [first] = await model.run(inputs);
-  const firstMs = performance.now() - t0;
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const s = performance.now();
-    await model.run(inputs);
-    times.push(performance.now() - s);
-  }
-  const macs = graph.macs();
-  const med = median(times);
-  const variants: Record<string, number> = {};
-  for (const v of model.variants.values()) variants[v] = (variants[v] ?? 0) + 1;
-  const record: RunRecord = {
+  const t = await measureGraph(rt, graph, sampleInput(graph), opts);
+  const { median_ms, ...timing } = t;
+  return {
     adapter: rt.ctx.adapter,
     model: modelLabel(spec),
     spec,
@@ -112,29 +97,80 @@ export async function measureModel(
     res,
     params: optimizeForInference(graph).graph.paramCount(),
     params_train: graph.paramCount(),
-    macs,
-    runs,
-    median_ms: round(med),
-    min_ms: round(Math.min(...times)),
-    max_ms: round(Math.max(...times)),
-    first_run_ms: round(firstMs),
-    compile_ms: round(compileMs),
-    gflops: round((2 * macs) / (med * 1e6)),
-    images_per_s: round(((spec.batch ?? 1) * 1000) / med),
-    peak_gpu_bytes: model.peakGpuBytes,
-    activation_bytes: model.activationBytes,
-    param_bytes: model.paramBytes,
-    dispatches: model.dispatchCount,
-    output_checksum: checksum(first),
-    variants,
+    median_ms,
+    ...timing,
+    images_per_s: round(((spec.batch ?? 1) * 1000) / median_ms),
     ...prepared?.info,
-  };
-  if (opts.profile) {
-    const p = await model.profile(inputs);
-    record.profile = { method: p.method, nodes: p.nodes.map((n) => ({ ...n, ms: round(n.ms, 4) })) };
+  } as RunRecord;
+}
+
+/** What measureGraph reports: timing, memory, dispatches, a checksum of the first output, per-node GPU time. */
+export interface GraphTiming {
+  macs: number;
+  runs: number;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  first_run_ms: number;
+  compile_ms: number;
+  gflops: number;
+  peak_gpu_bytes: number;
+  activation_bytes: number;
+  param_bytes: number;
+  dispatches: number;
+  output_checksum: number;
+  variants: Record<string, number>;
+  profile?: { method: string; nodes: NodeProfile[] };
+}
+
+/** Compile `graph`, run it once (cold start), then `runs` timed runs on `inputs`; optionally profile per node. */
+export async function measureGraph(
+  rt: Runtime,
+  graph: Graph,
+  inputs: Float32Array[],
+  opts: { runs?: number; tune?: TuneMode; profile?: boolean } = {},
+): Promise<GraphTiming> {
+  const runs = opts.runs ?? 10;
+  const t0 = performance.now();
+  const model: CompiledGraph = await compile(rt, graph, { tune: opts.tune ?? 'cached' });
+  try {
+    const compileMs = performance.now() - t0;
+    const [first] = await model.run(inputs);
+    const firstMs = performance.now() - t0;
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const s = performance.now();
+      await model.run(inputs);
+      times.push(performance.now() - s);
+    }
+    const macs = graph.macs();
+    const med = median(times);
+    const variants: Record<string, number> = {};
+    for (const v of model.variants.values()) variants[v] = (variants[v] ?? 0) + 1;
+    const record: GraphTiming = {
+      macs,
+      runs,
+      median_ms: round(med),
+      min_ms: round(Math.min(...times)),
+      max_ms: round(Math.max(...times)),
+      first_run_ms: round(firstMs),
+      compile_ms: round(compileMs),
+      gflops: round((2 * macs) / (med * 1e6)),
+      peak_gpu_bytes: model.peakGpuBytes,
+      activation_bytes: model.activationBytes,
+      param_bytes: model.paramBytes,
+      dispatches: model.dispatchCount,
+      output_checksum: checksum(first),
+      variants,
+    };
+    if (opts.profile) {
+      const p = await model.profile(inputs);
+      record.profile = { method: p.method, nodes: p.nodes.map((n) => ({ ...n, ms: round(n.ms, 4) })) };
+    }
+    return record;
+  } finally {
+    model.destroy();
   }
-  model.destroy();
-  return record;
 }
 
 export function round(x: number, digits = 3): number {

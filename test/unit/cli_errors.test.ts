@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/models/zoo.js';
 import { encodeCheckpoint, type CheckpointMeta } from '../../src/train/checkpoint.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
+import { hugeInput, tinyCnn, unsupportedOps } from '../onnx_files.js';
 
 const CASE_MS = 3000;
 const RSS_LIMIT_MB = 400;
@@ -83,6 +84,13 @@ beforeAll(() => {
   writeFileSync(f('negshape.ckpt'), rawCheckpoint({ meta: meta('cnn_tiny'), tensors: [{ name: 'a', shape: [-3] }] }));
   writeFileSync(f('types.ckpt'), rawCheckpoint({ meta: { ...meta('cnn_tiny'), batch: 'eight', peers: -1 }, tensors: [] }));
   writeFileSync(f('lies.ckpt'), rawCheckpoint({ meta: meta('cnn_tiny'), tensors: [{ name: 'a', shape: [1000, 1000, 1000] }] }));
+  const tiny = tinyCnn();
+  writeFileSync(f('tiny.onnx'), tiny);
+  writeFileSync(f('truncated.onnx'), tiny.slice(0, Math.floor(tiny.length * 0.6)));
+  writeFileSync(f('text.onnx'), new TextEncoder().encode('this is not protobuf, just a sentence\n'));
+  writeFileSync(f('empty.onnx'), new Uint8Array(0));
+  writeFileSync(f('unsupported.onnx'), unsupportedOps());
+  writeFileSync(f('huge.onnx'), hugeInput());
   mkdirSync(f('ro'));
   chmodSync(f('ro'), 0o500);
   mkdirSync(f('adir'));
@@ -177,6 +185,22 @@ const CASES: [string[], RegExp][] = [
   [['run', ...M, '--json', 'x'], /unexpected argument 'x'/],
   [['run', ...M, '--res', '4096', '--batch', '4096'], /over the host-memory budget/],
   [['run', '--model', 'mobilenet_v1', '--classes', '1000000', '--batch', '64'], /over the host-memory budget/],
+  // run --onnx: bad files, unbound or wrong shapes, zoo flags, unsupported operators, too large
+  [['run', '--onnx', f('missing.onnx')], /--onnx .*missing.onnx: no such file/],
+  [['run', '--onnx', f('text.onnx')], /--onnx .*text.onnx: not a valid ONNX model/],
+  [['run', '--onnx', f('truncated.onnx')], /--onnx .*truncated.onnx: not a valid ONNX model/],
+  [['run', '--onnx', f('empty.onnx')], /--onnx .*empty.onnx: the file is empty/],
+  [['run', '--onnx', f('tiny.onnx')], /input 'x' \[N,3,H,W\] has a symbolic dimension 2 \('H'\): give its shape with --shape x=1x3xNxN/],
+  [['run', '--onnx', f('tiny.onnx'), '--shape', 'y=1x3x8x8'], /--shape names 'y', the model has no such input \(its inputs: x \[N,3,H,W\]\)/],
+  [['run', '--onnx', f('tiny.onnx'), '--shape', 'x=1x3'], /--shape x=1x3 has rank 2, input 'x' \[N,3,H,W\] has rank 4/],
+  [['run', '--onnx', f('tiny.onnx'), '--shape', 'x=1x3xbigx8'], /--shape 'x=1x3xbigx8' must look like NAME=1x3x224x224/],
+  [['run', '--onnx', f('tiny.onnx'), '--shape', 'x=1x4x8x8'], /disagrees with the model's dimension 1 = 3/],
+  [['run', '--onnx', f('tiny.onnx'), '--shape', 'x=1x3x8x8', '--shape', 'x=1x3x9x9'], /input 'x' is given twice/],
+  [['run', '--onnx', f('tiny.onnx'), '--model', 'cnn_tiny'], /--model is for zoo models/],
+  [['run', '--onnx', f('tiny.onnx'), '--batch', '4'], /--batch is for zoo models/],
+  [['run', '--shape', 'x=1x3x8x8', ...M], /--shape gives the input shapes of an --onnx FILE/],
+  [['run', '--onnx', f('unsupported.onnx')], /2 operators are not supported: FrobnicateA \(opset 13, 2 nodes\), FrobnicateB/],
+  [['run', '--onnx', f('huge.onnx')], /over the host-memory budget|over the adapter's limit/],
   // train: every flag
   [['train'], /--model is required/],
   [['train', '--model', 'mobilenet_v1'], /takes 224×224×3 input; Fashion-MNIST is 28×28×1/],

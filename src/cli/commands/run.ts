@@ -9,6 +9,7 @@ import type { Graph } from '../../graph/ir.js';
 import type { TuneMode } from '../../runtime/tuner.js';
 import { checkDeviceLimits, checkModelSize, MODEL_FLAGS, specFromFlags } from '../checks.js';
 import { parseOrHelp, type CommandSpec, type Flags } from '../flags.js';
+import { ONNX_FLAGS } from '../onnx_file.js';
 
 export { MODEL_FLAGS, specFromFlags };
 
@@ -21,9 +22,11 @@ export const TUNE_FLAG = {
 
 export const RUN: CommandSpec = {
   name: 'run',
-  summary: 'build, compile and time a zoo model on this adapter (random seeded weights and input)',
+  summary: 'build, compile and time a zoo model (random seeded weights) or your own ONNX file on this adapter, on a seeded input',
   flags: {
     ...MODEL_FLAGS,
+    model: { ...MODEL_FLAGS.model, required: false, help: 'zoo model (or --onnx FILE)' },
+    ...ONNX_FLAGS,
     runs: { type: 'int', min: 1, max: 10000, default: 10, help: 'timed runs after the first (the median is reported)' },
     profile: { type: 'boolean', help: 'per-node GPU time (timestamp queries)' },
     tune: TUNE_FLAG,
@@ -47,7 +50,11 @@ export const RUN: CommandSpec = {
     },
     json: { type: 'boolean', help: 'print the run record as JSON' },
   },
-  examples: ['slimgpu run --model mobilenet_v1 --alpha 0.5 --runs 20', 'slimgpu run --model cnn_small --sparsity 0.9 --block 4x4 --json'],
+  examples: [
+    'slimgpu run --model mobilenet_v1 --alpha 0.5 --runs 20',
+    'slimgpu run --model cnn_small --sparsity 0.9 --block 4x4 --json',
+    'slimgpu run --onnx model.onnx --shape input=1x3x224x224 --profile --json',
+  ],
 };
 
 export function tuneFromFlags(flags: Flags): TuneMode {
@@ -60,6 +67,8 @@ export async function run(argv: string[]): Promise<number> {
   const p = parseOrHelp(RUN, argv);
   if (!p) return 0;
   const { flags, given } = p;
+  if (given.has('onnx')) return (await import('./run_onnx.js')).runOnnx(flags, given);
+  if (given.has('shape')) throw new SlimError('run: --shape gives the input shapes of an --onnx FILE; give --onnx too');
   if (given.has('block')) {
     if (!given.has('sparsity')) throw new SlimError('run: --block sets the block shape of --sparsity S; give --sparsity too');
     if (flags.block !== 'auto') checkBlockShape(parseBlockShape(String(flags.block), '--block', '4x4 (rows x cols) or auto'), '--block');

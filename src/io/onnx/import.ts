@@ -69,6 +69,27 @@ export interface ImportedModel {
   outputs: (OnnxIO & { output?: number; constant?: HostTensor })[];
 }
 
+/** One operator the importer has no handler for: its type, domain, the opset it is read at, how many nodes use it. */
+export interface UnsupportedOp {
+  /** the first node using it */
+  name: string;
+  op: string;
+  domain: string;
+  opset: number;
+  count: number;
+  reason: string;
+}
+
+/** The error of a model with unsupported operators: the message lists them, `ops` holds them for programs. */
+export class UnsupportedOpsError extends SlimError {
+  constructor(
+    message: string,
+    readonly ops: UnsupportedOp[],
+  ) {
+    super(message);
+  }
+}
+
 const NCHW_TO_NHWC = [0, 2, 3, 1];
 const NHWC_TO_NCHW = [0, 3, 1, 2];
 const gshape = (s: number[]) => (s.length ? s : [1]);
@@ -395,7 +416,7 @@ function labelOf(node: NodeProto, k: number, nodeOpset: number): string {
  * operator with its first node, opset and how many nodes use it — so a user sees the whole gap at once.
  */
 function checkSupported(nodes: NodeProto[], opset: number, domainOpsets: Map<string, number>): void {
-  const missing = new Map<string, { first: string; names: string[] }>();
+  const missing = new Map<string, { first: string; names: string[]; op: UnsupportedOp }>();
   nodes.forEach((node, k) => {
     const nodeOpset = opsetOf(node, opset, domainOpsets);
     let why: string;
@@ -408,8 +429,14 @@ function checkSupported(nodes: NodeProto[], opset: number, domainOpsets: Map<str
       why = e.message;
     }
     const key = `${node.domain ?? ''}\u0000${node.opType}\u0000${nodeOpset}`;
-    const m = missing.get(key) ?? { first: `${labelOf(node, k, nodeOpset)}: ${why}`, names: [] };
-    m.names.push(node.name || node.output?.[0] || String(k));
+    const name = node.name || node.output?.[0] || String(k);
+    const m = missing.get(key) ?? {
+      first: `${labelOf(node, k, nodeOpset)}: ${why}`,
+      names: [],
+      op: { name, op: node.opType ?? '', domain: node.domain ?? '', opset: nodeOpset, count: 0, reason: why },
+    };
+    m.names.push(name);
+    m.op.count++;
     missing.set(key, m);
   });
   if (!missing.size) return;
@@ -421,7 +448,10 @@ function checkSupported(nodes: NodeProto[], opset: number, domainOpsets: Map<str
           .map((n) => `'${n}'`)
           .join(', ')}${names.length > 5 ? ', …' : ''})`,
   );
-  throw new SlimError(lines.length === 1 ? lines[0] : `${lines.length} operators are not supported:\n  ${lines.join('\n  ')}`);
+  throw new UnsupportedOpsError(
+    lines.length === 1 ? lines[0] : `${lines.length} operators are not supported:\n  ${lines.join('\n  ')}`,
+    [...missing.values()].map((m) => m.op),
+  );
 }
 
 /** Kahn's order over the node list (ONNX requires a topological order, but we accept any acyclic one). */
