@@ -32,3 +32,10 @@ export function hugeInput(): Uint8Array {
   b.output(b.relu(b.input('x', [1, 3, 30000, 30000])));
   return b.bytes();
 }
+
+/** A 1×1 Conv 1→4 channels over a [1,1,9000,9000] input: the input fits one buffer, its 1.2 GiB output does not. */
+export function wideActivation(): Uint8Array {
+  const b = new OnnxBuilder(13);
+  b.output(b.conv(b.input('x', [1, 1, 9000, 9000]), 1, 4, 1, { pad: 0 }));
+  return b.bytes();
+}

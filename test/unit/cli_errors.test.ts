@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/models/zoo.js';
 import { encodeCheckpoint, type CheckpointMeta } from '../../src/train/checkpoint.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
-import { hugeInput, tinyCnn, unsupportedOps } from '../onnx_files.js';
+import { hugeInput, tinyCnn, unsupportedOps, wideActivation } from '../onnx_files.js';
 
 const CASE_MS = 3000;
 const RSS_LIMIT_MB = 400;
@@ -91,6 +91,7 @@ beforeAll(() => {
   writeFileSync(f('empty.onnx'), new Uint8Array(0));
   writeFileSync(f('unsupported.onnx'), unsupportedOps());
   writeFileSync(f('huge.onnx'), hugeInput());
+  writeFileSync(f('wide.onnx'), wideActivation());
   mkdirSync(f('ro'));
   chmodSync(f('ro'), 0o500);
   mkdirSync(f('adir'));
@@ -200,7 +201,8 @@ const CASES: [string[], RegExp][] = [
   [['run', '--onnx', f('tiny.onnx'), '--batch', '4'], /--batch is for zoo models/],
   [['run', '--shape', 'x=1x3x8x8', ...M], /--shape gives the input shapes of an --onnx FILE/],
   [['run', '--onnx', f('unsupported.onnx')], /2 operators are not supported: FrobnicateA \(opset 13, 2 nodes\), FrobnicateB/],
-  [['run', '--onnx', f('huge.onnx')], /over the host-memory budget|over the adapter's limit/],
+  [['run', '--onnx', f('huge.onnx')], /graph input 'x': 2700000000 elements in \[1,3,30000,30000\] is over the limit/],
+  [['run', '--onnx', f('wide.onnx')], /tensor '.*' \[1,(9000,9000,4|4,9000,9000)\] takes 1\.2 GiB, over the adapter's limit of/],
   // train: every flag
   [['train'], /--model is required/],
   [['train', '--model', 'mobilenet_v1'], /takes 224×224×3 input; Fashion-MNIST is 28×28×1/],
