@@ -69,7 +69,9 @@ export async function benchOnnxInBrowser(file: string, shapes: string | undefine
     async (page, info) => {
       await page.setInputFiles('#onnx-file', file);
       await page.waitForFunction(() => (window as any).__onnxReady, null, { timeout: 60_000 });
-      const problem = await page.evaluate(() => (document.getElementById('onnx-info')!.className === 'error' ? document.getElementById('onnx-info')!.textContent : null));
+      const problem = await page.evaluate(() =>
+        document.getElementById('onnx-info')!.className === 'error' ? document.getElementById('onnx-info')!.textContent : null,
+      );
       if (problem) throw new Error(`bench page: ${problem}`);
       await page.click('#run');
       await page.waitForFunction(() => (window as any).__benchResult, null, { timeout: o.timeoutMs ?? 3_600_000, polling: 1000 });

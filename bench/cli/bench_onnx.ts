@@ -12,11 +12,17 @@ import { parsePeers } from './bench_peers.js';
 const ZOO_ONLY = ['model', 'suite', 'alpha', 'res', 'batch', 'groups', 'scale', 'phi', 'classes', 'seed'];
 
 export async function benchOnnx(flags: Flags, given: Set<string>): Promise<number> {
-  for (const f of ZOO_ONLY) if (given.has(f)) throw new SlimError(`bench: --${f} is for zoo models; with --onnx FILE the file is the model (shapes: --shape)`);
-  if (flags.where === 'node') throw new SlimError('bench --onnx runs in headless Chromium (onnxruntime-web needs a page): leave out --where node');
-  if (flags.tune === 'measure') throw new SlimError('bench --onnx: --tune measure is not offered here; measure variants with slimgpu run --onnx FILE --tune measure first');
+  for (const f of ZOO_ONLY)
+    if (given.has(f)) throw new SlimError(`bench: --${f} is for zoo models; with --onnx FILE the file is the model (shapes: --shape)`);
+  if (flags.where === 'node')
+    throw new SlimError('bench --onnx runs in headless Chromium (onnxruntime-web needs a page): leave out --where node');
+  if (flags.tune === 'measure')
+    throw new SlimError(
+      'bench --onnx: --tune measure is not offered here; measure variants with slimgpu run --onnx FILE --tune measure first',
+    );
   const peers = parsePeers(flags.peers, ['ort', 'ort-wasm']);
-  if (peers.includes('tfjs')) throw new SlimError('bench --onnx: the TensorFlow.js peer runs zoo models only; --peers takes ort, ort-wasm here');
+  if (peers.includes('tfjs'))
+    throw new SlimError('bench --onnx: the TensorFlow.js peer runs zoo models only; --peers takes ort, ort-wasm here');
   const path = flags.onnx as string;
   const what = `--onnx ${path}`;
   const shapes = flags.shape as string | undefined;
@@ -55,7 +61,9 @@ export async function benchOnnx(flags: Flags, given: Set<string>): Promise<numbe
   if (flags.json) console.log(text);
   else {
     const a = doc.env.adapter;
-    console.log(`${m.model} on ${a?.vendor} ${a?.architecture} ${a?.description} (${doc.env.browser}); median of ${flags.runs} interleaved rounds`);
+    console.log(
+      `${m.model} on ${a?.vendor} ${a?.architecture} ${a?.description} (${doc.env.browser}); median of ${flags.runs} interleaved rounds`,
+    );
     for (const e of engines)
       console.log(
         `  ${e.engine.padEnd(11)} ${e.error ? `failed: ${e.error}` : `${e.median_ms.toFixed(2).padStart(10)} ms  cold ${e.first_run_ms.toFixed(0)} ms  max |Δ| vs ours ${e.engine === 'slimgpu' ? '-' : e.max_abs_diff.toExponential(2)}`}`,

@@ -251,13 +251,17 @@ async function benchOnnx(
   const shapes = parseShapeList($<HTMLInputElement>('onnx-shapes').value, 'input shapes');
   const m = loadUserOnnx(file.bytes, shapes, file.name, 'input shapes');
   if (m.inputs.length !== 1 || m.inputs[0].dtype !== DT.FLOAT)
-    throw new Error(`${file.name}: the peer comparison takes models with one float input (this one has ${m.inputs.map((i) => i.name).join(', ')})`);
+    throw new Error(
+      `${file.name}: the peer comparison takes models with one float input (this one has ${m.inputs.map((i) => i.name).join(', ')})`,
+    );
   const out = m.outputs.find((o) => o.output === 0);
   if (!out) throw new Error(`${file.name}: no computed output to compare`);
   const [input] = seededOnnxInputs(m);
   const engines = list.filter((e) => e.name === 'slimgpu' || e.name.startsWith('ort-'));
   const batch = m.inputs[0].shape[0] ?? 1;
-  log(`${file.name}: ${file.bytes.length} bytes, opset ${m.opset}, input ${m.inputs[0].name} [${m.inputs[0].shape}], output ${out.name} [${out.shape}]`);
+  log(
+    `${file.name}: ${file.bytes.length} bytes, opset ${m.opset}, input ${m.inputs[0].name} [${m.inputs[0].shape}], output ${out.name} [${out.shape}]`,
+  );
   const result = await benchNetwork(
     {
       label: file.name,
@@ -271,7 +275,13 @@ async function benchOnnx(
     { runs: c.runs, warmup: c.warmup, log },
   );
   const profile = c.profile ? await profileGraph(rt, m.graph, file.name, batch, ceilings) : null;
-  const info = { file: file.name, bytes: file.bytes.length, opset: m.opset, input: m.inputs[0], output: { name: out.name, shape: out.shape } };
+  const info = {
+    file: file.name,
+    bytes: file.bytes.length,
+    opset: m.opset,
+    input: m.inputs[0],
+    output: { name: out.name, shape: out.shape },
+  };
   return { result, profile, info };
 }
 
@@ -288,7 +298,9 @@ async function takeOnnxFile(f: File | null | undefined): Promise<void> {
     $<HTMLButtonElement>('onnx-clear').disabled = false;
     const shapes = $<HTMLInputElement>('onnx-shapes');
     if (!shapes.value.trim() && !params.has('shapes'))
-      shapes.value = inputs.map((i) => `${i.name}=${i.dims.map((d, k) => (typeof d === 'number' ? d : k === 0 ? 1 : '?')).join('x')}`).join(',');
+      shapes.value = inputs
+        .map((i) => `${i.name}=${i.dims.map((d, k) => (typeof d === 'number' ? d : k === 0 ? 1 : '?')).join('x')}`)
+        .join(',');
   } catch (e) {
     onnxFile = null;
     info.textContent = `${f.name}: ${(e as Error).message}`;

@@ -173,7 +173,8 @@ export function checkPath(flag: string, path: string, kind: 'in' | 'out' | 'dir'
 export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand {
   const table = { ...spec.flags, ...COMMON_FLAGS };
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const [n, f] of Object.entries(table)) options[n] = { type: f.type === 'boolean' ? 'boolean' : 'string', ...(f.multiple ? { multiple: true } : {}) };
+  for (const [n, f] of Object.entries(table))
+    options[n] = { type: f.type === 'boolean' ? 'boolean' : 'string', ...(f.multiple ? { multiple: true } : {}) };
   options.help.short = 'h';
   let values: Record<string, string | boolean | string[] | undefined>;
   let positionals: string[];

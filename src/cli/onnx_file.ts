@@ -48,9 +48,12 @@ export function readOnnxFile(path: string, shapeText: string | undefined, onUnsu
   const what = `--onnx ${path}`;
   const size = statSync(path).size;
   if (size === 0) throw new SlimError(`${what}: the file is empty`);
-  if (size >= MAX_FILE) throw new SlimError(`${what}: ${fmt(size)}, over protobuf's 2 GiB limit (ONNX external data files are not supported)`);
+  if (size >= MAX_FILE)
+    throw new SlimError(`${what}: ${fmt(size)}, over protobuf's 2 GiB limit (ONNX external data files are not supported)`);
   if (3 * size > hostBudget())
-    throw new SlimError(`${what}: ${fmt(size)} of model needs about ${fmt(3 * size)} of host memory, over the budget of ${fmt(hostBudget())}`);
+    throw new SlimError(
+      `${what}: ${fmt(size)} of model needs about ${fmt(3 * size)} of host memory, over the budget of ${fmt(hostBudget())}`,
+    );
   const bytes = new Uint8Array(readFileSync(path));
   const shapes = shapeText === undefined ? {} : parseShapeList(shapeText);
   let model: ImportedModel;

@@ -24,7 +24,10 @@ describe('bench with an ONNX file', () => {
         await page.waitForFunction(() => (window as any).__benchResult, null, { timeout: 300_000, polling: 500 });
         const doc = await page.evaluate(() => (window as any).__benchResult);
         const rows = await page.$$eval('#results tbody tr', (trs) =>
-          trs.map((tr) => ({ engine: tr.getAttribute('data-engine'), cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '') })),
+          trs.map((tr) => ({
+            engine: tr.getAttribute('data-engine'),
+            cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? ''),
+          })),
         );
         return { doc, rows, info };
       },
@@ -47,10 +50,14 @@ describe('bench with an ONNX file', () => {
   it('slimgpu bench --onnx prints medians, ratio and max_abs_diff, and per-node GPU time with --profile', () => {
     const file = join(dir, 'tiny.onnx');
     writeFileSync(file, tinyCnn());
-    const r = spawnSync('./bin/slimgpu', ['bench', '--onnx', file, '--shape', 'x=1x3x8x8', '--peers', 'ort-wasm', '--runs', '2', '--profile', '--json'], {
-      encoding: 'utf8',
-      timeout: 400_000,
-    });
+    const r = spawnSync(
+      './bin/slimgpu',
+      ['bench', '--onnx', file, '--shape', 'x=1x3x8x8', '--peers', 'ort-wasm', '--runs', '2', '--profile', '--json'],
+      {
+        encoding: 'utf8',
+        timeout: 400_000,
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc.summary.median_ms)).toEqual(['slimgpu', 'ort-wasm']);

@@ -192,7 +192,10 @@ const CASES: [string[], RegExp][] = [
   [['run', '--onnx', f('truncated.onnx')], /--onnx .*truncated.onnx: not a valid ONNX model/],
   [['run', '--onnx', f('empty.onnx')], /--onnx .*empty.onnx: the file is empty/],
   [['run', '--onnx', f('tiny.onnx')], /input 'x' \[N,3,H,W\] has a symbolic dimension 2 \('H'\): give its shape with --shape x=1x3xNxN/],
-  [['run', '--onnx', f('tiny.onnx'), '--shape', 'y=1x3x8x8'], /--shape names 'y', the model has no such input \(its inputs: x \[N,3,H,W\]\)/],
+  [
+    ['run', '--onnx', f('tiny.onnx'), '--shape', 'y=1x3x8x8'],
+    /--shape names 'y', the model has no such input \(its inputs: x \[N,3,H,W\]\)/,
+  ],
   [['run', '--onnx', f('tiny.onnx'), '--shape', 'x=1x3'], /--shape x=1x3 has rank 2, input 'x' \[N,3,H,W\] has rank 4/],
   [['run', '--onnx', f('tiny.onnx'), '--shape', 'x=1x3xbigx8'], /--shape 'x=1x3xbigx8' must look like NAME=1x3x224x224/],
   [['run', '--onnx', f('tiny.onnx'), '--shape', 'x=1x4x8x8'], /disagrees with the model's dimension 1 = 3/],

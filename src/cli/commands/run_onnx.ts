@@ -17,7 +17,8 @@ const ZOO_ONLY = ['model', 'alpha', 'res', 'groups', 'scale', 'phi', 'classes', 
 export async function runOnnx(flags: Flags, given: Set<string>): Promise<number> {
   for (const f of ZOO_ONLY)
     if (given.has(f)) throw new SlimError(`run: --${f} is for zoo models; with --onnx FILE the file is the model (--batch: use --shape)`);
-  if (given.has('batch')) throw new SlimError('run: --batch is for zoo models; with --onnx FILE give the input shape with --shape NAME=DIMS');
+  if (given.has('batch'))
+    throw new SlimError('run: --batch is for zoo models; with --onnx FILE give the input shape with --shape NAME=DIMS');
   const path = flags.onnx as string;
   const file = readOnnxFile(path, flags.shape as string | undefined, (ops) => {
     if (flags.json) console.log(JSON.stringify({ model: path.split('/').pop(), file: path, unsupported_ops: ops }, null, 2));
@@ -27,7 +28,11 @@ export async function runOnnx(flags: Flags, given: Set<string>): Promise<number>
   try {
     checkGraphDeviceLimits(model.graph, rt.ctx.limits, `--onnx ${path}`);
     const inputs = seededOnnxInputs(model);
-    const t = await measureGraph(rt, model.graph, inputs, { runs: flags.runs as number, tune: tuneFromFlags(flags), profile: !!flags.profile });
+    const t = await measureGraph(rt, model.graph, inputs, {
+      runs: flags.runs as number,
+      tune: tuneFromFlags(flags),
+      profile: !!flags.profile,
+    });
     const batch = model.inputs[0]?.shape[0] ?? 1;
     const r = {
       adapter: rt.ctx.adapter,

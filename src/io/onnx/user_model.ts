@@ -61,10 +61,16 @@ export function parseShapeList(text: string, flag = '--shape'): Record<string, n
  * importer), else the model's, with a symbolic first dimension as 1. Names no input, or leaves a symbolic
  * dimension unbound: an error naming the input and how to give it.
  */
-export function bindShapes(inputs: OnnxInputInfo[], given: Record<string, number[]>, what: string, flag = '--shape'): Record<string, number[]> {
+export function bindShapes(
+  inputs: OnnxInputInfo[],
+  given: Record<string, number[]>,
+  what: string,
+  flag = '--shape',
+): Record<string, number[]> {
   const list = inputs.map((i) => `${i.name} ${dimsText(i.dims)}`).join(', ') || 'none';
   for (const name of Object.keys(given))
-    if (!inputs.some((i) => i.name === name)) throw new SlimError(`${what}: ${flag} names '${name}', the model has no such input (its inputs: ${list})`);
+    if (!inputs.some((i) => i.name === name))
+      throw new SlimError(`${what}: ${flag} names '${name}', the model has no such input (its inputs: ${list})`);
   const out: Record<string, number[]> = {};
   for (const inp of inputs) {
     if (given[inp.name]) {
