@@ -1,6 +1,6 @@
 // Benchmark suite 'matmul': the register-tiled matmul (shaders/matmul/matmul_forward_tiled.tmpl.wgsl, tile height
 // and load flavour chosen by the Tuner measuring on this adapter) against the direct kernel (one output per
-// invocation), on classifier heads and square GEMMs: M×K×N means A [M,K] × B [K,N] (B a weight, as MatMul).
+// invocation) and the workgroup-memory tiled kernel (matmul_forward_wgtile, 32×32 blocks, pinned), on classifier heads and square GEMMs: M×K×N means A [M,K] × B [K,N] (B a weight, as MatMul).
 // The figure is the GPU time of the matmul node (timestamp queries where the adapter has them, else wall clock
 // per node), median of `runs` rounds after a warm-up; rounds interleave direct and tiled, so load from other
 // processes falls on both alike. GFLOP/s counts 2·M·K·N; `ceiling_pct` is the share of the adapter's f32 FMA
@@ -26,6 +26,7 @@ export interface MatmulRow {
   direct_ms: number;
   tiled_ms: number;
   tiled_kernel: string;
+  wgtile_ms: number;
   speedup: number;
   direct_gflops: number;
   tiled_gflops: number;
@@ -53,9 +54,11 @@ export async function benchMatmul(
     const x = rand(m * k, 1);
     const direct = await compile(rt, g, { fuse: false, tune: 'off', forceVariant: 'matmul_direct' });
     const tiled = await compile(rt, g, { fuse: false, tune: 'measure' });
+    const wgtile = await compile(rt, g, { fuse: false, tune: 'off', forceVariant: 'matmul_wgtile32x32' });
     const models: [CompiledGraph, number[]][] = [
       [direct, []],
       [tiled, []],
+      [wgtile, []],
     ];
     let method = 'wallclock';
     for (const [model] of models) await model.run([x]);
@@ -67,12 +70,13 @@ export async function benchMatmul(
       }
     }
     const flop = 2 * m * k * n;
-    const [dms, tms] = models.map(([, ms]) => median(ms));
+    const [dms, tms, wms] = models.map(([, ms]) => median(ms));
     const row: MatmulRow = {
       shape: `${m}x${k}x${n}`,
       direct_ms: round(dms),
       tiled_ms: round(tms),
       tiled_kernel: [...tiled.variants.values()].join('+'),
+      wgtile_ms: round(wms),
       speedup: round(dms / tms, 2),
       direct_gflops: round(flop / (dms * 1e6)),
       tiled_gflops: round(flop / (tms * 1e6)),
@@ -81,8 +85,7 @@ export async function benchMatmul(
     };
     log(JSON.stringify(row));
     rows.push(row);
-    direct.destroy();
-    tiled.destroy();
+    models.forEach(([model]) => model.destroy());
   }
   return rows;
 }

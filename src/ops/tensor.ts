@@ -417,6 +417,20 @@ export function matmulVariants(pc: PlanContext): Candidate[] {
       ];
     },
   }));
+  // workgroup-memory tiles: each A and B value read from device memory once per 32×32 block (real GPUs)
+  const mBlocks = Math.ceil(m / 32);
+  const nBlocks = Math.ceil(n / 32);
+  variants.push({
+    id: 'matmul_wgtile32x32',
+    build: async () => [
+      await pc.rt.kernels.launch('matmul/matmul_forward_wgtile', {
+        overrides: { HAS_BIAS: hasBias ? 1 : 0 },
+        uniforms: { ...common, n: nb * mBlocks * nBlocks, m_tiles: mBlocks, n_tiles: nBlocks },
+        buffers: buffers(),
+        workgroups: nb * mBlocks * nBlocks,
+      }),
+    ],
+  });
   variants.push({
     id: 'matmul_direct',
     tuned: false,

@@ -1,7 +1,8 @@
 // The register-tiled matmul kernels (shaders/matmul/matmul_forward_tiled.tmpl.wgsl), every tile height and load
 // flavour pinned, against the float64 CPU reference (test/ref/tensor.ts matmulRef) on awkward shapes: M, N, K of
 // 1, 3, 17, 65, 130 (non-multiples of the 4- or 8-row and 8-column tiles), broadcast batch dimensions, transposes,
-// alpha and a bias; and the direct kernel (the oracle) on the same cases.
+// alpha and a bias; the workgroup-memory tiled kernel (32×32 blocks) and the direct kernel (the oracle) on the same
+// cases.
 import { describe, expect, it } from 'vitest';
 import { expectClose, randn, runOp, TOL } from '../helpers.js';
 import { matmulRef } from '../ref/tensor.js';
@@ -41,7 +42,7 @@ const cases: Case[] = [
 describe('tiled matmul vs the float64 reference', () => {
   for (const c of cases) {
     const label = `[${c.as}]${c.ta ? 'ᵀ' : ''} × [${c.bs}]${c.tb ? 'ᵀ' : ''} α=${c.alpha}${c.bias ? ' +bias' : ''}`;
-    for (const variant of [...c.variants, 'matmul_direct']) {
+    for (const variant of [...c.variants, 'matmul_wgtile32x32', 'matmul_direct']) {
       it(`${label} ${variant}`, async () => {
         const a = randn(numel(c.as), 31);
         const b = randn(numel(c.bs), 32);
