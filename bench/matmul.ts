@@ -1,10 +1,11 @@
 // Benchmark suite 'matmul': the register-tiled matmul (shaders/matmul/matmul_forward_tiled.tmpl.wgsl, tile height
 // and load flavour chosen by the Tuner measuring on this adapter) against the direct kernel (one output per
-// invocation) and the workgroup-memory tiled kernel (matmul_forward_wgtile, 32×32 blocks, pinned), on classifier heads and square GEMMs: M×K×N means A [M,K] × B [K,N] (B a weight, as MatMul).
-// The figure is the GPU time of the matmul node (timestamp queries where the adapter has them, else wall clock
-// per node), median of `runs` rounds after a warm-up; rounds interleave direct and tiled, so load from other
-// processes falls on both alike. GFLOP/s counts 2·M·K·N; `ceiling_pct` is the share of the adapter's f32 FMA
-// ceiling measured in the same run (bench/micro.ts, the bench page's roofline).
+// invocation) and the workgroup-memory tiled kernel (matmul_forward_wgtile, 32×32 blocks, pinned), on classifier
+// heads and square GEMMs: M×K×N means A [M,K] × B [K,N] (B a weight, as MatMul). The figure is the GPU time of the
+// matmul node (timestamp queries where the adapter has them, else wall clock per node), median of `runs` rounds
+// after a warm-up; rounds interleave the kernels, so load from other processes falls on all alike. GFLOP/s counts
+// 2·M·K·N; `ceiling_pct` is the share of the adapter's f32 FMA ceiling measured once at the start of the run
+// (bench/micro.ts, the bench page's roofline): on a machine whose load changes during the run it can exceed 100%.
 
 import { compile, type CompiledGraph } from '../src/graph/executor.js';
 import { Graph } from '../src/graph/ir.js';
