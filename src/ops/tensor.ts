@@ -17,6 +17,7 @@
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Launch } from '../runtime/kernels.js';
 import { ACTIVATIONS, activationRef, type ActivationName } from './activation.js';
+import { binaryLaunch } from './elementwise.js';
 import { attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 /** The unary functions are the activation table (ops/activation.ts, shaders/common/activation.wgsl), by name. */
@@ -152,20 +153,8 @@ registerOp({
     check(a && b, 'binary takes two inputs');
     return [broadcastShapes(a, b)];
   },
-  plan: async (pc) => {
-    const out = pc.outShapes[0];
-    const [shape_lo, shape_hi] = lohi(out, 1);
-    const [as_lo, as_hi] = lohi(broadcastStrides(pc.inShapes[0], out));
-    const [bs_lo, bs_hi] = lohi(broadcastStrides(pc.inShapes[1], out));
-    return [
-      await pc.rt.kernels.launch('elementwise/binary_forward', {
-        overrides: { FN: codeOf(BINARY, pc.attrs.fn, 'binary fn') },
-        uniforms: { rank: out.length, shape_lo, shape_hi, as_lo, as_hi, bs_lo, bs_hi },
-        buffers: { a: pc.input(0), b: pc.input(1), y: pc.output(0) },
-        invocations: numel(out),
-      }),
-    ];
-  },
+  // fast paths for same-shape, scalar and per-channel operands (attr strided = 1 forces the general walk)
+  plan: async (pc) => [await binaryLaunch(pc, codeOf(BINARY, pc.attrs.fn, 'binary fn'), attrNum(pc.attrs, 'strided', 0) === 1)],
 });
 
 export function checkPerm(perm: number[], rank: number): void {
