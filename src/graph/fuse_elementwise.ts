@@ -5,7 +5,8 @@
 //   foldChannelAffine     conv2d → Mul / Div / Add / Sub by a per-channel [C] or scalar constant
 //                                                        ⇒ conv2d with w' = w·s (w/s), b' = b·s (b/s), b + t (b − t)
 //   fuseElementwise       any chain of elementwise nodes (activation, unary, binary, add) whose other operands are
-//                         same-shape tensors, scalars or per-channel constants (ops/elementwise.ts blockPattern)
+//                         same-shape tensors, scalars or per-channel constants (ops/elementwise.ts blockPattern);
+//                         the chain's value itself may start as such a block (SE gate → Mul)
 //                                                        ⇒ one fused_elementwise node (ops/fused_elementwise.ts)
 // Constants are checked exactly (to f32 rounding: 1/6 written as 0.16666667 matches, Clip(0, 5) or Add 2.9 does
 // not); a pattern that does not match is left alone. Intermediate values must have one consumer and not be graph
@@ -255,12 +256,16 @@ export function fuseElementwise(g: Graph): number {
   const groups: Node[][] = [];
   for (const n of g.nodes) {
     if (!fusable(g, n)) continue;
-    const out = g.shape(n.outputs[0]).join();
+    // A group's value may be a broadcast block of n's output (an SE gate [1,1,1,C] before its Mul): elementwise
+    // steps commute with broadcasting, so the fused kernel evaluates them at each output element, as long as every
+    // input of the group is still a block of the new output shape.
+    const out = g.shape(n.outputs[0]);
     let joined: Node[] | null = null;
     for (const t of n.inputs) {
       const p = producers.get(t);
       const grp = p && groupOf.get(p);
-      if (grp && grp[grp.length - 1] === p && sole(g, consumers, t) === n && g.shape(t).join() === out) {
+      if (!grp || grp[grp.length - 1] !== p || sole(g, consumers, t) !== n) continue;
+      if (grp.every((m) => m.inputs.every((i) => !!blockPattern(g.shape(i), out)))) {
         joined = grp;
         break;
       }

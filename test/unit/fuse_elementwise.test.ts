@@ -302,7 +302,20 @@ describe('glue pattern matching (exact constants) and epilogue folding', () => {
     b.output(b.node1('Mul', [b.node1('Sigmoid', [t]), x]));
     const r = await checkAgainstOrt(b, 'nchw chain');
     expect(r.ops).toEqual(['fused_elementwise']);
-    expect(r.kernels).toEqual(['fused_elementwise[mul,add,tanh,sigmoid,mul]']);
+    expect(r.kernels).toEqual([expect.stringMatching(/^fused_elementwise\[mul,add,tanh,sigmoid,mul\](#\d+)?$/)]);
+  }, 60_000);
+  it('a squeeze-excitation gate (GlobalAveragePool → Conv → hard-sigmoid written out → Mul) runs as one fused kernel', async () => {
+    const r = await checkAgainstOrt(
+      convThen((b, y, c) => {
+        const p = b.node1('GlobalAveragePool', [y]);
+        const gate = b.node1('Div', [b.node1('Clip', [b.node1('Add', [b.conv(p, 8, 8, 1), c(3)]), c(0), c(6)]), c(6)]);
+        return b.node1('Mul', [y, gate]);
+      }),
+      'SE',
+    );
+    expect(r.ops).toEqual(['conv2d', 'global_pool', 'conv2d', 'fused_elementwise']);
+    // names are per process: another chain of the same ops and other shapes gets a '#k' suffix
+    expect(r.kernels.filter((k) => k.startsWith('fused'))).toEqual([expect.stringMatching(/^fused_elementwise\[hardsigmoid,mul\](#\d+)?$/)]);
   }, 60_000);
   it('a value read twice inside a chain or a graph output in the middle stops fusion there', () => {
     const g = new Graph();
