@@ -79,7 +79,8 @@ async function main() {
     );
     if (process.env.SLIMGPU_GLUE_DETAIL) {
       const byKernel = new Map<string, number>();
-      for (const n of p.nodes) if (GLUE.has(n.op)) for (const k of n.kernels) byKernel.set(k, (byKernel.get(k) ?? 0) + n.ms / n.kernels.length);
+      for (const n of p.nodes)
+        if (GLUE.has(n.op)) for (const k of n.kernels) byKernel.set(k, (byKernel.get(k) ?? 0) + n.ms / n.kernels.length);
       for (const [k, ms] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`    ${k}: ${ms.toFixed(2)} ms`);
     }
   }

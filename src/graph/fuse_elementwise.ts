@@ -91,7 +91,7 @@ function replace(g: Graph, gone: Node[], op: string, inputs: number[], attrs: No
 
 export function matchHardActivations(g: Graph): number {
   let matched = 0;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const producers = g.producers();
     const consumers = g.consumers();
@@ -163,7 +163,7 @@ export function matchHardActivations(g: Graph): number {
 /** conv2d followed by a per-channel (or scalar) constant Mul / Div / Add / Sub: folded into the weights and bias. */
 export function foldChannelAffine(g: Graph): number {
   let folded = 0;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const producers = g.producers();
     const consumers = g.consumers();
@@ -217,7 +217,9 @@ function nodeSteps(n: Node, ref: (t: number) => FusedRef, scalar: (t: number) =>
   };
   switch (n.op) {
     case 'activation':
-      return [{ u: attrNum(n.attrs, 'act'), alpha: attrNum(n.attrs, 'act') === ACTIVATIONS.leakyrelu ? 0.01 : 1, beta: 0, x: ref(n.inputs[0]) }];
+      return [
+        { u: attrNum(n.attrs, 'act'), alpha: attrNum(n.attrs, 'act') === ACTIVATIONS.leakyrelu ? 0.01 : 1, beta: 0, x: ref(n.inputs[0]) },
+      ];
     case 'unary':
       return [
         {

@@ -23,9 +23,7 @@ import { numel, registerOp } from './registry.js';
 import { BINARY, binaryRef, type BinaryName } from './tensor.js';
 
 export type FusedRef = string | number;
-export type FusedStep =
-  | { u: number; alpha: number; beta: number; x: FusedRef }
-  | { b: number; x: FusedRef; y: FusedRef };
+export type FusedStep = { u: number; alpha: number; beta: number; x: FusedRef } | { b: number; x: FusedRef; y: FusedRef };
 export interface FusedProgram {
   steps: FusedStep[];
 }
@@ -127,7 +125,8 @@ export function generateFused(p: FusedProgram, inShapes: number[][], shape: numb
     }
   });
   const ref = (r: FusedRef) => (typeof r === 'number' ? `${T}(${lit(r)})` : r);
-  const lanes = (f: (c: string) => string, v: string) => (vec4 ? `vec4<f32>(${['x', 'y', 'z', 'w'].map((c) => f(`${v}.${c}`)).join(', ')})` : f(v));
+  const lanes = (f: (c: string) => string, v: string) =>
+    vec4 ? `vec4<f32>(${['x', 'y', 'z', 'w'].map((c) => f(`${v}.${c}`)).join(', ')})` : f(v);
   const c = (v: number) => `${T}(${lit(v)})`;
   const unary = (code: number, x: string, a: number, b: number): string => {
     switch (code) {
@@ -247,7 +246,10 @@ registerOp({
     check(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d > 0), 'fused_elementwise needs attr shape');
     parseProgram(attrs.prog, inShapes.length);
     inShapes.forEach((s, k) =>
-      check(!!blockPattern(s, shape as number[]), `fused_elementwise input ${k} ${shapeStr(s)} does not broadcast to ${shapeStr(shape as number[])} as a block`),
+      check(
+        !!blockPattern(s, shape as number[]),
+        `fused_elementwise input ${k} ${shapeStr(s)} does not broadcast to ${shapeStr(shape as number[])} as a block`,
+      ),
     );
     return [[...(shape as number[])]];
   },

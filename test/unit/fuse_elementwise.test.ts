@@ -64,15 +64,42 @@ describe('binary kernel fast paths', () => {
     [[8], []],
     [[3, 5], [5]],
     [[3, 8], [8]],
-    [[3, 8], [3, 1]],
-    [[2, 3, 5], [2, 3, 5]],
-    [[1, 4, 4, 12], [1, 1, 1, 12]],
-    [[1, 1, 1, 12], [1, 4, 4, 12]],
-    [[1, 3, 5, 5], [3, 1, 1]],
-    [[2, 3, 4, 4], [3, 1, 1]],
-    [[2, 5, 5, 3], [2, 1, 1, 3]],
-    [[2, 1, 3, 1, 5], [2, 4, 3, 1, 5]],
-    [[2, 1, 3, 2, 1, 3], [1, 2, 3, 1, 2, 1]],
+    [
+      [3, 8],
+      [3, 1],
+    ],
+    [
+      [2, 3, 5],
+      [2, 3, 5],
+    ],
+    [
+      [1, 4, 4, 12],
+      [1, 1, 1, 12],
+    ],
+    [
+      [1, 1, 1, 12],
+      [1, 4, 4, 12],
+    ],
+    [
+      [1, 3, 5, 5],
+      [3, 1, 1],
+    ],
+    [
+      [2, 3, 4, 4],
+      [3, 1, 1],
+    ],
+    [
+      [2, 5, 5, 3],
+      [2, 1, 1, 3],
+    ],
+    [
+      [2, 1, 3, 1, 5],
+      [2, 4, 3, 1, 5],
+    ],
+    [
+      [2, 1, 3, 2, 1, 3],
+      [1, 2, 3, 1, 2, 1],
+    ],
     [[1, 2, 1, 3, 2, 4], [4]],
     [[5, 1, 7], [1]],
   ];
@@ -81,7 +108,8 @@ describe('binary kernel fast paths', () => {
       const all = JSON.stringify([as, bs]) === '[[7],[1]]' || JSON.stringify([as, bs]) === '[[3,8],[8]]';
       for (const fn of (all ? Object.keys(BINARY) : ['sub', 'prelu']) as BinaryName[]) {
         const a = randn(numel(as.length ? as : [1]), 3, 2);
-        const b = fn === 'pow' ? randn(numel(bs.length ? bs : [1]), 4, 1).map((v) => Math.round(3 * v)) : randn(numel(bs.length ? bs : [1]), 4, 2);
+        const b =
+          fn === 'pow' ? randn(numel(bs.length ? bs : [1]), 4, 1).map((v) => Math.round(3 * v)) : randn(numel(bs.length ? bs : [1]), 4, 2);
         if (fn === 'div') b.forEach((v, i) => (b[i] = v + (v >= 0 ? 0.5 : -0.5)));
         const want = binaryCpu(fn, a, as, b, bs);
         for (const strided of [0, 1]) {
@@ -126,7 +154,8 @@ describe('exported mobile networks (PyTorch-style ONNX) with the glue passes', (
       // v3: 19 hard-swish and 9 hard-sigmoid written out; v2 has none (ReLU6 is one Clip, imported as relu6)
       expect(glue.report?.hardActivations).toBe(name === 'mobilenet_v2' ? 0 : 28);
       expect(glue.ops.length).toBeLessThanOrEqual(plain.ops.length);
-      if (name !== 'mobilenet_v2') expect(glue.ops.filter((o) => o === 'binary').length).toBeLessThan(plain.ops.filter((o) => o === 'binary').length / 3);
+      if (name !== 'mobilenet_v2')
+        expect(glue.ops.filter((o) => o === 'binary').length).toBeLessThan(plain.ops.filter((o) => o === 'binary').length / 3);
       expectClose(glue.ys[0], ref[0], { atol: 1e-4, rtol: 1e-4 }, `${name} fused vs onnxruntime`);
       expectClose(glue.ys[0], plain.ys[0], { atol: 1e-4, rtol: 1e-4 }, `${name} fused vs unfused`);
     }, 60_000);
@@ -171,9 +200,18 @@ describe('fused_elementwise kernels (generated WGSL) vs the float64 reference', 
   // (vec4 splat), rank 1 and rank 6
   const shapes: [number[], number[]][] = [
     [[1, 4, 4, 12], [12]],
-    [[1, 3, 5, 7], [1, 1, 1, 7]],
-    [[1, 3, 5, 5], [3, 1, 1]],
-    [[2, 3, 4, 4], [3, 1, 1]],
+    [
+      [1, 3, 5, 7],
+      [1, 1, 1, 7],
+    ],
+    [
+      [1, 3, 5, 5],
+      [3, 1, 1],
+    ],
+    [
+      [2, 3, 4, 4],
+      [3, 1, 1],
+    ],
     [[9], [9]],
     [[2, 1, 3, 2, 1, 5], [5]],
   ];
@@ -191,11 +229,15 @@ describe('fused_elementwise kernels (generated WGSL) vs the float64 reference', 
         const m = await compile(await runtime(), g, { fuse: false });
         const [out] = await m.run([x, sc]);
         m.destroy();
-        const want = fusedRef(prog, [
-          { shape, data: x },
-          { shape: cs, data: c },
-          { shape: [1], data: sc },
-        ], shape);
+        const want = fusedRef(
+          prog,
+          [
+            { shape, data: x },
+            { shape: cs, data: c },
+            { shape: [1], data: sc },
+          ],
+          shape,
+        );
         expectClose(out, Float32Array.from(want), { atol: 2e-4, rtol: 2e-4 }, `${JSON.stringify(shape)} ${steps.length} steps`);
       }
     }, 60_000);
@@ -274,7 +316,11 @@ describe('glue pattern matching (exact constants) and epilogue folding', () => {
     expect(m.report?.hardActivations).toBe(0);
   }, 60_000);
   it('per-channel Mul / Div / Add / Sub by constants after a conv fold into its weights and bias', async () => {
-    const ch = (b: OnnxBuilder, seed: number) => b.init([8, 1, 1], Array.from({ length: 8 }, (_, i) => 0.5 + ((i * seed) % 7) / 5));
+    const ch = (b: OnnxBuilder, seed: number) =>
+      b.init(
+        [8, 1, 1],
+        Array.from({ length: 8 }, (_, i) => 0.5 + ((i * seed) % 7) / 5),
+      );
     const r = await checkAgainstOrt(
       convThen((b, y, c) => {
         const a = b.node1('Mul', [ch(b, 3), y]);
@@ -315,7 +361,9 @@ describe('glue pattern matching (exact constants) and epilogue folding', () => {
     );
     expect(r.ops).toEqual(['conv2d', 'global_pool', 'conv2d', 'fused_elementwise']);
     // names are per process: another chain of the same ops and other shapes gets a '#k' suffix
-    expect(r.kernels.filter((k) => k.startsWith('fused'))).toEqual([expect.stringMatching(/^fused_elementwise\[hardsigmoid,mul\](#\d+)?$/)]);
+    expect(r.kernels.filter((k) => k.startsWith('fused'))).toEqual([
+      expect.stringMatching(/^fused_elementwise\[hardsigmoid,mul\](#\d+)?$/),
+    ]);
   }, 60_000);
   it('a value read twice inside a chain or a graph output in the middle stops fusion there', () => {
     const g = new Graph();
