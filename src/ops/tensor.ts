@@ -157,6 +157,21 @@ registerOp({
   plan: async (pc) => [await binaryLaunch(pc, codeOf(BINARY, pc.attrs.fn, 'binary fn'), attrNum(pc.attrs, 'strided', 0) === 1)],
 });
 
+/**
+ * A permutation that keeps a prefix of axes and swaps the two blocks after it ([0, 2, 3, 1]: [N, C | H, W]), as the
+ * batched 2-D transpose [B, R, S] → [B, S, R]; null otherwise.
+ */
+export function blockSwap(perm: number[], shape: number[]): { r: number; s: number } | null {
+  let p = 0;
+  while (p < perm.length && perm[p] === p) p++;
+  if (p === perm.length) return null;
+  const m = perm[p];
+  const r = perm.length;
+  for (let k = 0; k < r - p; k++) if (perm[p + k] !== (k < r - m ? m + k : p + k - (r - m))) return null;
+  const prod = (a: number, b: number) => shape.slice(a, b).reduce((u, v) => u * v, 1);
+  return { r: prod(p, m), s: prod(m, r) };
+}
+
 export function checkPerm(perm: number[], rank: number): void {
   check(
     perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i),
@@ -176,6 +191,15 @@ registerOp({
     const perm = intList(pc.attrs, 'perm');
     const xs = contiguousStrides(x);
     const out = pc.outShapes[0];
+    const swap = blockSwap(perm, x);
+    if (swap)
+      return [
+        await pc.rt.kernels.launch('shape/transpose2d_forward', {
+          overrides: { R: swap.r, S: swap.s },
+          buffers: { x: pc.input(0), y: pc.output(0) },
+          invocations: numel(out),
+        }),
+      ];
     return [
       await stridedCopy(
         pc,

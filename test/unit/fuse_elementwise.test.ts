@@ -8,7 +8,7 @@ import { optimizeForInference } from '../../src/graph/passes.js';
 import { importOnnx } from '../../src/io/onnx/import.js';
 import { blockPattern } from '../../src/ops/elementwise.js';
 import { fusedRef, type FusedProgram } from '../../src/ops/fused_elementwise.js';
-import { BINARY, binaryRef, broadcastShapes, broadcastStrides, type BinaryName } from '../../src/ops/tensor.js';
+import { BINARY, binaryRef, blockSwap, broadcastShapes, broadcastStrides, type BinaryName } from '../../src/ops/tensor.js';
 import { exportedMobilenetV2, exportedMobilenetV3 } from '../exported_models.js';
 import { expectClose, randn, runOp, runtime, TOL } from '../helpers.js';
 import { attr, OnnxBuilder } from '../onnx_builder.js';
@@ -53,6 +53,37 @@ describe('blockPattern', () => {
     expect(blockPattern([3, 1, 4], [3, 1, 4])).toEqual({ inner: 1, count: 12 });
     expect(blockPattern([2, 3, 4, 5], [3, 4, 5])).toBeNull(); // higher rank than the output
   });
+});
+
+describe('transpose: block swaps (NCHW ↔ NHWC, …) as a batched 2-D transpose, the rest strided', () => {
+  it('agrees with the index formula for every permutation kind, odd sizes', async () => {
+    const cases: [number[], number[], boolean][] = [
+      [[1, 3, 5, 7], [0, 2, 3, 1], true],
+      [[2, 5, 3, 3], [0, 3, 1, 2], true],
+      [[5, 7], [1, 0], true],
+      [[3, 2, 5], [2, 0, 1], true],
+      [[2, 3, 5, 1, 3], [0, 1, 4, 2, 3], true],
+      [[2, 3, 5, 7], [0, 2, 1, 3], false],
+      [[3, 4, 5], [2, 1, 0], false],
+    ];
+    for (const [shape, perm, swap] of cases) {
+      expect(blockSwap(perm, shape) !== null, JSON.stringify(perm)).toBe(swap);
+      const x = randn(numel(shape), 21, 1);
+      const { out, shape: os } = await runOp('transpose', [{ shape, data: x }], { perm });
+      const xs = broadcastStrides(shape, shape);
+      const want = new Float32Array(out.length);
+      for (let i = 0; i < want.length; i++) {
+        let r = i;
+        let xi = 0;
+        for (let d = os.length - 1; d >= 0; d--) {
+          xi += (r % os[d]) * xs[perm[d]];
+          r = Math.floor(r / os[d]);
+        }
+        want[i] = x[xi];
+      }
+      expectClose(out, want, { atol: 0, rtol: 0 }, `transpose ${JSON.stringify(shape)} ${JSON.stringify(perm)}`);
+    }
+  }, 60_000);
 });
 
 describe('binary kernel fast paths', () => {
