@@ -1,6 +1,7 @@
 // Glue cost of imported (PyTorch-exported) mobile networks, before and after the glue work of issue 11:
-//   before  the old path: no glue passes, every `binary` node on the general strided kernel (attr strided = 1)
-//   fast    binary fast paths only (same-shape / scalar / per-channel operands), no glue passes
+//   before  the old path: no glue passes, every `binary` and `transpose` node on the general strided kernels
+//           (attr strided = 1)
+//   fast    binary fast paths and the 2-D transpose kernel only, no glue passes
 //   after   fast paths + glue passes (hard-swish patterns, affine folding, fused_elementwise kernels)
 // For each exported model (test/exported_models.ts) and config: median wall ms of `runs` forward passes (the configs
 // interleaved round by round), GPU ms from the per-node profile (timestamp queries) and the glue share: GPU time of
@@ -30,7 +31,7 @@ interface Entry {
 
 function withStrided(g: Graph): Graph {
   const c = g.clone();
-  for (const n of c.nodes) if (n.op === 'binary') n.attrs.strided = 1;
+  for (const n of c.nodes) if (n.op === 'binary' || n.op === 'transpose') n.attrs.strided = 1;
   return c;
 }
 

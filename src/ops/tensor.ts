@@ -191,7 +191,7 @@ registerOp({
     const perm = intList(pc.attrs, 'perm');
     const xs = contiguousStrides(x);
     const out = pc.outShapes[0];
-    const swap = blockSwap(perm, x);
+    const swap = attrNum(pc.attrs, 'strided', 0) === 1 ? null : blockSwap(perm, x); // strided = 1: the general copy
     if (swap)
       return [
         await pc.rt.kernels.launch('shape/transpose2d_forward', {
