@@ -23,6 +23,8 @@ export interface CompileOptions {
   tune?: TuneMode;
   /** Run the inference fusion passes (default true). */
   fuse?: boolean;
+  /** With fuse: the glue passes (hard-swish patterns, affine folding, fused elementwise kernels); default true. */
+  glue?: boolean;
   /** Pin a kernel variant by id prefix (tests). */
   forceVariant?: string;
 }
@@ -245,7 +247,7 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
     const d = src.tensors[t];
     check(d.dtype === 'f32', `graph input/output '${d.name}' is ${d.dtype}; dequantize or unpack it to f32 at the model's edge`);
   }
-  const { graph, report } = opts.fuse === false ? { graph: src, report: null } : optimizeForInference(src);
+  const { graph, report } = opts.fuse === false ? { graph: src, report: null } : optimizeForInference(src, { glue: opts.glue ?? true });
   const memory = planMemory(graph);
   const slots = memory.slotBytes.map((bytes, k) => rt.createBuffer(bytes, `activations${k}`));
 

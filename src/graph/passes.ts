@@ -3,12 +3,16 @@
 //   fuseActivation  conv2d|add|batchnorm → act    ⇒ producer with attr act
 //   fuseShuffle     pointwise conv2d → channel_shuffle ⇒ conv2d with attr shuffle (store permuted)
 //   fuseMatmulBias  matmul → add(constant bias vector) ⇒ matmul with a bias input (the ONNX importer runs it)
+//   glue (option, on in compile): graph/fuse_elementwise.ts — hard-sigmoid / hard-swish written out as Add/Clip/Mul/Div
+//                  ⇒ activation codes, per-channel Mul/Add after a conv ⇒ its weights and bias, then chains of
+//                  elementwise ops ⇒ one generated fused_elementwise kernel each
 // A producer is only rewritten when the intermediate tensor has exactly one consumer and is not a graph output.
 
 import { pointwiseFits, convGeom } from '../ops/conv.js';
 import { batchnormAffine } from '../ops/elementwise.js';
 import { attrNum } from '../ops/registry.js';
 import { Graph, numel, type Node } from './ir.js';
+import { foldChannelAffine, fuseElementwise, matchHardActivations } from './fuse_elementwise.js';
 
 function soleConsumer(g: Graph, consumers: Map<number, Node[]>, t: number): Node | null {
   if (g.outputs.includes(t)) return null;
@@ -125,14 +129,20 @@ export interface FusionReport {
   batchnormsFolded: number;
   activationsFused: number;
   shufflesFused: number;
+  /** with `glue`: hard-sigmoid/hard-swish patterns matched, constant affine steps folded into convs, nodes fused away */
+  hardActivations?: number;
+  affinesFolded?: number;
+  elementwiseFused?: number;
 }
 
 /** The inference graph: a rewritten copy (the original, e.g. a training graph, is untouched). */
-export function optimizeForInference(src: Graph): { graph: Graph; report: FusionReport } {
+export function optimizeForInference(src: Graph, opts: { glue?: boolean } = {}): { graph: Graph; report: FusionReport } {
   const g = src.clone();
   const batchnormsFolded = foldBatchNorm(g);
+  const glue = opts.glue ? { hardActivations: matchHardActivations(g), affinesFolded: foldChannelAffine(g) } : {};
   const activationsFused = fuseActivation(g);
   const shufflesFused = fuseShuffle(g);
+  const fused = opts.glue ? { elementwiseFused: fuseElementwise(g) } : {};
   g.removeDeadNodes();
-  return { graph: g, report: { batchnormsFolded, activationsFused, shufflesFused } };
+  return { graph: g, report: { batchnormsFolded, activationsFused, shufflesFused, ...glue, ...fused } };
 }

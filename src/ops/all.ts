@@ -16,3 +16,4 @@ import './optim.js';
 import './compress_train.js';
 import './resize.js';
 import './special.js';
+import './fused_elementwise.js';

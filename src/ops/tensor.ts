@@ -18,6 +18,7 @@ import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Launch } from '../runtime/kernels.js';
 import type { Candidate } from '../runtime/tuner.js';
 import { ACTIVATIONS, activationRef, type ActivationName } from './activation.js';
+import { binaryLaunch } from './elementwise.js';
 import { attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 /** The unary functions are the activation table (ops/activation.ts, shaders/common/activation.wgsl), by name. */
@@ -153,21 +154,24 @@ registerOp({
     check(a && b, 'binary takes two inputs');
     return [broadcastShapes(a, b)];
   },
-  plan: async (pc) => {
-    const out = pc.outShapes[0];
-    const [shape_lo, shape_hi] = lohi(out, 1);
-    const [as_lo, as_hi] = lohi(broadcastStrides(pc.inShapes[0], out));
-    const [bs_lo, bs_hi] = lohi(broadcastStrides(pc.inShapes[1], out));
-    return [
-      await pc.rt.kernels.launch('elementwise/binary_forward', {
-        overrides: { FN: codeOf(BINARY, pc.attrs.fn, 'binary fn') },
-        uniforms: { rank: out.length, shape_lo, shape_hi, as_lo, as_hi, bs_lo, bs_hi },
-        buffers: { a: pc.input(0), b: pc.input(1), y: pc.output(0) },
-        invocations: numel(out),
-      }),
-    ];
-  },
+  // fast paths for same-shape, scalar and per-channel operands (attr strided = 1 forces the general walk)
+  plan: async (pc) => [await binaryLaunch(pc, codeOf(BINARY, pc.attrs.fn, 'binary fn'), attrNum(pc.attrs, 'strided', 0) === 1)],
 });
+
+/**
+ * A permutation that keeps a prefix of axes and swaps the two blocks after it ([0, 2, 3, 1]: [N, C | H, W]), as the
+ * batched 2-D transpose [B, R, S] → [B, S, R]; null otherwise.
+ */
+export function blockSwap(perm: number[], shape: number[]): { r: number; s: number } | null {
+  let p = 0;
+  while (p < perm.length && perm[p] === p) p++;
+  if (p === perm.length) return null;
+  const m = perm[p];
+  const r = perm.length;
+  for (let k = 0; k < r - p; k++) if (perm[p + k] !== (k < r - m ? m + k : p + k - (r - m))) return null;
+  const prod = (a: number, b: number) => shape.slice(a, b).reduce((u, v) => u * v, 1);
+  return { r: prod(p, m), s: prod(m, r) };
+}
 
 export function checkPerm(perm: number[], rank: number): void {
   check(
@@ -188,6 +192,15 @@ registerOp({
     const perm = intList(pc.attrs, 'perm');
     const xs = contiguousStrides(x);
     const out = pc.outShapes[0];
+    const swap = attrNum(pc.attrs, 'strided', 0) === 1 ? null : blockSwap(perm, x); // strided = 1: the general copy
+    if (swap)
+      return [
+        await pc.rt.kernels.launch('shape/transpose2d_forward', {
+          overrides: { R: swap.r, S: swap.s },
+          buffers: { x: pc.input(0), y: pc.output(0) },
+          invocations: numel(out),
+        }),
+      ];
     return [
       await stridedCopy(
         pc,

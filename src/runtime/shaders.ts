@@ -25,6 +25,10 @@
 // so the kernel file goes on with the body and the closing `}`. It needs `override WG` and `params.n` (the
 // number of invocations that do work); kernels with another entry (workgroup reductions, 2-D tiles) write theirs.
 //
+// Generated kernels: a kernel whose WGSL is written at run time (src/ops/fused_elementwise.ts, one per chain of
+// elementwise ops) is added with `defineGeneratedKernel(name, text)`; its text uses the same directives and then loads,
+// reflects and launches through kernels.ts like a file. Such names are not in `shaderNames()` (no file, no manifest).
+//
 // Bindings, one line each, numbered in the order written (so no binding number is written by hand, and inserting
 // one renumbers the rest; the house order: params first, inputs, outputs last):
 //   //! uniform params: Params      @group(0) @binding(0) var<uniform> params: Params;
@@ -133,8 +137,26 @@ function instanceText(name: string): string | undefined {
   return out.join('\n');
 }
 
+const generated = new Map<string, string>();
+
+/**
+ * Add a kernel generated at run time under `name` (its text may use `//! import`, `//! entry` and the binding lines).
+ * Defining a name again with the same text is a no-op; with other text it is an error (the caller picks a new name).
+ */
+export function defineGeneratedKernel(name: string, text: string): void {
+  if (sources.has(name) || TEMPLATE_INSTANCES[name]) throw new SlimError(`generated kernel '${name}' would shadow a kernel file`);
+  const old = generated.get(name);
+  if (old !== undefined && old !== text) throw new SlimError(`generated kernel '${name}' is already defined with other text`);
+  generated.set(name, text);
+}
+
+/** The text of a generated kernel, if `name` is one. */
+export function generatedKernelText(name: string): string | undefined {
+  return generated.get(name);
+}
+
 function expand(name: string, seen: Set<string>): string {
-  const text = sources.get(name) ?? instanceText(name);
+  const text = sources.get(name) ?? generated.get(name) ?? instanceText(name);
   if (text === undefined) throw new SlimError(`unknown WGSL kernel '${name}' (no shaders/${name}.wgsl, no template instance)`);
   return expandDeclarations(text).replace(IMPORT_RE, (_m, dep: string) => {
     const depName = `common/${dep}`;
