@@ -56,7 +56,7 @@ export interface ContextOptions {
   dawnFlags?: string[];
   /**
    * Node only: let the CPU sleep through most of a job's expected GPU time before awaiting it (see QuietWait).
-   * Default true in Node; browsers never need it.
+   * Default true in Node (SLIMGPU_QUIET_WAIT=0 in the environment turns it off); browsers never need it.
    */
   quietWait?: boolean;
 }
@@ -235,7 +235,7 @@ export async function createContext(opts: ContextOptions = {}): Promise<GpuConte
     hasTimestamps: features.has('timestamp-query'),
     hasDot4I8: wgslFeatures.has('packed_4x8_integer_dot_product'),
     isLost: false,
-    quietWait: opts.quietWait ?? runtime === 'node-dawn',
+    quietWait: opts.quietWait ?? (runtime === 'node-dawn' && process.env.SLIMGPU_QUIET_WAIT !== '0'),
     lost: device.lost.then((l) => {
       ctx.isLost = true;
       return `${l.reason}: ${l.message}`;
