@@ -9,6 +9,7 @@ import { benchCompressed, COMPRESSED_LAYERS, COMPRESSED_VARIANTS } from '../comp
 import { benchTrainPeers } from '../train_peers.js';
 import { int8Agreement } from '../int8_agreement.js';
 import { benchMatmul, MATMUL_SHAPES } from '../matmul.js';
+import { benchDawn, DAWN_VARIANTS } from '../dawn.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { MODEL_NAMES } from '../../src/models/zoo.js';
@@ -123,6 +124,32 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
       '--shapes 26x512x6625 --runs 3',
     ),
     run: (rt, flags, log) => benchMatmul(rt, { runs: flags.runs as number, shapes: matmulShapes(flags.shapes), log }) as any,
+  },
+  dawn: {
+    spec: suite(
+      'dawn',
+      'Node/Dawn settings side by side (Dawn toggles, QuietWait): inference and a training step, interleaved',
+      {
+        runs: { ...SUITE_COMMON.runs, default: 3 },
+        variants: {
+          type: 'string',
+          arg: 'A,B',
+          default: Object.keys(DAWN_VARIANTS).join(','),
+          help: `settings compared with the baseline (of ${Object.keys(DAWN_VARIANTS).join(', ')})`,
+        },
+        rounds: { type: 'int', min: 1, max: 100, default: 3, help: 'rounds over all variants' },
+        'train-batch': { type: 'int', min: 0, max: 512, default: 32, help: 'batch of the cnn_tiny training step (0: none)' },
+      },
+      '--variants quiet_wait --runs 5',
+    ),
+    run: (_rt, f, log) =>
+      benchDawn({
+        variants: checkedList(f, 'variants', Object.keys(DAWN_VARIANTS))!,
+        trainBatch: f['train-batch'] as number,
+        runs: f.runs as number,
+        rounds: f.rounds as number,
+        log,
+      }) as any,
   },
   int8_agreement: {
     spec: suite(

@@ -8,8 +8,10 @@
 
 import { compile, type CompiledGraph } from '../../src/graph/executor.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { decodeCheckpoint, fetchCheckpoint, loadManifest, registerCheckpoint, SENT_KEY, type ShippedModel } from '../shared/ckpt.js';
-import { CLASSES, dataInfo, inOrderBatches, limitSplit, loadSplit, normalise, type Split } from '../shared/data.js';
+import { FASHION_CLASSES as CLASSES, limitSplit, type Split } from '../../src/io/fashion_mnist_codec.js';
+import { decodeCheckpoint } from '../../src/train/checkpoint_codec.js';
+import { fetchCheckpoint, loadManifest, registerCheckpoint, SENT_KEY, type ShippedModel } from '../shared/ckpt.js';
+import { dataInfo, inOrderBatches, loadSplit, normalise } from '../shared/data.js';
 import { adapterLine, getRuntime, showError } from '../shared/gpu.js';
 import { exportCheckpoint } from '../shared/models.js';
 import { nav } from '../shared/nav.js';

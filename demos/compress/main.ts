@@ -15,8 +15,10 @@ import { sampleInput } from '../../src/models/measure.js';
 import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
 import type { BlockShape } from '../../src/ops/block_sparse.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { applyWeights, checkpointWeights, fetchCheckpoint, loadManifest, type ShippedModel } from '../shared/ckpt.js';
-import { fillBatch, limitSplit, loadSplit } from '../shared/data.js';
+import { fillBatch, limitSplit, NO_AUGMENT } from '../../src/io/fashion_mnist_codec.js';
+import { applyWeights, checkpointWeights } from '../../src/train/checkpoint_codec.js';
+import { fetchCheckpoint, loadManifest, type ShippedModel } from '../shared/ckpt.js';
+import { loadSplit } from '../shared/data.js';
 import { adapterLine, getRuntime, showError } from '../shared/gpu.js';
 import { calibrationBatches } from '../shared/models.js';
 import { nav } from '../shared/nav.js';
@@ -126,7 +128,7 @@ async function apply(): Promise<void> {
       const img = new Float32Array(784),
         lbl = new Float32Array(1);
       for (let i = 0; i < test.n; i++) {
-        fillBatch(test, [i], img, lbl);
+        fillBatch(test, [i], NO_AUGMENT, 0, img, lbl);
         const [a] = await base.run([img]);
         const [b] = await comp.run([img]);
         agree += +(argmax(a) === argmax(b));

@@ -7,8 +7,9 @@ import { compress, modelBytes, type CompressOptions } from '../../src/compress/c
 import type { Graph } from '../../src/graph/ir.js';
 import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
-import { applyWeights, checkpointWeights, type Checkpoint } from './ckpt.js';
-import { epochOrder, fillBatch, loadSplit } from './data.js';
+import { epochOrder, fillBatch, NO_AUGMENT } from '../../src/io/fashion_mnist_codec.js';
+import { applyWeights, checkpointWeights, type Checkpoint } from '../../src/train/checkpoint_codec.js';
+import { loadSplit } from './data.js';
 
 export interface Exported {
   graph: Graph;
@@ -30,6 +31,8 @@ export async function calibrationBatches(count: number, batch: number): Promise<
     fillBatch(
       train,
       Array.from({ length: batch }, (_, b) => order[(start + b) % train.n]),
+      NO_AUGMENT,
+      0,
       images,
       labels,
     );

@@ -13,17 +13,16 @@ import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
 import { buildStepGraph, type StepGraph, type StepKind } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
+import { epochOrder, fillBatch, limitSplit, NO_AUGMENT, type Split } from '../../src/io/fashion_mnist_codec.js';
 import {
   applyWeights,
   checkpointWeights,
-  download,
   encodeCheckpoint,
-  fetchCheckpoint,
-  loadManifest,
-  SENT_KEY,
   type Checkpoint,
-} from '../shared/ckpt.js';
-import { dataInfo, epochOrder, fillBatch, inOrderBatches, limitSplit, loadSplit, type Split } from '../shared/data.js';
+  type CheckpointMeta,
+} from '../../src/train/checkpoint_codec.js';
+import { download, fetchCheckpoint, loadManifest, SENT_KEY } from '../shared/ckpt.js';
+import { dataInfo, inOrderBatches, loadSplit } from '../shared/data.js';
 import { adapterLine, getRuntime, showError } from '../shared/gpu.js';
 import { nav } from '../shared/nav.js';
 
@@ -203,7 +202,8 @@ async function checkpoint(r: Run): Promise<Checkpoint> {
     tensors.set(t.name, { shape: t.shape, data: await r.compiled.readTensor(t.id) });
   }
   const s = r.s;
-  const meta = {
+  // the CLI's meta (checked by decodeCheckpoint's schema), plus where it was trained and KD's τ, α
+  const meta: CheckpointMeta & Record<string, unknown> = {
     format: 'slimgpu-checkpoint',
     mode: s.mode,
     model: { model: s.model },
@@ -296,7 +296,7 @@ async function loop(rt: Runtime, r: Run): Promise<void> {
     const epoch = Math.floor(r.step / r.stepsPerEpoch);
     if (epoch !== orderEpoch) [order, orderEpoch] = [epochOrder(r.train.n, SEED, epoch), epoch];
     const i0 = (r.step % r.stepsPerEpoch) * r.s.batch;
-    fillBatch(r.train, order.subarray(i0, i0 + r.s.batch), images, labels);
+    fillBatch(r.train, order.subarray(i0, i0 + r.s.batch), NO_AUGMENT, 0, images, labels);
     const t0 = performance.now();
     const outs = await r.compiled.run([images, labels, hyperFor(r.opt, r.step)]);
     r.seconds += (performance.now() - t0) / 1000;

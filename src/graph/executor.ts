@@ -11,6 +11,7 @@
 
 import { SlimError, check, shapeStr } from '../runtime/errors.js';
 import { destroyLaunch, encodeLaunch, type BufferRange, type Launch } from '../runtime/kernels.js';
+import { QuietWait } from '../runtime/device.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Tuner, type TuneMode } from '../runtime/tuner.js';
 import { getOp, numel, type PlanContext } from '../ops/registry.js';
@@ -45,6 +46,7 @@ interface CompiledNode {
 export class CompiledGraph {
   private queue: Promise<unknown> = Promise.resolve();
   private readback: GPUBuffer[];
+  private runWait: QuietWait;
 
   constructor(
     readonly rt: Runtime,
@@ -58,6 +60,7 @@ export class CompiledGraph {
     readonly variants: Map<string, string>,
     private paramRange: Map<number, BufferRange> = new Map(),
   ) {
+    this.runWait = new QuietWait(rt.ctx);
     this.readback = graph.outputs.map((t, k) =>
       rt.device.createBuffer({
         label: `output${k}.readback`,
@@ -140,9 +143,10 @@ export class CompiledGraph {
       pass.end();
       this.encodeOutputs(enc);
       device.queue.submit([enc.finish()]);
-      const err = await device.popErrorScope();
+      const submitted = performance.now();
+      const err = await device.popErrorScope(); // resolves at once (no GPU wait), so it is not part of the nap
       if (err) throw new SlimError(`GPU validation error while running the graph: ${err.message}`);
-      return this.readOutputs();
+      return this.runWait.after(() => this.readOutputs(), submitted);
     });
   }
 

@@ -35,6 +35,8 @@ export interface GpuContext {
   /** Resolves with the reason when the device is lost; `ensureAlive()` throws after that. */
   lost: Promise<string>;
   isLost: boolean;
+  /** Whether QuietWait naps before awaiting GPU work (Node/Dawn; see ContextOptions.quietWait). */
+  quietWait: boolean;
   ensureAlive(): void;
   destroy(): void;
 }
@@ -52,6 +54,11 @@ export interface ContextOptions {
    * is an experiment switch, never a default.
    */
   dawnFlags?: string[];
+  /**
+   * Node only: let the CPU sleep through most of a job's expected GPU time before awaiting it (see QuietWait).
+   * Default true in Node (SLIMGPU_QUIET_WAIT=0 in the environment turns it off); browsers never need it.
+   */
+  quietWait?: boolean;
 }
 
 /** What slimgpu uses of the Dawn `webgpu` package (imported by a computed name, so typed here, not from the package). */
@@ -228,6 +235,7 @@ export async function createContext(opts: ContextOptions = {}): Promise<GpuConte
     hasTimestamps: features.has('timestamp-query'),
     hasDot4I8: wgslFeatures.has('packed_4x8_integer_dot_product'),
     isLost: false,
+    quietWait: opts.quietWait ?? (runtime === 'node-dawn' && process.env.SLIMGPU_QUIET_WAIT !== '0'),
     lost: device.lost.then((l) => {
       ctx.isLost = true;
       return `${l.reason}: ${l.message}`;
@@ -244,4 +252,41 @@ export async function createContext(opts: ContextOptions = {}): Promise<GpuConte
     console.error(`slimgpu: uncaptured GPU error: ${err.message}`);
   });
   return ctx;
+}
+
+/**
+ * Awaiting GPU work without starving the GPU of CPU, in Node.
+ *
+ * dawn.node resolves its promises (mapAsync, onSubmittedWorkDone, popErrorScope) from a setImmediate loop that
+ * calls wgpuInstanceProcessEvents for as long as any of them is pending: the main thread stays runnable for the
+ * whole wait. On SwiftShader the "GPU" is the CPU's own worker threads, so on 2 cores that loop takes a third of
+ * the machine from the kernels (measured: docs/results/node-vs-chromium). Chromium waits in its GPU process
+ * without spinning.
+ *
+ * So one job (a compiled graph's run, say) is awaited like this: right after the submit, sleep on a timer for
+ * ~85% of the job's expected duration — while no dawn.node promise is pending, nothing spins — then ask for the
+ * promise. The estimate is the last measured duration (submit → resolved); when the wait after the nap was
+ * immediate the work may have ended earlier, so the estimate shrinks by 10% to look for the true time again.
+ * A wrong estimate costs at most the overshoot of one nap; no estimate yet (the first run) means no nap.
+ */
+export class QuietWait {
+  /** Expected submit → resolved time of this job, ms (0: unknown). */
+  estimateMs = 0;
+  constructor(private ctx: Pick<GpuContext, 'quietWait'>) {}
+
+  /**
+   * Naps (Node) until ~85% of the expected time since `submittedAt` (performance.now() at the submit) has
+   * passed, then runs `wait`, which creates and awaits the dawn.node promises (mapAsync, onSubmittedWorkDone).
+   */
+  async after<T>(wait: () => Promise<T>, submittedAt = performance.now()): Promise<T> {
+    if (!this.ctx.quietWait) return wait();
+    const t0 = submittedAt;
+    const nap = t0 + this.estimateMs * 0.85 - 1 - performance.now();
+    if (nap >= 1) await new Promise((r) => setTimeout(r, nap));
+    const t1 = performance.now();
+    const out = await wait();
+    const t2 = performance.now();
+    this.estimateMs = nap >= 1 && t2 - t1 < 1 ? this.estimateMs * 0.9 : t2 - t0;
+    return out;
+  }
 }

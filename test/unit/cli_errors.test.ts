@@ -335,6 +335,9 @@ const CASES: [string[], RegExp][] = [
   [['bench', '--suite', 'train', '--steps', '0'], /--steps must be an integer/],
   [['bench', '--suite', 'int8_agreement', '--method', 'kl'], /--method must be one of/],
   [['bench', '--suite', 'int8_agreement', '--images', '0'], /--images must be an integer/],
+  [['bench', '--suite', 'dawn', '--variants', 'turbo'], /--variants: 'turbo' matches nothing/],
+  [['bench', '--suite', 'dawn', '--rounds', '0'], /--rounds must be an integer/],
+  [['bench', '--suite', 'dawn', '--train-batch=-1'], /--train-batch must be an integer/],
 ];
 
 /** Known harmless lines on stderr (see WEBGPU-ON-CPU.md). */

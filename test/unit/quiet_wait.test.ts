@@ -1,0 +1,56 @@
+// QuietWait (src/runtime/device.ts): the nap before awaiting dawn.node's promises. Timing here is only ever a lower
+// bound (a nap that did not happen cannot take its time); no speed is asserted.
+import { describe, expect, it } from 'vitest';
+import { QuietWait } from '../../src/runtime/device.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('QuietWait', () => {
+  it('off: runs the wait at once and learns nothing', async () => {
+    const q = new QuietWait({ quietWait: false });
+    q.estimateMs = 5000; // a nap would take 4249 ms
+    const t = performance.now();
+    expect(await q.after(async () => 7)).toBe(7);
+    expect(performance.now() - t).toBeLessThan(2000);
+    expect(q.estimateMs).toBe(5000);
+  });
+
+  it('learns the job time, then naps through most of it before asking', async () => {
+    const q = new QuietWait({ quietWait: true });
+    let asked = 0;
+    // the first run has no estimate: no nap; the job takes ~60 ms
+    const t0 = performance.now();
+    await q.after(async () => {
+      asked = performance.now() - t0;
+      await sleep(60);
+    }, t0);
+    expect(asked).toBeLessThan(1000); // no estimate yet: no nap
+    expect(q.estimateMs).toBeGreaterThanOrEqual(55);
+    // the second run: `wait` is called only after the nap (≥ 85% of the estimate, less 1 ms)
+    const est = q.estimateMs;
+    const t1 = performance.now();
+    await q.after(async () => {
+      asked = performance.now() - t1;
+    }, t1);
+    expect(asked).toBeGreaterThanOrEqual(est * 0.85 - 2);
+    // the wait returned at once after the nap: the job may be shorter now, so the estimate shrinks by 10%
+    expect(q.estimateMs).toBeCloseTo(est * 0.9, 5);
+  });
+
+  it('a nap never runs past a job that already took longer (submittedAt in the past)', async () => {
+    const q = new QuietWait({ quietWait: true });
+    q.estimateMs = 5000;
+    const t = performance.now();
+    await q.after(async () => undefined, t - 10_000); // submitted 10 s ago: the expected time has passed
+    expect(performance.now() - t).toBeLessThan(2000);
+  });
+
+  it('errors from the wait reach the caller', async () => {
+    const q = new QuietWait({ quietWait: true });
+    await expect(
+      q.after(async () => {
+        throw new Error('validation');
+      }),
+    ).rejects.toThrow('validation');
+  });
+});
