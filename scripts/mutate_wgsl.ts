@@ -50,6 +50,7 @@ const BINW = ['test/unit/train.test.ts'];
 const SHAPE = ['test/unit/ops.test.ts', 'test/unit/onnx_tensor_ops.test.ts'];
 const BS = ['test/unit/block_sparse.test.ts'];
 const I8PW = ['test/unit/int8.test.ts'];
+const RESIZE = ['test/unit/resize.test.ts'];
 
 const m = (id: string, family: string, file: string, tests: string[], ...edits: [string, string][]): Mutant => ({
   id,
@@ -169,6 +170,29 @@ export const MUTANTS: Mutant[] = [
   m('dw_3x3_s1_wrong_tap', 'depthwise', 'shaders/depthwise/depthwise_forward_3x3.wgsl', DW, [
     'acc3 += v3 * w0 + v4 * w1 + v5 * w2;',
     'acc3 += v3 * w0 + v4 * w1 + v4 * w2;',
+  ]),
+
+  // resize: one separable tap-table kernel for nearest / linear / cubic (the coordinate modes live in the host tables)
+  m('resize_col_tap_dropped', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
+    'for (var e = 0u; e < TAPS; e++)',
+    'for (var e = 0u; e + 1u < TAPS; e++)',
+  ]),
+  m('resize_row_tap_dropped', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
+    'for (var a = 0u; a < TAPS; a++)',
+    'for (var a = 0u; a + 1u < TAPS; a++)',
+  ]),
+  m('resize_extrapolation_rows_only', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
+    'if (ih[oy * TAPS] < 0 || iw[ox * TAPS] < 0)',
+    'if (ih[oy * TAPS] < 0)',
+  ]),
+  m('resize_no_row_weight', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, ['acc += wh[oy * TAPS + a] * racc;', 'acc += racc;']),
+  m('resize_batch_ignored', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
+    'let base = b * params.in_hw.x;',
+    'let base = 0u * b;',
+  ]),
+  m('resize_channel_dropped', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
+    '* params.c + c];',
+    '* params.c];',
   ]),
 
   // pool
