@@ -9,7 +9,8 @@ const scores: number[] = [];
 vi.mock('../../src/train/scoring.js', () => ({ evaluate: vi.fn(async () => scores.shift()!) }));
 
 import { blockMask } from '../../src/compress/sparse.js';
-import { filterRatioForFlops, magnitudeMask, pruneSchedule, type PruneOptions } from '../../src/compress/masks.js';
+import { filterMask, filterRatioForFlops, magnitudeMask, pruneSchedule, type PruneOptions } from '../../src/compress/masks.js';
+import { applyFilterPruning, planFilterPruning } from '../../src/compress/prune.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { Pruning, withFlopBudget, type PruneJudge } from '../../src/train/pruning.js';
 import type { CompiledStep } from '../../src/train/step_graph.js';
@@ -164,6 +165,49 @@ describe('Pruning.endOfEpoch with an accuracy floor', () => {
     await pr.endOfEpoch(3); // past end + 1: not scored
     expect(scores).toEqual([0.1]);
     expect(pr.report(new Map()).val_accuracy).toEqual([0.9, 0.7]);
+  });
+});
+
+describe('Pruning with whole filters', () => {
+  it('filter masks planned on the current weights of the batch-1 model; the report gives the thinned MACs', async () => {
+    const model = buildModel({ model: 'cnn_small', batch: 1 } as never);
+    const params = model.tensors.filter((t) => t.role === 'param');
+    const weights = new Map(params.map((t) => [t.name, Float32Array.from(t.data!, (v, i) => v * (1 + (i % 7)))]));
+    const pruned = params.filter((t) => t.shape.length === 4).map((t) => t.name);
+    expect(pruned.length).toBeGreaterThan(1);
+    const masks = new Map(pruned.map((n, k) => [n, 1000 + k]));
+    const written = new Map<number, Float32Array>();
+    const run = {
+      models: [{ params: new Map(), masks }],
+      step: { graph: { tensors: [] } },
+      compiled: { readTensor: async () => new Float32Array(0), writeTensor: (id: number, d: Float32Array) => written.set(id, Float32Array.from(d)) },
+      weights: async () => weights,
+      masks: async () => new Map(),
+    } as unknown as CompiledStep;
+    const spec = { model: 'cnn_small', batch: 32 } as never;
+    const p: PruneOptions = { sparsity: 0.5, start: 1, end: 1, filters: 'l2' };
+    const pr = new Pruning(p, run, { ...judge, spec });
+    await pr.endOfEpoch(1);
+    const ref = buildModel({ model: 'cnn_small', batch: 1 } as never);
+    for (const t of ref.tensors) if (t.role === 'param') t.data = weights.get(t.name)!;
+    const plan = planFilterPruning(ref, { ratio: 0.5, norm: 'l2' });
+    for (const [name, id] of masks) {
+      expect(Array.from(written.get(id)!), name).toEqual(Array.from(filterMask(ref, plan, name)));
+    }
+    expect([...written.values()].some((m) => zeros(m) > 0)).toBe(true);
+    const l1 = planFilterPruning(ref, { ratio: 0.5, norm: 'l1' });
+    expect([...masks.keys()].some((n) => filterMask(ref, l1, n).join() !== filterMask(ref, plan, n).join())).toBe(true); // the norm matters here
+    const rep = pr.report(weights);
+    const before = buildModel({ model: 'cnn_small', batch: 1 } as never).macs();
+    expect(rep).toEqual({
+      kind: 'filters',
+      ratio: 0.5,
+      stopped: null,
+      val_accuracy: [],
+      macs: applyFilterPruning(ref, plan).macs(),
+      macs_before: before,
+    });
+    expect(rep.macs!).toBeLessThan(before);
   });
 });
 
