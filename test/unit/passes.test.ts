@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import '../../src/graph/executor.js'; // registers the ops
 import { Graph } from '../../src/graph/ir.js';
-import { fuseActivation, fuseShuffle, foldBatchNorm, optimizeForInference } from '../../src/graph/passes.js';
+import { fuseActivation, fuseMatmulBias, fuseShuffle, foldBatchNorm, optimizeForInference } from '../../src/graph/passes.js';
 import { runGraphRef } from '../ref/graph.js';
 import { expectClose, randn } from '../helpers.js';
 
@@ -85,6 +85,21 @@ const CASES: Case[] = [
     },
     report: [0, 0, 0],
     ops: ['conv2d', 'activation', 'batchnorm'],
+  },
+  {
+    name: 'pool → bn: not folded (producer not a conv)',
+    build: (g, x) => out(g, bn(g, g.add1('pool2d', [x], { kernel: [1, 1] }, 'p'))),
+    report: [0, 0, 0],
+    ops: ['pool2d', 'batchnorm'],
+  },
+  {
+    name: 'conv whose bias is computed at run time → bn: not folded',
+    build: (g, x) => {
+      const bias = g.add1('activation', [param(g, 'b0', [C])], { act: 0 }, 'bias');
+      out(g, bn(g, g.add1('conv2d', [x, param(g, 'w', [1, 1, C, C]), bias], {}, 'conv')));
+    },
+    report: [0, 0, 0],
+    ops: ['activation', 'conv2d', 'batchnorm'],
   },
   { name: 'input → bn → relu: fused into the bn', build: (g, x) => out(g, act(g, bn(g, x))), report: [0, 1, 0], ops: ['batchnorm'] },
   { name: 'add → relu', build: (g, x) => out(g, act(g, g.add1('add', [conv(g, x), x], {}, 'add'))), report: [0, 1, 0], ops: ['conv2d', 'add'] },
@@ -172,6 +187,16 @@ describe('optimizeForInference on hand-built graphs (counts, ops left, outputs =
       want.forEach((w, k) => expectClose(got[k], w, { atol: 1e-5, rtol: 1e-5 }, `output ${k}`));
     });
   }
+  it('folded parameters are new tensors named after the conv; the old ones are left unused', () => {
+    const g = new Graph();
+    const x = g.addInput('x', [1, 2, 2, C]);
+    out(g, bn(g, conv(g, x)));
+    const { graph } = optimizeForInference(g);
+    const [, w, b] = graph.nodes[0].inputs;
+    expect([graph.tensors[w].name, graph.tensors[b].name]).toEqual(['conv.w_bnfold', 'conv.b_bnfold']);
+    expect([graph.shape(w), graph.shape(b)]).toEqual([[1, 1, C, C], [C]]);
+    expect(graph.paramCount()).toBe(C * C + C);
+  });
   it('the single passes return their counts and can be run one by one', () => {
     const g = new Graph();
     const x = g.addInput('x', [1, 2, 2, C]);
@@ -184,5 +209,81 @@ describe('optimizeForInference on hand-built graphs (counts, ops left, outputs =
     expect(fuseShuffle(g)).toBe(1);
     expect(g.nodes.map((n) => n.op)).toEqual(['conv2d']);
     expect(g.nodes[0].attrs).toMatchObject({ act: RELU, shuffle: 2 });
+  });
+});
+
+describe('fuseMatmulBias', () => {
+  interface Row {
+    name: string;
+    out?: number[]; // the product's shape, [rows, n]
+    bias?: number[];
+    biasRole?: 'param' | 'input';
+    fn?: string;
+    op?: 'binary' | 'add';
+    productFirst?: boolean;
+    productAlsoRead?: boolean;
+    productIsOutput?: boolean;
+    matmulHasBias?: boolean;
+    fused: boolean;
+  }
+  const rows: Row[] = [
+    { name: 'binary add, bias [3] on the right', bias: [3], fused: true },
+    { name: 'binary add, bias [1, 3] on the left: a [3] copy', bias: [1, 3], productFirst: false, fused: true },
+    { name: 'binary add, bias [1, 1, 3]: the sum has another shape', bias: [1, 1, 3], fused: false },
+    { name: 'same-shape add of a [1, 3] bias', out: [1, 3], bias: [1, 3], op: 'add', fused: true },
+    { name: 'binary mul is no bias', bias: [3], fn: 'mul', fused: false },
+    { name: 'binary sub is no bias', bias: [3], fn: 'sub', fused: false },
+    { name: 'a bias that is a graph input', bias: [3], biasRole: 'input', fused: false },
+    { name: 'bias [3, 1]: not a row vector', out: [3, 3], bias: [3, 1], fused: false },
+    { name: 'bias [2, 3]: too many values', bias: [2, 3], fused: false },
+    { name: 'the product is read elsewhere too', bias: [3], productAlsoRead: true, fused: false },
+    { name: 'the product is a graph output', bias: [3], productIsOutput: true, fused: false },
+    { name: 'the matmul already has a bias', bias: [3], matmulHasBias: true, fused: false },
+  ];
+  it.each(rows)('$name', (r) => {
+    const outShape = r.out ?? [2, 3];
+    const g = new Graph();
+    const x = g.addInput('x', [outShape[0], 4]);
+    const wIn = [x, g.addParam('w', [4, outShape[1]], new Float32Array(4 * outShape[1]).fill(0.5))];
+    if (r.matmulHasBias) wIn.push(g.addParam('b0', [outShape[1]], new Float32Array(outShape[1])));
+    const mm = g.add1('matmul', wIn, {}, 'mm');
+    const n = r.bias!.reduce((a, b) => a * b, 1);
+    const values = Float32Array.from({ length: n }, (_, i) => i + 1);
+    const bias = r.biasRole === 'input' ? g.addInput('bias', r.bias!) : g.addParam('bias', r.bias!, values);
+    const ins = r.productFirst === false ? [bias, mm] : [mm, bias];
+    const y = g.add1(r.op ?? 'binary', ins, r.op === 'add' ? {} : { fn: r.fn ?? 'add' }, 'y');
+    g.markOutput(y);
+    if (r.productAlsoRead) g.markOutput(g.add1('activation', [mm], { act: 1 }, 'r'));
+    if (r.productIsOutput) g.markOutput(mm);
+    const before = g.nodes.map((nd) => nd.op);
+    expect(fuseMatmulBias(g)).toBe(r.fused ? 1 : 0);
+    if (!r.fused) {
+      expect(g.nodes.map((nd) => nd.op)).toEqual(before);
+      return;
+    }
+    expect(g.nodes.map((nd) => nd.op)).toEqual(['matmul']);
+    const m = g.nodes[0];
+    expect(m.outputs).toEqual([y]);
+    expect(m.inputs.slice(0, 2)).toEqual(wIn);
+    const b = g.tensors[m.inputs[2]];
+    expect(b.shape).toEqual([3]);
+    expect(Array.from(b.data!)).toEqual(Array.from(values));
+    if (r.bias!.length === 1) expect(b.id).toBe(bias);
+    else expect(b.name).toBe('bias.v');
+  });
+  it('several heads in one graph: each fused, dead nodes dropped, ids renumbered', () => {
+    const g = new Graph();
+    const x = g.addInput('x', [2, 4]);
+    g.add1('activation', [x], { act: 1 }, 'dead');
+    for (const k of [0, 1]) {
+      const mm = g.add1('matmul', [x, g.addParam(`w${k}`, [4, 3], new Float32Array(12))], {}, `mm${k}`);
+      g.markOutput(g.add1('binary', [mm, g.addParam(`b${k}`, [3], new Float32Array(3))], { fn: 'add' }, `y${k}`));
+    }
+    expect(fuseMatmulBias(g)).toBe(2);
+    expect(g.nodes.map((nd) => [nd.id, nd.name])).toEqual([
+      [0, 'mm0'],
+      [1, 'mm1'],
+    ]);
+    expect(fuseMatmulBias(g)).toBe(0);
   });
 });
