@@ -211,6 +211,21 @@ describe('Pruning with whole filters', () => {
   });
 });
 
+describe('Pruning with whole filters: weights that do not fit the model', () => {
+  it('an error that says pruning needed them', async () => {
+    const run = {
+      models: [{ params: new Map(), masks: new Map([['w', 1]]) }],
+      step: { graph: { tensors: [] } },
+      compiled: { readTensor: async () => new Float32Array(0), writeTensor: () => {} },
+      weights: async () => new Map(),
+      masks: async () => new Map(),
+    } as unknown as CompiledStep;
+    const pr = new Pruning({ sparsity: 0.5, start: 1, end: 1, filters: 'l1' }, run, judge);
+    await expect(pr.endOfEpoch(1)).rejects.toThrow(/^pruning: no tensor '/);
+    expect(() => pr.report(new Map())).toThrow(/^pruning: no tensor '/);
+  });
+});
+
 describe('withFlopBudget', () => {
   it('without a FLOP budget: a copy of the options', () => {
     const p: PruneOptions = { sparsity: 0.3, start: 1, end: 2 };
