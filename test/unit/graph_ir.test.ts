@@ -182,6 +182,16 @@ describe('Graph: counts', () => {
     expect(g.isUsed(w)).toBe(true);
     expect(g.isUsed(out)).toBe(true);
   });
+  it('isUsed sees nodes assigned directly (as hand-built graphs do) when it last looked at an empty graph', () => {
+    const g = new Graph();
+    const x = g.addInput('x', [1, 4]);
+    const w = g.addParam('w', [4, 2], new Float32Array(8));
+    expect(g.isUsed(w)).toBe(false); // looked at a graph without nodes
+    const y = g.addInput('y', [1, 2]);
+    g.nodes = [{ id: 0, op: 'matmul', name: 'mm', inputs: [x, w], outputs: [y], attrs: {} }];
+    expect(g.isUsed(w)).toBe(true);
+    expect(g.paramCount()).toBe(8);
+  });
   it('macs sums the ops that define one (matmul: m·k·n); ops without one add nothing', () => {
     const g = new Graph();
     const x = g.addInput('x', [2, 4]);
