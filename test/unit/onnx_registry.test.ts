@@ -9,6 +9,7 @@ import { NodeError, OnnxOpContext, parseAttr, type Attr, type OnnxOpHandler, typ
 import { ATTR, DT, type AttributeProto } from '../../src/io/onnx/proto.js';
 import type { Importer } from '../../src/io/onnx/import.js';
 import { SlimError } from '../../src/runtime/errors.js';
+import { axesArg, need4d, reshapeTarget } from '../../src/io/onnx/ops/common.js';
 
 const h1: OnnxOpHandler = () => [];
 const h2: OnnxOpHandler = () => [undefined];
@@ -215,5 +216,50 @@ describe('OnnxOpContext', () => {
     const bare = new OnnxOpContext(imp, { opType: 'Op' }, [], new Map(), 1, 'n');
     expect(bare.outCount()).toBe(0);
     expect(() => bare.onlyOutputs(0)).not.toThrow();
+  });
+});
+
+describe('ops/common.ts: rank check, Reshape target, axes argument', () => {
+  const imp = { isConsumed: () => false } as unknown as Importer;
+  const mk = (opset: number, ins: (OnnxValue | undefined)[] = [], attrs = new Map<string, Attr>()) =>
+    new OnnxOpContext(imp, { opType: 'Op' }, ins, attrs, opset, 'n');
+  it('need4d names the value and its shape', () => {
+    const v = (shape: number[]): OnnxValue => ({ name: 'x', dtype: DT.FLOAT, shape });
+    expect(() => need4d(mk(13), v([1, 2, 3, 4]), 'X')).not.toThrow();
+    expect(() => need4d(mk(13), v([1, 2, 3]), 'X')).toThrow('n: X must be a 4-D NCHW tensor (1-D and 3-D variants are not supported), got [1,2,3]');
+  });
+  it.each([
+    [[2, 3, 4], [4, -1], false, [4, 6]],
+    [[2, 3, 4], [0, -1], false, [2, 12]],
+    [[2, 3, 4], [0, 0, 4], false, [2, 3, 4]],
+    [[2, 3, 4], [-1], false, [24]],
+    [[2, 3, 4], [24], false, [24]],
+    [[2, 0, 4], [0, -1], false, [2, 0]],
+    [[0, 3], [0, 3], true, [0, 3]],
+    [[2, 3], [3, 2], true, [3, 2]],
+  ])('%o to %o (allowzero %s) → %o', (from, to, allowzero, want) => {
+    expect(reshapeTarget(mk(13), from, to, allowzero)).toEqual(want);
+  });
+  it.each([
+    [[2, 3], [0, 0, 0], false, 'n: shape [0,0,0]: 0 at 2 has no input dimension to copy'],
+    [[2, 3], [-1, -1], false, 'n: shape [-1,-1] is invalid'],
+    [[2, 3], [-2, 3], false, 'n: shape [-2,3] is invalid'],
+    [[2, 3], [4, -1], false, 'n: cannot reshape [2,3] to [4,-1]'],
+    [[2, 3], [0, -1], true, 'n: cannot reshape [2,3] to [0,-1]'],
+    [[2, 3], [7], false, 'n: cannot reshape [2,3] (6 values) to [7]'],
+    [[2, 3], [0, 3], true, 'n: cannot reshape [2,3] (6 values) to [0,3]'],
+  ])('%o to %o (allowzero %s) fails: %s', (from, to, allowzero, msg) => {
+    expect(() => reshapeTarget(mk(13), from, to, allowzero)).toThrow(msg);
+  });
+  it('axes: an attribute before the given opset, a constant input from it on, undefined when absent', () => {
+    const axesAttr = new Map<string, Attr>([['axes', { type: ATTR.INTS, ints: [1, -1] }]]);
+    const k: OnnxValue = { name: 'axes', dtype: DT.INT64, shape: [2], konst: { dtype: DT.INT64, dims: [2], data: new Float64Array([0, 2]) } };
+    expect(axesArg(mk(12, [], axesAttr), 1, 13)).toEqual([1, -1]);
+    expect(axesArg(mk(12), 1, 13)).toBeUndefined();
+    expect(axesArg(mk(13, [undefined, k], axesAttr), 1, 13)).toEqual([0, 2]);
+    expect(axesArg(mk(18, [undefined, k]), 1, 13)).toEqual([0, 2]);
+    expect(axesArg(mk(13, [undefined]), 1, 13)).toBeUndefined();
+    const run: OnnxValue = { name: 'axes', dtype: DT.INT64, shape: [2], nchw: 3 };
+    expect(() => axesArg(mk(13, [undefined, run]), 1, 13)).toThrow('n: axes must be a constant');
   });
 });
