@@ -66,6 +66,14 @@ describe('registerOnnxOp / resolveOp', () => {
     expect(() => resolveOp('', 'MutBar', 2)).toThrow(/^operator 'MutBar' is not supported$/);
   });
 
+  it('unregistering the only handler twice leaves the op unknown', () => {
+    const off = registerOnnxOp('MutOnce', h1);
+    off();
+    off();
+    expect(() => resolveOp('', 'MutOnce', 1)).toThrow(/^operator 'MutOnce' is not supported$/);
+    expect(supportedOperators()).not.toContain('MutOnce');
+  });
+
   it('domains: a custom domain is separate from the default one and known only while it has a handler', () => {
     expect(knowsDomain('')).toBe(true);
     expect(knowsDomain(undefined)).toBe(true);
@@ -79,6 +87,7 @@ describe('registerOnnxOp / resolveOp', () => {
       expect(resolveOp('com.mut', 'Relu', 1)).toBe(h1);
       expect(resolveOp('', 'Relu', 13)).not.toBe(h1);
       expect(supportedOperators().filter((o) => o === 'Relu')).toHaveLength(1); // custom domains are not listed
+      expect(supportedOperators().filter((o) => o.includes('mut') || o.includes('\u0000'))).toEqual([]);
     } finally {
       off();
     }
@@ -110,6 +119,7 @@ describe('parseAttr', () => {
     ['string', { name: 'a', type: ATTR.STRING, s: enc('same') }, { type: ATTR.STRING, s: 'same' }],
     ['string as byte list', { name: 'a', type: ATTR.STRING, s: [104, 105] as never }, { type: ATTR.STRING, s: 'hi' }],
     ['empty string', { name: 'a', type: ATTR.STRING, s: new Uint8Array(0) }, { type: ATTR.STRING, s: '' }],
+    ['string, absent', { name: 'a', type: ATTR.STRING }, { type: ATTR.STRING, s: '' }],
     ['tensor', { name: 'a', type: ATTR.TENSOR, t: tensor }, { type: ATTR.TENSOR, t: { dtype: DT.FLOAT, dims: [2], data: new Float32Array([1.5, -2]) } }],
     ['tensor, absent', { name: 'a', type: ATTR.TENSOR }, { type: ATTR.TENSOR, t: undefined }],
     ['floats', { name: 'a', type: ATTR.FLOATS, floats: [1, 2] }, { type: ATTR.FLOATS, floats: [1, 2] }],
@@ -131,6 +141,7 @@ describe('parseAttr', () => {
     ['function attribute reference', { name: 'a', refAttrName: 'alpha' } as AttributeProto, /^n: attribute 'a' refers to a function attribute \(not supported\)$/],
     ['graph', { name: 'g', type: ATTR.GRAPH }, /^n: attribute 'g' has type 5 \(graphs and sparse tensors are not supported\)$/],
     ['tensors', { name: 'g', type: ATTR.TENSORS }, /attribute 'g' has type 9/],
+    ['untyped bad tensor names the attribute', { name: 'w', t: { dataType: 999, dims: [1] } }, /^n: attribute 'w': element type/],
     ['bad tensor names the attribute', { name: 'w', type: ATTR.TENSOR, t: { dataType: 999, dims: [1] } }, /^n: attribute 'w': element type/],
   ];
   it.each(rows)('%s', (_, a, want) => {
@@ -190,6 +201,7 @@ describe('OnnxOpContext', () => {
     ['konst (run-time value)', (c: OnnxOpContext) => c.konst(2), 'input 2 must be a constant (an initializer or computable at import), it is computed at run time'],
     ['konst (omitted)', (c: OnnxOpContext) => c.konst(1, 'the axes'), 'the axes is required'],
     ['onlyOutputs(1) with a consumed mask', (c: OnnxOpContext) => c.onlyOutputs(1), "output 1 ('mask') is not supported"],
+    ['onlyOutputs(0) with a consumed mask', (c: OnnxOpContext) => c.onlyOutputs(0), "output 1 ('mask') is not supported"],
     ['fail', (c: OnnxOpContext) => c.fail('boom'), 'boom'],
   ])('%s fails naming the node', (_, f, msg) => {
     const c = ctx();
@@ -213,9 +225,10 @@ describe('OnnxOpContext', () => {
     expect(c.outCount()).toBe(4);
     expect(() => c.onlyOutputs(2)).not.toThrow(); // 'extra' is declared but nobody reads it; '' is no output
     expect(() => c.onlyOutputs(4)).not.toThrow();
-    const bare = new OnnxOpContext(imp, { opType: 'Op' }, [], new Map(), 1, 'n');
+    const everything = { isConsumed: () => true } as unknown as Importer;
+    const bare = new OnnxOpContext(everything, { opType: 'Op' }, [], new Map(), 1, 'n');
     expect(bare.outCount()).toBe(0);
-    expect(() => bare.onlyOutputs(0)).not.toThrow();
+    expect(() => bare.onlyOutputs(0)).not.toThrow(); // no outputs declared: nothing to read
   });
 });
 
