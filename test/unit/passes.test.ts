@@ -224,6 +224,7 @@ describe('fuseMatmulBias', () => {
     productAlsoRead?: boolean;
     productIsOutput?: boolean;
     matmulHasBias?: boolean;
+    producer?: 'add';
     fused: boolean;
   }
   const rows: Row[] = [
@@ -239,14 +240,17 @@ describe('fuseMatmulBias', () => {
     { name: 'the product is read elsewhere too', bias: [3], productAlsoRead: true, fused: false },
     { name: 'the product is a graph output', bias: [3], productIsOutput: true, fused: false },
     { name: 'the matmul already has a bias', bias: [3], matmulHasBias: true, fused: false },
+    { name: 'the product of a two-input op that is not a matmul', out: [2, 3], bias: [3], producer: 'add', fused: false },
   ];
   it.each(rows)('$name', (r) => {
     const outShape = r.out ?? [2, 3];
     const g = new Graph();
     const x = g.addInput('x', [outShape[0], 4]);
+    g.add1('activation', [x], { act: 1 }, 'dead'); // a dead node: dropped only when something was fused
     const wIn = [x, g.addParam('w', [4, outShape[1]], new Float32Array(4 * outShape[1]).fill(0.5))];
     if (r.matmulHasBias) wIn.push(g.addParam('b0', [outShape[1]], new Float32Array(outShape[1])));
-    const mm = g.add1('matmul', wIn, {}, 'mm');
+    const x2 = g.addInput('x2', outShape);
+    const mm = r.producer === 'add' ? g.add1('add', [x2, x2], {}, 'mm') : g.add1('matmul', wIn, {}, 'mm');
     const n = r.bias!.reduce((a, b) => a * b, 1);
     const values = Float32Array.from({ length: n }, (_, i) => i + 1);
     const bias = r.biasRole === 'input' ? g.addInput('bias', r.bias!) : g.addParam('bias', r.bias!, values);
