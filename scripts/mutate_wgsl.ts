@@ -190,10 +190,7 @@ export const MUTANTS: Mutant[] = [
     'let base = b * params.in_hw.x;',
     'let base = 0u * b;',
   ]),
-  m('resize_channel_dropped', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
-    '* params.c + c];',
-    '* params.c];',
-  ]),
+  m('resize_channel_dropped', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, ['* params.c + c];', '* params.c];']),
 
   // pool
   m('pool_max_is_min', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, ['      best = max(best, v);', '      best = min(best, v);']),

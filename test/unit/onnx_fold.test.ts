@@ -38,17 +38,43 @@ const arr = (t: HostTensor) => Array.from(t.data);
 /** numpy broadcasting of a to `shape`, over coordinates. */
 function bcastRef(a: HostTensor, shape: number[]): number[] {
   const pa = [...new Array(shape.length - a.dims.length).fill(1), ...a.dims];
-  return [...coords(shape)].map((c) => a.data[offset(pa, c.map((v, d) => (pa[d] === 1 ? 0 : v)))]);
+  return [...coords(shape)].map(
+    (c) =>
+      a.data[
+        offset(
+          pa,
+          c.map((v, d) => (pa[d] === 1 ? 0 : v)),
+        )
+      ],
+  );
 }
 
 describe('transposeHost', () => {
   it.each([
-    [[2, 3], [1, 0]],
-    [[2, 3, 4], [2, 0, 1]],
-    [[2, 3, 4], [0, 1, 2]],
-    [[3, 1, 2, 5], [2, 3, 1, 0]], // OIHW → HWIO
-    [[2, 3, 4, 5], [0, 2, 3, 1]], // NCHW → NHWC
-    [[2, 1, 3, 2, 2], [4, 2, 0, 3, 1]],
+    [
+      [2, 3],
+      [1, 0],
+    ],
+    [
+      [2, 3, 4],
+      [2, 0, 1],
+    ],
+    [
+      [2, 3, 4],
+      [0, 1, 2],
+    ],
+    [
+      [3, 1, 2, 5],
+      [2, 3, 1, 0],
+    ], // OIHW → HWIO
+    [
+      [2, 3, 4, 5],
+      [0, 2, 3, 1],
+    ], // NCHW → NHWC
+    [
+      [2, 1, 3, 2, 2],
+      [4, 2, 0, 3, 1],
+    ],
     [[5], [0]],
   ])('%o by %o', (dims, perm) => {
     const t = T(dims);
@@ -68,7 +94,26 @@ describe('transposeHost', () => {
 });
 
 describe('castHost', () => {
-  const x = [0, 1.7, -1.7, 2.5, -2.5, 255.9, 256, -129, 128, 65535.5, 65536, -32769, 32768, 2 ** 31, -(2 ** 31) - 1, 2 ** 32 + 3, 1e20, 0.1];
+  const x = [
+    0,
+    1.7,
+    -1.7,
+    2.5,
+    -2.5,
+    255.9,
+    256,
+    -129,
+    128,
+    65535.5,
+    65536,
+    -32769,
+    32768,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    2 ** 32 + 3,
+    1e20,
+    0.1,
+  ];
   it.each([
     [DT.FLOAT, x.map(Math.fround)],
     [DT.DOUBLE, x],
@@ -78,7 +123,29 @@ describe('castHost', () => {
     [DT.UINT16, [0, 1, 65535, 2, 65534, 255, 256, 65407, 128, 65535, 0, 32767, 32768, 0, 65535, 3, 0, 0]],
     [DT.INT16, [0, 1, -1, 2, -2, 255, 256, -129, 128, -1, 0, 32767, -32768, 0, -1, 3, 0, 0]],
     [DT.INT32, [0, 1, -1, 2, -2, 255, 256, -129, 128, 65535, 65536, -32769, 32768, -(2 ** 31), 2 ** 31 - 1, 3, 1661992960, 0]],
-    [DT.UINT32, [0, 1, 2 ** 32 - 1, 2, 2 ** 32 - 2, 255, 256, 2 ** 32 - 129, 128, 65535, 65536, 2 ** 32 - 32769, 32768, 2 ** 31, 2 ** 31 - 1, 3, 1661992960, 0]],
+    [
+      DT.UINT32,
+      [
+        0,
+        1,
+        2 ** 32 - 1,
+        2,
+        2 ** 32 - 2,
+        255,
+        256,
+        2 ** 32 - 129,
+        128,
+        65535,
+        65536,
+        2 ** 32 - 32769,
+        32768,
+        2 ** 31,
+        2 ** 31 - 1,
+        3,
+        1661992960,
+        0,
+      ],
+    ],
     [DT.INT64, [0, 1, -1, 2, -2, 255, 256, -129, 128, 65535, 65536, -32769, 32768, 2 ** 31, -(2 ** 31) - 1, 2 ** 32 + 3, 1e20, 0]],
   ])('to type %i', (dtype, want) => {
     const y = castHost(T([x.length], x), dtype);
@@ -101,9 +168,15 @@ describe('binaryHost', () => {
     ['max', [1, 3, 1, 2], [2, 1, 4, 1]],
   ] as const)('%s %o with %o (float64)', (fn, ad, bd) => {
     const a = T([...ad]);
-    const b = T([...bd], iota(numelOf([...bd]), (i) => 0.5 + i * 0.75));
+    const b = T(
+      [...bd],
+      iota(numelOf([...bd]), (i) => 0.5 + i * 0.75),
+    );
     const y = binaryHost(fn, a, b);
-    const shape = (y.dims = y.dims);
+    const r = Math.max(ad.length, bd.length);
+    const pad = (d: readonly number[]) => [...new Array(r - d.length).fill(1), ...d];
+    const shape = pad(ad).map((d, i) => Math.max(d, pad(bd)[i]));
+    expect(y.dims).toEqual(shape);
     const ea = bcastRef(a, shape);
     const eb = bcastRef(b, shape);
     expect(arr(y)).toEqual(ea.map((v, i) => binaryRef(fn, v, eb[i])));
@@ -136,13 +209,43 @@ describe('unaryHost', () => {
 
 describe('concatHost', () => {
   it.each([
-    [[[2, 3], [2, 1], [2, 2]], 1],
-    [[[1, 3], [2, 3]], 0],
-    [[[2, 2, 1], [2, 2, 3]], 2],
-    [[[2, 1, 2], [2, 3, 2]], 1],
+    [
+      [
+        [2, 3],
+        [2, 1],
+        [2, 2],
+      ],
+      1,
+    ],
+    [
+      [
+        [1, 3],
+        [2, 3],
+      ],
+      0,
+    ],
+    [
+      [
+        [2, 2, 1],
+        [2, 2, 3],
+      ],
+      2,
+    ],
+    [
+      [
+        [2, 1, 2],
+        [2, 3, 2],
+      ],
+      1,
+    ],
   ])('%o on axis %i', (shapes, axis) => {
     let seed = 0;
-    const ts = shapes.map((s) => T(s, iota(numelOf(s), (i) => 100 * ++seed + i)));
+    const ts = shapes.map((s) =>
+      T(
+        s,
+        iota(numelOf(s), (i) => 100 * ++seed + i),
+      ),
+    );
     const y = concatHost(ts, axis);
     const dims = [...shapes[0]];
     dims[axis] = shapes.reduce((a, s) => a + s[axis], 0);
@@ -167,7 +270,14 @@ describe('gatherHost', () => {
   it.each([
     [[5], [[3], [4, 0, -1]], 0],
     [[3, 4], [[2], [2, -3]], 1],
-    [[3, 4, 2], [[2, 2], [0, 2, 1, -1]], 1],
+    [
+      [3, 4, 2],
+      [
+        [2, 2],
+        [0, 2, 1, -1],
+      ],
+      1,
+    ],
     [[2, 3], [[], [1]], 0],
     [[4, 2], [[3], [3, 3, -4]], 0],
   ])('%o indices %o axis %i', (dims, [idims, idx], axis) => {
@@ -201,8 +311,29 @@ describe('sliceHost', () => {
     [[6], [100], [-100], [0], [-1], [[5, -1, -1]]],
     [[6], [-1], [-7], [0], [-3], [[5, -1, -3]]],
     [[6], [4], [2], [0], [1], [[4, 4, 1]]],
-    [[3, 5], [1, 0], [3, 5], [1, 0], [2, 1], [[0, 3, 1], [1, 3, 2]]],
-    [[2, 3, 4], [2], [-1], [2], [1], [[0, 2, 1], [0, 3, 1], [2, 3, 1]]],
+    [
+      [3, 5],
+      [1, 0],
+      [3, 5],
+      [1, 0],
+      [2, 1],
+      [
+        [0, 3, 1],
+        [1, 3, 2],
+      ],
+    ],
+    [
+      [2, 3, 4],
+      [2],
+      [-1],
+      [2],
+      [1],
+      [
+        [0, 2, 1],
+        [0, 3, 1],
+        [2, 3, 1],
+      ],
+    ],
   ])('%o starts %o ends %o axes %o steps %o', (dims, starts, ends, axes, steps, norm) => {
     const t = T(dims);
     const y = sliceHost(t, starts, ends, axes, steps);
@@ -276,11 +407,20 @@ describe('reduceHost / reduceProdHost', () => {
   for (const [mode, f] of Object.entries(modes))
     it.each([
       [[2, 3, 4], [1]],
-      [[2, 3, 4], [0, 2]],
+      [
+        [2, 3, 4],
+        [0, 2],
+      ],
       [[5], [0]],
-      [[2, 1, 3], [0, 1, 2]],
+      [
+        [2, 1, 3],
+        [0, 1, 2],
+      ],
     ])(`${mode} of %o over %o`, (dims, axes) => {
-      const t = T(dims, iota(numelOf(dims), (i) => ((i * 7) % 11) - 4.5));
+      const t = T(
+        dims,
+        iota(numelOf(dims), (i) => ((i * 7) % 11) - 4.5),
+      );
       const y = reduceHost(t, axes, mode as keyof typeof modes);
       const want = redRef(t, axes, f);
       expect(y.dims).toEqual(want.dims);
@@ -289,11 +429,20 @@ describe('reduceHost / reduceProdHost', () => {
     });
   it.each([
     [[2, 3, 4], [1]],
-    [[2, 3, 4], [0, 2]],
-    [[3, 2], [0, 1]],
+    [
+      [2, 3, 4],
+      [0, 2],
+    ],
+    [
+      [3, 2],
+      [0, 1],
+    ],
     [[4], []],
   ])('prod of %o over %o', (dims, axes) => {
-    const t = T(dims, iota(numelOf(dims), (i) => 0.5 + (i % 5) * 0.25));
+    const t = T(
+      dims,
+      iota(numelOf(dims), (i) => 0.5 + (i % 5) * 0.25),
+    );
     const y = reduceProdHost(t, axes);
     const want = redRef(t, axes, (v) => v.reduce((a, b) => a * b, 1));
     expect(y.dims).toEqual(want.dims);
@@ -304,8 +453,14 @@ describe('reduceHost / reduceProdHost', () => {
 describe('expand, zip, where, tile', () => {
   it.each([
     [[3], [2, 3]],
-    [[2, 1], [2, 4]],
-    [[1, 3, 1], [2, 3, 2]],
+    [
+      [2, 1],
+      [2, 4],
+    ],
+    [
+      [1, 3, 1],
+      [2, 3, 2],
+    ],
     [[1], [2, 2, 2]],
   ])('expand %o to %o', (dims, to) => {
     const t = T(dims);
@@ -327,9 +482,18 @@ describe('expand, zip, where, tile', () => {
     expect(arr(whereHost(T([1, 3], [0, 1, 0]), T([2, 1], [7, 8]), T([1], [0])))).toEqual([0, 7, 0, 0, 8, 0]);
   });
   it.each([
-    [[2, 3], [2, 1]],
-    [[2, 3], [1, 3]],
-    [[2, 1, 2], [2, 3, 2]],
+    [
+      [2, 3],
+      [2, 1],
+    ],
+    [
+      [2, 3],
+      [1, 3],
+    ],
+    [
+      [2, 1, 2],
+      [2, 3, 2],
+    ],
     [[4], [1]],
   ])('tile %o by %o', (dims, reps) => {
     const t = T(dims);

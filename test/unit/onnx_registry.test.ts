@@ -120,7 +120,11 @@ describe('parseAttr', () => {
     ['string as byte list', { name: 'a', type: ATTR.STRING, s: [104, 105] as never }, { type: ATTR.STRING, s: 'hi' }],
     ['empty string', { name: 'a', type: ATTR.STRING, s: new Uint8Array(0) }, { type: ATTR.STRING, s: '' }],
     ['string, absent', { name: 'a', type: ATTR.STRING }, { type: ATTR.STRING, s: '' }],
-    ['tensor', { name: 'a', type: ATTR.TENSOR, t: tensor }, { type: ATTR.TENSOR, t: { dtype: DT.FLOAT, dims: [2], data: new Float32Array([1.5, -2]) } }],
+    [
+      'tensor',
+      { name: 'a', type: ATTR.TENSOR, t: tensor },
+      { type: ATTR.TENSOR, t: { dtype: DT.FLOAT, dims: [2], data: new Float32Array([1.5, -2]) } },
+    ],
     ['tensor, absent', { name: 'a', type: ATTR.TENSOR }, { type: ATTR.TENSOR, t: undefined }],
     ['floats', { name: 'a', type: ATTR.FLOATS, floats: [1, 2] }, { type: ATTR.FLOATS, floats: [1, 2] }],
     ['floats, absent', { name: 'a', type: ATTR.FLOATS }, { type: ATTR.FLOATS, floats: [] }],
@@ -131,18 +135,34 @@ describe('parseAttr', () => {
     ['untyped ints', { name: 'a', ints: [1, 2] }, { type: ATTR.INTS, ints: [1, 2] }],
     ['untyped floats', { name: 'a', floats: [0.5] }, { type: ATTR.FLOATS, floats: [0.5] }],
     ['untyped string', { name: 'a', s: enc('v') }, { type: ATTR.STRING, s: 'v' }],
-    ['untyped tensor', { name: 'a', t: tensor }, { type: ATTR.TENSOR, t: { dtype: DT.FLOAT, dims: [2], data: new Float32Array([1.5, -2]) } }],
+    [
+      'untyped tensor',
+      { name: 'a', t: tensor },
+      { type: ATTR.TENSOR, t: { dtype: DT.FLOAT, dims: [2], data: new Float32Array([1.5, -2]) } },
+    ],
     ['untyped int', { name: 'a', i: 5 }, { type: ATTR.INT, i: 5 }],
     ['untyped float', { name: 'a', f: 2.5 }, { type: ATTR.FLOAT, f: 2.5 }],
-    ['untyped empty lists fall through to the float', { name: 'a', ints: [], floats: [], s: new Uint8Array(0), f: 1.5 }, { type: ATTR.FLOAT, f: 1.5 }],
+    [
+      'untyped empty lists fall through to the float',
+      { name: 'a', ints: [], floats: [], s: new Uint8Array(0), f: 1.5 },
+      { type: ATTR.FLOAT, f: 1.5 },
+    ],
     ['untyped int 0 with a float', { name: 'a', i: 0, f: 3 }, { type: ATTR.FLOAT, f: 3 }],
     ['untyped int before float', { name: 'a', i: 2, f: 3 }, { type: ATTR.INT, i: 2 }],
     ['untyped nothing: int 0', { name: 'a' }, { type: ATTR.INT, i: 0 }],
-    ['function attribute reference', { name: 'a', refAttrName: 'alpha' } as AttributeProto, /^n: attribute 'a' refers to a function attribute \(not supported\)$/],
+    [
+      'function attribute reference',
+      { name: 'a', refAttrName: 'alpha' } as AttributeProto,
+      /^n: attribute 'a' refers to a function attribute \(not supported\)$/,
+    ],
     ['graph', { name: 'g', type: ATTR.GRAPH }, /^n: attribute 'g' has type 5 \(graphs and sparse tensors are not supported\)$/],
     ['tensors', { name: 'g', type: ATTR.TENSORS }, /attribute 'g' has type 9/],
     ['untyped bad tensor names the attribute', { name: 'w', t: { dataType: 999, dims: [1] } }, /^n: attribute 'w': element type/],
-    ['bad tensor names the attribute', { name: 'w', type: ATTR.TENSOR, t: { dataType: 999, dims: [1] } }, /^n: attribute 'w': element type/],
+    [
+      'bad tensor names the attribute',
+      { name: 'w', type: ATTR.TENSOR, t: { dataType: 999, dims: [1] } },
+      /^n: attribute 'w': element type/,
+    ],
   ];
   it.each(rows)('%s', (_, a, want) => {
     if (want instanceof RegExp) expect(() => parseAttr(a, 'n')).toThrow(want);
@@ -198,7 +218,11 @@ describe('OnnxOpContext', () => {
     ['tensor', (c: OnnxOpContext) => c.tensor('s'), "attribute 's' has the wrong type"],
     ['in (omitted)', (c: OnnxOpContext) => c.in(1), 'input 1 is required'],
     ['in (past the end)', (c: OnnxOpContext) => c.in(5, 'the scale'), 'the scale is required'],
-    ['konst (run-time value)', (c: OnnxOpContext) => c.konst(2), 'input 2 must be a constant (an initializer or computable at import), it is computed at run time'],
+    [
+      'konst (run-time value)',
+      (c: OnnxOpContext) => c.konst(2),
+      'input 2 must be a constant (an initializer or computable at import), it is computed at run time',
+    ],
     ['konst (omitted)', (c: OnnxOpContext) => c.konst(1, 'the axes'), 'the axes is required'],
     ['onlyOutputs(1) with a consumed mask', (c: OnnxOpContext) => c.onlyOutputs(1), "output 1 ('mask') is not supported"],
     ['onlyOutputs(0) with a consumed mask', (c: OnnxOpContext) => c.onlyOutputs(0), "output 1 ('mask') is not supported"],
@@ -239,7 +263,9 @@ describe('ops/common.ts: rank check, Reshape target, axes argument', () => {
   it('need4d names the value and its shape', () => {
     const v = (shape: number[]): OnnxValue => ({ name: 'x', dtype: DT.FLOAT, shape });
     expect(() => need4d(mk(13), v([1, 2, 3, 4]), 'X')).not.toThrow();
-    expect(() => need4d(mk(13), v([1, 2, 3]), 'X')).toThrow('n: X must be a 4-D NCHW tensor (1-D and 3-D variants are not supported), got [1,2,3]');
+    expect(() => need4d(mk(13), v([1, 2, 3]), 'X')).toThrow(
+      'n: X must be a 4-D NCHW tensor (1-D and 3-D variants are not supported), got [1,2,3]',
+    );
   });
   it.each([
     [[2, 3, 4], [4, -1], false, [4, 6]],
@@ -266,7 +292,12 @@ describe('ops/common.ts: rank check, Reshape target, axes argument', () => {
   });
   it('axes: an attribute before the given opset, a constant input from it on, undefined when absent', () => {
     const axesAttr = new Map<string, Attr>([['axes', { type: ATTR.INTS, ints: [1, -1] }]]);
-    const k: OnnxValue = { name: 'axes', dtype: DT.INT64, shape: [2], konst: { dtype: DT.INT64, dims: [2], data: new Float64Array([0, 2]) } };
+    const k: OnnxValue = {
+      name: 'axes',
+      dtype: DT.INT64,
+      shape: [2],
+      konst: { dtype: DT.INT64, dims: [2], data: new Float64Array([0, 2]) },
+    };
     expect(axesArg(mk(12, [], axesAttr), 1, 13)).toEqual([1, -1]);
     expect(axesArg(mk(12), 1, 13)).toBeUndefined();
     expect(axesArg(mk(13, [undefined, k], axesAttr), 1, 13)).toEqual([0, 2]);

@@ -145,7 +145,17 @@ describe('addOptimizer graph structure (CPU)', () => {
     const dw = g.addInput('dw', [3, 2]);
     const db = g.addInput('db', [2]);
     const hyper = g.addInput('hyper', [HYPER.size]);
-    const c: OptimConfig = { ...DEFAULT_OPTIM, kind, momentum: 0.7, nesterov: false, weightDecay: 0.01, l1: 0.002, beta1: 0.8, beta2: 0.9, eps: 1e-6 };
+    const c: OptimConfig = {
+      ...DEFAULT_OPTIM,
+      kind,
+      momentum: 0.7,
+      nesterov: false,
+      weightDecay: 0.01,
+      l1: 0.002,
+      beta1: 0.8,
+      beta2: 0.9,
+      eps: 1e-6,
+    };
     const r = addOptimizer(
       g,
       new Map([

@@ -23,7 +23,10 @@ interface Case {
 const C = 8;
 let seed = 1;
 const param = (g: Graph, name: string, shape: number[], positive = false) => {
-  const d = randn(shape.reduce((a, b) => a * b, 1), seed++);
+  const d = randn(
+    shape.reduce((a, b) => a * b, 1),
+    seed++,
+  );
   return g.addParam(name, shape, positive ? d.map((v) => 0.5 + Math.abs(v)) : d);
 };
 const conv = (g: Graph, x: number, attrs: Record<string, unknown> = {}, bias = true, k = 1, cout = C, groups = 1) =>
@@ -34,18 +37,38 @@ const conv = (g: Graph, x: number, attrs: Record<string, unknown> = {}, bias = t
     'conv',
   );
 const bn = (g: Graph, x: number, act = 0, eps = 1e-3) =>
-  g.add1('batchnorm', [x, param(g, 'gamma', [C]), param(g, 'beta', [C]), param(g, 'mean', [C]), param(g, 'var', [C], true)], { eps, act }, 'bn');
+  g.add1(
+    'batchnorm',
+    [x, param(g, 'gamma', [C]), param(g, 'beta', [C]), param(g, 'mean', [C]), param(g, 'var', [C], true)],
+    { eps, act },
+    'bn',
+  );
 const act = (g: Graph, x: number, code = RELU) => g.add1('activation', [x], { act: code }, 'act');
 const out = (g: Graph, t: number) => g.markOutput(t);
 
 const CASES: Case[] = [
   { name: 'conv(bias) → bn', build: (g, x) => out(g, bn(g, conv(g, x))), report: [1, 0, 0], ops: ['conv2d'] },
   { name: 'conv(no bias, 3×3) → bn', build: (g, x) => out(g, bn(g, conv(g, x, {}, false, 3))), report: [1, 0, 0], ops: ['conv2d'] },
-  { name: 'grouped conv → bn (eps 0.5)', build: (g, x) => out(g, bn(g, conv(g, x, {}, true, 1, C, 2), 0, 0.5)), report: [1, 0, 0], ops: ['conv2d'] },
+  {
+    name: 'grouped conv → bn (eps 0.5)',
+    build: (g, x) => out(g, bn(g, conv(g, x, {}, true, 1, C, 2), 0, 0.5)),
+    report: [1, 0, 0],
+    ops: ['conv2d'],
+  },
   { name: 'conv → bn(act relu)', build: (g, x) => out(g, bn(g, conv(g, x), RELU)), report: [1, 0, 0], ops: ['conv2d'] },
   { name: 'conv → bn → relu', build: (g, x) => out(g, act(g, bn(g, conv(g, x)))), report: [1, 1, 0], ops: ['conv2d'] },
-  { name: 'conv → bn(relu) → swish: the second activation stays', build: (g, x) => out(g, act(g, bn(g, conv(g, x), RELU), SWISH)), report: [1, 0, 0], ops: ['conv2d', 'activation'] },
-  { name: 'conv(act) → bn: not folded', build: (g, x) => out(g, bn(g, conv(g, x, { act: RELU }))), report: [0, 0, 0], ops: ['conv2d', 'batchnorm'] },
+  {
+    name: 'conv → bn(relu) → swish: the second activation stays',
+    build: (g, x) => out(g, act(g, bn(g, conv(g, x), RELU), SWISH)),
+    report: [1, 0, 0],
+    ops: ['conv2d', 'activation'],
+  },
+  {
+    name: 'conv(act) → bn: not folded',
+    build: (g, x) => out(g, bn(g, conv(g, x, { act: RELU }))),
+    report: [0, 0, 0],
+    ops: ['conv2d', 'batchnorm'],
+  },
   {
     name: 'conv(shuffle) → bn: not folded, conv(shuffle) → relu: not fused',
     build: (g, x) => {
@@ -102,9 +125,24 @@ const CASES: Case[] = [
     ops: ['activation', 'conv2d', 'batchnorm'],
   },
   { name: 'input → bn → relu: fused into the bn', build: (g, x) => out(g, act(g, bn(g, x))), report: [0, 1, 0], ops: ['batchnorm'] },
-  { name: 'add → relu', build: (g, x) => out(g, act(g, g.add1('add', [conv(g, x), x], {}, 'add'))), report: [0, 1, 0], ops: ['conv2d', 'add'] },
-  { name: 'add(act) → relu: not fused', build: (g, x) => out(g, act(g, g.add1('add', [x, x], { act: RELU }, 'add'))), report: [0, 0, 0], ops: ['add', 'activation'] },
-  { name: 'relu → relu: not fused (an activation is no producer the passes take)', build: (g, x) => out(g, act(g, act(g, x))), report: [0, 0, 0], ops: ['activation', 'activation'] },
+  {
+    name: 'add → relu',
+    build: (g, x) => out(g, act(g, g.add1('add', [conv(g, x), x], {}, 'add'))),
+    report: [0, 1, 0],
+    ops: ['conv2d', 'add'],
+  },
+  {
+    name: 'add(act) → relu: not fused',
+    build: (g, x) => out(g, act(g, g.add1('add', [x, x], { act: RELU }, 'add'))),
+    report: [0, 0, 0],
+    ops: ['add', 'activation'],
+  },
+  {
+    name: 'relu → relu: not fused (an activation is no producer the passes take)',
+    build: (g, x) => out(g, act(g, act(g, x))),
+    report: [0, 0, 0],
+    ops: ['activation', 'activation'],
+  },
   {
     name: 'conv → relu with the conv output also a graph output: not fused',
     build: (g, x) => {
@@ -115,7 +153,12 @@ const CASES: Case[] = [
     report: [0, 0, 0],
     ops: ['conv2d', 'activation'],
   },
-  { name: 'pointwise conv → shuffle(2)', build: (g, x) => out(g, g.add1('channel_shuffle', [conv(g, x)], { groups: 2 }, 'sh')), report: [0, 0, 1], ops: ['conv2d'] },
+  {
+    name: 'pointwise conv → shuffle(2)',
+    build: (g, x) => out(g, g.add1('channel_shuffle', [conv(g, x)], { groups: 2 }, 'sh')),
+    report: [0, 0, 1],
+    ops: ['conv2d'],
+  },
   {
     name: 'grouped pointwise conv → relu → shuffle(4): both fused (an activation commutes with a permutation)',
     build: (g, x) => out(g, g.add1('channel_shuffle', [act(g, conv(g, x, {}, true, 1, 16, 2))], { groups: 4 }, 'sh')),
@@ -128,7 +171,12 @@ const CASES: Case[] = [
     report: [0, 0, 1],
     ops: ['conv2d', 'activation'],
   },
-  { name: '3×3 conv → shuffle: not fused (no fused kernel)', build: (g, x) => out(g, g.add1('channel_shuffle', [conv(g, x, {}, true, 3)], { groups: 2 }, 'sh')), report: [0, 0, 0], ops: ['conv2d', 'channel_shuffle'] },
+  {
+    name: '3×3 conv → shuffle: not fused (no fused kernel)',
+    build: (g, x) => out(g, g.add1('channel_shuffle', [conv(g, x, {}, true, 3)], { groups: 2 }, 'sh')),
+    report: [0, 0, 0],
+    ops: ['conv2d', 'channel_shuffle'],
+  },
   {
     name: 'pointwise conv, 2 channels per group → shuffle: not fused',
     build: (g, x) => out(g, g.add1('channel_shuffle', [conv(g, x, {}, true, 1, C, 4)], { groups: 2 }, 'sh')),

@@ -27,8 +27,17 @@ function fakeRun(models = 1) {
     const base = 4 * k;
     const w = Float32Array.from({ length: 64 }, (_, i) => (((i * 37 + k * 11) % 64) - 31.5) / 8);
     const b = Float32Array.from({ length: 8 }, (_, i) => i - 3.5 + k);
-    store.set(base, w).set(base + 1, b).set(base + 2, new Float32Array(64).fill(1)).set(base + 3, new Float32Array(8).fill(1));
-    tensors.push({ shape: W_SHAPE }, { shape: B_SHAPE }, { shape: W_SHAPE, data: new Float32Array(64).fill(1) }, { shape: B_SHAPE, data: new Float32Array(8).fill(1) });
+    store
+      .set(base, w)
+      .set(base + 1, b)
+      .set(base + 2, new Float32Array(64).fill(1))
+      .set(base + 3, new Float32Array(8).fill(1));
+    tensors.push(
+      { shape: W_SHAPE },
+      { shape: B_SHAPE },
+      { shape: W_SHAPE, data: new Float32Array(64).fill(1) },
+      { shape: B_SHAPE, data: new Float32Array(8).fill(1) },
+    );
     return {
       params: new Map([
         ['w', base],
@@ -136,7 +145,12 @@ describe('Pruning.endOfEpoch with an accuracy floor', () => {
     writes.length = 0;
     await pr.endOfEpoch(5);
     expect(writes).toEqual([]);
-    expect(pr.report(new Map())).toEqual({ kind: 'weights', ratio: s2, stopped: { epoch: 4, val_accuracy: 0.79 }, val_accuracy: [0.9, 0.85, 0.8, 0.79] });
+    expect(pr.report(new Map())).toEqual({
+      kind: 'weights',
+      ratio: s2,
+      stopped: { epoch: 4, val_accuracy: 0.79 },
+      val_accuracy: [0.9, 0.85, 0.8, 0.79],
+    });
     expect(scores).toEqual([]);
   });
 
@@ -180,7 +194,10 @@ describe('Pruning with whole filters', () => {
     const run = {
       models: [{ params: new Map(), masks }],
       step: { graph: { tensors: [] } },
-      compiled: { readTensor: async () => new Float32Array(0), writeTensor: (id: number, d: Float32Array) => written.set(id, Float32Array.from(d)) },
+      compiled: {
+        readTensor: async () => new Float32Array(0),
+        writeTensor: (id: number, d: Float32Array) => written.set(id, Float32Array.from(d)),
+      },
       weights: async () => weights,
       masks: async () => new Map(),
     } as unknown as CompiledStep;
@@ -196,7 +213,8 @@ describe('Pruning with whole filters', () => {
     }
     expect([...written.values()].some((m) => zeros(m) > 0)).toBe(true);
     const l1 = planFilterPruning(ref, { ratio: 0.5, norm: 'l1' });
-    expect([...masks.keys()].some((n) => filterMask(ref, l1, n).join() !== filterMask(ref, plan, n).join())).toBe(true); // the norm matters here
+    // the norm matters here
+    expect([...masks.keys()].some((n) => filterMask(ref, l1, n).join() !== filterMask(ref, plan, n).join())).toBe(true);
     const rep = pr.report(weights);
     const before = buildModel({ model: 'cnn_small', batch: 1 } as never).macs();
     expect(rep).toEqual({
