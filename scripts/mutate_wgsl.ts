@@ -50,6 +50,7 @@ const BINW = ['test/unit/train.test.ts'];
 const SHAPE = ['test/unit/ops.test.ts', 'test/unit/onnx_tensor_ops.test.ts'];
 const BS = ['test/unit/block_sparse.test.ts'];
 const I8PW = ['test/unit/int8.test.ts'];
+const RESIZE = ['test/unit/resize.test.ts'];
 
 const m = (id: string, family: string, file: string, tests: string[], ...edits: [string, string][]): Mutant => ({
   id,
@@ -171,11 +172,31 @@ export const MUTANTS: Mutant[] = [
     'acc3 += v3 * w0 + v4 * w1 + v4 * w2;',
   ]),
 
+  // resize: one separable tap-table kernel for nearest / linear / cubic (the coordinate modes live in the host tables)
+  m('resize_col_tap_dropped', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
+    'for (var e = 0u; e < TAPS; e++)',
+    'for (var e = 0u; e + 1u < TAPS; e++)',
+  ]),
+  m('resize_row_tap_dropped', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
+    'for (var a = 0u; a < TAPS; a++)',
+    'for (var a = 0u; a + 1u < TAPS; a++)',
+  ]),
+  m('resize_extrapolation_rows_only', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
+    'if (ih[oy * TAPS] < 0 || iw[ox * TAPS] < 0)',
+    'if (ih[oy * TAPS] < 0)',
+  ]),
+  m('resize_no_row_weight', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, ['acc += wh[oy * TAPS + a] * racc;', 'acc += racc;']),
+  m('resize_batch_ignored', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, [
+    'let base = b * params.in_hw.x;',
+    'let base = 0u * b;',
+  ]),
+  m('resize_channel_dropped', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, ['* params.c + c];', '* params.c];']),
+
   // pool
   m('pool_max_is_min', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, ['      best = max(best, v);', '      best = min(best, v);']),
   m('pool_iw_bound', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, [
-    'iw < 0 || iw >= params.in_hw.y) { continue; }',
-    'iw < 0 || iw > params.in_hw.y) { continue; }',
+    'iw < 0 || iw >= params.geom.in_hw.y) { continue; }',
+    'iw < 0 || iw > params.geom.in_hw.y) { continue; }',
   ]),
   m('pool_count_include_pad_swapped', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, [
     'select(count, padded, params.count_include_pad == 1u)',
@@ -186,8 +207,9 @@ export const MUTANTS: Mutant[] = [
     'if (oh >= params.out_hw.x) { continue; }',
     'if (oh > params.out_hw.x) { continue; }',
   ]),
-  m('gpool_divisor', 'pool', 'shaders/pool/global_pool_forward.wgsl', POOL, ['sum / f32(params.hw)', 'sum / f32(params.hw - 1u)']),
-  m('gpool_skips_first', 'pool', 'shaders/pool/global_pool_forward.wgsl', POOL, [
+  // global pooling's forward is reduce/reduce_axis_forward now (the reduce family); its backward stays here
+  m('gpool_bwd_divisor', 'pool', 'shaders/pool/global_pool_backward.wgsl', POOL, ['g / f32(params.hw);', 'g / f32(params.hw - 1u);']),
+  m('gpool_bwd_skips_first', 'pool', 'shaders/pool/global_pool_backward.wgsl', POOL, [
     'for (var p = 0u; p < params.hw; p++)',
     'for (var p = 1u; p < params.hw; p++)',
   ]),
@@ -562,8 +584,8 @@ export const MUTANTS: Mutant[] = [
   ),
   m('adam_t_stuck_at_1', 'train', 'src/train/optim.ts', TRAIN, ['const t = step + 1;', 'const t = Math.min(step + 1, 1);']),
   m('dx_stride1_pads_top_bottom_swapped', 'train', 'src/train/autodiff.ts', TRAIN, [
-    'const pads = [geo.dh * (geo.kh - 1) - geo.pt, geo.dw * (geo.kw - 1) - geo.pl, geo.dh * (geo.kh - 1) - geo.pb,',
-    'const pads = [geo.dh * (geo.kh - 1) - geo.pb, geo.dw * (geo.kw - 1) - geo.pl, geo.dh * (geo.kh - 1) - geo.pt,',
+    'geo.dh * (geo.kh - 1) - geo.pt,\n    geo.dw * (geo.kw - 1) - geo.pl,\n    geo.dh * (geo.kh - 1) - geo.pb,',
+    'geo.dh * (geo.kh - 1) - geo.pb,\n    geo.dw * (geo.kw - 1) - geo.pl,\n    geo.dh * (geo.kh - 1) - geo.pt,',
   ]),
 ];
 
@@ -606,7 +628,8 @@ function main(): void {
   const chosen = MUTANTS.filter((mu) => !only || only.test(mu.id) || only.test(mu.family));
   if (process.env.MUTATE_LIST) {
     for (const mu of chosen) {
-      const ok = apply(readFileSync(join(root, mu.file), 'utf8'), mu.edits) !== null;
+      const path = join(root, mu.file);
+      const ok = existsSync(path) && apply(readFileSync(path, 'utf8'), mu.edits) !== null;
       console.log(`${ok ? '      ' : 'stale '}${mu.family.padEnd(10)} ${mu.id.padEnd(36)} ${mu.file}  → ${mu.tests.join(' ')}`);
     }
     return;
@@ -628,8 +651,8 @@ function main(): void {
   const rows: { id: string; family: string; file: string; outcome: Outcome; failed: number; seconds: number }[] = [];
   for (const mu of chosen) {
     const path = join(root, mu.file);
-    const text = readFileSync(path, 'utf8');
-    const mutated = apply(text, mu.edits);
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    const mutated = existsSync(path) ? apply(text, mu.edits) : null;
     if (mutated === null) {
       rows.push({ id: mu.id, family: mu.family, file: mu.file, outcome: 'stale', failed: 0, seconds: 0 });
       console.log(`stale     ${mu.id} (${mu.file}: a search string no longer occurs exactly once)`);

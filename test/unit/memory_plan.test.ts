@@ -146,6 +146,16 @@ describe('memory planner: slot choice among several free slots', () => {
     expect(p.slot.get(4)).toBe(0);
     expect(p.slotBytes).toEqual([512, 128, 16, 16]);
   });
+  it.each([
+    ['a node that lists its outputs out of id order', [[[], [1, 0]]] as [number[], number[]][], [1, 0], undefined],
+    ['graph inputs listed out of id order', [[[1, 0], [2]]] as [number[], number[]][], [2], [1, 0]],
+  ])('tensors first used at the same step are placed in id order: %s', (_, nodes, outputs, inputs) => {
+    const g = handGraph([64, 16, 16], nodes, outputs);
+    if (inputs) g.inputs = inputs;
+    const p = planMemory(g);
+    expect([p.slot.get(0), p.slot.get(1)]).toEqual([0, 1]);
+    expect(p.slotBytes.slice(0, 2)).toEqual([64, 16]);
+  });
   it('tensors are placed in order of first use, not of id', () => {
     const g = handGraph(
       [16, 16],

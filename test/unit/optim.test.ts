@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
 import type { Attrs } from '../../src/ops/registry.js';
-import { DEFAULT_OPTIM, HYPER, hyperFor, lrAt, type OptimConfig } from '../../src/train/optim.js';
+import { addOptimizer, checkOptim, DEFAULT_OPTIM, HYPER, hyperFor, lrAt, type OptimConfig } from '../../src/train/optim.js';
 import { expectClose, randn, runtime, TOL } from '../helpers.js';
 import { adamUpdateRef, gradNormRef, sgdUpdateRef } from '../ref/backward.js';
 
@@ -82,4 +82,128 @@ describe('update kernels vs CPU formulas (5 steps)', () => {
     runUpdates('adam_update', { beta1: 0.9, beta2: 0.99, eps: 1e-8, weight_decay: 1e-2, l1: 0, decoupled: false }, 0));
   it('AdamW (decoupled decay) with clipping and ℓ1', () =>
     runUpdates('adam_update', { beta1: 0.8, beta2: 0.95, eps: 1e-6, weight_decay: 5e-2, l1: 1e-4, decoupled: true }, 3));
+});
+
+describe('schedule edge cases (CPU)', () => {
+  const base: OptimConfig = { ...DEFAULT_OPTIM, lr: 1, warmupSteps: 0 };
+  it.each([
+    ['no warm-up: step 0 is the full rate', { schedule: 'constant' }, 0, 1],
+    ['warm-up 1: step 0 is the full rate', { schedule: 'constant', warmupSteps: 1 }, 0, 1],
+    ['warm-up 4, step 1', { schedule: 'constant', warmupSteps: 4 }, 1, 0.5],
+    ['step size 0 counts as 1', { schedule: 'step', stepSize: 0, gamma: 0.5 }, 3, 0.125],
+    ['step decay after warm-up counts from its end', { schedule: 'step', stepSize: 2, gamma: 0.5, warmupSteps: 2 }, 3, 1],
+    ['step decay after warm-up, first decay', { schedule: 'step', stepSize: 2, gamma: 0.5, warmupSteps: 2 }, 4, 0.5],
+    ['cosine with total ≤ warm-up: span 1, at minLr after it', { schedule: 'cosine', warmupSteps: 5, totalSteps: 3, minLr: 0.25 }, 6, 0.25],
+    ['cosine with total ≤ warm-up, first step after warm-up', { schedule: 'cosine', warmupSteps: 5, totalSteps: 3, minLr: 0.25 }, 5, 1],
+    ['cosine, no warm-up, midpoint', { schedule: 'cosine', totalSteps: 10, minLr: 0 }, 5, 0.5],
+  ] as const)('%s', (_, over, step, want) => {
+    expect(lrAt({ ...base, ...over } as OptimConfig, step)).toBeCloseTo(want, 12);
+  });
+  it('an unknown schedule is an error naming it', () => {
+    expect(() => lrAt({ ...base, schedule: 'linear' as never }, 3)).toThrow("unknown learning-rate schedule 'linear'");
+  });
+  it('hyper: learning rate, both bias corrections at t = step + 1, max-norm, zeros elsewhere', () => {
+    const h = hyperFor({ ...base, schedule: 'constant', lr: 0.5, beta1: 0.5, beta2: 0.75, maxNorm: 2.5 }, 1);
+    expect(Array.from(h)).toEqual([0.5, 1 / (1 - 0.25), 1 / (1 - 0.5625), 2.5, 0, 0, 0, 0].map(Math.fround));
+  });
+});
+
+describe('checkOptim (CPU)', () => {
+  it.each([
+    [{ kind: 'rmsprop' }, "optimizer must be sgd, adam or adamw (got 'rmsprop')"],
+    [{ lr: 0 }, 'learning rate must be > 0 (got 0)'],
+    [{ lr: -1 }, 'learning rate must be > 0 (got -1)'],
+    [{ lr: Infinity }, 'learning rate must be > 0 (got Infinity)'],
+    [{ lr: NaN }, 'learning rate must be > 0 (got NaN)'],
+    [{ momentum: 1 }, 'momentum must be in [0, 1) (got 1)'],
+    [{ momentum: -0.1 }, 'momentum must be in [0, 1) (got -0.1)'],
+    [{ weightDecay: -1e-4 }, 'weight decay, l1 and max-norm must be ≥ 0'],
+    [{ l1: -1e-4 }, 'weight decay, l1 and max-norm must be ≥ 0'],
+    [{ maxNorm: -1 }, 'weight decay, l1 and max-norm must be ≥ 0'],
+    [{ schedule: 'linear' }, "schedule must be constant, step or cosine (got 'linear')"],
+  ])('refuses %o', (over, msg) => {
+    expect(() => checkOptim({ ...DEFAULT_OPTIM, ...over } as OptimConfig)).toThrow(msg);
+  });
+  it.each([
+    {},
+    { kind: 'adam' },
+    { kind: 'adamw' },
+    { momentum: 0, weightDecay: 0, l1: 0, maxNorm: 0 },
+    { schedule: 'constant' },
+    { schedule: 'step' },
+    { lr: 1e-9 },
+  ])('accepts %o', (over) => {
+    expect(() => checkOptim({ ...DEFAULT_OPTIM, ...over } as OptimConfig)).not.toThrow();
+  });
+});
+
+describe('addOptimizer graph structure (CPU)', () => {
+  const build = (kind: OptimConfig['kind']) => {
+    const g = new Graph();
+    const w = g.addParam('w', [3, 2], new Float32Array(6));
+    const b = g.addParam('b', [2], new Float32Array(2));
+    const dw = g.addInput('dw', [3, 2]);
+    const db = g.addInput('db', [2]);
+    const hyper = g.addInput('hyper', [HYPER.size]);
+    const c: OptimConfig = {
+      ...DEFAULT_OPTIM,
+      kind,
+      momentum: 0.7,
+      nesterov: false,
+      weightDecay: 0.01,
+      l1: 0.002,
+      beta1: 0.8,
+      beta2: 0.9,
+      eps: 1e-6,
+    };
+    const r = addOptimizer(
+      g,
+      new Map([
+        [w, dw],
+        [b, db],
+      ]),
+      c,
+      hyper,
+      'o',
+    );
+    return { g, w, b, dw, db, hyper, r };
+  };
+  it('SGD: one velocity per parameter, decay and ℓ1 on ≥ 2-D weights only', () => {
+    const { g, w, b, dw, db, hyper, r } = build('sgd');
+    const names = (ids: number[]) => ids.map((t) => g.tensors[t].name);
+    expect(g.nodes.map((n) => [n.op, n.name])).toEqual([
+      ['grad_norm', 'o.grad_norm'],
+      ['sgd_update', 'w.sgd'],
+      ['sgd_update', 'b.sgd'],
+    ]);
+    expect(g.nodes[0].inputs).toEqual([dw, db]);
+    expect(r.norm).toBe(g.nodes[0].outputs[0]);
+    expect(names(r.state)).toEqual(['w@v', 'b@v']);
+    expect(r.state.map((t) => g.tensors[t].role)).toEqual(['state', 'state']);
+    expect(r.state.map((t) => g.shape(t))).toEqual([[3, 2], [2]]);
+    expect(g.nodes[1].inputs).toEqual([w, dw, r.state[0], hyper, r.norm]);
+    expect(g.nodes[2].inputs).toEqual([b, db, r.state[1], hyper, r.norm]);
+    expect(g.nodes[1].attrs).toEqual({ momentum: 0.7, nesterov: false, weight_decay: 0.01, l1: 0.002 });
+    expect(g.nodes[2].attrs).toEqual({ momentum: 0.7, nesterov: false, weight_decay: 0, l1: 0 });
+  });
+  it.each(['adam', 'adamw'] as const)('%s: first and second moments per parameter, decoupled only for AdamW', (kind) => {
+    const { g, w, b, dw, db, hyper, r } = build(kind);
+    expect(g.nodes.map((n) => [n.op, n.name])).toEqual([
+      ['grad_norm', 'o.grad_norm'],
+      ['adam_update', 'w.adam'],
+      ['adam_update', 'b.adam'],
+    ]);
+    expect(r.state.map((t) => g.tensors[t].name)).toEqual(['w@m', 'w@v', 'b@m', 'b@v']);
+    expect(g.nodes[1].inputs).toEqual([w, dw, r.state[0], r.state[1], hyper, r.norm]);
+    expect(g.nodes[2].inputs).toEqual([b, db, r.state[2], r.state[3], hyper, r.norm]);
+    const common = { beta1: 0.8, beta2: 0.9, eps: 1e-6, decoupled: kind === 'adamw' };
+    expect(g.nodes[1].attrs).toEqual({ ...common, weight_decay: 0.01, l1: 0.002 });
+    expect(g.nodes[2].attrs).toEqual({ ...common, weight_decay: 0, l1: 0 });
+  });
+  it("the default name is 'opt'", () => {
+    const g = new Graph();
+    const w = g.addParam('w', [2], new Float32Array(2));
+    addOptimizer(g, new Map([[w, g.addInput('dw', [2])]]), DEFAULT_OPTIM, g.addInput('hyper', [HYPER.size]));
+    expect(g.nodes[0].name).toBe('opt.grad_norm');
+  });
 });
