@@ -26,6 +26,12 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
     template: 'int8/pointwise_forward_unrolled',
     params: { ROWS: 4, FLAVOUR: 'unpack', DOT4: 0 },
   },
+  // int8 convolutions in the f32-accumulate flavour ('fma'): packed int8 loads, unpacked to f32 in registers,
+  // f32 multiply-adds flushed to i32 (exact); ROWS × 8 / COLS × 8 tiles in named registers
+  'int8/pointwise_forward_fma4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4 } },
+  'int8/pointwise_forward_fma8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8 } },
+  'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4 } },
+  'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8 } },
   // block-sparse convolution, COLS output columns × BR channels in named registers
   'block_sparse/conv2d_forward_unrolled4cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 4 } },
   'block_sparse/conv2d_forward_unrolled8cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 8 } },
