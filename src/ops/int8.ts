@@ -221,6 +221,21 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const by8 = (g.cout / g.groups) % 8 === 0;
   if (isPointwise(g)) {
     const m = g.n * g.h * g.w;
+    if (by8 && pc.rt.ctx.features.has('subgroups')) {
+      for (const rows of [4, 8] as const) {
+        out.push({
+          id: `int8_pointwise_fmaquad${rows}x8`,
+          build: async () => [
+            await k.launch(rows === 8 ? 'int8/pointwise_forward_fmaquad8x8' : 'int8/pointwise_forward_fmaquad4x8', {
+              overrides: { FLUSH4: Math.max(4, flush.FLUSH4 & ~3) },
+              uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
+              buffers: bufs(),
+              invocations: Math.ceil(m / (4 * rows)) * (g.cout / 8) * 4,
+            }),
+          ],
+        });
+      }
+    }
     if (by8) {
       for (const rows of [8, 4] as const) {
         out.push({

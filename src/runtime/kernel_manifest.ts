@@ -28,8 +28,10 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   },
   // int8 convolutions in the f32-accumulate flavour ('fma'): packed int8 loads, unpacked to f32 in registers,
   // f32 multiply-adds flushed to i32 (exact); ROWS × 8 / COLS × 8 tiles in named registers
-  'int8/pointwise_forward_fma4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4 } },
-  'int8/pointwise_forward_fma8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8 } },
+  'int8/pointwise_forward_fma4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, QUAD: 0 } },
+  'int8/pointwise_forward_fma8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, QUAD: 0 } },
+  'int8/pointwise_forward_fmaquad4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, QUAD: 1 } },
+  'int8/pointwise_forward_fmaquad8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, QUAD: 1 } },
   'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4 } },
   'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8 } },
   // block-sparse convolution, COLS output columns × BR channels in named registers

@@ -68,7 +68,7 @@ const cases: Case[] = [
     k: [1, 1],
     cout: 24,
     attrs: { xZero: -3, yZero: 4, qmin: 4 },
-    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack', 'int8_pointwise_fma4x8', 'int8_pointwise_fma8x8'],
+    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack', 'int8_pointwise_fma4x8', 'int8_pointwise_fma8x8', 'int8_pointwise_fmaquad4x8', 'int8_pointwise_fmaquad8x8'],
   },
   {
     name: 'pointwise unrolled grouped g2',
@@ -76,7 +76,7 @@ const cases: Case[] = [
     k: [1, 1],
     cout: 16,
     attrs: { groups: 2, xZero: 9, yZero: -1 },
-    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack', 'int8_pointwise_fma4x8', 'int8_pointwise_fma8x8'],
+    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack', 'int8_pointwise_fma4x8', 'int8_pointwise_fma8x8', 'int8_pointwise_fmaquad4x8', 'int8_pointwise_fmaquad8x8'],
   },
   {
     // f32-accumulate kernels with the i32 flush every 3 words: several chunks, a ragged last one, a padded word
@@ -85,7 +85,7 @@ const cases: Case[] = [
     k: [1, 1],
     cout: 16,
     attrs: { xZero: -7, yZero: 2, int8Flush4: 3 },
-    variants: ['int8_pointwise_fma4x8', 'int8_pointwise_fma8x8', 'int8_conv2d_fma8x8'],
+    variants: ['int8_pointwise_fma4x8', 'int8_pointwise_fma8x8', 'int8_pointwise_fmaquad4x8', 'int8_pointwise_fmaquad8x8', 'int8_conv2d_fma8x8'],
   },
   {
     name: 'pointwise fma many pixels cin 1100',
@@ -93,7 +93,7 @@ const cases: Case[] = [
     k: [1, 1],
     cout: 8,
     attrs: { xZero: 0, yZero: -5 },
-    variants: ['int8_pointwise_fma4x8', 'int8_pointwise_fma8x8'],
+    variants: ['int8_pointwise_fma4x8', 'int8_pointwise_fma8x8', 'int8_pointwise_fmaquad4x8', 'int8_pointwise_fmaquad8x8'],
   },
   {
     name: '3x3 fma chunks s2 odd, cin 10',
@@ -238,7 +238,7 @@ describe('conv2d_int8 f32-accumulate kernels: where f32 stops being exact', () =
     g.markOutput(g.add1('dequantize', [y], { scale: 1, zero: 0 }));
     return runGraph(g, [new Float32Array(K).fill(127)], variant);
   };
-  for (const v of ['int8_pointwise_fma4x8', 'int8_conv2d_fma4x8']) {
+  for (const v of ['int8_pointwise_fma4x8', 'int8_pointwise_fmaquad4x8', 'int8_conv2d_fma4x8']) {
     it(`${v}: exact with the flush, off past 2^24 without it`, async () => {
       expectExact(await run(v), new Float32Array(cout), `${v} flushed`);
       const unflushed = await run(v, 1 << 20);
