@@ -91,7 +91,7 @@ fn store8(pix: u32, ok: bool, c4: u32, a: vec4<i32>, b: vec4<i32>) {
 //! end
         }
 //! for t in 0..COLS
-        a${t} += vec4<i32>(fa${t}); b${t} += vec4<i32>(fb${t});
+        a${t} += vec4<i32>(fa${t} * UNSCALE); b${t} += vec4<i32>(fb${t} * UNSCALE);
 //! end
       }
     }

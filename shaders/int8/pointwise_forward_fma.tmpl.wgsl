@@ -132,7 +132,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
 //! end
 //! for r in 0..ROWS
-    a${r} += vec4<i32>(fa${r}); b${r} += vec4<i32>(fb${r});
+    a${r} += vec4<i32>(fa${r} * UNSCALE); b${r} += vec4<i32>(fb${r} * UNSCALE);
 //! end
   }
 //! if QUAD
