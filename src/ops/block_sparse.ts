@@ -162,6 +162,23 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
   const k = pc.rt.kernels;
   const bias = () => (pc.inputCount > 3 ? pc.input(3) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`));
   const out: Candidate[] = [];
+  if (br === 8 && g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0 && pc.rt.ctx.features.has('subgroups')) {
+    // GEMM-shaped (1×1, stride 1, unpadded): pixels flat, quads sharing each block's values
+    const m = g.n * g.h * g.w;
+    for (const rows of [4, 8]) {
+      out.push({
+        id: `bsr_${br}x${bc}_pwquad${rows}`,
+        build: async () => [
+          await k.launch(rows === 8 ? 'block_sparse/pointwise_forward_quad8rows' : 'block_sparse/pointwise_forward_quad4rows', {
+            overrides: { BC: bc, ACT: attrNum(pc.attrs, 'act', 0) },
+            uniforms: { m, cin: g.cin, cout: g.cout },
+            buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
+            invocations: Math.ceil(m / (4 * rows)) * (g.cout / 8) * 4,
+          }),
+        ],
+      });
+    }
+  }
   if (br >= 4) {
     for (const cols of [4, 8]) {
       const owTiles = Math.ceil(g.ow / cols);

@@ -37,6 +37,9 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   // block-sparse convolution, COLS output columns × BR channels in named registers
   'block_sparse/conv2d_forward_unrolled4cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 4 } },
   'block_sparse/conv2d_forward_unrolled8cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 8 } },
+  // block-sparse 1×1 / fully connected (GEMM), 8 × BC blocks, ROWS pixels × 8 channels per invocation, quads share blocks
+  'block_sparse/pointwise_forward_quad4rows': { template: 'block_sparse/pointwise_forward_quad', params: { ROWS: 4 } },
+  'block_sparse/pointwise_forward_quad8rows': { template: 'block_sparse/pointwise_forward_quad', params: { ROWS: 8 } },
   // per-channel kernels over [rows, C], one channel (f32) or four (vec4, C % 4 = 0) per thread
   'norm/batchnorm_forward_stats': {
     template: 'norm/batchnorm_forward_stats',
