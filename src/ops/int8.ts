@@ -12,8 +12,10 @@
 // conv2d_int8 inputs: x (q8), w (u32, packInt8ConvWeights), qp (i32, int8ConvTables).
 //             attrs:  kernel [kh,kw], cout, groups, stride, pads, dilation (as conv2d), xZero, yZero, qmin, qmax.
 // Kernel choice: pointwise GEMM (1×1, stride 1, unpadded), depthwise, or the general register-tiled kernel; each
-// with dot4I8Packed where the adapter's WGSL has packed_4x8_integer_dot_product and the unpack path always
-// (the tuner measures them; tests pin each).
+// with dot4I8Packed where the adapter's WGSL has packed_4x8_integer_dot_product and the unpack path always, plus
+// (pointwise and general, Cout/groups % 8 == 0) the f32-accumulate 'fma' kernels: packed int8 loads unpacked to f32
+// in registers, f32 multiply-adds flushed to i32 every 256 words (exact). The tuner measures integer-dot against
+// f32-accumulate per adapter and caches the choice; tests pin each.
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -288,7 +290,16 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         build: async () => [
           await k.launch(cols === 8 ? 'int8/conv2d_forward_fma8x8' : 'int8/conv2d_forward_fma4x8', {
             overrides: flush,
-            uniforms: { cin4, cout: g.cout, groups: g.groups, cg4, ...convUniforms(g), ow_tiles: tiles, x_zero_word: byteZero(xZero), ...quant },
+            uniforms: {
+              cin4,
+              cout: g.cout,
+              groups: g.groups,
+              cg4,
+              ...convUniforms(g),
+              ow_tiles: tiles,
+              x_zero_word: byteZero(xZero),
+              ...quant,
+            },
             buffers: bufs(),
             invocations: g.n * g.oh * tiles * (g.cout / 8),
           }),

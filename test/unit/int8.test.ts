@@ -68,7 +68,14 @@ const cases: Case[] = [
     k: [1, 1],
     cout: 24,
     attrs: { xZero: -3, yZero: 4, qmin: 4 },
-    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack', 'int8_pointwise_fma4x8', 'int8_pointwise_fma8x8', 'int8_pointwise_fmaquad4x8', 'int8_pointwise_fmaquad8x8'],
+    variants: [
+      'int8_pointwise_unrolled_dot4',
+      'int8_pointwise_unrolled_unpack',
+      'int8_pointwise_fma4x8',
+      'int8_pointwise_fma8x8',
+      'int8_pointwise_fmaquad4x8',
+      'int8_pointwise_fmaquad8x8',
+    ],
   },
   {
     name: 'pointwise unrolled grouped g2',
@@ -76,7 +83,14 @@ const cases: Case[] = [
     k: [1, 1],
     cout: 16,
     attrs: { groups: 2, xZero: 9, yZero: -1 },
-    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack', 'int8_pointwise_fma4x8', 'int8_pointwise_fma8x8', 'int8_pointwise_fmaquad4x8', 'int8_pointwise_fmaquad8x8'],
+    variants: [
+      'int8_pointwise_unrolled_dot4',
+      'int8_pointwise_unrolled_unpack',
+      'int8_pointwise_fma4x8',
+      'int8_pointwise_fma8x8',
+      'int8_pointwise_fmaquad4x8',
+      'int8_pointwise_fmaquad8x8',
+    ],
   },
   {
     // f32-accumulate kernels with the i32 flush every 3 words: several chunks, a ragged last one, a padded word
@@ -85,7 +99,13 @@ const cases: Case[] = [
     k: [1, 1],
     cout: 16,
     attrs: { xZero: -7, yZero: 2, int8Flush4: 3 },
-    variants: ['int8_pointwise_fma4x8', 'int8_pointwise_fma8x8', 'int8_pointwise_fmaquad4x8', 'int8_pointwise_fmaquad8x8', 'int8_conv2d_fma8x8'],
+    variants: [
+      'int8_pointwise_fma4x8',
+      'int8_pointwise_fma8x8',
+      'int8_pointwise_fmaquad4x8',
+      'int8_pointwise_fmaquad8x8',
+      'int8_conv2d_fma8x8',
+    ],
   },
   {
     name: 'pointwise fma many pixels cin 1100',
@@ -242,7 +262,10 @@ describe('conv2d_int8 f32-accumulate kernels: where f32 stops being exact', () =
     it(`${v}: exact with the flush, off past 2^24 without it`, async () => {
       expectExact(await run(v), new Float32Array(cout), `${v} flushed`);
       const unflushed = await run(v, 1 << 20);
-      expect([...unflushed].every((e) => e !== 0), `${v} without flush: ${[...unflushed].join(',')}`).toBe(true);
+      expect(
+        [...unflushed].every((e) => e !== 0),
+        `${v} without flush: ${[...unflushed].join(',')}`,
+      ).toBe(true);
     });
   }
 });
