@@ -40,6 +40,9 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   // block-sparse 1×1 / fully connected (GEMM), 8 × BC blocks, ROWS pixels × 8 channels per invocation, quads share blocks
   'block_sparse/pointwise_forward_quad4rows': { template: 'block_sparse/pointwise_forward_quad', params: { ROWS: 4 } },
   'block_sparse/pointwise_forward_quad8rows': { template: 'block_sparse/pointwise_forward_quad', params: { ROWS: 8 } },
+  // binary 1×1 (GEMM), b1 in/out, ROWS pixels × 32 channels per invocation, quads share the weight words
+  'xnor/pointwise_forward_bits_quad2rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2 } },
+  'xnor/pointwise_forward_bits_quad4rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4 } },
   // per-channel kernels over [rows, C], one channel (f32) or four (vec4, C % 4 = 0) per thread
   'norm/batchnorm_forward_stats': {
     template: 'norm/batchnorm_forward_stats',
