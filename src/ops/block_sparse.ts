@@ -8,6 +8,7 @@
 // Block shapes: BR ∈ {1, 4, 8}, BC ∈ {4, 8}; Cin % BC == 0 (a block is one tap, BC consecutive channels) and
 // Cout % BR == 0 (and Cout % 4 == 0 for BR ≥ 4). The block shape is fixed when the weights are encoded, so it is
 // chosen per layer by src/compress/sparse.ts (measuring each shape on the adapter); here the tuner picks the tile.
+// GEMM-shaped layers (1×1, stride 1, unpadded) with 8-row blocks also get block_sparse/pointwise_forward_quad*.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -162,6 +163,31 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
   const k = pc.rt.kernels;
   const bias = () => (pc.inputCount > 3 ? pc.input(3) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`));
   const out: Candidate[] = [];
+  if (
+    br === 8 &&
+    g.kh === 1 &&
+    g.kw === 1 &&
+    g.sh === 1 &&
+    g.sw === 1 &&
+    g.pt + g.pl + g.pb + g.pr === 0 &&
+    pc.rt.ctx.features.has('subgroups')
+  ) {
+    // GEMM-shaped (1×1, stride 1, unpadded): pixels flat, quads sharing each block's values
+    const m = g.n * g.h * g.w;
+    for (const rows of [4, 8]) {
+      out.push({
+        id: `bsr_${br}x${bc}_pwquad${rows}`,
+        build: async () => [
+          await k.launch(rows === 8 ? 'block_sparse/pointwise_forward_quad8rows' : 'block_sparse/pointwise_forward_quad4rows', {
+            overrides: { BC: bc, ACT: attrNum(pc.attrs, 'act', 0) },
+            uniforms: { m, cin: g.cin, cout: g.cout },
+            buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
+            invocations: Math.ceil(m / (4 * rows)) * (g.cout / 8) * 4,
+          }),
+        ],
+      });
+    }
+  }
   if (br >= 4) {
     for (const cols of [4, 8]) {
       const owTiles = Math.ceil(g.ow / cols);

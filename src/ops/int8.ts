@@ -12,8 +12,10 @@
 // conv2d_int8 inputs: x (q8), w (u32, packInt8ConvWeights), qp (i32, int8ConvTables).
 //             attrs:  kernel [kh,kw], cout, groups, stride, pads, dilation (as conv2d), xZero, yZero, qmin, qmax.
 // Kernel choice: pointwise GEMM (1×1, stride 1, unpadded), depthwise, or the general register-tiled kernel; each
-// with dot4I8Packed where the adapter's WGSL has packed_4x8_integer_dot_product and the unpack path always
-// (the tuner measures them; tests pin each).
+// with dot4I8Packed where the adapter's WGSL has packed_4x8_integer_dot_product and the unpack path always, plus
+// (pointwise and general, Cout/groups % 8 == 0) the f32-accumulate 'fma' kernels: packed int8 loads unpacked to f32
+// in registers, f32 multiply-adds flushed to i32 every 256 words (exact). The tuner measures integer-dot against
+// f32-accumulate per adapter and caches the choice; tests pin each.
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -193,6 +195,9 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const xZero = attrNum(pc.attrs, 'xZero', 0);
   const quant = { y_zero: attrNum(pc.attrs, 'yZero', 0), qmin: attrNum(pc.attrs, 'qmin', -128), qmax: attrNum(pc.attrs, 'qmax', 127) };
   const bufs = () => ({ x: pc.input(0), w: pc.input(1), qp: pc.input(2), y: pc.output(0) });
+  // fma kernels: f32 partial sums flushed to i32 every FLUSH4 words (attr int8Flush4 lowers it in tests; above 256
+  // a partial sum may pass 2^24 and stop being exact, which one test shows on purpose)
+  const flush = { FLUSH4: attrNum(pc.attrs, 'int8Flush4', 256) };
   const flavours = pc.rt.ctx.hasDot4I8 ? (['dot4', 'unpack'] as const) : (['unpack'] as const);
   const out: Candidate[] = [];
   const cg = g.cin / g.groups;
@@ -215,9 +220,40 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   }
   const cg4 = Math.ceil(cg / 4);
   const cin4 = Math.ceil(g.cin / 4);
+  const by8 = (g.cout / g.groups) % 8 === 0;
   if (isPointwise(g)) {
     const m = g.n * g.h * g.w;
-    if ((g.cout / g.groups) % 8 === 0) {
+    if (by8 && pc.rt.ctx.features.has('subgroups')) {
+      for (const rows of [4, 8] as const) {
+        out.push({
+          id: `int8_pointwise_fmaquad${rows}x8`,
+          build: async () => [
+            await k.launch(rows === 8 ? 'int8/pointwise_forward_fmaquad8x8' : 'int8/pointwise_forward_fmaquad4x8', {
+              overrides: { FLUSH4: Math.max(4, flush.FLUSH4 & ~3) },
+              uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
+              buffers: bufs(),
+              invocations: Math.ceil(m / (4 * rows)) * (g.cout / 8) * 4,
+            }),
+          ],
+        });
+      }
+    }
+    if (by8) {
+      for (const rows of [8, 4] as const) {
+        out.push({
+          id: `int8_pointwise_fma${rows}x8`,
+          build: async () => [
+            await k.launch(rows === 8 ? 'int8/pointwise_forward_fma8x8' : 'int8/pointwise_forward_fma4x8', {
+              overrides: flush,
+              uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
+              buffers: bufs(),
+              invocations: Math.ceil(m / rows) * (g.cout / 8),
+            }),
+          ],
+        });
+      }
+    }
+    if (by8) {
       for (const f of flavours) {
         out.push({
           id: `int8_pointwise_unrolled_${f}`,
@@ -245,6 +281,31 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
           ],
         });
       }
+  }
+  if (by8) {
+    for (const cols of [4, 8] as const) {
+      const tiles = Math.ceil(g.ow / cols);
+      out.push({
+        id: `int8_conv2d_fma${cols}x8`,
+        build: async () => [
+          await k.launch(cols === 8 ? 'int8/conv2d_forward_fma8x8' : 'int8/conv2d_forward_fma4x8', {
+            overrides: flush,
+            uniforms: {
+              cin4,
+              cout: g.cout,
+              groups: g.groups,
+              cg4,
+              ...convUniforms(g),
+              ow_tiles: tiles,
+              x_zero_word: byteZero(xZero),
+              ...quant,
+            },
+            buffers: bufs(),
+            invocations: g.n * g.oh * tiles * (g.cout / 8),
+          }),
+        ],
+      });
+    }
   }
   for (const f of flavours) {
     out.push({

@@ -177,6 +177,23 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
     ...convUniforms(g),
   };
   const cands: Candidate[] = [];
+  const gemm = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt + g.pl + g.pb + g.pr === 0 && g.groups === 1;
+  if (out === 'b1' && gemm && pc.rt.ctx.features.has('subgroups')) {
+    // GEMM-shaped (1×1, stride 1, unpadded): pixels flat, quads sharing the weight words
+    const m = g.n * g.h * g.w;
+    for (const rows of [2, 4]) {
+      cands.push({
+        id: `xnor_bits_pwquad${rows}`,
+        build: async () => [
+          await k.launch(rows === 4 ? 'xnor/pointwise_forward_bits_quad4rows' : 'xnor/pointwise_forward_bits_quad2rows', {
+            uniforms: { m, cin: g.cin, c32, cout: g.cout },
+            buffers: { x: pc.input(0), w: pc.input(1), thr: pc.input(2), y: pc.output(0) },
+            invocations: Math.ceil(m / (4 * rows)) * (g.cout / 32) * 4,
+          }),
+        ],
+      });
+    }
+  }
   if (out === 'b1') {
     const owTiles = Math.ceil(g.ow / 2);
     cands.push({

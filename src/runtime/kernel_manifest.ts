@@ -26,9 +26,23 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
     template: 'int8/pointwise_forward_unrolled',
     params: { ROWS: 4, FLAVOUR: 'unpack', DOT4: 0 },
   },
+  // int8 convolutions in the f32-accumulate flavour ('fma'): packed int8 loads, unpacked to f32 in registers,
+  // f32 multiply-adds flushed to i32 (exact); ROWS × 8 / COLS × 8 tiles in named registers
+  'int8/pointwise_forward_fma4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, QUAD: 0 } },
+  'int8/pointwise_forward_fma8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, QUAD: 0 } },
+  'int8/pointwise_forward_fmaquad4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, QUAD: 1 } },
+  'int8/pointwise_forward_fmaquad8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, QUAD: 1 } },
+  'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4 } },
+  'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8 } },
   // block-sparse convolution, COLS output columns × BR channels in named registers
   'block_sparse/conv2d_forward_unrolled4cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 4 } },
   'block_sparse/conv2d_forward_unrolled8cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 8 } },
+  // block-sparse 1×1 / fully connected (GEMM), 8 × BC blocks, ROWS pixels × 8 channels per invocation, quads share blocks
+  'block_sparse/pointwise_forward_quad4rows': { template: 'block_sparse/pointwise_forward_quad', params: { ROWS: 4 } },
+  'block_sparse/pointwise_forward_quad8rows': { template: 'block_sparse/pointwise_forward_quad', params: { ROWS: 8 } },
+  // binary 1×1 (GEMM), b1 in/out, ROWS pixels × 32 channels per invocation, quads share the weight words
+  'xnor/pointwise_forward_bits_quad2rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2 } },
+  'xnor/pointwise_forward_bits_quad4rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4 } },
   // per-channel kernels over [rows, C], one channel (f32) or four (vec4, C % 4 = 0) per thread
   'norm/batchnorm_forward_stats': {
     template: 'norm/batchnorm_forward_stats',

@@ -61,3 +61,47 @@ describe('conv2d_bsr vs float64 reference', () => {
     }
   }
 });
+
+describe('conv2d_bsr pointwise quad kernel (GEMM-shaped) vs float64 and the dense kernel on the same zeroed blocks', () => {
+  const pw: Case[] = [
+    { name: 'one pixel', x: [1, 1, 1, 16], k: [1, 1], cout: 24, attrs: { act: 1 }, sparsity: 0.5 },
+    { name: 'many pixels, M not a multiple of the tile', x: [2, 15, 13, 24], k: [1, 1], cout: 16, attrs: {}, sparsity: 0.75 },
+    { name: 'fully connected shape, 90%', x: [3, 1, 1, 64], k: [1, 1], cout: 40, attrs: { act: 2 }, sparsity: 0.9 },
+    { name: 'a row with no blocks', x: [1, 3, 5, 8], k: [1, 1], cout: 16, attrs: {}, sparsity: 0.95 },
+  ];
+  for (const c of pw)
+    for (const block of [
+      [8, 4],
+      [8, 8],
+    ] as [number, number][]) {
+      const ws = [1, 1, c.x[3], c.cout];
+      if (c.x[3] % block[1] !== 0) continue;
+      for (const rows of [4, 8]) {
+        it(`${c.name} block ${block.join('x')} pwquad${rows}`, async () => {
+          const x = randn(
+            c.x.reduce((a, b) => a * b),
+            41,
+          );
+          const w = pruneBlocks(randn(c.x[3] * c.cout, 42, 0.5), ws, block, c.sparsity);
+          const bias = randn(c.cout, 43);
+          const bsr = toBsr(w, ws, block);
+          const rt = await runtime();
+          const g = new Graph();
+          g.markOutput(addBsrConv(g, g.addInput('x', c.x), bsr, bias, { ...c.attrs, kernel: c.k, cout: c.cout }, 'conv'));
+          const m = await compile(rt, g, { tune: 'off', forceVariant: `bsr_${block.join('x')}_pwquad${rows}` });
+          const [out] = await m.run([x]);
+          m.destroy();
+          expectClose(out, conv2dRef(x, c.x, w, ws, bias, c.attrs), TOL.f32, `${c.name} vs float64`);
+          // the dense fp32 kernel on the same weights (pruned blocks are zeros)
+          const d = new Graph();
+          d.markOutput(
+            d.add1('conv2d', [d.addInput('x', c.x), d.addParam('w', ws, w), d.addParam('b', [c.cout], bias)], { ...c.attrs }, 'conv'),
+          );
+          const dm = await compile(rt, d, { tune: 'off' });
+          const [dense] = await dm.run([x]);
+          dm.destroy();
+          expectClose(out, dense, TOL.f32, `${c.name} vs dense`);
+        });
+      }
+    }
+});

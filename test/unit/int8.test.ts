@@ -29,7 +29,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 8,
     attrs: { pads: [1, 1, 1, 1], xZero: 5, yZero: -3 },
-    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'],
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8'],
   },
   {
     name: '3x3 s2 p(0,1,1,0) n2 relu',
@@ -45,7 +45,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 16,
     attrs: { groups: 2, dilation: [2, 2], pads: [2, 2, 2, 2], xZero: 7, yZero: 0, qmin: 0, qmax: 90 },
-    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack'],
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8'],
   },
   {
     name: 'pointwise n2 odd HW',
@@ -68,7 +68,14 @@ const cases: Case[] = [
     k: [1, 1],
     cout: 24,
     attrs: { xZero: -3, yZero: 4, qmin: 4 },
-    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack'],
+    variants: [
+      'int8_pointwise_unrolled_dot4',
+      'int8_pointwise_unrolled_unpack',
+      'int8_pointwise_fma4x8',
+      'int8_pointwise_fma8x8',
+      'int8_pointwise_fmaquad4x8',
+      'int8_pointwise_fmaquad8x8',
+    ],
   },
   {
     name: 'pointwise unrolled grouped g2',
@@ -76,7 +83,45 @@ const cases: Case[] = [
     k: [1, 1],
     cout: 16,
     attrs: { groups: 2, xZero: 9, yZero: -1 },
-    variants: ['int8_pointwise_unrolled_dot4', 'int8_pointwise_unrolled_unpack'],
+    variants: [
+      'int8_pointwise_unrolled_dot4',
+      'int8_pointwise_unrolled_unpack',
+      'int8_pointwise_fma4x8',
+      'int8_pointwise_fma8x8',
+      'int8_pointwise_fmaquad4x8',
+      'int8_pointwise_fmaquad8x8',
+    ],
+  },
+  {
+    // f32-accumulate kernels with the i32 flush every 3 words: several chunks, a ragged last one, a padded word
+    name: 'pointwise fma chunks cin 50, 1 pixel',
+    x: [1, 1, 1, 50],
+    k: [1, 1],
+    cout: 16,
+    attrs: { xZero: -7, yZero: 2, int8Flush4: 3 },
+    variants: [
+      'int8_pointwise_fma4x8',
+      'int8_pointwise_fma8x8',
+      'int8_pointwise_fmaquad4x8',
+      'int8_pointwise_fmaquad8x8',
+      'int8_conv2d_fma8x8',
+    ],
+  },
+  {
+    name: 'pointwise fma many pixels cin 1100',
+    x: [1, 9, 11, 1100],
+    k: [1, 1],
+    cout: 8,
+    attrs: { xZero: 0, yZero: -5 },
+    variants: ['int8_pointwise_fma4x8', 'int8_pointwise_fma8x8', 'int8_pointwise_fmaquad4x8', 'int8_pointwise_fmaquad8x8'],
+  },
+  {
+    name: '3x3 fma chunks s2 odd, cin 10',
+    x: [2, 7, 9, 10],
+    k: [3, 3],
+    cout: 24,
+    attrs: { stride: [2, 2], pads: [1, 0, 1, 1], xZero: -100, yZero: 3, int8Flush4: 1 },
+    variants: ['int8_conv2d_fma4x8', 'int8_conv2d_fma8x8'],
   },
   {
     name: 'pointwise grouped g2',
@@ -188,6 +233,40 @@ describe('conv2d_int8 vs CPU integer reference (exact)', () => {
         expectExact(out, conv2dInt8Ref(xq, c.x, wq, ws, bq, M, c.attrs), `${c.name} ${v}`);
       });
     }
+  }
+});
+
+describe('conv2d_int8 f32-accumulate kernels: where f32 stops being exact', () => {
+  // K = 2400 input channels, x = 127 everywhere; each output channel's weights are (127, 127, 127, 126) per word for
+  // the first 300 words and the negation after: the exact sum is 0, but the running sum peaks at 300·64389 ≈ 1.93e7
+  // > 2^24, where f32 spaces integers 2 apart and adding the odd 64389 rounds. The kernels flush their f32 partial
+  // sums to i32 every 256 words (|partial| ≤ 2^24: exact); with the flush disabled the same kernel is off by one.
+  const K = 2400;
+  const cout = 8;
+  const wq = new Int8Array(K * cout);
+  for (let k = 0; k < K; k++) for (let co = 0; co < cout; co++) wq[k * cout + co] = (k % 4 === 3 ? 126 : 127) * (k < K / 2 ? 1 : -1);
+  const run = async (variant: string, flush4?: number) => {
+    const g = new Graph();
+    const q = g.add1('quantize', [g.addInput('x', [1, 1, 1, K])], { scale: 1, zero: 0 });
+    const pw = packInt8ConvWeights(wq, [1, 1, K, cout], 1);
+    const tables = int8ConvTables(new Int32Array(cout), new Array(cout).fill(1)); // M = 1: y = clamp(acc)
+    const y = g.add1('conv2d_int8', [q, g.addRawParam('w', [pw.length], pw), g.addRawParam('qp', [tables.length], tables)], {
+      kernel: [1, 1],
+      cout,
+      ...(flush4 ? { int8Flush4: flush4 } : {}),
+    });
+    g.markOutput(g.add1('dequantize', [y], { scale: 1, zero: 0 }));
+    return runGraph(g, [new Float32Array(K).fill(127)], variant);
+  };
+  for (const v of ['int8_pointwise_fma4x8', 'int8_pointwise_fmaquad4x8', 'int8_conv2d_fma4x8']) {
+    it(`${v}: exact with the flush, off past 2^24 without it`, async () => {
+      expectExact(await run(v), new Float32Array(cout), `${v} flushed`);
+      const unflushed = await run(v, 1 << 20);
+      expect(
+        [...unflushed].every((e) => e !== 0),
+        `${v} without flush: ${[...unflushed].join(',')}`,
+      ).toBe(true);
+    });
   }
 });
 

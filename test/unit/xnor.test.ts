@@ -21,6 +21,8 @@ const cases: Case[] = [
   { name: '3x3 s1 p1 cin45', x: [1, 7, 9, 45], k: [3, 3], cout: 32, attrs: { pads: [1, 1, 1, 1] } },
   { name: '3x3 s2 p(0,1,1,0) n2 cin32', x: [2, 9, 7, 32], k: [3, 3], cout: 64, attrs: { stride: [2, 2], pads: [0, 1, 1, 0] } },
   { name: '1x1 cin70 odd HW', x: [1, 5, 7, 70], k: [1, 1], cout: 32, attrs: {} },
+  { name: '1x1 one pixel cin33', x: [1, 1, 1, 33], k: [1, 1], cout: 64, attrs: {} },
+  { name: '1x1 many pixels n2 cin100', x: [2, 13, 11, 100], k: [1, 1], cout: 96, attrs: {} },
   { name: '5x3 dil2 cin3', x: [1, 11, 10, 3], k: [5, 3], cout: 32, attrs: { dilation: [2, 2], pads: [2, 1, 2, 1] } },
 ];
 
@@ -65,7 +67,14 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
         expectExact(await runGraph(g, [x], `xnor_float_tw${tw}`), dot, `${c.name} dot`);
       });
     }
-    for (const v of ['xnor_bits_tw1', 'xnor_bits_tw2', 'xnor_bits_tw4', 'xnor_bits_unrolled']) {
+    const pointwise = c.k[0] === 1 && c.k[1] === 1 && !c.attrs.stride && !c.attrs.pads;
+    for (const v of [
+      'xnor_bits_tw1',
+      'xnor_bits_tw2',
+      'xnor_bits_tw4',
+      'xnor_bits_unrolled',
+      ...(pointwise ? ['xnor_bits_pwquad2', 'xnor_bits_pwquad4'] : []),
+    ]) {
       it(`${c.name} b1 out: batch-norm + sign thresholds [${v}]`, async () => {
         const { ws, x, w, dot } = data(c);
         // A of both signs and zero, B chosen so thresholds fall inside the dot range (and on integers)
