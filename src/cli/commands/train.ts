@@ -93,6 +93,14 @@ export const TRAIN: CommandSpec = {
     'prune-floor': { type: 'number', min: 0, max: 1, help: 'stop pruning when validation accuracy drops below this (needs --val)' },
     val: { type: 'int', min: 1, max: FASHION_MNIST_TRAIN - 1, help: 'hold out the last N training images for validation' },
     out: { type: 'string', arg: 'CKPT', file: 'out', help: 'write a checkpoint after every epoch' },
+    'checkpoint-every-min': {
+      type: 'number',
+      min: 0.01,
+      max: 100000,
+      help: 'with --out: also write it mid-epoch every M minutes (a killed run loses minutes, not an epoch)',
+    },
+    'checkpoint-every-steps': { type: 'int', min: 1, help: 'with --out: also write it mid-epoch every N steps' },
+    'read-every': { type: 'int', min: 1, max: 4096, default: 16, help: 'read the step losses back every N steps (fewer GPU syncs)' },
     resume: { type: 'string', arg: 'CKPT', file: 'in', help: 'continue a run exactly from its checkpoint' },
     init: { type: 'string', arg: 'CKPT', file: 'in', help: "start from a checkpoint's weights (fine-tuning: QAT, pruning)" },
     'init-seed': { type: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of the initial weights (default --seed)' },
@@ -181,6 +189,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
 
   // checkpoints: headers first (schema, sizes, compatibility), tensors only when all is well
+  for (const f of ['checkpoint-every-min', 'checkpoint-every-steps'])
+    if (flags[f] !== undefined && flags.out === undefined) throw new SlimError(`--${f} needs --out CKPT (where to write the checkpoints)`);
   if (flags.init !== undefined && flags.resume !== undefined)
     throw new SlimError('--init and --resume are alternatives (--resume continues a run, --init starts one from weights)');
   const sameModel = (flag: string, file: string, from: ModelSpec) => {
@@ -259,6 +269,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
       test: testSplit,
       evalEveryEpoch: !!flags['eval-every-epoch'],
       out: flags.out as string | undefined,
+      checkpointEveryMin: flags['checkpoint-every-min'] as number | undefined,
+      checkpointEverySteps: flags['checkpoint-every-steps'] as number | undefined,
+      readEvery: flags['read-every'] as number,
       qat,
       init,
       profile: !!flags.profile,
