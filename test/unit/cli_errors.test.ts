@@ -237,6 +237,7 @@ const CASES: [string[], RegExp][] = [
   [[...T, '--out', f('c.ckpt'), '--checkpoint-every-min', '0'], /--checkpoint-every-min must be a number in/],
   [[...T, '--out', f('c.ckpt'), '--checkpoint-every-steps', '0'], /--checkpoint-every-steps must be an integer in/],
   [[...T, '--read-every', '0'], /--read-every must be an integer in/],
+  [[...T, '--lr-ref-batch', '0'], /--lr-ref-batch must be an integer in/],
   [[...T, '--resume', f('missing.ckpt')], /--resume .*: no such file/],
   [[...T, '--resume', f('garbage.ckpt')], /not a slimgpu checkpoint/],
   [[...T, '--resume', f('small.ckpt')], /--resume .*small\.ckpt holds a cnn_small, not a cnn_tiny/],

@@ -13,7 +13,7 @@ import type { PruneOptions } from '../../compress/masks.js';
 import { checkpointWeights, loadCheckpoint, readCheckpointHeader } from '../../train/checkpoint.js';
 import { train } from '../../train/loop.js';
 import type { TrainMode } from '../../train/step_graph.js';
-import { DEFAULT_OPTIM, type OptimConfig } from '../../train/optim.js';
+import { DEFAULT_OPTIM, linearScaledLr, type OptimConfig } from '../../train/optim.js';
 import type { ModelSpec } from '../../models/zoo.js';
 import type { Qat } from '../../train/autodiff.js';
 import {
@@ -65,6 +65,12 @@ export const TRAIN: CommandSpec = {
     'max-steps': { type: 'int', min: 1, help: 'stop after this many steps (the schedule still spans --epochs)' },
     optimizer: { type: 'string', choices: ['sgd', 'adam', 'adamw'], default: DEFAULT_OPTIM.kind, help: 'optimizer' },
     lr: { type: 'number', min: 0, max: 10, help: `learning rate (default ${DEFAULT_OPTIM.lr} for sgd, 1e-3 for adam and adamw)` },
+    'lr-ref-batch': {
+      type: 'int',
+      min: 1,
+      max: 4096,
+      help: 'the --lr is for this batch size: train at lr·batch/N (linear scaling rule; keep a --warmup)',
+    },
     momentum: { type: 'number', min: 0, max: 0.999, default: DEFAULT_OPTIM.momentum, help: 'sgd momentum' },
     'no-nesterov': { type: 'boolean', help: "plain momentum instead of Nesterov's" },
     'weight-decay': { type: 'number', min: 0, max: 1, default: DEFAULT_OPTIM.weightDecay, help: 'L2 weight decay (decoupled for adamw)' },
@@ -172,6 +178,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (flags[k] !== undefined) (opt as unknown as Record<string, unknown>)[f] = flags[k];
   };
   num('lr', 'lr');
+  if (flags['lr-ref-batch'] !== undefined) opt.lr = linearScaledLr(opt.lr, batch, flags['lr-ref-batch'] as number);
   num('momentum', 'momentum');
   num('weight-decay', 'weightDecay');
   num('l1', 'l1');
