@@ -1,7 +1,8 @@
 // Training throughput, ours vs TensorFlow.js WebGPU, on the same adapter in the same process (`bench --suite train`).
 //
 // Ours: the step graph `slimgpu train` compiles (step_graph.ts, plain): forward, cross-entropy, backward, gradient
-// norm and the SGD-momentum update, one `run()` per step with the loss rows read back.
+// norm and the SGD-momentum update, submitted as `slimgpu train` does: back to back, the loss rows of every step
+// read back once per `readEvery` steps (--read-every; 1 = wait for every step's loss, the loop before issue 12).
 // tfjs: the same network from tfjs ops (conv3x3 pad 1 → batch-norm with batch statistics → relu, maxpool 2, twice;
 // flatten, dense+relu, dense), NHWC, starting from *our* initial weights (HWIO conv filters are tfjs's layout;
 // our dense is a 1×1 conv [1,1,K,C] = tfjs kernel [K,C]); `tf.train.momentum` (Nesterov, as ours) and
@@ -42,6 +43,7 @@ export interface TrainBenchRow {
   steps: number;
   warmup: number;
   rounds: number;
+  read_every: number;
   /** Mean cross-entropy of the first step (initial weights, first batch), ours and tfjs. */
   first_loss_ours: number;
   first_loss_tfjs: number;
@@ -55,6 +57,8 @@ export interface TrainBenchOptions {
   steps: number;
   warmup: number;
   rounds: number;
+  /** Ours: steps between loss readbacks (default 1: every step's loss awaited before the next step). */
+  readEvery?: number;
   split?: Split;
   log?: (line: string) => void;
 }
@@ -84,20 +88,34 @@ function meanOf(a: Float32Array): number {
 /** Our training step: the compiled step graph of `slimgpu train` (plain mode). */
 export interface OursTrainer {
   step(b: Batch): Promise<number>;
+  /** Several steps as the training loop runs them (losses read back once per readEvery steps). */
+  steps(bs: Batch[]): Promise<number[]>;
   destroy(): void;
 }
 
-export async function oursTrainer(rt: Runtime, model: Graph, opt = TRAIN_BENCH_OPTIM): Promise<OursTrainer> {
+export async function oursTrainer(rt: Runtime, model: Graph, opt = TRAIN_BENCH_OPTIM, readEvery = 1): Promise<OursTrainer> {
   const sg = buildStepGraph({ kind: 'plain', model }, opt);
   const compiled: CompiledGraph = await compile(rt, sg.graph, { fuse: false });
+  const stream = compiled.stream(readEvery);
   const r = sg.readouts[0];
   let t = 0;
+  const steps = async (bs: Batch[]) => {
+    const losses: number[] = [];
+    for (let i = 0; i < bs.length;) {
+      const pending: Promise<Float32Array[]>[] = [];
+      for (; i < bs.length && !stream.full; i++) pending.push(stream.push([bs[i].images, bs[i].labels, hyperFor(opt, t++)]));
+      await stream.flush();
+      for (const p of pending) losses.push(meanOf((await p)[r.ce]));
+    }
+    return losses;
+  };
   return {
-    async step(b) {
-      const outs = await compiled.run([b.images, b.labels, hyperFor(opt, t++)]);
-      return meanOf(outs[r.ce]);
+    step: async (b) => (await steps([b]))[0],
+    steps,
+    destroy: () => {
+      stream.destroy();
+      compiled.destroy();
     },
-    destroy: () => compiled.destroy(),
   };
 }
 
@@ -211,7 +229,8 @@ export async function benchTrainPeers(rt: Runtime, o: TrainBenchOptions): Promis
   const rows: TrainBenchRow[] = [];
   for (const name of o.models) {
     const model = buildModel({ model: name, batch: o.batch, seed: 1 });
-    const ours = await oursTrainer(rt, model);
+    const readEvery = o.readEvery ?? 1;
+    const ours = await oursTrainer(rt, model, TRAIN_BENCH_OPTIM, readEvery);
     const theirs = tfjsTrainer(peer.tf, model);
     try {
       // first step of each on the first batch from the same weights: the losses must agree
@@ -224,7 +243,9 @@ export async function benchTrainPeers(rt: Runtime, o: TrainBenchOptions): Promis
       const oursRate: number[] = [];
       const tfjsRate: number[] = [];
       for (let r = 0; r < o.rounds; r++) {
-        const a = await timed(o.steps, batches, r * o.steps, (b) => ours.step(b));
+        const t0 = performance.now();
+        await ours.steps(Array.from({ length: o.steps }, (_, s) => batches[(r * o.steps + s) % batches.length]));
+        const a = performance.now() - t0;
         const c = await timed(o.steps, batches, r * o.steps, (b) => theirs.step(b));
         oursRate.push((o.steps * o.batch) / (a / 1000));
         tfjsRate.push((o.steps * o.batch) / (c / 1000));
@@ -243,6 +264,7 @@ export async function benchTrainPeers(rt: Runtime, o: TrainBenchOptions): Promis
         steps: o.steps,
         warmup: o.warmup,
         rounds: o.rounds,
+        read_every: readEvery,
         first_loss_ours: Number(firstOurs.toFixed(5)),
         first_loss_tfjs: Number(firstTfjs.toFixed(5)),
         adapter,

@@ -143,6 +143,8 @@ const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/
 export const commandLine = (args: string[]) => ['./bin/slimgpu', ...args].map(quote).join(' ');
 
 const resultFile = (c: StudyContext, id: string) => join(c.results, `${id}.json`);
+/** Minutes between the mid-epoch checkpoints of a study's training runs (train --checkpoint-every-min). */
+export const CHECKPOINT_EVERY_MIN = 10;
 const ckptFile = (c: StudyContext, id: string) => join(c.work, `${id}.ckpt`);
 const predFile = (c: StudyContext, id: string, k: number) => join(c.work, `${id}.pred${k}.jsonl`);
 
@@ -461,6 +463,9 @@ export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResu
       rmSync(ckpt);
       c.log?.(`${run.id}: discarded a checkpoint of other arguments`);
     }
+    // mid-epoch checkpoints: a killed long run loses minutes, not an epoch. Added to the launch only, not to the
+    // recorded arguments, so checkpoints of runs recorded before this flag existed still resume.
+    launch = [...launch, '--checkpoint-every-min', String(CHECKPOINT_EVERY_MIN)];
     writeAtomic(cmdFile, JSON.stringify(args));
     commands.push(commandLine(args));
     const r = await c.exec(launch, log);

@@ -2,14 +2,18 @@
 // (then the pointwise GEMM kernels do the work): dw[(kh,kw,ci), co] = Σ_m P[(kh,kw,ci), m] · dy[m, co] with
 //   P[(kh·KW + kw)·Cin + ci, m] = x[n, oh·sh − ph + kh·dh, ow·sw − pw + kw·dw, ci]   (0 outside the image),
 //   m = (n·OH + oh)·OW + ow. Ungrouped convolutions only.
+// Split-K order (chunks S > 1, S divides M): column j = s·(M/S) + t holds m = t·S + s, so that chunk s of the
+// reduction (the rows m ≡ s mod S, whose dy rows are the s-th Cout-wide block of dy viewed as [M/S, S·Cout]) is
+// the contiguous column block s: a grouped GEMM with S groups then needs no copy of dy. S = 1: j = m.
 // Layout: x [N,H,W,Cin] NHWC, P [KH·KW·Cin, M] row-major. Thread: one element of P per invocation,
-// i = r·M + m (consecutive invocations write consecutive m). Overwrites P.
+// i = r·M + j (consecutive invocations write consecutive j). Overwrites P.
 
 //! import conv_geom
 struct Params {
   n: u32,
   m: u32,
   cin: u32,
+  chunks: u32,
   geom: ConvGeom,
 }
 override WG: u32 = 256u;
@@ -19,8 +23,10 @@ override WG: u32 = 256u;
 //! read_write p: array<f32>
 
 //! entry
-  let m = i % params.m;
+  let j = i % params.m;
   let r = i / params.m;
+  let per = params.m / params.chunks;
+  let m = (j % per) * params.chunks + j / per;
   let ci = r % params.cin;
   let k = r / params.cin;
   let kw = k % params.geom.kernel.y;

@@ -4,6 +4,8 @@
 //                          pipelines created asynchronously in parallel, bind groups prepared once.
 //   model.run(inputs)   → input uploads, one compute pass with every dispatch, output copies, one submit.
 //   model.profile(...)  → the same with one pass per node and timestamp queries (GPU time per node).
+//   model.stream(n)     → runs submitted back to back without waiting; their outputs land in one staging buffer
+//                          of n slots, read with a single map per n runs (training: no per-step readback).
 //
 // Parameters and 'state' tensors (optimizer moments, pruning masks) keep their own buffers for the life of the
 // compiled graph; ops may update them in place (training: optimizer steps, batch-norm running averages), and
@@ -151,6 +153,40 @@ export class CompiledGraph {
   }
 
   /**
+   * A stream of runs whose outputs are read back together: `push(inputs)` submits one run at once and returns the
+   * promise of its outputs, which resolves at the next `flush()` (called by push itself after `slots` runs). The GPU
+   * queue holds up to `slots` runs, so it never waits for the CPU between them; one buffer map per flush instead of
+   * one per run. Validation errors are collected per run and reported at the flush. Runs are exactly those of
+   * `run()` (same inputs, same kernels, same order); only the readback is batched.
+   */
+  stream(slots: number): RunStream {
+    check(Number.isInteger(slots) && slots >= 1, `a run stream needs at least one slot (got ${slots})`);
+    return new RunStream(this, slots);
+  }
+
+  /** @internal RunStream: write inputs, encode and submit one run copying its outputs to `staging` at `offsets`. */
+  submitInto(inputs: Record<string, Float32Array> | Float32Array[], staging: GPUBuffer, offsets: number[]): Promise<GPUError | null> {
+    this.rt.ctx.ensureAlive();
+    const device = this.rt.device;
+    this.writeInputs(inputs);
+    device.pushErrorScope('validation');
+    const enc = device.createCommandEncoder({ label: 'stream' });
+    const pass = enc.beginComputePass({ label: 'stream' });
+    for (const n of this.nodes) for (const l of n.launches) encodeLaunch(pass, l);
+    pass.end();
+    this.graph.outputs.forEach((t, k) => {
+      enc.copyBufferToBuffer(this.slots[this.memory.slot.get(t)!], 0, staging, offsets[k], numel(this.graph.shape(t)) * 4);
+    });
+    device.queue.submit([enc.finish()]);
+    return device.popErrorScope();
+  }
+
+  /** @internal RunStream: order a flush after earlier serial work (readTensor, run). */
+  serialized<T>(f: () => Promise<T>): Promise<T> {
+    return this.serial(f);
+  }
+
+  /**
    * Per-node GPU time from timestamp queries (one compute pass per node). Without the timestamp-query feature,
    * each node is submitted alone and timed on the CPU (`method` says which).
    */
@@ -240,6 +276,101 @@ export class CompiledGraph {
   destroy(): void {
     this.nodes.forEach((n) => n.launches.forEach(destroyLaunch));
     [...this.slots, ...this.paramBuffers, ...this.constBuffers, ...this.readback].forEach((b) => b.destroy());
+  }
+}
+
+/** Runs submitted without waiting, their outputs read back once per `slots` runs (see CompiledGraph.stream). */
+export class RunStream {
+  private readonly staging: GPUBuffer;
+  /** Byte offset of each output within a slot, and the slot's size (16-byte aligned). */
+  private readonly offsets: number[];
+  private readonly stride: number;
+  private readonly counts: number[];
+  private mapping = false;
+  private pending: { error: Promise<GPUError | null>; resolve: (o: Float32Array[]) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(
+    private readonly g: CompiledGraph,
+    readonly slots: number,
+  ) {
+    this.counts = g.graph.outputs.map((t) => numel(g.graph.shape(t)));
+    this.offsets = [];
+    let at = 0;
+    for (const c of this.counts) {
+      this.offsets.push(at);
+      at += Math.ceil((c * 4) / 16) * 16;
+    }
+    this.stride = Math.max(16, at);
+    this.staging = g.rt.device.createBuffer({
+      label: 'stream.readback',
+      size: this.stride * slots,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** Submit one run now; its outputs (in graph.outputs order) resolve at the next flush. */
+  push(inputs: Record<string, Float32Array> | Float32Array[]): Promise<Float32Array[]> {
+    check(this.pending.length < this.slots, 'run stream is full: flush() before pushing more runs');
+    check(!this.mapping, 'run stream is being read back: await flush() before pushing more runs');
+    const k = this.pending.length;
+    const error = this.g.submitInto(
+      inputs,
+      this.staging,
+      this.offsets.map((o) => k * this.stride + o),
+    );
+    return new Promise((resolve, reject) => {
+      this.pending.push({ error, resolve, reject });
+    });
+  }
+
+  /** Runs pushed and not yet read back. */
+  get queued(): number {
+    return this.pending.length;
+  }
+
+  get full(): boolean {
+    return this.pending.length === this.slots;
+  }
+
+  /** Wait for every pushed run, map the staging buffer once and resolve each run's outputs (a run with a
+   *  validation error rejects, and so do the ones after it). */
+  flush(): Promise<void> {
+    const runs = this.pending;
+    this.pending = [];
+    if (runs.length === 0) return Promise.resolve();
+    this.mapping = true; // from now until the map is released: a push would overwrite slots not yet read
+    return this.g.serialized(async () => {
+      let failed: unknown = null;
+      for (const r of runs) {
+        const err = await r.error;
+        if (err && !failed) failed = new SlimError(`GPU validation error while running the graph: ${err.message}`);
+      }
+      if (failed) {
+        this.mapping = false;
+        runs.forEach((r) => r.reject(failed));
+        return;
+      }
+      let all: Float32Array;
+      try {
+        await this.staging.mapAsync(GPUMapMode.READ, 0, runs.length * this.stride);
+        all = new Float32Array(this.staging.getMappedRange(0, runs.length * this.stride).slice(0));
+        this.staging.unmap();
+      } catch (e) {
+        runs.forEach((r) => r.reject(e));
+        return;
+      } finally {
+        this.mapping = false;
+      }
+      runs.forEach((r, k) =>
+        r.resolve(
+          this.counts.map((c, i) => all.slice((k * this.stride + this.offsets[i]) / 4, (k * this.stride + this.offsets[i]) / 4 + c)),
+        ),
+      );
+    });
+  }
+
+  destroy(): void {
+    this.staging.destroy();
   }
 }
 

@@ -115,7 +115,8 @@ registerOp({
 
 /**
  * conv2d_backward_weight_patches (x) → P [1,1,KH·KW·Cin,M]: the transposed patch matrix with which an ungrouped
- * convolution's weight gradient is one GEMM, P·dy (M = N·OH·OW). Attrs: the forward's + w_shape.
+ * convolution's weight gradient is one GEMM, P·dy (M = N·OH·OW). Attrs: the forward's + w_shape, and chunks S
+ * (default 1): columns in split-K order (see the kernel's header), for a grouped GEMM of S chunks.
  */
 registerOp({
   name: 'conv2d_backward_weight_patches',
@@ -123,6 +124,11 @@ registerOp({
     const ws = attrInts(attrs, 'w_shape', 4);
     const g = convGeom([x, ws], attrs);
     check(g.groups === 1, 'conv2d_backward_weight_patches: grouped convolutions use conv2d_backward_weight');
+    const chunks = attrNum(attrs, 'chunks', 1);
+    check(
+      Number.isInteger(chunks) && chunks >= 1 && (g.n * g.oh * g.ow) % chunks === 0,
+      `conv2d_backward_weight_patches: chunks ${chunks} must be an integer ≥ 1 dividing N·OH·OW = ${g.n * g.oh * g.ow}`,
+    );
     return [[1, 1, g.kh * g.kw * g.cin, g.n * g.oh * g.ow]];
   },
   plan: async (pc) => {
@@ -132,6 +138,7 @@ registerOp({
         uniforms: {
           m: g.n * g.oh * g.ow,
           cin: g.cin,
+          chunks: attrNum(pc.attrs, 'chunks', 1),
           ...convUniforms(g),
         },
         buffers: { x: pc.input(0), p: pc.output(0) },

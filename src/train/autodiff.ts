@@ -206,6 +206,19 @@ function convInputGrad(g: Graph, n: Node, dy: number): number {
 }
 
 /**
+ * Chunks of the reduction for a weight-gradient GEMM [r, m]·[m, cout] whose output is too small to fill the adapter:
+ * the pointwise kernels give each invocation a 4-row × 4/8-column tile, so r·cout ≤ 2048 outputs is at most a few
+ * 64-wide workgroups, each looping over all m (cnn_tiny's conv1: 9×8 outputs, m = 25088, one workgroup, so one
+ * SwiftShader thread). Split into s ≤ 64 chunks of ≥ 256 (m/s a multiple of 4) so there are ≥ 512 tiles; 1 = no split.
+ */
+export function splitK(m: number, r: number, cout: number): number {
+  if (cout % 4 !== 0 || r * cout > 2048) return 1;
+  let s = 1;
+  while (s < 64 && (r * cout * s) / 16 < 512 && m % (4 * s * 2) === 0 && m / (s * 2) >= 256) s *= 2;
+  return s;
+}
+
+/**
  * dw of a convolution. Ungrouped with N·OH·OW a multiple of 4: one GEMM of the transposed patch matrix with dy
  * (the pointwise GEMM kernels); otherwise the conv2d_backward_weight kernel.
  */
@@ -215,6 +228,18 @@ function convWeightGrad(g: Graph, n: Node, dy: number): number {
   const geo = convGeom([g.shape(x), ws], n.attrs);
   const m = geo.n * geo.oh * geo.ow;
   if (geo.groups === 1 && m % 4 === 0) {
+    const r = geo.kh * geo.kw * geo.cin;
+    const s = splitK(m, r, geo.cout);
+    if (s > 1) {
+      // split-K: chunk k of the reduction (rows m ≡ k mod s) is group k of a grouped 1×1 conv; the patches come in
+      // chunk order and dy viewed as [m/s, s·Cout] is already the grouped weight; the s partial products are summed
+      const p = g.add1('conv2d_backward_weight_patches', [x], { ...n.attrs, w_shape: ws, chunks: s }, `${n.name}.patches`);
+      const wS = g.add1('reshape', [dy], { shape: [1, 1, m / s, s * geo.cout] }, `${n.name}.dy_grouped`);
+      const part = g.add1('conv2d', [p, wS], { groups: s }, `${n.name}.dw_gemm_split`);
+      const part3 = g.add1('reshape', [part], { shape: [r, s, geo.cout] }, `${n.name}.dw_parts`);
+      const dw = g.add1('reduce', [part3], { axis: 1, mode: 'sum', keepdims: 0 }, `${n.name}.dw_sum`);
+      return g.add1('reshape', [dw], { shape: ws }, `${n.name}.dw`);
+    }
     const p = g.add1('conv2d_backward_weight_patches', [x], { ...n.attrs, w_shape: ws }, `${n.name}.patches`);
     const dyMat = g.add1('reshape', [dy], { shape: [1, 1, m, geo.cout] }, `${n.name}.dy_mat`);
     const dw = g.add1('conv2d', [p, dyMat], {}, `${n.name}.dw_gemm`);

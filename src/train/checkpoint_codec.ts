@@ -54,6 +54,10 @@ export interface CheckpointMeta {
   /** Steps done; epoch = ⌊step / steps per epoch⌋. */
   step: number;
   epoch: number;
+  /** A checkpoint written mid-epoch (train --checkpoint-every-min/-steps, or a run stopped by --max-steps): the
+   *  epoch's loss sum per trained model and its steps so far, so a resumed run reports the same epoch loss.
+   *  Absent at an epoch's end and in checkpoints from before mid-epoch checkpoints. */
+  epoch_progress?: { loss_sum: number[]; steps: number };
 }
 
 export interface Checkpoint {
@@ -168,6 +172,7 @@ const checkpointMeta = object<CheckpointMeta>({
   prune_state: orDefault(nullable(pruneState), null),
   step: int(0),
   epoch: int(0),
+  epoch_progress: optional(object({ loss_sum: arrayOf(num), steps: int(0) })),
 });
 const checkpointHeader = object<{ meta: unknown; tensors: { name: string; shape: number[] }[] }>({
   meta: (v) => v,

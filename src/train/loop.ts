@@ -60,11 +60,20 @@ export interface TrainOptions {
   prune?: PruneOptions;
   /** Validation images (disjoint from train): the pruning floor, and val_accuracy at the end. */
   val?: Split;
+  /** Read the step losses back once per this many steps (default DEFAULT_READ_EVERY): the steps in between are
+   *  submitted without waiting for the GPU. Losses, progress and the NaN/Inf guard still cover every step. */
+  readEvery?: number;
+  /** With `out`: also write a checkpoint mid-epoch after this many steps / minutes since the last one. */
+  checkpointEverySteps?: number;
+  checkpointEveryMin?: number;
   /** After training: one more (profiled) step on the last batch, timed per node; its update is discarded. */
   profile?: boolean;
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochRecord) => void;
 }
+
+/** Steps between loss readbacks (TrainOptions.readEvery). */
+export const DEFAULT_READ_EVERY = 16;
 
 export interface Progress {
   epoch: number;
@@ -187,8 +196,8 @@ function checkpointMeta(
   };
 }
 
-/** Continue from checkpoint `file`: its tensors into the compiled step, its pruning state; returns its step. */
-function resume(file: string, o: TrainOptions, run: CompiledStep, pruning: Pruning | null): number {
+/** Continue from checkpoint `file`: its tensors into the compiled step, its pruning state; returns its meta. */
+function resume(file: string, o: TrainOptions, run: CompiledStep, pruning: Pruning | null): CheckpointMeta {
   const { meta, tensors } = loadCheckpoint(file);
   check(
     meta.mode === o.mode && meta.model.model === o.model.model,
@@ -201,7 +210,7 @@ function resume(file: string, o: TrainOptions, run: CompiledStep, pruning: Pruni
       `resuming exactly needs the same (got batch ${o.batch}, ${o.train.n} examples, seed ${o.seed})`,
   );
   if (pruning && meta.prune_state) pruning.restore(meta.prune_state);
-  return meta.step;
+  return meta;
 }
 
 function meanOf(a: Float32Array): number {
@@ -241,7 +250,8 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   );
   o = { ...o, prune: o.prune && withFlopBudget(o.prune, o.model) }; // a FLOP budget sets prune.sparsity
   const pruning = o.prune ? new Pruning(o.prune, run, { rt, spec: o.model, qat, val: o.val }) : null;
-  let step = o.resume ? resume(o.resume, o, run, pruning) : 0;
+  const resumed = o.resume ? resume(o.resume, o, run, pruning) : null;
+  let step = resumed?.step ?? 0;
   const K = run.models.length;
   const test = async (k: number, weights?: Map<string, Float32Array>) =>
     evaluate(rt, o.model, weights ?? (await run.weights(k)), o.test, 100, qat);
@@ -257,48 +267,87 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
   let epochStart = performance.now();
   let t0 = performance.now();
   const startStep = step;
+  if (resumed?.epoch_progress) {
+    // resumed mid-epoch: the epoch's loss so far, so its record equals an uninterrupted run's
+    epochLoss = [...resumed.epoch_progress.loss_sum];
+    epochSteps = resumed.epoch_progress.steps;
+  }
+  const readEvery = o.readEvery ?? DEFAULT_READ_EVERY;
+  check(Number.isInteger(readEvery) && readEvery >= 1, `readEvery must be an integer ≥ 1 (got ${readEvery})`);
+  const stream = run.compiled.stream(readEvery);
+  // mid-epoch checkpoints: after this many steps, or minutes, since the last checkpoint (or the start)
+  let lastCheckpoint = { step, at: performance.now() };
+  const checkpointDue = (s: number) =>
+    !!o.out &&
+    s % stepsPerEpoch !== 0 &&
+    s < totalSteps &&
+    ((o.checkpointEverySteps !== undefined && s - lastCheckpoint.step >= o.checkpointEverySteps) ||
+      (o.checkpointEveryMin !== undefined && performance.now() - lastCheckpoint.at >= o.checkpointEveryMin * 60_000));
+  const save = async (s: number, progress: CheckpointMeta['epoch_progress']) => {
+    const meta = { ...checkpointMeta(o, opt, K, pruning, s, stepsPerEpoch), ...(progress ? { epoch_progress: progress } : {}) };
+    saveCheckpoint(o.out!, { meta, tensors: await run.checkpointTensors() });
+    lastCheckpoint = { step: s, at: performance.now() };
+  };
   if (step < totalSteps) batches.prepare(step);
-  while (step < totalSteps) {
-    const pending = run.compiled.run(batches.inputs(step));
-    if (step + 1 < totalSteps) batches.prepare(step + 1); // overlaps the GPU's work on this step
-    const stepLoss = stepLosses(await pending, run.step.readouts, step, stepsPerEpoch);
-    stepLoss.forEach((l, k) => {
-      losses[k].push(l);
-      epochLoss[k] += l;
-    });
-    epochSteps++;
-    images += o.batch;
-    step++;
-    const elapsed = (performance.now() - t0) / 1000;
-    o.onProgress?.({
-      epoch: Math.floor((step - 1) / stepsPerEpoch),
-      epochs: o.epochs,
-      step: ((step - 1) % stepsPerEpoch) + 1,
-      stepsPerEpoch,
-      loss: stepLoss[0],
-      imagesPerS: images / Math.max(elapsed, 1e-9),
-    });
-    if (step % stepsPerEpoch !== 0 && step !== totalSteps) continue;
-    // end of an epoch (or of the run)
-    trainSeconds += (performance.now() - t0) / 1000;
-    if (pruning && step % stepsPerEpoch === 0) await pruning.endOfEpoch(step / stepsPerEpoch);
-    const acc: number[] = [];
-    if (o.evalEveryEpoch || step === totalSteps) for (let k = 0; k < K; k++) acc.push(await test(k));
-    const rec: EpochRecord = {
-      epoch: Math.ceil(step / stepsPerEpoch),
-      train_loss: epochLoss.map((l) => l / epochSteps),
-      test_accuracy: acc,
-      seconds: (performance.now() - epochStart) / 1000,
-    };
-    history.push(rec);
-    o.onEpoch?.(rec);
-    if (o.out)
-      saveCheckpoint(o.out, { meta: checkpointMeta(o, opt, K, pruning, step, stepsPerEpoch), tensors: await run.checkpointTensors() });
-    epochLoss = new Array(K).fill(0);
-    epochSteps = 0;
-    epochStart = performance.now();
-    images = 0;
-    t0 = performance.now();
+  try {
+    while (step < totalSteps) {
+      // Submit up to readEvery steps back to back (the next batch is assembled while the GPU works), stopping at
+      // the epoch's end and where a checkpoint is due; then read their losses with one map.
+      const pending: Promise<Float32Array[]>[] = [];
+      let s = step;
+      let ckpt = false;
+      while (s < totalSteps) {
+        pending.push(stream.push(batches.inputs(s)));
+        if (s + 1 < totalSteps) batches.prepare(s + 1);
+        s++;
+        ckpt = checkpointDue(s);
+        if (stream.full || ckpt || s % stepsPerEpoch === 0) break;
+      }
+      await stream.flush();
+      for (const p of pending) {
+        const stepLoss = stepLosses(await p, run.step.readouts, step, stepsPerEpoch);
+        stepLoss.forEach((l, k) => {
+          losses[k].push(l);
+          epochLoss[k] += l;
+        });
+        epochSteps++;
+        images += o.batch;
+        step++;
+        const elapsed = (performance.now() - t0) / 1000;
+        o.onProgress?.({
+          epoch: Math.floor((step - 1) / stepsPerEpoch),
+          epochs: o.epochs,
+          step: ((step - 1) % stepsPerEpoch) + 1,
+          stepsPerEpoch,
+          loss: stepLoss[0],
+          imagesPerS: images / Math.max(elapsed, 1e-9),
+        });
+      }
+      if (ckpt) await save(step, { loss_sum: [...epochLoss], steps: epochSteps });
+      if (step % stepsPerEpoch !== 0 && step !== totalSteps) continue;
+      // end of an epoch (or of the run)
+      trainSeconds += (performance.now() - t0) / 1000;
+      if (pruning && step % stepsPerEpoch === 0) await pruning.endOfEpoch(step / stepsPerEpoch);
+      const acc: number[] = [];
+      if (o.evalEveryEpoch || step === totalSteps) for (let k = 0; k < K; k++) acc.push(await test(k));
+      const rec: EpochRecord = {
+        epoch: Math.ceil(step / stepsPerEpoch),
+        train_loss: epochLoss.map((l) => l / epochSteps),
+        test_accuracy: acc,
+        seconds: (performance.now() - epochStart) / 1000,
+      };
+      history.push(rec);
+      o.onEpoch?.(rec);
+      // a run stopped mid-epoch (maxSteps) records how far the epoch got, so resuming it continues the epoch's loss
+      if (o.out) await save(step, step % stepsPerEpoch === 0 ? undefined : { loss_sum: [...epochLoss], steps: epochSteps });
+      epochLoss = new Array(K).fill(0);
+      epochSteps = 0;
+      epochStart = performance.now();
+      images = 0;
+      t0 = performance.now();
+    }
+  } finally {
+    stream.destroy();
   }
 
   const weights: Map<string, Float32Array>[] = [];

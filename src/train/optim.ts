@@ -55,6 +55,17 @@ export const DEFAULT_OPTIM: OptimConfig = {
 /** Element indices of the `hyper` graph input (shared with shaders/optim/*.wgsl). */
 export const HYPER = { lr: 0, bc1: 1, bc2: 2, maxNorm: 3, size: 8 } as const;
 
+/** The linear scaling rule (Goyal et al. 2017, "Accurate, Large Minibatch SGD"): a learning rate tuned at batch
+ *  `refBatch` becomes lr·batch/refBatch at `batch`; with it, the linear warm-up (warmupSteps) keeps the first large
+ *  steps stable. `train --lr-ref-batch N`. */
+export function linearScaledLr(lr: number, batch: number, refBatch: number): number {
+  check(
+    Number.isInteger(batch) && batch >= 1 && Number.isInteger(refBatch) && refBatch >= 1,
+    `batch sizes must be integers ≥ 1 (got ${batch}, ${refBatch})`,
+  );
+  return (lr * batch) / refBatch;
+}
+
 /** Learning rate of step `step` (0-based). */
 export function lrAt(c: OptimConfig, step: number): number {
   if (c.warmupSteps > 0 && step < c.warmupSteps) return (c.lr * (step + 1)) / c.warmupSteps;

@@ -345,6 +345,9 @@ export function convPatchesRef(x: Arr, xs: number[], attrs: Attrs): Arr {
   const ws = attrs.w_shape as number[];
   const g = convGeom([xs, ws], attrs);
   const m = g.n * g.oh * g.ow;
+  const chunks = (attrs.chunks as number | undefined) ?? 1;
+  const per = m / chunks;
+  const col = (mi: number) => (mi % chunks) * per + Math.floor(mi / chunks); // split-K column order (chunks > 1)
   const p = new Float32Array(g.kh * g.kw * g.cin * m);
   for (let a = 0; a < g.kh; a++)
     for (let b = 0; b < g.kw; b++)
@@ -355,7 +358,7 @@ export function convPatchesRef(x: Arr, xs: number[], attrs: Attrs): Arr {
               const ih = oh * g.sh - g.pt + a * g.dh,
                 iw = ow * g.sw - g.pl + b * g.dw;
               if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w) continue;
-              p[((a * g.kw + b) * g.cin + ci) * m + (n * g.oh + oh) * g.ow + ow] = x[((n * g.h + ih) * g.w + iw) * g.cin + ci];
+              p[((a * g.kw + b) * g.cin + ci) * m + col((n * g.oh + oh) * g.ow + ow)] = x[((n * g.h + ih) * g.w + iw) * g.cin + ci];
             }
   return p;
 }

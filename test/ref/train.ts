@@ -81,6 +81,23 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
       case 'reshape':
         set(x[0]);
         break;
+      case 'reduce': {
+        // the split-K weight gradient's sum over its chunks (autodiff.ts convWeightGrad): sum over one axis
+        if (a.mode !== 'sum') throw new Error(`no CPU reference for reduce mode '${String(a.mode)}'`);
+        const axis = attrNum(a, 'axis', 0);
+        const r = s[0][axis];
+        const inner = s[0].slice(axis + 1).reduce((p, d) => p * d, 1);
+        const outer = x[0].length / (r * inner);
+        const y = new Float32Array(outer * inner);
+        for (let o = 0; o < outer; o++)
+          for (let i = 0; i < inner; i++) {
+            let acc = 0;
+            for (let k = 0; k < r; k++) acc += x[0][(o * r + k) * inner + i];
+            y[o * inner + i] = acc;
+          }
+        set(y);
+        break;
+      }
       case 'batchnorm_train': {
         const r = batchnormTrainRef(
           x[0],

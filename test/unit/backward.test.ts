@@ -9,6 +9,7 @@ import { getOp } from '../../src/ops/registry.js';
 import type { Attrs } from '../../src/ops/registry.js';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
+import { backward, splitK } from '../../src/train/autodiff.js';
 import { expectClose, randn, rng, runNode, runtime, TOL } from '../helpers.js';
 import {
   activationGrad,
@@ -19,6 +20,7 @@ import {
   concatBackwardRef,
   conv2dBackwardInputRef,
   conv2dBackwardWeightRef,
+  convPatchesRef,
   globalPoolBackwardRef,
   klDivRef,
   pool2dBackwardRef,
@@ -113,6 +115,73 @@ describe('conv2d backward', () => {
       expectClose(db, channelSumRef(dy, c.cout), TOL.grad, `${c.name} db`);
     });
   }
+});
+
+// The weight gradient as the training graph computes it (autodiff's convWeightGrad): patches + one GEMM, or, when
+// the GEMM's output is small next to its reduction, split-K (a grouped GEMM over chunks of N·OH·OW, then a sum).
+// Shapes: the split path with 2, 16 and 64 chunks (stride 2 with padding; Cin 3; cnn_tiny's conv1 at batch 4), and
+// the unsplit path (too many outputs; M not a multiple of 8).
+describe('conv2d weight gradient in the training graph (split-K)', () => {
+  const cases: { name: string; x: number[]; k: number[]; cout: number; attrs: Attrs; split: number }[] = [
+    { name: 'n1 32x32 c1→8, 3x3 pad 1', x: [1, 32, 32, 1], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, split: 4 },
+    {
+      name: 'n3 22x24 c3→4, 3x3 stride 2 pad 1',
+      x: [3, 22, 24, 3],
+      k: [3, 3],
+      cout: 4,
+      attrs: { stride: [2, 2], pads: [1, 1, 1, 1] },
+      split: 1,
+    },
+    {
+      name: 'n2 64x64 c3→4, 3x3 stride 2 pad 1',
+      x: [2, 64, 64, 3],
+      k: [3, 3],
+      cout: 4,
+      attrs: { stride: [2, 2], pads: [1, 1, 1, 1] },
+      split: 8,
+    },
+    { name: 'cnn_tiny conv1 at batch 4', x: [4, 28, 28, 1], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, split: 8 },
+    { name: 'n2 28x28 c1→8, 5x5 valid', x: [2, 28, 28, 1], k: [5, 5], cout: 8, attrs: {}, split: 4 },
+    { name: 'no split: 144×32 outputs', x: [2, 14, 14, 16], k: [3, 3], cout: 32, attrs: { pads: [1, 1, 1, 1] }, split: 1 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: ${c.split > 1 ? `${c.split} chunks` : 'one GEMM'} vs CPU reference`, async () => {
+      const ws = [c.k[0], c.k[1], c.x[3], c.cout];
+      const geom = convGeom([c.x, ws], c.attrs);
+      const m = c.x[0] * geom.oh * geom.ow;
+      expect(splitK(m, c.k[0] * c.k[1] * c.x[3], c.cout)).toBe(c.split);
+      const x = randn(size(c.x), 11);
+      const w = randn(size(ws), 12, 0.5);
+      const outShape = [c.x[0], geom.oh, geom.ow, c.cout];
+      const dy = randn(size(outShape), 13);
+      const g = new Graph();
+      const xi = g.addInput('x', c.x);
+      const dyi = g.addInput('dy', outShape);
+      const wi = g.addParam('w', ws, w);
+      const y = g.add1('conv2d', [xi, wi], c.attrs, 'conv');
+      const dw = backward(g, new Map([[y, [dyi]]]), [wi]).get(wi)!;
+      g.markOutput(dw);
+      expect(g.nodes.some((n) => n.name.endsWith('dw_gemm_split'))).toBe(c.split > 1);
+      const run = await compile(await runtime(), g, { fuse: false, tune: 'off' });
+      const [got] = await run.run([x, dy]);
+      run.destroy();
+      expectClose(got, conv2dBackwardWeightRef(x, c.x, dy, ws, c.attrs), TOL.grad, `${c.name} dw`);
+      if (c.split > 1) {
+        // the patches in split-K column order, exactly (a gather)
+        const attrs = { ...c.attrs, w_shape: ws, chunks: c.split };
+        const [p] = await runNode('conv2d_backward_weight_patches', [{ shape: c.x, data: x }], attrs);
+        expect(Buffer.from(p.buffer).equals(Buffer.from(convPatchesRef(x, c.x, attrs).buffer))).toBe(true);
+      }
+    });
+  }
+  it('patches refuse a chunk count that does not divide N·OH·OW', async () => {
+    await expect(
+      runNode('conv2d_backward_weight_patches', [{ shape: [1, 3, 5, 1], data: new Float32Array(15) }], {
+        w_shape: [1, 1, 1, 4],
+        chunks: 4,
+      }),
+    ).rejects.toThrow(/chunks 4 must be an integer ≥ 1 dividing N·OH·OW = 15/);
+  });
 });
 
 // Shapes for the per-channel workgroup reductions (src/ops/norm.ts channelReduce): M = N·H·W rows and C

@@ -173,6 +173,53 @@ describe('training with checkpoints', () => {
     expect(checkpointWeights(b).get('conv1.w')!.length).toBe(3 * 3 * 1 * 8);
   });
 
+  it('a run killed mid-epoch resumes from its mid-epoch checkpoint exactly (weights, state, losses, epoch loss)', async () => {
+    const rt = await runtime();
+    const dir = mkdtempSync(join(tmpdir(), 'resume-mid-'));
+    // 48 examples / batch 8 = 6 steps per epoch; the straight run reads its losses back once per 4 steps
+    const full = await train(rt, { ...base(), maxSteps: 9, readEvery: 4, out: join(dir, 'full.ckpt') });
+    const ck = join(dir, 'killed.ckpt');
+    const seen: number[] = [];
+    const killed = train(rt, {
+      ...base(),
+      maxSteps: 9,
+      readEvery: 2,
+      out: ck,
+      checkpointEverySteps: 2,
+      onProgress: (p) => {
+        seen.push(p.step);
+        if (p.epoch === 0 && p.step === 5) throw new Error('killed');
+      },
+    });
+    await expect(killed).rejects.toThrow('killed');
+    // checkpoints at steps 2 and 4 (mid-epoch); the kill at step 5 came before the next
+    const mid = loadCheckpoint(ck);
+    expect(mid.meta.step).toBe(4);
+    expect(mid.meta.epoch_progress?.steps).toBe(4);
+    expect(mid.meta.epoch_progress?.loss_sum[0]).toBe(full.stepLosses[0].slice(0, 4).reduce((a, b) => a + b, 0));
+    const resumed = await train(rt, { ...base(), maxSteps: 9, resume: ck, out: ck });
+    expect(resumed.stepLosses[0]).toEqual(full.stepLosses[0].slice(4));
+    // the epoch that was interrupted reports the loss of the whole epoch, as the straight run does
+    expect(resumed.history[0].train_loss).toEqual(full.history[0].train_loss);
+    const a = loadCheckpoint(join(dir, 'full.ckpt'));
+    const b = loadCheckpoint(ck);
+    expect(b.meta.step).toBe(9);
+    expect(b.meta.epoch_progress).toEqual(a.meta.epoch_progress);
+    for (const [name, t] of a.tensors)
+      expect(Buffer.from(b.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('reading the losses back every step or every 5 steps trains identically', async () => {
+    const rt = await runtime();
+    const one = await train(rt, { ...base(), maxSteps: 7, readEvery: 1 });
+    const five = await train(rt, { ...base(), maxSteps: 7, readEvery: 5 });
+    expect(five.stepLosses).toEqual(one.stepLosses);
+    expect(one.stepLosses[0]).toHaveLength(7);
+    for (const [name, w] of one.weights[0])
+      expect(Buffer.from(five.weights[0].get(name)!.buffer).equals(Buffer.from(w.buffer)), name).toBe(true);
+  });
+
   it('stops with an error naming the step when the loss or gradients become NaN/Inf', async () => {
     const rt = await runtime();
     await expect(train(rt, { ...base(), opt: { ...DEFAULT_OPTIM, lr: 1e30, momentum: 0 }, maxSteps: 6 })).rejects.toThrow(

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
 import type { Attrs } from '../../src/ops/registry.js';
-import { addOptimizer, checkOptim, DEFAULT_OPTIM, HYPER, hyperFor, lrAt, type OptimConfig } from '../../src/train/optim.js';
+import { addOptimizer, checkOptim, DEFAULT_OPTIM, HYPER, hyperFor, linearScaledLr, lrAt, type OptimConfig } from '../../src/train/optim.js';
 import { expectClose, randn, runtime, TOL } from '../helpers.js';
 import { adamUpdateRef, gradNormRef, sgdUpdateRef } from '../ref/backward.js';
 
@@ -73,6 +73,16 @@ async function runUpdates(op: 'sgd_update' | 'adam_update', attrs: Attrs, maxNor
   for (let k = 0; k < states.length; k++) expectClose(await c.readTensor(states[k]), ref.s[k], TOL.f32, `${op} state ${k}`);
   c.destroy();
 }
+
+describe('linear learning-rate scaling with the batch size', () => {
+  it('scales lr by batch / reference batch and rejects bad batch sizes', () => {
+    expect(linearScaledLr(0.05, 256, 64)).toBeCloseTo(0.2, 12);
+    expect(linearScaledLr(0.05, 32, 64)).toBeCloseTo(0.025, 12);
+    expect(linearScaledLr(0.1, 64, 64)).toBe(0.1);
+    expect(() => linearScaledLr(0.05, 0, 64)).toThrow(/batch sizes must be integers ≥ 1/);
+    expect(() => linearScaledLr(0.05, 64, 1.5)).toThrow(/batch sizes must be integers ≥ 1/);
+  });
+});
 
 describe('update kernels vs CPU formulas (5 steps)', () => {
   it('SGD with momentum, weight decay, ℓ1', () => runUpdates('sgd_update', { momentum: 0.9, weight_decay: 1e-2, l1: 1e-3 }, 0));

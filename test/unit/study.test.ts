@@ -13,6 +13,7 @@ import { buildModel } from '../../src/models/zoo.js';
 import { applyWeights, checkpointWeights, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../src/train/checkpoint.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import {
+  CHECKPOINT_EVERY_MIN,
   chosenKd,
   chosenLr,
   MANIFEST_SCHEMA,
@@ -160,6 +161,12 @@ describe('study runner', () => {
     const train = calls.find((a) => a[0] === 'train')!;
     expect(train).toContain('--resume');
     expect(train).not.toContain('--init'); // --resume replaces --init
+    // mid-epoch checkpoints are asked for at launch, but kept out of the recorded arguments (old records still match)
+    expect(train.slice(train.indexOf('--checkpoint-every-min'), train.indexOf('--checkpoint-every-min') + 2)).toEqual([
+      '--checkpoint-every-min',
+      String(CHECKPOINT_EVERY_MIN),
+    ]);
+    expect(readFileSync(join(c.work, 'qat/1.cmd'), 'utf8')).not.toContain('checkpoint-every-min');
     rmSync(join(c.results, 'qat/1.json'));
     writeFileSync(join(c.work, 'qat/1.cmd'), '["other"]');
     calls.length = 0;

@@ -13,7 +13,7 @@ import type { PruneOptions } from '../../compress/masks.js';
 import { checkpointWeights, loadCheckpoint, readCheckpointHeader } from '../../train/checkpoint.js';
 import { train } from '../../train/loop.js';
 import type { TrainMode } from '../../train/step_graph.js';
-import { DEFAULT_OPTIM, type OptimConfig } from '../../train/optim.js';
+import { DEFAULT_OPTIM, linearScaledLr, type OptimConfig } from '../../train/optim.js';
 import type { ModelSpec } from '../../models/zoo.js';
 import type { Qat } from '../../train/autodiff.js';
 import {
@@ -65,6 +65,12 @@ export const TRAIN: CommandSpec = {
     'max-steps': { type: 'int', min: 1, help: 'stop after this many steps (the schedule still spans --epochs)' },
     optimizer: { type: 'string', choices: ['sgd', 'adam', 'adamw'], default: DEFAULT_OPTIM.kind, help: 'optimizer' },
     lr: { type: 'number', min: 0, max: 10, help: `learning rate (default ${DEFAULT_OPTIM.lr} for sgd, 1e-3 for adam and adamw)` },
+    'lr-ref-batch': {
+      type: 'int',
+      min: 1,
+      max: 4096,
+      help: 'the --lr is for this batch size: train at lr·batch/N (linear scaling rule; keep a --warmup)',
+    },
     momentum: { type: 'number', min: 0, max: 0.999, default: DEFAULT_OPTIM.momentum, help: 'sgd momentum' },
     'no-nesterov': { type: 'boolean', help: "plain momentum instead of Nesterov's" },
     'weight-decay': { type: 'number', min: 0, max: 1, default: DEFAULT_OPTIM.weightDecay, help: 'L2 weight decay (decoupled for adamw)' },
@@ -93,6 +99,14 @@ export const TRAIN: CommandSpec = {
     'prune-floor': { type: 'number', min: 0, max: 1, help: 'stop pruning when validation accuracy drops below this (needs --val)' },
     val: { type: 'int', min: 1, max: FASHION_MNIST_TRAIN - 1, help: 'hold out the last N training images for validation' },
     out: { type: 'string', arg: 'CKPT', file: 'out', help: 'write a checkpoint after every epoch' },
+    'checkpoint-every-min': {
+      type: 'number',
+      min: 0.01,
+      max: 100000,
+      help: 'with --out: also write it mid-epoch every M minutes (a killed run loses minutes, not an epoch)',
+    },
+    'checkpoint-every-steps': { type: 'int', min: 1, help: 'with --out: also write it mid-epoch every N steps' },
+    'read-every': { type: 'int', min: 1, max: 4096, default: 16, help: 'read the step losses back every N steps (fewer GPU syncs)' },
     resume: { type: 'string', arg: 'CKPT', file: 'in', help: 'continue a run exactly from its checkpoint' },
     init: { type: 'string', arg: 'CKPT', file: 'in', help: "start from a checkpoint's weights (fine-tuning: QAT, pruning)" },
     'init-seed': { type: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of the initial weights (default --seed)' },
@@ -164,6 +178,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (flags[k] !== undefined) (opt as unknown as Record<string, unknown>)[f] = flags[k];
   };
   num('lr', 'lr');
+  if (flags['lr-ref-batch'] !== undefined) opt.lr = linearScaledLr(opt.lr, batch, flags['lr-ref-batch'] as number);
   num('momentum', 'momentum');
   num('weight-decay', 'weightDecay');
   num('l1', 'l1');
@@ -181,6 +196,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
 
   // checkpoints: headers first (schema, sizes, compatibility), tensors only when all is well
+  for (const f of ['checkpoint-every-min', 'checkpoint-every-steps'])
+    if (flags[f] !== undefined && flags.out === undefined) throw new SlimError(`--${f} needs --out CKPT (where to write the checkpoints)`);
   if (flags.init !== undefined && flags.resume !== undefined)
     throw new SlimError('--init and --resume are alternatives (--resume continues a run, --init starts one from weights)');
   const sameModel = (flag: string, file: string, from: ModelSpec) => {
@@ -259,6 +276,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
       test: testSplit,
       evalEveryEpoch: !!flags['eval-every-epoch'],
       out: flags.out as string | undefined,
+      checkpointEveryMin: flags['checkpoint-every-min'] as number | undefined,
+      checkpointEverySteps: flags['checkpoint-every-steps'] as number | undefined,
+      readEvery: flags['read-every'] as number,
       qat,
       init,
       profile: !!flags.profile,
