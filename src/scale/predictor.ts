@@ -55,7 +55,8 @@ function lstsq(rows: number[][], y: number[]): number[] | null {
 
 /**
  * Fits the overhead on (features, measured ms) pairs. With 4+ samples all three terms; with 2–3, a + b·Σ; with
- * one, b alone. A fit with a non-positive b (Σ not explaining the time) falls back to the simpler model, and so
+ * one, b alone. A fit with a non-positive b (Σ not explaining the time) or a negative per-dispatch cost c (noise:
+ * a dispatch cannot save time) falls back to the simpler model, and so
  * does one whose dispatch counts are all equal (MobileNetV1's configurations all have the same layers): c is then
  * part of a.
  */
@@ -68,7 +69,7 @@ export function fitOverhead(samples: { f: ModelFeatures; ms: number }[]): Overhe
       samples.map((s) => [1, s.f.layer_ms, dispatchesOf(s.f)]),
       y,
     );
-    if (w && w[1] > 0) return { a: w[0], b: w[1], c: w[2], n };
+    if (w && w[1] > 0 && w[2] >= 0) return { a: w[0], b: w[1], c: w[2], n };
   }
   if (n >= 2) {
     const w = lstsq(
