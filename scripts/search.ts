@@ -370,7 +370,9 @@ class Search {
         date: new Date().toISOString(),
       };
       writeJson(join(this.dir, 'candidates', `${String(k).padStart(3, '0')}.json`), c);
-      this.log(`search: candidate ${k}: val ${(100 * t.val).toFixed(2)}%, ${ratio.toFixed(2)}× cnn_small's latency, objective ${c.objective}`);
+      this.log(
+        `search: candidate ${k}: val ${(100 * t.val).toFixed(2)}%, ${ratio.toFixed(2)}× cnn_small's latency, objective ${c.objective}`,
+      );
       ran++;
       this.summary();
     }
@@ -416,7 +418,9 @@ export function writeSummary(dir: string, plan: SearchPlan): void {
   const done = finishedCandidates(dir);
   const base = readJson<CandidateResult>(join(dir, 'baseline.json'));
   const pts = [...(base ? [base] : []), ...done];
-  const front = new Set(paretoFront(pts.map((p) => ({ label: p.name, latency_ms: p.latency_ratio, top1: p.val_accuracy }))).map((p) => p.label));
+  const front = new Set(
+    paretoFront(pts.map((p) => ({ label: p.name, latency_ms: p.latency_ratio, top1: p.val_accuracy }))).map((p) => p.label),
+  );
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const L = [
     `# Architecture search (plan ${plan.name}): trace`,
@@ -455,7 +459,9 @@ export function writeSummary(dir: string, plan: SearchPlan): void {
       '|---|---|---|---|---|',
     );
     for (const f of finals)
-      L.push(`| ${f.name} | ${pct(f.val_accuracy)} | ${pct(f.test_accuracy)} | ${f.latency_ratio.toFixed(2)} (${f.measured_ms} ms) | ${f.params} |`);
+      L.push(
+        `| ${f.name} | ${pct(f.val_accuracy)} | ${pct(f.test_accuracy)} | ${f.latency_ratio.toFixed(2)} (${f.measured_ms} ms) | ${f.params} |`,
+      );
     L.push(
       '',
       "cnn_small's latency ratio is against a second copy of itself measured in the same rounds: it shows the noise of the ratio at that time.",

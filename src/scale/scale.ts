@@ -379,7 +379,9 @@ export async function validatePredictor(
       const fc = (x: (typeof ms)[number]) => ({ layer_ms: x.cpuLayers, layers: x.f.layers, dispatches: x.f.dispatches });
       const overhead = fitOverhead(train.map((x) => ({ f: fc(x), ms: min(x.cpu) })));
       const err = (xs: typeof ms) => round(mape(xs.map((x) => ({ predicted: predictMs(fc(x), overhead), measured: min(x.cpu) }))), 2);
-      const floor = mape(ms.map((x) => ({ predicted: min(x.cpu.filter((_, r) => r % 2 === 0)), measured: min(x.cpu.filter((_, r) => r % 2 === 1)) })));
+      const floor = mape(
+        ms.map((x) => ({ predicted: min(x.cpu.filter((_, r) => r % 2 === 0)), measured: min(x.cpu.filter((_, r) => r % 2 === 1)) })),
+      );
       cpu_time = { overhead, mape_held_out: err(held), mape_train: err(train), noise_floor: round(floor, 2) };
     }
     per_family.push({
