@@ -280,6 +280,7 @@ class Search {
       val: test ? s.val : undefined,
       out: ckpt,
       resume: ckpt && existsSync(ckpt) ? ckpt : undefined,
+      onEpoch: (e) => this.log(`search: ${name} epoch ${e.epoch}: loss ${e.train_loss[0].toFixed(4)}, ${e.seconds.toFixed(0)} s`),
     });
     const seconds = (performance.now() - t0) / 1000;
     return test
