@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { runtime } from '../helpers.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { optimizeForInference } from '../../src/graph/passes.js';
+import { compile } from '../../src/graph/executor.js';
 import published from '../../src/scale/published_accuracy.json';
 import { familyConfigs, SCALE_FAMILIES } from '../../src/scale/configs.js';
 import { chooseForBudget, mnasObjective, paretoFront } from '../../src/scale/pareto.js';
@@ -116,6 +117,26 @@ describe('latency table and scale on the adapter (tiny grid)', () => {
     expect(new Set(sigs).size).toBeGreaterThan(15);
     expect(sigs.every((s) => /^[a-z0-9_]+\|/.test(s))).toBe(true);
   });
+
+  it("the table's layers are the ones compile runs (batch-norm folded, activations and shuffles fused)", async () => {
+    const rt = await runtime();
+    const g = buildModel({ model: 'shufflenet', groups: 3, scale: 0.25, res: 32 });
+    const opt = optimizeForInference(g).graph;
+    const sigs = timedNodes(opt).map((n) => layerSignature(opt, n));
+    // what the passes fold away is not timed as a layer of its own; a fused shuffle is part of its conv's key
+    const count = (graph: typeof g, op: string) => graph.nodes.filter((n) => n.op === op).length;
+    expect(sigs.filter((s) => s.startsWith('batchnorm|'))).toHaveLength(count(opt, 'batchnorm'));
+    expect(count(opt, 'batchnorm')).toBe(0);
+    expect(count(opt, 'activation')).toBeLessThan(count(g, 'activation'));
+    expect(count(opt, 'channel_shuffle')).toBeLessThan(count(g, 'channel_shuffle'));
+    expect(sigs.some((s) => s.startsWith('conv2d|') && /shuffle=3/.test(s))).toBe(true);
+    const m = await compile(rt, g);
+    try {
+      expect(timedNodes(m.graph).map((n) => layerSignature(m.graph, n))).toEqual(sigs);
+    } finally {
+      m.destroy();
+    }
+  }, 120_000);
 
   it('fills and caches the table, predicts, measures near the budget and picks a model', async () => {
     process.env.SLIMGPU_CACHE_DIR = mkdtempSync(join(tmpdir(), 'slimgpu-scale-'));
