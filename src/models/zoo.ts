@@ -11,6 +11,7 @@ import type { Graph } from '../graph/ir.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { FusedActivationName } from '../ops/activation.js';
 import { ModelBuilder } from './builder.js';
+import { cnnSearch, parseArch, SEARCH_PREFIX } from './search_space.js';
 
 export interface ModelSpec {
   model: string;
@@ -252,7 +253,8 @@ function buildWith(spec: ModelSpec, b: ModelBuilder): Graph {
       y = cnnSmall(b, x, classes, 1, 'identity');
       break;
     default:
-      throw new SlimError(`unknown model '${spec.model}' (known: ${MODEL_NAMES.join(', ')})`);
+      if (spec.model.startsWith(SEARCH_PREFIX)) y = cnnSearch(b, x, classes, parseArch(spec.model), CNN_CLASSIFIER_INIT_SCALE);
+      else throw new SlimError(`unknown model '${spec.model}' (known: ${MODEL_NAMES.join(', ')}, ${SEARCH_PREFIX}…)`);
   }
   return b.finish(y);
 }

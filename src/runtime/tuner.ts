@@ -7,7 +7,7 @@
 //   mode 'measure' → like 'cached', but measures every candidate (median of a few runs) when nothing is cached.
 // The cache lives in localStorage in browsers and in .cache/slimgpu/tune.json (or $SLIMGPU_CACHE_DIR) in Node.
 
-import { isNode } from './device.js';
+import { adapterKey, readAdapterCache, writeAdapterCache } from './adapter_cache.js';
 import type { Launch } from './kernels.js';
 import { destroyLaunch } from './kernels.js';
 import type { Runtime } from './runtime.js';
@@ -23,12 +23,6 @@ export interface Candidate {
 
 type Store = Record<string, Record<string, { id: string; ms: Record<string, number> }>>;
 
-async function nodeFs(): Promise<{ fs: typeof import('node:fs'); path: typeof import('node:path') }> {
-  const a = 'node:fs';
-  const b = 'node:path';
-  return { fs: await import(/* @vite-ignore */ a), path: await import(/* @vite-ignore */ b) };
-}
-
 export class Tuner {
   private store: Store = {};
   private loaded = false;
@@ -42,44 +36,17 @@ export class Tuner {
     private rt: Runtime,
     readonly mode: TuneMode = 'cached',
   ) {
-    const a = rt.ctx.adapter;
-    this.adapterKey = `${a.vendor}|${a.architecture}|${a.device}|${a.description}|${a.runtime}`;
-  }
-
-  private async cacheFile(): Promise<string> {
-    const { path } = await nodeFs();
-    const dir = process.env.SLIMGPU_CACHE_DIR ?? path.join(process.cwd(), '.cache', 'slimgpu');
-    return path.join(dir, 'tune.json');
+    this.adapterKey = adapterKey(rt);
   }
 
   private async load(): Promise<void> {
     if (this.loaded) return;
     this.loaded = true;
-    try {
-      if (isNode()) {
-        const { fs } = await nodeFs();
-        const f = await this.cacheFile();
-        if (fs.existsSync(f)) this.store = JSON.parse(fs.readFileSync(f, 'utf8'));
-      } else if (typeof localStorage !== 'undefined') {
-        this.store = JSON.parse(localStorage.getItem('slimgpu.tune') ?? '{}');
-      }
-    } catch {
-      this.store = {}; // a corrupt cache is only a lost optimisation
-    }
+    this.store = await readAdapterCache('tune');
   }
 
-  private async save(): Promise<void> {
-    const text = JSON.stringify(this.store, null, 1);
-    if (isNode()) {
-      const { fs, path } = await nodeFs();
-      const f = await this.cacheFile();
-      fs.mkdirSync(path.dirname(f), { recursive: true });
-      const tmp = `${f}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, text);
-      fs.renameSync(tmp, f);
-    } else if (typeof localStorage !== 'undefined') {
-      localStorage.setItem('slimgpu.tune', text);
-    }
+  private save(): Promise<void> {
+    return writeAdapterCache('tune', this.store, 1);
   }
 
   /**

@@ -1,15 +1,15 @@
 // The per-layer latency table of an adapter (FBNet-style): every distinct layer of the inference graph — its op
 // (which names the precision: conv2d, conv2d_int8, conv2d_xnor, …), input/weight/output shapes and dtypes, and
 // attributes (kernel, stride, groups, padding, fused activation) — timed alone on the GPU with timestamp queries.
-// Kept per adapter like the tuner's choices: .cache/slimgpu/latency.json (or $SLIMGPU_CACHE_DIR) in Node,
-// localStorage in browsers. End-to-end measurements (for the predictor's overhead fit) are kept beside it.
+// Kept per adapter like the tuner's choices (runtime/adapter_cache.ts: .cache/slimgpu/latency.json in Node,
+// localStorage in browsers). End-to-end measurements (for the predictor's overhead fit) are kept beside it.
 
-import { compile } from '../graph/executor.js';
+import { compile, type CompiledGraph } from '../graph/executor.js';
 import { Graph, tensorBytes, type Node } from '../graph/ir.js';
 import { optimizeForInference } from '../graph/passes.js';
 import { getOp } from '../ops/registry.js';
 import { sampleInput } from '../models/measure.js';
-import { isNode } from '../runtime/device.js';
+import { adapterKey, readAdapterCache, writeAdapterCache } from '../runtime/adapter_cache.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TuneMode } from '../runtime/tuner.js';
 import { LayerCostModel, type ModelFeatures } from './predictor.js';
@@ -22,6 +22,8 @@ export interface LayerEntry {
   bytes: number;
   /** 'isolated': the layer compiled and profiled alone; 'in-model': profiled inside its model (packed edges) */
   how: 'isolated' | 'in-model';
+  /** kernels the layer launches (absent in older tables: 1) */
+  dispatches?: number;
 }
 
 export interface EndToEndSample {
@@ -38,19 +40,6 @@ interface AdapterStore {
 }
 
 type Store = Record<string, AdapterStore>;
-
-const STORAGE_KEY = 'slimgpu.latency';
-
-async function nodeFs(): Promise<{ fs: typeof import('node:fs'); path: typeof import('node:path') }> {
-  const a = 'node:fs';
-  const b = 'node:path';
-  return { fs: await import(/* @vite-ignore */ a), path: await import(/* @vite-ignore */ b) };
-}
-
-export function adapterKey(rt: Runtime): string {
-  const a = rt.ctx.adapter;
-  return `${a.vendor}|${a.architecture}|${a.device}|${a.description}|${a.runtime}`;
-}
 
 function stableAttrs(attrs: Node['attrs']): string {
   return Object.keys(attrs)
@@ -131,42 +120,15 @@ export class LatencyTable {
     return this.mine.models;
   }
 
-  private async cacheFile(): Promise<string> {
-    const { path } = await nodeFs();
-    const dir = process.env.SLIMGPU_CACHE_DIR ?? path.join(process.cwd(), '.cache', 'slimgpu');
-    return path.join(dir, 'latency.json');
-  }
-
   async load(): Promise<this> {
     if (this.loaded || this.opts.persist === false) return this;
     this.loaded = true;
-    try {
-      if (isNode()) {
-        const { fs } = await nodeFs();
-        const f = await this.cacheFile();
-        if (fs.existsSync(f)) this.store = JSON.parse(fs.readFileSync(f, 'utf8'));
-      } else if (typeof localStorage !== 'undefined') {
-        this.store = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}');
-      }
-    } catch {
-      this.store = {}; // a corrupt cache only costs a re-measurement
-    }
+    this.store = await readAdapterCache('latency');
     return this;
   }
 
   async save(): Promise<void> {
-    if (this.opts.persist === false) return;
-    const text = JSON.stringify(this.store);
-    if (isNode()) {
-      const { fs, path } = await nodeFs();
-      const f = await this.cacheFile();
-      fs.mkdirSync(path.dirname(f), { recursive: true });
-      const tmp = `${f}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, text);
-      fs.renameSync(tmp, f);
-    } else if (typeof localStorage !== 'undefined') {
-      localStorage.setItem(STORAGE_KEY, text);
-    }
+    if (this.opts.persist !== false) await writeAdapterCache('latency', this.store);
   }
 
   /** Times every layer of `graph` (an inference graph, any precision) the table lacks. Returns how many were new. */
@@ -209,7 +171,7 @@ export class LatencyTable {
         for (const x of part) {
           const model = await compile(this.rt, x.h, { fuse: false, tune });
           const inputs = sampleInput(x.h);
-          models.push({ x, model, inputs, best: Infinity });
+          models.push({ x, model, inputs, best: Infinity, dispatches: model.dispatchCount });
           await model.run(inputs); // first use: pipelines
         }
         for (let r = 0; r < repeats; r++) {
@@ -222,7 +184,14 @@ export class LatencyTable {
           }
         }
         for (const m of models)
-          layers[m.x.sig] = { op: m.x.n.op, ms: m.best, macs: macsOf(m.x.g, m.x.n), bytes: bytesOf(m.x.g, m.x.n), how: 'isolated' };
+          layers[m.x.sig] = {
+            op: m.x.n.op,
+            ms: m.best,
+            macs: macsOf(m.x.g, m.x.n),
+            bytes: bytesOf(m.x.g, m.x.n),
+            how: 'isolated',
+            dispatches: m.dispatches,
+          };
       } finally {
         models.forEach((m) => m.model.destroy());
       }
@@ -233,14 +202,25 @@ export class LatencyTable {
         const inputs = sampleInput(g);
         await model.run(inputs);
         const best = new Map<string, number>();
+        const kernels = new Map<string, number>();
         for (let r = 0; r < repeats; r++) {
           const p = await model.profile(inputs);
-          for (const x of p.nodes) best.set(x.name, Math.min(best.get(x.name) ?? Infinity, x.ms));
+          for (const x of p.nodes) {
+            best.set(x.name, Math.min(best.get(x.name) ?? Infinity, x.ms));
+            kernels.set(x.name, x.kernels.length);
+          }
         }
         for (const n of timedNodes(g)) {
           const sig = layerSignature(g, n);
           if (!want.has(sig) || layers[sig] || !best.has(n.name)) continue;
-          layers[sig] = { op: n.op, ms: best.get(n.name)!, macs: macsOf(g, n), bytes: bytesOf(g, n), how: 'in-model' };
+          layers[sig] = {
+            op: n.op,
+            ms: best.get(n.name)!,
+            macs: macsOf(g, n),
+            bytes: bytesOf(g, n),
+            how: 'in-model',
+            dispatches: kernels.get(n.name),
+          };
         }
       } finally {
         model.destroy();
@@ -258,6 +238,7 @@ export class LatencyTable {
     const g = optimizeForInference(graph).graph;
     let ms = 0;
     let sm = 0;
+    let dispatches = 0;
     const nodes = timedNodes(g);
     for (const n of nodes) {
       const e = this.layers[layerSignature(g, n)];
@@ -267,11 +248,108 @@ export class LatencyTable {
         throw new Error(`latency table has no entry for layer '${n.name}' (${layerSignature(g, n)}); measure the model first`);
       }
       ms += e.ms;
+      dispatches += e.dispatches ?? 1;
     }
-    return { layer_ms: ms, smoothed_ms: sm, layers: nodes.length };
+    return { layer_ms: ms, smoothed_ms: sm, layers: nodes.length, dispatches };
   }
 
   recordModel(s: EndToEndSample): void {
     this.models[s.key] = s;
+  }
+
+  /** Sets entries measured elsewhere (LayerTimer: interleaved with end-to-end runs). */
+  setLayers(entries: Map<string, LayerEntry>): void {
+    for (const [sig, e] of entries) this.layers[sig] = e;
+  }
+}
+
+/**
+ * The distinct isolatable layers of some graphs, each compiled alone, timed one round at a time so that a caller
+ * can interleave the rounds with end-to-end runs of the whole models: both then see the same load. Every round
+ * profiles every layer once (GPU time from timestamps); `entries()` keeps each layer's fastest round (load from
+ * elsewhere only ever adds time). Layers with packed edges are left out (`skipped`): LatencyTable.measureAll
+ * times those inside their model.
+ */
+/** Process CPU time (user + system, every thread: SwiftShader's workers too) in ms; NaN outside Node. */
+export function cpuNow(): number {
+  if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return NaN;
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+export class LayerTimer {
+  private constructor(
+    private layers: { sig: string; n: Node; g: Graph; model: CompiledGraph; inputs: Float32Array[]; times: number[]; cpu: number[] }[],
+    readonly skipped: number,
+  ) {}
+
+  static async create(rt: Runtime, graphs: Graph[], tune: TuneMode = 'cached'): Promise<LayerTimer> {
+    const seen = new Set<string>();
+    const layers: LayerTimer['layers'] = [];
+    let skipped = 0;
+    try {
+      for (const graph of graphs) {
+        const g = optimizeForInference(graph).graph;
+        for (const n of timedNodes(g)) {
+          const sig = layerSignature(g, n);
+          if (seen.has(sig)) continue;
+          seen.add(sig);
+          const h = isolate(g, n);
+          if (!h) {
+            skipped++;
+            continue;
+          }
+          const model = await compile(rt, h, { fuse: false, tune });
+          const inputs = sampleInput(h);
+          layers.push({ sig, n, g, model, inputs, times: [], cpu: [] });
+          await model.run(inputs); // first use: pipelines
+        }
+      }
+    } catch (e) {
+      layers.forEach((l) => l.model.destroy());
+      throw e;
+    }
+    return new LayerTimer(layers, skipped);
+  }
+
+  get size(): number {
+    return this.layers.length;
+  }
+
+  /** Profiles every layer once (and, in Node, the process CPU time the whole profile() call took). */
+  async round(): Promise<void> {
+    for (const l of this.layers) {
+      const c0 = cpuNow();
+      const p = await l.model.profile(l.inputs);
+      l.cpu.push(cpuNow() - c0);
+      l.times.push(p.nodes.reduce((s, x) => s + x.ms, 0));
+    }
+  }
+
+  /** Σ over these layer signatures of each layer's fastest CPU time (ms); NaN without process.cpuUsage. */
+  cpuSum(sigs: string[]): number {
+    const by = new Map(this.layers.map((l) => [l.sig, Math.min(...l.cpu)]));
+    return sigs.reduce((s, sig) => s + (by.get(sig) ?? NaN), 0);
+  }
+
+  /** Each layer's entry from the rounds `pick` selects (default all), at their fastest. */
+  entries(pick: (round: number) => boolean = () => true): Map<string, LayerEntry> {
+    const out = new Map<string, LayerEntry>();
+    for (const l of this.layers) {
+      const ts = l.times.filter((_, r) => pick(r));
+      out.set(l.sig, {
+        op: l.n.op,
+        ms: Math.min(...ts),
+        macs: macsOf(l.g, l.n),
+        bytes: bytesOf(l.g, l.n),
+        how: 'isolated',
+        dispatches: l.model.dispatchCount,
+      });
+    }
+    return out;
+  }
+
+  destroy(): void {
+    this.layers.forEach((l) => l.model.destroy());
   }
 }

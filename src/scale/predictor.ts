@@ -1,13 +1,18 @@
-// Whole-model latency from the per-layer table: predicted = a + b·Σ table[layer] + c·layers.
-// Σ is what the layers cost alone (GPU time per layer); a, b and c are the per-model overhead (submit, readback,
-// the gaps between dispatches) fitted by least squares on models measured end to end.
+// Whole-model latency from the per-layer table: predicted = a + b·Σ table[layer] + c·dispatches.
+// Σ is what the layers cost alone (GPU time per layer, timestamps); a, b and c are the per-model overhead (a: the
+// constant of a run — input upload, submit, output readback; c: the cost of each dispatch beyond its GPU time),
+// fitted by least squares on models measured end to end, per family.
 
 export interface ModelFeatures {
   /** Σ of the table's per-layer times for this model, ms */
   layer_ms: number;
   /** layers that dispatch work */
   layers: number;
+  /** dispatches of those layers (a layer may launch several kernels); absent in older records: `layers` */
+  dispatches?: number;
 }
+
+const dispatchesOf = (f: ModelFeatures) => f.dispatches ?? f.layers;
 
 export interface Overhead {
   a: number;
@@ -20,7 +25,7 @@ export interface Overhead {
 export const NO_OVERHEAD: Overhead = { a: 0, b: 1, c: 0, n: 0 };
 
 export function predictMs(f: ModelFeatures, o: Overhead): number {
-  return o.a + o.b * f.layer_ms + o.c * f.layers;
+  return o.a + o.b * f.layer_ms + o.c * dispatchesOf(f);
 }
 
 /** Solves the small normal equations (Gauss–Jordan with partial pivoting); null when singular. */
@@ -50,7 +55,10 @@ function lstsq(rows: number[][], y: number[]): number[] | null {
 
 /**
  * Fits the overhead on (features, measured ms) pairs. With 4+ samples all three terms; with 2–3, a + b·Σ; with
- * one, b alone. A fit with a non-positive b (Σ not explaining the time) falls back to the simpler model.
+ * one, b alone. A fit with a non-positive b (Σ not explaining the time) or a negative per-dispatch cost c (noise:
+ * a dispatch cannot save time) falls back to the simpler model, and so
+ * does one whose dispatch counts are all equal (MobileNetV1's configurations all have the same layers): c is then
+ * part of a.
  */
 export function fitOverhead(samples: { f: ModelFeatures; ms: number }[]): Overhead {
   const n = samples.length;
@@ -58,10 +66,10 @@ export function fitOverhead(samples: { f: ModelFeatures; ms: number }[]): Overhe
   const y = samples.map((s) => s.ms);
   if (n >= 4) {
     const w = lstsq(
-      samples.map((s) => [1, s.f.layer_ms, s.f.layers]),
+      samples.map((s) => [1, s.f.layer_ms, dispatchesOf(s.f)]),
       y,
     );
-    if (w && w[1] > 0) return { a: w[0], b: w[1], c: w[2], n };
+    if (w && w[1] > 0 && w[2] >= 0) return { a: w[0], b: w[1], c: w[2], n };
   }
   if (n >= 2) {
     const w = lstsq(

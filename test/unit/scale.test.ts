@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { runtime } from '../helpers.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { optimizeForInference } from '../../src/graph/passes.js';
+import { compile } from '../../src/graph/executor.js';
 import published from '../../src/scale/published_accuracy.json';
 import { familyConfigs, SCALE_FAMILIES } from '../../src/scale/configs.js';
 import { chooseForBudget, mnasObjective, paretoFront } from '../../src/scale/pareto.js';
@@ -75,7 +76,7 @@ describe('pareto, budget, MnasNet objective, overhead fit', () => {
     expect(mnasObjective(70, 40, 20)).toBeCloseTo(70 * Math.pow(2, -0.07), 10);
     expect(mnasObjective(70, 10, 20)).toBeGreaterThan(70);
   });
-  it('recovers a + b·Σ + c·layers from exact samples', () => {
+  it('recovers a + b·Σ + c·dispatches from exact samples', () => {
     const truth = { a: 3, b: 0.6, c: 0.2, n: 0 };
     const samples = [
       [10, 20],
@@ -83,13 +84,21 @@ describe('pareto, budget, MnasNet objective, overhead fit', () => {
       [50, 60],
       [80, 40],
       [20, 90],
-    ].map(([s, l]) => ({ f: { layer_ms: s, layers: l }, ms: 0 }));
+    ].map(([s, l]) => ({ f: { layer_ms: s, layers: 7, dispatches: l }, ms: 0 }));
     samples.forEach((x) => (x.ms = predictMs(x.f, truth)));
     const o = fitOverhead(samples);
     expect(o.a).toBeCloseTo(3, 6);
     expect(o.b).toBeCloseTo(0.6, 6);
     expect(o.c).toBeCloseTo(0.2, 6);
     expect(fitOverhead(samples.slice(0, 1)).b).toBeCloseTo(samples[0].ms / 10, 10);
+    // equal dispatch counts (MobileNetV1's grid): c cannot be told from a, the fit is a + b·Σ
+    const flat = samples.map((x) => ({ f: { ...x.f, dispatches: 29 }, ms: 3 + 0.6 * x.f.layer_ms }));
+    const of = fitOverhead(flat);
+    expect(of.c).toBe(0);
+    expect(of.a).toBeCloseTo(3, 6);
+    expect(of.b).toBeCloseTo(0.6, 6);
+    // records without a dispatch count use the layer count
+    expect(predictMs({ layer_ms: 1, layers: 5 }, { a: 0, b: 1, c: 1, n: 0 })).toBe(6);
     expect(
       mape([
         { predicted: 11, measured: 10 },
@@ -108,6 +117,26 @@ describe('latency table and scale on the adapter (tiny grid)', () => {
     expect(new Set(sigs).size).toBeGreaterThan(15);
     expect(sigs.every((s) => /^[a-z0-9_]+\|/.test(s))).toBe(true);
   });
+
+  it("the table's layers are the ones compile runs (batch-norm folded, activations and shuffles fused)", async () => {
+    const rt = await runtime();
+    const g = buildModel({ model: 'shufflenet', groups: 3, scale: 0.25, res: 32 });
+    const opt = optimizeForInference(g).graph;
+    const sigs = timedNodes(opt).map((n) => layerSignature(opt, n));
+    // what the passes fold away is not timed as a layer of its own; a fused shuffle is part of its conv's key
+    const count = (graph: typeof g, op: string) => graph.nodes.filter((n) => n.op === op).length;
+    expect(sigs.filter((s) => s.startsWith('batchnorm|'))).toHaveLength(count(opt, 'batchnorm'));
+    expect(count(opt, 'batchnorm')).toBe(0);
+    expect(count(opt, 'activation')).toBeLessThan(count(g, 'activation'));
+    expect(count(opt, 'channel_shuffle')).toBeLessThan(count(g, 'channel_shuffle'));
+    expect(sigs.some((s) => s.startsWith('conv2d|') && /shuffle=3/.test(s))).toBe(true);
+    const m = await compile(rt, g);
+    try {
+      expect(timedNodes(m.graph).map((n) => layerSignature(m.graph, n))).toEqual(sigs);
+    } finally {
+      m.destroy();
+    }
+  }, 120_000);
 
   it('fills and caches the table, predicts, measures near the budget and picks a model', async () => {
     process.env.SLIMGPU_CACHE_DIR = mkdtempSync(join(tmpdir(), 'slimgpu-scale-'));
@@ -153,9 +182,23 @@ describe('latency table and scale on the adapter (tiny grid)', () => {
       expect(n).toBeGreaterThan(5);
       expect(Object.values(t.layers).some((e) => e.op.includes('int8'))).toBe(true);
       // the held-out protocol runs (its figure is recorded by the CLI, not asserted)
-      const v = await validatePredictor(rt, ['mobilenet_v1'], { resScale: 0.15, limit: 4, runs: 1, holdEvery: 2 });
-      expect(v.held_out).toBe(2);
+      const v = await validatePredictor(rt, ['mobilenet_v1', 'shufflenet'], { resScale: 0.15, limit: 4, runs: 2, holdEvery: 2 });
+      expect(v.held_out).toBe(4);
+      expect(v.per_family.map((f) => [f.family, f.train, f.held_out])).toEqual([
+        ['mobilenet_v1', 2, 2],
+        ['shufflenet', 2, 2],
+      ]);
       expect(Number.isFinite(v.mape_held_out)).toBe(true);
+      for (const f of v.per_family) {
+        expect(f.noise_floor.min).toBeGreaterThanOrEqual(0);
+        expect(Number.isFinite(f.cpu_time!.mape_held_out)).toBe(true);
+      }
+      // the interleaved layer times replace the table's, with their dispatch counts
+      const after = JSON.parse(readFileSync(file, 'utf8'));
+      const entries = Object.values<any>(Object.values<any>(after)[0].layers);
+      expect(entries.length).toBeGreaterThanOrEqual(v.layers);
+      expect(entries.every((e) => e.dispatches >= 1)).toBe(true);
+      for (const row of v.rows) expect(row.measured_ms).toBeLessThanOrEqual(row.median_ms);
     } finally {
       delete process.env.SLIMGPU_CACHE_DIR; // the shared runtime stays for the rest of the file
     }
@@ -197,7 +240,7 @@ describe('slimgpu scale (CLI)', () => {
       SLIMGPU_CACHE_DIR: dir,
     });
     expect(v.status, v.stderr).toBe(0);
-    expect(JSON.parse(v.stdout).schema).toBe('slimgpu-predictor-mape/1');
+    expect(JSON.parse(v.stdout).schema).toBe('slimgpu-predictor-mape/2');
   }, 600_000);
 
   it.each([

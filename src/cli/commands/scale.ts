@@ -31,7 +31,13 @@ export const SCALE: CommandSpec = {
     },
     limit: { type: 'int', help: 'only the N configurations with the fewest multiply-adds', min: 1 },
     measure: { type: 'int', help: 'measure this many candidates nearest the budget end to end', default: 3, min: 0 },
-    runs: { type: 'int', help: 'timed runs per end-to-end measurement (median)', default: 5, min: 1, max: 1000 },
+    runs: {
+      type: 'int',
+      help: 'timed runs per end-to-end measurement (median); with --validate: interleaved rounds (fastest)',
+      default: 5,
+      min: 1,
+      max: 1000,
+    },
     'layer-rounds': { type: 'int', help: 'timed rounds per layer for the latency table', default: 3, min: 1, max: 1000 },
     tune: { type: 'string', help: 'kernel-variant choice', choices: ['cached', 'measure', 'off'], default: 'cached' },
     validate: { type: 'boolean', help: 'fit the predictor on some configurations and print its error on the held-out rest' },
@@ -76,9 +82,14 @@ export async function scaleCommand(argv: string[]): Promise<number> {
           console.log(
             `${row.held_out ? 'held-out' : 'train   '} ${row.label.padEnd(28)} predicted ${String(row.predicted_ms).padStart(9)} ms  measured ${String(row.measured_ms).padStart(9)} ms  ${row.error_pct}%`,
           );
-        console.log(
-          `MAPE held out ${r.mape_held_out}% (${r.held_out} configs), train ${r.mape_train}% (${r.train}); Σ layers alone ${r.mape_held_out_no_overhead}%`,
-        );
+        for (const f of r.per_family)
+          console.log(
+            `${f.family}: MAPE held out ${f.mape_held_out}% (${f.held_out} configs), train ${f.mape_train}% (${f.train}); ` +
+              `noise floor ${f.noise_floor.min}% (fastest run, split halves); Σ layers alone ${f.mape_held_out_no_overhead}%; ` +
+              `against the median run ${f.median.mape_held_out}% (noise floor ${f.noise_floor.median}%)` +
+              (f.cpu_time ? `; on CPU time ${f.cpu_time.mape_held_out}% (noise floor ${f.cpu_time.noise_floor}%)` : ''),
+          );
+        console.log(`load average ${r.load.start?.join(' ')} → ${r.load.end?.join(' ')}`);
       }
       return 0;
     }

@@ -1,0 +1,558 @@
+// The latency-constrained architecture search of issue 15 on Fashion-MNIST, resumable like the study:
+//
+//   npm run search -- [--plan full|smoke] [--stop-after N] [--summary]
+//
+// Space: src/models/search_space.ts (depth, width, kernel 3/5, depthwise-separable, SE, head). Search: aging
+// evolution (Real et al. 2019) after a random start — each new candidate is a random architecture (the first
+// `population`) or a one-gene mutation of the best of `tournament` sampled from the last `population` finished.
+// Latency constraint: before any training, the candidate's latency is predicted from the adapter's per-layer
+// table (src/scale) with the overhead fitted on the small CNNs measured so far; one predicted slower than cnn_small
+// × `maxRatio` is rejected untrained. A trained candidate's latency is then measured (fastest of interleaved rounds
+// against cnn_small in the same process: the ratio is what is compared, on a loaded machine the absolute figure
+// drifts) and scored by MnasNet's soft objective ACC·(LAT/T)^w, T = cnn_small's latency, w = −0.07.
+// Accuracy: every candidate is trained briefly (the plan's `search` recipe) by train() and scored on a validation
+// split — the last `val` training images, never trained on; the test set is not read by the search. When
+// `candidates` are done, the best by objective and cnn_small are trained with the `final` recipe and scored on
+// the 10,000 test images once.
+//
+// Where things go (RESULTS = docs/results/search/<plan>, WORK = bench-results/search/<plan>, ignored by git):
+//   RESULTS/baseline.json            cnn_small with the search recipe (validation accuracy, latency)
+//   RESULTS/candidates/<k>.json      candidate k: architecture, predicted and measured latency, val accuracy,
+//                                    objective, seconds, load; a rerun skips finished candidates (and replays the
+//                                    same choices: every choice is seeded by the plan and k)
+//   RESULTS/rejected.json            architectures the predictor rejected untrained (with the prediction)
+//   RESULTS/final/<name>.json        the final trainings (val and test accuracy, latency ratio)
+//   RESULTS/SUMMARY.md, pareto.svg   regenerated after every candidate: the trace and the accuracy–latency plot
+//   WORK/final-<name>.ckpt           the final trainings' checkpoints (resumed after a kill)
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { compile } from '../src/graph/executor.js';
+import type { Graph } from '../src/graph/ir.js';
+import { limitSplit, loadFashionMnist, tailSplit, type Split } from '../src/io/fashion_mnist.js';
+import { sampleInput } from '../src/models/measure.js';
+import { seededRandom } from '../src/models/builder.js';
+import { archName, parseArch, SEARCH_SPACE, type SearchArch } from '../src/models/search_space.js';
+import { buildModel } from '../src/models/zoo.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import { LatencyTable } from '../src/scale/latency_table.js';
+import { paretoFront } from '../src/scale/pareto.js';
+import { fitOverhead, predictMs } from '../src/scale/predictor.js';
+import { DEFAULT_OPTIM } from '../src/train/optim.js';
+import { train } from '../src/train/loop.js';
+
+interface Recipe {
+  train: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+}
+
+export interface SearchPlan {
+  name: string;
+  seed: number;
+  /** validation images: the last `val` of the 60,000 training images */
+  val: number;
+  search: Recipe;
+  final: Recipe;
+  candidates: number;
+  population: number;
+  tournament: number;
+  /** predicted latency / cnn_small's above this: rejected untrained */
+  maxRatio: number;
+  w: number;
+  /** interleaved latency rounds per measurement */
+  rounds: number;
+  /** final trainings are scored on the first `testImages` test images (10,000: all) */
+  testImages: number;
+}
+
+export const SEARCH_PLANS: Record<string, SearchPlan> = {
+  // a few hours on this 2-core machine when it is quiet (cnn_small trains at ~50 images/s here)
+  full: {
+    name: 'full',
+    seed: 15,
+    val: 2000,
+    search: { train: 3000, epochs: 2, batch: 32, lr: 0.05 },
+    final: { train: 10000, epochs: 5, batch: 32, lr: 0.05 },
+    candidates: 40,
+    population: 10,
+    tournament: 4,
+    maxRatio: 1,
+    w: -0.07,
+    rounds: 15,
+    testImages: 10000,
+  },
+  // the pipeline end to end in minutes (tests, a first look); its accuracies mean little
+  smoke: {
+    name: 'smoke',
+    seed: 15,
+    val: 200,
+    search: { train: 256, epochs: 1, batch: 32, lr: 0.05 },
+    final: { train: 512, epochs: 1, batch: 32, lr: 0.05 },
+    candidates: 3,
+    population: 2,
+    tournament: 2,
+    maxRatio: 1,
+    w: -0.07,
+    rounds: 5,
+    testImages: 500,
+  },
+};
+
+export interface CandidateResult {
+  k: number;
+  name: string;
+  arch: SearchArch;
+  origin: string;
+  params: number;
+  macs: number;
+  predicted_ratio: number;
+  predicted_ms: number;
+  measured_ms: number;
+  baseline_ms: number;
+  latency_ratio: number;
+  val_accuracy: number;
+  objective: number;
+  seconds: number;
+  load: number[];
+  date: string;
+}
+
+const MNAS = (acc: number, ratio: number, w: number) => acc * Math.pow(ratio, w);
+
+function writeJson(file: string, v: unknown): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(v, null, 2) + '\n');
+  renameSync(`${file}.tmp`, file);
+}
+
+function readJson<T>(file: string): T | null {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null;
+}
+
+export function finishedCandidates(dir: string): CandidateResult[] {
+  const d = join(dir, 'candidates');
+  if (!existsSync(d)) return [];
+  return readdirSync(d)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(d, f), 'utf8')) as CandidateResult)
+    .sort((a, b) => a.k - b.k);
+}
+
+function randomArch(rand: () => number): SearchArch {
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  return {
+    depth: pick(SEARCH_SPACE.depth),
+    width: pick(SEARCH_SPACE.width),
+    k: pick(SEARCH_SPACE.k),
+    dw: pick(SEARCH_SPACE.dw),
+    se: pick(SEARCH_SPACE.se),
+    fc: pick(SEARCH_SPACE.fc),
+  };
+}
+
+/** One gene of `a` changed: depth and width move to a neighbouring value, the others flip. */
+function mutate(a: SearchArch, rand: () => number): SearchArch {
+  const b = { ...a };
+  const step = <T>(xs: T[], v: T) => {
+    const i = xs.indexOf(v);
+    const j = Math.min(xs.length - 1, Math.max(0, i + (rand() < 0.5 ? -1 : 1)));
+    return xs[j === i ? (i === 0 ? 1 : i - 1) : j];
+  };
+  switch (Math.floor(rand() * 6)) {
+    case 0:
+      b.depth = step(SEARCH_SPACE.depth, a.depth);
+      break;
+    case 1:
+      b.width = step(SEARCH_SPACE.width, a.width);
+      break;
+    case 2:
+      b.k = a.k === 3 ? 5 : 3;
+      break;
+    case 3:
+      b.dw = !a.dw;
+      break;
+    case 4:
+      b.se = !a.se;
+      break;
+    default:
+      b.fc = !a.fc;
+  }
+  return b;
+}
+
+/** The next candidate's proposal (deterministic in the plan, k and the finished results). */
+function propose(plan: SearchPlan, k: number, done: CandidateResult[], attempt: number): { arch: SearchArch; origin: string } {
+  const rand = seededRandom(plan.seed * 100003 + k * 1009 + attempt);
+  if (done.length < plan.population) return { arch: randomArch(rand), origin: 'random' };
+  const recent = done.slice(-plan.population);
+  const sample = Array.from({ length: plan.tournament }, () => recent[Math.floor(rand() * recent.length)]);
+  const parent = sample.reduce((a, b) => (b.objective > a.objective ? b : a));
+  return { arch: mutate(parent.arch, rand), origin: `mutation of ${parent.name}` };
+}
+
+/** Fastest of interleaved rounds, each model run once per round (batch 1). */
+async function measureLatency(rt: Runtime, graphs: Graph[], rounds: number): Promise<number[]> {
+  const models = [];
+  try {
+    for (const g of graphs) {
+      const model = await compile(rt, g);
+      const inputs = sampleInput(g);
+      await model.run(inputs);
+      await model.run(inputs);
+      models.push({ model, inputs, best: Infinity });
+    }
+    for (let r = 0; r < rounds; r++)
+      for (const m of models) {
+        const t0 = performance.now();
+        await m.model.run(m.inputs);
+        m.best = Math.min(m.best, performance.now() - t0);
+      }
+  } finally {
+    models.forEach((m) => m.model.destroy());
+  }
+  return models.map((m) => m.best);
+}
+
+const round = (x: number, d = 4) => Number(x.toFixed(d));
+
+class Search {
+  readonly dir: string;
+  readonly work: string;
+  private data: { train: Split; test: Split } | null = null;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly plan: SearchPlan,
+    readonly table: LatencyTable,
+    readonly log: (l: string) => void,
+    root = process.cwd(),
+  ) {
+    this.dir = join(root, 'docs/results/search', plan.name);
+    this.work = join(root, 'bench-results/search', plan.name);
+  }
+
+  private splits(r: Recipe): { train: Split; val: Split; test: Split } {
+    this.data ??= loadFashionMnist();
+    return {
+      train: limitSplit(this.data.train, r.train),
+      val: tailSplit(this.data.train, this.plan.val),
+      test: limitSplit(this.data.test, this.plan.testImages),
+    };
+  }
+
+  /** Σ table and predicted ms of a model (its missing layers timed first); records nothing. */
+  private async predict(name: string): Promise<number> {
+    const g = buildModel({ model: name, batch: 1 });
+    await this.table.measure(g);
+    const samples = Object.values(this.table.models).filter((s) => s.key.startsWith('cnn_') && s.key.endsWith('|fp32|b1'));
+    return predictMs(this.table.features(g), fitOverhead(samples));
+  }
+
+  /** Measures `name` against cnn_small (interleaved) and records it as an overhead sample. */
+  private async measure(name: string): Promise<{ ms: number; base: number }> {
+    const g = buildModel({ model: name, batch: 1 });
+    const base = buildModel({ model: 'cnn_small', batch: 1 });
+    await this.table.measureAll([g, base]);
+    const [ms, baseMs] = await measureLatency(this.rt, [g, base], this.plan.rounds);
+    this.table.recordModel({ key: `${name}|fp32|b1`, label: name, f: this.table.features(g), ms });
+    this.table.recordModel({ key: 'cnn_small|fp32|b1', label: 'cnn_small', f: this.table.features(base), ms: baseMs });
+    await this.table.save();
+    return { ms, base: baseMs };
+  }
+
+  private async trainVal(name: string, r: Recipe, test: boolean, ckpt?: string) {
+    const s = this.splits(r);
+    const t0 = performance.now();
+    const res = await train(this.rt, {
+      model: { model: name },
+      mode: 'plain',
+      epochs: r.epochs,
+      batch: r.batch,
+      seed: 1,
+      opt: { ...DEFAULT_OPTIM, lr: r.lr },
+      augment: { cropPad: 0, flip: false },
+      train: s.train,
+      // the search never reads the test set: its candidates' end-of-training score is on the validation split
+      test: test ? s.test : s.val,
+      val: test ? s.val : undefined,
+      out: ckpt,
+      resume: ckpt && existsSync(ckpt) ? ckpt : undefined,
+      onEpoch: (e) => this.log(`search: ${name} epoch ${e.epoch}: loss ${e.train_loss[0].toFixed(4)}, ${e.seconds.toFixed(0)} s`),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    return test
+      ? { val: res.val_accuracy![0], test: res.test_accuracy[0], params: res.params, seconds }
+      : { val: res.test_accuracy[0], test: null, params: res.params, seconds };
+  }
+
+  async baseline(): Promise<CandidateResult> {
+    const file = join(this.dir, 'baseline.json');
+    const have = readJson<CandidateResult>(file);
+    if (have) return have;
+    this.log('search: cnn_small with the search recipe (the baseline)');
+    await this.measure('cnn_tiny'); // a second overhead sample for the predictor
+    const lat = await this.measure('cnn_small');
+    const t = await this.trainVal('cnn_small', this.plan.search, false);
+    const g = buildModel({ model: 'cnn_small', batch: 1 });
+    const b: CandidateResult = {
+      k: -1,
+      name: 'cnn_small',
+      arch: { depth: 2, width: 32, k: 3, dw: false, se: false, fc: true },
+      origin: 'baseline',
+      params: t.params,
+      macs: g.macs(),
+      predicted_ratio: 1,
+      predicted_ms: round(await this.predict('cnn_small')),
+      measured_ms: round(lat.ms),
+      baseline_ms: round(lat.base),
+      latency_ratio: 1,
+      val_accuracy: t.val,
+      objective: round(MNAS(t.val, 1, this.plan.w)),
+      seconds: round(t.seconds, 1),
+      load: loadavg().map((x) => round(x, 2)),
+      date: new Date().toISOString(),
+    };
+    writeJson(file, b);
+    return b;
+  }
+
+  /** Runs candidates until `candidates` are finished or `stopAfter` were run in this session. */
+  async run(stopAfter = Infinity): Promise<void> {
+    await this.baseline();
+    let ran = 0;
+    for (;;) {
+      const done = finishedCandidates(this.dir);
+      const k = done.length;
+      if (k >= this.plan.candidates || ran >= stopAfter) break;
+      const rejectedFile = join(this.dir, 'rejected.json');
+      const rejected = readJson<{ k: number; name: string; predicted_ratio: number }[]>(rejectedFile) ?? [];
+      const seen = new Set([...done.map((d) => d.name), 'cnn_small']);
+      let chosen: { arch: SearchArch; origin: string; ratio: number; ms: number } | null = null;
+      const baseMs = await this.predict('cnn_small');
+      for (let attempt = 0; attempt < 200 && !chosen; attempt++) {
+        const p = propose(this.plan, k, done, attempt);
+        const name = archName(p.arch);
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const ms = await this.predict(name);
+        if (ms / baseMs > this.plan.maxRatio) {
+          if (!rejected.some((r) => r.name === name)) rejected.push({ k, name, predicted_ratio: round(ms / baseMs) });
+          this.log(`search: ${name} predicted ${(ms / baseMs).toFixed(2)}× cnn_small: rejected untrained`);
+          continue;
+        }
+        chosen = { ...p, ratio: ms / baseMs, ms };
+      }
+      writeJson(rejectedFile, rejected);
+      if (!chosen) throw new Error(`search: no new architecture within the latency constraint after 200 proposals (candidate ${k})`);
+      const name = archName(chosen.arch);
+      this.log(`search: candidate ${k}: ${name} (${chosen.origin}; predicted ${chosen.ratio.toFixed(2)}× cnn_small)`);
+      const t = await this.trainVal(name, this.plan.search, false);
+      const lat = await this.measure(name);
+      const ratio = lat.ms / lat.base;
+      const c: CandidateResult = {
+        k,
+        name,
+        arch: chosen.arch,
+        origin: chosen.origin,
+        params: t.params,
+        macs: buildModel({ model: name, batch: 1 }).macs(),
+        predicted_ratio: round(chosen.ratio),
+        predicted_ms: round(chosen.ms),
+        measured_ms: round(lat.ms),
+        baseline_ms: round(lat.base),
+        latency_ratio: round(ratio),
+        val_accuracy: t.val,
+        objective: round(MNAS(t.val, ratio, this.plan.w)),
+        seconds: round(t.seconds, 1),
+        load: loadavg().map((x) => round(x, 2)),
+        date: new Date().toISOString(),
+      };
+      writeJson(join(this.dir, 'candidates', `${String(k).padStart(3, '0')}.json`), c);
+      this.log(
+        `search: candidate ${k}: val ${(100 * t.val).toFixed(2)}%, ${ratio.toFixed(2)}× cnn_small's latency, objective ${c.objective}`,
+      );
+      ran++;
+      this.summary();
+    }
+    if (finishedCandidates(this.dir).length >= this.plan.candidates && ran < stopAfter) await this.finals();
+    this.summary();
+  }
+
+  /** The best candidate by objective and cnn_small, trained with the final recipe and scored on the test set. */
+  async finals(): Promise<void> {
+    const done = finishedCandidates(this.dir);
+    const best = done.reduce((a, b) => (b.objective > a.objective ? b : a));
+    for (const name of [best.name, 'cnn_small']) {
+      const file = join(this.dir, 'final', `${name.replace(/[^a-z0-9_-]+/gi, '_')}.json`);
+      if (existsSync(file)) continue;
+      this.log(`search: final training of ${name}`);
+      mkdirSync(this.work, { recursive: true });
+      const t = await this.trainVal(name, this.plan.final, true, join(this.work, `final-${name.replace(/[^a-z0-9_-]+/gi, '_')}.ckpt`));
+      const lat = await this.measure(name);
+      writeJson(file, {
+        name,
+        recipe: this.plan.final,
+        test_images: this.plan.testImages,
+        params: t.params,
+        val_accuracy: t.val,
+        test_accuracy: t.test,
+        measured_ms: round(lat.ms),
+        baseline_ms: round(lat.base),
+        latency_ratio: round(lat.ms / lat.base),
+        seconds: round(t.seconds, 1),
+        load: loadavg().map((x) => round(x, 2)),
+        date: new Date().toISOString(),
+      });
+    }
+  }
+
+  summary(): void {
+    writeSummary(this.dir, this.plan);
+  }
+}
+
+/** SUMMARY.md (the trace) and pareto.svg (validation accuracy against latency relative to cnn_small). */
+export function writeSummary(dir: string, plan: SearchPlan): void {
+  const done = finishedCandidates(dir);
+  const base = readJson<CandidateResult>(join(dir, 'baseline.json'));
+  const pts = [...(base ? [base] : []), ...done];
+  const front = new Set(
+    paretoFront(pts.map((p) => ({ label: p.name, latency_ms: p.latency_ratio, top1: p.val_accuracy }))).map((p) => p.label),
+  );
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const L = [
+    `# Architecture search (plan ${plan.name}): trace`,
+    '',
+    `Regenerated by \`scripts/search.ts\` after every candidate. Search recipe: ${plan.search.train} training images, ${plan.search.epochs} epoch(s), ` +
+      `batch ${plan.search.batch}, SGD lr ${plan.search.lr}; validation: the last ${plan.val} training images. Latency: batch 1, fastest of ` +
+      `${plan.rounds} rounds interleaved with cnn_small in the same process; ratio = candidate / cnn_small. Objective ACC·ratio^${plan.w}. ` +
+      `* = on the Pareto front (val accuracy vs latency ratio). ${done.length} of ${plan.candidates} candidates finished.`,
+    '',
+    '| k | architecture | origin | params | predicted ratio | measured ratio | val acc | objective | train s | load (1 min) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const p of pts)
+    L.push(
+      `| ${p.k < 0 ? 'base' : p.k} | ${front.has(p.name) ? '*' : ''}${p.name} | ${p.origin} | ${p.params} | ${p.predicted_ratio.toFixed(2)} | ` +
+        `${p.latency_ratio.toFixed(2)} (${p.measured_ms.toFixed(2)} ms) | ${pct(p.val_accuracy)} | ${p.objective.toFixed(4)} | ${p.seconds} | ${p.load[0]} |`,
+    );
+  const measured = done.filter((p) => p.predicted_ratio > 0);
+  if (measured.length) {
+    const err = measured.reduce((s, p) => s + Math.abs(p.predicted_ratio - p.latency_ratio) / p.latency_ratio, 0) / measured.length;
+    L.push(
+      '',
+      `Latency predictor on the candidates, each predicted before it was measured (overhead fitted on the small CNNs measured ` +
+        `before it): MAPE of the ratio ${(100 * err).toFixed(1)}% over ${measured.length}.`,
+    );
+  }
+  const finals = existsSync(join(dir, 'final'))
+    ? readdirSync(join(dir, 'final')).map((f) => JSON.parse(readFileSync(join(dir, 'final', f), 'utf8')))
+    : [];
+  if (finals.length) {
+    L.push(
+      '',
+      `## Final trainings (${plan.final.train} images, ${plan.final.epochs} epochs; test set scored once, first ${plan.testImages} images)`,
+      '',
+      '| model | val acc | test acc | latency ratio | params |',
+      '|---|---|---|---|---|',
+    );
+    for (const f of finals)
+      L.push(
+        `| ${f.name} | ${pct(f.val_accuracy)} | ${pct(f.test_accuracy)} | ${f.latency_ratio.toFixed(2)} (${f.measured_ms} ms) | ${f.params} |`,
+      );
+    L.push(
+      '',
+      "cnn_small's latency ratio is against a second copy of itself measured in the same rounds: it shows the noise of the ratio at that time.",
+    );
+  }
+  writeFileSync(join(dir, 'SUMMARY.md'), L.join('\n') + '\n');
+  writeFileSync(join(dir, 'pareto.svg'), paretoSvg(pts, front));
+}
+
+function paretoSvg(pts: CandidateResult[], front: Set<string>): string {
+  const W = 640;
+  const H = 420;
+  const m = { l: 60, r: 20, t: 30, b: 50 };
+  if (!pts.length) return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"></svg>\n`;
+  const xs = pts.map((p) => p.latency_ratio);
+  const ys = pts.map((p) => p.val_accuracy);
+  const [x0, x1] = [Math.min(0, ...xs), Math.max(1.1, ...xs) * 1.05];
+  const [y0, y1] = [Math.min(...ys) - 0.02, Math.max(...ys) + 0.02];
+  const X = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const Y = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="13">Fashion-MNIST search: validation accuracy vs latency (ratio to cnn_small)</text>`,
+    `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>`,
+    `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`,
+    `<text x="${W / 2}" y="${H - 12}" text-anchor="middle">latency / cnn_small's (batch 1, measured)</text>`,
+    `<text x="16" y="${H / 2}" text-anchor="middle" transform="rotate(-90 16 ${H / 2})">validation accuracy</text>`,
+  ];
+  for (let i = 0; i <= 5; i++) {
+    const x = x0 + ((x1 - x0) * i) / 5;
+    const y = y0 + ((y1 - y0) * i) / 5;
+    out.push(`<text x="${X(x)}" y="${H - m.b + 15}" text-anchor="middle">${x.toFixed(2)}</text>`);
+    out.push(`<text x="${m.l - 5}" y="${Y(y) + 4}" text-anchor="end">${(100 * y).toFixed(1)}%</text>`);
+  }
+  const fr = pts.filter((p) => front.has(p.name)).sort((a, b) => a.latency_ratio - b.latency_ratio);
+  if (fr.length > 1)
+    out.push(`<polyline fill="none" stroke="#c33" points="${fr.map((p) => `${X(p.latency_ratio)},${Y(p.val_accuracy)}`).join(' ')}"/>`);
+  for (const p of pts) {
+    const base = p.k < 0;
+    out.push(
+      `<circle cx="${X(p.latency_ratio)}" cy="${Y(p.val_accuracy)}" r="${base ? 6 : 4}" fill="${base ? '#36c' : front.has(p.name) ? '#c33' : '#999'}">` +
+        `<title>${esc(p.name)}: ${(100 * p.val_accuracy).toFixed(2)}%, ${p.latency_ratio.toFixed(2)}×</title></circle>`,
+    );
+    if (base || front.has(p.name))
+      out.push(`<text x="${X(p.latency_ratio) + 7}" y="${Y(p.val_accuracy) - 5}">${esc(p.name.replace('cnn_search:', ''))}</text>`);
+  }
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+async function main(argv: string[]): Promise<number> {
+  const arg = (k: string) => {
+    const i = argv.indexOf(k);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const plan = SEARCH_PLANS[arg('--plan') ?? 'full'];
+  if (!plan) {
+    console.error(`search: --plan must be one of ${Object.keys(SEARCH_PLANS).join(', ')}`);
+    return 2;
+  }
+  const stopRaw = arg('--stop-after');
+  const stopAfter = stopRaw === undefined ? Infinity : Number(stopRaw);
+  if (!(Number.isInteger(stopAfter) && stopAfter >= 0) && stopAfter !== Infinity) {
+    console.error(`search: --stop-after needs a whole number of candidates (got '${stopRaw}')`);
+    return 2;
+  }
+  if (argv.includes('--summary')) {
+    writeSummary(join(process.cwd(), 'docs/results/search', plan.name), plan);
+    return 0;
+  }
+  const rt = await Runtime.create();
+  try {
+    const table = await new LatencyTable(rt, { repeats: 5 }).load();
+    await new Search(rt, plan, table, (l) => console.error(l)).run(stopAfter);
+  } finally {
+    rt.destroy();
+  }
+  return 0;
+}
+
+if (process.argv[1]?.endsWith('search.mjs')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(`search: ${e instanceof Error ? e.message : e}`);
+      process.exit(1);
+    },
+  );
+}
+
+export { parseArch, Search };

@@ -1,0 +1,121 @@
+// The architecture-search space (src/models/search_space.ts): names round-trip, bad names are named, the built
+// layers have the shapes the space describes, a search model trains through train(), and the search's report
+// (scripts/search.ts: SUMMARY.md, pareto.svg) is written from finished candidates.
+
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runtime } from '../helpers.js';
+import { archName, parseArch, SEARCH_SPACE, type SearchArch } from '../../src/models/search_space.js';
+import { buildModel, modelSize } from '../../src/models/zoo.js';
+import { FASHION_MNIST_DIR, limitSplit, loadSplit } from '../../src/io/fashion_mnist.js';
+import { DEFAULT_OPTIM } from '../../src/train/optim.js';
+import { train } from '../../src/train/loop.js';
+import { SEARCH_PLANS, writeSummary, type CandidateResult } from '../../scripts/search.js';
+
+describe('search space', () => {
+  it('names round-trip over the whole space', () => {
+    let n = 0;
+    for (const depth of SEARCH_SPACE.depth)
+      for (const width of SEARCH_SPACE.width)
+        for (const k of SEARCH_SPACE.k)
+          for (const dw of SEARCH_SPACE.dw)
+            for (const se of SEARCH_SPACE.se)
+              for (const fc of SEARCH_SPACE.fc) {
+                const a: SearchArch = { depth, width, k, dw, se, fc };
+                expect(parseArch(archName(a))).toEqual(a);
+                n++;
+              }
+    expect(n).toBe(5 * 8 * 2 * 2 * 2 * 2);
+    expect(archName({ depth: 3, width: 16, k: 5, dw: true, se: false, fc: true })).toBe('cnn_search:d3-w16-k5-dw-fc');
+  });
+
+  it.each([
+    ['cnn_small', /not a search architecture/],
+    ['cnn_search:d3-w16', /bad search architecture/],
+    ['cnn_search:d3-w16-k5-fc-dw', /bad search architecture/], // flags in their order only
+    ['cnn_search:d9-w16-k3', /depth must be in \[2, 6\]/],
+    ['cnn_search:d3-w99-k3', /width must be in \[4, 64\]/],
+    ['cnn_search:d3-w16-k4', /kernel must be 3 or 5/],
+  ])('%s is refused', (name, msg) => {
+    expect(() => parseArch(name)).toThrow(msg);
+    if (name.startsWith('cnn_search:')) expect(() => buildModel({ model: name })).toThrow(msg);
+  });
+
+  it('builds the layers the name describes (28×28×1 in, 10 logits out)', () => {
+    const shapes = (name: string) => modelSize({ model: name }).paramShapes;
+    const plain = shapes('cnn_search:d2-w8-k3');
+    expect(plain.get('s1b0.conv.w')).toEqual([3, 3, 1, 8]);
+    expect(plain.get('s2b0.conv.w')).toEqual([3, 3, 8, 16]);
+    expect(plain.get('classifier.w')).toEqual([1, 1, 16, 10]); // global average pool head
+    const dw = shapes('cnn_search:d3-w8-k5-dw-se-fc');
+    expect(dw.get('s1b0.conv.w')).toEqual([5, 5, 1, 8]); // the first block sees 1 channel: a plain conv
+    expect(dw.get('s1b1.dw.w')).toEqual([5, 5, 1, 8]);
+    expect(dw.get('s1b1.pw.w')).toEqual([1, 1, 8, 8]);
+    expect(dw.get('s2b0.dw.w')).toEqual([5, 5, 1, 8]);
+    expect(dw.get('s2b0.pw.w')).toEqual([1, 1, 8, 16]);
+    expect(dw.get('s2b0.se.reduce.w')).toEqual([1, 1, 16, 4]);
+    expect(dw.get('fc1.w')).toEqual([1, 1, 7 * 7 * 16, 64]);
+    const g = buildModel({ model: 'cnn_search:d3-w8-k5-dw-se-fc', batch: 2 });
+    expect(g.shape(g.inputs[0])).toEqual([2, 28, 28, 1]);
+    expect(g.shape(g.outputs[0])).toEqual([2, 10]);
+  });
+
+  it('a depthwise-separable SE model trains through train() (loss finite, starts near ln 10)', async () => {
+    const rt = await runtime();
+    const split = limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 64);
+    const r = await train(rt, {
+      model: { model: 'cnn_search:d2-w4-k3-dw-se' },
+      mode: 'plain',
+      epochs: 1,
+      batch: 16,
+      seed: 1,
+      opt: { ...DEFAULT_OPTIM, lr: 0.05 },
+      augment: { cropPad: 0, flip: false },
+      train: split,
+      test: limitSplit(split, 32),
+      maxSteps: 3,
+    });
+    expect(r.steps).toBe(3);
+    expect(r.stepLosses[0].every(Number.isFinite)).toBe(true);
+    expect(Math.abs(r.stepLosses[0][0] - Math.log(10))).toBeLessThan(0.5);
+  }, 300_000);
+});
+
+describe('search report', () => {
+  it('SUMMARY.md lists every candidate and the SVG marks the front', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slimgpu-search-'));
+    const c = (k: number, name: string, ratio: number, acc: number): CandidateResult => ({
+      k,
+      name,
+      arch: parseArch(name === 'cnn_small' ? 'cnn_search:d2-w32-k3-fc' : name),
+      origin: k < 0 ? 'baseline' : 'random',
+      params: 1000,
+      macs: 1000,
+      predicted_ratio: ratio,
+      predicted_ms: ratio * 10,
+      measured_ms: ratio * 10,
+      baseline_ms: 10,
+      latency_ratio: ratio,
+      val_accuracy: acc,
+      objective: acc * Math.pow(ratio, -0.07),
+      seconds: 1,
+      load: [1, 1, 1],
+      date: '2026-11-29',
+    });
+    mkdirSync(join(dir, 'candidates'));
+    writeFileSync(join(dir, 'baseline.json'), JSON.stringify(c(-1, 'cnn_small', 1, 0.8)));
+    writeFileSync(join(dir, 'candidates', '000.json'), JSON.stringify(c(0, 'cnn_search:d2-w8-k3', 0.3, 0.82))); // dominates the baseline
+    writeFileSync(join(dir, 'candidates', '001.json'), JSON.stringify(c(1, 'cnn_search:d3-w8-k3', 0.5, 0.7))); // dominated
+    writeSummary(dir, SEARCH_PLANS.smoke);
+    const md = readFileSync(join(dir, 'SUMMARY.md'), 'utf8');
+    expect(md).toContain('| 0 | *cnn_search:d2-w8-k3 |');
+    expect(md).toContain('| 1 | cnn_search:d3-w8-k3 |');
+    expect(md).toContain('| base | cnn_small |'); // dominated by candidate 0: not on the front
+    expect(md).toContain('2 of 3 candidates finished');
+    const svg = readFileSync(join(dir, 'pareto.svg'), 'utf8');
+    expect(svg.match(/<circle /g)).toHaveLength(3);
+    expect(svg.match(/fill="#c33"/g)).toHaveLength(1);
+  });
+});
