@@ -119,7 +119,7 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         seed: MODEL_FLAGS.seed,
         images: { type: 'int', min: 1, max: 10000, default: 16, help: 'seeded smooth test images' },
         calib: { type: 'int', min: 1, max: 1000, default: 4, help: 'calibration images' },
-        method: { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'percentile', help: 'activation-range calibration' },
+        method: { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'minmax', help: 'activation-range calibration' },
       },
       '--alpha 0.25 --res 128 --images 32',
     ),

@@ -15,7 +15,7 @@ import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { binarizeGraph, type BinaryReport } from './binarize.js';
 import { filterPrune, type FilterNorm, type FilterPruneReport } from './prune.js';
-import { calibrate, quantizeGraph, type CalibrationMethod, type Int8Report } from './quantize.js';
+import { calibrate, DEFAULT_CALIBRATION, quantizeGraph, type CalibrationMethod, type Int8Report, type QuantLayer } from './quantize.js';
 import { addBsrConv, chooseBlockShape, pruneBlocks } from './sparse.js';
 
 export interface CompressOptions {
@@ -29,7 +29,7 @@ export interface CompressOptions {
   sparse?: { block: BlockShape };
   filterPrune?: { ratio: number; norm?: FilterNorm };
   /** Sample input batches for int8 calibration (and the binary activation scale); synthetic when absent. */
-  calibration?: { batches?: Float32Array[][]; method?: CalibrationMethod; percentile?: number };
+  calibration?: { batches?: Float32Array[][]; method?: CalibrationMethod; percentile?: number; perChannel?: boolean };
   binary?: { activationScale?: boolean };
   /** Needed for calibration and for measuring block shapes. */
   runtime?: Runtime;
@@ -37,6 +37,8 @@ export interface CompressOptions {
 
 export interface CompressedModel {
   graph: Graph;
+  /** int8: the fused float graph that was quantized and its int8 layers (for QDQ export, io/onnx/export.ts). */
+  int8?: { float: Graph; layers: QuantLayer[] };
   /** Bytes of the compressed model's parameters. */
   bytes: number;
   /** Bytes of the input model's parameters (f32). */
@@ -83,6 +85,7 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
     throw new SlimError(`compress: quantize must be 'int8' or 'binary', got '${opts.quantize}'`);
   const fp32Bytes = modelBytes(model);
   const report: CompressedModel['report'] = {};
+  let int8: CompressedModel['int8'];
   let g = model;
   if (opts.filterPrune && opts.filterPrune.ratio > 0) {
     const r = filterPrune(g, opts.filterPrune);
@@ -165,10 +168,15 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
     if (!batches?.length) {
       batches = syntheticBatches(g, 4);
       report.calibration = 'synthetic uniform [-1, 1] inputs (pass calibration.batches with real samples for real accuracy)';
-    } else report.calibration = `${batches.length} batches, ${opts.calibration?.method ?? 'percentile'}`;
+    } else report.calibration = `${batches.length} batches, ${opts.calibration?.method ?? DEFAULT_CALIBRATION}`;
     const stats = await calibrate(opts.runtime!, g, batches);
     if (opts.quantize === 'int8') {
-      const r = quantizeGraph(g, stats, { method: opts.calibration?.method, percentile: opts.calibration?.percentile });
+      const r = quantizeGraph(g, stats, {
+        method: opts.calibration?.method,
+        percentile: opts.calibration?.percentile,
+        perChannel: opts.calibration?.perChannel,
+      });
+      int8 = { float: g, layers: r.layers };
       g = r.graph;
       report.int8 = r.report;
     } else {
@@ -182,7 +190,7 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
     report.binary = r.report;
   }
   const bytes = modelBytes(g);
-  return { graph: g, bytes, fp32Bytes, ratio: fp32Bytes / bytes, report };
+  return { graph: g, bytes, fp32Bytes, ratio: fp32Bytes / bytes, report, ...(int8 ? { int8 } : {}) };
 }
 
 export type Precision = 'fp32' | 'int8' | 'binary';

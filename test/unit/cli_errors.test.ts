@@ -269,6 +269,30 @@ const CASES: [string[], RegExp][] = [
   [['eval', '--ckpt', f('tiny.ckpt'), '--calib', '64'], /--calib and --calib-method calibrate --precision int8/],
   [['eval', '--ckpt', f('tiny.ckpt'), '--calib-method', 'kl'], /--calib-method must be one of percentile, minmax, mse/],
   [['eval', '--ckpt', f('tiny.ckpt'), '--json=1'], /--json is a switch/],
+  // quant-debug: every flag
+  [['quant-debug'], /give exactly one of --model, --onnx, --ckpt \(got none\)/],
+  [['quant-debug', ...M, '--ckpt', f('tiny.ckpt')], /give exactly one of --model, --onnx, --ckpt \(got --model, --ckpt\)/],
+  [['quant-debug', '--model', 'resnet9000'], /--model must be one of/],
+  [['quant-debug', '--model', 'mobilenet_v1', '--alpha', '0.3'], /--alpha must be one of 0.25/],
+  [['quant-debug', ...M, '--res', '3'], /--res must be an integer in \[8, 4096\]/],
+  [['quant-debug', '--model', 'shufflenet', '--groups', '5'], /--groups must be one of 1, 2, 3, 4, 8/],
+  [['quant-debug', '--model', 'shufflenet', '--scale', '100'], /--scale must be a number in/],
+  [['quant-debug', '--model', 'efficientnet', '--phi', '9'], /--phi must be an integer in \[0, 7\]/],
+  [['quant-debug', ...M, '--seed', 'x'], /--seed needs an integer/],
+  [['quant-debug', '--onnx', f('missing.onnx')], /--onnx .*: no such file/],
+  [['quant-debug', '--onnx', f('garbage.ckpt')], /ONNX|protobuf|wire/i],
+  [['quant-debug', '--ckpt', f('garbage.ckpt')], /bad magic/],
+  [['quant-debug', '--ckpt', f('mobilenet.ckpt')], /model mobilenet_v1 takes 224×224×3 input/],
+  [['quant-debug', '--ckpt', f('nan.ckpt')], /hold NaN or Inf \(fc1\.w\)/],
+  [['quant-debug', '--ckpt', f('tiny.ckpt'), '--alpha', '0.5'], /--alpha shapes a --model zoo model/],
+  [['quant-debug', '--ckpt', f('tiny.ckpt'), '--data-dir', f('nowhere')], /--data-dir .*: no such folder/],
+  [['quant-debug', ...M, '--data-dir', dir], /--data-dir is for --ckpt/],
+  [['quant-debug', ...M, '--calib', '0'], /--calib must be an integer in \[1, 60000\]/],
+  [['quant-debug', ...M, '--images', 'many'], /--images needs an integer/],
+  [['quant-debug', ...M, '--method', 'kl'], /--method must be one of percentile, minmax, mse/],
+  [['quant-debug', ...M, '--per-tensor=1'], /--per-tensor is a switch/],
+  [['quant-debug', ...M, '--per-channel=1'], /--per-channel is a switch/],
+  [['quant-debug', ...M, '--json', 'x'], /unexpected argument 'x'/],
   // onnx-test
   [['onnx-test'], /onnx-test needs at least one DIR/],
   [['onnx-test', f('nowhere')], /is not a directory/],
@@ -369,7 +393,7 @@ describe('CLI errors: one line, exit 1 or 2, no stack, before any work', () => {
 });
 
 describe('CLI help and version', () => {
-  it.each(['info', 'run', 'train', 'eval', 'onnx-test', 'scale'])(
+  it.each(['info', 'run', 'train', 'eval', 'onnx-test', 'scale', 'quant-debug'])(
     '%s --help and help COMMAND: usage, every flag with a description, an example',
     async (cmd) => {
       const [a, b, c] = await Promise.all([cli([cmd, '--help']), cli(['help', cmd]), cli([cmd, '-h', '--no-such-flag'])]);
