@@ -81,6 +81,15 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
   if (opts.prune && opts.sparse)
     throw new SlimError('compress: prune (prunes the weights) and sparse (encodes weights pruned before) are alternatives');
   if (opts.sparse) checkBlockShape(opts.sparse.block, 'compress: sparse.block');
+  if (opts.prune) {
+    const sp = opts.prune.sparsity;
+    check(Number.isFinite(sp) && sp >= 0 && sp < 1, `compress: prune.sparsity must be in [0, 1), got ${sp}`);
+    if (opts.prune.block && opts.prune.block !== 'auto') checkBlockShape(opts.prune.block, 'compress: prune.block');
+  }
+  if (opts.filterPrune) {
+    const r = opts.filterPrune.ratio;
+    check(Number.isFinite(r) && r >= 0 && r < 1, `compress: filterPrune.ratio must be in [0, 1), got ${r}`);
+  }
   if (opts.quantize && !['int8', 'binary'].includes(opts.quantize))
     throw new SlimError(`compress: quantize must be 'int8' or 'binary', got '${opts.quantize}'`);
   const fp32Bytes = modelBytes(model);
@@ -89,6 +98,11 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
   let g = model;
   if (opts.filterPrune && opts.filterPrune.ratio > 0) {
     const r = filterPrune(g, opts.filterPrune);
+    // never a silently unchanged model (ShuffleNet: the planner cannot keep its shuffles and grouped convs aligned)
+    if (r.report.spacesPruned === 0)
+      throw new SlimError(
+        `compress: filter pruning ${opts.filterPrune.ratio} removed nothing: no channel space of this graph can shrink (see src/compress/prune.ts)`,
+      );
     g = r.graph;
     report.filterPrune = r.report;
   }
@@ -157,6 +171,10 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
       id.set(n.outputs[0], addBsrConv(out, id.get(n.inputs[0])!, bsr, bias, attrs, n.name));
       layers.push({ name: n.name, block: chosen.join('x'), density: bsr.nnzb / bsr.totalBlocks, ms });
     }
+    if (!asIs && layers.length === 0)
+      throw new SlimError(
+        `compress: block sparsity ${opts.prune!.sparsity} pruned nothing: no conv of this graph takes block ${block === 'auto' ? 'any offered shape' : (block as BlockShape).join('x')} (dense ungrouped convs: Cin a multiple of 4 and of the block's columns, Cout of its rows)`,
+      );
     for (const t of g.outputs) out.markOutput(id.get(t)!);
     g = out;
     report.sparse = { layers };
@@ -176,6 +194,10 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
         percentile: opts.calibration?.percentile,
         perChannel: opts.calibration?.perChannel,
       });
+      if (r.report.int8Convs === 0)
+        throw new SlimError(
+          'compress: int8: no layer of this graph runs on the int8 kernels (conv2d with weights, output channels a multiple of 4, ReLU/ReLU6/none, no fused shuffle); the model would be unchanged',
+        );
       int8 = { float: g, layers: r.layers };
       g = r.graph;
       report.int8 = r.report;

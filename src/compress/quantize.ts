@@ -193,7 +193,10 @@ export function int8Eligible(g: Graph, n: Node): boolean {
 export interface Int8Options {
   method?: CalibrationMethod;
   percentile?: number;
-  /** Per-channel scales on ReLU conv outputs feeding only int8 convs (default true). */
+  /**
+   * Per-channel scales (minmax only) on ReLU conv outputs feeding only int8 convs. Default off: on MobileNetV1 it
+   * measured no better than per-tensor (quant-debug; README).
+   */
   perChannel?: boolean;
 }
 
@@ -229,7 +232,7 @@ export function quantizeGraph(
   opts: Int8Options = {},
 ): { graph: Graph; report: Int8Report; layers: QuantLayer[] } {
   const method = opts.method ?? DEFAULT_CALIBRATION;
-  const perChannel = opts.perChannel ?? true;
+  const perChannel = opts.perChannel ?? false;
   const consumers = g.consumers();
   const eligible = new Set(g.nodes.filter((n) => int8Eligible(g, n)).map((n) => n.id));
   const producer = g.producers();
@@ -257,7 +260,9 @@ export function quantizeGraph(
       p = chooseRange(s, method, opts.percentile);
       if (perChannelOk(t)) {
         const cmax = s.cmax!;
-        const channelScales = Float64Array.from(cmax, (m) => (m > 1e-6 * s.max ? m / 255 : p!.scale));
+        // 2× headroom over the channel's calibrated max (capped at the tensor's): a channel's max over a few
+        // calibration images is a poor estimate, and clipping costs more than a coarser step
+        const channelScales = Float64Array.from(cmax, (m) => (m > 1e-6 * s.max ? Math.min(s.max, 2 * m) / 255 : p!.scale));
         p = { scale: 1, zero: -128, channelScales };
       }
       qp.set(t, p);

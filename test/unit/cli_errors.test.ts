@@ -290,7 +290,8 @@ const CASES: [string[], RegExp][] = [
   [['quant-debug', ...M, '--calib', '0'], /--calib must be an integer in \[1, 60000\]/],
   [['quant-debug', ...M, '--images', 'many'], /--images needs an integer/],
   [['quant-debug', ...M, '--method', 'kl'], /--method must be one of percentile, minmax, mse/],
-  [['quant-debug', ...M, '--per-tensor=1'], /--per-tensor is a switch/],
+  [['quant-debug', ...M, '--channel-scales=1'], /--channel-scales is a switch/],
+  [['quant-debug', ...M, '--channel-scales', '--method', 'mse'], /--channel-scales calibrates per channel with --method minmax/],
   [['quant-debug', ...M, '--per-channel=1'], /--per-channel is a switch/],
   [['quant-debug', ...M, '--json', 'x'], /unexpected argument 'x'/],
   // onnx-test

@@ -51,7 +51,10 @@ export const QUANT_DEBUG: CommandSpec = {
       default: 'minmax',
       help: 'activation range calibration',
     },
-    'per-tensor': { type: 'boolean', help: 'one scale per activation tensor (default: per channel where a ReLU conv feeds only int8 convs)' },
+    'channel-scales': {
+      type: 'boolean',
+      help: 'per-channel activation scales where a ReLU conv feeds only int8 convs (minmax; default one per tensor)',
+    },
     'per-channel': { type: 'boolean', help: 'every output channel weight error [max, mean] in the JSON' },
     json: { type: 'boolean', help: 'print the report as JSON' },
   },
@@ -96,6 +99,7 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   if (sources[0] !== 'model' && zooFlags.length) throw new UsageError(`quant-debug: --${zooFlags[0]} shapes a --model zoo model`);
   if (sources[0] !== 'ckpt' && given.has('data-dir')) throw new UsageError('quant-debug: --data-dir is for --ckpt');
   const method = flags.method as CalibrationMethod;
+  if (flags['channel-scales'] && method !== 'minmax') throw new UsageError('quant-debug: --channel-scales calibrates per channel with --method minmax');
   let model: Graph;
   let calibration: Float32Array[][];
   let evaluation: Float32Array[][];
@@ -139,12 +143,12 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   let r: QuantDebugReport;
   try {
     if (sources[0] === 'model') checkDeviceLimits(checkModelSize({ ...specFromFlags(flags), batch: 1 }, 'inference'), rt.ctx.limits, what);
-    r = await quantDebug(rt, model, { calibration, evaluation, method, perChannel: !flags['per-tensor'], perChannelWeights: !!flags['per-channel'] });
+    r = await quantDebug(rt, model, { calibration, evaluation, method, perChannel: !!flags['channel-scales'], perChannelWeights: !!flags['per-channel'] });
   } finally {
     rt.destroy();
   }
-  const how = `${method}${flags['per-tensor'] ? ', per-tensor' : ''}`;
-  if (flags.json) console.log(JSON.stringify({ source: what, method, per_tensor: !!flags['per-tensor'], ...r }, null, 2));
+  const how = `${method}${flags['channel-scales'] ? ', per-channel activation scales' : ''}`;
+  if (flags.json) console.log(JSON.stringify({ source: what, method, channel_scales: !!flags['channel-scales'], ...r }, null, 2));
   else printTable(what, how, r);
   return 0;
 }
