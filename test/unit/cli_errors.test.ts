@@ -294,6 +294,32 @@ const CASES: [string[], RegExp][] = [
   [['quant-debug', ...M, '--channel-scales', '--method', 'mse'], /--channel-scales calibrates per channel with --method minmax/],
   [['quant-debug', ...M, '--per-channel=1'], /--per-channel is a switch/],
   [['quant-debug', ...M, '--json', 'x'], /unexpected argument 'x'/],
+  // export: every flag
+  [['export', '--out', f('x.onnx')], /give exactly one of --model, --onnx, --ckpt \(got none\)/],
+  [['export', ...M], /--out FILE is required/],
+  [['export', ...M, '--out', f('adir')], /--out .*: is a folder/],
+  [['export', ...M, '--out', join(f('ro'), 'x.onnx')], /--out .*: not writable/],
+  [['export', ...M, '--onnx', f('garbage.ckpt'), '--out', f('x.onnx')], /give exactly one of/],
+  [['export', '--onnx', f('missing.onnx'), '--out', f('x.onnx')], /--onnx .*: no such file/],
+  [['export', '--ckpt', f('garbage.ckpt'), '--out', f('x.onnx')], /bad magic/],
+  [['export', '--ckpt', f('nan.ckpt'), '--out', f('x.onnx')], /hold NaN or Inf/],
+  [['export', '--ckpt', f('tiny.ckpt'), '--res', '32', '--out', f('x.onnx')], /--res shapes a --model zoo model/],
+  [['export', '--ckpt', f('tiny.ckpt'), '--data-dir', f('nowhere'), '--out', f('x.onnx')], /no such folder/],
+  [['export', ...M, '--data-dir', dir, '--out', f('x.onnx')], /--data-dir is for --ckpt/],
+  [['export', '--model', 'mobilenet_v1', '--alpha', '0.3', '--out', f('x.onnx')], /--alpha must be one of 0.25/],
+  [['export', '--model', 'shufflenet', '--groups', '5', '--out', f('x.onnx')], /--groups must be one of/],
+  [['export', '--model', 'shufflenet', '--scale', '9', '--out', f('x.onnx')], /--scale must be a number in/],
+  [['export', '--model', 'efficientnet', '--phi', '9', '--out', f('x.onnx')], /--phi must be an integer in \[0, 7\]/],
+  [['export', ...M, '--seed', 'x', '--out', f('x.onnx')], /--seed needs an integer/],
+  [['export', ...M, '--precision', 'binary', '--out', f('x.onnx')], /--precision must be one of fp32, int8/],
+  [['export', ...M, '--sparsity', '2', '--out', f('x.onnx')], /--sparsity must be a number in \[0, 0.99\]/],
+  [['export', ...M, '--block', '4x4', '--out', f('x.onnx')], /--block sets the block shape of --sparsity/],
+  [['export', ...M, '--sparsity', '0.5', '--block', '3x3', '--out', f('x.onnx')], /--block 3x3 is not one of/],
+  [['export', ...M, '--sparsity', '0.5', '--block', 'big', '--out', f('x.onnx')], /--block must look like 4x4/],
+  [['export', ...M, '--filters', '1', '--out', f('x.onnx')], /--filters must be a number in \[0, 0.95\]/],
+  [['export', ...M, '--calib', '8', '--out', f('x.onnx')], /--calib calibrates --precision int8/],
+  [['export', ...M, '--calib', '0', '--precision', 'int8', '--out', f('x.onnx')], /--calib must be an integer in \[1, 60000\]/],
+  [['export', ...M, '--json=1', '--out', f('x.onnx')], /--json is a switch/],
   // onnx-test
   [['onnx-test'], /onnx-test needs at least one DIR/],
   [['onnx-test', f('nowhere')], /is not a directory/],
@@ -394,7 +420,7 @@ describe('CLI errors: one line, exit 1 or 2, no stack, before any work', () => {
 });
 
 describe('CLI help and version', () => {
-  it.each(['info', 'run', 'train', 'eval', 'onnx-test', 'scale', 'quant-debug'])(
+  it.each(['info', 'run', 'train', 'eval', 'onnx-test', 'scale', 'quant-debug', 'export'])(
     '%s --help and help COMMAND: usage, every flag with a description, an example',
     async (cmd) => {
       const [a, b, c] = await Promise.all([cli([cmd, '--help']), cli(['help', cmd]), cli([cmd, '-h', '--no-such-flag'])]);

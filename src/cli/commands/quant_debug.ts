@@ -69,7 +69,7 @@ export const QUANT_DEBUG: CommandSpec = {
 };
 
 /** Batches of seeded smooth images for a 4-D NHWC input (seeded uniform [-1, 1] otherwise). */
-function imageBatches(shape: number[], count: number, firstSeed: number): Float32Array[][] {
+export function imageBatches(shape: number[], count: number, firstSeed: number): Float32Array[][] {
   const [n, h, w, c] = shape;
   const size = shape.reduce((a, b) => a * b, 1);
   const out: Float32Array[][] = [];
