@@ -110,4 +110,3 @@ export function centeredAgreementMetrics(fp: Float32Array[], q: Float32Array[]):
   const center = (z: Float32Array) => Float32Array.from(z, (v, j) => v - mean[j]);
   return agreementMetrics(fp.map(center), q.map(center));
 }
-

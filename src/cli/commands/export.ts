@@ -14,7 +14,15 @@ import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { applyWeights, checkpointWeights, loadCheckpoint, readCheckpointHeader } from '../../train/checkpoint.js';
 import { calibrationBatches } from '../../train/inference_graph.js';
-import { checkCheckpointTensors, checkModelSize, checkpointSpec, describeNonFinite, MODEL_FLAGS, nonFinite, specFromFlags } from '../checks.js';
+import {
+  checkCheckpointTensors,
+  checkModelSize,
+  checkpointSpec,
+  describeNonFinite,
+  MODEL_FLAGS,
+  nonFinite,
+  specFromFlags,
+} from '../checks.js';
 import { parseOrHelp, UsageError, type CommandSpec } from '../flags.js';
 import { imageBatches } from './quant_debug.js';
 import { checkDataset } from './train.js';
@@ -124,6 +132,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
   }
   const out = { out: flags.out, onnx_bytes: bytes.length, ...info };
   if (flags.json) console.log(JSON.stringify(out, null, 2));
-  else console.log(`wrote ${flags.out}: ${bytes.length} bytes (${flags.precision}${opts.prune ? `, block-sparse ${opts.prune.sparsity} as dense` : ''})`);
+  else
+    console.log(
+      `wrote ${flags.out}: ${bytes.length} bytes (${flags.precision}${opts.prune ? `, block-sparse ${opts.prune.sparsity} as dense` : ''})`,
+    );
   return 0;
 }

@@ -59,7 +59,7 @@ export const QUANT_DEBUG: CommandSpec = {
     json: { type: 'boolean', help: 'print the report as JSON' },
   },
   notes: [
-    'isolated: the int8 layer fed the fp32 model\'s input activations; chain: the int8 model\'s tensor (accumulated',
+    "isolated: the int8 layer fed the fp32 model's input activations; chain: the int8 model's tensor (accumulated",
     'error); sqnr_centered_db: the image-dependent part only (per-element mean over the images removed).',
   ],
   examples: [
@@ -94,12 +94,15 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   const { flags, given } = p;
   const sources = (['model', 'onnx', 'ckpt'] as const).filter((k) => given.has(k));
   if (sources.length !== 1)
-    throw new UsageError(`quant-debug: give exactly one of --model, --onnx, --ckpt (got ${sources.length ? sources.map((s) => `--${s}`).join(', ') : 'none'})`);
+    throw new UsageError(
+      `quant-debug: give exactly one of --model, --onnx, --ckpt (got ${sources.length ? sources.map((s) => `--${s}`).join(', ') : 'none'})`,
+    );
   const zooFlags = ['alpha', 'res', 'groups', 'scale', 'phi', 'seed'].filter((k) => given.has(k));
   if (sources[0] !== 'model' && zooFlags.length) throw new UsageError(`quant-debug: --${zooFlags[0]} shapes a --model zoo model`);
   if (sources[0] !== 'ckpt' && given.has('data-dir')) throw new UsageError('quant-debug: --data-dir is for --ckpt');
   const method = flags.method as CalibrationMethod;
-  if (flags['channel-scales'] && method !== 'minmax') throw new UsageError('quant-debug: --channel-scales calibrates per channel with --method minmax');
+  if (flags['channel-scales'] && method !== 'minmax')
+    throw new UsageError('quant-debug: --channel-scales calibrates per channel with --method minmax');
   let model: Graph;
   let calibration: Float32Array[][];
   let evaluation: Float32Array[][];
@@ -131,7 +134,8 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
     } else {
       const file = flags.onnx as string;
       model = importOnnx(new Uint8Array(readFileSync(file))).graph;
-      if (model.inputs.length !== 1) throw new SlimError(`--onnx ${file}: quant-debug takes a model with one input (it has ${model.inputs.length})`);
+      if (model.inputs.length !== 1)
+        throw new SlimError(`--onnx ${file}: quant-debug takes a model with one input (it has ${model.inputs.length})`);
       what = `--onnx ${file}`;
     }
     const shape = model.shape(model.inputs[0]);
@@ -143,7 +147,13 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   let r: QuantDebugReport;
   try {
     if (sources[0] === 'model') checkDeviceLimits(checkModelSize({ ...specFromFlags(flags), batch: 1 }, 'inference'), rt.ctx.limits, what);
-    r = await quantDebug(rt, model, { calibration, evaluation, method, perChannel: !!flags['channel-scales'], perChannelWeights: !!flags['per-channel'] });
+    r = await quantDebug(rt, model, {
+      calibration,
+      evaluation,
+      method,
+      perChannel: !!flags['channel-scales'],
+      perChannelWeights: !!flags['per-channel'],
+    });
   } finally {
     rt.destroy();
   }

@@ -146,7 +146,12 @@ class Exporter {
     const [kh, kw, cg, cout] = shape;
     const q = this.qdq?.weights.get(node.id);
     const oihw = (dtype: number, d: ArrayLike<number>) =>
-      this.init(`${node.name}_w_oihw`, dtype, [cout, cg, kh, kw], transposeHost({ dtype, dims: shape, data: Float64Array.from(d) }, [3, 2, 0, 1]).data);
+      this.init(
+        `${node.name}_w_oihw`,
+        dtype,
+        [cout, cg, kh, kw],
+        transposeHost({ dtype, dims: shape, data: Float64Array.from(d) }, [3, 2, 0, 1]).data,
+      );
     if (!q) return oihw(DT.FLOAT, data);
     return this.node(
       'DequantizeLinear',
@@ -308,12 +313,13 @@ class Exporter {
           w = { ...w, role: 'param', shape, data: dense, dtype: 'f32' };
           bias = node.inputs[3];
         }
-        const [kh, kw, , cout] = w.shape;
+        const [kh, kw] = w.shape;
         const wName =
-          w.role === 'param' ? this.convWeights(node, w.shape, w.data!) : this.node('Transpose', [this.get(w.id)], [attr('perm', [3, 2, 0, 1])]);
+          w.role === 'param'
+            ? this.convWeights(node, w.shape, w.data!)
+            : this.node('Transpose', [this.get(w.id)], [attr('perm', [3, 2, 0, 1])]);
         const ins = [this.getNchw(x), wName];
         if (bias !== undefined) ins.push(this.convBias(node, bias));
-        void cout;
         const pads = attrInts(a, 'pads', 4, [0, 0, 0, 0]);
         let out = this.node('Conv', ins, [
           attr('kernel_shape', [kh, kw]),
