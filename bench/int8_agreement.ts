@@ -80,7 +80,7 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
   const method = o.method ?? DEFAULT_CALIBRATION;
   if (!['minmax', 'percentile', 'mse'].includes(method)) throw new SlimError(`--method must be minmax, percentile or mse, got '${method}'`);
   const nImages = o.images ?? 16;
-  const nCalib = o.calib ?? 4;
+  const nCalib = o.calib ?? 16;
   const log = o.log ?? (() => {});
   const fp32 = buildModel(spec);
   const [, res, , ch] = fp32.shape(fp32.inputs[0]);

@@ -118,7 +118,7 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         res: { ...MODEL_FLAGS.res, default: 224 },
         seed: MODEL_FLAGS.seed,
         images: { type: 'int', min: 1, max: 10000, default: 16, help: 'seeded smooth test images' },
-        calib: { type: 'int', min: 1, max: 1000, default: 4, help: 'calibration images' },
+        calib: { type: 'int', min: 1, max: 1000, default: 16, help: 'calibration images (held out)' },
         method: { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'minmax', help: 'activation-range calibration' },
       },
       '--alpha 0.25 --res 128 --images 32',
