@@ -1,6 +1,6 @@
 // A shipped checkpoint on the kernels it was trained for — what `slimgpu eval` runs (src/train/export.ts):
 // int8 (a --qat int8 checkpoint) → conv2d_int8 with activations calibrated on 512 training images (the CLI's
-// seeded choice, percentile), binary → conv2d_xnor, block-pruned → conv2d_bsr, filter-pruned → the thinned model,
+// seeded choice, minmax as slimgpu eval), binary → conv2d_xnor, block-pruned → conv2d_bsr, filter-pruned → the thinned model,
 // otherwise fp32 with batch-norm folded. Page-side copy of exportTrained (that module imports node-only code).
 
 import { compress, modelBytes, type CompressOptions } from '../../src/compress/compress.js';
@@ -61,7 +61,7 @@ export async function exportCheckpoint(rt: Runtime, ck: Checkpoint, batch: numbe
     Object.assign(opts, {
       quantize: 'int8',
       runtime: rt,
-      calibration: { batches: await calibrationBatches(calib, batch), method: 'percentile' },
+      calibration: { batches: await calibrationBatches(calib, batch), method: 'minmax' },
     });
   const c = await compress(model, opts);
   return {

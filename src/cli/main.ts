@@ -42,6 +42,16 @@ const commands: Record<string, { spec: () => Promise<CommandSpec>; run: Command;
     run: async (a) => (await import('./commands/scale.js')).scaleCommand(a),
     summary: 'accuracy–latency Pareto front of a model family on this adapter, and the latency predictor',
   },
+  'quant-debug': {
+    spec: async () => (await import('./commands/quant_debug.js')).QUANT_DEBUG,
+    run: async (a) => (await import('./commands/quant_debug.js')).quantDebugCommand(a),
+    summary: 'per-layer int8 error (SQNR, cosine, clipping, weight error) of a model: where int8 loses the signal',
+  },
+  export: {
+    spec: async () => (await import('./commands/export.js')).EXPORT,
+    run: async (a) => (await import('./commands/export.js')).exportCommand(a),
+    summary: 'write a model (fp32, int8 as QDQ, block-sparse or filter-pruned as dense) as an ONNX file',
+  },
   'onnx-test': {
     spec: async () => (await import('./commands/onnx_test.js')).ONNX_TEST,
     run: async (a) => (await import('./commands/onnx_test.js')).onnxTest(a),

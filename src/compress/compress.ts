@@ -15,7 +15,7 @@ import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { binarizeGraph, type BinaryReport } from './binarize.js';
 import { filterPrune, type FilterNorm, type FilterPruneReport } from './prune.js';
-import { calibrate, quantizeGraph, type CalibrationMethod, type Int8Report } from './quantize.js';
+import { calibrate, DEFAULT_CALIBRATION, quantizeGraph, type CalibrationMethod, type Int8Report, type QuantLayer } from './quantize.js';
 import { addBsrConv, chooseBlockShape, pruneBlocks } from './sparse.js';
 
 export interface CompressOptions {
@@ -29,7 +29,7 @@ export interface CompressOptions {
   sparse?: { block: BlockShape };
   filterPrune?: { ratio: number; norm?: FilterNorm };
   /** Sample input batches for int8 calibration (and the binary activation scale); synthetic when absent. */
-  calibration?: { batches?: Float32Array[][]; method?: CalibrationMethod; percentile?: number };
+  calibration?: { batches?: Float32Array[][]; method?: CalibrationMethod; percentile?: number; perChannel?: boolean };
   binary?: { activationScale?: boolean };
   /** Needed for calibration and for measuring block shapes. */
   runtime?: Runtime;
@@ -37,6 +37,8 @@ export interface CompressOptions {
 
 export interface CompressedModel {
   graph: Graph;
+  /** int8: the fused float graph that was quantized and its int8 layers (for QDQ export, io/onnx/export.ts). */
+  int8?: { float: Graph; layers: QuantLayer[] };
   /** Bytes of the compressed model's parameters. */
   bytes: number;
   /** Bytes of the input model's parameters (f32). */
@@ -79,13 +81,28 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
   if (opts.prune && opts.sparse)
     throw new SlimError('compress: prune (prunes the weights) and sparse (encodes weights pruned before) are alternatives');
   if (opts.sparse) checkBlockShape(opts.sparse.block, 'compress: sparse.block');
+  if (opts.prune) {
+    const sp = opts.prune.sparsity;
+    check(Number.isFinite(sp) && sp >= 0 && sp < 1, `compress: prune.sparsity must be in [0, 1), got ${sp}`);
+    if (opts.prune.block && opts.prune.block !== 'auto') checkBlockShape(opts.prune.block, 'compress: prune.block');
+  }
+  if (opts.filterPrune) {
+    const r = opts.filterPrune.ratio;
+    check(Number.isFinite(r) && r >= 0 && r < 1, `compress: filterPrune.ratio must be in [0, 1), got ${r}`);
+  }
   if (opts.quantize && !['int8', 'binary'].includes(opts.quantize))
     throw new SlimError(`compress: quantize must be 'int8' or 'binary', got '${opts.quantize}'`);
   const fp32Bytes = modelBytes(model);
   const report: CompressedModel['report'] = {};
+  let int8: CompressedModel['int8'];
   let g = model;
   if (opts.filterPrune && opts.filterPrune.ratio > 0) {
     const r = filterPrune(g, opts.filterPrune);
+    // never a silently unchanged model (ShuffleNet: the planner cannot keep its shuffles and grouped convs aligned)
+    if (r.report.spacesPruned === 0)
+      throw new SlimError(
+        `compress: filter pruning ${opts.filterPrune.ratio} removed nothing: no channel space of this graph can shrink (see src/compress/prune.ts)`,
+      );
     g = r.graph;
     report.filterPrune = r.report;
   }
@@ -154,6 +171,10 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
       id.set(n.outputs[0], addBsrConv(out, id.get(n.inputs[0])!, bsr, bias, attrs, n.name));
       layers.push({ name: n.name, block: chosen.join('x'), density: bsr.nnzb / bsr.totalBlocks, ms });
     }
+    if (!asIs && layers.length === 0)
+      throw new SlimError(
+        `compress: block sparsity ${opts.prune!.sparsity} pruned nothing: no conv of this graph takes block ${block === 'auto' ? 'any offered shape' : (block as BlockShape).join('x')} (dense ungrouped convs: Cin a multiple of 4 and of the block's columns, Cout of its rows)`,
+      );
     for (const t of g.outputs) out.markOutput(id.get(t)!);
     g = out;
     report.sparse = { layers };
@@ -165,10 +186,19 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
     if (!batches?.length) {
       batches = syntheticBatches(g, 4);
       report.calibration = 'synthetic uniform [-1, 1] inputs (pass calibration.batches with real samples for real accuracy)';
-    } else report.calibration = `${batches.length} batches, ${opts.calibration?.method ?? 'percentile'}`;
+    } else report.calibration = `${batches.length} batches, ${opts.calibration?.method ?? DEFAULT_CALIBRATION}`;
     const stats = await calibrate(opts.runtime!, g, batches);
     if (opts.quantize === 'int8') {
-      const r = quantizeGraph(g, stats, { method: opts.calibration?.method, percentile: opts.calibration?.percentile });
+      const r = quantizeGraph(g, stats, {
+        method: opts.calibration?.method,
+        percentile: opts.calibration?.percentile,
+        perChannel: opts.calibration?.perChannel,
+      });
+      if (r.report.int8Convs === 0)
+        throw new SlimError(
+          'compress: int8: no layer of this graph runs on the int8 kernels (conv2d with weights, output channels a multiple of 4, ReLU/ReLU6/none, no fused shuffle); the model would be unchanged',
+        );
+      int8 = { float: g, layers: r.layers };
       g = r.graph;
       report.int8 = r.report;
     } else {
@@ -182,7 +212,7 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
     report.binary = r.report;
   }
   const bytes = modelBytes(g);
-  return { graph: g, bytes, fp32Bytes, ratio: fp32Bytes / bytes, report };
+  return { graph: g, bytes, fp32Bytes, ratio: fp32Bytes / bytes, report, ...(int8 ? { int8 } : {}) };
 }
 
 export type Precision = 'fp32' | 'int8' | 'binary';

@@ -17,7 +17,7 @@
 import type { Graph } from '../graph/ir.js';
 import { compress, modelBytes, type CompressedModel, type CompressOptions } from '../compress/compress.js';
 import type { FilterNorm } from '../compress/prune.js';
-import type { CalibrationMethod } from '../compress/quantize.js';
+import { DEFAULT_CALIBRATION, type CalibrationMethod } from '../compress/quantize.js';
 import { epochOrder, fillBatch, NO_AUGMENT, type Split } from '../io/fashion_mnist.js';
 import { buildModel, type ModelSpec } from '../models/zoo.js';
 import type { BlockShape } from '../ops/block_sparse.js';
@@ -112,7 +112,7 @@ export async function inferenceGraph(
     check(!!o.calibration, 'int8 inference needs calibration images');
     const batches = calibrationBatches(o.calibration.split, o.calibration.count, batch);
     calibrationImages = batches.length * batch;
-    Object.assign(opts, { quantize: 'int8', runtime: rt, calibration: { batches, method: o.calibration.method ?? 'percentile' } });
+    Object.assign(opts, { quantize: 'int8', runtime: rt, calibration: { batches, method: o.calibration.method ?? DEFAULT_CALIBRATION } });
   }
   const c = await compress(model, opts);
   return {

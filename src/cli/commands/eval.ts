@@ -58,8 +58,8 @@ export const EVAL: CommandSpec = {
     'calib-method': {
       type: 'string',
       choices: ['percentile', 'minmax', 'mse'],
-      default: 'percentile',
-      help: 'int8 calibration of activation ranges',
+      default: 'minmax',
+      help: 'int8 calibration of activation ranges (slimgpu quant-debug compares them)',
     },
     predictions: {
       type: 'string',

@@ -7,9 +7,20 @@
 // mirroring the importer: a conv chain exports as Transpose → Conv → … → Conv → Transpose.
 // Weights become initializers (HWIO → OIHW). Fused attributes (act, shuffle) become their own nodes; the
 // channel shuffle uses the Reshape → Transpose → Reshape pattern that importers (ours included) recognise.
+//
+// Compressed graphs (exportCompressed): block-sparse convs (conv2d_bsr) export as the dense Conv they compute
+// (zero blocks written out); filter-pruned graphs are dense already. int8 graphs export as QDQ: the fused float
+// graph with QuantizeLinear → DequantizeLinear on every tensor the int8 model holds in int8 (the activation
+// scale / zero point it was calibrated with; per-channel activation scales as axis-1 QuantizeLinear, then a
+// DequantizeLinear with scale 1, the weights carrying those scales as our kernels do), int8 weights as
+// DequantizeLinear(int8 OIHW, per-output-channel scale, axis 0) and int32 biases as DequantizeLinear(int32,
+// s_x·s_w, axis 0) — the layout ONNX Runtime's QDQ quantizer writes and fuses into QLinearConv.
 
 import { SlimError } from '../../runtime/errors.js';
 import type { Graph, Node } from '../../graph/ir.js';
+import type { CompressedModel } from '../../compress/compress.js';
+import type { QParams, QuantLayer } from '../../compress/quantize.js';
+import { fromBsr, type BlockShape } from '../../ops/block_sparse.js';
 import { attrInts, attrNum } from '../../ops/registry.js';
 import {
   DT,
@@ -68,6 +79,27 @@ const BINARY_OPS: Record<string, string> = {
 };
 const REDUCE_OPS: Record<string, string> = { sum: 'ReduceSum', mean: 'ReduceMean', max: 'ReduceMax', min: 'ReduceMin' };
 
+/** QDQ annotations of a float graph (exportOnnx's `qdq` option). */
+export interface QdqSpec {
+  /** Float-graph tensors held in int8, and their parameters. */
+  tensors: Map<number, QParams>;
+  /** Conv nodes (by node id) with their int8 weights (HWIO, folded with per-channel input scales) and scales. */
+  weights: Map<number, { wq: Int8Array; scale: Float64Array; inScale: number }>;
+}
+
+/** The QDQ annotations of quantizeGraph's layers (on the float graph it was given). */
+export function qdqFromLayers(g: Graph, layers: QuantLayer[]): QdqSpec {
+  const tensors = new Map<number, QParams>();
+  const weights: QdqSpec['weights'] = new Map();
+  const producer = g.producers();
+  for (const l of layers) {
+    l.inputs.forEach((t, k) => tensors.set(t, l.inQ[k]));
+    tensors.set(l.output, l.outQ);
+    if (l.weights) weights.set(producer.get(l.output)!.id, { wq: l.weights.wq, scale: l.weights.scale, inScale: l.inQ[0].scale });
+  }
+  return { tensors, weights };
+}
+
 class Exporter {
   nodes: NodeProto[] = [];
   inits: TensorProto[] = [];
@@ -76,7 +108,75 @@ class Exporter {
   private ours = new Map<number, string>();
   private nchw = new Map<number, string>();
 
-  constructor(readonly g: Graph) {}
+  constructor(
+    readonly g: Graph,
+    readonly qdq?: QdqSpec,
+  ) {}
+
+  /** QuantizeLinear → DequantizeLinear of value x (channel axis `axis` for per-channel scales). */
+  qdqValue(x: string, q: QParams, axis: number): string {
+    if (q.channelScales) {
+      const c = q.channelScales.length;
+      const qv = this.node(
+        'QuantizeLinear',
+        [x, this.init('act_scale', DT.FLOAT, [c], q.channelScales), this.init('act_zero', DT.INT8, [c], new Array(c).fill(q.zero))],
+        [attr('axis', axis)],
+      );
+      // the consumers' int8 weights carry the channel scales: dequantize to (q − z)
+      return this.node('DequantizeLinear', [qv, this.scalar('one', 1), this.init('act_zero', DT.INT8, [], [q.zero])]);
+    }
+    const s = this.scalar('act_scale', q.scale);
+    const z = this.init('act_zero', DT.INT8, [], [q.zero]);
+    return this.node('DequantizeLinear', [this.node('QuantizeLinear', [x, s, z]), s, z]);
+  }
+
+  /** After node n: QDQ on its outputs that the int8 model holds in int8 (in whichever layout they were made). */
+  qdqOutputs(ts: number[]): void {
+    for (const t of ts) {
+      const q = this.qdq?.tensors.get(t);
+      if (!q) continue;
+      const rank = this.shape(t).length;
+      if (this.hasNchw(t)) this.setNchw(t, this.qdqValue(this.nchw.get(t)!, q, 1));
+      else this.setOurs(t, this.qdqValue(this.get(t), q, rank - 1));
+    }
+  }
+
+  /** OIHW weights of a conv: float, or DequantizeLinear of int8 (QDQ). */
+  convWeights(node: Node, shape: number[], data: Float32Array): string {
+    const [kh, kw, cg, cout] = shape;
+    const q = this.qdq?.weights.get(node.id);
+    const oihw = (dtype: number, d: ArrayLike<number>) =>
+      this.init(
+        `${node.name}_w_oihw`,
+        dtype,
+        [cout, cg, kh, kw],
+        transposeHost({ dtype, dims: shape, data: Float64Array.from(d) }, [3, 2, 0, 1]).data,
+      );
+    if (!q) return oihw(DT.FLOAT, data);
+    return this.node(
+      'DequantizeLinear',
+      [oihw(DT.INT8, q.wq), this.init('w_scale', DT.FLOAT, [cout], q.scale), this.init('w_zero', DT.INT8, [cout], new Array(cout).fill(0))],
+      [attr('axis', 0)],
+    );
+  }
+
+  /** A conv's bias: float, or DequantizeLinear of int32 round(b / (s_x·s_w)) (QDQ, as our int8 kernels round it). */
+  convBias(node: Node, b: number): string {
+    const q = this.qdq?.weights.get(node.id);
+    const data = this.g.tensors[b].data;
+    if (!q || !data) return this.get(b);
+    const s = Array.from(q.scale, (sw) => q.inScale * sw);
+    const bq = Array.from(data, (v, co) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / s[co]))));
+    return this.node(
+      'DequantizeLinear',
+      [
+        this.init(`${node.name}_b_int32`, DT.INT32, [bq.length], bq),
+        this.init('b_scale', DT.FLOAT, [s.length], s),
+        this.init('b_zero', DT.INT32, [s.length], new Array(s.length).fill(0)),
+      ],
+      [attr('axis', 0)],
+    );
+  }
 
   fresh(base: string): string {
     return `${base.replace(/[^A-Za-z0-9_.]/g, '_')}__${this.n++}`;
@@ -198,20 +298,28 @@ class Exporter {
     const [x] = node.inputs;
     const y = node.outputs[0];
     switch (node.op) {
-      case 'conv2d': {
-        const w = this.g.tensors[node.inputs[1]];
-        const [kh, kw, , cout] = w.shape;
+      case 'conv2d':
+      case 'conv2d_bsr': {
+        const bsr = node.op === 'conv2d_bsr';
+        let w = this.g.tensors[node.inputs[1]];
+        let bias = node.inputs[2];
+        if (bsr) {
+          // the dense conv the block-sparse one computes (zero blocks written out)
+          const [kh, kw] = attrInts(a, 'kernel', 2);
+          const shape = [kh, kw, this.shape(x)[3], attrNum(a, 'cout')];
+          const idx = this.g.tensors[node.inputs[1]].raw as Uint32Array;
+          const val = this.g.tensors[node.inputs[2]].data!;
+          const dense = fromBsr({ block: attrInts(a, 'block', 2) as BlockShape, idx, val, nnzb: 0, totalBlocks: 0 }, shape);
+          w = { ...w, role: 'param', shape, data: dense, dtype: 'f32' };
+          bias = node.inputs[3];
+        }
+        const [kh, kw] = w.shape;
         const wName =
           w.role === 'param'
-            ? this.init(
-                `${w.name}_oihw`,
-                DT.FLOAT,
-                [cout, w.shape[2], kh, kw],
-                transposeHost({ dtype: DT.FLOAT, dims: w.shape, data: Float64Array.from(w.data!) }, [3, 2, 0, 1]).data,
-              )
+            ? this.convWeights(node, w.shape, w.data!)
             : this.node('Transpose', [this.get(w.id)], [attr('perm', [3, 2, 0, 1])]);
         const ins = [this.getNchw(x), wName];
-        if (node.inputs[2] !== undefined) ins.push(this.get(node.inputs[2]));
+        if (bias !== undefined) ins.push(this.convBias(node, bias));
         const pads = attrInts(a, 'pads', 4, [0, 0, 0, 0]);
         let out = this.node('Conv', ins, [
           attr('kernel_shape', [kh, kw]),
@@ -432,18 +540,24 @@ export interface ExportOptions {
   /** The ONNX graph's name. */
   name?: string;
   producer?: string;
+  /** Export as QDQ: Q/DQ on these tensors, int8 weights on these convs (qdqFromLayers). */
+  qdq?: QdqSpec;
 }
 
 /** The ONNX ModelProto bytes of a slimgpu graph (our layout at the interface: NHWC for images). */
 export function exportOnnx(g: Graph, opts: ExportOptions = {}): Uint8Array {
   if (!g.outputs.length) throw new SlimError('graph has no outputs (call markOutput)');
-  const e = new Exporter(g);
+  const e = new Exporter(g, opts.qdq);
   const inputs: ValueInfoProto[] = g.inputs.map((t) => {
     const d = g.tensors[t];
     e.setOurs(t, d.name);
     return valueInfo(d.name, d.shape);
   });
-  for (const n of g.nodes) e.exportNode(n);
+  e.qdqOutputs(g.inputs);
+  for (const n of g.nodes) {
+    e.exportNode(n);
+    e.qdqOutputs(n.outputs);
+  }
   const used = new Set<string>();
   const outputs: ValueInfoProto[] = g.outputs.map((t, k) => {
     const d = g.tensors[t];
@@ -461,4 +575,14 @@ export function exportOnnx(g: Graph, opts: ExportOptions = {}): Uint8Array {
     graph: { name: opts.name ?? 'slimgpu', node: e.nodes, initializer: e.inits, input: inputs, output: outputs },
   };
   return encodeModel(model);
+}
+
+/**
+ * ONNX bytes of a compress() result: int8 → QDQ (from the float graph it was quantized from), block-sparse →
+ * dense convs, filter-pruned → the thinned dense graph. Binary (XNOR) graphs have no ONNX form: an error.
+ */
+export function exportCompressed(c: CompressedModel, opts: ExportOptions = {}): Uint8Array {
+  if (c.report.binary) throw new SlimError('ONNX export: binary (XNOR) models have no ONNX form; export the fp32 or int8 model');
+  if (c.int8) return exportOnnx(c.int8.float, { ...opts, qdq: qdqFromLayers(c.int8.float, c.int8.layers) });
+  return exportOnnx(c.graph, opts);
 }
