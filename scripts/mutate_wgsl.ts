@@ -422,10 +422,7 @@ export const MUTANTS: Mutant[] = [
     'let bc = bb + j * params.b_kn.y;',
     'let bc = bb + j * params.b_kn.x;',
   ]),
-  m('mm_b_batch_uses_a', 'matmul', 'shaders/matmul/matmul_forward_direct.wgsl', MM, [
-    'bb += c * params.b_batch[d];',
-    'bb += c * params.a_batch[d];',
-  ]),
+  m('mm_b_batch_uses_a', 'matmul', 'shaders/common/matmul_batch.wgsl', MM, ['bb += c * b_batch[d];', 'bb += c * a_batch[d];']),
 
   // channel shuffle
   m('shuffle_identity', 'group_shuffle', 'shaders/group_shuffle/channel_shuffle_forward.wgsl', SHUF, [

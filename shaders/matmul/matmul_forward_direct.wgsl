@@ -23,6 +23,7 @@ struct Params {
 override WG: u32 = 64u;
 override HAS_BIAS: u32 = 0u;
 
+//! import matmul_batch
 //! uniform params: Params
 //! read a: array<f32>
 //! read b: array<f32>
@@ -32,15 +33,9 @@ override HAS_BIAS: u32 = 0u;
 //! entry
   let j = i % params.cols;
   let m = (i / params.cols) % params.m;
-  var r = i / (params.cols * params.m);
-  var ab = 0u;
-  var bb = 0u;
-  for (var d = i32(params.batch_rank) - 1; d >= 0; d--) {
-    let c = r % params.batch[d];
-    r = r / params.batch[d];
-    ab += c * params.a_batch[d];
-    bb += c * params.b_batch[d];
-  }
+  let off = matmul_batch_offsets(i / (params.cols * params.m), params.batch_rank, params.batch, params.a_batch, params.b_batch);
+  let ab = off.x;
+  let bb = off.y;
   var acc = 0.0;
   let ar = ab + m * params.a_mk.x;
   let bc = bb + j * params.b_kn.y;

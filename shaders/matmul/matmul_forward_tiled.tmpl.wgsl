@@ -32,6 +32,7 @@ struct Params {
 override WG: u32 = 64u;
 override HAS_BIAS: u32 = 0u;
 
+//! import matmul_batch
 //! uniform params: Params
 //! if VA
 //! read a: array<vec4<f32>>
@@ -66,15 +67,9 @@ fn store_cols(row: u32, j: u32, v: vec4<f32>) {
   let nt = i % params.n_tiles;
   let mt = (i / params.n_tiles) % params.m_tiles;
   let bt = i / (params.n_tiles * params.m_tiles);
-  var rest = bt;
-  var ab = 0u;
-  var bb = 0u;
-  for (var d = i32(params.batch_rank) - 1; d >= 0; d--) {
-    let c = rest % params.batch[d];
-    rest = rest / params.batch[d];
-    ab += c * params.a_batch[d];
-    bb += c * params.b_batch[d];
-  }
+  let off = matmul_batch_offsets(bt, params.batch_rank, params.batch, params.a_batch, params.b_batch);
+  let ab = off.x;
+  let bb = off.y;
   let m0 = mt * ${ROWS}u;
   let j0 = nt * 8u;
   let lastM = params.m - 1u;

@@ -28,6 +28,7 @@ struct Params {
 override WG: u32 = 64u;
 override HAS_BIAS: u32 = 0u;
 
+//! import matmul_batch
 //! uniform params: Params
 //! read a: array<f32>
 //! read b: array<f32>
@@ -45,15 +46,9 @@ fn main(@builtin(local_invocation_index) l: u32, @builtin(workgroup_id) wid: vec
   let nt = g % params.n_tiles;
   let mt = (g / params.n_tiles) % params.m_tiles;
   let bt = g / (params.n_tiles * params.m_tiles);
-  var rest = bt;
-  var ab = 0u;
-  var bb = 0u;
-  for (var d = i32(params.batch_rank) - 1; d >= 0; d--) {
-    let c = rest % params.batch[d];
-    rest = rest / params.batch[d];
-    ab += c * params.a_batch[d];
-    bb += c * params.b_batch[d];
-  }
+  let off = matmul_batch_offsets(bt, params.batch_rank, params.batch, params.a_batch, params.b_batch);
+  let ab = off.x;
+  let bb = off.y;
   let m0 = mt * 32u;
   let j0 = nt * 32u;
   let tx = l % 8u;
