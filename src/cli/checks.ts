@@ -3,10 +3,11 @@
 // weight or buffer is made — against the adapter's limits. Plus the shared model flags and the NaN/Inf scan.
 
 import { totalmem } from 'node:os';
-import { MODEL_NAMES, modelSize, type ModelSpec } from '../models/zoo.js';
+import type { Graph } from '../graph/ir.js';
+import { buildModel, MODEL_NAMES, modelSize, type ModelSpec } from '../models/zoo.js';
 import { SlimError } from '../runtime/errors.js';
-import type { CheckpointHeader } from '../train/checkpoint.js';
-import type { Flag, Flags, FlagTable } from './flags.js';
+import { applyWeights, checkpointWeights, loadCheckpoint, type CheckpointHeader } from '../train/checkpoint.js';
+import { UsageError, type Flag, type Flags, type FlagTable } from './flags.js';
 
 /** The zoo model's flags (run, train, bench). */
 export const MODEL_FLAGS = {
@@ -133,4 +134,30 @@ export function checkFashionMnistInput(spec: ModelSpec, flag = '--model'): void 
     );
   }
   if (res !== 28) throw new SlimError(`${flag} ${spec.model} with --res ${res}: Fashion-MNIST is 28×28×1 (leave --res at 28)`);
+}
+
+const ZOO_SHAPE_FLAGS = ['alpha', 'res', 'groups', 'scale', 'phi', 'seed'];
+
+/** The model source of a command that takes exactly one of --model, --onnx, --ckpt (export, quant-debug); the zoo
+ *  model's shape flags only go with --model. */
+export function oneModelSource(cmd: string, given: Set<string>): 'model' | 'onnx' | 'ckpt' {
+  const sources = (['model', 'onnx', 'ckpt'] as const).filter((k) => given.has(k));
+  if (sources.length !== 1)
+    throw new UsageError(
+      `${cmd}: give exactly one of --model, --onnx, --ckpt (got ${sources.length ? sources.map((s) => `--${s}`).join(', ') : 'none'})`,
+    );
+  const zooFlags = ZOO_SHAPE_FLAGS.filter((k) => given.has(k));
+  if (sources[0] !== 'model' && zooFlags.length) throw new UsageError(`${cmd}: --${zooFlags[0]} shapes a --model zoo model`);
+  return sources[0];
+}
+
+/** The model of a checkpoint whose header was checked (checkpointSpec, checkCheckpointTensors), built at `batch` with
+ *  peer 0's weights; NaN/Inf weights are refused, `use` saying what for ("exporting", "quantizing"). */
+export function checkpointModel(file: string, spec: ModelSpec, batch: number, use: string): Graph {
+  const weights = checkpointWeights(loadCheckpoint(file), 0);
+  const bad = nonFinite(weights);
+  if (bad.length) throw new SlimError(`${describeNonFinite(bad, file)}: ${use} them would be meaningless`);
+  const model = buildModel({ ...spec, batch });
+  applyWeights(model, weights, `--ckpt ${file}`);
+  return model;
 }

@@ -12,15 +12,15 @@ import { checkBlockShape, parseBlockShape } from '../../ops/block_sparse.js';
 import { buildModel } from '../../models/zoo.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
-import { applyWeights, checkpointWeights, loadCheckpoint, readCheckpointHeader } from '../../train/checkpoint.js';
+import { readCheckpointHeader } from '../../train/checkpoint.js';
 import { calibrationBatches } from '../../train/inference_graph.js';
 import {
   checkCheckpointTensors,
   checkModelSize,
+  checkpointModel,
   checkpointSpec,
-  describeNonFinite,
   MODEL_FLAGS,
-  nonFinite,
+  oneModelSource,
   specFromFlags,
 } from '../checks.js';
 import { parseOrHelp, UsageError, type CommandSpec } from '../flags.js';
@@ -59,18 +59,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const p = parseOrHelp(EXPORT, argv);
   if (!p) return 0;
   const { flags, given } = p;
-  const sources = (['model', 'onnx', 'ckpt'] as const).filter((k) => given.has(k));
-  if (sources.length !== 1)
-    throw new UsageError(
-      `export: give exactly one of --model, --onnx, --ckpt (got ${sources.length ? sources.map((s) => `--${s}`).join(', ') : 'none'})`,
-    );
+  const source = oneModelSource('export', given);
   if (typeof flags.out !== 'string') throw new UsageError('export: --out FILE is required');
-  const zooFlags = ['alpha', 'res', 'groups', 'scale', 'phi', 'seed'].filter((k) => given.has(k));
-  if (sources[0] !== 'model' && zooFlags.length) throw new UsageError(`export: --${zooFlags[0]} shapes a --model zoo model`);
   if (given.has('block') && !given.has('sparsity')) throw new UsageError('export: --block sets the block shape of --sparsity S');
   const int8 = flags.precision === 'int8';
   if (given.has('calib') && !int8) throw new UsageError('export: --calib calibrates --precision int8');
-  if (given.has('data-dir') && sources[0] !== 'ckpt') throw new UsageError('export: --data-dir is for --ckpt');
+  if (given.has('data-dir') && source !== 'ckpt') throw new UsageError('export: --data-dir is for --ckpt');
   const opts: CompressOptions = {};
   if (int8) opts.quantize = 'int8';
   if (flags.sparsity !== undefined) {
@@ -82,20 +76,16 @@ export async function exportCommand(argv: string[]): Promise<number> {
 
   let model: Graph;
   let calib: Float32Array[][] | undefined;
-  if (sources[0] === 'ckpt') {
+  if (source === 'ckpt') {
     const file = flags.ckpt as string;
     const header = readCheckpointHeader(file);
     const spec = checkpointSpec(header, '--ckpt', file);
     checkCheckpointTensors(header, spec, 0, `--ckpt ${file}`);
     const dir = checkDataset({ 'data-dir': flags['data-dir'] });
-    const weights = checkpointWeights(loadCheckpoint(file), 0);
-    const bad = nonFinite(weights);
-    if (bad.length) throw new SlimError(`${describeNonFinite(bad, file)}: exporting them would be meaningless`);
-    model = buildModel({ ...spec, batch: 1 });
-    applyWeights(model, weights, `--ckpt ${file}`);
+    model = checkpointModel(file, spec, 1, 'exporting');
     if (int8) calib = calibrationBatches(loadSplit(dir, 'train'), (flags.calib as number | undefined) ?? 64, 1);
   } else {
-    if (sources[0] === 'model') {
+    if (source === 'model') {
       const spec = { ...specFromFlags(flags), batch: 1 };
       checkModelSize(spec, 'inference');
       model = buildModel(spec);

@@ -13,17 +13,17 @@ import { seededRandom } from '../../models/builder.js';
 import { buildModel } from '../../models/zoo.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
-import { applyWeights, checkpointWeights, loadCheckpoint, readCheckpointHeader } from '../../train/checkpoint.js';
+import { readCheckpointHeader } from '../../train/checkpoint.js';
 import { calibrationBatches } from '../../train/inference_graph.js';
 import {
   checkCheckpointTensors,
   checkDeviceLimits,
   checkFashionMnistInput,
   checkModelSize,
+  checkpointModel,
   checkpointSpec,
-  describeNonFinite,
   MODEL_FLAGS,
-  nonFinite,
+  oneModelSource,
   specFromFlags,
 } from '../checks.js';
 import { parseOrHelp, UsageError, type CommandSpec } from '../flags.js';
@@ -92,14 +92,8 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   const p = parseOrHelp(QUANT_DEBUG, argv);
   if (!p) return 0;
   const { flags, given } = p;
-  const sources = (['model', 'onnx', 'ckpt'] as const).filter((k) => given.has(k));
-  if (sources.length !== 1)
-    throw new UsageError(
-      `quant-debug: give exactly one of --model, --onnx, --ckpt (got ${sources.length ? sources.map((s) => `--${s}`).join(', ') : 'none'})`,
-    );
-  const zooFlags = ['alpha', 'res', 'groups', 'scale', 'phi', 'seed'].filter((k) => given.has(k));
-  if (sources[0] !== 'model' && zooFlags.length) throw new UsageError(`quant-debug: --${zooFlags[0]} shapes a --model zoo model`);
-  if (sources[0] !== 'ckpt' && given.has('data-dir')) throw new UsageError('quant-debug: --data-dir is for --ckpt');
+  const source = oneModelSource('quant-debug', given);
+  if (source !== 'ckpt' && given.has('data-dir')) throw new UsageError('quant-debug: --data-dir is for --ckpt');
   const method = flags.method as CalibrationMethod;
   if (flags['channel-scales'] && method !== 'minmax')
     throw new UsageError('quant-debug: --channel-scales calibrates per channel with --method minmax');
@@ -107,7 +101,7 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   let calibration: Float32Array[][];
   let evaluation: Float32Array[][];
   let what: string;
-  if (sources[0] === 'ckpt') {
+  if (source === 'ckpt') {
     const file = flags.ckpt as string;
     const header = readCheckpointHeader(file);
     const spec = checkpointSpec(header, '--ckpt', file);
@@ -116,17 +110,13 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
     const dir = checkDataset({ 'data-dir': flags['data-dir'] });
     const batch = 100;
     checkModelSize({ ...spec, batch }, 'inference', `--ckpt ${file}: ${spec.model}`);
-    const weights = checkpointWeights(loadCheckpoint(file), 0);
-    const bad = nonFinite(weights);
-    if (bad.length) throw new SlimError(`${describeNonFinite(bad, file)}: quantizing them would be meaningless`);
-    model = buildModel({ ...spec, batch });
-    applyWeights(model, weights, `--ckpt ${file}`);
+    model = checkpointModel(file, spec, batch, 'quantizing');
     calibration = calibrationBatches(loadSplit(dir, 'train'), (flags.calib as number | undefined) ?? 512, batch);
     const test = limitSplit(loadSplit(dir, 't10k'), (flags.images as number | undefined) ?? 1000);
     evaluation = calibrationBatches(test, test.n, batch).slice(0, Math.ceil(test.n / batch));
     what = `${file} (${spec.model}, Fashion-MNIST: ${calibration.length * batch} training images calibrate, ${evaluation.length * batch} test images)`;
   } else {
-    if (sources[0] === 'model') {
+    if (source === 'model') {
       const spec = { ...specFromFlags(flags), batch: 1 };
       checkModelSize(spec, 'inference');
       model = buildModel(spec);
@@ -146,7 +136,7 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   const rt = await Runtime.create();
   let r: QuantDebugReport;
   try {
-    if (sources[0] === 'model') checkDeviceLimits(checkModelSize({ ...specFromFlags(flags), batch: 1 }, 'inference'), rt.ctx.limits, what);
+    if (source === 'model') checkDeviceLimits(checkModelSize({ ...specFromFlags(flags), batch: 1 }, 'inference'), rt.ctx.limits, what);
     r = await quantDebug(rt, model, {
       calibration,
       evaluation,
