@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { TuneMode } from '../runtime/tuner.js';
 import { seededRandom } from './builder.js';
 
-export interface RunRecord {
+export interface RunRecord extends GraphTiming {
   adapter: Runtime['ctx']['adapter'];
   model: string;
   spec: ModelSpec;
@@ -17,22 +17,7 @@ export interface RunRecord {
   res: number;
   params: number;
   params_train: number;
-  macs: number;
-  runs: number;
-  median_ms: number;
-  min_ms: number;
-  max_ms: number;
-  first_run_ms: number;
-  compile_ms: number;
-  gflops: number;
   images_per_s: number;
-  peak_gpu_bytes: number;
-  activation_bytes: number;
-  param_bytes: number;
-  dispatches: number;
-  output_checksum: number;
-  variants: Record<string, number>;
-  profile?: { method: string; nodes: NodeProfile[] };
   /** from `prepare` (compression): precision, model_bytes, fp32_model_bytes, compression_ratio, ... */
   [extra: string]: unknown;
 }
