@@ -237,35 +237,8 @@ export function planRuns(c: StudyContext, arms: readonly string[] = ARMS, seeds:
       ],
     });
   }
-  const students = ['student', 'kd', 'twin', 'dml'].some(want);
-  if (students) {
-    for (const lr of p.sweep.lrs) {
-      runs.push({
-        id: lrSweepId(lr),
-        arm: 'sweep',
-        seed: p.sweep.seed,
-        model: p.student.model,
-        needs: [],
-        agreeWith: [],
-        evals: [],
-        train: [
-          'train',
-          '--model',
-          p.student.model,
-          '--epochs',
-          String(p.student.epochs),
-          '--lr',
-          String(lr),
-          ...warmup,
-          '--seed',
-          String(p.sweep.seed),
-          ...data,
-        ],
-      });
-    }
-  }
-  const lr = chosenLr(c);
-  const student = (seed: number, extra: string[] = []) => [
+  // A student's train arguments (the sweep's runs and every student arm: one order, which resuming compares).
+  const studentArgs = (lr: number | null, seed: number, extra: string[] = []) => [
     'train',
     '--model',
     p.student.model,
@@ -279,6 +252,23 @@ export function planRuns(c: StudyContext, arms: readonly string[] = ARMS, seeds:
     ...extra,
     ...data,
   ];
+  const students = ['student', 'kd', 'twin', 'dml'].some(want);
+  if (students) {
+    for (const lr of p.sweep.lrs) {
+      runs.push({
+        id: lrSweepId(lr),
+        arm: 'sweep',
+        seed: p.sweep.seed,
+        model: p.student.model,
+        needs: [],
+        agreeWith: [],
+        evals: [],
+        train: studentArgs(lr, p.sweep.seed),
+      });
+    }
+  }
+  const lr = chosenLr(c);
+  const student = (seed: number, extra: string[] = []) => studentArgs(lr, seed, extra);
   if (lr !== null) {
     if (want('student'))
       for (const s of seeds)
