@@ -18,6 +18,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { Tuner, type TuneMode } from '../runtime/tuner.js';
 import { getOp, numel, type PlanContext } from '../ops/registry.js';
 import type { Graph, Node } from './ir.js';
+import { planFlatOptimizer, type FlatPlan } from './flat_optim.js';
 import { planMemory, type MemoryPlan } from './memory.js';
 import { optimizeForInference, type FusionReport } from './passes.js';
 
@@ -30,6 +31,9 @@ export interface CompileOptions {
   glue?: boolean;
   /** Pin a kernel variant by id prefix (tests). */
   forceVariant?: string;
+  /** Lay each optimizer's parameters, gradients and state out flat and update them with one dispatch per
+   *  attribute set (src/graph/flat_optim.ts); default true. false: one dispatch per tensor (the reference). */
+  flatOptimizer?: boolean;
 }
 
 export interface NodeProfile {
@@ -263,14 +267,16 @@ export class CompiledGraph {
 
   /** Current values of a parameter or state tensor (training updates them in place on the GPU). */
   readTensor(id: number): Promise<Float32Array> {
-    return this.serial(() => this.rt.readF32(this.persistent(id).buffer, numel(this.graph.shape(id))));
+    const r = this.persistent(id);
+    return this.serial(() => this.rt.readF32(r.buffer, numel(this.graph.shape(id)), r.offset ?? 0));
   }
 
   /** Overwrite a parameter or state tensor (checkpoint resume). */
   writeTensor(id: number, data: Float32Array): void {
     const want = numel(this.graph.shape(id));
     if (data.length !== want) throw new SlimError(`tensor '${this.graph.tensors[id].name}' needs ${want} values, got ${data.length}`);
-    this.rt.device.queue.writeBuffer(this.persistent(id).buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    const r = this.persistent(id);
+    this.rt.device.queue.writeBuffer(r.buffer, r.offset ?? 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   destroy(): void {
@@ -383,13 +389,32 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
     check(d.dtype === 'f32', `graph input/output '${d.name}' is ${d.dtype}; dequantize or unpack it to f32 at the model's edge`);
   }
   const { graph, report } = opts.fuse === false ? { graph: src, report: null } : optimizeForInference(src, { glue: opts.glue ?? true });
-  const memory = planMemory(graph);
+  const flat: FlatPlan =
+    opts.flatOptimizer === false
+      ? { views: new Map(), buffers: [], groups: [] }
+      : planFlatOptimizer(graph, rt.ctx.limits.minStorageBufferOffsetAlignment);
+  const memory = planMemory(graph, 16, new Set(flat.views.keys()));
   const slots = memory.slotBytes.map((bytes, k) => rt.createBuffer(bytes, `activations${k}`));
 
   const paramBuffers: GPUBuffer[] = [];
   const paramRange = new Map<number, BufferRange>();
+  // flat buffers: parameters and state written at their offsets, gradients zero (the alignment gaps stay zero)
+  const flatBuffers = flat.buffers.map((b) => {
+    const buf = rt.createBuffer(b.bytes, b.label);
+    paramBuffers.push(buf);
+    return buf;
+  });
+  const flatRange = new Map<number, BufferRange>();
+  for (const [id, v] of flat.views) {
+    const r = { buffer: flatBuffers[v.buffer], offset: v.offset, size: Math.ceil(v.bytes / 16) * 16 };
+    const data = graph.tensors[id].data;
+    if (data) {
+      rt.device.queue.writeBuffer(r.buffer, v.offset, data.buffer, data.byteOffset, data.byteLength);
+      paramRange.set(id, r);
+    } else flatRange.set(id, r);
+  }
   for (const t of graph.tensors) {
-    if ((t.role !== 'param' && t.role !== 'state') || !graph.isUsed(t.id)) continue;
+    if ((t.role !== 'param' && t.role !== 'state') || !graph.isUsed(t.id) || flat.views.has(t.id)) continue;
     const data = t.data ?? t.raw!;
     const buf = rt.upload(data, t.name);
     paramBuffers.push(buf);
@@ -400,25 +425,26 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
   if (opts.forceVariant) tuner.force = opts.forceVariant;
 
   const range = (t: number): BufferRange => {
-    const p = paramRange.get(t);
+    const p = paramRange.get(t) ?? flatRange.get(t);
     if (p) return p;
     const k = memory.slot.get(t);
     if (k === undefined) throw new SlimError(`tensor '${graph.tensors[t].name}' has no storage`);
     return { buffer: slots[k], offset: 0, size: Math.max(16, Math.ceil(memory.bytes.get(t)! / 16) * 16) };
   };
 
-  const planNode = async (node: Node): Promise<CompiledNode> => {
+  /** `over(i)`: input i bound to another range with another shape (flat optimizer groups), or null. */
+  type Override = (i: number) => { range: BufferRange; shape: number[] } | null;
+  const planWith = async (node: Node, over: Override | null): Promise<Launch[]> => {
     const def = getOp(node.op);
-    if (def.view || !def.plan) return { node, launches: [] };
     const pc: PlanContext = {
       rt,
       name: node.name,
       attrs: node.attrs,
-      inShapes: node.inputs.map((t) => graph.shape(t)),
+      inShapes: node.inputs.map((t, i) => over?.(i)?.shape ?? graph.shape(t)),
       outShapes: node.outputs.map((t) => graph.shape(t)),
       inDtypes: node.inputs.map((t) => graph.tensors[t].dtype),
       inputCount: node.inputs.length,
-      input: (i) => range(node.inputs[i]),
+      input: (i) => over?.(i)?.range ?? range(node.inputs[i]),
       output: (i) => range(node.outputs[i]),
       inputData: (i) => graph.tensors[node.inputs[i]].data,
       constant: (data, label) => {
@@ -429,12 +455,46 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
       tuner,
     };
     try {
-      return { node, launches: await def.plan(pc) };
+      return await def.plan!(pc);
     } catch (e) {
       if (e instanceof SlimError) throw new SlimError(`node '${node.name}' (${node.op}): ${e.message}`);
       throw e;
     }
   };
+  const planNode = async (node: Node): Promise<CompiledNode> => {
+    const def = getOp(node.op);
+    if (def.view || !def.plan) return { node, launches: [] };
+    const merged = flatMerge.get(node.id);
+    return merged ? merged(node) : { node, launches: await planWith(node, null) };
+  };
+  // Flat optimizer groups: the update nodes' launches become one per attribute set at the group's last update
+  // node (the others launch nothing), and grad_norm one partial sum over the whole gradient buffer.
+  const flatMerge = new Map<number, (node: Node) => Promise<CompiledNode>>();
+  const span = (buffer: number, offset: number, bytes: number): BufferRange => ({ buffer: flatBuffers[buffer], offset, size: bytes });
+  for (const fg of flat.groups) {
+    const last = graph.nodes[fg.updates[fg.updates.length - 1]];
+    fg.updates.forEach((i) => flatMerge.set(graph.nodes[i].id, async (node) => ({ node, launches: [] })));
+    flatMerge.set(last.id, async () => {
+      const launches: Launch[] = [];
+      for (const run of fg.runs) {
+        const n = graph.nodes[run.node];
+        const el = run.bytes / 4;
+        const bufs = [fg.params, fg.grads, ...fg.states];
+        launches.push(
+          ...(await planWith(n, (i) => (i < bufs.length ? { range: span(bufs[i], run.offset, run.bytes), shape: [el] } : null))),
+        );
+      }
+      const name = fg.norm >= 0 ? graph.nodes[fg.norm].name.replace(/grad_norm$/, 'flat_update') : `${last.name}.flat`;
+      return { node: { ...last, name }, launches };
+    });
+    if (fg.norm >= 0) {
+      const nn = graph.nodes[fg.norm];
+      flatMerge.set(nn.id, async (node) => ({
+        node,
+        launches: await planWith({ ...nn, inputs: [nn.inputs[0]] }, () => ({ range: span(fg.grads, 0, fg.bytes), shape: [fg.bytes / 4] })),
+      }));
+    }
+  }
   // Measuring variants runs kernels, so nodes are planned one at a time when tuning; otherwise in parallel so
   // pipeline compilation overlaps.
   const nodes: CompiledNode[] = [];

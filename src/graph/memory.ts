@@ -25,7 +25,8 @@ export interface MemoryPlan {
   naiveBytes: number;
 }
 
-export function planMemory(g: Graph, align = 16): MemoryPlan {
+/** `external`: tensors stored elsewhere (the flat optimizer layout's gradients, src/graph/flat_optim.ts). */
+export function planMemory(g: Graph, align = 16, external: ReadonlySet<number> = new Set()): MemoryPlan {
   const root = new Map<number, number>();
   const rootOf = (t: number): number => root.get(t) ?? t;
   for (const n of g.nodes) {
@@ -35,7 +36,7 @@ export function planMemory(g: Graph, align = 16): MemoryPlan {
   const last = new Map<number, number>();
   const touch = (t: number, step: number) => {
     const r = rootOf(t);
-    if (g.tensors[r].role === 'param' || g.tensors[r].role === 'state') return; // own persistent buffers
+    if (g.tensors[r].role === 'param' || g.tensors[r].role === 'state' || external.has(r)) return; // own persistent buffers
     first.set(r, Math.min(first.get(r) ?? step, step));
     last.set(r, Math.max(last.get(r) ?? step, step));
   };
