@@ -9,7 +9,7 @@
 // Batches are NHWC f32 [B,28,28,1], normalised with the training set's mean and standard deviation; labels are
 // f32 class ids. Epoch order is a seeded shuffle of (seed, epoch); augmentation (random crop with zero padding of
 // the raw image, horizontal flip) draws from a generator seeded by (seed, step), so a resumed run sees exactly
-// the same batches.
+// the same batches ('legacy': sequential draws; 'counter': a hash of (step seed, row, draw), also computed on the GPU).
 
 import { check, SlimError } from '../runtime/errors.js';
 import { seededRandom } from '../models/builder.js';
@@ -87,8 +87,39 @@ export interface Augment {
 export const NO_AUGMENT: Augment = { cropPad: 0, flip: false };
 
 /**
- * Fill `images` [B,rows,cols,1] and `labels` [B] with the examples `idx`, normalised, augmented with a generator
- * seeded by `augSeed` (ignored when augmentation is off).
+ * The augmentation's random numbers: 'legacy' draws in sequence from a generator seeded by the step's seed (the
+ * first checkpoints' runs); 'counter' computes draw k of batch row b as lowbias32(seed ^ lowbias32(4b + k)), so any
+ * row's draws are independent of the others' — what the GPU gather (shaders/data/gather_batch.wgsl) computes.
+ */
+export type AugRng = 'legacy' | 'counter';
+
+/** Chris Wellons' lowbias32 integer hash (u32 in, u32 out). */
+export function lowbias32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Counter-based draw k (0: dy, 1: dx, 2: flip) of batch row b for the step seed `seed`. */
+export function augDraw(seed: number, b: number, k: number): number {
+  return lowbias32((seed ^ lowbias32((4 * b + k) >>> 0)) >>> 0);
+}
+
+/** f32 value of each byte after normalisation (index 256: the padding, a 0 pixel): lut[v] = fround(v/(255·std) − mean/std). */
+export function normalisedPixels(): Float32Array {
+  const inv = 1 / (255 * FASHION_STD);
+  const bg = -FASHION_MEAN / FASHION_STD;
+  const lut = new Float32Array(257);
+  for (let v = 0; v < 256; v++) lut[v] = v * inv + bg;
+  lut[256] = bg;
+  return lut;
+}
+
+/**
+ * Fill `images` [B,rows,cols,1] and `labels` [B] with the examples `idx`, normalised, augmented with draws seeded by
+ * `augSeed` (ignored when augmentation is off) from the generator `rng` (see AugRng).
  */
 export function fillBatch(
   s: Split,
@@ -97,18 +128,27 @@ export function fillBatch(
   augSeed: number,
   images: Float32Array,
   labels: Float32Array,
+  rng: AugRng = 'legacy',
 ): void {
   const { rows, cols } = s;
   const px = rows * cols;
   const r = seededRandom(augSeed >>> 0);
   const inv = 1 / (255 * FASHION_STD);
   const bg = -FASHION_MEAN / FASHION_STD;
+  const span = 2 * aug.cropPad + 1;
   for (let b = 0; b < idx.length; b++) {
     const src = idx[b] * px;
     labels[b] = s.labels[idx[b]];
-    const dy = aug.cropPad ? Math.floor(r() * (2 * aug.cropPad + 1)) - aug.cropPad : 0;
-    const dx = aug.cropPad ? Math.floor(r() * (2 * aug.cropPad + 1)) - aug.cropPad : 0;
-    const flip = aug.flip && r() < 0.5;
+    let dy: number, dx: number, flip: boolean;
+    if (rng === 'counter') {
+      dy = aug.cropPad ? (augDraw(augSeed, b, 0) % span) - aug.cropPad : 0;
+      dx = aug.cropPad ? (augDraw(augSeed, b, 1) % span) - aug.cropPad : 0;
+      flip = aug.flip && (augDraw(augSeed, b, 2) & 1) === 1;
+    } else {
+      dy = aug.cropPad ? Math.floor(r() * span) - aug.cropPad : 0;
+      dx = aug.cropPad ? Math.floor(r() * span) - aug.cropPad : 0;
+      flip = aug.flip && r() < 0.5;
+    }
     const o = b * px;
     for (let y = 0; y < rows; y++) {
       const sy = y + dy;

@@ -17,3 +17,4 @@ import './compress_train.js';
 import './resize.js';
 import './special.js';
 import './fused_elementwise.js';
+import './data.js';

@@ -13,7 +13,7 @@
 
 import type { PruneOptions } from '../compress/masks.js';
 import type { Graph } from '../graph/ir.js';
-import type { Augment } from '../io/fashion_mnist_codec.js';
+import type { Augment, AugRng } from '../io/fashion_mnist_codec.js';
 import type { ModelSpec } from '../models/zoo.js';
 import { SlimError } from '../runtime/errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../io/safetensors.js';
@@ -58,6 +58,8 @@ export interface CheckpointMeta {
    *  epoch's loss sum per trained model and its steps so far, so a resumed run reports the same epoch loss.
    *  Absent at an epoch's end and in checkpoints from before mid-epoch checkpoints. */
   epoch_progress?: { loss_sum: number[]; steps: number };
+  /** The augmentation's random numbers (AugRng); absent in checkpoints from before the GPU gather: 'legacy'. */
+  aug_rng?: AugRng;
 }
 
 export interface Checkpoint {
@@ -173,6 +175,7 @@ const checkpointMeta = object<CheckpointMeta>({
   step: int(0),
   epoch: int(0),
   epoch_progress: optional(object({ loss_sum: arrayOf(num), steps: int(0) })),
+  aug_rng: optional(oneOf('legacy', 'counter')),
 });
 const checkpointHeader = object<{ meta: unknown; tensors: { name: string; shape: number[] }[] }>({
   meta: (v) => v,

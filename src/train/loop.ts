@@ -8,13 +8,14 @@
 // of an uninterrupted one.
 
 import { checkPruneOptions, zeroFraction, type PruneOptions } from '../compress/masks.js';
-import type { Augment, Split } from '../io/fashion_mnist.js';
+import type { Augment, AugRng, Split } from '../io/fashion_mnist.js';
 import { buildModel, type ModelSpec } from '../models/zoo.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Qat } from './autodiff.js';
-import { StepInputs } from './batches.js';
-import { applyWeights, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { StepInputs, type BatchSource } from './batches.js';
+import { applyWeights, loadCheckpoint, readCheckpointHeader, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { gpuDataFits } from './gpu_data.js';
 import { checkOptim, type OptimConfig } from './optim.js';
 import { Pruning, withFlopBudget, type PruneReport } from './pruning.js';
 import { evaluate, teacherLogitsOf } from './scoring.js';
@@ -68,6 +69,12 @@ export interface TrainOptions {
   checkpointEveryMin?: number;
   /** After training: one more (profiled) step on the last batch, timed per node; its update is discarded. */
   profile?: boolean;
+  /** Keep the training set on the GPU and gather each batch there (gpu_data.ts); default true. Falls back to the
+   *  CPU path (TrainResult.data says why) for cached teacher logits, for resuming a checkpoint whose augmentation
+   *  used the sequential generator, and when the images exceed the device's buffer limits. */
+  gpuData?: boolean;
+  /** The augmentation's generator of a fresh run (default 'counter'; a resumed run keeps its checkpoint's). */
+  augRng?: AugRng;
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochRecord) => void;
 }
@@ -113,6 +120,8 @@ export interface TrainResult {
   prune?: PruneReport;
   /** Fraction of zeros in the pruned weights (0 without pruning). */
   sparsity: number;
+  /** Where the batches were assembled, and why not on the GPU when they could have been. */
+  data: { source: 'gpu' | 'host'; note?: string };
   /** GPU time per node of one training step (option profile), slowest first. */
   profile?: { method: string; step_ms: number; nodes: { name: string; op: string; ms: number }[] };
 }
@@ -151,6 +160,21 @@ function cachesTeacher(o: TrainOptions): boolean {
   return o.mode === 'kd' && (o.teacherCache ?? !augmented);
 }
 
+/** GPU-resident batches unless the options or the device rule them out (the note says which). */
+function dataSource(rt: Runtime, o: TrainOptions, augRng: AugRng): TrainResult['data'] {
+  if (o.gpuData === false) return { source: 'host' };
+  const augmented = o.augment.cropPad > 0 || o.augment.flip;
+  if (cachesTeacher(o)) return { source: 'host', note: 'cached teacher logits: batches assembled on the CPU' };
+  if (augmented && augRng === 'legacy') {
+    return {
+      source: 'host',
+      note: 'augmentation with the sequential generator (a checkpoint from before the GPU gather): batches assembled on the CPU',
+    };
+  }
+  const why = gpuDataFits(o.train, rt.ctx.limits);
+  return why ? { source: 'host', note: why } : { source: 'gpu' };
+}
+
 /** Throws a SlimError naming the first inconsistent option. */
 function checkOptions(o: TrainOptions): void {
   checkOptim(o.opt);
@@ -174,6 +198,7 @@ function checkpointMeta(
   pruning: Pruning | null,
   step: number,
   stepsPerEpoch: number,
+  augRng: AugRng,
 ): CheckpointMeta {
   return {
     format: 'slimgpu-checkpoint',
@@ -193,6 +218,7 @@ function checkpointMeta(
     prune_state: pruning ? pruning.state : null,
     step,
     epoch: Math.floor(step / stepsPerEpoch),
+    aug_rng: augRng,
   };
 }
 
@@ -244,9 +270,18 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     totalSteps: o.opt.totalSteps > 0 && o.opt.schedule !== 'cosine' ? o.opt.totalSteps : o.epochs * stepsPerEpoch,
   };
   const qat = o.qat ?? 'none';
+  // the augmentation's generator: a resumed run keeps its checkpoint's (the first ones: sequential draws)
+  const augRng: AugRng = o.resume ? (readCheckpointHeader(o.resume).meta.aug_rng ?? 'legacy') : (o.augRng ?? 'counter');
+  const data = dataSource(rt, o, augRng);
   const run = await CompiledStep.compile(
     rt,
-    buildStepGraph(stepKind(o), opt, qat, !o.prune ? 'none' : o.prune.filters ? 'filters' : 'weights'),
+    buildStepGraph(
+      stepKind(o),
+      opt,
+      qat,
+      !o.prune ? 'none' : o.prune.filters ? 'filters' : 'weights',
+      data.source === 'gpu' ? { split: o.train, augment: o.augment } : undefined,
+    ),
   );
   o = { ...o, prune: o.prune && withFlopBudget(o.prune, o.model) }; // a FLOP budget sets prune.sparsity
   const pruning = o.prune ? new Pruning(o.prune, run, { rt, spec: o.model, qat, val: o.val }) : null;
@@ -257,7 +292,11 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     evaluate(rt, o.model, weights ?? (await run.weights(k)), o.test, 100, qat);
 
   const teacherLogits = cachesTeacher(o) ? await teacherLogitsOf(rt, o.teacher!.spec, o.teacher!.tensors, o.train, o.batch) : null;
-  const batches = new StepInputs(o.train, o.batch, o.seed, o.augment, opt, teacherLogits);
+  const source: BatchSource =
+    data.source === 'gpu'
+      ? { kind: 'gpu', writeOrder: (order) => run.compiled.writeTensor(run.step.dataOrder!, order) }
+      : { kind: 'host', rng: augRng };
+  const batches = new StepInputs(o.train, o.batch, o.seed, o.augment, opt, teacherLogits, source);
   const losses: number[][] = Array.from({ length: K }, () => []);
   const history: EpochRecord[] = [];
   let epochLoss = new Array(K).fill(0);
@@ -284,7 +323,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     ((o.checkpointEverySteps !== undefined && s - lastCheckpoint.step >= o.checkpointEverySteps) ||
       (o.checkpointEveryMin !== undefined && performance.now() - lastCheckpoint.at >= o.checkpointEveryMin * 60_000));
   const save = async (s: number, progress: CheckpointMeta['epoch_progress']) => {
-    const meta = { ...checkpointMeta(o, opt, K, pruning, s, stepsPerEpoch), ...(progress ? { epoch_progress: progress } : {}) };
+    const meta = { ...checkpointMeta(o, opt, K, pruning, s, stepsPerEpoch, augRng), ...(progress ? { epoch_progress: progress } : {}) };
     saveCheckpoint(o.out!, { meta, tensors: await run.checkpointTensors() });
     lastCheckpoint = { step: s, at: performance.now() };
   };
@@ -372,6 +411,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
     history,
     weights,
     sparsity: zeroFraction(weights[0], run.models[0].masks.keys()),
+    data,
   };
   if (o.val && o.val.n > 0) {
     result.val_accuracy = [];

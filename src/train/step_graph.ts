@@ -12,6 +12,8 @@
 // Inputs of every step graph, in order: images [B,28,28,1] (or the model's input), labels [B] (f32 class ids),
 // hyper [8] (see optim.ts), and for kd with cachedTeacher the teacher's logits of the batch [B, classes] (computed
 // once for the whole training set when augmentation is off: the teacher is frozen and its input never changes).
+// With a GPU-resident dataset (`data`, src/train/gpu_data.ts) images and labels are instead the outputs of a
+// gather_batch node over tensors named data/… (never checkpointed), and the inputs are cursor [4] and hyper [8].
 // Outputs: per trained model its CE rows, its KL rows (kd/dml), and its gradient norm.
 //
 // CompiledStep: the compiled step graph with access to what it trains — each model's weights (masked), its pruning
@@ -22,6 +24,7 @@ import { Graph, type TensorDesc } from '../graph/ir.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { addModel, backward, type AddedModel, type PruneKind, type Qat } from './autodiff.js';
+import { addGatherBatch, DATA_PREFIX, type GpuDataSpec } from './gpu_data.js';
 import { addOptimizer, HYPER, type OptimConfig } from './optim.js';
 
 export interface LossReadout {
@@ -41,6 +44,8 @@ export interface StepGraph {
   /** Optimizer state ids by name, per model. */
   state: number[][];
   readouts: LossReadout[];
+  /** With a GPU-resident dataset: the id of the epoch order tensor (rewritten at each epoch). */
+  dataOrder?: number;
 }
 
 /** The three ways slimgpu trains (a checkpoint's meta.mode). */
@@ -51,13 +56,21 @@ export type StepKind =
   | { kind: 'kd'; student: Graph; teacher: Graph; tau: number; alpha: number; beta: number; cachedTeacher?: boolean }
   | { kind: 'dml'; peers: Graph[] };
 
-export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'none', prune: PruneKind = 'none'): StepGraph {
+export function buildStepGraph(
+  spec: StepKind,
+  opt: OptimConfig,
+  qat: Qat = 'none',
+  prune: PruneKind = 'none',
+  data?: GpuDataSpec,
+): StepGraph {
   const g = new Graph();
   const first = spec.kind === 'plain' ? spec.model : spec.kind === 'kd' ? spec.student : spec.peers[0];
   const inShape = first.shape(first.inputs[0]);
   const batch = inShape[0];
-  const x = g.addInput('images', inShape);
-  const labels = g.addInput('labels', [batch]);
+  check(!(data && spec.kind === 'kd' && spec.cachedTeacher), 'cached teacher logits need the batches assembled on the CPU');
+  const gathered = data ? addGatherBatch(g, data, inShape) : null;
+  const x = gathered ? gathered.images : g.addInput('images', inShape);
+  const labels = gathered ? gathered.labels : g.addInput('labels', [batch]);
   const hyper = g.addInput('hyper', [HYPER.size]);
   const models: AddedModel[] = [];
   const state: number[][] = [];
@@ -121,7 +134,7 @@ export function buildStepGraph(spec: StepKind, opt: OptimConfig, qat: Qat = 'non
       step(m, `peer${k}/`, seeds, ce, klSum, 1, 1 / (K - 1));
     }
   }
-  return { graph: g, models, state, readouts };
+  return { graph: g, models, state, readouts, ...(gathered ? { dataOrder: gathered.order } : {}) };
 }
 
 export class CompiledStep {
@@ -134,7 +147,8 @@ export class CompiledStep {
   ) {
     const g = step.graph;
     this.persistent = g.tensors.filter(
-      (t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && g.isUsed(t.id),
+      (t) =>
+        (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && !t.name.startsWith(DATA_PREFIX) && g.isUsed(t.id),
     );
   }
 

@@ -297,6 +297,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       },
     });
     progress.end();
+    if (r.data.note) console.error(`slimgpu: note: ${r.data.note}`);
     const out = {
       model: r.model,
       mode: r.mode,
@@ -320,6 +321,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       lr: opt.lr,
       out: flags.out ?? null,
       history: r.history,
+      data: r.data,
       profile: r.profile,
       adapter: rt.ctx.adapter.description || rt.ctx.adapter.architecture,
     };
