@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchCompressed, COMPRESSED_LAYERS, COMPRESSED_VARIANTS } from '../compressed.js';
 import { benchTrainPeers } from '../train_peers.js';
+import { benchTrainBatches } from '../train_batch.js';
 import { int8Agreement } from '../int8_agreement.js';
 import { benchMatmul, MATMUL_SHAPES } from '../matmul.js';
 import { benchDawn, DAWN_VARIANTS } from '../dawn.js';
@@ -40,6 +41,14 @@ function checkedList(
   for (const item of items)
     if (!known.some((k) => matches(item, k))) throw new UsageError(`--${flag}: '${item}' matches nothing (known: ${known.join(', ')})`);
   return items;
+}
+
+/** --batches A,B,…: positive integers. */
+function batchList(v: string): number[] {
+  const items = list(v) ?? [];
+  if (!items.length || items.some((x) => !/^[1-9]\d*$/.test(x) || Number(x) > 4096))
+    throw new UsageError(`--batches needs a comma list of batch sizes in [1, 4096] (got '${v}')`);
+  return items.map(Number);
 }
 
 const SUITE_COMMON: FlagTable = {
@@ -108,6 +117,43 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         warmup: flags.warmup as number,
         rounds: flags.runs as number,
         readEvery: flags['read-every'] as number,
+        log,
+      }) as any,
+  },
+  'train-batch': {
+    spec: suite(
+      'train-batch',
+      "images/s of slimgpu train's step against the batch size (interleaved), with the linear-scaling learning rate",
+      {
+        runs: { ...SUITE_COMMON.runs, default: 3 },
+        models: { type: 'string', arg: 'A,B', default: 'cnn_tiny', help: 'models to train' },
+        batches: { type: 'string', arg: 'A,B', default: '32,64,128,256', help: 'batch sizes' },
+        steps: { type: 'int', min: 1, max: 10000, default: 4, help: 'timed steps per round' },
+        warmup: { type: 'int', min: 1, max: 10000, default: 2, help: 'untimed steps first' },
+        'read-every': { type: 'int', min: 1, max: 4096, default: 16, help: "read the losses back every N steps (train's default)" },
+        'lr-ref-batch': {
+          type: 'int',
+          min: 1,
+          max: 65536,
+          default: 64,
+          help: 'linear scaling rule: the default lr is tuned at this batch',
+        },
+        limit: { type: 'int', min: 1, max: 60000, default: 4096, help: 'training images resident on the GPU' },
+        augment: { type: 'boolean', help: 'random crops (pad 2) and flips, as train --augment' },
+      },
+      '--models cnn_tiny,cnn_small --batches 32,64,128,256 --runs 3',
+    ),
+    run: (rt, flags, log) =>
+      benchTrainBatches(rt, {
+        models: checkedList(flags, 'models', MODEL_NAMES)!,
+        batches: batchList(flags.batches as string),
+        steps: flags.steps as number,
+        warmup: flags.warmup as number,
+        rounds: flags.runs as number,
+        readEvery: flags['read-every'] as number,
+        refBatch: flags['lr-ref-batch'] as number,
+        limit: flags.limit as number,
+        augment: flags.augment ? { cropPad: 2, flip: true } : { cropPad: 0, flip: false },
         log,
       }) as any,
   },
