@@ -390,6 +390,8 @@ const CASES: [string[], RegExp][] = [
   [['bench', '--suite', 'compressed', '--model', 'cnn_tiny'], /unknown option --model/],
   [['bench', '--suite', 'train', '--models', 'resnet'], /--models: 'resnet' matches nothing/],
   [['bench', '--suite', 'train', '--steps', '0'], /--steps must be an integer/],
+  [['bench', '--suite', 'train-batch', '--batches', '0,64'], /--batches needs a comma list of batch sizes in \[1, 4096\] \(got '0,64'\)/],
+  [['bench', '--suite', 'train-batch', '--batches', '64,x'], /--batches needs a comma list of batch sizes/],
   [['bench', '--suite', 'int8_agreement', '--method', 'kl'], /--method must be one of/],
   [['bench', '--suite', 'int8_agreement', '--images', '0'], /--images must be an integer/],
   [['bench', '--suite', 'dawn', '--variants', 'turbo'], /--variants: 'turbo' matches nothing/],
