@@ -9,7 +9,7 @@
 
 import type { Graph } from '../graph/ir.js';
 import { check } from '../runtime/errors.js';
-import { normalisedPixels, type Augment, type Split } from '../io/fashion_mnist.js';
+import { normalisedPixels, type Augment, type Split } from '../io/fashion_mnist_codec.js';
 
 /** Names of the dataset's tensors start with this (they are inputs of training, not checkpointed state). */
 export const DATA_PREFIX = 'data/';
