@@ -2,17 +2,27 @@
 //
 //   batchnorm_train     (x, γ, β, running_mean, running_var) → (y, mean, rstd)
 //       attrs eps (1e-5), momentum (0.1), update (1: update the running averages; 0: leave them, e.g. when a
-//       peer's forward is recomputed in deep mutual learning). mean and rstd [C] are saved for the backward.
-//   batchnorm_backward  (x, dy, mean, rstd, γ) → (dx, dγ, dβ)
+//       peer's forward is recomputed in deep mutual learning), act (a fused activation, codes 0–7 of
+//       ACTIVATIONS: y = act(bn(x)); 0 = none). mean and rstd [C] are saved for the backward.
+//   batchnorm_backward  (x, dy, mean, rstd, γ[, β]) → (dx, dγ, dβ)
+//       attr act: the forward's fused activation; its gradient dy·act'(γ·x̂ + β) is taken inside both passes
+//       (needs β), so the activation costs no pass of its own forward or backward.
 // Per-element passes (apply, input gradient) run four channels per thread (`_vec4`) when C % 4 = 0.
 //
 // The inference form (`batchnorm`, in elementwise.ts) uses the running averages; a training graph swaps each
 // `batchnorm` node for `batchnorm_train` (src/train/autodiff.ts), reading and updating the same tensors.
 
 import { check, shapeStr } from '../runtime/errors.js';
-import { attrNum, numel, registerOp } from './registry.js';
+import { attrNum, numel, registerOp, type Attrs } from './registry.js';
 
 const channels = (x: number[]) => x[x.length - 1];
+
+/** The fused activation of a training batch-norm: codes 0–7 (the parameterless ones `activate` knows). */
+function fusedAct(attrs: Attrs, op: string): number {
+  const act = attrNum(attrs, 'act', 0);
+  check(Number.isInteger(act) && act >= 0 && act <= 7, `${op}: fused activation code must be 0–7, got ${act}`);
+  return act;
+}
 
 const pow2Floor = (v: number) => 2 ** Math.floor(Math.log2(Math.max(1, v)));
 const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
@@ -55,6 +65,7 @@ registerOp({
     const c = channels(x);
     const rows = numel(x) / c;
     const stats = channelReduce({ scalar: 'norm/batchnorm_forward_stats', vec4: 'norm/batchnorm_forward_stats_vec4' }, c, rows);
+    const act = fusedAct(pc.attrs, 'batchnorm_train');
     const k = pc.rt.kernels;
     return [
       await k.launch(stats.kernel, {
@@ -64,6 +75,7 @@ registerOp({
         workgroups: stats.workgroups,
       }),
       await k.launch(c % 4 === 0 ? 'norm/batchnorm_forward_apply_vec4' : 'norm/batchnorm_forward_apply', {
+        overrides: { ACT: act },
         uniforms: c % 4 === 0 ? { c4: c / 4 } : { c },
         buffers: { x: pc.input(0), mean: pc.output(1), rstd: pc.output(2), gamma: pc.input(1), beta: pc.input(2), y: pc.output(0) },
         invocations: c % 4 === 0 ? numel(x) / 4 : numel(x),
@@ -74,10 +86,13 @@ registerOp({
 
 registerOp({
   name: 'batchnorm_backward',
-  infer(inShapes) {
+  infer(inShapes, attrs) {
     const [x, dy] = inShapes;
     check(x.length === dy.length && x.every((d, i) => d === dy[i]), `batchnorm_backward: x ${shapeStr(x)} and dy ${shapeStr(dy)} differ`);
     const c = channels(x);
+    check(inShapes.length === 5 || inShapes.length === 6, 'batchnorm_backward takes x, dy, mean, rstd, gamma and (with act) beta');
+    for (const s of inShapes.slice(2)) check(s.length === 1 && s[0] === c, `batchnorm_backward statistics must be [${c}], got ${shapeStr(s)}`);
+    check(inShapes.length === 6 || attrNum(attrs, 'act', 0) === 0, 'batchnorm_backward with a fused activation needs beta (6th input)');
     return [x, [c], [c]];
   },
   plan: async (pc) => {
@@ -85,15 +100,28 @@ registerOp({
     const c = channels(x);
     const rows = numel(x) / c;
     const sums = channelReduce({ scalar: 'norm/batchnorm_backward_reduce', vec4: 'norm/batchnorm_backward_reduce_vec4' }, c, rows);
+    const act = fusedAct(pc.attrs, 'batchnorm_backward');
+    // without a fused activation the kernels never read beta: bind gamma in its place
+    const beta = pc.inShapes.length === 6 ? pc.input(5) : pc.input(4);
     const k = pc.rt.kernels;
     return [
       await k.launch(sums.kernel, {
-        overrides: sums.overrides,
+        overrides: { ...sums.overrides, ACT: act },
         uniforms: { c, rows },
-        buffers: { x: pc.input(0), dy: pc.input(1), mean: pc.input(2), rstd: pc.input(3), dgamma: pc.output(1), dbeta: pc.output(2) },
+        buffers: {
+          x: pc.input(0),
+          dy: pc.input(1),
+          mean: pc.input(2),
+          rstd: pc.input(3),
+          gamma: pc.input(4),
+          beta,
+          dgamma: pc.output(1),
+          dbeta: pc.output(2),
+        },
         workgroups: sums.workgroups,
       }),
       await k.launch(c % 4 === 0 ? 'norm/batchnorm_backward_input_vec4' : 'norm/batchnorm_backward_input', {
+        overrides: { ACT: act },
         uniforms: c % 4 === 0 ? { c4: c / 4, rows } : { c, rows },
         buffers: {
           x: pc.input(0),
@@ -101,6 +129,7 @@ registerOp({
           mean: pc.input(2),
           rstd: pc.input(3),
           gamma: pc.input(4),
+          beta,
           dgamma: pc.output(1),
           dbeta: pc.output(2),
           dx: pc.output(0),

@@ -2,8 +2,9 @@
 // emitting ordinary backward nodes (src/ops/*_backward.ts, norm.ts) into the same graph, which compile() runs.
 //
 //   addModel(dst, model, opts)  replays a zoo graph into a step graph under a name prefix, in training form
-//                               (batchnorm → batchnorm_train, fused activations split out) or frozen (inference
-//                               form: a distillation teacher), reusing parameter tensors when given a map.
+//                               (batchnorm → batchnorm_train, which takes the activation after it; other fused
+//                               activations split out) or frozen (inference form: a distillation teacher),
+//                               reusing parameter tensors when given a map.
 //   backward(g, seeds, wrt)     gradients of the weighted loss (seeds: gradient contributions of loss nodes)
 //                               with respect to the tensors in `wrt`; contributions to one tensor are summed.
 
@@ -114,7 +115,13 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
   const quantized = qatTargets(src, o.qat); // frozen too: evaluating a compression-aware model as it was trained
   const pruned = o.mode === 'frozen' || !o.prune || o.prune === 'none' ? new Set<string>() : pruneTargets(src, o.prune);
   const masks = o.masks ?? new Map<string, number>();
+  const bnAct = o.mode === 'frozen' ? new Map<Node, Node | null>() : batchnormActivations(src);
+  const absorbed = new Set([...bnAct.values()]);
   for (const n of src.nodes) {
+    if (absorbed.has(n)) {
+      map.set(n.outputs[0], map.get(n.inputs[0])!); // the activation after a batch-norm: done inside batchnorm_train
+      continue;
+    }
     const ins = n.inputs.map((t) => {
       const m = map.get(t);
       if (m === undefined) throw new SlimError(`addModel: tensor '${src.tensors[t].name}' used before it is defined`);
@@ -157,12 +164,18 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     check(attrNum(n.attrs, 'shuffle', 1) === 1, `node '${n.name}': a fused channel shuffle cannot be trained (train the unfused graph)`);
     let y: number;
     if (n.op === 'batchnorm') {
+      const a = bnAct.get(n);
+      const fusedAct = a === undefined ? 0 : attrNum((a ?? n).attrs, 'act');
       y = dst.add(
         'batchnorm_train',
         ins,
-        { eps: attrNum(n.attrs, 'eps', 1e-5), momentum: o.bnMomentum ?? 0.1, update: o.mode === 'train' ? 1 : 0 },
+        { eps: attrNum(n.attrs, 'eps', 1e-5), momentum: o.bnMomentum ?? 0.1, update: o.mode === 'train' ? 1 : 0, act: fusedAct },
         name(n),
       )[0];
+      if (a !== undefined) {
+        map.set(n.outputs[0], y);
+        continue;
+      }
     } else if (
       n.op === 'conv2d' &&
       im2colFits(
@@ -182,6 +195,30 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     map.set(n.outputs[0], y);
   }
   return { output: map.get(src.outputs[0])!, params, trainable, masks };
+}
+
+/**
+ * Batch-norms of a training graph that take their activation (codes 1–7) into batchnorm_train: node → the
+ * activation node it absorbs (its sole consumer), or null for its own fused `act` attribute. Saves the activation's
+ * forward pass and its backward pass (batchnorm_backward takes act' as a prologue, recomputing the activation's
+ * input from x, so nothing more is stored or read).
+ */
+function batchnormActivations(src: Graph): Map<Node, Node | null> {
+  const out = new Map<Node, Node | null>();
+  const consumers = src.consumers();
+  const isAct = (a: number) => Number.isInteger(a) && a >= 1 && a <= 7;
+  for (const n of src.nodes) {
+    if (n.op !== 'batchnorm') continue;
+    if (attrNum(n.attrs, 'act', 0) !== 0) {
+      if (isAct(attrNum(n.attrs, 'act', 0))) out.set(n, null);
+      continue;
+    }
+    const users = consumers.get(n.outputs[0]) ?? [];
+    const a = users[0];
+    if (users.length !== 1 || src.outputs.includes(n.outputs[0]) || a.op !== 'activation' || !isAct(attrNum(a.attrs, 'act', 0))) continue;
+    out.set(n, a);
+  }
+  return out;
 }
 
 /**
@@ -260,9 +297,11 @@ export const RULES: Record<string, Rule> = {
     ];
   },
   batchnorm_train: (g, n, dy) => {
-    const [x, gamma] = n.inputs;
+    const [x, gamma, beta] = n.inputs;
     const [, mean, rstd] = n.outputs;
-    const [dx, dgamma, dbeta] = g.add('batchnorm_backward', [x, dy, mean, rstd, gamma], {}, `${n.name}.backward`);
+    const act = attrNum(n.attrs, 'act', 0);
+    const ins = act === 0 ? [x, dy, mean, rstd, gamma] : [x, dy, mean, rstd, gamma, beta];
+    const [dx, dgamma, dbeta] = g.add('batchnorm_backward', ins, { act }, `${n.name}.backward`);
     return [dx, dgamma, dbeta];
   },
   conv2d_gemm: (g, n, dy, need) => RULES.conv2d(g, n, dy, need),

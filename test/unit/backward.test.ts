@@ -187,8 +187,9 @@ describe('conv2d weight gradient in the training graph (split-K)', () => {
 // Shapes for the per-channel workgroup reductions (src/ops/norm.ts channelReduce): M = N·H·W rows and C
 // channels not multiples of the channel lanes or of the row lanes; M below 256 (one row lane); M ≫ WG with few
 // channels; several workgroups, the last one part empty; the row lanes at their cap (WG 256 scalar, 128 vec4);
-// C % 4 = 0 takes the _vec4 kernels.
-const bnCases: { name: string; x: number[]; update: boolean }[] = [
+// C % 4 = 0 takes the _vec4 kernels. `act`: an activation fused into the forward (y = act(bn(x))) and taken inside
+// the backward (dy·act'(z), z recomputed from x), as the training graph does for batch-norm → activation.
+const bnCases: { name: string; x: number[]; update: boolean; act?: number }[] = [
   { name: 'n2 3x5 c6', x: [2, 3, 5, 6], update: true },
   { name: 'M 15, c7', x: [1, 3, 5, 7], update: true },
   { name: 'M 2310, c3', x: [2, 33, 35, 3], update: true },
@@ -198,6 +199,12 @@ const bnCases: { name: string; x: number[]; update: boolean }[] = [
   { name: 'vec4: M 2310, c12', x: [2, 33, 35, 12], update: true },
   { name: 'vec4: M 2310, c36 (two workgroups)', x: [2, 33, 35, 36], update: true },
   { name: 'vec4: M 65536 (row lanes at their cap), c4, no running update', x: [1, 256, 256, 4], update: false },
+  { name: 'relu fused: M 15, c1', x: [1, 3, 5, 1], update: true, act: 1 },
+  { name: 'relu fused, vec4: M 2310, c12', x: [2, 33, 35, 12], update: true, act: 1 },
+  { name: 'relu6 fused: M 77, c7', x: [1, 7, 11, 7], update: true, act: 2 },
+  { name: 'swish fused: M 2310, c3', x: [2, 33, 35, 3], update: false, act: 4 },
+  { name: 'leaky-relu fused, vec4: M 8320, c36 (two workgroups)', x: [2, 64, 65, 36], update: true, act: 7 },
+  { name: 'hard-swish fused, vec4: M 15, c8', x: [1, 3, 5, 8], update: true, act: 3 },
 ];
 
 /** batchnorm_train on the GPU: y, mean, rstd and the running averages read back after the step. */
@@ -209,12 +216,13 @@ async function batchnormTrainGpu(
   rm: Float32Array,
   rv: Float32Array,
   update: boolean,
+  act = 0,
 ) {
   const c = xs[xs.length - 1];
   const g = new Graph();
   const xi = g.addInput('x', xs);
   const [gi, bi, rmi, rvi] = [gamma, beta, rm, rv].map((d, k) => g.addParam(`p${k}`, [c], d));
-  const ys = g.add('batchnorm_train', [xi, gi, bi, rmi, rvi], { eps: 1e-5, momentum: 0.1, update: update ? 1 : 0 });
+  const ys = g.add('batchnorm_train', [xi, gi, bi, rmi, rvi], { eps: 1e-5, momentum: 0.1, update: update ? 1 : 0, act });
   ys.forEach((y) => g.markOutput(y));
   const m = await compile(await runtime(), g, { fuse: false, tune: 'off' });
   const [y, mean, rstd] = await m.run([x]);
@@ -234,17 +242,27 @@ describe('batch-norm training mode', () => {
     const rm = randn(c, 8, 0.1);
     const rv = randn(c, 9, 0.1).map((v) => v + 1);
     const dy = randn(size(xs), 10);
-    const fwd = batchnormTrainRef(x, c, gamma, beta, rm, rv, 1e-5, 0.1, bc.update);
-    const bwd = batchnormBackwardRef(x, dy, c, fwd.mean, fwd.rstd, gamma);
+    const act = bc.act ?? 0;
+    const bn = batchnormTrainRef(x, c, gamma, beta, rm, rv, 1e-5, 0.1, bc.update);
+    // the fused activation: y = act(z) forward; dz = dy·act'(z) into the plain batch-norm backward
+    const fwd = { ...bn, y: act ? bn.y.map((z) => applyAct(act, z)) : bn.y };
+    const dz = act ? dy.map((g, i) => g * activationGrad(act, bn.y[i])) : dy;
+    const bwd = batchnormBackwardRef(x, dz, c, fwd.mean, fwd.rstd, gamma);
     it(`${bc.name}: CPU reference vs finite differences (dx through the batch statistics, dγ, dβ)`, () => {
-      const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) =>
-        batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
+      const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) => {
+        const y = batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
+        return act ? y.map((z) => applyAct(act, z)) : y;
+      };
       checkFD('bn dx', x, (xx) => f(xx), dy, bwd.dx);
+      // A step of γ or β moves z in every row of the channel, so with a kinked activation (relu, relu6,
+      // hard-swish, leaky-relu) some rows cross the kink and the difference quotient is off by O(1): those
+      // are checked through dx only (a step of one x moves one row's z by far more than the others').
+      if (act !== 0 && act !== 4) return;
       checkFD('bn dgamma', gamma, (gg) => f(x, gg), dy, bwd.dgamma);
       checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
     });
     it(`${bc.name}: GPU forward (y, mean, rstd, running averages ${bc.update ? 'updated in place' : 'left alone'}) and backward vs CPU`, async () => {
-      const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update);
+      const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update, act);
       expectClose(gpu.y, fwd.y, TOL.f32, 'bn y');
       expectClose(gpu.mean, fwd.mean, TOL.f32, 'bn mean');
       expectClose(gpu.rstd, fwd.rstd, TOL.f32, 'bn rstd');
@@ -258,8 +276,9 @@ describe('batch-norm training mode', () => {
           { shape: [c], data: fwd.mean },
           { shape: [c], data: fwd.rstd },
           { shape: [c], data: gamma },
+          ...(act ? [{ shape: [c], data: beta }] : []),
         ],
-        {},
+        { act },
       );
       expectClose(dx, bwd.dx, TOL.grad, 'bn dx');
       expectClose(dgamma, bwd.dgamma, TOL.grad, 'bn dgamma');
