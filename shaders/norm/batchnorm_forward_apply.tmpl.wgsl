@@ -23,9 +23,10 @@ override WG: u32 = 256u;
 
 //! entry
   let c = i % params.${CN};
+  let z = (x[i] - mean[c]) * rstd[c] * gamma[c] + beta[c];
 //! if VEC4
-  y[i] = activate4((x[i] - mean[c]) * rstd[c] * gamma[c] + beta[c]);
+  y[i] = activate4(z);
 //! else
-  y[i] = activate((x[i] - mean[c]) * rstd[c] * gamma[c] + beta[c]);
+  y[i] = activate(z);
 //! end
 }

@@ -112,11 +112,13 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
         );
         x[3].set(r.runMean);
         x[4].set(r.runVar);
-        set(r.y, r.mean, r.rstd);
+        set(act ? r.y.map((v) => applyAct(act, v)) : r.y, r.mean, r.rstd); // a fused activation: y = act(bn(x))
         break;
       }
       case 'batchnorm_backward': {
-        const r = batchnormBackwardRef(x[0], x[1], c0, x[2], x[3], x[4]);
+        // a fused activation: the batch-norm's output gradient is dy·act'(z), z = (x − mean)·rstd·γ + β
+        const dz = act ? x[1].map((g, i) => g * activationGrad(act, (x[0][i] - x[2][i % c0]) * x[3][i % c0] * x[4][i % c0] + x[5][i % c0])) : x[1];
+        const r = batchnormBackwardRef(x[0], dz, c0, x[2], x[3], x[4]);
         set(r.dx, r.dgamma, r.dbeta);
         break;
       }

@@ -326,9 +326,26 @@ describe('activations backward', () => {
   }
 });
 
+// Windows that tile the input (stride = kernel, no padding, H and W multiples of the kernel) take the tiled kernel,
+// vec4 when C % 4 = 0; the others the gathering one. `ties`: x rounded to integers, so most windows hold equal
+// maxima: the first maximal tap in scan order (kh, then kw) takes the whole gradient, in the reference (strict >)
+// and the kernels alike (no finite differences there: the function has no derivative at a tie).
 describe('pooling backward', () => {
-  const cases: { name: string; x: number[]; attrs: Attrs }[] = [
+  const cases: { name: string; x: number[]; attrs: Attrs; ties?: boolean }[] = [
     { name: 'max 2x2 s2', x: [2, 6, 6, 3], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'max 2x2 s2 c1', x: [3, 4, 6, 1], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'vec4: max 2x2 s2 c8', x: [2, 6, 4, 8], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'vec4: max 3x2 s3x2 c4', x: [1, 6, 4, 4], attrs: { mode: 'max', kernel: [3, 2], stride: [3, 2] } },
+    { name: 'vec4: avg 2x2 s2 c12', x: [2, 4, 6, 12], attrs: { mode: 'avg', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'vec4: max 2x2 s2 odd H/W (gathering), c4', x: [1, 5, 7, 4], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'ties: max 2x2 s2 c3', x: [2, 4, 6, 3], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] }, ties: true },
+    { name: 'ties, vec4: max 2x2 s2 c8', x: [2, 4, 6, 8], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] }, ties: true },
+    {
+      name: 'ties, vec4: max 3x3 s2 p1 (gathering), c4',
+      x: [1, 5, 5, 4],
+      attrs: { mode: 'max', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] },
+      ties: true,
+    },
     { name: 'max 3x3 s2 p1 odd', x: [1, 7, 5, 2], attrs: { mode: 'max', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] } },
     { name: 'avg 3x3 s2 p1', x: [2, 5, 7, 3], attrs: { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] } },
     {
@@ -338,12 +355,12 @@ describe('pooling backward', () => {
     },
   ];
   for (const c of cases) {
-    it(`${c.name}: FD and GPU`, async () => {
-      const x = randn(size(c.x), 13, 3);
+    it(`${c.name}: ${c.ties ? 'ties to the first maximal tap' : 'FD'} and GPU`, async () => {
+      const x = randn(size(c.x), 13, 3).map((v) => (c.ties ? Math.round(v / 3) : v));
       const y = pool2dRef(x, c.x, c.attrs);
       const dy = randn(y.length, 14);
       const grad = pool2dBackwardRef(x, c.x, dy, c.attrs);
-      checkFD(c.name, x, (xx) => pool2dRef(xx, c.x, c.attrs), dy, grad, 1e-3);
+      if (!c.ties) checkFD(c.name, x, (xx) => pool2dRef(xx, c.x, c.attrs), dy, grad, 1e-3);
       const [ys] = getOp('pool2d').infer([c.x], c.attrs);
       const [dx] = await runNode(
         'pool2d_backward',
