@@ -307,21 +307,24 @@ describe('bias gradient (per-channel sum) on long and short row counts', () => {
 });
 
 describe('activations backward', () => {
-  for (const act of [1, 2, 3, 4, 5, 6, 7]) {
-    it(`act ${act}: FD and GPU`, async () => {
-      const x = randn(257, 11 + act, 7);
-      const dy = randn(257, 12);
+  // n = 257: the scalar kernels; n = 260: the vec4 ones (four elements per thread)
+  for (const [act, n] of [1, 2, 3, 4, 5, 6, 7].flatMap((a) => [257, 260].map((m) => [a, m]))) {
+    it(`act ${act}, n ${n}: FD, GPU forward and backward`, async () => {
+      const x = randn(n, 11 + act, 7);
+      const dy = randn(n, 12);
       const grad = x.map((v, i) => dy[i] * activationGrad(act, v));
       checkFD(`act ${act}`, x, (xx) => xx.map((v) => applyAct(act, v)), dy, grad, 1e-3);
       const [dx] = await runNode(
         'activation_backward',
         [
-          { shape: [257], data: x },
-          { shape: [257], data: dy },
+          { shape: [n], data: x },
+          { shape: [n], data: dy },
         ],
         { act },
       );
       expectClose(dx, grad, TOL.f32, `act ${act}`);
+      const [y] = await runNode('activation', [{ shape: [n], data: x }], { act });
+      expectClose(y, x.map((v) => applyAct(act, v)), TOL.f32, `act ${act} forward`);
     });
   }
 });
