@@ -10,7 +10,8 @@
 
 import { Graph, type Node } from '../graph/ir.js';
 import { SlimError, check } from '../runtime/errors.js';
-import { attrNum, numel, type Attrs } from '../ops/registry.js';
+import { attrInts, attrNum, numel, type Attrs } from '../ops/registry.js';
+import { batchnormMaxpoolFits } from '../ops/norm.js';
 import { convGeom } from '../ops/conv.js';
 import { im2colFits } from '../ops/conv_backward.js';
 import { binaryConvNodes } from '../compress/binarize.js';
@@ -116,12 +117,10 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
   const pruned = o.mode === 'frozen' || !o.prune || o.prune === 'none' ? new Set<string>() : pruneTargets(src, o.prune);
   const masks = o.masks ?? new Map<string, number>();
   const bnAct = o.mode === 'frozen' ? new Map<Node, Node | null>() : batchnormActivations(src);
-  const absorbed = new Set([...bnAct.values()]);
+  const bnPool = batchnormPools(src, bnAct);
+  const absorbed = new Set<Node | null>([...bnAct.values(), ...bnPool.values()]);
   for (const n of src.nodes) {
-    if (absorbed.has(n)) {
-      map.set(n.outputs[0], map.get(n.inputs[0])!); // the activation after a batch-norm: done inside batchnorm_train
-      continue;
-    }
+    if (absorbed.has(n)) continue; // the activation / max-pool after a batch-norm: done inside batchnorm_train
     const ins = n.inputs.map((t) => {
       const m = map.get(t);
       if (m === undefined) throw new SlimError(`addModel: tensor '${src.tensors[t].name}' used before it is defined`);
@@ -166,14 +165,25 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     if (n.op === 'batchnorm') {
       const a = bnAct.get(n);
       const fusedAct = a === undefined ? 0 : attrNum((a ?? n).attrs, 'act');
+      const pool = bnPool.get(n);
       y = dst.add(
         'batchnorm_train',
         ins,
-        { eps: attrNum(n.attrs, 'eps', 1e-5), momentum: o.bnMomentum ?? 0.1, update: o.mode === 'train' ? 1 : 0, act: fusedAct },
+        {
+          eps: attrNum(n.attrs, 'eps', 1e-5),
+          momentum: o.bnMomentum ?? 0.1,
+          update: o.mode === 'train' ? 1 : 0,
+          act: fusedAct,
+          ...(pool ? { pool: attrInts(pool.attrs, 'kernel', 2) } : {}),
+        },
         name(n),
       )[0];
+      if (pool) {
+        map.set(pool.outputs[0], y); // the max-pool's output: the fused node's
+        continue;
+      }
       if (a !== undefined) {
-        map.set(n.outputs[0], y);
+        map.set((a ?? n).outputs[0], y); // the activation's output (its own fused one: the node's): the fused node's
         continue;
       }
     } else if (
@@ -217,6 +227,31 @@ function batchnormActivations(src: Graph): Map<Node, Node | null> {
     const a = users[0];
     if (users.length !== 1 || src.outputs.includes(n.outputs[0]) || a.op !== 'activation' || !isAct(attrNum(a.attrs, 'act', 0))) continue;
     out.set(n, a);
+  }
+  return out;
+}
+
+/**
+ * Batch-norms (with their activation, batchnormActivations) that also take the max-pool after them: the pool is the
+ * sole consumer, its windows tile the input (stride = kernel, no padding or dilation) and C % 4 = 0
+ * (batchnormMaxpoolFits). The full-size activation is then never stored nor read back: the backward recomputes it
+ * from x (src/ops/norm.ts), saving the pool's forward and backward passes.
+ */
+function batchnormPools(src: Graph, bnAct: Map<Node, Node | null>): Map<Node, Node> {
+  const out = new Map<Node, Node>();
+  const consumers = src.consumers();
+  for (const [bn, act] of bnAct) {
+    const t = (act ?? bn).outputs[0];
+    const users = consumers.get(t) ?? [];
+    const p = users[0];
+    if (users.length !== 1 || src.outputs.includes(t) || p.op !== 'pool2d' || (p.attrs.mode ?? 'max') !== 'max') continue;
+    const k = attrInts(p.attrs, 'kernel', 2);
+    const stride = attrInts(p.attrs, 'stride', 2, k);
+    const pads = attrInts(p.attrs, 'pads', 4, [0, 0, 0, 0]);
+    const dil = attrInts(p.attrs, 'dilation', 2, [1, 1]);
+    if (stride[0] !== k[0] || stride[1] !== k[1] || pads.some((v) => v !== 0) || dil.some((v) => v !== 1)) continue;
+    if (!batchnormMaxpoolFits(src.shape(bn.inputs[0]), k)) continue;
+    out.set(bn, p);
   }
   return out;
 }
@@ -300,8 +335,9 @@ export const RULES: Record<string, Rule> = {
     const [x, gamma, beta] = n.inputs;
     const [, mean, rstd] = n.outputs;
     const act = attrNum(n.attrs, 'act', 0);
-    const ins = act === 0 ? [x, dy, mean, rstd, gamma] : [x, dy, mean, rstd, gamma, beta];
-    const [dx, dgamma, dbeta] = g.add('batchnorm_backward', ins, { act }, `${n.name}.backward`);
+    const pool = n.attrs.pool;
+    const ins = act === 0 && !pool ? [x, dy, mean, rstd, gamma] : [x, dy, mean, rstd, gamma, beta];
+    const [dx, dgamma, dbeta] = g.add('batchnorm_backward', ins, { act, ...(pool ? { pool } : {}) }, `${n.name}.backward`);
     return [dx, dgamma, dbeta];
   },
   conv2d_gemm: (g, n, dy, need) => RULES.conv2d(g, n, dy, need),

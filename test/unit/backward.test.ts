@@ -189,7 +189,8 @@ describe('conv2d weight gradient in the training graph (split-K)', () => {
 // channels; several workgroups, the last one part empty; the row lanes at their cap (WG 256 scalar, 128 vec4);
 // C % 4 = 0 takes the _vec4 kernels. `act`: an activation fused into the forward (y = act(bn(x))) and taken inside
 // the backward (dy·act'(z), z recomputed from x), as the training graph does for batch-norm → activation.
-const bnCases: { name: string; x: number[]; update: boolean; act?: number }[] = [
+// `pool`: the max-pool after it fused too (stride = kernel): y is the pooled act(bn(x)) and dy its gradient.
+const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?: number[] }[] = [
   { name: 'n2 3x5 c6', x: [2, 3, 5, 6], update: true },
   { name: 'M 15, c7', x: [1, 3, 5, 7], update: true },
   { name: 'M 2310, c3', x: [2, 33, 35, 3], update: true },
@@ -205,6 +206,10 @@ const bnCases: { name: string; x: number[]; update: boolean; act?: number }[] = 
   { name: 'swish fused: M 2310, c3', x: [2, 33, 35, 3], update: false, act: 4 },
   { name: 'leaky-relu fused, vec4: M 8320, c36 (two workgroups)', x: [2, 64, 65, 36], update: true, act: 7 },
   { name: 'hard-swish fused, vec4: M 15, c8', x: [1, 3, 5, 8], update: true, act: 3 },
+  { name: 'relu + max-pool 2x2 fused: n2 6x4 c4', x: [2, 6, 4, 4], update: true, act: 1, pool: [2, 2] },
+  { name: 'relu + max-pool 3x2 fused: M 2304, c12', x: [2, 24, 48, 12], update: true, act: 1, pool: [3, 2] },
+  { name: 'swish + max-pool 2x2 fused: n3 2x6 c8 (one window row)', x: [3, 2, 6, 8], update: false, act: 4, pool: [2, 2] },
+  { name: 'relu6 + max-pool 1x1 fused: c4', x: [1, 3, 5, 4], update: true, act: 2, pool: [1, 1] },
 ];
 
 /** batchnorm_train on the GPU: y, mean, rstd and the running averages read back after the step. */
@@ -217,12 +222,19 @@ async function batchnormTrainGpu(
   rv: Float32Array,
   update: boolean,
   act = 0,
+  pool?: number[],
 ) {
   const c = xs[xs.length - 1];
   const g = new Graph();
   const xi = g.addInput('x', xs);
   const [gi, bi, rmi, rvi] = [gamma, beta, rm, rv].map((d, k) => g.addParam(`p${k}`, [c], d));
-  const ys = g.add('batchnorm_train', [xi, gi, bi, rmi, rvi], { eps: 1e-5, momentum: 0.1, update: update ? 1 : 0, act });
+  const ys = g.add('batchnorm_train', [xi, gi, bi, rmi, rvi], {
+    eps: 1e-5,
+    momentum: 0.1,
+    update: update ? 1 : 0,
+    act,
+    ...(pool ? { pool } : {}),
+  });
   ys.forEach((y) => g.markOutput(y));
   const m = await compile(await runtime(), g, { fuse: false, tune: 'off' });
   const [y, mean, rstd] = await m.run([x]);
@@ -241,17 +253,23 @@ describe('batch-norm training mode', () => {
     const beta = randn(c, 7);
     const rm = randn(c, 8, 0.1);
     const rv = randn(c, 9, 0.1).map((v) => v + 1);
-    const dy = randn(size(xs), 10);
     const act = bc.act ?? 0;
+    const poolAttrs = bc.pool ? { mode: 'max', kernel: bc.pool, stride: bc.pool } : null;
+    const ys = bc.pool ? [xs[0], xs[1] / bc.pool[0], xs[2] / bc.pool[1], c] : xs;
+    const dy = randn(size(ys), 10);
     const bn = batchnormTrainRef(x, c, gamma, beta, rm, rv, 1e-5, 0.1, bc.update);
-    // the fused activation: y = act(z) forward; dz = dy·act'(z) into the plain batch-norm backward
-    const fwd = { ...bn, y: act ? bn.y.map((z) => applyAct(act, z)) : bn.y };
-    const dz = act ? dy.map((g, i) => g * activationGrad(act, bn.y[i])) : dy;
+    // the fused activation: a = act(z) forward; the fused max-pool: y = maxpool(a). Backward: the max-pool's
+    // gradient (to each window's first maximal tap), times act'(z), into the plain batch-norm backward.
+    const a = act ? bn.y.map((z) => applyAct(act, z)) : bn.y;
+    const fwd = { ...bn, y: poolAttrs ? pool2dRef(a, xs, poolAttrs) : a };
+    const da = poolAttrs ? pool2dBackwardRef(a, xs, dy, poolAttrs) : dy;
+    const dz = act ? da.map((g, i) => g * activationGrad(act, bn.y[i])) : da;
     const bwd = batchnormBackwardRef(x, dz, c, fwd.mean, fwd.rstd, gamma);
     it(`${bc.name}: CPU reference vs finite differences (dx through the batch statistics, dγ, dβ)`, () => {
       const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) => {
         const y = batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
-        return act ? y.map((z) => applyAct(act, z)) : y;
+        const ay = act ? y.map((z) => applyAct(act, z)) : y;
+        return poolAttrs ? pool2dRef(ay, xs, poolAttrs) : ay;
       };
       checkFD('bn dx', x, (xx) => f(xx), dy, bwd.dx);
       // A step of γ or β moves z in every row of the channel, so with a kinked activation (relu, relu6,
@@ -262,7 +280,7 @@ describe('batch-norm training mode', () => {
       checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
     });
     it(`${bc.name}: GPU forward (y, mean, rstd, running averages ${bc.update ? 'updated in place' : 'left alone'}) and backward vs CPU`, async () => {
-      const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update, act);
+      const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update, act, bc.pool);
       expectClose(gpu.y, fwd.y, TOL.f32, 'bn y');
       expectClose(gpu.mean, fwd.mean, TOL.f32, 'bn mean');
       expectClose(gpu.rstd, fwd.rstd, TOL.f32, 'bn rstd');
@@ -272,13 +290,13 @@ describe('batch-norm training mode', () => {
         'batchnorm_backward',
         [
           { shape: xs, data: x },
-          { shape: xs, data: dy },
+          { shape: ys, data: dy },
           { shape: [c], data: fwd.mean },
           { shape: [c], data: fwd.rstd },
           { shape: [c], data: gamma },
-          ...(act ? [{ shape: [c], data: beta }] : []),
+          ...(act || bc.pool ? [{ shape: [c], data: beta }] : []),
         ],
-        { act },
+        { act, ...(bc.pool ? { pool: bc.pool } : {}) },
       );
       expectClose(dx, bwd.dx, TOL.grad, 'bn dx');
       expectClose(dgamma, bwd.dgamma, TOL.grad, 'bn dgamma');
@@ -324,7 +342,12 @@ describe('activations backward', () => {
       );
       expectClose(dx, grad, TOL.f32, `act ${act}`);
       const [y] = await runNode('activation', [{ shape: [n], data: x }], { act });
-      expectClose(y, x.map((v) => applyAct(act, v)), TOL.f32, `act ${act} forward`);
+      expectClose(
+        y,
+        x.map((v) => applyAct(act, v)),
+        TOL.f32,
+        `act ${act} forward`,
+      );
     });
   }
 });
