@@ -193,12 +193,12 @@ export const MUTANTS: Mutant[] = [
   m('resize_channel_dropped', 'resize', 'shaders/resize/resize_forward.wgsl', RESIZE, ['* params.c + c];', '* params.c];']),
 
   // pool
-  m('pool_max_is_min', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, ['      best = max(best, v);', '      best = min(best, v);']),
-  m('pool_iw_bound', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, [
+  m('pool_max_is_min', 'pool', 'shaders/pool/pool2d_forward.tmpl.wgsl', POOL, ['      best = max(best, v);', '      best = min(best, v);']),
+  m('pool_iw_bound', 'pool', 'shaders/pool/pool2d_forward.tmpl.wgsl', POOL, [
     'iw < 0 || iw >= params.geom.in_hw.y) { continue; }',
     'iw < 0 || iw > params.geom.in_hw.y) { continue; }',
   ]),
-  m('pool_count_include_pad_swapped', 'pool', 'shaders/pool/pool2d_forward.wgsl', POOL, [
+  m('pool_count_include_pad_swapped', 'pool', 'shaders/pool/pool2d_forward.tmpl.wgsl', POOL, [
     'select(count, padded, params.count_include_pad == 1u)',
     'select(padded, count, params.count_include_pad == 1u)',
   ]),
@@ -218,8 +218,8 @@ export const MUTANTS: Mutant[] = [
   m('bn_apply_no_beta', 'norm', 'shaders/norm/batchnorm_forward_apply.tmpl.wgsl', NORM, ['* gamma[c] + beta[c];', '* gamma[c];']),
   // (the scalar and vec4 kernels are one template since the shader reorganisation: one mutant reaches both)
   m('bn_dx_dropped_dbeta', 'norm', 'shaders/norm/batchnorm_backward_input.tmpl.wgsl', NORM, [
-    '(M * dy[i] - dbeta[c] - xhat * dgamma[c])',
-    '(M * dy[i] - xhat * dgamma[c])',
+    '(M * g - dbeta[c] - xhat * dgamma[c])',
+    '(M * g - xhat * dgamma[c])',
   ]),
   m('bn_dx_rows_off_by_one', 'norm', 'shaders/norm/batchnorm_backward_input.tmpl.wgsl', NORM, [
     'let M = f32(params.rows);',

@@ -67,3 +67,25 @@ fn activate4(v: vec4<f32>) -> vec4<f32> {
     default: { return vec4<f32>(activate(v.x), activate(v.y), activate(v.z), activate(v.w)); }
   }
 }
+
+/// act'(v) of the fused activation ACT (codes 0–7) at its input v (derivatives listed in elementwise/activation_backward).
+fn activate_grad(v: f32) -> f32 {
+  switch ACT {
+    case 1u: { return select(0.0, 1.0, v > 0.0); }
+    case 2u: { return select(0.0, 1.0, v > 0.0 && v < 6.0); }
+    case 3u: { if (v < -3.0) { return 0.0; } if (v > 3.0) { return 1.0; } return (2.0 * v + 3.0) / 6.0; }
+    case 4u: { let s = sigmoid_f(v); return s + v * s * (1.0 - s); }
+    case 5u: { let s = sigmoid_f(v); return s * (1.0 - s); }
+    case 6u: { let t = tanh_f(v); return 1.0 - t * t; }
+    case 7u: { return select(0.01, 1.0, v >= 0.0); }
+    default: { return 1.0; }
+  }
+}
+
+fn activate_grad4(v: vec4<f32>) -> vec4<f32> {
+  switch ACT {
+    case 0u: { return vec4<f32>(1.0); }
+    case 1u: { return select(vec4<f32>(0.0), vec4<f32>(1.0), v > vec4<f32>(0.0)); }
+    default: { return vec4<f32>(activate_grad(v.x), activate_grad(v.y), activate_grad(v.z), activate_grad(v.w)); }
+  }
+}

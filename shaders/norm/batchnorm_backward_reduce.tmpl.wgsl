@@ -1,7 +1,9 @@
 // ${NAME} — training-mode batch-norm backward, pass 1: the parameter gradients, which are
 // also the two per-channel sums the input gradient needs.
 //
-// Math:   x̂[r,c] = (x[r,c] − mean[c])·rstd[c];   dbeta[c] = Σ_r dy[r,c];   dgamma[c] = Σ_r dy[r,c]·x̂[r,c]
+// Math:   x̂[r,c] = (x[r,c] − mean[c])·rstd[c];   dbeta[c] = Σ_r g[r,c];   dgamma[c] = Σ_r g[r,c]·x̂[r,c]
+//         with g = dy, or, when the forward fused an activation (override ACT ≠ 0: y = act(z), z = γ·x̂ + β),
+//         g = dy·act'(z), z recomputed from x (the activation's gradient as a prologue: no separate pass).
 //! if VEC4
 // Layout: x, dy [M, C/4] of vec4 (NHWC flattened, C % 4 = 0), mean, rstd, dgamma, dbeta [C/4] of vec4: four
 //         neighbouring channels per thread. Below, a "channel" c is a channel quad.
@@ -21,11 +23,14 @@ override CG: u32 = ${CG}u;
 //! read dy: array<${T}>
 //! read mean: array<${T}>
 //! read rstd: array<${T}>
+//! read gamma: array<${T}>
+//! read beta: array<${T}>
 //! read_write dgamma: array<${T}>
 //! read_write dbeta: array<${T}>
 
-alias Partial = ${PAIR}; // columns (Σ dy, Σ dy·(x − mean))
+alias Partial = ${PAIR}; // columns (Σ g, Σ g·(x − mean))
 //! import channel_reduce
+//! import activation
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -36,10 +41,21 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec
   var sdx = ${T}(0.0);
   if (live) {
     let m = mean[c];
+    let rs = rstd[c]; // z = (x − m)·rstd·γ + β, the forward's expression
+    let gm = gamma[c];
+    let b = beta[c];
     for (var r = t / CG; r < params.rows; r += WG / CG) {
-      let g = dy[r * C + c];
+      let xc = x[r * C + c] - m;
+      var g = dy[r * C + c];
+      if (ACT != 0u) {
+//! if VEC4
+        g *= activate_grad4(xc * rs * gm + b);
+//! else
+        g *= activate_grad(xc * rs * gm + b);
+//! end
+      }
       sd += g;
-      sdx += g * (x[r * C + c] - m);
+      sdx += g * xc;
     }
   }
   let total = channel_total(t, ${PAIR}(sd, sdx));

@@ -1,5 +1,6 @@
-// ${NAME} — training-mode batch-norm, pass 2: y[r,c] = (x[r,c] − mean[c])·rstd[c]·γ[c] + β[c]
-// with the batch statistics from batchnorm_forward_stats.
+// ${NAME} — training-mode batch-norm, pass 2: y[r,c] = act((x[r,c] − mean[c])·rstd[c]·γ[c] + β[c])
+// with the batch statistics from batchnorm_forward_stats and the fused activation ACT (override, codes 0–7 of
+// common/activation; 0 = none). The backward recomputes the activation's input from x (batchnorm_backward_*).
 //! if VEC4
 // Layout: x, y [M, C/4] vec4 (NHWC flattened, C % 4 = 0); mean, rstd, gamma, beta [C/4] vec4.
 // Thread: one vec4 (four channels of one row) per invocation, i = r·C/4 + q. Overwrites y.
@@ -10,6 +11,7 @@
 
 struct Params { n: u32, ${CN}: u32 }
 override WG: u32 = 256u;
+//! import activation
 
 //! uniform params: Params
 //! read x: array<${T}>
@@ -21,5 +23,10 @@ override WG: u32 = 256u;
 
 //! entry
   let c = i % params.${CN};
-  y[i] = (x[i] - mean[c]) * rstd[c] * gamma[c] + beta[c];
+  let z = (x[i] - mean[c]) * rstd[c] * gamma[c] + beta[c];
+//! if VEC4
+  y[i] = activate4(z);
+//! else
+  y[i] = activate(z);
+//! end
 }

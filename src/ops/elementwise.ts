@@ -13,13 +13,16 @@ const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every
 registerOp({
   name: 'activation',
   infer: ([x]) => [x],
-  plan: async (pc) => [
-    await pc.rt.kernels.launch('elementwise/activation_forward', {
-      overrides: { ACT: attrNum(pc.attrs, 'act') },
-      buffers: { x: pc.input(0), y: pc.output(0) },
-      invocations: numel(pc.outShapes[0]),
-    }),
-  ],
+  plan: async (pc) => {
+    const v = numel(pc.outShapes[0]) % 4 === 0 ? 4 : 1; // four elements per thread when they make whole vec4s
+    return [
+      await pc.rt.kernels.launch(v === 4 ? 'elementwise/activation_forward_vec4' : 'elementwise/activation_forward', {
+        overrides: { ACT: attrNum(pc.attrs, 'act') },
+        buffers: { x: pc.input(0), y: pc.output(0) },
+        invocations: numel(pc.outShapes[0]) / v,
+      }),
+    ];
+  },
 });
 
 registerOp({

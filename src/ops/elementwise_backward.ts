@@ -13,13 +13,16 @@ registerOp({
     check(numel(x) === numel(dy), `activation_backward: x ${shapeStr(x)} and dy ${shapeStr(dy)} differ`);
     return [x];
   },
-  plan: async (pc) => [
-    await pc.rt.kernels.launch('elementwise/activation_backward', {
-      overrides: { ACT: attrNum(pc.attrs, 'act') },
-      buffers: { x: pc.input(0), dy: pc.input(1), dx: pc.output(0) },
-      invocations: numel(pc.outShapes[0]),
-    }),
-  ],
+  plan: async (pc) => {
+    const v = numel(pc.outShapes[0]) % 4 === 0 ? 4 : 1; // four elements per thread when they make whole vec4s
+    return [
+      await pc.rt.kernels.launch(v === 4 ? 'elementwise/activation_backward_vec4' : 'elementwise/activation_backward', {
+        overrides: { ACT: attrNum(pc.attrs, 'act') },
+        buffers: { x: pc.input(0), dy: pc.input(1), dx: pc.output(0) },
+        invocations: numel(pc.outShapes[0]) / v,
+      }),
+    ];
+  },
 });
 
 registerOp({

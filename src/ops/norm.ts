@@ -2,17 +2,54 @@
 //
 //   batchnorm_train     (x, γ, β, running_mean, running_var) → (y, mean, rstd)
 //       attrs eps (1e-5), momentum (0.1), update (1: update the running averages; 0: leave them, e.g. when a
-//       peer's forward is recomputed in deep mutual learning). mean and rstd [C] are saved for the backward.
-//   batchnorm_backward  (x, dy, mean, rstd, γ) → (dx, dγ, dβ)
+//       peer's forward is recomputed in deep mutual learning), act (a fused activation, codes 0–7 of
+//       ACTIVATIONS: y = act(bn(x)); 0 = none). mean and rstd [C] are saved for the backward.
+//   batchnorm_backward  (x, dy, mean, rstd, γ[, β]) → (dx, dγ, dβ)
+//       attr act: the forward's fused activation; its gradient dy·act'(γ·x̂ + β) is taken inside both passes
+//       (needs β), so the activation costs no pass of its own forward or backward.
+//   attr pool [KH, KW] on both (C % 4 = 0, H % KH = W % KW = 0): the max-pool with stride = kernel that follows,
+//       fused too (batchnormMaxpoolFits). batchnorm_train's y is then the pooled act(bn(x)) [N, H/KH, W/KW, C]
+//       and batchnorm_backward's dy its gradient; act(bn(x)) at full size is never stored: the backward
+//       recomputes it from x to find each window's maximal tap (shaders/common/bn_maxpool_window.wgsl).
 // Per-element passes (apply, input gradient) run four channels per thread (`_vec4`) when C % 4 = 0.
 //
 // The inference form (`batchnorm`, in elementwise.ts) uses the running averages; a training graph swaps each
 // `batchnorm` node for `batchnorm_train` (src/train/autodiff.ts), reading and updating the same tensors.
 
 import { check, shapeStr } from '../runtime/errors.js';
-import { attrNum, numel, registerOp } from './registry.js';
+import { attrNum, numel, registerOp, type Attrs } from './registry.js';
 
 const channels = (x: number[]) => x[x.length - 1];
+
+/** The fused activation of a training batch-norm: codes 0–7 (the parameterless ones `activate` knows). */
+function fusedAct(attrs: Attrs, op: string): number {
+  const act = attrNum(attrs, 'act', 0);
+  check(Number.isInteger(act) && act >= 0 && act <= 7, `${op}: fused activation code must be 0–7, got ${act}`);
+  return act;
+}
+
+/** Whether batch-norm → max-pool (kernel `pool`, stride = kernel, no padding) can run fused on x [N,H,W,C]. */
+export function batchnormMaxpoolFits(x: number[], pool: number[]): boolean {
+  return (
+    x.length === 4 &&
+    x[3] % 4 === 0 &&
+    pool.length === 2 &&
+    pool.every((k) => Number.isInteger(k) && k >= 1) &&
+    x[1] % pool[0] === 0 &&
+    x[2] % pool[1] === 0
+  );
+}
+
+/** The fused max-pool kernel [KH, KW] of a training batch-norm, or null; checked against x. */
+function fusedPool(attrs: Attrs, x: number[], op: string): number[] | null {
+  if (attrs.pool === undefined) return null;
+  const pool = attrs.pool as number[];
+  check(
+    Array.isArray(pool) && batchnormMaxpoolFits(x, pool),
+    `${op}: a fused max-pool ${JSON.stringify(pool)} needs x [N,H,W,C] with C % 4 = 0 and H, W multiples of it, got ${shapeStr(x)}`,
+  );
+  return pool;
+}
 
 const pow2Floor = (v: number) => 2 ** Math.floor(Math.log2(Math.max(1, v)));
 const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
@@ -44,18 +81,36 @@ export function channelReduce(
 
 registerOp({
   name: 'batchnorm_train',
-  infer(inShapes) {
+  infer(inShapes, attrs) {
     check(inShapes.length === 5, 'batchnorm_train takes x, gamma, beta, running mean, running var');
     const c = channels(inShapes[0]);
     for (const s of inShapes.slice(1)) check(s.length === 1 && s[0] === c, `batchnorm_train statistics must be [${c}], got ${shapeStr(s)}`);
-    return [inShapes[0], [c], [c]];
+    const pool = fusedPool(attrs, inShapes[0], 'batchnorm_train');
+    const [n, h, w] = inShapes[0];
+    return [pool ? [n, h / pool[0], w / pool[1], c] : inShapes[0], [c], [c]];
   },
   plan: async (pc) => {
     const x = pc.inShapes[0];
     const c = channels(x);
     const rows = numel(x) / c;
     const stats = channelReduce({ scalar: 'norm/batchnorm_forward_stats', vec4: 'norm/batchnorm_forward_stats_vec4' }, c, rows);
+    const act = fusedAct(pc.attrs, 'batchnorm_train');
+    const pool = fusedPool(pc.attrs, x, 'batchnorm_train');
     const k = pc.rt.kernels;
+    const y = pc.outShapes[0];
+    const apply = pool
+      ? k.launch('norm/batchnorm_maxpool_forward_vec4', {
+          overrides: { ACT: act },
+          uniforms: { c4: c / 4, in_hw: [x[1], x[2]], out_hw: [y[1], y[2]], kernel: pool },
+          buffers: { x: pc.input(0), mean: pc.output(1), rstd: pc.output(2), gamma: pc.input(1), beta: pc.input(2), y: pc.output(0) },
+          invocations: numel(y) / 4,
+        })
+      : k.launch(c % 4 === 0 ? 'norm/batchnorm_forward_apply_vec4' : 'norm/batchnorm_forward_apply', {
+          overrides: { ACT: act },
+          uniforms: c % 4 === 0 ? { c4: c / 4 } : { c },
+          buffers: { x: pc.input(0), mean: pc.output(1), rstd: pc.output(2), gamma: pc.input(1), beta: pc.input(2), y: pc.output(0) },
+          invocations: c % 4 === 0 ? numel(x) / 4 : numel(x),
+        });
     return [
       await k.launch(stats.kernel, {
         overrides: { ...stats.overrides, UPDATE: attrNum(pc.attrs, 'update', 1) ? 1 : 0 },
@@ -63,48 +118,71 @@ registerOp({
         buffers: { x: pc.input(0), run_mean: pc.input(3), run_var: pc.input(4), mean: pc.output(1), rstd: pc.output(2) },
         workgroups: stats.workgroups,
       }),
-      await k.launch(c % 4 === 0 ? 'norm/batchnorm_forward_apply_vec4' : 'norm/batchnorm_forward_apply', {
-        uniforms: c % 4 === 0 ? { c4: c / 4 } : { c },
-        buffers: { x: pc.input(0), mean: pc.output(1), rstd: pc.output(2), gamma: pc.input(1), beta: pc.input(2), y: pc.output(0) },
-        invocations: c % 4 === 0 ? numel(x) / 4 : numel(x),
-      }),
+      await apply,
     ];
   },
 });
 
 registerOp({
   name: 'batchnorm_backward',
-  infer(inShapes) {
+  infer(inShapes, attrs) {
     const [x, dy] = inShapes;
-    check(x.length === dy.length && x.every((d, i) => d === dy[i]), `batchnorm_backward: x ${shapeStr(x)} and dy ${shapeStr(dy)} differ`);
+    const pool = fusedPool(attrs, x, 'batchnorm_backward');
+    const want = pool ? [x[0], x[1] / pool[0], x[2] / pool[1], x[3]] : x;
+    check(
+      want.length === dy.length && want.every((d, i) => d === dy[i]),
+      `batchnorm_backward: dy ${shapeStr(dy)} should be ${shapeStr(want)}`,
+    );
+    check(!pool || inShapes.length === 6, 'batchnorm_backward with a fused max-pool needs beta (6th input)');
     const c = channels(x);
+    check(inShapes.length === 5 || inShapes.length === 6, 'batchnorm_backward takes x, dy, mean, rstd, gamma and (with act) beta');
+    for (const s of inShapes.slice(2))
+      check(s.length === 1 && s[0] === c, `batchnorm_backward statistics must be [${c}], got ${shapeStr(s)}`);
+    check(inShapes.length === 6 || attrNum(attrs, 'act', 0) === 0, 'batchnorm_backward with a fused activation needs beta (6th input)');
     return [x, [c], [c]];
   },
   plan: async (pc) => {
     const x = pc.inShapes[0];
     const c = channels(x);
     const rows = numel(x) / c;
-    const sums = channelReduce({ scalar: 'norm/batchnorm_backward_reduce', vec4: 'norm/batchnorm_backward_reduce_vec4' }, c, rows);
+    const act = fusedAct(pc.attrs, 'batchnorm_backward');
+    const pool = fusedPool(pc.attrs, x, 'batchnorm_backward');
+    // without a fused activation the kernels never read beta: bind gamma in its place
+    const beta = pc.inShapes.length === 6 ? pc.input(5) : pc.input(4);
+    const stats = { x: pc.input(0), dy: pc.input(1), mean: pc.input(2), rstd: pc.input(3), gamma: pc.input(4), beta };
     const k = pc.rt.kernels;
+    if (pool) {
+      const dy = pc.inShapes[1];
+      const windows = numel(dy) / c;
+      const sums = channelReduce({ scalar: '', vec4: 'norm/batchnorm_maxpool_backward_reduce_vec4' }, c, windows);
+      const geom = { in_hw: [x[1], x[2]], out_hw: [dy[1], dy[2]], kernel: pool };
+      return [
+        await k.launch(sums.kernel, {
+          overrides: { ...sums.overrides, ACT: act },
+          uniforms: { c4: c / 4, windows, ...geom },
+          buffers: { ...stats, dgamma: pc.output(1), dbeta: pc.output(2) },
+          workgroups: sums.workgroups,
+        }),
+        await k.launch('norm/batchnorm_maxpool_backward_input_vec4', {
+          overrides: { ACT: act },
+          uniforms: { c4: c / 4, rows, ...geom },
+          buffers: { ...stats, dgamma: pc.output(1), dbeta: pc.output(2), dx: pc.output(0) },
+          invocations: numel(dy) / 4,
+        }),
+      ];
+    }
+    const sums = channelReduce({ scalar: 'norm/batchnorm_backward_reduce', vec4: 'norm/batchnorm_backward_reduce_vec4' }, c, rows);
     return [
       await k.launch(sums.kernel, {
-        overrides: sums.overrides,
+        overrides: { ...sums.overrides, ACT: act },
         uniforms: { c, rows },
-        buffers: { x: pc.input(0), dy: pc.input(1), mean: pc.input(2), rstd: pc.input(3), dgamma: pc.output(1), dbeta: pc.output(2) },
+        buffers: { ...stats, dgamma: pc.output(1), dbeta: pc.output(2) },
         workgroups: sums.workgroups,
       }),
       await k.launch(c % 4 === 0 ? 'norm/batchnorm_backward_input_vec4' : 'norm/batchnorm_backward_input', {
+        overrides: { ACT: act },
         uniforms: c % 4 === 0 ? { c4: c / 4, rows } : { c, rows },
-        buffers: {
-          x: pc.input(0),
-          dy: pc.input(1),
-          mean: pc.input(2),
-          rstd: pc.input(3),
-          gamma: pc.input(4),
-          dgamma: pc.output(1),
-          dbeta: pc.output(2),
-          dx: pc.output(0),
-        },
+        buffers: { ...stats, dgamma: pc.output(1), dbeta: pc.output(2), dx: pc.output(0) },
         invocations: c % 4 === 0 ? numel(x) / 4 : numel(x),
       }),
     ];

@@ -42,11 +42,12 @@ registerOp({
     const [, oh, ow] = pc.outShapes[0];
     const [kh, kw] = attrInts(pc.attrs, 'kernel', 2);
     const [pt, pl, pb, pr] = attrInts(pc.attrs, 'pads', 4, [0, 0, 0, 0]);
+    const v = c % 4 === 0 ? 4 : 1; // four channels per thread when they make whole vec4s
     return [
-      await pc.rt.kernels.launch('pool/pool2d_forward', {
+      await pc.rt.kernels.launch(v === 4 ? 'pool/pool2d_forward_vec4' : 'pool/pool2d_forward', {
         overrides: { MODE: modeOf(pc.attrs) },
         uniforms: {
-          c,
+          c: c / v,
           count_include_pad: pc.attrs.countIncludePad ? 1 : 0,
           in_hw: [h, w],
           out_hw: [oh, ow],
@@ -57,7 +58,7 @@ registerOp({
           dilation: attrInts(pc.attrs, 'dilation', 2, [1, 1]),
         },
         buffers: { x: pc.input(0), y: pc.output(0) },
-        invocations: n * oh * ow * c,
+        invocations: (n * oh * ow * c) / v,
       }),
     ];
   },

@@ -1,7 +1,7 @@
 // Backward ops of the pooling family (forwards in pool.ts), with the forward node's attributes:
 //   pool2d_backward      (x, dy) → dx   max: to the window's first maximal tap; avg: dy / count to every tap
 //                                       (kernel pool2d_backward_tiled when the windows tile the input exactly,
-//                                       else the gathering pool2d_backward)
+//                                       vec4 over channels when C % 4 = 0; else the gathering pool2d_backward)
 //   global_pool_backward (x, dy) → dx   avg: dy/(H·W) everywhere; max: to the first maximal position
 
 import { check, shapeStr } from '../runtime/errors.js';
@@ -26,13 +26,15 @@ registerOp({
     const [pt, pl, pb, pr] = attrInts(pc.attrs, 'pads', 4, [0, 0, 0, 0]);
     const [dh, dw] = attrInts(pc.attrs, 'dilation', 2, [1, 1]);
     // Windows that tile the input exactly: one invocation per window writes its taps (no gather).
+    // Four channels per thread when they make whole vec4s.
     if (sh === kh && sw === kw && dh === 1 && dw === 1 && pt + pl + pb + pr === 0 && h === oh * kh && w === ow * kw) {
+      const v = c % 4 === 0 ? 4 : 1;
       return [
-        await pc.rt.kernels.launch('pool/pool2d_backward_tiled', {
+        await pc.rt.kernels.launch(v === 4 ? 'pool/pool2d_backward_tiled_vec4' : 'pool/pool2d_backward_tiled', {
           overrides: { MODE: modeCode(pc.attrs, 'max') },
-          uniforms: { c, in_hw: [h, w], out_hw: [oh, ow], kernel: [kh, kw] },
+          uniforms: { c: c / v, in_hw: [h, w], out_hw: [oh, ow], kernel: [kh, kw] },
           buffers: { x: pc.input(0), dy: pc.input(1), dx: pc.output(0) },
-          invocations: n * oh * ow * c,
+          invocations: (n * oh * ow * c) / v,
         }),
       ];
     }

@@ -43,6 +43,16 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   // binary 1×1 (GEMM), b1 in/out, ROWS pixels × 32 channels per invocation, quads share the weight words
   'xnor/pointwise_forward_bits_quad2rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2 } },
   'xnor/pointwise_forward_bits_quad4rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4 } },
+  // activations, one element (f32) or four (vec4, n % 4 = 0) per thread
+  'elementwise/activation_forward': { template: 'elementwise/activation_forward', params: { VEC4: 0, T: 'f32', V: '' } },
+  'elementwise/activation_forward_vec4': { template: 'elementwise/activation_forward', params: { VEC4: 1, T: 'vec4<f32>', V: '4' } },
+  'elementwise/activation_backward': { template: 'elementwise/activation_backward', params: { VEC4: 0, T: 'f32', V: '' } },
+  'elementwise/activation_backward_vec4': { template: 'elementwise/activation_backward', params: { VEC4: 1, T: 'vec4<f32>', V: '4' } },
+  // pooling, one channel (f32) or four neighbouring channels (vec4, C % 4 = 0) per thread
+  'pool/pool2d_forward': { template: 'pool/pool2d_forward', params: { VEC4: 0, T: 'f32' } },
+  'pool/pool2d_forward_vec4': { template: 'pool/pool2d_forward', params: { VEC4: 1, T: 'vec4<f32>' } },
+  'pool/pool2d_backward_tiled': { template: 'pool/pool2d_backward_tiled', params: { VEC4: 0, T: 'f32', U: 'u32' } },
+  'pool/pool2d_backward_tiled_vec4': { template: 'pool/pool2d_backward_tiled', params: { VEC4: 1, T: 'vec4<f32>', U: 'vec4<u32>' } },
   // per-channel kernels over [rows, C], one channel (f32) or four (vec4, C % 4 = 0) per thread
   'norm/batchnorm_forward_stats': {
     template: 'norm/batchnorm_forward_stats',

@@ -2,14 +2,16 @@
 // emitting ordinary backward nodes (src/ops/*_backward.ts, norm.ts) into the same graph, which compile() runs.
 //
 //   addModel(dst, model, opts)  replays a zoo graph into a step graph under a name prefix, in training form
-//                               (batchnorm → batchnorm_train, fused activations split out) or frozen (inference
-//                               form: a distillation teacher), reusing parameter tensors when given a map.
+//                               (batchnorm → batchnorm_train, which takes the activation after it; other fused
+//                               activations split out) or frozen (inference form: a distillation teacher),
+//                               reusing parameter tensors when given a map.
 //   backward(g, seeds, wrt)     gradients of the weighted loss (seeds: gradient contributions of loss nodes)
 //                               with respect to the tensors in `wrt`; contributions to one tensor are summed.
 
 import { Graph, type Node } from '../graph/ir.js';
 import { SlimError, check } from '../runtime/errors.js';
-import { attrNum, numel, type Attrs } from '../ops/registry.js';
+import { attrInts, attrNum, numel, type Attrs } from '../ops/registry.js';
+import { batchnormMaxpoolFits } from '../ops/norm.js';
 import { convGeom } from '../ops/conv.js';
 import { im2colFits } from '../ops/conv_backward.js';
 import { binaryConvNodes } from '../compress/binarize.js';
@@ -114,7 +116,11 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
   const quantized = qatTargets(src, o.qat); // frozen too: evaluating a compression-aware model as it was trained
   const pruned = o.mode === 'frozen' || !o.prune || o.prune === 'none' ? new Set<string>() : pruneTargets(src, o.prune);
   const masks = o.masks ?? new Map<string, number>();
+  const bnAct = o.mode === 'frozen' ? new Map<Node, Node | null>() : batchnormActivations(src);
+  const bnPool = batchnormPools(src, bnAct);
+  const absorbed = new Set<Node | null>([...bnAct.values(), ...bnPool.values()]);
   for (const n of src.nodes) {
+    if (absorbed.has(n)) continue; // the activation / max-pool after a batch-norm: done inside batchnorm_train
     const ins = n.inputs.map((t) => {
       const m = map.get(t);
       if (m === undefined) throw new SlimError(`addModel: tensor '${src.tensors[t].name}' used before it is defined`);
@@ -157,12 +163,29 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     check(attrNum(n.attrs, 'shuffle', 1) === 1, `node '${n.name}': a fused channel shuffle cannot be trained (train the unfused graph)`);
     let y: number;
     if (n.op === 'batchnorm') {
+      const a = bnAct.get(n);
+      const fusedAct = a === undefined ? 0 : attrNum((a ?? n).attrs, 'act');
+      const pool = bnPool.get(n);
       y = dst.add(
         'batchnorm_train',
         ins,
-        { eps: attrNum(n.attrs, 'eps', 1e-5), momentum: o.bnMomentum ?? 0.1, update: o.mode === 'train' ? 1 : 0 },
+        {
+          eps: attrNum(n.attrs, 'eps', 1e-5),
+          momentum: o.bnMomentum ?? 0.1,
+          update: o.mode === 'train' ? 1 : 0,
+          act: fusedAct,
+          ...(pool ? { pool: attrInts(pool.attrs, 'kernel', 2) } : {}),
+        },
         name(n),
       )[0];
+      if (pool) {
+        map.set(pool.outputs[0], y); // the max-pool's output: the fused node's
+        continue;
+      }
+      if (a !== undefined) {
+        map.set((a ?? n).outputs[0], y); // the activation's output (its own fused one: the node's): the fused node's
+        continue;
+      }
     } else if (
       n.op === 'conv2d' &&
       im2colFits(
@@ -182,6 +205,55 @@ export function addModel(dst: Graph, src: Graph, o: AddModelOptions): AddedModel
     map.set(n.outputs[0], y);
   }
   return { output: map.get(src.outputs[0])!, params, trainable, masks };
+}
+
+/**
+ * Batch-norms of a training graph that take their activation (codes 1–7) into batchnorm_train: node → the
+ * activation node it absorbs (its sole consumer), or null for its own fused `act` attribute. Saves the activation's
+ * forward pass and its backward pass (batchnorm_backward takes act' as a prologue, recomputing the activation's
+ * input from x, so nothing more is stored or read).
+ */
+function batchnormActivations(src: Graph): Map<Node, Node | null> {
+  const out = new Map<Node, Node | null>();
+  const consumers = src.consumers();
+  const isAct = (a: number) => Number.isInteger(a) && a >= 1 && a <= 7;
+  for (const n of src.nodes) {
+    if (n.op !== 'batchnorm') continue;
+    if (attrNum(n.attrs, 'act', 0) !== 0) {
+      if (isAct(attrNum(n.attrs, 'act', 0))) out.set(n, null);
+      continue;
+    }
+    const users = consumers.get(n.outputs[0]) ?? [];
+    const a = users[0];
+    if (users.length !== 1 || src.outputs.includes(n.outputs[0]) || a.op !== 'activation' || !isAct(attrNum(a.attrs, 'act', 0))) continue;
+    out.set(n, a);
+  }
+  return out;
+}
+
+/**
+ * Batch-norms (with their activation, batchnormActivations) that also take the max-pool after them: the pool is the
+ * sole consumer, its windows tile the input (stride = kernel, no padding or dilation) and C % 4 = 0
+ * (batchnormMaxpoolFits). The full-size activation is then never stored nor read back: the backward recomputes it
+ * from x (src/ops/norm.ts), saving the pool's forward and backward passes.
+ */
+function batchnormPools(src: Graph, bnAct: Map<Node, Node | null>): Map<Node, Node> {
+  const out = new Map<Node, Node>();
+  const consumers = src.consumers();
+  for (const [bn, act] of bnAct) {
+    const t = (act ?? bn).outputs[0];
+    const users = consumers.get(t) ?? [];
+    const p = users[0];
+    if (users.length !== 1 || src.outputs.includes(t) || p.op !== 'pool2d' || (p.attrs.mode ?? 'max') !== 'max') continue;
+    const k = attrInts(p.attrs, 'kernel', 2);
+    const stride = attrInts(p.attrs, 'stride', 2, k);
+    const pads = attrInts(p.attrs, 'pads', 4, [0, 0, 0, 0]);
+    const dil = attrInts(p.attrs, 'dilation', 2, [1, 1]);
+    if (stride[0] !== k[0] || stride[1] !== k[1] || pads.some((v) => v !== 0) || dil.some((v) => v !== 1)) continue;
+    if (!batchnormMaxpoolFits(src.shape(bn.inputs[0]), k)) continue;
+    out.set(bn, p);
+  }
+  return out;
 }
 
 /**
@@ -260,9 +332,12 @@ export const RULES: Record<string, Rule> = {
     ];
   },
   batchnorm_train: (g, n, dy) => {
-    const [x, gamma] = n.inputs;
+    const [x, gamma, beta] = n.inputs;
     const [, mean, rstd] = n.outputs;
-    const [dx, dgamma, dbeta] = g.add('batchnorm_backward', [x, dy, mean, rstd, gamma], {}, `${n.name}.backward`);
+    const act = attrNum(n.attrs, 'act', 0);
+    const pool = n.attrs.pool;
+    const ins = act === 0 && !pool ? [x, dy, mean, rstd, gamma] : [x, dy, mean, rstd, gamma, beta];
+    const [dx, dgamma, dbeta] = g.add('batchnorm_backward', ins, { act, ...(pool ? { pool } : {}) }, `${n.name}.backward`);
     return [dx, dgamma, dbeta];
   },
   conv2d_gemm: (g, n, dy, need) => RULES.conv2d(g, n, dy, need),

@@ -112,11 +112,19 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
         );
         x[3].set(r.runMean);
         x[4].set(r.runVar);
-        set(r.y, r.mean, r.rstd);
+        // a fused activation: y = act(bn(x)); a fused max-pool (attr pool, stride = kernel): y = maxpool(act(bn(x)))
+        const y = act ? r.y.map((v) => applyAct(act, v)) : r.y;
+        set(a.pool ? pool2dRef(y, s[0], { mode: 'max', kernel: a.pool, stride: a.pool }) : y, r.mean, r.rstd);
         break;
       }
       case 'batchnorm_backward': {
-        const r = batchnormBackwardRef(x[0], x[1], c0, x[2], x[3], x[4]);
+        // a fused activation: the batch-norm's output gradient is dy·act'(z), z = (x − mean)·rstd·γ + β; a fused
+        // max-pool: dy is the pooled gradient, sent to each window's first maximal act(z) first
+        const z = x[0].map((v, i) => (v - x[2][i % c0]) * x[3][i % c0] * x[4][i % c0] + (x[5] ? x[5][i % c0] : 0));
+        const poolAttrs = { mode: 'max', kernel: a.pool, stride: a.pool };
+        const da = a.pool ? pool2dBackwardRef(act ? z.map((v) => applyAct(act, v)) : z, s[0], x[1], poolAttrs) : x[1];
+        const dz = act ? da.map((g, i) => g * activationGrad(act, z[i])) : da;
+        const r = batchnormBackwardRef(x[0], dz, c0, x[2], x[3], x[4]);
         set(r.dx, r.dgamma, r.dbeta);
         break;
       }

@@ -187,8 +187,10 @@ describe('conv2d weight gradient in the training graph (split-K)', () => {
 // Shapes for the per-channel workgroup reductions (src/ops/norm.ts channelReduce): M = N·H·W rows and C
 // channels not multiples of the channel lanes or of the row lanes; M below 256 (one row lane); M ≫ WG with few
 // channels; several workgroups, the last one part empty; the row lanes at their cap (WG 256 scalar, 128 vec4);
-// C % 4 = 0 takes the _vec4 kernels.
-const bnCases: { name: string; x: number[]; update: boolean }[] = [
+// C % 4 = 0 takes the _vec4 kernels. `act`: an activation fused into the forward (y = act(bn(x))) and taken inside
+// the backward (dy·act'(z), z recomputed from x), as the training graph does for batch-norm → activation.
+// `pool`: the max-pool after it fused too (stride = kernel): y is the pooled act(bn(x)) and dy its gradient.
+const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?: number[] }[] = [
   { name: 'n2 3x5 c6', x: [2, 3, 5, 6], update: true },
   { name: 'M 15, c7', x: [1, 3, 5, 7], update: true },
   { name: 'M 2310, c3', x: [2, 33, 35, 3], update: true },
@@ -198,6 +200,16 @@ const bnCases: { name: string; x: number[]; update: boolean }[] = [
   { name: 'vec4: M 2310, c12', x: [2, 33, 35, 12], update: true },
   { name: 'vec4: M 2310, c36 (two workgroups)', x: [2, 33, 35, 36], update: true },
   { name: 'vec4: M 65536 (row lanes at their cap), c4, no running update', x: [1, 256, 256, 4], update: false },
+  { name: 'relu fused: M 15, c1', x: [1, 3, 5, 1], update: true, act: 1 },
+  { name: 'relu fused, vec4: M 2310, c12', x: [2, 33, 35, 12], update: true, act: 1 },
+  { name: 'relu6 fused: M 77, c7', x: [1, 7, 11, 7], update: true, act: 2 },
+  { name: 'swish fused: M 2310, c3', x: [2, 33, 35, 3], update: false, act: 4 },
+  { name: 'leaky-relu fused, vec4: M 8320, c36 (two workgroups)', x: [2, 64, 65, 36], update: true, act: 7 },
+  { name: 'hard-swish fused, vec4: M 15, c8', x: [1, 3, 5, 8], update: true, act: 3 },
+  { name: 'relu + max-pool 2x2 fused: n2 6x4 c4', x: [2, 6, 4, 4], update: true, act: 1, pool: [2, 2] },
+  { name: 'relu + max-pool 3x2 fused: M 2304, c12', x: [2, 24, 48, 12], update: true, act: 1, pool: [3, 2] },
+  { name: 'swish + max-pool 2x2 fused: n3 2x6 c8 (one window row)', x: [3, 2, 6, 8], update: false, act: 4, pool: [2, 2] },
+  { name: 'relu6 + max-pool 1x1 fused: c4', x: [1, 3, 5, 4], update: true, act: 2, pool: [1, 1] },
 ];
 
 /** batchnorm_train on the GPU: y, mean, rstd and the running averages read back after the step. */
@@ -209,12 +221,20 @@ async function batchnormTrainGpu(
   rm: Float32Array,
   rv: Float32Array,
   update: boolean,
+  act = 0,
+  pool?: number[],
 ) {
   const c = xs[xs.length - 1];
   const g = new Graph();
   const xi = g.addInput('x', xs);
   const [gi, bi, rmi, rvi] = [gamma, beta, rm, rv].map((d, k) => g.addParam(`p${k}`, [c], d));
-  const ys = g.add('batchnorm_train', [xi, gi, bi, rmi, rvi], { eps: 1e-5, momentum: 0.1, update: update ? 1 : 0 });
+  const ys = g.add('batchnorm_train', [xi, gi, bi, rmi, rvi], {
+    eps: 1e-5,
+    momentum: 0.1,
+    update: update ? 1 : 0,
+    act,
+    ...(pool ? { pool } : {}),
+  });
   ys.forEach((y) => g.markOutput(y));
   const m = await compile(await runtime(), g, { fuse: false, tune: 'off' });
   const [y, mean, rstd] = await m.run([x]);
@@ -233,18 +253,34 @@ describe('batch-norm training mode', () => {
     const beta = randn(c, 7);
     const rm = randn(c, 8, 0.1);
     const rv = randn(c, 9, 0.1).map((v) => v + 1);
-    const dy = randn(size(xs), 10);
-    const fwd = batchnormTrainRef(x, c, gamma, beta, rm, rv, 1e-5, 0.1, bc.update);
-    const bwd = batchnormBackwardRef(x, dy, c, fwd.mean, fwd.rstd, gamma);
+    const act = bc.act ?? 0;
+    const poolAttrs = bc.pool ? { mode: 'max', kernel: bc.pool, stride: bc.pool } : null;
+    const ys = bc.pool ? [xs[0], xs[1] / bc.pool[0], xs[2] / bc.pool[1], c] : xs;
+    const dy = randn(size(ys), 10);
+    const bn = batchnormTrainRef(x, c, gamma, beta, rm, rv, 1e-5, 0.1, bc.update);
+    // the fused activation: a = act(z) forward; the fused max-pool: y = maxpool(a). Backward: the max-pool's
+    // gradient (to each window's first maximal tap), times act'(z), into the plain batch-norm backward.
+    const a = act ? bn.y.map((z) => applyAct(act, z)) : bn.y;
+    const fwd = { ...bn, y: poolAttrs ? pool2dRef(a, xs, poolAttrs) : a };
+    const da = poolAttrs ? pool2dBackwardRef(a, xs, dy, poolAttrs) : dy;
+    const dz = act ? da.map((g, i) => g * activationGrad(act, bn.y[i])) : da;
+    const bwd = batchnormBackwardRef(x, dz, c, fwd.mean, fwd.rstd, gamma);
     it(`${bc.name}: CPU reference vs finite differences (dx through the batch statistics, dγ, dβ)`, () => {
-      const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) =>
-        batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
+      const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) => {
+        const y = batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
+        const ay = act ? y.map((z) => applyAct(act, z)) : y;
+        return poolAttrs ? pool2dRef(ay, xs, poolAttrs) : ay;
+      };
       checkFD('bn dx', x, (xx) => f(xx), dy, bwd.dx);
+      // A step of γ or β moves z in every row of the channel, so with a kinked activation (relu, relu6,
+      // hard-swish, leaky-relu) some rows cross the kink and the difference quotient is off by O(1): those
+      // are checked through dx only (a step of one x moves one row's z by far more than the others').
+      if (act !== 0 && act !== 4) return;
       checkFD('bn dgamma', gamma, (gg) => f(x, gg), dy, bwd.dgamma);
       checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
     });
     it(`${bc.name}: GPU forward (y, mean, rstd, running averages ${bc.update ? 'updated in place' : 'left alone'}) and backward vs CPU`, async () => {
-      const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update);
+      const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update, act, bc.pool);
       expectClose(gpu.y, fwd.y, TOL.f32, 'bn y');
       expectClose(gpu.mean, fwd.mean, TOL.f32, 'bn mean');
       expectClose(gpu.rstd, fwd.rstd, TOL.f32, 'bn rstd');
@@ -254,12 +290,13 @@ describe('batch-norm training mode', () => {
         'batchnorm_backward',
         [
           { shape: xs, data: x },
-          { shape: xs, data: dy },
+          { shape: ys, data: dy },
           { shape: [c], data: fwd.mean },
           { shape: [c], data: fwd.rstd },
           { shape: [c], data: gamma },
+          ...(act || bc.pool ? [{ shape: [c], data: beta }] : []),
         ],
-        {},
+        { act, ...(bc.pool ? { pool: bc.pool } : {}) },
       );
       expectClose(dx, bwd.dx, TOL.grad, 'bn dx');
       expectClose(dgamma, bwd.dgamma, TOL.grad, 'bn dgamma');
@@ -288,28 +325,53 @@ describe('bias gradient (per-channel sum) on long and short row counts', () => {
 });
 
 describe('activations backward', () => {
-  for (const act of [1, 2, 3, 4, 5, 6, 7]) {
-    it(`act ${act}: FD and GPU`, async () => {
-      const x = randn(257, 11 + act, 7);
-      const dy = randn(257, 12);
+  // n = 257: the scalar kernels; n = 260: the vec4 ones (four elements per thread)
+  for (const [act, n] of [1, 2, 3, 4, 5, 6, 7].flatMap((a) => [257, 260].map((m) => [a, m]))) {
+    it(`act ${act}, n ${n}: FD, GPU forward and backward`, async () => {
+      const x = randn(n, 11 + act, 7);
+      const dy = randn(n, 12);
       const grad = x.map((v, i) => dy[i] * activationGrad(act, v));
       checkFD(`act ${act}`, x, (xx) => xx.map((v) => applyAct(act, v)), dy, grad, 1e-3);
       const [dx] = await runNode(
         'activation_backward',
         [
-          { shape: [257], data: x },
-          { shape: [257], data: dy },
+          { shape: [n], data: x },
+          { shape: [n], data: dy },
         ],
         { act },
       );
       expectClose(dx, grad, TOL.f32, `act ${act}`);
+      const [y] = await runNode('activation', [{ shape: [n], data: x }], { act });
+      expectClose(
+        y,
+        x.map((v) => applyAct(act, v)),
+        TOL.f32,
+        `act ${act} forward`,
+      );
     });
   }
 });
 
+// Windows that tile the input (stride = kernel, no padding, H and W multiples of the kernel) take the tiled kernel,
+// vec4 when C % 4 = 0; the others the gathering one. `ties`: x rounded to integers, so most windows hold equal
+// maxima: the first maximal tap in scan order (kh, then kw) takes the whole gradient, in the reference (strict >)
+// and the kernels alike (no finite differences there: the function has no derivative at a tie).
 describe('pooling backward', () => {
-  const cases: { name: string; x: number[]; attrs: Attrs }[] = [
+  const cases: { name: string; x: number[]; attrs: Attrs; ties?: boolean }[] = [
     { name: 'max 2x2 s2', x: [2, 6, 6, 3], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'max 2x2 s2 c1', x: [3, 4, 6, 1], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'vec4: max 2x2 s2 c8', x: [2, 6, 4, 8], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'vec4: max 3x2 s3x2 c4', x: [1, 6, 4, 4], attrs: { mode: 'max', kernel: [3, 2], stride: [3, 2] } },
+    { name: 'vec4: avg 2x2 s2 c12', x: [2, 4, 6, 12], attrs: { mode: 'avg', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'vec4: max 2x2 s2 odd H/W (gathering), c4', x: [1, 5, 7, 4], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] } },
+    { name: 'ties: max 2x2 s2 c3', x: [2, 4, 6, 3], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] }, ties: true },
+    { name: 'ties, vec4: max 2x2 s2 c8', x: [2, 4, 6, 8], attrs: { mode: 'max', kernel: [2, 2], stride: [2, 2] }, ties: true },
+    {
+      name: 'ties, vec4: max 3x3 s2 p1 (gathering), c4',
+      x: [1, 5, 5, 4],
+      attrs: { mode: 'max', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] },
+      ties: true,
+    },
     { name: 'max 3x3 s2 p1 odd', x: [1, 7, 5, 2], attrs: { mode: 'max', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] } },
     { name: 'avg 3x3 s2 p1', x: [2, 5, 7, 3], attrs: { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] } },
     {
@@ -319,12 +381,12 @@ describe('pooling backward', () => {
     },
   ];
   for (const c of cases) {
-    it(`${c.name}: FD and GPU`, async () => {
-      const x = randn(size(c.x), 13, 3);
+    it(`${c.name}: ${c.ties ? 'ties to the first maximal tap' : 'FD'} and GPU`, async () => {
+      const x = randn(size(c.x), 13, 3).map((v) => (c.ties ? Math.round(v / 3) : v));
       const y = pool2dRef(x, c.x, c.attrs);
       const dy = randn(y.length, 14);
       const grad = pool2dBackwardRef(x, c.x, dy, c.attrs);
-      checkFD(c.name, x, (xx) => pool2dRef(xx, c.x, c.attrs), dy, grad, 1e-3);
+      if (!c.ties) checkFD(c.name, x, (xx) => pool2dRef(xx, c.x, c.attrs), dy, grad, 1e-3);
       const [ys] = getOp('pool2d').infer([c.x], c.attrs);
       const [dx] = await runNode(
         'pool2d_backward',

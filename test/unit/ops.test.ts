@@ -20,6 +20,16 @@ describe('pool2d vs reference', () => {
       { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], ceil: true, countIncludePad: true },
     ],
     ['avg asymmetric pads', [1, 5, 6, 3], { mode: 'avg', kernel: [2, 3], stride: [1, 2], pads: [0, 1, 1, 2] }],
+    // C % 4 = 0: the vec4 kernel (four channels per thread)
+    ['vec4: max 3x3 s2 p1 odd, c8', [2, 9, 7, 8], { mode: 'max', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1] }],
+    ['vec4: max ceil mode, c4', [1, 7, 6, 4], { mode: 'max', kernel: [3, 3], stride: [2, 2], ceil: true }],
+    ['vec4: max dilation 2, c12', [2, 9, 9, 12], { mode: 'max', kernel: [2, 2], stride: [1, 1], dilation: [2, 2] }],
+    ['vec4: max 2x2 s2 odd H/W (last row dropped), c4', [1, 7, 5, 4], { mode: 'max', kernel: [2, 2], stride: [2, 2] }],
+    [
+      'vec4: avg ceil include pad, c4',
+      [1, 6, 6, 4],
+      { mode: 'avg', kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], ceil: true, countIncludePad: true },
+    ],
   ];
   for (const [name, shape, attrs] of cases) {
     it(name, async () => {

@@ -1,11 +1,16 @@
-// pool2d_forward — max or average pooling over a KH×KW window (stride, padding, dilation; ceil mode is decided
+// ${NAME} — max or average pooling over a KH×KW window (stride, padding, dilation; ceil mode is decided
 // by the output size the graph computed).
 //
 // Math:   MODE 0 (max):  y[n,oh,ow,c] = max over in-image taps of x[n, oh·sh − ph + kh·dh, ow·sw − pw + kw·dw, c]
 //         MODE 1 (avg):  y = Σ in-image taps / count, where count = number of in-image taps, or, when
 //                        count_include_pad = 1, the taps inside the padded input (ONNX semantics: taps past the
 //                        explicit padding, as ceil mode can make, are never counted).
+//! if VEC4
+// Layout: x [N,H,W,C/4], y [N,OH,OW,C/4] of vec4 (NHWC, C % 4 = 0; params.c is C/4). Thread: four neighbouring
+// channels of one output pixel per invocation (16-byte loads). Overwrites y.
+//! else
 // Layout: x [N,H,W,C], y [N,OH,OW,C] NHWC. Thread: one output element per invocation. Overwrites y.
+//! end
 
 //! import conv_geom
 struct Params {
@@ -20,14 +25,14 @@ override WG: u32 = 64u;
 override MODE: u32 = 0u;
 
 //! uniform params: Params
-//! read x: array<f32>
-//! read_write y: array<f32>
+//! read x: array<${T}>
+//! read_write y: array<${T}>
 
 //! entry
   let at = conv_tile(i, params.c, params.geom.out_hw.y, params.geom.out_hw.x); // tiles of one column
   let c = at.blk; let ow = at.owt; let oh = at.oh; let nb = at.n;
-  var best = -3.4028234663852886e38;
-  var sum = 0.0;
+  var best = ${T}(-3.4028234663852886e38);
+  var sum = ${T}(0.0);
   var count = 0u;
   var padded = 0u;
   for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
