@@ -255,13 +255,14 @@ export async function quantDebug(rt: Runtime, model: Graph, o: QuantDebugOptions
   const extraInputs: { t: number; q: QParams }[] = []; // float-graph tensors fed as inputs, in input order
   for (const l of layers) {
     const deq = (t: number) => d.add1('dequantize', [t], { scale: l.outQ.scale, zero: l.outQ.zero }, `${l.name}.debug_deq`);
-    d.markOutput(deq(l.node.outputs[0]));
+    d.markOutput(deq(l.qOutput));
     const qx = l.inputs.map((t, k) => {
       const x = d.addInput(`${l.name}.fp32_in${k}`, g.shape(t));
       extraInputs.push({ t, q: l.inQ[k] });
       return d.add1('quantize', [x], { scale: l.inQ[k].scale, zero: l.inQ[k].zero }, `${l.name}.debug_q${k}`);
     });
-    const y = d.add1(l.op, [...qx, ...l.node.inputs.slice(l.inputs.length)], l.node.attrs, `${l.name}.isolated`);
+    let y = d.add1(l.op, [...qx, ...l.node.inputs.slice(l.inputs.length)], l.node.attrs, `${l.name}.isolated`);
+    if (l.shuffle) y = d.add1('channel_shuffle_int8', [y], { groups: l.shuffle, zero: l.outQ.zero }, `${l.name}.isolated_shuffle`);
     d.markOutput(deq(y));
   }
   const acc = layers.map((l) => {

@@ -11,6 +11,12 @@
 // 4. Conversion: every conv2d the int8 kernels can run (see `int8Eligible`) becomes conv2d_int8 and every add of
 //    two int8 tensors add_int8, with ReLU/ReLU6 folded into the clamp; `quantize` / `dequantize` are inserted only
 //    where a float op meets an int8 one, so int8 tensors flow layer to layer and float stays at the edges.
+//    Channel shuffle (fused into a conv's store, or a node of its own) on an int8 tensor is channel_shuffle_int8, a
+//    byte permutation. A channel concat with an int8 input is concat_int8 (a ReLU/ReLU6 after it folds into its
+//    clamp). The concat rule: the output has the (scale, zero point) calibrated for it (the union of the inputs'
+//    ranges); an input whose only reader is the concat is made at those same parameters by its producer (int8 conv
+//    or add requantizing to them, or the `quantize` at a float edge), so its bytes pass unchanged; any other input
+//    is requantized in the concat with the int8 add's arithmetic, k = round(2^14·s_in/s_out).
 
 import { compile } from '../graph/executor.js';
 import { Graph, type Node } from '../graph/ir.js';
@@ -174,12 +180,12 @@ export function foldInputScales(w: Float32Array, shape: number[], groups: number
   return out;
 }
 
-/** Can the int8 kernels run this fused conv2d node? */
+/** Can the int8 kernels run this fused conv2d node? (A fused shuffle runs after it as channel_shuffle_int8.) */
 export function int8Eligible(g: Graph, n: Node): boolean {
   if (n.op !== 'conv2d') return false;
   const w = g.tensors[n.inputs[1]];
   if (!w.data || (n.inputs[2] !== undefined && !g.tensors[n.inputs[2]].data)) return false;
-  if (attrNum(n.attrs, 'shuffle', 1) !== 1 || ![0, 1, 2].includes(attrNum(n.attrs, 'act', 0))) return false;
+  if (![0, 1, 2].includes(attrNum(n.attrs, 'act', 0))) return false;
   const geo = convGeom(
     n.inputs.map((t) => g.shape(t)),
     n.attrs,
@@ -203,12 +209,16 @@ export interface Int8Options {
 /** One int8 layer of a quantized graph, for the debugger (quant_debug.ts): where it came from and its parameters. */
 export interface QuantLayer {
   name: string;
-  op: 'conv2d_int8' | 'add_int8';
+  op: 'conv2d_int8' | 'add_int8' | 'concat_int8';
   /** The float graph's input activations (conv: [x], add: [a, b]) and output, by tensor id. */
   inputs: number[];
   output: number;
   /** The int8 node in the quantized graph (its inputs past the activations are its parameters). */
   node: Node;
+  /** The q8 tensor of the quantized graph that holds `output` (the node's output, or the shuffle after it). */
+  qOutput: number;
+  /** conv with a fused channel shuffle: its groups (channel_shuffle_int8 follows the node). */
+  shuffle?: number;
   inQ: QParams[];
   outQ: QParams;
   /** conv: the fp32 HWIO weights and their int8 form. */
@@ -218,6 +228,8 @@ export interface QuantLayer {
 export interface Int8Report {
   int8Convs: number;
   int8Adds: number;
+  int8Concats: number;
+  int8Shuffles: number;
   floatNodes: number;
   quantizeNodes: number;
   dequantizeNodes: number;
@@ -241,12 +253,21 @@ export function quantizeGraph(
     const p = producer.get(t);
     const s = stats.get(t);
     if (!perChannel || !p || !eligible.has(p.id) || ![1, 2].includes(attrNum(p.attrs, 'act', 0))) return false;
+    if (attrNum(p.attrs, 'shuffle', 1) !== 1) return false;
     if (g.outputs.includes(t) || !s?.cmax || method !== 'minmax') return false;
     const cs = consumers.get(t) ?? [];
     return cs.length > 0 && cs.every((n) => eligible.has(n.id) && n.inputs[0] === t && !n.inputs.slice(1).includes(t));
   };
   const out = new Graph();
-  const report: Int8Report = { int8Convs: 0, int8Adds: 0, floatNodes: 0, quantizeNodes: 0, dequantizeNodes: 0 };
+  const report: Int8Report = {
+    int8Convs: 0,
+    int8Adds: 0,
+    int8Concats: 0,
+    int8Shuffles: 0,
+    floatNodes: 0,
+    quantizeNodes: 0,
+    dequantizeNodes: 0,
+  };
   const layers: QuantLayer[] = [];
   const fId = new Map<number, number>(); // old tensor → f32 tensor in the new graph
   const qId = new Map<number, number>(); // old tensor → q8 tensor in the new graph
@@ -269,6 +290,28 @@ export function quantizeGraph(
     }
     return p;
   };
+  // concats that run in int8 (channels of every input a multiple of 4), each with the ReLU/ReLU6 that follows it
+  // when it is the concat's only reader: the node, and the tensor it makes (the activation's output)
+  const concats = new Map<number, { act: number; y: number; skip?: Node }>();
+  const skipped = new Set<Node>();
+  for (const n of g.nodes) {
+    if (n.op !== 'concat' || !n.inputs.every((t) => g.tensors[t].role !== 'param' && g.shape(t).at(-1)! % 4 === 0)) continue;
+    const cs = consumers.get(n.outputs[0]) ?? [];
+    const a = cs.length === 1 && !g.outputs.includes(n.outputs[0]) ? cs[0] : null;
+    const fold = a && a.op === 'activation' && [1, 2].includes(attrNum(a.attrs, 'act', 0));
+    concats.set(n.id, fold ? { act: attrNum(a.attrs, 'act', 0), y: a.outputs[0], skip: a } : { act: 0, y: n.outputs[0] });
+  }
+  const producerOf = (t: number) => producer.get(t);
+  for (const [id, c] of concats) {
+    const n = g.nodes.find((m) => m.id === id)!;
+    if (!stats.has(c.y)) continue;
+    for (const t of n.inputs) {
+      const p = producerOf(t);
+      const only = (consumers.get(t) ?? []).length === 1 && new Set(n.inputs).size === n.inputs.length && !g.outputs.includes(t);
+      // a shuffle keeps its input's parameters; everything else can produce the concat's directly
+      if (only && p?.op !== 'channel_shuffle' && !qp.has(t)) qp.set(t, qparamsOf(c.y));
+    }
+  }
   for (const t of g.inputs) fId.set(t, out.addInput(g.tensors[t].name, g.shape(t)));
   const param = (t: number): number => {
     let id = paramId.get(t);
@@ -344,9 +387,27 @@ export function quantizeGraph(
       for (const a of CONV_ATTRS) if (n.attrs[a] !== undefined) attrs[a] = n.attrs[a];
       const wId = out.addRawParam(`${n.name}.w_int8`, [packed.length], packed);
       const tId = out.addRawParam(`${n.name}.requant`, [tables.length], tables);
-      qId.set(y, out.add1('conv2d_int8', [asInt8(x), wId, tId], attrs, n.name));
+      let qy = out.add1('conv2d_int8', [asInt8(x), wId, tId], attrs, n.name);
+      const node = out.nodes.at(-1)!;
+      const shuffle = attrNum(n.attrs, 'shuffle', 1);
+      if (shuffle !== 1) {
+        qy = out.add1('channel_shuffle_int8', [qy], { groups: shuffle, zero: py.zero }, `${n.name}.shuffle`);
+        report.int8Shuffles++;
+      }
+      qId.set(y, qy);
       const weights = { w: wf, wq, scale: sw, cout: geo.cout };
-      layers.push({ name: n.name, op: 'conv2d_int8', inputs: [x], output: y, node: out.nodes.at(-1)!, inQ: [px], outQ: py, weights });
+      layers.push({
+        name: n.name,
+        op: 'conv2d_int8',
+        inputs: [x],
+        output: y,
+        node,
+        qOutput: qy,
+        ...(shuffle !== 1 ? { shuffle } : {}),
+        inQ: [px],
+        outQ: py,
+        weights,
+      });
       report.int8Convs++;
       continue;
     }
@@ -369,9 +430,56 @@ export function quantizeGraph(
         yZero: py.zero,
         ...clampFor(attrNum(n.attrs, 'act', 0), py),
       };
-      qId.set(y, out.add1('add_int8', [qId.get(a)!, qId.get(b)!], attrs, n.name));
-      layers.push({ name: n.name, op: 'add_int8', inputs: [a, b], output: y, node: out.nodes.at(-1)!, inQ: [pa, pb], outQ: py });
+      const qy = out.add1('add_int8', [qId.get(a)!, qId.get(b)!], attrs, n.name);
+      qId.set(y, qy);
+      layers.push({
+        name: n.name,
+        op: 'add_int8',
+        inputs: [a, b],
+        output: y,
+        node: out.nodes.at(-1)!,
+        qOutput: qy,
+        inQ: [pa, pb],
+        outQ: py,
+      });
       report.int8Adds++;
+      continue;
+    }
+    const cc = concats.get(n.id);
+    if (cc && n.inputs.some((t) => qId.has(t)) && n.inputs.every((t) => !qparamsOf(t).channelScales)) {
+      const py = qparamsOf(cc.y);
+      const pin = n.inputs.map(qparamsOf);
+      const attrs = {
+        xZeros: pin.map((p) => p.zero),
+        ks: pin.map((p) => (p.scale === py.scale ? 1 << 14 : int8AddFactor(p.scale, py.scale))),
+        yZero: py.zero,
+        ...clampFor(cc.act, py),
+      };
+      const qy = out.add1('concat_int8', n.inputs.map(asInt8), attrs, n.name);
+      qId.set(cc.y, qy);
+      if (cc.skip) skipped.add(cc.skip);
+      layers.push({
+        name: n.name,
+        op: 'concat_int8',
+        inputs: [...n.inputs],
+        output: cc.y,
+        node: out.nodes.at(-1)!,
+        qOutput: qy,
+        inQ: pin,
+        outQ: py,
+      });
+      report.int8Concats++;
+      continue;
+    }
+    if (skipped.has(n)) continue;
+    if (n.op === 'channel_shuffle' && qId.has(n.inputs[0]) && !qparamsOf(n.inputs[0]).channelScales) {
+      const p = qparamsOf(n.inputs[0]);
+      qp.set(n.outputs[0], p);
+      qId.set(
+        n.outputs[0],
+        out.add1('channel_shuffle_int8', [qId.get(n.inputs[0])!], { groups: attrNum(n.attrs, 'groups'), zero: p.zero }, n.name),
+      );
+      report.int8Shuffles++;
       continue;
     }
     const ids = out.add(n.op, n.inputs.map(asFloat), n.attrs, n.name);

@@ -356,3 +356,89 @@ registerOp({
     }),
   ],
 });
+
+/** k of the int8 concat (int8/concat_forward): round(2^14 · s_in / s_out); 2^14 with equal zero points copies bytes. */
+export const int8ConcatFactor = int8AddFactor;
+
+// concat_int8: channel concat of q8 tensors. attrs: xZeros[i], ks[i] (per input: zero point and factor k, see
+// int8/concat_forward), yZero, qmin, qmax. Inputs with k = 2^14, zero point yZero and no clamp are copied.
+registerOp({
+  name: 'concat_int8',
+  infer(inShapes, attrs) {
+    check(inShapes.length >= 1, 'concat_int8 needs at least one input');
+    const r = inShapes[0].length;
+    for (const s of inShapes) {
+      check(
+        s.length === r && s.slice(0, -1).every((d, i) => d === inShapes[0][i]),
+        `concat_int8 inputs disagree: ${inShapes.map(shapeStr).join(' ')}`,
+      );
+      check(s[r - 1] % 4 === 0, `concat_int8 needs every input's channels divisible by 4, got ${inShapes.map(shapeStr).join(' ')}`);
+    }
+    attrInts(attrs, 'xZeros', inShapes.length); // one zero point and one factor per input
+    attrInts(attrs, 'ks', inShapes.length);
+    return [[...inShapes[0].slice(0, -1), inShapes.reduce((a, s) => a + s[r - 1], 0)]];
+  },
+  dtypes(inTypes) {
+    check(
+      inTypes.every((t) => t === 'q8'),
+      `concat_int8 takes q8 tensors, got (${inTypes.join(', ')})`,
+    );
+    return ['q8'];
+  },
+  async plan(pc) {
+    const out = pc.outShapes[0];
+    const cy4 = out[out.length - 1] / 4;
+    const zs = attrInts(pc.attrs, 'xZeros', pc.inputCount);
+    const ks = attrInts(pc.attrs, 'ks', pc.inputCount);
+    const yZero = attrNum(pc.attrs, 'yZero', 0);
+    const qmin = attrNum(pc.attrs, 'qmin', -128);
+    const qmax = attrNum(pc.attrs, 'qmax', 127);
+    let offset4 = 0;
+    const launches = [];
+    for (let i = 0; i < pc.inputCount; i++) {
+      const s = pc.inShapes[i];
+      const cx4 = s[s.length - 1] / 4;
+      const copy = ks[i] === 1 << 14 && zs[i] === yZero && qmin === -128 && qmax === 127;
+      launches.push(
+        await pc.rt.kernels.launch('int8/concat_forward', {
+          overrides: { COPY: copy ? 1 : 0 },
+          uniforms: { cx4, cy4, offset4, x_zero: zs[i], k: ks[i], y_zero: yZero, qmin, qmax },
+          buffers: { x: pc.input(i), y: pc.output(0) },
+          invocations: numel(s) / 4,
+        }),
+      );
+      offset4 += cx4;
+    }
+    return launches;
+  },
+});
+
+// channel_shuffle_int8: channel_shuffle on a q8 tensor (a byte permutation). attrs: groups, zero (the tensor's
+// zero point, written into padding channels).
+registerOp({
+  name: 'channel_shuffle_int8',
+  infer([x], attrs) {
+    const g = attrNum(attrs, 'groups');
+    check(
+      Number.isInteger(g) && g >= 1 && x[x.length - 1] % g === 0,
+      `channel_shuffle_int8: ${g} groups do not divide ${x[x.length - 1]} channels`,
+    );
+    return [x];
+  },
+  dtypes(inTypes) {
+    check(inTypes[0] === 'q8', `channel_shuffle_int8 takes q8, got ${inTypes[0]}`);
+    return ['q8'];
+  },
+  plan: async (pc) => {
+    const x = pc.inShapes[0];
+    const c = x[x.length - 1];
+    const c4 = Math.ceil(c / 4);
+    return [
+      await pc.rt.kernels.launch('int8/channel_shuffle_forward', {
+        uniforms: { c, c4, groups: attrNum(pc.attrs, 'groups'), zero: attrNum(pc.attrs, 'zero', 0) },
+        buffers: { x: pc.input(0), y: pc.output(0) },
+        invocations: (numel(x) / c) * c4,
+      }),
+    ];
+  },
+});
