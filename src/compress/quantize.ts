@@ -20,9 +20,10 @@
 
 import { compile } from '../graph/executor.js';
 import { Graph, type Node } from '../graph/ir.js';
-import { convGeom } from '../ops/conv.js';
-import { int8AddFactor, int8ConvTables, packInt8ConvWeights } from '../ops/int8.js';
-import { attrNum, type Attrs } from '../ops/registry.js';
+import { fromBsr, type BlockShape } from '../ops/block_sparse.js';
+import { convGeom, type ConvGeom } from '../ops/conv.js';
+import { INT8_BLOCK_SHAPES, int8AddFactor, int8ConvTables, packInt8ConvWeights, toBsrInt8 } from '../ops/int8.js';
+import { attrInts, attrNum, type Attrs } from '../ops/registry.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -180,8 +181,43 @@ export function foldInputScales(w: Float32Array, shape: number[], groups: number
   return out;
 }
 
-/** Can the int8 kernels run this fused conv2d node? (A fused shuffle runs after it as channel_shuffle_int8.) */
+/**
+ * A conv node's float weights (HWIO), bias and geometry; for a block-sparse one (conv2d_bsr) the dense weights
+ * with its zero blocks, and its block shape.
+ */
+function convWeightsOf(
+  g: Graph,
+  n: Node,
+): { w: { shape: number[]; data: Float32Array }; bias?: Float32Array; geo: ConvGeom; block?: BlockShape } {
+  if (n.op === 'conv2d_bsr') {
+    const [kh, kw] = attrInts(n.attrs, 'kernel', 2);
+    const shape = [kh, kw, g.shape(n.inputs[0])[3], attrNum(n.attrs, 'cout')];
+    const block = attrInts(n.attrs, 'block', 2) as BlockShape;
+    const idx = g.tensors[n.inputs[1]].raw as Uint32Array;
+    const data = fromBsr({ block, idx, val: g.tensors[n.inputs[2]].data!, nnzb: 0, totalBlocks: 0 }, shape);
+    const geo = convGeom([g.shape(n.inputs[0]), shape], n.attrs);
+    return { w: { shape, data }, bias: n.inputs[3] !== undefined ? g.tensors[n.inputs[3]].data : undefined, geo, block };
+  }
+  const w = g.tensors[n.inputs[1]];
+  const geo = convGeom(
+    n.inputs.map((t) => g.shape(t)),
+    n.attrs,
+  );
+  return { w: { shape: w.shape, data: w.data! }, bias: n.inputs[2] !== undefined ? g.tensors[n.inputs[2]].data : undefined, geo };
+}
+
+/**
+ * Can the int8 kernels run this fused conv2d (or block-sparse conv2d_bsr) node? (A fused shuffle runs after it as
+ * channel_shuffle_int8.)
+ */
 export function int8Eligible(g: Graph, n: Node): boolean {
+  if (n.op === 'conv2d_bsr') {
+    const block = attrInts(n.attrs, 'block', 2);
+    const ok = INT8_BLOCK_SHAPES.some(([a, b]) => a === block[0] && b === block[1]);
+    const tensorsOk =
+      g.tensors[n.inputs[1]].raw && g.tensors[n.inputs[2]].data && (n.inputs[3] === undefined || g.tensors[n.inputs[3]].data);
+    return ok && !!tensorsOk && [0, 1, 2].includes(attrNum(n.attrs, 'act', 0));
+  }
   if (n.op !== 'conv2d') return false;
   const w = g.tensors[n.inputs[1]];
   if (!w.data || (n.inputs[2] !== undefined && !g.tensors[n.inputs[2]].data)) return false;
@@ -209,7 +245,7 @@ export interface Int8Options {
 /** One int8 layer of a quantized graph, for the debugger (quant_debug.ts): where it came from and its parameters. */
 export interface QuantLayer {
   name: string;
-  op: 'conv2d_int8' | 'add_int8' | 'concat_int8';
+  op: 'conv2d_int8' | 'conv2d_bsr_int8' | 'add_int8' | 'concat_int8';
   /** The float graph's input activations (conv: [x], add: [a, b]) and output, by tensor id. */
   inputs: number[];
   output: number;
@@ -227,6 +263,8 @@ export interface QuantLayer {
 
 export interface Int8Report {
   int8Convs: number;
+  /** of int8Convs, block-sparse (conv2d_bsr_int8) */
+  int8SparseConvs: number;
   int8Adds: number;
   int8Concats: number;
   int8Shuffles: number;
@@ -261,6 +299,7 @@ export function quantizeGraph(
   const out = new Graph();
   const report: Int8Report = {
     int8Convs: 0,
+    int8SparseConvs: 0,
     int8Adds: 0,
     int8Concats: 0,
     int8Shuffles: 0,
@@ -354,12 +393,8 @@ export function quantizeGraph(
     if (int8Eligible(g, n)) {
       const x = n.inputs[0];
       const y = n.outputs[0];
-      const geo = convGeom(
-        n.inputs.map((t) => g.shape(t)),
-        n.attrs,
-      );
-      const w = g.tensors[n.inputs[1]];
-      const b = n.inputs[2] !== undefined ? g.tensors[n.inputs[2]].data! : new Float32Array(geo.cout);
+      const { w, bias: bIn, geo, block } = convWeightsOf(g, n);
+      const b = bIn ?? new Float32Array(geo.cout);
       const px = qparamsOf(x);
       const py = qparamsOf(y);
       // per-channel input scales fold into the weights: W'[·,ci,co] = W[·,ci,co]·sx[ci] (the input's scale is then 1)
@@ -375,7 +410,6 @@ export function quantizeGraph(
         bias[co] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, bq - px.zero * sum));
         mult[co] = (px.scale * sw[co]) / (py.channelScales ? py.channelScales[co] : py.scale);
       }
-      const packed = packInt8ConvWeights(wq, w.shape, geo.groups);
       const tables = int8ConvTables(bias, mult);
       const attrs: Attrs = {
         kernel: [geo.kh, geo.kw],
@@ -385,9 +419,21 @@ export function quantizeGraph(
         ...clampFor(attrNum(n.attrs, 'act', 0), py),
       };
       for (const a of CONV_ATTRS) if (n.attrs[a] !== undefined) attrs[a] = n.attrs[a];
-      const wId = out.addRawParam(`${n.name}.w_int8`, [packed.length], packed);
-      const tId = out.addRawParam(`${n.name}.requant`, [tables.length], tables);
-      let qy = out.add1('conv2d_int8', [asInt8(x), wId, tId], attrs, n.name);
+      let qy: number;
+      if (block) {
+        // pruned and quantized: the int8 weights keep the float layer's zero blocks (conv2d_bsr_int8)
+        const bsr = toBsrInt8(wq, w.shape, block);
+        const idx = out.addRawParam(`${n.name}.bsr_idx`, [bsr.idx.length], bsr.idx);
+        const val = out.addRawParam(`${n.name}.bsr_int8`, [bsr.val.length], bsr.val);
+        const tId = out.addRawParam(`${n.name}.requant`, [tables.length], tables);
+        qy = out.add1('conv2d_bsr_int8', [asInt8(x), idx, val, tId], { ...attrs, block: [...block] }, n.name);
+        report.int8SparseConvs++;
+      } else {
+        const packed = packInt8ConvWeights(wq, w.shape, geo.groups);
+        const wId = out.addRawParam(`${n.name}.w_int8`, [packed.length], packed);
+        const tId = out.addRawParam(`${n.name}.requant`, [tables.length], tables);
+        qy = out.add1('conv2d_int8', [asInt8(x), wId, tId], attrs, n.name);
+      }
       const node = out.nodes.at(-1)!;
       const shuffle = attrNum(n.attrs, 'shuffle', 1);
       if (shuffle !== 1) {
@@ -398,7 +444,7 @@ export function quantizeGraph(
       const weights = { w: wf, wq, scale: sw, cout: geo.cout };
       layers.push({
         name: n.name,
-        op: 'conv2d_int8',
+        op: block ? 'conv2d_bsr_int8' : 'conv2d_int8',
         inputs: [x],
         output: y,
         node,

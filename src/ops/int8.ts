@@ -452,7 +452,11 @@ export const INT8_BLOCK_SHAPES: BlockShape[] = BLOCK_SHAPES.filter(([br]) => br 
  * val [nnzb][BC/4][BR] words (byte k of word (b, j4, q) = wq[b][4·j4 + k][q]). A block whose int8 values are all 0
  * is not stored.
  */
-export function toBsrInt8(wq: Int8Array, wShape: number[], block: BlockShape): { idx: Uint32Array; val: Uint32Array; nnzb: number; totalBlocks: number } {
+export function toBsrInt8(
+  wq: Int8Array,
+  wShape: number[],
+  block: BlockShape,
+): { idx: Uint32Array; val: Uint32Array; nnzb: number; totalBlocks: number } {
   check(
     INT8_BLOCK_SHAPES.some(([a, b]) => a === block[0] && b === block[1]),
     `block ${block.join('x')} is not offered for int8 (one of ${INT8_BLOCK_SHAPES.map((b) => b.join('x')).join(', ')})`,
@@ -461,7 +465,8 @@ export function toBsrInt8(wq: Int8Array, wShape: number[], block: BlockShape): {
   const [br, bc] = block;
   const bytes = new Int8Array(Math.max(1, f.nnzb) * bc * br);
   for (let b = 0; b < f.nnzb; b++)
-    for (let j = 0; j < bc; j++) for (let q = 0; q < br; q++) bytes[((b * (bc / 4) + (j >> 2)) * br + q) * 4 + (j & 3)] = f.val[(b * bc + j) * br + q];
+    for (let j = 0; j < bc; j++)
+      for (let q = 0; q < br; q++) bytes[((b * (bc / 4) + (j >> 2)) * br + q) * 4 + (j & 3)] = f.val[(b * bc + j) * br + q];
   return { idx: f.idx, val: new Uint32Array(bytes.buffer), nnzb: f.nnzb, totalBlocks: f.totalBlocks };
 }
 
@@ -490,7 +495,10 @@ registerOp({
       inShapes[2] && numel(inShapes[2]) === (Math.max(1, nnzb) * block[0] * block[1]) / 4,
       `conv2d_bsr_int8 values must hold ${nnzb} blocks of packed int8, got ${shapeStr(inShapes[2] ?? [])}`,
     );
-    check(inShapes[3] && numel(inShapes[3]) === g.cout * 3, `conv2d_bsr_int8 tables must be ${g.cout * 3} words, got ${shapeStr(inShapes[3] ?? [])}`);
+    check(
+      inShapes[3] && numel(inShapes[3]) === g.cout * 3,
+      `conv2d_bsr_int8 tables must be ${g.cout * 3} words, got ${shapeStr(inShapes[3] ?? [])}`,
+    );
     return [[g.n, g.oh, g.ow, g.cout]];
   },
   dtypes(t) {
@@ -505,7 +513,8 @@ registerOp({
     const g = bsrGeom(inShapes, attrs);
     return g.n * g.oh * g.ow * (inShapes[1][0] - g.cout / block[0] - 1) * block[0] * block[1];
   },
-  plan: (pc) => pc.tuner.choose(`conv2d_bsr_int8|${pc.inShapes.map((s) => s.join('x')).join('|')}|${JSON.stringify(pc.attrs)}`, bsrInt8Variants(pc)),
+  plan: (pc) =>
+    pc.tuner.choose(`conv2d_bsr_int8|${pc.inShapes.map((s) => s.join('x')).join('|')}|${JSON.stringify(pc.attrs)}`, bsrInt8Variants(pc)),
 });
 
 export function bsrInt8Variants(pc: PlanContext): Candidate[] {
