@@ -111,7 +111,7 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
   let g = model;
   if (opts.filterPrune && opts.filterPrune.ratio > 0) {
     const r = filterPrune(g, opts.filterPrune);
-    // never a silently unchanged model (ShuffleNet: the planner cannot keep its shuffles and grouped convs aligned)
+    // never a silently unchanged model (e.g. a graph whose every conv writes an output or a layer the planner cannot follow)
     if (r.report.spacesPruned === 0)
       throw new SlimError(
         `compress: filter pruning ${opts.filterPrune.ratio} removed nothing: no channel space of this graph can shrink (see src/compress/prune.ts)`,
