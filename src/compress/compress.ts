@@ -31,7 +31,16 @@ export interface CompressOptions {
   sparse?: { block: BlockShape };
   filterPrune?: { ratio: number; norm?: FilterNorm };
   /** Sample input batches for int8 calibration (and the binary activation scale); synthetic when absent. */
-  calibration?: { batches?: Float32Array[][]; method?: CalibrationMethod; percentile?: number; perChannel?: boolean };
+  calibration?: {
+    batches?: Float32Array[][];
+    method?: CalibrationMethod;
+    percentile?: number;
+    perChannel?: boolean;
+    /** Nagel et al. bias correction of every int8 conv (default on; quantize.ts). */
+    biasCorrection?: boolean;
+    /** Layers kept in fp32 (names in the fused float graph, as quant-debug lists them): mixed precision. */
+    keepFloat?: string[];
+  };
   binary?: { activationScale?: boolean };
   /** Needed for calibration and for measuring block shapes. */
   runtime?: Runtime;
@@ -209,6 +218,8 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
         method: opts.calibration?.method,
         percentile: opts.calibration?.percentile,
         perChannel: opts.calibration?.perChannel,
+        biasCorrection: opts.calibration?.biasCorrection,
+        keepFloat: opts.calibration?.keepFloat,
       });
       if (r.report.int8Convs === 0)
         throw new SlimError(

@@ -43,6 +43,8 @@ export interface TensorStats {
   /** Per channel (last axis) min and max. */
   cmin?: Float64Array;
   cmax?: Float64Array;
+  /** Per channel (last axis) mean, for bias correction. */
+  cmean?: Float64Array;
 }
 
 const SAMPLE = 1 << 14;
@@ -56,7 +58,16 @@ export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]
   const m = await compile(rt, cg, { fuse: false, tune: 'cached' });
   const acc = new Map<
     number,
-    { min: number; max: number; sumAbs: number; n: number; samples: Float32Array[]; cmin: Float64Array; cmax: Float64Array }
+    {
+      min: number;
+      max: number;
+      sumAbs: number;
+      n: number;
+      samples: Float32Array[];
+      cmin: Float64Array;
+      cmax: Float64Array;
+      csum: Float64Array;
+    }
   >();
   try {
     for (const batch of batches) {
@@ -75,6 +86,7 @@ export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]
           samples: [],
           cmin: new Float64Array(c).fill(Infinity),
           cmax: new Float64Array(c).fill(-Infinity),
+          csum: new Float64Array(c),
         };
         const stride = Math.max(1, Math.floor(v.length / SAMPLE));
         const s = new Float32Array(Math.ceil(v.length / stride));
@@ -83,6 +95,7 @@ export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]
           const ch = i % c;
           if (x < a.cmin[ch]) a.cmin[ch] = x;
           if (x > a.cmax[ch]) a.cmax[ch] = x;
+          a.csum[ch] += x;
           if (x < a.min) a.min = x;
           if (x > a.max) a.max = x;
           a.sumAbs += Math.abs(x);
@@ -104,7 +117,9 @@ export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]
       sample.set(s, o);
       o += s.length;
     }
-    stats.set(t, { min: a.min, max: a.max, meanAbs: a.sumAbs / a.n, sample, cmin: a.cmin, cmax: a.cmax });
+    const perChannelCount = a.n / a.csum.length;
+    const cmean = a.csum.map((v) => v / perChannelCount);
+    stats.set(t, { min: a.min, max: a.max, meanAbs: a.sumAbs / a.n, sample, cmin: a.cmin, cmax: a.cmax, cmean });
   }
   return stats;
 }
@@ -232,6 +247,34 @@ export function int8Eligible(g: Graph, n: Node): boolean {
   return geo.groups === 1 || (geo.cin / geo.groups) % 4 === 0;
 }
 
+/**
+ * Bias correction (Int8Options.biasCorrection): b'[co] = b[co] + Σ_{tap, ci} (W'[tap,ci,co] − s_w[co]·W_q[tap,ci,co])·μ[g·Cg + ci],
+ * μ the input's per-channel calibration mean (divided by the channel's scale when per-channel scales are folded into
+ * W'), so that the int8 layer's expected output equals the float one's (padding taps, zero in both, ignored).
+ */
+export function correctedBias(
+  b: Float32Array,
+  wf: Float32Array,
+  wq: Int8Array,
+  sw: Float64Array,
+  geo: ConvGeom,
+  mean: Float64Array,
+  channelScales?: Float64Array,
+): Float32Array {
+  const cg = geo.cin / geo.groups;
+  const perGroup = geo.cout / geo.groups;
+  const out = Float32Array.from(b);
+  const eps = new Float64Array(geo.cout);
+  for (let i = 0; i < wf.length; i++) {
+    const co = i % geo.cout;
+    const c = Math.floor(co / perGroup) * cg + (Math.floor(i / geo.cout) % cg);
+    const mu = channelScales ? mean[c] / channelScales[c] : mean[c];
+    eps[co] += (wf[i] - sw[co] * wq[i]) * mu;
+  }
+  for (let co = 0; co < geo.cout; co++) out[co] += eps[co];
+  return out;
+}
+
 export interface Int8Options {
   method?: CalibrationMethod;
   percentile?: number;
@@ -240,6 +283,14 @@ export interface Int8Options {
    * measured no better than per-tensor (quant-debug; README).
    */
   perChannel?: boolean;
+  /**
+   * Bias correction (Nagel et al. 2019, "Data-Free Quantization", §4.2): a conv's weight rounding shifts its output
+   * by E[(W − s_w·W_q)·x] per output channel; with E[x] the input's per-channel mean on the calibration data, that
+   * expected error is added to the bias. Default on (convs with a bias; the QDQ export carries the corrected bias).
+   */
+  biasCorrection?: boolean;
+  /** Layers (float graph node names) kept in fp32: mixed precision. */
+  keepFloat?: string[];
 }
 
 /** One int8 layer of a quantized graph, for the debugger (quant_debug.ts): where it came from and its parameters. */
@@ -257,8 +308,8 @@ export interface QuantLayer {
   shuffle?: number;
   inQ: QParams[];
   outQ: QParams;
-  /** conv: the fp32 HWIO weights and their int8 form. */
-  weights?: { w: Float32Array; wq: Int8Array; scale: Float64Array; cout: number };
+  /** conv: the fp32 HWIO weights and their int8 form; the bias the int8 layer uses (bias-corrected). */
+  weights?: { w: Float32Array; wq: Int8Array; scale: Float64Array; cout: number; bias?: Float32Array };
 }
 
 export interface Int8Report {
@@ -284,7 +335,12 @@ export function quantizeGraph(
   const method = opts.method ?? DEFAULT_CALIBRATION;
   const perChannel = opts.perChannel ?? false;
   const consumers = g.consumers();
-  const eligible = new Set(g.nodes.filter((n) => int8Eligible(g, n)).map((n) => n.id));
+  const keepFloat = new Set(opts.keepFloat ?? []);
+  for (const name of keepFloat)
+    if (!g.nodes.some((n) => n.name === name && int8Eligible(g, n))) throw new SlimError(`keep in fp32: '${name}' is not an int8 layer of this graph`);
+  const isInt8 = (n: Node) => !keepFloat.has(n.name) && int8Eligible(g, n);
+  const biasCorrection = opts.biasCorrection ?? true;
+  const eligible = new Set(g.nodes.filter(isInt8).map((n) => n.id));
   const producer = g.producers();
   // per-channel activation scales: a ReLU/ReLU6 int8 conv's output that only int8 convs read (as their input x)
   const perChannelOk = (t: number): boolean => {
@@ -390,17 +446,18 @@ export function quantizeGraph(
   });
 
   for (const n of g.nodes) {
-    if (int8Eligible(g, n)) {
+    if (isInt8(n)) {
       const x = n.inputs[0];
       const y = n.outputs[0];
       const { w, bias: bIn, geo, block } = convWeightsOf(g, n);
-      const b = bIn ?? new Float32Array(geo.cout);
       const px = qparamsOf(x);
       const py = qparamsOf(y);
       // per-channel input scales fold into the weights: W'[·,ci,co] = W[·,ci,co]·sx[ci] (the input's scale is then 1)
       const wf = px.channelScales ? foldInputScales(w.data!, w.shape, geo.groups, px.channelScales) : w.data!;
       const { wq, scale: sw } = quantizeWeights(wf, geo.cout);
       const taps = w.data!.length / geo.cout;
+      const mean = stats.get(x)?.cmean;
+      const b = bIn && biasCorrection && mean ? correctedBias(bIn, wf, wq, sw, geo, mean, px.channelScales) : (bIn ?? new Float32Array(geo.cout));
       const bias = new Int32Array(geo.cout);
       const mult = new Float64Array(geo.cout);
       for (let co = 0; co < geo.cout; co++) {
@@ -441,7 +498,7 @@ export function quantizeGraph(
         report.int8Shuffles++;
       }
       qId.set(y, qy);
-      const weights = { w: wf, wq, scale: sw, cout: geo.cout };
+      const weights = { w: wf, wq, scale: sw, cout: geo.cout, bias: b };
       layers.push({
         name: n.name,
         op: block ? 'conv2d_bsr_int8' : 'conv2d_int8',
