@@ -72,7 +72,7 @@ export interface Int8AgreementOptions {
   images?: number;
   calib?: number;
   method?: CalibrationMethod;
-  /** Nagel et al. bias correction (default on). */
+  /** Nagel et al. bias correction (default off). */
   biasCorrection?: boolean;
   /** Mixed precision: this many worst layers (isolated SQNR on the calibration images) stay fp32. */
   keepFp32?: number;
@@ -94,7 +94,7 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
   const evalImages = Array.from({ length: nImages }, (_, i) => smoothImage(res, ch, 1001 + i));
   log(`int8_agreement: ${modelLabel(spec)}: calibrating (${nCalib} images, ${method})`);
   const t0 = performance.now();
-  const biasCorrection = o.biasCorrection ?? true;
+  const biasCorrection = o.biasCorrection ?? false;
   const keepFloat = await worstInt8Layers(rt, fp32, calib.slice(0, 4), o.keepFp32 ?? 0, { method, biasCorrection });
   if (keepFloat.length) log(`int8_agreement: kept in fp32: ${keepFloat.join(', ')}`);
   const c = await compress(fp32, { quantize: 'int8', calibration: { batches: calib, method, biasCorrection, keepFloat }, runtime: rt });

@@ -166,7 +166,12 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         images: { type: 'int', min: 1, max: 10000, default: 16, help: 'seeded smooth test images' },
         calib: { type: 'int', min: 1, max: 1000, default: 16, help: 'calibration images (held out)' },
         method: { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'minmax', help: 'activation-range calibration' },
-        'bias-correction': { type: 'string', choices: ['on', 'off'], default: 'on', help: 'Nagel et al. bias correction of the int8 convs' },
+        'bias-correction': {
+          type: 'string',
+          choices: ['on', 'off'],
+          default: 'off',
+          help: 'Nagel et al. bias correction of the int8 convs',
+        },
         'keep-fp32': {
           type: 'int',
           min: 0,

@@ -36,7 +36,7 @@ export interface CompressOptions {
     method?: CalibrationMethod;
     percentile?: number;
     perChannel?: boolean;
-    /** Nagel et al. bias correction of every int8 conv (default on; quantize.ts). */
+    /** Nagel et al. bias correction of every int8 conv (default off; quantize.ts). */
     biasCorrection?: boolean;
     /** Layers kept in fp32 (names in the fused float graph, as quant-debug lists them): mixed precision. */
     keepFloat?: string[];

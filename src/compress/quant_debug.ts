@@ -344,7 +344,13 @@ export async function quantDebug(rt: Runtime, model: Graph, o: QuantDebugOptions
  * Mixed precision: the `n` int8 conv layers with the lowest isolated SQNR (the error each adds by itself), measured
  * on the calibration batches only (the evaluation images stay unseen). Their names go to Int8Options.keepFloat.
  */
-export async function worstInt8Layers(rt: Runtime, model: Graph, calibration: Float32Array[][], n: number, o: Int8Options = {}): Promise<string[]> {
+export async function worstInt8Layers(
+  rt: Runtime,
+  model: Graph,
+  calibration: Float32Array[][],
+  n: number,
+  o: Int8Options = {},
+): Promise<string[]> {
   check(Number.isInteger(n) && n >= 0, `keep-fp32 must be an integer ≥ 0, got ${n}`);
   if (n === 0) return [];
   const r = await quantDebug(rt, model, { ...o, keepFloat: undefined, calibration, evaluation: calibration });

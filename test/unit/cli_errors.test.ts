@@ -316,6 +316,8 @@ const CASES: [string[], RegExp][] = [
   [['quant-debug', '--model', 'shufflenet', '--scale', '100'], /--scale must be a number in/],
   [['quant-debug', '--model', 'efficientnet', '--phi', '9'], /--phi must be an integer in \[0, 7\]/],
   [['quant-debug', ...M, '--seed', 'x'], /--seed needs an integer/],
+  [['quant-debug', ...M, '--keep-fp32', '10001'], /--keep-fp32 must be an integer in \[0, 10000\]/],
+  [['quant-debug', ...M, '--bias-correction', 'maybe'], /--bias-correction must be one of on, off/],
   [['quant-debug', '--onnx', f('missing.onnx')], /--onnx .*: no such file/],
   [['quant-debug', '--onnx', f('garbage.ckpt')], /ONNX|protobuf|wire/i],
   [['quant-debug', '--ckpt', f('garbage.ckpt')], /bad magic/],

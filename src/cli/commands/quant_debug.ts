@@ -59,7 +59,7 @@ export const QUANT_DEBUG: CommandSpec = {
     'bias-correction': {
       type: 'string',
       choices: ['on', 'off'],
-      default: 'on',
+      default: 'off',
       help: 'Nagel et al. bias correction of the int8 convs (expected weight-rounding error on the calibration means)',
     },
     'keep-fp32': {
