@@ -15,7 +15,7 @@ import type { Attrs } from '../../src/ops/registry.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { ortOutputs } from '../onnx_compare.js';
 import { conv2dInt8Ref } from '../ref/int8.js';
-import { expectExact, randInt, randn, runtime } from '../helpers.js';
+import { expectExact, randInt, runtime } from '../helpers.js';
 
 const MULTS = [2.5, 0.75, 0.3, 0.001, 0.02, 0.0049, 0.26, 0.12];
 
