@@ -9,6 +9,8 @@ import { Graph } from '../../src/graph/ir.js';
 import { int8ConcatFactor } from '../../src/ops/int8.js';
 import { channelShuffleInt8Ref, concatInt8Ref } from '../ref/int8.js';
 import { expectExact, randInt, randn, runtime } from '../helpers.js';
+import { exportCompressed } from '../../src/io/onnx/export.js';
+import { ortOutputs } from '../onnx_compare.js';
 import { shufflenetV1 } from '../zoo.js';
 
 /** int8 values in through quantize (scale 1, zero z), out through dequantize (scale 1, zero 0): compares the int8 values. */
@@ -131,5 +133,20 @@ describe('ShuffleNet int8: q8 flows through shuffle and concat', () => {
     expect(early.size).toBe(1);
     for (const l of rep.layers) if (!early.has(l.layer)) expect(l.chain.cosine, l.layer).toBeGreaterThan(0.999);
     expect(rep.output.cosine).toBeGreaterThan(0.999);
+  }, 240_000);
+
+  it('the QDQ export of the ShuffleNet int8 graph runs in onnxruntime and agrees with ours', async () => {
+    const rt = await runtime();
+    const g = shufflenetV1();
+    const batches = [0, 1, 2].map((k) => [randn(24 * 24 * 3, 900 + k)]);
+    const c = await compress(g, { quantize: 'int8', calibration: { batches }, runtime: rt });
+    const x = randn(24 * 24 * 3, 960);
+    const m = await compile(rt, c.graph, { tune: 'cached' });
+    const [ours] = await m.run([x]);
+    m.destroy();
+    const [ort] = await ortOutputs(exportCompressed(c), { input: [x, [1, 24, 24, 3]] });
+    const worst = ours.reduce((a, v, i) => Math.max(a, Math.abs(v - ort[i])), 0);
+    console.log(`ShuffleNet int8 QDQ export: ORT vs ours max |diff| ${worst.toExponential(2)} (softmax outputs)`);
+    expect(worst).toBeLessThan(1e-3);
   }, 240_000);
 });
