@@ -14,6 +14,7 @@
 // batch-1 runs of each compiled model on one image.
 
 import { compress } from '../src/compress/compress.js';
+import { worstInt8Layers } from '../src/compress/quant_debug.js';
 import { DEFAULT_CALIBRATION, type CalibrationMethod } from '../src/compress/quantize.js';
 import { compile } from '../src/graph/executor.js';
 import type { Graph } from '../src/graph/ir.js';
@@ -71,6 +72,10 @@ export interface Int8AgreementOptions {
   images?: number;
   calib?: number;
   method?: CalibrationMethod;
+  /** Nagel et al. bias correction (default off). */
+  biasCorrection?: boolean;
+  /** Mixed precision: this many worst layers (isolated SQNR on the calibration images) stay fp32. */
+  keepFp32?: number;
   runs?: number;
   log?: (line: string) => void;
 }
@@ -89,7 +94,10 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
   const evalImages = Array.from({ length: nImages }, (_, i) => smoothImage(res, ch, 1001 + i));
   log(`int8_agreement: ${modelLabel(spec)}: calibrating (${nCalib} images, ${method})`);
   const t0 = performance.now();
-  const c = await compress(fp32, { quantize: 'int8', calibration: { batches: calib, method }, runtime: rt });
+  const biasCorrection = o.biasCorrection ?? false;
+  const keepFloat = await worstInt8Layers(rt, fp32, calib.slice(0, 4), o.keepFp32 ?? 0, { method, biasCorrection });
+  if (keepFloat.length) log(`int8_agreement: kept in fp32: ${keepFloat.join(', ')}`);
+  const c = await compress(fp32, { quantize: 'int8', calibration: { batches: calib, method, biasCorrection, keepFloat }, runtime: rt });
   const compressMs = performance.now() - t0;
   log(`int8_agreement: fp32 logits on ${nImages} images`);
   const zf = await logitsOf(rt, fp32, evalImages);
@@ -115,7 +123,8 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
     model: modelLabel(spec),
     res,
     inputs: INPUT_DESCRIPTION,
-    calibration: `${nCalib} held-out images (seeds 1..${nCalib}), method ${method}`,
+    calibration: `${nCalib} held-out images (seeds 1..${nCalib}), method ${method}, bias correction ${biasCorrection ? 'on' : 'off'}`,
+    kept_fp32: keepFloat,
     eval_seeds: `1001..${1000 + nImages}`,
     ...metrics,
     ...centered,

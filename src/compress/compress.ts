@@ -4,11 +4,13 @@
 //
 // Order: structured filter pruning (on the original graph, so batch-norms are still separate and sliced too) →
 // inference fusion (batch-norm folding, activation fusion) → block sparsity (fp32) or quantization (int8 / binary).
-// Block sparsity and quantization are alternatives here (the int8 and xnor kernels are dense).
+// Block sparsity combines with int8 (a pruned layer runs conv2d_bsr_int8, so the block shapes are those with 4 or 8
+// rows) but not with binary (the xnor kernels are dense).
 
 import { Graph } from '../graph/ir.js';
 import { optimizeForInference } from '../graph/passes.js';
 import { BLOCK_SHAPES, blockShapeFits, checkBlockShape, parseBlockShape, toBsr, type BlockShape } from '../ops/block_sparse.js';
+import { INT8_BLOCK_SHAPES } from '../ops/int8.js';
 import { convGeom } from '../ops/conv.js';
 import { attrNum } from '../ops/registry.js';
 import { check, SlimError } from '../runtime/errors.js';
@@ -29,7 +31,16 @@ export interface CompressOptions {
   sparse?: { block: BlockShape };
   filterPrune?: { ratio: number; norm?: FilterNorm };
   /** Sample input batches for int8 calibration (and the binary activation scale); synthetic when absent. */
-  calibration?: { batches?: Float32Array[][]; method?: CalibrationMethod; percentile?: number; perChannel?: boolean };
+  calibration?: {
+    batches?: Float32Array[][];
+    method?: CalibrationMethod;
+    percentile?: number;
+    perChannel?: boolean;
+    /** Nagel et al. bias correction of every int8 conv (default off; quantize.ts). */
+    biasCorrection?: boolean;
+    /** Layers kept in fp32 (names in the fused float graph, as quant-debug lists them): mixed precision. */
+    keepFloat?: string[];
+  };
   binary?: { activationScale?: boolean };
   /** Needed for calibration and for measuring block shapes. */
   runtime?: Runtime;
@@ -75,16 +86,27 @@ function syntheticBatches(g: Graph, count: number): Float32Array[][] {
   );
 }
 
+/** A block shape offered at this precision (int8: 4 or 8 rows, conv2d_bsr_int8); `what` names it in the error. */
+export function checkBlockFor(precision: 'fp32' | 'int8', block: readonly number[], what: string): void {
+  checkBlockShape(block, what);
+  if (precision === 'int8' && !INT8_BLOCK_SHAPES.some(([a, b]) => a === block[0] && b === block[1]))
+    throw new SlimError(
+      `${what} ${block.join('x')} is not offered with int8 (block-sparse int8 needs 4 or 8 rows: ${INT8_BLOCK_SHAPES.map((b) => b.join('x')).join(', ')})`,
+    );
+}
+
 export async function compress(model: Graph, opts: CompressOptions = {}): Promise<CompressedModel> {
-  if (opts.quantize && (opts.prune || opts.sparse))
-    throw new SlimError('compress: block sparsity and quantization cannot be combined (the int8 and xnor kernels are dense)');
+  if (opts.quantize === 'binary' && (opts.prune || opts.sparse))
+    throw new SlimError('compress: block sparsity and binary quantization cannot be combined (the xnor kernels are dense)');
+  const int8Sparse = opts.quantize === 'int8';
+  const shapesFor = (what: string, block: BlockShape) => checkBlockFor(int8Sparse ? 'int8' : 'fp32', block, what);
   if (opts.prune && opts.sparse)
     throw new SlimError('compress: prune (prunes the weights) and sparse (encodes weights pruned before) are alternatives');
-  if (opts.sparse) checkBlockShape(opts.sparse.block, 'compress: sparse.block');
+  if (opts.sparse) shapesFor('compress: sparse.block', opts.sparse.block);
   if (opts.prune) {
     const sp = opts.prune.sparsity;
     check(Number.isFinite(sp) && sp >= 0 && sp < 1, `compress: prune.sparsity must be in [0, 1), got ${sp}`);
-    if (opts.prune.block && opts.prune.block !== 'auto') checkBlockShape(opts.prune.block, 'compress: prune.block');
+    if (opts.prune.block && opts.prune.block !== 'auto') shapesFor('compress: prune.block', opts.prune.block);
   }
   if (opts.filterPrune) {
     const r = opts.filterPrune.ratio;
@@ -98,7 +120,7 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
   let g = model;
   if (opts.filterPrune && opts.filterPrune.ratio > 0) {
     const r = filterPrune(g, opts.filterPrune);
-    // never a silently unchanged model (ShuffleNet: the planner cannot keep its shuffles and grouped convs aligned)
+    // never a silently unchanged model (e.g. a graph whose every conv writes an output or a layer the planner cannot follow)
     if (r.report.spacesPruned === 0)
       throw new SlimError(
         `compress: filter pruning ${opts.filterPrune.ratio} removed nothing: no channel space of this graph can shrink (see src/compress/prune.ts)`,
@@ -137,7 +159,8 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
         geo.groups === 1 &&
         attrNum(n.attrs, 'shuffle', 1) === 1 &&
         (n.inputs[2] === undefined || g.tensors[n.inputs[2]].data);
-      let fits = ok ? (block === 'auto' ? BLOCK_SHAPES : [block]).filter((b) => blockShapeFits(w!.shape, b)) : [];
+      const offered = int8Sparse ? INT8_BLOCK_SHAPES : BLOCK_SHAPES;
+      let fits = ok ? (block === 'auto' ? offered : [block]).filter((b) => blockShapeFits(w!.shape, b)) : [];
       const asIsBsr = asIs && fits.length ? toBsr(w!.data!, w!.shape, fits[0]) : null;
       if (asIsBsr && asIsBsr.nnzb === asIsBsr.totalBlocks) fits = []; // no zero block: stays dense
       if (fits.length === 0) {
@@ -161,6 +184,8 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
           { ...n.attrs, kernel: [geo!.kh, geo!.kw], cout: geo!.cout },
           opts.prune!.sparsity,
           fits,
+          2,
+          int8Sparse,
         );
         chosen = c.block;
         ms = c.ms;
@@ -193,6 +218,8 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
         method: opts.calibration?.method,
         percentile: opts.calibration?.percentile,
         perChannel: opts.calibration?.perChannel,
+        biasCorrection: opts.calibration?.biasCorrection,
+        keepFloat: opts.calibration?.keepFloat,
       });
       if (r.report.int8Convs === 0)
         throw new SlimError(

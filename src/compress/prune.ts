@@ -13,6 +13,11 @@
 //   - grouped convs reading or writing a space keep the same count in each of their groups;
 //   - a space feeding channel_shuffle(G) keeps the same positions in each of the G groups, so the shuffle of the
 //     smaller tensor equals the kept part of the original shuffle;
+//   - ShuffleNet's bottleneck (grouped conv, G groups → shuffle(G) → depthwise → grouped conv, G groups): the
+//     shuffle's output space must also keep equal counts in each of the second conv's G groups. Shuffled, position
+//     r of every group lands on channels r·G .. r·G+G−1, in group ⌊r·G/(C/G)⌋ unless the run straddles a group
+//     boundary; so the kept positions are taken equally from each group's whole runs (k/G each, straddling runs
+//     dropped), k a multiple of G (and of 4 where the channels allow).
 //   - counts are rounded to multiples of 4 where the channels allow it (vec4 and int8 kernels need that).
 
 import { Graph, type Node } from '../graph/ir.js';
@@ -100,6 +105,8 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
     defs: Node[];
     groups: number;
     samePos: boolean;
+    /** samePos feeding a shuffle whose output space has this many groups (> 1): the run-balanced choice */
+    shuffleCols: number;
     blocked: boolean;
     c: number;
   }
@@ -108,7 +115,7 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
     const r = find(t);
     let s = spaces.get(r);
     if (!s) {
-      s = { producers: [], defs: [], groups: 1, samePos: false, blocked: false, c: g.shape(t).at(-1)! };
+      s = { producers: [], defs: [], groups: 1, samePos: false, shuffleCols: 1, blocked: false, c: g.shape(t).at(-1)! };
       spaces.set(r, s);
     }
     return s;
@@ -138,8 +145,17 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
   while (changed) {
     changed = false;
     for (const s of spaces.values()) {
-      // (a derived space under a group or shuffle constraint would need its sources pruned in step: not done)
-      const bad = s.defs.length > 1 || (s.defs.length > 0 && (s.producers.length > 0 || s.groups > 1 || s.samePos));
+      // (a derived space under a group or shuffle constraint would need its sources pruned in step: done only for a
+      // shuffle whose output groups equal its own groups and its source's, ShuffleNet's bottleneck)
+      const d = s.defs[0];
+      const src = d?.op === 'channel_shuffle' ? space(d.inputs[0]) : null;
+      const G = d ? attrNum(d.attrs, 'groups', 1) : 1;
+      const shuffleOk = s.defs.length === 1 && src !== null && s.producers.length === 0 && !s.samePos && s.groups === G && src.groups === G;
+      if (shuffleOk && src.shuffleCols !== G) {
+        src.shuffleCols = G;
+        changed = true;
+      }
+      const bad = s.defs.length > 1 || (s.defs.length > 0 && (s.producers.length > 0 || (s.groups > 1 && !shuffleOk) || s.samePos));
       if (bad && !s.blocked) {
         s.blocked = true;
         changed = true;
@@ -168,10 +184,22 @@ export function planFilterPruning(g: Graph, opts: FilterPruneOptions): FilterPru
       for (let i = 0; i < w.length; i++) score[i % s.c] += norm === 'l1' ? Math.abs(w[i]) : w[i] * w[i];
     }
     const per = s.c / s.groups;
-    const k = Math.min(per, round4(per * (1 - opts.ratio), per));
+    let k = Math.min(per, round4(per * (1 - opts.ratio), per));
     if (k === per) continue;
     const keep: number[] = [];
-    if (s.samePos) {
+    if (s.samePos && s.shuffleCols > 1) {
+      const G = s.shuffleCols;
+      const unit = per % 4 === 0 ? lcm(G, 4) : G;
+      k = Math.max(unit, Math.round((per * (1 - opts.ratio)) / unit) * unit);
+      // whole runs of each output group j: positions r with r·G and r·G+G−1 both in [j·per, (j+1)·per)
+      const runs = Array.from({ length: G }, (_, j) =>
+        Array.from({ length: per }, (_, r) => r).filter((r) => Math.floor((r * G) / per) === j && Math.floor((r * G + G - 1) / per) === j),
+      );
+      if (k >= per || runs.some((rs) => rs.length < k / G)) continue;
+      const posScore = (r: number) => Array.from({ length: G }, (_, gi) => score[gi * per + r]).reduce((a, b) => a + b, 0);
+      const chosen = runs.flatMap((rs) => [...rs].sort((a, b) => posScore(b) - posScore(a) || a - b).slice(0, k / G)).sort((a, b) => a - b);
+      for (let gi = 0; gi < s.groups; gi++) for (const r of chosen) keep.push(gi * per + r);
+    } else if (s.samePos) {
       const pos = Array.from({ length: per }, (_, r) => r);
       const posScore = pos.map((r) => Array.from({ length: s.groups }, (_, gi) => score[gi * per + r]).reduce((a, b) => a + b, 0));
       const chosen = pos

@@ -72,6 +72,9 @@ export interface QuantDebugReport {
     rel_logit_error_centered_median: number;
   };
   int8Layers: number;
+  /** Set by the CLI: the layers kept in fp32 (mixed precision), and whether bias correction was on. */
+  keptFp32?: string[];
+  biasCorrection?: boolean;
   floatNodes: number;
 }
 
@@ -255,13 +258,14 @@ export async function quantDebug(rt: Runtime, model: Graph, o: QuantDebugOptions
   const extraInputs: { t: number; q: QParams }[] = []; // float-graph tensors fed as inputs, in input order
   for (const l of layers) {
     const deq = (t: number) => d.add1('dequantize', [t], { scale: l.outQ.scale, zero: l.outQ.zero }, `${l.name}.debug_deq`);
-    d.markOutput(deq(l.node.outputs[0]));
+    d.markOutput(deq(l.qOutput));
     const qx = l.inputs.map((t, k) => {
       const x = d.addInput(`${l.name}.fp32_in${k}`, g.shape(t));
       extraInputs.push({ t, q: l.inQ[k] });
       return d.add1('quantize', [x], { scale: l.inQ[k].scale, zero: l.inQ[k].zero }, `${l.name}.debug_q${k}`);
     });
-    const y = d.add1(l.op, [...qx, ...l.node.inputs.slice(l.inputs.length)], l.node.attrs, `${l.name}.isolated`);
+    let y = d.add1(l.op, [...qx, ...l.node.inputs.slice(l.inputs.length)], l.node.attrs, `${l.name}.isolated`);
+    if (l.shuffle) y = d.add1('channel_shuffle_int8', [y], { groups: l.shuffle, zero: l.outQ.zero }, `${l.name}.isolated_shuffle`);
     d.markOutput(deq(y));
   }
   const acc = layers.map((l) => {
@@ -334,4 +338,26 @@ export async function quantDebug(rt: Runtime, model: Graph, o: QuantDebugOptions
     int8Layers: layers.length,
     floatNodes: report.floatNodes,
   };
+}
+
+/**
+ * Mixed precision: the `n` int8 conv layers with the lowest isolated SQNR (the error each adds by itself), measured
+ * on the calibration batches only (the evaluation images stay unseen). Their names go to Int8Options.keepFloat.
+ */
+export async function worstInt8Layers(
+  rt: Runtime,
+  model: Graph,
+  calibration: Float32Array[][],
+  n: number,
+  o: Int8Options = {},
+): Promise<string[]> {
+  check(Number.isInteger(n) && n >= 0, `keep-fp32 must be an integer ≥ 0, got ${n}`);
+  if (n === 0) return [];
+  const r = await quantDebug(rt, model, { ...o, keepFloat: undefined, calibration, evaluation: calibration });
+  const convs = r.layers.filter((l) => l.op === 'conv2d_int8' || l.op === 'conv2d_bsr_int8');
+  check(n < convs.length, `keep-fp32 ${n}: the model has only ${convs.length} int8 conv layers (keep fewer than all)`);
+  return [...convs]
+    .sort((a, b) => a.isolated.sqnr_db - b.isolated.sqnr_db)
+    .slice(0, n)
+    .map((l) => l.layer);
 }

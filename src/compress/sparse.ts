@@ -9,6 +9,7 @@ import { Graph } from '../graph/ir.js';
 import { check } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { BLOCK_SHAPES, blockShapeFits, toBsr, type BlockShape, type Bsr } from '../ops/block_sparse.js';
+import { int8ConvTables, toBsrInt8 } from '../ops/int8.js';
 import type { Attrs } from '../ops/registry.js';
 
 /** 0/1 mask of HWIO weights dropping the ⌊sparsity·blocks⌋ smallest-L2 blocks (also the training pruning mask). */
@@ -84,6 +85,7 @@ export async function chooseBlockShape(
   sparsity: number,
   shapes: BlockShape[] = BLOCK_SHAPES,
   runs = 2,
+  int8 = false,
 ): Promise<BlockChoice> {
   const fits = shapes.filter((b) => blockShapeFits(wShape, b));
   check(fits.length > 0, `no block shape fits weights [${wShape}]`);
@@ -93,6 +95,28 @@ export async function chooseBlockShape(
   for (const b of fits) {
     const g = new Graph();
     const x = g.addInput('x', xShape);
+    if (int8) {
+      // the int8 kernel on the same pruning (weights ±1 where kept; unit requantization tables)
+      const [kh, kw, , cout] = wShape;
+      const wq = Int8Array.from(pruneBlocks(w, wShape, b, sparsity), (v) => Math.sign(v));
+      const bsr = toBsrInt8(wq, wShape, b);
+      const tables = int8ConvTables(new Int32Array(cout), new Float64Array(cout).fill(1 / 64));
+      const ins = [
+        g.add1('quantize', [x], { scale: 1 / 64, zero: 0 }),
+        g.addRawParam('idx', [bsr.idx.length], bsr.idx),
+        g.addRawParam('val', [bsr.val.length], bsr.val),
+        g.addRawParam('qp', [tables.length], tables),
+      ];
+      g.markOutput(
+        g.add1('dequantize', [g.add1('conv2d_bsr_int8', ins, { ...attrs, kernel: [kh, kw], cout, block: [...b] }, 'probe')], {
+          scale: 1,
+          zero: 0,
+        }),
+      );
+      ms[b.join('x')] = await timeGraph(rt, g, input, runs);
+      if (ms[b.join('x')] < ms[best.join('x')]) best = b;
+      continue;
+    }
     g.markOutput(
       addBsrConv(
         g,

@@ -19,6 +19,7 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
+import { BLOCK_SHAPES, blockShapeFits, bsrGeom, toBsr, type BlockShape } from './block_sparse.js';
 import { convGeom, convUniforms, isDepthwise, isPointwise, type ConvGeom } from './conv.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
@@ -356,3 +357,189 @@ registerOp({
     }),
   ],
 });
+
+/** k of the int8 concat (int8/concat_forward): round(2^14 · s_in / s_out); 2^14 with equal zero points copies bytes. */
+export const int8ConcatFactor = int8AddFactor;
+
+// concat_int8: channel concat of q8 tensors. attrs: xZeros[i], ks[i] (per input: zero point and factor k, see
+// int8/concat_forward), yZero, qmin, qmax. Inputs with k = 2^14, zero point yZero and no clamp are copied.
+registerOp({
+  name: 'concat_int8',
+  infer(inShapes, attrs) {
+    check(inShapes.length >= 1, 'concat_int8 needs at least one input');
+    const r = inShapes[0].length;
+    for (const s of inShapes) {
+      check(
+        s.length === r && s.slice(0, -1).every((d, i) => d === inShapes[0][i]),
+        `concat_int8 inputs disagree: ${inShapes.map(shapeStr).join(' ')}`,
+      );
+      check(s[r - 1] % 4 === 0, `concat_int8 needs every input's channels divisible by 4, got ${inShapes.map(shapeStr).join(' ')}`);
+    }
+    attrInts(attrs, 'xZeros', inShapes.length); // one zero point and one factor per input
+    attrInts(attrs, 'ks', inShapes.length);
+    return [[...inShapes[0].slice(0, -1), inShapes.reduce((a, s) => a + s[r - 1], 0)]];
+  },
+  dtypes(inTypes) {
+    check(
+      inTypes.every((t) => t === 'q8'),
+      `concat_int8 takes q8 tensors, got (${inTypes.join(', ')})`,
+    );
+    return ['q8'];
+  },
+  async plan(pc) {
+    const out = pc.outShapes[0];
+    const cy4 = out[out.length - 1] / 4;
+    const zs = attrInts(pc.attrs, 'xZeros', pc.inputCount);
+    const ks = attrInts(pc.attrs, 'ks', pc.inputCount);
+    const yZero = attrNum(pc.attrs, 'yZero', 0);
+    const qmin = attrNum(pc.attrs, 'qmin', -128);
+    const qmax = attrNum(pc.attrs, 'qmax', 127);
+    let offset4 = 0;
+    const launches = [];
+    for (let i = 0; i < pc.inputCount; i++) {
+      const s = pc.inShapes[i];
+      const cx4 = s[s.length - 1] / 4;
+      const copy = ks[i] === 1 << 14 && zs[i] === yZero && qmin === -128 && qmax === 127;
+      launches.push(
+        await pc.rt.kernels.launch('int8/concat_forward', {
+          overrides: { COPY: copy ? 1 : 0 },
+          uniforms: { cx4, cy4, offset4, x_zero: zs[i], k: ks[i], y_zero: yZero, qmin, qmax },
+          buffers: { x: pc.input(i), y: pc.output(0) },
+          invocations: numel(s) / 4,
+        }),
+      );
+      offset4 += cx4;
+    }
+    return launches;
+  },
+});
+
+// channel_shuffle_int8: channel_shuffle on a q8 tensor (a byte permutation). attrs: groups, zero (the tensor's
+// zero point, written into padding channels).
+registerOp({
+  name: 'channel_shuffle_int8',
+  infer([x], attrs) {
+    const g = attrNum(attrs, 'groups');
+    check(
+      Number.isInteger(g) && g >= 1 && x[x.length - 1] % g === 0,
+      `channel_shuffle_int8: ${g} groups do not divide ${x[x.length - 1]} channels`,
+    );
+    return [x];
+  },
+  dtypes(inTypes) {
+    check(inTypes[0] === 'q8', `channel_shuffle_int8 takes q8, got ${inTypes[0]}`);
+    return ['q8'];
+  },
+  plan: async (pc) => {
+    const x = pc.inShapes[0];
+    const c = x[x.length - 1];
+    const c4 = Math.ceil(c / 4);
+    return [
+      await pc.rt.kernels.launch('int8/channel_shuffle_forward', {
+        uniforms: { c, c4, groups: attrNum(pc.attrs, 'groups'), zero: attrNum(pc.attrs, 'zero', 0) },
+        buffers: { x: pc.input(0), y: pc.output(0) },
+        invocations: (numel(x) / c) * c4,
+      }),
+    ];
+  },
+});
+
+/** Block shapes the block-sparse int8 kernel offers: block rows a multiple of 4 (one q8 word of outputs). */
+export const INT8_BLOCK_SHAPES: BlockShape[] = BLOCK_SHAPES.filter(([br]) => br % 4 === 0);
+
+/**
+ * Block-sparse int8 weights: int8 HWIO [KH,KW,Cin,Cout] (already pruned: zero blocks) as BSR with packed blocks,
+ * val [nnzb][BC/4][BR] words (byte k of word (b, j4, q) = wq[b][4·j4 + k][q]). A block whose int8 values are all 0
+ * is not stored.
+ */
+export function toBsrInt8(
+  wq: Int8Array,
+  wShape: number[],
+  block: BlockShape,
+): { idx: Uint32Array; val: Uint32Array; nnzb: number; totalBlocks: number } {
+  check(
+    INT8_BLOCK_SHAPES.some(([a, b]) => a === block[0] && b === block[1]),
+    `block ${block.join('x')} is not offered for int8 (one of ${INT8_BLOCK_SHAPES.map((b) => b.join('x')).join(', ')})`,
+  );
+  const f = toBsr(Float32Array.from(wq), wShape, block);
+  const [br, bc] = block;
+  const bytes = new Int8Array(Math.max(1, f.nnzb) * bc * br);
+  for (let b = 0; b < f.nnzb; b++)
+    for (let j = 0; j < bc; j++)
+      for (let q = 0; q < br; q++) bytes[((b * (bc / 4) + (j >> 2)) * br + q) * 4 + (j & 3)] = f.val[(b * bc + j) * br + q];
+  return { idx: f.idx, val: new Uint32Array(bytes.buffer), nnzb: f.nnzb, totalBlocks: f.totalBlocks };
+}
+
+// conv2d_bsr_int8: block-sparse int8 convolution (groups 1). inputs: x (q8), idx (u32, as conv2d_bsr), val (u32,
+// toBsrInt8), qp (i32, int8ConvTables). attrs: kernel, cout, block [BR, BC] (BR 4 or 8), stride, pads, dilation,
+// xZero, yZero, qmin, qmax.
+registerOp({
+  name: 'conv2d_bsr_int8',
+  infer(inShapes, attrs) {
+    const g = bsrGeom(inShapes, attrs);
+    const block = attrInts(attrs, 'block', 2) as BlockShape;
+    check(
+      INT8_BLOCK_SHAPES.some(([a, b]) => a === block[0] && b === block[1]),
+      `conv2d_bsr_int8 block ${block.join('×')} is not offered (one of ${INT8_BLOCK_SHAPES.map((b) => b.join('×')).join(', ')})`,
+    );
+    check(
+      blockShapeFits([g.kh, g.kw, g.cin, g.cout], block),
+      `conv2d_bsr_int8 block ${block.join('×')} does not fit Cin ${g.cin}, Cout ${g.cout}`,
+    );
+    check(
+      inShapes[1] && inShapes[1].length === 1 && inShapes[1][0] > g.cout / block[0],
+      `conv2d_bsr_int8 idx must be [Cout/BR + 1 + nnzb], got ${shapeStr(inShapes[1] ?? [])}`,
+    );
+    const nnzb = inShapes[1][0] - g.cout / block[0] - 1;
+    check(
+      inShapes[2] && numel(inShapes[2]) === (Math.max(1, nnzb) * block[0] * block[1]) / 4,
+      `conv2d_bsr_int8 values must hold ${nnzb} blocks of packed int8, got ${shapeStr(inShapes[2] ?? [])}`,
+    );
+    check(
+      inShapes[3] && numel(inShapes[3]) === g.cout * 3,
+      `conv2d_bsr_int8 tables must be ${g.cout * 3} words, got ${shapeStr(inShapes[3] ?? [])}`,
+    );
+    return [[g.n, g.oh, g.ow, g.cout]];
+  },
+  dtypes(t) {
+    check(
+      t[0] === 'q8' && t[1] === 'u32' && t[2] === 'u32' && t[3] === 'i32',
+      `conv2d_bsr_int8 takes (q8, u32, u32, i32), got (${t.join(', ')})`,
+    );
+    return ['q8'];
+  },
+  macs(inShapes, outShapes, attrs) {
+    const block = attrInts(attrs, 'block', 2);
+    const g = bsrGeom(inShapes, attrs);
+    return g.n * g.oh * g.ow * (inShapes[1][0] - g.cout / block[0] - 1) * block[0] * block[1];
+  },
+  plan: (pc) =>
+    pc.tuner.choose(`conv2d_bsr_int8|${pc.inShapes.map((s) => s.join('x')).join('|')}|${JSON.stringify(pc.attrs)}`, bsrInt8Variants(pc)),
+});
+
+export function bsrInt8Variants(pc: PlanContext): Candidate[] {
+  const g = bsrGeom(pc.inShapes, pc.attrs);
+  const [br, bc] = attrInts(pc.attrs, 'block', 2);
+  const owTiles = Math.ceil(g.ow / 4);
+  const flavours = pc.rt.ctx.hasDot4I8 ? (['dot4', 'unpack'] as const) : (['unpack'] as const);
+  return flavours.map((f) => ({
+    id: `int8_bsr_${br}x${bc}_${f}`,
+    build: async () => [
+      await pc.rt.kernels.launch(f === 'dot4' ? 'int8/conv2d_bsr_forward_dot4' : 'int8/conv2d_bsr_forward_unpack', {
+        overrides: { BC: bc, BR4: br / 4 },
+        uniforms: {
+          cin4: g.cin / 4,
+          cout: g.cout,
+          ...convUniforms(g),
+          ow_tiles: owTiles,
+          x_zero_word: byteZero(attrNum(pc.attrs, 'xZero', 0)),
+          y_zero: attrNum(pc.attrs, 'yZero', 0),
+          qmin: attrNum(pc.attrs, 'qmin', -128),
+          qmax: attrNum(pc.attrs, 'qmax', 127),
+        },
+        buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), qp: pc.input(3), y: pc.output(0) },
+        invocations: g.n * g.oh * owTiles * (g.cout / br),
+      }),
+    ],
+  }));
+}

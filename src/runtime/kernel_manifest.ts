@@ -34,6 +34,9 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'int8/pointwise_forward_fmaquad8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, QUAD: 1 } },
   'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4 } },
   'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8 } },
+  // block-sparse int8 convolution (BSR with packed int8 blocks), 4 output columns × BR channels in named registers
+  'int8/conv2d_bsr_forward_dot4': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
+  'int8/conv2d_bsr_forward_unpack': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
   // block-sparse convolution, COLS output columns × BR channels in named registers
   'block_sparse/conv2d_forward_unrolled4cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 4 } },
   'block_sparse/conv2d_forward_unrolled8cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 8 } },

@@ -84,3 +84,33 @@ export function addInt8Ref(
     return Math.min(attrs.qmax, Math.max(attrs.qmin, attrs.yZero + Math.floor((sum + 8192) / 16384)));
   });
 }
+
+/** Channel concat of int8 NHWC tensors, each requantized: y = clamp(zy + ⌊((x − zx)·k + 2^13) / 2^14⌋, qmin, qmax). */
+export function concatInt8Ref(
+  xs: Int8Array[],
+  channels: number[],
+  attrs: { xZeros: number[]; ks: number[]; yZero: number; qmin: number; qmax: number },
+): Int8Array {
+  const cy = channels.reduce((a, b) => a + b, 0);
+  const rows = xs[0].length / channels[0];
+  const y = new Int8Array(rows * cy);
+  let off = 0;
+  xs.forEach((x, i) => {
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < channels[i]; c++) {
+        const d = (x[r * channels[i] + c] - attrs.xZeros[i]) * attrs.ks[i];
+        y[r * cy + off + c] = Math.min(attrs.qmax, Math.max(attrs.qmin, attrs.yZero + Math.floor((d + 8192) / 16384)));
+      }
+    off += channels[i];
+  });
+  return y;
+}
+
+/** ShuffleNet channel shuffle of an int8 [rows, C] tensor: y[(c mod (C/G))·G + c div (C/G)] = x[c]. */
+export function channelShuffleInt8Ref(x: Int8Array, c: number, groups: number): Int8Array {
+  const y = new Int8Array(x.length);
+  const per = c / groups;
+  for (let r = 0; r < x.length / c; r++)
+    for (let ch = 0; ch < c; ch++) y[r * c + (ch % per) * groups + Math.floor(ch / per)] = x[r * c + ch];
+  return y;
+}

@@ -167,8 +167,8 @@ describe('compress an imported ONNX graph, export it back (onnxruntime-node)', (
     await expect(compress(odd, { prune: { sparsity: 1.5, block: [4, 4] } })).rejects.toThrow(/prune.sparsity must be in \[0, 1\)/);
     await expect(compress(odd, { prune: { sparsity: 0.5, block: [3, 3] as never } })).rejects.toThrow(/prune.block/);
     await expect(compress(odd, { quantize: 'int8', prune: { sparsity: 0.5 }, runtime: rt })).rejects.toThrow(/cannot be combined/);
-    const shuffle = buildModel({ model: 'shufflenet', res: 32, classes: 10, batch: 1 });
-    await expect(compress(shuffle, { filterPrune: { ratio: 0.25 } })).rejects.toThrow(/filter pruning 0.25 removed nothing/);
+    // its only conv writes the graph's output: no channel space can shrink
+    await expect(compress(tiny, { filterPrune: { ratio: 0.25 } })).rejects.toThrow(/filter pruning 0.25 removed nothing/);
   }, 120_000);
 
   it('binary models have no ONNX form: a clear error', async () => {

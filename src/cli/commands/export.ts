@@ -3,12 +3,12 @@
 // compute, filter-pruned → the thinned dense model (io/onnx/export.ts exportCompressed).
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { compress, modelBytes, type CompressOptions } from '../../compress/compress.js';
+import { checkBlockFor, compress, modelBytes, type CompressOptions } from '../../compress/compress.js';
 import type { Graph } from '../../graph/ir.js';
 import { loadSplit } from '../../io/fashion_mnist.js';
 import { exportCompressed, exportOnnx } from '../../io/onnx/export.js';
 import { importOnnx } from '../../io/onnx/import.js';
-import { checkBlockShape, parseBlockShape } from '../../ops/block_sparse.js';
+import { parseBlockShape } from '../../ops/block_sparse.js';
 import { buildModel } from '../../models/zoo.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
@@ -69,7 +69,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (int8) opts.quantize = 'int8';
   if (flags.sparsity !== undefined) {
     const block = parseBlockShape(String(flags.block), '--block', '4x4 (rows x cols)');
-    checkBlockShape(block, '--block');
+    checkBlockFor(int8 ? 'int8' : 'fp32', block, '--block');
     opts.prune = { sparsity: flags.sparsity as number, block };
   }
   if (flags.filters !== undefined) opts.filterPrune = { ratio: flags.filters as number };

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { smoothImage } from '../../compress/agreement.js';
-import { quantDebug, type QuantDebugReport } from '../../compress/quant_debug.js';
+import { quantDebug, worstInt8Layers, type QuantDebugReport } from '../../compress/quant_debug.js';
 import type { CalibrationMethod } from '../../compress/quantize.js';
 import type { Graph } from '../../graph/ir.js';
 import { limitSplit, loadSplit } from '../../io/fashion_mnist.js';
@@ -56,6 +56,19 @@ export const QUANT_DEBUG: CommandSpec = {
       help: 'per-channel activation scales where a ReLU conv feeds only int8 convs (minmax; default one per tensor)',
     },
     'per-channel': { type: 'boolean', help: 'every output channel weight error [max, mean] in the JSON' },
+    'bias-correction': {
+      type: 'string',
+      choices: ['on', 'off'],
+      default: 'off',
+      help: 'Nagel et al. bias correction of the int8 convs (expected weight-rounding error on the calibration means)',
+    },
+    'keep-fp32': {
+      type: 'int',
+      min: 0,
+      max: 10000,
+      default: 0,
+      help: 'mixed precision: keep the N conv layers with the lowest isolated SQNR on the calibration images in fp32',
+    },
     json: { type: 'boolean', help: 'print the report as JSON' },
   },
   notes: [
@@ -137,13 +150,11 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   let r: QuantDebugReport;
   try {
     if (source === 'model') checkDeviceLimits(checkModelSize({ ...specFromFlags(flags), batch: 1 }, 'inference'), rt.ctx.limits, what);
-    r = await quantDebug(rt, model, {
-      calibration,
-      evaluation,
-      method,
-      perChannel: !!flags['channel-scales'],
-      perChannelWeights: !!flags['per-channel'],
-    });
+    const int8 = { method, perChannel: !!flags['channel-scales'], biasCorrection: flags['bias-correction'] === 'on' };
+    const keepFloat = await worstInt8Layers(rt, model, calibration, flags['keep-fp32'] as number, int8);
+    r = await quantDebug(rt, model, { calibration, evaluation, ...int8, keepFloat, perChannelWeights: !!flags['per-channel'] });
+    r.keptFp32 = keepFloat;
+    r.biasCorrection = int8.biasCorrection;
   } finally {
     rt.destroy();
   }

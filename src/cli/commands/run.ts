@@ -1,8 +1,8 @@
 // slimgpu run: builds a zoo model, compiles it, times it, prints one JSON object (see RunRecord) or a summary.
 
 import { measureModel } from '../../models/measure.js';
-import { compressForRun, type Precision } from '../../compress/compress.js';
-import { checkBlockShape, parseBlockShape } from '../../ops/block_sparse.js';
+import { checkBlockFor, compressForRun, type Precision } from '../../compress/compress.js';
+import { parseBlockShape } from '../../ops/block_sparse.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
 import type { Graph } from '../../graph/ir.js';
@@ -71,8 +71,13 @@ export async function run(argv: string[]): Promise<number> {
   if (given.has('shape')) throw new SlimError('run: --shape gives the input shapes of an --onnx FILE; give --onnx too');
   if (given.has('block')) {
     if (!given.has('sparsity')) throw new SlimError('run: --block sets the block shape of --sparsity S; give --sparsity too');
-    if (flags.block !== 'auto') checkBlockShape(parseBlockShape(String(flags.block), '--block', '4x4 (rows x cols) or auto'), '--block');
+    if (flags.block !== 'auto') {
+      const block = parseBlockShape(String(flags.block), '--block', '4x4 (rows x cols) or auto');
+      checkBlockFor(flags.precision === 'int8' ? 'int8' : 'fp32', block, '--block');
+    }
   }
+  if (flags.precision === 'binary' && given.has('sparsity'))
+    throw new SlimError('run: --sparsity does not combine with --precision binary (the xnor kernels are dense); use fp32 or int8');
   const spec = specFromFlags(flags);
   const size = checkModelSize(spec, 'inference');
   const rt = await Runtime.create();

@@ -84,7 +84,7 @@ export interface QdqSpec {
   /** Float-graph tensors held in int8, and their parameters. */
   tensors: Map<number, QParams>;
   /** Conv nodes (by node id) with their int8 weights (HWIO, folded with per-channel input scales) and scales. */
-  weights: Map<number, { wq: Int8Array; scale: Float64Array; inScale: number }>;
+  weights: Map<number, { wq: Int8Array; scale: Float64Array; inScale: number; bias?: Float32Array }>;
 }
 
 /** The QDQ annotations of quantizeGraph's layers (on the float graph it was given). */
@@ -95,7 +95,8 @@ export function qdqFromLayers(g: Graph, layers: QuantLayer[]): QdqSpec {
   for (const l of layers) {
     l.inputs.forEach((t, k) => tensors.set(t, l.inQ[k]));
     tensors.set(l.output, l.outQ);
-    if (l.weights) weights.set(producer.get(l.output)!.id, { wq: l.weights.wq, scale: l.weights.scale, inScale: l.inQ[0].scale });
+    if (l.weights)
+      weights.set(producer.get(l.output)!.id, { wq: l.weights.wq, scale: l.weights.scale, inScale: l.inQ[0].scale, bias: l.weights.bias });
   }
   return { tensors, weights };
 }
@@ -163,7 +164,8 @@ class Exporter {
   /** A conv's bias: float, or DequantizeLinear of int32 round(b / (s_x·s_w)) (QDQ, as our int8 kernels round it). */
   convBias(node: Node, b: number): string {
     const q = this.qdq?.weights.get(node.id);
-    const data = this.g.tensors[b].data;
+    // the int8 layer's bias (bias-corrected) when it has one
+    const data = q?.bias ?? this.g.tensors[b].data;
     if (!q || !data) return this.get(b);
     const s = Array.from(q.scale, (sw) => q.inScale * sw);
     const bq = Array.from(data, (v, co) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / s[co]))));
