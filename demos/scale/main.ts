@@ -6,17 +6,17 @@
 // URL parameters (all optional): families=mobilenet_v1,shufflenet  precisions=fp32,int8  budget=20  resScale=1
 //   limit=8  measure=3  runs=5  autorun=1
 
-import { Chart, registerables, type Plugin } from 'chart.js';
+import type { Plugin } from 'chart.js';
+import { Chart } from '../shared/chart.js';
+import { createRuntime, NO_WEBGPU, showError, watchLoss } from '../shared/gpu.js';
 import { compile } from '../../src/graph/executor.js';
 import { sampleInput, round } from '../../src/models/measure.js';
-import { Runtime } from '../../src/runtime/runtime.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { familyConfigs } from '../../src/scale/configs.js';
 import { LatencyTable } from '../../src/scale/latency_table.js';
 import { chooseForBudget, mnasObjective, paretoFront } from '../../src/scale/pareto.js';
 import { prepareGraph, runScale, type ScalePoint, type ScaleResult } from '../../src/scale/scale.js';
 import type { Precision } from '../../src/compress/compress.js';
-
-Chart.register(...registerables);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -264,7 +264,10 @@ async function runAll(): Promise<void> {
   $<HTMLButtonElement>('download').disabled = true;
   $('status').textContent = ' running…';
   try {
-    rt ??= await Runtime.create();
+    if (!rt) {
+      rt = await createRuntime();
+      watchLoss(rt);
+    }
     const table = await new LatencyTable(rt).load();
     const results: ScaleResult[] = [];
     for (const family of families) {
@@ -307,6 +310,7 @@ async function runAll(): Promise<void> {
   } catch (e: any) {
     log(`error: ${e?.stack ?? e}`);
     $('status').textContent = ` error: ${e?.message ?? e}`;
+    showError(String(e?.message ?? e));
     (window as any).__scaleResult = { ...(doc ?? {}), error: String(e?.message ?? e) };
   } finally {
     $<HTMLButtonElement>('run').disabled = false;
@@ -323,4 +327,5 @@ $('download').addEventListener('click', () => {
 });
 (window as any).__setBudget = (ms: number) => setBudget(ms);
 applyUrl();
+if (!('gpu' in navigator)) showError(NO_WEBGPU);
 if (params.get('autorun') === '1') void runAll();

@@ -7,7 +7,7 @@
 // URL parameters: mode=plain|kd|dml peers=K model=M limit=N holdout=N batch=B epochs=E every=S steps=S (stop
 // after S steps) autorun=1. Results: window.__train.
 
-import { Chart, registerables } from 'chart.js';
+import { Chart } from '../shared/chart.js';
 import { compile, type CompiledGraph } from '../../src/graph/executor.js';
 import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
 import { buildStepGraph, type StepGraph, type StepKind } from '../../src/train/step_graph.js';
@@ -26,7 +26,6 @@ import { dataInfo, inOrderBatches, loadSplit } from '../shared/data.js';
 import { adapterLine, getRuntime, showError } from '../shared/gpu.js';
 import { nav } from '../shared/nav.js';
 
-Chart.register(...registerables);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const COLORS = ['#1976d2', '#e65100', '#2e7d32', '#6a1b9a'];
@@ -410,6 +409,7 @@ async function main(): Promise<void> {
   $('pause').addEventListener('click', togglePause);
   $('download').addEventListener('click', () => void doDownload());
   $('send').addEventListener('click', () => void send());
+  void getRuntime().catch(() => {}); // no WebGPU or no adapter: said on the page now, not at Start
   const info = await dataInfo();
   if (info.subset) {
     $('data-note').hidden = false;
