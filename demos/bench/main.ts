@@ -24,7 +24,7 @@ import { compress, type CompressOptions } from '../../src/compress/compress.js';
 import { createRuntime, NO_WEBGPU, showError, watchLoss } from '../shared/gpu.js';
 import { nav } from '../shared/nav.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { ENGINE_COLORS, latencyBars, layerBars, roofline } from './charts.js';
+import { destroyCharts, ENGINE_COLORS, latencyBars, layerBars, roofline } from './charts.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -391,6 +391,9 @@ function render(doc: { models: ModelResult[]; profiles: ProfileResult[]; ceiling
   $('table').innerHTML =
     `<table id="results"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
   const bars = $('bars');
+  const layers = $('layers');
+  const roof = $('roofline');
+  for (const el of [bars, layers, roof]) destroyCharts(el);
   bars.replaceChildren(
     latencyBars(
       doc.models.map((m) => ({
@@ -399,8 +402,6 @@ function render(doc: { models: ModelResult[]; profiles: ProfileResult[]; ceiling
       })),
     ),
   );
-  const layers = $('layers');
-  const roof = $('roofline');
   layers.replaceChildren();
   roof.replaceChildren();
   for (const p of doc.profiles) {
