@@ -207,6 +207,7 @@ async function profileChosen(): Promise<void> {
     doc.profile = null;
     layers?.destroy();
     layers = null;
+    $('layers-caption').textContent = '';
     return;
   }
   if (doc.profile && doc.profile.label === c.label && doc.profile.precision === c.precision) return;
@@ -227,6 +228,8 @@ async function profileChosen(): Promise<void> {
     model.destroy();
   }
   layers?.destroy();
+  // the caption sits above the chart (it wraps on a narrow window; a legend line would not)
+  $('layers-caption').textContent = `${c.label} ${c.precision}: GPU ms per layer (${doc.profile.method})`;
   layers = new Chart($<HTMLCanvasElement>('layers'), {
     type: 'bar',
     data: {
@@ -244,6 +247,7 @@ async function profileChosen(): Promise<void> {
       maintainAspectRatio: false,
       indexAxis: 'y',
       scales: { y: { ticks: { font: { size: 9 }, autoSkip: false } } },
+      plugins: { legend: { display: false } },
     },
   });
 }

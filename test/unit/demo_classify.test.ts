@@ -2,12 +2,13 @@
 // models/manifest.json: 20 test images classified by every model (top-3 sorted, probabilities in [0, 1]), each
 // model's latency, size and kernels shown; then "Evaluate" on the first 500 test images, whose accuracy must equal
 // `slimgpu eval` on the same checkpoints and images (same kernels: int8, XNOR, block-sparse, thinned).
-// Screenshot: test-results/demo-classify.png.
+// Layout at 400, 1280 and 1920 px (test/layout.ts). Screenshots: test-results/demo-classify.png, demo-classify-<width>.png.
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { withPage } from '../../bench/browser.js';
+import { checkLayout } from '../layout.js';
 
 const N = 500;
 
@@ -21,7 +22,8 @@ describe('classify page', () => {
         await page.waitForFunction(() => (window as any).__classifyDone, null, { timeout: 900_000, polling: 1000 });
         mkdirSync('test-results', { recursive: true });
         await page.screenshot({ path: 'test-results/demo-classify.png', fullPage: true });
-        return page.evaluate(() => {
+        const layout = await checkLayout(page, 'demo-classify');
+        const r = await page.evaluate(() => {
           const s = (window as any).__classify;
           return {
             error: (window as any).__classifyError,
@@ -32,6 +34,7 @@ describe('classify page', () => {
             rows: document.querySelectorAll('#accuracy tbody tr').length,
           };
         });
+        return { ...r, layout };
       },
       { log: (l) => log.push(l) },
     );
@@ -40,6 +43,7 @@ describe('classify page', () => {
       log.filter((l) => l.startsWith('[page error]')),
       log.join('\n'),
     ).toEqual([]);
+    expect(out.layout).toEqual([]);
     const names = manifest.models.map((m: any) => m.name);
     expect(out.models.map((m: any) => m.name)).toEqual(names);
     expect(out.cards).toBe(names.length);

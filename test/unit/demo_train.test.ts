@@ -1,15 +1,17 @@
 // The train-live page (demos/train/) in headless Chromium on SwiftShader: two training steps of KD (from the shipped
 // teacher in models/) and of DML with 3 peers, on small batches; the losses are finite and positive, every model
 // is scored on the train slice and the held-out images, images/s is measured, and the checkpoint the page writes
-// is the CLI's format (`slimgpu eval` reads it). Screenshots: test-results/demo-train-{kd,dml}.png.
+// is the CLI's format (`slimgpu eval` reads it); the layout holds at 400, 1280 and 1920 px (test/layout.ts).
+// Screenshots: test-results/demo-train-{kd,dml}.png and demo-train-{kd,dml}-<width>.png.
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { withPage } from '../../bench/browser.js';
+import { checkLayout } from '../layout.js';
 import { decodeCheckpoint } from '../../src/train/checkpoint.js';
 
-async function trainPage(q: string, shot: string): Promise<{ r: any; ckpt: Uint8Array; log: string[] }> {
+async function trainPage(q: string, shot: string): Promise<{ r: any; ckpt: Uint8Array; layout: string[]; log: string[] }> {
   const log: string[] = [];
   const out = await withPage(
     `/demos/train/?${q}&steps=2&every=2&limit=64&holdout=20&batch=8&autorun=1`,
@@ -21,10 +23,11 @@ async function trainPage(q: string, shot: string): Promise<{ r: any; ckpt: Uint8
       mkdirSync('test-results', { recursive: true });
       await page.screenshot({ path: `test-results/${shot}.png`, fullPage: true });
       const r = await page.evaluate(() => (window as any).__train);
+      const layout = await checkLayout(page, shot);
       const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
       const path = await dl.path();
       const { readFileSync } = await import('node:fs');
-      return { r, ckpt: new Uint8Array(readFileSync(path)) };
+      return { r, ckpt: new Uint8Array(readFileSync(path)), layout };
     },
     { log: (l) => log.push(l) },
   );
@@ -54,8 +57,9 @@ function checkRun(r: any, models: number, log: string[]): void {
 
 describe('train page', () => {
   it('two KD steps from the shipped teacher', async () => {
-    const { r, ckpt, log } = await trainPage('mode=kd&tau=4&alpha=0.5', 'demo-train-kd');
+    const { r, ckpt, layout, log } = await trainPage('mode=kd&tau=4&alpha=0.5', 'demo-train-kd');
     checkRun(r, 1, log);
+    expect(layout).toEqual([]);
     const ck = decodeCheckpoint(ckpt);
     expect(ck.meta.mode).toBe('kd');
     expect(ck.meta.step).toBe(2);
@@ -72,8 +76,9 @@ describe('train page', () => {
   }, 400_000);
 
   it('two DML steps with 3 peers', async () => {
-    const { r, ckpt, log } = await trainPage('mode=dml&peers=3', 'demo-train-dml');
+    const { r, ckpt, layout, log } = await trainPage('mode=dml&peers=3', 'demo-train-dml');
     checkRun(r, 3, log);
+    expect(layout).toEqual([]);
     const ck = decodeCheckpoint(ckpt);
     expect(ck.meta.mode).toBe('dml');
     expect(ck.meta.peers).toBe(3);
