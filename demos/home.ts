@@ -1,5 +1,5 @@
 // The landing page: what WebGPU adapter this browser gives (vendor, architecture, features, limits), and links.
-import { showError } from './shared/gpu.js';
+import { NO_WEBGPU, showError } from './shared/gpu.js';
 
 const LIMITS = [
   'maxStorageBufferBindingSize',
@@ -16,10 +16,7 @@ const LIMITS = [
 
 async function main(): Promise<void> {
   const el = document.getElementById('adapter')!;
-  if (!('gpu' in navigator))
-    throw new Error(
-      'This browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome or Edge, or Safari/Firefox with WebGPU enabled, over http://localhost or https.',
-    );
+  if (!('gpu' in navigator)) throw new Error(NO_WEBGPU);
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) throw new Error('WebGPU is there but gave no adapter (GPU blocklisted or disabled). Check chrome://gpu.');
   const info = adapter.info;

@@ -1,9 +1,15 @@
-// Plain-SVG charts for the bench page: grouped latency bars, per-layer time bars, and a log-log roofline.
+// The bench page's charts, drawn with Chart.js (the demo pages' chart library): grouped latency bars, per-layer GPU
+// time bars and a log-log roofline. Each function returns a box (div.chart.<kind>) holding a canvas that fills the
+// page's width at any window size; the chart lives as long as its canvas, so call destroyCharts(el) before replacing
+// el's contents. Value labels on the latency bars are drawn by a small plugin that keeps every label inside the
+// canvas (right of the bar when it fits, else inside the bar's end in white) and records where it drew them
+// (chart.$valueLabels) for the layout test.
 
+import type { Chart as ChartType, ChartDataset, Plugin } from 'chart.js';
 import type { LayerPoint } from '../../bench/roofline.js';
 import type { Ceilings } from '../../bench/micro.js';
+import { Chart } from '../shared/chart.js';
 
-const NS = 'http://www.w3.org/2000/svg';
 export const ENGINE_COLORS: Record<string, string> = {
   slimgpu: '#1b7f3b',
   'tfjs-webgpu': '#e08a00',
@@ -23,61 +29,84 @@ const OP_COLORS: Record<string, string> = {
   concat: '#aa8800',
 };
 
-function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const e = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
-  return e;
+/** Destroy the charts whose canvases are inside `root` (before its contents are replaced). */
+export function destroyCharts(root: HTMLElement): void {
+  root.querySelectorAll('canvas').forEach((c) => Chart.getChart(c)?.destroy());
 }
 
-function svg(w: number, h: number, cls: string): SVGSVGElement {
-  return el('svg', { width: w, height: h, viewBox: `0 0 ${w} ${h}`, class: cls });
+function box(kind: string, height: number): { div: HTMLDivElement; canvas: HTMLCanvasElement } {
+  const div = document.createElement('div');
+  div.className = `chart ${kind}`;
+  div.style.height = `${height}px`;
+  const canvas = document.createElement('canvas');
+  div.appendChild(canvas);
+  return { div, canvas };
 }
 
-/** Grouped horizontal bars: one group per row label, one bar per engine. */
-export function latencyBars(rows: { label: string; values: Record<string, number | null> }[]): SVGSVGElement {
-  const engines = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
-  const barH = 14;
-  const groupH = engines.length * barH + 12;
-  const charW = 6.6; // 11px system-ui, generous
-  const left = Math.max(60, ...rows.map((r) => r.label.length * charW + 10)); // room for the longest row label
-  const width = 900;
-  const legendRows = Math.ceil(engines.length / Math.max(1, Math.floor((width - left) / 170)));
-  const s = svg(width, rows.length * groupH + 24 + 16 * legendRows, 'chart-latency');
-  const max = Math.max(1e-9, ...rows.flatMap((r) => Object.values(r.values).filter((v): v is number => v !== null && Number.isFinite(v))));
-  const scale = (width - left - 10) / max;
-  rows.forEach((r, i) => {
-    const y0 = 10 + i * groupH;
-    s.appendChild(el('text', { x: 4, y: y0 + groupH / 2, 'dominant-baseline': 'middle' }, r.label));
-    engines.forEach((e, j) => {
-      const v = r.values[e];
-      if (v === null || v === undefined || !Number.isFinite(v)) return;
-      const y = y0 + j * barH;
-      s.appendChild(
-        el('rect', { x: left, y, width: Math.max(1, v * scale), height: barH - 2, fill: ENGINE_COLORS[e] ?? '#555', class: 'bar' }),
-      );
-      // the value goes right of the bar when it fits in the chart, else inside the bar's end (white on the bar)
-      const text = `${e} ${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
-      const outside = left + v * scale + 4 + text.length * charW <= width;
-      s.appendChild(
-        el(
-          'text',
-          outside
-            ? { x: left + v * scale + 4, y: y + barH / 2, 'dominant-baseline': 'middle' }
-            : { x: left + v * scale - 4, y: y + barH / 2, 'dominant-baseline': 'middle', 'text-anchor': 'end', fill: '#fff' },
-          text,
-        ),
-      );
+const fmtMs = (v: number) => `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms`;
+
+/** Each bar's value at its end: outside when it fits in the chart area, else inside the bar in white. */
+const valueLabels: Plugin<'bar'> = {
+  id: 'valueLabels',
+  afterDatasetsDraw(chart) {
+    const { ctx, chartArea } = chart;
+    const drawn: { text: string; x0: number; x1: number; y0: number; y1: number }[] = [];
+    ctx.save();
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    chart.data.datasets.forEach((ds, i) => {
+      const meta = chart.getDatasetMeta(i);
+      if (meta.hidden) return;
+      meta.data.forEach((bar, j) => {
+        const v = ds.data[j] as number | null;
+        if (v === null || v === undefined || !Number.isFinite(v)) return;
+        const text = fmtMs(v);
+        const w = ctx.measureText(text).width;
+        const { x, y, base } = bar as unknown as { x: number; y: number; base: number };
+        const outside = x + 4 + w <= chartArea.right;
+        const x0 = outside ? x + 4 : Math.max(base + 2, x - 4 - w);
+        ctx.fillStyle = outside ? '#222' : '#fff';
+        ctx.textAlign = 'left';
+        ctx.fillText(text, x0, y);
+        drawn.push({ text, x0, x1: x0 + w, y0: y - 6, y1: y + 6 });
+      });
     });
+    ctx.restore();
+    (chart as ChartType & { $valueLabels?: typeof drawn }).$valueLabels = drawn;
+  },
+};
+
+/** Grouped horizontal bars: one group per row label, one bar per engine (median ms). */
+export function latencyBars(rows: { label: string; values: Record<string, number | null> }[]): HTMLDivElement {
+  const engines = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
+  const { div, canvas } = box('chart-latency', Math.max(140, rows.length * (engines.length * 16 + 14) + 70));
+  new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: rows.map((r) => r.label),
+      datasets: engines.map((e) => ({
+        label: e,
+        data: rows.map((r) => {
+          const v = r.values[e];
+          return v === null || v === undefined || !Number.isFinite(v) ? null : v;
+        }),
+        backgroundColor: ENGINE_COLORS[e] ?? '#555',
+        categoryPercentage: 0.85,
+        barPercentage: 0.95,
+      })),
+    },
+    options: {
+      indexAxis: 'y',
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      // room right of the longest bar for its value
+      scales: { x: { beginAtZero: true, grace: '25%', title: { display: true, text: 'median ms (lower is better)' } } },
+      plugins: { legend: { position: 'bottom' } },
+    },
+    plugins: [valueLabels],
   });
-  const perRow = Math.max(1, Math.floor((width - left) / 170));
-  engines.forEach((e, j) => {
-    const x = left + (j % perRow) * 170;
-    const ly = rows.length * groupH + 26 + 16 * Math.floor(j / perRow);
-    s.appendChild(el('rect', { x, y: ly - 9, width: 10, height: 10, fill: ENGINE_COLORS[e] ?? '#555' }));
-    s.appendChild(el('text', { x: x + 14, y: ly }, e));
-  });
-  return s;
+  return div;
 }
 
 function opClass(p: LayerPoint): string {
@@ -88,122 +117,148 @@ function opClass(p: LayerPoint): string {
   return 'conv2d';
 }
 
-/** Per-layer GPU time, in network order (every layer one bar), coloured by kind. */
-export function layerBars(points: LayerPoint[]): SVGSVGElement {
-  const w = 900;
-  const h = 220;
-  const left = 50;
+/** Per-layer GPU time, in network order (every layer one bar, numbered), coloured by kind; hover for name and kernel. */
+export function layerBars(points: LayerPoint[]): HTMLDivElement {
   const kinds = [...new Set(points.map(opClass))];
-  const perRow = Math.max(1, Math.floor((w - left) / 170));
-  const legendRows = Math.ceil(kinds.length / perRow);
-  const s = svg(w, h + 44 + 16 * legendRows, 'chart-layers');
-  const max = Math.max(1e-9, ...points.map((p) => p.ms));
-  const bw = (w - left - 10) / Math.max(1, points.length);
-  s.appendChild(el('line', { x1: left, y1: h, x2: w - 10, y2: h, stroke: '#999' }));
-  s.appendChild(el('text', { x: 4, y: 12 }, `${max.toFixed(max < 1 ? 3 : 1)} ms`));
-  s.appendChild(el('text', { x: 4, y: h }, '0'));
-  points.forEach((p, i) => {
-    const bh = (p.ms / max) * (h - 20);
-    const r = el('rect', {
-      x: left + i * bw,
-      y: h - bh,
-      width: Math.max(1, bw - 1),
-      height: bh,
-      fill: OP_COLORS[opClass(p)] ?? '#555',
-      class: 'bar',
-    });
-    r.appendChild(el('title', {}, `${p.name} (${p.kernels.join(', ')}): ${p.ms.toFixed(3)} ms, ${p.gflops.toFixed(2)} GFLOP/s`));
-    s.appendChild(r);
+  const { div, canvas } = box('chart-layers', 280);
+  new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: points.map((_, i) => String(i + 1)),
+      datasets: [
+        {
+          label: 'GPU ms',
+          data: points.map((p) => p.ms),
+          backgroundColor: points.map((p) => OP_COLORS[opClass(p)] ?? '#555'),
+          categoryPercentage: 1,
+          barPercentage: 0.9,
+        },
+      ],
+    },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      scales: {
+        x: { title: { display: true, text: 'layer (network order)' }, ticks: { autoSkip: true, maxRotation: 0 } },
+        y: { beginAtZero: true, title: { display: true, text: 'GPU ms' } },
+      },
+      plugins: {
+        legend: {
+          position: 'bottom',
+          onClick: () => {},
+          labels: {
+            generateLabels: () =>
+              kinds.map((k) => {
+                const total = points.filter((p) => opClass(p) === k).reduce((a, p) => a + p.ms, 0);
+                const color = OP_COLORS[k] ?? '#555';
+                return {
+                  text: `${k} ${total < 1 ? total.toFixed(3) : total.toFixed(1)} ms`,
+                  fillStyle: color,
+                  strokeStyle: color,
+                  lineWidth: 0,
+                };
+              }),
+          },
+        },
+        tooltip: {
+          callbacks: {
+            title: (items) => points[items[0].dataIndex].name,
+            label: (item) => {
+              const p = points[item.dataIndex];
+              return `${p.kernels.join(', ')}: ${p.ms.toFixed(3)} ms, ${p.gflops.toFixed(2)} GFLOP/s`;
+            },
+          },
+        },
+      },
+    },
   });
-  kinds.forEach((k, j) => {
-    const total = points.filter((p) => opClass(p) === k).reduce((a, p) => a + p.ms, 0);
-    const x = left + (j % perRow) * 170;
-    const y = h + 20 + 16 * Math.floor(j / perRow);
-    s.appendChild(el('rect', { x, y, width: 10, height: 10, fill: OP_COLORS[k] ?? '#555' }));
-    s.appendChild(el('text', { x: x + 14, y: y + 9 }, `${k} ${total < 1 ? total.toFixed(3) : total.toFixed(1)} ms`));
-  });
-  s.appendChild(
-    el('text', { x: left, y: h + 34 + 16 * legendRows, fill: '#777' }, 'layers in network order; hover a bar for its name and kernel'),
-  );
-  return s;
+  return div;
 }
 
-/** Log-log roofline: x = FLOP/byte, y = GFLOP/s; roofs from the ceilings, one dot per layer. */
-export function roofline(points: LayerPoint[], ceil: Ceilings): SVGSVGElement {
-  const w = 900;
-  const h = 420;
-  const m = { l: 60, r: 20, t: 15, b: 45 };
-  const s = svg(w, h, 'chart-roofline');
+type RoofPoint = { x: number; y: number; name?: string; of_roof?: number | null };
+
+/** Log-log roofline: x = FLOP/byte, y = GFLOP/s; roofs from the ceilings, one dot per layer (coloured by kind). */
+export function roofline(points: LayerPoint[], ceil: Ceilings): HTMLDivElement {
   const good = points.filter((p) => p.flops > 0 && p.ms > 0 && p.intensity > 0);
   const xs = [...good.map((p) => p.intensity), ceil.ridge_flop_per_byte, 0.05, 200];
   const ys = [...good.map((p) => p.gflops), ceil.f32_gflops, ceil.int8_gops ?? 0].filter((v) => v > 0);
-  const lx0 = Math.floor(Math.log10(Math.min(...xs)));
-  const lx1 = Math.ceil(Math.log10(Math.max(...xs)));
-  const ly1 = Math.ceil(Math.log10(Math.max(...ys) * 1.5));
-  const ly0 = Math.min(ly1 - 2, Math.floor(Math.log10(Math.min(...ys))));
-  const X = (v: number) => m.l + ((Math.log10(v) - lx0) / (lx1 - lx0)) * (w - m.l - m.r);
-  const Y = (v: number) => h - m.b - ((Math.log10(v) - ly0) / (ly1 - ly0)) * (h - m.t - m.b);
-  for (let e = lx0; e <= lx1; e++) {
-    s.appendChild(el('line', { x1: X(10 ** e), y1: m.t, x2: X(10 ** e), y2: h - m.b, stroke: '#eee' }));
-    s.appendChild(el('text', { x: X(10 ** e), y: h - m.b + 14, 'text-anchor': 'middle' }, `${10 ** e}`));
-  }
-  for (let e = ly0; e <= ly1; e++) {
-    s.appendChild(el('line', { x1: m.l, y1: Y(10 ** e), x2: w - m.r, y2: Y(10 ** e), stroke: '#eee' }));
-    s.appendChild(el('text', { x: m.l - 4, y: Y(10 ** e), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, `${10 ** e}`));
-  }
-  s.appendChild(el('text', { x: (w + m.l) / 2, y: h - 8, 'text-anchor': 'middle' }, 'arithmetic intensity (FLOP / byte)'));
-  s.appendChild(el('text', { x: 12, y: (h - m.b) / 2, transform: `rotate(-90 12 ${(h - m.b) / 2})`, 'text-anchor': 'middle' }, 'GFLOP/s'));
-  const xa = 10 ** lx0;
-  const xb = 10 ** lx1;
-  const roofPath = (peak: number) => {
+  const xa = 10 ** Math.floor(Math.log10(Math.min(...xs)));
+  const xb = 10 ** Math.ceil(Math.log10(Math.max(...xs)));
+  const yb = 10 ** Math.ceil(Math.log10(Math.max(...ys) * 1.5));
+  const ya = Math.min(yb / 100, 10 ** Math.floor(Math.log10(Math.min(...ys))));
+  const roof = (peak: number): RoofPoint[] => {
     const ridge = peak / ceil.bandwidth_gbps;
-    const x0 = Math.max(xa, 10 ** ly0 / ceil.bandwidth_gbps);
-    return `M${X(x0)},${Y(x0 * ceil.bandwidth_gbps)} L${X(Math.min(ridge, xb))},${Y(Math.min(ridge, xb) * ceil.bandwidth_gbps)} L${X(xb)},${Y(peak)}`;
+    const x0 = Math.max(xa, ya / ceil.bandwidth_gbps);
+    return [
+      { x: x0, y: x0 * ceil.bandwidth_gbps },
+      { x: Math.min(ridge, xb), y: Math.min(ridge, xb) * ceil.bandwidth_gbps },
+      { x: xb, y: peak },
+    ];
   };
-  s.appendChild(el('path', { d: roofPath(ceil.f32_gflops), stroke: '#c00', 'stroke-width': 2, fill: 'none', class: 'roof' }));
-  s.appendChild(
-    el(
-      'text',
-      { x: X(xb) - 4, y: Y(ceil.f32_gflops) - 5, 'text-anchor': 'end', fill: '#c00' },
-      `f32 FMA peak ${ceil.f32_gflops} GFLOP/s; ${ceil.bandwidth_gbps} GB/s`,
-    ),
-  );
-  if (ceil.int8_gops) {
-    s.appendChild(
-      el('path', {
-        d: roofPath(ceil.int8_gops),
-        stroke: '#c0c',
-        'stroke-width': 1,
-        'stroke-dasharray': '5 3',
-        fill: 'none',
-        class: 'roof',
-      }),
-    );
-    s.appendChild(
-      el(
-        'text',
-        { x: X(xb) - 4, y: Y(ceil.int8_gops) - 5, 'text-anchor': 'end', fill: '#c0c' },
-        `int8 dot4I8Packed ${ceil.int8_gops} Gop/s`,
-      ),
-    );
-  }
-  for (const p of good) {
-    const c = el('circle', {
-      cx: X(p.intensity),
-      cy: Y(p.gflops),
-      r: 3.5,
-      fill: OP_COLORS[opClass(p)] ?? '#555',
-      'fill-opacity': 0.75,
-      class: 'layer',
+  const datasets: (ChartDataset<'scatter', RoofPoint[]> & { role: string })[] = [
+    {
+      role: 'roof',
+      label: `f32 FMA peak ${ceil.f32_gflops} GFLOP/s; ${ceil.bandwidth_gbps} GB/s`,
+      data: roof(ceil.f32_gflops),
+      showLine: true,
+      pointRadius: 0,
+      borderColor: '#c00',
+      backgroundColor: '#c00',
+      borderWidth: 2,
+    },
+  ];
+  if (ceil.int8_gops)
+    datasets.push({
+      role: 'roof',
+      label: `int8 dot4I8Packed ${ceil.int8_gops} Gop/s`,
+      data: roof(ceil.int8_gops),
+      showLine: true,
+      pointRadius: 0,
+      borderColor: '#c0c',
+      backgroundColor: '#c0c',
+      borderWidth: 1,
+      borderDash: [5, 3],
     });
-    c.appendChild(
-      el(
-        'title',
-        {},
-        `${p.name}: ${p.intensity.toFixed(2)} FLOP/B, ${p.gflops.toFixed(3)} GFLOP/s (${((p.of_roof ?? 0) * 100).toFixed(0)}% of roof)`,
-      ),
-    );
-    s.appendChild(c);
-  }
-  return s;
+  for (const k of [...new Set(good.map(opClass))])
+    datasets.push({
+      role: 'layer',
+      label: k,
+      data: good.filter((p) => opClass(p) === k).map((p) => ({ x: p.intensity, y: p.gflops, name: p.name, of_roof: p.of_roof })),
+      pointRadius: 3.5,
+      backgroundColor: `${OP_COLORS[k] ?? '#555555'}bf`,
+      borderColor: OP_COLORS[k] ?? '#555',
+    });
+  const { div, canvas } = box('chart-roofline', 400);
+  const logAxis = (min: number, max: number, text: string) => ({
+    type: 'logarithmic' as const,
+    min,
+    max,
+    title: { display: true, text },
+    ticks: { callback: (v: number | string) => (Number.isInteger(Math.log10(Number(v))) ? String(v) : '') },
+  });
+  new Chart(canvas, {
+    type: 'scatter',
+    data: { datasets },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      scales: { x: logAxis(xa, xb, 'arithmetic intensity (FLOP / byte)'), y: logAxis(ya, yb, 'GFLOP/s') },
+      plugins: {
+        legend: { position: 'bottom' },
+        tooltip: {
+          callbacks: {
+            label: (item) => {
+              const p = item.raw as RoofPoint;
+              return p.name
+                ? `${p.name}: ${p.x.toFixed(2)} FLOP/B, ${p.y.toFixed(3)} GFLOP/s (${((p.of_roof ?? 0) * 100).toFixed(0)}% of roof)`
+                : `${item.dataset.label}`;
+            },
+          },
+        },
+      },
+    },
+  });
+  return div;
 }

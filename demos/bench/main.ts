@@ -21,9 +21,10 @@ import { DT } from '../../src/io/onnx/proto.js';
 import { buildModel, MODEL_NAMES, type ModelSpec } from '../../src/models/zoo.js';
 import { compile } from '../../src/graph/executor.js';
 import { compress, type CompressOptions } from '../../src/compress/compress.js';
+import { createRuntime, NO_WEBGPU, showError, watchLoss } from '../shared/gpu.js';
 import { nav } from '../shared/nav.js';
 import { Runtime } from '../../src/runtime/runtime.js';
-import { ENGINE_COLORS, latencyBars, layerBars, roofline } from './charts.js';
+import { destroyCharts, ENGINE_COLORS, latencyBars, layerBars, roofline } from './charts.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -171,7 +172,19 @@ async function run(): Promise<void> {
   $<HTMLButtonElement>('run').disabled = true;
   $('status').textContent = ' running…';
   const t0 = performance.now();
-  const rt = await Runtime.create();
+  let rt: Runtime;
+  try {
+    rt = await createRuntime();
+  } catch (e) {
+    showError((e as Error).message);
+    $('status').textContent = ` ${(e as Error).message}`;
+    $('status').className = 'error';
+    (window as any).__benchResult = { error: (e as Error).message };
+    $<HTMLButtonElement>('run').disabled = false;
+    return;
+  }
+  let finished = false;
+  watchLoss(rt, () => finished);
   try {
     const a = rt.ctx.adapter;
     const { list, versions } = await engines(rt, c.peers, c.precisions);
@@ -235,6 +248,7 @@ async function run(): Promise<void> {
     $('status').className = 'error';
     (window as any).__benchResult = { error: msg, ...(e instanceof UnsupportedOpsError ? { unsupported_ops: e.ops } : {}) };
   } finally {
+    finished = true;
     rt.destroy();
     $<HTMLButtonElement>('run').disabled = false;
   }
@@ -377,6 +391,9 @@ function render(doc: { models: ModelResult[]; profiles: ProfileResult[]; ceiling
   $('table').innerHTML =
     `<table id="results"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
   const bars = $('bars');
+  const layers = $('layers');
+  const roof = $('roofline');
+  for (const el of [bars, layers, roof]) destroyCharts(el);
   bars.replaceChildren(
     latencyBars(
       doc.models.map((m) => ({
@@ -385,8 +402,6 @@ function render(doc: { models: ModelResult[]; profiles: ProfileResult[]; ceiling
       })),
     ),
   );
-  const layers = $('layers');
-  const roof = $('roofline');
   layers.replaceChildren();
   roof.replaceChildren();
   for (const p of doc.profiles) {
@@ -465,7 +480,5 @@ navigator.gpu?.requestAdapter().then((a) => {
 });
 $('run').addEventListener('click', () => void run());
 $('download').addEventListener('click', download);
-if (!('gpu' in navigator)) {
-  $('status').textContent = ' this browser has no WebGPU (navigator.gpu): use a recent Chrome/Edge, or Safari/Firefox with WebGPU enabled';
-}
+if (!('gpu' in navigator)) showError(NO_WEBGPU);
 if (params.get('autorun') === '1') void run();

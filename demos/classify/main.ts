@@ -31,7 +31,13 @@ interface Loaded {
   card: HTMLElement;
 }
 
-const state: { rt?: Runtime; test?: Split; models: Loaded[]; results: any[]; evals: any[] } = { models: [], results: [], evals: [] };
+// classified: how many inputs have been classified (any source), last: the latest result (the tests read both)
+const state: { rt?: Runtime; test?: Split; models: Loaded[]; results: any[]; evals: any[]; classified: number; last?: any } = {
+  models: [],
+  results: [],
+  evals: [],
+  classified: 0,
+};
 (window as any).__classify = state;
 
 function setStatus(s: string): void {
@@ -107,6 +113,8 @@ async function classify(gray: Uint8Array | Uint8ClampedArray, truth?: number): P
     m.card.querySelector('.latency')!.textContent = ms.toFixed(2);
     out.models[m.entry.name] = { top3: top.map(([v, i]) => ({ class: i, p: v })), ms };
   }
+  state.last = out;
+  state.classified++;
   return out;
 }
 

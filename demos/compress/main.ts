@@ -6,7 +6,7 @@
 // URL parameters: source=zoo:cnn_small|shipped:NAME precision=fp32|int8|binary sparsity=0.9 block=4x4 filters=0.5
 // images=N autorun=1. Results: window.__compress.
 
-import { Chart, registerables } from 'chart.js';
+import { Chart } from '../shared/chart.js';
 import { compress, type CompressOptions } from '../../src/compress/compress.js';
 import { compile, type CompiledGraph } from '../../src/graph/executor.js';
 import type { Graph } from '../../src/graph/ir.js';
@@ -23,7 +23,6 @@ import { adapterLine, getRuntime, showError } from '../shared/gpu.js';
 import { calibrationBatches } from '../shared/models.js';
 import { nav } from '../shared/nav.js';
 
-Chart.register(...registerables);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 

@@ -6,17 +6,17 @@
 // URL parameters (all optional): families=mobilenet_v1,shufflenet  precisions=fp32,int8  budget=20  resScale=1
 //   limit=8  measure=3  runs=5  autorun=1
 
-import { Chart, registerables, type Plugin } from 'chart.js';
+import type { Plugin } from 'chart.js';
+import { Chart } from '../shared/chart.js';
+import { createRuntime, NO_WEBGPU, showError, watchLoss } from '../shared/gpu.js';
 import { compile } from '../../src/graph/executor.js';
 import { sampleInput, round } from '../../src/models/measure.js';
-import { Runtime } from '../../src/runtime/runtime.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { familyConfigs } from '../../src/scale/configs.js';
 import { LatencyTable } from '../../src/scale/latency_table.js';
 import { chooseForBudget, mnasObjective, paretoFront } from '../../src/scale/pareto.js';
 import { prepareGraph, runScale, type ScalePoint, type ScaleResult } from '../../src/scale/scale.js';
 import type { Precision } from '../../src/compress/compress.js';
-
-Chart.register(...registerables);
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
@@ -207,6 +207,7 @@ async function profileChosen(): Promise<void> {
     doc.profile = null;
     layers?.destroy();
     layers = null;
+    $('layers-caption').textContent = '';
     return;
   }
   if (doc.profile && doc.profile.label === c.label && doc.profile.precision === c.precision) return;
@@ -227,6 +228,8 @@ async function profileChosen(): Promise<void> {
     model.destroy();
   }
   layers?.destroy();
+  // the caption sits above the chart (it wraps on a narrow window; a legend line would not)
+  $('layers-caption').textContent = `${c.label} ${c.precision}: GPU ms per layer (${doc.profile.method})`;
   layers = new Chart($<HTMLCanvasElement>('layers'), {
     type: 'bar',
     data: {
@@ -244,6 +247,7 @@ async function profileChosen(): Promise<void> {
       maintainAspectRatio: false,
       indexAxis: 'y',
       scales: { y: { ticks: { font: { size: 9 }, autoSkip: false } } },
+      plugins: { legend: { display: false } },
     },
   });
 }
@@ -264,7 +268,10 @@ async function runAll(): Promise<void> {
   $<HTMLButtonElement>('download').disabled = true;
   $('status').textContent = ' running…';
   try {
-    rt ??= await Runtime.create();
+    if (!rt) {
+      rt = await createRuntime();
+      watchLoss(rt);
+    }
     const table = await new LatencyTable(rt).load();
     const results: ScaleResult[] = [];
     for (const family of families) {
@@ -307,6 +314,7 @@ async function runAll(): Promise<void> {
   } catch (e: any) {
     log(`error: ${e?.stack ?? e}`);
     $('status').textContent = ` error: ${e?.message ?? e}`;
+    showError(String(e?.message ?? e));
     (window as any).__scaleResult = { ...(doc ?? {}), error: String(e?.message ?? e) };
   } finally {
     $<HTMLButtonElement>('run').disabled = false;
@@ -323,4 +331,5 @@ $('download').addEventListener('click', () => {
 });
 (window as any).__setBudget = (ms: number) => setBudget(ms);
 applyUrl();
+if (!('gpu' in navigator)) showError(NO_WEBGPU);
 if (params.get('autorun') === '1') void runAll();

@@ -7,7 +7,7 @@
 // URL parameters: mode=plain|kd|dml peers=K model=M limit=N holdout=N batch=B epochs=E every=S steps=S (stop
 // after S steps) autorun=1. Results: window.__train.
 
-import { Chart, registerables } from 'chart.js';
+import { Chart } from '../shared/chart.js';
 import { compile, type CompiledGraph } from '../../src/graph/executor.js';
 import { buildModel, type ModelSpec } from '../../src/models/zoo.js';
 import { buildStepGraph, type StepGraph, type StepKind } from '../../src/train/step_graph.js';
@@ -26,7 +26,6 @@ import { dataInfo, inOrderBatches, loadSplit } from '../shared/data.js';
 import { adapterLine, getRuntime, showError } from '../shared/gpu.js';
 import { nav } from '../shared/nav.js';
 
-Chart.register(...registerables);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const COLORS = ['#1976d2', '#e65100', '#2e7d32', '#6a1b9a'];
@@ -59,7 +58,10 @@ interface Run {
   totalSteps: number;
   stepsPerEpoch: number;
   images: number;
+  /** time in the step runs alone (upload, one command buffer, loss read-back) */
   seconds: number;
+  /** time in the training loop: the steps plus the page's own work per step (batch, charts, stats); not scoring or pauses */
+  loopSeconds: number;
   paused: boolean;
   resume?: () => void;
   done: boolean;
@@ -188,6 +190,7 @@ async function prepare(rt: Runtime, s: Settings): Promise<Run> {
     stepsPerEpoch,
     images: 0,
     seconds: 0,
+    loopSeconds: 0,
     paused: false,
     done: false,
   };
@@ -270,15 +273,17 @@ function fmtTime(s: number): string {
 }
 
 function showStats(r: Run): void {
-  const ips = r.images / Math.max(r.seconds, 1e-9);
+  const ips = r.images / Math.max(r.loopSeconds, 1e-9);
+  const stepIps = r.images / Math.max(r.seconds, 1e-9);
   const eta = ((r.totalSteps - r.step) * r.s.batch) / ips;
   const last = result.losses.map((l: number[]) => l[l.length - 1]);
   $('stats').innerHTML =
     `<span><b>step</b> ${r.step} / ${r.totalSteps}</span><span><b>epoch</b> ${Math.min(r.s.epochs, Math.floor(r.step / r.stepsPerEpoch) + 1)} / ${r.s.epochs}</span>` +
-    `<span><b>images/s</b> <span id="ips">${ips.toFixed(1)}</span></span><span><b>ETA</b> ${r.step >= r.totalSteps ? 'done' : fmtTime(eta)}</span>` +
+    `<span><b>images/s</b> <span id="ips">${ips.toFixed(1)}</span> <span class="muted" title="images ÷ the time in the step runs alone">(steps alone ${stepIps.toFixed(1)})</span></span><span><b>ETA</b> ${r.step >= r.totalSteps ? 'done' : fmtTime(eta)}</span>` +
     `<span><b>loss</b> ${last.map((v: number) => v?.toFixed(3)).join(' / ')}</span>`;
   $<HTMLProgressElement>('progress').value = r.step / r.totalSteps;
   result.imagesPerS = ips;
+  result.stepImagesPerS = stepIps;
 }
 
 async function loop(rt: Runtime, r: Run): Promise<void> {
@@ -293,6 +298,7 @@ async function loop(rt: Runtime, r: Run): Promise<void> {
       await new Promise<void>((res) => (r.resume = res));
       $('status').textContent = 'training…';
     }
+    const w0 = performance.now();
     const epoch = Math.floor(r.step / r.stepsPerEpoch);
     if (epoch !== orderEpoch) [order, orderEpoch] = [epochOrder(r.train.n, SEED, epoch), epoch];
     const i0 = (r.step % r.stepsPerEpoch) * r.s.batch;
@@ -311,6 +317,7 @@ async function loop(rt: Runtime, r: Run): Promise<void> {
     r.step++;
     result.steps = r.step;
     lossChart.update();
+    r.loopSeconds += (performance.now() - w0) / 1000;
     showStats(r);
     if (r.step % r.s.every === 0 || r.step === r.totalSteps) await scoreAll(rt, r);
   }
@@ -410,6 +417,7 @@ async function main(): Promise<void> {
   $('pause').addEventListener('click', togglePause);
   $('download').addEventListener('click', () => void doDownload());
   $('send').addEventListener('click', () => void send());
+  void getRuntime().catch(() => {}); // no WebGPU or no adapter: said on the page now, not at Start
   const info = await dataInfo();
   if (info.subset) {
     $('data-note').hidden = false;

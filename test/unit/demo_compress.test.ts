@@ -1,16 +1,18 @@
 // The compression explorer (demos/compress/) in headless Chromium on SwiftShader: one setting — cnn_small (zoo,
 // random weights) at 90% block sparsity in 4×4 blocks — compressed, compiled, profiled and compared with fp32.
 // Asserts the size ratio, that the pruned layers run on a block_sparse/ kernel, one chart row per layer with GPU
-// times on both sides, and the agreement figure. Screenshot: test-results/demo-compress.png.
+// times on both sides, the agreement figure, and the layout at 400, 1280 and 1920 px (test/layout.ts).
+// Screenshots: test-results/demo-compress.png, demo-compress-<width>.png.
 
 import { describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { withPage } from '../../bench/browser.js';
+import { checkLayout } from '../layout.js';
 
 describe('compression explorer page', () => {
   it('cnn_small at 90% block sparsity (4x4): smaller, on conv2d_bsr, layer times before/after, agreement', async () => {
     const log: string[] = [];
-    const { r, bars } = await withPage(
+    const { r, bars, layout } = await withPage(
       '/demos/compress/?source=zoo:cnn_small&precision=fp32&sparsity=0.9&block=4x4&images=4&autorun=1',
       async (page) => {
         await page.waitForFunction(() => (window as any).__compress?.done, null, { timeout: 300_000, polling: 500 });
@@ -18,7 +20,8 @@ describe('compression explorer page', () => {
         await page.screenshot({ path: 'test-results/demo-compress.png', fullPage: true });
         const r = await page.evaluate(() => (window as any).__compress);
         const bars = await page.evaluate(() => ((window as any).Chart ? null : document.querySelectorAll('#layer-table tbody tr').length));
-        return { r, bars };
+        const layout = await checkLayout(page, 'demo-compress');
+        return { r, bars, layout };
       },
       { log: (l) => log.push(l) },
     );
@@ -27,6 +30,7 @@ describe('compression explorer page', () => {
       log.filter((l) => l.startsWith('[page error]')),
       log.join('\n'),
     ).toEqual([]);
+    expect(layout).toEqual([]);
     expect(r.setting).toBe('fp32, 90% block-sparse 4x4');
     expect(r.ratio).toBeGreaterThan(3); // conv2 and fc1 hold almost all of cnn_small's weights
     expect(r.bytes).toBeLessThan(r.fp32_bytes);

@@ -1,11 +1,13 @@
 // The scaling page (demos/scale/) in headless Chromium: a tiny grid (MobileNetV1 and ShuffleNet at 32×32, two
 // configurations each, fp32) measured in the page; the chart, the table with each figure's source, the chosen
 // model's per-layer times and the JSON download must appear, and moving the budget must change the choice.
-// A screenshot is saved as a test artifact: test-results/scale-page.png.
+// The layout holds at 400, 1280 and 1920 px (test/layout.ts). Screenshots: test-results/scale-page.png and
+// scale-page-<width>.png.
 
 import { describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { withPage } from '../../bench/browser.js';
+import { checkLayout } from '../layout.js';
 
 describe('scale page', () => {
   it('measures a tiny grid, draws the front, picks a model for the budget and profiles it', async () => {
@@ -24,6 +26,7 @@ describe('scale page', () => {
           download: !(document.getElementById('download') as HTMLButtonElement).disabled,
           canvas: (document.getElementById('pareto') as HTMLCanvasElement).width,
         }));
+        const layout = await checkLayout(page, 'scale-page'); // with the chosen model's per-layer chart drawn
         // a budget below every model: nothing fits, the choice disappears
         const fastest = Math.min(...doc.points.map((p: any) => p.latency_ms));
         await page.evaluate((ms) => (window as any).__setBudget(ms), fastest / 2);
@@ -33,12 +36,13 @@ describe('scale page', () => {
         }));
         mkdirSync('test-results', { recursive: true });
         await page.screenshot({ path: 'test-results/scale-page.png', fullPage: true });
-        return { doc, dom, none };
+        return { doc, dom, none, layout };
       },
       { log: (l) => log.push(l) },
     );
     const { doc, dom, none } = out;
     if (doc.error) throw new Error(`page error: ${doc.error}\n${log.join('\n')}`);
+    expect(out.layout).toEqual([]);
     expect(doc.schema).toBe('slimgpu-scale-page/1');
     expect(doc.results).toHaveLength(2);
     expect(doc.points).toHaveLength(4);
