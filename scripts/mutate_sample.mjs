@@ -45,7 +45,15 @@ if (!Number.isInteger(K) || K < 1 || !Number.isInteger(seed)) throw new Error(`-
 
 const source = readFileSync(file, 'utf8');
 const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
-const quiet = { debug() {}, info() {}, trace() {}, warn: console.warn, error: console.error, isDebugEnabled: () => false, isTraceEnabled: () => false };
+const quiet = {
+  debug() {},
+  info() {},
+  trace() {},
+  warn: console.warn,
+  error: console.error,
+  isDebugEnabled: () => false,
+  isTraceEnabled: () => false,
+};
 const { mutants } = await new Instrumenter(quiet).instrument([{ name: file, mutate: true, content: source }], {
   plugins: null,
   excludedMutations: [],
@@ -82,7 +90,10 @@ for (let i = order.length - 1; i > 0; i--) {
   [order[i], order[j]] = [order[j], order[i]];
 }
 
-const slug = file.replace(/^src\//, '').replace(/\.ts$/, '').replace(/[/.]/g, '_');
+const slug = file
+  .replace(/^src\//, '')
+  .replace(/\.ts$/, '')
+  .replace(/[/.]/g, '_');
 const outDir = 'docs/results/mutation/sampled';
 const outFile = join(outDir, `${slug}.json`);
 mkdirSync(outDir, { recursive: true });
@@ -105,6 +116,7 @@ state = {
   ...(state ?? {}),
 };
 state.population = mutants.length;
+state.commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 const save = () => writeFileSync(outFile, JSON.stringify(state, null, 1) + '\n');
 
 // scratch copy of the working tree (tracked and untracked-but-not-ignored files), node_modules and ../shared linked
@@ -137,7 +149,9 @@ function runTests(limitS) {
           timedOut = true;
           try {
             process.kill(-child.pid, 'SIGKILL');
-          } catch {}
+          } catch {
+            // already gone
+          }
         }, limitS * 1000)
       : null;
     child.on('exit', (code) => {
@@ -149,10 +163,15 @@ function runTests(limitS) {
         const j = JSON.parse(readFileSync(report, 'utf8'));
         failed = j.numFailedTests;
         for (const tr of j.testResults ?? [])
-          for (const a of tr.assertionResults ?? []) if (a.status === 'failed') failedNames.push(`${tr.name.replace(/.*\/test\//, 'test/')} › ${a.title}`);
+          for (const a of tr.assertionResults ?? [])
+            if (a.status === 'failed') failedNames.push(`${tr.name.replace(/.*\/test\//, 'test/')} › ${a.title}`);
         if (!failedNames.length && (j.numFailedTestSuites ?? 0) > 0)
-          failedNames = (j.testResults ?? []).filter((t) => t.status === 'failed').map((t) => `${t.name.replace(/.*\/test\//, 'test/')} (suite: ${(t.message ?? '').slice(0, 120)})`);
-      } catch {}
+          failedNames = (j.testResults ?? [])
+            .filter((t) => t.status === 'failed')
+            .map((t) => `${t.name.replace(/.*\/test\//, 'test/')} (suite: ${(t.message ?? '').slice(0, 120)})`);
+      } catch {
+        // no report (the run died before writing it): the exit code decides
+      }
       res({ code, timedOut, seconds, failed, failedNames: failedNames.slice(0, 3), err });
     });
   });
@@ -177,7 +196,9 @@ const limit = Math.max(60, Math.ceil(timeoutFactor * state.baselineSeconds));
 const done = new Set(state.results.map((r) => r.id));
 let todo = order.map((i) => mutants[i]).filter((m) => !done.has(m.id));
 todo = todo.slice(0, Math.max(0, K - state.results.length));
-console.log(`${file}: ${mutants.length} mutants, ${state.results.length} already sampled, ${todo.length} to run (k = ${K}, seed ${seed}, limit ${limit} s)`);
+console.log(
+  `${file}: ${mutants.length} mutants, ${state.results.length} already sampled, ${todo.length} to run (k = ${K}, seed ${seed}, limit ${limit} s)`,
+);
 for (const m of todo) {
   writeFileSync(target, apply(m));
   const r = await runTests(limit);
@@ -198,7 +219,9 @@ for (const m of todo) {
     seconds: r.seconds,
   });
   save();
-  console.log(`${status.padEnd(8)} ${file}:${m.location.start.line + 1} ${m.mutatorName} → ${m.replacement.replace(/\s+/g, ' ').slice(0, 60)} (${r.seconds} s)`);
+  console.log(
+    `${status.padEnd(8)} ${file}:${m.location.start.line + 1} ${m.mutatorName} → ${m.replacement.replace(/\s+/g, ' ').slice(0, 60)} (${r.seconds} s)`,
+  );
 }
 cleanup();
 const det = state.results.filter((r) => r.status !== 'Survived').length;

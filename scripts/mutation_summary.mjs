@@ -113,21 +113,35 @@ if (existsSync(sampledDir))
     }
     const n = c.killed + c.timeout + c.survived;
     const det = c.killed + c.timeout;
-    sampled[s.file] = { ...c, tests: s.tests, seed: s.seed, baselineSeconds: s.baselineSeconds, detected: det, ci95: wilson(det, n), rate: n ? +((100 * det) / n).toFixed(1) : null };
+    sampled[s.file] = {
+      ...c,
+      tests: s.tests,
+      seed: s.seed,
+      baselineSeconds: s.baselineSeconds,
+      detected: det,
+      ci95: wilson(det, n),
+      rate: n ? +((100 * det) / n).toFixed(1) : null,
+    };
   }
 out.sampled = sampled;
 out.unmatchedEquivalents = equivalent.filter((e) => !used.has(key(e.file, e.line, e.mutator, e.replacement)));
 // every .ts file of the four folders: measured (all mutants), sampled, or not measured at all
 const walk = (d) =>
-  readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.ts') ? [join(d, e.name)] : []));
-const folderOf = (path) => (path.startsWith('src/io/onnx') ? 'src/io/onnx' : path.split('/').slice(0, 2).join('/'));
+  readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.ts') ? [join(d, e.name)] : [],
+  );
 // how many of each folder's mutants the measured files hold (StrykerJS's instrumenter counts them; ignoreStatic
 // makes a run test a few less)
 const quiet = { debug() {}, info() {}, trace() {}, warn() {}, error() {}, isDebugEnabled: () => false, isTraceEnabled: () => false };
 const instrumenter = new Instrumenter(quiet);
 const countMutants = async (f) =>
-  (await instrumenter.instrument([{ name: f, mutate: true, content: readFileSync(f, 'utf8') }], { plugins: null, excludedMutations: [], ignorers: [] }))
-    .mutants.length;
+  (
+    await instrumenter.instrument([{ name: f, mutate: true, content: readFileSync(f, 'utf8') }], {
+      plugins: null,
+      excludedMutations: [],
+      ignorers: [],
+    })
+  ).mutants.length;
 const coverage = {};
 for (const folder of ['src/graph', 'src/io/onnx', 'src/train', 'src/compress']) {
   const all = walk(folder).sort();
@@ -144,13 +158,13 @@ out.coverage = coverage;
 writeFileSync(join(dir, 'summary.json'), JSON.stringify(out, null, 2) + '\n');
 if (Object.keys(sampled).length) {
   md +=
-    '\n## Sampled files (a seeded random sample of each file\'s mutants, `scripts/mutate_sample.mjs`; NOT a full score)\n\n' +
+    "\n## Sampled files (a seeded random sample of each file's mutants, `scripts/mutate_sample.mjs`; NOT a full score)\n\n" +
     '| file | mutants in file | sampled | killed | timeout | survived | equivalent | detected / sampled (less equivalent) | 95 % Wilson interval | test files |\n|---|---|---|---|---|---|---|---|---|---|\n';
   for (const [f, c] of Object.entries(sampled).sort())
     md += `| \`${f}\` | ${c.population} | ${c.sampled} | ${c.killed} | ${c.timeout} | ${c.survived} | ${c.equivalent} | **${c.detected}/${c.killed + c.timeout + c.survived} = ${c.rate} %** | ${c.ci95[0]}–${c.ci95[1]} % | ${c.tests.map((t) => t.replace('test/unit/', '')).join(', ')} |\n`;
 }
 md +=
-  '\n## What is measured how, per folder\n\nFiles, and the mutants they hold (StrykerJS\'s instrumenter, every mutator).\n\n' +
+  "\n## What is measured how, per folder\n\nFiles, and the mutants they hold (StrykerJS's instrumenter, every mutator).\n\n" +
   '| folder | every mutant tested (StrykerJS run) | sampled | not measured |\n|---|---|---|---|\n';
 const names = (folder, l) => (l.length ? l.map((f) => f.slice(folder.length + 1)).join(', ') : '–');
 for (const [folder, c] of Object.entries(coverage))
@@ -162,5 +176,6 @@ const readme = join(dir, 'README.md');
 const text = readFileSync(readme, 'utf8');
 const a = text.indexOf('<!-- stryker -->');
 const b = text.indexOf('<!-- /stryker -->');
-if (a >= 0 && b > a) writeFileSync(readme, text.slice(0, a) + '<!-- stryker -->\n' + md.replace(/^# .*\n\n/, '').replace(/^## /gm, '### ') + text.slice(b));
+if (a >= 0 && b > a)
+  writeFileSync(readme, text.slice(0, a) + '<!-- stryker -->\n' + md.replace(/^# .*\n\n/, '').replace(/^## /gm, '### ') + text.slice(b));
 console.log(md);

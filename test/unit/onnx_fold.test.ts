@@ -367,7 +367,11 @@ describe('size limit (MAX_FOLD_ELEMENTS = 2^24), naming the folded op', () => {
     ['host', () => host(DT.DOUBLE, big, []), 'folded tensor: 33554432 elements'],
     ['binary', () => binaryHost('add', T([1 << 13, 1]), T([1 << 12])), 'folded tensor: 33554432 elements'],
     ['concat', () => concatHost([T([1, 2]), { ...huge, dims: [1 << 25, 2] }], 0), 'folded Concat: 67108866 elements'],
-    ['gather', () => gatherHost(T([2, 1 << 12]), { dtype: DT.INT64, dims: [1 << 13], data: new Float64Array(0) }, 0), 'folded Gather: 33554432'],
+    [
+      'gather',
+      () => gatherHost(T([2, 1 << 12]), { dtype: DT.INT64, dims: [1 << 13], data: new Float64Array(0) }, 0),
+      'folded Gather: 33554432',
+    ],
     ['slice', () => sliceHost(huge, [0], [1 << 25], [0], [1]), 'folded slice: 33554432 elements'],
     ['expand', () => expandHost(T([1]), big), 'folded tensor: 33554432 elements'],
     ['tile', () => tileHost(T([2, 2]), [1 << 12, 1 << 11]), 'folded Tile: 33554432 elements'],
