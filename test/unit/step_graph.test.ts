@@ -1,0 +1,162 @@
+// The step graphs of src/train/step_graph.ts built on the CPU (no GPU: graph structure only) and CompiledStep's
+// bookkeeping on a fake compiled graph: the inputs in their documented order, the loss weights each readout reports
+// (plain 1/0, kd α and β·τ², dml 1 and 1/(K−1)), the argument checks, parameter names (a kd student's match the plain
+// model's, so checkpoints and exports agree; dml peers are prefixed), one KL term per other peer, and masked
+// weights / persistent tensors / restore. The values of a step are checked on the GPU by train_oracle.test.ts
+// against finite differences. StrykerJS (issue 17): step_graph.ts's mutants need a CPU test to be measured whole.
+import { describe, expect, it } from 'vitest';
+import { buildModel } from '../../src/models/zoo.js';
+import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
+import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
+
+const model = () => buildModel({ model: 'cnn_tiny', batch: 2 });
+const paramNames = (s: StepGraph, k = 0) => [...s.models[k].params.keys()].sort();
+/** The names of model k's parameter tensors in the step graph (what a checkpoint stores). */
+const destNames = (s: StepGraph, k = 0) => [...s.models[k].params.values()].map((id) => s.graph.tensors[id].name).sort();
+const opsOf = (s: StepGraph, op: string) => s.graph.nodes.filter((n) => n.op === op);
+
+describe('buildStepGraph', () => {
+  it('plain: inputs images, labels, hyper; one readout with α = 1, no KL', () => {
+    const s = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM);
+    const g = s.graph;
+    expect(g.inputs.map((t) => g.tensors[t].name)).toEqual(['images', 'labels', 'hyper']);
+    expect(g.inputs.map((t) => g.shape(t))).toEqual([model().shape(model().inputs[0]), [2], [HYPER.size]]);
+    expect(s.readouts).toHaveLength(1);
+    expect(s.readouts[0]).toMatchObject({ alpha: 1, klWeight: 0, kl: undefined });
+    expect(s.models).toHaveLength(1);
+    expect(s.state).toHaveLength(1);
+    expect(opsOf(s, 'kl_div')).toHaveLength(0);
+    expect(paramNames(s)).toEqual(
+      model()
+        .tensors.filter((t) => t.role === 'param')
+        .map((t) => t.name)
+        .sort(),
+    );
+  });
+  it('kd: the student keeps the plain names, the teacher is prefixed; readout α and β·τ²; KL scaled by β·τ²/B', () => {
+    const plain = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM);
+    const s = buildStepGraph({ kind: 'kd', student: model(), teacher: model(), tau: 4, alpha: 0.3, beta: 0.7 }, DEFAULT_OPTIM);
+    expect(paramNames(s)).toEqual(paramNames(plain));
+    expect(destNames(s)).toEqual(destNames(plain));
+    expect(destNames(plain)).toEqual(paramNames(plain));
+    expect(s.graph.tensors.some((t) => t.name.startsWith('teacher/'))).toBe(true);
+    expect(s.readouts).toHaveLength(1);
+    expect(s.readouts[0].alpha).toBe(0.3);
+    expect(s.readouts[0].klWeight).toBeCloseTo(0.7 * 16, 12);
+    expect(s.readouts[0].kl).toBeTypeOf('number');
+    const [kl] = opsOf(s, 'kl_div');
+    expect(kl.attrs).toMatchObject({ tau: 4 });
+    expect(kl.attrs.scale).toBeCloseTo((0.7 * 16) / 2, 12);
+    expect(opsOf(s, 'softmax_cross_entropy')[0].attrs.scale).toBeCloseTo(0.3 / 2, 12);
+  });
+  it('kd with a cached teacher: a fourth input teacher_logits, no teacher weights', () => {
+    const s = buildStepGraph(
+      { kind: 'kd', student: model(), teacher: model(), tau: 2, alpha: 1, beta: 1, cachedTeacher: true },
+      DEFAULT_OPTIM,
+    );
+    const g = s.graph;
+    expect(g.inputs.map((t) => g.tensors[t].name)).toEqual(['images', 'labels', 'hyper', 'teacher_logits']);
+    expect(g.shape(g.inputs[3])).toEqual([2, 10]);
+    expect(g.tensors.some((t) => t.name.startsWith('teacher/'))).toBe(false);
+  });
+  it.each([
+    [1, 0, 1, null],
+    [1, 1, 0, null],
+    [0.5, 0, 0, null],
+    [0, 1, 1, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 0, 1, 1)'],
+    [2, -1, 1, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 2, -1, 1)'],
+    [2, 1, -0.5, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 2, 1, -0.5)'],
+  ])('kd τ = %d, α = %d, β = %d: %s', (tau, alpha, beta, error) => {
+    const build = () => buildStepGraph({ kind: 'kd', student: model(), teacher: model(), tau, alpha, beta }, DEFAULT_OPTIM);
+    if (error) expect(build).toThrow(error);
+    else expect(build).not.toThrow();
+  });
+  it.each([2, 3])('dml with %i peers: peer-prefixed names, one KL per other peer, readouts 1 and 1/(K−1)', (K) => {
+    const s = buildStepGraph({ kind: 'dml', peers: Array.from({ length: K }, model) }, DEFAULT_OPTIM);
+    expect(s.models).toHaveLength(K);
+    expect(s.state).toHaveLength(K);
+    const plain = paramNames(buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM));
+    for (let k = 0; k < K; k++) {
+      expect(paramNames(s, k)).toEqual(plain);
+      const ids = [...s.models[k].params.values()];
+      expect(ids.every((id) => s.graph.tensors[id].name.startsWith(`peer${k}/`))).toBe(true);
+      expect(s.readouts[k]).toMatchObject({ alpha: 1 });
+      expect(s.readouts[k].klWeight).toBeCloseTo(1 / (K - 1), 12);
+    }
+    const kls = opsOf(s, 'kl_div');
+    expect(kls).toHaveLength(K * (K - 1));
+    for (const n of kls) expect(n.attrs).toMatchObject({ tau: 1 });
+    for (const n of kls) expect(n.attrs.scale).toBeCloseTo(1 / ((K - 1) * 2), 12);
+    expect(new Set(kls.map((n) => n.inputs[0])).size).toBe(K); // each peer's KL terms start from its own logits
+    for (const n of kls) expect(n.inputs[0]).not.toBe(n.inputs[1]);
+  });
+  it('dml needs two peers', () => {
+    expect(() => buildStepGraph({ kind: 'dml', peers: [model()] }, DEFAULT_OPTIM)).toThrow(
+      'deep mutual learning needs at least 2 peers (got 1)',
+    );
+  });
+});
+
+/** A CompiledStep over a fake compiled graph holding tensors in a Map (the constructor is private in TypeScript only). */
+function fakeCompiled(step: StepGraph) {
+  const store = new Map<number, Float32Array>();
+  const reads: number[] = [];
+  const compiled = {
+    readTensor: async (id: number) => {
+      if (!store.has(id)) throw new Error(`no tensor ${id}`);
+      reads.push(id);
+      return Float32Array.from(store.get(id)!);
+    },
+    writeTensor: (id: number, d: Float32Array) => store.set(id, Float32Array.from(d)),
+    destroy: () => store.clear(),
+  };
+  const Ctor = CompiledStep as unknown as new (s: StepGraph, c: typeof compiled) => CompiledStep;
+  return { run: new Ctor(step, compiled), store, reads };
+}
+
+describe('CompiledStep (fake compiled graph)', () => {
+  it('weights: unmasked parameters as read, masked ones multiplied by their masks; masks by name', async () => {
+    const s = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM, 'none', 'weights');
+    const { run, store } = fakeCompiled(s);
+    const m = s.models[0];
+    expect(m.masks.size).toBeGreaterThan(0);
+    for (const [, id] of m.params) store.set(id, Float32Array.of(2, -3, 4));
+    for (const [, id] of m.masks) store.set(id, Float32Array.of(1, 0, 1));
+    const w = await run.weights(0);
+    for (const [name] of m.params) expect([...w.get(name)!]).toEqual(m.masks.has(name) ? [2, -0, 4] : [2, -3, 4]);
+    expect([...(await run.masks(0)).keys()].sort()).toEqual([...m.masks.keys()].sort());
+    expect(run.models).toBe(s.models);
+  });
+  it('weights without pruning read only the parameters', async () => {
+    const s = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM);
+    const { run, store, reads } = fakeCompiled(s);
+    expect(s.models[0].masks.size).toBe(0);
+    for (const [, id] of s.models[0].params) store.set(id, Float32Array.of(1.5));
+    const w = await run.weights(0);
+    expect([...w.values()].every((v) => v.length === 1 && v[0] === 1.5)).toBe(true);
+    expect(reads.sort()).toEqual([...s.models[0].params.values()].sort());
+  });
+  it('persistent: the trained models\u2019 parameters and state, not the teacher; checkpointTensors and restore by name', async () => {
+    const s = buildStepGraph({ kind: 'kd', student: model(), teacher: model(), tau: 2, alpha: 1, beta: 1 }, DEFAULT_OPTIM);
+    const { run, store } = fakeCompiled(s);
+    expect(run.persistent.length).toBeGreaterThan(0);
+    expect(run.persistent.every((t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/'))).toBe(true);
+    const want = s.graph.tensors.filter(
+      (t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && s.graph.isUsed(t.id),
+    );
+    expect(run.persistent.map((t) => t.id)).toEqual(want.map((t) => t.id));
+    run.persistent.forEach((t, i) => store.set(t.id, Float32Array.of(i)));
+    const ck = await run.checkpointTensors();
+    expect([...ck.keys()]).toEqual(run.persistent.map((t) => t.name));
+    expect(ck.get(run.persistent[1].name)).toEqual({ shape: run.persistent[1].shape, data: Float32Array.of(1) });
+    const back = new Map([...ck].map(([n, t]) => [n, { data: t.data.map((v) => v + 10) }]));
+    run.restore(back, 'a.ckpt');
+    expect([...store.get(run.persistent[2].id)!]).toEqual([12]);
+    back.delete(run.persistent[0].name);
+    expect(() => run.restore(back, 'a.ckpt')).toThrow(
+      `checkpoint a.ckpt has no tensor '${run.persistent[0].name}' (different model or optimizer?)`,
+    );
+    run.destroy();
+    expect(store.size).toBe(0);
+  });
+});
