@@ -99,6 +99,24 @@ const outFile = join(outDir, `${slug}.json`);
 mkdirSync(outDir, { recursive: true });
 let state = existsSync(outFile) ? JSON.parse(readFileSync(outFile, 'utf8')) : null;
 const testsKey = [...tests].sort().join(',');
+// More test files can only kill more: with the same file and seed and a superset of the recorded test files, the
+// Killed/Timeout results stand and only the survivors are run again (against every test file now given).
+if (
+  state &&
+  state.sourceHash === hash &&
+  state.seed === seed &&
+  state.tests.every((t) => tests.includes(t)) &&
+  [...state.tests].sort().join(',') !== testsKey
+) {
+  const again = state.results.filter((r) => r.status === 'Survived').length;
+  console.log(
+    `${outFile}: test files added (${tests.filter((t) => !state.tests.includes(t)).join(' ')}); rerunning the ${again} survivors`,
+  );
+  state.results = state.results.filter((r) => r.status !== 'Survived');
+  state.testsAdded = [...(state.testsAdded ?? []), { tests: tests.filter((t) => !state.tests.includes(t)), survivorsRerun: again }];
+  state.tests = tests;
+  state.baselineSeconds = null;
+}
 if (state && (state.sourceHash !== hash || state.seed !== seed || [...state.tests].sort().join(',') !== testsKey)) {
   console.log(`${outFile}: file, seed or tests changed since the recorded sample; starting a new one (old kept under "previous")`);
   const { previous: _, ...old } = state;
@@ -181,7 +199,7 @@ const cleanup = () => rmSync(scratch, { recursive: true, force: true });
 process.on('SIGINT', () => (cleanup(), process.exit(130)));
 process.on('SIGTERM', () => (cleanup(), process.exit(143)));
 
-if (state.baselineSeconds == null || !state.results.length) {
+if (state.baselineSeconds == null) {
   console.log(`baseline: ${tests.join(' ')} on the unmutated tree`);
   const b = await runTests(0);
   if (b.code !== 0) {
@@ -194,8 +212,11 @@ if (state.baselineSeconds == null || !state.results.length) {
 }
 const limit = Math.max(60, Math.ceil(timeoutFactor * state.baselineSeconds));
 const done = new Set(state.results.map((r) => r.id));
-let todo = order.map((i) => mutants[i]).filter((m) => !done.has(m.id));
-todo = todo.slice(0, Math.max(0, K - state.results.length));
+// the first K of the permutation (a rerun after adding test files fills the survivors' places again)
+const todo = order
+  .slice(0, Math.max(K, state.results.length))
+  .map((i) => mutants[i])
+  .filter((m) => !done.has(m.id));
 console.log(
   `${file}: ${mutants.length} mutants, ${state.results.length} already sampled, ${todo.length} to run (k = ${K}, seed ${seed}, limit ${limit} s)`,
 );
