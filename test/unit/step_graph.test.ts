@@ -13,6 +13,8 @@ const model = () => buildModel({ model: 'cnn_tiny', batch: 2 });
 const paramNames = (s: StepGraph, k = 0) => [...s.models[k].params.keys()].sort();
 /** The names of model k's parameter tensors in the step graph (what a checkpoint stores). */
 const destNames = (s: StepGraph, k = 0) => [...s.models[k].params.values()].map((id) => s.graph.tensors[id].name).sort();
+/** The names of model k's optimizer state tensors (what a checkpoint stores next to the weights). */
+const stateNames = (s: StepGraph, k = 0) => s.state[k].map((id) => s.graph.tensors[id].name).sort();
 const opsOf = (s: StepGraph, op: string) => s.graph.nodes.filter((n) => n.op === op);
 
 describe('buildStepGraph', () => {
@@ -39,6 +41,9 @@ describe('buildStepGraph', () => {
     expect(paramNames(s)).toEqual(paramNames(plain));
     expect(destNames(s)).toEqual(destNames(plain));
     expect(destNames(plain)).toEqual(paramNames(plain));
+    expect(stateNames(s)).toEqual(stateNames(plain));
+    expect(stateNames(plain).length).toBeGreaterThan(0);
+    expect(stateNames(plain).every((n) => n.includes('@'))).toBe(true);
     expect(s.graph.tensors.some((t) => t.name.startsWith('teacher/'))).toBe(true);
     expect(s.readouts).toHaveLength(1);
     expect(s.readouts[0].alpha).toBe(0.3);
@@ -80,6 +85,7 @@ describe('buildStepGraph', () => {
       expect(paramNames(s, k)).toEqual(plain);
       const ids = [...s.models[k].params.values()];
       expect(ids.every((id) => s.graph.tensors[id].name.startsWith(`peer${k}/`))).toBe(true);
+      expect(stateNames(s, k).every((n) => n.startsWith(`peer${k}/`))).toBe(true);
       expect(s.readouts[k]).toMatchObject({ alpha: 1 });
       expect(s.readouts[k].klWeight).toBeCloseTo(1 / (K - 1), 12);
     }
