@@ -179,3 +179,27 @@ const b = text.indexOf('<!-- /stryker -->');
 if (a >= 0 && b > a)
   writeFileSync(readme, text.slice(0, a) + '<!-- stryker -->\n' + md.replace(/^# .*\n\n/, '').replace(/^## /gm, '### ') + text.slice(b));
 console.log(md);
+// the top-level README's compact block (indented inside its list item)
+const top = 'README.md';
+const ttext = readFileSync(top, 'utf8');
+const ta = ttext.indexOf('  <!-- stryker -->');
+const tb = ttext.indexOf('  <!-- /stryker -->');
+if (ta >= 0 && tb > ta) {
+  let t =
+    '  <!-- stryker -->\n  | folder | files measured (all mutants) | their mutants / the folder\'s | killed + timeout | survived | no coverage | equivalent | score less equivalent |\n  |---|---|---|---|---|---|---|---|\n';
+  for (const [k, c] of Object.entries(coverage)) {
+    const f = folders[k];
+    const all = c.mutants.measured + c.mutants.sampled + c.mutants.notMeasured;
+    const n = c.measured.length + c.sampled.length + c.notMeasured.length;
+    t += f
+      ? `  | \`${k}\` | ${c.measured.length} of ${n} | ${c.mutants.measured} / ${all} | ${f.killed + f.timeout} | ${f.survived} | ${f.noCoverage} | ${f.equivalent} | **${score(f).scoreLessEquivalent} %** |\n`
+      : `  | \`${k}\` | 0 of ${n} | 0 / ${all} | – | – | – | – | – |\n`;
+  }
+  const sl = Object.entries(sampled).sort();
+  if (sl.length)
+    t +=
+      '\n  Sampled (GPU-tested files, `scripts/mutate_sample.mjs`, a seeded random sample of each file\'s mutants, detected / sampled less equivalent, 95 % Wilson interval): ' +
+      sl.map(([f, c]) => `\`${f.replace(/^src\//, '')}\` ${c.detected}/${c.killed + c.timeout + c.survived} (${c.ci95[0]}–${c.ci95[1]} %)`).join(', ') +
+      '.\n';
+  writeFileSync(top, ttext.slice(0, ta) + t + ttext.slice(tb));
+}
