@@ -5,7 +5,9 @@
 // weights / persistent tensors / restore. The values of a step are checked on the GPU by train_oracle.test.ts
 // against finite differences. StrykerJS (issue 17): step_graph.ts's mutants need a CPU test to be measured whole.
 import { describe, expect, it } from 'vitest';
+import { Graph } from '../../src/graph/ir.js';
 import { buildModel } from '../../src/models/zoo.js';
+import { pruneTargets } from '../../src/train/autodiff.js';
 import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
 
@@ -164,5 +166,39 @@ describe('CompiledStep (fake compiled graph)', () => {
     );
     run.destroy();
     expect(store.size).toBe(0);
+  });
+});
+
+describe('pruneTargets (autodiff.ts), on a hand-built graph, from its documented rule', () => {
+  // first conv 3×3×3 (27 weights per output), a pointwise conv 1×1×32 with bias, a depthwise 3×3 conv, a batch
+  // norm, a grouped 1×1 conv (2 groups, 4 inputs per group), and a 1×1×8 'classifier' conv
+  const g = new Graph();
+  let x = g.addInput('x', [1, 6, 6, 3]);
+  const p = (name: string, shape: number[]) => g.addParam(name, shape, new Float32Array(shape.reduce((a, b) => a * b, 1)));
+  const conv = (name: string, w: number[], groups = 1, bias = true) =>
+    (x = g.add1(
+      'conv2d',
+      [x, p(`${name}.w`, w), ...(bias ? [p(`${name}.b`, [w[3]])] : [])],
+      { groups, pads: w[0] === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0] },
+      name,
+    ));
+  conv('first', [3, 3, 3, 32], 1, false);
+  conv('pw', [1, 1, 32, 8]);
+  conv('dw', [3, 3, 1, 8], 8);
+  x = g.add1('batchnorm', [x, p('bn.gamma', [8]), p('bn.beta', [8]), p('bn.mean', [8]), p('bn.var', [8])], { eps: 1e-3 }, 'bn');
+  conv('grp', [1, 1, 4, 8], 2);
+  conv('classifier', [1, 1, 8, 10]);
+  g.markOutput(x);
+  it("weights: conv weights with more than 27 per output, not the classifier's, no biases", () => {
+    expect([...pruneTargets(g, 'weights')].sort()).toEqual(['pw.w']);
+    expect([...pruneTargets(g)].sort()).toEqual(['pw.w']); // the default kind
+  });
+  it('filters: weights and biases of every non-depthwise conv (classifier included) and the batch norm γ, β', () => {
+    expect([...pruneTargets(g, 'filters')].sort()).toEqual(
+      ['bn.beta', 'bn.gamma', 'classifier.b', 'classifier.w', 'first.w', 'grp.b', 'grp.w', 'pw.b', 'pw.w'].sort(),
+    );
+  });
+  it('none: nothing', () => {
+    expect(pruneTargets(g, 'none').size).toBe(0);
   });
 });
