@@ -98,6 +98,20 @@ describe('buildStepGraph', () => {
     expect(new Set(kls.map((n) => n.inputs[0])).size).toBe(K); // each peer's KL terms start from its own logits
     for (const n of kls) expect(n.inputs[0]).not.toBe(n.inputs[1]);
   });
+  it('batch norms train on batch statistics: batchnorm_train (update 1; 0 for a dml peer recomputed), a frozen teacher keeps batchnorm', () => {
+    const mb = () => buildModel({ model: 'mobilenet_v1', alpha: 0.25, res: 16, batch: 2, classes: 10 });
+    const bns = mb().nodes.filter((n) => n.op === 'batchnorm').length;
+    expect(bns).toBeGreaterThan(0);
+    const kd = buildStepGraph({ kind: 'kd', student: mb(), teacher: mb(), tau: 2, alpha: 1, beta: 1 }, DEFAULT_OPTIM);
+    expect(opsOf(kd, 'batchnorm_train').map((n) => n.attrs.update)).toEqual(new Array(bns).fill(1));
+    expect(opsOf(kd, 'batchnorm')).toHaveLength(bns); // the teacher's, inference form
+    expect(opsOf(kd, 'batchnorm').every((n) => n.name.startsWith('teacher/'))).toBe(true);
+    const dml = buildStepGraph({ kind: 'dml', peers: [mb(), mb()] }, DEFAULT_OPTIM);
+    const upd = opsOf(dml, 'batchnorm_train').map((n) => n.attrs.update);
+    expect(upd.filter((u) => u === 1)).toHaveLength(2 * bns);
+    expect(upd.filter((u) => u === 0)).toHaveLength(2 * bns);
+    expect(opsOf(dml, 'batchnorm')).toHaveLength(0);
+  });
   it('dml needs two peers', () => {
     expect(() => buildStepGraph({ kind: 'dml', peers: [model()] }, DEFAULT_OPTIM)).toThrow(
       'deep mutual learning needs at least 2 peers (got 1)',
