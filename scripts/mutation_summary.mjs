@@ -13,7 +13,12 @@ const dir = 'docs/results/mutation';
 const incDir = join(dir, 'incremental');
 const equivalent = existsSync(join(dir, 'equivalent.json')) ? JSON.parse(readFileSync(join(dir, 'equivalent.json'), 'utf8')) : [];
 const key = (file, line, mutator, replacement) => `${file}:${line}:${mutator}:${replacement}`;
-const eqKeys = new Map(equivalent.map((e) => [key(e.file, e.line, e.mutator, e.replacement), e]));
+// an entry may name a column too (two mutants of one line with the same mutator and replacement)
+const ekey = (e) => key(e.file, e.line, e.mutator, e.replacement) + (e.column ? `:${e.column}` : '');
+const eqKeys = new Map(equivalent.map((e) => [ekey(e), e]));
+/** The equivalent-list key matching this mutant (column-specific first), or undefined. */
+const eqOf = (file, line, column, mutator, replacement) =>
+  [key(file, line, mutator, replacement) + `:${column}`, key(file, line, mutator, replacement)].find((k) => eqKeys.has(k));
 const used = new Set();
 
 const files = {}; // file -> { group, counts }
@@ -25,8 +30,8 @@ for (const f of readdirSync(incDir)
   for (const [path, fr] of Object.entries(report.files)) {
     const c = { killed: 0, survived: 0, noCoverage: 0, timeout: 0, equivalent: 0, ignored: 0, errors: 0, pending: 0 };
     for (const m of fr.mutants) {
-      const k = key(path, m.location.start.line, m.mutatorName, m.replacement ?? '');
-      if (m.status === 'Survived' && eqKeys.has(k)) {
+      const k = eqOf(path, m.location.start.line, m.location.start.column, m.mutatorName, m.replacement ?? '');
+      if (m.status === 'Survived' && k) {
         c.equivalent++;
         used.add(k);
       } else if (m.status === 'Killed') c.killed++;
@@ -69,7 +74,7 @@ const out = {
   note: 'StrykerJS per-group runs (scripts/mutate_js_group.sh); score = (killed+timeout)/(killed+timeout+survived+noCoverage[+equivalent])',
   folders: Object.fromEntries(Object.entries(folders).map(([k, c]) => [k, { ...c, ...score(c) }])),
   files: Object.fromEntries(Object.entries(files).map(([k, c]) => [k, { ...c, ...score(c) }])),
-  unmatchedEquivalents: equivalent.filter((e) => !used.has(key(e.file, e.line, e.mutator, e.replacement))),
+  unmatchedEquivalents: equivalent.filter((e) => !used.has(ekey(e))),
 };
 writeFileSync(join(dir, 'summary.json'), JSON.stringify(out, null, 2) + '\n');
 const row = (name, c) => {
@@ -103,8 +108,8 @@ if (existsSync(sampledDir))
     if (!s.results?.length) continue;
     const c = { population: s.population, sampled: s.results.length, killed: 0, timeout: 0, survived: 0, equivalent: 0 };
     for (const r of s.results) {
-      const k = key(s.file, r.line, r.mutator, r.replacement);
-      if (r.status === 'Survived' && eqKeys.has(k)) {
+      const k = eqOf(s.file, r.line, r.column, r.mutator, r.replacement);
+      if (r.status === 'Survived' && k) {
         c.equivalent++;
         used.add(k);
       } else if (r.status === 'Killed') c.killed++;
@@ -124,7 +129,7 @@ if (existsSync(sampledDir))
     };
   }
 out.sampled = sampled;
-out.unmatchedEquivalents = equivalent.filter((e) => !used.has(key(e.file, e.line, e.mutator, e.replacement)));
+out.unmatchedEquivalents = equivalent.filter((e) => !used.has(ekey(e)));
 // every .ts file of the four folders: measured (all mutants), sampled, or not measured at all
 const walk = (d) =>
   readdirSync(d, { withFileTypes: true }).flatMap((e) =>
@@ -186,7 +191,7 @@ const ta = ttext.indexOf('  <!-- stryker -->');
 const tb = ttext.indexOf('  <!-- /stryker -->');
 if (ta >= 0 && tb > ta) {
   let t =
-    '  <!-- stryker -->\n  | folder | files measured (all mutants) | their mutants / the folder\'s | killed + timeout | survived | no coverage | equivalent | score less equivalent |\n  |---|---|---|---|---|---|---|---|\n';
+    "  <!-- stryker -->\n  | folder | files measured (all mutants) | their mutants / the folder's | killed + timeout | survived | no coverage | equivalent | score less equivalent |\n  |---|---|---|---|---|---|---|---|\n";
   for (const [k, c] of Object.entries(coverage)) {
     const f = folders[k];
     const all = c.mutants.measured + c.mutants.sampled + c.mutants.notMeasured;
@@ -198,8 +203,10 @@ if (ta >= 0 && tb > ta) {
   const sl = Object.entries(sampled).sort();
   if (sl.length)
     t +=
-      '\n  Sampled (GPU-tested files, `scripts/mutate_sample.mjs`, a seeded random sample of each file\'s mutants, detected / sampled less equivalent, 95 % Wilson interval): ' +
-      sl.map(([f, c]) => `\`${f.replace(/^src\//, '')}\` ${c.detected}/${c.killed + c.timeout + c.survived} (${c.ci95[0]}–${c.ci95[1]} %)`).join(', ') +
+      "\n  Sampled (GPU-tested files, `scripts/mutate_sample.mjs`, a seeded random sample of each file's mutants, detected / sampled less equivalent, 95 % Wilson interval): " +
+      sl
+        .map(([f, c]) => `\`${f.replace(/^src\//, '')}\` ${c.detected}/${c.killed + c.timeout + c.survived} (${c.ci95[0]}–${c.ci95[1]} %)`)
+        .join(', ') +
       '.\n';
   writeFileSync(top, ttext.slice(0, ta) + t + ttext.slice(tb));
 }

@@ -6,7 +6,9 @@
 // against finite differences. StrykerJS (issue 17): step_graph.ts's mutants need a CPU test to be measured whole.
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/graph/ir.js';
-import { buildModel } from '../../src/models/zoo.js';
+import '../../src/graph/executor.js'; // registers the ops
+import { buildModel, MODEL_NAMES } from '../../src/models/zoo.js';
+import { opNames } from '../../src/ops/registry.js';
 import { pruneTargets } from '../../src/train/autodiff.js';
 import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
@@ -111,6 +113,26 @@ describe('buildStepGraph', () => {
     expect(upd.filter((u) => u === 1)).toHaveLength(2 * bns);
     expect(upd.filter((u) => u === 0)).toHaveLength(2 * bns);
     expect(opsOf(dml, 'batchnorm')).toHaveLength(0);
+  });
+  it.each(MODEL_NAMES.flatMap((m) => (['none', 'int8', 'binary'] as const).map((q) => [m, q] as const)))(
+    '%s, qat %s: the step graph (with weight pruning) uses registered ops only',
+    (name, qat) => {
+      const spec = { model: name, batch: 2, res: name.startsWith('cnn') ? 28 : 32, classes: 10, alpha: 0.25 };
+      const s = buildStepGraph({ kind: 'plain', model: buildModel(spec) }, DEFAULT_OPTIM, qat, 'weights');
+      const known = new Set(opNames());
+      expect(s.graph.nodes.map((n) => n.op).filter((op) => !known.has(op))).toEqual([]);
+      expect(s.models[0].trainable.length).toBeGreaterThan(0);
+    },
+  );
+  it('pruning masks only for the trained model: none without pruning, none for a frozen teacher', () => {
+    const masks = (s: StepGraph) => s.graph.tensors.filter((t) => t.name.includes('@mask')).map((t) => t.name);
+    const kd = (prune: 'none' | 'weights') =>
+      buildStepGraph({ kind: 'kd', student: model(), teacher: model(), tau: 2, alpha: 1, beta: 1 }, DEFAULT_OPTIM, 'none', prune);
+    expect(masks(kd('none'))).toEqual([]);
+    const pruned = masks(kd('weights'));
+    expect(pruned.length).toBeGreaterThan(0);
+    expect(pruned.filter((n) => n.startsWith('teacher/'))).toEqual([]);
+    expect(masks(buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM))).toEqual([]);
   });
   it('dml needs two peers', () => {
     expect(() => buildStepGraph({ kind: 'dml', peers: [model()] }, DEFAULT_OPTIM)).toThrow(
