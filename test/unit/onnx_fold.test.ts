@@ -263,6 +263,8 @@ describe('concatHost', () => {
   it('refuses inputs that disagree off the axis, or in rank, naming the shapes', () => {
     expect(() => concatHost([T([2, 3]), T([3, 3])], 1)).toThrow('concat inputs disagree: [2,3] [3,3]');
     expect(() => concatHost([T([2, 3]), T([2, 3, 1])], 1)).toThrow('concat inputs disagree: [2,3] [2,3,1]');
+    // a later input of lower rank whose dims all match: only the rank check refuses it
+    expect(() => concatHost([T([2, 3, 1]), T([2, 3])], 1)).toThrow('concat inputs disagree: [2,3,1] [2,3]');
   });
 });
 
