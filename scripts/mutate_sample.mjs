@@ -14,6 +14,7 @@
 //
 //   node scripts/mutate_sample.mjs <file.ts> '<test files, comma-separated>' [--k 20] [--seed 17] [--timeout-factor 3]
 //   node scripts/mutate_sample.mjs --list <file.ts>          the mutant count per mutator, runs nothing
+//   … --recheck-survivors   tests were added to the same files: keep the killed results, rerun the survivors
 // Not part of npm test (npm run mutate:sample -- …). Summaries: node scripts/mutation_summary.mjs.
 import { Instrumenter } from '@stryker-mutator/instrumenter';
 import { spawn } from 'node:child_process';
@@ -32,6 +33,7 @@ const opt = (name, dflt) => {
   args.splice(i, 2);
   return v;
 };
+const recheck = args.includes('--recheck-survivors') ? (args.splice(args.indexOf('--recheck-survivors'), 1), true) : false;
 const list = args.includes('--list') ? (args.splice(args.indexOf('--list'), 1), true) : false;
 const K = Number(opt('--k', '20'));
 const seed = Number(opt('--seed', '17'));
@@ -115,6 +117,14 @@ if (
   state.results = state.results.filter((r) => r.status !== 'Survived');
   state.testsAdded = [...(state.testsAdded ?? []), { tests: tests.filter((t) => !state.tests.includes(t)), survivorsRerun: again }];
   state.tests = tests;
+  state.baselineSeconds = null;
+}
+// --recheck-survivors: tests were added inside the same files; killed results stand, survivors run again
+if (recheck && state && state.sourceHash === hash && state.seed === seed && [...state.tests].sort().join(',') === testsKey) {
+  const again = state.results.filter((r) => r.status === 'Survived').length;
+  console.log(`${outFile}: rechecking the ${again} survivors against the current test files`);
+  state.results = state.results.filter((r) => r.status !== 'Survived');
+  state.testsAdded = [...(state.testsAdded ?? []), { tests: [], survivorsRerun: again, note: 'tests added inside the same files' }];
   state.baselineSeconds = null;
 }
 if (state && (state.sourceHash !== hash || state.seed !== seed || [...state.tests].sort().join(',') !== testsKey)) {

@@ -9,7 +9,7 @@ import { Graph } from '../../src/graph/ir.js';
 import '../../src/graph/executor.js'; // registers the ops
 import { buildModel, MODEL_NAMES } from '../../src/models/zoo.js';
 import { opNames } from '../../src/ops/registry.js';
-import { pruneTargets } from '../../src/train/autodiff.js';
+import { addModel, backward, pruneTargets, RULES, splitK } from '../../src/train/autodiff.js';
 import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
 
@@ -236,5 +236,40 @@ describe('pruneTargets (autodiff.ts), on a hand-built graph, from its documented
   });
   it('none: nothing', () => {
     expect(pruneTargets(g, 'none').size).toBe(0);
+  });
+});
+
+describe('autodiff.ts on the CPU: errors by name, splitK from its documented rule', () => {
+  it('addModel refuses a graph whose node reads a tensor defined later', () => {
+    const src = new Graph();
+    const x = src.addInput('x', [1, 2, 2, 4]);
+    const a = src.add1('activation', [x], { act: 1 }, 'a');
+    src.markOutput(src.add1('activation', [a], { act: 1 }, 'b'));
+    src.nodes.reverse(); // b now comes before the node that defines its input
+    const dst = new Graph();
+    expect(() => addModel(dst, src, { prefix: '', input: dst.addInput('x', [1, 2, 2, 4]), mode: 'train' })).toThrow(
+      `addModel: tensor '${src.tensors[a].name}' used before it is defined`,
+    );
+  });
+  it('backward names an op without a derivative rule', () => {
+    const g = new Graph();
+    const w = g.addParam('w', [2, 4], new Float32Array(8));
+    const op = 'softmax';
+    expect(RULES[op]).toBeUndefined();
+    const y = g.add1(op, [w], {}, 'sm');
+    expect(() => backward(g, new Map([[y, [y]]]), [w])).toThrow("no derivative rule for op 'softmax' (node 'sm')");
+  });
+  // "Split into s ≤ 64 chunks of ≥ 256 (m/s a multiple of 4) so there are ≥ 512 tiles" (r·cout/16 tiles per chunk),
+  // only when cout % 4 = 0 and r·cout ≤ 2048; s doubles while every condition holds.
+  it.each([
+    [25088, 9, 8, 64], // cnn_tiny's conv1 (the comment's example): capped at 64
+    [1 << 20, 64, 32, 4], // r·cout = 2048: 4 chunks make 512 tiles, no more
+    [1 << 20, 32, 32, 8], // 1024 outputs: 8 chunks
+    [4096, 9, 8, 16], // chunks of 256: m/(2s) ≥ 256 stops at s = 16
+    [25088, 9, 6, 1], // cout not a multiple of 4
+    [25088, 64, 36, 1], // r·cout > 2048
+    [1004, 9, 8, 1], // m % 8 ≠ 0
+  ])('splitK(m %i, r %i, cout %i) = %i', (m, r, cout, s) => {
+    expect(splitK(m, r, cout)).toBe(s);
   });
 });
