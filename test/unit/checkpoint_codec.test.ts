@@ -16,6 +16,7 @@ import {
   encodeCheckpoint,
   encodeShippedModel,
   headerLength,
+  headerOf,
   isShippedModel,
   parseCheckpointHeader,
   parseCheckpointMeta,
@@ -140,6 +141,33 @@ describe('framing errors', () => {
     expect(() => headerLength(b, 16 + 1, 'f')).toThrow('f: truncated checkpoint header');
     expect(headerLength(b, 16 + 2, 'f')).toBe(2);
   });
+  it('exactly 16 bytes of head are enough for headerLength (what checkpoint.ts reads first)', () => {
+    expect(headerLength(file('{}').subarray(0, 16), 18, 'f')).toBe(2);
+  });
+  it('headerOf alone (the header-only read of checkpoint.ts) checks the sizes against the file length', () => {
+    const text = headerText(meta(), [{ name: 'w', shape: [2] }]);
+    const bytes = new TextEncoder().encode(text);
+    const start = Math.ceil((16 + bytes.length) / 4) * 4;
+    expect(headerOf(bytes, bytes.length, start + 8, 'f').tensors).toEqual([{ name: 'w', shape: [2] }]);
+    expect(() => headerOf(bytes, bytes.length, start + 12, 'f')).toThrow('f: 4 unexpected bytes after the last tensor');
+    expect(() => headerOf(bytes, bytes.length, start + 4, 'f')).toThrow("f: truncated at tensor 'w'");
+  });
+  it("a header that is not UTF-8 is refused, with the parser's whole first line in the message", () => {
+    const good = new TextEncoder().encode(headerText(meta(), [{ name: 'wX', shape: [0] }]));
+    const bad = Uint8Array.from(good);
+    bad[good.lastIndexOf(0x58)] = 0xff; // the X of the name: an invalid UTF-8 byte inside a JSON string
+    expect(() => headerOf(bad, bad.length, Math.ceil((16 + bad.length) / 4) * 4, 'f')).toThrow(
+      /^f: checkpoint header is not valid JSON \(.+\)$/,
+    );
+    let parserMessage = '';
+    try {
+      JSON.parse('{"meta"');
+    } catch (e) {
+      parserMessage = (e as Error).message.split('\n')[0];
+    }
+    expect(parserMessage.length).toBeGreaterThan(1);
+    expect(() => decodeCheckpoint(file('{"meta"'), 'f')).toThrow(`f: checkpoint header is not valid JSON (${parserMessage})`);
+  });
   it('the default file name is "checkpoint"', () => {
     expect(() => decodeCheckpoint(file('{}', 0, 3))).toThrow(/^checkpoint: checkpoint version 3/);
   });
@@ -254,6 +282,12 @@ describe('header schema: each bad field named, with what it must be and what it 
     });
     expect(() => parseCheckpointMeta({ ...meta(), mode: 'x' })).toThrow(
       /^checkpoint meta\.mode must be one of plain, kd, dml \(got "x"\)$/,
+    );
+  });
+  it('numbers must be finite (a caller of parseCheckpointMeta may pass NaN or Infinity; JSON cannot)', () => {
+    expect(() => parseCheckpointMeta({ ...meta(), seed: NaN })).toThrow('checkpoint meta.seed must be a number (got null)');
+    expect(() => parseCheckpointMeta({ ...meta(), opt: { ...DEFAULT_OPTIM, lr: Infinity } })).toThrow(
+      'checkpoint meta.opt.lr must be a number (got null)',
     );
   });
   it('an error that is not a SlimError passes through unchanged', () => {
