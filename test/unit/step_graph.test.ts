@@ -100,7 +100,7 @@ describe('buildStepGraph', () => {
     expect(new Set(kls.map((n) => n.inputs[0])).size).toBe(K); // each peer's KL terms start from its own logits
     for (const n of kls) expect(n.inputs[0]).not.toBe(n.inputs[1]);
   });
-  it('batch norms train on batch statistics: batchnorm_train (update 1; 0 for a dml peer recomputed), a frozen teacher keeps batchnorm', () => {
+  it('batch norms train on batch statistics: batchnorm_train (update 1; 0 for a dml peer recomputed; 3 peers), a frozen teacher keeps batchnorm', () => {
     const mb = () => buildModel({ model: 'mobilenet_v1', alpha: 0.25, res: 16, batch: 2, classes: 10 });
     const bns = mb().nodes.filter((n) => n.op === 'batchnorm').length;
     expect(bns).toBeGreaterThan(0);
@@ -108,10 +108,12 @@ describe('buildStepGraph', () => {
     expect(opsOf(kd, 'batchnorm_train').map((n) => n.attrs.update)).toEqual(new Array(bns).fill(1));
     expect(opsOf(kd, 'batchnorm')).toHaveLength(bns); // the teacher's, inference form
     expect(opsOf(kd, 'batchnorm').every((n) => n.name.startsWith('teacher/'))).toBe(true);
-    const dml = buildStepGraph({ kind: 'dml', peers: [mb(), mb()] }, DEFAULT_OPTIM);
+    const plain = buildStepGraph({ kind: 'plain', model: mb() }, DEFAULT_OPTIM);
+    expect(opsOf(plain, 'batchnorm_train').map((n) => n.attrs.update)).toEqual(new Array(bns).fill(1));
+    const dml = buildStepGraph({ kind: 'dml', peers: [mb(), mb(), mb()] }, DEFAULT_OPTIM);
     const upd = opsOf(dml, 'batchnorm_train').map((n) => n.attrs.update);
-    expect(upd.filter((u) => u === 1)).toHaveLength(2 * bns);
-    expect(upd.filter((u) => u === 0)).toHaveLength(2 * bns);
+    expect(upd.filter((u) => u === 1)).toHaveLength(3 * bns); // phase k trains peer k
+    expect(upd.filter((u) => u === 0)).toHaveLength(6 * bns); // and recomputes the two others
     expect(opsOf(dml, 'batchnorm')).toHaveLength(0);
   });
   it.each(MODEL_NAMES.flatMap((m) => (['none', 'int8', 'binary'] as const).map((q) => [m, q] as const)))(
@@ -133,6 +135,33 @@ describe('buildStepGraph', () => {
     expect(pruned.length).toBeGreaterThan(0);
     expect(pruned.filter((n) => n.startsWith('teacher/'))).toEqual([]);
     expect(masks(buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM))).toEqual([]);
+  });
+  it('readouts point at the graph outputs of their losses and gradient norm; CE scaled by 1/B (plain, dml)', () => {
+    const check = (s: StepGraph, klOp: string | null) => {
+      const prod = s.graph.producers();
+      for (const r of s.readouts) {
+        expect(prod.get(s.graph.outputs[r.ce])!.op).toBe('softmax_cross_entropy');
+        expect(prod.get(s.graph.outputs[r.norm])!.name).toMatch(/grad_norm/);
+        if (klOp) expect(prod.get(s.graph.outputs[r.kl!])!.op).toBe(klOp);
+      }
+    };
+    const plain = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM);
+    check(plain, null);
+    expect(opsOf(plain, 'softmax_cross_entropy')[0].attrs.scale).toBeCloseTo(1 / 2, 12);
+    const dml = buildStepGraph({ kind: 'dml', peers: [model(), model(), model()] }, DEFAULT_OPTIM);
+    check(dml, 'add'); // three peers: each readout's KL is the sum of two terms
+    for (const n of opsOf(dml, 'softmax_cross_entropy')) expect(n.attrs.scale).toBeCloseTo(1 / 2, 12);
+    const used = new Set(dml.graph.nodes.flatMap((n) => n.inputs));
+    for (const n of opsOf(dml, 'softmax_cross_entropy')) expect(used.has(n.outputs[1])).toBe(true); // its gradient seeds the backward pass
+    check(buildStepGraph({ kind: 'dml', peers: [model(), model()] }, DEFAULT_OPTIM), 'kl_div');
+  });
+  it('dml: every phase uses the same parameter and mask tensors of each peer (K copies of the model, not K²)', () => {
+    const per = model().tensors.filter((t) => t.role === 'param').length;
+    const s = buildStepGraph({ kind: 'dml', peers: [model(), model(), model()] }, DEFAULT_OPTIM, 'none', 'weights');
+    expect(s.graph.tensors.filter((t) => t.role === 'param').length).toBe(3 * per);
+    const masks = s.graph.tensors.filter((t) => t.name.includes('@mask'));
+    expect(masks.length).toBe(3 * s.models[0].masks.size);
+    expect(s.models[0].masks.size).toBeGreaterThan(0);
   });
   it('dml needs two peers', () => {
     expect(() => buildStepGraph({ kind: 'dml', peers: [model()] }, DEFAULT_OPTIM)).toThrow(
