@@ -263,6 +263,8 @@ describe('concatHost', () => {
   it('refuses inputs that disagree off the axis, or in rank, naming the shapes', () => {
     expect(() => concatHost([T([2, 3]), T([3, 3])], 1)).toThrow('concat inputs disagree: [2,3] [3,3]');
     expect(() => concatHost([T([2, 3]), T([2, 3, 1])], 1)).toThrow('concat inputs disagree: [2,3] [2,3,1]');
+    // a later input of lower rank whose dims all match: only the rank check refuses it
+    expect(() => concatHost([T([2, 3, 1]), T([2, 3])], 1)).toThrow('concat inputs disagree: [2,3,1] [2,3]');
   });
 });
 
@@ -311,6 +313,7 @@ describe('sliceHost', () => {
     [[6], [100], [-100], [0], [-1], [[5, -1, -1]]],
     [[6], [-1], [-7], [0], [-3], [[5, -1, -3]]],
     [[6], [4], [2], [0], [1], [[4, 4, 1]]],
+    [[6], [-10], [0], [0], [-1], [[-1, 0, -1]]], // negative step, start before the axis: clamped to -1, empty
     [
       [3, 5],
       [1, 0],
@@ -356,6 +359,26 @@ describe('sliceHost', () => {
   });
   it('a zero step is an error', () => {
     expect(() => sliceHost(T([3]), [0], [3], [0], [0])).toThrow('Slice step must not be 0');
+  });
+});
+
+describe('size limit (MAX_FOLD_ELEMENTS = 2^24), naming the folded op', () => {
+  const big = [1 << 13, 1 << 12]; // 2^25 elements: refused before anything is allocated
+  const huge: HostTensor = { dtype: DT.DOUBLE, dims: [1 << 25], data: new Float64Array(0) }; // dims only: checked first
+  it.each([
+    ['host', () => host(DT.DOUBLE, big, []), 'folded tensor: 33554432 elements'],
+    ['binary', () => binaryHost('add', T([1 << 13, 1]), T([1 << 12])), 'folded tensor: 33554432 elements'],
+    ['concat', () => concatHost([T([1, 2]), { ...huge, dims: [1 << 25, 2] }], 0), 'folded Concat: 67108866 elements'],
+    [
+      'gather',
+      () => gatherHost(T([2, 1 << 12]), { dtype: DT.INT64, dims: [1 << 13], data: new Float64Array(0) }, 0),
+      'folded Gather: 33554432',
+    ],
+    ['slice', () => sliceHost(huge, [0], [1 << 25], [0], [1]), 'folded slice: 33554432 elements'],
+    ['expand', () => expandHost(T([1]), big), 'folded tensor: 33554432 elements'],
+    ['tile', () => tileHost(T([2, 2]), [1 << 12, 1 << 11]), 'folded Tile: 33554432 elements'],
+  ])('%s', (_, f, msg) => {
+    expect(f).toThrow(msg);
   });
 });
 
@@ -424,9 +447,15 @@ describe('reduceHost / reduceProdHost', () => {
       const y = reduceHost(t, axes, mode as keyof typeof modes);
       const want = redRef(t, axes, f);
       expect(y.dims).toEqual(want.dims);
+      expect(y.data.length).toBe(want.data.length);
       want.data.forEach((w, i) => expect(y.data[i]).toBeCloseTo(w, 12));
       expect(y.dtype).toBe(DT.DOUBLE);
     });
+  it('max of all-negative values and min of all-positive ones (the start values are ∓∞, not 0)', () => {
+    expect(arr(reduceHost(T([2, 3], [-5, -2, -9, -1, -4, -3]), [1], 'max'))).toEqual([-2, -1]);
+    expect(arr(reduceHost(T([2, 3], [5, 2, 9, 1, 4, 3]), [1], 'min'))).toEqual([2, 1]);
+    expect(arr(reduceHost(T([3, 1], [-3, -1, -2]), [0], 'max'))).toEqual([-1]);
+  });
   it.each([
     [[2, 3, 4], [1]],
     [
@@ -535,6 +564,14 @@ describe('topkHost', () => {
     expect(values.dtype).toBe(DT.DOUBLE);
     expect(arr(values)).toEqual(vals);
     expect(arr(indices)).toEqual(idx);
+  });
+  it('sorted is the default; an inner axis with k ≥ 2 lands each value at its own place', () => {
+    expect(arr(topkHost(t, 1, 3, true).values)).toEqual([5, 4, 3, 9, 6, 5]);
+    const u = T([3, 2, 2], [1, 8, 2, 7, 5, 4, 6, 3, 9, 0, 3, 2]);
+    const { values, indices } = topkHost(u, 0, 2, true);
+    expect(values.dims).toEqual([2, 2, 2]);
+    expect(arr(values)).toEqual([9, 8, 6, 7, 5, 4, 3, 3]);
+    expect(arr(indices)).toEqual([2, 0, 1, 0, 1, 1, 2, 1]);
   });
   it('ties: the lower index first, or the last with select_last_index (ArgMax/ArgMin)', () => {
     const u = T([2, 3], [1, 1, 1, 2, 0, 2]);

@@ -245,6 +245,22 @@ describe('optimizeForInference on hand-built graphs (counts, ops left, outputs =
     expect([graph.shape(w), graph.shape(b)]).toEqual([[1, 1, C, C], [C]]);
     expect(graph.paramCount()).toBe(C * C + C);
   });
+  it('the glue passes run and report their counts only with glue: true', () => {
+    const build = () => {
+      const g = new Graph();
+      out(g, bn(g, conv(g, g.addInput('x', [1, 2, 2, C]))));
+      return g;
+    };
+    expect(optimizeForInference(build()).report).toEqual({ batchnormsFolded: 1, activationsFused: 0, shufflesFused: 0 });
+    expect(optimizeForInference(build(), { glue: true }).report).toEqual({
+      batchnormsFolded: 1,
+      activationsFused: 0,
+      shufflesFused: 0,
+      hardActivations: 0,
+      affinesFolded: 0,
+      elementwiseFused: 0,
+    });
+  });
   it('the single passes return their counts and can be run one by one', () => {
     const g = new Graph();
     const x = g.addInput('x', [1, 2, 2, C]);

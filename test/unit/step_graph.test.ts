@@ -1,0 +1,304 @@
+// The step graphs of src/train/step_graph.ts built on the CPU (no GPU: graph structure only) and CompiledStep's
+// bookkeeping on a fake compiled graph: the inputs in their documented order, the loss weights each readout reports
+// (plain 1/0, kd α and β·τ², dml 1 and 1/(K−1)), the argument checks, parameter names (a kd student's match the plain
+// model's, so checkpoints and exports agree; dml peers are prefixed), one KL term per other peer, and masked
+// weights / persistent tensors / restore. The values of a step are checked on the GPU by train_oracle.test.ts
+// against finite differences. StrykerJS (issue 17): step_graph.ts's mutants need a CPU test to be measured whole.
+import { describe, expect, it } from 'vitest';
+import { Graph } from '../../src/graph/ir.js';
+import '../../src/graph/executor.js'; // registers the ops
+import { buildModel, MODEL_NAMES } from '../../src/models/zoo.js';
+import { opNames } from '../../src/ops/registry.js';
+import { addModel, backward, pruneTargets, RULES, splitK } from '../../src/train/autodiff.js';
+import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
+import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
+
+const model = () => buildModel({ model: 'cnn_tiny', batch: 2 });
+const paramNames = (s: StepGraph, k = 0) => [...s.models[k].params.keys()].sort();
+/** The names of model k's parameter tensors in the step graph (what a checkpoint stores). */
+const destNames = (s: StepGraph, k = 0) => [...s.models[k].params.values()].map((id) => s.graph.tensors[id].name).sort();
+/** The names of model k's optimizer state tensors (what a checkpoint stores next to the weights). */
+const stateNames = (s: StepGraph, k = 0) => s.state[k].map((id) => s.graph.tensors[id].name).sort();
+const opsOf = (s: StepGraph, op: string) => s.graph.nodes.filter((n) => n.op === op);
+
+describe('buildStepGraph', () => {
+  it('plain: inputs images, labels, hyper; one readout with α = 1, no KL', () => {
+    const s = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM);
+    const g = s.graph;
+    expect(g.inputs.map((t) => g.tensors[t].name)).toEqual(['images', 'labels', 'hyper']);
+    expect(g.inputs.map((t) => g.shape(t))).toEqual([model().shape(model().inputs[0]), [2], [HYPER.size]]);
+    expect(s.readouts).toHaveLength(1);
+    expect(s.readouts[0]).toMatchObject({ alpha: 1, klWeight: 0, kl: undefined });
+    expect(s.models).toHaveLength(1);
+    expect(s.state).toHaveLength(1);
+    expect(opsOf(s, 'kl_div')).toHaveLength(0);
+    expect(paramNames(s)).toEqual(
+      model()
+        .tensors.filter((t) => t.role === 'param')
+        .map((t) => t.name)
+        .sort(),
+    );
+  });
+  it('kd: the student keeps the plain names, the teacher is prefixed; readout α and β·τ²; KL scaled by β·τ²/B', () => {
+    const plain = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM);
+    const s = buildStepGraph({ kind: 'kd', student: model(), teacher: model(), tau: 4, alpha: 0.3, beta: 0.7 }, DEFAULT_OPTIM);
+    expect(paramNames(s)).toEqual(paramNames(plain));
+    expect(destNames(s)).toEqual(destNames(plain));
+    expect(destNames(plain)).toEqual(paramNames(plain));
+    expect(stateNames(s)).toEqual(stateNames(plain));
+    expect(stateNames(plain).length).toBeGreaterThan(0);
+    expect(stateNames(plain).every((n) => n.includes('@'))).toBe(true);
+    expect(s.graph.tensors.some((t) => t.name.startsWith('teacher/'))).toBe(true);
+    expect(s.readouts).toHaveLength(1);
+    expect(s.readouts[0].alpha).toBe(0.3);
+    expect(s.readouts[0].klWeight).toBeCloseTo(0.7 * 16, 12);
+    expect(s.readouts[0].kl).toBeTypeOf('number');
+    const [kl] = opsOf(s, 'kl_div');
+    expect(kl.attrs).toMatchObject({ tau: 4 });
+    expect(kl.attrs.scale).toBeCloseTo((0.7 * 16) / 2, 12);
+    expect(opsOf(s, 'softmax_cross_entropy')[0].attrs.scale).toBeCloseTo(0.3 / 2, 12);
+  });
+  it('kd with a cached teacher: a fourth input teacher_logits, no teacher weights', () => {
+    const s = buildStepGraph(
+      { kind: 'kd', student: model(), teacher: model(), tau: 2, alpha: 1, beta: 1, cachedTeacher: true },
+      DEFAULT_OPTIM,
+    );
+    const g = s.graph;
+    expect(g.inputs.map((t) => g.tensors[t].name)).toEqual(['images', 'labels', 'hyper', 'teacher_logits']);
+    expect(g.shape(g.inputs[3])).toEqual([2, 10]);
+    expect(g.tensors.some((t) => t.name.startsWith('teacher/'))).toBe(false);
+  });
+  it.each([
+    [1, 0, 1, null],
+    [1, 1, 0, null],
+    [0.5, 0, 0, null],
+    [0, 1, 1, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 0, 1, 1)'],
+    [2, -1, 1, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 2, -1, 1)'],
+    [2, 1, -0.5, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 2, 1, -0.5)'],
+  ])('kd τ = %d, α = %d, β = %d: %s', (tau, alpha, beta, error) => {
+    const build = () => buildStepGraph({ kind: 'kd', student: model(), teacher: model(), tau, alpha, beta }, DEFAULT_OPTIM);
+    if (error) expect(build).toThrow(error);
+    else expect(build).not.toThrow();
+  });
+  it.each([2, 3])('dml with %i peers: peer-prefixed names, one KL per other peer, readouts 1 and 1/(K−1)', (K) => {
+    const s = buildStepGraph({ kind: 'dml', peers: Array.from({ length: K }, model) }, DEFAULT_OPTIM);
+    expect(s.models).toHaveLength(K);
+    expect(s.state).toHaveLength(K);
+    const plain = paramNames(buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM));
+    for (let k = 0; k < K; k++) {
+      expect(paramNames(s, k)).toEqual(plain);
+      const ids = [...s.models[k].params.values()];
+      expect(ids.every((id) => s.graph.tensors[id].name.startsWith(`peer${k}/`))).toBe(true);
+      expect(stateNames(s, k).every((n) => n.startsWith(`peer${k}/`))).toBe(true);
+      expect(s.readouts[k]).toMatchObject({ alpha: 1 });
+      expect(s.readouts[k].klWeight).toBeCloseTo(1 / (K - 1), 12);
+    }
+    const kls = opsOf(s, 'kl_div');
+    expect(kls).toHaveLength(K * (K - 1));
+    for (const n of kls) expect(n.attrs).toMatchObject({ tau: 1 });
+    for (const n of kls) expect(n.attrs.scale).toBeCloseTo(1 / ((K - 1) * 2), 12);
+    expect(new Set(kls.map((n) => n.inputs[0])).size).toBe(K); // each peer's KL terms start from its own logits
+    for (const n of kls) expect(n.inputs[0]).not.toBe(n.inputs[1]);
+  });
+  it('batch norms train on batch statistics: batchnorm_train (update 1; 0 for a dml peer recomputed; 3 peers), a frozen teacher keeps batchnorm', () => {
+    const mb = () => buildModel({ model: 'mobilenet_v1', alpha: 0.25, res: 16, batch: 2, classes: 10 });
+    const bns = mb().nodes.filter((n) => n.op === 'batchnorm').length;
+    expect(bns).toBeGreaterThan(0);
+    const kd = buildStepGraph({ kind: 'kd', student: mb(), teacher: mb(), tau: 2, alpha: 1, beta: 1 }, DEFAULT_OPTIM);
+    expect(opsOf(kd, 'batchnorm_train').map((n) => n.attrs.update)).toEqual(new Array(bns).fill(1));
+    expect(opsOf(kd, 'batchnorm')).toHaveLength(bns); // the teacher's, inference form
+    expect(opsOf(kd, 'batchnorm').every((n) => n.name.startsWith('teacher/'))).toBe(true);
+    const plain = buildStepGraph({ kind: 'plain', model: mb() }, DEFAULT_OPTIM);
+    expect(opsOf(plain, 'batchnorm_train').map((n) => n.attrs.update)).toEqual(new Array(bns).fill(1));
+    const dml = buildStepGraph({ kind: 'dml', peers: [mb(), mb(), mb()] }, DEFAULT_OPTIM);
+    const upd = opsOf(dml, 'batchnorm_train').map((n) => n.attrs.update);
+    expect(upd.filter((u) => u === 1)).toHaveLength(3 * bns); // phase k trains peer k
+    expect(upd.filter((u) => u === 0)).toHaveLength(6 * bns); // and recomputes the two others
+    expect(opsOf(dml, 'batchnorm')).toHaveLength(0);
+  });
+  it.each(MODEL_NAMES.flatMap((m) => (['none', 'int8', 'binary'] as const).map((q) => [m, q] as const)))(
+    '%s, qat %s: the step graph (with weight pruning) uses registered ops only',
+    (name, qat) => {
+      const spec = { model: name, batch: 2, res: name.startsWith('cnn') ? 28 : 32, classes: 10, alpha: 0.25 };
+      const s = buildStepGraph({ kind: 'plain', model: buildModel(spec) }, DEFAULT_OPTIM, qat, 'weights');
+      const known = new Set(opNames());
+      expect(s.graph.nodes.map((n) => n.op).filter((op) => !known.has(op))).toEqual([]);
+      expect(s.models[0].trainable.length).toBeGreaterThan(0);
+    },
+  );
+  it('pruning masks only for the trained model: none without pruning, none for a frozen teacher', () => {
+    const masks = (s: StepGraph) => s.graph.tensors.filter((t) => t.name.includes('@mask')).map((t) => t.name);
+    const kd = (prune: 'none' | 'weights') =>
+      buildStepGraph({ kind: 'kd', student: model(), teacher: model(), tau: 2, alpha: 1, beta: 1 }, DEFAULT_OPTIM, 'none', prune);
+    expect(masks(kd('none'))).toEqual([]);
+    const pruned = masks(kd('weights'));
+    expect(pruned.length).toBeGreaterThan(0);
+    expect(pruned.filter((n) => n.startsWith('teacher/'))).toEqual([]);
+    expect(masks(buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM))).toEqual([]);
+  });
+  it('readouts point at the graph outputs of their losses and gradient norm; CE scaled by 1/B (plain, dml)', () => {
+    const check = (s: StepGraph, klOp: string | null) => {
+      const prod = s.graph.producers();
+      for (const r of s.readouts) {
+        expect(prod.get(s.graph.outputs[r.ce])!.op).toBe('softmax_cross_entropy');
+        expect(prod.get(s.graph.outputs[r.norm])!.name).toMatch(/grad_norm/);
+        if (klOp) expect(prod.get(s.graph.outputs[r.kl!])!.op).toBe(klOp);
+      }
+    };
+    const plain = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM);
+    check(plain, null);
+    expect(opsOf(plain, 'softmax_cross_entropy')[0].attrs.scale).toBeCloseTo(1 / 2, 12);
+    const dml = buildStepGraph({ kind: 'dml', peers: [model(), model(), model()] }, DEFAULT_OPTIM);
+    check(dml, 'add'); // three peers: each readout's KL is the sum of two terms
+    for (const n of opsOf(dml, 'softmax_cross_entropy')) expect(n.attrs.scale).toBeCloseTo(1 / 2, 12);
+    const used = new Set(dml.graph.nodes.flatMap((n) => n.inputs));
+    for (const n of opsOf(dml, 'softmax_cross_entropy')) expect(used.has(n.outputs[1])).toBe(true); // its gradient seeds the backward pass
+    check(buildStepGraph({ kind: 'dml', peers: [model(), model()] }, DEFAULT_OPTIM), 'kl_div');
+  });
+  it('dml: every phase uses the same parameter and mask tensors of each peer (K copies of the model, not K²)', () => {
+    const per = model().tensors.filter((t) => t.role === 'param').length;
+    const s = buildStepGraph({ kind: 'dml', peers: [model(), model(), model()] }, DEFAULT_OPTIM, 'none', 'weights');
+    expect(s.graph.tensors.filter((t) => t.role === 'param').length).toBe(3 * per);
+    const masks = s.graph.tensors.filter((t) => t.name.includes('@mask'));
+    expect(masks.length).toBe(3 * s.models[0].masks.size);
+    expect(s.models[0].masks.size).toBeGreaterThan(0);
+  });
+  it('dml needs two peers', () => {
+    expect(() => buildStepGraph({ kind: 'dml', peers: [model()] }, DEFAULT_OPTIM)).toThrow(
+      'deep mutual learning needs at least 2 peers (got 1)',
+    );
+  });
+});
+
+/** A CompiledStep over a fake compiled graph holding tensors in a Map (the constructor is private in TypeScript only). */
+function fakeCompiled(step: StepGraph) {
+  const store = new Map<number, Float32Array>();
+  const reads: number[] = [];
+  const compiled = {
+    readTensor: async (id: number) => {
+      if (!store.has(id)) throw new Error(`no tensor ${id}`);
+      reads.push(id);
+      return Float32Array.from(store.get(id)!);
+    },
+    writeTensor: (id: number, d: Float32Array) => store.set(id, Float32Array.from(d)),
+    destroy: () => store.clear(),
+  };
+  const Ctor = CompiledStep as unknown as new (s: StepGraph, c: typeof compiled) => CompiledStep;
+  return { run: new Ctor(step, compiled), store, reads };
+}
+
+describe('CompiledStep (fake compiled graph)', () => {
+  it('weights: unmasked parameters as read, masked ones multiplied by their masks; masks by name', async () => {
+    const s = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM, 'none', 'weights');
+    const { run, store } = fakeCompiled(s);
+    const m = s.models[0];
+    expect(m.masks.size).toBeGreaterThan(0);
+    for (const [, id] of m.params) store.set(id, Float32Array.of(2, -3, 4));
+    for (const [, id] of m.masks) store.set(id, Float32Array.of(1, 0, 1));
+    const w = await run.weights(0);
+    for (const [name] of m.params) expect([...w.get(name)!]).toEqual(m.masks.has(name) ? [2, -0, 4] : [2, -3, 4]);
+    expect([...(await run.masks(0)).keys()].sort()).toEqual([...m.masks.keys()].sort());
+    expect(run.models).toBe(s.models);
+  });
+  it('weights without pruning read only the parameters', async () => {
+    const s = buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM);
+    const { run, store, reads } = fakeCompiled(s);
+    expect(s.models[0].masks.size).toBe(0);
+    for (const [, id] of s.models[0].params) store.set(id, Float32Array.of(1.5));
+    const w = await run.weights(0);
+    expect([...w.values()].every((v) => v.length === 1 && v[0] === 1.5)).toBe(true);
+    expect(reads.sort()).toEqual([...s.models[0].params.values()].sort());
+  });
+  it('persistent: the trained models\u2019 parameters and state, not the teacher; checkpointTensors and restore by name', async () => {
+    const s = buildStepGraph({ kind: 'kd', student: model(), teacher: model(), tau: 2, alpha: 1, beta: 1 }, DEFAULT_OPTIM);
+    const { run, store } = fakeCompiled(s);
+    expect(run.persistent.length).toBeGreaterThan(0);
+    expect(run.persistent.every((t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/'))).toBe(true);
+    const want = s.graph.tensors.filter(
+      (t) => (t.role === 'param' || t.role === 'state') && !t.name.startsWith('teacher/') && s.graph.isUsed(t.id),
+    );
+    expect(run.persistent.map((t) => t.id)).toEqual(want.map((t) => t.id));
+    run.persistent.forEach((t, i) => store.set(t.id, Float32Array.of(i)));
+    const ck = await run.checkpointTensors();
+    expect([...ck.keys()]).toEqual(run.persistent.map((t) => t.name));
+    expect(ck.get(run.persistent[1].name)).toEqual({ shape: run.persistent[1].shape, data: Float32Array.of(1) });
+    const back = new Map([...ck].map(([n, t]) => [n, { data: t.data.map((v) => v + 10) }]));
+    run.restore(back, 'a.ckpt');
+    expect([...store.get(run.persistent[2].id)!]).toEqual([12]);
+    back.delete(run.persistent[0].name);
+    expect(() => run.restore(back, 'a.ckpt')).toThrow(
+      `checkpoint a.ckpt has no tensor '${run.persistent[0].name}' (different model or optimizer?)`,
+    );
+    run.destroy();
+    expect(store.size).toBe(0);
+  });
+});
+
+describe('pruneTargets (autodiff.ts), on a hand-built graph, from its documented rule', () => {
+  // first conv 3×3×3 (27 weights per output), a pointwise conv 1×1×32 with bias, a depthwise 3×3 conv, a batch
+  // norm, a grouped 1×1 conv (2 groups, 4 inputs per group), and a 1×1×8 'classifier' conv
+  const g = new Graph();
+  let x = g.addInput('x', [1, 6, 6, 3]);
+  const p = (name: string, shape: number[]) => g.addParam(name, shape, new Float32Array(shape.reduce((a, b) => a * b, 1)));
+  const conv = (name: string, w: number[], groups = 1, bias = true) =>
+    (x = g.add1(
+      'conv2d',
+      [x, p(`${name}.w`, w), ...(bias ? [p(`${name}.b`, [w[3]])] : [])],
+      { groups, pads: w[0] === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0] },
+      name,
+    ));
+  conv('first', [3, 3, 3, 32], 1, false);
+  conv('pw', [1, 1, 32, 8]);
+  conv('dw', [3, 3, 1, 8], 8);
+  x = g.add1('batchnorm', [x, p('bn.gamma', [8]), p('bn.beta', [8]), p('bn.mean', [8]), p('bn.var', [8])], { eps: 1e-3 }, 'bn');
+  conv('grp', [1, 1, 4, 8], 2);
+  conv('classifier', [1, 1, 8, 10]);
+  g.markOutput(x);
+  it("weights: conv weights with more than 27 per output, not the classifier's, no biases", () => {
+    expect([...pruneTargets(g, 'weights')].sort()).toEqual(['pw.w']);
+    expect([...pruneTargets(g)].sort()).toEqual(['pw.w']); // the default kind
+  });
+  it('filters: weights and biases of every non-depthwise conv (classifier included) and the batch norm γ, β', () => {
+    expect([...pruneTargets(g, 'filters')].sort()).toEqual(
+      ['bn.beta', 'bn.gamma', 'classifier.b', 'classifier.w', 'first.w', 'grp.b', 'grp.w', 'pw.b', 'pw.w'].sort(),
+    );
+  });
+  it('none: nothing', () => {
+    expect(pruneTargets(g, 'none').size).toBe(0);
+  });
+});
+
+describe('autodiff.ts on the CPU: errors by name, splitK from its documented rule', () => {
+  it('addModel refuses a graph whose node reads a tensor defined later', () => {
+    const src = new Graph();
+    const x = src.addInput('x', [1, 2, 2, 4]);
+    const a = src.add1('activation', [x], { act: 1 }, 'a');
+    src.markOutput(src.add1('activation', [a], { act: 1 }, 'b'));
+    src.nodes.reverse(); // b now comes before the node that defines its input
+    const dst = new Graph();
+    expect(() => addModel(dst, src, { prefix: '', input: dst.addInput('x', [1, 2, 2, 4]), mode: 'train' })).toThrow(
+      `addModel: tensor '${src.tensors[a].name}' used before it is defined`,
+    );
+  });
+  it('backward names an op without a derivative rule', () => {
+    const g = new Graph();
+    const w = g.addParam('w', [2, 4], new Float32Array(8));
+    const op = 'softmax';
+    expect(RULES[op]).toBeUndefined();
+    const y = g.add1(op, [w], {}, 'sm');
+    expect(() => backward(g, new Map([[y, [y]]]), [w])).toThrow("no derivative rule for op 'softmax' (node 'sm')");
+  });
+  // "Split into s ≤ 64 chunks of ≥ 256 (m/s a multiple of 4) so there are ≥ 512 tiles" (r·cout/16 tiles per chunk),
+  // only when cout % 4 = 0 and r·cout ≤ 2048; s doubles while every condition holds.
+  it.each([
+    [25088, 9, 8, 64], // cnn_tiny's conv1 (the comment's example): capped at 64
+    [1 << 20, 64, 32, 4], // r·cout = 2048: 4 chunks make 512 tiles, no more
+    [1 << 20, 32, 32, 8], // 1024 outputs: 8 chunks
+    [4096, 9, 8, 16], // chunks of 256: m/(2s) ≥ 256 stops at s = 16
+    [25088, 9, 6, 1], // cout not a multiple of 4
+    [25088, 64, 36, 1], // r·cout > 2048
+    [1004, 9, 8, 1], // m % 8 ≠ 0
+  ])('splitK(m %i, r %i, cout %i) = %i', (m, r, cout, s) => {
+    expect(splitK(m, r, cout)).toBe(s);
+  });
+});
