@@ -6,8 +6,8 @@
 //         act (activation code, 0), shuffle (channel-shuffle groups applied to the output, 1 = none).
 //
 // Kernel choice (`convVariants`): pointwise GEMM for 1×1/stride-1/unpadded, depthwise for groups = Cin = Cout,
-// the register-tiled general kernel when output channels per group are a multiple of 4, and the direct kernel
-// (the oracle) otherwise. Where several fit, the tuner measures them on the adapter.
+// the implicit-im2col unrolled kernels when output channels per group are a multiple of 8, the register-tiled
+// general kernel when they are a multiple of 4, and the direct kernel (the oracle) otherwise. Where several fit, the tuner measures them on the adapter.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -108,8 +108,12 @@ registerOp({
 });
 
 function convTuneKey(pc: PlanContext): string {
-  const g = convGeom(pc.inShapes, pc.attrs);
-  return `conv2d|${g.n}x${g.h}x${g.w}x${g.cin}|${g.kh}x${g.kw}x${g.cout}|g${g.groups}|s${g.sh}${g.sw}|d${g.dh}${g.dw}|p${g.pt}${g.pl}${g.pb}${g.pr}|sh${attrNum(pc.attrs, 'shuffle', 1)}`;
+  return `conv2d|${convKey(convGeom(pc.inShapes, pc.attrs))}|sh${attrNum(pc.attrs, 'shuffle', 1)}`;
+}
+
+/** A convolution's geometry as a tuner-key fragment. */
+export function convKey(g: ConvGeom): string {
+  return `${g.n}x${g.h}x${g.w}x${g.cin}|${g.kh}x${g.kw}x${g.cout}|g${g.groups}|s${g.sh}${g.sw}|d${g.dh}${g.dw}|p${g.pt}${g.pl}${g.pb}${g.pr}`;
 }
 
 /** The kernel variants that can run this convolution, preferred default first. */
@@ -211,6 +215,7 @@ export function convVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
+  if (!isPointwise(g) && !isDepthwise(g)) out.push(...unrolledConvVariants(pc));
   const cg = g.cin / g.groups;
   if ((g.cout / g.groups) % 4 === 0) {
     const vecIn = cg % 4 === 0 ? 1 : 0;
@@ -244,5 +249,48 @@ export function convVariants(pc: PlanContext): Candidate[] {
       }),
     ],
   });
+  return out;
+}
+
+/** Implicit-im2col tile shapes of conv/conv2d_forward_unrolled*: [output columns, channels, input read as vec4]. */
+// Default first (fastest on SwiftShader, batch-64 training shapes): 8×8 vec4, and 8×16 for the Cin = 1 first layer.
+const UNROLLED_TILES: [number, number, boolean][] = [
+  [8, 8, true],
+  [4, 8, true],
+  [4, 16, true],
+  [8, 16, false],
+  [4, 32, false],
+  [4, 8, false],
+];
+
+/**
+ * The implicit-im2col register-tiled kernels (shaders/conv/conv2d_forward_unrolled.tmpl.wgsl) that fit a general
+ * convolution: channels per group a multiple of the tile's channels; the vec4 flavours need Cin/groups % 4 == 0,
+ * the scalar ones serve small Cin (first layers).
+ */
+export function unrolledConvVariants(pc: PlanContext): Candidate[] {
+  const g = convGeom(pc.inShapes, pc.attrs);
+  const act = attrNum(pc.attrs, 'act', 0);
+  const cg = g.cin / g.groups;
+  const out: Candidate[] = [];
+  for (const [rows, cols, vec] of UNROLLED_TILES) {
+    if ((g.cout / g.groups) % cols !== 0 || (vec ? cg % 4 !== 0 : cg % 4 === 0)) continue;
+    const name = `conv2d_forward_unrolled${rows}x${cols}${vec ? '_vec' : ''}`;
+    out.push({
+      id: name.replace('_forward', ''),
+      build: async () => {
+        const owTiles = Math.ceil(g.ow / rows);
+        const b = pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
+        return [
+          await pc.rt.kernels.launch(`conv/${name}`, {
+            overrides: { ACT: act },
+            uniforms: { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g), ow_tiles: owTiles },
+            buffers: { x: pc.input(0), w: pc.input(1), b, y: pc.output(0) },
+            invocations: g.n * g.oh * owTiles * (g.cout / cols),
+          }),
+        ];
+      },
+    });
+  }
   return out;
 }

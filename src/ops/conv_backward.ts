@@ -10,8 +10,10 @@
 // of the unshuffled output (a fused shuffle is an inference rewrite).
 
 import { check, shapeStr } from '../runtime/errors.js';
-import { convGeom, convUniforms, convVariants } from './conv.js';
+import type { Candidate } from '../runtime/tuner.js';
+import { convGeom, convKey, convUniforms, convVariants, unrolledConvVariants } from './conv.js';
 import { channelReduce } from './norm.js';
+import type { BufferRange } from '../runtime/kernels.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 function geomFrom(xShape: number[], wShape: number[], attrs: Attrs, dyShape: number[]) {
@@ -180,22 +182,29 @@ registerOp({
     const g = convGeom(pc.inShapes, pc.attrs);
     const r = g.kh * g.kw * g.cin;
     const m = g.n * g.oh * g.ow;
-    const patches = pc.constant(new Float32Array(m * r), `${pc.name}.patches`);
-    const im2col = await pc.rt.kernels.launch('conv/conv2d_forward_im2col', {
-      uniforms: {
-        cin4: g.cin / 4,
-        ...convUniforms(g),
-      },
-      buffers: { x: pc.input(0), p: patches },
-      invocations: m * g.kh * g.kw * (g.cin / 4),
-    });
-    const gemmPc: PlanContext = {
+    const gemmPc = (patches: BufferRange): PlanContext => ({
       ...pc,
       attrs: {},
       inShapes: [[g.n, g.oh, g.ow, r], [1, 1, r, g.cout], ...pc.inShapes.slice(2)],
       input: (i) => (i === 0 ? patches : pc.input(i)),
-    };
-    const key = `conv2d_gemm|${m}x${r}x${g.cout}`;
-    return [im2col, ...(await pc.tuner.choose(key, convVariants(gemmPc)))];
+    });
+    // the GEMM's variants, each preceded by the im2col pass into a scratch patch matrix [M, KH·KW·Cin]
+    const viaPatches: Candidate[] = convVariants(gemmPc(pc.input(0))).map((c) => ({
+      id: `im2col+${c.id}`,
+      tuned: c.tuned,
+      build: async () => {
+        const patches = pc.constant(new Float32Array(m * r), `${pc.name}.patches`);
+        const im2col = await pc.rt.kernels.launch('conv/conv2d_forward_im2col', {
+          uniforms: { cin4: g.cin / 4, ...convUniforms(g) },
+          buffers: { x: pc.input(0), p: patches },
+          invocations: m * g.kh * g.kw * (g.cin / 4),
+        });
+        const gemm = convVariants(gemmPc(patches)).find((v) => v.id === c.id)!;
+        return [im2col, ...(await gemm.build())];
+      },
+    }));
+    // or the implicit-im2col kernels, which read x directly (no patch matrix)
+    const key = `conv2d_gemm|${convKey(g)}`;
+    return pc.tuner.choose(key, [...viaPatches, ...unrolledConvVariants(pc)]);
   },
 });
