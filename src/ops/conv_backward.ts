@@ -150,6 +150,55 @@ registerOp({
   },
 });
 
+/** conv2d_backward_weight_partial applies: ungrouped, Cin % 4 == 0, Cout % 8 == 0. */
+export function dwUnrolledFits(g: ReturnType<typeof convGeom>): boolean {
+  return g.groups === 1 && g.cin % 4 === 0 && g.cout % 8 === 0;
+}
+
+/**
+ * conv2d_backward_weight_partial (x, dy) → part [KH·KW·Cin, S, Cout]: the weight gradient summed over each of S
+ * chunks of the output rows (n, oh), computed with implicit im2col (shaders/conv/conv2d_backward_weight_unrolled,
+ * no patch matrix); dw is the sum over S (a reduce node, src/train/autodiff.ts). Attrs: the forward's + w_shape
+ * and chunks S (≥ 1, at most N·OH; the chunks hold ⌈N·OH/S⌉ rows, so S must be ⌈N·OH / ⌈N·OH/S⌉⌉).
+ */
+registerOp({
+  name: 'conv2d_backward_weight_partial',
+  infer([x, dy], attrs) {
+    const ws = attrInts(attrs, 'w_shape', 4);
+    const g = geomFrom(x, ws, attrs, dy);
+    check(dwUnrolledFits(g), 'conv2d_backward_weight_partial needs an ungrouped convolution with Cin % 4 == 0 and Cout % 8 == 0');
+    const s = attrNum(attrs, 'chunks', 1);
+    const rows = g.n * g.oh;
+    check(
+      Number.isInteger(s) && s >= 1 && s <= rows && Math.ceil(rows / Math.ceil(rows / s)) === s,
+      `conv2d_backward_weight_partial: chunks ${s} cannot split N·OH = ${rows} output rows into equal chunks`,
+    );
+    return [[g.kh * g.kw * g.cin, s, g.cout]];
+  },
+  macs: (ins, outs) => numel(ins[1]) * outs[0][0],
+  plan: async (pc) => {
+    const g = geomFrom(pc.inShapes[0], attrInts(pc.attrs, 'w_shape', 4), pc.attrs, pc.inShapes[1]);
+    const s = attrNum(pc.attrs, 'chunks', 1);
+    const rows = g.n * g.oh;
+    const r4 = (g.kh * g.kw * g.cin) / 4;
+    const candidates: Candidate[] = [];
+    for (const cols of [8, 16]) {
+      if (g.cout % cols !== 0) continue;
+      candidates.push({
+        id: `dw_unrolled4x${cols}`,
+        build: async () => [
+          await pc.rt.kernels.launch(`conv/conv2d_backward_weight_unrolled4x${cols}`, {
+            uniforms: { cin: g.cin, cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rows / s), ...convUniforms(g) },
+            buffers: { x: pc.input(0), dy: pc.input(1), part: pc.output(0) },
+            invocations: s * r4 * (g.cout / cols),
+          }),
+        ],
+      });
+    }
+    return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);
+  },
+});
+
 /** conv2d through im2col + GEMM applies: ungrouped, Cin % 4 == 0, Cout % 4 == 0, not already a pointwise GEMM. */
 export function im2colFits(inShapes: number[][], attrs: Attrs): boolean {
   const g = convGeom(inShapes, attrs);
