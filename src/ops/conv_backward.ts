@@ -150,6 +150,14 @@ registerOp({
   },
 });
 
+/** The tiles of conv/conv2d_backward_weight_unrolled*: [input channels, output channels] per invocation. */
+const DW_TILES: [number, number][] = [
+  [4, 8],
+  [8, 8],
+  [4, 16],
+  [8, 16],
+];
+
 /** conv2d_backward_weight_partial applies: ungrouped, Cin % 4 == 0, Cout % 8 == 0. */
 export function dwUnrolledFits(g: ReturnType<typeof convGeom>): boolean {
   return g.groups === 1 && g.cin % 4 === 0 && g.cout % 8 === 0;
@@ -179,18 +187,18 @@ registerOp({
   plan: async (pc) => {
     const g = geomFrom(pc.inShapes[0], attrInts(pc.attrs, 'w_shape', 4), pc.attrs, pc.inShapes[1]);
     const s = attrNum(pc.attrs, 'chunks', 1);
-    const rows = g.n * g.oh;
-    const r4 = (g.kh * g.kw * g.cin) / 4;
+    const rowCount = g.n * g.oh;
     const candidates: Candidate[] = [];
-    for (const cols of [8, 16]) {
-      if (g.cout % cols !== 0) continue;
+    // tiles [input channels, output channels], default first
+    for (const [rows, cols] of DW_TILES) {
+      if (g.cin % rows !== 0 || g.cout % cols !== 0) continue;
       candidates.push({
-        id: `dw_unrolled4x${cols}`,
+        id: `dw_unrolled${rows}x${cols}`,
         build: async () => [
-          await pc.rt.kernels.launch(`conv/conv2d_backward_weight_unrolled4x${cols}`, {
-            uniforms: { cin: g.cin, cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rows / s), ...convUniforms(g) },
+          await pc.rt.kernels.launch(`conv/conv2d_backward_weight_unrolled${rows}x${cols}`, {
+            uniforms: { cin: g.cin, cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rowCount / s), ...convUniforms(g) },
             buffers: { x: pc.input(0), dy: pc.input(1), part: pc.output(0) },
-            invocations: s * r4 * (g.cout / cols),
+            invocations: (s * g.kh * g.kw * g.cin * g.cout) / (rows * cols),
           }),
         ],
       });

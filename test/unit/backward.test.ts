@@ -217,7 +217,10 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       run.destroy();
       const want = conv2dBackwardWeightRef(x, c.x, dy, ws, c.attrs);
       expectClose(got, want, TOL.grad, `${c.name} dw`);
-      for (const cols of c.unrolled ? [8, 16].filter((k) => c.cout % k === 0) : []) {
+      const tiles = [4, 8].flatMap((rows) =>
+        [8, 16].filter((cols) => c.x[3] % rows === 0 && c.cout % cols === 0).map((cols) => `${rows}x${cols}`),
+      );
+      for (const tile of c.unrolled ? tiles : []) {
         // every tile width of the kernel, its chunks summed here
         const s = c.unrolled!;
         const { out } = await runOp(
@@ -227,11 +230,11 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
             { shape: outShape, data: dy },
           ],
           { ...c.attrs, w_shape: ws, chunks: s },
-          `dw_unrolled4x${cols}`,
+          `dw_unrolled${tile}`,
         );
         const sum = new Float32Array(want.length);
         for (let i = 0; i < out.length; i++) sum[Math.floor(i / (s * c.cout)) * c.cout + (i % c.cout)] += out[i];
-        expectClose(sum, want, TOL.grad, `${c.name} dw_unrolled4x${cols}`);
+        expectClose(sum, want, TOL.grad, `${c.name} dw_unrolled${tile}`);
       }
       if (c.split > 1) {
         // the patches in split-K column order, exactly (a gather)
