@@ -12,8 +12,18 @@
 //! else
 //         x is read one channel at a time (any Cg: the Cin = 1 or 3 first layer).
 //! end
+//! if QUAD
+// Thread: i = (q·(Cout/${COLS}) + cb)·4 + lane, lane < 4: tile t = 4q + lane = (n·OH + oh)·⌈OW/${ROWS}⌉ + owt computes
+//         y[n, oh, ${ROWS}·owt + r, ${COLS}·cb + c], r < ${ROWS}, c < ${COLS}. The four lanes of a quad share the output
+//         channels: each loads one of the four weight rows of a step and quadBroadcast hands it to the others (weight
+//         loads per step: ${CB} vec4 instead of 4·${CB}). Control flow stays uniform across the quad (rows outside the
+//         image are masked, not skipped; tiles past the end compute clamped and store nothing). Needs 'subgroups'.
+enable subgroups;
+//! else
 // Thread: i = ((n·OH + oh)·⌈OW/${ROWS}⌉ + owt)·(Cout/${COLS}) + cb computes y[n, oh, ${ROWS}·owt + r, ${COLS}·cb + c], r < ${ROWS},
-//         c < ${COLS}. Columns past OW are computed on a clamped input column and not stored; a tap outside the image
+//         c < ${COLS}.
+//! end
+//         Columns past OW are computed on a clamped input column and not stored; a tap outside the image
 //         contributes 0. Overwrites y.
 //! import activation
 
@@ -25,6 +35,7 @@ struct Params {
   groups: u32,
   geom: ConvGeom,
   ow_tiles: u32,
+  tiles: u32,
 }
 
 override WG: u32 = 64u;
@@ -39,9 +50,25 @@ override WG: u32 = 64u;
 //! read b: array<vec4<f32>>
 //! read_write y: array<vec4<f32>>
 
+//! if QUAD
+// no early return: the whole quad takes part in quadBroadcast; tiles past the end are clamped and not stored
+//! import invocation
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = invocation_index(gid, nwg);
+//! else
 //! entry
+//! end
   let cout4 = params.cout / 4u;
+//! if QUAD
+  let lane = i % 4u;
+  let cbn = params.cout / ${COLS}u;
+  let t = ((i / 4u) / cbn) * 4u + lane;
+  let live = t < params.tiles;
+  let tile = conv_tile(min(t, params.tiles - 1u) * cbn + (i / 4u) % cbn, cbn, params.ow_tiles, params.geom.out_hw.x);
+//! else
   let tile = conv_tile(i, params.cout / ${COLS}u, params.ow_tiles, params.geom.out_hw.x);
+//! end
   let c4 = tile.blk * (${COLS}u / 4u);
   let cg = params.cin / params.groups;
   let g = (c4 * 4u) / (params.cout / params.groups);
@@ -65,20 +92,37 @@ override WG: u32 = 64u;
 //! end
   for (var kh = 0u; kh < params.geom.kernel.x; kh++) {
     let ih = i32(tile.oh) * params.geom.stride.x - params.geom.pad.x + i32(kh) * params.geom.dilation.x;
+//! if QUAD
+    let rowOk = ih >= 0 && ih < params.geom.in_hw.x;
+    let xrow = (tile.n * u32(params.geom.in_hw.x) + u32(clamp(ih, 0, params.geom.in_hw.x - 1))) * u32(W);
+//! else
     if (ih < 0 || ih >= params.geom.in_hw.x) { continue; }
     let xrow = (tile.n * u32(params.geom.in_hw.x) + u32(ih)) * u32(W);
+    let rowOk = true;
+//! end
     for (var kw = 0u; kw < params.geom.kernel.y; kw++) {
       let iw = iw0 + i32(kw) * params.geom.dilation.y;
 //! for r in 0..ROWS
-      let ok${r} = iw + ${r} * sw >= 0 && iw + ${r} * sw < W;
+      let ok${r} = rowOk && iw + ${r} * sw >= 0 && iw + ${r} * sw < W;
       let xb${r} = (xrow + u32(clamp(iw + ${r} * sw, 0, W - 1))) * cinv + off;
 //! end
       var wb = (kh * params.geom.kernel.y + kw) * cg * cout4 + c4;
       for (var ci = 0u; ci < cgv; ci++) {
 //! if VEC
+//! if QUAD
+//! for c in 0..CB
+        let my${c} = w[wb + lane * cout4 + ${c}u];
+//! end
+//! for k in 0..4
+//! for c in 0..CB
+        let w${k}_${c} = quadBroadcast(my${c}, ${k}u);
+//! end
+//! end
+//! else
 //! for k in 0..4
 //! for c in 0..CB
         let w${k}_${c} = w[wb + ${k}u * cout4 + ${c}u];
+//! end
 //! end
 //! end
         wb += 4u * cout4;
@@ -107,6 +151,9 @@ override WG: u32 = 64u;
   let ybase = ((tile.n * params.geom.out_hw.x + tile.oh) * OW + ow0) * cout4 + c4;
 //! for c in 0..CB
   let bias${c} = b[c4 + ${c}u];
+//! end
+//! if QUAD
+  if (!live) { return; }
 //! end
 //! for r in 0..ROWS
   if (ow0 + ${r}u < OW) {

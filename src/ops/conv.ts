@@ -252,15 +252,18 @@ export function convVariants(pc: PlanContext): Candidate[] {
   return out;
 }
 
-/** Implicit-im2col tile shapes of conv/conv2d_forward_unrolled*: [output columns, channels, input read as vec4]. */
-// Default first (fastest on SwiftShader, batch-64 training shapes): 8×8 vec4, and 8×16 for the Cin = 1 first layer.
-const UNROLLED_TILES: [number, number, boolean][] = [
-  [8, 8, true],
-  [4, 8, true],
-  [4, 16, true],
-  [8, 16, false],
-  [4, 32, false],
-  [4, 8, false],
+/** Implicit-im2col tiles of conv/conv2d_forward_{unrolled,quad}*: [output columns, channels, input read as vec4, flavour]. */
+// Default first (fastest on SwiftShader, batch-64 training shapes): quad 8×8 vec4 (unrolled 8×8 without subgroups),
+// and 8×16 for the Cin = 1 first layer.
+const UNROLLED_TILES: [number, number, boolean, 'unrolled' | 'quad'][] = [
+  [8, 8, true, 'quad'],
+  [8, 8, true, 'unrolled'],
+  [4, 8, true, 'unrolled'],
+  [4, 16, true, 'unrolled'],
+  [4, 8, true, 'quad'],
+  [8, 16, false, 'unrolled'],
+  [4, 32, false, 'unrolled'],
+  [4, 8, false, 'unrolled'],
 ];
 
 /**
@@ -273,20 +276,23 @@ export function unrolledConvVariants(pc: PlanContext): Candidate[] {
   const act = attrNum(pc.attrs, 'act', 0);
   const cg = g.cin / g.groups;
   const out: Candidate[] = [];
-  for (const [rows, cols, vec] of UNROLLED_TILES) {
-    if ((g.cout / g.groups) % cols !== 0 || (vec ? cg % 4 !== 0 : cg % 4 === 0)) continue;
-    const name = `conv2d_forward_unrolled${rows}x${cols}${vec ? '_vec' : ''}`;
+  const quad = pc.rt.ctx.features.has('subgroups');
+  for (const [rows, cols, vec, flavour] of UNROLLED_TILES) {
+    if ((g.cout / g.groups) % cols !== 0 || (vec ? cg % 4 !== 0 : cg % 4 === 0) || (flavour === 'quad' && !quad)) continue;
+    const name = `conv2d_forward_${flavour}${rows}x${cols}${vec ? '_vec' : ''}`;
     out.push({
       id: name.replace('_forward', ''),
       build: async () => {
         const owTiles = Math.ceil(g.ow / rows);
+        const tiles = g.n * g.oh * owTiles;
         const b = pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
         return [
           await pc.rt.kernels.launch(`conv/${name}`, {
             overrides: { ACT: act },
-            uniforms: { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g), ow_tiles: owTiles },
+            uniforms: { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g), ow_tiles: owTiles, tiles },
             buffers: { x: pc.input(0), w: pc.input(1), b, y: pc.output(0) },
-            invocations: g.n * g.oh * owTiles * (g.cout / cols),
+            // the quad flavour: whole quads (tiles rounded up to 4)
+            invocations: (flavour === 'quad' ? Math.ceil(tiles / 4) * 4 : tiles) * (g.cout / cols),
           }),
         ];
       },

@@ -44,7 +44,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 16,
     attrs: { groups: 2, pads: [1, 1, 1, 1] },
-    variants: ['conv2d_regtile_vec1', 'conv2d_unrolled4x8_vec', 'conv2d_direct'],
+    variants: ['conv2d_regtile_vec1', 'conv2d_unrolled4x8_vec', 'conv2d_quad8x8_vec', 'conv2d_direct'],
   },
   // implicit-im2col unrolled tiles: OW not a multiple of the tile, unequal strides, asymmetric pads, Cin = 1 and 3
   {
@@ -53,7 +53,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 16,
     attrs: { stride: [2, 1], pads: [0, 1, 2, 1], act: 1 },
-    variants: ['conv2d_unrolled4x8_vec', 'conv2d_unrolled8x8_vec', 'conv2d_unrolled4x16_vec'],
+    variants: ['conv2d_unrolled4x8_vec', 'conv2d_unrolled8x8_vec', 'conv2d_unrolled4x16_vec', 'conv2d_quad4x8_vec', 'conv2d_quad8x8_vec'],
   },
   {
     name: '3x3 p1 n2 cin1 cout32',
