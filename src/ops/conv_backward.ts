@@ -262,8 +262,9 @@ registerOp({
     }));
     // or the implicit-im2col kernels, which read x directly (no patch matrix); their default (quad 8×8 where there
     // are subgroups) first: on SwiftShader it ties im2col + GEMM at cnn_small's conv2 and is ~1.6× faster at cnn_tiny's
-    const [first, ...implicit] = unrolledConvVariants(pc);
+    // (they need Cout % 8 == 0)
+    const implicit = unrolledConvVariants(pc);
     const key = `conv2d_gemm|${convKey(g)}`;
-    return pc.tuner.choose(key, [first, ...viaPatches, ...implicit]);
+    return pc.tuner.choose(key, [...implicit.slice(0, 1), ...viaPatches, ...implicit.slice(1)]);
   },
 });

@@ -527,6 +527,8 @@ describe('training-form kernels', () => {
     { name: '3x3 s1 p1', x: [2, 5, 6, 8], ws: [3, 3, 8, 12], attrs: { pads: [1, 1, 1, 1] } },
     { name: '3x3 s2 asym', x: [1, 7, 6, 4], ws: [3, 3, 4, 8], attrs: { stride: [2, 2], pads: [0, 1, 1, 0] } },
     { name: '3x2 dil2', x: [1, 8, 7, 4], ws: [3, 2, 4, 4], attrs: { dilation: [2, 2], pads: [2, 1, 2, 0] } },
+    // Cout % 8 == 0: the default is the implicit-im2col quad kernel (tiles not a multiple of 4: clamped quads)
+    { name: '3x3 s(1,2) p(1,0,2,1) cout 16', x: [3, 5, 7, 8], ws: [3, 3, 8, 16], attrs: { stride: [1, 2], pads: [1, 0, 2, 1] } },
   ];
   for (const c of cases) {
     it(`conv2d_gemm (im2col + GEMM) equals conv2d: ${c.name}`, async () => {
