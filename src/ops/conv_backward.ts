@@ -158,9 +158,17 @@ const DW_TILES: [number, number][] = [
   [4, 16],
 ];
 
-/** conv2d_backward_weight_partial applies: ungrouped, Cin % 4 == 0, Cout % 8 == 0. */
+/**
+ * conv2d_backward_weight_partial applies: ungrouped, Cin % 4 == 0, Cout % 8 == 0. The training graph takes it only
+ * for spatial kernels with output rows of ≥ 4 columns (dwImplicitPays): for a fully connected layer (1×1 on [N,1,1,K])
+ * each output row is one pixel and the patches + GEMM path was ~10× faster (cnn_tiny's fc1 on SwiftShader).
+ */
 export function dwUnrolledFits(g: ReturnType<typeof convGeom>): boolean {
   return g.groups === 1 && g.cin % 4 === 0 && g.cout % 8 === 0;
+}
+
+export function dwImplicitPays(g: ReturnType<typeof convGeom>): boolean {
+  return dwUnrolledFits(g) && g.kh * g.kw > 1 && g.ow >= 4;
 }
 
 /**

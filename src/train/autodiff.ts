@@ -11,7 +11,7 @@ import { Graph, type Node } from '../graph/ir.js';
 import { SlimError, check } from '../runtime/errors.js';
 import { attrNum, numel, type Attrs } from '../ops/registry.js';
 import { convGeom, type ConvGeom } from '../ops/conv.js';
-import { dwUnrolledFits, im2colFits } from '../ops/conv_backward.js';
+import { dwImplicitPays, im2colFits } from '../ops/conv_backward.js';
 import { binaryConvNodes } from '../compress/binarize.js';
 import { isDepthwise } from '../compress/prune.js';
 
@@ -230,8 +230,8 @@ export function dwChunks(geo: ConvGeom): number {
 }
 
 /**
- * dw of a convolution. Ungrouped with Cin % 4 == 0 and Cout % 8 == 0: the implicit-im2col kernel over S chunks of
- * the output rows, then the sum of the chunks. Otherwise ungrouped with N·OH·OW a multiple of 4: one GEMM of the transposed patch matrix with dy
+ * dw of a convolution. Ungrouped spatial with Cin % 4 == 0 and Cout % 8 == 0 (dwImplicitPays): the implicit-im2col
+ * kernel over S chunks of the output rows, then the sum of the chunks. Otherwise ungrouped with N·OH·OW a multiple of 4: one GEMM of the transposed patch matrix with dy
  * (the pointwise GEMM kernels); otherwise the conv2d_backward_weight kernel.
  */
 function convWeightGrad(g: Graph, n: Node, dy: number): number {
@@ -239,7 +239,7 @@ function convWeightGrad(g: Graph, n: Node, dy: number): number {
   const ws = g.shape(w);
   const geo = convGeom([g.shape(x), ws], n.attrs);
   const m = geo.n * geo.oh * geo.ow;
-  if (dwUnrolledFits(geo)) {
+  if (dwImplicitPays(geo)) {
     const s = dwChunks(geo);
     const r = geo.kh * geo.kw * geo.cin;
     const part = g.add1('conv2d_backward_weight_partial', [x, dy], { ...n.attrs, w_shape: ws, chunks: s }, `${n.name}.dw_part`);

@@ -145,11 +145,11 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       unrolled: 2,
     },
     {
-      name: 'unrolled: n2 3x2 c4→8, 3x5 pads (1,2,1,2)',
-      x: [2, 3, 2, 4],
-      k: [3, 5],
+      name: 'unrolled: n2 3x4 c4→8, 3x9 pads (1,4,1,4): the outer taps never inside',
+      x: [2, 3, 4, 4],
+      k: [3, 9],
       cout: 8,
-      attrs: { pads: [1, 2, 1, 2] },
+      attrs: { pads: [1, 4, 1, 4] },
       split: 1,
       unrolled: 1,
     },
@@ -163,9 +163,9 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       unrolled: 4,
     },
     {
-      name: 'unrolled: n2 11x3 c4→8 1x1 (22 rows: the last chunk of 2)',
-      x: [2, 11, 3, 4],
-      k: [1, 1],
+      name: 'unrolled: n2 11x5 c4→8 1x2 (22 rows: the last chunk of 2)',
+      x: [2, 11, 5, 4],
+      k: [1, 2],
       cout: 8,
       attrs: {},
       split: 1,
@@ -191,6 +191,8 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
     { name: 'cnn_tiny conv1 at batch 4', x: [4, 28, 28, 1], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, split: 8 },
     { name: 'n2 28x28 c1→8, 5x5 valid', x: [2, 28, 28, 1], k: [5, 5], cout: 8, attrs: {}, split: 4 },
     { name: 'no split: 144×28 outputs', x: [2, 14, 14, 16], k: [3, 3], cout: 28, attrs: { pads: [1, 1, 1, 1] }, split: 1 },
+    // fully connected (1×1 on [N,1,1,K]): patches + GEMM, not the implicit kernel (one pixel per output row)
+    { name: 'fully connected 64→16', x: [6, 1, 1, 64], k: [1, 1], cout: 16, attrs: {}, split: 1 },
   ];
   for (const c of cases) {
     const how = c.unrolled ? `implicit im2col, ${c.unrolled} chunks` : c.split > 1 ? `${c.split} chunks` : 'one GEMM';
