@@ -7,7 +7,8 @@
 //
 // Kernel choice (`convVariants`): pointwise GEMM for 1×1/stride-1/unpadded, depthwise for groups = Cin = Cout,
 // the implicit-im2col unrolled kernels when output channels per group are a multiple of 8, the register-tiled
-// general kernel when they are a multiple of 4, and the direct kernel (the oracle) otherwise. Where several fit, the tuner measures them on the adapter.
+// general kernel when they are a multiple of 4, and the direct kernel (the oracle) otherwise. Where several fit,
+// the tuner measures them on the adapter.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';

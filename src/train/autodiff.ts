@@ -231,8 +231,9 @@ export function dwChunks(geo: ConvGeom): number {
 
 /**
  * dw of a convolution. Ungrouped spatial with Cin % 4 == 0 and Cout % 8 == 0 (dwImplicitPays): the implicit-im2col
- * kernel over S chunks of the output rows, then the sum of the chunks. Otherwise ungrouped with N·OH·OW a multiple of 4: one GEMM of the transposed patch matrix with dy
- * (the pointwise GEMM kernels); otherwise the conv2d_backward_weight kernel.
+ * kernel over S chunks of the output rows, then the sum of the chunks. Otherwise ungrouped with N·OH·OW a multiple
+ * of 4: one GEMM of the transposed patch matrix with dy (the pointwise GEMM kernels); otherwise the
+ * conv2d_backward_weight kernel.
  */
 function convWeightGrad(g: Graph, n: Node, dy: number): number {
   const [x, w] = n.inputs;
@@ -241,7 +242,6 @@ function convWeightGrad(g: Graph, n: Node, dy: number): number {
   const m = geo.n * geo.oh * geo.ow;
   if (dwImplicitPays(geo)) {
     const s = dwChunks(geo);
-    const r = geo.kh * geo.kw * geo.cin;
     const part = g.add1('conv2d_backward_weight_partial', [x, dy], { ...n.attrs, w_shape: ws, chunks: s }, `${n.name}.dw_part`);
     if (s === 1) return g.add1('reshape', [part], { shape: ws }, `${n.name}.dw`);
     const dw = g.add1('reduce', [part], { axis: 1, mode: 'sum', keepdims: 0 }, `${n.name}.dw_sum`);
