@@ -253,18 +253,18 @@ export function convVariants(pc: PlanContext): Candidate[] {
   return out;
 }
 
-/** Implicit-im2col tiles of conv/conv2d_forward_{unrolled,quad}*: [output columns, channels, input read as vec4, flavour]. */
+/** Implicit-im2col tiles of conv/conv2d_forward_{unrolled,quad}*: [kernel, output columns, channels, input read as vec4, quad]. */
 // Default first (fastest on SwiftShader, batch-64 training shapes): quad 8×8 vec4 (unrolled 8×8 without subgroups),
 // and 8×16 for the Cin = 1 first layer.
-const UNROLLED_TILES: [number, number, boolean, 'unrolled' | 'quad'][] = [
-  [8, 8, true, 'quad'],
-  [8, 8, true, 'unrolled'],
-  [4, 8, true, 'unrolled'],
-  [4, 16, true, 'unrolled'],
-  [4, 8, true, 'quad'],
-  [8, 16, false, 'unrolled'],
-  [4, 32, false, 'unrolled'],
-  [4, 8, false, 'unrolled'],
+const UNROLLED_TILES: [string, number, number, boolean, boolean][] = [
+  ['conv/conv2d_forward_quad8x8_vec', 8, 8, true, true],
+  ['conv/conv2d_forward_unrolled8x8_vec', 8, 8, true, false],
+  ['conv/conv2d_forward_unrolled4x8_vec', 4, 8, true, false],
+  ['conv/conv2d_forward_unrolled4x16_vec', 4, 16, true, false],
+  ['conv/conv2d_forward_quad4x8_vec', 4, 8, true, true],
+  ['conv/conv2d_forward_unrolled8x16', 8, 16, false, false],
+  ['conv/conv2d_forward_unrolled4x32', 4, 32, false, false],
+  ['conv/conv2d_forward_unrolled4x8', 4, 8, false, false],
 ];
 
 /**
@@ -278,22 +278,21 @@ export function unrolledConvVariants(pc: PlanContext): Candidate[] {
   const cg = g.cin / g.groups;
   const out: Candidate[] = [];
   const quad = pc.rt.ctx.features.has('subgroups');
-  for (const [rows, cols, vec, flavour] of UNROLLED_TILES) {
-    if ((g.cout / g.groups) % cols !== 0 || (vec ? cg % 4 !== 0 : cg % 4 === 0) || (flavour === 'quad' && !quad)) continue;
-    const name = `conv2d_forward_${flavour}${rows}x${cols}${vec ? '_vec' : ''}`;
+  for (const [kernel, rows, cols, vec, isQuad] of UNROLLED_TILES) {
+    if ((g.cout / g.groups) % cols !== 0 || (vec ? cg % 4 !== 0 : cg % 4 === 0) || (isQuad && !quad)) continue;
     out.push({
-      id: name.replace('_forward', ''),
+      id: kernel.replace('conv/conv2d_forward_', 'conv2d_'),
       build: async () => {
         const owTiles = Math.ceil(g.ow / rows);
         const tiles = g.n * g.oh * owTiles;
         const b = pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
         return [
-          await pc.rt.kernels.launch(`conv/${name}`, {
+          await pc.rt.kernels.launch(kernel, {
             overrides: { ACT: act },
             uniforms: { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g), ow_tiles: owTiles, tiles },
             buffers: { x: pc.input(0), w: pc.input(1), b, y: pc.output(0) },
             // the quad flavour: whole quads (tiles rounded up to 4)
-            invocations: (flavour === 'quad' ? Math.ceil(tiles / 4) * 4 : tiles) * (g.cout / cols),
+            invocations: (isQuad ? Math.ceil(tiles / 4) * 4 : tiles) * (g.cout / cols),
           }),
         ];
       },

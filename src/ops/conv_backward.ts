@@ -150,12 +150,12 @@ registerOp({
   },
 });
 
-/** The tiles of conv/conv2d_backward_weight_unrolled*: [input channels, output channels] per invocation. */
-const DW_TILES: [number, number][] = [
-  [8, 8],
-  [4, 8],
-  [8, 16],
-  [4, 16],
+/** The tiles of conv/conv2d_backward_weight_unrolled*: [kernel, input channels, output channels] per invocation. */
+const DW_TILES: [string, number, number][] = [
+  ['conv/conv2d_backward_weight_unrolled8x8', 8, 8],
+  ['conv/conv2d_backward_weight_unrolled4x8', 4, 8],
+  ['conv/conv2d_backward_weight_unrolled8x16', 8, 16],
+  ['conv/conv2d_backward_weight_unrolled4x16', 4, 16],
 ];
 
 /**
@@ -198,12 +198,12 @@ registerOp({
     const rowCount = g.n * g.oh;
     const candidates: Candidate[] = [];
     // tiles [input channels, output channels], default first
-    for (const [rows, cols] of DW_TILES) {
+    for (const [kernel, rows, cols] of DW_TILES) {
       if (g.cin % rows !== 0 || g.cout % cols !== 0) continue;
       candidates.push({
         id: `dw_unrolled${rows}x${cols}`,
         build: async () => [
-          await pc.rt.kernels.launch(`conv/conv2d_backward_weight_unrolled${rows}x${cols}`, {
+          await pc.rt.kernels.launch(kernel, {
             uniforms: { cin: g.cin, cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rowCount / s), ...convUniforms(g) },
             buffers: { x: pc.input(0), dy: pc.input(1), part: pc.output(0) },
             invocations: (s * g.kh * g.kw * g.cin * g.cout) / (rows * cols),
