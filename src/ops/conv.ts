@@ -6,8 +6,9 @@
 //         act (activation code, 0), shuffle (channel-shuffle groups applied to the output, 1 = none).
 //
 // Kernel choice (`convVariants`): pointwise GEMM for 1×1/stride-1/unpadded, depthwise for groups = Cin = Cout,
-// the register-tiled general kernel when output channels per group are a multiple of 4, and the direct kernel
-// (the oracle) otherwise. Where several fit, the tuner measures them on the adapter.
+// the implicit-im2col unrolled kernels when output channels per group are a multiple of 8, the register-tiled
+// general kernel when they are a multiple of 4, and the direct kernel (the oracle) otherwise. Where several fit,
+// the tuner measures them on the adapter.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -108,8 +109,12 @@ registerOp({
 });
 
 function convTuneKey(pc: PlanContext): string {
-  const g = convGeom(pc.inShapes, pc.attrs);
-  return `conv2d|${g.n}x${g.h}x${g.w}x${g.cin}|${g.kh}x${g.kw}x${g.cout}|g${g.groups}|s${g.sh}${g.sw}|d${g.dh}${g.dw}|p${g.pt}${g.pl}${g.pb}${g.pr}|sh${attrNum(pc.attrs, 'shuffle', 1)}`;
+  return `conv2d|${convKey(convGeom(pc.inShapes, pc.attrs))}|sh${attrNum(pc.attrs, 'shuffle', 1)}`;
+}
+
+/** A convolution's geometry as a tuner-key fragment. */
+export function convKey(g: ConvGeom): string {
+  return `${g.n}x${g.h}x${g.w}x${g.cin}|${g.kh}x${g.kw}x${g.cout}|g${g.groups}|s${g.sh}${g.sw}|d${g.dh}${g.dw}|p${g.pt}${g.pl}${g.pb}${g.pr}`;
 }
 
 /** The kernel variants that can run this convolution, preferred default first. */
@@ -211,6 +216,7 @@ export function convVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
+  if (!isPointwise(g) && !isDepthwise(g)) out.push(...unrolledConvVariants(pc));
   const cg = g.cin / g.groups;
   if ((g.cout / g.groups) % 4 === 0) {
     const vecIn = cg % 4 === 0 ? 1 : 0;
@@ -244,5 +250,53 @@ export function convVariants(pc: PlanContext): Candidate[] {
       }),
     ],
   });
+  return out;
+}
+
+/** Implicit-im2col tiles of conv/conv2d_forward_{unrolled,quad}*: [kernel, output columns, channels, input read as vec4, quad]. */
+// Default first (fastest on SwiftShader, batch-64 training shapes): quad 8×8 vec4 (unrolled 8×8 without subgroups),
+// and 8×16 for the Cin = 1 first layer.
+const UNROLLED_TILES: [string, number, number, boolean, boolean][] = [
+  ['conv/conv2d_forward_quad8x8_vec', 8, 8, true, true],
+  ['conv/conv2d_forward_unrolled8x8_vec', 8, 8, true, false],
+  ['conv/conv2d_forward_unrolled4x8_vec', 4, 8, true, false],
+  ['conv/conv2d_forward_unrolled4x16_vec', 4, 16, true, false],
+  ['conv/conv2d_forward_quad4x8_vec', 4, 8, true, true],
+  ['conv/conv2d_forward_unrolled8x16', 8, 16, false, false],
+  ['conv/conv2d_forward_unrolled4x32', 4, 32, false, false],
+  ['conv/conv2d_forward_unrolled4x8', 4, 8, false, false],
+];
+
+/**
+ * The implicit-im2col register-tiled kernels (shaders/conv/conv2d_forward_unrolled.tmpl.wgsl) that fit a general
+ * convolution: channels per group a multiple of the tile's channels; the vec4 flavours need Cin/groups % 4 == 0,
+ * the scalar ones serve small Cin (first layers).
+ */
+export function unrolledConvVariants(pc: PlanContext): Candidate[] {
+  const g = convGeom(pc.inShapes, pc.attrs);
+  const act = attrNum(pc.attrs, 'act', 0);
+  const cg = g.cin / g.groups;
+  const out: Candidate[] = [];
+  const quad = pc.rt.ctx.features.has('subgroups');
+  for (const [kernel, rows, cols, vec, isQuad] of UNROLLED_TILES) {
+    if ((g.cout / g.groups) % cols !== 0 || (vec ? cg % 4 !== 0 : cg % 4 === 0) || (isQuad && !quad)) continue;
+    out.push({
+      id: kernel.replace('conv/conv2d_forward_', 'conv2d_'),
+      build: async () => {
+        const owTiles = Math.ceil(g.ow / rows);
+        const tiles = g.n * g.oh * owTiles;
+        const b = pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
+        return [
+          await pc.rt.kernels.launch(kernel, {
+            overrides: { ACT: act },
+            uniforms: { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g), ow_tiles: owTiles, tiles },
+            buffers: { x: pc.input(0), w: pc.input(1), b, y: pc.output(0) },
+            // the quad flavour: whole quads (tiles rounded up to 4)
+            invocations: (isQuad ? Math.ceil(tiles / 4) * 4 : tiles) * (g.cout / cols),
+          }),
+        ];
+      },
+    });
+  }
   return out;
 }

@@ -10,8 +10,10 @@
 // of the unshuffled output (a fused shuffle is an inference rewrite).
 
 import { check, shapeStr } from '../runtime/errors.js';
-import { convGeom, convUniforms, convVariants } from './conv.js';
+import type { Candidate } from '../runtime/tuner.js';
+import { convGeom, convKey, convUniforms, convVariants, unrolledConvVariants } from './conv.js';
 import { channelReduce } from './norm.js';
+import type { BufferRange } from '../runtime/kernels.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 function geomFrom(xShape: number[], wShape: number[], attrs: Attrs, dyShape: number[]) {
@@ -148,6 +150,71 @@ registerOp({
   },
 });
 
+/** The tiles of conv/conv2d_backward_weight_unrolled*: [kernel, input channels, output channels] per invocation. */
+const DW_TILES: [string, number, number][] = [
+  ['conv/conv2d_backward_weight_unrolled8x8', 8, 8],
+  ['conv/conv2d_backward_weight_unrolled4x8', 4, 8],
+  ['conv/conv2d_backward_weight_unrolled8x16', 8, 16],
+  ['conv/conv2d_backward_weight_unrolled4x16', 4, 16],
+];
+
+/**
+ * conv2d_backward_weight_partial applies: ungrouped, Cin % 4 == 0, Cout % 8 == 0. The training graph takes it only
+ * for spatial kernels with output rows of ≥ 4 columns (dwImplicitPays): for a fully connected layer (1×1 on [N,1,1,K])
+ * each output row is one pixel and the patches + GEMM path was ~10× faster (cnn_tiny's fc1 on SwiftShader).
+ */
+export function dwUnrolledFits(g: ReturnType<typeof convGeom>): boolean {
+  return g.groups === 1 && g.cin % 4 === 0 && g.cout % 8 === 0;
+}
+
+export function dwImplicitPays(g: ReturnType<typeof convGeom>): boolean {
+  return dwUnrolledFits(g) && g.kh * g.kw > 1 && g.ow >= 4;
+}
+
+/**
+ * conv2d_backward_weight_partial (x, dy) → part [KH·KW·Cin, S, Cout]: the weight gradient summed over each of S
+ * chunks of the output rows (n, oh), computed with implicit im2col (shaders/conv/conv2d_backward_weight_unrolled,
+ * no patch matrix); dw is the sum over S (a reduce node, src/train/autodiff.ts). Attrs: the forward's + w_shape
+ * and chunks S (≥ 1, at most N·OH; the chunks hold ⌈N·OH/S⌉ rows, so S must be ⌈N·OH / ⌈N·OH/S⌉⌉).
+ */
+registerOp({
+  name: 'conv2d_backward_weight_partial',
+  infer([x, dy], attrs) {
+    const ws = attrInts(attrs, 'w_shape', 4);
+    const g = geomFrom(x, ws, attrs, dy);
+    check(dwUnrolledFits(g), 'conv2d_backward_weight_partial needs an ungrouped convolution with Cin % 4 == 0 and Cout % 8 == 0');
+    const s = attrNum(attrs, 'chunks', 1);
+    const rows = g.n * g.oh;
+    check(
+      Number.isInteger(s) && s >= 1 && s <= rows && Math.ceil(rows / Math.ceil(rows / s)) === s,
+      `conv2d_backward_weight_partial: chunks ${s} cannot split N·OH = ${rows} output rows into equal chunks`,
+    );
+    return [[g.kh * g.kw * g.cin, s, g.cout]];
+  },
+  macs: (ins, outs) => numel(ins[1]) * outs[0][0],
+  plan: async (pc) => {
+    const g = geomFrom(pc.inShapes[0], attrInts(pc.attrs, 'w_shape', 4), pc.attrs, pc.inShapes[1]);
+    const s = attrNum(pc.attrs, 'chunks', 1);
+    const rowCount = g.n * g.oh;
+    const candidates: Candidate[] = [];
+    // tiles [input channels, output channels], default first
+    for (const [kernel, rows, cols] of DW_TILES) {
+      if (g.cin % rows !== 0 || g.cout % cols !== 0) continue;
+      candidates.push({
+        id: `dw_unrolled${rows}x${cols}`,
+        build: async () => [
+          await pc.rt.kernels.launch(kernel, {
+            uniforms: { cin: g.cin, cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rowCount / s), ...convUniforms(g) },
+            buffers: { x: pc.input(0), dy: pc.input(1), part: pc.output(0) },
+            invocations: (s * g.kh * g.kw * g.cin * g.cout) / (rows * cols),
+          }),
+        ],
+      });
+    }
+    return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);
+  },
+});
+
 /** conv2d through im2col + GEMM applies: ungrouped, Cin % 4 == 0, Cout % 4 == 0, not already a pointwise GEMM. */
 export function im2colFits(inShapes: number[][], attrs: Attrs): boolean {
   const g = convGeom(inShapes, attrs);
@@ -180,22 +247,32 @@ registerOp({
     const g = convGeom(pc.inShapes, pc.attrs);
     const r = g.kh * g.kw * g.cin;
     const m = g.n * g.oh * g.ow;
-    const patches = pc.constant(new Float32Array(m * r), `${pc.name}.patches`);
-    const im2col = await pc.rt.kernels.launch('conv/conv2d_forward_im2col', {
-      uniforms: {
-        cin4: g.cin / 4,
-        ...convUniforms(g),
-      },
-      buffers: { x: pc.input(0), p: patches },
-      invocations: m * g.kh * g.kw * (g.cin / 4),
-    });
-    const gemmPc: PlanContext = {
+    const gemmPc = (patches: BufferRange): PlanContext => ({
       ...pc,
       attrs: {},
       inShapes: [[g.n, g.oh, g.ow, r], [1, 1, r, g.cout], ...pc.inShapes.slice(2)],
       input: (i) => (i === 0 ? patches : pc.input(i)),
-    };
-    const key = `conv2d_gemm|${m}x${r}x${g.cout}`;
-    return [im2col, ...(await pc.tuner.choose(key, convVariants(gemmPc)))];
+    });
+    // the GEMM's variants, each preceded by the im2col pass into a scratch patch matrix [M, KH·KW·Cin]
+    const viaPatches: Candidate[] = convVariants(gemmPc(pc.input(0))).map((c) => ({
+      id: `im2col+${c.id}`,
+      tuned: c.tuned,
+      build: async () => {
+        const patches = pc.constant(new Float32Array(m * r), `${pc.name}.patches`);
+        const im2col = await pc.rt.kernels.launch('conv/conv2d_forward_im2col', {
+          uniforms: { cin4: g.cin / 4, ...convUniforms(g) },
+          buffers: { x: pc.input(0), p: patches },
+          invocations: m * g.kh * g.kw * (g.cin / 4),
+        });
+        const gemm = convVariants(gemmPc(patches)).find((v) => v.id === c.id)!;
+        return [im2col, ...(await gemm.build())];
+      },
+    }));
+    // or the implicit-im2col kernels, which read x directly (no patch matrix); their default (quad 8×8 where there
+    // are subgroups) first: on SwiftShader it ties im2col + GEMM at cnn_small's conv2 and is ~1.6× faster at cnn_tiny's
+    // (they need Cout % 8 == 0)
+    const implicit = unrolledConvVariants(pc);
+    const key = `conv2d_gemm|${convKey(g)}`;
+    return pc.tuner.choose(key, [...implicit.slice(0, 1), ...viaPatches, ...implicit.slice(1)]);
   },
 });

@@ -13,6 +13,36 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/pointwise_forward_unrolled4x8': { template: 'conv/pointwise_forward_unrolled', params: { ROWS: 4, QUAD: 0 } },
   'conv/pointwise_forward_unrolled8x8': { template: 'conv/pointwise_forward_unrolled', params: { ROWS: 8, QUAD: 0 } },
   'conv/pointwise_forward_quad4x8': { template: 'conv/pointwise_forward_unrolled', params: { ROWS: 4, QUAD: 1 } },
+  // general convolution with implicit im2col, ROWS output columns × COLS (= 4·CB) channels in named registers; VEC
+  // reads the input as vec4 along channels (Cg % 4 == 0), else one channel at a time (Cin = 1 or 3 first layers)
+  'conv/conv2d_forward_unrolled4x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 4, CB: 2, COLS: 8, VEC: 1, QUAD: 0 } },
+  'conv/conv2d_forward_quad4x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 4, CB: 2, COLS: 8, VEC: 1, QUAD: 1 } },
+  'conv/conv2d_forward_quad8x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 8, CB: 2, COLS: 8, VEC: 1, QUAD: 1 } },
+  'conv/conv2d_forward_unrolled4x16_vec': {
+    template: 'conv/conv2d_forward_unrolled',
+    params: { ROWS: 4, CB: 4, COLS: 16, VEC: 1, QUAD: 0 },
+  },
+  'conv/conv2d_forward_unrolled8x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 8, CB: 2, COLS: 8, VEC: 1, QUAD: 0 } },
+  'conv/conv2d_forward_unrolled4x8': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 4, CB: 2, COLS: 8, VEC: 0, QUAD: 0 } },
+  'conv/conv2d_forward_unrolled8x16': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 8, CB: 4, COLS: 16, VEC: 0, QUAD: 0 } },
+  'conv/conv2d_forward_unrolled4x32': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 4, CB: 8, COLS: 32, VEC: 0, QUAD: 0 } },
+  // conv2d weight gradient with implicit im2col: 4 input channels × COLS (= 4·CB) output channels per invocation, split-K
+  'conv/conv2d_backward_weight_unrolled4x8': {
+    template: 'conv/conv2d_backward_weight_unrolled',
+    params: { ROWS: 4, XB: 1, CB: 2, COLS: 8 },
+  },
+  'conv/conv2d_backward_weight_unrolled4x16': {
+    template: 'conv/conv2d_backward_weight_unrolled',
+    params: { ROWS: 4, XB: 1, CB: 4, COLS: 16 },
+  },
+  'conv/conv2d_backward_weight_unrolled8x8': {
+    template: 'conv/conv2d_backward_weight_unrolled',
+    params: { ROWS: 8, XB: 2, CB: 2, COLS: 8 },
+  },
+  'conv/conv2d_backward_weight_unrolled8x16': {
+    template: 'conv/conv2d_backward_weight_unrolled',
+    params: { ROWS: 8, XB: 2, CB: 4, COLS: 16 },
+  },
   // int8 convolutions in two flavours: dot4 (dot4I8Packed and friends, common/int8_dot4.wgsl) and unpack (core WGSL
   // shifts and masks, common/int8_unpack.wgsl); DOT4 only switches the header text
   'int8/conv2d_forward_dot4': { template: 'int8/conv2d_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },

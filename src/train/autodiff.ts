@@ -12,8 +12,8 @@ import { Graph, type Node } from '../graph/ir.js';
 import { SlimError, check } from '../runtime/errors.js';
 import { attrInts, attrNum, numel, type Attrs } from '../ops/registry.js';
 import { batchnormMaxpoolFits } from '../ops/norm.js';
-import { convGeom } from '../ops/conv.js';
-import { im2colFits } from '../ops/conv_backward.js';
+import { convGeom, type ConvGeom } from '../ops/conv.js';
+import { dwImplicitPays, im2colFits } from '../ops/conv_backward.js';
 import { binaryConvNodes } from '../compress/binarize.js';
 import { isDepthwise } from '../compress/prune.js';
 
@@ -291,14 +291,34 @@ export function splitK(m: number, r: number, cout: number): number {
 }
 
 /**
- * dw of a convolution. Ungrouped with N·OH·OW a multiple of 4: one GEMM of the transposed patch matrix with dy
- * (the pointwise GEMM kernels); otherwise the conv2d_backward_weight kernel.
+ * Chunks of the output rows (N·OH) for the implicit-im2col weight gradient: enough invocations to fill the adapter
+ * (≥ 2048: 4 input × 8 output channels each) with ≥ 4 rows per chunk; S = ⌈rows / ⌈rows/S⌉⌉ (equal chunks).
+ */
+export function dwChunks(geo: ConvGeom): number {
+  const rows = geo.n * geo.oh;
+  const tiles = ((geo.kh * geo.kw * geo.cin) / 4) * (geo.cout / 8);
+  const want = Math.max(1, Math.min(Math.floor(rows / 4), Math.ceil(2048 / tiles)));
+  return Math.ceil(rows / Math.ceil(rows / want));
+}
+
+/**
+ * dw of a convolution. Ungrouped spatial with Cin % 4 == 0 and Cout % 8 == 0 (dwImplicitPays): the implicit-im2col
+ * kernel over S chunks of the output rows, then the sum of the chunks. Otherwise ungrouped with N·OH·OW a multiple
+ * of 4: one GEMM of the transposed patch matrix with dy (the pointwise GEMM kernels); otherwise the
+ * conv2d_backward_weight kernel.
  */
 function convWeightGrad(g: Graph, n: Node, dy: number): number {
   const [x, w] = n.inputs;
   const ws = g.shape(w);
   const geo = convGeom([g.shape(x), ws], n.attrs);
   const m = geo.n * geo.oh * geo.ow;
+  if (dwImplicitPays(geo)) {
+    const s = dwChunks(geo);
+    const part = g.add1('conv2d_backward_weight_partial', [x, dy], { ...n.attrs, w_shape: ws, chunks: s }, `${n.name}.dw_part`);
+    if (s === 1) return g.add1('reshape', [part], { shape: ws }, `${n.name}.dw`);
+    const dw = g.add1('reduce', [part], { axis: 1, mode: 'sum', keepdims: 0 }, `${n.name}.dw_sum`);
+    return g.add1('reshape', [dw], { shape: ws }, `${n.name}.dw`);
+  }
   if (geo.groups === 1 && m % 4 === 0) {
     const r = geo.kh * geo.kw * geo.cin;
     const s = splitK(m, r, geo.cout);

@@ -341,6 +341,37 @@ export function convFlipRef(w: Arr, ws: number[], groups: number): Arr {
 }
 
 /** P[(kh·KW + kw)·Cin + ci, m] = x[n, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw, ci] (0 outside). */
+/**
+ * conv2d_backward_weight_partial: the weight gradient summed over each of S chunks of the output rows q = n·OH + oh
+ * (chunk s: q in [s·L, (s+1)·L), L = ⌈N·OH/S⌉), as [KH·KW·Cin, S, Cout]; float64 accumulation. Ungrouped.
+ */
+export function convWeightPartialRef(x: Arr, xs: number[], dy: Arr, attrs: Attrs): Arr {
+  const ws = attrs.w_shape as number[];
+  const g = convGeom([xs, ws], attrs);
+  const s = (attrs.chunks as number | undefined) ?? 1;
+  const rows = Math.ceil((g.n * g.oh) / s);
+  const part = new Float64Array(g.kh * g.kw * g.cin * s * g.cout);
+  for (let n = 0; n < g.n; n++)
+    for (let oh = 0; oh < g.oh; oh++) {
+      const chunk = Math.floor((n * g.oh + oh) / rows);
+      for (let ow = 0; ow < g.ow; ow++)
+        for (let kh = 0; kh < g.kh; kh++) {
+          const ih = oh * g.sh - g.pt + kh * g.dh;
+          if (ih < 0 || ih >= g.h) continue;
+          for (let kw = 0; kw < g.kw; kw++) {
+            const iw = ow * g.sw - g.pl + kw * g.dw;
+            if (iw < 0 || iw >= g.w) continue;
+            for (let ci = 0; ci < g.cin; ci++) {
+              const xv = x[((n * g.h + ih) * g.w + iw) * g.cin + ci];
+              const base = (((kh * g.kw + kw) * g.cin + ci) * s + chunk) * g.cout;
+              for (let co = 0; co < g.cout; co++) part[base + co] += xv * dy[((n * g.oh + oh) * g.ow + ow) * g.cout + co];
+            }
+          }
+        }
+    }
+  return Float32Array.from(part);
+}
+
 export function convPatchesRef(x: Arr, xs: number[], attrs: Attrs): Arr {
   const ws = attrs.w_shape as number[];
   const g = convGeom([xs, ws], attrs);

@@ -19,6 +19,7 @@ import {
   conv2dBackwardWeightRef,
   convFlipRef,
   convPatchesRef,
+  convWeightPartialRef,
   globalPoolBackwardRef,
   gradNormRef,
   klDivRef,
@@ -139,6 +140,9 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
         break;
       case 'conv2d_backward_weight_patches':
         set(convPatchesRef(x[0], s[0], a));
+        break;
+      case 'conv2d_backward_weight_partial':
+        set(convWeightPartialRef(x[0], s[0], x[1], a));
         break;
       case 'conv2d_backward_bias':
         set(channelSumRef(x[0], c0));

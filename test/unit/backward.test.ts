@@ -9,8 +9,8 @@ import { getOp } from '../../src/ops/registry.js';
 import type { Attrs } from '../../src/ops/registry.js';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
-import { backward, splitK } from '../../src/train/autodiff.js';
-import { expectClose, randn, rng, runNode, runtime, TOL } from '../helpers.js';
+import { backward, dwChunks, splitK } from '../../src/train/autodiff.js';
+import { expectClose, randn, rng, runNode, runOp, runtime, TOL } from '../helpers.js';
 import {
   activationGrad,
   batchnormBackwardRef,
@@ -21,6 +21,7 @@ import {
   conv2dBackwardInputRef,
   conv2dBackwardWeightRef,
   convPatchesRef,
+  convWeightPartialRef,
   globalPoolBackwardRef,
   klDivRef,
   pool2dBackwardRef,
@@ -117,12 +118,59 @@ describe('conv2d backward', () => {
   }
 });
 
-// The weight gradient as the training graph computes it (autodiff's convWeightGrad): patches + one GEMM, or, when
-// the GEMM's output is small next to its reduction, split-K (a grouped GEMM over chunks of N·OH·OW, then a sum).
-// Shapes: the split path with 2, 16 and 64 chunks (stride 2 with padding; Cin 3; cnn_tiny's conv1 at batch 4), and
-// the unsplit path (too many outputs; M not a multiple of 8).
-describe('conv2d weight gradient in the training graph (split-K)', () => {
-  const cases: { name: string; x: number[]; k: number[]; cout: number; attrs: Attrs; split: number }[] = [
+// The weight gradient as the training graph computes it (autodiff's convWeightGrad): Cin % 4 == 0 and Cout % 8 == 0
+// take the implicit-im2col kernel over chunks of the output rows, then a sum ('unrolled': unequal strides, dilation,
+// asymmetric pads, a last chunk shorter than the others, taps that never fall inside the image); otherwise
+// patches + one GEMM, or, when the GEMM's output is small next to its reduction, split-K (a grouped GEMM over chunks
+// of N·OH·OW, then a sum). Shapes: the split path with 2, 16 and 64 chunks (stride 2 with padding; Cin 3; cnn_tiny's
+// conv1 at batch 4), and the unsplit path (too many outputs; M not a multiple of 8).
+describe('conv2d weight gradient in the training graph (implicit im2col, split-K)', () => {
+  const cases: { name: string; x: number[]; k: number[]; cout: number; attrs: Attrs; split: number; unrolled?: number }[] = [
+    {
+      name: 'unrolled: n2 9x7 c8→16, 3x3 s(2,1) pads (0,1,2,1)',
+      x: [2, 9, 7, 8],
+      k: [3, 3],
+      cout: 16,
+      attrs: { stride: [2, 1], pads: [0, 1, 2, 1] },
+      split: 1,
+      unrolled: 2,
+    },
+    {
+      name: 'unrolled: n3 7x11 c4→8, 3x2 dil(2,1) s2',
+      x: [3, 7, 11, 4],
+      k: [3, 2],
+      cout: 8,
+      attrs: { dilation: [2, 1], stride: [2, 2], pads: [1, 0, 2, 1] },
+      split: 1,
+      unrolled: 2,
+    },
+    {
+      name: 'unrolled: n2 3x4 c4→8, 3x9 pads (1,4,1,4): the outer taps never inside',
+      x: [2, 3, 4, 4],
+      k: [3, 9],
+      cout: 8,
+      attrs: { pads: [1, 4, 1, 4] },
+      split: 1,
+      unrolled: 1,
+    },
+    {
+      name: 'unrolled: cnn_small conv2 at batch 2',
+      x: [2, 14, 14, 32],
+      k: [3, 3],
+      cout: 64,
+      attrs: { pads: [1, 1, 1, 1] },
+      split: 1,
+      unrolled: 4,
+    },
+    {
+      name: 'unrolled: n2 11x5 c4→8 1x2 (22 rows: the last chunk of 2)',
+      x: [2, 11, 5, 4],
+      k: [1, 2],
+      cout: 8,
+      attrs: {},
+      split: 1,
+      unrolled: 5,
+    },
     { name: 'n1 32x32 c1→8, 3x3 pad 1', x: [1, 32, 32, 1], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, split: 4 },
     {
       name: 'n3 22x24 c3→4, 3x3 stride 2 pad 1',
@@ -142,14 +190,18 @@ describe('conv2d weight gradient in the training graph (split-K)', () => {
     },
     { name: 'cnn_tiny conv1 at batch 4', x: [4, 28, 28, 1], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, split: 8 },
     { name: 'n2 28x28 c1→8, 5x5 valid', x: [2, 28, 28, 1], k: [5, 5], cout: 8, attrs: {}, split: 4 },
-    { name: 'no split: 144×32 outputs', x: [2, 14, 14, 16], k: [3, 3], cout: 32, attrs: { pads: [1, 1, 1, 1] }, split: 1 },
+    { name: 'no split: 144×28 outputs', x: [2, 14, 14, 16], k: [3, 3], cout: 28, attrs: { pads: [1, 1, 1, 1] }, split: 1 },
+    // fully connected (1×1 on [N,1,1,K]): patches + GEMM, not the implicit kernel (one pixel per output row)
+    { name: 'fully connected 64→16', x: [6, 1, 1, 64], k: [1, 1], cout: 16, attrs: {}, split: 1 },
   ];
   for (const c of cases) {
-    it(`${c.name}: ${c.split > 1 ? `${c.split} chunks` : 'one GEMM'} vs CPU reference`, async () => {
+    const how = c.unrolled ? `implicit im2col, ${c.unrolled} chunks` : c.split > 1 ? `${c.split} chunks` : 'one GEMM';
+    it(`${c.name}: ${how} vs CPU reference`, async () => {
       const ws = [c.k[0], c.k[1], c.x[3], c.cout];
       const geom = convGeom([c.x, ws], c.attrs);
       const m = c.x[0] * geom.oh * geom.ow;
-      expect(splitK(m, c.k[0] * c.k[1] * c.x[3], c.cout)).toBe(c.split);
+      if (c.unrolled) expect(dwChunks(convGeom([c.x, ws], c.attrs))).toBe(c.unrolled);
+      else expect(splitK(m, c.k[0] * c.k[1] * c.x[3], c.cout)).toBe(c.split);
       const x = randn(size(c.x), 11);
       const w = randn(size(ws), 12, 0.5);
       const outShape = [c.x[0], geom.oh, geom.ow, c.cout];
@@ -162,10 +214,30 @@ describe('conv2d weight gradient in the training graph (split-K)', () => {
       const dw = backward(g, new Map([[y, [dyi]]]), [wi]).get(wi)!;
       g.markOutput(dw);
       expect(g.nodes.some((n) => n.name.endsWith('dw_gemm_split'))).toBe(c.split > 1);
+      expect(g.nodes.some((n) => n.op === 'conv2d_backward_weight_partial')).toBe(!!c.unrolled);
       const run = await compile(await runtime(), g, { fuse: false, tune: 'off' });
       const [got] = await run.run([x, dy]);
       run.destroy();
-      expectClose(got, conv2dBackwardWeightRef(x, c.x, dy, ws, c.attrs), TOL.grad, `${c.name} dw`);
+      const want = conv2dBackwardWeightRef(x, c.x, dy, ws, c.attrs);
+      expectClose(got, want, TOL.grad, `${c.name} dw`);
+      const tiles = [4, 8].flatMap((rows) =>
+        [8, 16].filter((cols) => c.x[3] % rows === 0 && c.cout % cols === 0).map((cols) => `${rows}x${cols}`),
+      );
+      for (const tile of c.unrolled ? tiles : []) {
+        // every tile of the kernel, each chunk's partial sum
+        const s = c.unrolled!;
+        const { out } = await runOp(
+          'conv2d_backward_weight_partial',
+          [
+            { shape: c.x, data: x },
+            { shape: outShape, data: dy },
+          ],
+          { ...c.attrs, w_shape: ws, chunks: s },
+          `dw_unrolled${tile}`,
+        );
+        const attrs = { ...c.attrs, w_shape: ws, chunks: s };
+        expectClose(out, convWeightPartialRef(x, c.x, dy, attrs), TOL.grad, `${c.name} dw_unrolled${tile}`);
+      }
       if (c.split > 1) {
         // the patches in split-K column order, exactly (a gather)
         const attrs = { ...c.attrs, w_shape: ws, chunks: c.split };
@@ -174,6 +246,15 @@ describe('conv2d weight gradient in the training graph (split-K)', () => {
       }
     });
   }
+  it('the implicit-im2col weight gradient refuses chunks that do not split the rows evenly', async () => {
+    // 10 rows: 4 chunks would hold 3, 3, 3 and 1 rows (⌈10/3⌉ = 4 is fine), 6 chunks would be 2-row chunks × 5
+    const x = { shape: [2, 5, 3, 4], data: new Float32Array(120) };
+    const dy = { shape: [2, 5, 3, 8], data: new Float32Array(240) };
+    await expect(runNode('conv2d_backward_weight_partial', [x, dy], { w_shape: [1, 1, 4, 8], chunks: 6 })).rejects.toThrow(
+      /chunks 6 cannot split N·OH = 10 output rows into equal chunks/,
+    );
+    await expect(runNode('conv2d_backward_weight_partial', [x, dy], { w_shape: [1, 1, 4, 8], chunks: 4 })).resolves.toBeDefined();
+  });
   it('patches refuse a chunk count that does not divide N·OH·OW', async () => {
     await expect(
       runNode('conv2d_backward_weight_patches', [{ shape: [1, 3, 5, 1], data: new Float32Array(15) }], {
@@ -510,6 +591,8 @@ describe('training-form kernels', () => {
     { name: '3x3 s1 p1', x: [2, 5, 6, 8], ws: [3, 3, 8, 12], attrs: { pads: [1, 1, 1, 1] } },
     { name: '3x3 s2 asym', x: [1, 7, 6, 4], ws: [3, 3, 4, 8], attrs: { stride: [2, 2], pads: [0, 1, 1, 0] } },
     { name: '3x2 dil2', x: [1, 8, 7, 4], ws: [3, 2, 4, 4], attrs: { dilation: [2, 2], pads: [2, 1, 2, 0] } },
+    // Cout % 8 == 0: the default is the implicit-im2col quad kernel (tiles not a multiple of 4: clamped quads)
+    { name: '3x3 s(1,2) p(1,0,2,1) cout 16', x: [3, 5, 7, 8], ws: [3, 3, 8, 16], attrs: { stride: [1, 2], pads: [1, 0, 2, 1] } },
   ];
   for (const c of cases) {
     it(`conv2d_gemm (im2col + GEMM) equals conv2d: ${c.name}`, async () => {

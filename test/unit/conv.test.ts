@@ -44,7 +44,32 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 16,
     attrs: { groups: 2, pads: [1, 1, 1, 1] },
-    variants: ['conv2d_regtile_vec1', 'conv2d_direct'],
+    variants: ['conv2d_regtile_vec1', 'conv2d_unrolled4x8_vec', 'conv2d_quad8x8_vec', 'conv2d_direct'],
+  },
+  // implicit-im2col unrolled tiles: OW not a multiple of the tile, unequal strides, asymmetric pads, Cin = 1 and 3
+  {
+    name: '3x3 s(2,1) p(0,1,2,1) n2 cout16',
+    x: [2, 9, 7, 8],
+    k: [3, 3],
+    cout: 16,
+    attrs: { stride: [2, 1], pads: [0, 1, 2, 1], act: 1 },
+    variants: ['conv2d_unrolled4x8_vec', 'conv2d_unrolled8x8_vec', 'conv2d_unrolled4x16_vec', 'conv2d_quad4x8_vec', 'conv2d_quad8x8_vec'],
+  },
+  {
+    name: '3x3 p1 n2 cin1 cout32',
+    x: [2, 11, 10, 1],
+    k: [3, 3],
+    cout: 32,
+    attrs: { pads: [1, 1, 1, 1] },
+    variants: ['conv2d_unrolled4x8', 'conv2d_unrolled8x16', 'conv2d_unrolled4x32'],
+  },
+  {
+    name: '3x2 dil(2,1) s2 cin3 cout16',
+    x: [1, 9, 13, 3],
+    k: [3, 2],
+    cout: 16,
+    attrs: { dilation: [2, 1], stride: [2, 2], pads: [2, 0, 1, 1], act: 2 },
+    variants: ['conv2d_unrolled4x8', 'conv2d_unrolled8x16'],
   },
   {
     name: 'odd cout 5 direct only',
