@@ -166,7 +166,10 @@ describe('compress an imported ONNX graph, export it back (onnxruntime-node)', (
     await expect(compress(tiny, { prune: { sparsity: 0.5, block: [4, 4] } })).rejects.toThrow(/pruned nothing/);
     await expect(compress(odd, { prune: { sparsity: 1.5, block: [4, 4] } })).rejects.toThrow(/prune.sparsity must be in \[0, 1\)/);
     await expect(compress(odd, { prune: { sparsity: 0.5, block: [3, 3] as never } })).rejects.toThrow(/prune.block/);
-    await expect(compress(odd, { quantize: 'int8', prune: { sparsity: 0.5 }, runtime: rt })).rejects.toThrow(/cannot be combined/);
+    await expect(compress(odd, { quantize: 'binary', prune: { sparsity: 0.5 } })).rejects.toThrow(/cannot be combined/);
+    await expect(compress(odd, { quantize: 'int8', prune: { sparsity: 0.5, block: [1, 4] }, runtime: rt })).rejects.toThrow(
+      /1x4 is not offered with int8/,
+    );
     // its only conv writes the graph's output: no channel space can shrink
     await expect(compress(tiny, { filterPrune: { ratio: 0.25 } })).rejects.toThrow(/filter pruning 0.25 removed nothing/);
   }, 120_000);
