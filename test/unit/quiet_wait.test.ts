@@ -26,13 +26,15 @@ describe('QuietWait', () => {
     }, t0);
     expect(asked).toBeLessThan(1000); // no estimate yet: no nap
     expect(q.estimateMs).toBeGreaterThanOrEqual(55);
-    // the second run: `wait` is called only after the nap (≥ 85% of the estimate, less 1 ms)
+    // the second run: `wait` is called only after the nap (≥ 85% of the estimate, less 1 ms, less timer slack)
     const est = q.estimateMs;
     const t1 = performance.now();
     await q.after(async () => {
       asked = performance.now() - t1;
     }, t1);
-    expect(asked).toBeGreaterThanOrEqual(est * 0.85 - 2);
+    // setTimeout may fire up to ~1 ms before performance.now() says the nap is over (CI measured 1.08 ms early):
+    // allow 5 ms; without a nap `asked` would be ~0, far below this bound
+    expect(asked).toBeGreaterThanOrEqual(est * 0.85 - 5);
     // the wait returned at once after the nap: the job may be shorter now, so the estimate shrinks by 10%
     expect(q.estimateMs).toBeCloseTo(est * 0.9, 5);
   });
