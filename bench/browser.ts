@@ -8,18 +8,10 @@
 //               user-data-dir that is deleted on close. Never downloads a browser.
 // withPage()    both, one page, and guaranteed clean-up (Chromium closed, server stopped) however `fn` ends.
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import chromiumArgs from './chromium_args.json';
+
+/** The flags (bench/chromium_args.json, also read by scripts/demo_train_speed.mjs). */
+export const CHROMIUM_ARGS: string[] = chromiumArgs;
 
 export interface Site {
   url: string;

@@ -12,7 +12,7 @@
 // Needs Debian's /usr/bin/chromium (SLIMGPU_CHROMIUM) and dataset-fashion-mnist; builds dist/ through ./bin/slimgpu.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,19 +42,8 @@ for (const [k, v] of [
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a whole number ≥ 1 (got '${o[k]}')`);
 for (const m of modes) if (!['plain', 'kd', 'dml'].includes(m)) throw new Error(`--modes: '${m}' is not plain, kd or dml`);
 
-// the flags of bench/browser.ts CHROMIUM_ARGS (shared/WEBGPU-ON-CPU.md): WebGPU on SwiftShader when there is no GPU
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+// the flags of bench/browser.ts (shared/WEBGPU-ON-CPU.md): WebGPU on SwiftShader when there is no GPU
+const CHROMIUM_ARGS = JSON.parse(readFileSync(new URL('../bench/chromium_args.json', import.meta.url), 'utf8'));
 
 const TEACHER = 'models/teacher.ckpt';
 const pageQuery = (mode) =>
