@@ -240,7 +240,7 @@ describe('slimgpu scale (CLI)', () => {
       SLIMGPU_CACHE_DIR: dir,
     });
     expect(v.status, v.stderr).toBe(0);
-    expect(JSON.parse(v.stdout).schema).toBe('slimgpu-predictor-mape/2');
+    expect(JSON.parse(v.stdout).schema).toBe('slimgpu-predictor-mape/3');
   }, 600_000);
 
   it.each([
