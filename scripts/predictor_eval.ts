@@ -10,6 +10,7 @@
 // --search-dir D  the candidates of a search (D/candidates/*.json, batch 1) and cnn_small (its baseline), with
 //                 the latency ratios the search measured (kept in the output beside ours)
 // --zoo           cnn_tiny, cnn_small, and the MobileNetV1 and ShuffleNet grids at --res-scale (default 0.25)
+// --models a,b   these zoo models (batch 1)
 // --rounds N      interleaved rounds (default 15)
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ interface ModelIn {
   search_baseline_ms?: number;
 }
 
-interface EvalFile {
+export interface EvalFile {
   rounds: number;
   load: { start: number[]; end: number[] };
   layers: Record<'glue' | 'noglue', Record<string, { times: number[]; cpu: number[]; dispatches: number }>>;
@@ -63,7 +64,7 @@ const med = (xs: number[]) => {
  * latency ratio to cnn_small predicted and compared with the ratio measured here (fastest runs, same rounds) and
  * with the ratio the search measured. All of it again per block of rounds (the spread across repeats).
  */
-function report(d: EvalFile, blocks: number) {
+export function report(d: EvalFile, blocks: number) {
   const pick = (ts: number[], b: number | null) => (b === null ? ts : ts.filter((_, r) => Math.floor((r * blocks) / d.rounds) === b));
   const layerMs = (sig: string, glue: boolean, b: number | null) => {
     const l = (!glue && d.layers.noglue[sig]) || d.layers.glue[sig];
@@ -222,6 +223,8 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
   }
+  for (const name of arg(argv, '--models')?.split(',') ?? []) push({ name, group: 'listed', spec: { model: name, batch: 1 } });
+  if (!models.length && !argv.includes('--zoo')) throw new Error('nothing to measure: give --search-dir, --zoo or --models');
   if (argv.includes('--zoo')) {
     for (const m of ['cnn_tiny', 'cnn_small']) push({ name: m, group: 'zoo', spec: { model: m, batch: 1 } });
     for (const fam of ['mobilenet_v1', 'shufflenet'])
