@@ -5,7 +5,7 @@
 // per-round figures go to a JSON file; the fits are made from it (src/scale/predictor.ts, `--fit`).
 //
 //   npm run predictor-eval -- --search-dir /work/main/docs/results/search/full --zoo --rounds 15 --out FILE.json
-//   npm run predictor-eval -- --report FILE.json [--blocks 3]     the figures (predictor.ts fits) from that file
+//   npm run predictor-eval -- --report FILE.json[.gz] [--blocks 3]     the figures (predictor.ts fits) from that file
 //
 // --search-dir D  the candidates of a search (D/candidates/*.json, batch 1) and cnn_small (its baseline), with
 //                 the latency ratios the search measured (kept in the output beside ours)
@@ -16,6 +16,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { compile, type CompiledGraph } from '../src/graph/executor.js';
 import type { Graph } from '../src/graph/ir.js';
 import { sampleInput } from '../src/models/measure.js';
@@ -193,7 +194,9 @@ function arg(argv: string[], k: string): string | undefined {
 export async function main(argv: string[]): Promise<number> {
   const rep = arg(argv, '--report');
   if (rep) {
-    const r = report(JSON.parse(readFileSync(rep, 'utf8')) as EvalFile, Number(arg(argv, '--blocks') ?? 3));
+    const raw = readFileSync(rep);
+    const text = rep.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+    const r = report(JSON.parse(text) as EvalFile, Number(arg(argv, '--blocks') ?? 3));
     console.log(JSON.stringify(r, null, 2));
     return 0;
   }
