@@ -1,7 +1,8 @@
 // Whole-model latency from the per-layer table: predicted = a + b·Σ table[layer] + c·dispatches.
 // Σ is what the layers cost alone (GPU time per layer, timestamps); a, b and c are the per-model overhead (a: the
 // constant of a run — input upload, submit, output readback; c: the cost of each dispatch beyond its GPU time),
-// fitted by least squares on models measured end to end, per family.
+// fitted by least squares on the relative error of models measured end to end, per family, with one refit
+// without outliers (docs/results/predictor/README.md: why, and the figures).
 
 export interface ModelFeatures {
   /** Σ of the table's per-layer times for this model, ms */
