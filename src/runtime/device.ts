@@ -265,13 +265,20 @@ export async function createContext(opts: ContextOptions = {}): Promise<GpuConte
  *
  * So one job (a compiled graph's run, say) is awaited like this: right after the submit, sleep on a timer for
  * ~85% of the job's expected duration — while no dawn.node promise is pending, nothing spins — then ask for the
- * promise. The estimate is the last measured duration (submit → resolved); when the wait after the nap was
- * immediate the work may have ended earlier, so the estimate shrinks by 10% to look for the true time again.
- * A wrong estimate costs at most the overshoot of one nap; no estimate yet (the first run) means no nap.
+ * promise. The estimate is the fastest of the last 8 measured durations (submit → resolved); when the wait after
+ * the nap was immediate the work may have ended much earlier, so the estimate is also halved to find the true time
+ * again (the next run then waits out the rest of its job: a correct duration). A wrong estimate costs at most the
+ * overshoot of one nap; no estimate yet (the first run) means no nap.
+ * Before, the estimate was the last duration, shrunk by 10% after an immediate wait: after one run slowed by a
+ * burst of other load, every following run napped ~85% of that slow time and came down by only 10% a run, so
+ * one burst inflated the next ~15 runs (a 2 ms model timed 148, 133, 120, … 69 ms in a row;
+ * docs/results/predictor/README.md).
  */
 export class QuietWait {
   /** Expected submit → resolved time of this job, ms (0: unknown). */
   estimateMs = 0;
+  /** The last durations (submit → resolved), newest last. */
+  private recent: number[] = [];
   constructor(private ctx: Pick<GpuContext, 'quietWait'>) {}
 
   /**
@@ -286,7 +293,10 @@ export class QuietWait {
     const t1 = performance.now();
     const out = await wait();
     const t2 = performance.now();
-    this.estimateMs = nap >= 1 && t2 - t1 < 1 ? this.estimateMs * 0.9 : t2 - t0;
+    this.recent.push(t2 - t0);
+    if (this.recent.length > 8) this.recent.shift();
+    const fastest = Math.min(...this.recent);
+    this.estimateMs = nap >= 1 && t2 - t1 < 1 ? Math.min(fastest, this.estimateMs * 0.5) : fastest;
     return out;
   }
 }

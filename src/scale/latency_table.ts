@@ -54,6 +54,15 @@ export function layerSignature(g: Graph, n: Node): string {
   return `${n.op}|${n.inputs.map(t).join(',')}|${n.outputs.map(t).join(',')}|${stableAttrs(n.attrs)}`;
 }
 
+/**
+ * The inference graph whose layers the table keys: the one `compile` runs (optimizeForInference with the glue
+ * passes, compile's default). `glue: false` is the older table's graph (batch-norm folded, activations and
+ * shuffles fused, but no fused elementwise kernels): its layers are not the compiled graph's where glue fuses.
+ */
+export function inferenceGraph(graph: Graph, glue = true): Graph {
+  return optimizeForInference(graph, { glue }).graph;
+}
+
 /** The layers of an inference graph that dispatch work (views such as reshape cost nothing). */
 export function timedNodes(g: Graph): Node[] {
   return g.nodes.filter((n) => {
@@ -103,7 +112,7 @@ export class LatencyTable {
 
   constructor(
     private rt: Runtime,
-    readonly opts: { tune?: TuneMode; repeats?: number; persist?: boolean } = {},
+    readonly opts: { tune?: TuneMode; repeats?: number; persist?: boolean; glue?: boolean } = {},
   ) {
     this.key = adapterKey(rt);
   }
@@ -150,7 +159,7 @@ export class LatencyTable {
     const inModel = new Map<Graph, Set<string>>();
     const seen = new Set<string>();
     for (const graph of graphs) {
-      const g = optimizeForInference(graph).graph;
+      const g = inferenceGraph(graph, this.opts.glue);
       for (const n of timedNodes(g)) {
         const sig = layerSignature(g, n);
         if (layers[sig] || seen.has(sig)) continue;
@@ -235,7 +244,7 @@ export class LatencyTable {
    * which also covers layers the table lacks). Without `smooth`, a layer missing from the table is an error.
    */
   features(graph: Graph, smooth?: LayerCostModel): ModelFeatures & { smoothed_ms: number } {
-    const g = optimizeForInference(graph).graph;
+    const g = inferenceGraph(graph, this.opts.glue);
     let ms = 0;
     let sm = 0;
     let dispatches = 0;
@@ -283,13 +292,13 @@ export class LayerTimer {
     readonly skipped: number,
   ) {}
 
-  static async create(rt: Runtime, graphs: Graph[], tune: TuneMode = 'cached'): Promise<LayerTimer> {
+  static async create(rt: Runtime, graphs: Graph[], tune: TuneMode = 'cached', glue = true): Promise<LayerTimer> {
     const seen = new Set<string>();
     const layers: LayerTimer['layers'] = [];
     let skipped = 0;
     try {
       for (const graph of graphs) {
-        const g = optimizeForInference(graph).graph;
+        const g = inferenceGraph(graph, glue);
         for (const n of timedNodes(g)) {
           const sig = layerSignature(g, n);
           if (seen.has(sig)) continue;
@@ -330,6 +339,19 @@ export class LayerTimer {
   cpuSum(sigs: string[]): number {
     const by = new Map(this.layers.map((l) => [l.sig, Math.min(...l.cpu)]));
     return sigs.reduce((s, sig) => s + (by.get(sig) ?? NaN), 0);
+  }
+
+  /** Every layer's raw rounds: GPU ms (timestamps) and process CPU ms per round, with its op, MACs, bytes. */
+  raw(): { sig: string; op: string; macs: number; bytes: number; dispatches: number; times: number[]; cpu: number[] }[] {
+    return this.layers.map((l) => ({
+      sig: l.sig,
+      op: l.n.op,
+      macs: macsOf(l.g, l.n),
+      bytes: bytesOf(l.g, l.n),
+      dispatches: l.model.dispatchCount,
+      times: [...l.times],
+      cpu: [...l.cpu],
+    }));
   }
 
   /** Each layer's entry from the rounds `pick` selects (default all), at their fastest. */

@@ -1,7 +1,8 @@
 // Whole-model latency from the per-layer table: predicted = a + b·Σ table[layer] + c·dispatches.
 // Σ is what the layers cost alone (GPU time per layer, timestamps); a, b and c are the per-model overhead (a: the
 // constant of a run — input upload, submit, output readback; c: the cost of each dispatch beyond its GPU time),
-// fitted by least squares on models measured end to end, per family.
+// fitted by least squares on the relative error of models measured end to end, per family, with one refit
+// without outliers (docs/results/predictor/README.md: why, and the figures).
 
 export interface ModelFeatures {
   /** Σ of the table's per-layer times for this model, ms */
@@ -18,8 +19,10 @@ export interface Overhead {
   a: number;
   b: number;
   c: number;
-  /** how many end-to-end measurements the fit used */
+  /** how many end-to-end measurements the fit was given */
   n: number;
+  /** of those, how many the robust refit left out (absent: none) */
+  outliers?: number;
 }
 
 export const NO_OVERHEAD: Overhead = { a: 0, b: 1, c: 0, n: 0 };
@@ -46,11 +49,51 @@ function solve(A: number[][], y: number[]): number[] | null {
   return M.map((r, i) => r[n] / r[i]);
 }
 
-function lstsq(rows: number[][], y: number[]): number[] | null {
+/** Weighted least squares (weights default 1): the normal equations Σ w·r·rᵀ x = Σ w·r·y. */
+function lstsq(rows: number[][], y: number[], w?: number[]): number[] | null {
   const k = rows[0].length;
-  const A = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => rows.reduce((s, r) => s + r[i] * r[j], 0)));
-  const b = Array.from({ length: k }, (_, i) => rows.reduce((s, r, t) => s + r[i] * y[t], 0));
+  const wt = (t: number) => (w ? w[t] : 1);
+  const A = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => rows.reduce((s, r, t) => s + wt(t) * r[i] * r[j], 0)));
+  const b = Array.from({ length: k }, (_, i) => rows.reduce((s, r, t) => s + wt(t) * r[i] * y[t], 0));
   return solve(A, b);
+}
+
+export interface FitOptions {
+  /**
+   * Least squares on the relative error (each sample weighted 1/ms², what MAPE scores) instead of the absolute
+   * one, so the largest models do not decide the overhead alone. Default true.
+   */
+  relative?: boolean;
+  /**
+   * Refit once without the samples whose relative residual exceeds 3× the median one (a measurement spoiled by a
+   * burst of load), when at least 4 remain. Default true.
+   */
+  robust?: boolean;
+}
+
+function fitOnce(samples: { f: ModelFeatures; ms: number }[], relative: boolean): Overhead {
+  const n = samples.length;
+  if (n === 0) return NO_OVERHEAD;
+  const y = samples.map((s) => s.ms);
+  const w = relative ? y.map((v) => 1 / Math.max(v, 1e-9) ** 2) : undefined;
+  if (n >= 4) {
+    const x = lstsq(
+      samples.map((s) => [1, s.f.layer_ms, dispatchesOf(s.f)]),
+      y,
+      w,
+    );
+    if (x && x[1] > 0 && x[2] >= 0) return { a: x[0], b: x[1], c: x[2], n };
+  }
+  if (n >= 2) {
+    const x = lstsq(
+      samples.map((s) => [1, s.f.layer_ms]),
+      y,
+      w,
+    );
+    if (x && x[1] > 0) return { a: x[0], b: x[1], c: 0, n };
+  }
+  const sx = samples.reduce((s, t) => s + t.f.layer_ms, 0);
+  return { a: 0, b: sx > 0 ? y.reduce((s, v) => s + v, 0) / sx : 1, c: 0, n };
 }
 
 /**
@@ -58,28 +101,17 @@ function lstsq(rows: number[][], y: number[]): number[] | null {
  * one, b alone. A fit with a non-positive b (Σ not explaining the time) or a negative per-dispatch cost c (noise:
  * a dispatch cannot save time) falls back to the simpler model, and so
  * does one whose dispatch counts are all equal (MobileNetV1's configurations all have the same layers): c is then
- * part of a.
+ * part of a. By default on the relative error, refit without outliers (FitOptions); `outliers` counts those left out.
  */
-export function fitOverhead(samples: { f: ModelFeatures; ms: number }[]): Overhead {
-  const n = samples.length;
-  if (n === 0) return NO_OVERHEAD;
-  const y = samples.map((s) => s.ms);
-  if (n >= 4) {
-    const w = lstsq(
-      samples.map((s) => [1, s.f.layer_ms, dispatchesOf(s.f)]),
-      y,
-    );
-    if (w && w[1] > 0 && w[2] >= 0) return { a: w[0], b: w[1], c: w[2], n };
-  }
-  if (n >= 2) {
-    const w = lstsq(
-      samples.map((s) => [1, s.f.layer_ms]),
-      y,
-    );
-    if (w && w[1] > 0) return { a: w[0], b: w[1], c: 0, n };
-  }
-  const sx = samples.reduce((s, t) => s + t.f.layer_ms, 0);
-  return { a: 0, b: sx > 0 ? y.reduce((s, v) => s + v, 0) / sx : 1, c: 0, n };
+export function fitOverhead(samples: { f: ModelFeatures; ms: number }[], opts: FitOptions = {}): Overhead {
+  const relative = opts.relative ?? true;
+  const o = fitOnce(samples, relative);
+  if (!(opts.robust ?? true) || samples.length < 5) return o;
+  const res = samples.map((s) => Math.abs(predictMs(s.f, o) - s.ms) / s.ms);
+  const med = [...res].sort((a, b) => a - b)[res.length >> 1];
+  const kept = samples.filter((_, i) => res[i] <= 3 * med + 1e-9);
+  if (kept.length === samples.length || kept.length < 4) return o;
+  return { ...fitOnce(kept, relative), n: samples.length, outliers: samples.length - kept.length };
 }
 
 /** Mean absolute percentage error, in percent. */

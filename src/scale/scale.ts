@@ -12,8 +12,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { SlimError } from '../runtime/errors.js';
 import type { TuneMode } from '../runtime/tuner.js';
 import { familyConfigs, type ScaleConfig } from './configs.js';
-import { cpuNow, LatencyTable, LayerTimer, layerSignature, timedNodes } from './latency_table.js';
-import { optimizeForInference } from '../graph/passes.js';
+import { cpuNow, inferenceGraph, LatencyTable, LayerTimer, layerSignature, timedNodes } from './latency_table.js';
 import { chooseForBudget, mnasObjective, MNAS_W, paretoFront } from './pareto.js';
 import { fitOverhead, mape, predictMs, type ModelFeatures, type Overhead } from './predictor.js';
 
@@ -237,7 +236,7 @@ export interface FamilyValidation {
 }
 
 export interface ValidationResult {
-  schema: 'slimgpu-predictor-mape/2';
+  schema: 'slimgpu-predictor-mape/3';
   adapter: Runtime['ctx']['adapter'];
   families: string[];
   precision: Precision;
@@ -253,6 +252,12 @@ export interface ValidationResult {
   /** over every family (each with its own overhead) */
   mape_held_out: number;
   held_out: number;
+  /**
+   * The spread across repeats: the rounds cut into `blocks` consecutive blocks, each judged alone (its own fastest
+   * layer and model times, its own overhead fit): the held-out MAPE over every family per block, its median and
+   * range. One figure from one run can be luck; these are several from the same run.
+   */
+  repeats: { blocks: number; rounds_per_block: number; mape_held_out: number[]; median: number; min: number; max: number };
   rows: {
     family: string;
     label: string;
@@ -291,7 +296,7 @@ async function loadAverage(): Promise<number[] | null> {
 export async function validatePredictor(
   rt: Runtime,
   families: string[],
-  opts: Omit<ScaleOptions, 'budgetMs' | 'measure'> & { holdEvery?: number } = {},
+  opts: Omit<ScaleOptions, 'budgetMs' | 'measure'> & { holdEvery?: number; blocks?: number } = {},
 ): Promise<ValidationResult> {
   const log = opts.log ?? (() => {});
   const precision = opts.precision ?? 'fp32';
@@ -341,12 +346,31 @@ export async function validatePredictor(
     timer.destroy();
   }
   const cpuLayers = all.map((m) => {
-    const g = optimizeForInference(m.graph).graph;
+    const g = inferenceGraph(m.graph);
     return timer.cpuSum(timedNodes(g).map((n) => layerSignature(g, n)));
   });
   table.setLayers(timer.entries());
   if (timer.skipped) await table.measureAll(all.map((m) => m.graph)); // packed edges: timed inside their model
   await table.save();
+
+  // the spread across repeats: each block of rounds judged alone
+  const blocks = opts.blocks ?? (rounds >= 9 ? 3 : 1);
+  const blockOf = (r: number) => Math.floor((r * blocks) / rounds);
+  const blockMape: number[] = [];
+  for (let b = 0; b < blocks; b++) {
+    const part = new LatencyTable(rt, { persist: false, tune });
+    part.setLayers(new Map(Object.entries(table.layers)));
+    part.setLayers(timer.entries((r) => blockOf(r) === b));
+    const pairs: { predicted: number; measured: number }[] = [];
+    for (const fam of families) {
+      const xs = all
+        .map((m, i) => ({ m, f: part.features(m.graph), ms: Math.min(...models[i].times.filter((_, r) => blockOf(r) === b)) }))
+        .filter((x) => x.m.family === fam);
+      const o = fitOverhead(xs.filter((x) => !x.m.held));
+      for (const x of xs.filter((x) => x.m.held)) pairs.push({ predicted: predictMs(x.f, o), measured: x.ms });
+    }
+    blockMape.push(round(mape(pairs), 2));
+  }
 
   const rows: ValidationResult['rows'] = [];
   const per_family: FamilyValidation[] = [];
@@ -417,7 +441,7 @@ export async function validatePredictor(
   await table.save();
   const heldRows = rows.filter((r) => r.held_out);
   return {
-    schema: 'slimgpu-predictor-mape/2',
+    schema: 'slimgpu-predictor-mape/3',
     adapter: rt.ctx.adapter,
     families,
     precision,
@@ -429,6 +453,14 @@ export async function validatePredictor(
     per_family,
     mape_held_out: round(mape(heldRows.map((r) => ({ predicted: r.predicted_ms, measured: r.measured_ms }))), 2),
     held_out: heldRows.length,
+    repeats: {
+      blocks,
+      rounds_per_block: Math.floor(rounds / blocks),
+      mape_held_out: blockMape,
+      median: round(median(blockMape), 2),
+      min: Math.min(...blockMape),
+      max: Math.max(...blockMape),
+    },
     rows,
   };
 }

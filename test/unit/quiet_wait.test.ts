@@ -35,8 +35,29 @@ describe('QuietWait', () => {
     // setTimeout may fire up to ~1 ms before performance.now() says the nap is over (CI measured 1.08 ms early):
     // allow 5 ms; without a nap `asked` would be ~0, far below this bound
     expect(asked).toBeGreaterThanOrEqual(est * 0.85 - 5);
-    // the wait returned at once after the nap: the job may be shorter now, so the estimate shrinks by 10%
-    expect(q.estimateMs).toBeCloseTo(est * 0.9, 5);
+    // the wait returned at once after the nap: the job may be shorter now, so the estimate shrinks
+    // (halved: the next run finds the true time)
+    expect(q.estimateMs).toBeCloseTo(est * 0.5, 5);
+  });
+
+  it('one slow run (a burst of other load) does not inflate the runs after it', async () => {
+    const q = new QuietWait({ quietWait: true });
+    for (let i = 0; i < 3; i++) await q.after(() => sleep(10));
+    await q.after(() => sleep(400)); // the burst
+    // the next naps follow the fastest recent run (~10 ms), not the slow one: an estimate from the last run alone
+    // was ≥ 400 ms here, and the next run napped ≥ 339 ms whatever its own time
+    expect(q.estimateMs).toBeLessThan(300);
+    await q.after(async () => undefined);
+    expect(q.estimateMs).toBeLessThan(300);
+  });
+
+  it('after a long slow spell, a fast job is found again within a few runs', async () => {
+    const q = new QuietWait({ quietWait: true });
+    for (let i = 0; i < 8; i++) await q.after(() => sleep(100));
+    // every run now returns at once after its nap: each halves the estimate (shrinking by 10% a run, it was
+    // still ≥ 59 ms after these 5)
+    for (let i = 0; i < 5; i++) await q.after(async () => undefined);
+    expect(q.estimateMs).toBeLessThan(20);
   });
 
   it('a nap never runs past a job that already took longer (submittedAt in the past)', async () => {

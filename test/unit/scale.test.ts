@@ -240,7 +240,10 @@ describe('slimgpu scale (CLI)', () => {
       SLIMGPU_CACHE_DIR: dir,
     });
     expect(v.status, v.stderr).toBe(0);
-    expect(JSON.parse(v.stdout).schema).toBe('slimgpu-predictor-mape/2');
+    const vd = JSON.parse(v.stdout);
+    expect(vd.schema).toBe('slimgpu-predictor-mape/3');
+    expect(vd.repeats.blocks).toBe(1); // one round: one block, judged like the whole run
+    expect(vd.repeats.mape_held_out).toHaveLength(1);
   }, 600_000);
 
   it.each([

@@ -89,6 +89,11 @@ export async function scaleCommand(argv: string[]): Promise<number> {
               `against the median run ${f.median.mape_held_out}% (noise floor ${f.noise_floor.median}%)` +
               (f.cpu_time ? `; on CPU time ${f.cpu_time.mape_held_out}% (noise floor ${f.cpu_time.noise_floor}%)` : ''),
           );
+        const rp = r.repeats;
+        console.log(
+          `MAPE held out ${r.mape_held_out}% (${r.held_out} configs); across ${rp.blocks} blocks of ${rp.rounds_per_block} rounds: ` +
+            `${rp.mape_held_out.join(', ')}% (median ${rp.median}%)`,
+        );
         console.log(`load average ${r.load.start?.join(' ')} → ${r.load.end?.join(' ')}`);
       }
       return 0;
