@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SlimError } from '../../src/runtime/errors.js';
 import {
   encodeCheckpoint,
@@ -19,6 +19,22 @@ import {
   type CheckpointMeta,
 } from '../../src/train/checkpoint.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
+
+// node:fs with a switch that makes writeSync fail like a full disk (the only way to reach saveCheckpoint's cleanup
+// after the temp file is open)
+const fail = vi.hoisted(() => ({ writes: false }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...fs,
+    writeSync: (...a: Parameters<typeof fs.writeSync>) => {
+      if (fail.writes) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return (fs.writeSync as (...b: unknown[]) => number)(...a);
+    },
+  };
+});
+/** Open file descriptors of this process (Linux), to see that every path closes what it opened. */
+const openFds = () => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0);
 
 const meta = (patch: Partial<CheckpointMeta> = {}): CheckpointMeta => ({
   format: 'slimgpu-checkpoint',
@@ -106,6 +122,8 @@ describe('reading bad files: a SlimError naming the file', () => {
     ['cut inside the tensors', good.subarray(0, good.length - 4), /truncated at tensor 'w'/],
     ['4 bytes too many', Uint8Array.from([...good, 0, 0, 0, 0]), /4 unexpected bytes after the last tensor/],
     ['not a checkpoint', new TextEncoder().encode('hello, this is a text file\n'), /bad magic/],
+    // shorter than 16 bytes with a '{' where a safetensors header starts: not taken for a shipped model
+    ['10 bytes, a brace at 8', new TextEncoder().encode('ABCDEFGH{}'), /not a slimgpu checkpoint \(bad magic\)/],
   ];
   for (const [what, bytes, want] of files)
     it(`${what}: ${want.source}`, () => {
@@ -117,6 +135,18 @@ describe('reading bad files: a SlimError naming the file', () => {
         expect(msg.startsWith(`${file}: `)).toBe(true);
       }
     });
+  it('every read closes its file, good or bad', () => {
+    const good = join(dir, 'fds.ckpt');
+    saveCheckpoint(good, ck([['w', [2], [1, 2]]]));
+    const badFile = join(dir, 'fds_bad.ckpt');
+    writeFileSync(badFile, new Uint8Array(20));
+    const before = openFds();
+    for (let i = 0; i < 20; i++) {
+      readCheckpointHeader(good);
+      expect(() => readCheckpointHeader(badFile)).toThrow(SlimError);
+    }
+    expect(openFds()).toBe(before);
+  });
   it('a missing file or a directory: cannot read checkpoint <path>: <code>', () => {
     const missing = join(dir, 'nope.ckpt');
     expect(errorOf(() => readCheckpointHeader(missing))).toBe(`cannot read checkpoint ${missing}: ENOENT`);
@@ -151,5 +181,23 @@ describe('saveCheckpoint: atomic', () => {
     const file = join(d, 'bad.ckpt');
     expect(() => saveCheckpoint(file, ck([['w', [3], [1, 2]]]))).toThrow(/has 2 values for shape \[3\]/);
     expect(readdirSync(d)).toEqual(['taken']);
+  });
+  it('a write that fails (disk full): a SlimError naming the path, the temp file closed and removed', () => {
+    const d = mkdtempSync(join(tmpdir(), 'slimgpu-ckfull-'));
+    const file = join(d, 'full.ckpt');
+    saveCheckpoint(file, ck([['w', [1], [7]]]));
+    const before = openFds();
+    fail.writes = true;
+    try {
+      for (let i = 0; i < 10; i++)
+        expect(errorOf(() => saveCheckpoint(file, ck([['w', [2], [1, 2]]])))).toBe(
+          `cannot write checkpoint ${file}: ENOSPC: no space left on device, write`,
+        );
+    } finally {
+      fail.writes = false;
+    }
+    expect(openFds()).toBe(before);
+    expect(readdirSync(d)).toEqual(['full.ckpt']);
+    expect([...loadCheckpoint(file).tensors.get('w')!.data]).toEqual([7]);
   });
 });
