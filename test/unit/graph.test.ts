@@ -146,11 +146,43 @@ describe('profiling', () => {
     const m = await compile(rt, g, { tune: 'off' });
     const input = [randn(32 * 32 * 3, 5)];
     const [plain] = await m.run(input);
+    const t0 = performance.now();
     const p = await m.profile(input);
+    const wallMs = performance.now() - t0;
     expect(p.nodes.length).toBe(m.graph.nodes.filter((n) => !getOp(n.op).view).length);
     expect(p.nodes.every((n) => n.ms >= 0 && n.kernels.length > 0)).toBe(true);
-    expect(p.nodes.reduce((a, n) => a + n.ms, 0)).toBeGreaterThan(0);
+    const gpuMs = p.nodes.reduce((a, n) => a + n.ms, 0);
+    expect(gpuMs).toBeGreaterThan(0);
+    // the passes run one after another inside the call: their times (ns → ms) add up to at most its wall time
+    expect(gpuMs).toBeLessThanOrEqual(wallMs + 1);
+    expect(m.dispatchCount).toBe(p.nodes.reduce((a, n) => a + n.kernels.length, 0));
     expect(Array.from(p.outputs[0])).toEqual(Array.from(plain));
+    m.destroy();
+  });
+});
+
+describe('run streams', () => {
+  it('a 2 MB output over 3 slots: each run its own outputs (the read-back buffer sized to the outputs, not more)', async () => {
+    const rt = await runtime();
+    const n = 1 << 19;
+    const g = new Graph();
+    const x = g.addInput('x', [n]);
+    g.markOutput(g.add1('unary', [x], { fn: 'abs' }));
+    g.markOutput(g.add1('unary', [g.add1('unary', [x], { fn: 'neg' })], { fn: 'abs' }, 'small'));
+    const m = await compile(rt, g, { tune: 'off' });
+    const s = m.stream(3);
+    const ins = [0, 1, 2].map((k) => Float32Array.from({ length: n }, (_, i) => (i % 7) - 3 - k));
+    const outs = ins.map((v) => s.push([v]));
+    expect(s.full).toBe(true);
+    await s.flush();
+    for (let k = 0; k < 3; k++) {
+      const [a, b] = await outs[k];
+      for (const i of [0, 1, 6, 12345, n - 1]) {
+        expect(a[i]).toBe(Math.abs(ins[k][i]));
+        expect(b[i]).toBe(Math.abs(ins[k][i]));
+      }
+    }
+    s.destroy();
     m.destroy();
   });
 });
