@@ -185,6 +185,23 @@ describe('run streams', () => {
     s.destroy();
     m.destroy();
   });
+  it('a run with a GPU validation error rejects at flush, and so does every run flushed with it', async () => {
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [8]);
+    g.markOutput(g.add1('unary', [x], { fn: 'abs' }));
+    const m = await compile(rt, g, { tune: 'off' });
+    const s = m.stream(2);
+    const ok = s.push([new Float32Array(8).fill(-2)]);
+    await s.flush();
+    expect([...(await ok)[0]]).toEqual(new Array(8).fill(2));
+    m.destroy(); // its buffers are gone: the next submits fail validation
+    const runs = [s.push([new Float32Array(8)]), s.push([new Float32Array(8)])];
+    runs.forEach((r) => r.catch(() => {}));
+    await s.flush();
+    for (const r of runs) await expect(r).rejects.toThrow(/GPU validation error while running the graph/);
+    s.destroy();
+  }, 120_000); // a run left pending would otherwise hold the test for the suite's 10-minute limit
 });
 
 describe('device loss', () => {
