@@ -141,7 +141,7 @@ describe('proto.ts table: every element type, raw and typed, limits and errors (
     expect(() => checkDims([1.5], 'w')).toThrow(new SlimError('w: bad dimension 1.5 in [1.5]'));
     expect(checkDims([2, 0, 3], 'w')).toBe(0);
     expect(checkDims([4, 4], 'w', 16)).toBe(16);
-    expect(() => checkDims([17], 'w', 16)).toThrow(new SlimError('w: 17 elements in [17] is over the limit of 16'));
+    expect(() => checkDims([17, 1], 'w', 16)).toThrow(new SlimError('w: 17 elements in [17,1] is over the limit of 16'));
     expect(() => checkDims([1 << 15, 1 << 14], 'w')).toThrow(`is over the limit of ${MAX_ELEMENTS}`);
   });
   const bad: [string, TensorProto, string][] = [
@@ -162,10 +162,10 @@ describe('proto.ts table: every element type, raw and typed, limits and errors (
     ],
     [
       'raw_data of the wrong length',
-      { name: 'h', dims: [2], dataType: DT.INT16, rawData: new Uint8Array(5) },
-      "tensor 'h': raw_data has 5 bytes, dims [2] of int16 need 4",
+      { name: 'h', dims: [2, 1], dataType: DT.INT16, rawData: new Uint8Array(5) },
+      "tensor 'h': raw_data has 5 bytes, dims [2,1] of int16 need 4",
     ],
-    ['no name', { dims: [3], dataType: DT.FLOAT, floatData: [1] }, "tensor '': has 1 values, dims [3] need 3"],
+    ['no name', { dims: [3, 1], dataType: DT.FLOAT, floatData: [1] }, "tensor '': has 1 values, dims [3,1] need 3"],
   ];
   for (const [what, t, msg] of bad) it(`${what}: ${msg}`, () => expect(() => tensorFromProto(t)).toThrow(new SlimError(msg)));
   it('decodeTensor / decodeModel / encodeModel errors', () => {
@@ -196,7 +196,15 @@ describe('proto.ts table: every element type, raw and typed, limits and errors (
       expect(back.dtype).toBe(dt);
       expect([...back.data]).toEqual(vals);
     });
+  it('no dims field: a scalar', () => {
+    const t = tensorFromProto({ dataType: DT.FLOAT, floatData: [4] });
+    expect(t.dims).toEqual([]);
+    expect([...t.data]).toEqual([4]);
+  });
   it('tensorToProto refuses types it cannot write, by name', () => {
+    expect(() => tensorToProto('e', { dtype: DT.STRING, dims: [0], data: new Float64Array(0) })).toThrow(
+      new SlimError("cannot write tensor 'e' of type string"),
+    );
     expect(() => tensorToProto('s', { dtype: DT.STRING, dims: [1], data: new Float64Array(1) })).toThrow(
       new SlimError("cannot write tensor 's' of type string"),
     );

@@ -128,6 +128,20 @@ describe('emulationGraph', () => {
           (n) => n.op === (qat === 'int8' ? 'fake_quant' : 'binarize_weights') || n.op.includes(qat === 'int8' ? 'quant' : 'binar'),
         ),
       ).toBe(true);
+      // frozen: batch norm in inference form (running statistics), the parameters under the model's own names
+      expect(g.nodes.some((n) => n.op === 'batchnorm_train')).toBe(false);
+      const names = (h: typeof g) => h.tensors.filter((t) => t.role === 'param').map((t) => t.name);
+      expect(names(g).length).toBeGreaterThan(0);
+      expect(names(g).every((nm) => names(m).includes(nm))).toBe(true);
     }
+  });
+});
+
+describe('evaluate / teacherLogitsOf name the weights that do not fit', () => {
+  it('a missing tensor: the caller named first', async () => {
+    const rt = await runtime();
+    const sp: Split = { images: new Uint8Array(784), labels: new Uint8Array(1), n: 1, rows: 28, cols: 28 };
+    await expect(evaluate(rt, { model: 'cnn_tiny' }, new Map(), sp, 1)).rejects.toThrow(/^evaluate: no tensor '/);
+    await expect(teacherLogitsOf(rt, { model: 'cnn_tiny' }, new Map(), sp, 1)).rejects.toThrow(/^teacher checkpoint: no tensor '/);
   });
 });
