@@ -502,12 +502,34 @@ describe('glue pattern guards on hand-built graphs (CPU)', () => {
     ['c − conv (not affine in the conv for folding)', (g, y, ch) => bin(g, 'sub', ch, y), 0],
     ['conv / c', (g, y, ch) => bin(g, 'div', y, ch), 1],
     ['c / conv', (g, y, ch) => bin(g, 'div', ch, y), 0],
+    ['conv · scalar', (g, y) => bin(g, 'mul', y, g.addParam('s', [1], Float32Array.of(2))), 1],
+    [
+      'conv · c[2, 8] (varies with the column too): not per-channel, left alone',
+      (g, y) =>
+        bin(
+          g,
+          'mul',
+          y,
+          g.addParam(
+            'c28',
+            [2, 8],
+            Float32Array.from({ length: 16 }, (_, i) => 1 + i / 8),
+          ),
+        ),
+      0,
+    ],
   ];
   for (const [what, tail, want] of affine)
     it(`foldChannelAffine: ${what} (${want})`, () => {
       const g = convG(tail);
       expect(foldChannelAffine(g)).toBe(want);
       expect(g.nodes.map((n) => n.op)).toEqual(want ? ['conv2d'] : ['conv2d', 'binary']);
+      // the folded weights and bias are new parameters named after the conv (the originals stay untouched)
+      if (want) {
+        const conv = g.nodes[0];
+        const names = conv.inputs.slice(1).map((t) => g.tensors[t].name);
+        expect(names).toEqual(what.includes('+') || what.includes('−') ? ['w', 'conv.b_affine'] : ['conv.w_affine', 'conv.b_affine']);
+      }
     });
 
   it('fuseElementwise: a view or other non-elementwise node is never part of a chain', () => {
