@@ -125,13 +125,20 @@ describe('inferenceGraph', () => {
     ['sparse binary', { precision: 'binary', sparse: [1, 4] }, 'block-sparse kernels run fp32 weights, not binary'],
     ['int8 without calibration', { precision: 'int8' }, 'int8 inference needs calibration images'],
   ];
+  it('weights that do not fit the model are refused, naming the inference graph', async () => {
+    await expect(inferenceGraph(noRt, spec, new Map(), 'none', 2, { precision: 'fp32' })).rejects.toThrow(/^inference graph: no tensor '/);
+  });
   for (const [what, o, want] of bad)
     it(`${what} is refused`, async () => {
       await expect(inferenceGraph(noRt, spec, weights, 'none', 2, o)).rejects.toThrow(want);
     });
   it('int8: calibrated on whole batches (GPU)', async () => {
     const rt = await runtime();
-    const r = await inferenceGraph(rt, spec, weights, 'int8', 2, { precision: 'int8', calibration: { split, count: 3 } });
+    const r = await inferenceGraph(rt, spec, weights, 'int8', 2, {
+      precision: 'int8',
+      calibration: { split, count: 3, method: 'percentile' },
+    });
+    expect(r.info.report?.calibration).toBe('2 batches, percentile');
     expect(r.info.precision).toBe('int8');
     expect(r.info.calibration_images).toBe(4);
     expect(r.info.sparse).toBeNull();
