@@ -154,7 +154,8 @@ function stepKind(o: TrainOptions): StepKind {
   return { kind: 'dml', peers: Array.from({ length: k }, (_, i) => model(initSeed + i)) };
 }
 
-function cachesTeacher(o: TrainOptions): boolean {
+/** Whether a kd run caches its teacher's logits (exported for test/unit/train_loop.test.ts). */
+export function cachesTeacher(o: TrainOptions): boolean {
   const augmented = o.augment.cropPad > 0 || o.augment.flip;
   check(!(o.teacherCache && augmented), 'teacher logits can be cached only without augmentation (each augmented batch is new)');
   return o.mode === 'kd' && (o.teacherCache ?? !augmented);
@@ -222,8 +223,9 @@ function checkpointMeta(
   };
 }
 
-/** Continue from checkpoint `file`: its tensors into the compiled step, its pruning state; returns its meta. */
-function resume(file: string, o: TrainOptions, run: CompiledStep, pruning: Pruning | null): CheckpointMeta {
+/** Continue from checkpoint `file`: its tensors into the compiled step, its pruning state; returns its meta
+ *  (exported for test/unit/train_loop.test.ts). */
+export function resume(file: string, o: TrainOptions, run: CompiledStep, pruning: Pruning | null): CheckpointMeta {
   const { meta, tensors } = loadCheckpoint(file);
   check(
     meta.mode === o.mode && meta.model.model === o.model.model,
@@ -246,8 +248,8 @@ function meanOf(a: Float32Array): number {
 }
 
 /** The reported loss of each trained model after a step (α·mean(CE) + klWeight·mean(KL)); a NaN/Inf loss or gradient
- *  norm stops training with an error naming the step. */
-function stepLosses(outs: Float32Array[], readouts: LossReadout[], step: number, stepsPerEpoch: number): number[] {
+ *  norm stops training with an error naming the step (exported for test/unit/train_loop.test.ts). */
+export function stepLosses(outs: Float32Array[], readouts: LossReadout[], step: number, stepsPerEpoch: number): number[] {
   return readouts.map((r, k) => {
     const loss = r.alpha * meanOf(outs[r.ce]) + r.klWeight * (r.kl === undefined ? 0 : meanOf(outs[r.kl]));
     const norm = outs[r.norm][0];

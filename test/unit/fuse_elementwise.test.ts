@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
-import { fuseElementwise, matchHardActivations } from '../../src/graph/fuse_elementwise.js';
+import { foldChannelAffine, fuseElementwise, matchHardActivations } from '../../src/graph/fuse_elementwise.js';
 import { optimizeForInference } from '../../src/graph/passes.js';
 import { importOnnx } from '../../src/io/onnx/import.js';
 import { blockPattern } from '../../src/ops/elementwise.js';
@@ -412,5 +412,132 @@ describe('glue pattern matching (exact constants) and epilogue folding', () => {
     h.markOutput(p);
     h.markOutput(h.add1('unary', [p], { fn: 'sqrt' }));
     expect(fuseElementwise(h)).toBe(0);
+  });
+});
+
+describe('glue pattern guards on hand-built graphs (CPU)', () => {
+  /** x [1,4,4,8] and scalar constants; `tail` builds the rest and returns the graph outputs. */
+  const build = (tail: (g: Graph, x: number, c: (v: number) => number) => number[]) => {
+    const g = new Graph();
+    const x = g.addInput('x', [1, 4, 4, 8]);
+    let k = 0;
+    const c = (v: number) => g.addParam(`c${k++}`, [1], Float32Array.of(v));
+    for (const o of tail(g, x, c)) g.markOutput(o);
+    return g;
+  };
+  const bin = (g: Graph, fn: string, a: number, b: number) => g.add1('binary', [a, b], { fn });
+  const relu6 = (g: Graph, t: number) => g.add1('unary', [t], { fn: 'clip', alpha: 0, beta: 6 });
+  const cases: [string, (g: Graph, x: number, c: (v: number) => number) => number[], number][] = [
+    ['hard-swish written out', (g, x, c) => [bin(g, 'div', bin(g, 'mul', x, relu6(g, bin(g, 'add', x, c(3)))), c(6))], 1],
+    ['hard-sigmoid written out', (g, x, c) => [bin(g, 'div', relu6(g, bin(g, 'add', x, c(3))), c(6))], 1],
+    [
+      'hard-swish whose relu6 is read again: left alone',
+      (g, x, c) => {
+        const r = relu6(g, bin(g, 'add', x, c(3)));
+        return [bin(g, 'div', bin(g, 'mul', x, r), c(6)), g.add1('unary', [r], { fn: 'exp' })];
+      },
+      0,
+    ],
+    [
+      'hard-swish whose relu6 is a graph output: left alone',
+      (g, x, c) => {
+        const r = relu6(g, bin(g, 'add', x, c(3)));
+        return [bin(g, 'div', bin(g, 'mul', x, r), c(6)), r];
+      },
+      0,
+    ],
+    [
+      "a unary with Clip's α 0, β 6 that is not Clip (hardsigmoid): not relu6",
+      (g, x, c) => [bin(g, 'div', g.add1('unary', [bin(g, 'add', x, c(3))], { fn: 'hardsigmoid', alpha: 0, beta: 6 }), c(6))],
+      0,
+    ],
+    [
+      'y · relu6(x + 3) / 6 with y ≠ x: not hard-swish',
+      (g, x, c) => {
+        const y = g.add1('unary', [x], { fn: 'exp' });
+        return [bin(g, 'div', bin(g, 'mul', y, relu6(g, bin(g, 'add', x, c(3)))), c(6))];
+      },
+      0,
+    ],
+  ];
+  for (const [what, tail, want] of cases)
+    it(`matchHardActivations: ${what} (${want})`, () => {
+      const g = build(tail);
+      const before = g.nodes.length;
+      expect(matchHardActivations(g)).toBe(want);
+      if (want === 0) expect(g.nodes.length).toBe(before);
+      // every node input still has a producer or is an input/param
+      const made = new Set([
+        ...g.inputs,
+        ...g.tensors.filter((t) => t.role === 'param').map((t) => t.id),
+        ...g.nodes.flatMap((n) => n.outputs),
+      ]);
+      for (const n of g.nodes) for (const t of n.inputs) expect(made.has(t), `${n.name} reads ${g.tensors[t].name}`).toBe(true);
+    });
+
+  /** conv2d (8 → 8 channels, no bias) then `tail` with a per-channel constant [8]. */
+  const convG = (tail: (g: Graph, y: number, ch: number) => number) => {
+    const g = new Graph();
+    const x = g.addInput('x', [1, 4, 4, 8]);
+    const w = g.addParam(
+      'w',
+      [3, 3, 8, 8],
+      Float32Array.from({ length: 576 }, (_, i) => ((i * 37) % 11) / 10 - 0.5),
+    );
+    const y = g.add1('conv2d', [x, w], { stride: [1, 1], pad: [1, 1, 1, 1] }, 'conv');
+    const ch = g.addParam(
+      'ch',
+      [8],
+      Float32Array.from({ length: 8 }, (_, i) => 0.5 + i / 4),
+    );
+    g.markOutput(tail(g, y, ch));
+    return g;
+  };
+  const affine: [string, (g: Graph, y: number, ch: number) => number, number][] = [
+    ['conv · c', (g, y, ch) => bin(g, 'mul', y, ch), 1],
+    ['c · conv', (g, y, ch) => bin(g, 'mul', ch, y), 1],
+    ['conv + c', (g, y, ch) => bin(g, 'add', y, ch), 1],
+    ['c + conv', (g, y, ch) => bin(g, 'add', ch, y), 1],
+    ['conv − c', (g, y, ch) => bin(g, 'sub', y, ch), 1],
+    ['c − conv (not affine in the conv for folding)', (g, y, ch) => bin(g, 'sub', ch, y), 0],
+    ['conv / c', (g, y, ch) => bin(g, 'div', y, ch), 1],
+    ['c / conv', (g, y, ch) => bin(g, 'div', ch, y), 0],
+    ['conv · scalar', (g, y) => bin(g, 'mul', y, g.addParam('s', [1], Float32Array.of(2))), 1],
+    [
+      'conv · c[2, 8] (varies with the column too): not per-channel, left alone',
+      (g, y) =>
+        bin(
+          g,
+          'mul',
+          y,
+          g.addParam(
+            'c28',
+            [2, 8],
+            Float32Array.from({ length: 16 }, (_, i) => 1 + i / 8),
+          ),
+        ),
+      0,
+    ],
+  ];
+  for (const [what, tail, want] of affine)
+    it(`foldChannelAffine: ${what} (${want})`, () => {
+      const g = convG(tail);
+      expect(foldChannelAffine(g)).toBe(want);
+      expect(g.nodes.map((n) => n.op)).toEqual(want ? ['conv2d'] : ['conv2d', 'binary']);
+      // the folded weights and bias are new parameters named after the conv (the originals stay untouched)
+      if (want) {
+        const conv = g.nodes[0];
+        const names = conv.inputs.slice(1).map((t) => g.tensors[t].name);
+        expect(names).toEqual(what.includes('+') || what.includes('−') ? ['w', 'conv.b_affine'] : ['conv.w_affine', 'conv.b_affine']);
+      }
+    });
+
+  it('fuseElementwise: a view or other non-elementwise node is never part of a chain', () => {
+    const h = new Graph();
+    const y = h.addInput('y', [6]);
+    const r = h.add1('reshape', [y], { shape: [6] });
+    h.markOutput(h.add1('unary', [h.add1('unary', [r], { fn: 'exp' })], { fn: 'sqrt' }));
+    expect(fuseElementwise(h)).toBe(1);
+    expect(h.nodes.map((n) => n.op)).toEqual(['reshape', 'fused_elementwise']);
   });
 });

@@ -146,13 +146,153 @@ describe('profiling', () => {
     const m = await compile(rt, g, { tune: 'off' });
     const input = [randn(32 * 32 * 3, 5)];
     const [plain] = await m.run(input);
+    const t0 = performance.now();
     const p = await m.profile(input);
+    const wallMs = performance.now() - t0;
     expect(p.nodes.length).toBe(m.graph.nodes.filter((n) => !getOp(n.op).view).length);
     expect(p.nodes.every((n) => n.ms >= 0 && n.kernels.length > 0)).toBe(true);
-    expect(p.nodes.reduce((a, n) => a + n.ms, 0)).toBeGreaterThan(0);
+    const gpuMs = p.nodes.reduce((a, n) => a + n.ms, 0);
+    expect(gpuMs).toBeGreaterThan(0);
+    // the passes run one after another inside the call: their times (ns → ms) add up to at most its wall time
+    expect(gpuMs).toBeLessThanOrEqual(wallMs + 1);
+    expect(m.dispatchCount).toBe(p.nodes.reduce((a, n) => a + n.kernels.length, 0));
     expect(Array.from(p.outputs[0])).toEqual(Array.from(plain));
     m.destroy();
   });
+});
+
+describe('run streams', () => {
+  it('a 2 MB output over 3 slots: each run its own outputs (the read-back buffer sized to the outputs, not more)', async () => {
+    const rt = await runtime();
+    const n = 1 << 19;
+    const g = new Graph();
+    const x = g.addInput('x', [n]);
+    g.markOutput(g.add1('unary', [x], { fn: 'abs' }));
+    g.markOutput(g.add1('unary', [g.add1('unary', [x], { fn: 'neg' })], { fn: 'abs' }, 'small'));
+    const m = await compile(rt, g, { tune: 'off' });
+    const s = m.stream(3);
+    const ins = [0, 1, 2].map((k) => Float32Array.from({ length: n }, (_, i) => (i % 7) - 3 - k));
+    const outs = ins.map((v) => s.push([v]));
+    expect(s.full).toBe(true);
+    await s.flush();
+    for (let k = 0; k < 3; k++) {
+      const [a, b] = await outs[k];
+      for (const i of [0, 1, 6, 12345, n - 1]) {
+        expect(a[i]).toBe(Math.abs(ins[k][i]));
+        expect(b[i]).toBe(Math.abs(ins[k][i]));
+      }
+    }
+    s.destroy();
+    m.destroy();
+  });
+  it('a run with a GPU validation error rejects at flush, and so does every run flushed with it', async () => {
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [8]);
+    g.markOutput(g.add1('unary', [x], { fn: 'abs' }));
+    const m = await compile(rt, g, { tune: 'off' });
+    const s = m.stream(2);
+    const ok = s.push([new Float32Array(8).fill(-2)]);
+    await s.flush();
+    expect([...(await ok)[0]]).toEqual(new Array(8).fill(2));
+    m.destroy(); // its buffers are gone: the next submits fail validation
+    const runs = [s.push([new Float32Array(8)]), s.push([new Float32Array(8)])];
+    runs.forEach((r) => r.catch(() => {}));
+    await s.flush();
+    for (const r of runs) await expect(r).rejects.toThrow(/GPU validation error while running the graph/);
+    s.destroy();
+  }, 120_000); // a run left pending would otherwise hold the test for the suite's 10-minute limit
+});
+
+describe('compiled graph: parameters, edges, unfused batch norm, wall-clock profile', () => {
+  const tiny = () => {
+    const g = new Graph();
+    const x = g.addInput('x', [2, 3]);
+    const w = g.addParam(
+      'w',
+      [3, 4],
+      Float32Array.from({ length: 12 }, (_, i) => i / 4 - 1),
+    );
+    g.markOutput(g.add1('matmul', [x, w], {}, 'mm'));
+    return { g, w };
+  };
+  it('writeTensor then readTensor: the new values, used by the next run; wrong sizes and non-parameters named', async () => {
+    const rt = await runtime();
+    const { g, w } = tiny();
+    const m = await compile(rt, g, { tune: 'off' });
+    const nw = Float32Array.from({ length: 12 }, (_, i) => (i % 5) - 2);
+    m.writeTensor(w, nw);
+    expect([...(await m.readTensor(w))]).toEqual([...nw]);
+    const x = Float32Array.of(1, 2, 3, -1, 0, 2);
+    const [y] = await m.run([x]);
+    for (let r = 0; r < 2; r++)
+      for (let c = 0; c < 4; c++)
+        expect(y[r * 4 + c]).toBeCloseTo(x[r * 3] * nw[c] + x[r * 3 + 1] * nw[4 + c] + x[r * 3 + 2] * nw[8 + c], 5);
+    expect(() => m.writeTensor(w, new Float32Array(11))).toThrow("tensor 'w' needs 12 values, got 11");
+    expect(() => m.writeTensor(g.inputs[0], new Float32Array(6))).toThrow('tensor x is not a parameter or state tensor of this graph');
+    m.destroy();
+  });
+  it('a packed (q8) graph output is refused at compile, naming it', async () => {
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [8]);
+    g.markOutput(g.add1('quantize', [x], { scale: 0.1 }, 'q'));
+    await expect(compile(rt, g)).rejects.toThrow(/graph input\/output 'q_1' is q8; dequantize or unpack it to f32 at the model's edge/);
+  });
+  it('an unfused batch norm (fuse off) computes γ(x − μ)/√(σ² + ε) + β from its parameters', async () => {
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [1, 2, 2, 3]);
+    const p = (name: string, v: number[]) => g.addParam(name, [3], Float32Array.from(v));
+    const [ga, be, mu, va] = [p('g', [1, 2, -1]), p('b', [0.5, 0, 1]), p('m', [0, 1, -2]), p('v', [1, 4, 0.25])];
+    g.markOutput(g.add1('batchnorm', [x, ga, be, mu, va], { eps: 1e-5 }, 'bn'));
+    const m = await compile(rt, g, { fuse: false, tune: 'off' });
+    const xs = Float32Array.from({ length: 12 }, (_, i) => i / 3 - 2);
+    const [y] = await m.run([xs]);
+    const [G, B, M, V] = [
+      [1, 2, -1],
+      [0.5, 0, 1],
+      [0, 1, -2],
+      [1, 4, 0.25],
+    ];
+    for (let i = 0; i < 12; i++) {
+      const c = i % 3;
+      expect(y[i]).toBeCloseTo((G[c] * (xs[i] - M[c])) / Math.sqrt(V[c] + 1e-5) + B[c], 5);
+    }
+    m.destroy();
+  });
+  it('without timestamp queries: per-node wall-clock times, within the call', async () => {
+    const rt = await runtime();
+    const { g } = tiny();
+    const m = await compile(rt, g, { tune: 'off' });
+    const had = rt.ctx.hasTimestamps;
+    rt.ctx.hasTimestamps = false;
+    try {
+      const t0 = performance.now();
+      const p = await m.profile([new Float32Array(6).fill(1)]);
+      const wall = performance.now() - t0;
+      expect(p.method).toBe('wallclock');
+      expect(p.nodes.map((n) => n.name)).toEqual(['mm']);
+      expect(p.nodes[0].ms).toBeGreaterThanOrEqual(0);
+      expect(p.nodes[0].ms).toBeLessThanOrEqual(wall + 1);
+      expect(p.outputs[0].length).toBe(8);
+    } finally {
+      rt.ctx.hasTimestamps = had;
+    }
+    m.destroy();
+  });
+  it('a stream whose read-back buffer is gone rejects its runs at flush', async () => {
+    const rt = await runtime();
+    const { g } = tiny();
+    const m = await compile(rt, g, { tune: 'off' });
+    const s = m.stream(2);
+    const runs = [s.push([new Float32Array(6)]), s.push([new Float32Array(6)])];
+    runs.forEach((r) => r.catch(() => {}));
+    s.destroy();
+    await s.flush();
+    for (const r of runs) await expect(r).rejects.toThrow();
+    m.destroy();
+  }, 120_000); // a run left pending would otherwise hold the test for the suite's 10-minute limit
 });
 
 describe('device loss', () => {

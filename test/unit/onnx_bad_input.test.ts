@@ -33,6 +33,35 @@ function expectError(bytes: Uint8Array, re: RegExp): void {
   expect(performance.now() - t0).toBeLessThan(1000);
 }
 
+describe('binary ops between 4-D values: same-shape add vs broadcasting binary', () => {
+  const build = (other: (b: OnnxBuilder) => string, first = false) => {
+    const b = new OnnxBuilder(13);
+    const y = b.conv(b.input('x', [1, 3, 6, 6]), 3, 8, 3);
+    const o = other(b);
+    b.output(b.node1('Add', first ? [o, y] : [y, o]));
+    return importOnnx(b.bytes()).graph;
+  };
+  const ops = (g: ReturnType<typeof build>) =>
+    g.nodes.filter((n) => n.op === 'add' || n.op === 'binary').map((n) => (n.op === 'binary' ? `binary ${String(n.attrs.fn)}` : 'add'));
+  it('a [1, 8, 1, 1] constant broadcasts: a binary add', () => {
+    const g = build((b) =>
+      b.init(
+        [1, 8, 1, 1],
+        Array.from({ length: 8 }, (_, i) => i),
+      ),
+    );
+    expect(ops(g)).toEqual(['binary add']);
+  });
+  it('a one-element [1] constant first (its dims a prefix of the conv output): a binary add', () => {
+    const g = build((b) => b.init([1], [0.5]), true);
+    expect(ops(g)).toEqual(['binary add']);
+  });
+  it('two values of one 4-D shape: the same-shape add', () => {
+    const g = build((b) => b.conv(b.input('z', [1, 3, 6, 6]), 3, 8, 3));
+    expect(ops(g)).toEqual(['add']);
+  });
+});
+
 describe('bad ONNX input', () => {
   it('a good model imports (control)', () => {
     expect(importOnnx(model().bytes(), { batch: 2 }).inputs[0].shape).toEqual([2, 3, 8, 8]);
@@ -104,6 +133,17 @@ describe('bad ONNX input', () => {
       }),
       /cycle/,
     ));
+  it('a cycle names its first node by name, else by its output', () => {
+    const cyc = (named: boolean) =>
+      edit((m) => {
+        const n = m.graph!.node!;
+        n[0].input![0] = n[1].output![0];
+        n[0].name = named ? 'first' : '';
+        n[1].name = named ? 'second' : '';
+      });
+    expectError(cyc(true), /^the graph has a cycle \(through node 'first', \w+\)$/);
+    expectError(cyc(false), /^the graph has a cycle \(through node '[^0-9'][^']*', \w+\)$/);
+  });
   it('missing input', () =>
     expectError(
       edit((m) => {

@@ -1,0 +1,190 @@
+// The training loop's own decisions (loop.ts), tested directly (issue 17: each describe was written for sampled
+// mutants of loop.ts that the training tests let survive): when a kd run caches its teacher's logits, the NaN/Inf
+// guard's message (which of loss and gradient norm, which step, epoch and peer), the resume check of batch, examples
+// and seed, and the per-node profile of a trained step.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FASHION_MNIST_DIR, limitSplit, loadSplit, NO_AUGMENT, type Augment } from '../../src/io/fashion_mnist.js';
+import { SlimError } from '../../src/runtime/errors.js';
+import { saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
+import { cachesTeacher, resume, stepLosses, train, type TrainOptions } from '../../src/train/loop.js';
+import { DEFAULT_OPTIM } from '../../src/train/optim.js';
+import type { Pruning } from '../../src/train/pruning.js';
+import type { CompiledStep, LossReadout } from '../../src/train/step_graph.js';
+import { runtime } from '../helpers.js';
+
+/** Options with only what the functions under test read (the splits are stand-ins of the right size). */
+const opts = (o: Partial<TrainOptions>): TrainOptions =>
+  ({
+    model: { model: 'cnn_tiny' },
+    mode: 'plain',
+    epochs: 1,
+    batch: 8,
+    seed: 3,
+    opt: { ...DEFAULT_OPTIM },
+    augment: NO_AUGMENT,
+    train: { n: 48 },
+    test: { n: 8 },
+    ...o,
+  }) as TrainOptions;
+
+describe('cachesTeacher: kd caches its teacher logits by default only without augmentation', () => {
+  const crop: Augment = { cropPad: 2, flip: false };
+  const flip: Augment = { cropPad: 0, flip: true };
+  const cases: [string, Partial<TrainOptions>, boolean | RegExp][] = [
+    ['kd, no augmentation, default', { mode: 'kd' }, true],
+    ['kd, no augmentation, teacherCache true', { mode: 'kd', teacherCache: true }, true],
+    ['kd, no augmentation, teacherCache false', { mode: 'kd', teacherCache: false }, false],
+    ['kd, crop padding, default', { mode: 'kd', augment: crop }, false],
+    ['kd, flips, default', { mode: 'kd', augment: flip }, false],
+    ['kd, crop padding, teacherCache true', { mode: 'kd', augment: crop, teacherCache: true }, /cached only without augmentation/],
+    ['kd, flips, teacherCache true', { mode: 'kd', augment: flip, teacherCache: true }, /cached only without augmentation/],
+    ['kd, flips, teacherCache false', { mode: 'kd', augment: flip, teacherCache: false }, false],
+    ['plain, no augmentation', { mode: 'plain' }, false],
+    ['dml, no augmentation', { mode: 'dml' }, false],
+  ];
+  for (const [what, o, want] of cases)
+    it(what, () => {
+      if (want instanceof RegExp) expect(() => cachesTeacher(opts(o))).toThrow(want);
+      else expect(cachesTeacher(opts(o))).toBe(want);
+    });
+});
+
+describe('stepLosses: the reported loss, and the NaN/Inf guard naming what diverged', () => {
+  const one: LossReadout[] = [{ ce: 0, norm: 1, alpha: 0.5, klWeight: 0 }];
+  const kd: LossReadout[] = [{ ce: 0, kl: 2, norm: 1, alpha: 0.25, klWeight: 2 }];
+  const peers: LossReadout[] = [
+    { ce: 0, kl: 1, norm: 2, alpha: 1, klWeight: 1 },
+    { ce: 3, kl: 4, norm: 5, alpha: 1, klWeight: 1 },
+  ];
+  const f = (...v: number[]) => Float32Array.from(v);
+  it('α·mean(CE) + klWeight·mean(KL) per readout', () => {
+    expect(stepLosses([f(1, 3), f(9)], one, 0, 4)).toEqual([1]);
+    expect(stepLosses([f(2, 6), f(1), f(1, 2, 3)], kd, 0, 4)).toEqual([0.25 * 4 + 2 * 2]);
+    expect(stepLosses([f(1), f(3), f(0), f(5), f(7), f(0)], peers, 0, 4)).toEqual([4, 12]);
+  });
+  const bad: [string, Float32Array[], LossReadout[], number, string][] = [
+    ['a NaN loss', [f(NaN, 1), f(2)], one, 5, 'training diverged at step 5 (epoch 2): loss is NaN; lower --lr or set --clip'],
+    ['an infinite loss', [f(Infinity), f(2)], one, 0, 'training diverged at step 0 (epoch 1): loss is Infinity; lower --lr or set --clip'],
+    ['a NaN loss and norm', [f(NaN), f(NaN)], one, 3, 'training diverged at step 3 (epoch 1): loss is NaN; lower --lr or set --clip'],
+    [
+      'an infinite gradient norm',
+      [f(1), f(Infinity)],
+      one,
+      8,
+      'training diverged at step 8 (epoch 3): gradient norm is Infinity; lower --lr or set --clip',
+    ],
+    ['a NaN KL', [f(1), f(1), f(NaN)], kd, 1, 'training diverged at step 1 (epoch 1): loss is NaN; lower --lr or set --clip'],
+    [
+      "the second peer's gradient norm",
+      [f(1), f(1), f(1), f(1), f(1), f(-Infinity)],
+      peers,
+      4,
+      'training diverged at step 4 (epoch 2), peer 1: gradient norm is -Infinity; lower --lr or set --clip',
+    ],
+  ];
+  for (const [what, outs, readouts, step, msg] of bad)
+    it(`${what}: ${msg}`, () => {
+      let err: unknown;
+      try {
+        stepLosses(outs, readouts, step, 4);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(SlimError);
+      expect((err as Error).message).toBe(msg);
+    });
+});
+
+describe('resume: the checkpoint must match the run it continues', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slimgpu-resume-'));
+  const meta = (m: Partial<CheckpointMeta>): CheckpointMeta => ({
+    format: 'slimgpu-checkpoint',
+    mode: 'plain',
+    model: { model: 'cnn_tiny' },
+    peers: 1,
+    seed: 3,
+    initSeed: 3,
+    batch: 8,
+    train_examples: 48,
+    opt: { ...DEFAULT_OPTIM },
+    augment: NO_AUGMENT,
+    epochs: 1,
+    qat: 'none',
+    prune: null,
+    teacher_cache: false,
+    prune_state: null,
+    step: 2,
+    epoch: 0,
+    ...m,
+  });
+  const write = (name: string, m: Partial<CheckpointMeta>) => {
+    const file = join(dir, name);
+    saveCheckpoint(file, { meta: meta(m), tensors: new Map([['c1.w', { shape: [2], data: Float32Array.of(1, 2) }]]) });
+    return file;
+  };
+  /** A compiled step and pruning that record what resume hands them. */
+  const fakes = () => {
+    const got: { restored: string[]; file?: string; prune?: PruneState } = { restored: [] };
+    const run = {
+      restore: (t: Map<string, unknown>, file: string) => {
+        got.restored = [...t.keys()];
+        got.file = file;
+      },
+    } as unknown as CompiledStep;
+    const pruning = { restore: (s: PruneState) => (got.prune = s) } as unknown as Pruning;
+    return { got, run, pruning };
+  };
+  it('a matching checkpoint: its tensors restored, its pruning state, its meta returned', () => {
+    const state: PruneState = { ratio: 0.25, stopped: null };
+    const file = write('ok.ckpt', { prune_state: state });
+    const { got, run, pruning } = fakes();
+    const m = resume(file, opts({}), run, pruning);
+    expect(m.step).toBe(2);
+    expect(got).toEqual({ restored: ['c1.w'], file, prune: state });
+    // without a pruning state in the checkpoint, the run's pruning is left alone
+    const { got: got2, run: run2, pruning: pruning2 } = fakes();
+    resume(write('noprune.ckpt', {}), opts({}), run2, pruning2);
+    expect(got2.prune).toBeUndefined();
+  });
+  const bad: [string, Partial<CheckpointMeta>, Partial<TrainOptions>, RegExp][] = [
+    ['another batch', { batch: 16 }, {}, /was trained with batch 16, 48 examples, seed 3; .*\(got batch 8, 48 examples, seed 3\)/],
+    ['another training split', { train_examples: 40 }, {}, /was trained with batch 8, 40 examples, seed 3; .*\(got batch 8, 48 examples/],
+    ['another seed', { seed: 4, initSeed: 4 }, {}, /was trained with batch 8, 48 examples, seed 4; .*seed 3\)/],
+    ['another mode', { mode: 'dml', peers: 2 }, {}, /is a dml run of cnn_tiny, not plain of cnn_tiny/],
+    ['another model', { model: { model: 'cnn_small' } }, {}, /is a plain run of cnn_small, not plain of cnn_tiny/],
+  ];
+  for (const [what, m, o, want] of bad)
+    it(`${what} is refused`, () => {
+      const { run, pruning } = fakes();
+      expect(() => resume(write(`${what.replace(/ /g, '_')}.ckpt`, m), opts(o), run, pruning)).toThrow(want);
+    });
+});
+
+describe('train with profile: the last step timed per node', () => {
+  it('one step of cnn_tiny: every node named, slowest first, step_ms their sum', async () => {
+    const rt = await runtime();
+    const r = await train(rt, {
+      ...opts({}),
+      maxSteps: 1,
+      profile: true,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 16),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    const p = r.profile!;
+    expect(p).toBeDefined();
+    expect(p.nodes.length).toBeGreaterThan(5);
+    for (const n of p.nodes) {
+      expect(typeof n.name).toBe('string');
+      expect(typeof n.op).toBe('string');
+      expect(n.ms).toBeGreaterThanOrEqual(0);
+    }
+    expect(p.nodes.some((n) => n.op === 'conv2d')).toBe(true);
+    for (let i = 1; i < p.nodes.length; i++) expect(p.nodes[i].ms).toBeLessThanOrEqual(p.nodes[i - 1].ms);
+    const sum = p.nodes.reduce((a, n) => a + n.ms, 0);
+    expect(Math.abs(p.step_ms - sum)).toBeLessThan(1e-3 * p.nodes.length + 1e-3);
+  });
+});
