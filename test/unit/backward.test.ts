@@ -160,7 +160,17 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       cout: 64,
       attrs: { pads: [1, 1, 1, 1] },
       split: 1,
-      unrolled: 4,
+      unrolled: 7,
+    },
+    {
+      // the quad tiles (Cin % 16, Cout % 32): unequal strides, dilation, asymmetric pads
+      name: 'unrolled: n2 7x9 c16→64, 3x2 s(1,2) dil(2,1) pads (2,0,1,1)',
+      x: [2, 7, 9, 16],
+      k: [3, 2],
+      cout: 64,
+      attrs: { stride: [1, 2], dilation: [2, 1], pads: [2, 0, 1, 1] },
+      split: 1,
+      unrolled: 3,
     },
     {
       name: 'unrolled: n2 11x5 c4→8 1x2 (22 rows: the last chunk of 2)',
@@ -220,9 +230,14 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       run.destroy();
       const want = conv2dBackwardWeightRef(x, c.x, dy, ws, c.attrs);
       expectClose(got, want, TOL.grad, `${c.name} dw`);
-      const tiles = [4, 8].flatMap((rows) =>
-        [8, 16].filter((cols) => c.x[3] % rows === 0 && c.cout % cols === 0).map((cols) => `${rows}x${cols}`),
-      );
+      // every tile that fits: [input channels, output channels] per invocation; a quad's four invocations cover
+      // four times the output channels
+      const tiles = [
+        ...[4, 8].flatMap((rows) => [8, 16].map((cols) => [`unrolled${rows}x${cols}`, rows, cols] as const)),
+        ...([[16, 8], [16, 16], [8, 8], [8, 4]] as const).map(([rows, cols]) => [`quad${rows}x${cols}`, rows, 4 * cols] as const),
+      ]
+        .filter(([, rows, cols]) => c.x[3] % rows === 0 && c.cout % cols === 0)
+        .map(([tile]) => tile);
       for (const tile of c.unrolled ? tiles : []) {
         // every tile of the kernel, each chunk's partial sum
         const s = c.unrolled!;
@@ -233,10 +248,10 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
             { shape: outShape, data: dy },
           ],
           { ...c.attrs, w_shape: ws, chunks: s },
-          `dw_unrolled${tile}`,
+          `dw_${tile}`,
         );
         const attrs = { ...c.attrs, w_shape: ws, chunks: s };
-        expectClose(out, convWeightPartialRef(x, c.x, dy, attrs), TOL.grad, `${c.name} dw_unrolled${tile}`);
+        expectClose(out, convWeightPartialRef(x, c.x, dy, attrs), TOL.grad, `${c.name} dw_${tile}`);
       }
       if (c.split > 1) {
         // the patches in split-K column order, exactly (a gather)
@@ -593,6 +608,8 @@ describe('training-form kernels', () => {
     { name: '3x2 dil2', x: [1, 8, 7, 4], ws: [3, 2, 4, 4], attrs: { dilation: [2, 2], pads: [2, 1, 2, 0] } },
     // Cout % 8 == 0: the default is the implicit-im2col quad kernel (tiles not a multiple of 4: clamped quads)
     { name: '3x3 s(1,2) p(1,0,2,1) cout 16', x: [3, 5, 7, 8], ws: [3, 3, 8, 16], attrs: { stride: [1, 2], pads: [1, 0, 2, 1] } },
+    // Cout % 32 == 0: the quad 7×32 tile (OW 9: two tiles, the second past the edge)
+    { name: '3x3 p(1,1,0,2) cout 32', x: [2, 5, 9, 8], ws: [3, 3, 8, 32], attrs: { pads: [1, 1, 0, 2] } },
   ];
   for (const c of cases) {
     it(`conv2d_gemm (im2col + GEMM) equals conv2d: ${c.name}`, async () => {
