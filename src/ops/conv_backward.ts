@@ -279,9 +279,9 @@ registerOp({
         return [im2col, ...(await gemm.build())];
       },
     }));
-    // or the implicit-im2col kernels, which read x directly (no patch matrix); their default (quad 8×8 where there
-    // are subgroups) first: on SwiftShader it ties im2col + GEMM at cnn_small's conv2 and is ~1.6× faster at cnn_tiny's
-    // (they need Cout % 8 == 0)
+    // or the implicit-im2col kernels, which read x directly (no patch matrix); their default (the widest quad tile
+    // that fits, where there are subgroups) first: on SwiftShader quad 8×8 already tied im2col + GEMM at cnn_small's
+    // conv2 and was ~1.6× faster at cnn_tiny's, quad 7×32 / 7×16 take 0.6–0.7× its CPU time (they need Cout % 8 == 0)
     const implicit = unrolledConvVariants(pc);
     const key = `conv2d_gemm|${convKey(g)}`;
     return pc.tuner.choose(key, [...implicit.slice(0, 1), ...viaPatches, ...implicit.slice(1)]);
