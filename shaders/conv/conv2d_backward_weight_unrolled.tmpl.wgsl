@@ -10,6 +10,16 @@
 // Thread: i = (s·(KH·KW·Cin/${ROWS}) + rb)·(Cout/${COLS}) + cb computes part[${ROWS}·rb + k, s, ${COLS}·cb + c], k < ${ROWS},
 //         c < ${COLS}: one outer product (x ${ROWS}) ⊗ (dy ${COLS}) per output pixel whose tap lies inside the image (the range of ow
 //         is computed per row, so the inner loop has no bounds test). Overwrites part.
+//! if QUAD
+//         Quad flavour (Cout % (4·${COLS}) == 0, so the four invocations of a quad, i = 4k .. 4k+3, share s and rb and
+//         differ only in cb): per output pixel each loads one of the ${XB} input vec4s the quad needs and
+//         quadBroadcast hands them round, so a lane loads 1 + ${CB} vec4 per ${ROWS}·${COLS} multiply-adds instead of
+//         ${XB} + ${CB}. Needs 'subgroups' (SwiftShader's subgroup is 4 consecutive invocations of a workgroup).
+enable subgroups;
+// the row loop bounds depend on the tap, which the four invocations of a quad share (the quad is converged), but
+// WGSL's uniformity analysis cannot see that
+diagnostic(off, subgroup_uniformity);
+//! end
 
 //! import conv_geom
 struct Params {
@@ -36,6 +46,9 @@ override WG: u32 = 64u;
   let cinb = params.cin / ${ROWS}u;
   let rbn = params.geom.kernel.x * params.geom.kernel.y * cinb;
   let cb = i % cbn;
+//! if QUAD
+  let lane = i % 4u;
+//! end
   let rb = (i / cbn) % rbn;
   let s = i / (cbn * rbn);
   let ci4 = (rb % cinb) * ${XB}u;
@@ -69,8 +82,15 @@ override WG: u32 = 64u;
     let xstep = u32(sw) * cin4;
     var di = (q * u32(OW) + u32(owLo)) * cout4 + c4;
     for (var ow = owLo; ow < owHi; ow++) {
+//! if QUAD
+      let mine = x[xi + lane % ${XB}u];
+//! for j in 0..XB
+      let v${j} = quadBroadcast(mine, ${j}u);
+//! end
+//! else
 //! for j in 0..XB
       let v${j} = x[xi + ${j}u];
+//! end
 //! end
 //! for c in 0..CB
       let d${c} = dy[di + ${c}u];

@@ -6,9 +6,12 @@
 // Layout: x [N,H,W,C/4], dy [N,H/KH,W/KW,C/4] of vec4; mean, rstd, gamma, beta, dgamma, dbeta [C/4] vec4.
 // Thread: as batchnorm_backward_reduce (common/channel_reduce) over the pooling windows instead of the rows: each
 //         thread walks its strided windows, one nonzero g per window and channel. Overwrites dgamma, dbeta.
+//         PARTS > 1: as batchnorm_backward_reduce, the windows split over PARTS workgroups per channel group, and
+//         dgamma, dbeta are then the raw partial sums [PARTS, C/4] (batchnorm_backward_finalize adds them).
 
 struct Params { c4: u32, windows: u32, in_hw: vec2<u32>, out_hw: vec2<u32>, kernel: vec2<u32> }
 override WG: u32 = 64u;
+override PARTS: u32 = 1u;
 override CG: u32 = 2u;
 
 //! uniform params: Params
@@ -29,13 +32,15 @@ alias Partial = mat2x4<f32>; // columns (Σ g, Σ g·(x − mean))
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let C = params.c4;
-  let c = (wid.x + wid.y * nwg.x) * CG + t % CG;
+  let w = wid.x + wid.y * nwg.x;
+  let part = w % PARTS;
+  let c = (w / PARTS) * CG + t % CG;
   let live = c < C; // no early return before the barriers in channel_total
   var sd = vec4<f32>(0.0);
   var sdx = vec4<f32>(0.0);
   if (live) {
     let m = mean[c]; let rs = rstd[c]; let gm = gamma[c]; let b = beta[c];
-    for (var r = t / CG; r < params.windows; r += WG / CG) {
+    for (var r = part * (WG / CG) + t / CG; r < params.windows; r += PARTS * (WG / CG)) {
       let ow = r % params.out_hw.y;
       let q = r / params.out_hw.y;
       let base = ((q / params.out_hw.x) * params.in_hw.x + (q % params.out_hw.x) * params.kernel.x) * params.in_hw.y + ow * params.kernel.y;
@@ -48,6 +53,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec
   }
   let total = channel_total(t, mat2x4<f32>(sd, sdx));
   if (!live || t >= CG) { return; }
+  if (PARTS > 1u) {
+    dbeta[part * C + c] = total[0];
+    dgamma[part * C + c] = total[1];
+    return;
+  }
   dbeta[c] = total[0];
   dgamma[c] = total[1] * rstd[c];
 }

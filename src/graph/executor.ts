@@ -207,7 +207,12 @@ export class CompiledGraph {
           n.outputs.map((t) => g.shape(t)),
           n.attrs,
         ) ?? 0;
-      const active = this.nodes.filter((n) => n.launches.length > 0);
+      let active = this.nodes.filter((n) => n.launches.length > 0);
+      // SLIMGPU_PROFILE_LAUNCHES=1 (development): one pass per launch, named node#kernel
+      if (typeof process !== 'undefined' && process.env?.SLIMGPU_PROFILE_LAUNCHES === '1')
+        active = active.flatMap((n) =>
+          n.launches.map((l) => ({ ...n, node: { ...n.node, name: `${n.node.name}#${l.kernel}` }, launches: [l] })),
+        );
       const result: NodeProfile[] = [];
       if (this.rt.ctx.hasTimestamps) {
         const chunk = 2048;

@@ -254,16 +254,28 @@ export function convVariants(pc: PlanContext): Candidate[] {
 }
 
 /** Implicit-im2col tiles of conv/conv2d_forward_{unrolled,quad}*: [kernel, output columns, channels, input read as vec4, quad]. */
-// Default first (fastest on SwiftShader, batch-64 training shapes): quad 8×8 vec4 (unrolled 8×8 without subgroups),
-// and 8×16 for the Cin = 1 first layer.
+// Default first (fastest on SwiftShader, batch-64 training shapes, measured by process CPU time, interleaved;
+// docs/results/trainfast/round3): the widest quad tile that fits (7 × 32, 7 × 16; 7 columns tile cnn_small's and
+// cnn_tiny's OW = 14 exactly), quad 8×8 vec4 for 8 channels (unrolled 8×8 without subgroups), and for the Cin = 1
+// first layer 7 × 32 / 14 × 8 (OW = 28). Wider tiles load fewer values per multiply-add: on SwiftShader every
+// load is a gather over the SIMD lanes, while the multiply-adds on spilled registers stay cheap.
 const UNROLLED_TILES: [string, number, number, boolean, boolean][] = [
+  ['conv/conv2d_forward_quad7x32_vec', 7, 32, true, true],
+  ['conv/conv2d_forward_quad7x16_vec', 7, 16, true, true],
   ['conv/conv2d_forward_quad8x8_vec', 8, 8, true, true],
+  ['conv/conv2d_forward_quad8x16_vec', 8, 16, true, true],
+  ['conv/conv2d_forward_quad4x16_vec', 4, 16, true, true],
+  ['conv/conv2d_forward_quad7x8_vec', 7, 8, true, true],
   ['conv/conv2d_forward_unrolled8x8_vec', 8, 8, true, false],
   ['conv/conv2d_forward_unrolled4x8_vec', 4, 8, true, false],
   ['conv/conv2d_forward_unrolled4x16_vec', 4, 16, true, false],
   ['conv/conv2d_forward_quad4x8_vec', 4, 8, true, true],
+  ['conv/conv2d_forward_unrolled7x32', 7, 32, false, false],
+  ['conv/conv2d_forward_unrolled14x16', 14, 16, false, false],
   ['conv/conv2d_forward_unrolled8x16', 8, 16, false, false],
   ['conv/conv2d_forward_unrolled4x32', 4, 32, false, false],
+  ['conv/conv2d_forward_unrolled14x8', 14, 8, false, false],
+  ['conv/conv2d_forward_unrolled7x8', 7, 8, false, false],
   ['conv/conv2d_forward_unrolled4x8', 4, 8, false, false],
 ];
 

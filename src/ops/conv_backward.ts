@@ -150,12 +150,22 @@ registerOp({
   },
 });
 
-/** The tiles of conv/conv2d_backward_weight_unrolled*: [kernel, input channels, output channels] per invocation. */
-const DW_TILES: [string, number, number][] = [
-  ['conv/conv2d_backward_weight_unrolled8x8', 8, 8],
-  ['conv/conv2d_backward_weight_unrolled4x8', 4, 8],
-  ['conv/conv2d_backward_weight_unrolled8x16', 8, 16],
-  ['conv/conv2d_backward_weight_unrolled4x16', 4, 16],
+/**
+ * The tiles of conv/conv2d_backward_weight_{unrolled,quad}*: [kernel, input channels, output channels] per
+ * invocation, quad (the four invocations of a quad share the input channels' loads: needs 'subgroups' and
+ * Cout % (4 · output channels) == 0).
+ */
+// Default first (SwiftShader, batch 64, docs/results/trainfast/round3): quad 16×8 where it fits (cnn_small's conv2:
+// 0.7× the CPU time of unrolled 8×8), else unrolled 8×16 (cnn_tiny's conv2: ~0.9× of 8×8).
+const DW_TILES: [string, number, number, boolean][] = [
+  ['conv/conv2d_backward_weight_quad16x8', 16, 8, true],
+  ['conv/conv2d_backward_weight_unrolled8x16', 8, 16, false],
+  ['conv/conv2d_backward_weight_unrolled8x8', 8, 8, false],
+  ['conv/conv2d_backward_weight_unrolled4x8', 4, 8, false],
+  ['conv/conv2d_backward_weight_unrolled4x16', 4, 16, false],
+  ['conv/conv2d_backward_weight_quad16x16', 16, 16, true],
+  ['conv/conv2d_backward_weight_quad8x8', 8, 8, true],
+  ['conv/conv2d_backward_weight_quad8x4', 8, 4, true],
 ];
 
 /**
@@ -198,10 +208,11 @@ registerOp({
     const rowCount = g.n * g.oh;
     const candidates: Candidate[] = [];
     // tiles [input channels, output channels], default first
-    for (const [kernel, rows, cols] of DW_TILES) {
-      if (g.cin % rows !== 0 || g.cout % cols !== 0) continue;
+    const quadOk = pc.rt.ctx.features.has('subgroups');
+    for (const [kernel, rows, cols, quad] of DW_TILES) {
+      if (g.cin % rows !== 0 || g.cout % (quad ? 4 * cols : cols) !== 0 || (quad && !quadOk)) continue;
       candidates.push({
-        id: `dw_unrolled${rows}x${cols}`,
+        id: `dw_${quad ? 'quad' : 'unrolled'}${rows}x${cols}`,
         build: async () => [
           await pc.rt.kernels.launch(kernel, {
             uniforms: { cin: g.cin, cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rowCount / s), ...convUniforms(g) },
@@ -268,9 +279,9 @@ registerOp({
         return [im2col, ...(await gemm.build())];
       },
     }));
-    // or the implicit-im2col kernels, which read x directly (no patch matrix); their default (quad 8×8 where there
-    // are subgroups) first: on SwiftShader it ties im2col + GEMM at cnn_small's conv2 and is ~1.6× faster at cnn_tiny's
-    // (they need Cout % 8 == 0)
+    // or the implicit-im2col kernels, which read x directly (no patch matrix); their default (the widest quad tile
+    // that fits, where there are subgroups) first: on SwiftShader quad 8×8 already tied im2col + GEMM at cnn_small's
+    // conv2 and was ~1.6× faster at cnn_tiny's, quad 7×32 / 7×16 take 0.6–0.7× its CPU time (they need Cout % 8 == 0)
     const implicit = unrolledConvVariants(pc);
     const key = `conv2d_gemm|${convKey(g)}`;
     return pc.tuner.choose(key, [...implicit.slice(0, 1), ...viaPatches, ...implicit.slice(1)]);

@@ -17,6 +17,7 @@
 // `batchnorm` node for `batchnorm_train` (src/train/autodiff.ts), reading and updating the same tensors.
 
 import { check, shapeStr } from '../runtime/errors.js';
+import type { BufferRange, Launch } from '../runtime/kernels.js';
 import { attrNum, numel, registerOp, type Attrs } from './registry.js';
 
 const channels = (x: number[]) => x[x.length - 1];
@@ -77,6 +78,16 @@ export function channelReduce(
   const lanes = Math.min(pow2Floor(rows / 256), 256 / sector);
   const CG = Math.min(pow2Ceil(columns), Math.max(sector, 64 / lanes));
   return { kernel: vec4 ? kernels.vec4 : kernels.scalar, overrides: { WG: CG * lanes, CG }, workgroups: Math.ceil(columns / CG) };
+}
+
+/**
+ * Row parts of batch-norm backward's pass 1 (PARTS of shaders/norm/batchnorm_backward_reduce): with few channel groups
+ * (`workgroups` of channelReduce) one workgroup per group leaves a CPU adapter's other threads idle (SwiftShader runs
+ * a workgroup on one thread), so the rows split over parts until there are ≥ 8 workgroups, each part ≥ 512 rows;
+ * batchnorm_backward_finalize then adds the parts. cnn_tiny's conv1 (C = 8: one workgroup) takes 8 parts.
+ */
+export function bnRowParts(workgroups: number, rows: number): number {
+  return Math.max(1, Math.min(pow2Floor(8 / workgroups), pow2Floor(rows / 512)));
 }
 
 registerOp({
@@ -151,18 +162,40 @@ registerOp({
     const beta = pc.inShapes.length === 6 ? pc.input(5) : pc.input(4);
     const stats = { x: pc.input(0), dy: pc.input(1), mean: pc.input(2), rstd: pc.input(3), gamma: pc.input(4), beta };
     const k = pc.rt.kernels;
+    // pass 1 over P row parts: its sums go to [P, C] scratch, and a finalize launch writes dgamma, dbeta
+    const pass1 = async (
+      sums: ReturnType<typeof channelReduce>,
+      rowCount: number,
+      launch: (parts: number, out: { dgamma: BufferRange; dbeta: BufferRange }) => Promise<Launch>,
+    ) => {
+      const parts = bnRowParts(sums.workgroups, rowCount);
+      const outs = { dgamma: pc.output(1), dbeta: pc.output(2) };
+      if (parts === 1) return [await launch(1, outs)];
+      const db = pc.constant(new Float32Array(parts * c), `${pc.name}.dbeta_parts`);
+      const dg = pc.constant(new Float32Array(parts * c), `${pc.name}.dgamma_parts`);
+      return [
+        await launch(parts, { dgamma: dg, dbeta: db }),
+        await k.launch('norm/batchnorm_backward_finalize', {
+          uniforms: { parts },
+          buffers: { part_db: db, part_dg: dg, rstd: pc.input(3), ...outs },
+          invocations: c,
+        }),
+      ];
+    };
     if (pool) {
       const dy = pc.inShapes[1];
       const windows = numel(dy) / c;
       const sums = channelReduce({ scalar: '', vec4: 'norm/batchnorm_maxpool_backward_reduce_vec4' }, c, windows);
       const geom = { in_hw: [x[1], x[2]], out_hw: [dy[1], dy[2]], kernel: pool };
       return [
-        await k.launch(sums.kernel, {
-          overrides: { ...sums.overrides, ACT: act },
-          uniforms: { c4: c / 4, windows, ...geom },
-          buffers: { ...stats, dgamma: pc.output(1), dbeta: pc.output(2) },
-          workgroups: sums.workgroups,
-        }),
+        ...(await pass1(sums, windows, (parts, out) =>
+          k.launch(sums.kernel, {
+            overrides: { ...sums.overrides, ACT: act, PARTS: parts },
+            uniforms: { c4: c / 4, windows, ...geom },
+            buffers: { ...stats, ...out },
+            workgroups: sums.workgroups * parts,
+          }),
+        )),
         await k.launch('norm/batchnorm_maxpool_backward_input_vec4', {
           overrides: { ACT: act },
           uniforms: { c4: c / 4, rows, ...geom },
@@ -173,12 +206,14 @@ registerOp({
     }
     const sums = channelReduce({ scalar: 'norm/batchnorm_backward_reduce', vec4: 'norm/batchnorm_backward_reduce_vec4' }, c, rows);
     return [
-      await k.launch(sums.kernel, {
-        overrides: { ...sums.overrides, ACT: act },
-        uniforms: { c, rows },
-        buffers: { ...stats, dgamma: pc.output(1), dbeta: pc.output(2) },
-        workgroups: sums.workgroups,
-      }),
+      ...(await pass1(sums, rows, (parts, out) =>
+        k.launch(sums.kernel, {
+          overrides: { ...sums.overrides, ACT: act, PARTS: parts },
+          uniforms: { c, rows },
+          buffers: { ...stats, ...out },
+          workgroups: sums.workgroups * parts,
+        }),
+      )),
       await k.launch(c % 4 === 0 ? 'norm/batchnorm_backward_input_vec4' : 'norm/batchnorm_backward_input', {
         overrides: { ACT: act },
         uniforms: c % 4 === 0 ? { c4: c / 4, rows } : { c, rows },

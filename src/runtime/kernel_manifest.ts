@@ -18,6 +18,11 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/conv2d_forward_unrolled4x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 4, CB: 2, COLS: 8, VEC: 1, QUAD: 0 } },
   'conv/conv2d_forward_quad4x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 4, CB: 2, COLS: 8, VEC: 1, QUAD: 1 } },
   'conv/conv2d_forward_quad8x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 8, CB: 2, COLS: 8, VEC: 1, QUAD: 1 } },
+  'conv/conv2d_forward_quad8x16_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 8, CB: 4, COLS: 16, VEC: 1, QUAD: 1 } },
+  'conv/conv2d_forward_quad4x16_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 4, CB: 4, COLS: 16, VEC: 1, QUAD: 1 } },
+  'conv/conv2d_forward_quad7x16_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 4, COLS: 16, VEC: 1, QUAD: 1 } },
+  'conv/conv2d_forward_quad7x32_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 8, COLS: 32, VEC: 1, QUAD: 1 } },
+  'conv/conv2d_forward_quad7x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 2, COLS: 8, VEC: 1, QUAD: 1 } },
   'conv/conv2d_forward_unrolled4x16_vec': {
     template: 'conv/conv2d_forward_unrolled',
     params: { ROWS: 4, CB: 4, COLS: 16, VEC: 1, QUAD: 0 },
@@ -26,22 +31,43 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/conv2d_forward_unrolled4x8': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 4, CB: 2, COLS: 8, VEC: 0, QUAD: 0 } },
   'conv/conv2d_forward_unrolled8x16': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 8, CB: 4, COLS: 16, VEC: 0, QUAD: 0 } },
   'conv/conv2d_forward_unrolled4x32': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 4, CB: 8, COLS: 32, VEC: 0, QUAD: 0 } },
+  'conv/conv2d_forward_unrolled7x8': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 2, COLS: 8, VEC: 0, QUAD: 0 } },
+  'conv/conv2d_forward_unrolled14x8': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 14, CB: 2, COLS: 8, VEC: 0, QUAD: 0 } },
+  'conv/conv2d_forward_unrolled7x32': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 8, COLS: 32, VEC: 0, QUAD: 0 } },
+  'conv/conv2d_forward_unrolled14x16': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 14, CB: 4, COLS: 16, VEC: 0, QUAD: 0 } },
   // conv2d weight gradient with implicit im2col: 4 input channels × COLS (= 4·CB) output channels per invocation, split-K
   'conv/conv2d_backward_weight_unrolled4x8': {
     template: 'conv/conv2d_backward_weight_unrolled',
-    params: { ROWS: 4, XB: 1, CB: 2, COLS: 8 },
+    params: { ROWS: 4, XB: 1, CB: 2, COLS: 8, QUAD: 0 },
   },
   'conv/conv2d_backward_weight_unrolled4x16': {
     template: 'conv/conv2d_backward_weight_unrolled',
-    params: { ROWS: 4, XB: 1, CB: 4, COLS: 16 },
+    params: { ROWS: 4, XB: 1, CB: 4, COLS: 16, QUAD: 0 },
   },
   'conv/conv2d_backward_weight_unrolled8x8': {
     template: 'conv/conv2d_backward_weight_unrolled',
-    params: { ROWS: 8, XB: 2, CB: 2, COLS: 8 },
+    params: { ROWS: 8, XB: 2, CB: 2, COLS: 8, QUAD: 0 },
   },
   'conv/conv2d_backward_weight_unrolled8x16': {
     template: 'conv/conv2d_backward_weight_unrolled',
-    params: { ROWS: 8, XB: 2, CB: 4, COLS: 16 },
+    params: { ROWS: 8, XB: 2, CB: 4, COLS: 16, QUAD: 0 },
+  },
+  // QUAD: the quad shares the input channels, each invocation loads a quarter of them (quadBroadcast)
+  'conv/conv2d_backward_weight_quad16x8': {
+    template: 'conv/conv2d_backward_weight_unrolled',
+    params: { ROWS: 16, XB: 4, CB: 2, COLS: 8, QUAD: 1 },
+  },
+  'conv/conv2d_backward_weight_quad16x16': {
+    template: 'conv/conv2d_backward_weight_unrolled',
+    params: { ROWS: 16, XB: 4, CB: 4, COLS: 16, QUAD: 1 },
+  },
+  'conv/conv2d_backward_weight_quad8x4': {
+    template: 'conv/conv2d_backward_weight_unrolled',
+    params: { ROWS: 8, XB: 2, CB: 1, COLS: 4, QUAD: 1 },
+  },
+  'conv/conv2d_backward_weight_quad8x8': {
+    template: 'conv/conv2d_backward_weight_unrolled',
+    params: { ROWS: 8, XB: 2, CB: 2, COLS: 8, QUAD: 1 },
   },
   // int8 convolutions in two flavours: dot4 (dot4I8Packed and friends, common/int8_dot4.wgsl) and unpack (core WGSL
   // shifts and masks, common/int8_unpack.wgsl); DOT4 only switches the header text

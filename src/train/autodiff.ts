@@ -292,12 +292,14 @@ export function splitK(m: number, r: number, cout: number): number {
 
 /**
  * Chunks of the output rows (N·OH) for the implicit-im2col weight gradient: enough invocations to fill the adapter
- * (≥ 2048: 4 input × 8 output channels each) with ≥ 4 rows per chunk; S = ⌈rows / ⌈rows/S⌉⌉ (equal chunks).
+ * (≥ 4096 tiles of 4 input × 8 output channels: the default quad 16×8 kernel then still has ≥ 1024 invocations,
+ * which balance better over a CPU adapter's threads than 2048 tiles did) with ≥ 4 rows per chunk;
+ * S = ⌈rows / ⌈rows/S⌉⌉ (equal chunks).
  */
 export function dwChunks(geo: ConvGeom): number {
   const rows = geo.n * geo.oh;
   const tiles = ((geo.kh * geo.kw * geo.cin) / 4) * (geo.cout / 8);
-  const want = Math.max(1, Math.min(Math.floor(rows / 4), Math.ceil(2048 / tiles)));
+  const want = Math.max(1, Math.min(Math.floor(rows / 4), Math.ceil(4096 / tiles)));
   return Math.ceil(rows / Math.ceil(rows / want));
 }
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyAct } from '../../src/ops/activation.js';
 import { convGeom } from '../../src/ops/conv.js';
+import { bnRowParts, channelReduce } from '../../src/ops/norm.js';
 import { getOp } from '../../src/ops/registry.js';
 import type { Attrs } from '../../src/ops/registry.js';
 import { compile } from '../../src/graph/executor.js';
@@ -160,7 +161,17 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       cout: 64,
       attrs: { pads: [1, 1, 1, 1] },
       split: 1,
-      unrolled: 4,
+      unrolled: 7,
+    },
+    {
+      // the quad tiles (Cin % 16, Cout % 32): unequal strides, dilation, asymmetric pads
+      name: 'unrolled: n2 7x9 c16→64, 3x2 s(1,2) dil(2,1) pads (2,0,1,1)',
+      x: [2, 7, 9, 16],
+      k: [3, 2],
+      cout: 64,
+      attrs: { stride: [1, 2], dilation: [2, 1], pads: [2, 0, 1, 1] },
+      split: 1,
+      unrolled: 3,
     },
     {
       name: 'unrolled: n2 11x5 c4→8 1x2 (22 rows: the last chunk of 2)',
@@ -220,9 +231,21 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       run.destroy();
       const want = conv2dBackwardWeightRef(x, c.x, dy, ws, c.attrs);
       expectClose(got, want, TOL.grad, `${c.name} dw`);
-      const tiles = [4, 8].flatMap((rows) =>
-        [8, 16].filter((cols) => c.x[3] % rows === 0 && c.cout % cols === 0).map((cols) => `${rows}x${cols}`),
-      );
+      // every tile that fits: [input channels, output channels] per invocation; a quad's four invocations cover
+      // four times the output channels
+      const tiles = [
+        ...[4, 8].flatMap((rows) => [8, 16].map((cols) => [`unrolled${rows}x${cols}`, rows, cols] as const)),
+        ...(
+          [
+            [16, 8],
+            [16, 16],
+            [8, 8],
+            [8, 4],
+          ] as const
+        ).map(([rows, cols]) => [`quad${rows}x${cols}`, rows, 4 * cols] as const),
+      ]
+        .filter(([, rows, cols]) => c.x[3] % rows === 0 && c.cout % cols === 0)
+        .map(([tile]) => tile);
       for (const tile of c.unrolled ? tiles : []) {
         // every tile of the kernel, each chunk's partial sum
         const s = c.unrolled!;
@@ -233,10 +256,10 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
             { shape: outShape, data: dy },
           ],
           { ...c.attrs, w_shape: ws, chunks: s },
-          `dw_unrolled${tile}`,
+          `dw_${tile}`,
         );
         const attrs = { ...c.attrs, w_shape: ws, chunks: s };
-        expectClose(out, convWeightPartialRef(x, c.x, dy, attrs), TOL.grad, `${c.name} dw_unrolled${tile}`);
+        expectClose(out, convWeightPartialRef(x, c.x, dy, attrs), TOL.grad, `${c.name} dw_${tile}`);
       }
       if (c.split > 1) {
         // the patches in split-K column order, exactly (a gather)
@@ -271,26 +294,29 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
 // C % 4 = 0 takes the _vec4 kernels. `act`: an activation fused into the forward (y = act(bn(x))) and taken inside
 // the backward (dy·act'(z), z recomputed from x), as the training graph does for batch-norm → activation.
 // `pool`: the max-pool after it fused too (stride = kernel): y is the pooled act(bn(x)) and dy its gradient.
-const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?: number[] }[] = [
+// `parts`: the row parts of the backward's pass 1 (bnRowParts), checked where given.
+const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?: number[]; parts?: number }[] = [
   { name: 'n2 3x5 c6', x: [2, 3, 5, 6], update: true },
   { name: 'M 15, c7', x: [1, 3, 5, 7], update: true },
-  { name: 'M 2310, c3', x: [2, 33, 35, 3], update: true },
+  { name: 'M 2310, c3 (4 row parts)', x: [2, 33, 35, 3], update: true, parts: 4 },
   { name: 'M 77, c37, no running update', x: [1, 7, 11, 37], update: false },
-  { name: 'M 8320 (row lanes at their cap), c9 (two workgroups)', x: [2, 64, 65, 9], update: true },
+  { name: 'M 8320 (row lanes at their cap), c9 (two workgroups × 4 row parts)', x: [2, 64, 65, 9], update: true, parts: 4 },
   { name: 'vec4: M 15, c4', x: [1, 3, 5, 4], update: true },
-  { name: 'vec4: M 2310, c12', x: [2, 33, 35, 12], update: true },
+  { name: 'vec4: M 2310, c12 (4 row parts)', x: [2, 33, 35, 12], update: true, parts: 4 },
   { name: 'vec4: M 2310, c36 (two workgroups)', x: [2, 33, 35, 36], update: true },
-  { name: 'vec4: M 65536 (row lanes at their cap), c4, no running update', x: [1, 256, 256, 4], update: false },
+  { name: 'vec4: M 65536 (row lanes at their cap), c4, no running update (8 row parts)', x: [1, 256, 256, 4], update: false, parts: 8 },
   { name: 'relu fused: M 15, c1', x: [1, 3, 5, 1], update: true, act: 1 },
   { name: 'relu fused, vec4: M 2310, c12', x: [2, 33, 35, 12], update: true, act: 1 },
   { name: 'relu6 fused: M 77, c7', x: [1, 7, 11, 7], update: true, act: 2 },
   { name: 'swish fused: M 2310, c3', x: [2, 33, 35, 3], update: false, act: 4 },
-  { name: 'leaky-relu fused, vec4: M 8320, c36 (two workgroups)', x: [2, 64, 65, 36], update: true, act: 7 },
+  { name: 'leaky-relu fused, vec4: M 8320, c36 (five workgroups, one part)', x: [2, 64, 65, 36], update: true, act: 7, parts: 1 },
   { name: 'hard-swish fused, vec4: M 15, c8', x: [1, 3, 5, 8], update: true, act: 3 },
   { name: 'relu + max-pool 2x2 fused: n2 6x4 c4', x: [2, 6, 4, 4], update: true, act: 1, pool: [2, 2] },
   { name: 'relu + max-pool 3x2 fused: M 2304, c12', x: [2, 24, 48, 12], update: true, act: 1, pool: [3, 2] },
   { name: 'swish + max-pool 2x2 fused: n3 2x6 c8 (one window row)', x: [3, 2, 6, 8], update: false, act: 4, pool: [2, 2] },
   { name: 'relu6 + max-pool 1x1 fused: c4', x: [1, 3, 5, 4], update: true, act: 2, pool: [1, 1] },
+  // 2178 windows, one channel workgroup: 4 row parts of pass 1 (the last one shorter), then the finalize launch
+  { name: 'relu + max-pool 2x2 fused: n3 44x64 c8 (4 window parts)', x: [3, 44, 64, 8], update: true, act: 1, pool: [2, 2], parts: 4 },
 ];
 
 /** batchnorm_train on the GPU: y, mean, rstd and the running averages read back after the step. */
@@ -361,6 +387,11 @@ describe('batch-norm training mode', () => {
       checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
     });
     it(`${bc.name}: GPU forward (y, mean, rstd, running averages ${bc.update ? 'updated in place' : 'left alone'}) and backward vs CPU`, async () => {
+      if (bc.parts !== undefined) {
+        const rows = size(ys) / c;
+        const sums = channelReduce({ scalar: 's', vec4: 'v' }, c, rows);
+        expect(bnRowParts(sums.workgroups, rows)).toBe(bc.parts);
+      }
       const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update, act, bc.pool);
       expectClose(gpu.y, fwd.y, TOL.f32, 'bn y');
       expectClose(gpu.mean, fwd.mean, TOL.f32, 'bn mean');
@@ -593,6 +624,8 @@ describe('training-form kernels', () => {
     { name: '3x2 dil2', x: [1, 8, 7, 4], ws: [3, 2, 4, 4], attrs: { dilation: [2, 2], pads: [2, 1, 2, 0] } },
     // Cout % 8 == 0: the default is the implicit-im2col quad kernel (tiles not a multiple of 4: clamped quads)
     { name: '3x3 s(1,2) p(1,0,2,1) cout 16', x: [3, 5, 7, 8], ws: [3, 3, 8, 16], attrs: { stride: [1, 2], pads: [1, 0, 2, 1] } },
+    // Cout % 32 == 0: the quad 7×32 tile (OW 9: two tiles, the second past the edge)
+    { name: '3x3 p(1,1,0,2) cout 32', x: [2, 5, 9, 8], ws: [3, 3, 8, 32], attrs: { pads: [1, 1, 0, 2] } },
   ];
   for (const c of cases) {
     it(`conv2d_gemm (im2col + GEMM) equals conv2d: ${c.name}`, async () => {

@@ -53,7 +53,26 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 16,
     attrs: { stride: [2, 1], pads: [0, 1, 2, 1], act: 1 },
-    variants: ['conv2d_unrolled4x8_vec', 'conv2d_unrolled8x8_vec', 'conv2d_unrolled4x16_vec', 'conv2d_quad4x8_vec', 'conv2d_quad8x8_vec'],
+    variants: [
+      'conv2d_unrolled4x8_vec',
+      'conv2d_unrolled8x8_vec',
+      'conv2d_unrolled4x16_vec',
+      'conv2d_quad4x8_vec',
+      'conv2d_quad8x8_vec',
+      'conv2d_quad7x8_vec',
+      'conv2d_quad4x16_vec',
+      'conv2d_quad7x16_vec',
+      'conv2d_quad8x16_vec',
+    ],
+  },
+  {
+    // 32 output channels per group (the widest quad tiles), OW 6 (one 7-row tile, partly past the edge)
+    name: 'grouped g2 3x2 dil(1,2) s(1,2) p(1,2,0,1) n2 cout64',
+    x: [2, 9, 11, 8],
+    k: [3, 2],
+    cout: 64,
+    attrs: { groups: 2, dilation: [1, 2], stride: [1, 2], pads: [1, 2, 0, 1], act: 1 },
+    variants: ['conv2d_quad7x32_vec', 'conv2d_quad7x16_vec', 'conv2d_quad8x16_vec', 'conv2d_direct'],
   },
   {
     name: '3x3 p1 n2 cin1 cout32',
@@ -61,7 +80,15 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 32,
     attrs: { pads: [1, 1, 1, 1] },
-    variants: ['conv2d_unrolled4x8', 'conv2d_unrolled8x16', 'conv2d_unrolled4x32'],
+    variants: [
+      'conv2d_unrolled4x8',
+      'conv2d_unrolled8x16',
+      'conv2d_unrolled4x32',
+      'conv2d_unrolled7x8',
+      'conv2d_unrolled14x8',
+      'conv2d_unrolled7x32',
+      'conv2d_unrolled14x16',
+    ],
   },
   {
     name: '3x2 dil(2,1) s2 cin3 cout16',
@@ -69,7 +96,7 @@ const cases: Case[] = [
     k: [3, 2],
     cout: 16,
     attrs: { dilation: [2, 1], stride: [2, 2], pads: [2, 0, 1, 1], act: 2 },
-    variants: ['conv2d_unrolled4x8', 'conv2d_unrolled8x16'],
+    variants: ['conv2d_unrolled4x8', 'conv2d_unrolled8x16', 'conv2d_unrolled7x8', 'conv2d_unrolled14x8', 'conv2d_unrolled14x16'],
   },
   {
     name: 'odd cout 5 direct only',
