@@ -1,6 +1,6 @@
 // Every command, every flag, given a bad value (wrong type, out of range, unknown choice, missing file, unwritable
 // path, a checkpoint of the wrong model or with a bad header): the CLI must answer with one `slimgpu: …` line on
-// stderr, exit 1 or 2, print no stack trace, within CASE_MS and with bounded memory (peak RSS from /usr/bin/time) —
+// stderr, exit 1 or 2, print no stack trace, within CASE_MS of CPU time and with bounded memory (peak RSS from /usr/bin/time) —
 // the errors come before any work. Also: --help for every command, `help COMMAND`, --version, no Vulkan-loader noise.
 // The CLI runs as a child process from its own bundle (built once here), CONCURRENCY cases at a time.
 
@@ -14,11 +14,14 @@ import { encodeCheckpoint, type CheckpointMeta } from '../../src/train/checkpoin
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { hugeInput, tinyCnn, unsupportedOps, wideActivation } from '../onnx_files.js';
 
+// "before any work" is judged on the case's CPU time (user + sys, /usr/bin/time), which other processes barely
+// move; its wall time only guards against a hang (WALL_MS): at load ~25-30 cases took 3.0-4.1 s of wall time
 const CASE_MS = 3000;
 const RSS_LIMIT_MB = 400;
 const CONCURRENCY = 4;
 const OUT = 'dist/cli-errors-test';
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const WALL_MS = TIME ? 15_000 : CASE_MS;
 
 const dir = mkdtempSync(join(tmpdir(), 'slimgpu-cli-errors-'));
 const f = (name: string) => join(dir, name);
@@ -125,7 +128,7 @@ function cli(args: string[]): Promise<Result> {
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    const kill = setTimeout(() => p.kill('SIGKILL'), 4 * CASE_MS);
+    const kill = setTimeout(() => p.kill('SIGKILL'), 2 * WALL_MS);
     p.on('close', (code) => {
       clearTimeout(kill);
       const m = /RSSKB (\d+) CPU ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
@@ -429,7 +432,7 @@ describe('CLI errors: one line, exit 1 or 2, no stack, before any work', () => {
   beforeAll(async () => {
     results = await pool(CASES, CONCURRENCY, ([args]) => cli(args));
     // on a busy machine a case can wait for a CPU: run the slow ones again, one at a time
-    for (let i = 0; i < CASES.length; i++) if (results[i].ms >= CASE_MS) results[i] = await cli(CASES[i][0]);
+    for (let i = 0; i < CASES.length; i++) if (results[i].ms >= WALL_MS) results[i] = await cli(CASES[i][0]);
   }, 600_000);
 
   it.each(CASES.map((c, i) => [c[0].join(' ') || '(no arguments)', i] as const))('%s', (_name, i) => {
@@ -448,7 +451,7 @@ describe('CLI errors: one line, exit 1 or 2, no stack, before any work', () => {
     expect(lines[0], what).toMatch(re);
     expect(lines[0]).not.toMatch(/internal error|TypeError|RangeError|\bat .*:\d+:\d+/);
     expect([1, 2], what).toContain(r.code);
-    expect(r.ms, what).toBeLessThan(CASE_MS);
+    expect(r.ms, what).toBeLessThan(WALL_MS);
     if (TIME) {
       expect(r.cpuS, what).toBeLessThan(CASE_MS / 1000);
       expect(r.rssMB, what).toBeLessThan(RSS_LIMIT_MB);
