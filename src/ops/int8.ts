@@ -205,6 +205,29 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const owTiles = Math.ceil(g.ow / 4);
   const geom = { ...convUniforms(g), ow_tiles: owTiles };
   if (isDepthwise(g)) {
+    // f32-accumulate: FLUSH counts taps here (one product per channel per tap; ≤ 1032 exact, 1024 by default)
+    const dwFlush = { FLUSH: attrNum(pc.attrs, 'int8Flush4', 1024) };
+    const dwUniforms = { c: g.cin, ...geom, x_zero_word: byteZero(xZero), ...quant };
+    const invocations = g.n * g.oh * owTiles * (g.cin / 4);
+    if (g.kh === 3 && g.kw === 3 && g.dh === 1 && g.dw === 1 && g.sh === g.sw && g.sh <= 2) {
+      out.push({
+        id: `int8_depthwise_fma3x3_s${g.sh}`,
+        build: async () => [
+          await k.launch('int8/depthwise_forward_fma3x3', {
+            overrides: { STRIDE: g.sh },
+            uniforms: dwUniforms,
+            buffers: bufs(),
+            invocations,
+          }),
+        ],
+      });
+    }
+    out.push({
+      id: 'int8_depthwise_fma',
+      build: async () => [
+        await k.launch('int8/depthwise_forward_fma', { overrides: dwFlush, uniforms: dwUniforms, buffers: bufs(), invocations }),
+      ],
+    });
     for (const f of flavours) {
       out.push({
         id: `int8_depthwise_${f}`,

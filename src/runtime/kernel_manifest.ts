@@ -64,6 +64,9 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'int8/pointwise_forward_fmaquad8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, QUAD: 1 } },
   'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4 } },
   'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8 } },
+  // int8 depthwise, f32-accumulate: the 3×3 one shares input loads across its four output columns
+  'int8/depthwise_forward_fma': { template: 'int8/depthwise_forward_fma', params: { K3: 0 } },
+  'int8/depthwise_forward_fma3x3': { template: 'int8/depthwise_forward_fma', params: { K3: 1 } },
   // block-sparse int8 convolution (BSR with packed int8 blocks), 4 output columns × BR channels in named registers
   'int8/conv2d_bsr_forward_dot4': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
   'int8/conv2d_bsr_forward_unpack': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
