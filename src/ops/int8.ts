@@ -277,6 +277,18 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         });
       }
     }
+    // 8 rows × 4 channels: any (C/groups) % 4 == 0 (ShuffleNet's groups of 20 channels)
+    out.push({
+      id: 'int8_pointwise_fma8x4',
+      build: async () => [
+        await k.launch('int8/pointwise_forward_fma8x4', {
+          overrides: flush,
+          uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
+          buffers: bufs(),
+          invocations: Math.ceil(m / 8) * (g.cout / 4),
+        }),
+      ],
+    });
     if (by8) {
       for (const f of flavours) {
         out.push({
@@ -331,6 +343,27 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
+  const convFmaUniforms = (tiles: number) => ({
+    cin4,
+    cout: g.cout,
+    groups: g.groups,
+    cg4,
+    ...convUniforms(g),
+    ow_tiles: tiles,
+    x_zero_word: byteZero(xZero),
+    ...quant,
+  });
+  out.push({
+    id: 'int8_conv2d_fma8x4',
+    build: async () => [
+      await k.launch('int8/conv2d_forward_fma8x4', {
+        overrides: flush,
+        uniforms: convFmaUniforms(Math.ceil(g.ow / 8)),
+        buffers: bufs(),
+        invocations: g.n * g.oh * Math.ceil(g.ow / 8) * (g.cout / 4),
+      }),
+    ],
+  });
   for (const f of flavours) {
     out.push({
       id: `int8_conv2d_${f}`,

@@ -29,7 +29,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 8,
     attrs: { pads: [1, 1, 1, 1], xZero: 5, yZero: -3 },
-    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8'],
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8', 'int8_conv2d_fma8x4'],
   },
   {
     name: '3x3 s2 p(0,1,1,0) n2 relu',
@@ -45,7 +45,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 16,
     attrs: { groups: 2, dilation: [2, 2], pads: [2, 2, 2, 2], xZero: 7, yZero: 0, qmin: 0, qmax: 90 },
-    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8'],
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8', 'int8_conv2d_fma8x4'],
   },
   {
     name: 'pointwise n2 odd HW',
@@ -121,7 +121,42 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 24,
     attrs: { stride: [2, 2], pads: [1, 0, 1, 1], xZero: -100, yZero: 3, int8Flush4: 1 },
-    variants: ['int8_conv2d_fma4x8', 'int8_conv2d_fma8x8'],
+    variants: ['int8_conv2d_fma4x8', 'int8_conv2d_fma8x8', 'int8_conv2d_fma8x4'],
+  },
+  {
+    // f32 sums carried across taps, flushed when the next chunk (3 words) could pass 5: after taps 1, 3, 5, 7, 8
+    name: '3x3 fma carry across taps s1 odd, cin 10, flush 5',
+    x: [1, 6, 11, 10],
+    k: [3, 3],
+    cout: 24,
+    attrs: { pads: [0, 1, 2, 1], xZero: 60, yZero: -60, int8Flush4: 5 },
+    variants: ['int8_conv2d_fma8x4', 'int8_conv2d_fma4x8'],
+  },
+  {
+    // a first layer: 3 input channels (one padded word), stride 2, odd 11×13, output channels not a multiple of 8
+    name: 'first conv cin3 3x3 s2 odd, cout 12, relu6',
+    x: [2, 11, 13, 3],
+    k: [3, 3],
+    cout: 12,
+    attrs: { stride: [2, 2], pads: [0, 0, 1, 1], xZero: -1, yZero: -128, qmin: -128, qmax: 40 },
+    variants: ['int8_conv2d_fma8x4', 'int8_conv2d_unpack'],
+  },
+  {
+    // ShuffleNet's grouped 1×1 convs: 20 channels per group in and out (not a multiple of 8)
+    name: 'pointwise grouped g3, 20 per group, odd HW',
+    x: [1, 5, 7, 60],
+    k: [1, 1],
+    cout: 60,
+    attrs: { groups: 3, xZero: -20, yZero: 13 },
+    variants: ['int8_pointwise_fma8x4', 'int8_conv2d_fma8x4', 'int8_pointwise_unpack_tm4'],
+  },
+  {
+    name: 'pointwise grouped g2 fma8x4 chunks, flush 2',
+    x: [2, 3, 3, 40],
+    k: [1, 1],
+    cout: 24,
+    attrs: { groups: 2, xZero: 3, yZero: -3, int8Flush4: 2 },
+    variants: ['int8_pointwise_fma8x4', 'int8_conv2d_fma8x4'],
   },
   {
     name: 'pointwise grouped g2',
@@ -284,7 +319,7 @@ describe('conv2d_int8 f32-accumulate kernels: where f32 stops being exact', () =
     g.markOutput(g.add1('dequantize', [y], { scale: 1, zero: 0 }));
     return runGraph(g, [new Float32Array(K).fill(127)], variant);
   };
-  for (const v of ['int8_pointwise_fma4x8', 'int8_pointwise_fmaquad4x8', 'int8_conv2d_fma4x8']) {
+  for (const v of ['int8_pointwise_fma4x8', 'int8_pointwise_fmaquad4x8', 'int8_conv2d_fma4x8', 'int8_pointwise_fma8x4', 'int8_conv2d_fma8x4']) {
     it(`${v}: exact with the flush, off past 2^24 without it`, async () => {
       expectExact(await run(v), new Float32Array(cout), `${v} flushed`);
       const unflushed = await run(v, 1 << 20);
