@@ -260,7 +260,11 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
         if (chosen === 'all_int8') {
           r = allInt8!;
           for (const c of report.int8Layers!)
-            if (c.precision === 'fp32') Object.assign(c, { precision: 'int8', why: why(`all-int8 ${allMs!.toFixed(1)} ms ≤ mix ${mixedMs.toFixed(1)} ms (layer: ${c.why})`) });
+            if (c.precision === 'fp32')
+              Object.assign(c, {
+                precision: 'int8',
+                why: why(`all-int8 ${allMs!.toFixed(1)} ms ≤ mix ${mixedMs.toFixed(1)} ms (layer: ${c.why})`),
+              });
         } else if (chosen === 'fp32') {
           for (const c of report.int8Layers!)
             if (c.precision === 'int8')

@@ -319,7 +319,13 @@ describe('conv2d_int8 f32-accumulate kernels: where f32 stops being exact', () =
     g.markOutput(g.add1('dequantize', [y], { scale: 1, zero: 0 }));
     return runGraph(g, [new Float32Array(K).fill(127)], variant);
   };
-  for (const v of ['int8_pointwise_fma4x8', 'int8_pointwise_fmaquad4x8', 'int8_conv2d_fma4x8', 'int8_pointwise_fma8x4', 'int8_conv2d_fma8x4']) {
+  for (const v of [
+    'int8_pointwise_fma4x8',
+    'int8_pointwise_fmaquad4x8',
+    'int8_conv2d_fma4x8',
+    'int8_pointwise_fma8x4',
+    'int8_conv2d_fma8x4',
+  ]) {
     it(`${v}: exact with the flush, off past 2^24 without it`, async () => {
       expectExact(await run(v), new Float32Array(cout), `${v} flushed`);
       const unflushed = await run(v, 1 << 20);
