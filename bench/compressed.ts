@@ -1,12 +1,13 @@
 // Benchmark suite 'compressed': compressed conv kernels against our best fp32 conv at the same layer shape, in the
 // same process on the same adapter. Layer shapes: MobileNetV1 1.0-224's pointwise layers and ResNet-18's 3×3
-// convolutions (batch 1), plus, for int8 only, the layers whole-model int8 runs that the others do not: MobileNetV1's
-// first conv (3 input channels, stride 2) and depthwise layers, ShuffleNet (g = 3)'s grouped 1×1 convs with 20
-// channels per group (xnor and block-sparse kernels take dense ungrouped layers with Cin % 4 == 0). Each variant runs as a small compiled graph (edge conversions included in the graph
-// but not in the figure): the figure is the GPU time of the conv node alone (timestamp queries where the adapter
-// has them, else wall-clock per node), median of `runs` rounds after a warm-up, with the kernel variant chosen by
-// the Tuner in 'measure' mode for fp32 and compressed ops alike. Rounds interleave the variants of a layer (one
-// run of each per round), so load from other processes falls on all of them alike.
+// convolutions (batch 1), plus, for int8 only, the layers whole-model int8 runs that the others do not:
+// MobileNetV1's first conv (3 input channels, stride 2) and depthwise layers, ShuffleNet (g = 3)'s grouped 1×1 convs
+// with 20 channels per group (xnor and block-sparse kernels take dense ungrouped layers with Cin % 4 == 0). Each
+// variant runs as a small compiled graph (edge conversions included in the graph but not in the figure): the figure
+// is the GPU time of the conv node alone (timestamp queries where the adapter has them, else wall-clock per node),
+// median of `runs` rounds after a warm-up, with the kernel variant chosen by the Tuner in 'measure' mode for fp32
+// and compressed ops alike. Rounds interleave the variants of a layer (one run of each per round), so load from
+// other processes falls on all of them alike.
 //
 //   int8      conv2d_int8, q8 in → q8 out, requantization fused (dot4I8Packed where available)
 //   xnor      conv2d_xnor, b1 in → b1 out (batch-norm + sign thresholds: a middle binary layer)
