@@ -573,16 +573,23 @@ registerOp({
     pc.tuner.choose(`conv2d_bsr_int8|${pc.inShapes.map((s) => s.join('x')).join('|')}|${JSON.stringify(pc.attrs)}`, bsrInt8Variants(pc)),
 });
 
+const BSR_INT8_KERNELS = {
+  fma: 'int8/conv2d_bsr_forward_fma',
+  dot4: 'int8/conv2d_bsr_forward_dot4',
+  unpack: 'int8/conv2d_bsr_forward_unpack',
+} as const;
+
 export function bsrInt8Variants(pc: PlanContext): Candidate[] {
   const g = bsrGeom(pc.inShapes, pc.attrs);
   const [br, bc] = attrInts(pc.attrs, 'block', 2);
   const owTiles = Math.ceil(g.ow / 4);
-  const flavours = pc.rt.ctx.hasDot4I8 ? (['dot4', 'unpack'] as const) : (['unpack'] as const);
+  // fma: f32 accumulate (flushed to i32 every FLUSH4 words; attr int8Flush4 lowers it in tests), then the integer ones
+  const flavours = pc.rt.ctx.hasDot4I8 ? (['fma', 'dot4', 'unpack'] as const) : (['fma', 'unpack'] as const);
   return flavours.map((f) => ({
     id: `int8_bsr_${br}x${bc}_${f}`,
     build: async () => [
-      await pc.rt.kernels.launch(f === 'dot4' ? 'int8/conv2d_bsr_forward_dot4' : 'int8/conv2d_bsr_forward_unpack', {
-        overrides: { BC: bc, BR4: br / 4 },
+      await pc.rt.kernels.launch(BSR_INT8_KERNELS[f], {
+        overrides: { BC: bc, BR4: br / 4, ...(f === 'fma' ? { FLUSH4: attrNum(pc.attrs, 'int8Flush4', 256) } : {}) },
         uniforms: {
           cin4: g.cin / 4,
           cout: g.cout,

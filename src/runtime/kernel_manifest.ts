@@ -71,8 +71,10 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'int8/depthwise_forward_fma': { template: 'int8/depthwise_forward_fma', params: { K3: 0 } },
   'int8/depthwise_forward_fma3x3': { template: 'int8/depthwise_forward_fma', params: { K3: 1 } },
   // block-sparse int8 convolution (BSR with packed int8 blocks), 4 output columns × BR channels in named registers
-  'int8/conv2d_bsr_forward_dot4': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
-  'int8/conv2d_bsr_forward_unpack': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
+  // (FMA: the f32-accumulate flavour)
+  'int8/conv2d_bsr_forward_dot4': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'dot4', DOT4: 1, FMA: 0 } },
+  'int8/conv2d_bsr_forward_unpack': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'unpack', DOT4: 0, FMA: 0 } },
+  'int8/conv2d_bsr_forward_fma': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'unpack', DOT4: 0, FMA: 1 } },
   // block-sparse convolution, COLS output columns × BR channels in named registers
   'block_sparse/conv2d_forward_unrolled4cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 4 } },
   'block_sparse/conv2d_forward_unrolled8cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 8 } },
