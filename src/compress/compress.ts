@@ -263,12 +263,17 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
             if (c.precision === 'fp32')
               Object.assign(c, {
                 precision: 'int8',
+                layer_choice: 'fp32',
                 why: why(`all-int8 ${allMs!.toFixed(1)} ms ≤ mix ${mixedMs.toFixed(1)} ms (layer: ${c.why})`),
               });
         } else if (chosen === 'fp32') {
           for (const c of report.int8Layers!)
             if (c.precision === 'int8')
-              Object.assign(c, { precision: 'fp32', why: why(`fp32 ${fp32Ms.toFixed(1)} ms < int8 mix ${mixedMs.toFixed(1)} ms`) });
+              Object.assign(c, {
+                precision: 'fp32',
+                layer_choice: 'int8',
+                why: why(`fp32 ${fp32Ms.toFixed(1)} ms < int8 mix ${mixedMs.toFixed(1)} ms`),
+              });
         }
       }
       const measuredAway = report.int8Layers?.some((c) => c.precision === 'fp32') ?? false;

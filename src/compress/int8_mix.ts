@@ -38,6 +38,8 @@ export interface LayerTiming {
 
 export interface LayerChoice extends LayerTiming {
   precision: 'int8' | 'fp32';
+  /** The per-layer choice before the whole-model guard (compress.ts) replaced it, when it did. */
+  layer_choice?: 'int8' | 'fp32';
   /** Edge conversions the final choice puts on this layer when int8 (ms). */
   edges_ms: number;
   why: string;
