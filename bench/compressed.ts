@@ -1,10 +1,13 @@
 // Benchmark suite 'compressed': compressed conv kernels against our best fp32 conv at the same layer shape, in the
 // same process on the same adapter. Layer shapes: MobileNetV1 1.0-224's pointwise layers and ResNet-18's 3×3
-// convolutions (batch 1). Each variant runs as a small compiled graph (edge conversions included in the graph
-// but not in the figure): the figure is the GPU time of the conv node alone (timestamp queries where the adapter
-// has them, else wall-clock per node), median of `runs` rounds after a warm-up, with the kernel variant chosen by
-// the Tuner in 'measure' mode for fp32 and compressed ops alike. Rounds interleave the variants of a layer (one
-// run of each per round), so load from other processes falls on all of them alike.
+// convolutions (batch 1), plus, for int8 only, the layers whole-model int8 runs that the others do not:
+// MobileNetV1's first conv (3 input channels, stride 2) and depthwise layers, ShuffleNet (g = 3)'s grouped 1×1 convs
+// with 20 channels per group (xnor and block-sparse kernels take dense ungrouped layers with Cin % 4 == 0). Each
+// variant runs as a small compiled graph (edge conversions included in the graph but not in the figure): the figure
+// is the GPU time of the conv node alone (timestamp queries where the adapter has them, else wall-clock per node),
+// median of `runs` rounds after a warm-up, with the kernel variant chosen by the Tuner in 'measure' mode for fp32
+// and compressed ops alike. Rounds interleave the variants of a layer (one run of each per round), so load from
+// other processes falls on all of them alike.
 //
 //   int8      conv2d_int8, q8 in → q8 out, requantization fused (dot4I8Packed where available)
 //   xnor      conv2d_xnor, b1 in → b1 out (batch-norm + sign thresholds: a middle binary layer)
@@ -25,6 +28,9 @@ export interface LayerShape {
   cin: number;
   cout: number;
   k: number;
+  stride?: number;
+  /** groups (= cin: depthwise); layers with groups > 1 or Cin % 4 ≠ 0 run int8 only */
+  groups?: number;
 }
 
 export const COMPRESSED_LAYERS: LayerShape[] = [
@@ -35,7 +41,16 @@ export const COMPRESSED_LAYERS: LayerShape[] = [
   { layer: 'resnet18.conv3x3_56', h: 56, w: 56, cin: 64, cout: 64, k: 3 },
   { layer: 'resnet18.conv3x3_28', h: 28, w: 28, cin: 128, cout: 128, k: 3 },
   { layer: 'resnet18.conv3x3_14', h: 14, w: 14, cin: 256, cout: 256, k: 3 },
+  { layer: 'mobilenet_v1.conv0_s2', h: 224, w: 224, cin: 3, cout: 32, k: 3, stride: 2 },
+  { layer: 'mobilenet_v1.dw_112', h: 112, w: 112, cin: 32, cout: 32, k: 3, groups: 32 },
+  { layer: 'mobilenet_v1.dw_112_s2', h: 112, w: 112, cin: 64, cout: 64, k: 3, stride: 2, groups: 64 },
+  { layer: 'mobilenet_v1.dw_14', h: 14, w: 14, cin: 512, cout: 512, k: 3, groups: 512 },
+  { layer: 'shufflenet.gpw_28_240_60', h: 28, w: 28, cin: 240, cout: 60, k: 1, groups: 3 },
+  { layer: 'shufflenet.gpw_28_60_240', h: 28, w: 28, cin: 60, cout: 240, k: 1, groups: 3 },
 ];
+
+/** xnor and block-sparse kernels take dense ungrouped layers with Cin % 4 == 0; the others run int8 only. */
+const denseOnly = (l: LayerShape) => (l.groups ?? 1) === 1 && l.cin % 4 === 0;
 
 export const COMPRESSED_VARIANTS = ['int8', 'xnor', 'sparse75', 'sparse90'] as const;
 export type CompressedVariant = (typeof COMPRESSED_VARIANTS)[number];
@@ -105,7 +120,8 @@ const median = (xs: number[]) => {
 
 function convAttrs(l: LayerShape) {
   const p = (l.k - 1) / 2;
-  return { kernel: [l.k, l.k], cout: l.cout, pads: [p, p, p, p] };
+  const s = l.stride ?? 1;
+  return { kernel: [l.k, l.k], cout: l.cout, pads: [p, p, p, p], stride: [s, s], groups: l.groups ?? 1 };
 }
 
 export interface CompressedBenchOptions {
@@ -123,20 +139,22 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
   const rows: CompressedRow[] = [];
   for (const l of layers) {
     const xs = [1, l.h, l.w, l.cin];
-    const ws = [l.k, l.k, l.cin, l.cout];
+    const groups = l.groups ?? 1;
+    const ws = [l.k, l.k, l.cin / groups, l.cout];
     const input = seeded(numel(xs), 1);
     const w = seeded(numel(ws), 2, 0.1);
     const bias = seeded(l.cout, 3, 0.1);
     const attrs = convAttrs(l);
-    const macs = l.h * l.w * l.cout * l.k * l.k * l.cin;
-    const shape = `${l.h}x${l.w}x${l.cin}->${l.cout} k${l.k}`;
+    const s = l.stride ?? 1;
+    const macs = Math.ceil(l.h / s) * Math.ceil(l.w / s) * l.cout * l.k * l.k * (l.cin / groups);
+    const shape = `${l.h}x${l.w}x${l.cin}->${l.cout} k${l.k}${s > 1 ? ` s${s}` : ''}${groups > 1 ? ` g${groups}` : ''}`;
 
     const fg = new Graph();
     fg.markOutput(
       fg.add1(
         'conv2d',
         [fg.addInput('x', xs), fg.addParam('w', ws, w), fg.addParam('b', [l.cout], bias)],
-        { pads: attrs.pads, act: 1 },
+        { pads: attrs.pads, stride: attrs.stride, groups, act: 1 },
         'conv',
       ),
     );
@@ -144,7 +162,7 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
 
     if (variants.includes('int8')) {
       const wq = Int8Array.from(w, (v) => Math.max(-127, Math.min(127, Math.round(v * 1270))));
-      const pw = packInt8ConvWeights(wq, ws, 1);
+      const pw = packInt8ConvWeights(wq, ws, groups);
       const qp = int8ConvTables(new Int32Array(l.cout), new Array(l.cout).fill(0.003));
       const g = new Graph();
       const q = g.add1('quantize', [g.addInput('x', xs)], { scale: 1 / 127, zero: 0 });
@@ -157,7 +175,7 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       g.markOutput(g.add1('dequantize', [y], { scale: 0.05, zero: -128 }));
       timed.push(await prepare(rt, g, input, 'int8'));
     }
-    if (variants.includes('xnor')) {
+    if (variants.includes('xnor') && denseOnly(l)) {
       const pw = packSigns(w, ws);
       const thr = xnorThresholds(new Array(l.cout).fill(1), seeded(l.cout, 4, 3));
       const g = new Graph();
@@ -171,7 +189,7 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       g.markOutput(g.add1('unpack_signs', [y]));
       timed.push(await prepare(rt, g, input, 'xnor'));
     }
-    for (const v of variants.filter((v) => v.startsWith('sparse'))) {
+    for (const v of variants.filter((v) => v.startsWith('sparse') && denseOnly(l))) {
       const sparsity = Number(v.slice(6)) / 100;
       const choice = await chooseBlockShape(rt, xs, w, ws, attrs, sparsity);
       const bsr = toBsr(pruneBlocks(w, ws, choice.block, sparsity), ws, choice.block);

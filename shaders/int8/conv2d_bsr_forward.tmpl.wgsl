@@ -1,9 +1,16 @@
 // ${NAME} — int8 convolution with block-sparse weights (BSR, blocks of BR = 4·BR4 output channels × BC input
 // channels of one tap); only non-zero blocks are read; requantization fused.
+//! if FMA
+// Products in f32 ('fma' flavour): packed words unpacked to f32 in registers (common/int8_f32.wgsl, values times
+// 2^24, products times 2^48, exact), multiplied-added in f32 vec4 lanes; the f32 sums are converted (times 2^−48)
+// and added to i32 accumulators whenever the next block could take them past FLUSH4 words (4·FLUSH4 products,
+// |partial| ≤ 2^24 for FLUSH4 = 256: exact), and at the end.
+//! else
 //! if DOT4
 // Products by dot4I8Packed (WGSL feature packed_4x8_integer_dot_product).
 //! else
 // Products by unpack-and-multiply in core WGSL (no feature needed).
+//! end
 //! end
 //
 // Math:   Wm[co, k], k = (kh·KW + kw)·Cin + ci (HWIO order, groups = 1), int8 in BSR (src/ops/block_sparse.ts);
@@ -19,6 +26,9 @@
 // Thread: i = ((n·OH + oh)·⌈OW/4⌉ + owt)·(Cout/BR) + br computes the words y[n, oh, 4·owt + t, br·BR4 + v],
 //         t < 4 (columns past OW skipped), v < BR4, in named registers a_t, b_t. Overwrites y.
 //! import int8_${FLAVOUR}
+//! if FMA
+//! import int8_f32
+//! end
 //! import requant
 
 //! import conv_geom
@@ -37,6 +47,9 @@ struct Params {
 override WG: u32 = 64u;
 override BR4: u32 = 1u;   // 1: 4×BC blocks, 2: 8×BC blocks
 override BC: u32 = 4u;    // 4 or 8
+//! if FMA
+override FLUSH4: u32 = 256u; // words summed in f32 before the i32 flush (≤ 256 keeps every sum exact)
+//! end
 
 //! uniform params: Params
 //! read x: array<u32>
@@ -64,6 +77,13 @@ fn store(ow: u32, base: u32, co4: u32, a: vec4<i32>) {
 //! for t in 0..4
   var a${t} = zero; var b${t} = zero;
 //! end
+//! if FMA
+//! for t in 0..4
+  var fa${t} = vec4<f32>(0.0); var fb${t} = vec4<f32>(0.0);
+//! end
+  var words = 0u; // words summed in f32 since the last flush
+  let xzf = unpack4f(params.x_zero_word);
+//! end
   let first = idx[br];
   let end = idx[br + 1u];
   for (var blk = first; blk < end; blk++) {
@@ -84,6 +104,20 @@ fn store(ow: u32, base: u32, co4: u32, a: vec4<i32>) {
     for (var j4 = 0u; j4 < BC / 4u; j4++) {
       let vb = (blk * (BC / 4u) + j4) * BR4;
       let p = val[vb];
+//! if FMA
+      let p0 = lane4f(p, 0u); let p1 = lane4f(p, 1u); let p2 = lane4f(p, 2u); let p3 = lane4f(p, 3u);
+//! for t in 0..4
+      let v${t} = select(xzf, unpack4f(x[x${t} + j4]), ok${t});
+      fa${t} += v${t}.x * p0 + v${t}.y * p1 + v${t}.z * p2 + v${t}.w * p3;
+//! end
+      if (BR4 == 2u) {
+        let q = val[vb + 1u];
+        let q0 = lane4f(q, 0u); let q1 = lane4f(q, 1u); let q2 = lane4f(q, 2u); let q3 = lane4f(q, 3u);
+//! for t in 0..4
+        fb${t} += v${t}.x * q0 + v${t}.y * q1 + v${t}.z * q2 + v${t}.w * q3;
+//! end
+      }
+//! else
 //! for t in 0..4
       let v${t} = select(params.x_zero_word, x[x${t} + j4], ok${t});
       a${t} += dot4v(v${t}, p);
@@ -94,8 +128,24 @@ fn store(ow: u32, base: u32, co4: u32, a: vec4<i32>) {
         b${t} += dot4v(v${t}, q);
 //! end
       }
+//! end
     }
+//! if FMA
+    words += BC / 4u;
+    if (words + BC / 4u > FLUSH4) {
+//! for t in 0..4
+      a${t} += vec4<i32>(fa${t} * UNSCALE); b${t} += vec4<i32>(fb${t} * UNSCALE);
+      fa${t} = vec4<f32>(0.0); fb${t} = vec4<f32>(0.0);
+//! end
+      words = 0u;
+    }
+//! end
   }
+//! if FMA
+//! for t in 0..4
+  a${t} += vec4<i32>(fa${t} * UNSCALE); b${t} += vec4<i32>(fb${t} * UNSCALE);
+//! end
+//! end
   let c4n = params.cout / 4u;
   let base = ((nb * params.geom.out_hw.x + oh) * params.geom.out_hw.y + ow0) * c4n + br * BR4;
 //! for t in 0..4

@@ -1,4 +1,4 @@
-// ${NAME} — int8 1×1 convolution (stride 1, unpadded, optionally grouped) as a GEMM with a ${ROWS} rows × 8
+// ${NAME} — int8 1×1 convolution (stride 1, unpadded, optionally grouped) as a GEMM with a ${ROWS} rows × ${CH}
 // channels register tile in named registers; packed int8 activations and weights are loaded (a quarter of the fp32
 // traffic), unpacked to f32 in registers once per k-step and multiplied-added in f32 (no integer dot product: on
 // adapters that emulate dot4I8Packed lane by lane this is the fast int8 path), requantization fused.
@@ -8,8 +8,8 @@
 //         yq = clamp(zy + requant(acc, m[c], s[c]), qmin, qmax)   (common/requant.wgsl).
 //         The Σ runs in f32 over chunks of 4·FLUSH4 input channels (|partial| ≤ 4·FLUSH4·128·128 = 2^24 for
 //         FLUSH4 = 256: exact), each chunk converted and added to an i32 accumulator: exact for any K.
-// Layout: x [M, ⌈K/4⌉] u32 (q8), w [⌈Kg/4⌉, C] u32 read as vec4<u32> (needs (C/groups) % 8 == 0; byte k of word
-//         (j, c) = wq[4j+k, c]), qp [C/4][3] vec4<i32>, y [M, C/4] u32 (q8).
+// Layout: x [M, ⌈K/4⌉] u32 (q8), w [⌈Kg/4⌉, C] u32 read as vec4<u32> (needs (C/groups) % ${CH} == 0; byte k of
+//         word (j, c) = wq[4j+k, c]), qp [C/4][3] vec4<i32>, y [M, C/4] u32 (q8).
 //! if QUAD
 // Quad flavour: the four invocations of a quad compute the same 8 output channels for four row blocks and take the
 // k-steps four at a time; invocation `lane` loads and unpacks the weights of k-step j + lane only and quadBroadcast
@@ -20,9 +20,15 @@
 //         Overwrites y.
 enable subgroups;
 //! else
+//! if HALF
+// Thread: i = mt·(C/4) + c4 computes words y[${ROWS}·mt + r, c4], r < ${ROWS} (rows past M computed on a clamped row
+//         and not stored). Per k-step: ${ROWS} x words and 4 w words unpacked, ${ROWS}·16 f32 multiply-adds. For
+//         groups of 4·odd output channels, where the 8-channel tile does not fit. Overwrites y.
+//! else
 // Thread: i = mt·(C/8) + c8 computes words y[${ROWS}·mt + r, 2·c8 .. 2·c8+1], r < ${ROWS} (rows past M computed on a
 //         clamped row and not stored). Per k-step: ${ROWS} x words and 8 w words unpacked, ${ROWS}·32 f32 multiply-adds.
 //         Overwrites y.
+//! end
 //! end
 //! import int8_unpack
 //! import int8_f32
@@ -58,6 +64,12 @@ fn store8(row: u32, c4: u32, a: vec4<i32>, b: vec4<i32>) {
   y[row * c4n + c4 + 1u] = pack4i8(hi);
 }
 
+fn store4(row: u32, c4: u32, a: vec4<i32>) {
+  if (row >= params.m) { return; }
+  let q = clamp(requant4(a + qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u]) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
+  y[row * (params.c / 4u) + c4] = pack4i8(q);
+}
+
 //! import invocation
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -73,8 +85,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let live = i < params.n;
 //! else
   if (i >= params.n) { return; }
+//! if HALF
+  let c4 = i % c4n;
+  let m0 = (i / c4n) * ${ROWS}u;
+//! else
   let c4 = 2u * (i % c8n);
   let m0 = (i / c8n) * ${ROWS}u;
+//! end
 //! end
   let g = (c4 * 4u) / (params.c / params.groups);
   let last = params.m - 1u;
@@ -118,6 +135,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
 //! else
     for (var j = j0; j < j1; j++) {
+//! if HALF
+      let p = w[wb];
+      wb += c4n;
+      let p0 = lane4f(p, 0u); let p1 = lane4f(p, 1u); let p2 = lane4f(p, 2u); let p3 = lane4f(p, 3u);
+//! for r in 0..ROWS
+      let v${r} = unpack4f(x[x${r} + j]);
+      fa${r} += v${r}.x * p0 + v${r}.y * p1 + v${r}.z * p2 + v${r}.w * p3;
+//! end
+//! else
       let p = w[wb];
       let q = w[wb + 1u];
       wb += c4n;
@@ -129,6 +155,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       fa${r} += v${r}.x * p0 + v${r}.y * p1 + v${r}.z * p2 + v${r}.w * p3;
       fb${r} += v${r}.x * q0 + v${r}.y * q1 + v${r}.z * q2 + v${r}.w * q3;
 //! end
+//! end
     }
 //! end
 //! for r in 0..ROWS
@@ -139,6 +166,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (!live) { return; }
 //! end
 //! for r in 0..ROWS
+//! if HALF
+  store4(m0 + ${r}u, c4, a${r});
+//! else
   store8(m0 + ${r}u, c4, a${r}, b${r});
+//! end
 //! end
 }

@@ -17,6 +17,7 @@ import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { binarizeGraph, type BinaryReport } from './binarize.js';
 import { filterPrune, type FilterNorm, type FilterPruneReport } from './prune.js';
+import { chooseLayerPrecision, measureInt8Layers, timeWholeModels, type LayerChoice } from './int8_mix.js';
 import { calibrate, DEFAULT_CALIBRATION, quantizeGraph, type CalibrationMethod, type Int8Report, type QuantLayer } from './quantize.js';
 import { addBsrConv, chooseBlockShape, pruneBlocks } from './sparse.js';
 
@@ -41,6 +42,13 @@ export interface CompressOptions {
     /** Layers kept in fp32 (names in the fused float graph, as quant-debug lists them): mixed precision. */
     keepFloat?: string[];
   };
+  /**
+   * int8: 'all' (default) quantizes every layer the int8 kernels can run; 'measured' times each such layer fp32
+   * against int8 (with the quantize/dequantize it forces) on options.runtime and keeps the slower-in-int8 ones fp32
+   * (src/compress/int8_mix.ts; report.int8Layers says which and why). `int8LayerRuns`: timed rounds per layer (5).
+   */
+  int8Layers?: 'all' | 'measured';
+  int8LayerRuns?: number;
   binary?: { activationScale?: boolean };
   /** Needed for calibration and for measuring block shapes. */
   runtime?: Runtime;
@@ -59,6 +67,13 @@ export interface CompressedModel {
   report: {
     filterPrune?: FilterPruneReport;
     int8?: Int8Report;
+    /** int8Layers 'measured': per layer, its precision, the times that chose it and why */
+    int8Layers?: LayerChoice[];
+    /**
+     * int8Layers 'measured': whole-model wall-clock medians (ms) of fp32, the per-layer mix and all-int8, timed
+     * interleaved, and which one the model is (the fastest; a tie keeps the more int8 one).
+     */
+    int8Whole?: { fp32_ms: number; mixed_ms: number; all_int8_ms?: number; chosen: 'fp32' | 'mixed' | 'all_int8' };
     binary?: BinaryReport;
     sparse?: { layers: { name: string; block: string; density: number; ms?: Record<string, number> }[] };
     calibration?: string;
@@ -214,14 +229,60 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
     } else report.calibration = `${batches.length} batches, ${opts.calibration?.method ?? DEFAULT_CALIBRATION}`;
     const stats = await calibrate(opts.runtime!, g, batches);
     if (opts.quantize === 'int8') {
-      const r = quantizeGraph(g, stats, {
+      const qopts = {
         method: opts.calibration?.method,
         percentile: opts.calibration?.percentile,
         perChannel: opts.calibration?.perChannel,
         biasCorrection: opts.calibration?.biasCorrection,
-        keepFloat: opts.calibration?.keepFloat,
-      });
-      if (r.report.int8Convs === 0)
+      };
+      const keepFloat = [...(opts.calibration?.keepFloat ?? [])];
+      if (opts.int8Layers === 'measured') {
+        const timings = await measureInt8Layers(opts.runtime!, g, stats, qopts, opts.int8LayerRuns ?? 5);
+        const kept = new Set(keepFloat);
+        const choices = chooseLayerPrecision(
+          g,
+          timings.filter((t) => !kept.has(t.name)),
+        );
+        for (const c of choices) if (c.precision === 'fp32') keepFloat.push(c.name);
+        report.int8Layers = choices;
+      } else check(opts.int8Layers === undefined || opts.int8Layers === 'all', `compress: int8Layers must be 'all' or 'measured'`);
+      let r = quantizeGraph(g, stats, { ...qopts, keepFloat });
+      if (opts.int8Layers === 'measured') {
+        // whole-model guard: the mix against fp32 and against all-int8 (when they differ), interleaved
+        const mixed = report.int8Layers!.some((c) => c.precision === 'fp32');
+        const allInt8 = mixed ? quantizeGraph(g, stats, { ...qopts, keepFloat: opts.calibration?.keepFloat }) : null;
+        const graphs = [g, r.graph, ...(allInt8 ? [allInt8.graph] : [])];
+        const [fp32Ms, mixedMs, allMs] = await timeWholeModels(opts.runtime!, graphs, opts.int8LayerRuns ?? 5);
+        const best = Math.min(fp32Ms, mixedMs, allMs ?? Infinity);
+        const chosen = allMs !== undefined && allMs === best ? 'all_int8' : mixedMs === best ? 'mixed' : 'fp32';
+        report.int8Whole = { fp32_ms: fp32Ms, mixed_ms: mixedMs, ...(allMs !== undefined ? { all_int8_ms: allMs } : {}), chosen };
+        const why = (t: string) => `whole model: ${t}`;
+        if (chosen === 'all_int8') {
+          r = allInt8!;
+          for (const c of report.int8Layers!)
+            if (c.precision === 'fp32')
+              Object.assign(c, {
+                precision: 'int8',
+                layer_choice: 'fp32',
+                why: why(`all-int8 ${allMs!.toFixed(1)} ms ≤ mix ${mixedMs.toFixed(1)} ms (layer: ${c.why})`),
+              });
+        } else if (chosen === 'fp32') {
+          for (const c of report.int8Layers!)
+            if (c.precision === 'int8')
+              Object.assign(c, {
+                precision: 'fp32',
+                layer_choice: 'int8',
+                why: why(`fp32 ${fp32Ms.toFixed(1)} ms < int8 mix ${mixedMs.toFixed(1)} ms`),
+              });
+        }
+      }
+      const measuredAway = report.int8Layers?.some((c) => c.precision === 'fp32') ?? false;
+      if (report.int8Whole?.chosen === 'fp32' || (r.report.int8Convs === 0 && measuredAway)) {
+        // int8 measured slower than fp32 as a whole: the model stays the fused fp32 graph (report says so)
+        const bytes = modelBytes(g);
+        return { graph: g, bytes, fp32Bytes, ratio: fp32Bytes / bytes, report };
+      }
+      if (r.report.int8Convs === 0 && !measuredAway)
         throw new SlimError(
           'compress: int8: no layer of this graph runs on the int8 kernels (conv2d with weights, output channels a multiple of 4, ReLU/ReLU6/none, no fused shuffle); the model would be unchanged',
         );
@@ -268,8 +329,9 @@ export async function compressForRun(
   precision: Precision,
   sparsity?: number,
   block?: string,
+  int8Layers?: 'all' | 'measured',
 ): Promise<{ graph: Graph; info: Record<string, unknown> }> {
-  const opts = compressOptionsFor(precision, sparsity, block);
+  const opts = { ...compressOptionsFor(precision, sparsity, block), ...(precision === 'int8' && int8Layers ? { int8Layers } : {}) };
   if (!opts.quantize && !opts.prune) return { graph: g, info: { precision, model_bytes: modelBytes(g) } };
   const c = await compress(g, { ...opts, runtime: rt });
   return {
@@ -277,6 +339,7 @@ export async function compressForRun(
     info: {
       precision,
       ...(opts.prune ? { sparsity, block: block ?? 'auto' } : {}),
+      ...(precision === 'int8' ? { int8_layers: int8Layers ?? 'all' } : {}),
       model_bytes: c.bytes,
       fp32_model_bytes: c.fp32Bytes,
       compression_ratio: Number(c.ratio.toFixed(3)),

@@ -205,6 +205,29 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const owTiles = Math.ceil(g.ow / 4);
   const geom = { ...convUniforms(g), ow_tiles: owTiles };
   if (isDepthwise(g)) {
+    // f32-accumulate: FLUSH counts taps here (one product per channel per tap; ≤ 1032 exact, 1024 by default)
+    const dwFlush = { FLUSH: attrNum(pc.attrs, 'int8Flush4', 1024) };
+    const dwUniforms = { c: g.cin, ...geom, x_zero_word: byteZero(xZero), ...quant };
+    const invocations = g.n * g.oh * owTiles * (g.cin / 4);
+    if (g.kh === 3 && g.kw === 3 && g.dh === 1 && g.dw === 1 && g.sh === g.sw && g.sh <= 2) {
+      out.push({
+        id: `int8_depthwise_fma3x3_s${g.sh}`,
+        build: async () => [
+          await k.launch('int8/depthwise_forward_fma3x3', {
+            overrides: { STRIDE: g.sh },
+            uniforms: dwUniforms,
+            buffers: bufs(),
+            invocations,
+          }),
+        ],
+      });
+    }
+    out.push({
+      id: 'int8_depthwise_fma',
+      build: async () => [
+        await k.launch('int8/depthwise_forward_fma', { overrides: dwFlush, uniforms: dwUniforms, buffers: bufs(), invocations }),
+      ],
+    });
     for (const f of flavours) {
       out.push({
         id: `int8_depthwise_${f}`,
@@ -254,6 +277,18 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         });
       }
     }
+    // 8 rows × 4 channels: any (C/groups) % 4 == 0 (ShuffleNet's groups of 20 channels)
+    out.push({
+      id: 'int8_pointwise_fma8x4',
+      build: async () => [
+        await k.launch('int8/pointwise_forward_fma8x4', {
+          overrides: flush,
+          uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
+          buffers: bufs(),
+          invocations: Math.ceil(m / 8) * (g.cout / 4),
+        }),
+      ],
+    });
     if (by8) {
       for (const f of flavours) {
         out.push({
@@ -308,6 +343,27 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
+  const convFmaUniforms = (tiles: number) => ({
+    cin4,
+    cout: g.cout,
+    groups: g.groups,
+    cg4,
+    ...convUniforms(g),
+    ow_tiles: tiles,
+    x_zero_word: byteZero(xZero),
+    ...quant,
+  });
+  out.push({
+    id: 'int8_conv2d_fma8x4',
+    build: async () => [
+      await k.launch('int8/conv2d_forward_fma8x4', {
+        overrides: flush,
+        uniforms: convFmaUniforms(Math.ceil(g.ow / 8)),
+        buffers: bufs(),
+        invocations: g.n * g.oh * Math.ceil(g.ow / 8) * (g.cout / 4),
+      }),
+    ],
+  });
   for (const f of flavours) {
     out.push({
       id: `int8_conv2d_${f}`,
@@ -517,16 +573,23 @@ registerOp({
     pc.tuner.choose(`conv2d_bsr_int8|${pc.inShapes.map((s) => s.join('x')).join('|')}|${JSON.stringify(pc.attrs)}`, bsrInt8Variants(pc)),
 });
 
+const BSR_INT8_KERNELS = {
+  fma: 'int8/conv2d_bsr_forward_fma',
+  dot4: 'int8/conv2d_bsr_forward_dot4',
+  unpack: 'int8/conv2d_bsr_forward_unpack',
+} as const;
+
 export function bsrInt8Variants(pc: PlanContext): Candidate[] {
   const g = bsrGeom(pc.inShapes, pc.attrs);
   const [br, bc] = attrInts(pc.attrs, 'block', 2);
   const owTiles = Math.ceil(g.ow / 4);
-  const flavours = pc.rt.ctx.hasDot4I8 ? (['dot4', 'unpack'] as const) : (['unpack'] as const);
+  // fma: f32 accumulate (flushed to i32 every FLUSH4 words; attr int8Flush4 lowers it in tests), then the integer ones
+  const flavours = pc.rt.ctx.hasDot4I8 ? (['fma', 'dot4', 'unpack'] as const) : (['fma', 'unpack'] as const);
   return flavours.map((f) => ({
     id: `int8_bsr_${br}x${bc}_${f}`,
     build: async () => [
-      await pc.rt.kernels.launch(f === 'dot4' ? 'int8/conv2d_bsr_forward_dot4' : 'int8/conv2d_bsr_forward_unpack', {
-        overrides: { BC: bc, BR4: br / 4 },
+      await pc.rt.kernels.launch(BSR_INT8_KERNELS[f], {
+        overrides: { BC: bc, BR4: br / 4, ...(f === 'fma' ? { FLUSH4: attrNum(pc.attrs, 'int8Flush4', 256) } : {}) },
         uniforms: {
           cin4: g.cin / 4,
           cout: g.cout,

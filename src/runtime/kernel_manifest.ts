@@ -84,15 +84,23 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   },
   // int8 convolutions in the f32-accumulate flavour ('fma'): packed int8 loads, unpacked to f32 in registers,
   // f32 multiply-adds flushed to i32 (exact); ROWS × 8 / COLS × 8 tiles in named registers
-  'int8/pointwise_forward_fma4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, QUAD: 0 } },
-  'int8/pointwise_forward_fma8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, QUAD: 0 } },
-  'int8/pointwise_forward_fmaquad4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, QUAD: 1 } },
-  'int8/pointwise_forward_fmaquad8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, QUAD: 1 } },
-  'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4 } },
-  'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8 } },
+  // (HALF: × 4 channels, for groups of 4·odd output channels)
+  'int8/pointwise_forward_fma4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, CH: 8, QUAD: 0, HALF: 0 } },
+  'int8/pointwise_forward_fma8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, CH: 8, QUAD: 0, HALF: 0 } },
+  'int8/pointwise_forward_fmaquad4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, CH: 8, QUAD: 1, HALF: 0 } },
+  'int8/pointwise_forward_fmaquad8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, CH: 8, QUAD: 1, HALF: 0 } },
+  'int8/pointwise_forward_fma8x4': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, CH: 4, QUAD: 0, HALF: 1 } },
+  'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4, CH: 8, HALF: 0 } },
+  'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 8, HALF: 0 } },
+  'int8/conv2d_forward_fma8x4': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 4, HALF: 1 } },
+  // int8 depthwise, f32-accumulate: the 3×3 one shares input loads across its four output columns
+  'int8/depthwise_forward_fma': { template: 'int8/depthwise_forward_fma', params: { K3: 0 } },
+  'int8/depthwise_forward_fma3x3': { template: 'int8/depthwise_forward_fma', params: { K3: 1 } },
   // block-sparse int8 convolution (BSR with packed int8 blocks), 4 output columns × BR channels in named registers
-  'int8/conv2d_bsr_forward_dot4': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
-  'int8/conv2d_bsr_forward_unpack': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
+  // (FMA: the f32-accumulate flavour)
+  'int8/conv2d_bsr_forward_dot4': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'dot4', DOT4: 1, FMA: 0 } },
+  'int8/conv2d_bsr_forward_unpack': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'unpack', DOT4: 0, FMA: 0 } },
+  'int8/conv2d_bsr_forward_fma': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'unpack', DOT4: 0, FMA: 1 } },
   // block-sparse convolution, COLS output columns × BR channels in named registers
   'block_sparse/conv2d_forward_unrolled4cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 4 } },
   'block_sparse/conv2d_forward_unrolled8cols': { template: 'block_sparse/conv2d_forward_unrolled', params: { COLS: 8 } },

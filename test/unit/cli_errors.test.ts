@@ -188,6 +188,8 @@ const CASES: [string[], RegExp][] = [
   [['run', ...M, '--block', '4x4'], /--block sets the block shape of --sparsity/],
   [['run', ...M, '--precision', 'int8', '--sparsity', '0.9', '--block', '1x4'], /--block 1x4 is not offered with int8/],
   [['run', ...M, '--precision', 'binary', '--sparsity', '0.9'], /--sparsity does not combine with --precision binary/],
+  [['run', ...M, '--precision', 'int8', '--int8-layers', 'some'], /--int8-layers must be one of measured, all/],
+  [['run', ...M, '--int8-layers', 'all'], /--int8-layers chooses the precision of each layer of an int8 model; give --precision int8/],
   [['run', ...M, '--json', 'x'], /unexpected argument 'x'/],
   [['run', ...M, '--res', '4096', '--batch', '4096'], /over the host-memory budget/],
   [['run', '--model', 'mobilenet_v1', '--classes', '1000000', '--batch', '64'], /over the host-memory budget/],

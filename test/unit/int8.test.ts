@@ -29,7 +29,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 8,
     attrs: { pads: [1, 1, 1, 1], xZero: 5, yZero: -3 },
-    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8'],
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8', 'int8_conv2d_fma8x4'],
   },
   {
     name: '3x3 s2 p(0,1,1,0) n2 relu',
@@ -45,7 +45,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 16,
     attrs: { groups: 2, dilation: [2, 2], pads: [2, 2, 2, 2], xZero: 7, yZero: 0, qmin: 0, qmax: 90 },
-    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8'],
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8', 'int8_conv2d_fma8x4'],
   },
   {
     name: 'pointwise n2 odd HW',
@@ -121,7 +121,42 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 24,
     attrs: { stride: [2, 2], pads: [1, 0, 1, 1], xZero: -100, yZero: 3, int8Flush4: 1 },
-    variants: ['int8_conv2d_fma4x8', 'int8_conv2d_fma8x8'],
+    variants: ['int8_conv2d_fma4x8', 'int8_conv2d_fma8x8', 'int8_conv2d_fma8x4'],
+  },
+  {
+    // f32 sums carried across taps, flushed when the next chunk (3 words) could pass 5: after taps 1, 3, 5, 7, 8
+    name: '3x3 fma carry across taps s1 odd, cin 10, flush 5',
+    x: [1, 6, 11, 10],
+    k: [3, 3],
+    cout: 24,
+    attrs: { pads: [0, 1, 2, 1], xZero: 60, yZero: -60, int8Flush4: 5 },
+    variants: ['int8_conv2d_fma8x4', 'int8_conv2d_fma4x8'],
+  },
+  {
+    // a first layer: 3 input channels (one padded word), stride 2, odd 11×13, output channels not a multiple of 8
+    name: 'first conv cin3 3x3 s2 odd, cout 12, relu6',
+    x: [2, 11, 13, 3],
+    k: [3, 3],
+    cout: 12,
+    attrs: { stride: [2, 2], pads: [0, 0, 1, 1], xZero: -1, yZero: -128, qmin: -128, qmax: 40 },
+    variants: ['int8_conv2d_fma8x4', 'int8_conv2d_unpack'],
+  },
+  {
+    // ShuffleNet's grouped 1×1 convs: 20 channels per group in and out (not a multiple of 8)
+    name: 'pointwise grouped g3, 20 per group, odd HW',
+    x: [1, 5, 7, 60],
+    k: [1, 1],
+    cout: 60,
+    attrs: { groups: 3, xZero: -20, yZero: 13 },
+    variants: ['int8_pointwise_fma8x4', 'int8_conv2d_fma8x4', 'int8_pointwise_unpack_tm4'],
+  },
+  {
+    name: 'pointwise grouped g2 fma8x4 chunks, flush 2',
+    x: [2, 3, 3, 40],
+    k: [1, 1],
+    cout: 24,
+    attrs: { groups: 2, xZero: 3, yZero: -3, int8Flush4: 2 },
+    variants: ['int8_pointwise_fma8x4', 'int8_conv2d_fma8x4'],
   },
   {
     name: 'pointwise grouped g2',
@@ -145,7 +180,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 12,
     attrs: { groups: 12, pads: [1, 1, 1, 1], xZero: -128, yZero: -128, qmin: -128 },
-    variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'],
+    variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack', 'int8_depthwise_fma3x3_s1', 'int8_depthwise_fma'],
   },
   {
     name: 'depthwise 3x3 s2 odd',
@@ -153,7 +188,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 8,
     attrs: { groups: 8, stride: [2, 2], pads: [0, 0, 1, 1], xZero: 3, yZero: 1 },
-    variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'],
+    variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack', 'int8_depthwise_fma3x3_s2', 'int8_depthwise_fma'],
   },
   {
     name: 'depthwise 5x5 s2 dil',
@@ -161,7 +196,33 @@ const cases: Case[] = [
     k: [5, 5],
     cout: 16,
     attrs: { groups: 16, stride: [2, 2], pads: [2, 2, 2, 2], dilation: [1, 2], xZero: -9 },
-    variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack'],
+    variants: ['int8_depthwise_dot4', 'int8_depthwise_unpack', 'int8_depthwise_fma'],
+  },
+  {
+    // padding on every side, OW = 5 (a ragged last column tile), 20 channels (not a multiple of 8), zero points ≠ 0
+    name: 'depthwise 3x3 s1 pads odd, c20, n2',
+    x: [2, 5, 5, 20],
+    k: [3, 3],
+    cout: 20,
+    attrs: { groups: 20, pads: [1, 1, 1, 1], xZero: 77, yZero: -6, qmin: -6, qmax: 100 },
+    variants: ['int8_depthwise_fma3x3_s1', 'int8_depthwise_fma'],
+  },
+  {
+    name: 'depthwise 3x3 s2 pad(1,1,0,0) odd 7x9, c4',
+    x: [1, 7, 9, 4],
+    k: [3, 3],
+    cout: 4,
+    attrs: { groups: 4, stride: [2, 2], pads: [1, 1, 0, 0], xZero: -50, yZero: 9 },
+    variants: ['int8_depthwise_fma3x3_s2', 'int8_depthwise_fma', 'int8_depthwise_unpack'],
+  },
+  {
+    // 2×3 kernel, stride (1, 3), dilation (2, 1), flushed to i32 every 2 taps (a ragged last chunk of 6 taps)
+    name: 'depthwise 2x3 s(1,3) dil(2,1) flush 4',
+    x: [1, 8, 10, 12],
+    k: [2, 3],
+    cout: 12,
+    attrs: { groups: 12, stride: [1, 3], pads: [1, 2, 0, 1], dilation: [2, 1], xZero: 100, yZero: -100, int8Flush4: 4 },
+    variants: ['int8_depthwise_fma', 'int8_depthwise_unpack'],
   },
 ];
 
@@ -258,7 +319,13 @@ describe('conv2d_int8 f32-accumulate kernels: where f32 stops being exact', () =
     g.markOutput(g.add1('dequantize', [y], { scale: 1, zero: 0 }));
     return runGraph(g, [new Float32Array(K).fill(127)], variant);
   };
-  for (const v of ['int8_pointwise_fma4x8', 'int8_pointwise_fmaquad4x8', 'int8_conv2d_fma4x8']) {
+  for (const v of [
+    'int8_pointwise_fma4x8',
+    'int8_pointwise_fmaquad4x8',
+    'int8_conv2d_fma4x8',
+    'int8_pointwise_fma8x4',
+    'int8_conv2d_fma8x4',
+  ]) {
     it(`${v}: exact with the flush, off past 2^24 without it`, async () => {
       expectExact(await run(v), new Float32Array(cout), `${v} flushed`);
       const unflushed = await run(v, 1 << 20);
@@ -268,6 +335,41 @@ describe('conv2d_int8 f32-accumulate kernels: where f32 stops being exact', () =
       ).toBe(true);
     });
   }
+});
+
+describe('int8 depthwise f32-accumulate kernel: where f32 stops being exact', () => {
+  // One output per channel of a 1×2200 depthwise kernel over a 1×2200 image, x = 127 everywhere, weights 127, 127, 127,
+  // 126, … for the first 1100 taps and −126, −127, −127, −127, … after: the exact sum is 0, but the running sum peaks
+  // at ≈ 1100·16097 ≈ 1.77e7 > 2^24, where f32 spaces integers 2 apart and adding an odd product rounds (in f32 the
+  // sum ends at 3; the mirror-image pattern happens to round back to 0). The kernel converts its f32 sums to i32 every
+  // 1024 taps (|partial| < 2^24: exact); with the flush disabled it is off.
+  const K = 2200;
+  const c = 4;
+  const wq = new Int8Array(K * c);
+  for (let k = 0; k < K; k++)
+    for (let ch = 0; ch < c; ch++) wq[k * c + ch] = k < K / 2 ? (k % 4 === 3 ? 126 : 127) : k % 4 === 0 ? -126 : -127;
+  const run = async (flush?: number) => {
+    const g = new Graph();
+    const q = g.add1('quantize', [g.addInput('x', [1, 1, K, c])], { scale: 1, zero: 0 });
+    const pw = packInt8ConvWeights(wq, [1, K, 1, c], c);
+    const tables = int8ConvTables(new Int32Array(c), new Array(c).fill(1)); // M = 1: y = clamp(acc)
+    const y = g.add1('conv2d_int8', [q, g.addRawParam('w', [pw.length], pw), g.addRawParam('qp', [tables.length], tables)], {
+      kernel: [1, K],
+      cout: c,
+      groups: c,
+      ...(flush ? { int8Flush4: flush } : {}),
+    });
+    g.markOutput(g.add1('dequantize', [y], { scale: 1, zero: 0 }));
+    return runGraph(g, [new Float32Array(K * c).fill(127)], 'int8_depthwise_fma');
+  };
+  it('int8_depthwise_fma: exact with the flush, off past 2^24 without it', async () => {
+    expectExact(await run(), new Float32Array(c), 'flushed every 1024 taps');
+    const unflushed = await run(1 << 20);
+    expect(
+      [...unflushed].every((e) => e !== 0),
+      `without flush: ${[...unflushed].join(',')}`,
+    ).toBe(true);
+  });
 });
 
 describe('int8 edges and residual add (exact)', () => {

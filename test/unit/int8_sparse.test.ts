@@ -67,11 +67,21 @@ const cases: Case[] = [
     attrs: { dilation: [2, 2], pads: [2, 2, 2, 2], xZero: 7, yZero: 0, qmin: 0, qmax: 90 },
   },
   { name: 'every block pruned', x: [1, 2, 3, 4], k: [1, 1], cout: 4, block: [4, 4], sparsity: 0.99, attrs: { xZero: 9, yZero: 1 } },
+  {
+    // fma: f32 sums flushed to i32 whenever the next 8-column block (2 words) could pass 3 words: after every block
+    name: '3x3 s2 odd, 8x8 blocks 50%, fma flush 3',
+    x: [1, 7, 9, 16],
+    k: [3, 3],
+    cout: 16,
+    block: [8, 8],
+    sparsity: 0.5,
+    attrs: { stride: [2, 2], pads: [1, 0, 1, 1], xZero: -77, yZero: 5, int8Flush4: 3 },
+  },
 ];
 
 describe('conv2d_bsr_int8 vs CPU integer reference (exact)', () => {
   for (const c of cases) {
-    for (const flavour of ['dot4', 'unpack']) {
+    for (const flavour of ['dot4', 'unpack', 'fma']) {
       it(`${c.name} [${flavour}]`, async () => {
         const rt = await runtime();
         const ws = [c.k[0], c.k[1], c.x[3], c.cout];
@@ -113,6 +123,43 @@ describe('conv2d_bsr_int8 vs CPU integer reference (exact)', () => {
       });
     }
   }
+
+  it('fma flavour: exact with the i32 flush, off past 2^24 without it', async () => {
+    // as the dense fma test (int8.test.ts): K = 2400 input channels of 127, weights (127, 127, 127, 126) per word for
+    // the first half and negated after; the running f32 sum would peak past 2^24 without the flush every 256 words
+    const K = 2400;
+    const cout = 8;
+    const wq = new Int8Array(K * cout);
+    for (let k = 0; k < K; k++) for (let co = 0; co < cout; co++) wq[k * cout + co] = (k % 4 === 3 ? 126 : 127) * (k < K / 2 ? 1 : -1);
+    const rt = await runtime();
+    const run = async (flush4?: number) => {
+      const bsr = toBsrInt8(wq, [1, 1, K, cout], [4, 4]);
+      const g = new Graph();
+      const q = g.add1('quantize', [g.addInput('x', [1, 1, 1, K])], { scale: 1, zero: 0 });
+      const tables = int8ConvTables(new Int32Array(cout), new Array(cout).fill(1));
+      const y = g.add1(
+        'conv2d_bsr_int8',
+        [
+          q,
+          g.addRawParam('idx', [bsr.idx.length], bsr.idx),
+          g.addRawParam('val', [bsr.val.length], bsr.val),
+          g.addRawParam('qp', [tables.length], tables),
+        ],
+        { kernel: [1, 1], cout, block: [4, 4], ...(flush4 ? { int8Flush4: flush4 } : {}) },
+      );
+      g.markOutput(g.add1('dequantize', [y], { scale: 1, zero: 0 }));
+      const m = await compile(rt, g, { tune: 'off', forceVariant: 'int8_bsr_4x4_fma' });
+      const [out] = await m.run([new Float32Array(K).fill(127)]);
+      m.destroy();
+      return out;
+    };
+    expectExact(await run(), new Float32Array(cout), 'flushed');
+    const unflushed = await run(1 << 20);
+    expect(
+      [...unflushed].every((e) => e !== 0),
+      `without flush: ${[...unflushed].join(',')}`,
+    ).toBe(true);
+  });
 
   it('block shapes the int8 kernel does not offer, and values of the wrong size: clear errors', () => {
     const ws = [1, 1, 8, 8];

@@ -2,6 +2,7 @@
 
 import { measureModel } from '../../models/measure.js';
 import { checkBlockFor, compressForRun, type Precision } from '../../compress/compress.js';
+import type { LayerChoice } from '../../compress/int8_mix.js';
 import { parseBlockShape } from '../../ops/block_sparse.js';
 import { SlimError } from '../../runtime/errors.js';
 import { Runtime } from '../../runtime/runtime.js';
@@ -48,6 +49,12 @@ export const RUN: CommandSpec = {
       default: 'auto',
       help: 'block shape for --sparsity (rows x cols of the weight matrix), or measured per layer',
     },
+    'int8-layers': {
+      type: 'string',
+      choices: ['measured', 'all'],
+      default: 'measured',
+      help: '--precision int8: keep a layer fp32 where int8 (with the conversions it forces) measures slower, or force every layer int8',
+    },
     json: { type: 'boolean', help: 'print the run record as JSON' },
   },
   examples: [
@@ -76,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
       checkBlockFor(flags.precision === 'int8' ? 'int8' : 'fp32', block, '--block');
     }
   }
+  if (given.has('int8-layers') && flags.precision !== 'int8')
+    throw new SlimError('run: --int8-layers chooses the precision of each layer of an int8 model; give --precision int8 too');
   if (flags.precision === 'binary' && given.has('sparsity'))
     throw new SlimError('run: --sparsity does not combine with --precision binary (the xnor kernels are dense); use fp32 or int8');
   const spec = specFromFlags(flags);
@@ -88,7 +97,14 @@ export async function run(argv: string[]): Promise<number> {
     const compressed = precision !== 'fp32' || sparsity !== undefined;
     const prepare = compressed
       ? async (g: Graph) => {
-          const c = await compressForRun(rt, g, precision, sparsity, given.has('block') ? (flags.block as string) : undefined);
+          const c = await compressForRun(
+            rt,
+            g,
+            precision,
+            sparsity,
+            given.has('block') ? (flags.block as string) : undefined,
+            flags['int8-layers'] as 'measured' | 'all',
+          );
           const layers = (c.info.compress_report as { sparse?: { layers?: unknown } } | undefined)?.sparse?.layers;
           if (sparsity && Array.isArray(layers) && layers.length === 0) {
             throw new SlimError(
@@ -108,6 +124,15 @@ export async function run(argv: string[]): Promise<number> {
         console.log(
           `precision ${r.precision}  model ${r.model_bytes} bytes${r.fp32_model_bytes ? ` (fp32 ${r.fp32_model_bytes}, ${r.compression_ratio}x smaller)` : ''}`,
         );
+      const cr = r.compress_report as { int8Layers?: LayerChoice[]; int8Whole?: Record<string, unknown> } | undefined;
+      if (cr?.int8Layers) {
+        const kept = cr.int8Layers.filter((c) => c.precision === 'fp32');
+        console.log(
+          `int8 layers ${cr.int8Layers.length - kept.length} of ${cr.int8Layers.length} (measured; --int8-layers all forces every one)`,
+        );
+        for (const c of kept) console.log(`  kept fp32: ${c.name}: ${c.why}`);
+        if (cr.int8Whole) console.log(`  whole model (ms, medians, interleaved): ${JSON.stringify(cr.int8Whole)}`);
+      }
       console.log(`peak GPU memory ${(r.peak_gpu_bytes / 2 ** 20).toFixed(1)} MiB  checksum ${r.output_checksum}`);
       if (r.profile)
         for (const n of r.profile.nodes)
