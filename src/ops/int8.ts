@@ -318,31 +318,6 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         });
       }
   }
-  if (by8) {
-    for (const cols of [4, 8] as const) {
-      const tiles = Math.ceil(g.ow / cols);
-      out.push({
-        id: `int8_conv2d_fma${cols}x8`,
-        build: async () => [
-          await k.launch(cols === 8 ? 'int8/conv2d_forward_fma8x8' : 'int8/conv2d_forward_fma4x8', {
-            overrides: flush,
-            uniforms: {
-              cin4,
-              cout: g.cout,
-              groups: g.groups,
-              cg4,
-              ...convUniforms(g),
-              ow_tiles: tiles,
-              x_zero_word: byteZero(xZero),
-              ...quant,
-            },
-            buffers: bufs(),
-            invocations: g.n * g.oh * tiles * (g.cout / 8),
-          }),
-        ],
-      });
-    }
-  }
   const convFmaUniforms = (tiles: number) => ({
     cin4,
     cout: g.cout,
@@ -353,6 +328,22 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
     x_zero_word: byteZero(xZero),
     ...quant,
   });
+  if (by8) {
+    for (const cols of [4, 8] as const) {
+      const tiles = Math.ceil(g.ow / cols);
+      out.push({
+        id: `int8_conv2d_fma${cols}x8`,
+        build: async () => [
+          await k.launch(cols === 8 ? 'int8/conv2d_forward_fma8x8' : 'int8/conv2d_forward_fma4x8', {
+            overrides: flush,
+            uniforms: convFmaUniforms(tiles),
+            buffers: bufs(),
+            invocations: g.n * g.oh * tiles * (g.cout / 8),
+          }),
+        ],
+      });
+    }
+  }
   out.push({
     id: 'int8_conv2d_fma8x4',
     build: async () => [

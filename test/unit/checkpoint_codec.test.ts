@@ -25,27 +25,10 @@ import {
   type CheckpointMeta,
 } from '../../src/train/checkpoint_codec.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
+import { checkpointMeta } from '../checkpoint_meta.js';
 
-const meta = (patch: Partial<CheckpointMeta> = {}): CheckpointMeta => ({
-  format: 'slimgpu-checkpoint',
-  mode: 'plain',
-  model: { model: 'cnn_tiny' },
-  peers: 1,
-  seed: 3,
-  initSeed: 4,
-  batch: 8,
-  train_examples: 48,
-  opt: { ...DEFAULT_OPTIM },
-  augment: { cropPad: 2, flip: true },
-  epochs: 2,
-  qat: 'none',
-  prune: null,
-  teacher_cache: false,
-  prune_state: null,
-  step: 7,
-  epoch: 1,
-  ...patch,
-});
+const meta = (patch: Partial<CheckpointMeta> = {}): CheckpointMeta =>
+  checkpointMeta({ initSeed: 4, augment: { cropPad: 2, flip: true }, step: 7, ...patch });
 const ck = (tensors: [string, number[], number[]][], m = meta()): Checkpoint => ({
   meta: m,
   tensors: new Map(tensors.map(([name, shape, data]) => [name, { shape, data: Float32Array.from(data) }])),

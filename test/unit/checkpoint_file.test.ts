@@ -16,9 +16,8 @@ import {
   readCheckpointHeader,
   saveCheckpoint,
   type Checkpoint,
-  type CheckpointMeta,
 } from '../../src/train/checkpoint.js';
-import { DEFAULT_OPTIM } from '../../src/train/optim.js';
+import { checkpointMeta } from '../checkpoint_meta.js';
 
 // node:fs with a switch that makes writeSync fail like a full disk (the only way to reach saveCheckpoint's cleanup
 // after the temp file is open)
@@ -36,26 +35,7 @@ vi.mock('node:fs', async (importOriginal) => {
 /** Open file descriptors of this process (Linux), to see that every path closes what it opened. */
 const openFds = () => (existsSync('/proc/self/fd') ? readdirSync('/proc/self/fd').length : 0);
 
-const meta = (patch: Partial<CheckpointMeta> = {}): CheckpointMeta => ({
-  format: 'slimgpu-checkpoint',
-  mode: 'plain',
-  model: { model: 'cnn_tiny' },
-  peers: 1,
-  seed: 3,
-  initSeed: 3,
-  batch: 8,
-  train_examples: 48,
-  opt: { ...DEFAULT_OPTIM },
-  augment: { cropPad: 0, flip: false },
-  epochs: 2,
-  qat: 'none',
-  prune: null,
-  teacher_cache: false,
-  prune_state: null,
-  step: 6,
-  epoch: 1,
-  ...patch,
-});
+const meta = checkpointMeta;
 const ck = (tensors: [string, number[], number[]][]): Checkpoint => ({
   meta: meta(),
   tensors: new Map(tensors.map(([name, shape, data]) => [name, { shape, data: Float32Array.from(data) }])),

@@ -12,6 +12,7 @@ import { SlimError } from '../../src/runtime/errors.js';
 import { saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
 import { cachesTeacher, resume, stepLosses, train, type TrainOptions } from '../../src/train/loop.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
+import { checkpointMeta } from '../checkpoint_meta.js';
 import type { Pruning } from '../../src/train/pruning.js';
 import type { CompiledStep, LossReadout } from '../../src/train/step_graph.js';
 import { runtime } from '../helpers.js';
@@ -101,26 +102,7 @@ describe('stepLosses: the reported loss, and the NaN/Inf guard naming what diver
 
 describe('resume: the checkpoint must match the run it continues', () => {
   const dir = mkdtempSync(join(tmpdir(), 'slimgpu-resume-'));
-  const meta = (m: Partial<CheckpointMeta>): CheckpointMeta => ({
-    format: 'slimgpu-checkpoint',
-    mode: 'plain',
-    model: { model: 'cnn_tiny' },
-    peers: 1,
-    seed: 3,
-    initSeed: 3,
-    batch: 8,
-    train_examples: 48,
-    opt: { ...DEFAULT_OPTIM },
-    augment: NO_AUGMENT,
-    epochs: 1,
-    qat: 'none',
-    prune: null,
-    teacher_cache: false,
-    prune_state: null,
-    step: 2,
-    epoch: 0,
-    ...m,
-  });
+  const meta = (m: Partial<CheckpointMeta>): CheckpointMeta => checkpointMeta({ augment: NO_AUGMENT, epochs: 1, step: 2, epoch: 0, ...m });
   const write = (name: string, m: Partial<CheckpointMeta>) => {
     const file = join(dir, name);
     saveCheckpoint(file, { meta: meta(m), tensors: new Map([['c1.w', { shape: [2], data: Float32Array.of(1, 2) }]]) });
