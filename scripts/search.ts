@@ -5,11 +5,15 @@
 // Space: src/models/search_space.ts (depth, width, kernel 3/5, depthwise-separable, SE, head). Search: aging
 // evolution (Real et al. 2019) after a random start — each new candidate is a random architecture (the first
 // `population`) or a one-gene mutation of the best of `tournament` sampled from the last `population` finished.
-// Latency constraint: before any training, the candidate's latency is predicted from the adapter's per-layer
-// table (src/scale) with the overhead fitted on the small CNNs measured so far; one predicted slower than cnn_small
-// × `maxRatio` is rejected untrained. A trained candidate's latency is then measured (fastest of interleaved rounds
-// against cnn_small in the same process: the ratio is what is compared, on a loaded machine the absolute figure
-// drifts) and scored by MnasNet's soft objective ACC·(LAT/T)^w, T = cnn_small's latency, w = −0.07.
+// Latency constraint: before any training, the candidate's latency ratio to cnn_small is predicted from the
+// adapter's per-layer table (src/scale) with the overhead fitted on the ratios of the small CNNs measured so far,
+// each against cnn_small in the same rounds (predictor.ts predictRatio); one predicted slower than cnn_small ×
+// `maxRatio` is rejected untrained. Each session starts with a calibration pass (RESULTS/calibration.json): the
+// table's layers of cnn_small, cnn_tiny and every finished candidate re-timed in rounds interleaved with runs of
+// those models, so the table and the ratios the overhead is fitted on were measured under the same load. A trained
+// candidate's latency is then measured (fastest of interleaved rounds against cnn_small in the same process: the
+// ratio is what is compared, on a loaded machine the absolute figure drifts) and scored by MnasNet's soft
+// objective ACC·(LAT/T)^w, T = cnn_small's latency, w = −0.07.
 // Accuracy: every candidate is trained briefly (the plan's `search` recipe) by train() and scored on a validation
 // split — the last `val` training images, never trained on; the test set is not read by the search. When
 // `candidates` are done, every candidate's latency ratio is measured again in one pass, and the `finalists` best by
@@ -22,6 +26,9 @@
 //                                    objective, seconds, load; a rerun skips finished candidates (and replays the
 //                                    same choices: every choice is seeded by the plan and k)
 //   RESULTS/rejected.json            architectures the predictor rejected untrained (with the prediction)
+//   RESULTS/calibration.json         the last calibration pass: each model's measured ratio to cnn_small, its
+//                                    ratio predicted from the others (leave one out), and the prediction of the
+//                                    older fit on lone absolute times (where the table still held those)
 //   RESULTS/remeasured.json          the candidates' latency ratios measured again before the finals
 //   RESULTS/final/<name>.json        the final trainings (val and test accuracy, latency ratio)
 //   RESULTS/SUMMARY.md, pareto.svg   regenerated after every candidate: the trace and the accuracy–latency plot
@@ -30,7 +37,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { compile } from '../src/graph/executor.js';
+import { compile, type CompiledGraph } from '../src/graph/executor.js';
 import type { Graph } from '../src/graph/ir.js';
 import { limitSplit, loadFashionMnist, tailSplit, type Split } from '../src/io/fashion_mnist.js';
 import { sampleInput } from '../src/models/measure.js';
@@ -38,9 +45,9 @@ import { seededRandom } from '../src/models/builder.js';
 import { archName, parseArch, SEARCH_SPACE, type SearchArch } from '../src/models/search_space.js';
 import { buildModel } from '../src/models/zoo.js';
 import { Runtime } from '../src/runtime/runtime.js';
-import { LatencyTable } from '../src/scale/latency_table.js';
+import { LatencyTable, LayerTimer } from '../src/scale/latency_table.js';
 import { paretoFront } from '../src/scale/pareto.js';
-import { fitOverhead, predictMs } from '../src/scale/predictor.js';
+import { fitOverhead, mape, predictMs, predictRatio, type PairedSample } from '../src/scale/predictor.js';
 import { DEFAULT_OPTIM } from '../src/train/optim.js';
 import { train } from '../src/train/loop.js';
 
@@ -249,24 +256,114 @@ class Search {
     };
   }
 
-  /** Σ table and predicted ms of a model (its missing layers timed first); records nothing. */
-  private async predict(name: string): Promise<number> {
-    const g = buildModel({ model: name, batch: 1 });
-    await this.table.measure(g);
-    const samples = Object.values(this.table.models).filter((s) => s.key.startsWith('cnn_') && s.key.endsWith('|fp32|b1'));
-    return predictMs(this.table.features(g), fitOverhead(samples));
+  /** The overhead samples: small CNNs at batch 1, fp32 (predictRatio keeps those timed against cnn_small). */
+  private samples(): (PairedSample & { label: string })[] {
+    return Object.values(this.table.models).filter((s) => s.key.startsWith('cnn_') && s.key.endsWith('|fp32|b1'));
   }
 
-  /** Measures `name` against cnn_small (interleaved) and records it as an overhead sample. */
+  /** Predicted latency ratio of a model to cnn_small (its missing layers timed first); records nothing. */
+  private async predict(name: string): Promise<number> {
+    const g = buildModel({ model: name, batch: 1 });
+    const base = buildModel({ model: 'cnn_small', batch: 1 });
+    await this.table.measureAll([g, base]);
+    return predictRatio(this.samples(), 'cnn_small', this.table.features(g), this.table.features(base));
+  }
+
+  /** Measures `name` against cnn_small (interleaved) and records both as overhead samples (ratios to cnn_small). */
   private async measure(name: string): Promise<{ ms: number; base: number }> {
     const g = buildModel({ model: name, batch: 1 });
     const base = buildModel({ model: 'cnn_small', batch: 1 });
     await this.table.measureAll([g, base]);
     const [ms, baseMs] = await measureLatency(this.rt, [g, base], this.plan.rounds);
-    this.table.recordModel({ key: `${name}|fp32|b1`, label: name, f: this.table.features(g), ms });
-    this.table.recordModel({ key: 'cnn_small|fp32|b1', label: 'cnn_small', f: this.table.features(base), ms: baseMs });
+    const paired = { base_ms: baseMs, base: 'cnn_small', date: new Date().toISOString() };
+    this.table.recordModel({ key: `${name}|fp32|b1`, label: name, f: this.table.features(g), ms, ...paired });
+    this.table.recordModel({ key: 'cnn_small|fp32|b1', label: 'cnn_small', f: this.table.features(base), ms: baseMs, ...paired });
     await this.table.save();
     return { ms, base: baseMs };
+  }
+
+  /**
+   * One pass, `rounds` rounds, over cnn_small, cnn_tiny and every finished candidate: each round runs every model
+   * once (batch 1, wall clock) and profiles every distinct layer alone once. The table's layers become their
+   * fastest rounds here and every model's sample its fastest run with cnn_small's from the same rounds, so the
+   * overhead is fitted on ratios and layer times measured under the same load — not on absolute times recorded
+   * over hours of changing load. Writes RESULTS/calibration.json (predicted against measured, leave one out).
+   */
+  async calibrate(done: CandidateResult[]): Promise<void> {
+    const names = ['cnn_small', 'cnn_tiny', ...done.map((c) => c.name).filter((n) => n !== 'cnn_small' && n !== 'cnn_tiny')];
+    const graphs = names.map((model) => buildModel({ model, batch: 1 }));
+    const load0 = loadavg();
+    await this.table.measureAll(graphs); // layers LayerTimer cannot isolate (packed edges: none in fp32) and new ones
+    // the older fit (absolute times recorded one model at a time) on the table as it was, for the record
+    const unpaired = this.samples().filter((s) => s.base_ms === undefined);
+    const before = unpaired.length ? fitOverhead(unpaired) : null;
+    const fBefore = graphs.map((g) => this.table.features(g));
+    const timer = await LayerTimer.create(this.rt, graphs);
+    const models: { model: CompiledGraph; inputs: Float32Array[]; best: number }[] = [];
+    try {
+      for (const g of graphs) {
+        const model = await compile(this.rt, g);
+        const inputs = sampleInput(g);
+        await model.run(inputs);
+        await model.run(inputs);
+        models.push({ model, inputs, best: Infinity });
+      }
+      for (let r = 0; r < this.plan.rounds; r++) {
+        for (let i = 0; i < models.length; i++) {
+          const m = models[(i + r) % models.length]; // no model always first after the layer rounds
+          const t0 = performance.now();
+          await m.model.run(m.inputs);
+          m.best = Math.min(m.best, performance.now() - t0);
+        }
+        await timer.round();
+      }
+      this.table.setLayers(timer.entries());
+    } finally {
+      models.forEach((m) => m.model.destroy());
+      timer.destroy();
+    }
+    const baseMs = models[0].best;
+    const date = new Date().toISOString();
+    const feats = graphs.map((g) => this.table.features(g));
+    names.forEach((label, i) =>
+      this.table.recordModel({ key: `${label}|fp32|b1`, label, f: feats[i], ms: models[i].best, base_ms: baseMs, base: 'cnn_small', date }),
+    );
+    await this.table.save();
+    const paired = names.map((label, i) => ({ label, f: feats[i], ms: models[i].best, base_ms: baseMs, base: 'cnn_small' }));
+    const rows = names.slice(1).map((name, j) => {
+      const i = j + 1;
+      return {
+        name,
+        measured_ratio: round(models[i].best / baseMs),
+        predicted_ratio: round(
+          predictRatio(
+            paired.filter((_, t) => t !== i),
+            'cnn_small',
+            feats[i],
+            feats[0],
+          ),
+        ),
+        ...(before ? { unpaired_fit_ratio: round(predictMs(fBefore[i], before) / predictMs(fBefore[0], before)) } : {}),
+      };
+    });
+    const err = (k: 'predicted_ratio' | 'unpaired_fit_ratio') =>
+      round(mape(rows.filter((r) => r[k] !== undefined).map((r) => ({ predicted: r[k]!, measured: r.measured_ratio }))), 2);
+    const cal = {
+      date,
+      rounds: this.plan.rounds,
+      load: { start: load0.map((x) => round(x, 2)), end: loadavg().map((x) => round(x, 2)) },
+      layers: timer.size,
+      cnn_small_ms: round(baseMs),
+      mape_leave_one_out: err('predicted_ratio'),
+      ...(before ? { mape_unpaired_fit: err('unpaired_fit_ratio'), unpaired_fit: before } : {}),
+      rows,
+    };
+    writeJson(join(this.dir, 'calibration.json'), cal);
+    this.log(
+      `search: calibration: ${names.length} models, ${timer.size} layers, ${this.plan.rounds} rounds (load ${cal.load.start[0]} → ${cal.load.end[0]}); ` +
+        `ratio to cnn_small predicted leave one out: MAPE ${cal.mape_leave_one_out}%` +
+        (before ? `; the older fit on lone absolute times: ${cal.mape_unpaired_fit}%` : ''),
+    );
   }
 
   private async trainVal(name: string, r: Recipe, test: boolean, ckpt?: string) {
@@ -311,7 +408,7 @@ class Search {
       params: t.params,
       macs: g.macs(),
       predicted_ratio: 1,
-      predicted_ms: round(await this.predict('cnn_small')),
+      predicted_ms: round(lat.base),
       measured_ms: round(lat.ms),
       baseline_ms: round(lat.base),
       latency_ratio: 1,
@@ -329,6 +426,7 @@ class Search {
   async run(stopAfter = Infinity): Promise<void> {
     await this.baseline();
     let ran = 0;
+    if (finishedCandidates(this.dir).length < this.plan.candidates && stopAfter > 0) await this.calibrate(finishedCandidates(this.dir));
     for (;;) {
       const done = finishedCandidates(this.dir);
       const k = done.length;
@@ -337,19 +435,19 @@ class Search {
       const rejected = readJson<{ k: number; name: string; predicted_ratio: number }[]>(rejectedFile) ?? [];
       const seen = new Set([...done.map((d) => d.name), 'cnn_small']);
       let chosen: { arch: SearchArch; origin: string; ratio: number; ms: number } | null = null;
-      const baseMs = await this.predict('cnn_small');
+      const baseMs = this.table.models['cnn_small|fp32|b1']?.ms ?? NaN; // its latest time: predicted_ms is ratio × it
       for (let attempt = 0; attempt < 200 && !chosen; attempt++) {
         const p = propose(this.plan, k, done, attempt);
         const name = archName(p.arch);
         if (seen.has(name)) continue;
         seen.add(name);
-        const ms = await this.predict(name);
-        if (ms / baseMs > this.plan.maxRatio) {
-          if (!rejected.some((r) => r.name === name)) rejected.push({ k, name, predicted_ratio: round(ms / baseMs) });
-          this.log(`search: ${name} predicted ${(ms / baseMs).toFixed(2)}× cnn_small: rejected untrained`);
+        const ratio = await this.predict(name);
+        if (ratio > this.plan.maxRatio) {
+          if (!rejected.some((r) => r.name === name)) rejected.push({ k, name, predicted_ratio: round(ratio) });
+          this.log(`search: ${name} predicted ${ratio.toFixed(2)}× cnn_small: rejected untrained`);
           continue;
         }
-        chosen = { ...p, ratio: ms / baseMs, ms };
+        chosen = { ...p, ratio, ms: ratio * baseMs };
       }
       writeJson(rejectedFile, rejected);
       if (!chosen) throw new Error(`search: no new architecture within the latency constraint after 200 proposals (candidate ${k})`);

@@ -31,6 +31,12 @@ export interface EndToEndSample {
   label: string;
   f: ModelFeatures;
   ms: number;
+  /** the reference model's time in the same interleaved rounds (absent in older records: a lone absolute time) */
+  base_ms?: number;
+  /** the reference model's label (predictor.ts ratioSamples) */
+  base?: string;
+  /** when it was measured (ISO) */
+  date?: string;
 }
 
 interface AdapterStore {

@@ -114,6 +114,40 @@ export function fitOverhead(samples: { f: ModelFeatures; ms: number }[], opts: F
   return { ...fitOnce(kept, relative), n: samples.length, outliers: samples.length - kept.length };
 }
 
+/** An end-to-end sample that may name the reference model it was timed against in the same interleaved rounds. */
+export interface PairedSample {
+  f: ModelFeatures;
+  ms: number;
+  /** the reference model's time in the same rounds (absent: a lone absolute time, from an older record) */
+  base_ms?: number;
+  /** the reference model's label */
+  base?: string;
+}
+
+/**
+ * The samples timed against `base` in the same rounds, as ratios to it (ms / base_ms). Absolute milliseconds from
+ * different hours of a shared machine are not comparable — the architecture search recorded cnn_small at 10.9 to
+ * 230 ms in different rounds — so a fit across them learns the load of the hour each model was measured at, not
+ * the model (docs/results/predictor/README.md). A ratio to a reference run in the same rounds cancels most of the
+ * load; samples without one (older records) are left out.
+ */
+export function ratioSamples(samples: PairedSample[], base: string): { f: ModelFeatures; ms: number }[] {
+  return samples
+    .filter((s) => s.base === base && s.base_ms !== undefined && s.base_ms > 0 && s.ms > 0)
+    .map((s) => ({ f: s.f, ms: s.ms / s.base_ms! }));
+}
+
+/**
+ * Predicted latency of a model (features `f`) relative to the reference (`fBase`): the overhead fitted on the
+ * samples' ratios to that reference (ratioSamples), then predicted(f) / predicted(fBase). With no paired sample,
+ * the ratio of the table sums alone.
+ */
+export function predictRatio(samples: PairedSample[], base: string, f: ModelFeatures, fBase: ModelFeatures, opts?: FitOptions): number {
+  const o = fitOverhead(ratioSamples(samples, base), opts);
+  const den = predictMs(fBase, o);
+  return den > 0 ? predictMs(f, o) / den : f.layer_ms / fBase.layer_ms;
+}
+
 /** Mean absolute percentage error, in percent. */
 export function mape(pairs: { predicted: number; measured: number }[]): number {
   if (!pairs.length) return NaN;

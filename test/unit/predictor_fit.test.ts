@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fitOverhead, mape, predictMs, type ModelFeatures } from '../../src/scale/predictor.js';
+import {
+  fitOverhead,
+  mape,
+  predictMs,
+  predictRatio,
+  ratioSamples,
+  type ModelFeatures,
+  type PairedSample,
+} from '../../src/scale/predictor.js';
 import { main, report, type EvalFile } from '../../scripts/predictor_eval.js';
 
 const f = (layer_ms: number, dispatches: number): ModelFeatures => ({ layer_ms, layers: dispatches, dispatches });
@@ -47,6 +55,45 @@ describe('fitOverhead', () => {
     expect(Math.abs(plain.a - 1.5) + Math.abs(plain.b - 0.8)).toBeGreaterThan(0.01);
     // too few samples to tell an outlier: no refit
     expect(fitOverhead(samples.slice(0, 4)).outliers).toBeUndefined();
+  });
+});
+
+describe('predictRatio (the search: samples timed against cnn_small in the same rounds)', () => {
+  const truth = { a: 1.5, b: 0.8, c: 0.4, n: 0 };
+  const base = f(17, 6); // cnn_small: large layers, few dispatches
+  const xs = [f(4, 6), f(5, 7), f(9, 9), f(6, 8), f(11, 14), f(14, 15), f(8, 11), f(12, 7)];
+  // each model recorded at a different hour: the machine `load` times slower for it and for the cnn_small run
+  // interleaved with it. As in the search's cache, the deeper models happened to be measured under heavy load and
+  // cnn_small's own lone sample last, when the machine was quiet.
+  const load = (x: ModelFeatures) => 1 + (x.dispatches! - 6) * 1.5;
+  const recorded: PairedSample[] = [
+    ...xs.map((x) => ({ f: x, ms: load(x) * predictMs(x, truth), base_ms: load(x) * predictMs(base, truth), base: 'cnn_small' })),
+    { f: base, ms: predictMs(base, truth), base_ms: predictMs(base, truth), base: 'cnn_small' },
+  ];
+  const want = (x: ModelFeatures) => predictMs(x, truth) / predictMs(base, truth);
+  const probes = [f(5, 10), f(7, 12), f(3, 8), f(13, 9)];
+
+  it('predicts the ratio to cnn_small exactly whatever load each pair was measured under', () => {
+    for (const x of probes) expect(predictRatio(recorded, 'cnn_small', x, base)).toBeCloseTo(want(x), 6);
+  });
+
+  it('the fit on lone absolute times (the search before) learns the load of the hour, not the model', () => {
+    // what the search did: fitOverhead on the absolute milliseconds, ignoring what they were timed against
+    const o = fitOverhead(recorded);
+    const err = mape(probes.map((x) => ({ predicted: predictMs(x, o) / predictMs(base, o), measured: want(x) })));
+    expect(err).toBeGreaterThan(30);
+  });
+
+  it('leaves out lone absolute times (older records) and samples timed against another model', () => {
+    const stale: PairedSample[] = [
+      { f: f(4, 11), ms: 250 }, // a lone time recorded during a burst of load
+      { f: f(9, 9), ms: 3, base_ms: 1, base: 'cnn_tiny' },
+      { f: f(9, 9), ms: 3, base_ms: 0, base: 'cnn_small' }, // no usable reference time
+    ];
+    expect(ratioSamples([...recorded, ...stale], 'cnn_small')).toHaveLength(recorded.length);
+    for (const x of probes) expect(predictRatio([...recorded, ...stale], 'cnn_small', x, base)).toBeCloseTo(want(x), 6);
+    // nothing paired: the ratio of the table sums
+    expect(predictRatio(stale.slice(0, 1), 'cnn_small', f(4, 6), f(16, 6))).toBeCloseTo(0.25, 9);
   });
 });
 

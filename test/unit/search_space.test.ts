@@ -1,6 +1,7 @@
 // The architecture-search space (src/models/search_space.ts): names round-trip, bad names are named, the built
 // layers have the shapes the space describes, a search model trains through train(), and the search's report
-// (scripts/search.ts: SUMMARY.md, pareto.svg) is written from finished candidates.
+// (scripts/search.ts: SUMMARY.md, pareto.svg) is written from finished candidates, and its calibration pass
+// replaces lone absolute times with ratios to cnn_small from the same rounds (GPU).
 
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { buildModel, modelSize } from '../../src/models/zoo.js';
 import { FASHION_MNIST_DIR, limitSplit, loadSplit } from '../../src/io/fashion_mnist.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { train } from '../../src/train/loop.js';
-import { SEARCH_PLANS, writeSummary, type CandidateResult } from '../../scripts/search.js';
+import { LatencyTable } from '../../src/scale/latency_table.js';
+import { Search, SEARCH_PLANS, writeSummary, type CandidateResult } from '../../scripts/search.js';
 
 describe('search space', () => {
   it('names round-trip over the whole space', () => {
@@ -117,5 +119,36 @@ describe('search report', () => {
     const svg = readFileSync(join(dir, 'pareto.svg'), 'utf8');
     expect(svg.match(/<circle /g)).toHaveLength(3);
     expect(svg.match(/fill="#c33"/g)).toHaveLength(1);
+  });
+});
+
+describe('search calibration (GPU)', () => {
+  it('re-times the table with the models and records every model as a ratio to cnn_small from the same rounds', async () => {
+    const rt = await runtime();
+    const root = mkdtempSync(join(tmpdir(), 'slimgpu-search-cal-'));
+    const table = await new LatencyTable(rt, { persist: false, repeats: 1 }).load();
+    // lone absolute times, as the older search recorded them (one during a burst of load)
+    const lone = { layers: 6, dispatches: 6 };
+    table.recordModel({ key: 'cnn_search:d2-w4-k3|fp32|b1', label: 'cnn_search:d2-w4-k3', f: { layer_ms: 1, ...lone }, ms: 250 });
+    table.recordModel({ key: 'cnn_small|fp32|b1', label: 'cnn_small', f: { layer_ms: 9, ...lone }, ms: 10 });
+    const search = new Search(rt, { ...SEARCH_PLANS.smoke, rounds: 2 }, table, () => {}, root);
+    const done = ['cnn_search:d2-w4-k3', 'cnn_search:d2-w8-k3-dw'].map((name) => ({ name }) as CandidateResult);
+    await search.calibrate(done);
+    const cal = JSON.parse(readFileSync(join(root, 'docs/results/search/smoke/calibration.json'), 'utf8'));
+    expect(cal.rows.map((r: { name: string }) => r.name)).toEqual(['cnn_tiny', ...done.map((d) => d.name)]);
+    expect(cal.unpaired_fit.n).toBe(2); // the older fit was given the two lone records
+    for (const r of cal.rows) {
+      expect(r.measured_ratio).toBeGreaterThan(0);
+      expect(Number.isFinite(r.predicted_ratio)).toBe(true);
+    }
+    const small = table.models['cnn_small|fp32|b1'];
+    for (const label of ['cnn_small', 'cnn_tiny', ...done.map((d) => d.name)]) {
+      const s = table.models[`${label}|fp32|b1`];
+      expect(s.base).toBe('cnn_small');
+      expect(s.base_ms).toBe(small.ms); // every ratio is to the cnn_small runs of the same rounds
+      expect(s.ms).toBeLessThan(250);
+      expect(s.f.layer_ms).toBeGreaterThan(0);
+    }
+    expect(cal.cnn_small_ms).toBeCloseTo(small.ms, 3);
   });
 });
