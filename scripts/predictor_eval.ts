@@ -6,6 +6,7 @@
 //
 //   npm run predictor-eval -- --search-dir /work/main/docs/results/search/full --zoo --rounds 15 --out FILE.json
 //   npm run predictor-eval -- --report FILE.json[.gz] [--blocks 3]     the figures (predictor.ts fits) from that file
+//        [--before-samples F]  also the search's older fit on F's samples (its cache's lone absolute times), per candidate
 //
 // --search-dir D  the candidates of a search (D/candidates/*.json, batch 1) and cnn_small (its baseline), with
 //                 the latency ratios the search measured (kept in the output beside ours)
@@ -25,7 +26,15 @@ import type { ModelSpec } from '../src/models/zoo.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import { familyConfigs } from '../src/scale/configs.js';
 import { cpuNow, inferenceGraph, LayerTimer, layerSignature, timedNodes } from '../src/scale/latency_table.js';
-import { fitOverhead, mape, predictMs, type FitOptions, type ModelFeatures } from '../src/scale/predictor.js';
+import {
+  fitOverhead,
+  mape,
+  predictMs,
+  predictRatio,
+  type FitOptions,
+  type ModelFeatures,
+  type PairedSample,
+} from '../src/scale/predictor.js';
 
 interface ModelIn {
   name: string;
@@ -186,6 +195,58 @@ export function report(d: EvalFile, blocks: number) {
   };
 }
 
+/**
+ * The search's candidates one by one, against the latency ratio to cnn_small measured in these rounds (fastest
+ * runs): the ratio the search recorded; the ratio predicted as the search now does (predictRatio on the other
+ * models' ratios to cnn_small from these rounds, the table their fastest layer rounds: leave one out); and, given
+ * the search's older samples (`before`: its cache's lone absolute times, with the features it had), the ratio its
+ * older fit on those predicted — what made it reject every proposal at candidate 35.
+ */
+export function searchRows(d: EvalFile, before?: Record<string, PairedSample>) {
+  const search = d.models.filter((m) => m.group === 'search' || m.name === 'cnn_tiny');
+  const base = search.find((m) => m.name === 'cnn_small');
+  if (!base) return undefined;
+  const fastest = (ts: number[]) => Math.min(...ts);
+  const feat = (m: EvalFile['models'][number]): ModelFeatures => ({
+    layer_ms: m.layers_glue.reduce((s, sig) => s + fastest(d.layers.glue[sig].times), 0),
+    layers: m.layers_glue.length,
+    dispatches: m.dispatches,
+  });
+  const baseMs = fastest(base.wall);
+  const paired = search.map((m) => ({ m, f: feat(m), ms: fastest(m.wall), base_ms: baseMs, base: 'cnn_small' }));
+  const old = before
+    ? Object.entries(before).filter(([k, v]) => k.startsWith('cnn_') && k.endsWith('|fp32|b1') && v.base_ms === undefined)
+    : [];
+  const o = old.length ? fitOverhead(old.map(([, v]) => v)) : null;
+  const oldBase = before?.['cnn_small|fp32|b1'];
+  const rows = paired
+    .filter((x) => x.m !== base)
+    .map((x) => {
+      const prior = before?.[`${x.m.name}|fp32|b1`];
+      return {
+        name: x.m.name,
+        measured_ratio: r2(x.ms / baseMs),
+        search_ratio: x.m.search_ratio,
+        predicted_ratio: r2(
+          predictRatio(
+            paired.filter((y) => y !== x),
+            'cnn_small',
+            x.f,
+            feat(base),
+          ),
+        ),
+        older_fit_ratio: o && prior && oldBase ? r2(predictMs(prior.f, o) / predictMs(oldBase.f, o)) : undefined,
+      };
+    });
+  const err = (k: 'predicted_ratio' | 'older_fit_ratio' | 'search_ratio') =>
+    r2(mape(rows.filter((r) => r[k] !== undefined).map((r) => ({ predicted: r[k]!, measured: r.measured_ratio }))));
+  return {
+    mape: { predicted: err('predicted_ratio'), older_fit: o ? err('older_fit_ratio') : undefined, search_recorded: err('search_ratio') },
+    older_fit: o ?? undefined,
+    rows,
+  };
+}
+
 function arg(argv: string[], k: string): string | undefined {
   const i = argv.indexOf(k);
   return i >= 0 ? argv[i + 1] : undefined;
@@ -196,7 +257,10 @@ export async function main(argv: string[]): Promise<number> {
   if (rep) {
     const raw = readFileSync(rep);
     const text = rep.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
-    const r = report(JSON.parse(text) as EvalFile, Number(arg(argv, '--blocks') ?? 3));
+    const d = JSON.parse(text) as EvalFile;
+    const beforeFile = arg(argv, '--before-samples');
+    const before = beforeFile ? (JSON.parse(readFileSync(beforeFile, 'utf8')).models as Record<string, PairedSample>) : undefined;
+    const r = { ...report(d, Number(arg(argv, '--blocks') ?? 3)), search_rows: searchRows(d, before) };
     console.log(JSON.stringify(r, null, 2));
     return 0;
   }

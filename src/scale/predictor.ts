@@ -138,14 +138,17 @@ export function ratioSamples(samples: PairedSample[], base: string): { f: ModelF
 }
 
 /**
- * Predicted latency of a model (features `f`) relative to the reference (`fBase`): the overhead fitted on the
- * samples' ratios to that reference (ratioSamples), then predicted(f) / predicted(fBase). With no paired sample,
- * the ratio of the table sums alone.
+ * Predicted latency of a model (features `f`) relative to the reference (`fBase`): a + b·Σ + c·dispatches fitted
+ * on the samples' ratios to that reference (ratioSamples), so the prediction is already in units of the reference.
+ * Not divided by the reference's own prediction: the reference's Σ is one layer table reading like any other (on
+ * SwiftShader cnn_small's layers alone sum to ~2× its whole run, while the search's models sum to ~1×), and
+ * dividing by it would carry that one reading's error into every ratio. With no paired sample, the ratio of the
+ * table sums alone.
  */
 export function predictRatio(samples: PairedSample[], base: string, f: ModelFeatures, fBase: ModelFeatures, opts?: FitOptions): number {
-  const o = fitOverhead(ratioSamples(samples, base), opts);
-  const den = predictMs(fBase, o);
-  return den > 0 ? predictMs(f, o) / den : f.layer_ms / fBase.layer_ms;
+  const paired = ratioSamples(samples, base);
+  if (!paired.length) return f.layer_ms / fBase.layer_ms;
+  return predictMs(f, fitOverhead(paired, opts));
 }
 
 /** Mean absolute percentage error, in percent. */

@@ -84,6 +84,20 @@ describe('predictRatio (the search: samples timed against cnn_small in the same 
     expect(err).toBeGreaterThan(30);
   });
 
+  it("is in units of cnn_small: not divided by cnn_small's own prediction (its layers alone read 2× its run)", () => {
+    // on SwiftShader cnn_small's layers timed alone sum to ~2× its whole run (the search's models: ~1×); its
+    // sample is one of nine, so the fit's ratios stay right, but dividing by its own prediction would halve them all
+    const inflated = f(2 * base.layer_ms, base.dispatches!);
+    // as in the search: cnn_small is one sample of many (36 candidates and cnn_tiny there)
+    const more = [f(3, 6), f(7, 7), f(10, 9), f(5, 8), f(13, 11), f(4, 9), f(9, 14), f(6, 15), f(15, 8), f(2, 6)];
+    const samples = [
+      ...recorded.map((s) => (s.f === base ? { ...s, f: inflated } : s)),
+      ...more.map((x) => ({ f: x, ms: 3 * predictMs(x, truth), base_ms: 3 * predictMs(base, truth), base: 'cnn_small' })),
+    ];
+    const err = mape(probes.map((x) => ({ predicted: predictRatio(samples, 'cnn_small', x, inflated), measured: want(x) })));
+    expect(err).toBeLessThan(5);
+  });
+
   it('leaves out lone absolute times (older records) and samples timed against another model', () => {
     const stale: PairedSample[] = [
       { f: f(4, 11), ms: 250 }, // a lone time recorded during a burst of load
