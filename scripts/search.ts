@@ -45,9 +45,9 @@ import { seededRandom } from '../src/models/builder.js';
 import { archName, parseArch, SEARCH_SPACE, type SearchArch } from '../src/models/search_space.js';
 import { buildModel } from '../src/models/zoo.js';
 import { Runtime } from '../src/runtime/runtime.js';
-import { LatencyTable, LayerTimer } from '../src/scale/latency_table.js';
+import { LatencyTable, LayerTimer, type EndToEndSample } from '../src/scale/latency_table.js';
 import { paretoFront } from '../src/scale/pareto.js';
-import { fitOverhead, mape, predictMs, predictRatio, type PairedSample } from '../src/scale/predictor.js';
+import { fitOverhead, mape, predictMs, predictRatio } from '../src/scale/predictor.js';
 import { DEFAULT_OPTIM } from '../src/train/optim.js';
 import { train } from '../src/train/loop.js';
 
@@ -257,7 +257,7 @@ class Search {
   }
 
   /** The overhead samples: small CNNs at batch 1, fp32 (predictRatio keeps those timed against cnn_small). */
-  private samples(): (PairedSample & { label: string })[] {
+  private samples(): EndToEndSample[] {
     return Object.values(this.table.models).filter((s) => s.key.startsWith('cnn_') && s.key.endsWith('|fp32|b1'));
   }
 
@@ -294,9 +294,11 @@ class Search {
     const graphs = names.map((model) => buildModel({ model, batch: 1 }));
     const load0 = loadavg();
     await this.table.measureAll(graphs); // layers LayerTimer cannot isolate (packed edges: none in fp32) and new ones
-    // the older fit (absolute times recorded one model at a time) on the table as it was, for the record
+    // the older fit (absolute times recorded one model at a time) on the table as it was, for the record; those
+    // lone times are then dropped (predictRatio leaves them out anyway)
     const unpaired = this.samples().filter((s) => s.base_ms === undefined);
-    const before = unpaired.length ? fitOverhead(unpaired) : null;
+    const before = unpaired.length >= 4 ? fitOverhead(unpaired) : null;
+    for (const s of unpaired) delete this.table.models[s.key];
     const fBefore = graphs.map((g) => this.table.features(g));
     const timer = await LayerTimer.create(this.rt, graphs);
     const models: { model: CompiledGraph; inputs: Float32Array[]; best: number }[] = [];

@@ -128,15 +128,20 @@ describe('search calibration (GPU)', () => {
     const root = mkdtempSync(join(tmpdir(), 'slimgpu-search-cal-'));
     const table = await new LatencyTable(rt, { persist: false, repeats: 1 }).load();
     // lone absolute times, as the older search recorded them (one during a burst of load)
-    const lone = { layers: 6, dispatches: 6 };
-    table.recordModel({ key: 'cnn_search:d2-w4-k3|fp32|b1', label: 'cnn_search:d2-w4-k3', f: { layer_ms: 1, ...lone }, ms: 250 });
-    table.recordModel({ key: 'cnn_small|fp32|b1', label: 'cnn_small', f: { layer_ms: 9, ...lone }, ms: 10 });
+    const lone = (label: string, layer_ms: number, dispatches: number, ms: number) =>
+      table.recordModel({ key: `${label}|fp32|b1`, label, f: { layer_ms, layers: dispatches, dispatches }, ms });
+    lone('cnn_search:d2-w4-k3', 1, 6, 250);
+    lone('cnn_small', 9, 6, 10);
+    lone('cnn_search:d4-w12-k3-fc', 14, 8, 242); // not in this pass: dropped
+    lone('cnn_search:d5-w8-k3', 7, 9, 10);
     const search = new Search(rt, { ...SEARCH_PLANS.smoke, rounds: 2 }, table, () => {}, root);
     const done = ['cnn_search:d2-w4-k3', 'cnn_search:d2-w8-k3-dw'].map((name) => ({ name }) as CandidateResult);
     await search.calibrate(done);
     const cal = JSON.parse(readFileSync(join(root, 'docs/results/search/smoke/calibration.json'), 'utf8'));
     expect(cal.rows.map((r: { name: string }) => r.name)).toEqual(['cnn_tiny', ...done.map((d) => d.name)]);
-    expect(cal.unpaired_fit.n).toBe(2); // the older fit was given the two lone records
+    expect(cal.unpaired_fit.n).toBe(4); // the older fit was given the four lone records, which are then dropped
+    expect(table.models['cnn_search:d4-w12-k3-fc|fp32|b1']).toBeUndefined();
+    expect(table.models['cnn_search:d5-w8-k3|fp32|b1']).toBeUndefined();
     for (const r of cal.rows) {
       expect(r.measured_ratio).toBeGreaterThan(0);
       expect(Number.isFinite(r.predicted_ratio)).toBe(true);
