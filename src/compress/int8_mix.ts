@@ -256,12 +256,7 @@ export async function measureInt8Layers(
  * after a warm-up, median per graph. The per-layer choice charges edges per layer and times layers alone; this
  * checks the model it built against the alternatives as a whole.
  */
-export async function timeWholeModels(
-  rt: Runtime,
-  graphs: Graph[],
-  runs = 5,
-  cache = true,
-): Promise<{ ms: number[]; cached: boolean }> {
+export async function timeWholeModels(rt: Runtime, graphs: Graph[], runs = 5, cache = true): Promise<{ ms: number[]; cached: boolean }> {
   const key = `whole|${graphs.map(graphSignature).join('|')}|runs ${runs}`;
   const store = await readAdapterCache<MixCache[string]>(MIX_CACHE);
   const mine = (store[adapterKey(rt)] ??= {});

@@ -34,13 +34,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 8,
     attrs: { pads: [1, 1, 1, 1], xZero: 5, yZero: -3 },
-    variants: [
-      'int8_conv2d_dot4',
-      'int8_conv2d_unpack',
-      'int8_conv2d_fma4x8',
-      'int8_conv2d_fma8x8',
-      'int8_conv2d_fma8x4',
-    ],
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8', 'int8_conv2d_fma8x4'],
   },
   {
     name: '3x3 s2 p(0,1,1,0) n2 relu',
@@ -56,13 +50,7 @@ const cases: Case[] = [
     k: [3, 3],
     cout: 16,
     attrs: { groups: 2, dilation: [2, 2], pads: [2, 2, 2, 2], xZero: 7, yZero: 0, qmin: 0, qmax: 90 },
-    variants: [
-      'int8_conv2d_dot4',
-      'int8_conv2d_unpack',
-      'int8_conv2d_fma4x8',
-      'int8_conv2d_fma8x8',
-      'int8_conv2d_fma8x4',
-    ],
+    variants: ['int8_conv2d_dot4', 'int8_conv2d_unpack', 'int8_conv2d_fma4x8', 'int8_conv2d_fma8x8', 'int8_conv2d_fma8x4'],
   },
   {
     name: 'pointwise n2 odd HW',
