@@ -22,10 +22,3 @@ fn requant4(acc: vec4<i32>, m: vec4<i32>, s: vec4<i32>) -> vec4<i32> {
   let small = (uc << (vec4<u32>(16u) - lo_s)) + ((r + (vec4<i32>(1) << (lo_s - vec4<u32>(1u)))) >> lo_s);
   return select(select(small, mid, su == vec4<u32>(16u)), big, su >= vec4<u32>(17u));
 }
-// requant4 when every channel has s ≥ 17 (M < 2^−2, the usual case: sx·sw ≪ sy): its `big` branch alone, the same
-// integers (a plan-time check on the table picks it; kernels with an SBIG flavour).
-fn requant4_s17(acc: vec4<i32>, m: vec4<i32>, s: vec4<i32>) -> vec4<i32> {
-  let u = (acc >> vec4<u32>(16u)) * m + (((acc & vec4<i32>(0xffff)) * m) >> vec4<u32>(16u));
-  let su = vec4<u32>(s);
-  return (u + (vec4<i32>(1) << (su - vec4<u32>(17u)))) >> (su - vec4<u32>(16u));
-}

@@ -78,43 +78,6 @@ export function packInt8ConvWeights(wq: Int8Array, wShape: number[], groups: num
   return new Uint32Array(bytes.buffer);
 }
 
-/**
- * Exact f32 copies of packed int8 conv weights (packInt8ConvWeights' [KH,KW,⌈Cg/4⌉,Cout] words) for the
- * int8/conv2d_forward_fmaw kernels: [KH,KW,⌈Cg/4⌉,lanes,Cout] f32, lane k of word (tap,j,co) at (tap,j,k,co);
- * lanes = 3 drops lane 3 (only for Cg ≤ 3, where it is padding).
- */
-export function int8WeightsF32(packed: Uint32Array, g: ConvGeom, lanes: 3 | 4): Float32Array {
-  const cg = g.cin / g.groups;
-  const cg4 = Math.ceil(cg / 4);
-  check(lanes === 4 || cg <= 3, `int8 f32 weights: ${lanes} lanes need Cg ≤ 3, got ${cg}`);
-  check(packed.length === g.kh * g.kw * cg4 * g.cout, `int8 f32 weights: ${packed.length} words for ${g.kh}x${g.kw}x${cg}x${g.cout}`);
-  const bytes = new Int8Array(packed.buffer, packed.byteOffset, packed.byteLength);
-  const out = new Float32Array(g.kh * g.kw * cg4 * lanes * g.cout);
-  for (let tj = 0; tj < g.kh * g.kw * cg4; tj++)
-    for (let k = 0; k < lanes; k++)
-      for (let co = 0; co < g.cout; co++) out[(tj * lanes + k) * g.cout + co] = bytes[(tj * g.cout + co) * 4 + k];
-  return out;
-}
-
-/** Whether every channel of an int8ConvTables table has s ≥ 17 (requant4_s17 gives requant4's integers there). */
-export function int8TablesAllS17(qp: Int32Array): boolean {
-  for (let b = 0; b < qp.length; b += 12) for (let k = 0; k < 4; k++) if (qp[b + 8 + k] < 17) return false;
-  return true;
-}
-
-/** f32-weight tiles (int8/conv2d_forward_fmaw*): name, output columns, channels, lanes. */
-const FMAW_TILES: [string, number, number, 3 | 4][] = [
-  ['int8/conv2d_forward_fmaw3_8x16', 8, 16, 3],
-  ['int8/conv2d_forward_fmaw3_4x32', 4, 32, 3],
-  ['int8/conv2d_forward_fmaw3_8x8', 8, 8, 3],
-  ['int8/conv2d_forward_fmaw4_8x16', 8, 16, 4],
-  ['int8/conv2d_forward_fmaw4_7x16', 7, 16, 4],
-  ['int8/conv2d_forward_fmaw4_4x16', 4, 16, 4],
-  ['int8/conv2d_forward_fmaw4_8x8', 8, 8, 4],
-];
-/** Input channels per group up to which the f32-weight kernels are offered (their weight copy is 4× the bytes). */
-export const FMAW_MAX_CG = 32;
-
 export function int8Geom(inShapes: number[][], attrs: Attrs): ConvGeom {
   const [kh, kw] = attrInts(attrs, 'kernel', 2);
   const cout = attrNum(attrs, 'cout');
@@ -392,33 +355,6 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
       }),
     ],
   });
-  // f32 weight copies for few input channels per group (the first layer, ShuffleNet's groups); needs the packed
-  // weights on the host (a parameter) and is offered where they are
-  const packed = pc.inputRaw(1);
-  const table = pc.inputRaw(2);
-  // (their requantization is requant4_s17 alone: every channel's s ≥ 17)
-  if (packed instanceof Uint32Array && table instanceof Int32Array && int8TablesAllS17(table) && cg <= FMAW_MAX_CG) {
-    for (const [name, rows, ch, lanes] of FMAW_TILES) {
-      if ((g.cout / g.groups) % ch !== 0 || (lanes === 3) !== cg <= 3) continue;
-      const tiles = Math.ceil(g.ow / rows);
-      out.push({
-        id: name.replace('int8/conv2d_forward_', 'int8_conv2d_'),
-        build: async () => [
-          await k.launch(name, {
-            overrides: flush,
-            uniforms: convFmaUniforms(tiles),
-            buffers: {
-              x: pc.input(0),
-              wf: pc.constant(int8WeightsF32(packed, g, lanes), `${pc.name}.wf32`),
-              qp: pc.input(2),
-              y: pc.output(0),
-            },
-            invocations: g.n * g.oh * tiles * (g.cout / ch),
-          }),
-        ],
-      });
-    }
-  }
   for (const f of flavours) {
     out.push({
       id: `int8_conv2d_${f}`,

@@ -93,15 +93,6 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4, CH: 8, HALF: 0 } },
   'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 8, HALF: 0 } },
   'int8/conv2d_forward_fma8x4': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 4, HALF: 1 } },
-  // int8 convolution with f32 copies of the weights (few input channels per group: first layer, ShuffleNet groups):
-  // ROWS columns × 4·CB channels; LANES 3: Cg ≤ 3 (lane 3 never read); only for tables with every s ≥ 17
-  'int8/conv2d_forward_fmaw3_8x16': { template: 'int8/conv2d_forward_fmaw', params: { ROWS: 8, CB: 4, LANES: 3, LANES3: 1 } },
-  'int8/conv2d_forward_fmaw3_8x8': { template: 'int8/conv2d_forward_fmaw', params: { ROWS: 8, CB: 2, LANES: 3, LANES3: 1 } },
-  'int8/conv2d_forward_fmaw3_4x32': { template: 'int8/conv2d_forward_fmaw', params: { ROWS: 4, CB: 8, LANES: 3, LANES3: 1 } },
-  'int8/conv2d_forward_fmaw4_8x8': { template: 'int8/conv2d_forward_fmaw', params: { ROWS: 8, CB: 2, LANES: 4, LANES3: 0 } },
-  'int8/conv2d_forward_fmaw4_8x16': { template: 'int8/conv2d_forward_fmaw', params: { ROWS: 8, CB: 4, LANES: 4, LANES3: 0 } },
-  'int8/conv2d_forward_fmaw4_7x16': { template: 'int8/conv2d_forward_fmaw', params: { ROWS: 7, CB: 4, LANES: 4, LANES3: 0 } },
-  'int8/conv2d_forward_fmaw4_4x16': { template: 'int8/conv2d_forward_fmaw', params: { ROWS: 4, CB: 4, LANES: 4, LANES3: 0 } },
   // int8 depthwise, f32-accumulate: the 3×3 one shares input loads across its four output columns
   'int8/depthwise_forward_fma': { template: 'int8/depthwise_forward_fma', params: { K3: 0 } },
   'int8/depthwise_forward_fma3x3': { template: 'int8/depthwise_forward_fma', params: { K3: 1 } },

@@ -17,15 +17,10 @@ interface Case {
   cout: number;
   attrs: Attrs;
   variants: string[];
-  /** requantization multipliers (cycled over channels); MULTS by default */
-  mults?: number[];
 }
 
 // Multipliers covering every branch of requant4: s < 16 (M ≥ 0.5 … 2^14), s = 16, s ≥ 17, and tiny ones.
 const MULTS = [2.5, 0.75, 1.5, 0.3, 0.001, 1e-7, 0.02, 0.0049, 7.3, 0.26, 0.51, 0.12];
-// Multipliers below 2^−2 only (every s ≥ 17, with 0.2494 at s = 17 exactly): the f32-weight kernels then take
-// requant4_s17, which must give the same integers.
-const SMALL_MULTS = [0.001, 1e-7, 0.02, 0.0049, 0.2494, 0.12, 0.0312, 0.07];
 
 const cases: Case[] = [
   {
@@ -145,38 +140,6 @@ const cases: Case[] = [
     cout: 12,
     attrs: { stride: [2, 2], pads: [0, 0, 1, 1], xZero: -1, yZero: -128, qmin: -128, qmax: 40 },
     variants: ['int8_conv2d_fma8x4', 'int8_conv2d_unpack'],
-  },
-  {
-    // the f32-weight kernels on a first layer: 3 input channels, stride 2, odd 13×17 (ragged column tiles of 8, 4,
-    // 16), 32 output channels, padding on three sides, every s ≥ 17 (requant4_s17)
-    name: 'first conv cin3 3x3 s2 odd, cout 32, small M',
-    x: [2, 13, 17, 3],
-    k: [3, 3],
-    cout: 32,
-    attrs: { stride: [2, 2], pads: [1, 0, 1, 1], xZero: -7, yZero: -128, qmin: -128, qmax: 90 },
-    mults: SMALL_MULTS,
-    variants: ['int8_conv2d_fmaw3_8x16', 'int8_conv2d_fmaw3_4x32'],
-  },
-  {
-    // Cin = 2 (lanes 2, 3 padding), 5×3 kernel, dilation (1, 2), 8 output channels, n = 2
-    name: 'first conv cin2 5x3 dil(1,2), cout 8, n2',
-    x: [2, 6, 9, 2],
-    k: [5, 3],
-    cout: 8,
-    attrs: { pads: [2, 2, 2, 1], dilation: [1, 2], xZero: 12, yZero: 5 },
-    mults: SMALL_MULTS,
-    variants: ['int8_conv2d_fmaw3_8x8'],
-  },
-  {
-    // ShuffleNet's 60 → 240 grouped 1×1: 20 input channels per group (5 words), 80 output channels per group,
-    // flushed to i32 every 2 words (ragged last chunk), odd 5×9
-    name: 'pointwise grouped g3 60->240, f32 weights, flush 2',
-    x: [1, 5, 9, 60],
-    k: [1, 1],
-    cout: 240,
-    attrs: { groups: 3, xZero: -20, yZero: 13, int8Flush4: 2 },
-    mults: SMALL_MULTS,
-    variants: ['int8_conv2d_fmaw4_8x16', 'int8_conv2d_fmaw4_7x16', 'int8_conv2d_fmaw4_4x16', 'int8_conv2d_fmaw4_8x8'],
   },
   {
     // ShuffleNet's grouped 1×1 convs: 20 channels per group in and out (not a multiple of 8)
@@ -311,8 +274,7 @@ describe('conv2d_int8 vs CPU integer reference (exact)', () => {
           ),
         );
         const bq = Int32Array.from(randInt(c.cout, 3, -5000, 5000));
-        const mults = c.mults ?? MULTS;
-        const M = Array.from({ length: c.cout }, (_, i) => mults[i % mults.length]);
+        const M = Array.from({ length: c.cout }, (_, i) => MULTS[i % MULTS.length]);
         // kernels take the bias with −zx·Σw folded in
         const folded = new Int32Array(c.cout);
         for (let co = 0; co < c.cout; co++) {
