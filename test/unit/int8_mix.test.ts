@@ -188,8 +188,9 @@ describe('per-layer precision cache (adapter_cache int8_mix)', () => {
     b.nodes[0].name = 'renamed_conv';
     expect(graphSignature(b)).toBe(graphSignature(a));
     const c = chain();
-    const w = c.tensors.find((t) => t.name === 'pw.w')!.data!;
-    w[5] += 1e-6;
+    const pw = c.tensors.find((t) => t.name === 'pw.w')!;
+    pw.data = Float32Array.from(pw.data!); // chain() shares the weight arrays: change a copy
+    pw.data[5] += 1e-6;
     expect(graphSignature(c)).not.toBe(graphSignature(a));
     const d = chain();
     d.nodes[0].attrs = { ...d.nodes[0].attrs, act: 2 };
@@ -226,7 +227,9 @@ describe('per-layer precision cache (adapter_cache int8_mix)', () => {
 
       // other weights in one layer: that layer (and the whole model) is measured again, the others are not
       const changed = chain();
-      changed.tensors.find((t) => t.name === 'pw.w')!.data![0] += 0.25;
+      const pw = changed.tensors.find((t) => t.name === 'pw.w')!;
+      pw.data = Float32Array.from(pw.data!);
+      pw.data[0] += 0.25;
       const third = await compress(changed, opts);
       expect(third.report.int8Layers!.map((l) => [l.name, l.cached === true])).toEqual([
         ['conv0', true],
