@@ -49,6 +49,8 @@ export interface CompressOptions {
    */
   int8Layers?: 'all' | 'measured';
   int8LayerRuns?: number;
+  /** false: measure the per-layer and whole-model times afresh instead of reading the adapter's cache 'int8_mix' */
+  int8LayerCache?: boolean;
   binary?: { activationScale?: boolean };
   /** Needed for calibration and for measuring block shapes. */
   runtime?: Runtime;
@@ -73,7 +75,7 @@ export interface CompressedModel {
      * int8Layers 'measured': whole-model wall-clock medians (ms) of fp32, the per-layer mix and all-int8, timed
      * interleaved, and which one the model is (the fastest; a tie keeps the more int8 one).
      */
-    int8Whole?: { fp32_ms: number; mixed_ms: number; all_int8_ms?: number; chosen: 'fp32' | 'mixed' | 'all_int8' };
+    int8Whole?: { fp32_ms: number; mixed_ms: number; all_int8_ms?: number; chosen: 'fp32' | 'mixed' | 'all_int8'; cached?: boolean };
     binary?: BinaryReport;
     sparse?: { layers: { name: string; block: string; density: number; ms?: Record<string, number> }[] };
     calibration?: string;
@@ -237,7 +239,7 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
       };
       const keepFloat = [...(opts.calibration?.keepFloat ?? [])];
       if (opts.int8Layers === 'measured') {
-        const timings = await measureInt8Layers(opts.runtime!, g, stats, qopts, opts.int8LayerRuns ?? 5);
+        const timings = await measureInt8Layers(opts.runtime!, g, stats, qopts, opts.int8LayerRuns ?? 5, opts.int8LayerCache ?? true);
         const kept = new Set(keepFloat);
         const choices = chooseLayerPrecision(
           g,
@@ -252,10 +254,17 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
         const mixed = report.int8Layers!.some((c) => c.precision === 'fp32');
         const allInt8 = mixed ? quantizeGraph(g, stats, { ...qopts, keepFloat: opts.calibration?.keepFloat }) : null;
         const graphs = [g, r.graph, ...(allInt8 ? [allInt8.graph] : [])];
-        const [fp32Ms, mixedMs, allMs] = await timeWholeModels(opts.runtime!, graphs, opts.int8LayerRuns ?? 5);
+        const whole = await timeWholeModels(opts.runtime!, graphs, opts.int8LayerRuns ?? 5, opts.int8LayerCache ?? true);
+        const [fp32Ms, mixedMs, allMs] = whole.ms;
         const best = Math.min(fp32Ms, mixedMs, allMs ?? Infinity);
         const chosen = allMs !== undefined && allMs === best ? 'all_int8' : mixedMs === best ? 'mixed' : 'fp32';
-        report.int8Whole = { fp32_ms: fp32Ms, mixed_ms: mixedMs, ...(allMs !== undefined ? { all_int8_ms: allMs } : {}), chosen };
+        report.int8Whole = {
+          fp32_ms: fp32Ms,
+          mixed_ms: mixedMs,
+          ...(allMs !== undefined ? { all_int8_ms: allMs } : {}),
+          chosen,
+          ...(whole.cached ? { cached: true } : {}),
+        };
         const why = (t: string) => `whole model: ${t}`;
         if (chosen === 'all_int8') {
           r = allInt8!;

@@ -14,12 +14,17 @@
 //    (a quantize of its input when that is not int8, a dequantize of its output when a float op or the model's
 //    output reads it); the layer where int8 + edges exceeds fp32 by the most goes to fp32, until none does.
 //    Edges are charged per layer (a quantize shared by two int8 readers is charged to each: conservative).
+// 3. Cache: the per-layer timings and the whole-model guard's times are kept per adapter (adapter_cache.ts, cache
+//    'int8_mix', as the Tuner's 'tune'), keyed by a content signature of the one-layer graphs (ops, attributes,
+//    shapes, dtypes, parameter bytes; node and tensor names left out) and the rounds: a second `run --precision
+//    int8` of the same model on the same adapter measures nothing. `cache: false` measures afresh (and refreshes it).
 // The chosen fp32 layers go to quantizeGraph as keepFloat: the mixed graph runs those layers exactly as the fp32
 // model does and the others exactly as the int8 model does (test/unit/int8_mix.test.ts).
 
 import { compile, type CompiledGraph } from '../graph/executor.js';
 import { Graph, type Node } from '../graph/ir.js';
 import { attrNum } from '../ops/registry.js';
+import { adapterKey, readAdapterCache, writeAdapterCache } from '../runtime/adapter_cache.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { quantizeGraph, type Int8Options, type TensorStats } from './quantize.js';
 
@@ -34,6 +39,8 @@ export interface LayerTiming {
   dequant_ms: number;
   fp32_kernel?: string;
   int8_kernel?: string;
+  /** true: read from the adapter's cache (measured in an earlier session), not measured now */
+  cached?: boolean;
 }
 
 export interface LayerChoice extends LayerTiming {
@@ -46,6 +53,40 @@ export interface LayerChoice extends LayerTiming {
 }
 
 const fastest = (xs: number[]) => Math.min(...xs);
+
+/** FNV-1a (32-bit) of `bytes`, continuing from `h`. */
+function fnv(bytes: Uint8Array, h: number): number {
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 16777619) >>> 0;
+  return h;
+}
+
+/**
+ * What a graph's timing depends on, as a short string: ops, attributes, edges, tensor shapes, dtypes and roles, and
+ * the bytes of every parameter (two FNV-1a hashes); node and tensor names are left out, so the same layer in two
+ * models signs alike.
+ */
+export function graphSignature(g: Graph): string {
+  const text = JSON.stringify({
+    n: g.nodes.map((n) => [n.op, n.attrs, n.inputs, n.outputs]),
+    t: g.tensors.map((t) => [t.shape, t.dtype, t.role]),
+    i: g.inputs,
+    o: g.outputs,
+  });
+  const enc = new TextEncoder().encode(text);
+  let a = fnv(enc, 2166136261);
+  let b = fnv(enc, 0x9747b28c);
+  for (const t of g.tensors) {
+    const d = t.data ?? t.raw;
+    if (!d) continue;
+    const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    a = fnv(bytes, a);
+    b = fnv(bytes, b ^ 0x5bd1e995);
+  }
+  return `${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`;
+}
+
+type MixCache = Record<string, Record<string, Omit<LayerTiming, 'name' | 'cached'> | number[]>>;
+const MIX_CACHE = 'int8_mix';
 
 /** Tensors that are int8 (q8) in the quantized graph when exactly the conv layers named in `int8` run int8. */
 export function int8Tensors(g: Graph, int8: Set<string>): Set<number> {
@@ -137,9 +178,14 @@ export async function measureInt8Layers(
   stats: Map<number, TensorStats>,
   opts: Int8Options = {},
   runs = 5,
+  cache = true,
 ): Promise<LayerTiming[]> {
   const all = quantizeGraph(g, stats, { ...opts, keepFloat: undefined });
   const out: LayerTiming[] = [];
+  const store = await readAdapterCache<MixCache[string]>(MIX_CACHE);
+  const akey = adapterKey(rt);
+  const mine = (store[akey] ??= {});
+  let dirty = false;
   for (const layer of all.layers) {
     if (layer.op !== 'conv2d_int8' && layer.op !== 'conv2d_bsr_int8') continue;
     // per-channel input scales fold into the weights: no plain quantize to time; such a layer stays int8
@@ -166,6 +212,12 @@ export async function measureInt8Layers(
     if (layer.shuffle) y = qg.add1('channel_shuffle_int8', [y], { groups: layer.shuffle, zero: layer.outQ.zero }, 'shuffle');
     qg.markOutput(qg.add1('dequantize', [y], { scale: layer.outQ.scale, zero: layer.outQ.zero }, 'dequant'));
 
+    const key = `layer|${graphSignature(fg)}|${graphSignature(qg)}|runs ${runs}`;
+    const hit = mine[key];
+    if (cache && hit && !Array.isArray(hit)) {
+      out.push({ name: layer.name, ...hit, cached: true });
+      continue;
+    }
     const models: CompiledGraph[] = [];
     try {
       models.push(await compile(rt, fg, { tune: 'measure', fuse: false }));
@@ -180,19 +232,22 @@ export async function measureInt8Layers(
         ms.quant.push(pq.nodes.find((x) => x.name === 'quant')!.ms);
         ms.dequant.push(pq.nodes.find((x) => x.name === 'dequant')!.ms);
       }
-      out.push({
-        name: layer.name,
+      const t: Omit<LayerTiming, 'name'> = {
         fp32_ms: fastest(ms.fp32),
         int8_ms: fastest(ms.int8),
         quant_ms: fastest(ms.quant),
         dequant_ms: fastest(ms.dequant),
         fp32_kernel: [...models[0].variants.values()].join('+') || undefined,
         int8_kernel: [...models[1].variants.values()].join('+') || undefined,
-      });
+      };
+      out.push({ name: layer.name, ...t });
+      mine[key] = t;
+      dirty = true;
     } finally {
       models.forEach((m) => m.destroy());
     }
   }
+  if (dirty) await writeAdapterCache(MIX_CACHE, store, 1);
   return out;
 }
 
@@ -201,7 +256,21 @@ export async function measureInt8Layers(
  * after a warm-up, median per graph. The per-layer choice charges edges per layer and times layers alone; this
  * checks the model it built against the alternatives as a whole.
  */
-export async function timeWholeModels(rt: Runtime, graphs: Graph[], runs = 5): Promise<number[]> {
+export async function timeWholeModels(rt: Runtime, graphs: Graph[], runs = 5, cache = true): Promise<{ ms: number[]; cached: boolean }> {
+  const key = `whole|${graphs.map(graphSignature).join('|')}|runs ${runs}`;
+  const store = await readAdapterCache<MixCache[string]>(MIX_CACHE);
+  const mine = (store[adapterKey(rt)] ??= {});
+  const hit = mine[key];
+  if (cache && Array.isArray(hit) && hit.length === graphs.length) return { ms: hit, cached: true };
+  const ms = await timeWholeModelsNow(rt, graphs, runs);
+  // re-read: measureInt8Layers or another process may have written since
+  const fresh = await readAdapterCache<MixCache[string]>(MIX_CACHE);
+  (fresh[adapterKey(rt)] ??= {})[key] = ms;
+  await writeAdapterCache(MIX_CACHE, fresh, 1);
+  return { ms, cached: false };
+}
+
+async function timeWholeModelsNow(rt: Runtime, graphs: Graph[], runs: number): Promise<number[]> {
   const models: CompiledGraph[] = [];
   try {
     for (const g of graphs) models.push(await compile(rt, g, { tune: 'cached' }));

@@ -1,9 +1,12 @@
 // Per-layer precision of int8 models (src/compress/int8_mix.ts): the choice from timings (pure), and that a mixed
 // model computes each layer exactly as its chosen precision's reference does (int8 layers: the integer CPU reference,
 // bit for bit; fp32 layers: the float CPU reference, then quantized where an int8 layer reads them).
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compress } from '../../src/compress/compress.js';
-import { chooseLayerPrecision, type LayerTiming } from '../../src/compress/int8_mix.js';
+import { chooseLayerPrecision, graphSignature, type LayerTiming } from '../../src/compress/int8_mix.js';
 import { calibrate, quantizeGraph, type QuantLayer } from '../../src/compress/quantize.js';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
@@ -175,4 +178,72 @@ describe("compress({ int8Layers: 'measured' })", () => {
     expect(fp32Layers).toEqual(layers.filter((l) => l.precision === 'fp32').map((l) => l.name));
     expect(c.graph.nodes.filter((n) => n.op === 'conv2d_int8').length).toBe(layers.filter((l) => l.precision === 'int8').length);
   });
+});
+
+describe('per-layer precision cache (adapter_cache int8_mix)', () => {
+  it('graphSignature: names do not count, shapes, attributes and parameter bytes do', () => {
+    const a = chain();
+    const b = chain();
+    b.tensors[0].name = 'renamed';
+    b.nodes[0].name = 'renamed_conv';
+    expect(graphSignature(b)).toBe(graphSignature(a));
+    const c = chain();
+    const pw = c.tensors.find((t) => t.name === 'pw.w')!;
+    pw.data = Float32Array.from(pw.data!); // chain() shares the weight arrays: change a copy
+    pw.data[5] += 1e-6;
+    expect(graphSignature(c)).not.toBe(graphSignature(a));
+    const d = chain();
+    d.nodes[0].attrs = { ...d.nodes[0].attrs, act: 2 };
+    expect(graphSignature(d)).not.toBe(graphSignature(a));
+  });
+
+  it("a second compress({ int8Layers: 'measured' }) on the same adapter reads every time from the cache", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slimgpu-int8mix-'));
+    process.env.SLIMGPU_CACHE_DIR = dir;
+    try {
+      const rt = await runtime();
+      const opts = {
+        quantize: 'int8' as const,
+        runtime: rt,
+        int8Layers: 'measured' as const,
+        int8LayerRuns: 1,
+        calibration: { batches: [[input]] },
+      };
+      const first = await compress(chain(), opts);
+      expect(first.report.int8Layers!.every((l) => !l.cached)).toBe(true);
+      expect(first.report.int8Whole!.cached).toBeUndefined();
+      const file = join(dir, 'int8_mix.json');
+      expect(existsSync(file)).toBe(true);
+      const mine = Object.values<Record<string, unknown>>(JSON.parse(readFileSync(file, 'utf8')))[0];
+      expect(Object.keys(mine).filter((k) => k.startsWith('layer|'))).toHaveLength(3);
+      expect(Object.keys(mine).filter((k) => k.startsWith('whole|'))).toHaveLength(1);
+
+      const second = await compress(chain(), opts);
+      expect(second.report.int8Layers!.every((l) => l.cached === true)).toBe(true);
+      const times = (c: typeof first) => c.report.int8Layers!.map((l) => [l.name, l.fp32_ms, l.int8_ms, l.quant_ms, l.dequant_ms]);
+      expect(times(second)).toEqual(times(first));
+      expect(second.report.int8Whole).toEqual({ ...first.report.int8Whole, cached: true });
+      expect(second.report.int8Layers!.map((l) => l.precision)).toEqual(first.report.int8Layers!.map((l) => l.precision));
+
+      // other weights in one layer: that layer (and the whole model) is measured again, the others are not
+      const changed = chain();
+      const pw = changed.tensors.find((t) => t.name === 'pw.w')!;
+      pw.data = Float32Array.from(pw.data!);
+      pw.data[0] += 0.25;
+      const third = await compress(changed, opts);
+      expect(third.report.int8Layers!.map((l) => [l.name, l.cached === true])).toEqual([
+        ['conv0', true],
+        ['dw', true],
+        ['pw', false],
+      ]);
+      expect(third.report.int8Whole!.cached).toBeUndefined();
+
+      // int8LayerCache: false measures afresh
+      const fresh = await compress(chain(), { ...opts, int8LayerCache: false });
+      expect(fresh.report.int8Layers!.every((l) => !l.cached)).toBe(true);
+      expect(fresh.report.int8Whole!.cached).toBeUndefined();
+    } finally {
+      delete process.env.SLIMGPU_CACHE_DIR;
+    }
+  }, 300_000);
 });

@@ -128,7 +128,9 @@ export async function run(argv: string[]): Promise<number> {
       if (cr?.int8Layers) {
         const kept = cr.int8Layers.filter((c) => c.precision === 'fp32');
         console.log(
-          `int8 layers ${cr.int8Layers.length - kept.length} of ${cr.int8Layers.length} (measured; --int8-layers all forces every one)`,
+          `int8 layers ${cr.int8Layers.length - kept.length} of ${cr.int8Layers.length} (measured${
+            cr.int8Layers.some((c) => c.cached) ? `, ${cr.int8Layers.filter((c) => c.cached).length} from this adapter's cache` : ''
+          }; --int8-layers all forces every one)`,
         );
         for (const c of kept) console.log(`  kept fp32: ${c.name}: ${c.why}`);
         if (cr.int8Whole) console.log(`  whole model (ms, medians, interleaved): ${JSON.stringify(cr.int8Whole)}`);
