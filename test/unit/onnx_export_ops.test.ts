@@ -10,124 +10,10 @@ import { Graph } from '../../src/graph/ir.js';
 import { exportOnnx, type QdqSpec } from '../../src/io/onnx/export.js';
 import { decodeModel } from '../../src/io/onnx/proto.js';
 import { toBsr, type BlockShape } from '../../src/ops/block_sparse.js';
-import { applyAct } from '../../src/ops/activation.js';
-import { attrNum } from '../../src/ops/registry.js';
-import type { BinaryName, UnaryName } from '../../src/ops/tensor.js';
-import {
-  batchnormRef,
-  channelScaleRef,
-  channelShuffleRef,
-  concatRef,
-  conv2dRef,
-  globalPoolRef,
-  pool2dRef,
-  softmaxRef,
-} from '../ref/ops.js';
-import {
-  binaryTensorRef,
-  concatAxisRef,
-  hardmaxRef,
-  lrnRef,
-  matmulRef,
-  padRef,
-  reduceRef,
-  sliceRef,
-  softmaxAxisRef,
-  transposeRef,
-  unaryTensorRef,
-} from '../ref/tensor.js';
+import { conv2dRef } from '../ref/ops.js';
+import { runGraphRef } from '../ref/graph.js';
+import type { BinaryName } from '../../src/ops/tensor.js';
 import { randn } from '../helpers.js';
-
-/** Float64 CPU references of every exported op, node by node (channel_shuffle on the last axis, any rank). */
-function refRun(g: Graph, inputs: Float32Array[]): Float32Array[] {
-  const val = new Map<number, Float32Array>();
-  g.inputs.forEach((t, k) => val.set(t, inputs[k]));
-  for (const t of g.tensors) if (t.role === 'param' && t.data) val.set(t.id, t.data);
-  for (const n of g.nodes) {
-    const x = n.inputs.map((t) => val.get(t)!);
-    const s = n.inputs.map((t) => g.shape(t));
-    const a = n.attrs;
-    const act = attrNum(a, 'act', 0);
-    const last = (sh: number[]) => sh[sh.length - 1];
-    let y: Float32Array;
-    switch (n.op) {
-      case 'conv2d':
-        y = conv2dRef(x[0], s[0], x[1], s[1], x[2] ?? null, a);
-        break;
-      case 'batchnorm':
-        y = batchnormRef(x[0], last(s[0]), x[1], x[2], x[3], x[4], attrNum(a, 'eps', 1e-5), act);
-        break;
-      case 'activation':
-        y = x[0].map((v) => applyAct(act, v));
-        break;
-      case 'add':
-        y = x[0].map((v, i) => applyAct(act, v + x[1][i]));
-        break;
-      case 'pool2d':
-        y = pool2dRef(x[0], s[0], a);
-        break;
-      case 'global_pool':
-        y = globalPoolRef(x[0], s[0], (a.mode as 'avg' | 'max') ?? 'avg');
-        break;
-      case 'channel_scale':
-        y = channelScaleRef(x[0], s[0], x[1]);
-        break;
-      case 'channel_shuffle':
-        y = channelShuffleRef(x[0], last(s[0]), a.groups as number);
-        break;
-      case 'concat':
-        y = concatRef(x, s);
-        break;
-      case 'softmax':
-        y = softmaxRef(x[0], last(s[0]), !!a.log);
-        break;
-      case 'reshape':
-        y = x[0];
-        break;
-      case 'unary':
-        y = unaryTensorRef(x[0], a.fn as UnaryName, attrNum(a, 'alpha', 0), attrNum(a, 'beta', 0));
-        break;
-      case 'binary':
-        y = binaryTensorRef(x[0], s[0], x[1], s[1], a.fn as BinaryName).y;
-        break;
-      case 'transpose':
-        y = transposeRef(x[0], s[0], a.perm as number[]);
-        break;
-      case 'slice':
-        y = sliceRef(x[0], s[0], a.starts as number[], a.ends as number[], (a.steps as number[]) ?? s[0].map(() => 1));
-        break;
-      case 'concat_axis':
-        y = concatAxisRef(x, s, attrNum(a, 'axis'));
-        break;
-      case 'pad':
-        y = padRef(x[0], s[0], a.pads as number[], (a.mode as 'constant') ?? 'constant', x[1] ? x[1][0] : attrNum(a, 'value', 0));
-        break;
-      case 'matmul': {
-        y = matmulRef(x[0], s[0], x[1], s[1], !!a.transA, !!a.transB, attrNum(a, 'alpha', 1)).y;
-        const bias = x[2];
-        if (bias) y = y.map((v, i) => v + bias[i % bias.length]);
-        break;
-      }
-      case 'reduce': {
-        const axis = attrNum(a, 'axis');
-        y = reduceRef(x[0], s[0], axis < 0 ? axis + s[0].length : axis, a.mode as 'sum');
-        break;
-      }
-      case 'softmax_axis': {
-        const axis = attrNum(a, 'axis');
-        y = a.hard ? hardmaxRef(x[0], s[0], axis) : softmaxAxisRef(x[0], s[0], axis, !!a.log);
-        break;
-      }
-      case 'lrn':
-        y = lrnRef(x[0], s[0], attrNum(a, 'size'), attrNum(a, 'alpha', 1e-4), attrNum(a, 'beta', 0.75), attrNum(a, 'bias', 1));
-        break;
-      default:
-        throw new Error(`no CPU reference for op '${n.op}'`);
-    }
-    val.set(n.outputs[0], y);
-  }
-  return g.outputs.map((t) => val.get(t)!);
-}
 
 async function ortRun(bytes: Uint8Array, g: Graph, inputs: Float32Array[]): Promise<Float32Array[]> {
   const session = await ort.InferenceSession.create(bytes);
@@ -166,7 +52,7 @@ async function check(g: Graph, what: string, o: { seed?: number; positive?: bool
   const inputs = feeds(g, o.seed ?? 3, o.positive);
   const bytes = exportOnnx(g, { name: what });
   const got = await ortRun(bytes, g, inputs);
-  const want = o.want ?? refRun(g, inputs);
+  const want = o.want ?? runGraphRef(g, inputs);
   expect(got.length).toBe(want.length);
   got.forEach((y, k) => expectNear(y, want[k], `${what} output ${k}`, o.tol));
   return decodeModel(bytes);
@@ -370,7 +256,7 @@ describe('exportOnnx: each op against onnxruntime-node and the CPU references', 
       const xin = feeds(g, 11, positive).map((v) => v.map((e) => e * 3));
       const bytes = exportOnnx(g);
       const got = await ortRun(bytes, g, xin);
-      const want = refRun(g, xin);
+      const want = runGraphRef(g, xin);
       got.forEach((y, k) => expectNear(y, want[k], `${fn} output ${k}`));
     });
 
