@@ -15,11 +15,13 @@ import { runGraphRef } from '../ref/graph.js';
 import type { BinaryName } from '../../src/ops/tensor.js';
 import { randn } from '../helpers.js';
 
+/** onnxruntime's outputs; each output's shape must be the graph output's (the exported interface is ours). */
 async function ortRun(bytes: Uint8Array, g: Graph, inputs: Float32Array[]): Promise<Float32Array[]> {
   const session = await ort.InferenceSession.create(bytes);
   const feeds: Record<string, ort.Tensor> = {};
   g.inputs.forEach((t, k) => (feeds[g.tensors[t].name] = new ort.Tensor('float32', inputs[k], g.shape(t))));
   const out = await session.run(feeds);
+  expect(session.outputNames.map((name) => [...out[name].dims])).toEqual(g.outputs.map((t) => g.shape(t)));
   const res = session.outputNames.map((name) => out[name].data as Float32Array);
   await session.release();
   return res;
