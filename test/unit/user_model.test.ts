@@ -9,13 +9,14 @@ import { OnnxBuilder } from '../onnx_builder.js';
 import { tinyCnn, unsupportedOps } from '../onnx_files.js';
 
 /** A model of two inputs (a float image with symbolic N, H, W; an int64 vector) and an initializer listed as input. */
-function twoInputs(): Uint8Array {
+function twoInputs(withSequence = false): Uint8Array {
   const b = new OnnxBuilder(13);
   const x = b.input('img', ['N', 3, 'H', 'W']);
   const v = b.input('ids', [4], DT.INT64);
   const w = b.init([3], [1, 2, 3]);
   b.inputs.push({ name: w, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 3 }] } } } });
   b.inputs.push({ name: 'odd', type: { tensorType: { elemType: 1, shape: { dim: [{}, { dimValue: 0 }, { dimParam: '' }] } } } });
+  if (withSequence) b.inputs.push({ name: 'seq', type: {} }, { name: 'untyped' });
   b.output(b.node1('Relu', [x]));
   b.output(b.node1('Cast', [v], [{ name: 'to', type: 2, i: 1 }]));
   return b.bytes();
@@ -23,10 +24,13 @@ function twoInputs(): Uint8Array {
 
 describe('onnxInputs', () => {
   it('lists the inputs to feed (not initializers), fixed dimensions as numbers, symbolic ones by name or ?', () => {
-    expect(onnxInputs(twoInputs())).toEqual([
+    expect(onnxInputs(twoInputs(true))).toEqual([
       { name: 'img', dtype: DT.FLOAT, dims: ['N', 3, 'H', 'W'] },
       { name: 'ids', dtype: DT.INT64, dims: [4] },
       { name: 'odd', dtype: DT.FLOAT, dims: ['?', '?', '?'] },
+      // not tensors (a sequence, no type at all): element type 0 and no dimensions, for the importer to refuse
+      { name: 'seq', dtype: 0, dims: [] },
+      { name: 'untyped', dtype: 0, dims: [] },
     ]);
   });
   it('a model without a graph', () => {
