@@ -264,12 +264,24 @@ if (ta >= 0 && tb > ta) {
       ? `  | \`${k}\` | ${c.measured.length} of ${n} | ${c.mutants.measured} / ${all} | ${f.killed + f.timeout} | ${f.survived} | ${f.noCoverage} | ${f.equivalent} | **${score(f).scoreLessEquivalent} %** |\n`
       : `  | \`${k}\` | 0 of ${n} | 0 / ${all} | – | – | – | – | – |\n`;
   }
+  t +=
+    '\n  Per-folder ESTIMATE over every file with a figure (fully run files exact, sampled files by their sample, each file weighted by its mutant count; 95 % interval from the sampling): ' +
+    Object.entries(out.folderEstimate)
+      .map(
+        ([k, e]) =>
+          `\`${k}\` **${e.estimate ?? '–'} %** (${e.ci95 ? `${e.ci95[0]}–${e.ci95[1]} %` : '–'}; ${e.files} of ${e.filesTotal} files, ${e.sampledFiles} sampled${e.staleSamples.length ? `, ${e.staleSamples.length} sample${e.staleSamples.length > 1 ? 's' : ''} of older source` : ''})`,
+      )
+      .join(', ') +
+    '.\n';
   const sl = Object.entries(sampled).sort();
   if (sl.length)
     t +=
       "\n  Sampled (GPU-tested files, `scripts/mutate_sample.mjs`, a seeded random sample of each file's mutants, detected / sampled less equivalent, 95 % Wilson interval): " +
       sl
-        .map(([f, c]) => `\`${f.replace(/^src\//, '')}\` ${c.detected}/${c.killed + c.timeout + c.survived} (${c.ci95[0]}–${c.ci95[1]} %)`)
+        .map(
+          ([f, c]) =>
+            `\`${f.replace(/^src\//, '')}\`${c.stale ? ' (older source)' : ''} ${c.detected}/${c.killed + c.timeout + c.survived} (${c.ci95[0]}–${c.ci95[1]} %)`,
+        )
         .join(', ') +
       '.\n';
   writeFileSync(top, ttext.slice(0, ta) + t + ttext.slice(tb));
