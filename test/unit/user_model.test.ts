@@ -12,7 +12,7 @@ import { tinyCnn, unsupportedOps } from '../onnx_files.js';
 function twoInputs(withSequence = false): Uint8Array {
   const b = new OnnxBuilder(13);
   const x = b.input('img', ['N', 3, 'H', 'W']);
-  const v = b.input('ids', [4], DT.INT64);
+  const v = b.input('ids', [64], DT.INT64);
   const w = b.init([3], [1, 2, 3]);
   b.inputs.push({ name: w, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 3 }] } } } });
   b.inputs.push({ name: 'odd', type: { tensorType: { elemType: 1, shape: { dim: [{}, { dimValue: 0 }, { dimParam: '' }] } } } });
@@ -26,7 +26,7 @@ describe('onnxInputs', () => {
   it('lists the inputs to feed (not initializers), fixed dimensions as numbers, symbolic ones by name or ?', () => {
     expect(onnxInputs(twoInputs(true))).toEqual([
       { name: 'img', dtype: DT.FLOAT, dims: ['N', 3, 'H', 'W'] },
-      { name: 'ids', dtype: DT.INT64, dims: [4] },
+      { name: 'ids', dtype: DT.INT64, dims: [64] },
       { name: 'odd', dtype: DT.FLOAT, dims: ['?', '?', '?'] },
       // not tensors (a sequence, no type at all): element type 0 and no dimensions, for the importer to refuse
       { name: 'seq', dtype: 0, dims: [] },
@@ -42,6 +42,7 @@ describe('parseShapeList', () => {
   it('names and dimensions, separated by , or ; with spaces; the last = splits', () => {
     expect(parseShapeList(' a = 1x3x224x224 ; b=1x128, c:d=2 ,')).toEqual({ a: [1, 3, 224, 224], b: [1, 128], 'c:d': [2] });
     expect(parseShapeList('')).toEqual({});
+    expect(parseShapeList('a=1;  ; ,b=2')).toEqual({ a: [1], b: [2] }); // blank items are skipped
     expect(parseShapeList('x=16777216')).toEqual({ x: [1 << 24] });
   });
   for (const bad of ['a', '=1x2', 'a=', 'a=1x0', 'a=1x-2', 'a=1.5', 'a=1xx2', 'a=16777217', 'a=1xb'])
@@ -58,12 +59,12 @@ describe('parseShapeList', () => {
 describe('bindShapes', () => {
   const inputs = onnxInputs(twoInputs()).slice(0, 2);
   it('given shapes, fixed dimensions, a symbolic batch as 1', () => {
-    expect(bindShapes(inputs, { img: [2, 3, 8, 8] }, 'm.onnx')).toEqual({ img: [2, 3, 8, 8], ids: [4] });
+    expect(bindShapes(inputs, { img: [2, 3, 8, 8] }, 'm.onnx')).toEqual({ img: [2, 3, 8, 8], ids: [64] });
     expect(bindShapes([{ name: 'x', dtype: 1, dims: ['batch', 5] }], {}, 'm.onnx')).toEqual({ x: [1, 5] });
   });
   it('an input the model does not have, listing its inputs', () => {
     expect(() => bindShapes(inputs, { image: [1, 3, 2, 2] }, 'm.onnx', '--shp')).toThrow(
-      "m.onnx: --shp names 'image', the model has no such input (its inputs: img [N,3,H,W], ids [4])",
+      "m.onnx: --shp names 'image', the model has no such input (its inputs: img [N,3,H,W], ids [64])",
     );
     expect(() => bindShapes([], { a: [1] }, 'm.onnx')).toThrow('the model has no such input (its inputs: none)');
   });
@@ -84,7 +85,7 @@ describe('loadUserOnnx / seededOnnxInputs / describeInputs', () => {
     const m = loadUserOnnx(twoInputs(), { img: [2, 3, 4, 5], odd: [1, 2, 3] }, 'm.onnx');
     expect(describeInputs(m)).toEqual([
       { name: 'img', dtype: 'float', shape: [2, 3, 4, 5] },
-      { name: 'ids', dtype: 'int64', shape: [4] },
+      { name: 'ids', dtype: 'int64', shape: [64] },
       { name: 'odd', dtype: 'float', shape: [1, 2, 3] },
     ]);
     const [img, ids, odd] = seededOnnxInputs(m, 3);
@@ -94,6 +95,7 @@ describe('loadUserOnnx / seededOnnxInputs / describeInputs', () => {
     expect(new Set(img).size).toBeGreaterThan(100);
     expect(img.some((v) => v < 0)).toBe(true);
     expect([...ids].every((v) => v === 0 || v === 1)).toBe(true);
+    expect(new Set(ids)).toEqual(new Set([0, 1])); // both, over 64 draws
     expect(seededOnnxInputs(m, 3)).toEqual([img, ids, odd]);
     expect(seededOnnxInputs(m, 4)[0]).not.toEqual(img);
     expect(seededOnnxInputs(m)).toEqual(seededOnnxInputs(m, 7));
