@@ -85,6 +85,28 @@ describe('exportOnnx: each op against onnxruntime-node and the CPU references', 
     expect(m.graph!.output!.map((v) => v.name)).toEqual(m.graph!.node!.at(-1)!.output);
   });
 
+  it('activation, unary and binary nodes between convs stay in NCHW: transposes only at the edges', async () => {
+    const g = new Graph();
+    const x = g.addInput('x', [1, 4, 3, 4]);
+    const c1 = g.add1('conv2d', [x, param(g, 'w1', [1, 1, 4, 4])], {});
+    const a = g.add1('activation', [c1], { act: 3 });
+    const u = g.add1('unary', [a], { fn: 'abs' });
+    const b = g.add1('binary', [u, c1], { fn: 'max' });
+    g.markOutput(g.add1('conv2d', [b, param(g, 'w2', [1, 1, 4, 4])], {}));
+    const m = await check(g, 'nchw chain');
+    expect(m.graph!.node!.map((n) => n.opType)).toEqual(['Transpose', 'Conv', 'HardSwish', 'Abs', 'Max', 'Conv', 'Transpose']);
+  });
+
+  it('a broadcasting binary op on a conv output (rank 4 by rank 1) runs in our layout', async () => {
+    const g = new Graph();
+    const x = g.addInput('x', [2, 3, 2, 4]);
+    const v = g.addInput('v', [4]);
+    const c = g.add1('conv2d', [x, param(g, 'w', [1, 1, 4, 4])], {});
+    g.markOutput(g.add1('binary', [c, v], { fn: 'sub' }));
+    g.markOutput(g.add1('binary', [v, c], { fn: 'div' }));
+    await check(g, 'broadcast on nchw', { positive: true, tol: 1e-3 });
+  });
+
   for (let act = 1; act <= 7; act++)
     it(`conv with fused activation code ${act}, stride 2, dilation 2, 2 groups, uneven pads`, async () => {
       const g = new Graph();
