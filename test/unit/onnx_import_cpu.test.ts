@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import '../../src/graph/executor.js'; // registers the ops (shape inference only)
 import { importOnnx } from '../../src/io/onnx/import.js';
 import { OnnxBuilder, attr } from '../onnx_builder.js';
+import { tensorToProto, type AttributeProto } from '../../src/io/onnx/proto.js';
 import { runGraphRef } from '../ref/graph.js';
 import { randn } from '../helpers.js';
 
@@ -64,4 +65,161 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
     const [want] = await ortRun(bytes, { x: { data: xin, dims: [2, 3] } });
     expectNear(runGraphRef(m.graph, [xin])[m.outputs[0].output!], want, 'neg');
   });
+});
+
+/** One ONNX node on float inputs (and int64 initializers), run by onnxruntime and by our import on the CPU references. */
+interface OpRow {
+  op: string;
+  /** float graph inputs: name → dims */
+  inputs: Record<string, number[]>;
+  /** more node inputs: initializers (int64 unless a dtype is given), or '' for an absent optional input */
+  extra?: (b: OnnxBuilder) => string[];
+  attrs?: AttributeProto[];
+  opset?: number;
+  outs?: number;
+  /** make inputs positive (log, sqrt, pow) */
+  positive?: boolean;
+  label?: string;
+  /** the float inputs are initializers (ops supported on constants only, folded at import) */
+  konst?: boolean;
+  /** ONNX element types of the outputs (default float) */
+  types?: number[];
+}
+
+const ROWS: OpRow[] = [
+  {
+    op: 'Constant',
+    inputs: {},
+    attrs: [{ name: 'value', type: 4, t: tensorToProto('v', { dtype: 1, dims: [2, 2], data: Float64Array.from([1, -2, 3.5, 4]) }) }],
+  },
+  { op: 'Constant', label: 'value_float', inputs: {}, attrs: [attr.f('value_float', 2.5)] },
+  { op: 'Constant', label: 'value_floats', inputs: {}, attrs: [{ name: 'value_floats', type: 6, floats: [1, 2, 3] }] },
+  { op: 'Constant', label: 'value_ints', inputs: {}, attrs: [attr.ints('value_ints', [4, 5])] },
+  { op: 'Constant', label: 'value_int', inputs: {}, attrs: [attr.i('value_int', 7)] },
+  { op: 'Cast', label: 'to bool', inputs: { x: [2, 3] }, attrs: [attr.i('to', 9)], types: [9] },
+  { op: 'Cast', label: 'to int32', inputs: { x: [2, 3] }, attrs: [attr.i('to', 6)], types: [6] },
+  { op: 'Cast', label: 'to double', inputs: { x: [2, 3] }, attrs: [attr.i('to', 11)], types: [11] },
+  { op: 'Gather', inputs: { x: [3, 4] }, extra: (b) => [b.init([2], [2, 0], 7, 'idx')], attrs: [attr.i('axis', 0)] },
+  {
+    op: 'Gather',
+    label: 'axis 1, negative index',
+    inputs: { x: [3, 4] },
+    extra: (b) => [b.init([3], [-1, 1, 1], 7, 'idx')],
+    attrs: [attr.i('axis', 1)],
+  },
+  { op: 'Expand', inputs: { x: [3, 1] }, extra: (b) => [b.ints([2, 3, 4])] },
+  { op: 'Expand', label: 'lower rank target', inputs: { x: [2, 1, 4] }, extra: (b) => [b.ints([3, 1])] },
+  { op: 'Tile', inputs: { x: [2, 3] }, extra: (b) => [b.ints([2, 1])] },
+  {
+    op: 'Where',
+    inputs: { x: [2, 3], y: [3] },
+    extra: (b) => [b.init([2, 3], [1, 0, 1, 0, 0, 1], 9, 'cond')],
+    label: 'constant condition',
+  },
+  { op: 'TopK', konst: true, inputs: { x: [2, 5] }, extra: (b) => [b.ints([3])], outs: 2, types: [1, 7] },
+  {
+    op: 'TopK',
+    konst: true,
+    label: 'smallest, axis 0',
+    inputs: { x: [4, 3] },
+    extra: (b) => [b.ints([2])],
+    attrs: [attr.i('axis', 0), attr.i('largest', 0)],
+    outs: 2,
+    types: [1, 7],
+  },
+  { op: 'Shape', inputs: { x: [2, 3, 4] }, types: [7] },
+  { op: 'Size', inputs: { x: [2, 3, 4] }, types: [7] },
+  { op: 'Slice', inputs: { x: [4, 5] }, extra: (b) => [b.ints([1, -1]), b.ints([4, -5]), b.ints([0, 1]), b.ints([2, -2])] },
+  { op: 'Squeeze', inputs: { x: [2, 1, 3, 1] }, extra: (b) => [b.ints([1, -1])] },
+  { op: 'Unsqueeze', inputs: { x: [2, 3] }, extra: (b) => [b.ints([0, 3])] },
+  { op: 'Flatten', inputs: { x: [2, 3, 4] }, attrs: [attr.i('axis', 2)] },
+  { op: 'Split', inputs: { x: [2, 6] }, extra: (b) => [b.ints([2, 4])], attrs: [attr.i('axis', 1)], outs: 2 },
+  { op: 'Concat', inputs: { x: [2, 3], y: [2, 2] }, attrs: [attr.i('axis', -1)] },
+  { op: 'DepthToSpace', inputs: { x: [1, 8, 2, 3] }, attrs: [attr.i('blocksize', 2), attr.s('mode', 'CRD')] },
+  { op: 'DepthToSpace', label: 'DCR', inputs: { x: [1, 8, 2, 3] }, attrs: [attr.i('blocksize', 2)] },
+  { op: 'SpaceToDepth', inputs: { x: [1, 2, 4, 6] }, attrs: [attr.i('blocksize', 2)] },
+  { op: 'Pad', inputs: { x: [2, 3] }, extra: (b) => [b.ints([1, 0, 0, 2]), b.init([], [1.5], 1, 'v')] },
+  { op: 'Range', inputs: {}, extra: (b) => [b.init([], [2], 1, 's'), b.init([], [9], 1, 'l'), b.init([], [1.5], 1, 'd')] },
+  {
+    op: 'ConstantOfShape',
+    inputs: {},
+    extra: (b) => [b.ints([2, 3])],
+    attrs: [{ name: 'value', type: 4, t: tensorToProto('v', { dtype: 1, dims: [1], data: Float64Array.from([0.5]) }) }],
+  },
+  { op: 'Selu', inputs: { x: [2, 3] } },
+  { op: 'ThresholdedRelu', inputs: { x: [2, 3] }, attrs: [attr.f('alpha', 0.2)] },
+  { op: 'Greater', inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'LessOrEqual', inputs: { x: [2, 3], y: [2, 3] }, types: [9] },
+  { op: 'Not', label: 'of Greater', inputs: { x: [2, 3] }, types: [9] },
+  { op: 'Sum', inputs: { x: [2, 3], y: [3], z: [2, 1] } },
+  { op: 'Mean', inputs: { x: [2, 3], y: [2, 3] } },
+  { op: 'Max', inputs: { x: [2, 3], y: [3] } },
+  { op: 'ReduceSumSquare', inputs: { x: [2, 3, 4] }, attrs: [attr.ints('axes', [1]), attr.i('keepdims', 0)] },
+  { op: 'ReduceLogSumExp', inputs: { x: [2, 3, 4] }, attrs: [attr.ints('axes', [0, 2])] },
+  { op: 'ReduceProd', konst: true, inputs: { x: [2, 3] }, attrs: [attr.ints('axes', [1])] },
+  { op: 'ReduceLogSum', inputs: { x: [2, 3] }, positive: true },
+  { op: 'ArgMax', konst: true, inputs: { x: [3, 4] }, attrs: [attr.i('axis', 1)], types: [7] },
+  { op: 'ArgMin', konst: true, inputs: { x: [3, 4] }, attrs: [attr.i('axis', 0), attr.i('keepdims', 0)], types: [7] },
+  { op: 'LayerNormalization', inputs: { x: [2, 3, 4] }, extra: (b) => [b.rand([4], 1), b.rand([4], 1)], opset: 17 },
+  { op: 'InstanceNormalization', inputs: { x: [2, 3, 2, 2] }, extra: (b) => [b.rand([3], 1), b.rand([3], 1)] },
+  {
+    op: 'Gemm',
+    inputs: { x: [3, 2] },
+    extra: (b) => [b.rand([3, 4], 1), b.rand([4], 1)],
+    attrs: [attr.i('transA', 1), attr.f('alpha', 0.5), attr.f('beta', 2)],
+  },
+  { op: 'MatMul', inputs: { x: [2, 3, 4], y: [4, 2] } },
+  {
+    op: 'AveragePool',
+    inputs: { x: [1, 2, 5, 5] },
+    attrs: [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1]), attr.i('count_include_pad', 1)],
+  },
+];
+
+describe('single ONNX operators: import on the CPU references vs onnxruntime-node', () => {
+  for (const row of ROWS)
+    it(`${row.op}${row.label ? ` (${row.label})` : ''}`, async () => {
+      const b = new OnnxBuilder(row.opset ?? 13);
+      const data = Object.values(row.inputs).map((d, k) => {
+        const v = randn(
+          d.reduce((p, q) => p * q, 1),
+          20 + k,
+        );
+        return row.positive ? v.map((e) => Math.abs(e) + 0.2) : v;
+      });
+      const names = Object.entries(row.inputs).map(([n, d], k) => (row.konst ? b.init(d, data[k], 1, n) : b.input(n, d)));
+      let ins = names;
+      if (row.op === 'Not') ins = [b.node1('Greater', [names[0], b.init([], [0], 1, 'zero')])];
+      const extra = row.extra?.(b) ?? [];
+      // Where takes its condition first
+      const nodeIns = row.op === 'Where' ? [...extra, ...ins] : [...ins, ...extra];
+      const outs = b.node(row.op, nodeIns, row.attrs ?? [], row.outs ?? 1);
+      outs.forEach((o, k) => b.outputs.push({ name: o, type: { tensorType: { elemType: row.types?.[k] ?? 1 } } }));
+      const bytes = b.bytes();
+      const feedsOrt: Record<string, { data: Float32Array; dims: number[] }> = {};
+      if (!row.konst) Object.entries(row.inputs).forEach(([, d], k) => (feedsOrt[names[k]] = { data: data[k], dims: d }));
+      const xs = data;
+      const session = await ort.InferenceSession.create(bytes);
+      const f: Record<string, ort.Tensor> = {};
+      for (const [k, v] of Object.entries(feedsOrt)) f[k] = new ort.Tensor('float32', v.data, v.dims);
+      const res = await session.run(f);
+      const want = session.outputNames.map((n) => ({
+        dims: [...res[n].dims],
+        data: Array.from(res[n].data as ArrayLike<number | bigint>, Number),
+      }));
+      await session.release();
+      const m = importOnnx(bytes);
+      const got = m.graph.outputs.length
+        ? runGraphRef(
+            m.graph,
+            m.inputs.map((i) => xs[names.indexOf(i.name)]),
+          )
+        : [];
+      expect(m.outputs).toHaveLength(want.length);
+      m.outputs.forEach((o, k) => {
+        expect(o.shape, `output ${k} shape`).toEqual(want[k].dims);
+        const data = o.constant ? o.constant.data : got[o.output!];
+        expectNear(Float32Array.from(data), Float32Array.from(want[k].data), `${row.op} output ${k}`);
+      });
+    });
 });
