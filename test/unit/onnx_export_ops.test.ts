@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import '../../src/graph/executor.js'; // registers the ops (shape inference only: nothing runs on a GPU here)
 import { Graph } from '../../src/graph/ir.js';
-import { exportOnnx, type QdqSpec } from '../../src/io/onnx/export.js';
+import { exportCompressed, exportOnnx, type QdqSpec } from '../../src/io/onnx/export.js';
+import type { CompressedModel } from '../../src/compress/compress.js';
 import { decodeModel } from '../../src/io/onnx/proto.js';
 import { toBsr, type BlockShape } from '../../src/ops/block_sparse.js';
 import { conv2dRef } from '../ref/ops.js';
@@ -297,7 +298,8 @@ describe('exportOnnx: each op against onnxruntime-node and the CPU references', 
       const b = g.addInput('b', [3, 1]);
       const c = g.addInput('c', [4]);
       g.markOutput(g.add1('binary', [a, b], { fn }));
-      g.markOutput(g.add1('binary', [c, a], { fn }));
+      // ONNX PRelu broadcasts the slope to X only (one way): X smaller than the slope is not valid ONNX
+      if (fn !== 'prelu') g.markOutput(g.add1('binary', [c, a], { fn }));
       const x = g.addInput('x', [1, 2, 3, 2]);
       const cv = g.add1('conv2d', [x, g.addParam('w', [1, 1, 2, 2], Float32Array.from([0.5, 0.25, 0.75, 1.5]))], {});
       g.markOutput(g.add1('binary', [cv, x], { fn }));
@@ -377,6 +379,24 @@ describe('exportOnnx: each op against onnxruntime-node and the CPU references', 
     expect(new Set(names).size).toBe(3);
     expect(names[0]).not.toBe('x');
     expect(m.graph!.node!.filter((n) => n.opType === 'Identity')).toHaveLength(2);
+  });
+
+  it('exportCompressed: a non-int8 compressed model exports its graph; a binary one is refused', async () => {
+    const g = new Graph();
+    const x = g.addInput('x', [1, 3, 3, 4]);
+    g.markOutput(g.add1('conv2d', [x, param(g, 'w', [3, 3, 4, 4])], { pads: [1, 1, 1, 1], act: 1 }));
+    const c = { graph: g, bytes: 1, fp32Bytes: 1, ratio: 1, report: {} } as unknown as CompressedModel;
+    expect(exportCompressed(c, { name: 'pruned' })).toEqual(exportOnnx(g, { name: 'pruned' }));
+    await check(g, 'compressed');
+    const bin = { ...c, report: { binary: {} } } as unknown as CompressedModel;
+    expect(() => exportCompressed(bin)).toThrow('ONNX export: binary (XNOR) models have no ONNX form; export the fp32 or int8 model');
+  });
+
+  it('a tensor no node makes (a training state) is refused by name', () => {
+    const g = new Graph();
+    const x = g.addInput('x', [2, 3]);
+    g.markOutput(g.add1('add', [x, g.addState('running', [2, 3])]));
+    expect(() => exportOnnx(g)).toThrow("internal: tensor 'running' was not exported");
   });
 
   it('refuses what has no ONNX form, naming it', () => {
