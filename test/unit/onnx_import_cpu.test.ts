@@ -53,6 +53,19 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
     m.outputs.forEach((o, k) => expectNear(got[o.output!], want[k], `output ${k} (${o.name})`));
   });
 
+  it('graph inputs of element types outside 1..13 (or strings) are refused by name', () => {
+    for (const [t, name] of [
+      [0, 'UNDEFINED'],
+      [8, 'STRING'],
+      [14, 'COMPLEX64'],
+      [16, 'BFLOAT16'],
+    ] as [number, string][]) {
+      const b = new OnnxBuilder(13);
+      b.output(b.node1('Identity', [b.input('x', [2], t)]));
+      expect(() => importOnnx(b.bytes()), name).toThrow(/graph input 'x' has element type .+ \(not supported\)$/);
+    }
+  });
+
   it('a graph input without a shape takes the one given in inputShapes, and is refused without it', async () => {
     const b = new OnnxBuilder(13);
     b.inputs.push({ name: 'x', type: { tensorType: { elemType: 1 } } });
