@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR, limitSplit, loadSplit, NO_AUGMENT, type Augment } from '../../src/io/fashion_mnist.js';
 import { SlimError } from '../../src/runtime/errors.js';
+import { buildModel } from '../../src/models/zoo.js';
 import { saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
 import { cachesTeacher, resume, stepLosses, train, type TrainOptions } from '../../src/train/loop.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
@@ -168,5 +169,14 @@ describe('train with profile: the last step timed per node', () => {
     for (let i = 1; i < p.nodes.length; i++) expect(p.nodes[i].ms).toBeLessThanOrEqual(p.nodes[i - 1].ms);
     const sum = p.nodes.reduce((a, n) => a + n.ms, 0);
     expect(Math.abs(p.step_ms - sum)).toBeLessThan(1e-3 * p.nodes.length + 1e-3);
+    // the trained weights come back: one map (one model), every parameter of cnn_tiny at its size, finite
+    const params = buildModel({ model: 'cnn_tiny' }).tensors.filter((t) => t.role === 'param');
+    expect(r.weights).toHaveLength(1);
+    expect([...r.weights[0].keys()].sort()).toEqual(params.map((t) => t.name).sort());
+    for (const t of params) {
+      const w = r.weights[0].get(t.name)!;
+      expect(w.length, t.name).toBe(t.data!.length);
+      expect(w.every(Number.isFinite), t.name).toBe(true);
+    }
   });
 });
