@@ -53,6 +53,23 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
     m.outputs.forEach((o, k) => expectNear(got[o.output!], want[k], `output ${k} (${o.name})`));
   });
 
+  it('the Reshape → Transpose(0,2,1,3,4) → Reshape channel shuffle imports as one channel_shuffle', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [2, 6, 3, 2]);
+    const c = b.conv(x, 6, 6, 1, { pad: 0 });
+    const r = b.node1('Reshape', [c, b.ints([2, 3, 2, 3, 2])]);
+    const t = b.node1('Transpose', [r], [attr.ints('perm', [0, 2, 1, 3, 4])]);
+    b.output(b.relu(b.node1('Reshape', [t, b.ints([2, 6, 3, 2])])));
+    const bytes = b.bytes();
+    const m = importOnnx(bytes);
+    const ops = m.graph.nodes.map((n) => n.op);
+    expect(ops.filter((o) => o === 'channel_shuffle')).toHaveLength(1);
+    expect(ops.filter((o) => o === 'transpose' || o === 'reshape')).toHaveLength(2); // the NCHW edges only
+    const xin = randn(72, 4);
+    const [want] = await ortRun(bytes, { x: { data: xin, dims: [2, 6, 3, 2] } });
+    expectNear(runGraphRef(m.graph, [xin])[m.outputs[0].output!], want, 'shuffle');
+  });
+
   it('graph inputs of element types outside 1..13 (or strings) are refused by name', () => {
     for (const [t, name] of [
       [0, 'UNDEFINED'],
