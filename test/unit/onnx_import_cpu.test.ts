@@ -70,6 +70,21 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
     expectNear(runGraphRef(m.graph, [xin])[m.outputs[0].output!], want, 'shuffle');
   });
 
+  it('an unsupported operator used by more than 5 nodes: the first 5 named, then …', () => {
+    const b = new OnnxBuilder(13);
+    let v = b.input('x', [2]);
+    for (let k = 0; k < 7; k++) v = b.node1('Frobnicate', [v]);
+    b.output(v);
+    expect(() => importOnnx(b.bytes())).toThrow(
+      /\(7 nodes: 'Frobnicate_\d+', 'Frobnicate_\d+', 'Frobnicate_\d+', 'Frobnicate_\d+', 'Frobnicate_\d+', …\)$/,
+    );
+    const b2 = new OnnxBuilder(13);
+    let w = b2.input('x', [2]);
+    for (let k = 0; k < 5; k++) w = b2.node1('Frobnicate', [w]);
+    b2.output(w);
+    expect(() => importOnnx(b2.bytes())).toThrow(/\(5 nodes: ('Frobnicate_\d+'(, )?){5}\)$/);
+  });
+
   it('graph inputs of element types outside 1..13 (or strings) are refused by name', () => {
     for (const [t, name] of [
       [0, 'UNDEFINED'],
