@@ -85,6 +85,25 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
     expect(() => importOnnx(b2.bytes())).toThrow(/\(5 nodes: ('Frobnicate_\d+'(, )?){5}\)$/);
   });
 
+  it('bad Conv / ConvTranspose inputs are refused with what is wrong', () => {
+    const bad = (op: string, x: number[], w: number[], attrs: AttributeProto[], msg: RegExp, noX = false) => {
+      const b = new OnnxBuilder(13);
+      const xi = b.input('x', x);
+      b.output(b.node1(op, [noX ? '' : xi, b.rand(w, 1)], attrs));
+      expect(() => importOnnx(b.bytes()), op).toThrow(msg);
+    };
+    bad('Conv', [1, 2, 5, 5], [3, 2, 3, 3], [], /X is required/, true);
+    bad('ConvTranspose', [1, 2, 5, 5], [2, 3, 3], [], /W must be 4-D \[C, M\/group, kH, kW\], got \[2,3,3\]/);
+    bad('ConvTranspose', [1, 2, 5], [2, 3, 3, 3], [], /W must be 3-D \[C, M\/group, k\], got \[2,3,3,3\]/);
+    bad(
+      'ConvTranspose',
+      [1, 2, 5, 5],
+      [2, 3, 3, 3],
+      [attr.ints('kernel_shape', [3, 2])],
+      /kernel_shape \[3,2\] disagrees with W \[2,3,3,3\]/,
+    );
+  });
+
   it('graph inputs of element types outside 1..13 (or strings) are refused by name', () => {
     for (const [t, name] of [
       [0, 'UNDEFINED'],
