@@ -148,6 +148,17 @@ describe('resume: the checkpoint must match the run it continues', () => {
 });
 
 describe('train with profile: the last step timed per node', () => {
+  it('without --profile the result has no profile', async () => {
+    const rt = await runtime();
+    const r = await train(rt, {
+      ...opts({}),
+      maxSteps: 1,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(r.profile).toBeUndefined();
+  });
+
   it('one step of cnn_tiny: every node named, slowest first, step_ms their sum', async () => {
     const rt = await runtime();
     const r = await train(rt, {
