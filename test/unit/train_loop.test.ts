@@ -147,6 +147,20 @@ describe('resume: the checkpoint must match the run it continues', () => {
     });
 });
 
+describe('train refuses --init for deep mutual learning', () => {
+  it('dml peers start from their own seeds', async () => {
+    const rt = await runtime();
+    const init = new Map(
+      buildModel({ model: 'cnn_tiny' })
+        .tensors.filter((t) => t.role === 'param')
+        .map((t) => [t.name, t.data!]),
+    );
+    await expect(train(rt, { ...opts({ mode: 'dml', peers: 2 }), init, maxSteps: 1 })).rejects.toThrow(
+      'deep mutual learning starts its peers from different seeds, not from --init weights',
+    );
+  });
+});
+
 describe('train with profile: the last step timed per node', () => {
   it('without --profile the result has no profile', async () => {
     const rt = await runtime();
