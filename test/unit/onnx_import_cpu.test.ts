@@ -144,6 +144,8 @@ interface OpRow {
   /** make inputs positive (log, sqrt, pow) */
   positive?: boolean;
   label?: string;
+  /** the inputs go through Greater(·, 0) first (logic ops on booleans) */
+  bools?: boolean;
   /** the float inputs are initializers (ops supported on constants only, folded at import) */
   konst?: boolean;
   /** ONNX element types of the outputs (default float) */
@@ -216,6 +218,22 @@ const ROWS: OpRow[] = [
   { op: 'LessOrEqual', inputs: { x: [2, 3], y: [2, 3] }, types: [9] },
   { op: 'Not', label: 'of Greater', inputs: { x: [2, 3] }, types: [9] },
   { op: 'Sum', inputs: { x: [2, 3], y: [3], z: [2, 1] } },
+  { op: 'Sum', label: 'one input', inputs: { x: [2, 3] } },
+  { op: 'GreaterOrEqual', inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'GreaterOrEqual', label: 'constants', konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'LessOrEqual', label: 'constants', konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Less', label: 'constants', konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'And', bools: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Or', bools: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Xor', bools: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'And', label: 'constants', bools: true, konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Or', label: 'constants', bools: true, konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Xor', label: 'constants', bools: true, konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Erf', label: 'constant', konst: true, inputs: { x: [2, 3] } },
+  { op: 'Gelu', label: 'constant', konst: true, inputs: { x: [2, 3] }, opset: 20 },
+  { op: 'Clip', label: 'min only', inputs: { x: [2, 3] }, extra: (b) => [b.init([], [-0.3], 1, 'lo')] },
+  { op: 'Clip', label: 'opset 6 attributes', opset: 6, inputs: { x: [2, 3] }, attrs: [attr.f('min', -0.2), attr.f('max', 0.4)] },
+  { op: 'Clip', label: 'opset 6, no max', opset: 6, inputs: { x: [2, 3] }, attrs: [attr.f('min', -0.2)] },
   { op: 'Mean', inputs: { x: [2, 3], y: [2, 3] } },
   { op: 'Max', inputs: { x: [2, 3], y: [3] } },
   { op: 'ReduceSumSquare', inputs: { x: [2, 3, 4] }, attrs: [attr.ints('axes', [1]), attr.i('keepdims', 0)] },
@@ -253,7 +271,7 @@ describe('single ONNX operators: import on the CPU references vs onnxruntime-nod
       });
       const names = Object.entries(row.inputs).map(([n, d], k) => (row.konst ? b.init(d, data[k], 1, n) : b.input(n, d)));
       let ins = names;
-      if (row.op === 'Not') ins = [b.node1('Greater', [names[0], b.init([], [0], 1, 'zero')])];
+      if (row.op === 'Not' || row.bools) ins = names.map((n) => b.node1('Greater', [n, b.init([], [0], 1, 'zero')]));
       const extra = row.extra?.(b) ?? [];
       // Where takes its condition first
       const nodeIns = row.op === 'Where' ? [...extra, ...ins] : [...ins, ...extra];
