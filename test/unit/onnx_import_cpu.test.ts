@@ -251,6 +251,8 @@ const ROWS: OpRow[] = [
     attrs: [attr.i('transA', 1), attr.f('alpha', 0.5), attr.f('beta', 2)],
   },
   { op: 'MatMul', inputs: { x: [2, 3, 4], y: [4, 2] } },
+  { op: 'MatMul', label: 'vector on the right', inputs: { x: [2, 3, 4], y: [4] } },
+  { op: 'MatMul', label: 'vector on the left', inputs: { x: [4], y: [2, 4, 3] } },
   {
     op: 'AveragePool',
     inputs: { x: [1, 2, 5, 5] },
