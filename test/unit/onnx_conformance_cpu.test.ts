@@ -43,7 +43,7 @@ describe.skipIf(!existsSync(DIR))('ONNX backend node tests on the CPU references
 });
 
 describe('the backend-test runner itself', () => {
-  const host = (dims: number[], data: number[], dtype = DT.FLOAT): HostTensor => ({ dtype, dims, data: Float64Array.from(data) });
+  const host = (dims: number[], data: number[], dtype: number = DT.FLOAT): HostTensor => ({ dtype, dims, data: Float64Array.from(data) });
   it('compareOutput: ONNX tolerance, worst absolute and relative errors, NaN = NaN, integers exact', () => {
     const tol = { rtol: 1e-3, atol: 1e-7 };
     const ok = compareOutput([1, 2.001, NaN, 0], host([4], [1, 2, NaN, 0]), false, tol);
