@@ -171,6 +171,15 @@ describe('train with profile: the last step timed per node', () => {
       test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
     });
     expect(r.profile).toBeUndefined();
+    // with --profile but no step trained (maxSteps 0): nothing to profile
+    const none = await train(rt, {
+      ...opts({}),
+      maxSteps: 0,
+      profile: true,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(none.profile).toBeUndefined();
   });
 
   it('one step of cnn_tiny: every node named, slowest first, step_ms their sum', async () => {
