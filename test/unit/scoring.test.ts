@@ -3,7 +3,8 @@
 // its input pixels (so every count is known), progress callbacks, and a model's evaluate / teacher logits agreeing
 // with scoring its graph directly. Written for issue 17 (scoring.ts had no test of its own).
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { CompiledGraph } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
 import { normalisedPixels, type Split } from '../../src/io/fashion_mnist_codec.js';
 import { buildModel } from '../../src/models/zoo.js';
@@ -90,6 +91,25 @@ describe('scoreGraph / evaluate / teacherLogitsOf', () => {
       expect(plain.accuracy).toBeCloseTo(5 / 7, 12);
     }
   });
+  it('frees the compiled graph (its GPU buffers) when done and when a batch callback throws', async () => {
+    const rt = await runtime();
+    const destroy = vi.spyOn(CompiledGraph.prototype, 'destroy');
+    try {
+      await scoreGraph(rt, pixelGraph(3), s);
+      expect(destroy).toHaveBeenCalledTimes(1);
+      await expect(
+        scoreGraph(rt, pixelGraph(3), s, {
+          onBatch: () => {
+            throw new Error('stop here');
+          },
+        }),
+      ).rejects.toThrow('stop here');
+      expect(destroy).toHaveBeenCalledTimes(2);
+    } finally {
+      destroy.mockRestore();
+    }
+  });
+
   it("a model's evaluate and teacher logits = scoring its graph (12 test images, batches of 5)", async () => {
     const rt = await runtime();
     const m = buildModel({ model: 'cnn_tiny', batch: 5, seed: 4 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR, limitSplit, loadSplit, NO_AUGMENT, type Augment } from '../../src/io/fashion_mnist.js';
 import { SlimError } from '../../src/runtime/errors.js';
+import { buildModel } from '../../src/models/zoo.js';
 import { saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
 import { cachesTeacher, resume, stepLosses, train, type TrainOptions } from '../../src/train/loop.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
@@ -146,7 +147,41 @@ describe('resume: the checkpoint must match the run it continues', () => {
     });
 });
 
+describe('train refuses --init for deep mutual learning', () => {
+  it('dml peers start from their own seeds', async () => {
+    const rt = await runtime();
+    const init = new Map(
+      buildModel({ model: 'cnn_tiny' })
+        .tensors.filter((t) => t.role === 'param')
+        .map((t) => [t.name, t.data!]),
+    );
+    await expect(train(rt, { ...opts({ mode: 'dml', peers: 2 }), init, maxSteps: 1 })).rejects.toThrow(
+      'deep mutual learning starts its peers from different seeds, not from --init weights',
+    );
+  });
+});
+
 describe('train with profile: the last step timed per node', () => {
+  it('without --profile the result has no profile', async () => {
+    const rt = await runtime();
+    const r = await train(rt, {
+      ...opts({}),
+      maxSteps: 1,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(r.profile).toBeUndefined();
+    // with --profile but no step trained (maxSteps 0): nothing to profile
+    const none = await train(rt, {
+      ...opts({}),
+      maxSteps: 0,
+      profile: true,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(none.profile).toBeUndefined();
+  });
+
   it('one step of cnn_tiny: every node named, slowest first, step_ms their sum', async () => {
     const rt = await runtime();
     const r = await train(rt, {
@@ -168,5 +203,14 @@ describe('train with profile: the last step timed per node', () => {
     for (let i = 1; i < p.nodes.length; i++) expect(p.nodes[i].ms).toBeLessThanOrEqual(p.nodes[i - 1].ms);
     const sum = p.nodes.reduce((a, n) => a + n.ms, 0);
     expect(Math.abs(p.step_ms - sum)).toBeLessThan(1e-3 * p.nodes.length + 1e-3);
+    // the trained weights come back: one map (one model), every parameter of cnn_tiny at its size, finite
+    const params = buildModel({ model: 'cnn_tiny' }).tensors.filter((t) => t.role === 'param');
+    expect(r.weights).toHaveLength(1);
+    expect([...r.weights[0].keys()].sort()).toEqual(params.map((t) => t.name).sort());
+    for (const t of params) {
+      const w = r.weights[0].get(t.name)!;
+      expect(w.length, t.name).toBe(t.data!.length);
+      expect(w.every(Number.isFinite), t.name).toBe(true);
+    }
   });
 });

@@ -7,6 +7,7 @@
 // uploaded and computed on the GPU.
 
 import { compile } from '../../graph/executor.js';
+import type { Graph } from '../../graph/ir.js';
 import { SlimError } from '../../runtime/errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { importOnnx, type ImportedModel } from './import.js';
@@ -66,8 +67,11 @@ async function nodeFs() {
   return { fs: await import(/* @vite-ignore */ fsName), path: await import(/* @vite-ignore */ pathName) };
 }
 
-/** Run one backend-test folder (every test_data_set_* in it). */
-export async function runBackendCase(rt: Runtime, dir: string, tol: Tolerance = ONNX_TOL): Promise<CaseResult> {
+/** Runs an imported graph on its inputs (the default: compiled and run on the GPU). */
+export type GraphRunner = (g: Graph, feeds: Float32Array[]) => Promise<Float32Array[]>;
+
+/** Run one backend-test folder (every test_data_set_* in it); `run` replaces the GPU (tests: a CPU reference). */
+export async function runBackendCase(rt: Runtime, dir: string, tol: Tolerance = ONNX_TOL, run?: GraphRunner): Promise<CaseResult> {
   const { fs, path } = await nodeFs();
   const name = path.basename(path.resolve(dir));
   const t0 = performance.now();
@@ -112,7 +116,8 @@ export async function runBackendCase(rt: Runtime, dir: string, tol: Tolerance = 
       const expected: HostTensor[] = read('output');
       const feeds = model.inputs.map((inp) => Float32Array.from(inputs[graphInputs.indexOf(inp.name)].data));
       let outs: Float32Array[] = [];
-      if (model.graph.outputs.length) {
+      if (model.graph.outputs.length && run) outs = await run(model.graph, feeds);
+      else if (model.graph.outputs.length) {
         const compiled = await compile(rt, model.graph);
         try {
           outs = await compiled.run(feeds);

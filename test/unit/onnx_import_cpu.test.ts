@@ -1,0 +1,309 @@
+// ONNX import checked on the CPU: the imported graph run by the float64 references (test/ref/graph.ts) against
+// onnxruntime-node running the same model bytes (no WebGPU). Written for the sampled mutation survivors of
+// src/io/onnx/import.ts (issue 17): the layout shortcuts of rank-4 Transpose, and graph inputs without a shape.
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import '../../src/graph/executor.js'; // registers the ops (shape inference only)
+import { importOnnx } from '../../src/io/onnx/import.js';
+import { OnnxBuilder, attr } from '../onnx_builder.js';
+import { tensorToProto, type AttributeProto } from '../../src/io/onnx/proto.js';
+import { runGraphRef } from '../ref/graph.js';
+import { randn } from '../helpers.js';
+
+async function ortRun(bytes: Uint8Array, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Float32Array[]> {
+  const s = await ort.InferenceSession.create(bytes);
+  const f: Record<string, ort.Tensor> = {};
+  for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor('float32', v.data, v.dims);
+  const out = await s.run(f);
+  const res = s.outputNames.map((n) => out[n].data as Float32Array);
+  await s.release();
+  return res;
+}
+
+function expectNear(got: Float32Array, want: Float32Array, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++)
+    if (!(Math.abs(got[i] - want[i]) <= 1e-4 * Math.max(1, Math.abs(want[i]))))
+      expect.fail(`${what}: element ${i} is ${got[i]}, onnxruntime gives ${want[i]}`);
+}
+
+describe('ONNX import on the CPU references vs onnxruntime-node', () => {
+  it('rank-4 Transposes of a conv output and of an input: the NHWC/NCHW shortcuts and general permutations', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [2, 3, 4, 5]);
+    const c = b.conv(x, 3, 4, 3);
+    for (const perm of [
+      [0, 2, 3, 1],
+      [0, 3, 1, 2],
+      [1, 2, 3, 0],
+      [2, 3, 0, 1],
+      [3, 0, 2, 1],
+    ]) {
+      b.output(b.node1('Transpose', [c], [attr.ints('perm', perm)]));
+      b.output(b.node1('Transpose', [x], [attr.ints('perm', perm)]));
+    }
+    // a transpose of a transpose (the NHWC view read back)
+    b.output(b.node1('Transpose', [b.node1('Transpose', [c], [attr.ints('perm', [0, 2, 3, 1])])], [attr.ints('perm', [0, 3, 1, 2])]));
+    const bytes = b.bytes();
+    const xin = randn(120, 8);
+    const want = await ortRun(bytes, { x: { data: xin, dims: [2, 3, 4, 5] } });
+    const m = importOnnx(bytes);
+    const got = runGraphRef(m.graph, [xin]);
+    expect(m.outputs).toHaveLength(want.length);
+    m.outputs.forEach((o, k) => expectNear(got[o.output!], want[k], `output ${k} (${o.name})`));
+  });
+
+  it('the Reshape → Transpose(0,2,1,3,4) → Reshape channel shuffle imports as one channel_shuffle', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [2, 6, 3, 2]);
+    const c = b.conv(x, 6, 6, 1, { pad: 0 });
+    const r = b.node1('Reshape', [c, b.ints([2, 3, 2, 3, 2])]);
+    const t = b.node1('Transpose', [r], [attr.ints('perm', [0, 2, 1, 3, 4])]);
+    b.output(b.relu(b.node1('Reshape', [t, b.ints([2, 6, 3, 2])])));
+    const bytes = b.bytes();
+    const m = importOnnx(bytes);
+    const ops = m.graph.nodes.map((n) => n.op);
+    expect(ops.filter((o) => o === 'channel_shuffle')).toHaveLength(1);
+    expect(ops.filter((o) => o === 'transpose' || o === 'reshape')).toHaveLength(2); // the NCHW edges only
+    const xin = randn(72, 4);
+    const [want] = await ortRun(bytes, { x: { data: xin, dims: [2, 6, 3, 2] } });
+    expectNear(runGraphRef(m.graph, [xin])[m.outputs[0].output!], want, 'shuffle');
+  });
+
+  it('an unsupported operator used by more than 5 nodes: the first 5 named, then …', () => {
+    const b = new OnnxBuilder(13);
+    let v = b.input('x', [2]);
+    for (let k = 0; k < 7; k++) v = b.node1('Frobnicate', [v]);
+    b.output(v);
+    expect(() => importOnnx(b.bytes())).toThrow(
+      /\(7 nodes: 'Frobnicate_\d+', 'Frobnicate_\d+', 'Frobnicate_\d+', 'Frobnicate_\d+', 'Frobnicate_\d+', …\)$/,
+    );
+    const b2 = new OnnxBuilder(13);
+    let w = b2.input('x', [2]);
+    for (let k = 0; k < 5; k++) w = b2.node1('Frobnicate', [w]);
+    b2.output(w);
+    expect(() => importOnnx(b2.bytes())).toThrow(/\(5 nodes: ('Frobnicate_\d+'(, )?){5}\)$/);
+  });
+
+  it('bad Conv / ConvTranspose inputs are refused with what is wrong', () => {
+    const bad = (op: string, x: number[], w: number[], attrs: AttributeProto[], msg: RegExp, noX = false) => {
+      const b = new OnnxBuilder(13);
+      const xi = b.input('x', x);
+      b.output(b.node1(op, [noX ? '' : xi, b.rand(w, 1)], attrs));
+      expect(() => importOnnx(b.bytes()), op).toThrow(msg);
+    };
+    bad('Conv', [1, 2, 5, 5], [3, 2, 3, 3], [], /X is required/, true);
+    bad('ConvTranspose', [1, 2, 5, 5], [2, 3, 3], [], /W must be 4-D \[C, M\/group, kH, kW\], got \[2,3,3\]/);
+    bad('ConvTranspose', [1, 2, 5], [2, 3, 3, 3], [], /W must be 3-D \[C, M\/group, k\], got \[2,3,3,3\]/);
+    bad(
+      'ConvTranspose',
+      [1, 2, 5, 5],
+      [2, 3, 3, 3],
+      [attr.ints('kernel_shape', [3, 2])],
+      /kernel_shape \[3,2\] disagrees with W \[2,3,3,3\]/,
+    );
+  });
+
+  it('graph inputs of element types outside 1..13 (or strings) are refused by name', () => {
+    for (const [t, name] of [
+      [0, 'UNDEFINED'],
+      [8, 'STRING'],
+      [14, 'COMPLEX64'],
+      [16, 'BFLOAT16'],
+    ] as [number, string][]) {
+      const b = new OnnxBuilder(13);
+      b.output(b.node1('Identity', [b.input('x', [2], t)]));
+      expect(() => importOnnx(b.bytes()), name).toThrow(/graph input 'x' has element type .+ \(not supported\)$/);
+    }
+  });
+
+  it('a graph input without a shape takes the one given in inputShapes, and is refused without it', async () => {
+    const b = new OnnxBuilder(13);
+    b.inputs.push({ name: 'x', type: { tensorType: { elemType: 1 } } });
+    b.output(b.node1('Neg', ['x']));
+    const bytes = b.bytes();
+    expect(() => importOnnx(bytes)).toThrow("graph input 'x' has no shape; pass it in inputShapes");
+    const m = importOnnx(bytes, { inputShapes: { x: [2, 3] } });
+    expect(m.graph.shape(m.graph.inputs[0])).toEqual([2, 3]);
+    const xin = randn(6, 2);
+    const [want] = await ortRun(bytes, { x: { data: xin, dims: [2, 3] } });
+    expectNear(runGraphRef(m.graph, [xin])[m.outputs[0].output!], want, 'neg');
+  });
+});
+
+/** One ONNX node on float inputs (and int64 initializers), run by onnxruntime and by our import on the CPU references. */
+interface OpRow {
+  op: string;
+  /** float graph inputs: name → dims */
+  inputs: Record<string, number[]>;
+  /** more node inputs: initializers (int64 unless a dtype is given), or '' for an absent optional input */
+  extra?: (b: OnnxBuilder) => string[];
+  attrs?: AttributeProto[];
+  opset?: number;
+  outs?: number;
+  /** make inputs positive (log, sqrt, pow) */
+  positive?: boolean;
+  label?: string;
+  /** the inputs go through Greater(·, 0) first (logic ops on booleans) */
+  bools?: boolean;
+  /** the float inputs are initializers (ops supported on constants only, folded at import) */
+  konst?: boolean;
+  /** ONNX element types of the outputs (default float) */
+  types?: number[];
+}
+
+const ROWS: OpRow[] = [
+  {
+    op: 'Constant',
+    inputs: {},
+    attrs: [{ name: 'value', type: 4, t: tensorToProto('v', { dtype: 1, dims: [2, 2], data: Float64Array.from([1, -2, 3.5, 4]) }) }],
+  },
+  { op: 'Constant', label: 'value_float', inputs: {}, attrs: [attr.f('value_float', 2.5)] },
+  { op: 'Constant', label: 'value_floats', inputs: {}, attrs: [{ name: 'value_floats', type: 6, floats: [1, 2, 3] }] },
+  { op: 'Constant', label: 'value_ints', inputs: {}, attrs: [attr.ints('value_ints', [4, 5])] },
+  { op: 'Constant', label: 'value_int', inputs: {}, attrs: [attr.i('value_int', 7)] },
+  { op: 'Cast', label: 'to bool', inputs: { x: [2, 3] }, attrs: [attr.i('to', 9)], types: [9] },
+  { op: 'Cast', label: 'to int32', inputs: { x: [2, 3] }, attrs: [attr.i('to', 6)], types: [6] },
+  { op: 'Cast', label: 'to double', inputs: { x: [2, 3] }, attrs: [attr.i('to', 11)], types: [11] },
+  { op: 'Gather', inputs: { x: [3, 4] }, extra: (b) => [b.init([2], [2, 0], 7, 'idx')], attrs: [attr.i('axis', 0)] },
+  {
+    op: 'Gather',
+    label: 'axis 1, negative index',
+    inputs: { x: [3, 4] },
+    extra: (b) => [b.init([3], [-1, 1, 1], 7, 'idx')],
+    attrs: [attr.i('axis', 1)],
+  },
+  { op: 'Expand', inputs: { x: [3, 1] }, extra: (b) => [b.ints([2, 3, 4])] },
+  { op: 'Expand', label: 'lower rank target', inputs: { x: [2, 1, 4] }, extra: (b) => [b.ints([3, 1])] },
+  { op: 'Tile', inputs: { x: [2, 3] }, extra: (b) => [b.ints([2, 1])] },
+  {
+    op: 'Where',
+    inputs: { x: [2, 3], y: [3] },
+    extra: (b) => [b.init([2, 3], [1, 0, 1, 0, 0, 1], 9, 'cond')],
+    label: 'constant condition',
+  },
+  { op: 'TopK', konst: true, inputs: { x: [2, 5] }, extra: (b) => [b.ints([3])], outs: 2, types: [1, 7] },
+  {
+    op: 'TopK',
+    konst: true,
+    label: 'smallest, axis 0',
+    inputs: { x: [4, 3] },
+    extra: (b) => [b.ints([2])],
+    attrs: [attr.i('axis', 0), attr.i('largest', 0)],
+    outs: 2,
+    types: [1, 7],
+  },
+  { op: 'Shape', inputs: { x: [2, 3, 4] }, types: [7] },
+  { op: 'Size', inputs: { x: [2, 3, 4] }, types: [7] },
+  { op: 'Slice', inputs: { x: [4, 5] }, extra: (b) => [b.ints([1, -1]), b.ints([4, -5]), b.ints([0, 1]), b.ints([2, -2])] },
+  { op: 'Squeeze', inputs: { x: [2, 1, 3, 1] }, extra: (b) => [b.ints([1, -1])] },
+  { op: 'Unsqueeze', inputs: { x: [2, 3] }, extra: (b) => [b.ints([0, 3])] },
+  { op: 'Flatten', inputs: { x: [2, 3, 4] }, attrs: [attr.i('axis', 2)] },
+  { op: 'Split', inputs: { x: [2, 6] }, extra: (b) => [b.ints([2, 4])], attrs: [attr.i('axis', 1)], outs: 2 },
+  { op: 'Concat', inputs: { x: [2, 3], y: [2, 2] }, attrs: [attr.i('axis', -1)] },
+  { op: 'DepthToSpace', inputs: { x: [1, 8, 2, 3] }, attrs: [attr.i('blocksize', 2), attr.s('mode', 'CRD')] },
+  { op: 'DepthToSpace', label: 'DCR', inputs: { x: [1, 8, 2, 3] }, attrs: [attr.i('blocksize', 2)] },
+  { op: 'SpaceToDepth', inputs: { x: [1, 2, 4, 6] }, attrs: [attr.i('blocksize', 2)] },
+  { op: 'Pad', inputs: { x: [2, 3] }, extra: (b) => [b.ints([1, 0, 0, 2]), b.init([], [1.5], 1, 'v')] },
+  { op: 'Range', inputs: {}, extra: (b) => [b.init([], [2], 1, 's'), b.init([], [9], 1, 'l'), b.init([], [1.5], 1, 'd')] },
+  {
+    op: 'ConstantOfShape',
+    inputs: {},
+    extra: (b) => [b.ints([2, 3])],
+    attrs: [{ name: 'value', type: 4, t: tensorToProto('v', { dtype: 1, dims: [1], data: Float64Array.from([0.5]) }) }],
+  },
+  { op: 'Selu', inputs: { x: [2, 3] } },
+  { op: 'ThresholdedRelu', inputs: { x: [2, 3] }, attrs: [attr.f('alpha', 0.2)] },
+  { op: 'Greater', inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'LessOrEqual', inputs: { x: [2, 3], y: [2, 3] }, types: [9] },
+  { op: 'Not', label: 'of Greater', inputs: { x: [2, 3] }, types: [9] },
+  { op: 'Sum', inputs: { x: [2, 3], y: [3], z: [2, 1] } },
+  { op: 'Sum', label: 'one input', inputs: { x: [2, 3] } },
+  { op: 'GreaterOrEqual', inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'GreaterOrEqual', label: 'constants', konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'LessOrEqual', label: 'constants', konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Less', label: 'constants', konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'And', bools: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Or', bools: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Xor', bools: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'And', label: 'constants', bools: true, konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Or', label: 'constants', bools: true, konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Xor', label: 'constants', bools: true, konst: true, inputs: { x: [2, 3], y: [3] }, types: [9] },
+  { op: 'Erf', label: 'constant', konst: true, inputs: { x: [2, 3] } },
+  { op: 'Gelu', label: 'constant', konst: true, inputs: { x: [2, 3] }, opset: 20 },
+  { op: 'Clip', label: 'min only', inputs: { x: [2, 3] }, extra: (b) => [b.init([], [-0.3], 1, 'lo')] },
+  { op: 'Clip', label: 'opset 6 attributes', opset: 6, inputs: { x: [2, 3] }, attrs: [attr.f('min', -0.2), attr.f('max', 0.4)] },
+  { op: 'Clip', label: 'opset 6, no max', opset: 6, inputs: { x: [2, 3] }, attrs: [attr.f('min', -0.2)] },
+  { op: 'Mean', inputs: { x: [2, 3], y: [2, 3] } },
+  { op: 'Max', inputs: { x: [2, 3], y: [3] } },
+  { op: 'ReduceSumSquare', inputs: { x: [2, 3, 4] }, attrs: [attr.ints('axes', [1]), attr.i('keepdims', 0)] },
+  { op: 'ReduceLogSumExp', inputs: { x: [2, 3, 4] }, attrs: [attr.ints('axes', [0, 2])] },
+  { op: 'ReduceProd', konst: true, inputs: { x: [2, 3] }, attrs: [attr.ints('axes', [1])] },
+  { op: 'ReduceLogSum', inputs: { x: [2, 3] }, positive: true },
+  { op: 'ArgMax', konst: true, inputs: { x: [3, 4] }, attrs: [attr.i('axis', 1)], types: [7] },
+  { op: 'ArgMin', konst: true, inputs: { x: [3, 4] }, attrs: [attr.i('axis', 0), attr.i('keepdims', 0)], types: [7] },
+  { op: 'LayerNormalization', inputs: { x: [2, 3, 4] }, extra: (b) => [b.rand([4], 1), b.rand([4], 1)], opset: 17 },
+  { op: 'InstanceNormalization', inputs: { x: [2, 3, 2, 2] }, extra: (b) => [b.rand([3], 1), b.rand([3], 1)] },
+  {
+    op: 'Gemm',
+    inputs: { x: [3, 2] },
+    extra: (b) => [b.rand([3, 4], 1), b.rand([4], 1)],
+    attrs: [attr.i('transA', 1), attr.f('alpha', 0.5), attr.f('beta', 2)],
+  },
+  { op: 'MatMul', inputs: { x: [2, 3, 4], y: [4, 2] } },
+  { op: 'MatMul', label: 'vector on the right', inputs: { x: [2, 3, 4], y: [4] } },
+  { op: 'MatMul', label: 'vector on the left', inputs: { x: [4], y: [2, 4, 3] } },
+  {
+    op: 'AveragePool',
+    inputs: { x: [1, 2, 5, 5] },
+    attrs: [attr.ints('kernel_shape', [3, 3]), attr.ints('pads', [1, 1, 1, 1]), attr.i('count_include_pad', 1)],
+  },
+];
+
+describe('single ONNX operators: import on the CPU references vs onnxruntime-node', () => {
+  for (const row of ROWS)
+    it(`${row.op}${row.label ? ` (${row.label})` : ''}`, async () => {
+      const b = new OnnxBuilder(row.opset ?? 13);
+      const data = Object.values(row.inputs).map((d, k) => {
+        const v = randn(
+          d.reduce((p, q) => p * q, 1),
+          20 + k,
+        );
+        return row.positive ? v.map((e) => Math.abs(e) + 0.2) : v;
+      });
+      const names = Object.entries(row.inputs).map(([n, d], k) => (row.konst ? b.init(d, data[k], 1, n) : b.input(n, d)));
+      let ins = names;
+      if (row.op === 'Not' || row.bools) ins = names.map((n) => b.node1('Greater', [n, b.init([], [0], 1, 'zero')]));
+      const extra = row.extra?.(b) ?? [];
+      // Where takes its condition first
+      const nodeIns = row.op === 'Where' ? [...extra, ...ins] : [...ins, ...extra];
+      const outs = b.node(row.op, nodeIns, row.attrs ?? [], row.outs ?? 1);
+      outs.forEach((o, k) => b.outputs.push({ name: o, type: { tensorType: { elemType: row.types?.[k] ?? 1 } } }));
+      const bytes = b.bytes();
+      const feedsOrt: Record<string, { data: Float32Array; dims: number[] }> = {};
+      if (!row.konst) Object.entries(row.inputs).forEach(([, d], k) => (feedsOrt[names[k]] = { data: data[k], dims: d }));
+      const xs = data;
+      const session = await ort.InferenceSession.create(bytes);
+      const f: Record<string, ort.Tensor> = {};
+      for (const [k, v] of Object.entries(feedsOrt)) f[k] = new ort.Tensor('float32', v.data, v.dims);
+      const res = await session.run(f);
+      const want = session.outputNames.map((n) => ({
+        dims: [...res[n].dims],
+        data: Array.from(res[n].data as ArrayLike<number | bigint>, Number),
+      }));
+      await session.release();
+      const m = importOnnx(bytes);
+      const got = m.graph.outputs.length
+        ? runGraphRef(
+            m.graph,
+            m.inputs.map((i) => xs[names.indexOf(i.name)]),
+          )
+        : [];
+      expect(m.outputs).toHaveLength(want.length);
+      m.outputs.forEach((o, k) => {
+        expect(o.shape, `output ${k} shape`).toEqual(want[k].dims);
+        const data = o.constant ? o.constant.data : got[o.output!];
+        expectNear(Float32Array.from(data), Float32Array.from(want[k].data), `${row.op} output ${k}`);
+      });
+    });
+});
