@@ -52,6 +52,9 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
     template: 'conv/conv2d_backward_weight_unrolled',
     params: { ROWS: 8, XB: 2, CB: 4, COLS: 16, QUAD: 0 },
   },
+  // weight gradient of a one-input-channel KH×KW convolution (implicit im2col), all taps × COLS = 4·CB output channels
+  'conv/conv2d_backward_weight_cin1_3x3c4': { template: 'conv/conv2d_backward_weight_cin1', params: { KH: 3, KW: 3, CB: 1, COLS: 4 } },
+  'conv/conv2d_backward_weight_cin1_3x3c8': { template: 'conv/conv2d_backward_weight_cin1', params: { KH: 3, KW: 3, CB: 2, COLS: 8 } },
   // QUAD: the quad shares the input channels, each invocation loads a quarter of them (quadBroadcast)
   'conv/conv2d_backward_weight_quad16x8': {
     template: 'conv/conv2d_backward_weight_unrolled',
