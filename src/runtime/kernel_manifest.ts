@@ -123,6 +123,9 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'pool/pool2d_forward_vec4': { template: 'pool/pool2d_forward', params: { VEC4: 1, T: 'vec4<f32>' } },
   'pool/pool2d_backward_tiled': { template: 'pool/pool2d_backward_tiled', params: { VEC4: 0, T: 'f32', U: 'u32' } },
   'pool/pool2d_backward_tiled_vec4': { template: 'pool/pool2d_backward_tiled', params: { VEC4: 1, T: 'vec4<f32>', U: 'vec4<u32>' } },
+  // SGD step, one element (f32) or four (vec4, length % 4 = 0) per thread
+  'optim/sgd_update': { template: 'optim/sgd_update', params: { VEC4: 0, T: 'f32' } },
+  'optim/sgd_update_vec4': { template: 'optim/sgd_update', params: { VEC4: 1, T: 'vec4<f32>' } },
   // per-channel kernels over [rows, C], one channel (f32) or four (vec4, C % 4 = 0) per thread
   'norm/batchnorm_forward_stats': {
     template: 'norm/batchnorm_forward_stats',
