@@ -84,8 +84,7 @@ export function channelReduce(
  * Row parts of batch-norm backward's pass 1 (PARTS of shaders/norm/batchnorm_backward_reduce): with few channel groups
  * (`workgroups` of channelReduce) one workgroup per group leaves a CPU adapter's other threads idle (SwiftShader runs
  * a workgroup on one thread), so the rows split over parts until there are ≥ 8 workgroups, each part ≥ 512 rows;
- * batchnorm_backward_finalize then adds the parts. cnn_tiny's conv1 (C = 8: one workgroup) takes 8 parts. The forward
- * statistics split the same way over the rows of x (batchnorm_forward_stats PARTS, batchnorm_forward_finalize).
+ * batchnorm_backward_finalize then adds the parts. cnn_tiny's conv1 (C = 8: one workgroup) takes 8 parts.
  */
 export function bnRowParts(workgroups: number, rows: number): number {
   return Math.max(1, Math.min(pow2Floor(8 / workgroups), pow2Floor(rows / 512)));
@@ -123,35 +122,12 @@ registerOp({
           buffers: { x: pc.input(0), mean: pc.output(1), rstd: pc.output(2), gamma: pc.input(1), beta: pc.input(2), y: pc.output(0) },
           invocations: c % 4 === 0 ? numel(x) / 4 : numel(x),
         });
-    const update = attrNum(pc.attrs, 'update', 1) ? 1 : 0;
-    const hyper = { eps: attrNum(pc.attrs, 'eps', 1e-5), momentum: attrNum(pc.attrs, 'momentum', 0.1) };
-    const running = { run_mean: pc.input(3), run_var: pc.input(4) };
-    // the statistics over P row parts (as the backward's pass 1): raw sums to [P, C] scratch, merged by a finalize launch
-    const parts = bnRowParts(stats.workgroups, rows);
-    if (parts === 1)
-      return [
-        await k.launch(stats.kernel, {
-          overrides: { ...stats.overrides, UPDATE: update },
-          uniforms: { c, rows, ...hyper },
-          buffers: { x: pc.input(0), ...running, mean: pc.output(1), rstd: pc.output(2) },
-          workgroups: stats.workgroups,
-        }),
-        await apply,
-      ];
-    const sum = pc.constant(new Float32Array(parts * c), `${pc.name}.sum_parts`);
-    const m2 = pc.constant(new Float32Array(parts * c), `${pc.name}.m2_parts`);
     return [
       await k.launch(stats.kernel, {
-        overrides: { ...stats.overrides, UPDATE: 0, PARTS: parts },
-        uniforms: { c, rows, ...hyper },
-        buffers: { x: pc.input(0), ...running, mean: sum, rstd: m2 },
-        workgroups: stats.workgroups * parts,
-      }),
-      await k.launch('norm/batchnorm_forward_finalize', {
-        overrides: { UPDATE: update },
-        uniforms: { parts, rows, ...hyper },
-        buffers: { part_sum: sum, part_m2: m2, ...running, mean: pc.output(1), rstd: pc.output(2) },
-        invocations: c,
+        overrides: { ...stats.overrides, UPDATE: attrNum(pc.attrs, 'update', 1) ? 1 : 0 },
+        uniforms: { c, rows, eps: attrNum(pc.attrs, 'eps', 1e-5), momentum: attrNum(pc.attrs, 'momentum', 0.1) },
+        buffers: { x: pc.input(0), run_mean: pc.input(3), run_var: pc.input(4), mean: pc.output(1), rstd: pc.output(2) },
+        workgroups: stats.workgroups,
       }),
       await apply,
     ];

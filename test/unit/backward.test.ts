@@ -317,8 +317,7 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
 // C % 4 = 0 takes the _vec4 kernels. `act`: an activation fused into the forward (y = act(bn(x))) and taken inside
 // the backward (dy·act'(z), z recomputed from x), as the training graph does for batch-norm → activation.
 // `pool`: the max-pool after it fused too (stride = kernel): y is the pooled act(bn(x)) and dy its gradient.
-// `parts`: the row parts of the backward's pass 1 (bnRowParts), checked where given; the forward statistics split the
-// rows of x the same way (bnRowParts of x's rows: > 1 in the M 2310 / 8320 / 65536 cases and the 44x64 pooled one).
+// `parts`: the row parts of the backward's pass 1 (bnRowParts), checked where given.
 const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?: number[]; parts?: number }[] = [
   { name: 'n2 3x5 c6', x: [2, 3, 5, 6], update: true },
   { name: 'M 15, c7', x: [1, 3, 5, 7], update: true },
