@@ -77,7 +77,13 @@ const convCases: ConvCase[] = [
   { name: 'pointwise', x: [2, 3, 5, 8], k: [1, 1], cout: 12, attrs: {} },
   { name: 'pointwise grouped g4', x: [1, 3, 3, 8], k: [1, 1], cout: 8, attrs: { groups: 4 } },
   { name: 'fully connected', x: [3, 1, 1, 20], k: [1, 1], cout: 10, attrs: {} },
-  { name: '3x3 cin1 s(2,1) dil(1,2)', x: [2, 7, 8, 1], k: [3, 3], cout: 4, attrs: { stride: [2, 1], dilation: [1, 2], pads: [1, 2, 0, 1] } },
+  {
+    name: '3x3 cin1 s(2,1) dil(1,2)',
+    x: [2, 7, 8, 1],
+    k: [3, 3],
+    cout: 4,
+    attrs: { stride: [2, 1], dilation: [1, 2], pads: [1, 2, 0, 1] },
+  },
 ];
 
 describe('conv2d backward', () => {
@@ -184,7 +190,15 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       unrolled: 5,
     },
     // one input channel, 3×3 (conv2d_backward_weight_cin1): every tap × 4 or 8 output channels per invocation
-    { name: 'cin1: n1 32x32 c1→8, 3x3 pad 1', x: [1, 32, 32, 1], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, split: 1, unrolled: 16 },
+    {
+      name: 'cin1: n1 32x32 c1→8, 3x3 pad 1',
+      x: [1, 32, 32, 1],
+      k: [3, 3],
+      cout: 8,
+      attrs: { pads: [1, 1, 1, 1] },
+      split: 1,
+      unrolled: 16,
+    },
     {
       name: 'cin1: n1 14x9 c1→12, 3x3 s(2,1) dil(1,2) pads (0,2,1,1) (7 rows: chunks 3, 3, 1)',
       x: [1, 14, 9, 1],
@@ -219,7 +233,15 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       attrs: { stride: [2, 2], pads: [1, 1, 1, 1] },
       split: 8,
     },
-    { name: 'cin1: cnn_tiny conv1 at batch 4', x: [4, 28, 28, 1], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, split: 1, unrolled: 56 },
+    {
+      name: 'cin1: cnn_tiny conv1 at batch 4',
+      x: [4, 28, 28, 1],
+      k: [3, 3],
+      cout: 8,
+      attrs: { pads: [1, 1, 1, 1] },
+      split: 1,
+      unrolled: 56,
+    },
     // one input channel, a kernel size without a cin1 instance: split-K patches + grouped GEMM
     { name: 'n1 32x32 c1→8, 3x1 pad 1', x: [1, 32, 32, 1], k: [3, 1], cout: 8, attrs: { pads: [1, 0, 1, 0] }, split: 4 },
     { name: 'n2 28x28 c1→8, 5x5 valid', x: [2, 28, 28, 1], k: [5, 5], cout: 8, attrs: {}, split: 4 },

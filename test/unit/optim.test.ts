@@ -89,7 +89,8 @@ describe('update kernels vs CPU formulas (5 steps)', () => {
   it('plain SGD (no momentum)', () => runUpdates('sgd_update', { momentum: 0 }, 0));
   // a length % 4 = 0 takes the four-elements-per-thread kernel (optim/sgd_update_vec4)
   it('SGD with momentum, weight decay, ℓ1, vec4', () => runUpdates('sgd_update', { momentum: 0.9, weight_decay: 1e-2, l1: 1e-3 }, 0, 1004));
-  it('SGD Nesterov with gradient clipping, vec4', () => runUpdates('sgd_update', { momentum: 0.8, nesterov: true, weight_decay: 0 }, 1.0, 1004));
+  it('SGD Nesterov with gradient clipping, vec4', () =>
+    runUpdates('sgd_update', { momentum: 0.8, nesterov: true, weight_decay: 0 }, 1.0, 1004));
   it('plain SGD (no momentum), vec4', () => runUpdates('sgd_update', { momentum: 0 }, 0, 1004));
   it('Adam (coupled ℓ2)', () =>
     runUpdates('adam_update', { beta1: 0.9, beta2: 0.99, eps: 1e-8, weight_decay: 1e-2, l1: 0, decoupled: false }, 0));
