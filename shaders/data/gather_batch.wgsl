@@ -12,7 +12,8 @@
 // hash: Chris Wellons' lowbias32 (u32 multiply wraps, as Math.imul on the CPU).
 // Layout: pixels u8 packed 4 per u32 little-endian, n × rows × cols; dataset_labels f32 [n]; order f32 [n] (exact
 // below 2^24); lut f32 [257]; cursor u32 [4] = (start, seed, 0, 0); images f32 [B, rows, cols]; labels f32 [B].
-// Thread: one output pixel per invocation; the first pixel of each row also writes its label.
+// Thread: one output image row (b, y) per invocation, i = b·rows + y, looping over the cols pixels (the example,
+//         its draws and the integer divisions once per row, not per pixel); row y = 0 also writes the label.
 
 struct Params { n: u32, rows: u32, cols: u32, pad: u32, flip: u32 }
 override WG: u32 = 256u;
@@ -42,10 +43,8 @@ fn draw(seed: u32, b: u32, k: u32) -> u32 {
 
 //! entry
   let px = params.rows * params.cols;
-  let b = i / px;
-  let p = i % px;
-  let y = p / params.cols;
-  let x = p % params.cols;
+  let b = i / params.rows;
+  let y = i % params.rows;
   let e = u32(order[cursor[0] + b]);
   let seed = cursor[1];
   var dy = 0i;
@@ -55,15 +54,18 @@ fn draw(seed: u32, b: u32, k: u32) -> u32 {
     dy = i32(draw(seed, b, 0u) % span) - i32(params.pad);
     dx = i32(draw(seed, b, 1u) % span) - i32(params.pad);
   }
-  var sx0 = x;
-  if (params.flip == 1u && (draw(seed, b, 2u) & 1u) == 1u) { sx0 = params.cols - 1u - x; }
+  let flip = params.flip == 1u && (draw(seed, b, 2u) & 1u) == 1u;
   let sy = i32(y) + dy;
-  let sx = i32(sx0) + dx;
-  var v = lut[256];
-  if (sy >= 0 && sy < i32(params.rows) && sx >= 0 && sx < i32(params.cols)) {
-    let at = e * px + u32(sy) * params.cols + u32(sx);
-    v = lut[(pixels[at / 4u] >> (8u * (at % 4u))) & 0xffu];
+  let rowIn = sy >= 0 && sy < i32(params.rows);
+  let o = i * params.cols;
+  for (var x = 0u; x < params.cols; x++) {
+    let sx = i32(select(x, params.cols - 1u - x, flip)) + dx;
+    var v = lut[256];
+    if (rowIn && sx >= 0 && sx < i32(params.cols)) {
+      let at = e * px + u32(sy) * params.cols + u32(sx);
+      v = lut[(pixels[at / 4u] >> (8u * (at % 4u))) & 0xffu];
+    }
+    images[o + x] = v;
   }
-  images[i] = v;
-  if (p == 0u) { labels[b] = dataset_labels[e]; }
+  if (y == 0u) { labels[b] = dataset_labels[e]; }
 }

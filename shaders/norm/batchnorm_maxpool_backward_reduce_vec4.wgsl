@@ -4,9 +4,10 @@
 // Math:   g[r,c] = dy[window(r),c]·act'(z[r,c]) when r is its window's first maximal tap of act(z) (common/
 //         bn_maxpool_window), else 0;  dbeta[c] = Σ_r g[r,c];  dgamma[c] = Σ_r g[r,c]·x̂[r,c],  x̂ = (x − mean)·rstd
 // Layout: x [N,H,W,C/4], dy [N,H/KH,W/KW,C/4] of vec4; mean, rstd, gamma, beta, dgamma, dbeta [C/4] vec4.
-// Thread: as batchnorm_backward_reduce (common/channel_reduce) over the pooling windows instead of the rows: each
-//         thread walks its strided windows, one nonzero g per window and channel. Overwrites dgamma, dbeta.
-//         PARTS > 1: as batchnorm_backward_reduce, the windows split over PARTS workgroups per channel group, and
+// Thread: as batchnorm_backward_reduce (common/channel_reduce) over the rows of pooling windows (n, oh) instead of
+//         the rows of x: each thread walks its strided window rows and, in each, the OW windows (one index decode
+//         per window row), one nonzero g per window and channel. Overwrites dgamma, dbeta.
+//         PARTS > 1: as batchnorm_backward_reduce, the window rows split over PARTS workgroups per channel group, and
 //         dgamma, dbeta are then the raw partial sums [PARTS, C/4] (batchnorm_backward_finalize adds them).
 
 struct Params { c4: u32, windows: u32, in_hw: vec2<u32>, out_hw: vec2<u32>, kernel: vec2<u32> }
@@ -40,15 +41,16 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec
   var sdx = vec4<f32>(0.0);
   if (live) {
     let m = mean[c]; let rs = rstd[c]; let gm = gamma[c]; let b = beta[c];
-    for (var r = part * (WG / CG) + t / CG; r < params.windows; r += PARTS * (WG / CG)) {
-      let ow = r % params.out_hw.y;
-      let q = r / params.out_hw.y;
-      let base = ((q / params.out_hw.x) * params.in_hw.x + (q % params.out_hw.x) * params.kernel.x) * params.in_hw.y + ow * params.kernel.y;
-      let w = window_max(base, c, m, rs, gm, b);
-      var g = dy[r * C + c];
-      if (ACT != 0u) { g *= activate_grad4(w.z); }
-      sd += g;
-      sdx += g * w.xc;
+    let OW = params.out_hw.y;
+    for (var q = part * (WG / CG) + t / CG; q < params.windows / OW; q += PARTS * (WG / CG)) {
+      let row = ((q / params.out_hw.x) * params.in_hw.x + (q % params.out_hw.x) * params.kernel.x) * params.in_hw.y;
+      for (var ow = 0u; ow < OW; ow++) {
+        let w = window_max(row + ow * params.kernel.y, c, m, rs, gm, b);
+        var g = dy[(q * OW + ow) * C + c];
+        if (ACT != 0u) { g *= activate_grad4(w.z); }
+        sd += g;
+        sdx += g * w.xc;
+      }
     }
   }
   let total = channel_total(t, mat2x4<f32>(sd, sdx));

@@ -5,9 +5,10 @@
 //         z = (x − mean[c])·rstd[c]·γ[c] + β[c], batch statistics from batchnorm_forward_stats, ACT as common/activation.
 //         The full-size act(z) is never stored: the backward recomputes it from x (batchnorm_maxpool_backward_*).
 // Layout: x [N,H,W,C/4], y [N,H/KH,W/KW,C/4] of vec4 (NHWC, C % 4 = 0); mean, rstd, gamma, beta [C/4] vec4.
-// Thread: one pooling window of four neighbouring channels per invocation. Overwrites y.
+// Thread: one row of pooling windows (image n, output row oh) of four neighbouring channels per invocation,
+//         i = (n·OH + oh)·C/4 + c, looping over the OW windows (one index decode per row: on a CPU adapter the
+//         integer divisions of a per-window decode cost more than the window's loads). Overwrites y.
 
-//! import conv_geom
 struct Params { n: u32, c4: u32, in_hw: vec2<u32>, out_hw: vec2<u32>, kernel: vec2<u32> }
 override WG: u32 = 64u;
 //! import activation
@@ -21,16 +22,19 @@ override WG: u32 = 64u;
 //! read_write y: array<vec4<f32>>
 
 //! entry
-  let at = conv_tile(i, params.c4, params.out_hw.y, params.out_hw.x);
-  let c = at.blk;
-  let base = (at.n * params.in_hw.x + at.oh * params.kernel.x) * params.in_hw.y + at.owt * params.kernel.y;
+  let c = i % params.c4;
+  let q = i / params.c4; // n·OH + oh
+  let row = ((q / params.out_hw.x) * params.in_hw.x + (q % params.out_hw.x) * params.kernel.x) * params.in_hw.y;
   let m = mean[c]; let rs = rstd[c]; let gm = gamma[c]; let b = beta[c];
-  var best = vec4<f32>(-3.4028234663852886e38);
-  for (var kh = 0u; kh < params.kernel.x; kh++) {
-    for (var kw = 0u; kw < params.kernel.y; kw++) {
-      let z = (x[(base + kh * params.in_hw.y + kw) * params.c4 + c] - m) * rs * gm + b;
-      best = max(best, activate4(z));
+  for (var ow = 0u; ow < params.out_hw.y; ow++) {
+    let base = row + ow * params.kernel.y;
+    var best = vec4<f32>(-3.4028234663852886e38);
+    for (var kh = 0u; kh < params.kernel.x; kh++) {
+      for (var kw = 0u; kw < params.kernel.y; kw++) {
+        let z = (x[(base + kh * params.in_hw.y + kw) * params.c4 + c] - m) * rs * gm + b;
+        best = max(best, activate4(z));
+      }
     }
+    y[(q * params.out_hw.y + ow) * params.c4 + c] = best;
   }
-  y[i] = best;
 }

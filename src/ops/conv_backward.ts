@@ -178,7 +178,20 @@ export function dwUnrolledFits(g: ReturnType<typeof convGeom>): boolean {
 }
 
 export function dwImplicitPays(g: ReturnType<typeof convGeom>): boolean {
-  return dwUnrolledFits(g) && g.kh * g.kw > 1 && g.ow >= 4;
+  return (dwUnrolledFits(g) || dwCin1Fits(g)) && g.kh * g.kw > 1 && g.ow >= 4;
+}
+
+/**
+ * The one-input-channel weight-gradient kernels (conv/conv2d_backward_weight_cin1_*): ungrouped, Cin = 1, Cout % 4 == 0,
+ * a kernel size with an instance (3×3). They replace the split-K patch matrix + grouped GEMM of a first layer.
+ */
+const CIN1_TILES: [string, number, number, number][] = [
+  // [kernel, KH, KW, output channels per invocation], default first
+  ['conv/conv2d_backward_weight_cin1_3x3c8', 3, 3, 8],
+  ['conv/conv2d_backward_weight_cin1_3x3c4', 3, 3, 4],
+];
+export function dwCin1Fits(g: ReturnType<typeof convGeom>): boolean {
+  return g.groups === 1 && g.cin === 1 && CIN1_TILES.some(([, kh, kw, cols]) => g.kh === kh && g.kw === kw && g.cout % cols === 0);
 }
 
 /**
@@ -192,7 +205,10 @@ registerOp({
   infer([x, dy], attrs) {
     const ws = attrInts(attrs, 'w_shape', 4);
     const g = geomFrom(x, ws, attrs, dy);
-    check(dwUnrolledFits(g), 'conv2d_backward_weight_partial needs an ungrouped convolution with Cin % 4 == 0 and Cout % 8 == 0');
+    check(
+      dwUnrolledFits(g) || dwCin1Fits(g),
+      'conv2d_backward_weight_partial needs an ungrouped convolution with Cin % 4 == 0 and Cout % 8 == 0, or Cin = 1, a 3×3 kernel and Cout % 4 == 0',
+    );
     const s = attrNum(attrs, 'chunks', 1);
     const rows = g.n * g.oh;
     check(
@@ -207,6 +223,22 @@ registerOp({
     const s = attrNum(pc.attrs, 'chunks', 1);
     const rowCount = g.n * g.oh;
     const candidates: Candidate[] = [];
+    if (g.cin === 1) {
+      for (const [kernel, kh, kw, cols] of CIN1_TILES) {
+        if (g.kh !== kh || g.kw !== kw || g.cout % cols !== 0) continue;
+        candidates.push({
+          id: `dw_cin1c${cols}`,
+          build: async () => [
+            await pc.rt.kernels.launch(kernel, {
+              uniforms: { cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rowCount / s), ...convUniforms(g) },
+              buffers: { x: pc.input(0), dy: pc.input(1), part: pc.output(0) },
+              invocations: (s * g.cout) / cols,
+            }),
+          ],
+        });
+      }
+      return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);
+    }
     // tiles [input channels, output channels], default first
     const quadOk = pc.rt.ctx.features.has('subgroups');
     for (const [kernel, rows, cols, quad] of DW_TILES) {

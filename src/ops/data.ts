@@ -35,7 +35,7 @@ registerOp({
           images: pc.output(0),
           labels: pc.output(1),
         },
-        invocations: b * rows * cols,
+        invocations: b * rows, // one image row per invocation
       }),
     ];
   },

@@ -114,7 +114,7 @@ registerOp({
           overrides: { ACT: act },
           uniforms: { c4: c / 4, in_hw: [x[1], x[2]], out_hw: [y[1], y[2]], kernel: pool },
           buffers: { x: pc.input(0), mean: pc.output(1), rstd: pc.output(2), gamma: pc.input(1), beta: pc.input(2), y: pc.output(0) },
-          invocations: numel(y) / 4,
+          invocations: numel(y) / 4 / y[2], // one row of windows per invocation
         })
       : k.launch(c % 4 === 0 ? 'norm/batchnorm_forward_apply_vec4' : 'norm/batchnorm_forward_apply', {
           overrides: { ACT: act },
@@ -200,7 +200,7 @@ registerOp({
           overrides: { ACT: act },
           uniforms: { c4: c / 4, rows, ...geom },
           buffers: { ...stats, dgamma: pc.output(1), dbeta: pc.output(2), dx: pc.output(0) },
-          invocations: numel(dy) / 4,
+          invocations: numel(dy) / 4 / dy[2], // one row of windows per invocation
         }),
       ];
     }

@@ -52,7 +52,8 @@ registerOp({
     return [];
   },
   plan: async (pc) => [
-    await pc.rt.kernels.launch('optim/sgd_update', {
+    // four elements per thread where the length allows (always for the flat optimizer's 256-byte-aligned buffer)
+    await pc.rt.kernels.launch(numel(pc.inShapes[0]) % 4 === 0 ? 'optim/sgd_update_vec4' : 'optim/sgd_update', {
       overrides: { NESTEROV: pc.attrs.nesterov ? 1 : 0 },
       uniforms: {
         momentum: attrNum(pc.attrs, 'momentum', 0),
@@ -60,7 +61,7 @@ registerOp({
         l1: attrNum(pc.attrs, 'l1', 0),
       },
       buffers: { w: pc.input(0), g: pc.input(1), v: pc.input(2), hyper: pc.input(3), norm: pc.input(4) },
-      invocations: numel(pc.inShapes[0]),
+      invocations: numel(pc.inShapes[0]) % 4 === 0 ? numel(pc.inShapes[0]) / 4 : numel(pc.inShapes[0]),
     }),
   ],
 });

@@ -52,6 +52,9 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
     template: 'conv/conv2d_backward_weight_unrolled',
     params: { ROWS: 8, XB: 2, CB: 4, COLS: 16, QUAD: 0 },
   },
+  // weight gradient of a one-input-channel KH×KW convolution (implicit im2col), all taps × COLS = 4·CB output channels
+  'conv/conv2d_backward_weight_cin1_3x3c4': { template: 'conv/conv2d_backward_weight_cin1', params: { KH: 3, KW: 3, CB: 1, COLS: 4 } },
+  'conv/conv2d_backward_weight_cin1_3x3c8': { template: 'conv/conv2d_backward_weight_cin1', params: { KH: 3, KW: 3, CB: 2, COLS: 8 } },
   // QUAD: the quad shares the input channels, each invocation loads a quarter of them (quadBroadcast)
   'conv/conv2d_backward_weight_quad16x8': {
     template: 'conv/conv2d_backward_weight_unrolled',
@@ -120,6 +123,9 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'pool/pool2d_forward_vec4': { template: 'pool/pool2d_forward', params: { VEC4: 1, T: 'vec4<f32>' } },
   'pool/pool2d_backward_tiled': { template: 'pool/pool2d_backward_tiled', params: { VEC4: 0, T: 'f32', U: 'u32' } },
   'pool/pool2d_backward_tiled_vec4': { template: 'pool/pool2d_backward_tiled', params: { VEC4: 1, T: 'vec4<f32>', U: 'vec4<u32>' } },
+  // SGD step, one element (f32) or four (vec4, length % 4 = 0) per thread
+  'optim/sgd_update': { template: 'optim/sgd_update', params: { VEC4: 0, T: 'f32' } },
+  'optim/sgd_update_vec4': { template: 'optim/sgd_update', params: { VEC4: 1, T: 'vec4<f32>' } },
   // per-channel kernels over [rows, C], one channel (f32) or four (vec4, C % 4 = 0) per thread
   'norm/batchnorm_forward_stats': {
     template: 'norm/batchnorm_forward_stats',

@@ -294,17 +294,23 @@ export function splitK(m: number, r: number, cout: number): number {
  * Chunks of the output rows (N·OH) for the implicit-im2col weight gradient: enough invocations to fill the adapter
  * (≥ 4096 tiles of 4 input × 8 output channels: the default quad 16×8 kernel then still has ≥ 1024 invocations,
  * which balance better over a CPU adapter's threads than 2048 tiles did) with ≥ 4 rows per chunk;
- * S = ⌈rows / ⌈rows/S⌉⌉ (equal chunks).
+ * S = ⌈rows / ⌈rows/S⌉⌉ (equal chunks). One input channel (conv2d_backward_weight_cin1: every tap × 8 output
+ * channels per invocation, so only Cout / 8 invocations per chunk): ≥ 1024 invocations with ≥ 2 rows per chunk.
  */
 export function dwChunks(geo: ConvGeom): number {
   const rows = geo.n * geo.oh;
+  if (geo.cin === 1) {
+    const want = Math.max(1, Math.min(Math.floor(rows / 2), Math.ceil((1024 * (geo.cout % 8 === 0 ? 8 : 4)) / geo.cout)));
+    return Math.ceil(rows / Math.ceil(rows / want));
+  }
   const tiles = ((geo.kh * geo.kw * geo.cin) / 4) * (geo.cout / 8);
   const want = Math.max(1, Math.min(Math.floor(rows / 4), Math.ceil(4096 / tiles)));
   return Math.ceil(rows / Math.ceil(rows / want));
 }
 
 /**
- * dw of a convolution. Ungrouped spatial with Cin % 4 == 0 and Cout % 8 == 0 (dwImplicitPays): the implicit-im2col
+ * dw of a convolution. Ungrouped spatial with Cin % 4 == 0 and Cout % 8 == 0, or Cin = 1 with a 3×3 kernel and
+ * Cout % 4 == 0 (dwImplicitPays): the implicit-im2col
  * kernel over S chunks of the output rows, then the sum of the chunks. Otherwise ungrouped with N·OH·OW a multiple
  * of 4: one GEMM of the transposed patch matrix with dy (the pointwise GEMM kernels); otherwise the
  * conv2d_backward_weight kernel.

@@ -77,6 +77,13 @@ const convCases: ConvCase[] = [
   { name: 'pointwise', x: [2, 3, 5, 8], k: [1, 1], cout: 12, attrs: {} },
   { name: 'pointwise grouped g4', x: [1, 3, 3, 8], k: [1, 1], cout: 8, attrs: { groups: 4 } },
   { name: 'fully connected', x: [3, 1, 1, 20], k: [1, 1], cout: 10, attrs: {} },
+  {
+    name: '3x3 cin1 s(2,1) dil(1,2)',
+    x: [2, 7, 8, 1],
+    k: [3, 3],
+    cout: 4,
+    attrs: { stride: [2, 1], dilation: [1, 2], pads: [1, 2, 0, 1] },
+  },
 ];
 
 describe('conv2d backward', () => {
@@ -182,7 +189,34 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       split: 1,
       unrolled: 5,
     },
-    { name: 'n1 32x32 c1→8, 3x3 pad 1', x: [1, 32, 32, 1], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, split: 4 },
+    // one input channel, 3×3 (conv2d_backward_weight_cin1): every tap × 4 or 8 output channels per invocation
+    {
+      name: 'cin1: n1 32x32 c1→8, 3x3 pad 1',
+      x: [1, 32, 32, 1],
+      k: [3, 3],
+      cout: 8,
+      attrs: { pads: [1, 1, 1, 1] },
+      split: 1,
+      unrolled: 16,
+    },
+    {
+      name: 'cin1: n1 14x9 c1→12, 3x3 s(2,1) dil(1,2) pads (0,2,1,1) (7 rows: chunks 3, 3, 1)',
+      x: [1, 14, 9, 1],
+      k: [3, 3],
+      cout: 12,
+      attrs: { stride: [2, 1], dilation: [1, 2], pads: [0, 2, 1, 1] },
+      split: 1,
+      unrolled: 3,
+    },
+    {
+      name: 'cin1: n2 3x6 c1→16, 3x3 pads (3,1,3,1): whole rows of taps outside',
+      x: [2, 3, 6, 1],
+      k: [3, 3],
+      cout: 16,
+      attrs: { pads: [3, 1, 3, 1] },
+      split: 1,
+      unrolled: 7,
+    },
     {
       name: 'n3 22x24 c3→4, 3x3 stride 2 pad 1',
       x: [3, 22, 24, 3],
@@ -199,7 +233,17 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       attrs: { stride: [2, 2], pads: [1, 1, 1, 1] },
       split: 8,
     },
-    { name: 'cnn_tiny conv1 at batch 4', x: [4, 28, 28, 1], k: [3, 3], cout: 8, attrs: { pads: [1, 1, 1, 1] }, split: 8 },
+    {
+      name: 'cin1: cnn_tiny conv1 at batch 4',
+      x: [4, 28, 28, 1],
+      k: [3, 3],
+      cout: 8,
+      attrs: { pads: [1, 1, 1, 1] },
+      split: 1,
+      unrolled: 56,
+    },
+    // one input channel, a kernel size without a cin1 instance: split-K patches + grouped GEMM
+    { name: 'n1 32x32 c1→8, 3x1 pad 1', x: [1, 32, 32, 1], k: [3, 1], cout: 8, attrs: { pads: [1, 0, 1, 0] }, split: 4 },
     { name: 'n2 28x28 c1→8, 5x5 valid', x: [2, 28, 28, 1], k: [5, 5], cout: 8, attrs: {}, split: 4 },
     { name: 'no split: 144×28 outputs', x: [2, 14, 14, 16], k: [3, 3], cout: 28, attrs: { pads: [1, 1, 1, 1] }, split: 1 },
     // fully connected (1×1 on [N,1,1,K]): patches + GEMM, not the implicit kernel (one pixel per output row)
@@ -245,7 +289,8 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
         ).map(([rows, cols]) => [`quad${rows}x${cols}`, rows, 4 * cols] as const),
       ]
         .filter(([, rows, cols]) => c.x[3] % rows === 0 && c.cout % cols === 0)
-        .map(([tile]) => tile);
+        .map(([tile]) => tile as string);
+      if (c.x[3] === 1) tiles.push(...[8, 4].filter((cols) => c.cout % cols === 0).map((cols) => `cin1c${cols}`));
       for (const tile of c.unrolled ? tiles : []) {
         // every tile of the kernel, each chunk's partial sum
         const s = c.unrolled!;

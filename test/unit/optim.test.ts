@@ -38,8 +38,7 @@ describe('learning-rate schedules', () => {
   });
 });
 
-async function runUpdates(op: 'sgd_update' | 'adam_update', attrs: Attrs, maxNorm: number) {
-  const n = 1003;
+async function runUpdates(op: 'sgd_update' | 'adam_update', attrs: Attrs, maxNorm: number, n = 1003) {
   const g = new Graph();
   const w0 = randn(n, 1);
   const w = g.addParam('w', [n], w0);
@@ -88,6 +87,11 @@ describe('update kernels vs CPU formulas (5 steps)', () => {
   it('SGD with momentum, weight decay, ℓ1', () => runUpdates('sgd_update', { momentum: 0.9, weight_decay: 1e-2, l1: 1e-3 }, 0));
   it('SGD Nesterov with gradient clipping', () => runUpdates('sgd_update', { momentum: 0.8, nesterov: true, weight_decay: 0 }, 1.0));
   it('plain SGD (no momentum)', () => runUpdates('sgd_update', { momentum: 0 }, 0));
+  // a length % 4 = 0 takes the four-elements-per-thread kernel (optim/sgd_update_vec4)
+  it('SGD with momentum, weight decay, ℓ1, vec4', () => runUpdates('sgd_update', { momentum: 0.9, weight_decay: 1e-2, l1: 1e-3 }, 0, 1004));
+  it('SGD Nesterov with gradient clipping, vec4', () =>
+    runUpdates('sgd_update', { momentum: 0.8, nesterov: true, weight_decay: 0 }, 1.0, 1004));
+  it('plain SGD (no momentum), vec4', () => runUpdates('sgd_update', { momentum: 0 }, 0, 1004));
   it('Adam (coupled ℓ2)', () =>
     runUpdates('adam_update', { beta1: 0.9, beta2: 0.99, eps: 1e-8, weight_decay: 1e-2, l1: 0, decoupled: false }, 0));
   it('AdamW (decoupled decay) with clipping and ℓ1', () =>
