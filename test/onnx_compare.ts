@@ -8,14 +8,22 @@ import type { OnnxBuilder } from './onnx_builder.js';
 
 export type Feeds = Record<string, [Float32Array, number[]]>;
 
-export async function ortOutputs(bytes: Uint8Array, feeds: Record<string, [Float32Array, number[]]>): Promise<Float32Array[]> {
+/** onnxruntime-node's outputs, every one converted to f32, with its dims. */
+export async function ortRunFull(bytes: Uint8Array, feeds: Feeds): Promise<{ data: Float32Array; dims: number[] }[]> {
   const s = await ort.InferenceSession.create(bytes);
   const f: Record<string, ort.Tensor> = {};
   for (const [k, [d, dims]] of Object.entries(feeds)) f[k] = new ort.Tensor('float32', d, dims);
   const out = await s.run(f);
-  const ys = s.outputNames.map((n) => Float32Array.from(Array.from(out[n].data as ArrayLike<number | bigint>, Number)));
+  const ys = s.outputNames.map((n) => ({
+    data: Float32Array.from(Array.from(out[n].data as ArrayLike<number | bigint>, Number)),
+    dims: [...out[n].dims],
+  }));
   await s.release();
   return ys;
+}
+
+export async function ortOutputs(bytes: Uint8Array, feeds: Feeds): Promise<Float32Array[]> {
+  return (await ortRunFull(bytes, feeds)).map((o) => o.data);
 }
 
 export async function oursOutputs(bytes: Uint8Array, feeds: Record<string, [Float32Array, number[]]>): Promise<Float32Array[]> {

@@ -2,23 +2,13 @@
 // given and after our inference fusion (fused act / shuffle attributes must export as their own nodes); then the
 // exported file imported back must reproduce our outputs with at most a handful of layout transposes.
 import { describe, expect, it } from 'vitest';
-import * as ort from 'onnxruntime-node';
 import { compile } from '../../src/graph/executor.js';
 import { optimizeForInference } from '../../src/graph/passes.js';
 import { exportOnnx } from '../../src/io/onnx/export.js';
 import { importOnnx } from '../../src/io/onnx/import.js';
 import { expectClose, randn, runtime, TOL } from '../helpers.js';
 import { ZOO } from '../zoo.js';
-
-async function ortRun(bytes: Uint8Array, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Float32Array[]> {
-  const s = await ort.InferenceSession.create(bytes);
-  const f: Record<string, ort.Tensor> = {};
-  for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor('float32', v.data, v.dims);
-  const out = await s.run(f);
-  const res = s.outputNames.map((n) => out[n].data as Float32Array);
-  await s.release();
-  return res;
-}
+import { ortOutputs, type Feeds } from '../onnx_compare.js';
 
 const maxAbs = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
@@ -34,11 +24,11 @@ describe('ONNX export vs onnxruntime-node (zoo architectures)', () => {
       const ours = await compile(rt, g);
       const [y] = await ours.run([x]);
       ours.destroy();
-      const feeds = { [g.tensors[g.inputs[0]].name]: { data: x, dims: g.shape(g.inputs[0]) } };
+      const feeds: Feeds = { [g.tensors[g.inputs[0]].name]: [x, g.shape(g.inputs[0])] };
 
-      const [yOrt] = await ortRun(exportOnnx(g, { name }), feeds);
+      const [yOrt] = await ortOutputs(exportOnnx(g, { name }), feeds);
       expectClose(yOrt, y, TOL.model, `${name} ours vs onnxruntime`);
-      const [yOrtFused] = await ortRun(exportOnnx(optimizeForInference(g).graph, { name }), feeds);
+      const [yOrtFused] = await ortOutputs(exportOnnx(optimizeForInference(g).graph, { name }), feeds);
       expectClose(yOrtFused, y, TOL.model, `${name} fused export vs onnxruntime`);
 
       const back = importOnnx(exportOnnx(g, { name }));

@@ -2,23 +2,13 @@
 // onnxruntime-node running the same model bytes (no WebGPU). Written for the sampled mutation survivors of
 // src/io/onnx/import.ts (issue 17): the layout shortcuts of rank-4 Transpose, and graph inputs without a shape.
 import { describe, expect, it } from 'vitest';
-import * as ort from 'onnxruntime-node';
 import '../../src/graph/executor.js'; // registers the ops (shape inference only)
 import { importOnnx } from '../../src/io/onnx/import.js';
 import { OnnxBuilder, attr } from '../onnx_builder.js';
 import { tensorToProto, type AttributeProto } from '../../src/io/onnx/proto.js';
 import { runGraphRef } from '../ref/graph.js';
 import { randn } from '../helpers.js';
-
-async function ortRun(bytes: Uint8Array, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Float32Array[]> {
-  const s = await ort.InferenceSession.create(bytes);
-  const f: Record<string, ort.Tensor> = {};
-  for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor('float32', v.data, v.dims);
-  const out = await s.run(f);
-  const res = s.outputNames.map((n) => out[n].data as Float32Array);
-  await s.release();
-  return res;
-}
+import { ortOutputs, ortRunFull, type Feeds } from '../onnx_compare.js';
 
 function expectNear(got: Float32Array, want: Float32Array, what: string): void {
   expect(got.length, what).toBe(want.length);
@@ -46,7 +36,7 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
     b.output(b.node1('Transpose', [b.node1('Transpose', [c], [attr.ints('perm', [0, 2, 3, 1])])], [attr.ints('perm', [0, 3, 1, 2])]));
     const bytes = b.bytes();
     const xin = randn(120, 8);
-    const want = await ortRun(bytes, { x: { data: xin, dims: [2, 3, 4, 5] } });
+    const want = await ortOutputs(bytes, { x: [xin, [2, 3, 4, 5]] });
     const m = importOnnx(bytes);
     const got = runGraphRef(m.graph, [xin]);
     expect(m.outputs).toHaveLength(want.length);
@@ -66,7 +56,7 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
     expect(ops.filter((o) => o === 'channel_shuffle')).toHaveLength(1);
     expect(ops.filter((o) => o === 'transpose' || o === 'reshape')).toHaveLength(2); // the NCHW edges only
     const xin = randn(72, 4);
-    const [want] = await ortRun(bytes, { x: { data: xin, dims: [2, 6, 3, 2] } });
+    const [want] = await ortOutputs(bytes, { x: [xin, [2, 6, 3, 2]] });
     expectNear(runGraphRef(m.graph, [xin])[m.outputs[0].output!], want, 'shuffle');
   });
 
@@ -126,7 +116,7 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
     const m = importOnnx(bytes, { inputShapes: { x: [2, 3] } });
     expect(m.graph.shape(m.graph.inputs[0])).toEqual([2, 3]);
     const xin = randn(6, 2);
-    const [want] = await ortRun(bytes, { x: { data: xin, dims: [2, 3] } });
+    const [want] = await ortOutputs(bytes, { x: [xin, [2, 3]] });
     expectNear(runGraphRef(m.graph, [xin])[m.outputs[0].output!], want, 'neg');
   });
 });
@@ -280,18 +270,10 @@ describe('single ONNX operators: import on the CPU references vs onnxruntime-nod
       const outs = b.node(row.op, nodeIns, row.attrs ?? [], row.outs ?? 1);
       outs.forEach((o, k) => b.outputs.push({ name: o, type: { tensorType: { elemType: row.types?.[k] ?? 1 } } }));
       const bytes = b.bytes();
-      const feedsOrt: Record<string, { data: Float32Array; dims: number[] }> = {};
-      if (!row.konst) Object.entries(row.inputs).forEach(([, d], k) => (feedsOrt[names[k]] = { data: data[k], dims: d }));
+      const feeds: Feeds = {};
+      if (!row.konst) Object.entries(row.inputs).forEach(([, d], k) => (feeds[names[k]] = [data[k], d]));
       const xs = data;
-      const session = await ort.InferenceSession.create(bytes);
-      const f: Record<string, ort.Tensor> = {};
-      for (const [k, v] of Object.entries(feedsOrt)) f[k] = new ort.Tensor('float32', v.data, v.dims);
-      const res = await session.run(f);
-      const want = session.outputNames.map((n) => ({
-        dims: [...res[n].dims],
-        data: Array.from(res[n].data as ArrayLike<number | bigint>, Number),
-      }));
-      await session.release();
+      const want = await ortRunFull(bytes, feeds);
       const m = importOnnx(bytes);
       const got = m.graph.outputs.length
         ? runGraphRef(
