@@ -601,20 +601,33 @@ export function writeSummary(dir: string, plan: SearchPlan): void {
       '',
       `## Final trainings (${plan.final.train} images, ${plan.final.epochs} epochs; test set scored once, first ${plan.testImages} images)`,
       '',
-      '| model | val acc | test acc | latency ratio | params |',
-      '|---|---|---|---|---|',
+      '| model | val acc | test acc | latency ratio | params | MACs | issue 15 target |',
+      '|---|---|---|---|---|---|---|',
     );
+    const base = finals.find((f) => f.name === 'cnn_small');
     for (const f of finals)
       L.push(
-        `| ${f.name} | ${pct(f.val_accuracy)} | ${pct(f.test_accuracy)} | ${f.latency_ratio.toFixed(2)} (${f.measured_ms} ms) | ${f.params} |`,
+        `| ${f.name} | ${pct(f.val_accuracy)} | ${pct(f.test_accuracy)} | ${f.latency_ratio.toFixed(2)} (${f.measured_ms} ms) | ${f.params} | ` +
+          `${buildModel({ model: f.name, batch: 1 }).macs()} | ${f.name === 'cnn_small' ? '—' : finalVerdict(f, base)} |`,
       );
     L.push(
       '',
       "cnn_small's latency ratio is against a second copy of itself measured in the same rounds: it shows the noise of the ratio at that time.",
+      "Target (issue 15): test accuracy above cnn_small's at a latency ratio ≤ 1, or at least cnn_small's at a ratio ≤ 0.5.",
     );
   }
   writeFileSync(join(dir, 'SUMMARY.md'), L.join('\n') + '\n');
   writeFileSync(join(dir, 'pareto.svg'), paretoSvg(pts, front));
+}
+
+/** Whether a final model meets issue 15's target against cnn_small's final: more accurate at a latency ratio ≤ 1, or as
+ * accurate at ≤ 0.5. */
+export function finalVerdict(f: { test_accuracy: number; latency_ratio: number }, base: { test_accuracy: number } | undefined): string {
+  if (!base) return "cnn_small's final not trained yet";
+  const d = ((f.test_accuracy - base.test_accuracy) * 100).toFixed(2);
+  if (f.test_accuracy > base.test_accuracy && f.latency_ratio <= 1) return `met: ${d} pt at ${f.latency_ratio.toFixed(2)}×`;
+  if (f.test_accuracy >= base.test_accuracy && f.latency_ratio <= 0.5) return `met: ${d} pt at ${f.latency_ratio.toFixed(2)}×`;
+  return `not met: ${d} pt at ${f.latency_ratio.toFixed(2)}×`;
 }
 
 function paretoSvg(pts: CandidateResult[], front: Set<string>): string {

@@ -14,7 +14,7 @@ import { FASHION_MNIST_DIR, limitSplit, loadSplit } from '../../src/io/fashion_m
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { train } from '../../src/train/loop.js';
 import { LatencyTable } from '../../src/scale/latency_table.js';
-import { Search, SEARCH_PLANS, writeSummary, type CandidateResult } from '../../scripts/search.js';
+import { finalVerdict, Search, SEARCH_PLANS, writeSummary, type CandidateResult } from '../../scripts/search.js';
 
 describe('search space', () => {
   it('names round-trip over the whole space', () => {
@@ -119,6 +119,16 @@ describe('search report', () => {
     const svg = readFileSync(join(dir, 'pareto.svg'), 'utf8');
     expect(svg.match(/<circle /g)).toHaveLength(3);
     expect(svg.match(/fill="#c33"/g)).toHaveLength(1);
+  });
+
+  it("judges a final against cnn_small's by issue 15's two rules", () => {
+    const base = { test_accuracy: 0.88 };
+    expect(finalVerdict({ test_accuracy: 0.881, latency_ratio: 1 }, base)).toMatch(/^met: 0\.10 pt/); // more accurate, ≤ 1×
+    expect(finalVerdict({ test_accuracy: 0.881, latency_ratio: 1.01 }, base)).toMatch(/^not met/); // slower
+    expect(finalVerdict({ test_accuracy: 0.88, latency_ratio: 0.5 }, base)).toMatch(/^met: 0\.00 pt/); // as accurate, ≤ 0.5×
+    expect(finalVerdict({ test_accuracy: 0.88, latency_ratio: 0.51 }, base)).toMatch(/^not met/); // as accurate, > 0.5×
+    expect(finalVerdict({ test_accuracy: 0.879, latency_ratio: 0.2 }, base)).toMatch(/^not met: -0\.10 pt/); // less accurate
+    expect(finalVerdict({ test_accuracy: 0.9, latency_ratio: 0.2 }, undefined)).toMatch(/not trained yet/);
   });
 });
 
