@@ -30,6 +30,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { encodeShippedModel, loadCheckpoint } from '../src/train/checkpoint.js';
+import { MANIFEST_SCHEMA, type ShippedModel } from '../src/train/checkpoint_codec.js';
 import { DEFAULT_OPTIM } from '../src/train/optim.js';
 import { agreement, mean, pairedDifference, std, type PairedDifference } from './study_stats.js';
 
@@ -700,26 +701,8 @@ export function writeSummary(c: StudyContext): void {
 
 // ---- shipping ----
 
-export interface ManifestEntry {
-  name: string;
-  file: string;
-  model: string;
-  precision: 'fp32' | 'int8' | 'binary';
-  sparse: boolean;
-  role: 'teacher' | 'student' | 'kd' | 'dml' | 'int8' | 'binary' | 'sparse' | 'thinned';
-  recipe: string;
-  seed: number;
-  data: string;
-  test_accuracy: number;
-  size_bytes: number;
-  date: string;
-  provisional: boolean;
-}
-
-export const MANIFEST_SCHEMA = 'slimgpu-models/1';
-
 /** What --ship takes from finished runs: (id, peer, name, role, precision, sparse). */
-const SHIPPED: [string, number, string, ManifestEntry['role'], ManifestEntry['precision'], boolean][] = [
+const SHIPPED: [string, number, string, ShippedModel['role'], ShippedModel['precision'], boolean][] = [
   ['teacher/1', 0, 'teacher', 'teacher', 'fp32', false],
   ['student/1', 0, 'student', 'student', 'fp32', false],
   ['kd/1', 0, 'student-kd', 'kd', 'fp32', false],
@@ -733,11 +716,11 @@ const SHIPPED: [string, number, string, ManifestEntry['role'], ManifestEntry['pr
 
 /** Writes `dir`/<name>.safetensors for every finished shipped run and `dir`/manifest.json (entries of runs not
  *  finished are kept from an existing manifest). A plan other than 'full' marks its entries provisional. */
-export function ship(c: StudyContext, dir = 'models'): ManifestEntry[] {
+export function ship(c: StudyContext, dir = 'models'): ShippedModel[] {
   mkdirSync(dir, { recursive: true });
   const manifestFile = join(dir, 'manifest.json');
-  const old: ManifestEntry[] = existsSync(manifestFile) ? JSON.parse(readFileSync(manifestFile, 'utf8')).models : [];
-  const entries: ManifestEntry[] = [];
+  const old: ShippedModel[] = existsSync(manifestFile) ? JSON.parse(readFileSync(manifestFile, 'utf8')).models : [];
+  const entries: ShippedModel[] = [];
   for (const [id, peer, name, role, precision, sparse] of SHIPPED) {
     const r = readResult(c, id);
     const ckpt = ckptFile(c, id);

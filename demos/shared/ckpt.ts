@@ -2,41 +2,23 @@
 // /models/ or made in the page. The checkpoint format itself (decodeCheckpoint, encodeCheckpoint,
 // checkpointWeights, applyWeights) is the library's browser-safe src/train/checkpoint_codec.ts.
 
-import { decodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint_codec.js';
+import {
+  decodeCheckpoint,
+  MANIFEST_SCHEMA,
+  type Checkpoint,
+  type ModelsManifest,
+  type ShippedModel,
+} from '../../src/train/checkpoint_codec.js';
 
-export interface ShippedModel {
-  name: string;
-  file: string;
-  model: string;
-  precision: 'fp32' | 'int8' | 'binary';
-  sparse: boolean;
-  role: 'teacher' | 'student' | 'kd' | 'dml' | 'int8' | 'binary' | 'sparse' | 'thinned';
-  recipe: string;
-  seed: number;
-  data: string;
-  test_accuracy: number;
-  /** How many test images test_accuracy was measured on (absent: all 10,000). */
-  test_examples?: number;
-  size_bytes: number;
-  date: string;
-  provisional?: boolean;
-  /** dml: which peer of the checkpoint (default 0). */
-  peer?: number;
-}
+export type { ShippedModel, ModelsManifest as Manifest };
 
-export interface Manifest {
-  schema: 'slimgpu-models/1';
-  note?: string;
-  models: ShippedModel[];
-}
-
-export async function loadManifest(): Promise<Manifest> {
+export async function loadManifest(): Promise<ModelsManifest> {
   const r = await fetch('/models/manifest.json');
   // the dev server answers a missing file with the site's index.html (status 200): check the type too
   if (!r.ok || !(r.headers.get('content-type') ?? '').includes('json'))
     throw new Error(`no shipped models (/models/manifest.json is missing); train them with 'bash scripts/train_demo_models.sh'`);
-  const doc = (await r.json()) as Manifest;
-  if (doc.schema !== 'slimgpu-models/1') throw new Error(`models/manifest.json: schema '${doc.schema}', expected slimgpu-models/1`);
+  const doc = (await r.json()) as ModelsManifest;
+  if (doc.schema !== MANIFEST_SCHEMA) throw new Error(`models/manifest.json: schema '${doc.schema}', expected ${MANIFEST_SCHEMA}`);
   return doc;
 }
 

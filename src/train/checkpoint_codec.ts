@@ -264,6 +264,35 @@ export function headerOf(bytes: Uint8Array, hlen: number, size: number, file: st
 
 export type CheckpointHeader = ReturnType<typeof parseCheckpointHeader>;
 
+/** models/manifest.json: the shipped models, each with how it was made (scripts/study.ts --ship writes it). */
+export const MANIFEST_SCHEMA = 'slimgpu-models/1';
+
+export interface ShippedModel {
+  name: string;
+  file: string;
+  model: string;
+  precision: 'fp32' | 'int8' | 'binary';
+  sparse: boolean;
+  role: 'teacher' | 'student' | 'kd' | 'dml' | 'int8' | 'binary' | 'sparse' | 'thinned';
+  recipe: string;
+  seed: number;
+  data: string;
+  test_accuracy: number;
+  /** How many test images test_accuracy was measured on (absent: all 10,000). */
+  test_examples?: number;
+  size_bytes: number;
+  date: string;
+  provisional?: boolean;
+  /** dml: which peer of the checkpoint (default 0). */
+  peer?: number;
+}
+
+export interface ModelsManifest {
+  schema: typeof MANIFEST_SCHEMA;
+  note?: string;
+  models: ShippedModel[];
+}
+
 /** A shipped model (models/*.safetensors: an 8-byte header length, then its JSON) rather than a training checkpoint. */
 export function isShippedModel(head: Uint8Array): boolean {
   return head.length >= 16 && new TextDecoder().decode(head.subarray(0, 8)) !== MAGIC && head[8] === 0x7b; // '{'

@@ -11,12 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { loadWeights } from '../../src/io/safetensors.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { applyWeights, checkpointWeights, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../src/train/checkpoint.js';
+import { MANIFEST_SCHEMA } from '../../src/train/checkpoint_codec.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import {
   CHECKPOINT_EVERY_MIN,
   chosenKd,
   chosenLr,
-  MANIFEST_SCHEMA,
   PLANS,
   planRuns,
   readResult,
