@@ -68,6 +68,10 @@ export interface SearchPlan {
   candidates: number;
   /** how many candidates (best by objective on re-measured latency) get a final training, besides cnn_small */
   finalists: number;
+  /** then this many more: the best by validation accuracy among those at a re-measured ratio ≤ accuracyMaxRatio
+   *  (issue 15's "as accurate at ≤ 0.5× its latency"), for when the objective's finalists trade accuracy for speed */
+  accuracyFinalists: number;
+  accuracyMaxRatio: number;
   population: number;
   tournament: number;
   /** predicted latency / cnn_small's above this: rejected untrained */
@@ -89,6 +93,8 @@ export const SEARCH_PLANS: Record<string, SearchPlan> = {
     final: { train: 10000, epochs: 5, batch: 32, lr: 0.05 },
     candidates: 40,
     finalists: 3,
+    accuracyFinalists: 3,
+    accuracyMaxRatio: 0.5,
     population: 10,
     tournament: 4,
     maxRatio: 1,
@@ -105,6 +111,8 @@ export const SEARCH_PLANS: Record<string, SearchPlan> = {
     final: { train: 512, epochs: 1, batch: 32, lr: 0.05 },
     candidates: 3,
     finalists: 1,
+    accuracyFinalists: 0,
+    accuracyMaxRatio: 0.5,
     population: 2,
     tournament: 2,
     maxRatio: 1,
@@ -504,15 +512,12 @@ class Search {
     return out;
   }
 
-  /** The `finalists` best candidates by objective on re-measured latency, and cnn_small, trained with the final
-   *  recipe and scored on the test set. */
+  /** The `finalists` best candidates by objective on re-measured latency, cnn_small, then the `accuracyFinalists`
+   *  most accurate on validation at ≤ `accuracyMaxRatio`, trained with the final recipe and scored on the test set. */
   async finals(): Promise<void> {
     const done = finishedCandidates(this.dir);
     const ratios = await this.remeasure(done);
-    const ranked = done
-      .map((c) => ({ name: c.name, objective: MNAS(c.val_accuracy, ratios[c.name], this.plan.w) }))
-      .sort((a, b) => b.objective - a.objective);
-    for (const name of [...ranked.slice(0, this.plan.finalists).map((c) => c.name), 'cnn_small']) {
+    for (const name of finalistNames(done, ratios, this.plan)) {
       const file = join(this.dir, 'final', `${name.replace(/[^a-z0-9_-]+/gi, '_')}.json`);
       if (existsSync(file)) continue;
       this.log(`search: final training of ${name}`);
@@ -583,7 +588,7 @@ export function writeSummary(dir: string, plan: SearchPlan): void {
       .sort((a, b) => b.objective - a.objective);
     L.push(
       '',
-      `## Latency re-measured in one pass before the finals (${rows.length} of ${done.length}; the finalists are the best ${plan.finalists} by this objective)`,
+      `## Latency re-measured in one pass before the finals (${rows.length} of ${done.length}; the finalists are the best ${plan.finalists} by this objective, then the ${plan.accuracyFinalists} most accurate on validation at ≤ ${plan.accuracyMaxRatio}×)`,
       '',
       '| architecture | val acc | search ratio | re-measured ratio | objective |',
       '|---|---|---|---|---|',
@@ -618,6 +623,22 @@ export function writeSummary(dir: string, plan: SearchPlan): void {
   }
   writeFileSync(join(dir, 'SUMMARY.md'), L.join('\n') + '\n');
   writeFileSync(join(dir, 'pareto.svg'), paretoSvg(pts, front));
+}
+
+/** The final trainings in order: the best `finalists` by objective (validation accuracy, re-measured ratio), cnn_small,
+ *  then the best `accuracyFinalists` by validation accuracy at a re-measured ratio ≤ `accuracyMaxRatio` not already in. */
+export function finalistNames(done: CandidateResult[], ratios: Record<string, number>, plan: SearchPlan): string[] {
+  const byObjective = done
+    .map((c) => ({ name: c.name, objective: MNAS(c.val_accuracy, ratios[c.name], plan.w) }))
+    .sort((a, b) => b.objective - a.objective)
+    .slice(0, plan.finalists)
+    .map((c) => c.name);
+  const byAccuracy = done
+    .filter((c) => ratios[c.name] <= plan.accuracyMaxRatio && !byObjective.includes(c.name))
+    .sort((a, b) => b.val_accuracy - a.val_accuracy)
+    .slice(0, plan.accuracyFinalists)
+    .map((c) => c.name);
+  return [...byObjective, 'cnn_small', ...byAccuracy];
 }
 
 /** Whether a final model meets issue 15's target against cnn_small's final: more accurate at a latency ratio ≤ 1, or as

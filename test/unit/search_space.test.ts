@@ -14,7 +14,7 @@ import { FASHION_MNIST_DIR, limitSplit, loadSplit } from '../../src/io/fashion_m
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { train } from '../../src/train/loop.js';
 import { LatencyTable } from '../../src/scale/latency_table.js';
-import { finalVerdict, Search, SEARCH_PLANS, writeSummary, type CandidateResult } from '../../scripts/search.js';
+import { finalistNames, finalVerdict, Search, SEARCH_PLANS, writeSummary, type CandidateResult } from '../../scripts/search.js';
 
 describe('search space', () => {
   it('names round-trip over the whole space', () => {
@@ -119,6 +119,16 @@ describe('search report', () => {
     const svg = readFileSync(join(dir, 'pareto.svg'), 'utf8');
     expect(svg.match(/<circle /g)).toHaveLength(3);
     expect(svg.match(/fill="#c33"/g)).toHaveLength(1);
+  });
+
+  it('picks the finalists by objective, then by validation accuracy at ≤ accuracyMaxRatio', () => {
+    const c = (name: string, val_accuracy: number) => ({ name, val_accuracy }) as CandidateResult;
+    const done = [c('a', 0.8), c('b', 0.84), c('c', 0.83), c('d', 0.82), c('e', 0.81)];
+    const ratios = { a: 0.1, b: 0.9, c: 0.45, d: 0.5, e: 0.3 };
+    const plan = { ...SEARCH_PLANS.full, finalists: 1, accuracyFinalists: 2, accuracyMaxRatio: 0.5, w: -0.07 };
+    // objective: a = 0.8·0.1^-0.07 = 0.940 is the best; then by accuracy at ≤ 0.5×: c (0.83), d (0.82); b is too slow
+    expect(finalistNames(done, ratios, plan)).toEqual(['a', 'cnn_small', 'c', 'd']);
+    expect(finalistNames(done, ratios, { ...plan, accuracyFinalists: 0 })).toEqual(['a', 'cnn_small']);
   });
 
   it("judges a final against cnn_small's by issue 15's two rules", () => {
