@@ -104,6 +104,50 @@ export function int8RequantF32Exact(table: Int32Array, cout: number, products: n
   return true;
 }
 
+/** The f32-accumulate kernels by name (tile + flavour suffix: 'f' requantf, 'k' one chunk), each instance listed. */
+const INT8_FMA_NAMES = new Set<string>([
+  'int8/pointwise_forward_fma4x8',
+  'int8/pointwise_forward_fma4x8f',
+  'int8/pointwise_forward_fma4x8k',
+  'int8/pointwise_forward_fma4x8fk',
+  'int8/pointwise_forward_fma8x8',
+  'int8/pointwise_forward_fma8x8f',
+  'int8/pointwise_forward_fma8x8k',
+  'int8/pointwise_forward_fma8x8fk',
+  'int8/pointwise_forward_fmaquad4x8',
+  'int8/pointwise_forward_fmaquad4x8f',
+  'int8/pointwise_forward_fmaquad4x8k',
+  'int8/pointwise_forward_fmaquad4x8fk',
+  'int8/pointwise_forward_fmaquad8x8',
+  'int8/pointwise_forward_fmaquad8x8f',
+  'int8/pointwise_forward_fmaquad8x8k',
+  'int8/pointwise_forward_fmaquad8x8fk',
+  'int8/pointwise_forward_fma8x4',
+  'int8/pointwise_forward_fma8x4f',
+  'int8/pointwise_forward_fma8x4k',
+  'int8/pointwise_forward_fma8x4fk',
+  'int8/conv2d_forward_fma4x8',
+  'int8/conv2d_forward_fma4x8f',
+  'int8/conv2d_forward_fma8x8',
+  'int8/conv2d_forward_fma8x8f',
+  'int8/conv2d_forward_fma8x4',
+  'int8/conv2d_forward_fma8x4f',
+  'int8/conv2d_forward_fmashort3_8x16',
+  'int8/conv2d_forward_fmashort3_8x16f',
+  'int8/conv2d_forward_fmashort3_4x32',
+  'int8/conv2d_forward_fmashort3_4x32f',
+  'int8/conv2d_forward_fmashort3_8x8',
+  'int8/conv2d_forward_fmashort3_8x8f',
+  'int8/conv2d_forward_fmashort_8x16',
+  'int8/conv2d_forward_fmashort_8x16f',
+  'int8/conv2d_forward_fmashort_4x16',
+  'int8/conv2d_forward_fmashort_4x16f',
+]);
+function fmaKernel(name: string): string {
+  check(INT8_FMA_NAMES.has(name), `no int8 kernel instance '${name}'`);
+  return name;
+}
+
 /** fmashort tiles (output columns, channels): Cg ≤ 3 (lane 3 skipped), else. */
 const FMASHORT_TILES_L3: [number, number][] = [
   [8, 16],
@@ -318,7 +362,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
       out.push({
         id,
         build: async () => [
-          await k.launch(`${id.replace('int8_conv2d_', 'int8/conv2d_forward_')}${rq}`, {
+          await k.launch(fmaKernel(`${id.replace('int8_conv2d_', 'int8/conv2d_forward_')}${rq}`), {
             uniforms: {
               cin4: Math.ceil(g.cin / 4),
               cout: g.cout,
@@ -346,7 +390,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: `int8_pointwise_fmaquad${rows}x8`,
           build: async () => [
-            await k.launch(`int8/pointwise_forward_fmaquad${rows}x8${rq}${quadK}`, {
+            await k.launch(fmaKernel(`int8/pointwise_forward_fmaquad${rows}x8${rq}${quadK}`), {
               overrides: { FLUSH4: quadFlush },
               uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
               buffers: bufs(),
@@ -361,7 +405,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: `int8_pointwise_fma${rows}x8`,
           build: async () => [
-            await k.launch(`int8/pointwise_forward_fma${rows}x8${rq}${pwK}`, {
+            await k.launch(fmaKernel(`int8/pointwise_forward_fma${rows}x8${rq}${pwK}`), {
               overrides: flush,
               uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
               buffers: bufs(),
@@ -375,7 +419,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
     out.push({
       id: `int8_pointwise_fma8x4`,
       build: async () => [
-        await k.launch(`int8/pointwise_forward_fma8x4${rq}${pwK}`, {
+        await k.launch(fmaKernel(`int8/pointwise_forward_fma8x4${rq}${pwK}`), {
           overrides: flush,
           uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
           buffers: bufs(),
@@ -428,7 +472,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
       out.push({
         id: `int8_conv2d_fma${cols}x8`,
         build: async () => [
-          await k.launch(`int8/conv2d_forward_fma${cols}x8${rq}`, {
+          await k.launch(fmaKernel(`int8/conv2d_forward_fma${cols}x8${rq}`), {
             overrides: flush,
             uniforms: convFmaUniforms(tiles),
             buffers: bufs(),
@@ -441,7 +485,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   out.push({
     id: `int8_conv2d_fma8x4`,
     build: async () => [
-      await k.launch(`int8/conv2d_forward_fma8x4${rq}`, {
+      await k.launch(fmaKernel(`int8/conv2d_forward_fma8x4${rq}`), {
         overrides: flush,
         uniforms: convFmaUniforms(Math.ceil(g.ow / 8)),
         buffers: bufs(),
