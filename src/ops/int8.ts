@@ -14,8 +14,10 @@
 // Kernel choice: pointwise GEMM (1×1, stride 1, unpadded), depthwise, or the general register-tiled kernel; each
 // with dot4I8Packed where the adapter's WGSL has packed_4x8_integer_dot_product and the unpack path always, plus
 // (pointwise and general, Cout/groups % 8 == 0) the f32-accumulate 'fma' kernels: packed int8 loads unpacked to f32
-// in registers, f32 multiply-adds flushed to i32 every 256 words (exact). The tuner measures integer-dot against
-// f32-accumulate per adapter and caches the choice; tests pin each.
+// in registers, f32 multiply-adds flushed to i32 every 256 words (exact), and for short reductions (KH·KW·⌈Cg/4⌉ ≤ 256
+// words: first layers, small groups) the 'fmashort' convs that sum it all in one f32 chunk. Exact flavours picked at
+// plan time (int8FmaFlavour): requantf where the table allows it, no flush loop where one chunk holds the reduction.
+// The tuner measures integer-dot against f32-accumulate per adapter and caches the choice; tests pin each.
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
