@@ -4,7 +4,8 @@
 //
 // Math:   acc[co] = qp.bias[co] + Σ_{kh,kw,ci<Cg} xq[n, oh·sh − ph + kh·dh, ow·sw − pw + kw·dw, g·Cg + ci] · wq[kh,kw,ci,co]
 //         (a tap outside the image reads the input zero point zx; qp.bias holds round(b/(sx·sw)) − zx·Σw),
-//         yq = clamp(zy + requant(acc, m[co], s[co]), qmin, qmax)   (common/requant.wgsl).
+//         yq = clamp(zy + requant(acc, m[co], s[co]), qmin, qmax)   (common/requant.wgsl; the 'f' instances use
+//         requantf, the same integers without per-channel shift counts, where int8RequantF32Exact holds).
 //         The Σ runs in f32 over at most FLUSH4 words (4·FLUSH4 products, |partial| ≤ 2^24 for FLUSH4 = 256: exact),
 //         then is converted and added to an i32 accumulator: exact for any kernel size and Cin. The f32 sums carry
 //         across taps (a first layer with Cin = 3 sums all its taps in f32 and converts once), flushed after a chunk
@@ -49,10 +50,21 @@ override FLUSH4: u32 = 256u; // k-steps summed in f32 before the i32 flush (≤ 
 //! read qp: array<vec4<i32>>
 //! read_write y: array<u32>
 
+// requantize four channels' accumulators (words c4 of qp: bias, m, s) and clamp
+fn rq4(a: vec4<i32>, c4: u32) -> vec4<i32> {
+//! if REQF
+  // requantf (no per-channel shift counts): offered where int8RequantF32Exact holds for the table
+  let r = vec4<i32>(requantf(a, requantf_load(qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u])));
+//! else
+  let r = requant4(a + qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u]);
+//! end
+  return clamp(r + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
+}
+
 fn store8(pix: u32, ok: bool, c4: u32, a: vec4<i32>, b: vec4<i32>) {
   if (!ok) { return; }
-  let lo = clamp(requant4(a + qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u]) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
-  let hi = clamp(requant4(b + qp[3u * c4 + 3u], qp[3u * c4 + 4u], qp[3u * c4 + 5u]) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
+  let lo = rq4(a, c4);
+  let hi = rq4(b, c4 + 1u);
   let c4n = params.cout / 4u;
   y[pix * c4n + c4] = pack4i8(lo);
   y[pix * c4n + c4 + 1u] = pack4i8(hi);
@@ -60,7 +72,7 @@ fn store8(pix: u32, ok: bool, c4: u32, a: vec4<i32>, b: vec4<i32>) {
 
 fn store4(pix: u32, ok: bool, c4: u32, a: vec4<i32>) {
   if (!ok) { return; }
-  let q = clamp(requant4(a + qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u]) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
+  let q = rq4(a, c4);
   y[pix * (params.cout / 4u) + c4] = pack4i8(q);
 }
 

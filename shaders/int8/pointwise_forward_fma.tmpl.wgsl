@@ -5,9 +5,12 @@
 //
 // Math:   acc[m,c] = qp.bias[c] + Σ_{k<Kg} xq[m, g·Kg + k]·wq[k, c],  g = c / (C/groups)
 //         (qp.bias = round(b/(sx·sw)) − zx·Σw: the input zero point is folded out),
-//         yq = clamp(zy + requant(acc, m[c], s[c]), qmin, qmax)   (common/requant.wgsl).
+//         yq = clamp(zy + requant(acc, m[c], s[c]), qmin, qmax)   (common/requant.wgsl; REQF instances ('f') use
+//         requantf, the same integers without per-channel shift counts, where int8RequantF32Exact holds; its
+//         per-channel constants are loaded once for all rows).
 //         The Σ runs in f32 over chunks of 4·FLUSH4 input channels (|partial| ≤ 4·FLUSH4·128·128 = 2^24 for
-//         FLUSH4 = 256: exact), each chunk converted and added to an i32 accumulator: exact for any K.
+//         FLUSH4 = 256: exact), each chunk converted and added to an i32 accumulator: exact for any K. NOFLUSH
+//         instances ('k') run the one chunk with no flush loop, offered when ⌈Kg/4⌉ ≤ FLUSH4.
 // Layout: x [M, ⌈K/4⌉] u32 (q8), w [⌈Kg/4⌉, C] u32 read as vec4<u32> (needs (C/groups) % ${CH} == 0; byte k of
 //         word (j, c) = wq[4j+k, c]), qp [C/4][3] vec4<i32>, y [M, C/4] u32 (q8).
 //! if QUAD
@@ -55,10 +58,16 @@ override FLUSH4: u32 = 256u; // k-steps summed in f32 before the i32 flush (≤ 
 //! read qp: array<vec4<i32>>
 //! read_write y: array<u32>
 
+// requantize four channels' accumulators (words c4 of qp: bias, m, s) and clamp
+fn rq4(a: vec4<i32>, c4: u32) -> vec4<i32> {
+  let r = requant4(a + qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u]);
+  return clamp(r + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
+}
+
 fn store8(row: u32, c4: u32, a: vec4<i32>, b: vec4<i32>) {
   if (row >= params.m) { return; }
-  let lo = clamp(requant4(a + qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u]) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
-  let hi = clamp(requant4(b + qp[3u * c4 + 3u], qp[3u * c4 + 4u], qp[3u * c4 + 5u]) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
+  let lo = rq4(a, c4);
+  let hi = rq4(b, c4 + 1u);
   let c4n = params.c / 4u;
   y[row * c4n + c4] = pack4i8(lo);
   y[row * c4n + c4 + 1u] = pack4i8(hi);
@@ -66,7 +75,7 @@ fn store8(row: u32, c4: u32, a: vec4<i32>, b: vec4<i32>) {
 
 fn store4(row: u32, c4: u32, a: vec4<i32>) {
   if (row >= params.m) { return; }
-  let q = clamp(requant4(a + qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u]) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
+  let q = rq4(a, c4);
   y[row * (params.c / 4u) + c4] = pack4i8(q);
 }
 
@@ -106,8 +115,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 //! else
   var wb = c4;
 //! end
+//! if NOFLUSH
+  // one chunk: Kg/4 ≤ FLUSH4 words (the planner checks), no flush loop
+  {
+    let j0 = 0u;
+    let j1 = params.kg4;
+//! else
   for (var j0 = 0u; j0 < params.kg4; j0 += FLUSH4) {
     let j1 = min(j0 + FLUSH4, params.kg4);
+//! end
 //! for r in 0..ROWS
     var fa${r} = vec4<f32>(0.0); var fb${r} = vec4<f32>(0.0);
 //! end
@@ -165,11 +181,32 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 //! if QUAD
   if (!live) { return; }
 //! end
+//! if REQF
+  // requant4 without per-channel shift counts (common/requant.wgsl), its constants loaded once for all rows
+  let rqa = requantf_load(qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u]);
+//! if HALF
+//! else
+  let rqb = requantf_load(qp[3u * c4 + 3u], qp[3u * c4 + 4u], qp[3u * c4 + 5u]);
+//! end
+  let zy = vec4<f32>(f32(params.y_zero));
+  let lo = vec4<f32>(f32(params.qmin));
+  let hi = vec4<f32>(f32(params.qmax));
+//! for r in 0..ROWS
+  if (m0 + ${r}u < params.m) {
+    y[(m0 + ${r}u) * c4n + c4] = pack4i8f(clamp(requantf(a${r}, rqa) + zy, lo, hi));
+//! if HALF
+//! else
+    y[(m0 + ${r}u) * c4n + c4 + 1u] = pack4i8f(clamp(requantf(b${r}, rqb) + zy, lo, hi));
+//! end
+  }
+//! end
+//! else
 //! for r in 0..ROWS
 //! if HALF
   store4(m0 + ${r}u, c4, a${r});
 //! else
   store8(m0 + ${r}u, c4, a${r}, b${r});
+//! end
 //! end
 //! end
 }

@@ -452,6 +452,7 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
       input: (i) => over?.(i)?.range ?? range(node.inputs[i]),
       output: (i) => range(node.outputs[i]),
       inputData: (i) => graph.tensors[node.inputs[i]].data,
+      inputRaw: (i) => graph.tensors[node.inputs[i]].raw,
       constant: (data, label) => {
         const buf = rt.upload(data, label);
         constBuffers.push(buf);

@@ -14,8 +14,10 @@
 // Kernel choice: pointwise GEMM (1×1, stride 1, unpadded), depthwise, or the general register-tiled kernel; each
 // with dot4I8Packed where the adapter's WGSL has packed_4x8_integer_dot_product and the unpack path always, plus
 // (pointwise and general, Cout/groups % 8 == 0) the f32-accumulate 'fma' kernels: packed int8 loads unpacked to f32
-// in registers, f32 multiply-adds flushed to i32 every 256 words (exact). The tuner measures integer-dot against
-// f32-accumulate per adapter and caches the choice; tests pin each.
+// in registers, f32 multiply-adds flushed to i32 every 256 words (exact), and for short reductions (KH·KW·⌈Cg/4⌉ ≤ 256
+// words: first layers, small groups) the 'fmashort' convs that sum it all in one f32 chunk. Exact flavours picked at
+// plan time (int8FmaFlavour): requantf where the table allows it, no flush loop where one chunk holds the reduction.
+// The tuner measures integer-dot against f32-accumulate per adapter and caches the choice; tests pin each.
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -76,6 +78,107 @@ export function packInt8ConvWeights(wq: Int8Array, wShape: number[], groups: num
         bytes[word * 4 + (ci & 3)] = wq[(tap * cg + ci) * cout + co];
       }
   return new Uint32Array(bytes.buffer);
+}
+
+/**
+ * Whether requant4f (common/requant.wgsl: requantization in f32, no per-channel shift counts) gives requant4's integers
+ * for every accumulator this layer can produce: every channel with m ≠ 0 has s ≥ 17 and
+ * ⌈A·m/2^16⌉ + 2^(s−17) ≤ 2^24, where A = 128·Σ|wq| + |bias| bounds |acc| (|xq| ≤ 128; Σ over the channel's packed
+ * weights when they are on the host, else 128 per product for `products` products). m = 0 gives u = 0 and a
+ * power of two, exact for any s.
+ */
+export function int8RequantF32Exact(table: Int32Array, cout: number, products: number, packed?: Uint32Array): boolean {
+  check(table.length === cout * 3, `int8 tables must be ${cout * 3} words, got ${table.length}`);
+  const sumAbs = new Float64Array(cout).fill(128 * products);
+  if (packed && packed.length % cout === 0) {
+    sumAbs.fill(0);
+    const bytes = new Int8Array(packed.buffer, packed.byteOffset, packed.byteLength);
+    for (let wd = 0; wd < packed.length; wd++) for (let k = 0; k < 4; k++) sumAbs[wd % cout] += Math.abs(bytes[wd * 4 + k]);
+  }
+  for (let co = 0; co < cout; co++) {
+    const base = Math.floor(co / 4) * 12 + (co % 4);
+    const [bias, m, s] = [table[base], table[base + 4], table[base + 8]];
+    if (m === 0) continue;
+    if (s < 17) return false;
+    const a = 128 * sumAbs[co] + Math.abs(bias);
+    if (Math.ceil((a * m) / 65536) + 2 ** (s - 17) > 2 ** 24) return false;
+  }
+  return true;
+}
+
+/** The f32-accumulate kernels by name (tile + flavour suffix: 'f' requantf, 'k' one chunk), each instance listed. */
+const INT8_FMA_NAMES = new Set<string>([
+  'int8/pointwise_forward_fma4x8',
+  'int8/pointwise_forward_fma4x8f',
+  'int8/pointwise_forward_fma4x8k',
+  'int8/pointwise_forward_fma4x8fk',
+  'int8/pointwise_forward_fma8x8',
+  'int8/pointwise_forward_fma8x8f',
+  'int8/pointwise_forward_fma8x8k',
+  'int8/pointwise_forward_fma8x8fk',
+  'int8/pointwise_forward_fmaquad4x8',
+  'int8/pointwise_forward_fmaquad4x8f',
+  'int8/pointwise_forward_fmaquad4x8k',
+  'int8/pointwise_forward_fmaquad4x8fk',
+  'int8/pointwise_forward_fmaquad8x8',
+  'int8/pointwise_forward_fmaquad8x8f',
+  'int8/pointwise_forward_fmaquad8x8k',
+  'int8/pointwise_forward_fmaquad8x8fk',
+  'int8/pointwise_forward_fma8x4',
+  'int8/pointwise_forward_fma8x4f',
+  'int8/pointwise_forward_fma8x4k',
+  'int8/pointwise_forward_fma8x4fk',
+  'int8/conv2d_forward_fma4x8',
+  'int8/conv2d_forward_fma4x8f',
+  'int8/conv2d_forward_fma8x8',
+  'int8/conv2d_forward_fma8x8f',
+  'int8/conv2d_forward_fma8x4',
+  'int8/conv2d_forward_fma8x4f',
+  'int8/conv2d_forward_fmashort3_8x16',
+  'int8/conv2d_forward_fmashort3_8x16f',
+  'int8/conv2d_forward_fmashort3_4x32',
+  'int8/conv2d_forward_fmashort3_4x32f',
+  'int8/conv2d_forward_fmashort3_8x8',
+  'int8/conv2d_forward_fmashort3_8x8f',
+  'int8/conv2d_forward_fmashort_8x16',
+  'int8/conv2d_forward_fmashort_8x16f',
+  'int8/conv2d_forward_fmashort_4x16',
+  'int8/conv2d_forward_fmashort_4x16f',
+]);
+function fmaKernel(name: string): string {
+  check(INT8_FMA_NAMES.has(name), `no int8 kernel instance '${name}'`);
+  return name;
+}
+
+/** fmashort tiles (output columns, channels): Cg ≤ 3 (lane 3 skipped), else. */
+const FMASHORT_TILES_L3: [number, number][] = [
+  [8, 16],
+  [4, 32],
+  [8, 8],
+];
+const FMASHORT_TILES: [number, number][] = [
+  [8, 16],
+  [4, 16],
+];
+
+/**
+ * The exact flavours of the f32-accumulate int8 kernels for this layer: rqf (requantf: every channel passes
+ * int8RequantF32Exact on the host table; false when the table is not a host parameter) and shortK (the whole
+ * reduction, KH·KW·⌈Cg/4⌉ words, fits one f32 chunk of `flush4` words); both false with attr int8PlainFma.
+ */
+export function int8FmaFlavour(
+  pc: Pick<PlanContext, 'inputRaw' | 'attrs'>,
+  g: ConvGeom,
+  flush4: number,
+): { rqf: boolean; shortK: boolean } {
+  // attr int8PlainFma: the kernels as they were before these flavours (requant4, flush loop), for A/B measurement
+  if (attrNum(pc.attrs, 'int8PlainFma', 0)) return { rqf: false, shortK: false };
+  const table = pc.inputRaw(2);
+  const packed = pc.inputRaw(1);
+  const cg = g.cin / g.groups;
+  const rqf =
+    table instanceof Int32Array && int8RequantF32Exact(table, g.cout, g.kh * g.kw * cg, packed instanceof Uint32Array ? packed : undefined);
+  return { rqf, shortK: g.kh * g.kw * Math.ceil(cg / 4) <= flush4 };
 }
 
 export function int8Geom(inShapes: number[][], attrs: Attrs): ConvGeom {
@@ -245,15 +348,52 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const cg4 = Math.ceil(cg / 4);
   const cin4 = Math.ceil(g.cin / 4);
   const by8 = (g.cout / g.groups) % 8 === 0;
+  // Flavours of the f32-accumulate kernels, chosen by exact plan-time checks (each gives the same integers, measured
+  // faster on SwiftShader; docs/results/int8-r4): 'f' requantizes with requantf (no per-channel shift counts) where
+  // int8RequantF32Exact holds for the table; 'k' (pointwise) sums the whole reduction in one f32 chunk, no flush loop.
+  const fl = int8FmaFlavour(pc, g, flush.FLUSH4);
+  const rq = fl.rqf ? 'f' : '';
+  // the whole reduction in one f32 chunk (KH·KW·⌈Cg/4⌉ ≤ FLUSH4 words, exact): the 'fmashort' kernels (not for 1×1,
+  // which has its own GEMM kernels)
+  if (fl.shortK && !isPointwise(g)) {
+    const l3 = cg <= 3;
+    for (const [cols, ch] of l3 ? FMASHORT_TILES_L3 : FMASHORT_TILES) {
+      if ((g.cout / g.groups) % ch !== 0) continue;
+      const owT = Math.ceil(g.ow / cols);
+      const id = `int8_conv2d_fmashort${l3 ? '3' : ''}_${cols}x${ch}`;
+      out.push({
+        id,
+        build: async () => [
+          await k.launch(fmaKernel(`${id.replace('int8_conv2d_', 'int8/conv2d_forward_')}${rq}`), {
+            uniforms: {
+              cin4: Math.ceil(g.cin / 4),
+              cout: g.cout,
+              groups: g.groups,
+              cg4: Math.ceil(cg / 4),
+              ...convUniforms(g),
+              ow_tiles: owT,
+              x_zero_word: byteZero(xZero),
+              ...quant,
+            },
+            buffers: bufs(),
+            invocations: g.n * g.oh * owT * (g.cout / ch),
+          }),
+        ],
+      });
+    }
+  }
   if (isPointwise(g)) {
     const m = g.n * g.h * g.w;
+    const pwK = fl.shortK ? 'k' : '';
     if (by8 && pc.rt.ctx.features.has('subgroups')) {
+      const quadFlush = Math.max(4, flush.FLUSH4 & ~3);
+      const quadK = cg4 <= quadFlush ? 'k' : '';
       for (const rows of [4, 8] as const) {
         out.push({
           id: `int8_pointwise_fmaquad${rows}x8`,
           build: async () => [
-            await k.launch(rows === 8 ? 'int8/pointwise_forward_fmaquad8x8' : 'int8/pointwise_forward_fmaquad4x8', {
-              overrides: { FLUSH4: Math.max(4, flush.FLUSH4 & ~3) },
+            await k.launch(fmaKernel(`int8/pointwise_forward_fmaquad${rows}x8${rq}${quadK}`), {
+              overrides: { FLUSH4: quadFlush },
               uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
               buffers: bufs(),
               invocations: Math.ceil(m / (4 * rows)) * (g.cout / 8) * 4,
@@ -267,7 +407,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
         out.push({
           id: `int8_pointwise_fma${rows}x8`,
           build: async () => [
-            await k.launch(rows === 8 ? 'int8/pointwise_forward_fma8x8' : 'int8/pointwise_forward_fma4x8', {
+            await k.launch(fmaKernel(`int8/pointwise_forward_fma${rows}x8${rq}${pwK}`), {
               overrides: flush,
               uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
               buffers: bufs(),
@@ -279,9 +419,9 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
     }
     // 8 rows × 4 channels: any (C/groups) % 4 == 0 (ShuffleNet's groups of 20 channels)
     out.push({
-      id: 'int8_pointwise_fma8x4',
+      id: `int8_pointwise_fma8x4`,
       build: async () => [
-        await k.launch('int8/pointwise_forward_fma8x4', {
+        await k.launch(fmaKernel(`int8/pointwise_forward_fma8x4${rq}${pwK}`), {
           overrides: flush,
           uniforms: { m, k4: cin4, c: g.cout, groups: g.groups, kg4: cg4, ...quant },
           buffers: bufs(),
@@ -334,7 +474,7 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
       out.push({
         id: `int8_conv2d_fma${cols}x8`,
         build: async () => [
-          await k.launch(cols === 8 ? 'int8/conv2d_forward_fma8x8' : 'int8/conv2d_forward_fma4x8', {
+          await k.launch(fmaKernel(`int8/conv2d_forward_fma${cols}x8${rq}`), {
             overrides: flush,
             uniforms: convFmaUniforms(tiles),
             buffers: bufs(),
@@ -345,9 +485,9 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
     }
   }
   out.push({
-    id: 'int8_conv2d_fma8x4',
+    id: `int8_conv2d_fma8x4`,
     build: async () => [
-      await k.launch('int8/conv2d_forward_fma8x4', {
+      await k.launch(fmaKernel(`int8/conv2d_forward_fma8x4${rq}`), {
         overrides: flush,
         uniforms: convFmaUniforms(Math.ceil(g.ow / 8)),
         buffers: bufs(),

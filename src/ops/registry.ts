@@ -30,6 +30,8 @@ export interface PlanContext {
   output(i: number): BufferRange;
   /** Host values of the i-th input when it is a parameter (for work done once at compile time). */
   inputData(i: number): Float32Array | undefined;
+  /** Host words of the i-th input when it is a raw (i32/u32) parameter: packed int8 weights, requantization tables. */
+  inputRaw(i: number): Int32Array | Uint32Array | undefined;
   /** A constant buffer owned by the compiled graph (counted in its memory). */
   constant(data: Float32Array | Int32Array | Uint32Array, label: string): BufferRange;
   tuner: Tuner;

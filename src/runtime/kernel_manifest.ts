@@ -87,15 +87,106 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   },
   // int8 convolutions in the f32-accumulate flavour ('fma'): packed int8 loads, unpacked to f32 in registers,
   // f32 multiply-adds flushed to i32 (exact); ROWS × 8 / COLS × 8 tiles in named registers
-  // (HALF: × 4 channels, for groups of 4·odd output channels)
-  'int8/pointwise_forward_fma4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, CH: 8, QUAD: 0, HALF: 0 } },
-  'int8/pointwise_forward_fma8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, CH: 8, QUAD: 0, HALF: 0 } },
-  'int8/pointwise_forward_fmaquad4x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 4, CH: 8, QUAD: 1, HALF: 0 } },
-  'int8/pointwise_forward_fmaquad8x8': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, CH: 8, QUAD: 1, HALF: 0 } },
-  'int8/pointwise_forward_fma8x4': { template: 'int8/pointwise_forward_fma', params: { ROWS: 8, CH: 4, QUAD: 0, HALF: 1 } },
-  'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4, CH: 8, HALF: 0 } },
-  'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 8, HALF: 0 } },
-  'int8/conv2d_forward_fma8x4': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 4, HALF: 1 } },
+  // (HALF: × 4 channels, for groups of 4·odd output channels). Exact flavours picked at plan time (int8FmaFlavour):
+  // 'f' (REQF) requantf, no per-channel shift counts; 'k' (NOFLUSH, pointwise) the whole reduction in one f32 chunk
+  'int8/pointwise_forward_fma4x8': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 4, CH: 8, QUAD: 0, HALF: 0, REQF: 0, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fma4x8k': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 4, CH: 8, QUAD: 0, HALF: 0, REQF: 0, NOFLUSH: 1 },
+  },
+  'int8/pointwise_forward_fma4x8f': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 4, CH: 8, QUAD: 0, HALF: 0, REQF: 1, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fma4x8fk': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 4, CH: 8, QUAD: 0, HALF: 0, REQF: 1, NOFLUSH: 1 },
+  },
+  'int8/pointwise_forward_fma8x8': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 8, QUAD: 0, HALF: 0, REQF: 0, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fma8x8k': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 8, QUAD: 0, HALF: 0, REQF: 0, NOFLUSH: 1 },
+  },
+  'int8/pointwise_forward_fma8x8f': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 8, QUAD: 0, HALF: 0, REQF: 1, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fma8x8fk': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 8, QUAD: 0, HALF: 0, REQF: 1, NOFLUSH: 1 },
+  },
+  'int8/pointwise_forward_fmaquad4x8': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 4, CH: 8, QUAD: 1, HALF: 0, REQF: 0, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fmaquad4x8k': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 4, CH: 8, QUAD: 1, HALF: 0, REQF: 0, NOFLUSH: 1 },
+  },
+  'int8/pointwise_forward_fmaquad4x8f': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 4, CH: 8, QUAD: 1, HALF: 0, REQF: 1, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fmaquad4x8fk': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 4, CH: 8, QUAD: 1, HALF: 0, REQF: 1, NOFLUSH: 1 },
+  },
+  'int8/pointwise_forward_fmaquad8x8': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 8, QUAD: 1, HALF: 0, REQF: 0, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fmaquad8x8k': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 8, QUAD: 1, HALF: 0, REQF: 0, NOFLUSH: 1 },
+  },
+  'int8/pointwise_forward_fmaquad8x8f': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 8, QUAD: 1, HALF: 0, REQF: 1, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fmaquad8x8fk': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 8, QUAD: 1, HALF: 0, REQF: 1, NOFLUSH: 1 },
+  },
+  'int8/pointwise_forward_fma8x4': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 4, QUAD: 0, HALF: 1, REQF: 0, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fma8x4k': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 4, QUAD: 0, HALF: 1, REQF: 0, NOFLUSH: 1 },
+  },
+  'int8/pointwise_forward_fma8x4f': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 4, QUAD: 0, HALF: 1, REQF: 1, NOFLUSH: 0 },
+  },
+  'int8/pointwise_forward_fma8x4fk': {
+    template: 'int8/pointwise_forward_fma',
+    params: { ROWS: 8, CH: 4, QUAD: 0, HALF: 1, REQF: 1, NOFLUSH: 1 },
+  },
+  'int8/conv2d_forward_fma4x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 4, CH: 8, HALF: 0, REQF: 0 } },
+  'int8/conv2d_forward_fma4x8f': { template: 'int8/conv2d_forward_fma', params: { COLS: 4, CH: 8, HALF: 0, REQF: 1 } },
+  'int8/conv2d_forward_fma8x8': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 8, HALF: 0, REQF: 0 } },
+  'int8/conv2d_forward_fma8x8f': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 8, HALF: 0, REQF: 1 } },
+  'int8/conv2d_forward_fma8x4': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 4, HALF: 1, REQF: 0 } },
+  'int8/conv2d_forward_fma8x4f': { template: 'int8/conv2d_forward_fma', params: { COLS: 8, CH: 4, HALF: 1, REQF: 1 } },
+  // int8 convolution with the whole reduction in f32 (KH·KW·⌈Cg/4⌉ ≤ 256 words, no flush): COLS columns × CH (= 4·CB)
+  // channels; L3 skips lane 3 (Cg ≤ 3: the first layer, '3'); REQF: requantf ('f')
+  'int8/conv2d_forward_fmashort3_8x16': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 8, CB: 4, CH: 16, L3: 1, REQF: 0 } },
+  'int8/conv2d_forward_fmashort3_8x16f': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 8, CB: 4, CH: 16, L3: 1, REQF: 1 } },
+  'int8/conv2d_forward_fmashort3_4x32': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 4, CB: 8, CH: 32, L3: 1, REQF: 0 } },
+  'int8/conv2d_forward_fmashort3_4x32f': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 4, CB: 8, CH: 32, L3: 1, REQF: 1 } },
+  'int8/conv2d_forward_fmashort3_8x8': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 8, CB: 2, CH: 8, L3: 1, REQF: 0 } },
+  'int8/conv2d_forward_fmashort3_8x8f': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 8, CB: 2, CH: 8, L3: 1, REQF: 1 } },
+  'int8/conv2d_forward_fmashort_8x16': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 8, CB: 4, CH: 16, L3: 0, REQF: 0 } },
+  'int8/conv2d_forward_fmashort_8x16f': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 8, CB: 4, CH: 16, L3: 0, REQF: 1 } },
+  'int8/conv2d_forward_fmashort_4x16': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 4, CB: 4, CH: 16, L3: 0, REQF: 0 } },
+  'int8/conv2d_forward_fmashort_4x16f': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 4, CB: 4, CH: 16, L3: 0, REQF: 1 } },
   // int8 depthwise, f32-accumulate: the 3×3 one shares input loads across its four output columns
   'int8/depthwise_forward_fma': { template: 'int8/depthwise_forward_fma', params: { K3: 0 } },
   'int8/depthwise_forward_fma3x3': { template: 'int8/depthwise_forward_fma', params: { K3: 1 } },
