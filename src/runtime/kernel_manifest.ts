@@ -72,6 +72,25 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
     template: 'conv/conv2d_backward_weight_unrolled',
     params: { ROWS: 8, XB: 2, CB: 2, COLS: 8, QUAD: 1 },
   },
+  // weight gradient of a KW = 3, column-stride 1, column-dilation 1 convolution: all three column taps of one kernel
+  // row × ROWS input × COLS output channels per invocation, a sliding window of input pixels along the output row
+  // (QUAD: the quad shares the input loads)
+  'conv/conv2d_backward_weight_slide4x8': {
+    template: 'conv/conv2d_backward_weight_slide',
+    params: { ROWS: 4, XB: 1, CB: 2, COLS: 8, QUAD: 0 },
+  },
+  'conv/conv2d_backward_weight_slide8x8': {
+    template: 'conv/conv2d_backward_weight_slide',
+    params: { ROWS: 8, XB: 2, CB: 2, COLS: 8, QUAD: 0 },
+  },
+  'conv/conv2d_backward_weight_slidequad8x4': {
+    template: 'conv/conv2d_backward_weight_slide',
+    params: { ROWS: 8, XB: 2, CB: 1, COLS: 4, QUAD: 1 },
+  },
+  'conv/conv2d_backward_weight_slidequad16x8': {
+    template: 'conv/conv2d_backward_weight_slide',
+    params: { ROWS: 16, XB: 4, CB: 2, COLS: 8, QUAD: 1 },
+  },
   // int8 convolutions in two flavours: dot4 (dot4I8Packed and friends, common/int8_dot4.wgsl) and unpack (core WGSL
   // shifts and masks, common/int8_unpack.wgsl); DOT4 only switches the header text
   'int8/conv2d_forward_dot4': { template: 'int8/conv2d_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
