@@ -35,6 +35,10 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/conv2d_forward_unrolled14x8': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 14, CB: 2, COLS: 8, VEC: 0, QUAD: 0 } },
   'conv/conv2d_forward_unrolled7x32': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 8, COLS: 32, VEC: 0, QUAD: 0 } },
   'conv/conv2d_forward_unrolled14x16': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 14, CB: 4, COLS: 16, VEC: 0, QUAD: 0 } },
+  // 3×3 convolution of a one-channel input (stride 1, dilation 1): a whole output row × COLS = 4·CB channels per
+  // invocation, 3 × 3 sliding input window, the weights in named registers
+  'conv/conv2d_forward_cin1_3x3c8': { template: 'conv/conv2d_forward_cin1_3x3', params: { CB: 2, COLS: 8 } },
+  'conv/conv2d_forward_cin1_3x3c16': { template: 'conv/conv2d_forward_cin1_3x3', params: { CB: 4, COLS: 16 } },
   // conv2d weight gradient with implicit im2col: 4 input channels × COLS (= 4·CB) output channels per invocation, split-K
   'conv/conv2d_backward_weight_unrolled4x8': {
     template: 'conv/conv2d_backward_weight_unrolled',
