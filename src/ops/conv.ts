@@ -279,6 +279,12 @@ const UNROLLED_TILES: [string, number, number, boolean, boolean][] = [
   ['conv/conv2d_forward_unrolled4x8', 4, 8, false, false],
 ];
 
+/** The one-channel 3×3 kernels, [kernel, output channels per invocation], default first. */
+const CIN1_3X3_TILES: [string, number][] = [
+  ['conv/conv2d_forward_cin1_3x3c8', 8],
+  ['conv/conv2d_forward_cin1_3x3c16', 16],
+];
+
 /** conv/conv2d_forward_cin1_3x3c* applies: ungrouped, one input channel, 3×3, stride 1, dilation 1, Cout % 8 == 0. */
 export function cin1Conv3x3Fits(g: ReturnType<typeof convGeom>): boolean {
   return (
@@ -301,14 +307,14 @@ export function unrolledConvVariants(pc: PlanContext): Candidate[] {
   // channels first (SwiftShader, batch 64: 0.16–0.21× the CPU time of unrolled 7×32 / 14×8, the same as 16 or 32
   // channels but the quickest to JIT-compile; docs/results/trainfast/round5)
   if (cin1Conv3x3Fits(g)) {
-    for (const cols of [8, 16]) {
+    for (const [kernel, cols] of CIN1_3X3_TILES) {
       if (g.cout % cols !== 0) continue;
       out.push({
         id: `conv2d_cin1_3x3c${cols}`,
         build: async () => {
           const b = pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
           return [
-            await pc.rt.kernels.launch(`conv/conv2d_forward_cin1_3x3c${cols}`, {
+            await pc.rt.kernels.launch(kernel, {
               overrides: { ACT: act },
               uniforms: { cout: g.cout, ...convUniforms(g) },
               buffers: { x: pc.input(0), w: pc.input(1), b, y: pc.output(0) },
