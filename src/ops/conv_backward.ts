@@ -169,6 +169,25 @@ const DW_TILES: [string, number, number, boolean][] = [
 ];
 
 /**
+ * The sliding-window tiles (conv/conv2d_backward_weight_slide*: all three column taps of a kernel row per invocation),
+ * for KW = 3 with column stride and dilation 1: [kernel, input channels, output channels, quad] as DW_TILES.
+ * Defaults (SwiftShader, docs/results/trainfast/round5): slide quad 16×8 ahead of quad 16×8 where it fits (cnn_small's
+ * conv2: 0.85× the CPU time at batch 64, 0.91× at 32), slide quad 8×4 ahead of unrolled 8×16 (cnn_tiny's conv2:
+ * 0.62× / 0.76×); the other two are for adapters without subgroups (not measured ahead of the old tiles).
+ */
+const DW_SLIDE_FIRST: [string, number, number, boolean][] = [
+  ['conv/conv2d_backward_weight_slidequad16x8', 16, 8, true],
+  ['conv/conv2d_backward_weight_slidequad8x4', 8, 4, true],
+];
+const DW_SLIDE_LATER: [string, number, number, boolean][] = [
+  ['conv/conv2d_backward_weight_slide8x8', 8, 8, false],
+  ['conv/conv2d_backward_weight_slide4x8', 4, 8, false],
+];
+export function dwSlideFits(g: ReturnType<typeof convGeom>): boolean {
+  return dwUnrolledFits(g) && g.kw === 3 && g.sw === 1 && g.dw === 1;
+}
+
+/**
  * conv2d_backward_weight_partial applies: ungrouped, Cin % 4 == 0, Cout % 8 == 0. The training graph takes it only
  * for spatial kernels with output rows of ≥ 4 columns (dwImplicitPays): for a fully connected layer (1×1 on [N,1,1,K])
  * each output row is one pixel and the patches + GEMM path was ~10× faster (cnn_tiny's fc1 on SwiftShader).
@@ -241,19 +260,25 @@ registerOp({
     }
     // tiles [input channels, output channels], default first
     const quadOk = pc.rt.ctx.features.has('subgroups');
-    for (const [kernel, rows, cols, quad] of DW_TILES) {
-      if (g.cin % rows !== 0 || g.cout % (quad ? 4 * cols : cols) !== 0 || (quad && !quadOk)) continue;
-      candidates.push({
-        id: `dw_${quad ? 'quad' : 'unrolled'}${rows}x${cols}`,
-        build: async () => [
-          await pc.rt.kernels.launch(kernel, {
-            uniforms: { cin: g.cin, cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rowCount / s), ...convUniforms(g) },
-            buffers: { x: pc.input(0), dy: pc.input(1), part: pc.output(0) },
-            invocations: (s * g.kh * g.kw * g.cin * g.cout) / (rows * cols),
-          }),
-        ],
-      });
-    }
+    const push = (tiles: [string, number, number, boolean][], slide: boolean) => {
+      for (const [kernel, rows, cols, quad] of tiles) {
+        if (g.cin % rows !== 0 || g.cout % (quad ? 4 * cols : cols) !== 0 || (quad && !quadOk)) continue;
+        candidates.push({
+          id: `dw_${slide ? 'slide' : ''}${quad ? 'quad' : slide ? '' : 'unrolled'}${rows}x${cols}`,
+          build: async () => [
+            await pc.rt.kernels.launch(kernel, {
+              uniforms: { cin: g.cin, cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rowCount / s), ...convUniforms(g) },
+              buffers: { x: pc.input(0), dy: pc.input(1), part: pc.output(0) },
+              // a slide invocation covers the KW = 3 taps of one kernel row
+              invocations: (s * g.kh * (slide ? 1 : g.kw) * g.cin * g.cout) / (rows * cols),
+            }),
+          ],
+        });
+      }
+    };
+    if (dwSlideFits(g)) push(DW_SLIDE_FIRST, true);
+    push(DW_TILES, false);
+    if (dwSlideFits(g)) push(DW_SLIDE_LATER, true);
     return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);
   },
 });

@@ -35,6 +35,10 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/conv2d_forward_unrolled14x8': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 14, CB: 2, COLS: 8, VEC: 0, QUAD: 0 } },
   'conv/conv2d_forward_unrolled7x32': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 8, COLS: 32, VEC: 0, QUAD: 0 } },
   'conv/conv2d_forward_unrolled14x16': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 14, CB: 4, COLS: 16, VEC: 0, QUAD: 0 } },
+  // 3×3 convolution of a one-channel input (stride 1, dilation 1): a whole output row × COLS = 4·CB channels per
+  // invocation, 3 × 3 sliding input window, the weights in named registers
+  'conv/conv2d_forward_cin1_3x3c8': { template: 'conv/conv2d_forward_cin1_3x3', params: { CB: 2, COLS: 8 } },
+  'conv/conv2d_forward_cin1_3x3c16': { template: 'conv/conv2d_forward_cin1_3x3', params: { CB: 4, COLS: 16 } },
   // conv2d weight gradient with implicit im2col: 4 input channels × COLS (= 4·CB) output channels per invocation, split-K
   'conv/conv2d_backward_weight_unrolled4x8': {
     template: 'conv/conv2d_backward_weight_unrolled',
@@ -71,6 +75,25 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/conv2d_backward_weight_quad8x8': {
     template: 'conv/conv2d_backward_weight_unrolled',
     params: { ROWS: 8, XB: 2, CB: 2, COLS: 8, QUAD: 1 },
+  },
+  // weight gradient of a KW = 3, column-stride 1, column-dilation 1 convolution: all three column taps of one kernel
+  // row × ROWS input × COLS output channels per invocation, a sliding window of input pixels along the output row
+  // (QUAD: the quad shares the input loads)
+  'conv/conv2d_backward_weight_slide4x8': {
+    template: 'conv/conv2d_backward_weight_slide',
+    params: { ROWS: 4, XB: 1, CB: 2, COLS: 8, QUAD: 0 },
+  },
+  'conv/conv2d_backward_weight_slide8x8': {
+    template: 'conv/conv2d_backward_weight_slide',
+    params: { ROWS: 8, XB: 2, CB: 2, COLS: 8, QUAD: 0 },
+  },
+  'conv/conv2d_backward_weight_slidequad8x4': {
+    template: 'conv/conv2d_backward_weight_slide',
+    params: { ROWS: 8, XB: 2, CB: 1, COLS: 4, QUAD: 1 },
+  },
+  'conv/conv2d_backward_weight_slidequad16x8': {
+    template: 'conv/conv2d_backward_weight_slide',
+    params: { ROWS: 16, XB: 4, CB: 2, COLS: 8, QUAD: 1 },
   },
   // int8 convolutions in two flavours: dot4 (dot4I8Packed and friends, common/int8_dot4.wgsl) and unpack (core WGSL
   // shifts and masks, common/int8_unpack.wgsl); DOT4 only switches the header text

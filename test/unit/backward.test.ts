@@ -189,6 +189,36 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       split: 1,
       unrolled: 5,
     },
+    // KW = 3 with column stride and dilation 1 (conv2d_backward_weight_slide: the three column taps share a sliding
+    // window of input pixels): left pad 0 / right pad 2, left pad 2 (the window starts two columns outside), row
+    // dilation 2, row stride 2, an odd OW
+    {
+      name: 'slide: n2 5x6 c16→64, 3x3 dil(2,1) pads (1,0,2,2)',
+      x: [2, 5, 6, 16],
+      k: [3, 3],
+      cout: 64,
+      attrs: { dilation: [2, 1], pads: [1, 0, 2, 2] },
+      split: 1,
+      unrolled: 2,
+    },
+    {
+      name: 'slide: n1 6x5 c16→32, 2x3 s(2,1) pads (0,2,1,2) (OW 7)',
+      x: [1, 6, 5, 16],
+      k: [2, 3],
+      cout: 32,
+      attrs: { stride: [2, 1], pads: [0, 2, 1, 2] },
+      split: 1,
+      unrolled: 1,
+    },
+    {
+      name: 'slide: n3 4x4 c4→16, 3x3 pads (1,2,1,0): left pad 2',
+      x: [3, 4, 4, 4],
+      k: [3, 3],
+      cout: 16,
+      attrs: { pads: [1, 2, 1, 0] },
+      split: 1,
+      unrolled: 3,
+    },
     // one input channel, 3×3 (conv2d_backward_weight_cin1): every tap × 4 or 8 output channels per invocation
     {
       name: 'cin1: n1 32x32 c1→8, 3x3 pad 1',
@@ -291,6 +321,24 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
         .filter(([, rows, cols]) => c.x[3] % rows === 0 && c.cout % cols === 0)
         .map(([tile]) => tile as string);
       if (c.x[3] === 1) tiles.push(...[8, 4].filter((cols) => c.cout % cols === 0).map((cols) => `cin1c${cols}`));
+      // the sliding-window tiles: KW = 3, column stride and dilation 1
+      const [, sw] = (c.attrs.stride as number[] | undefined) ?? [1, 1];
+      const [, dwc] = (c.attrs.dilation as number[] | undefined) ?? [1, 1];
+      const slide = c.k[1] === 3 && sw === 1 && dwc === 1;
+      if (slide)
+        tiles.push(
+          ...(
+            [
+              ['slidequad16x8', 16, 32],
+              ['slidequad8x4', 8, 16],
+              ['slide8x8', 8, 8],
+              ['slide4x8', 4, 8],
+            ] as const
+          )
+            .filter(([, rows, cols]) => c.x[3] % rows === 0 && c.cout % cols === 0)
+            .map(([tile]) => tile as string),
+        );
+
       for (const tile of c.unrolled ? tiles : []) {
         // every tile of the kernel, each chunk's partial sum
         const s = c.unrolled!;
@@ -305,6 +353,14 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
         );
         const attrs = { ...c.attrs, w_shape: ws, chunks: s };
         expectClose(out, convWeightPartialRef(x, c.x, dy, attrs), TOL.grad, `${c.name} dw_${tile}`);
+        if (tile.startsWith('slide') && c.name.startsWith('slide')) {
+          // the sliding-window kernel's dw (its chunks summed in float64) against finite differences of the forward
+          const dwSum = new Float64Array(size(ws));
+          const rowsK = c.k[0] * c.k[1] * c.x[3];
+          for (let r = 0; r < rowsK; r++)
+            for (let k = 0; k < s; k++) for (let co = 0; co < c.cout; co++) dwSum[r * c.cout + co] += out[(r * s + k) * c.cout + co];
+          checkFD(`${c.name} dw_${tile}`, w, (ww) => conv2dRef(x, c.x, ww, ws, null, c.attrs), dy, dwSum);
+        }
       }
       if (c.split > 1) {
         // the patches in split-K column order, exactly (a gather)

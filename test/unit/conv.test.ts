@@ -88,8 +88,21 @@ const cases: Case[] = [
       'conv2d_unrolled14x8',
       'conv2d_unrolled7x32',
       'conv2d_unrolled14x16',
+      'conv2d_cin1_3x3c8',
+      'conv2d_cin1_3x3c16',
     ],
   },
+  // the one-channel 3×3 sliding-window kernel: asymmetric pads (left 2: the window starts two columns outside the
+  // image; bottom 2: the last rows read padding), odd sizes, an activation; and no padding at all
+  {
+    name: '3x3 cin1 p(0,2,2,1) n2 7x5 cout32 act',
+    x: [2, 7, 5, 1],
+    k: [3, 3],
+    cout: 32,
+    attrs: { pads: [0, 2, 2, 1], act: 2 },
+    variants: ['conv2d_cin1_3x3c8', 'conv2d_cin1_3x3c16'],
+  },
+  { name: '3x3 cin1 valid n3 5x4 cout8', x: [3, 5, 4, 1], k: [3, 3], cout: 8, attrs: {}, variants: ['conv2d_cin1_3x3c8'] },
   {
     name: '3x2 dil(2,1) s2 cin3 cout16',
     x: [1, 9, 13, 3],
