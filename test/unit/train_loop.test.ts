@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { FASHION_MNIST_DIR, limitSplit, loadSplit, NO_AUGMENT, type Augment } from '../../src/io/fashion_mnist.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { buildModel } from '../../src/models/zoo.js';
-import { saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
+import { readCheckpointHeader, saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
 import { cachesTeacher, resume, stepLosses, train, type TrainOptions } from '../../src/train/loop.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { checkpointMeta } from '../checkpoint_meta.js';
@@ -212,5 +212,53 @@ describe('train with profile: the last step timed per node', () => {
       expect(w.length, t.name).toBe(t.data!.length);
       expect(w.every(Number.isFinite), t.name).toBe(true);
     }
+  });
+});
+
+// Written for the loop.ts survivors of the sample of 30 Nov (issue 17): the steps per epoch (n / batch), the epoch a
+// checkpoint records, --init honoured outside deep mutual learning, and where the batches are assembled (TrainResult.data).
+describe('train: steps per epoch, the checkpoint at the end of an epoch, and where batches are assembled', () => {
+  it('16 examples in batches of 8, maxSteps 3: one epoch of 2 steps; the checkpoint says step 2, epoch 1; batches on the GPU', async () => {
+    const rt = await runtime();
+    const out = join(mkdtempSync(join(tmpdir(), 'slimgpu-epoch-')), 'run.ckpt');
+    const r = await train(rt, {
+      ...opts({}),
+      maxSteps: 3,
+      out,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 16),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    // floor(16 / 8) = 2 steps per epoch, 1 epoch: 2 steps (maxSteps 3 does not reach past the epochs asked for)
+    expect(r.steps).toBe(2);
+    expect(r.epochs).toBe(1);
+    expect(r.stepLosses[0]).toHaveLength(2);
+    expect(r.history.map((h) => h.epoch)).toEqual([1]);
+    const { meta } = readCheckpointHeader(out);
+    expect([meta.step, meta.epoch, meta.epoch_progress]).toEqual([2, 1, undefined]);
+    // no augmentation, no cached teacher, the default generator: the batches are gathered on the GPU
+    expect(r.data).toEqual({ source: 'gpu' });
+  });
+
+  it('kd from --init weights: the student starts from them (maxSteps 0), batches on the CPU for the cached teacher logits', async () => {
+    const rt = await runtime();
+    const params = (seed: number) =>
+      new Map(
+        buildModel({ model: 'cnn_tiny', seed })
+          .tensors.filter((t) => t.role === 'param')
+          .map((t) => [t.name, t.data!]),
+      );
+    const init = params(11);
+    const r = await train(rt, {
+      ...opts({ mode: 'kd' }),
+      teacher: { spec: { model: 'cnn_tiny' }, tensors: params(5) },
+      init,
+      maxSteps: 0,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(r.steps).toBe(0);
+    expect([...r.weights[0].keys()].sort()).toEqual([...init.keys()].sort());
+    for (const [name, w] of init) expect([...r.weights[0].get(name)!], name).toEqual([...w]);
+    expect(r.data).toEqual({ source: 'host', note: 'cached teacher logits: batches assembled on the CPU' });
   });
 });
