@@ -289,3 +289,54 @@ describe('single ONNX operators: import on the CPU references vs onnxruntime-nod
       });
     });
 });
+
+// Written for the ops/elementwise.ts survivors of the sample of 30 Nov (issue 17).
+describe('elementwise import details on the CPU references vs onnxruntime-node', () => {
+  it('PRelu with a slope [C] where the last axis also has C: ONNX broadcasts it along the last axis', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [2, 3, 2, 3]);
+    b.output(b.node1('PRelu', [x, b.init([3], [0.5, -2, 3], 1, 'slope')]));
+    const bytes = b.bytes();
+    const xin = randn(36, 31);
+    const [want] = await ortOutputs(bytes, { x: [xin, [2, 3, 2, 3]] });
+    // the float64 oracle: element i of the last axis gets slope[i]
+    const slope = [0.5, -2, 3];
+    const byHand = Float32Array.from(xin, (v, i) => (v >= 0 ? v : v * slope[i % 3]));
+    expectNear(want, byHand, 'onnxruntime vs by hand');
+    expectNear(runGraphRef(importOnnx(bytes).graph, [xin])[0], want, 'PRelu');
+  });
+
+  it('Clip of an int64 tensor with only a max: no lower bound (the type has no int8-style range)', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [2, 5]);
+    const xi = b.node1('Cast', [x], [attr.i('to', 7)]);
+    const y = b.node1('Clip', [xi, '', b.init([], [2], 7, 'hi')]);
+    b.outputs.push({ name: y, type: { tensorType: { elemType: 7 } } });
+    const bytes = b.bytes();
+    const xin = Float32Array.from(randn(10, 32), (v) => v * 6);
+    const [want] = await ortOutputs(bytes, { x: [xin, [2, 5]] });
+    expect([...want]).toEqual([...xin].map((v) => Math.min(Math.trunc(v) + 0, 2)));
+    expect(want.some((v) => v < -1)).toBe(true);
+    expectNear(runGraphRef(importOnnx(bytes).graph, [xin])[0], want, 'Clip int64');
+  });
+
+  it('Sum, Mean and Max of one or more inputs: the output is a node output (not the input), no extra identity', () => {
+    for (const [op, n] of [
+      ['Sum', 1],
+      ['Max', 1],
+      ['Sum', 3],
+      ['Mean', 2],
+    ] as const) {
+      const b = new OnnxBuilder(13);
+      const xs = Array.from({ length: n }, (_, k) => b.input(`x${k}`, [2, 3]));
+      const y = b.node1(op, xs);
+      b.output(y);
+      const m = importOnnx(b.bytes());
+      const out = m.graph.outputs[m.outputs[0].output!];
+      expect(m.graph.inputs, `${op} of ${n}`).not.toContain(out);
+      expect(m.graph.producers().has(out), `${op} of ${n}`).toBe(true);
+      // n - 1 binary nodes, a division for Mean, an identity for one input: no more
+      expect(m.graph.nodes.length, `${op} of ${n}`).toBe(n === 1 ? 1 : n - 1 + (op === 'Mean' ? 1 : 0));
+    }
+  });
+});
