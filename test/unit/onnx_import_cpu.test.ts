@@ -340,3 +340,65 @@ describe('elementwise import details on the CPU references vs onnxruntime-node',
     }
   });
 });
+
+// Written for the ops/{resize,norm,training}.ts survivors of the samples of 30 Nov (issue 17).
+describe('Resize/Upsample, GroupNormalization and SoftmaxCrossEntropyLoss details on the CPU references', () => {
+  it('Upsample-1 (opset 6) mode NN with height_scale 2, width_scale 3: a nearest resize to [1, 2, 4, 6]', () => {
+    const b = new OnnxBuilder(6);
+    const x = b.input('x', [1, 2, 2, 2]);
+    b.output(b.node1('Upsample', [x], [attr.s('mode', 'NN'), attr.f('height_scale', 2), attr.f('width_scale', 3)]));
+    const m = importOnnx(b.bytes());
+    expect(m.outputs[0].shape).toEqual([1, 2, 4, 6]);
+    const resize = m.graph.nodes.filter((n) => n.op === 'resize');
+    expect(resize).toHaveLength(1);
+    expect(resize[0].attrs.mode).toBe('nearest');
+  });
+
+  it('Upsample-9 with a zero scale is refused, naming the scales', () => {
+    const b = new OnnxBuilder(9);
+    b.output(b.node1('Upsample', [b.input('x', [1, 1, 2, 2]), b.init([4], [1, 1, 0, 2])]));
+    expect(() => importOnnx(b.bytes())).toThrow(/scales \[1,1,0,2\] do not fit X \[1,1,2,2\]/);
+  });
+
+  it('Resize tf_crop_and_resize with scales: the output covers the roi, floor(H·(end−start)·scale) as the spec says', () => {
+    const b = new OnnxBuilder(11);
+    const x = b.input('x', [1, 2, 6, 5]);
+    const roi = b.init([8], [0, 0, 0.25, 0.25, 1, 1, 0.75, 0.75]);
+    const scales = b.init([4], [1, 1, 2, 2]);
+    const mode = [attr.s('mode', 'linear'), attr.s('coordinate_transformation_mode', 'tf_crop_and_resize')];
+    b.output(b.node1('Resize', [x, roi, scales], mode));
+    // ONNX Resize-11+: output_dimension = floor(input_dimension · (roi_end − roi_start) · scale) when sizes is not
+    // given. H: floor(6 · 0.5 · 2) = 6, W: floor(5 · 0.5 · 2) = 5, not the uncropped 12 and 10 (which onnxruntime
+    // 1.x gives: it sizes the output without the roi, so it is not the oracle here)
+    expect(importOnnx(b.bytes()).outputs[0].shape).toEqual([1, 2, 6, 5]);
+  });
+
+  it('Resize tf_crop_and_resize cropping the channel axis is refused (the output keeps C, the roi does not)', () => {
+    const b = new OnnxBuilder(11);
+    const x = b.input('x', [1, 2, 4, 4]);
+    const roi = b.init([8], [0, 0.5, 0, 0, 1, 1, 1, 1]);
+    const mode = [attr.s('mode', 'linear'), attr.s('coordinate_transformation_mode', 'tf_crop_and_resize')];
+    b.output(b.node1('Resize', [x, roi, b.init([0], []), b.ints([1, 2, 8, 8])], mode));
+    expect(() => importOnnx(b.bytes())).toThrow(/cropping axis 0 or 1 \(N or C\) is not supported/);
+  });
+
+  it('GroupNormalization with num_groups not dividing the channels is refused, naming both', () => {
+    const b = new OnnxBuilder(18);
+    const x = b.input('x', [1, 6, 2, 2]);
+    b.output(b.node1('GroupNormalization', [x, b.rand([4], 1), b.rand([4], 1)], [attr.i('num_groups', 4)]));
+    expect(() => importOnnx(b.bytes())).toThrow(/num_groups 4 does not divide 6 channels/);
+  });
+
+  it('SoftmaxCrossEntropyLoss refuses a negative label that is not ignore_index', () => {
+    for (const [labels, ignore] of [
+      [[0, -2], undefined],
+      [[0, -2], -1],
+    ] as const) {
+      const b = new OnnxBuilder(13);
+      const x = b.input('x', [2, 3]);
+      const attrs = ignore === undefined ? [] : [attr.i('ignore_index', ignore)];
+      b.output(b.node1('SoftmaxCrossEntropyLoss', [x, b.init([2], labels, 7, 'labels')], attrs));
+      expect(() => importOnnx(b.bytes())).toThrow(/label -2 is outside \[0, 3\)/);
+    }
+  });
+});
