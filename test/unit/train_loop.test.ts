@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FASHION_MNIST_DIR, limitSplit, loadSplit, NO_AUGMENT, type Augment } from '../../src/io/fashion_mnist.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { buildModel } from '../../src/models/zoo.js';
@@ -17,6 +17,20 @@ import { checkpointMeta } from '../checkpoint_meta.js';
 import type { Pruning } from '../../src/train/pruning.js';
 import type { CompiledStep, LossReadout } from '../../src/train/step_graph.js';
 import { runtime } from '../helpers.js';
+
+// saveCheckpoint as imported, recording the step of every checkpoint written (mid-epoch checkpoints are overwritten
+// by the next, so the file alone cannot show how many there were)
+const saved = vi.hoisted(() => ({ steps: [] as number[] }));
+vi.mock('../../src/train/checkpoint.js', async (original) => {
+  const m = await original<typeof import('../../src/train/checkpoint.js')>();
+  return {
+    ...m,
+    saveCheckpoint: (...a: Parameters<typeof m.saveCheckpoint>) => {
+      saved.steps.push(a[1].meta.step);
+      return m.saveCheckpoint(...a);
+    },
+  };
+});
 
 /** Options with only what the functions under test read (the splits are stand-ins of the right size). */
 const opts = (o: Partial<TrainOptions>): TrainOptions =>
@@ -218,23 +232,27 @@ describe('train with profile: the last step timed per node', () => {
 // Written for the loop.ts survivors of the sample of 30 Nov (issue 17): the steps per epoch (n / batch), the epoch a
 // checkpoint records, --init honoured outside deep mutual learning, and where the batches are assembled (TrainResult.data).
 describe('train: steps per epoch, the checkpoint at the end of an epoch, and where batches are assembled', () => {
-  it('16 examples in batches of 8, maxSteps 3: one epoch of 2 steps; the checkpoint says step 2, epoch 1; batches on the GPU', async () => {
+  it('32 examples in batches of 8, maxSteps 5, a checkpoint every 2 steps: one epoch of 4 steps, checkpoints at 2 and 4', async () => {
     const rt = await runtime();
     const out = join(mkdtempSync(join(tmpdir(), 'slimgpu-epoch-')), 'run.ckpt');
+    saved.steps = [];
     const r = await train(rt, {
       ...opts({}),
-      maxSteps: 3,
+      maxSteps: 5,
       out,
-      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 16),
+      checkpointEverySteps: 2,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 32),
       test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
     });
-    // floor(16 / 8) = 2 steps per epoch, 1 epoch: 2 steps (maxSteps 3 does not reach past the epochs asked for)
-    expect(r.steps).toBe(2);
+    // floor(32 / 8) = 4 steps per epoch, 1 epoch: 4 steps (maxSteps 5 does not reach past the epochs asked for)
+    expect(r.steps).toBe(4);
     expect(r.epochs).toBe(1);
-    expect(r.stepLosses[0]).toHaveLength(2);
+    expect(r.stepLosses[0]).toHaveLength(4);
     expect(r.history.map((h) => h.epoch)).toEqual([1]);
+    // a mid-epoch checkpoint 2 steps after the start, then the end of the epoch (step 3 is only 1 step after 2)
+    expect(saved.steps).toEqual([2, 4]);
     const { meta } = readCheckpointHeader(out);
-    expect([meta.step, meta.epoch, meta.epoch_progress]).toEqual([2, 1, undefined]);
+    expect([meta.step, meta.epoch, meta.epoch_progress]).toEqual([4, 1, undefined]);
     // no augmentation, no cached teacher, the default generator: the batches are gathered on the GPU
     expect(r.data).toEqual({ source: 'gpu' });
   });
