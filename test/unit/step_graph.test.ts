@@ -302,3 +302,45 @@ describe('autodiff.ts on the CPU: errors by name, splitK from its documented rul
     expect(splitK(m, r, cout)).toBe(s);
   });
 });
+
+// Written for the autodiff.ts survivors of the sample of 30 Nov (issue 17): which activation and max-pool a
+// training batch norm absorbs. Only a sole consumer may be absorbed: a tensor that another node also reads must
+// stay as computed (absorbing it would hand that node act(bn(x)) or the pooled tensor instead).
+describe('addModel: the activation and max-pool a batch norm absorbs (autodiff.ts, hand-built graphs)', () => {
+  /** x [2, 4, 4, 4] → bn → the rest built by `rest(bn)`, which returns the model's single output. */
+  const trained = (rest: (g: Graph, bn: number) => number) => {
+    const src = new Graph();
+    const x = src.addInput('x', [2, 4, 4, 4]);
+    const p = (name: string, v: number) => src.addParam(name, [4], new Float32Array(4).fill(v));
+    const bn = src.add1('batchnorm', [x, p('bn.gamma', 1), p('bn.beta', 0), p('bn.mean', 0), p('bn.var', 1)], { eps: 1e-3 }, 'bn');
+    src.markOutput(rest(src, bn));
+    const dst = new Graph();
+    addModel(dst, src, { prefix: '', input: dst.addInput('x', [2, 4, 4, 4]), mode: 'train' });
+    const bnt = dst.nodes.filter((n) => n.op === 'batchnorm_train');
+    expect(bnt).toHaveLength(1);
+    return { attrs: bnt[0].attrs, ops: dst.nodes.map((n) => n.op) };
+  };
+  const relu = (g: Graph, t: number) => g.add1('activation', [t], { act: 1 }, 'relu');
+  const maxpool = (g: Graph, t: number) => g.add1('pool2d', [t], { kernel: [2, 2], stride: [2, 2], mode: 'max' }, 'pool');
+
+  it('bn → relu → max-pool 2×2 (sole consumers): both absorbed', () => {
+    const r = trained((g, bn) => maxpool(g, relu(g, bn)));
+    expect([r.attrs.act, r.attrs.pool]).toEqual([1, [2, 2]]);
+    expect(r.ops).not.toContain('activation');
+    expect(r.ops).not.toContain('pool2d');
+  });
+  it('bn read by relu and by a residual add: the relu stays a node of its own', () => {
+    const r = trained((g, bn) => g.add1('add', [relu(g, bn), bn], {}, 'res'));
+    expect(r.attrs.act).toBe(0);
+    expect(r.ops).toContain('activation');
+  });
+  it('relu read by the max-pool and by a global pool: the relu is absorbed, the max-pool is not', () => {
+    const r = trained((g, bn) => {
+      const a = relu(g, bn);
+      const left = g.add1('global_pool', [maxpool(g, a)], { mode: 'avg' }, 'gl');
+      return g.add1('add', [left, g.add1('global_pool', [a], { mode: 'avg' }, 'gr')], {}, 'sum');
+    });
+    expect([r.attrs.act, r.attrs.pool]).toEqual([1, undefined]);
+    expect(r.ops).toContain('pool2d');
+  });
+});
