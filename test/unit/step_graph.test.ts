@@ -12,6 +12,8 @@ import { opNames } from '../../src/ops/registry.js';
 import { addModel, backward, pruneTargets, RULES, splitK } from '../../src/train/autodiff.js';
 import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
+import { runGraphRef } from '../ref/graph.js';
+import { channelShuffleRef } from '../ref/ops.js';
 
 const model = () => buildModel({ model: 'cnn_tiny', batch: 2 });
 const paramNames = (s: StepGraph, k = 0) => [...s.models[k].params.keys()].sort();
@@ -342,5 +344,35 @@ describe('addModel: the activation and max-pool a batch norm absorbs (autodiff.t
     });
     expect([r.attrs.act, r.attrs.pool]).toEqual([1, undefined]);
     expect(r.ops).toContain('pool2d');
+  });
+});
+
+describe('backward through a channel shuffle (autodiff.ts, CPU references)', () => {
+  it('dw is dy permuted back: the transpose of the forward permutation', () => {
+    const C = 6;
+    const g = new Graph();
+    const w = g.addParam(
+      'w',
+      [1, 2, 1, C],
+      Float32Array.from({ length: 2 * C }, (_, i) => i / 3 - 1),
+    );
+    const y = g.add1('channel_shuffle', [w], { groups: 2 }, 'shuffle');
+    const dy = g.addInput('dy', [1, 2, 1, C]);
+    const dw = backward(g, new Map([[y, [dy]]]), [w]).get(w);
+    expect(dw).toBeDefined();
+    g.markOutput(dw!);
+    const dyv = Float32Array.from({ length: 2 * C }, (_, i) => (i * 7) % 11);
+    const [got] = runGraphRef(g, [dyv]);
+    // the forward permutation from the forward reference applied to the indices: y[k] = w[src[k]], so dw[src[k]] = dy[k]
+    const src = channelShuffleRef(
+      Float32Array.from({ length: 2 * C }, (_, i) => i),
+      C,
+      2,
+    );
+    const want = new Float32Array(2 * C);
+    src.forEach((s, k) => (want[s] += dyv[k]));
+    expect(new Set(src).size).toBe(2 * C);
+    expect([...src]).not.toEqual([...src].sort((a, b) => a - b)); // a real permutation
+    expect([...got]).toEqual([...want]);
   });
 });
