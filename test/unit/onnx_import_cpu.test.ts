@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import '../../src/graph/executor.js'; // registers the ops (shape inference only)
 import { importOnnx } from '../../src/io/onnx/import.js';
+import { optimizeForInference } from '../../src/graph/passes.js';
 import { OnnxBuilder, attr } from '../onnx_builder.js';
 import { tensorToProto, type AttributeProto } from '../../src/io/onnx/proto.js';
 import { runGraphRef } from '../ref/graph.js';
@@ -380,6 +381,19 @@ describe('Resize/Upsample, GroupNormalization and SoftmaxCrossEntropyLoss detail
     const mode = [attr.s('mode', 'linear'), attr.s('coordinate_transformation_mode', 'tf_crop_and_resize')];
     b.output(b.node1('Resize', [x, roi, b.init([0], []), b.ints([1, 2, 8, 8])], mode));
     expect(() => importOnnx(b.bytes())).toThrow(/cropping axis 0 or 1 \(N or C\) is not supported/);
+  });
+
+  it('BatchNormalization (4-D, constant statistics) imports as one batchnorm node, so it folds into the conv before it', () => {
+    const b = new OnnxBuilder(13);
+    const c = b.conv(b.input('x', [1, 3, 5, 5]), 3, 4, 3);
+    const stats = [b.rand([4], 1), b.rand([4], 1), b.rand([4], 1), b.init([4], [0.5, 1, 1.5, 2])];
+    b.output(b.node1('BatchNormalization', [c, ...stats]));
+    const m = importOnnx(b.bytes());
+    expect(m.graph.nodes.filter((n) => n.op === 'batchnorm')).toHaveLength(1);
+    const { graph, report } = optimizeForInference(m.graph);
+    expect(report.batchnormsFolded).toBe(1);
+    const xin = randn(75, 35);
+    expectNear(runGraphRef(graph, [xin])[0], runGraphRef(m.graph, [xin])[0], 'folded vs unfolded');
   });
 
   it('GroupNormalization with num_groups not dividing the channels is refused, naming both', () => {
