@@ -84,6 +84,9 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
       expect(() => importOnnx(b.bytes()), op).toThrow(msg);
     };
     bad('Conv', [1, 2, 5, 5], [3, 2, 3, 3], [], /X is required/, true);
+    const nw = new OnnxBuilder(13);
+    nw.output(nw.node1('Conv', [nw.input('x', [1, 2, 5, 5]), '']));
+    expect(() => importOnnx(nw.bytes()), 'Conv without W').toThrow(/W is required/);
     bad('ConvTranspose', [1, 2, 5, 5], [2, 3, 3], [], /W must be 4-D \[C, M\/group, kH, kW\], got \[2,3,3\]/);
     bad('ConvTranspose', [1, 2, 5], [2, 3, 3, 3], [], /W must be 3-D \[C, M\/group, k\], got \[2,3,3,3\]/);
     bad(
