@@ -232,27 +232,31 @@ describe('train with profile: the last step timed per node', () => {
 // Written for the loop.ts survivors of the sample of 30 Nov (issue 17): the steps per epoch (n / batch), the epoch a
 // checkpoint records, --init honoured outside deep mutual learning, and where the batches are assembled (TrainResult.data).
 describe('train: steps per epoch, the checkpoint at the end of an epoch, and where batches are assembled', () => {
-  it('32 examples in batches of 8, maxSteps 5, a checkpoint every 2 steps: one epoch of 4 steps, checkpoints at 2 and 4', async () => {
+  it('32 examples in batches of 8, 2 epochs stopped at step 6, a checkpoint every 2 steps: 4 steps per epoch', async () => {
     const rt = await runtime();
     const out = join(mkdtempSync(join(tmpdir(), 'slimgpu-epoch-')), 'run.ckpt');
     saved.steps = [];
     const r = await train(rt, {
       ...opts({}),
-      maxSteps: 5,
+      epochs: 2,
+      maxSteps: 6,
       out,
       checkpointEverySteps: 2,
       train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 32),
       test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
     });
-    // floor(32 / 8) = 4 steps per epoch, 1 epoch: 4 steps (maxSteps 5 does not reach past the epochs asked for)
-    expect(r.steps).toBe(4);
-    expect(r.epochs).toBe(1);
-    expect(r.stepLosses[0]).toHaveLength(4);
-    expect(r.history.map((h) => h.epoch)).toEqual([1]);
-    // a mid-epoch checkpoint 2 steps after the start, then the end of the epoch (step 3 is only 1 step after 2)
-    expect(saved.steps).toEqual([2, 4]);
+    // floor(32 / 8) = 4 steps per epoch: epoch 1 whole, epoch 2 stopped after 2 of its steps
+    expect(r.steps).toBe(6);
+    expect(r.epochs).toBe(2);
+    expect(r.stepLosses[0]).toHaveLength(6);
+    expect(r.history.map((h) => h.epoch)).toEqual([1, 2]);
+    // checkpoints: 2 steps after the start (mid-epoch), the end of epoch 1 (step 4), the end of the run (step 6);
+    // not at step 3 or 5 (1 step after the last one)
+    expect(saved.steps).toEqual([2, 4, 6]);
+    // the last one: step 6 in epoch index 1, 2 steps into it, with their loss sum (to resume the epoch's loss)
     const { meta } = readCheckpointHeader(out);
-    expect([meta.step, meta.epoch, meta.epoch_progress]).toEqual([4, 1, undefined]);
+    expect([meta.step, meta.epoch]).toEqual([6, 1]);
+    expect(meta.epoch_progress).toEqual({ loss_sum: [r.stepLosses[0][4] + r.stepLosses[0][5]], steps: 2 });
     // no augmentation, no cached teacher, the default generator: the batches are gathered on the GPU
     expect(r.data).toEqual({ source: 'gpu' });
   });
