@@ -236,6 +236,7 @@ describe('train: steps per epoch, the checkpoint at the end of an epoch, and whe
     const rt = await runtime();
     const out = join(mkdtempSync(join(tmpdir(), 'slimgpu-epoch-')), 'run.ckpt');
     saved.steps = [];
+    const t0 = performance.now();
     const r = await train(rt, {
       ...opts({}),
       epochs: 2,
@@ -250,12 +251,21 @@ describe('train: steps per epoch, the checkpoint at the end of an epoch, and whe
     expect(r.epochs).toBe(2);
     expect(r.stepLosses[0]).toHaveLength(6);
     expect(r.history.map((h) => h.epoch)).toEqual([1, 2]);
+    // accuracy measured at the end of the run only (no evalEveryEpoch): one model, a fraction
+    expect(r.history.map((h) => h.test_accuracy.length)).toEqual([0, 1]);
+    expect(r.test_accuracy).toHaveLength(1);
+    expect(r.test_accuracy[0]).toBeGreaterThanOrEqual(0);
+    expect(r.test_accuracy[0]).toBeLessThanOrEqual(1);
+    // the training time is measured inside the call, so the rate is at least images / the call's wall time
+    expect(r.images_per_s).toBeGreaterThanOrEqual((6 * 8) / ((performance.now() - t0) / 1000));
     // checkpoints: 2 steps after the start (mid-epoch), the end of epoch 1 (step 4), the end of the run (step 6);
     // not at step 3 or 5 (1 step after the last one)
     expect(saved.steps).toEqual([2, 4, 6]);
     // the last one: step 6 in epoch index 1, 2 steps into it, with their loss sum (to resume the epoch's loss)
     const { meta } = readCheckpointHeader(out);
     expect([meta.step, meta.epoch]).toEqual([6, 1]);
+    // the cosine schedule runs over every step asked for (2 epochs × 4), whatever the options' totalSteps
+    expect([meta.opt.schedule, meta.opt.totalSteps]).toEqual(['cosine', 8]);
     expect(meta.epoch_progress).toEqual({ loss_sum: [r.stepLosses[0][4] + r.stepLosses[0][5]], steps: 2 });
     // no augmentation, no cached teacher, the default generator: the batches are gathered on the GPU
     expect(r.data).toEqual({ source: 'gpu' });
@@ -279,6 +289,10 @@ describe('train: steps per epoch, the checkpoint at the end of an epoch, and whe
       test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
     });
     expect(r.steps).toBe(0);
+    // nothing trained: one record with the accuracy of the initial weights and no loss
+    expect(r.history).toHaveLength(1);
+    expect(r.train_loss).toEqual([]);
+    expect(r.test_accuracy).toHaveLength(1);
     expect([...r.weights[0].keys()].sort()).toEqual([...init.keys()].sort());
     for (const [name, w] of init) expect([...r.weights[0].get(name)!], name).toEqual([...w]);
     expect(r.data).toEqual({ source: 'host', note: 'cached teacher logits: batches assembled on the CPU' });
