@@ -9,7 +9,8 @@ import { Graph } from '../../src/graph/ir.js';
 import '../../src/graph/executor.js'; // registers the ops
 import { buildModel, MODEL_NAMES } from '../../src/models/zoo.js';
 import { opNames } from '../../src/ops/registry.js';
-import { addModel, backward, pruneTargets, RULES, splitK } from '../../src/train/autodiff.js';
+import { addModel, backward, dwChunks, pruneTargets, RULES, splitK } from '../../src/train/autodiff.js';
+import type { ConvGeom } from '../../src/ops/conv.js';
 import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
 import { runGraphRef } from '../ref/graph.js';
@@ -374,5 +375,21 @@ describe('backward through a channel shuffle (autodiff.ts, CPU references)', () 
     expect(new Set(src).size).toBe(2 * C);
     expect([...src]).not.toEqual([...src].sort((a, b) => a - b)); // a real permutation
     expect([...got]).toEqual([...want]);
+  });
+});
+
+// "Chunks of the output rows (N·OH) for the implicit-im2col weight gradient: ≥ 4096 tiles of 4 input × 8 output
+// channels (kh·kw·cin/4 · cout/8 per chunk) with ≥ 4 rows per chunk; S = ⌈rows / ⌈rows/S⌉⌉. One input channel:
+// ≥ 1024 invocations of 8 output channels (Cout/8 per chunk) with ≥ 2 rows per chunk." Worked by hand from that text.
+describe('dwChunks (autodiff.ts) from its documented rule', () => {
+  it.each([
+    // rows, kh, kw, cin, cout, S
+    [1024, 3, 3, 32, 64, 8], // 576 tiles a chunk: 8 chunks reach 4096
+    [1024, 1, 1, 4, 8, 256], // 1 tile a chunk: capped at rows/4
+    [30, 3, 3, 32, 64, 6], // 8 wanted, at most ⌊30/4⌋ = 7, equal chunks of ⌈30/7⌉ = 5 rows: 6
+    [100, 3, 3, 64, 128, 2], // 2304 tiles a chunk: 2
+    [64, 3, 3, 1, 16, 32], // one input channel: 512 wanted, at most 64/2 = 32
+  ])('rows %i, %i×%i, cin %i, cout %i: %i chunks', (rows, kh, kw, cin, cout, s) => {
+    expect(dwChunks({ n: 2, oh: rows / 2, kh, kw, cin, cout } as ConvGeom)).toBe(s);
   });
 });
