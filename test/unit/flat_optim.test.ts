@@ -67,6 +67,59 @@ describe('flat optimizer plan (CPU)', () => {
   });
 });
 
+// Written for the flat_optim.ts survivors of the sample of 30 Nov (issue 17): each case breaks one condition a group
+// must meet on an otherwise qualifying cnn_tiny step graph, and the plan must leave that group per tensor.
+describe('flat optimizer plan refuses what it cannot lay out (CPU)', () => {
+  const step = () => {
+    const g = buildStepGraph(plain(4), DEFAULT_OPTIM).graph;
+    const updates = g.nodes.map((n, i) => [n, i] as const).filter(([n]) => n.op === 'sgd_update');
+    return { g, updates: updates.map(([n]) => n), at: updates.map(([, i]) => i) };
+  };
+  it('the unmodified graph: one group, its buffers labelled after the optimizer node names', () => {
+    const { g, updates } = step();
+    const p = planFlatOptimizer(g, 256);
+    expect(p.groups.length).toBe(1);
+    // a group is named after its first update node, less the last dotted part of the name
+    const prefix = updates[0].name.slice(0, updates[0].name.lastIndexOf('.'));
+    expect(prefix.length).toBeGreaterThan(0);
+    expect(p.buffers.map((b) => b.label)).toEqual(['params', 'grads', 'state0'].map((l) => `flat.${l}(${prefix})`));
+  });
+  it('a parameter without f32 data, or a state tensor that is a parameter: no group', () => {
+    const a = step();
+    a.g.tensors[a.updates[2].inputs[0]].data = undefined;
+    expect(planFlatOptimizer(a.g, 256).groups.length).toBe(0);
+    const b = step();
+    b.g.tensors[b.updates[1].inputs[2]].role = 'param';
+    expect(planFlatOptimizer(b.g, 256).groups.length).toBe(0);
+  });
+  it('a gradient that is also a graph output cannot move into the flat buffer: no group', () => {
+    const { g, updates } = step();
+    g.markOutput(updates[1].inputs[1]);
+    expect(planFlatOptimizer(g, 256).groups.length).toBe(0);
+  });
+  it('a second group sharing a tensor with the first is left per tensor (a tensor has one place)', () => {
+    const { g, updates } = step();
+    // two more updates, consecutive, with another momentum (another group key): the first shares w0 and g0 with the
+    // planned group but has a fresh velocity; the second reuses update 1's tensors
+    const [u0, u1] = updates;
+    const v = g.addState('fresh.v', g.shape(u0.inputs[2]));
+    g.add('sgd_update', [u0.inputs[0], u0.inputs[1], v, ...u0.inputs.slice(3)], { ...u0.attrs, momentum: 0.5 }, 'again.a');
+    g.add('sgd_update', u1.inputs, { ...u1.attrs, momentum: 0.5 }, 'again.b');
+    const p = planFlatOptimizer(g, 256);
+    expect(p.groups.length).toBe(1);
+    expect(p.groups[0].updates).not.toContain(g.nodes.length - 1);
+    expect(p.views.has(v)).toBe(false);
+  });
+  it('grad_norm is found by its op, not by another node reading the same gradients', () => {
+    const { g } = step();
+    const norm = g.nodes.find((n) => n.op === 'grad_norm')!;
+    g.nodes.unshift({ ...norm, id: 10_001, name: 'not_a_norm', op: 'concat', outputs: [] });
+    const p = planFlatOptimizer(g, 256);
+    expect(p.groups.length).toBe(1);
+    expect(g.nodes[p.groups[0].norm]).toBe(norm);
+  });
+});
+
 /** `steps` steps of the step graph compiled flat and per tensor on the same random batches: the parameters and
  *  optimizer state after them, and the gradient norms. */
 async function flatVsPerTensor(kind: StepKind, opt: OptimConfig, steps: number) {

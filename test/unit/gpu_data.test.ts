@@ -10,7 +10,7 @@ import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
 import { epochOrder, fillBatch, FASHION_MNIST_DIR, limitSplit, loadSplit, type Augment, type Split } from '../../src/io/fashion_mnist.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
-import { addGatherBatch, cursorInput, gpuDataFits } from '../../src/train/gpu_data.js';
+import { addGatherBatch, cursorInput, DATA_PREFIX, gpuDataFits } from '../../src/train/gpu_data.js';
 import { train, type TrainOptions } from '../../src/train/loop.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { runtime } from '../helpers.js';
@@ -118,5 +118,24 @@ describe('training on GPU-gathered batches', () => {
     expect(resumed.data.source).toBe('host');
     expect(resumed.data.note).toMatch(/sequential generator/);
     expect(resumed.stepLosses[0]).toEqual(full.stepLosses[0].slice(4));
+  });
+});
+
+// Written for the gpu_data.ts survivors of the sample of 30 Nov (issue 17).
+describe('addGatherBatch on the CPU: the dataset tensors and the size limit', () => {
+  const augment: Augment = { cropPad: 0, flip: false };
+  it("the dataset's tensors are named with DATA_PREFIX (so CompiledStep leaves them out of checkpoints)", () => {
+    const g = new Graph();
+    const split = randomSplit(6, 5, 7, 9);
+    const d = addGatherBatch(g, { split, augment }, [2, 5, 7, 1]);
+    const data = g.tensors.filter((t) => t.name.startsWith(DATA_PREFIX));
+    expect(data.map((t) => t.name).sort()).toEqual(['data/labels', 'data/lut', 'data/order', 'data/pixels']);
+    expect(data.map((t) => t.id)).toContain(d.order);
+  });
+  it('a training set of 2^24 images is refused, naming the count (order indices are exact in f32 below it)', () => {
+    const split: Split = { images: new Uint8Array(4), labels: new Uint8Array(4), n: 2 ** 24, rows: 1, cols: 1 };
+    expect(() => addGatherBatch(new Graph(), { split, augment }, [2, 1, 1, 1])).toThrow(
+      'a GPU-resident training set holds fewer than 2^24 images (got 16777216)',
+    );
   });
 });

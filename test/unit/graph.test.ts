@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
+import { planFlatOptimizer } from '../../src/graph/flat_optim.js';
 import { planMemory } from '../../src/graph/memory.js';
 import { fuseMatmulBias, optimizeForInference } from '../../src/graph/passes.js';
 import { getOp } from '../../src/ops/registry.js';
@@ -311,4 +312,116 @@ describe('device loss', () => {
     expect(out.length).toBe(10);
     rt2.destroy();
   });
+});
+
+// Written for the executor.ts survivors of the sample of 30 Nov (issue 17): compile's defaults and options, the
+// per-launch profile switch, and the flat optimizer's merged launches on a hand-built update group.
+describe('compile options and the flat optimizer on hand-built graphs', () => {
+  const mm = () => {
+    const g = new Graph();
+    const x = g.addInput('x', [2, 3]);
+    const w = g.addParam(
+      'w',
+      [3, 4],
+      Float32Array.from({ length: 12 }, (_, i) => i / 4 - 1),
+    );
+    g.markOutput(g.add1('matmul', [x, w], {}, 'mm'));
+    return g;
+  };
+
+  it('the inference passes run by default (a fusion report) and not with fuse: false (none, the graph as given)', async () => {
+    const rt = await runtime();
+    const g = mm();
+    const fused = await compile(rt, g, { tune: 'off' });
+    const plain = await compile(rt, g, { fuse: false, tune: 'off' });
+    expect(fused.fusion).toMatchObject({ batchnormsFolded: 0, activationsFused: 0 });
+    expect(fused.graph).not.toBe(g);
+    expect(plain.fusion).toBeNull();
+    expect(plain.graph).toBe(g);
+    fused.destroy();
+    plain.destroy();
+  });
+
+  it('forceVariant pins the kernel variant: one no candidate starts with is refused, naming it', async () => {
+    const rt = await runtime();
+    await expect(compile(rt, mm(), { tune: 'off', forceVariant: 'no_such_variant' })).rejects.toThrow(
+      /variant 'no_such_variant' cannot run/,
+    );
+  });
+
+  it('SLIMGPU_PROFILE_LAUNCHES=1: one profiled pass per launch, named node#kernel', async () => {
+    const rt = await runtime();
+    const m = await compile(rt, mm(), { tune: 'off' });
+    const x = Float32Array.of(1, 2, 3, -1, 0, 2);
+    const before = process.env.SLIMGPU_PROFILE_LAUNCHES;
+    try {
+      expect((await m.profile([x])).nodes.map((n) => n.name)).toEqual(['mm']);
+      process.env.SLIMGPU_PROFILE_LAUNCHES = '1';
+      const p = await m.profile([x]);
+      expect(p.nodes.length).toBeGreaterThan(0);
+      for (const n of p.nodes) {
+        expect(n.kernels).toHaveLength(1);
+        expect(n.name).toBe(`mm#${n.kernels[0]}`);
+      }
+    } finally {
+      if (before === undefined) delete process.env.SLIMGPU_PROFILE_LAUNCHES;
+      else process.env.SLIMGPU_PROFILE_LAUNCHES = before;
+      m.destroy();
+    }
+  });
+
+  /** Two SGD updates (momentum 0) of w0 [6] and w1 [10] by gradients 2a and 2b; the norm input is grad_norm of the
+   *  gradients (withNorm) or a graph input. Outputs: the norm read by the updates. */
+  const sgdGroup = (withNorm: boolean) => {
+    const g = new Graph();
+    const a = g.addInput('a', [6]);
+    const b = g.addInput('b', [10]);
+    const hyper = g.addInput('hyper', [8]);
+    const normIn = withNorm ? -1 : g.addInput('norm', [1]);
+    const w0 = g.addParam(
+      'w0',
+      [6],
+      Float32Array.from({ length: 6 }, (_, i) => i - 2.5),
+    );
+    const w1 = g.addParam(
+      'w1',
+      [10],
+      Float32Array.from({ length: 10 }, (_, i) => 1 - i / 4),
+    );
+    const [v0, v1] = [g.addState('w0@v', [6]), g.addState('w1@v', [10])];
+    const g0 = g.add1('add', [a, a], {}, 'g0');
+    const g1 = g.add1('add', [b, b], {}, 'g1');
+    const norm = withNorm ? g.add1('grad_norm', [g0, g1], {}, 'opt.grad_norm') : normIn;
+    const attrs = { momentum: 0, nesterov: 0, weight_decay: 0, l1: 0 };
+    g.add('sgd_update', [w0, g0, v0, hyper, norm], attrs, 'opt.w0');
+    g.add('sgd_update', [w1, g1, v1, hyper, norm], attrs, 'opt.w1');
+    if (withNorm) g.markOutput(norm);
+    else g.markOutput(g.add1('add', [a, a], {}, 'out'));
+    return { g, w0, w1 };
+  };
+  for (const withNorm of [true, false])
+    it(`a flat SGD group ${withNorm ? 'with its grad_norm' : 'without a grad_norm (norm from an input)'}: w − lr·g, by hand`, async () => {
+      const rt = await runtime();
+      const { g, w0, w1 } = sgdGroup(withNorm);
+      const plan = planFlatOptimizer(g, rt.ctx.limits.minStorageBufferOffsetAlignment);
+      expect(plan.groups.map((fg) => [fg.updates.length, fg.norm >= 0])).toEqual([[2, withNorm]]);
+      const m = await compile(rt, g, { fuse: false, tune: 'off' });
+      const a = Float32Array.from({ length: 6 }, (_, i) => (i % 3) - 0.75);
+      const b = Float32Array.from({ length: 10 }, (_, i) => i / 5 - 1);
+      const lr = 0.5;
+      const hyper = Float32Array.of(lr, 1, 1, 0, 0, 0, 0, 0); // no clipping
+      const ins = withNorm ? [a, b, hyper] : [a, b, hyper, Float32Array.of(1)];
+      const [out] = await m.run(ins);
+      if (withNorm) {
+        // √(Σ (2a)² + Σ (2b)²) in float64
+        let s = 0;
+        for (const v of [...a, ...b]) s += 4 * v * v;
+        expect(out[0]).toBeCloseTo(Math.sqrt(s), 4);
+      }
+      const want0 = g.tensors[w0].data!.map((w, i) => w - lr * 2 * a[i]);
+      const want1 = g.tensors[w1].data!.map((w, i) => w - lr * 2 * b[i]);
+      expect([...(await m.readTensor(w0))].map((v) => +v.toFixed(5))).toEqual([...want0].map((v) => +v.toFixed(5)));
+      expect([...(await m.readTensor(w1))].map((v) => +v.toFixed(5))).toEqual([...want1].map((v) => +v.toFixed(5)));
+      m.destroy();
+    });
 });

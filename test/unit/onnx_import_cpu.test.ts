@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import '../../src/graph/executor.js'; // registers the ops (shape inference only)
 import { importOnnx } from '../../src/io/onnx/import.js';
+import { optimizeForInference } from '../../src/graph/passes.js';
 import { OnnxBuilder, attr } from '../onnx_builder.js';
 import { tensorToProto, type AttributeProto } from '../../src/io/onnx/proto.js';
 import { runGraphRef } from '../ref/graph.js';
@@ -83,6 +84,9 @@ describe('ONNX import on the CPU references vs onnxruntime-node', () => {
       expect(() => importOnnx(b.bytes()), op).toThrow(msg);
     };
     bad('Conv', [1, 2, 5, 5], [3, 2, 3, 3], [], /X is required/, true);
+    const nw = new OnnxBuilder(13);
+    nw.output(nw.node1('Conv', [nw.input('x', [1, 2, 5, 5]), '']));
+    expect(() => importOnnx(nw.bytes()), 'Conv without W').toThrow(/W is required/);
     bad('ConvTranspose', [1, 2, 5, 5], [2, 3, 3], [], /W must be 4-D \[C, M\/group, kH, kW\], got \[2,3,3\]/);
     bad('ConvTranspose', [1, 2, 5], [2, 3, 3, 3], [], /W must be 3-D \[C, M\/group, k\], got \[2,3,3,3\]/);
     bad(
@@ -288,4 +292,130 @@ describe('single ONNX operators: import on the CPU references vs onnxruntime-nod
         expectNear(Float32Array.from(data), Float32Array.from(want[k].data), `${row.op} output ${k}`);
       });
     });
+});
+
+// Written for the ops/elementwise.ts survivors of the sample of 30 Nov (issue 17).
+describe('elementwise import details on the CPU references vs onnxruntime-node', () => {
+  it('PRelu with a slope [C] where the last axis also has C: ONNX broadcasts it along the last axis', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [2, 3, 2, 3]);
+    b.output(b.node1('PRelu', [x, b.init([3], [0.5, -2, 3], 1, 'slope')]));
+    const bytes = b.bytes();
+    const xin = randn(36, 31);
+    const [want] = await ortOutputs(bytes, { x: [xin, [2, 3, 2, 3]] });
+    // the float64 oracle: element i of the last axis gets slope[i]
+    const slope = [0.5, -2, 3];
+    const byHand = Float32Array.from(xin, (v, i) => (v >= 0 ? v : v * slope[i % 3]));
+    expectNear(want, byHand, 'onnxruntime vs by hand');
+    expectNear(runGraphRef(importOnnx(bytes).graph, [xin])[0], want, 'PRelu');
+  });
+
+  it('Clip of an int64 tensor with only a max: no lower bound (the type has no int8-style range)', async () => {
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [2, 5]);
+    const xi = b.node1('Cast', [x], [attr.i('to', 7)]);
+    const y = b.node1('Clip', [xi, '', b.init([], [2], 7, 'hi')]);
+    b.outputs.push({ name: y, type: { tensorType: { elemType: 7 } } });
+    const bytes = b.bytes();
+    const xin = Float32Array.from(randn(10, 32), (v) => v * 6);
+    const [want] = await ortOutputs(bytes, { x: [xin, [2, 5]] });
+    expect([...want]).toEqual([...xin].map((v) => Math.min(Math.trunc(v) + 0, 2)));
+    expect(want.some((v) => v < -1)).toBe(true);
+    expectNear(runGraphRef(importOnnx(bytes).graph, [xin])[0], want, 'Clip int64');
+  });
+
+  it('Sum, Mean and Max of one or more inputs: the output is a node output (not the input), no extra identity', () => {
+    for (const [op, n] of [
+      ['Sum', 1],
+      ['Max', 1],
+      ['Sum', 3],
+      ['Mean', 2],
+    ] as const) {
+      const b = new OnnxBuilder(13);
+      const xs = Array.from({ length: n }, (_, k) => b.input(`x${k}`, [2, 3]));
+      const y = b.node1(op, xs);
+      b.output(y);
+      const m = importOnnx(b.bytes());
+      const out = m.graph.outputs[m.outputs[0].output!];
+      expect(m.graph.inputs, `${op} of ${n}`).not.toContain(out);
+      expect(m.graph.producers().has(out), `${op} of ${n}`).toBe(true);
+      // n - 1 binary nodes, a division for Mean, an identity for one input: no more
+      expect(m.graph.nodes.length, `${op} of ${n}`).toBe(n === 1 ? 1 : n - 1 + (op === 'Mean' ? 1 : 0));
+    }
+  });
+});
+
+// Written for the ops/{resize,norm,training}.ts survivors of the samples of 30 Nov (issue 17).
+describe('Resize/Upsample, GroupNormalization and SoftmaxCrossEntropyLoss details on the CPU references', () => {
+  it('Upsample-1 (opset 6) mode NN with height_scale 2, width_scale 3: a nearest resize to [1, 2, 4, 6]', () => {
+    const b = new OnnxBuilder(6);
+    const x = b.input('x', [1, 2, 2, 2]);
+    b.output(b.node1('Upsample', [x], [attr.s('mode', 'NN'), attr.f('height_scale', 2), attr.f('width_scale', 3)]));
+    const m = importOnnx(b.bytes());
+    expect(m.outputs[0].shape).toEqual([1, 2, 4, 6]);
+    const resize = m.graph.nodes.filter((n) => n.op === 'resize');
+    expect(resize).toHaveLength(1);
+    expect(resize[0].attrs.mode).toBe('nearest');
+  });
+
+  it('Upsample-9 with a zero scale is refused, naming the scales', () => {
+    const b = new OnnxBuilder(9);
+    b.output(b.node1('Upsample', [b.input('x', [1, 1, 2, 2]), b.init([4], [1, 1, 0, 2])]));
+    expect(() => importOnnx(b.bytes())).toThrow(/scales \[1,1,0,2\] do not fit X \[1,1,2,2\]/);
+  });
+
+  it('Resize tf_crop_and_resize with scales: the output covers the roi, floor(H·(end−start)·scale) as the spec says', () => {
+    const b = new OnnxBuilder(11);
+    const x = b.input('x', [1, 2, 6, 5]);
+    const roi = b.init([8], [0, 0, 0.25, 0.25, 1, 1, 0.75, 0.75]);
+    const scales = b.init([4], [1, 1, 2, 2]);
+    const mode = [attr.s('mode', 'linear'), attr.s('coordinate_transformation_mode', 'tf_crop_and_resize')];
+    b.output(b.node1('Resize', [x, roi, scales], mode));
+    // ONNX Resize-11+: output_dimension = floor(input_dimension · (roi_end − roi_start) · scale) when sizes is not
+    // given. H: floor(6 · 0.5 · 2) = 6, W: floor(5 · 0.5 · 2) = 5, not the uncropped 12 and 10 (which onnxruntime
+    // 1.x gives: it sizes the output without the roi, so it is not the oracle here)
+    expect(importOnnx(b.bytes()).outputs[0].shape).toEqual([1, 2, 6, 5]);
+  });
+
+  it('Resize tf_crop_and_resize cropping the channel axis is refused (the output keeps C, the roi does not)', () => {
+    const b = new OnnxBuilder(11);
+    const x = b.input('x', [1, 2, 4, 4]);
+    const roi = b.init([8], [0, 0.5, 0, 0, 1, 1, 1, 1]);
+    const mode = [attr.s('mode', 'linear'), attr.s('coordinate_transformation_mode', 'tf_crop_and_resize')];
+    b.output(b.node1('Resize', [x, roi, b.init([0], []), b.ints([1, 2, 8, 8])], mode));
+    expect(() => importOnnx(b.bytes())).toThrow(/cropping axis 0 or 1 \(N or C\) is not supported/);
+  });
+
+  it('BatchNormalization (4-D, constant statistics) imports as one batchnorm node, so it folds into the conv before it', () => {
+    const b = new OnnxBuilder(13);
+    const c = b.conv(b.input('x', [1, 3, 5, 5]), 3, 4, 3);
+    const stats = [b.rand([4], 1), b.rand([4], 1), b.rand([4], 1), b.init([4], [0.5, 1, 1.5, 2])];
+    b.output(b.node1('BatchNormalization', [c, ...stats]));
+    const m = importOnnx(b.bytes());
+    expect(m.graph.nodes.filter((n) => n.op === 'batchnorm')).toHaveLength(1);
+    const { graph, report } = optimizeForInference(m.graph);
+    expect(report.batchnormsFolded).toBe(1);
+    const xin = randn(75, 35);
+    expectNear(runGraphRef(graph, [xin])[0], runGraphRef(m.graph, [xin])[0], 'folded vs unfolded');
+  });
+
+  it('GroupNormalization with num_groups not dividing the channels is refused, naming both', () => {
+    const b = new OnnxBuilder(18);
+    const x = b.input('x', [1, 6, 2, 2]);
+    b.output(b.node1('GroupNormalization', [x, b.rand([4], 1), b.rand([4], 1)], [attr.i('num_groups', 4)]));
+    expect(() => importOnnx(b.bytes())).toThrow(/num_groups 4 does not divide 6 channels/);
+  });
+
+  it('SoftmaxCrossEntropyLoss refuses a negative label that is not ignore_index', () => {
+    for (const [labels, ignore] of [
+      [[0, -2], undefined],
+      [[0, -2], -1],
+    ] as const) {
+      const b = new OnnxBuilder(13);
+      const x = b.input('x', [2, 3]);
+      const attrs = ignore === undefined ? [] : [attr.i('ignore_index', ignore)];
+      b.output(b.node1('SoftmaxCrossEntropyLoss', [x, b.init([2], labels, 7, 'labels')], attrs));
+      expect(() => importOnnx(b.bytes())).toThrow(/label -2 is outside \[0, 3\)/);
+    }
+  });
 });

@@ -9,9 +9,12 @@ import { Graph } from '../../src/graph/ir.js';
 import '../../src/graph/executor.js'; // registers the ops
 import { buildModel, MODEL_NAMES } from '../../src/models/zoo.js';
 import { opNames } from '../../src/ops/registry.js';
-import { addModel, backward, pruneTargets, RULES, splitK } from '../../src/train/autodiff.js';
+import { addModel, backward, dwChunks, pruneTargets, RULES, splitK } from '../../src/train/autodiff.js';
+import type { ConvGeom } from '../../src/ops/conv.js';
 import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
+import { runGraphRef } from '../ref/graph.js';
+import { channelShuffleRef } from '../ref/ops.js';
 
 const model = () => buildModel({ model: 'cnn_tiny', batch: 2 });
 const paramNames = (s: StepGraph, k = 0) => [...s.models[k].params.keys()].sort();
@@ -300,5 +303,93 @@ describe('autodiff.ts on the CPU: errors by name, splitK from its documented rul
     [1004, 9, 8, 1], // m % 8 ≠ 0
   ])('splitK(m %i, r %i, cout %i) = %i', (m, r, cout, s) => {
     expect(splitK(m, r, cout)).toBe(s);
+  });
+});
+
+// Written for the autodiff.ts survivors of the sample of 30 Nov (issue 17): which activation and max-pool a
+// training batch norm absorbs. Only a sole consumer may be absorbed: a tensor that another node also reads must
+// stay as computed (absorbing it would hand that node act(bn(x)) or the pooled tensor instead).
+describe('addModel: the activation and max-pool a batch norm absorbs (autodiff.ts, hand-built graphs)', () => {
+  /** x [2, 4, 4, 4] → bn → the rest built by `rest(bn)`, which returns the model's single output. */
+  const trained = (rest: (g: Graph, bn: number) => number) => {
+    const src = new Graph();
+    const x = src.addInput('x', [2, 4, 4, 4]);
+    const p = (name: string, v: number) => src.addParam(name, [4], new Float32Array(4).fill(v));
+    const bn = src.add1('batchnorm', [x, p('bn.gamma', 1), p('bn.beta', 0), p('bn.mean', 0), p('bn.var', 1)], { eps: 1e-3 }, 'bn');
+    src.markOutput(rest(src, bn));
+    const dst = new Graph();
+    addModel(dst, src, { prefix: '', input: dst.addInput('x', [2, 4, 4, 4]), mode: 'train' });
+    const bnt = dst.nodes.filter((n) => n.op === 'batchnorm_train');
+    expect(bnt).toHaveLength(1);
+    return { attrs: bnt[0].attrs, ops: dst.nodes.map((n) => n.op) };
+  };
+  const relu = (g: Graph, t: number) => g.add1('activation', [t], { act: 1 }, 'relu');
+  const maxpool = (g: Graph, t: number) => g.add1('pool2d', [t], { kernel: [2, 2], stride: [2, 2], mode: 'max' }, 'pool');
+
+  it('bn → relu → max-pool 2×2 (sole consumers): both absorbed', () => {
+    const r = trained((g, bn) => maxpool(g, relu(g, bn)));
+    expect([r.attrs.act, r.attrs.pool]).toEqual([1, [2, 2]]);
+    expect(r.ops).not.toContain('activation');
+    expect(r.ops).not.toContain('pool2d');
+  });
+  it('bn read by relu and by a residual add: the relu stays a node of its own', () => {
+    const r = trained((g, bn) => g.add1('add', [relu(g, bn), bn], {}, 'res'));
+    expect(r.attrs.act).toBe(0);
+    expect(r.ops).toContain('activation');
+  });
+  it('relu read by the max-pool and by a global pool: the relu is absorbed, the max-pool is not', () => {
+    const r = trained((g, bn) => {
+      const a = relu(g, bn);
+      const left = g.add1('global_pool', [maxpool(g, a)], { mode: 'avg' }, 'gl');
+      return g.add1('add', [left, g.add1('global_pool', [a], { mode: 'avg' }, 'gr')], {}, 'sum');
+    });
+    expect([r.attrs.act, r.attrs.pool]).toEqual([1, undefined]);
+    expect(r.ops).toContain('pool2d');
+  });
+});
+
+describe('backward through a channel shuffle (autodiff.ts, CPU references)', () => {
+  it('dw is dy permuted back: the transpose of the forward permutation', () => {
+    const C = 6;
+    const g = new Graph();
+    const w = g.addParam(
+      'w',
+      [1, 2, 1, C],
+      Float32Array.from({ length: 2 * C }, (_, i) => i / 3 - 1),
+    );
+    const y = g.add1('channel_shuffle', [w], { groups: 2 }, 'shuffle');
+    const dy = g.addInput('dy', [1, 2, 1, C]);
+    const dw = backward(g, new Map([[y, [dy]]]), [w]).get(w);
+    expect(dw).toBeDefined();
+    g.markOutput(dw!);
+    const dyv = Float32Array.from({ length: 2 * C }, (_, i) => (i * 7) % 11);
+    const [got] = runGraphRef(g, [dyv]);
+    // the forward permutation from the forward reference applied to the indices: y[k] = w[src[k]], so dw[src[k]] = dy[k]
+    const src = channelShuffleRef(
+      Float32Array.from({ length: 2 * C }, (_, i) => i),
+      C,
+      2,
+    );
+    const want = new Float32Array(2 * C);
+    src.forEach((s, k) => (want[s] += dyv[k]));
+    expect(new Set(src).size).toBe(2 * C);
+    expect([...src]).not.toEqual([...src].sort((a, b) => a - b)); // a real permutation
+    expect([...got]).toEqual([...want]);
+  });
+});
+
+// "Chunks of the output rows (N·OH) for the implicit-im2col weight gradient: ≥ 4096 tiles of 4 input × 8 output
+// channels (kh·kw·cin/4 · cout/8 per chunk) with ≥ 4 rows per chunk; S = ⌈rows / ⌈rows/S⌉⌉. One input channel:
+// ≥ 1024 invocations of 8 output channels (Cout/8 per chunk) with ≥ 2 rows per chunk." Worked by hand from that text.
+describe('dwChunks (autodiff.ts) from its documented rule', () => {
+  it.each([
+    // rows, kh, kw, cin, cout, S
+    [1024, 3, 3, 32, 64, 8], // 576 tiles a chunk: 8 chunks reach 4096
+    [1024, 1, 1, 4, 8, 256], // 1 tile a chunk: capped at rows/4
+    [30, 3, 3, 32, 64, 6], // 8 wanted, at most ⌊30/4⌋ = 7, equal chunks of ⌈30/7⌉ = 5 rows: 6
+    [100, 3, 3, 64, 128, 2], // 2304 tiles a chunk: 2
+    [64, 3, 3, 1, 16, 32], // one input channel: 512 wanted, at most 64/2 = 32
+  ])('rows %i, %i×%i, cin %i, cout %i: %i chunks', (rows, kh, kw, cin, cout, s) => {
+    expect(dwChunks({ n: 2, oh: rows / 2, kh, kw, cin, cout } as ConvGeom)).toBe(s);
   });
 });

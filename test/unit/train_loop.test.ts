@@ -6,17 +6,31 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FASHION_MNIST_DIR, limitSplit, loadSplit, NO_AUGMENT, type Augment } from '../../src/io/fashion_mnist.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { buildModel } from '../../src/models/zoo.js';
-import { saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
+import { readCheckpointHeader, saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
 import { cachesTeacher, resume, stepLosses, train, type TrainOptions } from '../../src/train/loop.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { checkpointMeta } from '../checkpoint_meta.js';
 import type { Pruning } from '../../src/train/pruning.js';
 import type { CompiledStep, LossReadout } from '../../src/train/step_graph.js';
 import { runtime } from '../helpers.js';
+
+// saveCheckpoint as imported, recording the step of every checkpoint written (mid-epoch checkpoints are overwritten
+// by the next, so the file alone cannot show how many there were)
+const saved = vi.hoisted(() => ({ steps: [] as number[] }));
+vi.mock('../../src/train/checkpoint.js', async (original) => {
+  const m = await original<typeof import('../../src/train/checkpoint.js')>();
+  return {
+    ...m,
+    saveCheckpoint: (...a: Parameters<typeof m.saveCheckpoint>) => {
+      saved.steps.push(a[1].meta.step);
+      return m.saveCheckpoint(...a);
+    },
+  };
+});
 
 /** Options with only what the functions under test read (the splits are stand-ins of the right size). */
 const opts = (o: Partial<TrainOptions>): TrainOptions =>
@@ -212,5 +226,75 @@ describe('train with profile: the last step timed per node', () => {
       expect(w.length, t.name).toBe(t.data!.length);
       expect(w.every(Number.isFinite), t.name).toBe(true);
     }
+  });
+});
+
+// Written for the loop.ts survivors of the sample of 30 Nov (issue 17): the steps per epoch (n / batch), the epoch a
+// checkpoint records, --init honoured outside deep mutual learning, and where the batches are assembled (TrainResult.data).
+describe('train: steps per epoch, the checkpoint at the end of an epoch, and where batches are assembled', () => {
+  it('32 examples in batches of 8, 2 epochs stopped at step 6, a checkpoint every 2 steps: 4 steps per epoch', async () => {
+    const rt = await runtime();
+    const out = join(mkdtempSync(join(tmpdir(), 'slimgpu-epoch-')), 'run.ckpt');
+    saved.steps = [];
+    const t0 = performance.now();
+    const r = await train(rt, {
+      ...opts({}),
+      epochs: 2,
+      maxSteps: 6,
+      out,
+      checkpointEverySteps: 2,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 32),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    // floor(32 / 8) = 4 steps per epoch: epoch 1 whole, epoch 2 stopped after 2 of its steps
+    expect(r.steps).toBe(6);
+    expect(r.epochs).toBe(2);
+    expect(r.stepLosses[0]).toHaveLength(6);
+    expect(r.history.map((h) => h.epoch)).toEqual([1, 2]);
+    // accuracy measured at the end of the run only (no evalEveryEpoch): one model, a fraction
+    expect(r.history.map((h) => h.test_accuracy.length)).toEqual([0, 1]);
+    expect(r.test_accuracy).toHaveLength(1);
+    expect(r.test_accuracy[0]).toBeGreaterThanOrEqual(0);
+    expect(r.test_accuracy[0]).toBeLessThanOrEqual(1);
+    // the training time is measured inside the call, so the rate is at least images / the call's wall time
+    expect(r.images_per_s).toBeGreaterThanOrEqual((6 * 8) / ((performance.now() - t0) / 1000));
+    // checkpoints: 2 steps after the start (mid-epoch), the end of epoch 1 (step 4), the end of the run (step 6);
+    // not at step 3 or 5 (1 step after the last one)
+    expect(saved.steps).toEqual([2, 4, 6]);
+    // the last one: step 6 in epoch index 1, 2 steps into it, with their loss sum (to resume the epoch's loss)
+    const { meta } = readCheckpointHeader(out);
+    expect([meta.step, meta.epoch]).toEqual([6, 1]);
+    // the cosine schedule runs over every step asked for (2 epochs × 4), whatever the options' totalSteps
+    expect([meta.opt.schedule, meta.opt.totalSteps]).toEqual(['cosine', 8]);
+    expect(meta.epoch_progress).toEqual({ loss_sum: [r.stepLosses[0][4] + r.stepLosses[0][5]], steps: 2 });
+    // no augmentation, no cached teacher, the default generator: the batches are gathered on the GPU
+    expect(r.data).toEqual({ source: 'gpu' });
+  });
+
+  it('kd from --init weights: the student starts from them (maxSteps 0), batches on the CPU for the cached teacher logits', async () => {
+    const rt = await runtime();
+    const params = (seed: number) =>
+      new Map(
+        buildModel({ model: 'cnn_tiny', seed })
+          .tensors.filter((t) => t.role === 'param')
+          .map((t) => [t.name, t.data!]),
+      );
+    const init = params(11);
+    const r = await train(rt, {
+      ...opts({ mode: 'kd' }),
+      teacher: { spec: { model: 'cnn_tiny' }, tensors: params(5) },
+      init,
+      maxSteps: 0,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(r.steps).toBe(0);
+    // nothing trained: one record with the accuracy of the initial weights and no loss
+    expect(r.history).toHaveLength(1);
+    expect(r.train_loss).toEqual([]);
+    expect(r.test_accuracy).toHaveLength(1);
+    expect([...r.weights[0].keys()].sort()).toEqual([...init.keys()].sort());
+    for (const [name, w] of init) expect([...r.weights[0].get(name)!], name).toEqual([...w]);
+    expect(r.data).toEqual({ source: 'host', note: 'cached teacher logits: batches assembled on the CPU' });
   });
 });

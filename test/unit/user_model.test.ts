@@ -1,12 +1,25 @@
 // A user's ONNX file on the CPU (src/io/onnx/user_model.ts, issue 17: it had only the CLI tests, which spawn
 // `slimgpu run` on the GPU): the inputs a caller feeds, `--shape` lists, binding symbolic dimensions, errors that
 // name the file and the flag, and the seeded inputs.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UnsupportedOpsError } from '../../src/io/onnx/import.js';
 import { DT, encodeModel } from '../../src/io/onnx/proto.js';
 import { bindShapes, describeInputs, loadUserOnnx, onnxInputs, parseShapeList, seededOnnxInputs } from '../../src/io/onnx/user_model.js';
 import { OnnxBuilder } from '../onnx_builder.js';
 import { tinyCnn, unsupportedOps } from '../onnx_files.js';
+
+// importOnnx as imported, except that a test may make it throw a given error (an importer bug: not a SlimError)
+const importFault = vi.hoisted(() => ({ error: null as Error | null }));
+vi.mock('../../src/io/onnx/import.js', async (original) => {
+  const m = await original<typeof import('../../src/io/onnx/import.js')>();
+  return {
+    ...m,
+    importOnnx: (...a: Parameters<typeof m.importOnnx>) => {
+      if (importFault.error) throw importFault.error;
+      return m.importOnnx(...a);
+    },
+  };
+});
 
 /** A model of two inputs (a float image with symbolic N, H, W; an int64 vector) and an initializer listed as input. */
 function twoInputs(withSequence = false): Uint8Array {
@@ -117,5 +130,24 @@ describe('loadUserOnnx / seededOnnxInputs / describeInputs', () => {
     expect(err).toBeInstanceOf(UnsupportedOpsError);
     expect((err as Error).message).toMatch(/^u\.onnx: /);
     expect((err as UnsupportedOpsError).ops.length).toBeGreaterThan(0);
+  });
+});
+
+describe('loadUserOnnx passes an importer bug through unchanged', () => {
+  it("a TypeError from the importer is not rewrapped as an error in the user's file", () => {
+    const bug = new TypeError('cannot read properties of undefined');
+    importFault.error = bug;
+    try {
+      let err: unknown;
+      try {
+        loadUserOnnx(tinyCnn([1, 3, 2, 2]), {}, 'f.onnx');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBe(bug);
+      expect((err as Error).message).toBe('cannot read properties of undefined');
+    } finally {
+      importFault.error = null;
+    }
   });
 });

@@ -33,8 +33,10 @@ export const ELEMENTWISE_OPS: Record<string, OnnxOpHandler> = {
     const x = c.in(0);
     const name = c.node.output![0];
     const int = isIntegerType(x.dtype);
-    const lo = int ? (QRANGE[x.dtype]?.[0] ?? -Infinity) : -3.4028234663852886e38;
-    const hi = int ? (QRANGE[x.dtype]?.[1] ?? Infinity) : 3.4028234663852886e38;
+    // integer types without a narrower range (int64, uint32, …) hold f32 values here: the f32 range bounds them (a
+    // clip attribute must be finite, so ±Infinity would make the graph unrunnable)
+    const lo = int ? (QRANGE[x.dtype]?.[0] ?? -3.4028234663852886e38) : -3.4028234663852886e38;
+    const hi = int ? (QRANGE[x.dtype]?.[1] ?? 3.4028234663852886e38) : 3.4028234663852886e38;
     if (c.opset < 11) return [c.imp.unary(name, 'clip', x, c.float('min', lo), c.float('max', hi))];
     const mn = c.opt(1);
     const mx = c.opt(2);
