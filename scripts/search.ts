@@ -646,9 +646,9 @@ export function finalistNames(done: CandidateResult[], ratios: Record<string, nu
 export function finalVerdict(f: { test_accuracy: number; latency_ratio: number }, base: { test_accuracy: number } | undefined): string {
   if (!base) return "cnn_small's final not trained yet";
   const d = ((f.test_accuracy - base.test_accuracy) * 100).toFixed(2);
-  if (f.test_accuracy > base.test_accuracy && f.latency_ratio <= 1) return `met: ${d} pt at ${f.latency_ratio.toFixed(2)}×`;
-  if (f.test_accuracy >= base.test_accuracy && f.latency_ratio <= 0.5) return `met: ${d} pt at ${f.latency_ratio.toFixed(2)}×`;
-  return `not met: ${d} pt at ${f.latency_ratio.toFixed(2)}×`;
+  const met =
+    (f.test_accuracy > base.test_accuracy && f.latency_ratio <= 1) || (f.test_accuracy >= base.test_accuracy && f.latency_ratio <= 0.5);
+  return `${met ? 'met' : 'not met'}: ${d} pt at ${f.latency_ratio.toFixed(2)}×`;
 }
 
 function paretoSvg(pts: CandidateResult[], front: Set<string>): string {

@@ -10,7 +10,7 @@ import {
   type ShippedModel,
 } from '../../src/train/checkpoint_codec.js';
 
-export type { ShippedModel, ModelsManifest as Manifest };
+export type { ShippedModel };
 
 export async function loadManifest(): Promise<ModelsManifest> {
   const r = await fetch('/models/manifest.json');
