@@ -14,7 +14,17 @@ import { FASHION_MNIST_DIR, limitSplit, loadSplit } from '../../src/io/fashion_m
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { train } from '../../src/train/loop.js';
 import { LatencyTable } from '../../src/scale/latency_table.js';
-import { finalistNames, finalVerdict, Search, SEARCH_PLANS, writeSummary, type CandidateResult } from '../../scripts/search.js';
+import {
+  finalId,
+  finalistNames,
+  finalVerdict,
+  pairedVerdict,
+  propose,
+  Search,
+  SEARCH_PLANS,
+  writeSummary,
+  type CandidateResult,
+} from '../../scripts/search.js';
 
 describe('search space', () => {
   it('names round-trip over the whole space', () => {
@@ -139,6 +149,61 @@ describe('search report', () => {
     expect(finalVerdict({ test_accuracy: 0.88, latency_ratio: 0.51 }, base)).toMatch(/^not met/); // as accurate, > 0.5×
     expect(finalVerdict({ test_accuracy: 0.879, latency_ratio: 0.2 }, base)).toMatch(/^not met: -0\.10 pt/); // less accurate
     expect(finalVerdict({ test_accuracy: 0.9, latency_ratio: 0.2 }, undefined)).toMatch(/not trained yet/);
+  });
+});
+
+describe('search stage 2: a narrowed space and finals paired over seeds', () => {
+  it("proposes only architectures inside the plan's space, at random and by mutation", () => {
+    const plan = SEARCH_PLANS.stage2;
+    const inSpace = (a: CandidateResult['arch']) =>
+      plan.space.depth.includes(a.depth) &&
+      plan.space.width.includes(a.width) &&
+      plan.space.k.includes(a.k) &&
+      plan.space.dw.includes(a.dw) &&
+      plan.space.se.includes(a.se) &&
+      plan.space.fc.includes(a.fc);
+    const done: CandidateResult[] = [];
+    const widths = new Set<number>();
+    for (let k = 0; k < 40; k++)
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const { arch, origin } = propose(plan, k, done, attempt);
+        expect(inSpace(arch), `${origin}: ${JSON.stringify(arch)}`).toBe(true);
+        widths.add(arch.width);
+        if (attempt === 0) done.push({ k, name: `m${k}`, arch, objective: k % 7, val_accuracy: 0.8 } as CandidateResult);
+      }
+    expect(done.slice(plan.population).length).toBeGreaterThan(0); // mutations were proposed, not only random draws
+    expect(widths.size).toBeGreaterThan(2); // the draws do move over the widths
+    expect(SEARCH_PLANS.full.space.fc).toEqual([false, true]); // stage 1's space is the whole one
+  });
+
+  it('names one final per seed only where the plan has several seeds', () => {
+    expect(finalId('cnn_search:d2-w12-k3-fc', 2, SEARCH_PLANS.stage2)).toBe('cnn_search_d2-w12-k3-fc-s2');
+    expect(finalId('cnn_search:d2-w12-k3-fc', 1, SEARCH_PLANS.full)).toBe('cnn_search_d2-w12-k3-fc'); // stage 1's files
+  });
+
+  it("judges the mean paired difference to cnn_small's same-seed finals, with a 95% interval", () => {
+    const base = [
+      { seed: 1, test_accuracy: 0.89 },
+      { seed: 2, test_accuracy: 0.88 },
+      { seed: 3, test_accuracy: 0.885 },
+    ];
+    const run = (seed: number, test_accuracy: number, latency_ratio = 0.45) => ({ seed, test_accuracy, latency_ratio });
+    // differences +0.2, +0.4, −0.3 pt: mean +0.1, sd 0.3606, half-width 4.303·0.3606/√3 = 0.896
+    const v = pairedVerdict([run(1, 0.892), run(2, 0.884), run(3, 0.882)], base, 3);
+    expect(v.verdict).toBe('met: +0.10 pt at 0.45×, 3 of 3 seeds');
+    expect(v.difference).toBe('+0.10 pt (-0.80 … +1.00)');
+    // the same accuracies pair by seed, not by position: seed 1's run against seed 1's baseline
+    const shuffled = pairedVerdict([run(3, 0.882), run(1, 0.892), run(2, 0.884)], base, 3);
+    expect(shuffled.verdict).toBe(v.verdict);
+    // less accurate on average
+    expect(pairedVerdict([run(1, 0.888), run(2, 0.879)], base, 3).verdict).toBe('not met so far: -0.15 pt at 0.45×, 2 of 3 seeds');
+    // as accurate, but its median latency ratio is over 0.5 (and not more accurate at ≤ 1)
+    expect(pairedVerdict([run(1, 0.89, 0.4), run(2, 0.88, 0.6), run(3, 0.885, 0.55)], base, 3).verdict).toMatch(
+      /^not met: \+0\.00 pt at 0\.55×/,
+    );
+    // more accurate at ≤ 1×
+    expect(pairedVerdict([run(1, 0.9, 0.9)], base, 3).verdict).toBe('met so far: +1.00 pt at 0.90×, 1 of 3 seeds');
+    expect(pairedVerdict([run(4, 0.9)], base, 3).verdict).toMatch(/not trained yet/);
   });
 });
 
