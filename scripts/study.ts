@@ -4,6 +4,7 @@
 // `slimgpu train` / `slimgpu eval` child process, so a crash or a kill loses at most the run in progress.
 //
 //   npm run study -- [--plan quick|full] [--arms teacher,student,...] [--seeds 1,2,3] [--dry-run] [--summary] [--ship]
+//                    [--results DIR] [--work DIR] [--no-build]
 //
 // Where things go (RESULTS = docs/results/study/<plan>, WORK = bench-results/study/<plan>, ignored by git):
 //   RESULTS/<arm>/<seed>.json   a finished run: commands, validation and test accuracy, agreement, date. A run whose
@@ -782,11 +783,11 @@ async function main(argv: string[]): Promise<number> {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}'`);
     const name = a.slice(2);
-    if (['dry-run', 'summary', 'ship'].includes(name)) opts[name] = true;
+    if (['dry-run', 'summary', 'ship', 'no-build'].includes(name)) opts[name] = true;
     else if (['plan', 'arms', 'seeds', 'results', 'work', 'models'].includes(name)) opts[name] = argv[++i];
     else
       throw new Error(
-        `unknown option ${a} (known: --plan quick|full --arms A,B --seeds 1,2 --results DIR --work DIR --models DIR --dry-run --summary --ship)`,
+        `unknown option ${a} (known: --plan quick|full --arms A,B --seeds 1,2 --results DIR --work DIR --models DIR --dry-run --summary --ship --no-build)`,
       );
   }
   const plan = PLANS[(opts.plan as string) ?? 'quick'];
@@ -811,7 +812,8 @@ async function main(argv: string[]): Promise<number> {
       c.log!(`shipped ${e.file}: ${e.model} ${e.role}, test accuracy ${e.test_accuracy}, ${e.size_bytes} bytes`);
     return 0;
   }
-  if (!opts['dry-run']) {
+  // --no-build: dist/cli.mjs is already there (the device pack has no vite)
+  if (!opts['dry-run'] && !opts['no-build']) {
     const b = await new Promise<number>((res) =>
       spawn('npx', ['vite', 'build', '--config', 'vite.cli.config.ts'], { stdio: 'inherit' }).on('close', (code) => res(code ?? 1)),
     );

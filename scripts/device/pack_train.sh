@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A smaller pack for a GPU run without the test runner: node, only the packages the built CLI loads (Dawn,
-# wgsl_reflect, protobufjs, tfjs), the CLI, the Vulkan loader and Fashion-MNIST (xz, re-gzipped there).
+# wgsl_reflect, protobufjs, tfjs), the CLI, the study runner, the Vulkan loader and Fashion-MNIST (xz, re-gzipped there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/device/pack.sh >/dev/null
@@ -8,6 +8,7 @@ rm -rf .devpack/onnx-node-tests .devpack/node_modules.tar.xz .devpack/dist/asset
 npx vite build --config vite.cli.config.ts >/dev/null && rm -rf .devpack/dist && mkdir -p .devpack/dist && cp dist/cli.mjs .devpack/dist/
 rm -rf dist/assets && npx vite build --config vite.cli.config.ts >/dev/null && cp -r dist/assets .devpack/dist/ 2>/dev/null || true
 npx vite build --config vite.bench.config.ts >/dev/null && cp -r dist/bench .devpack/dist/
+npx vite build --config vite.study.config.ts >/dev/null && cp dist/study.mjs .devpack/dist/
 [ -f .devpack/nm_slim.tar.xz ] || tar -C . -cf - --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
   --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='*.map' --exclude='node_modules/@tensorflow/*/src' \
   --exclude='node_modules/@tensorflow/*/dist/*.min.js' --exclude='node_modules/@tensorflow/*/dist/*.es2017.js' \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # On the lent GPU machine, with the pack of pack_train.sh: tuned peer benchmark and training throughput (ours vs
-# tfjs, same adapter), then the training targets (teacher, students alone / with KD, DML) on full Fashion-MNIST,
-# then the compression targets (int8 PTQ/QAT, 90% block-sparse, binary, thinned; scripts/compress_targets.sh) on
-# the same teacher, for as long as the budget allows.
+# tfjs, same adapter), then the study of issue 12 (scripts/study.ts --plan full: teacher, students alone / with KD,
+# DML peers and twins, int8 PTQ/QAT, binary, 90% block-sparse, filter-pruned) for as long as the budget allows. Its
+# results go to $OUT/study (a fresh directory: the SwiftShader runs in docs/results/study/full are not mixed in).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 for f in .devpack/gl/*.deb; do dpkg -x "$f" /; done; ldconfig
@@ -25,14 +25,8 @@ timeout 90 node dist/bench/cli.mjs --suite core --tune measure --runs 10 --json 
 timeout 90 node dist/bench/cli.mjs --suite train --json --runs 3 --batch 64 --steps 5 --warmup 2 > "$OUT/bench_train.json" 2>>"$E"; echo "bench train rc=$?"
 timeout 20 node dist/cli.mjs train --model cnn_small --epochs 1 --limit 6400 --batch 64 --test-limit 1000 --json > "$OUT/train_probe.json" 2>>"$E"; echo "probe rc=$?"
 cat "$OUT/train_probe.json" | head -c 600; echo
-mkdir -p /tmp/tt
-OUT_DIR=/tmp/tt
-( OUT=$OUT_DIR SKIP_BUILD=1 PAR=1 T_EPOCHS=${T_EPOCHS:-15} S_EPOCHS=${S_EPOCHS:-10} timeout $(( $(left) - 15 )) bash scripts/train_targets.sh ) > "$OUT/train_targets.log" 2>&1
-echo "train_targets rc=$?"; tail -20 "$OUT/train_targets.log"
-if [ -f /tmp/tt/teacher.ckpt ] && [ "$(left)" -gt 60 ]; then # compression targets on the same teacher, while time is left
-  mkdir -p /tmp/tt/compress
-  ( OUT=/tmp/tt/compress TEACHER=/tmp/tt/teacher.ckpt SKIP_BUILD=1 timeout $(( $(left) - 15 )) bash scripts/compress_targets.sh ) > "$OUT/compress_targets.log" 2>&1
-  echo "compress_targets rc=$?"; tail -8 "$OUT/compress_targets.log"
-fi
-tar -C /tmp -czf "$OUT/train_results.tgz" tt --exclude='*.ckpt'
+mkdir -p "$OUT/study"
+timeout $(( $(left) - 15 )) node dist/study.mjs --plan full --no-build --results "$OUT/study" --work /tmp/study-work > "$OUT/study.log" 2>&1
+echo "study rc=$?"; tail -20 "$OUT/study.log"
+node dist/study.mjs --plan full --results "$OUT/study" --work /tmp/study-work --summary
 echo done in $(( $(date +%s) - start )) s
