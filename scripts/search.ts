@@ -9,8 +9,9 @@
 // adapter's per-layer table (src/scale) with the overhead fitted on the ratios of the small CNNs measured so far,
 // each against cnn_small in the same rounds (predictor.ts predictRatio); one predicted slower than cnn_small ×
 // `maxRatio` is rejected untrained. Each session starts with a calibration pass (RESULTS/calibration.json): the
-// table's layers of cnn_small, cnn_tiny and every finished candidate re-timed in rounds interleaved with runs of
-// those models, so the table and the ratios the overhead is fitted on were measured under the same load. A trained
+// table's layers of cnn_small, cnn_tiny and every finished candidate (with `calibrateWith`, an earlier plan's too;
+// with `calibrateSpace`, every layer of every architecture in the plan's space) re-timed in rounds interleaved with
+// runs of those models, so the table and the ratios the overhead is fitted on were measured under the same load. A trained
 // candidate's latency is then measured (fastest of interleaved rounds against cnn_small in the same process: the
 // ratio is what is compared, on a loaded machine the absolute figure drifts) and scored by MnasNet's soft
 // objective ACC·(LAT/T)^w, T = cnn_small's latency, w = −0.07.
@@ -84,6 +85,11 @@ export interface SearchPlan {
   testImages: number;
   /** the choices proposals draw from (a second stage narrows SEARCH_SPACE) */
   space: SearchSpace;
+  /** other plans whose finished candidates join each calibration pass (more models for the overhead fit) */
+  calibrateWith: string[];
+  /** time every layer of every architecture in `space` in the calibration pass: no proposal's layer is then timed
+   *  alone later, under whatever load there is at that moment (which inflated stage 2's first predictions 2–5×) */
+  calibrateSpace: boolean;
   /** each final (cnn_small's too) is trained once per seed; with more than one, the verdict is on the paired
    *  differences to cnn_small's same-seed final (mean, 95% CI) */
   finalSeeds: number[];
@@ -110,6 +116,8 @@ export const SEARCH_PLANS: Record<string, SearchPlan> = {
     rounds: 15,
     testImages: 10000,
     space: SEARCH_SPACE,
+    calibrateWith: [],
+    calibrateSpace: false,
     finalSeeds: [1],
   },
   // Stage 2 (after `full` missed the target by 0.21 pt with one seed): its proxy ranked widths 8–12 above cnn_small
@@ -133,6 +141,8 @@ export const SEARCH_PLANS: Record<string, SearchPlan> = {
     rounds: 15,
     testImages: 10000,
     space: { ...SEARCH_SPACE, depth: [2, 3, 4, 5], width: [12, 16, 20, 24, 32], fc: [true] },
+    calibrateWith: ['full'],
+    calibrateSpace: true,
     finalSeeds: [1, 2, 3],
   },
   // the pipeline end to end in minutes (tests, a first look); its accuracies mean little
@@ -153,6 +163,8 @@ export const SEARCH_PLANS: Record<string, SearchPlan> = {
     rounds: 5,
     testImages: 500,
     space: SEARCH_SPACE,
+    calibrateWith: [],
+    calibrateSpace: false,
     finalSeeds: [1],
   },
 };
@@ -218,6 +230,16 @@ function randomArch(rand: () => number, space: SearchSpace): SearchArch {
     se: pick(space.se),
     fc: pick(space.fc),
   };
+}
+
+/** Every architecture of `space` (its cartesian product). */
+export function spaceArchs(space: SearchSpace): SearchArch[] {
+  const out: SearchArch[] = [];
+  for (const depth of space.depth)
+    for (const width of space.width)
+      for (const k of space.k)
+        for (const dw of space.dw) for (const se of space.se) for (const fc of space.fc) out.push({ depth, width, k, dw, se, fc });
+  return out;
 }
 
 /** One gene of `a` changed within `space`: depth and width move to a neighbouring value, the others flip (a gene with
@@ -298,7 +320,7 @@ class Search {
     readonly plan: SearchPlan,
     readonly table: LatencyTable,
     readonly log: (l: string) => void,
-    root = process.cwd(),
+    readonly root = process.cwd(),
   ) {
     this.dir = join(root, 'docs/results/search', plan.name);
     this.work = join(root, 'bench-results/search', plan.name);
@@ -347,8 +369,12 @@ class Search {
    * over hours of changing load. Writes RESULTS/calibration.json (predicted against measured, leave one out).
    */
   async calibrate(done: CandidateResult[]): Promise<void> {
-    const names = ['cnn_small', 'cnn_tiny', ...done.map((c) => c.name).filter((n) => n !== 'cnn_small' && n !== 'cnn_tiny')];
+    const others = this.plan.calibrateWith.flatMap((p) => finishedCandidates(join(this.root, 'docs/results/search', p)));
+    const names = [...new Set(['cnn_small', 'cnn_tiny', ...done.map((c) => c.name), ...others.map((c) => c.name)])];
     const graphs = names.map((model) => buildModel({ model, batch: 1 }));
+    const spaceGraphs = this.plan.calibrateSpace
+      ? spaceArchs(this.plan.space).map((a) => buildModel({ model: archName(a), batch: 1 }))
+      : [];
     const load0 = loadavg();
     await this.table.measureAll(graphs); // layers LayerTimer cannot isolate (packed edges: none in fp32) and new ones
     // the older fit (absolute times recorded one model at a time) on the table as it was, for the record; those
@@ -357,7 +383,7 @@ class Search {
     const before = unpaired.length >= 4 ? fitOverhead(unpaired) : null;
     for (const s of unpaired) delete this.table.models[s.key];
     const fBefore = graphs.map((g) => this.table.features(g));
-    const timer = await LayerTimer.create(this.rt, graphs);
+    const timer = await LayerTimer.create(this.rt, [...graphs, ...spaceGraphs]);
     const models: { model: CompiledGraph; inputs: Float32Array[]; best: number }[] = [];
     try {
       for (const g of graphs) {

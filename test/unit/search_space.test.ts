@@ -22,6 +22,7 @@ import {
   propose,
   Search,
   SEARCH_PLANS,
+  spaceArchs,
   writeSummary,
   type CandidateResult,
 } from '../../scripts/search.js';
@@ -174,6 +175,14 @@ describe('search stage 2: a narrowed space and finals paired over seeds', () => 
     expect(done.slice(plan.population).length).toBeGreaterThan(0); // mutations were proposed, not only random draws
     expect(widths.size).toBeGreaterThan(2); // the draws do move over the widths
     expect(SEARCH_PLANS.full.space.fc).toEqual([false, true]); // stage 1's space is the whole one
+  });
+
+  it("enumerates the plan's space for the calibration pass: every combination once", () => {
+    const archs = spaceArchs(SEARCH_PLANS.stage2.space);
+    expect(archs).toHaveLength(4 * 5 * 2 * 2 * 2 * 1);
+    expect(new Set(archs.map(archName)).size).toBe(archs.length);
+    expect(archs.every((a) => a.fc)).toBe(true);
+    expect(spaceArchs(SEARCH_PLANS.full.space)).toHaveLength(5 * 8 * 2 * 2 * 2 * 2);
   });
 
   it('names one final per seed only where the plan has several seeds', () => {
