@@ -90,6 +90,8 @@ export interface SearchPlan {
   /** time every layer of every architecture in `space` in the calibration pass: no proposal's layer is then timed
    *  alone later, under whatever load there is at that moment (which inflated stage 2's first predictions 2–5×) */
   calibrateSpace: boolean;
+  /** an earlier stage's finalists trained again with this plan's final seeds (named before its finals were seen) */
+  carried: string[];
   /** each final (cnn_small's too) is trained once per seed; with more than one, the verdict is on the paired
    *  differences to cnn_small's same-seed final (mean, 95% CI) */
   finalSeeds: number[];
@@ -118,6 +120,7 @@ export const SEARCH_PLANS: Record<string, SearchPlan> = {
     space: SEARCH_SPACE,
     calibrateWith: [],
     calibrateSpace: false,
+    carried: [],
     finalSeeds: [1],
   },
   // Stage 2 (after `full` missed the target by 0.21 pt with one seed): its proxy ranked widths 8–12 above cnn_small
@@ -143,6 +146,8 @@ export const SEARCH_PLANS: Record<string, SearchPlan> = {
     space: { ...SEARCH_SPACE, depth: [2, 3, 4, 5], width: [12, 16, 20, 24, 32], fc: [true] },
     calibrateWith: ['full'],
     calibrateSpace: true,
+    // stage 1's nearest miss (−0.21 pt at 0.43×, one seed), paired over the same seeds
+    carried: ['cnn_search:d2-w12-k3-fc'],
     finalSeeds: [1, 2, 3],
   },
   // the pipeline end to end in minutes (tests, a first look); its accuracies mean little
@@ -165,6 +170,7 @@ export const SEARCH_PLANS: Record<string, SearchPlan> = {
     space: SEARCH_SPACE,
     calibrateWith: [],
     calibrateSpace: false,
+    carried: [],
     finalSeeds: [1],
   },
 };
@@ -734,7 +740,8 @@ export function writeSummary(dir: string, plan: SearchPlan): void {
 }
 
 /** The final trainings in order: the best `finalists` by objective (validation accuracy, re-measured ratio), cnn_small,
- *  then the best `accuracyFinalists` by validation accuracy at a re-measured ratio ≤ `accuracyMaxRatio` not already in. */
+ *  then the best `accuracyFinalists` by validation accuracy at a re-measured ratio ≤ `accuracyMaxRatio` not already in,
+ *  then the plan's `carried` models not already in. */
 export function finalistNames(done: CandidateResult[], ratios: Record<string, number>, plan: SearchPlan): string[] {
   const byObjective = done
     .map((c) => ({ name: c.name, objective: MNAS(c.val_accuracy, ratios[c.name], plan.w) }))
@@ -746,7 +753,8 @@ export function finalistNames(done: CandidateResult[], ratios: Record<string, nu
     .sort((a, b) => b.val_accuracy - a.val_accuracy)
     .slice(0, plan.accuracyFinalists)
     .map((c) => c.name);
-  return [...byObjective, 'cnn_small', ...byAccuracy];
+  const chosen = [...byObjective, 'cnn_small', ...byAccuracy];
+  return [...chosen, ...plan.carried.filter((n) => !chosen.includes(n))];
 }
 
 /**

@@ -140,6 +140,8 @@ describe('search report', () => {
     // objective: a = 0.8·0.1^-0.07 = 0.940 is the best; then by accuracy at ≤ 0.5×: c (0.83), d (0.82); b is too slow
     expect(finalistNames(done, ratios, plan)).toEqual(['a', 'cnn_small', 'c', 'd']);
     expect(finalistNames(done, ratios, { ...plan, accuracyFinalists: 0 })).toEqual(['a', 'cnn_small']);
+    // an earlier stage's finalists come last, once
+    expect(finalistNames(done, ratios, { ...plan, carried: ['x', 'c'] })).toEqual(['a', 'cnn_small', 'c', 'd', 'x']);
   });
 
   it("judges a final against cnn_small's by issue 15's two rules", () => {
