@@ -23,6 +23,8 @@ import {
   Search,
   SEARCH_PLANS,
   spaceArchs,
+  proposals,
+  candidatesDone,
   writeSummary,
   type CandidateResult,
 } from '../../scripts/search.js';
@@ -185,6 +187,20 @@ describe('search stage 2: a narrowed space and finals paired over seeds', () => 
     expect(new Set(archs.map(archName)).size).toBe(archs.length);
     expect(archs.every((a) => a.fc)).toBe(true);
     expect(spaceArchs(SEARCH_PLANS.full.space)).toHaveLength(5 * 8 * 2 * 2 * 2 * 2);
+  });
+
+  it('falls back to the rest of the space when evolution keeps proposing known architectures, and then stops', () => {
+    const space = { ...SEARCH_PLANS.stage2.space, depth: [2], width: [12, 16], k: [3] as (3 | 5)[], se: [false] }; // 4 architectures
+    const plan = { ...SEARCH_PLANS.stage2, space, population: 1, tournament: 1 };
+    const done = [{ k: 0, name: 'cnn_search:d2-w12-k3-fc', arch: spaceArchs(space)[0], objective: 1 } as CandidateResult];
+    const all = [...proposals(plan, 1, done)];
+    expect(all).toHaveLength(200 + 4);
+    expect(new Set(all.slice(200).map((p) => archName(p.arch)))).toEqual(new Set(spaceArchs(space).map(archName)));
+    expect(all[200].origin).toMatch(/rest of the space/);
+    const dir = mkdtempSync(join(tmpdir(), 'slimgpu-search-exhausted-'));
+    expect(candidatesDone(dir, plan)).toBe(false);
+    writeFileSync(join(dir, 'exhausted.json'), '{}');
+    expect(candidatesDone(dir, plan)).toBe(true);
   });
 
   it('names one final per seed only where the plan has several seeds', () => {
