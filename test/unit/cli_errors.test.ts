@@ -409,7 +409,7 @@ const CASES: [string[], RegExp][] = [
   [['bench', '--suite', 'train-batch', '--batches', '64,x'], /--batches needs a comma list of batch sizes/],
   [['bench', '--suite', 'int8_agreement', '--method', 'kl'], /--method must be one of/],
   [['bench', '--suite', 'int8_agreement', '--images', '0'], /--images must be an integer/],
-  [['bench', '--suite', 'int8_agreement', '--equalize', '-0.5'], /--equalize must be a number in \[0, 1\]/],
+  [['bench', '--suite', 'int8_agreement', '--equalize', '2'], /--equalize must be a number in \[0, 1\]/],
   [['bench', '--suite', 'dawn', '--variants', 'turbo'], /--variants: 'turbo' matches nothing/],
   [['bench', '--suite', 'dawn', '--rounds', '0'], /--rounds must be an integer/],
   [['bench', '--suite', 'dawn', '--train-batch=-1'], /--train-batch must be an integer/],
