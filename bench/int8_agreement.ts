@@ -76,6 +76,8 @@ export interface Int8AgreementOptions {
   biasCorrection?: boolean;
   /** Mixed precision: this many worst layers (isolated SQNR on the calibration images) stay fp32. */
   keepFp32?: number;
+  /** Activation equalization before calibration with this α (src/compress/equalize.ts); default off. */
+  equalize?: number;
   runs?: number;
   log?: (line: string) => void;
 }
@@ -95,9 +97,14 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
   log(`int8_agreement: ${modelLabel(spec)}: calibrating (${nCalib} images, ${method})`);
   const t0 = performance.now();
   const biasCorrection = o.biasCorrection ?? false;
-  const keepFloat = await worstInt8Layers(rt, fp32, calib.slice(0, 4), o.keepFp32 ?? 0, { method, biasCorrection });
+  const equalize = o.equalize;
+  const keepFloat = await worstInt8Layers(rt, fp32, calib.slice(0, 4), o.keepFp32 ?? 0, { method, biasCorrection, equalize });
   if (keepFloat.length) log(`int8_agreement: kept in fp32: ${keepFloat.join(', ')}`);
-  const c = await compress(fp32, { quantize: 'int8', calibration: { batches: calib, method, biasCorrection, keepFloat }, runtime: rt });
+  const c = await compress(fp32, {
+    quantize: 'int8',
+    calibration: { batches: calib, method, biasCorrection, keepFloat, equalize },
+    runtime: rt,
+  });
   const compressMs = performance.now() - t0;
   log(`int8_agreement: fp32 logits on ${nImages} images`);
   const zf = await logitsOf(rt, fp32, evalImages);
@@ -123,7 +130,7 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
     model: modelLabel(spec),
     res,
     inputs: INPUT_DESCRIPTION,
-    calibration: `${nCalib} held-out images (seeds 1..${nCalib}), method ${method}, bias correction ${biasCorrection ? 'on' : 'off'}`,
+    calibration: `${nCalib} held-out images (seeds 1..${nCalib}), method ${method}, bias correction ${biasCorrection ? 'on' : 'off'}, equalization ${equalize === undefined ? 'off' : `alpha ${equalize} (${c.report.equalized} tensors)`}`,
     kept_fp32: keepFloat,
     eval_seeds: `1001..${1000 + nImages}`,
     ...metrics,

@@ -18,7 +18,16 @@ import type { Runtime } from '../runtime/runtime.js';
 import { binarizeGraph, type BinaryReport } from './binarize.js';
 import { filterPrune, type FilterNorm, type FilterPruneReport } from './prune.js';
 import { chooseLayerPrecision, measureInt8Layers, timeWholeModels, type LayerChoice } from './int8_mix.js';
-import { calibrate, DEFAULT_CALIBRATION, quantizeGraph, type CalibrationMethod, type Int8Report, type QuantLayer } from './quantize.js';
+import { calibrateForInt8 } from './equalize.js';
+import {
+  calibrate,
+  DEFAULT_CALIBRATION,
+  quantizeGraph,
+  type CalibrationMethod,
+  type Int8Report,
+  type QuantLayer,
+  type TensorStats,
+} from './quantize.js';
 import { addBsrConv, chooseBlockShape, pruneBlocks } from './sparse.js';
 
 export interface CompressOptions {
@@ -41,6 +50,8 @@ export interface CompressOptions {
     biasCorrection?: boolean;
     /** Layers kept in fp32 (names in the fused float graph, as quant-debug lists them): mixed precision. */
     keepFloat?: string[];
+    /** Activation equalization with this α before calibration (equalize.ts; default off). */
+    equalize?: number;
   };
   /**
    * int8: 'all' (default) quantizes every layer the int8 kernels can run; 'measured' times each such layer fp32
@@ -79,6 +90,8 @@ export interface CompressedModel {
     binary?: BinaryReport;
     sparse?: { layers: { name: string; block: string; density: number; ms?: Record<string, number> }[] };
     calibration?: string;
+    /** Activation equalization: how many tensors were rescaled. */
+    equalized?: number;
   };
 }
 
@@ -229,7 +242,13 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
       batches = syntheticBatches(g, 4);
       report.calibration = 'synthetic uniform [-1, 1] inputs (pass calibration.batches with real samples for real accuracy)';
     } else report.calibration = `${batches.length} batches, ${opts.calibration?.method ?? DEFAULT_CALIBRATION}`;
-    const stats = await calibrate(opts.runtime!, g, batches);
+    let stats: Map<number, TensorStats>;
+    if (opts.quantize === 'int8' && opts.calibration?.equalize !== undefined) {
+      const c = await calibrateForInt8(opts.runtime!, g, batches, opts.calibration);
+      g = c.graph;
+      stats = c.stats;
+      report.equalized = c.equalized!.length;
+    } else stats = await calibrate(opts.runtime!, g, batches);
     if (opts.quantize === 'int8') {
       const qopts = {
         method: opts.calibration?.method,

@@ -25,7 +25,8 @@ import { optimizeForInference } from '../graph/passes.js';
 import { check } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { agreementMetrics, centeredAgreementMetrics } from './agreement.js';
-import { calibrate, quantizeGraph, type Int8Options, type QParams, type QuantLayer } from './quantize.js';
+import { calibrateForInt8 } from './equalize.js';
+import { quantizeGraph, type Int8Options, type QParams, type QuantLayer } from './quantize.js';
 
 export interface QuantDebugOptions extends Int8Options {
   /** Input batches that calibrate the activation ranges. */
@@ -247,8 +248,7 @@ async function activationRunner(rt: Runtime, g: Graph) {
  */
 export async function quantDebug(rt: Runtime, model: Graph, o: QuantDebugOptions): Promise<QuantDebugReport> {
   check(o.evaluation.length > 0, 'quant-debug needs at least one evaluation batch');
-  const g = optimizeForInference(model).graph;
-  const stats = await calibrate(rt, g, o.calibration);
+  const { graph: g, stats } = await calibrateForInt8(rt, optimizeForInference(model).graph, o.calibration, o);
   const { graph: q, report, layers } = quantizeGraph(g, stats, o);
 
   // the debug graph: the int8 model, every int8 layer's output dequantized (chain), and every int8 layer again on

@@ -292,6 +292,11 @@ export interface Int8Options {
   biasCorrection?: boolean;
   /** Layers (float graph node names) kept in fp32: mixed precision. */
   keepFloat?: string[];
+  /**
+   * Activation equalization before calibration (equalize.ts, calibrateForInt8), with this α for dense consumers;
+   * undefined: off. quantizeGraph itself takes the graph as given.
+   */
+  equalize?: number;
 }
 
 /** One int8 layer of a quantized graph, for the debugger (quant_debug.ts): where it came from and its parameters. */

@@ -69,6 +69,13 @@ export const QUANT_DEBUG: CommandSpec = {
       default: 0,
       help: 'mixed precision: keep the N conv layers with the lowest isolated SQNR on the calibration images in fp32',
     },
+    equalize: {
+      type: 'number',
+      arg: 'A',
+      min: 0,
+      max: 1,
+      help: 'activation equalization before calibration, A = migration exponent for dense consumers (e.g. 0.5; default off)',
+    },
     json: { type: 'boolean', help: 'print the report as JSON' },
   },
   notes: [
@@ -150,7 +157,12 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   let r: QuantDebugReport;
   try {
     if (source === 'model') checkDeviceLimits(checkModelSize({ ...specFromFlags(flags), batch: 1 }, 'inference'), rt.ctx.limits, what);
-    const int8 = { method, perChannel: !!flags['channel-scales'], biasCorrection: flags['bias-correction'] === 'on' };
+    const int8 = {
+      method,
+      perChannel: !!flags['channel-scales'],
+      biasCorrection: flags['bias-correction'] === 'on',
+      equalize: flags.equalize as number | undefined,
+    };
     const keepFloat = await worstInt8Layers(rt, model, calibration, flags['keep-fp32'] as number, int8);
     r = await quantDebug(rt, model, { calibration, evaluation, ...int8, keepFloat, perChannelWeights: !!flags['per-channel'] });
     r.keptFp32 = keepFloat;
@@ -158,8 +170,10 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
   } finally {
     rt.destroy();
   }
-  const how = `${method}${flags['channel-scales'] ? ', per-channel activation scales' : ''}`;
-  if (flags.json) console.log(JSON.stringify({ source: what, method, channel_scales: !!flags['channel-scales'], ...r }, null, 2));
+  const eq = flags.equalize as number | undefined;
+  const how = `${method}${flags['channel-scales'] ? ', per-channel activation scales' : ''}${eq !== undefined ? `, equalization alpha ${eq}` : ''}`;
+  if (flags.json)
+    console.log(JSON.stringify({ source: what, method, channel_scales: !!flags['channel-scales'], equalize: eq ?? null, ...r }, null, 2));
   else printTable(what, how, r);
   return 0;
 }
