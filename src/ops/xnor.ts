@@ -230,6 +230,23 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
+  if (out === 'b1' && pc.rt.ctx.features.has('subgroups')) {
+    // quads on 4·cols consecutive output columns sharing the weight words
+    for (const cols of [2, 4]) {
+      const owTiles = Math.ceil(g.ow / (4 * cols));
+      const n = g.n * g.oh * owTiles * (g.cout / 32) * 4;
+      cands.push({
+        id: `xnor_bits_quad${cols}`,
+        build: async () => [
+          await k.launch(cols === 4 ? 'xnor/conv2d_forward_bits_quad4cols' : 'xnor/conv2d_forward_bits_quad2cols', {
+            uniforms: { ...base, n, ow_tiles: owTiles },
+            buffers: { x: pc.input(0), w: pc.input(1), thr: pc.input(2), y: pc.output(0) },
+            invocations: n,
+          }),
+        ],
+      });
+    }
+  }
   if (out === 'b1') {
     const owTiles = Math.ceil(g.ow / 2);
     cands.push({

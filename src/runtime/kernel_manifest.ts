@@ -260,6 +260,9 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   // binary 1×1 (GEMM), b1 in/out, ROWS pixels × 32 channels per invocation, quads share the weight words
   'xnor/pointwise_forward_bits_quad2rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2 } },
   'xnor/pointwise_forward_bits_quad4rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4 } },
+  // binary convolution, b1 in/out, COLS output columns × 32 channels per invocation, quads share the weight words
+  'xnor/conv2d_forward_bits_quad2cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 2 } },
+  'xnor/conv2d_forward_bits_quad4cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 4 } },
   // the same with G input words per loop trip, optionally added bit-sliced (carry-save, Harley–Seal) before popcounts
   'xnor/pointwise_forward_bits_w4x2rows': {
     template: 'xnor/pointwise_forward_bits_words',

@@ -76,6 +76,8 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
       'xnor_bits_tw2',
       'xnor_bits_tw4',
       'xnor_bits_unrolled',
+      'xnor_bits_quad2',
+      'xnor_bits_quad4',
       ...(pointwise ? ['xnor_bits_pwquad2', 'xnor_bits_pwquad4'] : []),
       // G words per trip, offered where there are at least G words per pixel
       ...(pointwise ? ['w4x2', 'w4x4', 'hs4x2', 'hs4x4'].filter(() => c.x[3] > 96).map((v) => `xnor_bits_pw${v}`) : []),
