@@ -1,13 +1,13 @@
 // ${NAME} — block-sparse 1×1 convolution / fully connected layer (stride 1, unpadded: a GEMM over the M = N·H·W
-// pixels) with 8 × ${BC} blocks, the whole block written out: no loop inside a block and ${UB} block(s) per trip of the
-// block loop. Same thread mapping as block_sparse/pointwise_forward_quad*: the four invocations of a quad share one
-// block row and compute it for four tiles of ${ROWS} pixels; per block each invocation loads a quarter of its values
-// (${BC4}·2 vec4) and quadBroadcast hands them to the others, so each value loaded serves 4·${ROWS} pixels, and the
-// ${BC4} vec4 of x per pixel and block are loaded once for all 8 output channels.
-// Why: on SwiftShader (Subzero) loop-carried values (the 2·${ROWS} vec4 accumulators) go through memory on every trip,
-// and every trip of a loop costs mask bookkeeping; the quad kernel's inner loop over BC/4 made that 2·BC/4 trips per
-// block, here it is 1/${UB}. With UB = 2 a row with an odd block count reads its last block twice, the second copy's
-// values zeroed (select), so no tail loop is needed.
+// pixels) with 8 × ${BC} blocks, the whole block written out (no loop inside a block). Same thread mapping as
+// block_sparse/pointwise_forward_quad*: the four invocations of a quad share one block row and compute it for four
+// tiles of ${ROWS} pixels; per block each invocation loads a quarter of its values (${BC4}·2 vec4) and quadBroadcast
+// hands them to the others, so each value loaded serves 4·${ROWS} pixels, and the ${BC4} vec4 of x per pixel and block
+// are loaded once for all 8 output channels.
+// Why: on SwiftShader (Subzero) loop-carried values (the 2·${ROWS} vec4 accumulators) go through memory on every trip
+// of a loop, and every trip costs mask bookkeeping; the quad kernel's inner loop over BC/4 made that 1 + BC/4 trips
+// per block, here it is one. (Two blocks per trip, the odd one's values zeroed, measured slower: 2026-11-30,
+// docs/results/sparse-r5/.)
 // Needs the 'subgroups' feature (quad operations).
 //
 // Math:   y[m, co] = act( bias[co] + Σ_{b in block row co/8} Σ_{j<BC} x[m, ci0(b) + j] · val[b][j][co mod 8] )
@@ -63,30 +63,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var a${r} = vec4<f32>(0.0); var b${r} = vec4<f32>(0.0);
 //! end
   let end = idx[br + 1u];
-  for (var blk = idx[br]; blk < end; blk += ${UB}u) {
-//! for u in 0..UB
-    // block ${u} of this trip: past the row's end (UB = 2, odd count) it re-reads the last block with zeroed values
-    let bi${u} = min(blk + ${u}u, end - 1u);
-    let keep${u} = blk + ${u}u < end;
-    let c${u} = idx[codes + bi${u}] & 0xffffu;
-    let vb${u} = bi${u} * (${BC}u * 2u);
+  for (var blk = idx[br]; blk < end; blk++) {
+    let c0 = idx[codes + blk] & 0xffffu;
+    let vb = blk * (${BC}u * 2u);
 //! for j in 0..BC4
     // input channels 4·${j} .. 4·${j}+3 of the block: 8 vec4, this invocation loads 2 of them
-    let mine${u}${j}0 = select(vec4<f32>(0.0), val[vb${u} + ${j}u * 8u + lane], keep${u});
-    let mine${u}${j}1 = select(vec4<f32>(0.0), val[vb${u} + ${j}u * 8u + 4u + lane], keep${u});
-    let p${u}${j}0 = quadBroadcast(mine${u}${j}0, 0u); let q${u}${j}0 = quadBroadcast(mine${u}${j}0, 1u);
-    let p${u}${j}1 = quadBroadcast(mine${u}${j}0, 2u); let q${u}${j}1 = quadBroadcast(mine${u}${j}0, 3u);
-    let p${u}${j}2 = quadBroadcast(mine${u}${j}1, 0u); let q${u}${j}2 = quadBroadcast(mine${u}${j}1, 1u);
-    let p${u}${j}3 = quadBroadcast(mine${u}${j}1, 2u); let q${u}${j}3 = quadBroadcast(mine${u}${j}1, 3u);
-//! end
+    let mine${j}0 = val[vb + ${j}u * 8u + lane];
+    let mine${j}1 = val[vb + ${j}u * 8u + 4u + lane];
+    let p${j}0 = quadBroadcast(mine${j}0, 0u); let q${j}0 = quadBroadcast(mine${j}0, 1u);
+    let p${j}1 = quadBroadcast(mine${j}0, 2u); let q${j}1 = quadBroadcast(mine${j}0, 3u);
+    let p${j}2 = quadBroadcast(mine${j}1, 0u); let q${j}2 = quadBroadcast(mine${j}1, 1u);
+    let p${j}3 = quadBroadcast(mine${j}1, 2u); let q${j}3 = quadBroadcast(mine${j}1, 3u);
 //! end
 //! for r in 0..ROWS
-//! for u in 0..UB
 //! for j in 0..BC4
-    let v${r}${u}${j} = x[x${r} + c${u} + ${j}u];
-    a${r} += mac(v${r}${u}${j}, p${u}${j}0, p${u}${j}1, p${u}${j}2, p${u}${j}3);
-    b${r} += mac(v${r}${u}${j}, q${u}${j}0, q${u}${j}1, q${u}${j}2, q${u}${j}3);
-//! end
+    let v${r}${j} = x[x${r} + c0 + ${j}u];
+    a${r} += mac(v${r}${j}, p${j}0, p${j}1, p${j}2, p${j}3);
+    b${r} += mac(v${r}${j}, q${j}0, q${j}1, q${j}2, q${j}3);
 //! end
 //! end
   }

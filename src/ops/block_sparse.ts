@@ -9,7 +9,7 @@
 // Cout % BR == 0 (and Cout % 4 == 0 for BR ≥ 4). The block shape is fixed when the weights are encoded, so it is
 // chosen per layer by src/compress/sparse.ts (measuring each shape on the adapter); here the tuner picks the tile.
 // GEMM-shaped layers (1×1, stride 1, unpadded) with 8-row blocks also get block_sparse/pointwise_forward_quad* and
-// block_sparse/pointwise_forward_quadblk* (the whole block unrolled, 1 or 2 blocks per loop trip).
+// block_sparse/pointwise_forward_quadblk* (the whole block written out, no inner loop).
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -158,16 +158,12 @@ registerOp({
   plan: (pc) => pc.tuner.choose(`conv2d_bsr|${pc.inShapes.map((s) => s.join('x')).join('|')}|${JSON.stringify(pc.attrs)}`, bsrVariants(pc)),
 });
 
-/** block_sparse/pointwise_forward_quadblk instances by `${ROWS}_${BC}_${UB}` */
+/** block_sparse/pointwise_forward_quadblk instances by `${ROWS}_${BC}` */
 const PW_BLOCK_KERNELS: Record<string, string> = {
-  '4_4_1': 'block_sparse/pointwise_forward_quadblk4rows_bc4_ub1',
-  '4_4_2': 'block_sparse/pointwise_forward_quadblk4rows_bc4_ub2',
-  '4_8_1': 'block_sparse/pointwise_forward_quadblk4rows_bc8_ub1',
-  '4_8_2': 'block_sparse/pointwise_forward_quadblk4rows_bc8_ub2',
-  '8_4_1': 'block_sparse/pointwise_forward_quadblk8rows_bc4_ub1',
-  '8_4_2': 'block_sparse/pointwise_forward_quadblk8rows_bc4_ub2',
-  '8_8_1': 'block_sparse/pointwise_forward_quadblk8rows_bc8_ub1',
-  '8_8_2': 'block_sparse/pointwise_forward_quadblk8rows_bc8_ub2',
+  '4_4': 'block_sparse/pointwise_forward_quadblk4rows_bc4',
+  '4_8': 'block_sparse/pointwise_forward_quadblk4rows_bc8',
+  '8_4': 'block_sparse/pointwise_forward_quadblk8rows_bc4',
+  '8_8': 'block_sparse/pointwise_forward_quadblk8rows_bc8',
 };
 
 export function bsrVariants(pc: PlanContext): Candidate[] {
@@ -200,17 +196,12 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
         ],
       });
     }
-    // the whole block written out, UB blocks per trip of the block loop
-    for (const [rows, ub] of [
-      [4, 1],
-      [4, 2],
-      [8, 1],
-      [8, 2],
-    ]) {
+    // the whole block written out
+    for (const rows of [4, 8]) {
       out.push({
-        id: `bsr_${br}x${bc}_pwblk${rows}u${ub}`,
+        id: `bsr_${br}x${bc}_pwblk${rows}`,
         build: async () => [
-          await k.launch(PW_BLOCK_KERNELS[`${rows}_${bc}_${ub}`], {
+          await k.launch(PW_BLOCK_KERNELS[`${rows}_${bc}`], {
             overrides: { ACT: attrNum(pc.attrs, 'act', 0) },
             uniforms: { m, cin: g.cin, cout: g.cout },
             buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },

@@ -165,6 +165,12 @@ registerOp({
   plan: (pc) => pc.tuner.choose(`conv2d_xnor|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}`, xnorVariants(pc)),
 });
 
+const PW_QUAD_KERNELS: Record<string, string> = {
+  '2': 'xnor/pointwise_forward_bits_quad2rows',
+  '4': 'xnor/pointwise_forward_bits_quad4rows',
+  '2r': 'xnor/pointwise_forward_bits_quad2rows_regthr',
+  '4r': 'xnor/pointwise_forward_bits_quad4rows_regthr',
+};
 /** xnor/pointwise_forward_bits_words instances: [kind, words per trip, pixel rows] */
 const PW_WORD_VARIANTS: [string, number, number][] = [
   ['w', 4, 2],
@@ -203,11 +209,16 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
   if (out === 'b1' && gemm && pc.rt.ctx.features.has('subgroups')) {
     // GEMM-shaped (1×1, stride 1, unpadded): pixels flat, quads sharing the weight words
     const m = g.n * g.h * g.w;
-    for (const rows of [2, 4]) {
+    for (const [rows, regthr] of [
+      [2, false],
+      [4, false],
+      [2, true],
+      [4, true],
+    ] as [number, boolean][]) {
       cands.push({
-        id: `xnor_bits_pwquad${rows}`,
+        id: `xnor_bits_pwquad${rows}${regthr ? 'r' : ''}`,
         build: async () => [
-          await k.launch(rows === 4 ? 'xnor/pointwise_forward_bits_quad4rows' : 'xnor/pointwise_forward_bits_quad2rows', {
+          await k.launch(PW_QUAD_KERNELS[`${rows}${regthr ? 'r' : ''}`], {
             uniforms: { m, cin: g.cin, c32, cout: g.cout },
             buffers: { x: pc.input(0), w: pc.input(1), thr: pc.input(2), y: pc.output(0) },
             invocations: Math.ceil(m / (4 * rows)) * (g.cout / 32) * 4,

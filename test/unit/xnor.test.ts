@@ -78,7 +78,7 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
       'xnor_bits_unrolled',
       'xnor_bits_quad2',
       'xnor_bits_quad4',
-      ...(pointwise ? ['xnor_bits_pwquad2', 'xnor_bits_pwquad4'] : []),
+      ...(pointwise ? ['xnor_bits_pwquad2', 'xnor_bits_pwquad4', 'xnor_bits_pwquad2r', 'xnor_bits_pwquad4r'] : []),
       // G words per trip, offered where there are at least G words per pixel
       ...(pointwise ? ['w4x2', 'w4x4', 'hs4x2', 'hs4x4'].filter(() => c.x[3] > 96).map((v) => `xnor_bits_pw${v}`) : []),
       ...(pointwise ? ['w8x2', 'w8x4', 'hs8x2', 'hs8x4'].filter(() => c.x[3] > 224).map((v) => `xnor_bits_pw${v}`) : []),
