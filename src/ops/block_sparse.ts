@@ -183,12 +183,13 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
   ) {
     // GEMM-shaped (1×1, stride 1, unpadded): pixels flat, quads sharing each block's values
     const m = g.n * g.h * g.w;
-    for (const rows of [4, 8]) {
+    // the whole block written out
+    for (const rows of [8, 4]) {
       out.push({
-        id: `bsr_${br}x${bc}_pwquad${rows}`,
+        id: `bsr_${br}x${bc}_pwblk${rows}`,
         build: async () => [
-          await k.launch(rows === 8 ? 'block_sparse/pointwise_forward_quad8rows' : 'block_sparse/pointwise_forward_quad4rows', {
-            overrides: { BC: bc, ACT: attrNum(pc.attrs, 'act', 0) },
+          await k.launch(PW_BLOCK_KERNELS[`${rows}_${bc}`], {
+            overrides: { ACT: attrNum(pc.attrs, 'act', 0) },
             uniforms: { m, cin: g.cin, cout: g.cout },
             buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
             invocations: Math.ceil(m / (4 * rows)) * (g.cout / 8) * 4,
@@ -196,13 +197,12 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
         ],
       });
     }
-    // the whole block written out
     for (const rows of [4, 8]) {
       out.push({
-        id: `bsr_${br}x${bc}_pwblk${rows}`,
+        id: `bsr_${br}x${bc}_pwquad${rows}`,
         build: async () => [
-          await k.launch(PW_BLOCK_KERNELS[`${rows}_${bc}`], {
-            overrides: { ACT: attrNum(pc.attrs, 'act', 0) },
+          await k.launch(rows === 8 ? 'block_sparse/pointwise_forward_quad8rows' : 'block_sparse/pointwise_forward_quad4rows', {
+            overrides: { BC: bc, ACT: attrNum(pc.attrs, 'act', 0) },
             uniforms: { m, cin: g.cin, cout: g.cout },
             buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
             invocations: Math.ceil(m / (4 * rows)) * (g.cout / 8) * 4,

@@ -171,28 +171,6 @@ const PW_QUAD_KERNELS: Record<string, string> = {
   '2r': 'xnor/pointwise_forward_bits_quad2rows_regthr',
   '4r': 'xnor/pointwise_forward_bits_quad4rows_regthr',
 };
-/** xnor/pointwise_forward_bits_words instances: [kind, words per trip, pixel rows] */
-const PW_WORD_VARIANTS: [string, number, number][] = [
-  ['w', 4, 2],
-  ['w', 4, 4],
-  ['w', 8, 2],
-  ['w', 8, 4],
-  ['hs', 4, 2],
-  ['hs', 4, 4],
-  ['hs', 8, 2],
-  ['hs', 8, 4],
-];
-const PW_WORD_KERNELS: Record<string, string> = {
-  w4x2: 'xnor/pointwise_forward_bits_w4x2rows',
-  w4x4: 'xnor/pointwise_forward_bits_w4x4rows',
-  w8x2: 'xnor/pointwise_forward_bits_w8x2rows',
-  w8x4: 'xnor/pointwise_forward_bits_w8x4rows',
-  hs4x2: 'xnor/pointwise_forward_bits_hs4x2rows',
-  hs4x4: 'xnor/pointwise_forward_bits_hs4x4rows',
-  hs8x2: 'xnor/pointwise_forward_bits_hs8x2rows',
-  hs8x4: 'xnor/pointwise_forward_bits_hs8x4rows',
-};
-
 export function xnorVariants(pc: PlanContext): Candidate[] {
   const g = xnorGeom(pc.inShapes, pc.attrs);
   const out = outKind(pc.attrs);
@@ -210,29 +188,15 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
     // GEMM-shaped (1×1, stride 1, unpadded): pixels flat, quads sharing the weight words
     const m = g.n * g.h * g.w;
     for (const [rows, regthr] of [
+      [4, true],
+      [2, true],
       [2, false],
       [4, false],
-      [2, true],
-      [4, true],
     ] as [number, boolean][]) {
       cands.push({
         id: `xnor_bits_pwquad${rows}${regthr ? 'r' : ''}`,
         build: async () => [
           await k.launch(PW_QUAD_KERNELS[`${rows}${regthr ? 'r' : ''}`], {
-            uniforms: { m, cin: g.cin, c32, cout: g.cout },
-            buffers: { x: pc.input(0), w: pc.input(1), thr: pc.input(2), y: pc.output(0) },
-            invocations: Math.ceil(m / (4 * rows)) * (g.cout / 32) * 4,
-          }),
-        ],
-      });
-    }
-    // G words per loop trip (plain popcounts, or carry-save added first: 'hs'); only where there are G words
-    for (const [kind, words, rows] of PW_WORD_VARIANTS) {
-      if (c32 < words) continue;
-      cands.push({
-        id: `xnor_bits_pw${kind}${words}x${rows}`,
-        build: async () => [
-          await k.launch(PW_WORD_KERNELS[`${kind}${words}x${rows}`], {
             uniforms: { m, cin: g.cin, c32, cout: g.cout },
             buffers: { x: pc.input(0), w: pc.input(1), thr: pc.input(2), y: pc.output(0) },
             invocations: Math.ceil(m / (4 * rows)) * (g.cout / 32) * 4,

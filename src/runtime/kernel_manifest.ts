@@ -250,39 +250,6 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   // binary convolution, b1 in/out, COLS output columns × 32 channels per invocation, quads share the weight words
   'xnor/conv2d_forward_bits_quad2cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 2 } },
   'xnor/conv2d_forward_bits_quad4cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 4 } },
-  // the same with G input words per loop trip, optionally added bit-sliced (carry-save, Harley–Seal) before popcounts
-  'xnor/pointwise_forward_bits_w4x2rows': {
-    template: 'xnor/pointwise_forward_bits_words',
-    params: { ROWS: 2, G: 4, CSA: 0 },
-  },
-  'xnor/pointwise_forward_bits_w4x4rows': {
-    template: 'xnor/pointwise_forward_bits_words',
-    params: { ROWS: 4, G: 4, CSA: 0 },
-  },
-  'xnor/pointwise_forward_bits_w8x2rows': {
-    template: 'xnor/pointwise_forward_bits_words',
-    params: { ROWS: 2, G: 8, CSA: 0 },
-  },
-  'xnor/pointwise_forward_bits_w8x4rows': {
-    template: 'xnor/pointwise_forward_bits_words',
-    params: { ROWS: 4, G: 8, CSA: 0 },
-  },
-  'xnor/pointwise_forward_bits_hs4x2rows': {
-    template: 'xnor/pointwise_forward_bits_words',
-    params: { ROWS: 2, G: 4, CSA: 1 },
-  },
-  'xnor/pointwise_forward_bits_hs4x4rows': {
-    template: 'xnor/pointwise_forward_bits_words',
-    params: { ROWS: 4, G: 4, CSA: 1 },
-  },
-  'xnor/pointwise_forward_bits_hs8x2rows': {
-    template: 'xnor/pointwise_forward_bits_words',
-    params: { ROWS: 2, G: 8, CSA: 1 },
-  },
-  'xnor/pointwise_forward_bits_hs8x4rows': {
-    template: 'xnor/pointwise_forward_bits_words',
-    params: { ROWS: 4, G: 8, CSA: 1 },
-  },
   // activations, one element (f32) or four (vec4, n % 4 = 0) per thread
   'elementwise/activation_forward': { template: 'elementwise/activation_forward', params: { VEC4: 0, T: 'f32', V: '' } },
   'elementwise/activation_forward_vec4': { template: 'elementwise/activation_forward', params: { VEC4: 1, T: 'vec4<f32>', V: '4' } },
