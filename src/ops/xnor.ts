@@ -205,8 +205,8 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
-  if (out === 'b1' && pc.rt.ctx.features.has('subgroups')) {
-    // quads on 4·cols consecutive output columns sharing the weight words
+  if (out === 'b1' && !gemm && pc.rt.ctx.features.has('subgroups')) {
+    // quads on 4·cols consecutive output columns sharing the weight words (GEMM-shaped layers have the pwquad ones)
     for (const cols of [2, 4]) {
       const owTiles = Math.ceil(g.ow / (4 * cols));
       const n = g.n * g.oh * owTiles * (g.cout / 32) * 4;

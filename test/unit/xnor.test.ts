@@ -76,8 +76,7 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
       'xnor_bits_tw2',
       'xnor_bits_tw4',
       'xnor_bits_unrolled',
-      'xnor_bits_quad2',
-      'xnor_bits_quad4',
+      ...(pointwise ? [] : ['xnor_bits_quad2', 'xnor_bits_quad4']),
       ...(pointwise ? ['xnor_bits_pwquad2', 'xnor_bits_pwquad4', 'xnor_bits_pwquad2r', 'xnor_bits_pwquad4r'] : []),
     ]) {
       it(`${c.name} b1 out: batch-norm + sign thresholds [${v}]`, async () => {
