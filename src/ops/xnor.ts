@@ -170,6 +170,7 @@ const PW_QUAD_KERNELS: Record<string, string> = {
   '4': 'xnor/pointwise_forward_bits_quad4rows',
   '2r': 'xnor/pointwise_forward_bits_quad2rows_regthr',
   '4r': 'xnor/pointwise_forward_bits_quad4rows_regthr',
+  '8r': 'xnor/pointwise_forward_bits_quad8rows_regthr',
 };
 export function xnorVariants(pc: PlanContext): Candidate[] {
   const g = xnorGeom(pc.inShapes, pc.attrs);
@@ -189,6 +190,7 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
     const m = g.n * g.h * g.w;
     for (const [rows, regthr] of [
       [4, true],
+      [8, true],
       [2, true],
       [2, false],
       [4, false],

@@ -247,6 +247,7 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   // the same with the thresholds in registers and shift-free output bits
   'xnor/pointwise_forward_bits_quad2rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2, REGTHR: 1 } },
   'xnor/pointwise_forward_bits_quad4rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4, REGTHR: 1 } },
+  'xnor/pointwise_forward_bits_quad8rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 8, REGTHR: 1 } },
   // binary convolution, b1 in/out, COLS output columns × 32 channels per invocation, quads share the weight words
   'xnor/conv2d_forward_bits_quad2cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 2 } },
   'xnor/conv2d_forward_bits_quad4cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 4 } },
