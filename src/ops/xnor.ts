@@ -165,6 +165,7 @@ registerOp({
   plan: (pc) => pc.tuner.choose(`conv2d_xnor|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}`, xnorVariants(pc)),
 });
 
+/** xnor/pointwise_forward_bits_quad instances by `${ROWS}` and 'r' for the _regthr flavour */
 const PW_QUAD_KERNELS: Record<string, string> = {
   '2': 'xnor/pointwise_forward_bits_quad2rows',
   '4': 'xnor/pointwise_forward_bits_quad4rows',
@@ -172,6 +173,7 @@ const PW_QUAD_KERNELS: Record<string, string> = {
   '4r': 'xnor/pointwise_forward_bits_quad4rows_regthr',
   '8r': 'xnor/pointwise_forward_bits_quad8rows_regthr',
 };
+
 export function xnorVariants(pc: PlanContext): Candidate[] {
   const g = xnorGeom(pc.inShapes, pc.attrs);
   const out = outKind(pc.attrs);
