@@ -139,10 +139,13 @@ async function preparePinned(
   return out;
 }
 
-/** Rounds of one run per model (interleaved, so load on the machine hits every variant alike): node 'conv' GPU time. */
+/** Rounds of one run per model (interleaved, so load on the machine hits every variant alike): node 'conv' GPU time.
+ *  Each round starts one model later (rotation): under load the model run right after a long one (fp32) was seen up
+ *  to 2× slower than a copy of itself later in the round (docs/results/sparse-r5/), so no model keeps that seat. */
 async function timeRounds(models: Timed[], input: Float32Array, runs: number): Promise<void> {
   for (let r = 0; r < runs; r++) {
-    for (const t of models) {
+    for (let k = 0; k < models.length; k++) {
+      const t = models[(r + k) % models.length];
       const p = await t.model.profile([input]);
       t.method = p.method;
       t.ms.push(p.nodes.find((n) => n.name === 'conv')!.ms);
