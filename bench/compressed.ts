@@ -80,6 +80,12 @@ export interface CompressedRow {
   block?: string;
   /** the kernel was forced (`pin`), not chosen by the tuner */
   pinned?: boolean;
+  /** Node only: median process CPU time (user + system, all threads: SwiftShader runs the kernels on the CPU) of one
+   *  whole profiled run of the graph (edge conversions and upload included), fp32's, and their ratio. CPU time is
+   *  not stretched by waiting for the cores as wall-clock time is, so it is the steadier A/B figure under load. */
+  cpu_ms?: number;
+  fp32_cpu_ms?: number;
+  speedup_cpu?: number;
   timing: 'timestamp' | 'wallclock';
 }
 
@@ -101,13 +107,21 @@ interface Timed {
   ms: number[];
   method: 'timestamp' | 'wallclock';
   pinned?: boolean;
+  cpu: number[];
+}
+
+/** Process CPU milliseconds so far (user + system), or null outside Node. */
+function cpuNow(): number | null {
+  if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return null;
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 /** Compile with the Tuner measuring kernel variants, and warm up once. */
 async function prepare(rt: Runtime, g: Graph, input: Float32Array, variant: string, block?: string): Promise<Timed> {
   const model = await compile(rt, g, { tune: 'measure', fuse: false });
   await model.run([input]);
-  return { variant, block, model, kernel: [...model.variants.values()].join('+') || 'single', ms: [], method: 'wallclock' };
+  return { variant, block, model, kernel: [...model.variants.values()].join('+') || 'single', ms: [], method: 'wallclock', cpu: [] };
 }
 
 /** The graph compiled once per pin its op offers (kernel forced), warmed up; pins it does not offer are skipped. */
@@ -134,7 +148,7 @@ async function preparePinned(
     used.add(pin);
     await model.run([input]);
     const kernel = [...model.variants.values()].join('+') || pin;
-    out.push({ variant, block, model, kernel, ms: [], method: 'wallclock', pinned: true });
+    out.push({ variant, block, model, kernel, ms: [], method: 'wallclock', pinned: true, cpu: [] });
   }
   return out;
 }
@@ -146,7 +160,10 @@ async function timeRounds(models: Timed[], input: Float32Array, runs: number): P
   for (let r = 0; r < runs; r++) {
     for (let k = 0; k < models.length; k++) {
       const t = models[(r + k) % models.length];
+      const c0 = cpuNow();
       const p = await t.model.profile([input]);
+      const c1 = cpuNow();
+      if (c0 !== null && c1 !== null) t.cpu.push(c1 - c0);
       t.method = p.method;
       t.ms.push(p.nodes.find((n) => n.name === 'conv')!.ms);
     }
@@ -271,11 +288,15 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
         gmacs_per_s: macs / ms / 1e6,
         ...(t.block ? { block: t.block } : {}),
         ...(t.pinned ? { pinned: true } : {}),
+        ...(t.cpu.length && base.cpu.length
+          ? { cpu_ms: median(t.cpu), fp32_cpu_ms: median(base.cpu), speedup_cpu: median(base.cpu) / median(t.cpu) }
+          : {}),
         runs,
         timing: t.method,
       });
       log(
-        `${l.layer} ${t.variant}${t.block ? ` ${t.block}` : ''} ${ms.toFixed(2)} ms (${t.kernel}${t.pinned ? ', pinned' : ''}) speedup ${(fp32 / ms).toFixed(2)}x`,
+        `${l.layer} ${t.variant}${t.block ? ` ${t.block}` : ''} ${ms.toFixed(2)} ms (${t.kernel}${t.pinned ? ', pinned' : ''}) speedup ${(fp32 / ms).toFixed(2)}x` +
+          (t.cpu.length && base.cpu.length ? `, CPU time ${(median(base.cpu) / median(t.cpu)).toFixed(2)}x` : ''),
       );
     }
   }
