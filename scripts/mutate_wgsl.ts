@@ -351,7 +351,7 @@ export const MUTANTS: Mutant[] = [
     'iw${c} >= 0 && iw${c} < w_in &&',
     'iw${c} >= 0 && iw${c} <= w_in &&',
   ]),
-  mf('xnor_pwquad_regthr_mask', 'xnor', 'shaders/xnor/pointwise_forward_bits_quad.tmpl.wgsl', XNOR, 'pwquad', [
+  mf('xnor_pwquad_regthr_mask', 'xnor', 'shaders/xnor/pointwise_forward_bits_quad.tmpl.wgsl', XNOR, 'pwquadrt', [
     'bits4m(p${r}${k}, th${k}, fl${k}, vec4<u32>(1u, 2u, 4u, 8u) << vec4<u32>(4u * ${k}u))',
     'bits4m(p${r}${k}, th${k}, fl${k}, vec4<u32>(1u, 2u, 4u, 4u) << vec4<u32>(4u * ${k}u))',
   ]),

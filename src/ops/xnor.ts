@@ -198,7 +198,8 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
       [4, false],
     ] as [number, boolean][]) {
       cands.push({
-        id: `xnor_bits_pwquad${rows}${regthr ? 'r' : ''}`,
+        // (not 'pwquad${rows}r': a pinned 'xnor_bits_pwquad2' must not match it by prefix)
+        id: regthr ? `xnor_bits_pwquadrt${rows}` : `xnor_bits_pwquad${rows}`,
         build: async () => [
           await k.launch(PW_QUAD_KERNELS[`${rows}${regthr ? 'r' : ''}`], {
             uniforms: { m, cin: g.cin, c32, cout: g.cout },

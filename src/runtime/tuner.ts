@@ -29,7 +29,7 @@ export class Tuner {
   readonly adapterKey: string;
   /** What was chosen in this session, for reports: key → id. */
   readonly chosen = new Map<string, string>();
-  /** Tests pin a variant: every choice must then have a candidate whose id is this or starts with it. */
+  /** Tests pin a variant: every choice must then have a candidate whose id starts with this. */
   force: string | null = null;
 
   constructor(
@@ -76,8 +76,7 @@ export class Tuner {
   async choose(key: string, candidates: Candidate[]): Promise<Launch[]> {
     if (candidates.length === 0) throw new Error(`no kernel candidates for ${key}`);
     if (this.force !== null) {
-      // an exact id first (xnor_bits_pwquad2 must not pick xnor_bits_pwquad2r), else the first with that prefix
-      const c = candidates.find((c) => c.id === this.force) ?? candidates.find((c) => c.id.startsWith(this.force!));
+      const c = candidates.find((c) => c.id.startsWith(this.force!));
       if (!c) throw new Error(`variant '${this.force}' cannot run ${key} (candidates: ${candidates.map((c) => c.id).join(', ')})`);
       return this.pick(key, c);
     }
