@@ -12,12 +12,18 @@
 //   int8      conv2d_int8, q8 in → q8 out, requantization fused (dot4I8Packed where available)
 //   xnor      conv2d_xnor, b1 in → b1 out (batch-norm + sign thresholds: a middle binary layer)
 //   sparseNN  conv2d_bsr at NN% block sparsity, block shape chosen per layer by measuring (block in the row)
+//
+// `pin`: kernel candidate ids (prefixes, as the rows' `kernel` names them); each compressed variant is also compiled
+// once per pin that its op offers, with that kernel forced, and timed in the same interleaved rounds (rows with
+// `pinned: true`): an A/B of kernels against each other and fp32 in one run. In a block-sparse pin, `*` stands for the
+// block shape chosen for the layer (bsr_*_pwquad4).
 
 import { compile, type CompiledGraph } from '../src/graph/executor.js';
 import { Graph, numel } from '../src/graph/ir.js';
 import { int8ConvTables, packInt8ConvWeights } from '../src/ops/int8.js';
 import { toBsr } from '../src/ops/block_sparse.js';
 import { packSigns, xnorThresholds } from '../src/ops/xnor.js';
+import { SlimError } from '../src/runtime/errors.js';
 import type { Runtime } from '../src/runtime/runtime.js';
 import { addBsrConv, chooseBlockShape, pruneBlocks } from '../src/compress/sparse.js';
 
@@ -72,6 +78,14 @@ export interface CompressedRow {
   speedup: number;
   gmacs_per_s: number;
   block?: string;
+  /** the kernel was forced (`pin`), not chosen by the tuner */
+  pinned?: boolean;
+  /** Node only: median process CPU time (user + system, all threads: SwiftShader runs the kernels on the CPU) of one
+   *  whole profiled run of the graph (edge conversions and upload included), fp32's, and their ratio. CPU time is
+   *  not stretched by waiting for the cores as wall-clock time is, so it is the steadier A/B figure under load. */
+  cpu_ms?: number;
+  fp32_cpu_ms?: number;
+  speedup_cpu?: number;
   timing: 'timestamp' | 'wallclock';
 }
 
@@ -92,20 +106,64 @@ interface Timed {
   kernel: string;
   ms: number[];
   method: 'timestamp' | 'wallclock';
+  pinned?: boolean;
+  cpu: number[];
+}
+
+/** Process CPU milliseconds so far (user + system), or null outside Node. */
+function cpuNow(): number | null {
+  if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return null;
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 /** Compile with the Tuner measuring kernel variants, and warm up once. */
 async function prepare(rt: Runtime, g: Graph, input: Float32Array, variant: string, block?: string): Promise<Timed> {
   const model = await compile(rt, g, { tune: 'measure', fuse: false });
   await model.run([input]);
-  return { variant, block, model, kernel: [...model.variants.values()].join('+') || 'single', ms: [], method: 'wallclock' };
+  return { variant, block, model, kernel: [...model.variants.values()].join('+') || 'single', ms: [], method: 'wallclock', cpu: [] };
 }
 
-/** Rounds of one run per model (interleaved, so load on the machine hits every variant alike): node 'conv' GPU time. */
+/** The graph compiled once per pin its op offers (kernel forced), warmed up; pins it does not offer are skipped. */
+async function preparePinned(
+  rt: Runtime,
+  g: Graph,
+  input: Float32Array,
+  variant: string,
+  pins: string[],
+  used: Set<string>,
+  block?: string,
+): Promise<Timed[]> {
+  const out: Timed[] = [];
+  for (const pin of pins) {
+    let model: CompiledGraph;
+    try {
+      // 'bsr_*_…': the block shape chosen for this layer in place of the *
+      const force = block ? pin.replace('*', block.split(' ')[0]) : pin;
+      model = await compile(rt, g, { tune: 'measure', fuse: false, forceVariant: force });
+    } catch (e) {
+      if (/cannot run/.test(String(e))) continue;
+      throw e;
+    }
+    used.add(pin);
+    await model.run([input]);
+    const kernel = [...model.variants.values()].join('+') || pin;
+    out.push({ variant, block, model, kernel, ms: [], method: 'wallclock', pinned: true, cpu: [] });
+  }
+  return out;
+}
+
+/** Rounds of one run per model (interleaved, so load on the machine hits every variant alike): node 'conv' GPU time.
+ *  Each round starts one model later (rotation): under load the model run right after a long one (fp32) was seen up
+ *  to 2× slower than a copy of itself later in the round (docs/results/sparse-r5/), so no model keeps that seat. */
 async function timeRounds(models: Timed[], input: Float32Array, runs: number): Promise<void> {
   for (let r = 0; r < runs; r++) {
-    for (const t of models) {
+    for (let k = 0; k < models.length; k++) {
+      const t = models[(r + k) % models.length];
+      const c0 = cpuNow();
       const p = await t.model.profile([input]);
+      const c1 = cpuNow();
+      if (c0 !== null && c1 !== null) t.cpu.push(c1 - c0);
       t.method = p.method;
       t.ms.push(p.nodes.find((n) => n.name === 'conv')!.ms);
     }
@@ -128,6 +186,8 @@ export interface CompressedBenchOptions {
   runs?: number;
   layers?: string[];
   variants?: string[];
+  /** kernel candidate ids (prefixes) to time pinned, besides the tuner's choice (see the header) */
+  pin?: string[];
   log?: (line: string) => void;
 }
 
@@ -137,6 +197,8 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
   const layers = COMPRESSED_LAYERS.filter((l) => !opts.layers || opts.layers.some((f) => l.layer.includes(f)));
   const variants = (opts.variants ?? COMPRESSED_VARIANTS) as string[];
   const rows: CompressedRow[] = [];
+  const pins = opts.pin ?? [];
+  const usedPins = new Set<string>();
   for (const l of layers) {
     const xs = [1, l.h, l.w, l.cin];
     const groups = l.groups ?? 1;
@@ -173,7 +235,7 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
         'conv',
       );
       g.markOutput(g.add1('dequantize', [y], { scale: 0.05, zero: -128 }));
-      timed.push(await prepare(rt, g, input, 'int8'));
+      timed.push(await prepare(rt, g, input, 'int8'), ...(await preparePinned(rt, g, input, 'int8', pins, usedPins)));
     }
     if (variants.includes('xnor') && denseOnly(l)) {
       const pw = packSigns(w, ws);
@@ -187,7 +249,7 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
         'conv',
       );
       g.markOutput(g.add1('unpack_signs', [y]));
-      timed.push(await prepare(rt, g, input, 'xnor'));
+      timed.push(await prepare(rt, g, input, 'xnor'), ...(await preparePinned(rt, g, input, 'xnor', pins, usedPins)));
     }
     for (const v of variants.filter((v) => v.startsWith('sparse') && denseOnly(l))) {
       const sparsity = Number(v.slice(6)) / 100;
@@ -198,7 +260,8 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
       const probe = Object.entries(choice.ms)
         .map(([k, ms]) => `${k}:${ms.toFixed(1)}`)
         .join(' ');
-      timed.push(await prepare(rt, g, input, v, `${choice.block.join('x')} (probe min ms ${probe})`));
+      const block = `${choice.block.join('x')} (probe min ms ${probe})`;
+      timed.push(await prepare(rt, g, input, v, block), ...(await preparePinned(rt, g, input, v, pins, usedPins, block)));
     }
 
     await timeRounds(timed, input, runs);
@@ -224,11 +287,21 @@ export async function benchCompressed(rt: Runtime, opts: CompressedBenchOptions 
         fp32_kernel: base.kernel,
         gmacs_per_s: macs / ms / 1e6,
         ...(t.block ? { block: t.block } : {}),
+        ...(t.pinned ? { pinned: true } : {}),
+        ...(t.cpu.length && base.cpu.length
+          ? { cpu_ms: median(t.cpu), fp32_cpu_ms: median(base.cpu), speedup_cpu: median(base.cpu) / median(t.cpu) }
+          : {}),
         runs,
         timing: t.method,
       });
-      log(`${l.layer} ${t.variant}${t.block ? ` ${t.block}` : ''} ${ms.toFixed(2)} ms (${t.kernel}) speedup ${(fp32 / ms).toFixed(2)}x`);
+      log(
+        `${l.layer} ${t.variant}${t.block ? ` ${t.block}` : ''} ${ms.toFixed(2)} ms (${t.kernel}${t.pinned ? ', pinned' : ''}) speedup ${(fp32 / ms).toFixed(2)}x` +
+          (t.cpu.length && base.cpu.length ? `, CPU time ${(median(base.cpu) / median(t.cpu)).toFixed(2)}x` : ''),
+      );
     }
   }
+  const unused = pins.filter((p) => !usedPins.has(p));
+  if (unused.length)
+    throw new SlimError(`--pin: ${unused.map((p) => `'${p}'`).join(', ')} matched no kernel candidate of the measured layers and variants`);
   return rows;
 }

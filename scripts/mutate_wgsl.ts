@@ -343,6 +343,18 @@ export const MUTANTS: Mutant[] = [
     'ok[t] = iw >= 0 && iw <= params.geom.in_hw.y;',
   ]),
   m('xnor_bits_pad_taps', 'xnor', 'shaders/xnor/conv2d_forward_bits.wgsl', XNOR, ['taps[t] += select(0u, 1u, ok[t]);', 'taps[t] += 1u;']),
+  mf('xnor_quad_no_pad_mask', 'xnor', 'shaders/xnor/conv2d_forward_bits_quad.tmpl.wgsl', XNOR, 'xnor_bits_quad', [
+    'let m${c} = vec4<u32>(select(0u, 0xffffffffu, ok${c}));',
+    'let m${c} = vec4<u32>(0xffffffffu);',
+  ]),
+  mf('xnor_quad_col_bound', 'xnor', 'shaders/xnor/conv2d_forward_bits_quad.tmpl.wgsl', XNOR, 'xnor_bits_quad', [
+    'iw${c} >= 0 && iw${c} < w_in &&',
+    'iw${c} >= 0 && iw${c} <= w_in &&',
+  ]),
+  mf('xnor_pwquad_regthr_mask', 'xnor', 'shaders/xnor/pointwise_forward_bits_quad.tmpl.wgsl', XNOR, 'pwquadrt', [
+    'bits4m(p${r}${k}, th${k}, fl${k}, vec4<u32>(1u, 2u, 4u, 8u) << vec4<u32>(4u * ${k}u))',
+    'bits4m(p${r}${k}, th${k}, fl${k}, vec4<u32>(1u, 2u, 4u, 4u) << vec4<u32>(4u * ${k}u))',
+  ]),
 
   // elementwise
   m('ew_add_drops_b', 'elementwise', 'shaders/elementwise/add_forward.wgsl', EW, [
@@ -523,6 +535,19 @@ export const MUTANTS: Mutant[] = [
   m('bs4_bias_first_of_block', 'block_sparse', 'shaders/block_sparse/conv2d_forward_rows4.wgsl', BS, [
     '+ bias[br * BR4 + v]',
     '+ bias[br * BR4]',
+  ]),
+
+  mf('bs_pwblk_drops_last_block', 'block_sparse', 'shaders/block_sparse/pointwise_forward_quadblk.tmpl.wgsl', BS, 'pwblk', [
+    'for (var blk = idx[br]; blk < end; blk++) {',
+    'for (var blk = idx[br]; blk + 1u < end; blk++) {',
+  ]),
+  mf('bs_pwblk_second_quarter', 'block_sparse', 'shaders/block_sparse/pointwise_forward_quadblk.tmpl.wgsl', BS, 'pwblk', [
+    'let v${r}${j} = x[x${r} + c0 + ${j}u];',
+    'let v${r}${j} = x[x${r} + c0];',
+  ]),
+  mf('bs_pwblk_bias_hi', 'block_sparse', 'shaders/block_sparse/pointwise_forward_quadblk.tmpl.wgsl', BS, 'pwblk', [
+    'let bb = bias[2u * br + 1u];',
+    'let bb = bias[2u * br];',
   ]),
 
   // int8 pointwise and the packed-byte helpers (dot4 and unpack flavours)

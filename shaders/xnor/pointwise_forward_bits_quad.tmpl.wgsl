@@ -2,6 +2,11 @@
 // b1 out, with a ${ROWS} pixels × 32 channels popcount tile in named registers. The four invocations of a quad compute
 // the same 32 output channels for four pixel tiles; per input word each invocation loads a quarter of the 32 weight
 // words (2 vec4) and quadBroadcast hands them to the others, so every weight word loaded serves 4·${ROWS} pixels.
+//! if REGTHR
+// This flavour holds the 32 thresholds in registers for all ${ROWS} pixels (loaded once, not once per pixel) and builds
+// each output word with selects of constant bit masks: no shifts (SwiftShader emulates vector shifts lane by lane,
+// about as dear as a popcount).
+//! end
 // Needs the 'subgroups' feature (quad operations).
 //
 // Math:   dot[m, co] = Cin − 2·popcount(x_bits[m] xor w_bits[co]); output bit = (dot < thr[co]) ≠ flip[co]
@@ -32,12 +37,21 @@ override WG: u32 = 64u;
 
 fn pc(xv: u32, wv: vec4<u32>) -> vec4<u32> { return countOneBits(vec4<u32>(xv) ^ wv); }
 
+//! if REGTHR
+// 4 output bits (channels 4v .. 4v+3 of the word, at bit positions `mask`) from their popcounts.
+fn bits4m(p: vec4<u32>, th: vec4<i32>, flip: vec4<bool>, mask: vec4<u32>) -> u32 {
+  let dot = vec4<i32>(i32(params.cin)) - 2 * vec4<i32>(p);
+  let s = select(vec4<u32>(0u), mask, (dot < th) != flip);
+  return s.x | s.y | s.z | s.w;
+}
+//! else
 // 4 output bits (channels 4v .. 4v+3 of the word) from their popcounts, at bit position 4v.
 fn bits4(p: vec4<u32>, t: u32, v: u32) -> u32 {
   let dot = vec4<i32>(i32(params.cin)) - 2 * vec4<i32>(p);
   let neg = vec4<u32>((dot < thr[2u * t]) != (thr[2u * t + 1u] != vec4<i32>(0)));
   return (neg.x | (neg.y << 1u) | (neg.z << 2u) | (neg.w << 3u)) << (4u * v);
 }
+//! end
 
 //! import invocation
 @compute @workgroup_size(WG)
@@ -74,11 +88,27 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   if (!live) { return; }
   let t = co32 * 8u;
+//! if REGTHR
+//! for k in 0..8
+  let th${k} = thr[2u * (t + ${k}u)];
+  let fl${k} = thr[2u * (t + ${k}u) + 1u] != vec4<i32>(0);
+//! end
+//! for r in 0..ROWS
+  if (m0 + ${r}u < params.m) {
+    y[(m0 + ${r}u) * cout32 + co32] =
+//! for k in 0..8
+      bits4m(p${r}${k}, th${k}, fl${k}, vec4<u32>(1u, 2u, 4u, 8u) << vec4<u32>(4u * ${k}u)) |
+//! end
+      0u;
+  }
+//! end
+//! else
 //! for r in 0..ROWS
   if (m0 + ${r}u < params.m) {
     y[(m0 + ${r}u) * cout32 + co32] =
       bits4(p${r}0, t, 0u) | bits4(p${r}1, t + 1u, 1u) | bits4(p${r}2, t + 2u, 2u) | bits4(p${r}3, t + 3u, 3u) |
       bits4(p${r}4, t + 4u, 4u) | bits4(p${r}5, t + 5u, 5u) | bits4(p${r}6, t + 6u, 6u) | bits4(p${r}7, t + 7u, 7u);
   }
+//! end
 //! end
 }

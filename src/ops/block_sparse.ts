@@ -8,7 +8,8 @@
 // Block shapes: BR ∈ {1, 4, 8}, BC ∈ {4, 8}; Cin % BC == 0 (a block is one tap, BC consecutive channels) and
 // Cout % BR == 0 (and Cout % 4 == 0 for BR ≥ 4). The block shape is fixed when the weights are encoded, so it is
 // chosen per layer by src/compress/sparse.ts (measuring each shape on the adapter); here the tuner picks the tile.
-// GEMM-shaped layers (1×1, stride 1, unpadded) with 8-row blocks also get block_sparse/pointwise_forward_quad*.
+// GEMM-shaped layers (1×1, stride 1, unpadded) with 8-row blocks also get block_sparse/pointwise_forward_quad* and
+// block_sparse/pointwise_forward_quadblk* (the whole block written out, no inner loop).
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -157,6 +158,14 @@ registerOp({
   plan: (pc) => pc.tuner.choose(`conv2d_bsr|${pc.inShapes.map((s) => s.join('x')).join('|')}|${JSON.stringify(pc.attrs)}`, bsrVariants(pc)),
 });
 
+/** block_sparse/pointwise_forward_quadblk instances by `${ROWS}_${BC}` */
+const PW_BLOCK_KERNELS: Record<string, string> = {
+  '4_4': 'block_sparse/pointwise_forward_quadblk4rows_bc4',
+  '4_8': 'block_sparse/pointwise_forward_quadblk4rows_bc8',
+  '8_4': 'block_sparse/pointwise_forward_quadblk8rows_bc4',
+  '8_8': 'block_sparse/pointwise_forward_quadblk8rows_bc8',
+};
+
 export function bsrVariants(pc: PlanContext): Candidate[] {
   const g = bsrGeom(pc.inShapes, pc.attrs);
   const [br, bc] = attrInts(pc.attrs, 'block', 2);
@@ -174,6 +183,20 @@ export function bsrVariants(pc: PlanContext): Candidate[] {
   ) {
     // GEMM-shaped (1×1, stride 1, unpadded): pixels flat, quads sharing each block's values
     const m = g.n * g.h * g.w;
+    // the whole block written out
+    for (const rows of [8, 4]) {
+      out.push({
+        id: `bsr_${br}x${bc}_pwblk${rows}`,
+        build: async () => [
+          await k.launch(PW_BLOCK_KERNELS[`${rows}_${bc}`], {
+            overrides: { ACT: attrNum(pc.attrs, 'act', 0) },
+            uniforms: { m, cin: g.cin, cout: g.cout },
+            buffers: { x: pc.input(0), idx: pc.input(1), val: pc.input(2), bias: bias(), y: pc.output(0) },
+            invocations: Math.ceil(m / (4 * rows)) * (g.cout / 8) * 4,
+          }),
+        ],
+      });
+    }
     for (const rows of [4, 8]) {
       out.push({
         id: `bsr_${br}x${bc}_pwquad${rows}`,

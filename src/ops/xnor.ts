@@ -165,6 +165,15 @@ registerOp({
   plan: (pc) => pc.tuner.choose(`conv2d_xnor|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}`, xnorVariants(pc)),
 });
 
+/** xnor/pointwise_forward_bits_quad instances by `${ROWS}` and 'r' for the _regthr flavour */
+const PW_QUAD_KERNELS: Record<string, string> = {
+  '2': 'xnor/pointwise_forward_bits_quad2rows',
+  '4': 'xnor/pointwise_forward_bits_quad4rows',
+  '2r': 'xnor/pointwise_forward_bits_quad2rows_regthr',
+  '4r': 'xnor/pointwise_forward_bits_quad4rows_regthr',
+  '8r': 'xnor/pointwise_forward_bits_quad8rows_regthr',
+};
+
 export function xnorVariants(pc: PlanContext): Candidate[] {
   const g = xnorGeom(pc.inShapes, pc.attrs);
   const out = outKind(pc.attrs);
@@ -181,14 +190,38 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
   if (out === 'b1' && gemm && pc.rt.ctx.features.has('subgroups')) {
     // GEMM-shaped (1×1, stride 1, unpadded): pixels flat, quads sharing the weight words
     const m = g.n * g.h * g.w;
-    for (const rows of [2, 4]) {
+    for (const [rows, regthr] of [
+      [4, true],
+      [8, true],
+      [2, true],
+      [2, false],
+      [4, false],
+    ] as [number, boolean][]) {
       cands.push({
-        id: `xnor_bits_pwquad${rows}`,
+        // (not 'pwquad${rows}r': a pinned 'xnor_bits_pwquad2' must not match it by prefix)
+        id: regthr ? `xnor_bits_pwquadrt${rows}` : `xnor_bits_pwquad${rows}`,
         build: async () => [
-          await k.launch(rows === 4 ? 'xnor/pointwise_forward_bits_quad4rows' : 'xnor/pointwise_forward_bits_quad2rows', {
+          await k.launch(PW_QUAD_KERNELS[`${rows}${regthr ? 'r' : ''}`], {
             uniforms: { m, cin: g.cin, c32, cout: g.cout },
             buffers: { x: pc.input(0), w: pc.input(1), thr: pc.input(2), y: pc.output(0) },
             invocations: Math.ceil(m / (4 * rows)) * (g.cout / 32) * 4,
+          }),
+        ],
+      });
+    }
+  }
+  if (out === 'b1' && !gemm && pc.rt.ctx.features.has('subgroups')) {
+    // quads on 4·cols consecutive output columns sharing the weight words (GEMM-shaped layers have the pwquad ones)
+    for (const cols of [2, 4]) {
+      const owTiles = Math.ceil(g.ow / (4 * cols));
+      const n = g.n * g.oh * owTiles * (g.cout / 32) * 4;
+      cands.push({
+        id: `xnor_bits_quad${cols}`,
+        build: async () => [
+          await k.launch(cols === 4 ? 'xnor/conv2d_forward_bits_quad4cols' : 'xnor/conv2d_forward_bits_quad2cols', {
+            uniforms: { ...base, n, ow_tiles: owTiles },
+            buffers: { x: pc.input(0), w: pc.input(1), thr: pc.input(2), y: pc.output(0) },
+            invocations: n,
           }),
         ],
       });

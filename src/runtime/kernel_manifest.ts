@@ -224,9 +224,33 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   // block-sparse 1×1 / fully connected (GEMM), 8 × BC blocks, ROWS pixels × 8 channels per invocation, quads share blocks
   'block_sparse/pointwise_forward_quad4rows': { template: 'block_sparse/pointwise_forward_quad', params: { ROWS: 4 } },
   'block_sparse/pointwise_forward_quad8rows': { template: 'block_sparse/pointwise_forward_quad', params: { ROWS: 8 } },
+  // the same with the whole 8 × BC block written out (no inner loop)
+  'block_sparse/pointwise_forward_quadblk4rows_bc4': {
+    template: 'block_sparse/pointwise_forward_quadblk',
+    params: { ROWS: 4, BC: 4, BC4: 1 },
+  },
+  'block_sparse/pointwise_forward_quadblk4rows_bc8': {
+    template: 'block_sparse/pointwise_forward_quadblk',
+    params: { ROWS: 4, BC: 8, BC4: 2 },
+  },
+  'block_sparse/pointwise_forward_quadblk8rows_bc4': {
+    template: 'block_sparse/pointwise_forward_quadblk',
+    params: { ROWS: 8, BC: 4, BC4: 1 },
+  },
+  'block_sparse/pointwise_forward_quadblk8rows_bc8': {
+    template: 'block_sparse/pointwise_forward_quadblk',
+    params: { ROWS: 8, BC: 8, BC4: 2 },
+  },
   // binary 1×1 (GEMM), b1 in/out, ROWS pixels × 32 channels per invocation, quads share the weight words
-  'xnor/pointwise_forward_bits_quad2rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2 } },
-  'xnor/pointwise_forward_bits_quad4rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4 } },
+  'xnor/pointwise_forward_bits_quad2rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2, REGTHR: 0 } },
+  'xnor/pointwise_forward_bits_quad4rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4, REGTHR: 0 } },
+  // the same with the thresholds in registers and shift-free output bits
+  'xnor/pointwise_forward_bits_quad2rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2, REGTHR: 1 } },
+  'xnor/pointwise_forward_bits_quad4rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4, REGTHR: 1 } },
+  'xnor/pointwise_forward_bits_quad8rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 8, REGTHR: 1 } },
+  // binary convolution, b1 in/out, COLS output columns × 32 channels per invocation, quads share the weight words
+  'xnor/conv2d_forward_bits_quad2cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 2 } },
+  'xnor/conv2d_forward_bits_quad4cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 4 } },
   // activations, one element (f32) or four (vec4, n % 4 = 0) per thread
   'elementwise/activation_forward': { template: 'elementwise/activation_forward', params: { VEC4: 0, T: 'f32', V: '' } },
   'elementwise/activation_forward_vec4': { template: 'elementwise/activation_forward', params: { VEC4: 1, T: 'vec4<f32>', V: '4' } },

@@ -402,6 +402,8 @@ const CASES: [string[], RegExp][] = [
   [['bench', '--suite', 'compressed', '--layers', 'nothing_matches'], /--layers: 'nothing_matches' matches nothing/],
   [['bench', '--suite', 'compressed', '--variants', 'int4'], /--variants: 'int4' matches nothing/],
   [['bench', '--suite', 'compressed', '--runs', '0'], /--runs must be an integer in \[1, 100\]/],
+  [['bench', '--suite', 'compressed', '--pin', 'pointwise_quad4x8'], /--pin: 'pointwise_quad4x8' matches nothing \(known: xnor_…/],
+  [['bench', '--suite', 'compressed', '--pin', ','], /--pin needs at least one name/],
   [['bench', '--suite', 'compressed', '--model', 'cnn_tiny'], /unknown option --model/],
   [['bench', '--suite', 'train', '--models', 'resnet'], /--models: 'resnet' matches nothing/],
   [['bench', '--suite', 'train', '--steps', '0'], /--steps must be an integer/],

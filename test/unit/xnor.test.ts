@@ -23,6 +23,9 @@ const cases: Case[] = [
   { name: '1x1 cin70 odd HW', x: [1, 5, 7, 70], k: [1, 1], cout: 32, attrs: {} },
   { name: '1x1 one pixel cin33', x: [1, 1, 1, 33], k: [1, 1], cout: 64, attrs: {} },
   { name: '1x1 many pixels n2 cin100', x: [2, 13, 11, 100], k: [1, 1], cout: 96, attrs: {} },
+  // 10 and 17 words per pixel, an odd pixel count
+  { name: '1x1 cin300 odd pixels', x: [1, 3, 7, 300], k: [1, 1], cout: 64, attrs: {} },
+  { name: '1x1 cin520 n2', x: [2, 3, 3, 520], k: [1, 1], cout: 32, attrs: {} },
   { name: '5x3 dil2 cin3', x: [1, 11, 10, 3], k: [5, 3], cout: 32, attrs: { dilation: [2, 2], pads: [2, 1, 2, 1] } },
 ];
 
@@ -73,7 +76,8 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
       'xnor_bits_tw2',
       'xnor_bits_tw4',
       'xnor_bits_unrolled',
-      ...(pointwise ? ['xnor_bits_pwquad2', 'xnor_bits_pwquad4'] : []),
+      ...(pointwise ? [] : ['xnor_bits_quad2', 'xnor_bits_quad4']),
+      ...(pointwise ? ['xnor_bits_pwquad2', 'xnor_bits_pwquad4', 'xnor_bits_pwquadrt2', 'xnor_bits_pwquadrt4', 'xnor_bits_pwquadrt8'] : []),
     ]) {
       it(`${c.name} b1 out: batch-norm + sign thresholds [${v}]`, async () => {
         const { ws, x, w, dot } = data(c);
