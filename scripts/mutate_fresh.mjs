@@ -63,7 +63,15 @@ for (const f of readdirSync(join(dir, 'sampled')).filter((n) => n.endsWith('.jso
   for (let x = s; x; x = x.previous) if (x.results?.length) samples.push(x);
 }
 
-const quiet = { debug() {}, info() {}, trace() {}, warn: console.warn, error: console.error, isDebugEnabled: () => false, isTraceEnabled: () => false };
+const quiet = {
+  debug() {},
+  info() {},
+  trace() {},
+  warn: console.warn,
+  error: console.error,
+  isDebugEnabled: () => false,
+  isTraceEnabled: () => false,
+};
 const instrumenter = new Instrumenter(quiet);
 const mutantsOf = async (file, source) =>
   (await instrumenter.instrument([{ name: file, mutate: true, content: source }], { plugins: null, excludedMutations: [], ignorers: [] }))
@@ -117,7 +125,12 @@ for (const folder of folders) {
       else pool.push({ ...rec, start: at(m.location.start), end: at(m.location.end) });
     }
   }
-  const rand = rng(seed ^ hash(folder).split('').reduce((a, c) => (a * 31 + c.charCodeAt(0)) | 0, 0));
+  const rand = rng(
+    seed ^
+      hash(folder)
+        .split('')
+        .reduce((a, c) => (a * 31 + c.charCodeAt(0)) | 0, 0),
+  );
   for (let i = pool.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [pool[i], pool[j]] = [pool[j], pool[i]];
@@ -127,7 +140,12 @@ for (const folder of folders) {
 
 if (args.includes('--dry')) {
   for (const [folder, p] of Object.entries(plan))
-    console.log(folder, { population: p.population, census: p.census.length, pool: p.pool.length, first: p.pool.slice(0, N).map((m) => `${m.file}:${m.line}`) });
+    console.log(folder, {
+      population: p.population,
+      census: p.census.length,
+      pool: p.pool.length,
+      first: p.pool.slice(0, N).map((m) => `${m.file}:${m.line}`),
+    });
   process.exit(0);
 }
 const outDir = join(dir, 'fresh');
@@ -147,7 +165,11 @@ for (const [folder, p] of Object.entries(plan)) {
   f.population = p.population;
   f.poolSize = p.pool.length;
   f.census = p.census.map(({ file, line, column, mutator, replacement, status }) => ({ file, line, column, mutator, replacement, status }));
-  f.sourceHashes = Object.fromEntries(Object.keys(sources).filter((s) => s.startsWith(folder + '/')).map((s) => [s, hash(sources[s])]));
+  f.sourceHashes = Object.fromEntries(
+    Object.keys(sources)
+      .filter((s) => s.startsWith(folder + '/'))
+      .map((s) => [s, hash(sources[s])]),
+  );
 }
 const save = () => writeFileSync(outFile, JSON.stringify(state, null, 1) + '\n');
 save();
@@ -196,7 +218,9 @@ function runTests(tests, limitS) {
         for (const tr of j.testResults ?? [])
           for (const a of tr.assertionResults ?? [])
             if (a.status === 'failed')
-              failures.push(`${tr.name.replace(/.*\/test\//, 'test/')} › ${a.title}: ${(a.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 160)}`);
+              failures.push(
+                `${tr.name.replace(/.*\/test\//, 'test/')} › ${a.title}: ${(a.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 160)}`,
+              );
         if (!failures.length)
           failures = (j.testResults ?? [])
             .filter((t) => t.status === 'failed')
@@ -217,13 +241,21 @@ async function runOne(m) {
   writeFileSync(target, source.slice(0, m.start) + m.replacement + source.slice(m.end));
   const r = await runTests(tests, limit);
   writeFileSync(target, source);
-  return { status: r.timedOut ? 'Timeout' : r.code === 0 ? 'Survived' : 'Killed', seconds: r.seconds, failures: r.failures, err: r.err || undefined };
+  return {
+    status: r.timedOut ? 'Timeout' : r.code === 0 ? 'Survived' : 'Killed',
+    seconds: r.seconds,
+    failures: r.failures,
+    err: r.err || undefined,
+  };
 }
 
 if (recheck) {
   for (const [folder, p] of Object.entries(plan))
     for (const r of state.folders[folder].results.filter((x) => x.status === 'Survived')) {
-      const m = p.pool.find((q) => q.file === r.file && q.line === r.line && q.column === r.column && q.mutator === r.mutator && q.replacement === r.replacement);
+      const m = p.pool.find(
+        (q) =>
+          q.file === r.file && q.line === r.line && q.column === r.column && q.mutator === r.mutator && q.replacement === r.replacement,
+      );
       if (!m) {
         r.after = { status: 'Gone', note: 'no such mutant in the current source' };
         continue;
@@ -247,7 +279,9 @@ for (let k = 0; k < N; k++)
     const { start: _s, end: _e, ...rec } = m;
     f.results.push({ k: k + 1, ...rec, ...r, tests: testsOf[m.file].length, at: new Date().toISOString() });
     save();
-    console.log(`${folder} #${k + 1} ${r.status.padEnd(8)} ${m.file}:${m.line} ${m.mutator} → ${m.replacement.replace(/\s+/g, ' ').slice(0, 50)} (${r.seconds} s)`);
+    console.log(
+      `${folder} #${k + 1} ${r.status.padEnd(8)} ${m.file}:${m.line} ${m.mutator} → ${m.replacement.replace(/\s+/g, ' ').slice(0, 50)} (${r.seconds} s)`,
+    );
   }
 state.finished = new Date().toISOString();
 save();
