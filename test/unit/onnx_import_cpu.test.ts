@@ -419,3 +419,21 @@ describe('Resize/Upsample, GroupNormalization and SoftmaxCrossEntropyLoss detail
     }
   });
 });
+
+// Survivors of the fresh mutation sample (seed 2026, docs/results/mutation/fresh/), each test checked to fail with
+// its mutant planted and pass without.
+describe('fresh mutation sample survivors (ONNX import)', () => {
+  it('Transpose refuses a bad perm at the ONNX node (wrong length, or a repeated axis), not inside the graph op', () => {
+    // ops/tensor.ts:239 (the two conditions joined by ||): with && the graph's transpose op refuses it later, its
+    // message nested inside the ONNX node's ("node 'transpose_0' (transpose): …")
+    const bad = (perm: number[]) => {
+      const b = new OnnxBuilder(13);
+      b.output(b.node1('Transpose', [b.input('x', [2, 3, 4])], [attr.ints('perm', perm)]));
+      const msg = new RegExp(`^node 'Transpose_\\d+' \\(Transpose, opset 13\\): perm \\[${perm.join(',')}\\] is not a permutation of 3 axes$`);
+      expect(() => importOnnx(b.bytes()), `perm ${perm}`).toThrow(msg);
+    };
+    bad([1, 0]);
+    bad([0, 0, 1]);
+    bad([3, 1, 0]);
+  });
+});
