@@ -393,3 +393,22 @@ describe('dwChunks (autodiff.ts) from its documented rule', () => {
     expect(dwChunks({ n: 2, oh: rows / 2, kh, kw, cin, cout } as ConvGeom)).toBe(s);
   });
 });
+
+// Survivors of the fresh mutation sample (seed 2026, docs/results/mutation/fresh/), each test checked to fail with
+// its mutant planted and pass without.
+describe('fresh mutation sample survivors (autodiff.ts)', () => {
+  it("addModel: a batch norm's running mean and variance are parameters but not trainable; γ, β and the weights are", () => {
+    // autodiff.ts:103 (only batch-norm nodes' inputs 3 and 4 are running statistics)
+    const src = new Graph();
+    const x = src.addInput('x', [2, 4, 4, 3]);
+    const w = src.addParam('conv.w', [3, 3, 3, 4], new Float32Array(108).fill(0.1));
+    const c = src.add1('conv2d', [x, w], { pads: [1, 1, 1, 1] }, 'conv');
+    const p = (name: string, v: number) => src.addParam(name, [4], new Float32Array(4).fill(v));
+    const bn = src.add1('batchnorm', [c, p('bn.gamma', 1), p('bn.beta', 0), p('bn.mean', 0), p('bn.var', 1)], { eps: 1e-3 }, 'bn');
+    src.markOutput(bn);
+    const dst = new Graph();
+    const m = addModel(dst, src, { prefix: 'm/', input: dst.addInput('x', [2, 4, 4, 3]), mode: 'train' });
+    expect([...m.params.keys()].sort()).toEqual(['bn.beta', 'bn.gamma', 'bn.mean', 'bn.var', 'conv.w']);
+    expect(m.trainable.map((t) => dst.tensors[t].name).sort()).toEqual(['m/bn.beta', 'm/bn.gamma', 'm/conv.w']);
+  });
+});
