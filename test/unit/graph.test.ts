@@ -201,6 +201,12 @@ describe('run streams', () => {
     runs.forEach((r) => r.catch(() => {}));
     await s.flush();
     for (const r of runs) await expect(r).rejects.toThrow(/GPU validation error while running the graph/);
+    // the stream is usable again after the failed flush (not left "being read back"; executor.ts:360, a survivor of
+    // the fresh mutation sample): the next push is accepted and rejects at its own flush for the same reason
+    const again = s.push([new Float32Array(8)]);
+    again.catch(() => {});
+    await s.flush();
+    await expect(again).rejects.toThrow(/GPU validation error while running the graph/);
     s.destroy();
   }, 120_000); // a run left pending would otherwise hold the test for the suite's 10-minute limit
 });
