@@ -268,6 +268,19 @@ describe('compiled graph: parameters, edges, unfused batch norm, wall-clock prof
     }
     m.destroy();
   });
+  it('a graph with no dispatching node (a reshape only): an empty profile and the right outputs', async () => {
+    // (written for executor.ts:219, `start <= active.length`, a survivor of the fresh mutation sample: that mutant
+    // profiles one empty chunk here, which Dawn accepts with the same result, so it is listed as equivalent)
+    const rt = await runtime();
+    const g = new Graph();
+    g.markOutput(g.add1('reshape', [g.addInput('x', [2, 3])], { shape: [3, 2] }, 'r'));
+    const m = await compile(rt, g, { tune: 'off' });
+    const x = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    const p = await m.profile([x]);
+    expect(p.nodes).toEqual([]);
+    expect(Array.from(p.outputs[0])).toEqual([1, 2, 3, 4, 5, 6]);
+    m.destroy();
+  });
   it('without timestamp queries: per-node wall-clock times, within the call', async () => {
     const rt = await runtime();
     const { g } = tiny();
