@@ -436,4 +436,12 @@ describe('fresh mutation sample survivors (ONNX import)', () => {
     bad([0, 0, 1]);
     bad([3, 1, 0]);
   });
+  it('TopK refuses a negative K (and one past the axis) by value', () => {
+    // ops/tensor.ts:132 (the three conditions joined by &&)
+    for (const k of [-1, 6]) {
+      const b = new OnnxBuilder(13);
+      b.output(b.node1('TopK', [b.init([2, 5], [5, 1, 4, 2, 3, 0, 9, 8, 7, 6]), b.ints([k])]));
+      expect(() => importOnnx(b.bytes()), `K ${k}`).toThrow(`K = ${k} is outside [0, 5]`);
+    }
+  });
 });
