@@ -411,4 +411,27 @@ describe('fresh mutation sample survivors (autodiff.ts)', () => {
     expect([...m.params.keys()].sort()).toEqual(['bn.beta', 'bn.gamma', 'bn.mean', 'bn.var', 'conv.w']);
     expect(m.trainable.map((t) => dst.tensors[t].name).sort()).toEqual(['m/bn.beta', 'm/bn.gamma', 'm/conv.w']);
   });
+  it('dx of a stride-1 convolution is a forward conv of dy with flipped weights whenever its pads are ≥ 0 (zero too)', () => {
+    // autodiff.ts:272 (pads ≥ 0, not > 0): a 1×1 conv and a 3×3 conv with pad 2 give flipped-conv pads of exactly 0
+    const dxOps = (k: number, pads: number[], stride = [1, 1]) => {
+      const g = new Graph();
+      const x = g.addInput('x', [1, 6, 6, 4]);
+      const w = g.addParam('w', [k, k, 4, 8], new Float32Array(k * k * 32).fill(0.1));
+      const y = g.add1('conv2d', [x, w], { pads, stride }, 'conv');
+      const dy = g.addInput('dy', g.shape(y));
+      backward(g, new Map([[y, [dy]]]), [x]);
+      return g.nodes.filter((n) => n.name.startsWith('conv.')).map((n) => n.op);
+    };
+    for (const [k, pads] of [
+      [1, [0, 0, 0, 0]],
+      [3, [2, 2, 2, 2]],
+      [3, [1, 0, 2, 1]],
+    ] as const) {
+      expect(dxOps(k, [...pads]), `${k}×${k} pads ${pads}`).toContain('conv2d_backward_input_flip');
+      expect(dxOps(k, [...pads])).not.toContain('conv2d_backward_input');
+    }
+    // a pad past the kernel's reach (flipped pad < 0) and stride 2 take the gathering kernel
+    expect(dxOps(1, [1, 1, 1, 1])).toContain('conv2d_backward_input');
+    expect(dxOps(3, [1, 1, 1, 1], [2, 2])).toContain('conv2d_backward_input');
+  });
 });
