@@ -429,7 +429,9 @@ describe('fresh mutation sample survivors (ONNX import)', () => {
     const bad = (perm: number[]) => {
       const b = new OnnxBuilder(13);
       b.output(b.node1('Transpose', [b.input('x', [2, 3, 4])], [attr.ints('perm', perm)]));
-      const msg = new RegExp(`^node 'Transpose_\\d+' \\(Transpose, opset 13\\): perm \\[${perm.join(',')}\\] is not a permutation of 3 axes$`);
+      const msg = new RegExp(
+        `^node 'Transpose_\\d+' \\(Transpose, opset 13\\): perm \\[${perm.join(',')}\\] is not a permutation of 3 axes$`,
+      );
       expect(() => importOnnx(b.bytes()), `perm ${perm}`).toThrow(msg);
     };
     bad([1, 0]);
