@@ -438,6 +438,15 @@ describe('fresh mutation sample survivors (ONNX import)', () => {
     bad([0, 0, 1]);
     bad([3, 1, 0]);
   });
+  it('a unary op of a constant is folded at import: TopK (constants only) of Abs of an initializer imports', () => {
+    // import.ts:172 (unary() folds a constant input on the host instead of adding a node)
+    const b = new OnnxBuilder(13);
+    const abs = b.node1('Abs', [b.init([2, 3], [-5, 1, -4, 2, -3, 0])]);
+    const [values] = b.node('TopK', [abs, b.ints([2])], [], 2);
+    b.output(values);
+    const m = importOnnx(b.bytes());
+    expect(m.graph.nodes.filter((n) => n.op === 'unary' || n.op === 'activation')).toHaveLength(0);
+  });
   it('TopK refuses a negative K (and one past the axis) by value', () => {
     // ops/tensor.ts:132 (the three conditions joined by &&)
     for (const k of [-1, 6]) {
