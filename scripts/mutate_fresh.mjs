@@ -251,7 +251,7 @@ async function runOne(m) {
 
 if (recheck) {
   for (const [folder, p] of Object.entries(plan))
-    for (const r of state.folders[folder].results.filter((x) => x.status === 'Survived')) {
+    for (const r of state.folders[folder].results.filter((x) => x.status === 'Survived' && !x.after)) {
       const m = p.pool.find(
         (q) =>
           q.file === r.file && q.line === r.line && q.column === r.column && q.mutator === r.mutator && q.replacement === r.replacement,

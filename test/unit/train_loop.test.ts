@@ -321,4 +321,12 @@ describe('train: pruning at the end of an epoch, and the validation accuracy of 
     expect(r.val_accuracy![0]).toBeGreaterThanOrEqual(0);
     expect(r.val_accuracy![0]).toBeLessThanOrEqual(1);
   });
+  it('a pruning accuracy floor without validation images (none, or an empty split) is refused by name', async () => {
+    // loop.ts:187 (val given AND not empty): checked before anything runs, so no runtime is needed
+    const want = "an accuracy floor for pruning needs validation images (val; the CLI's --val N)";
+    const prune = { sparsity: 0.5, start: 1, end: 1, floor: 0.5 };
+    const rt = null as unknown as Parameters<typeof train>[0];
+    await expect(train(rt, { ...opts({}), prune })).rejects.toThrow(want);
+    await expect(train(rt, { ...opts({}), prune, val: { n: 0 } as TrainOptions['val'] })).rejects.toThrow(want);
+  });
 });
