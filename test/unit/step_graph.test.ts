@@ -411,6 +411,21 @@ describe('fresh mutation sample survivors (autodiff.ts)', () => {
     expect([...m.params.keys()].sort()).toEqual(['bn.beta', 'bn.gamma', 'bn.mean', 'bn.var', 'conv.w']);
     expect(m.trainable.map((t) => dst.tensors[t].name).sort()).toEqual(['m/bn.beta', 'm/bn.gamma', 'm/conv.w']);
   });
+  it('the weight-gradient nodes of a conv are named after it (what --profile lists): one chunk, <conv>.dw_part → <conv>.dw', () => {
+    // autodiff.ts:326 (the name of the reshape when the implicit kernel runs in one chunk)
+    const g = new Graph();
+    const x = g.addInput('x', [1, 6, 5, 16]);
+    const w = g.addParam('w', [2, 3, 16, 32], new Float32Array(2 * 3 * 16 * 32).fill(0.1));
+    const y = g.add1('conv2d', [x, w], { stride: [2, 1], pads: [0, 2, 1, 2] }, 'conv');
+    const dy = g.addInput('dy', g.shape(y));
+    const dw = backward(g, new Map([[y, [dy]]]), [w]).get(w)!;
+    const named = g.nodes.filter((n) => n.name.startsWith('conv.dw')).map((n) => [n.name, n.op]);
+    expect(named).toEqual([
+      ['conv.dw_part', 'conv2d_backward_weight_partial'],
+      ['conv.dw', 'reshape'],
+    ]);
+    expect(g.nodes.find((n) => n.name === 'conv.dw')!.outputs).toEqual([dw]);
+  });
   it('dx of a stride-1 convolution is a forward conv of dy with flipped weights whenever its pads are ≥ 0 (zero too)', () => {
     // autodiff.ts:272 (pads ≥ 0, not > 0): a 1×1 conv and a 3×3 conv with pad 2 give flipped-conv pads of exactly 0
     const dxOps = (k: number, pads: number[], stride = [1, 1]) => {
