@@ -447,6 +447,13 @@ describe('fresh mutation sample survivors (ONNX import)', () => {
     const m = importOnnx(b.bytes());
     expect(m.graph.nodes.filter((n) => n.op === 'unary' || n.op === 'activation')).toHaveLength(0);
   });
+  it('ConvTranspose refuses an output_padding not below the strides, naming both lists', () => {
+    // ops/conv_pool.ts:167 (the lists joined with commas)
+    const b = new OnnxBuilder(13);
+    const attrs = [attr.ints('strides', [2, 2]), attr.ints('output_padding', [2, 0])];
+    b.output(b.node1('ConvTranspose', [b.input('x', [1, 2, 5, 5]), b.rand([2, 3, 3, 3], 1)], attrs));
+    expect(() => importOnnx(b.bytes())).toThrow('output_padding [2,0] must be ≥ 0 and less than the strides [2,2]');
+  });
   it('TopK refuses a negative K (and one past the axis) by value', () => {
     // ops/tensor.ts:132 (the three conditions joined by &&)
     for (const k of [-1, 6]) {
