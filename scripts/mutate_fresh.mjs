@@ -250,8 +250,19 @@ async function runOne(m) {
 }
 
 if (recheck) {
+  // survivors listed as equivalent (docs/results/mutation/equivalent.json) are not rerun
+  const eqList = existsSync(join(dir, 'equivalent.json')) ? JSON.parse(readFileSync(join(dir, 'equivalent.json'), 'utf8')) : [];
+  const isEq = (r) =>
+    eqList.some(
+      (e) =>
+        e.file === r.file &&
+        e.line === r.line &&
+        e.mutator === r.mutator &&
+        e.replacement === r.replacement &&
+        (!e.column || e.column === r.column),
+    );
   for (const [folder, p] of Object.entries(plan))
-    for (const r of state.folders[folder].results.filter((x) => x.status === 'Survived' && !x.after)) {
+    for (const r of state.folders[folder].results.filter((x) => x.status === 'Survived' && !x.after && !isEq(x))) {
       const m = p.pool.find(
         (q) =>
           q.file === r.file && q.line === r.line && q.column === r.column && q.mutator === r.mutator && q.replacement === r.replacement,
