@@ -359,7 +359,7 @@ if (ta >= 0 && tb > ta) {
         .map(
           ([k, x]) =>
             `\`${k}\` **${x.before?.folderScore ?? '–'} %** (${x.before ? `${x.before.folderCi95[0]}–${x.before.folderCi95[1]} %; sample ${x.before.detected}/${x.before.sampled - x.before.equivalent}` : '–'})` +
-            (x.after ? `, after tests ${x.after.folderScore} %` : ''),
+            (x.after ? ` [the same mutants after tests for the survivors, biased upward: ${x.after.folderScore} %]` : ''),
         )
         .join(', ') +
       '.\n';
