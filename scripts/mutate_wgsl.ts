@@ -624,52 +624,63 @@ export const MUTANTS: Mutant[] = [
     'let in1 = c0 + 1 >= 0 && c0 + 1 < W;',
     'let in1 = c0 + 1 < W;',
   ]),
-  // int8: the short-reduction f32 convs (fmashort: first layers, small groups; requant4 and requantf flavours)
-  mf('fmashort_l3_drops_lane2', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort', [
+  // int8: the short-reduction f32 convs (fmashort: first layers, small groups; requant4 and requantf flavours); the
+  // tests of the 8×16 instances (L3 and not, grouped, both requantization flavours: each case asserts its flavour)
+  mf('fmashort_l3_drops_lane2', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
     'f${t}_${c} += v${t}.x * p${c}_0 + v${t}.y * p${c}_1 + v${t}.z * p${c}_2;',
     'f${t}_${c} += v${t}.x * p${c}_0 + v${t}.y * p${c}_1;',
   ]),
-  mf('fmashort_drops_lane3', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort', [
+  mf('fmashort_drops_lane3', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
     ' + v${t}.w * p${c}_3;',
     ';',
   ]),
-  mf('fmashort_pad_reads_zero', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort', [
+  mf('fmashort_pad_reads_zero', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
     'select(xz, x[xb${t} + j], ok${t})',
     'select(0u, x[xb${t} + j], ok${t})',
   ]),
-  mf('fmashort_iw_bound', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort', [
+  mf('fmashort_iw_bound', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
     'iw + ${t} * sw < W;',
     'iw + ${t} * sw <= W;',
   ]),
-  mf('fmashort_no_group_offset', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort', [
+  mf('fmashort_no_group_offset', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
     'let off = g * params.cg4;',
     'let off = 0u;',
   ]),
-  mf('fmashort_row_stride_y', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort', [
+  mf('fmashort_row_stride_y', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
     'let ih = i32(tile.oh) * params.geom.stride.x',
     'let ih = i32(tile.oh) * params.geom.stride.y',
   ]),
-  mf('fmashort_requant4_no_y_zero', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort', [
+  mf('fmashort_requant4_no_y_zero', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
     'requant4(a${t}_${c}, m${c}, s${c}) + params.y_zero, lo, hi)',
     'requant4(a${t}_${c}, m${c}, s${c}), lo, hi)',
   ]),
-  mf('fmashort_requantf_no_y_zero', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort', [
+  mf('fmashort_requantf_no_y_zero', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
     'rq${c}) + zy, lo, hi)',
     'rq${c}), lo, hi)',
   ]),
-  // int8: requantf (requantization in f32 without per-channel shift counts) and pack4i8f, shared by the f flavours
-  m('requantf_half_doubled', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, ['(su + vec4<u32>(110u))', '(su + vec4<u32>(111u))']),
-  m('requantf_inv_halved', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, ['(vec4<u32>(143u) - su)', '(vec4<u32>(142u) - su)']),
-  m('requantf_no_bias', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, ['let a = acc + r.bias;', 'let a = acc;']),
-  m('requantf_drops_low_half', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, [
+  // int8: requantf (requantization in f32 without per-channel shift counts) and pack4i8f, shared by the f flavours;
+  // the tests of one fmashort instance whose cases run its requantf flavour (the flavour each case runs is asserted)
+  mf('requantf_half_doubled', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
+    '(su + vec4<u32>(110u))',
+    '(su + vec4<u32>(111u))',
+  ]),
+  mf('requantf_inv_halved', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
+    '(vec4<u32>(143u) - su)',
+    '(vec4<u32>(142u) - su)',
+  ]),
+  mf('requantf_no_bias', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', ['let a = acc + r.bias;', 'let a = acc;']),
+  mf('requantf_drops_low_half', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
     'let u = (a >> vec4<u32>(16u)) * r.m + (((a & vec4<i32>(0xffff)) * r.m) >> vec4<u32>(16u));',
     'let u = (a >> vec4<u32>(16u)) * r.m;',
   ]),
-  m('requantf_rounds', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, [
+  mf('requantf_rounds', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
     'return floor((vec4<f32>(u) + r.half) * r.inv);',
     'return round((vec4<f32>(u) + r.half) * r.inv);',
   ]),
-  m('pack4i8f_magic_2p23', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, ['v + vec4<f32>(12582912.0)', 'v + vec4<f32>(8388608.0)']),
+  mf('pack4i8f_magic_2p23', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
+    'v + vec4<f32>(12582912.0)',
+    'v + vec4<f32>(8388608.0)',
+  ]),
 
   // step graphs (src/train): the survivors of issue 17
   m('kd_no_tau2_in_grad', 'train', 'src/train/step_graph.ts', TRAIN, [
