@@ -51,6 +51,9 @@ const SHAPE = ['test/unit/ops.test.ts', 'test/unit/onnx_tensor_ops.test.ts'];
 const BS = ['test/unit/block_sparse.test.ts'];
 const I8PW = ['test/unit/int8.test.ts'];
 const RESIZE = ['test/unit/resize.test.ts'];
+const SLIDE = ['test/unit/backward.test.ts'];
+const CIN1 = ['test/unit/conv.test.ts'];
+const I8F = ['test/unit/int8_requantf.test.ts'];
 
 const m = (id: string, family: string, file: string, tests: string[], ...edits: [string, string][]): Mutant => ({
   id,
@@ -262,19 +265,19 @@ export const MUTANTS: Mutant[] = [
   ]),
 
   // optimizers
-  m('sgd_nesterov_swapped', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, [
+  m('sgd_nesterov_swapped', 'optim', 'shaders/optim/sgd_update.tmpl.wgsl', OPTIM, [
     'select(vi, gi + mu * vi, NESTEROV == 1u)',
     'select(gi + mu * vi, vi, NESTEROV == 1u)',
   ]),
-  m('sgd_no_l1', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, [
+  m('sgd_no_l1', 'optim', 'shaders/optim/sgd_update.tmpl.wgsl', OPTIM, [
     'params.weight_decay * wi + params.l1 * sign(wi);',
     'params.weight_decay * wi;',
   ]),
-  m('sgd_clip_max', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, [
+  m('sgd_clip_max', 'optim', 'shaders/optim/sgd_update.tmpl.wgsl', OPTIM, [
     'min(1.0, maxNorm / (norm[0] + 1e-6))',
     'max(1.0, maxNorm / (norm[0] + 1e-6))',
   ]),
-  m('sgd_no_lr', 'optim', 'shaders/optim/sgd_update.wgsl', OPTIM, ['w[i] = wi - lr * step;', 'w[i] = wi - step;']),
+  m('sgd_no_lr', 'optim', 'shaders/optim/sgd_update.tmpl.wgsl', OPTIM, ['w[i] = wi - lr * step;', 'w[i] = wi - step;']),
   m('adam_no_bc2', 'optim', 'shaders/optim/adam_update.wgsl', OPTIM, ['sqrt(vi * hyper[2])', 'sqrt(vi)']),
   m('adam_decoupled_no_w', 'optim', 'shaders/optim/adam_update.wgsl', OPTIM, [
     '{ step += params.weight_decay * wi; }',
@@ -366,8 +369,8 @@ export const MUTANTS: Mutant[] = [
     'case 1u: { return v - u; }',
   ]),
   m('ew_bcast_b_uses_a_strides', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, [
-    'bi += c * pick_u(params.bs_lo, params.bs_hi, dd);',
-    'bi += c * pick_u(params.as_lo, params.as_hi, dd);',
+    'sb += c * pick_u(params.bs_lo, params.bs_hi, dd);',
+    'sb += c * pick_u(params.as_lo, params.as_hi, dd);',
   ]),
   m('ew_prelu_swapped', 'elementwise', 'shaders/elementwise/binary_forward.wgsl', EW, [
     'select(u, u * v, u < 0.0)',
@@ -582,6 +585,126 @@ export const MUTANTS: Mutant[] = [
   mf('pack_bytes_swapped', 'int8', 'shaders/common/int8_unpack.wgsl', I8PW, 'pointwise', [
     '(b.y << 8u) | (b.z << 16u)',
     '(b.z << 8u) | (b.y << 16u)',
+  ]),
+
+  // conv: the sliding-window weight gradient (KW = 3, column stride and dilation 1; scalar and quad flavours)
+  mf('slide_window_no_shift', 'conv_slide', 'shaders/conv/conv2d_backward_weight_slide.tmpl.wgsl', SLIDE, 'slide', [
+    'w0_${j} = w1_${j}; w1_${j} = w2_${j};',
+    'w1_${j} = w2_${j};',
+  ]),
+  mf('slide_col_start', 'conv_slide', 'shaders/conv/conv2d_backward_weight_slide.tmpl.wgsl', SLIDE, 'slide', [
+    'var col = 2 - pl;',
+    'var col = 1 - pl;',
+  ]),
+  mf('slide_ih_bound', 'conv_slide', 'shaders/conv/conv2d_backward_weight_slide.tmpl.wgsl', SLIDE, 'slide', [
+    'if (ih < 0 || ih >= H) { continue; }',
+    'if (ih < 0 || ih > H) { continue; }',
+  ]),
+  mf('slide_right_edge', 'conv_slide', 'shaders/conv/conv2d_backward_weight_slide.tmpl.wgsl', SLIDE, 'slide', [
+    'x[xi2 + ${j}u], col >= 0 && col < W)',
+    'x[xi2 + ${j}u], col >= 0 && col <= W)',
+  ]),
+  mf('slide_left_pad_ignored', 'conv_slide', 'shaders/conv/conv2d_backward_weight_slide.tmpl.wgsl', SLIDE, 'slide', [
+    'let c0 = -pl;',
+    'let c0 = 0;',
+  ]),
+  mf('slide_taps_reversed', 'conv_slide', 'shaders/conv/conv2d_backward_weight_slide.tmpl.wgsl', SLIDE, 'slide', [
+    'let pb${t} = ((u32(kh) * 3u + ${t}u)',
+    'let pb${t} = ((u32(kh) * 3u + 2u - ${t}u)',
+  ]),
+  mf('slide_chunk_drops_last_row', 'conv_slide', 'shaders/conv/conv2d_backward_weight_slide.tmpl.wgsl', SLIDE, 'slide', [
+    'min(q0 + params.rows_per_chunk, params.batch * OH)',
+    'min(q0 + params.rows_per_chunk - 1u, params.batch * OH)',
+  ]),
+  mf('slide_quad_broadcast_lane0', 'conv_slide', 'shaders/conv/conv2d_backward_weight_slide.tmpl.wgsl', SLIDE, 'slide', [
+    'w2_${j} = quadBroadcast(m2, ${j}u);',
+    'w2_${j} = quadBroadcast(m2, 0u);',
+  ]),
+  // conv: the one-channel 3×3 forward (a sliding window of 3 × 3 input pixels along an output row)
+  mf('cin1_row_pad_from_cols', 'conv_cin1_3x3', 'shaders/conv/conv2d_forward_cin1_3x3.tmpl.wgsl', CIN1, 'cin1', [
+    'let ih${r} = i32(oh) - params.geom.pad.x + ${r};',
+    'let ih${r} = i32(oh) - params.geom.pad.y + ${r};',
+  ]),
+  mf('cin1_row_bound', 'conv_cin1_3x3', 'shaders/conv/conv2d_forward_cin1_3x3.tmpl.wgsl', CIN1, 'cin1', [
+    'let ok${r} = ih${r} >= 0 && ih${r} < H;',
+    'let ok${r} = ih${r} >= 0 && ih${r} <= H;',
+  ]),
+  mf('cin1_col_start', 'conv_cin1_3x3', 'shaders/conv/conv2d_forward_cin1_3x3.tmpl.wgsl', CIN1, 'cin1', [
+    'var col = 2 - pl;',
+    'var col = 1 - pl;',
+  ]),
+  mf('cin1_window_shift', 'conv_cin1_3x3', 'shaders/conv/conv2d_forward_cin1_3x3.tmpl.wgsl', CIN1, 'cin1', [
+    'k${r}_0 = k${r}_1;',
+    'k${r}_0 = k${r}_2;',
+  ]),
+  mf('cin1_no_bias', 'conv_cin1_3x3', 'shaders/conv/conv2d_forward_cin1_3x3.tmpl.wgsl', CIN1, 'cin1', [
+    'let s${c} = bias${c} + k0_0',
+    'let s${c} = k0_0',
+  ]),
+  mf('cin1_taps_swapped', 'conv_cin1_3x3', 'shaders/conv/conv2d_forward_cin1_3x3.tmpl.wgsl', CIN1, 'cin1', [
+    'k2_1 * w7_${c} + k2_2 * w8_${c}',
+    'k2_1 * w8_${c} + k2_2 * w7_${c}',
+  ]),
+  mf('cin1_second_col_left_edge', 'conv_cin1_3x3', 'shaders/conv/conv2d_forward_cin1_3x3.tmpl.wgsl', CIN1, 'cin1', [
+    'let in1 = c0 + 1 >= 0 && c0 + 1 < W;',
+    'let in1 = c0 + 1 < W;',
+  ]),
+  // int8: the short-reduction f32 convs (fmashort: first layers, small groups; requant4 and requantf flavours); the
+  // tests of the 8×16 instances (L3 and not, grouped, both requantization flavours: each case asserts its flavour)
+  mf('fmashort_l3_drops_lane2', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
+    'f${t}_${c} += v${t}.x * p${c}_0 + v${t}.y * p${c}_1 + v${t}.z * p${c}_2;',
+    'f${t}_${c} += v${t}.x * p${c}_0 + v${t}.y * p${c}_1;',
+  ]),
+  mf('fmashort_drops_lane3', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
+    ' + v${t}.w * p${c}_3;',
+    ';',
+  ]),
+  mf('fmashort_pad_reads_zero', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
+    'select(xz, x[xb${t} + j], ok${t})',
+    'select(0u, x[xb${t} + j], ok${t})',
+  ]),
+  mf('fmashort_iw_bound', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
+    'iw + ${t} * sw < W;',
+    'iw + ${t} * sw <= W;',
+  ]),
+  mf('fmashort_no_group_offset', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
+    'let off = g * params.cg4;',
+    'let off = 0u;',
+  ]),
+  mf('fmashort_row_stride_y', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
+    'let ih = i32(tile.oh) * params.geom.stride.x',
+    'let ih = i32(tile.oh) * params.geom.stride.y',
+  ]),
+  mf('fmashort_requant4_no_y_zero', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
+    'requant4(a${t}_${c}, m${c}, s${c}) + params.y_zero, lo, hi)',
+    'requant4(a${t}_${c}, m${c}, s${c}), lo, hi)',
+  ]),
+  mf('fmashort_requantf_no_y_zero', 'int8_fmashort', 'shaders/int8/conv2d_forward_fmashort.tmpl.wgsl', I8F, 'fmashort3?_8x16', [
+    'rq${c}) + zy, lo, hi)',
+    'rq${c}), lo, hi)',
+  ]),
+  // int8: requantf (requantization in f32 without per-channel shift counts) and pack4i8f, shared by the f flavours;
+  // the tests of one fmashort instance whose cases run its requantf flavour (the flavour each case runs is asserted)
+  mf('requantf_half_doubled', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
+    '(su + vec4<u32>(110u))',
+    '(su + vec4<u32>(111u))',
+  ]),
+  mf('requantf_inv_halved', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
+    '(vec4<u32>(143u) - su)',
+    '(vec4<u32>(142u) - su)',
+  ]),
+  mf('requantf_no_bias', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', ['let a = acc + r.bias;', 'let a = acc;']),
+  mf('requantf_drops_low_half', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
+    'let u = (a >> vec4<u32>(16u)) * r.m + (((a & vec4<i32>(0xffff)) * r.m) >> vec4<u32>(16u));',
+    'let u = (a >> vec4<u32>(16u)) * r.m;',
+  ]),
+  mf('requantf_rounds', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
+    'return floor((vec4<f32>(u) + r.half) * r.inv);',
+    'return round((vec4<f32>(u) + r.half) * r.inv);',
+  ]),
+  mf('pack4i8f_magic_2p23', 'int8_requantf', 'shaders/common/requant.wgsl', I8F, 'fmashort3_8x16', [
+    'v + vec4<f32>(12582912.0)',
+    'v + vec4<f32>(8388608.0)',
   ]),
 
   // step graphs (src/train): the survivors of issue 17

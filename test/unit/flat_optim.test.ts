@@ -110,6 +110,19 @@ describe('flat optimizer plan refuses what it cannot lay out (CPU)', () => {
     expect(p.groups[0].updates).not.toContain(g.nodes.length - 1);
     expect(p.views.has(v)).toBe(false);
   });
+  it("another node that reads a gradient and writes one of the group's gradients: no group (it would race)", () => {
+    // flat_optim.ts:132 (the hazard needs both: a gradient written and a gradient read); a survivor of the fresh
+    // mutation sample. Control: the same node reading a tensor that is not a gradient leaves the group alone.
+    const writer = (readsGrad: boolean) => {
+      const { g, updates } = step();
+      const src = readsGrad ? updates[0].inputs[1] : g.inputs[0];
+      const out = updates[1].inputs[1];
+      g.nodes.unshift({ id: 10_002, name: 'writer', op: 'activation', inputs: [src], outputs: [out], attrs: { act: 1 } });
+      return planFlatOptimizer(g, 256).groups.length;
+    };
+    expect(writer(true)).toBe(0);
+    expect(writer(false)).toBe(1);
+  });
   it('grad_norm is found by its op, not by another node reading the same gradients', () => {
     const { g } = step();
     const norm = g.nodes.find((n) => n.op === 'grad_norm')!;

@@ -419,3 +419,47 @@ describe('Resize/Upsample, GroupNormalization and SoftmaxCrossEntropyLoss detail
     }
   });
 });
+
+// Survivors of the fresh mutation sample (seed 2026, docs/results/mutation/fresh/), each test checked to fail with
+// its mutant planted and pass without.
+describe('fresh mutation sample survivors (ONNX import)', () => {
+  it('Transpose refuses a bad perm at the ONNX node (wrong length, or a repeated axis), not inside the graph op', () => {
+    // ops/tensor.ts:239 (the two conditions joined by ||): with && the graph's transpose op refuses it later, its
+    // message nested inside the ONNX node's ("node 'transpose_0' (transpose): …")
+    const bad = (perm: number[]) => {
+      const b = new OnnxBuilder(13);
+      b.output(b.node1('Transpose', [b.input('x', [2, 3, 4])], [attr.ints('perm', perm)]));
+      const msg = new RegExp(
+        `^node 'Transpose_\\d+' \\(Transpose, opset 13\\): perm \\[${perm.join(',')}\\] is not a permutation of 3 axes$`,
+      );
+      expect(() => importOnnx(b.bytes()), `perm ${perm}`).toThrow(msg);
+    };
+    bad([1, 0]);
+    bad([0, 0, 1]);
+    bad([3, 1, 0]);
+  });
+  it('a unary op of a constant is folded at import: TopK (constants only) of Abs of an initializer imports', () => {
+    // import.ts:172 (unary() folds a constant input on the host instead of adding a node)
+    const b = new OnnxBuilder(13);
+    const abs = b.node1('Abs', [b.init([2, 3], [-5, 1, -4, 2, -3, 0])]);
+    const [values] = b.node('TopK', [abs, b.ints([2])], [], 2);
+    b.output(values);
+    const m = importOnnx(b.bytes());
+    expect(m.graph.nodes.filter((n) => n.op === 'unary' || n.op === 'activation')).toHaveLength(0);
+  });
+  it('ConvTranspose refuses an output_padding not below the strides, naming both lists', () => {
+    // ops/conv_pool.ts:167 (the lists joined with commas)
+    const b = new OnnxBuilder(13);
+    const attrs = [attr.ints('strides', [2, 2]), attr.ints('output_padding', [2, 0])];
+    b.output(b.node1('ConvTranspose', [b.input('x', [1, 2, 5, 5]), b.rand([2, 3, 3, 3], 1)], attrs));
+    expect(() => importOnnx(b.bytes())).toThrow('output_padding [2,0] must be ≥ 0 and less than the strides [2,2]');
+  });
+  it('TopK refuses a negative K (and one past the axis) by value', () => {
+    // ops/tensor.ts:132 (the three conditions joined by &&)
+    for (const k of [-1, 6]) {
+      const b = new OnnxBuilder(13);
+      b.output(b.node1('TopK', [b.init([2, 5], [5, 1, 4, 2, 3, 0, 9, 8, 7, 6]), b.ints([k])]));
+      expect(() => importOnnx(b.bytes()), `K ${k}`).toThrow(`K = ${k} is outside [0, 5]`);
+    }
+  });
+});

@@ -393,3 +393,60 @@ describe('dwChunks (autodiff.ts) from its documented rule', () => {
     expect(dwChunks({ n: 2, oh: rows / 2, kh, kw, cin, cout } as ConvGeom)).toBe(s);
   });
 });
+
+// Survivors of the fresh mutation sample (seed 2026, docs/results/mutation/fresh/), each test checked to fail with
+// its mutant planted and pass without.
+describe('fresh mutation sample survivors (autodiff.ts)', () => {
+  it("addModel: a batch norm's running mean and variance are parameters but not trainable; γ, β and the weights are", () => {
+    // autodiff.ts:103 (only batch-norm nodes' inputs 3 and 4 are running statistics)
+    const src = new Graph();
+    const x = src.addInput('x', [2, 4, 4, 3]);
+    const w = src.addParam('conv.w', [3, 3, 3, 4], new Float32Array(108).fill(0.1));
+    const c = src.add1('conv2d', [x, w], { pads: [1, 1, 1, 1] }, 'conv');
+    const p = (name: string, v: number) => src.addParam(name, [4], new Float32Array(4).fill(v));
+    const bn = src.add1('batchnorm', [c, p('bn.gamma', 1), p('bn.beta', 0), p('bn.mean', 0), p('bn.var', 1)], { eps: 1e-3 }, 'bn');
+    src.markOutput(bn);
+    const dst = new Graph();
+    const m = addModel(dst, src, { prefix: 'm/', input: dst.addInput('x', [2, 4, 4, 3]), mode: 'train' });
+    expect([...m.params.keys()].sort()).toEqual(['bn.beta', 'bn.gamma', 'bn.mean', 'bn.var', 'conv.w']);
+    expect(m.trainable.map((t) => dst.tensors[t].name).sort()).toEqual(['m/bn.beta', 'm/bn.gamma', 'm/conv.w']);
+  });
+  it('the weight-gradient nodes of a conv are named after it (what --profile lists): one chunk, <conv>.dw_part → <conv>.dw', () => {
+    // autodiff.ts:326 (the name of the reshape when the implicit kernel runs in one chunk)
+    const g = new Graph();
+    const x = g.addInput('x', [1, 6, 5, 16]);
+    const w = g.addParam('w', [2, 3, 16, 32], new Float32Array(2 * 3 * 16 * 32).fill(0.1));
+    const y = g.add1('conv2d', [x, w], { stride: [2, 1], pads: [0, 2, 1, 2] }, 'conv');
+    const dy = g.addInput('dy', g.shape(y));
+    const dw = backward(g, new Map([[y, [dy]]]), [w]).get(w)!;
+    const named = g.nodes.filter((n) => n.name.startsWith('conv.dw')).map((n) => [n.name, n.op]);
+    expect(named).toEqual([
+      ['conv.dw_part', 'conv2d_backward_weight_partial'],
+      ['conv.dw', 'reshape'],
+    ]);
+    expect(g.nodes.find((n) => n.name === 'conv.dw')!.outputs).toEqual([dw]);
+  });
+  it('dx of a stride-1 convolution is a forward conv of dy with flipped weights whenever its pads are ≥ 0 (zero too)', () => {
+    // autodiff.ts:272 (pads ≥ 0, not > 0): a 1×1 conv and a 3×3 conv with pad 2 give flipped-conv pads of exactly 0
+    const dxOps = (k: number, pads: number[], stride = [1, 1]) => {
+      const g = new Graph();
+      const x = g.addInput('x', [1, 6, 6, 4]);
+      const w = g.addParam('w', [k, k, 4, 8], new Float32Array(k * k * 32).fill(0.1));
+      const y = g.add1('conv2d', [x, w], { pads, stride }, 'conv');
+      const dy = g.addInput('dy', g.shape(y));
+      backward(g, new Map([[y, [dy]]]), [x]);
+      return g.nodes.filter((n) => n.name.startsWith('conv.')).map((n) => n.op);
+    };
+    for (const [k, pads] of [
+      [1, [0, 0, 0, 0]],
+      [3, [2, 2, 2, 2]],
+      [3, [1, 0, 2, 1]],
+    ] as const) {
+      expect(dxOps(k, [...pads]), `${k}×${k} pads ${pads}`).toContain('conv2d_backward_input_flip');
+      expect(dxOps(k, [...pads])).not.toContain('conv2d_backward_input');
+    }
+    // a pad past the kernel's reach (flipped pad < 0) and stride 2 take the gathering kernel
+    expect(dxOps(1, [1, 1, 1, 1])).toContain('conv2d_backward_input');
+    expect(dxOps(3, [1, 1, 1, 1], [2, 2])).toContain('conv2d_backward_input');
+  });
+});

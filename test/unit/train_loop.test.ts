@@ -298,3 +298,35 @@ describe('train: steps per epoch, the checkpoint at the end of an epoch, and whe
     expect(r.data).toEqual({ source: 'host', note: 'cached teacher logits: batches assembled on the CPU' });
   });
 });
+
+// Survivors of the fresh mutation sample (seed 2026, docs/results/mutation/fresh/), each test checked to fail with
+// its mutant planted and pass without.
+describe('train: pruning at the end of an epoch, and the validation accuracy of the result', () => {
+  it('one epoch of one step pruned to 50 % at its end, with a validation split: every model gets a val accuracy', async () => {
+    // loop.ts:371 (pruning.endOfEpoch called at the end of each epoch) and loop.ts:420 (one val accuracy per model)
+    const rt = await runtime();
+    const r = await train(rt, {
+      ...opts({}),
+      maxSteps: 1,
+      prune: { sparsity: 0.5, start: 1, end: 1 },
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+      val: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(r.steps).toBe(1);
+    // pruneSchedule at the last pruning epoch: the whole target
+    expect(r.prune?.ratio).toBe(0.5);
+    expect(r.sparsity).toBeGreaterThan(0.4);
+    expect(r.val_accuracy).toHaveLength(1);
+    expect(r.val_accuracy![0]).toBeGreaterThanOrEqual(0);
+    expect(r.val_accuracy![0]).toBeLessThanOrEqual(1);
+  });
+  it('a pruning accuracy floor without validation images (none, or an empty split) is refused by name', async () => {
+    // loop.ts:187 (val given AND not empty): checked before anything runs, so no runtime is needed
+    const want = "an accuracy floor for pruning needs validation images (val; the CLI's --val N)";
+    const prune = { sparsity: 0.5, start: 1, end: 1, floor: 0.5 };
+    const rt = null as unknown as Parameters<typeof train>[0];
+    await expect(train(rt, { ...opts({}), prune })).rejects.toThrow(want);
+    await expect(train(rt, { ...opts({}), prune, val: { n: 0 } as TrainOptions['val'] })).rejects.toThrow(want);
+  });
+});
