@@ -416,6 +416,10 @@ const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?
   { name: 'relu + max-pool 3x2 fused: M 2304, c12', x: [2, 24, 48, 12], update: true, act: 1, pool: [3, 2] },
   { name: 'swish + max-pool 2x2 fused: n3 2x6 c8 (one window row)', x: [3, 2, 6, 8], update: false, act: 4, pool: [2, 2] },
   { name: 'relu6 + max-pool 1x1 fused: c4', x: [1, 3, 5, 4], update: true, act: 2, pool: [1, 1] },
+  // 2×2 pools take the straight-line batchnorm_maxpool2x2_* kernels: no activation (every tap's z compared), relu6
+  // (ties at 6 and at 0: the first maximal tap), a non-square image with three channel quads
+  { name: 'max-pool 2x2 fused, no activation: n2 10x6 c12', x: [2, 10, 6, 12], update: true, pool: [2, 2] },
+  { name: 'relu6 + max-pool 2x2 fused: n1 4x14 c16 (ties)', x: [1, 4, 14, 16], update: false, act: 2, pool: [2, 2] },
   // 2178 windows, one channel workgroup: 4 row parts of pass 1 (the last one shorter), then the finalize launch
   { name: 'relu + max-pool 2x2 fused: n3 44x64 c8 (4 window parts)', x: [3, 44, 64, 8], update: true, act: 1, pool: [2, 2], parts: 4 },
 ];
