@@ -295,4 +295,7 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'matmul/matmul_forward_tiled8x8_va': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 1, VB: 0, DOT: 0, BVEC: 0 } },
   'matmul/matmul_forward_tiled8x8_vab': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 1, VB: 1, DOT: 0, BVEC: 1 } },
   'matmul/matmul_forward_tiled8x8_dot': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 1, VB: 0, DOT: 1, BVEC: 1 } },
+  // transA (Aᵀ rows along M) × B rows along N as outer products, ROWS × 8 tile (the fully connected weight gradient)
+  'matmul/matmul_forward_outer4x8': { template: 'matmul/matmul_forward_outer', params: { ROWS: 4, RQ: 1 } },
+  'matmul/matmul_forward_outer8x8': { template: 'matmul/matmul_forward_outer', params: { ROWS: 8, RQ: 2 } },
 };
