@@ -23,6 +23,10 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/conv2d_forward_quad7x16_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 4, COLS: 16, VEC: 1, QUAD: 1 } },
   'conv/conv2d_forward_quad7x32_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 8, COLS: 32, VEC: 1, QUAD: 1 } },
   'conv/conv2d_forward_quad7x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 2, COLS: 8, VEC: 1, QUAD: 1 } },
+  // KW = 3, column stride and dilation 1: the three column taps over one sliding window of ROWS + 2 input pixels
+  'conv/conv2d_forward_slidequad7x32': { template: 'conv/conv2d_forward_slide', params: { ROWS: 7, WIN: 9, CB: 8, COLS: 32 } },
+  'conv/conv2d_forward_slidequad7x16': { template: 'conv/conv2d_forward_slide', params: { ROWS: 7, WIN: 9, CB: 4, COLS: 16 } },
+  'conv/conv2d_forward_slidequad7x8': { template: 'conv/conv2d_forward_slide', params: { ROWS: 7, WIN: 9, CB: 2, COLS: 8 } },
   'conv/conv2d_forward_unrolled4x16_vec': {
     template: 'conv/conv2d_forward_unrolled',
     params: { ROWS: 4, CB: 4, COLS: 16, VEC: 1, QUAD: 0 },
