@@ -350,7 +350,7 @@ registerOp({
     if (bias) check(bias.length === 1 && bias[0] === n, `matmul bias must be [${n}], got ${shapeStr(bias)}`);
     return [[...batch, m, n]];
   },
-  macs: (inShapes, outShapes) => numel(outShapes[0]) * mk(inShapes[0], false)[1],
+  macs: (inShapes, outShapes, attrs) => numel(outShapes[0]) * mk(inShapes[0], !!attrs.transA)[1],
   plan: (pc) => pc.tuner.choose(matmulTuneKey(pc), matmulVariants(pc)),
 });
 
