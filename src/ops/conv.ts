@@ -279,6 +279,18 @@ const UNROLLED_TILES: [string, number, number, boolean, boolean][] = [
   ['conv/conv2d_forward_unrolled4x8', 4, 8, false, false],
 ];
 
+/** The sliding-window tiles of conv/conv2d_forward_slide* (quad, vec4 input): [kernel, output columns, channels]. */
+const SLIDE_TILES: [string, number, number][] = [
+  ['conv/conv2d_forward_slidequad7x32', 7, 32],
+  ['conv/conv2d_forward_slidequad7x16', 7, 16],
+  ['conv/conv2d_forward_slidequad7x8', 7, 8],
+];
+
+/** conv/conv2d_forward_slide* applies: ungrouped, Cin % 4 == 0, KW = 3, column stride 1, column dilation 1. */
+export function slideConvFits(g: ReturnType<typeof convGeom>): boolean {
+  return g.groups === 1 && g.cin % 4 === 0 && g.kw === 3 && g.sw === 1 && g.dw === 1;
+}
+
 /** The one-channel 3×3 kernels, [kernel, output channels per invocation], default first. */
 const CIN1_3X3_TILES: [string, number][] = [
   ['conv/conv2d_forward_cin1_3x3c8', 8],
@@ -325,25 +337,47 @@ export function unrolledConvVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
+  // KW = 3 with column stride and dilation 1, ungrouped: the sliding-window tiles first (three column taps per window
+  // load; SwiftShader, batch 32, in the training step: cnn_small's conv2 forward and input gradient 0.85–0.87× the CPU
+  // time of quad 7×32, cnn_tiny's 0.54–0.57× of quad 7×16 / 8×8; docs/results/trainfast/round6)
+  if (slideConvFits(g) && quad) {
+    for (const [kernel, rows, cols] of SLIDE_TILES) {
+      if (g.cout % cols !== 0) continue;
+      out.push(unrolledCandidate(pc, g, act, kernel, rows, cols, true));
+    }
+  }
   for (const [kernel, rows, cols, vec, isQuad] of UNROLLED_TILES) {
     if ((g.cout / g.groups) % cols !== 0 || (vec ? cg % 4 !== 0 : cg % 4 === 0) || (isQuad && !quad)) continue;
-    out.push({
-      id: kernel.replace('conv/conv2d_forward_', 'conv2d_'),
-      build: async () => {
-        const owTiles = Math.ceil(g.ow / rows);
-        const tiles = g.n * g.oh * owTiles;
-        const b = pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
-        return [
-          await pc.rt.kernels.launch(kernel, {
-            overrides: { ACT: act },
-            uniforms: { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g), ow_tiles: owTiles, tiles },
-            buffers: { x: pc.input(0), w: pc.input(1), b, y: pc.output(0) },
-            // the quad flavour: whole quads (tiles rounded up to 4)
-            invocations: (isQuad ? Math.ceil(tiles / 4) * 4 : tiles) * (g.cout / cols),
-          }),
-        ];
-      },
-    });
+    out.push(unrolledCandidate(pc, g, act, kernel, rows, cols, isQuad));
   }
   return out;
+}
+
+/** One implicit-im2col tile kernel (conv2d_forward_unrolled or _slide: the same uniforms and thread mapping). */
+function unrolledCandidate(
+  pc: PlanContext,
+  g: ReturnType<typeof convGeom>,
+  act: number,
+  kernel: string,
+  rows: number,
+  cols: number,
+  isQuad: boolean,
+): Candidate {
+  return {
+    id: kernel.replace('conv/conv2d_forward_', 'conv2d_'),
+    build: async () => {
+      const owTiles = Math.ceil(g.ow / rows);
+      const tiles = g.n * g.oh * owTiles;
+      const b = pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
+      return [
+        await pc.rt.kernels.launch(kernel, {
+          overrides: { ACT: act },
+          uniforms: { cin: g.cin, cout: g.cout, groups: g.groups, ...convUniforms(g), ow_tiles: owTiles, tiles },
+          buffers: { x: pc.input(0), w: pc.input(1), b, y: pc.output(0) },
+          // the quad flavour: whole quads (tiles rounded up to 4)
+          invocations: (isQuad ? Math.ceil(tiles / 4) * 4 : tiles) * (g.cout / cols),
+        }),
+      ];
+    },
+  };
 }

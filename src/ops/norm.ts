@@ -90,6 +90,11 @@ export function bnRowParts(workgroups: number, rows: number): number {
   return Math.max(1, Math.min(pow2Floor(8 / workgroups), pow2Floor(rows / 512)));
 }
 
+/** A 2×2 fused max-pool: the batchnorm_maxpool2x2_* kernels (taps straight-line) instead of the any-window ones. */
+function pool2x2(pool: number[]): boolean {
+  return pool[0] === 2 && pool[1] === 2;
+}
+
 registerOp({
   name: 'batchnorm_train',
   infer(inShapes, attrs) {
@@ -110,7 +115,7 @@ registerOp({
     const k = pc.rt.kernels;
     const y = pc.outShapes[0];
     const apply = pool
-      ? k.launch('norm/batchnorm_maxpool_forward_vec4', {
+      ? k.launch(pool2x2(pool) ? 'norm/batchnorm_maxpool2x2_forward_vec4' : 'norm/batchnorm_maxpool_forward_vec4', {
           overrides: { ACT: act },
           uniforms: { c4: c / 4, in_hw: [x[1], x[2]], out_hw: [y[1], y[2]], kernel: pool },
           buffers: { x: pc.input(0), mean: pc.output(1), rstd: pc.output(2), gamma: pc.input(1), beta: pc.input(2), y: pc.output(0) },
@@ -185,7 +190,12 @@ registerOp({
     if (pool) {
       const dy = pc.inShapes[1];
       const windows = numel(dy) / c;
-      const sums = channelReduce({ scalar: '', vec4: 'norm/batchnorm_maxpool_backward_reduce_vec4' }, c, windows);
+      const two = pool2x2(pool);
+      const sums = channelReduce(
+        { scalar: '', vec4: two ? 'norm/batchnorm_maxpool2x2_backward_reduce_vec4' : 'norm/batchnorm_maxpool_backward_reduce_vec4' },
+        c,
+        windows,
+      );
       const geom = { in_hw: [x[1], x[2]], out_hw: [dy[1], dy[2]], kernel: pool };
       return [
         ...(await pass1(sums, windows, (parts, out) =>
@@ -196,7 +206,7 @@ registerOp({
             workgroups: sums.workgroups * parts,
           }),
         )),
-        await k.launch('norm/batchnorm_maxpool_backward_input_vec4', {
+        await k.launch(two ? 'norm/batchnorm_maxpool2x2_backward_input_vec4' : 'norm/batchnorm_maxpool_backward_input_vec4', {
           overrides: { ACT: act },
           uniforms: { c4: c / 4, rows, ...geom },
           buffers: { ...stats, dgamma: pc.output(1), dbeta: pc.output(2), dx: pc.output(0) },

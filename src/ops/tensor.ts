@@ -350,7 +350,7 @@ registerOp({
     if (bias) check(bias.length === 1 && bias[0] === n, `matmul bias must be [${n}], got ${shapeStr(bias)}`);
     return [[...batch, m, n]];
   },
-  macs: (inShapes, outShapes) => numel(outShapes[0]) * mk(inShapes[0], false)[1],
+  macs: (inShapes, outShapes, attrs) => numel(outShapes[0]) * mk(inShapes[0], !!attrs.transA)[1],
   plan: (pc) => pc.tuner.choose(matmulTuneKey(pc), matmulVariants(pc)),
 });
 
@@ -383,6 +383,8 @@ function matmulTuneKey(pc: PlanContext): string {
  *   vab  A along K and B along N read as vec4 (no transposes, K % 4 = 0, N % 4 = 0)
  *   va   A along K as vec4 (no transA, K % 4 = 0), B as scalars
  *   s    scalar loads, any strides
+ * and, with transA (Aᵀ rows along M, M % 4 = 0) and B rows along N (N % 4 = 0), the outer-product kernels first
+ * (matmul_forward_outer: Aᵀ and B both read as vec4; the fully connected weight gradient xᵀ·dy).
  */
 export function matmulVariants(pc: PlanContext): Candidate[] {
   const [a, b] = pc.inShapes;
@@ -413,7 +415,8 @@ export function matmulVariants(pc: PlanContext): Candidate[] {
   const buffers = () => ({ a: pc.input(0), b: pc.input(1), bias: hasBias ? pc.input(2) : pc.input(0), y: pc.output(0) });
   const va = !ta && k % 4 === 0;
   const flavour = va && tb ? 'dot' : va && !tb && n % 4 === 0 ? 'vab' : va ? 'va' : 's';
-  const rows = m === 1 ? [1] : m < 8 ? [4, 1] : [4, 8];
+  // attribute tile_rows 8 (a hint: autodiff's fully connected input gradient, M = the batch) puts the 8-row tile first
+  const rows = m === 1 ? [1] : m < 8 ? [4, 1] : attrNum(pc.attrs, 'tile_rows', 4) === 8 ? [8, 4] : [4, 8];
   const nb = numel(batch);
   const variants: Candidate[] = rows.map((r) => ({
     id: `matmul_tiled${r}x8_${flavour}`,
@@ -430,6 +433,26 @@ export function matmulVariants(pc: PlanContext): Candidate[] {
       ];
     },
   }));
+  // transA with Aᵀ rows along M and B rows along N (M, N % 4 = 0): outer products, A and B both read as vec4; ahead
+  // of the scalar flavour the layout would otherwise get (which stays a tuner candidate)
+  if (ta && !tb && m % 4 === 0 && n % 4 === 0) {
+    const outer: Candidate[] = (m < 8 ? [4] : [8, 4]).map((r) => ({
+      id: `matmul_outer${r}x8`,
+      build: async () => {
+        const mTiles = Math.ceil(m / r);
+        const nTiles = Math.ceil(n / 8);
+        return [
+          await pc.rt.kernels.launch(r === 8 ? 'matmul/matmul_forward_outer8x8' : 'matmul/matmul_forward_outer4x8', {
+            overrides: { HAS_BIAS: hasBias ? 1 : 0 },
+            uniforms: { ...common, m_tiles: mTiles, n_tiles: nTiles },
+            buffers: buffers(),
+            invocations: nb * mTiles * nTiles,
+          }),
+        ];
+      },
+    }));
+    variants.unshift(...outer);
+  }
   // workgroup-memory tiles: each A and B value read from device memory once per 32×32 block (real GPUs)
   const mBlocks = Math.ceil(m / 32);
   const nBlocks = Math.ceil(n / 32);

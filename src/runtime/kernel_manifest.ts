@@ -23,6 +23,10 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/conv2d_forward_quad7x16_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 4, COLS: 16, VEC: 1, QUAD: 1 } },
   'conv/conv2d_forward_quad7x32_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 8, COLS: 32, VEC: 1, QUAD: 1 } },
   'conv/conv2d_forward_quad7x8_vec': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 2, COLS: 8, VEC: 1, QUAD: 1 } },
+  // KW = 3, column stride and dilation 1: the three column taps over one sliding window of ROWS + 2 input pixels
+  'conv/conv2d_forward_slidequad7x32': { template: 'conv/conv2d_forward_slide', params: { ROWS: 7, WIN: 9, CB: 8, COLS: 32 } },
+  'conv/conv2d_forward_slidequad7x16': { template: 'conv/conv2d_forward_slide', params: { ROWS: 7, WIN: 9, CB: 4, COLS: 16 } },
+  'conv/conv2d_forward_slidequad7x8': { template: 'conv/conv2d_forward_slide', params: { ROWS: 7, WIN: 9, CB: 2, COLS: 8 } },
   'conv/conv2d_forward_unrolled4x16_vec': {
     template: 'conv/conv2d_forward_unrolled',
     params: { ROWS: 4, CB: 4, COLS: 16, VEC: 1, QUAD: 0 },
@@ -319,4 +323,7 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'matmul/matmul_forward_tiled8x8_va': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 1, VB: 0, DOT: 0, BVEC: 0 } },
   'matmul/matmul_forward_tiled8x8_vab': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 1, VB: 1, DOT: 0, BVEC: 1 } },
   'matmul/matmul_forward_tiled8x8_dot': { template: 'matmul/matmul_forward_tiled', params: { ROWS: 8, VA: 1, VB: 0, DOT: 1, BVEC: 1 } },
+  // transA (Aᵀ rows along M) × B rows along N as outer products, ROWS × 8 tile (the fully connected weight gradient)
+  'matmul/matmul_forward_outer4x8': { template: 'matmul/matmul_forward_outer', params: { ROWS: 4, RQ: 1 } },
+  'matmul/matmul_forward_outer8x8': { template: 'matmul/matmul_forward_outer', params: { ROWS: 8, RQ: 2 } },
 };

@@ -15,6 +15,8 @@
 //   //! else
 //   //! end
 //   ${NAME}                     a parameter's value, anywhere (also inside `//! import`)
+//   ${r+t}, ${r+1}              the sum of two parameters or of one and an integer literal (sliding windows: tap t of
+//                               output column r reads window column r + t)
 //
 // The entry point of a 1-D launch: a line `//! entry` (or `//! entry r` to name the index r instead of i) stands for
 //   //! import invocation
@@ -86,7 +88,10 @@ function param(params: TemplateParams, key: string, where: string): string | num
 }
 
 function substitute(line: string, params: TemplateParams, where: string): string {
-  return line.replace(/\$\{(\w+)\}/g, (_m, key: string) => String(param(params, key, where)));
+  const value = (key: string) => (/^\d+$/.test(key) ? Number(key) : param(params, key, where));
+  return line.replace(/\$\{(\w+)(?:\+(\w+))?\}/g, (_m, key: string, add?: string) =>
+    add === undefined ? String(value(key)) : String(Number(value(key)) + Number(value(add))),
+  );
 }
 
 /** Expand `//! for` / `//! if` blocks and `${NAME}` in lines[from, to); returns the lines and where it stopped. */

@@ -257,7 +257,27 @@ function batchnormPools(src: Graph, bnAct: Map<Node, Node | null>): Map<Node, No
 }
 
 /**
- * dx of a convolution. Stride 1: a forward convolution of dy with flipped, transposed weights (so the fast forward
+ * A fully connected layer as a convolution (1×1 kernel on a 1×1 image, ungrouped; x [N,1,1,K], w [1,1,K,C]) with
+ * K % 4 = 0 and C % 4 = 0: its gradients are matmuls reading wᵀ and xᵀ in place (convInputGrad, convWeightGrad)
+ * instead of a transposed copy (the weight flip, the patch matrix) and a 1×1 convolution.
+ */
+function denseFits(geo: ConvGeom): boolean {
+  return (
+    geo.h === 1 &&
+    geo.w === 1 &&
+    geo.kh === 1 &&
+    geo.kw === 1 &&
+    geo.oh === 1 &&
+    geo.ow === 1 &&
+    geo.groups === 1 &&
+    geo.cin % 4 === 0 &&
+    geo.cout % 4 === 0
+  );
+}
+
+/**
+ * dx of a convolution. A fully connected layer (denseFits): dx = dy·wᵀ, one matmul reading w [K, C] as transB.
+ * Stride 1: a forward convolution of dy with flipped, transposed weights (so the fast forward
  * kernels serve the backward pass too); otherwise the gathering conv2d_backward_input kernel.
  */
 function convInputGrad(g: Graph, n: Node, dy: number): number {
@@ -269,6 +289,13 @@ function convInputGrad(g: Graph, n: Node, dy: number): number {
     geo.dh * (geo.kh - 1) - geo.pb,
     geo.dw * (geo.kw - 1) - geo.pr,
   ];
+  if (denseFits(geo)) {
+    const dy2 = g.add1('reshape', [dy], { shape: [geo.n, geo.cout] }, `${n.name}.dy_rows`);
+    // w [1,1,K,C] as it is: a matmul batch of one ([N,C]·[K,C]ᵀ broadcast to [1,1,N,K]), so no view of a parameter
+    // 8-row tiles first: at batch 32, [32,128]·[3136,128]ᵀ ran in 0.80× the CPU time of 4-row ones (round 6)
+    const dx = g.add1('matmul', [dy2, w], { transB: 1, tile_rows: 8 }, `${n.name}.dx`);
+    return g.add1('reshape', [dx], { shape: g.shape(x) }, `${n.name}.dx_nhwc`);
+  }
   if (geo.sh === 1 && geo.sw === 1 && pads.every((p) => p >= 0)) {
     const wt = g.add1('conv2d_backward_input_flip', [w], { groups: geo.groups }, `${n.name}.wflip`);
     const attrs = { groups: geo.groups, pads, dilation: [geo.dh, geo.dw] };
@@ -309,7 +336,8 @@ export function dwChunks(geo: ConvGeom): number {
 }
 
 /**
- * dw of a convolution. Ungrouped spatial with Cin % 4 == 0 and Cout % 8 == 0, or Cin = 1 with a 3×3 kernel and
+ * dw of a convolution. A fully connected layer (denseFits): dw = xᵀ·dy, one matmul reading x [N, K] as transA.
+ * Ungrouped spatial with Cin % 4 == 0 and Cout % 8 == 0, or Cin = 1 with a 3×3 kernel and
  * Cout % 4 == 0 (dwImplicitPays): the implicit-im2col
  * kernel over S chunks of the output rows, then the sum of the chunks. Otherwise ungrouped with N·OH·OW a multiple
  * of 4: one GEMM of the transposed patch matrix with dy (the pointwise GEMM kernels); otherwise the
@@ -320,6 +348,12 @@ function convWeightGrad(g: Graph, n: Node, dy: number): number {
   const ws = g.shape(w);
   const geo = convGeom([g.shape(x), ws], n.attrs);
   const m = geo.n * geo.oh * geo.ow;
+  if (denseFits(geo)) {
+    const x2 = g.add1('reshape', [x], { shape: [geo.n, geo.cin] }, `${n.name}.x_mat`);
+    const dy2 = g.add1('reshape', [dy], { shape: [geo.n, geo.cout] }, `${n.name}.dy_mat`);
+    const dw = g.add1('matmul', [x2, dy2], { transA: 1 }, `${n.name}.dw_gemm`);
+    return g.add1('reshape', [dw], { shape: ws }, `${n.name}.dw`);
+  }
   if (dwImplicitPays(geo)) {
     const s = dwChunks(geo);
     const part = g.add1('conv2d_backward_weight_partial', [x, dy], { ...n.attrs, w_shape: ws, chunks: s }, `${n.name}.dw_part`);

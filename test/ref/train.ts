@@ -7,6 +7,7 @@ import { applyAct } from '../../src/ops/activation.js';
 import { attrNum } from '../../src/ops/registry.js';
 import { binarizeCPU, fakeQuantCPU, signCPU } from '../../src/ops/compress_train.js';
 import { batchnormRef, channelScaleRef, channelShuffleRef, concatRef, conv2dRef, globalPoolRef, pool2dRef } from './ops.js';
+import { matmulRef } from './tensor.js';
 import {
   activationGrad,
   adamUpdateRef,
@@ -51,6 +52,9 @@ export function runTrainGraphRef(g: Graph, inputs: Float32Array[], state: Map<nu
       case 'conv2d':
       case 'conv2d_gemm':
         set(conv2dRef(x[0], s[0], x[1], s[1], x[2] ?? null, a));
+        break;
+      case 'matmul': // autodiff's fully connected gradients (no bias in the training graph's use)
+        set(matmulRef(x[0], s[0], x[1], s[1], !!a.transA, !!a.transB, attrNum(a, 'alpha', 1)).y);
         break;
       case 'batchnorm':
         set(batchnormRef(x[0], c0, x[1], x[2], x[3], x[4], attrNum(a, 'eps', 1e-5), act));

@@ -276,8 +276,10 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
     { name: 'n1 32x32 c1→8, 3x1 pad 1', x: [1, 32, 32, 1], k: [3, 1], cout: 8, attrs: { pads: [1, 0, 1, 0] }, split: 4 },
     { name: 'n2 28x28 c1→8, 5x5 valid', x: [2, 28, 28, 1], k: [5, 5], cout: 8, attrs: {}, split: 4 },
     { name: 'no split: 144×28 outputs', x: [2, 14, 14, 16], k: [3, 3], cout: 28, attrs: { pads: [1, 1, 1, 1] }, split: 1 },
-    // fully connected (1×1 on [N,1,1,K]): patches + GEMM, not the implicit kernel (one pixel per output row)
+    // fully connected (1×1 on [N,1,1,K]): one matmul xᵀ·dy (K, C % 4 = 0: matmul_forward_outer, see the next describe),
+    // else patches + GEMM; never the implicit kernel (one pixel per output row)
     { name: 'fully connected 64→16', x: [6, 1, 1, 64], k: [1, 1], cout: 16, attrs: {}, split: 1 },
+    { name: 'fully connected 10→6 (patches + GEMM)', x: [3, 1, 1, 10], k: [1, 1], cout: 6, attrs: {}, split: 1 },
   ];
   for (const c of cases) {
     const how = c.unrolled ? `implicit im2col, ${c.unrolled} chunks` : c.split > 1 ? `${c.split} chunks` : 'one GEMM';
@@ -416,6 +418,10 @@ const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?
   { name: 'relu + max-pool 3x2 fused: M 2304, c12', x: [2, 24, 48, 12], update: true, act: 1, pool: [3, 2] },
   { name: 'swish + max-pool 2x2 fused: n3 2x6 c8 (one window row)', x: [3, 2, 6, 8], update: false, act: 4, pool: [2, 2] },
   { name: 'relu6 + max-pool 1x1 fused: c4', x: [1, 3, 5, 4], update: true, act: 2, pool: [1, 1] },
+  // 2×2 pools take the straight-line batchnorm_maxpool2x2_* kernels: no activation (every tap's z compared), relu6
+  // (ties at 6 and at 0: the first maximal tap), a non-square image with three channel quads
+  { name: 'max-pool 2x2 fused, no activation: n2 10x6 c12', x: [2, 10, 6, 12], update: true, pool: [2, 2] },
+  { name: 'relu6 + max-pool 2x2 fused: n1 4x14 c16 (ties)', x: [1, 4, 14, 16], update: false, act: 2, pool: [2, 2] },
   // 2178 windows, one channel workgroup: 4 row parts of pass 1 (the last one shorter), then the finalize launch
   { name: 'relu + max-pool 2x2 fused: n3 44x64 c8 (4 window parts)', x: [3, 44, 64, 8], update: true, act: 1, pool: [2, 2], parts: 4 },
 ];
@@ -451,6 +457,54 @@ async function batchnormTrainGpu(
   m.destroy();
   return { y, mean, rstd, runMean, runVar };
 }
+
+// A fully connected layer (a 1×1 conv on [N,1,1,K]) with K, C % 4 = 0: autodiff's gradients are matmuls reading w and x
+// in place (dx = dy·wᵀ, transB, 8-row tiles first; dw = xᵀ·dy, transA: the outer-product kernel), no weight flip and
+// no patch matrix; otherwise the flip + conv and patches + GEMM. Batch 5 and C 20: tiles past M and half rows past N.
+describe('fully connected layer gradients in the training graph (matmuls reading wᵀ and xᵀ in place)', () => {
+  for (const [n, k, c, dense] of [
+    [6, 64, 16, true],
+    [5, 12, 20, true],
+    [32, 3136, 8, true],
+    [4, 10, 8, false],
+    [4, 12, 6, false],
+  ] as const) {
+    it(`x [${n},1,1,${k}] → ${c}: ${dense ? 'matmuls' : 'flip + conv, patches + GEMM'}; dx, dw vs CPU references (checked by FD)`, async () => {
+      const xs = [n, 1, 1, k];
+      const ws = [1, 1, k, c];
+      const x = randn(size(xs), 21);
+      const w = randn(size(ws), 22, 0.5);
+      const dy = randn(n * c, 23);
+      const wantDx = conv2dBackwardInputRef(dy, w, ws, xs, {});
+      const wantDw = conv2dBackwardWeightRef(x, xs, dy, ws, {});
+      if (k <= 64) {
+        checkFD('fc dx', x, (xx) => conv2dRef(xx, xs, w, ws, null, {}), dy, wantDx);
+        checkFD('fc dw', w, (ww) => conv2dRef(x, xs, ww, ws, null, {}), dy, wantDw);
+      }
+      const g = new Graph();
+      const xi = g.addInput('x', xs);
+      const dyi = g.addInput('dy', [n, 1, 1, c]);
+      const wi = g.addParam('w', ws, w);
+      const y = g.add1('conv2d', [xi, wi], {}, 'fc');
+      const grads = backward(g, new Map([[y, [dyi]]]), [xi, wi]);
+      g.markOutput(grads.get(xi)!);
+      g.markOutput(grads.get(wi)!);
+      const ops = g.nodes.map((q) => q.op);
+      expect(ops.filter((o) => o === 'matmul')).toHaveLength(dense ? 2 : 0);
+      expect(ops.includes('conv2d_backward_input_flip')).toBe(!dense);
+      expect(ops.includes('conv2d_backward_weight_patches')).toBe(!dense);
+      const run = await compile(await runtime(), g, { fuse: false, tune: 'off' });
+      const [dx, dw] = await run.run([x, dy]);
+      if (dense)
+        expect([...run.variants.values()].filter((v) => v.startsWith('matmul')).sort()).toEqual(
+          [`matmul_tiled${n >= 8 ? 8 : 4}x8_dot`, 'matmul_outer8x8'].sort(),
+        );
+      run.destroy();
+      expectClose(dx, wantDx, TOL.grad, 'fc dx');
+      expectClose(dw, wantDw, TOL.grad, 'fc dw');
+    });
+  }
+});
 
 describe('batch-norm training mode', () => {
   for (const bc of bnCases) {

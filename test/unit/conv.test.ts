@@ -74,6 +74,25 @@ const cases: Case[] = [
     attrs: { groups: 2, dilation: [1, 2], stride: [1, 2], pads: [1, 2, 0, 1], act: 1 },
     variants: ['conv2d_quad7x32_vec', 'conv2d_quad7x16_vec', 'conv2d_quad8x16_vec', 'conv2d_direct'],
   },
+  // KW = 3, column stride and dilation 1: the sliding-window tiles (conv2d_forward_slide: a window of 9 input columns
+  // per 7 outputs). Right pad 2 / left pad 0 and OW 9 (a second tile mostly past the edge), row stride and dilation 2;
+  // left pad 2 (the window starts two columns outside), 15 tiles (a quad partly past the end).
+  {
+    name: 'slide 3x3 s(2,1) dil(2,1) p(2,0,1,2) n2 cin8 cout32 relu',
+    x: [2, 9, 9, 8],
+    k: [3, 3],
+    cout: 32,
+    attrs: { stride: [2, 1], dilation: [2, 1], pads: [2, 0, 1, 2], act: 1 },
+    variants: ['conv2d_slidequad7x32', 'conv2d_slidequad7x16', 'conv2d_slidequad7x8'],
+  },
+  {
+    name: 'slide 2x3 p(0,2,1,0) n3 5x4 cin4 cout16',
+    x: [3, 5, 4, 4],
+    k: [2, 3],
+    cout: 16,
+    attrs: { pads: [0, 2, 1, 0] },
+    variants: ['conv2d_slidequad7x16', 'conv2d_slidequad7x8'],
+  },
   {
     name: '3x3 p1 n2 cin1 cout32',
     x: [2, 11, 10, 1],

@@ -200,6 +200,10 @@ describe('Graph: counts', () => {
     g.add1('matmul', [y, g.addParam('w2', [3, 5], new Float32Array(15))]);
     expect(g.macs()).toBe(2 * 4 * 3 + 2 * 3 * 5);
     expect(new Graph().macs()).toBe(0);
+    // transA: K is A's first matrix axis ([K, M] = [7, 2] → 2·7·3, not 2·2·3)
+    const t = new Graph();
+    t.add1('matmul', [t.addInput('a', [7, 2]), t.addParam('b', [7, 3], new Float32Array(21))], { transA: 1 });
+    expect(t.macs()).toBe(2 * 7 * 3);
   });
 });
 

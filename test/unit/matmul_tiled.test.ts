@@ -1,6 +1,7 @@
 // The register-tiled matmul kernels (shaders/matmul/matmul_forward_tiled.tmpl.wgsl), every tile height and load
 // flavour pinned, against the float64 CPU reference (test/ref/tensor.ts matmulRef) on awkward shapes: M, N, K of
-// 1, 3, 17, 65, 130 (non-multiples of the 4- or 8-row and 8-column tiles), broadcast batch dimensions, transposes,
+// 1, 3, 17, 65, 130 (non-multiples of the 4- or 8-row and 8-column tiles), broadcast batch dimensions, transposes (and
+// the transA outer-product kernels, shaders/matmul/matmul_forward_outer.tmpl.wgsl),
 // alpha and a bias; the workgroup-memory tiled kernel (32×32 blocks) and the direct kernel (the oracle) on the same
 // cases.
 import { describe, expect, it } from 'vitest';
@@ -37,6 +38,19 @@ const cases: Case[] = [
   { as: [1, 1], bs: [1, 3], ta: false, tb: false, alpha: 1, bias: true, variants: ['matmul_tiled1x8_s'] },
   { as: [130, 1], bs: [1, 1], ta: false, tb: false, alpha: 1, bias: false, variants: ['matmul_tiled4x8_s', 'matmul_tiled8x8_s'] },
   { as: [4, 3, 5], bs: [4, 3, 9], ta: true, tb: false, alpha: 1, bias: false, variants: ['matmul_tiled4x8_s', 'matmul_tiled1x8_s'] },
+  // transA with M % 4 = 0, N % 4 = 0: outer products (the fully connected weight gradient xᵀ·dy); M = 12 (a last
+  // 8-row tile half past M), N = 20 (a last half row past N), K odd; broadcast batch; M = 4 (one quad, 4-row only)
+  {
+    as: [7, 12],
+    bs: [7, 20],
+    ta: true,
+    tb: false,
+    alpha: 1,
+    bias: true,
+    variants: ['matmul_outer8x8', 'matmul_outer4x8', 'matmul_tiled8x8_s'],
+  },
+  { as: [2, 1, 33, 36], bs: [3, 33, 4], ta: true, tb: false, alpha: 0.5, bias: false, variants: ['matmul_outer8x8', 'matmul_outer4x8'] },
+  { as: [5, 4], bs: [5, 12], ta: true, tb: false, alpha: 1, bias: false, variants: ['matmul_outer4x8'] },
 ];
 
 describe('tiled matmul vs the float64 reference', () => {
@@ -72,5 +86,11 @@ describe('tiled matmul vs the float64 reference', () => {
     const m = await compile(await runtime(), g, { fuse: false, tune: 'off' });
     expect([...m.variants.values()]).toEqual(['matmul_tiled4x8_va']);
     m.destroy();
+    const h = new Graph();
+    const z = h.add1('matmul', [h.addInput('x', [32, 3136]), h.addInput('dy', [32, 128])], { transA: 1 });
+    h.markOutput(z);
+    const n = await compile(await runtime(), h, { fuse: false, tune: 'off' });
+    expect([...n.variants.values()]).toEqual(['matmul_outer8x8']);
+    n.destroy();
   });
 });
