@@ -14,7 +14,7 @@ import { benchDawn, DAWN_VARIANTS } from '../dawn.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { Runtime } from '../../src/runtime/runtime.js';
 import { MODEL_NAMES } from '../../src/models/zoo.js';
-import { MODEL_FLAGS } from '../../src/cli/checks.js';
+import { INT8_CALIBRATION_FLAGS, MODEL_FLAGS } from '../../src/cli/checks.js';
 import { helpText, parseOrHelp, UsageError, type CommandSpec, type Flags, type FlagTable } from '../../src/cli/flags.js';
 import { BENCH_PEERS } from './bench_flags.js';
 
@@ -218,26 +218,7 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         images: { type: 'int', min: 1, max: 10000, default: 16, help: 'seeded smooth test images' },
         calib: { type: 'int', min: 1, max: 1000, default: 16, help: 'calibration images (held out)' },
         method: { type: 'string', choices: ['percentile', 'minmax', 'mse'], default: 'minmax', help: 'activation-range calibration' },
-        'bias-correction': {
-          type: 'string',
-          choices: ['on', 'off'],
-          default: 'off',
-          help: 'Nagel et al. bias correction of the int8 convs',
-        },
-        'keep-fp32': {
-          type: 'int',
-          min: 0,
-          max: 10000,
-          default: 0,
-          help: 'mixed precision: the N conv layers with the lowest isolated SQNR on the calibration images stay fp32',
-        },
-        equalize: {
-          type: 'number',
-          arg: 'A',
-          min: 0,
-          max: 1,
-          help: 'activation equalization before calibration, A = migration exponent for dense consumers (e.g. 0.5; default off)',
-        },
+        ...INT8_CALIBRATION_FLAGS,
       },
       '--alpha 0.25 --res 128 --images 32',
     ),

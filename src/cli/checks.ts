@@ -27,6 +27,30 @@ export const MODEL_FLAGS = {
   seed: { type: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of the generated weights' },
 } satisfies FlagTable;
 
+/** The int8 calibration choices that quant-debug and bench --suite int8_agreement both take. */
+export const INT8_CALIBRATION_FLAGS = {
+  'bias-correction': {
+    type: 'string',
+    choices: ['on', 'off'],
+    default: 'off',
+    help: 'Nagel et al. bias correction of the int8 convs (expected weight-rounding error on the calibration means)',
+  },
+  'keep-fp32': {
+    type: 'int',
+    min: 0,
+    max: 10000,
+    default: 0,
+    help: 'mixed precision: keep the N conv layers with the lowest isolated SQNR on the calibration images in fp32',
+  },
+  equalize: {
+    type: 'number',
+    arg: 'A',
+    min: 0,
+    max: 1,
+    help: 'activation equalization before calibration, A = migration exponent for dense consumers (e.g. 0.5; default off)',
+  },
+} satisfies FlagTable;
+
 /** A flag of `table` with another default (e.g. a command's own batch size). */
 export function withDefault(f: Flag, d: Flag['default']): Flag {
   return { ...f, default: d };
