@@ -41,7 +41,7 @@ import { join } from 'node:path';
 import { compile, type CompiledGraph } from '../src/graph/executor.js';
 import type { Graph } from '../src/graph/ir.js';
 import { limitSplit, loadFashionMnist, tailSplit, type Split } from '../src/io/fashion_mnist.js';
-import { sampleInput } from '../src/models/measure.js';
+import { median, sampleInput } from '../src/models/measure.js';
 import { seededRandom } from '../src/models/builder.js';
 import { archName, parseArch, SEARCH_SPACE, type SearchArch } from '../src/models/search_space.js';
 import { buildModel } from '../src/models/zoo.js';
@@ -809,12 +809,6 @@ export function pairedVerdict(
     difference: `${pt(d.mean)} pt${d.ci ? ` (${pt(d.ci[0])} … ${pt(d.ci[1])})` : ''}`,
     verdict: `${met ? 'met' : 'not met'}${d.n < seeds ? ' so far' : ''}: ${pt(d.mean)} pt at ${ratio.toFixed(2)}×, ${n}`,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** A final's file name: the model (path-safe), with `-s<seed>` where the plan trains finals on several seeds. */
