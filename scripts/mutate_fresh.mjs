@@ -22,10 +22,11 @@
 // permutation. --recheck-survivors: after tests were added, rerun the survivors and record the result apart
 // ("after"), leaving the first ("before") result, the unbiased figure, untouched. Summaries: mutation_summary.mjs.
 import { Instrumenter } from '@stryker-mutator/instrumenter';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { rng, runVitest, scratchTree, shuffle } from './mutation_lib.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
@@ -77,15 +78,6 @@ const mutantsOf = async (file, source) =>
   (await instrumenter.instrument([{ name: file, mutate: true, content: source }], { plugins: null, excludedMutations: [], ignorers: [] }))
     .mutants;
 
-function rng(s) {
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // every folder's population, census and shuffled pool
 const plan = {};
 const sources = {};
@@ -131,10 +123,7 @@ for (const folder of folders) {
         .split('')
         .reduce((a, c) => (a * 31 + c.charCodeAt(0)) | 0, 0),
   );
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
+  shuffle(pool, rand);
   plan[folder] = { population, census, pool };
 }
 
@@ -174,64 +163,9 @@ for (const [folder, p] of Object.entries(plan)) {
 const save = () => writeFileSync(outFile, JSON.stringify(state, null, 1) + '\n');
 save();
 
-// scratch copy of the working tree (tracked and untracked-but-not-ignored files), node_modules and ../shared linked
+// each mutant is applied alone to a scratch copy of the working tree
 const scratch = '.cache/mutfresh';
-const repo = join(scratch, 'repo');
-rmSync(scratch, { recursive: true, force: true });
-mkdirSync(repo, { recursive: true });
-for (const f of execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { encoding: 'utf8' }).split('\0').filter(Boolean))
-  if (existsSync(f) && !f.startsWith('.cache/')) cpSync(f, join(repo, f), { recursive: false, dereference: false });
-symlinkSync(realpathSync('node_modules'), join(repo, 'node_modules'));
-if (existsSync('../shared')) symlinkSync(realpathSync('../shared'), join(scratch, 'shared'));
-const cleanup = () => rmSync(scratch, { recursive: true, force: true });
-process.on('SIGINT', () => (cleanup(), process.exit(130)));
-process.on('SIGTERM', () => (cleanup(), process.exit(143)));
-
-function runTests(tests, limitS) {
-  return new Promise((res) => {
-    const t0 = Date.now();
-    const report = join(scratch, 'vitest.json');
-    rmSync(report, { force: true });
-    const child = spawn('npx', ['vitest', 'run', ...tests, '--bail', '1', '--reporter=json', `--outputFile=${resolve(report)}`], {
-      cwd: repo,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-      env: { ...process.env, CI: '1' },
-    });
-    let err = '';
-    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, limitS * 1000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const seconds = +((Date.now() - t0) / 1000).toFixed(1);
-      let failures = [];
-      try {
-        const j = JSON.parse(readFileSync(report, 'utf8'));
-        for (const tr of j.testResults ?? [])
-          for (const a of tr.assertionResults ?? [])
-            if (a.status === 'failed')
-              failures.push(
-                `${tr.name.replace(/.*\/test\//, 'test/')} › ${a.title}: ${(a.failureMessages?.[0] ?? '').split('\n')[0].slice(0, 160)}`,
-              );
-        if (!failures.length)
-          failures = (j.testResults ?? [])
-            .filter((t) => t.status === 'failed')
-            .map((t) => `${t.name.replace(/.*\/test\//, 'test/')} (suite: ${(t.message ?? '').slice(0, 160)})`);
-      } catch {
-        // no report: the exit code decides
-      }
-      res({ code, timedOut, seconds, failures: failures.slice(0, 2), err: failures.length ? '' : err.slice(-300) });
-    });
-  });
-}
+const { repo, cleanup } = scratchTree(scratch);
 
 async function runOne(m) {
   const tests = testsOf[m.file];
@@ -239,13 +173,14 @@ async function runOne(m) {
   const source = sources[m.file];
   const target = join(repo, m.file);
   writeFileSync(target, source.slice(0, m.start) + m.replacement + source.slice(m.end));
-  const r = await runTests(tests, limit);
+  const r = await runVitest(repo, scratch, tests, limit);
   writeFileSync(target, source);
+  const failures = r.failures.slice(0, 2).map((f) => `${f.name}: ${f.message.slice(0, 160)}`);
   return {
     status: r.timedOut ? 'Timeout' : r.code === 0 ? 'Survived' : 'Killed',
     seconds: r.seconds,
-    failures: r.failures,
-    err: r.err || undefined,
+    failures,
+    err: (failures.length ? '' : r.err.slice(-300)) || undefined,
   };
 }
 

@@ -17,11 +17,11 @@
 //   … --recheck-survivors   tests were added to the same files: keep the killed results, rerun the survivors
 // Not part of npm test (npm run mutate:sample -- …). Summaries: node scripts/mutation_summary.mjs.
 import { Instrumenter } from '@stryker-mutator/instrumenter';
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { rng, runVitest, scratchTree, shuffle } from './mutation_lib.mjs';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
@@ -77,20 +77,9 @@ const at = (p) => lineStart[p.line] + p.column;
 const apply = (m) => source.slice(0, at(m.location.start)) + m.replacement + source.slice(at(m.location.end));
 
 // seeded permutation (mulberry32 + Fisher–Yates)
-function rng(s) {
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const order = mutants.map((_, i) => i);
 const rand = rng(seed);
-for (let i = order.length - 1; i > 0; i--) {
-  const j = Math.floor(rand() * (i + 1));
-  [order[i], order[j]] = [order[j], order[i]];
-}
+shuffle(order, rand);
 
 const slug = file
   .replace(/^src\//, '')
@@ -147,67 +136,11 @@ state.population = mutants.length;
 state.commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 const save = () => writeFileSync(outFile, JSON.stringify(state, null, 1) + '\n');
 
-// scratch copy of the working tree (tracked and untracked-but-not-ignored files), node_modules and ../shared linked
+// each mutant is applied alone to a scratch copy of the working tree
 const scratch = join('.cache/mutsample', slug);
-const repo = join(scratch, 'repo');
-rmSync(scratch, { recursive: true, force: true });
-mkdirSync(repo, { recursive: true });
-const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { encoding: 'utf8' }).split('\0').filter(Boolean);
-for (const f of tracked) if (existsSync(f) && !f.startsWith('.cache/')) cpSync(f, join(repo, f), { recursive: false, dereference: false });
-symlinkSync(realpathSync('node_modules'), join(repo, 'node_modules'));
-if (existsSync('../shared')) symlinkSync(realpathSync('../shared'), join(scratch, 'shared'));
+const { repo, cleanup } = scratchTree(scratch);
 const target = join(repo, file);
-
-function runTests(limitS) {
-  return new Promise((res) => {
-    const t0 = Date.now();
-    const report = join(scratch, 'vitest.json');
-    rmSync(report, { force: true });
-    const child = spawn('npx', ['vitest', 'run', ...tests, '--bail', '1', '--reporter=json', `--outputFile=${resolve(report)}`], {
-      cwd: repo,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-      env: { ...process.env, CI: '1' },
-    });
-    let err = '';
-    child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
-    let timedOut = false;
-    const timer = limitS
-      ? setTimeout(() => {
-          timedOut = true;
-          try {
-            process.kill(-child.pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }, limitS * 1000)
-      : null;
-    child.on('exit', (code) => {
-      if (timer) clearTimeout(timer);
-      const seconds = +((Date.now() - t0) / 1000).toFixed(1);
-      let failed = null;
-      let failedNames = [];
-      try {
-        const j = JSON.parse(readFileSync(report, 'utf8'));
-        failed = j.numFailedTests;
-        for (const tr of j.testResults ?? [])
-          for (const a of tr.assertionResults ?? [])
-            if (a.status === 'failed') failedNames.push(`${tr.name.replace(/.*\/test\//, 'test/')} › ${a.title}`);
-        if (!failedNames.length && (j.numFailedTestSuites ?? 0) > 0)
-          failedNames = (j.testResults ?? [])
-            .filter((t) => t.status === 'failed')
-            .map((t) => `${t.name.replace(/.*\/test\//, 'test/')} (suite: ${(t.message ?? '').slice(0, 120)})`);
-      } catch {
-        // no report (the run died before writing it): the exit code decides
-      }
-      res({ code, timedOut, seconds, failed, failedNames: failedNames.slice(0, 3), err });
-    });
-  });
-}
-
-const cleanup = () => rmSync(scratch, { recursive: true, force: true });
-process.on('SIGINT', () => (cleanup(), process.exit(130)));
-process.on('SIGTERM', () => (cleanup(), process.exit(143)));
+const runTests = (limitS) => runVitest(repo, scratch, tests, limitS);
 
 if (state.baselineSeconds == null) {
   console.log(`baseline: ${tests.join(' ')} on the unmutated tree`);
@@ -246,7 +179,7 @@ for (const m of todo) {
     code: line.trim().slice(0, 160),
     status,
     failedTests: r.failed,
-    firstFailures: r.failedNames,
+    firstFailures: r.failures.map((f) => f.name),
     seconds: r.seconds,
   });
   save();
