@@ -20,6 +20,7 @@ import {
   finalVerdict,
   pairedVerdict,
   propose,
+  reusableFinal,
   Search,
   SEARCH_PLANS,
   spaceArchs,
@@ -154,6 +155,32 @@ describe('search report', () => {
     expect(finalVerdict({ test_accuracy: 0.88, latency_ratio: 0.51 }, base)).toMatch(/^not met/); // as accurate, > 0.5×
     expect(finalVerdict({ test_accuracy: 0.879, latency_ratio: 0.2 }, base)).toMatch(/^not met: -0\.10 pt/); // less accurate
     expect(finalVerdict({ test_accuracy: 0.9, latency_ratio: 0.2 }, undefined)).toMatch(/not trained yet/);
+  });
+});
+
+describe("search stage 3: the most accurate at ≤ 0.9×, paired with stage 2's cnn_small finals", () => {
+  it('picks the most accurate candidates at a re-measured ratio ≤ 0.9 and no one by objective', () => {
+    const plan = SEARCH_PLANS.stage3;
+    const c = (name: string, val_accuracy: number) => ({ name, val_accuracy }) as CandidateResult;
+    const done = [c('a', 0.87), c('b', 0.875), c('c', 0.86), c('d', 0.9), c('e', 0.865)];
+    const ratios = { a: 0.8, b: 0.9, c: 0.5, d: 0.95, e: 0.3 }; // d is the most accurate but over 0.9
+    expect(finalistNames(done, ratios, plan)).toEqual(['cnn_small', 'b', 'a', 'e']);
+    expect(plan.w).toBe(0); // the hard constraint: the objective is the accuracy
+  });
+
+  it("copies stage 2's cnn_small final of the same seed and recipe, and nothing else", () => {
+    const root = mkdtempSync(join(tmpdir(), 'slimgpu-search-reuse-'));
+    const plan = SEARCH_PLANS.stage3;
+    const id = finalId('cnn_small', 2, plan);
+    mkdirSync(join(root, 'stage2', 'final'), { recursive: true });
+    const f = { name: 'cnn_small', seed: 2, recipe: plan.final, test_images: 10000, test_accuracy: 0.891, val_accuracy: 0.9 };
+    writeFileSync(join(root, 'stage2', 'final', `${id}.json`), JSON.stringify(f));
+    const dir = join(root, 'stage3');
+    expect(reusableFinal(dir, plan, id)).toEqual({ ...f, reused_from: `stage2/final/${id}.json` });
+    expect(reusableFinal(dir, plan, finalId('cnn_small', 3, plan))).toBeNull(); // not trained there
+    writeFileSync(join(root, 'stage2', 'final', `${id}.json`), JSON.stringify({ ...f, recipe: { ...plan.final, epochs: 4 } }));
+    expect(reusableFinal(dir, plan, id)).toBeNull(); // another recipe
+    expect(reusableFinal(dir, SEARCH_PLANS.stage2, id)).toBeNull(); // a plan that reuses nothing
   });
 });
 
