@@ -143,6 +143,7 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
       method,
       perChannel: !!flags['channel-scales'],
       biasCorrection: flags['bias-correction'] === 'on',
+      channelAffine: flags['channel-affine'] === 'on',
       equalize: flags.equalize as number | undefined,
     };
     const keepFloat = await worstInt8Layers(rt, model, calibration, flags['keep-fp32'] as number, int8);
