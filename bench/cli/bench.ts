@@ -230,6 +230,7 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         method: f.method as any,
         biasCorrection: f['bias-correction'] === 'on',
         channelAffine: f['channel-affine'] === 'on',
+        channelScales: !!f['channel-scales'],
         keepFp32: f['keep-fp32'] as number,
         equalize: f.equalize as number | undefined,
         runs: f.runs as number,

@@ -103,6 +103,14 @@ describe('per-channel affine activations', () => {
     for (const z of p.channelZeros!) expect(Number.isInteger(z)).toBe(true);
   });
 
+  it('few values per channel (a pooled vector, logits): a wider margin, h = headroom + 2/√n', () => {
+    const base = stats([5], [6]);
+    const step = (n?: number) => channelAffineParams({ ...base, min: 0, max: 100, channelCount: n }, 0.25).channelScales![0];
+    expect(step()).toBeCloseTo((1 * 1.5) / 255, 9); // no count: headroom 0.25
+    expect(step(16)).toBeCloseTo((1 * (1 + 2 * 0.75)) / 255, 9); // 0.25 + 2/4
+    expect(step(1 << 16)).toBeCloseTo((1 * (1 + 2 * (0.25 + 2 / 256))) / 255, 9);
+  });
+
   it('which tensors: not one a padded conv reads (dw input); yes the dw output (pw reads it), the pw output, the pooled vector and the logits', async () => {
     const rt = await runtime();
     const g = model();

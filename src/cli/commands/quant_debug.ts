@@ -52,10 +52,6 @@ export const QUANT_DEBUG: CommandSpec = {
       default: 'minmax',
       help: 'activation range calibration',
     },
-    'channel-scales': {
-      type: 'boolean',
-      help: 'per-channel activation scales where a ReLU conv feeds only int8 convs (minmax; default one per tensor)',
-    },
     'per-channel': { type: 'boolean', help: 'every output channel weight error [max, mean] in the JSON' },
     ...INT8_CALIBRATION_FLAGS,
     json: { type: 'boolean', help: 'print the report as JSON' },
