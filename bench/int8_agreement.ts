@@ -105,7 +105,13 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
   const channelAffine = o.channelAffine ?? false;
   const perChannel = o.channelScales ?? false;
   if (perChannel && method !== 'minmax') throw new SlimError('--channel-scales calibrates per channel with --method minmax');
-  const keepFloat = await worstInt8Layers(rt, fp32, calib.slice(0, 4), o.keepFp32 ?? 0, { method, biasCorrection, equalize, channelAffine, perChannel });
+  const keepFloat = await worstInt8Layers(rt, fp32, calib.slice(0, 4), o.keepFp32 ?? 0, {
+    method,
+    biasCorrection,
+    equalize,
+    channelAffine,
+    perChannel,
+  });
   if (keepFloat.length) log(`int8_agreement: kept in fp32: ${keepFloat.join(', ')}`);
   const c = await compress(fp32, {
     quantize: 'int8',

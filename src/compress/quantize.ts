@@ -121,7 +121,16 @@ export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]
     }
     const perChannelCount = a.n / a.csum.length;
     const cmean = a.csum.map((v) => v / perChannelCount);
-    stats.set(t, { min: a.min, max: a.max, meanAbs: a.sumAbs / a.n, sample, cmin: a.cmin, cmax: a.cmax, cmean, channelCount: perChannelCount });
+    stats.set(t, {
+      min: a.min,
+      max: a.max,
+      meanAbs: a.sumAbs / a.n,
+      sample,
+      cmin: a.cmin,
+      cmax: a.cmax,
+      cmean,
+      channelCount: perChannelCount,
+    });
   }
   return stats;
 }
@@ -404,10 +413,22 @@ const CONV_ATTRS = ['stride', 'pads', 'dilation', 'groups'] as const;
 const INT8_CAPABLE = ['add', 'concat', 'channel_shuffle', 'activation'];
 
 /** y[·,c] = γ_c·(x[·,c] − mean_c) + β_c as an inference batchnorm node (var 1, ε 0). */
-function channelAffineNode(out: Graph, x: number, gamma: ArrayLike<number>, beta: ArrayLike<number>, mean: ArrayLike<number>, name: string): number {
+function channelAffineNode(
+  out: Graph,
+  x: number,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  name: string,
+): number {
   const c = gamma.length;
   const p = (suffix: string, v: ArrayLike<number>) => out.addParam(`${name}.${suffix}`, [c], Float32Array.from(v));
-  return out.add1('batchnorm', [x, p('gamma', gamma), p('beta', beta), p('mean', mean), p('var', new Float32Array(c).fill(1))], { eps: 0 }, name);
+  return out.add1(
+    'batchnorm',
+    [x, p('gamma', gamma), p('beta', beta), p('mean', mean), p('var', new Float32Array(c).fill(1))],
+    { eps: 0 },
+    name,
+  );
 }
 
 /** The int8 graph for a fused float graph, given calibration statistics of its activations. */
@@ -539,7 +560,15 @@ export function quantizeGraph(
       const name = g.tensors[t].name;
       id = out.add1('dequantize', [q], { scale: p.scale, zero: p.zero }, `${name}.dequant`);
       // per-channel affine: real = s_c·(q − z_c), a batchnorm with mean z_c, γ = s_c, β = 0, var 1, ε 0
-      if (p.channelZeros) id = channelAffineNode(out, id, p.channelScales!, new Float64Array(p.channelZeros.length), p.channelZeros, `${name}.dequant_affine`);
+      if (p.channelZeros)
+        id = channelAffineNode(
+          out,
+          id,
+          p.channelScales!,
+          new Float64Array(p.channelZeros.length),
+          p.channelZeros,
+          `${name}.dequant_affine`,
+        );
       report.dequantizeNodes++;
       fId.set(t, id);
     }

@@ -32,8 +32,22 @@ function model(pool = true): Graph {
     { act: 1, groups: 16, pads: [1, 1, 1, 1] },
     'dw',
   );
-  const p = g.add1('conv2d', [d, g.addParam('wp', [1, 1, 16, 8], randn(128, 5, 0.3)), g.addParam('bp', [8], randn(8, 6, 0.5))], { act: 1 }, 'pw');
-  const y = g.add1('conv2d', [pool ? g.add1('global_pool', [p], { mode: 'avg' }, 'gap') : p, g.addParam('wf', [1, 1, 8, 12], randn(96, 7, 0.5)), g.addParam('bf', [12], randn(12, 8, 0.5))], {}, 'fc');
+  const p = g.add1(
+    'conv2d',
+    [d, g.addParam('wp', [1, 1, 16, 8], randn(128, 5, 0.3)), g.addParam('bp', [8], randn(8, 6, 0.5))],
+    { act: 1 },
+    'pw',
+  );
+  const y = g.add1(
+    'conv2d',
+    [
+      pool ? g.add1('global_pool', [p], { mode: 'avg' }, 'gap') : p,
+      g.addParam('wf', [1, 1, 8, 12], randn(96, 7, 0.5)),
+      g.addParam('bf', [12], randn(12, 8, 0.5)),
+    ],
+    {},
+    'fc',
+  );
   g.markOutput(y);
   return g;
 }
@@ -58,7 +72,13 @@ function forward(g: Graph, x: Float32Array): Map<number, Float32Array> {
   return v;
 }
 
-const inputs = (n: number, seed: number) => Array.from({ length: n }, (_, i) => randn(XS.reduce((a, b) => a * b), seed + i));
+const inputs = (n: number, seed: number) =>
+  Array.from({ length: n }, (_, i) =>
+    randn(
+      XS.reduce((a, b) => a * b),
+      seed + i,
+    ),
+  );
 
 /** Levels of channel c: real value of q = −128 and q = 127. */
 const levels = (p: QParams, c: number) => [-128, 127].map((q) => p.channelScales![c] * (q - p.channelZeros![c]));
@@ -165,9 +185,7 @@ describe('per-channel affine activations', () => {
     const o = g.add1('conv2d', [c, w('w4', 4)], { act: 1 }, 'out');
     g.markOutput(o);
     const st = new Map<number, TensorStats>();
-    for (const t of g.tensors)
-      if (t.role !== 'param')
-        st.set(t.id, { ...stats(Array(8).fill(0), Array(8).fill(3)), min: -3 }); // x, sum may be negative
+    for (const t of g.tensors) if (t.role !== 'param') st.set(t.id, { ...stats(Array(8).fill(0), Array(8).fill(3)), min: -3 }); // x, sum may be negative
     const r = quantizeGraph(g, st, { channelAffine: true });
     const outQ = (name: string) => r.layers.find((l) => l.name === name)!.outQ;
     expect(outQ('to_add').channelZeros).toBeUndefined(); // an add reads it
@@ -179,7 +197,9 @@ describe('per-channel affine activations', () => {
 
   it('a bad headroom: a clear error', () => {
     const g = model();
-    expect(() => quantizeGraph(g, new Map(), { channelAffine: true, channelHeadroom: -1 })).toThrow(/headroom must be a finite number ≥ 0, got -1/);
+    expect(() => quantizeGraph(g, new Map(), { channelAffine: true, channelHeadroom: -1 })).toThrow(
+      /headroom must be a finite number ≥ 0, got -1/,
+    );
   });
 
   // the bench's measure: ‖z_int8 − z_fp32‖ / ‖z_fp32 − mean_images(z_fp32)‖ (the error of the image-dependent part,
