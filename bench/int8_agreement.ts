@@ -74,6 +74,10 @@ export interface Int8AgreementOptions {
   method?: CalibrationMethod;
   /** Nagel et al. bias correction (default off). */
   biasCorrection?: boolean;
+  /** Per-channel affine activations where only unpadded int8 convs and float ops read them (default off). */
+  channelAffine?: boolean;
+  /** Per-channel scales (zero point −128) on ReLU outputs only int8 convs read (minmax; default off). */
+  channelScales?: boolean;
   /** Mixed precision: this many worst layers (isolated SQNR on the calibration images) stay fp32. */
   keepFp32?: number;
   /** Activation equalization before calibration with this α (src/compress/equalize.ts); default off. */
@@ -98,11 +102,20 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
   const t0 = performance.now();
   const biasCorrection = o.biasCorrection ?? false;
   const equalize = o.equalize;
-  const keepFloat = await worstInt8Layers(rt, fp32, calib.slice(0, 4), o.keepFp32 ?? 0, { method, biasCorrection, equalize });
+  const channelAffine = o.channelAffine ?? false;
+  const perChannel = o.channelScales ?? false;
+  if (perChannel && method !== 'minmax') throw new SlimError('--channel-scales calibrates per channel with --method minmax');
+  const keepFloat = await worstInt8Layers(rt, fp32, calib.slice(0, 4), o.keepFp32 ?? 0, {
+    method,
+    biasCorrection,
+    equalize,
+    channelAffine,
+    perChannel,
+  });
   if (keepFloat.length) log(`int8_agreement: kept in fp32: ${keepFloat.join(', ')}`);
   const c = await compress(fp32, {
     quantize: 'int8',
-    calibration: { batches: calib, method, biasCorrection, keepFloat, equalize },
+    calibration: { batches: calib, method, biasCorrection, keepFloat, equalize, channelAffine, perChannel },
     runtime: rt,
   });
   const compressMs = performance.now() - t0;
@@ -130,7 +143,7 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
     model: modelLabel(spec),
     res,
     inputs: INPUT_DESCRIPTION,
-    calibration: `${nCalib} held-out images (seeds 1..${nCalib}), method ${method}, bias correction ${biasCorrection ? 'on' : 'off'}, equalization ${equalize === undefined ? 'off' : `alpha ${equalize} (${c.report.equalized} tensors)`}`,
+    calibration: `${nCalib} held-out images (seeds 1..${nCalib}), method ${method}, bias correction ${biasCorrection ? 'on' : 'off'}, per-channel affine activations ${channelAffine ? 'on' : 'off'}, per-channel scales ${perChannel ? 'on' : 'off'}, equalization ${equalize === undefined ? 'off' : `alpha ${equalize} (${c.report.equalized} tensors)`}`,
     kept_fp32: keepFloat,
     eval_seeds: `1001..${1000 + nImages}`,
     ...metrics,

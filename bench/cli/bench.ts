@@ -229,6 +229,8 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         calib: f.calib as number,
         method: f.method as any,
         biasCorrection: f['bias-correction'] === 'on',
+        channelAffine: f['channel-affine'] === 'on',
+        channelScales: !!f['channel-scales'],
         keepFp32: f['keep-fp32'] as number,
         equalize: f.equalize as number | undefined,
         runs: f.runs as number,

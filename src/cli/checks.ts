@@ -42,6 +42,16 @@ export const INT8_CALIBRATION_FLAGS = {
     default: 0,
     help: 'mixed precision: keep the N conv layers with the lowest isolated SQNR on the calibration images in fp32',
   },
+  'channel-scales': {
+    type: 'boolean',
+    help: 'per-channel activation scales where a ReLU conv feeds only int8 convs (minmax; default one per tensor)',
+  },
+  'channel-affine': {
+    type: 'string',
+    choices: ['on', 'off'],
+    default: 'off',
+    help: 'a scale and zero point per channel on activations that only unpadded int8 convs (1x1) and float ops read',
+  },
   equalize: {
     type: 'number',
     arg: 'A',

@@ -46,6 +46,8 @@ export interface CompressOptions {
     method?: CalibrationMethod;
     percentile?: number;
     perChannel?: boolean;
+    /** Per-channel affine activations where only unpadded int8 convs and float ops read them (quantize.ts). */
+    channelAffine?: boolean;
     /** Nagel et al. bias correction of every int8 conv (default off; quantize.ts). */
     biasCorrection?: boolean;
     /** Layers kept in fp32 (names in the fused float graph, as quant-debug lists them): mixed precision. */
@@ -254,6 +256,7 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
         method: opts.calibration?.method,
         percentile: opts.calibration?.percentile,
         perChannel: opts.calibration?.perChannel,
+        channelAffine: opts.calibration?.channelAffine,
         biasCorrection: opts.calibration?.biasCorrection,
       };
       const keepFloat = [...(opts.calibration?.keepFloat ?? [])];

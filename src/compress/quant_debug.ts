@@ -26,7 +26,7 @@ import { check } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { agreementMetrics, centeredAgreementMetrics } from './agreement.js';
 import { calibrateForInt8 } from './equalize.js';
-import { quantizeGraph, type Int8Options, type QParams, type QuantLayer } from './quantize.js';
+import { channelZero, quantizeGraph, type Int8Options, type QParams, type QuantLayer } from './quantize.js';
 
 export interface QuantDebugOptions extends Int8Options {
   /** Input batches that calibrate the activation ranges. */
@@ -155,8 +155,8 @@ class RangeAcc {
   add(y: Float32Array): void {
     const cs = this.q.channelScales;
     const s = Float64Array.from({ length: this.c }, (_, ch) => (cs ? cs[ch] : this.q.scale));
-    const lo = Float64Array.from(s, (sc) => sc * (-128 - this.q.zero) - sc / 2);
-    const hi = Float64Array.from(s, (sc) => sc * (127 - this.q.zero) + sc / 2);
+    const lo = Float64Array.from(s, (sc, ch) => sc * (-128 - channelZero(this.q, ch)) - sc / 2);
+    const hi = Float64Array.from(s, (sc, ch) => sc * (127 - channelZero(this.q, ch)) + sc / 2);
     for (let i = 0; i < y.length; i++) {
       const v = y[i];
       const ch = i % this.c;
@@ -175,11 +175,13 @@ class RangeAcc {
     const ratios = Array.from(this.cmin, (lo, ch) => (range > 0 ? (this.cmax[ch] - lo) / range : 1)).sort((a, b) => a - b);
     const cs = this.q.channelScales;
     const scale = cs ? Math.max(...cs) : this.q.scale; // per-channel: the widest channel's
+    // per-channel: the lowest and highest level of any channel
+    const level = (q: number) => (cs ? Array.from(cs, (sc, ch) => sc * (q - channelZero(this.q, ch))) : [scale * (q - this.q.zero)]);
     return {
       min: r4(this.min),
       max: r4(this.max),
-      q_lo: r4(scale * (-128 - this.q.zero)),
-      q_hi: r4(scale * (127 - this.q.zero)),
+      q_lo: r4(Math.min(...level(-128))),
+      q_hi: r4(Math.max(...level(127))),
       scale: Number(scale.toPrecision(4)),
       per_channel_scales: !!cs,
       zero: this.q.zero,
@@ -221,7 +223,8 @@ function perChannel(x: Float32Array, q: QParams, how: 'divide' | 'multiply'): Fl
   const cs = q.channelScales;
   if (!cs) return x;
   const c = cs.length;
-  return Float32Array.from(x, (v, i) => (how === 'divide' ? v / cs[i % c] : v * cs[i % c]));
+  const z = q.channelZeros ?? new Float64Array(c); // affine: quantize/dequantize run with zero point 0
+  return Float32Array.from(x, (v, i) => (how === 'divide' ? v / cs[i % c] + z[i % c] : (v - z[i % c]) * cs[i % c]));
 }
 
 /** Every activation of a float graph (and its inputs) by tensor id, one batch at a time. */

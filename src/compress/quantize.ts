@@ -45,6 +45,8 @@ export interface TensorStats {
   cmax?: Float64Array;
   /** Per channel (last axis) mean, for bias correction. */
   cmean?: Float64Array;
+  /** Values seen per channel (images × positions). */
+  channelCount?: number;
 }
 
 const SAMPLE = 1 << 14;
@@ -119,7 +121,16 @@ export async function calibrate(rt: Runtime, g: Graph, batches: Float32Array[][]
     }
     const perChannelCount = a.n / a.csum.length;
     const cmean = a.csum.map((v) => v / perChannelCount);
-    stats.set(t, { min: a.min, max: a.max, meanAbs: a.sumAbs / a.n, sample, cmin: a.cmin, cmax: a.cmax, cmean });
+    stats.set(t, {
+      min: a.min,
+      max: a.max,
+      meanAbs: a.sumAbs / a.n,
+      sample,
+      cmin: a.cmin,
+      cmax: a.cmax,
+      cmean,
+      channelCount: perChannelCount,
+    });
   }
   return stats;
 }
@@ -133,6 +144,61 @@ export interface QParams {
    * scales into their weights (see quantizeGraph).
    */
   channelScales?: Float64Array;
+  /**
+   * With channelScales (Int8Options.channelAffine): a zero point per channel (integers, possibly outside the int8
+   * range; `zero` is then 0): real = channelScales[c]·(q − channelZeros[c]). Each channel's own [lo, hi] gets all
+   * 256 levels (see quantizeGraph).
+   */
+  channelZeros?: Float64Array;
+}
+
+/** A tensor's zero point in channel c. */
+export function channelZero(p: QParams, c: number): number {
+  return p.channelZeros ? p.channelZeros[c] : p.zero;
+}
+
+/** Largest |zero point| a per-channel affine channel may have (keeps Σ w·z and the folded bias far inside i32). */
+export const CHANNEL_ZERO_LIMIT = 4096;
+
+/**
+ * Per-channel affine parameters (Int8Options.channelAffine): channel c's calibrated [cmin, cmax], widened by
+ * h·(cmax − cmin) on each side but kept inside the tensor's [min, max] (so a ReLU tensor stays ≥ 0 and a ReLU6 one
+ * ≤ 6), mapped onto [−128, 127]: s_c = (hi − lo)/255, z_c = round(−128 − lo/s_c), with s_c raised where needed so
+ * that |z_c| ≤ CHANNEL_ZERO_LIMIT and no channel's step is below the tensor's range / 2^16. h = headroom + 2/√n
+ * for n values seen per channel (s.channelCount): the extremes of a few samples (a pooled vector or the logits: one
+ * per calibration image) underestimate the range more (MobileNetV1's logits, 16 images: 2.4 % clipped at h = 0.25).
+ */
+export function channelAffineParams(s: TensorStats, headroom: number): QParams {
+  if (s.channelCount) headroom += 2 / Math.sqrt(s.channelCount);
+  const cmin = s.cmin!;
+  const cmax = s.cmax!;
+  const gmin = Math.min(0, s.min);
+  const gmax = Math.max(0, s.max);
+  const floor = (gmax - gmin) / 255 / 256;
+  const c = cmin.length;
+  const channelScales = new Float64Array(c);
+  const channelZeros = new Float64Array(c);
+  for (let ch = 0; ch < c; ch++) {
+    const r = Math.max(0, cmax[ch] - cmin[ch]);
+    let lo = Math.max(gmin, cmin[ch] - headroom * r);
+    const hi = Math.min(gmax, cmax[ch] + headroom * r);
+    let sc = Math.max((hi - lo) / 255, floor, Math.abs(lo) / (CHANNEL_ZERO_LIMIT - 128), Math.abs(hi) / (CHANNEL_ZERO_LIMIT - 128));
+    if (!(sc > 0)) sc = 1;
+    // a non-negative tensor keeps real 0 ≥ the lowest level, so a ReLU folded into the clamp stays exact
+    if (s.min >= 0 && lo < sc) {
+      lo = 0;
+      sc = Math.max(sc, hi / 255);
+    }
+    // 256 levels from lo, moved down where they would pass the tensor's max (the clamp at 127 must not let a
+    // ReLU6 output past 6); the zero point rounded, then kept so that the levels stay inside [gmin, gmax]
+    if (lo + 255 * sc > gmax) lo = Math.max(gmin, gmax - 255 * sc);
+    let z = Math.round(-128 - lo / sc);
+    z = Math.max(z, Math.ceil(127 - gmax / sc));
+    z = Math.min(z, Math.floor(-128 - gmin / sc));
+    channelScales[ch] = sc;
+    channelZeros[ch] = z;
+  }
+  return { scale: 1, zero: 0, channelScales, channelZeros };
 }
 
 /** Asymmetric int8 parameters for a real range (widened to contain 0). */
@@ -297,6 +363,17 @@ export interface Int8Options {
    * undefined: off. quantizeGraph itself takes the graph as given.
    */
   equalize?: number;
+  /**
+   * Per-channel affine activations: a scale and a zero point per channel (channelAffineParams) on every tensor that
+   * only unpadded int8 convs (pointwise, the classifier) and float ops read, made by an int8 conv (per-channel
+   * requantization; the zero point folded into its bias) or at a float edge (a per-channel affine batchnorm node
+   * before `quantize`, after `dequantize`). The consumers fold the scales into their weights and Σ w·z into their
+   * bias, exactly as for one zero point; they never read padding, so no kernel sees a per-channel zero point.
+   * MobileNetV1's depthwise outputs and logits span 5–15 % of their tensor's range per channel (quant-debug).
+   */
+  channelAffine?: boolean;
+  /** channelAffine: each channel's calibrated range widened by this fraction on each side (default 0.25). */
+  channelHeadroom?: number;
 }
 
 /** One int8 layer of a quantized graph, for the debugger (quant_debug.ts): where it came from and its parameters. */
@@ -332,6 +409,28 @@ export interface Int8Report {
 
 const CONV_ATTRS = ['stride', 'pads', 'dilation', 'groups'] as const;
 
+/** Float ops quantizeGraph may turn into int8 ones (or fold: an activation after a concat). */
+const INT8_CAPABLE = ['add', 'concat', 'channel_shuffle', 'activation'];
+
+/** y[·,c] = γ_c·(x[·,c] − mean_c) + β_c as an inference batchnorm node (var 1, ε 0). */
+function channelAffineNode(
+  out: Graph,
+  x: number,
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  name: string,
+): number {
+  const c = gamma.length;
+  const p = (suffix: string, v: ArrayLike<number>) => out.addParam(`${name}.${suffix}`, [c], Float32Array.from(v));
+  return out.add1(
+    'batchnorm',
+    [x, p('gamma', gamma), p('beta', beta), p('mean', mean), p('var', new Float32Array(c).fill(1))],
+    { eps: 0 },
+    name,
+  );
+}
+
 /** The int8 graph for a fused float graph, given calibration statistics of its activations. */
 export function quantizeGraph(
   g: Graph,
@@ -359,6 +458,33 @@ export function quantizeGraph(
     const cs = consumers.get(t) ?? [];
     return cs.length > 0 && cs.every((n) => eligible.has(n.id) && n.inputs[0] === t && !n.inputs.slice(1).includes(t));
   };
+  // per-channel affine activations (opts.channelAffine): every reader an unpadded int8 conv reading it as x, or a
+  // float op (never one that could run in int8: add, concat, shuffle, activation); made by an int8 conv without a
+  // fused shuffle, or by a float op (quantized at the edge)
+  const channelAffine = opts.channelAffine ?? false;
+  const headroom = opts.channelHeadroom ?? 0.25;
+  check(headroom >= 0 && Number.isFinite(headroom), `int8 channel headroom must be a finite number ≥ 0, got ${headroom}`);
+  const unpadded = (n: Node) => {
+    const geo = convWeightsOf(g, n).geo;
+    return geo.pt === 0 && geo.pl === 0 && geo.pb === 0 && geo.pr === 0;
+  };
+  const affineOk = (t: number): boolean => {
+    if (!channelAffine || g.tensors[t].role === 'param') return false;
+    const s = stats.get(t);
+    if (!s?.cmin || !s.cmax || g.shape(t).length !== 4) return false;
+    const p = producer.get(t);
+    const int8Producer = !!p && eligible.has(p.id);
+    if (int8Producer && attrNum(p.attrs, 'shuffle', 1) !== 1) return false;
+    if (p && !int8Producer && INT8_CAPABLE.includes(p.op)) return false;
+    let int8Reader = false;
+    for (const n of consumers.get(t) ?? []) {
+      if (eligible.has(n.id)) {
+        if (n.inputs[0] !== t || n.inputs.slice(1).includes(t) || !unpadded(n)) return false;
+        int8Reader = true;
+      } else if (INT8_CAPABLE.includes(n.op)) return false;
+    }
+    return int8Producer || int8Reader;
+  };
   const out = new Graph();
   const report: Int8Report = {
     int8Convs: 0,
@@ -381,7 +507,8 @@ export function quantizeGraph(
       const s = stats.get(t);
       if (!s) throw new SlimError(`no calibration statistics for tensor '${g.tensors[t].name}'`);
       p = chooseRange(s, method, opts.percentile);
-      if (perChannelOk(t)) {
+      if (affineOk(t)) p = channelAffineParams(s, headroom);
+      else if (perChannelOk(t)) {
         const cmax = s.cmax!;
         // 2× headroom over the channel's calibrated max (capped at the tensor's): a channel's max over a few
         // calibration images is a poor estimate, and clipping costs more than a coarser step
@@ -430,7 +557,18 @@ export function quantizeGraph(
     if (id === undefined) {
       const q = qId.get(t)!;
       const p = qparamsOf(t);
-      id = out.add1('dequantize', [q], { scale: p.scale, zero: p.zero }, `${g.tensors[t].name}.dequant`);
+      const name = g.tensors[t].name;
+      id = out.add1('dequantize', [q], { scale: p.scale, zero: p.zero }, `${name}.dequant`);
+      // per-channel affine: real = s_c·(q − z_c), a batchnorm with mean z_c, γ = s_c, β = 0, var 1, ε 0
+      if (p.channelZeros)
+        id = channelAffineNode(
+          out,
+          id,
+          p.channelScales!,
+          new Float64Array(p.channelZeros.length),
+          p.channelZeros,
+          `${name}.dequant_affine`,
+        );
       report.dequantizeNodes++;
       fId.set(t, id);
     }
@@ -440,15 +578,27 @@ export function quantizeGraph(
     let id = qId.get(t);
     if (id === undefined) {
       const p = qparamsOf(t);
-      id = out.add1('quantize', [fId.get(t)!], { scale: p.scale, zero: p.zero }, `${g.tensors[t].name}.quant`);
+      let x = fId.get(t)!;
+      // per-channel affine: q = round(x/s_c + z_c), a batchnorm with γ = 1/s_c, β = z_c, mean 0, var 1, ε 0
+      if (p.channelZeros)
+        x = channelAffineNode(
+          out,
+          x,
+          p.channelScales!.map((v) => 1 / v),
+          p.channelZeros,
+          new Float64Array(p.channelZeros.length),
+          `${g.tensors[t].name}.quant_affine`,
+        );
+      id = out.add1('quantize', [x], { scale: p.scale, zero: p.zero }, `${g.tensors[t].name}.quant`);
       report.quantizeNodes++;
       qId.set(t, id);
     }
     return id;
   };
   // ReLU6 with per-channel scales: every channel's calibrated max is ≤ 6, so 127 is ≤ 6 in every channel
+  // per-channel affine: every channel's range lies inside the tensor's, so [0, 6] already holds every level
   const clampFor = (act: number, p: QParams) => ({
-    qmin: act === 1 || act === 2 ? Math.max(-128, p.zero) : -128,
+    qmin: (act === 1 || act === 2) && !p.channelZeros ? Math.max(-128, p.zero) : -128,
     qmax: act === 2 && !p.channelScales ? Math.min(127, p.zero + Math.round(6 / p.scale)) : 127,
   });
 
@@ -462,18 +612,25 @@ export function quantizeGraph(
       // per-channel input scales fold into the weights: W'[·,ci,co] = W[·,ci,co]·sx[ci] (the input's scale is then 1)
       const wf = px.channelScales ? foldInputScales(w.data!, w.shape, geo.groups, px.channelScales) : w.data!;
       const { wq, scale: sw } = quantizeWeights(wf, geo.cout);
-      const taps = w.data!.length / geo.cout;
       const mean = stats.get(x)?.cmean;
       const b =
         bIn && biasCorrection && mean ? correctedBias(bIn, wf, wq, sw, geo, mean, px.channelScales) : (bIn ?? new Float32Array(geo.cout));
       const bias = new Int32Array(geo.cout);
       const mult = new Float64Array(geo.cout);
+      // Σ_taps,ci w_q·z_x[ci] per output channel (one zero point: z_x·Σ w_q)
+      const zsum = new Float64Array(geo.cout);
+      const cg = geo.cin / geo.groups;
+      const perGroup = geo.cout / geo.groups;
+      for (let i = 0; i < wq.length; i++) {
+        const co = i % geo.cout;
+        zsum[co] += wq[i] * channelZero(px, Math.floor(co / perGroup) * cg + (Math.floor(i / geo.cout) % cg));
+      }
       for (let co = 0; co < geo.cout; co++) {
-        let sum = 0;
-        for (let j = 0; j < taps; j++) sum += wq[j * geo.cout + co];
         const bq = Math.round(b[co] / (px.scale * sw[co]));
-        bias[co] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, bq - px.zero * sum));
         mult[co] = (px.scale * sw[co]) / (py.channelScales ? py.channelScales[co] : py.scale);
+        // a per-channel output zero point rides in the bias: round(M·(acc + round(z/M))) = round(M·acc) + z ± M/2
+        const zy = py.channelZeros && mult[co] > 0 ? Math.round(py.channelZeros[co] / mult[co]) : 0;
+        bias[co] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, bq - zsum[co] + zy));
       }
       const tables = int8ConvTables(bias, mult);
       const attrs: Attrs = {

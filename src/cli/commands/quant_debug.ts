@@ -52,10 +52,6 @@ export const QUANT_DEBUG: CommandSpec = {
       default: 'minmax',
       help: 'activation range calibration',
     },
-    'channel-scales': {
-      type: 'boolean',
-      help: 'per-channel activation scales where a ReLU conv feeds only int8 convs (minmax; default one per tensor)',
-    },
     'per-channel': { type: 'boolean', help: 'every output channel weight error [max, mean] in the JSON' },
     ...INT8_CALIBRATION_FLAGS,
     json: { type: 'boolean', help: 'print the report as JSON' },
@@ -143,6 +139,7 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
       method,
       perChannel: !!flags['channel-scales'],
       biasCorrection: flags['bias-correction'] === 'on',
+      channelAffine: flags['channel-affine'] === 'on',
       equalize: flags.equalize as number | undefined,
     };
     const keepFloat = await worstInt8Layers(rt, model, calibration, flags['keep-fp32'] as number, int8);

@@ -116,6 +116,9 @@ class Exporter {
 
   /** QuantizeLinear → DequantizeLinear of value x (channel axis `axis` for per-channel scales). */
   qdqValue(x: string, q: QParams, axis: number): string {
+    // zero points past the int8 range (and the bias folding that goes with them) have no QDQ form
+    if (q.channelZeros)
+      throw new SlimError('ONNX export: per-channel affine int8 activations (channelAffine) have no QDQ form; quantize without it');
     if (q.channelScales) {
       const c = q.channelScales.length;
       const qv = this.node(
