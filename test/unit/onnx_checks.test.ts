@@ -255,7 +255,7 @@ const ROWS: Row[] = [
   { op: 'Resize', ins: [[1, 2, 4, 4], '', F([4], [2, 1, 1, 1])], err: 'resizing axis 0 (N or C) is not supported (scales [2,1,1,1], output [2,2,4,4])' },
   { op: 'Resize', ins: [[1, 2, 4, 4], F([8], [0, 0.5, 0, 0, 1, 1.5, 1, 1]), F([4], [1, 1, 2, 2])], attrs: [s('coordinate_transformation_mode', 'tf_crop_and_resize')], err: 'cropping axis 0 or 1 (N or C) is not supported' },
   { op: 'Resize', ins: [[1, 2, 4, 4], F([8], [0, 0, 0, 0, 1, 0.5, 1, 1]), F([4], [1, 2, 2, 2])], attrs: [s('coordinate_transformation_mode', 'tf_crop_and_resize')], err: 'cropping axis 0 or 1 (N or C) is not supported', label: 'the end of C' },
-  { op: 'Resize', ins: [[1, 2, 4, 4], F([8], [0, 0.5, 0, 0, 1, 1.5, 1, 1]), F([4], [1, 1, 2, 2])], attrs: [s('coordinate_transformation_mode', 'tf_crop_and_resize')], err: 'cropping axis 0 or 1 (N or C) is not supported', label: 'the start of C' },
+  { op: 'Resize', ins: [[1, 2, 4, 4], F([8], [0, 0.5, 0, 0, 1, 1, 1, 1]), F([4], [1, 2, 2, 2])], attrs: [s('coordinate_transformation_mode', 'tf_crop_and_resize')], err: 'cropping axis 0 or 1 (N or C) is not supported', label: 'the start of C' },
   { op: 'Resize', ins: [[1, 2, 4, 4], F([8], [0, 0, 0, 0, 1, 1, 1, 0.5]), F([4], [1, 1, 2, 2])], attrs: [s('coordinate_transformation_mode', 'tf_crop_and_resize')], shape: [1, 2, 8, 4], label: 'crop W only' },
   { op: 'Upsample', ins: [[1, 1, 2, 2]], opset: 7, err: 'scales is required' },
   { op: 'Upsample', ins: [[1, 1, 2, 2]], attrs: [floats('scales', [1, 1, 2])], opset: 7, err: 'scales [1,1,2] do not fit X [1,1,2,2]' },
