@@ -182,7 +182,7 @@ describe('castHost', () => {
       dv.setUint32(0, r >>> 0);
       return dv.getFloat32(0);
     };
-    const vs = [1.7, -2.5, 255.9, 0.1, 1 / 3, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 65535.5, 1e20, -1e-30];
+    const vs = [1.7, -2.5, 255.9, 0.1, 1 / 3, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -8 + 2 ** -30, 65535.5, 1e20, -1e-30];
     expect(arr(castHost(T([vs.length], vs), 16))).toEqual(vs.map(bf));
   });
   it('int64 keeps infinities and NaN (no trunc of a non-finite value)', () => {
