@@ -330,3 +330,92 @@ describe('train: pruning at the end of an epoch, and the validation accuracy of 
     await expect(train(rt, { ...opts({}), prune, val: { n: 0 } as TrainOptions['val'] })).rejects.toThrow(want);
   });
 });
+
+// The options train() refuses before it touches the GPU (loop.ts checkOptions and stepKind, optim.ts checkOptim,
+// masks.ts checkPruneOptions, step_graph.ts's kd/dml arguments), one row per condition, each violated alone, and
+// the boundary combinations that pass. With gpuData false every check runs before the runtime is first used, so
+// the runtime here is null: a refused row rejects with its SlimError, an accepted row gets past every check and
+// fails only where the null runtime is first read (a TypeError, not a SlimError).
+describe('train option validation: every bad combination refused by name, the boundaries accepted', () => {
+  const teacherTensors = new Map(
+    buildModel({ model: 'cnn_tiny', seed: 5 })
+      .tensors.filter((t) => t.role === 'param')
+      .map((t) => [t.name, t.data!]),
+  );
+  const teacher = { spec: { model: 'cnn_tiny' as const }, tensors: teacherTensors };
+  const val = (n: number) => ({ n }) as TrainOptions['val'];
+  const flip: Augment = { ...NO_AUGMENT, flip: true };
+  const crop: Augment = { ...NO_AUGMENT, cropPad: 2 };
+  const p50 = { sparsity: 0.5, start: 1, end: 1 };
+  const rows: [string, Partial<TrainOptions>, string | null][] = [
+    ['learning rate 0', { opt: { ...DEFAULT_OPTIM, lr: 0 } }, 'learning rate must be > 0 (got 0)'],
+    ['momentum 1', { opt: { ...DEFAULT_OPTIM, momentum: 1 } }, 'momentum must be in [0, 1) (got 1)'],
+    ['batch 0', { batch: 0 }, 'batch must be a positive integer (got 0)'],
+    ['batch 2.5', { batch: 2.5 }, 'batch must be a positive integer (got 2.5)'],
+    ['batch 1 of one example', { batch: 1, train: { n: 1 } as TrainOptions['train'] }, null],
+    ['7 examples, batch 8', { train: { n: 7 } as TrainOptions['train'] }, 'the training split has 7 examples, fewer than one batch of 8'],
+    ['8 examples, batch 8', { train: { n: 8 } as TrainOptions['train'] }, null],
+    ['pruning sparsity 1', { prune: { ...p50, sparsity: 1 } }, 'pruning sparsity must be in [0, 1) (got 1)'],
+    ['pruning epochs 2:1', { prune: { ...p50, start: 2 } }, 'pruning epochs must be 1 ≤ start ≤ end (got 2:1)'],
+    [
+      'a floor without val',
+      { prune: { ...p50, floor: 0.5 } },
+      "an accuracy floor for pruning needs validation images (val; the CLI's --val N)",
+    ],
+    [
+      'a floor with an empty val',
+      { prune: { ...p50, floor: 0.5 }, val: val(0) },
+      "an accuracy floor for pruning needs validation images (val; the CLI's --val N)",
+    ],
+    ['a floor with one val image', { prune: { ...p50, floor: 0.5 }, val: val(1) }, null],
+    ['pruning without a floor or val', { prune: p50 }, null],
+    [
+      'a floor for dml',
+      { mode: 'dml', prune: { ...p50, floor: 0.5 }, val: val(8) },
+      'the pruning floor judges one model; deep mutual learning trains several',
+    ],
+    ['dml pruned without a floor', { mode: 'dml', prune: p50 }, null],
+    [
+      'dml from --init',
+      { mode: 'dml', init: teacherTensors },
+      'deep mutual learning starts its peers from different seeds, not from --init weights',
+    ],
+    ['plain from --init', { init: teacherTensors }, null],
+    ['dml of 1 peer', { mode: 'dml', peers: 1 }, 'deep mutual learning needs at least 2 peers (got 1)'],
+    ['dml of 3 peers', { mode: 'dml', peers: 3 }, null],
+    ['kd without a teacher', { mode: 'kd' }, 'distillation needs a teacher checkpoint (--teacher CKPT)'],
+    [
+      'kd caching with crops',
+      { mode: 'kd', teacher, teacherCache: true, augment: crop },
+      'teacher logits can be cached only without augmentation (each augmented batch is new)',
+    ],
+    [
+      'kd caching with flips',
+      { mode: 'kd', teacher, teacherCache: true, augment: flip },
+      'teacher logits can be cached only without augmentation (each augmented batch is new)',
+    ],
+    ['kd not caching, with flips', { mode: 'kd', teacher, teacherCache: false, augment: flip }, null],
+    ['kd caching without augmentation', { mode: 'kd', teacher, teacherCache: true }, null],
+    ['kd τ 0', { mode: 'kd', teacher, tau: 0 }, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 0, 0.5, 0.5)'],
+    ['kd α < 0', { mode: 'kd', teacher, alpha: -0.25 }, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 4, -0.25, 1.25)'],
+    ['kd β < 0', { mode: 'kd', teacher, beta: -1 }, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 4, 0.5, -1)'],
+    ['kd α 0, β 0', { mode: 'kd', teacher, alpha: 0, beta: 0 }, null],
+  ];
+  const rt = null as unknown as Parameters<typeof train>[0];
+  for (const [what, o, want] of rows)
+    it(`${what}: ${want ?? 'accepted'}`, async () => {
+      let err: unknown;
+      try {
+        await train(rt, { ...opts(o), gpuData: false });
+      } catch (e) {
+        err = e;
+      }
+      if (want === null) {
+        expect(err, 'passes every check, stops at the null runtime').toBeInstanceOf(TypeError);
+        expect(err).not.toBeInstanceOf(SlimError);
+      } else {
+        expect(err).toBeInstanceOf(SlimError);
+        expect((err as Error).message).toBe(want);
+      }
+    });
+});
