@@ -11,7 +11,9 @@ import { FASHION_MNIST_DIR, limitSplit, loadSplit, NO_AUGMENT, type Augment } fr
 import { SlimError } from '../../src/runtime/errors.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { readCheckpointHeader, saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
-import { cachesTeacher, resume, stepLosses, train, type TrainOptions } from '../../src/train/loop.js';
+import { cachesTeacher, resume, stepLosses, train, type EpochRecord, type Progress, type TrainOptions } from '../../src/train/loop.js';
+import { evaluate } from '../../src/train/scoring.js';
+import { pruneSchedule } from '../../src/compress/masks.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { checkpointMeta } from '../checkpoint_meta.js';
 import type { Pruning } from '../../src/train/pruning.js';
@@ -20,13 +22,14 @@ import { runtime } from '../helpers.js';
 
 // saveCheckpoint as imported, recording the step of every checkpoint written (mid-epoch checkpoints are overwritten
 // by the next, so the file alone cannot show how many there were)
-const saved = vi.hoisted(() => ({ steps: [] as number[] }));
+const saved = vi.hoisted(() => ({ steps: [] as number[], metas: [] as { step: number; prune_state: unknown }[] }));
 vi.mock('../../src/train/checkpoint.js', async (original) => {
   const m = await original<typeof import('../../src/train/checkpoint.js')>();
   return {
     ...m,
     saveCheckpoint: (...a: Parameters<typeof m.saveCheckpoint>) => {
       saved.steps.push(a[1].meta.step);
+      saved.metas.push({ step: a[1].meta.step, prune_state: a[1].meta.prune_state });
       return m.saveCheckpoint(...a);
     },
   };
@@ -418,4 +421,89 @@ describe('train option validation: every bad combination refused by name, the bo
         expect((err as Error).message).toBe(want);
       }
     });
+});
+
+// The per-epoch and per-peer bookkeeping of a small run: every recorded array has one entry per peer (or per step /
+// epoch), and each value is the one its definition gives (a mean of that epoch's step losses, the accuracy of that
+// peer's own returned weights), so a record filled from the wrong peer, epoch or step is seen.
+describe('train bookkeeping: per epoch, per peer, per step', () => {
+  it('dml, 2 peers, 2 epochs of 2 steps, evaluated every epoch, with validation images', async () => {
+    const rt = await runtime();
+    const epochs: EpochRecord[] = [];
+    const progress: Progress[] = [];
+    const split = (name: 'train' | 't10k', n: number, from = 0) => limitSplit(loadSplit(FASHION_MNIST_DIR, name), n + from);
+    const test = split('t10k', 8);
+    const val = split('t10k', 24);
+    const r = await train(rt, {
+      ...opts({ mode: 'dml', peers: 2 }),
+      epochs: 2,
+      evalEveryEpoch: true,
+      readEvery: 3,
+      train: split('train', 16),
+      test,
+      val,
+      onEpoch: (e) => epochs.push(e),
+      onProgress: (p) => progress.push(p),
+    });
+    expect([r.steps, r.epochs, r.mode]).toEqual([4, 2, 'dml']);
+    // step losses: one row per peer, one entry per step, finite; the peers start from different seeds
+    expect(r.stepLosses.map((l) => l.length)).toEqual([4, 4]);
+    for (const l of r.stepLosses) expect(l.every(Number.isFinite)).toBe(true);
+    expect(r.stepLosses[0]).not.toEqual(r.stepLosses[1]);
+    // one record per epoch, each with one mean loss and one accuracy per peer
+    expect(r.history.map((h) => h.epoch)).toEqual([1, 2]);
+    expect(epochs).toEqual(r.history);
+    r.history.forEach((h, e) => {
+      expect(h.train_loss).toHaveLength(2);
+      expect(h.test_accuracy).toHaveLength(2);
+      for (let k = 0; k < 2; k++) {
+        const mean = (r.stepLosses[k][2 * e] + r.stepLosses[k][2 * e + 1]) / 2;
+        expect(h.train_loss[k], `epoch ${e + 1} peer ${k}`).toBeCloseTo(mean, 5);
+      }
+    });
+    expect(r.train_loss).toEqual(r.history[1].train_loss);
+    expect(r.test_accuracy).toEqual(r.history[1].test_accuracy);
+    // one weight map per peer, different; the accuracies are those of each peer's own weights
+    expect(r.weights).toHaveLength(2);
+    const name = [...r.weights[0].keys()][0];
+    expect([...r.weights[0].get(name)!]).not.toEqual([...r.weights[1].get(name)!]);
+    expect(r.val_accuracy).toHaveLength(2);
+    for (let k = 0; k < 2; k++) {
+      expect(r.test_accuracy[k], `test, peer ${k}`).toBe(await evaluate(rt, { model: 'cnn_tiny' }, r.weights[k], test, 100, 'none'));
+      expect(r.val_accuracy![k], `val, peer ${k}`).toBe(await evaluate(rt, { model: 'cnn_tiny' }, r.weights[k], val, 100, 'none'));
+    }
+    // progress after every step: epoch index, step within the epoch, peer 0's loss
+    expect(progress.map((p) => [p.epoch, p.step, p.stepsPerEpoch, p.epochs])).toEqual([
+      [0, 1, 2, 2],
+      [0, 2, 2, 2],
+      [1, 1, 2, 2],
+      [1, 2, 2, 2],
+    ]);
+    expect(progress.map((p) => p.loss)).toEqual(r.stepLosses[0]);
+    for (const p of progress) expect(p.imagesPerS).toBeGreaterThan(0);
+  });
+
+  it('pruning acts at the end of every epoch: the checkpoint of each epoch holds its scheduled ratio', async () => {
+    const rt = await runtime();
+    const out = join(mkdtempSync(join(tmpdir(), 'slimgpu-prune-')), 'run.ckpt');
+    saved.metas = [];
+    const prune = { sparsity: 0.5, start: 1, end: 3 };
+    const r = await train(rt, {
+      ...opts({}),
+      epochs: 3,
+      out,
+      prune,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(r.steps).toBe(3);
+    const ratios = [1, 2, 3].map((e) => pruneSchedule(prune, e)!);
+    expect(ratios[0]).toBeLessThan(ratios[1]); // three different ratios: 0.4815, 0.4907…, 0.5
+    expect(saved.metas.map((m) => [m.step, (m.prune_state as { ratio: number }).ratio])).toEqual([
+      [1, ratios[0]],
+      [2, ratios[1]],
+      [3, ratios[2]],
+    ]);
+    expect(r.prune?.ratio).toBe(0.5);
+  });
 });
