@@ -898,3 +898,116 @@ describe('ONNX op importers: every validation condition, each part alone, and th
     });
   }
 });
+
+// The importer's own refusals (import.ts, node.ts), each with its exact message.
+describe('importer refusals: exact messages', () => {
+  const rows: [string, (m: ModelProto) => void, string, { inputShapes?: Record<string, number[]> }?][] = [
+    ['an initializer without a name', (m) => (m.graph!.initializer![0].name = ''), 'an initializer has no name'],
+    [
+      'a node input nobody produces',
+      (m) => (m.graph!.node![1].input = ['nowhere']),
+      "node 'Relu_5' (Relu, opset 13): input 'nowhere' is not produced by any node, initializer or graph input",
+    ],
+    [
+      'a value produced twice',
+      (m) => (m.graph!.node![2].output = ['relu_4']),
+      "value 'relu_4' is produced twice (node 2, 'GlobalAveragePool_7')",
+    ],
+    ['a node output that is a graph input', (m) => (m.graph!.node![0].output = ['x']), "value 'x' is produced twice (node 0, 'Conv_3')"],
+    ['a graph output nobody produces', (m) => (m.graph!.output![0].name = 'gone'), "graph output 'gone' is not produced by any node"],
+    ['no graph outputs', (m) => (m.graph!.output = []), 'the model has no outputs'],
+    ['no graph', (m) => delete m.graph, 'the ONNX model has no graph'],
+    [
+      'a graph input that is not a tensor',
+      (m) => (m.graph!.input![0].type = {}),
+      "graph input 'x' is not a tensor (sequences, maps and optionals are not supported)",
+    ],
+    [
+      'a negative input dimension',
+      (m) => (m.graph!.input![0].type!.tensorType!.shape!.dim![1] = { dimValue: -3 }),
+      "graph input 'x' has a negative dimension -3",
+    ],
+    [
+      'a symbolic non-batch dimension',
+      (m) => (m.graph!.input![0].type!.tensorType!.shape!.dim![3] = { dimParam: 'W' }),
+      "graph input 'x' has a symbolic dimension 3 ('W'); pass its shape in inputShapes",
+    ],
+    ['opset 0', (m) => (m.opsetImport = [{ domain: '', version: 0 }]), 'ONNX opset 0 is not supported (supported: 1–25)'],
+    ['opset 26', (m) => (m.opsetImport = [{ domain: '', version: 26 }]), 'ONNX opset 26 is not supported (supported: 1–25)'],
+    ['inputShapes of another rank', () => {}, "input shape for 'x' has rank 3, the model says 4", { inputShapes: { x: [1, 3, 8] } }],
+    [
+      'inputShapes against a fixed dimension',
+      () => {},
+      "input shape [1,3,9,8] for 'x' disagrees with the model's dimension 2 = 8",
+      { inputShapes: { x: [1, 3, 9, 8] } },
+    ],
+    [
+      'an attribute of a graph type',
+      (m) => m.graph!.node![1].attribute!.push({ name: 'body', type: 5 }),
+      "node 'Relu_5' (Relu, opset 13): attribute 'body' has type 5 (graphs and sparse tensors are not supported)",
+    ],
+    [
+      'an attribute tensor with bad data',
+      (m) =>
+        m.graph!.node![1].attribute!.push({
+          name: 'value',
+          type: 4,
+          t: { name: 't', dims: [3], dataType: 1, floatData: [1, 2] },
+        }),
+      "node 'Relu_5' (Relu, opset 13): attribute 'value': has 2 values, dims [3] need 3",
+    ],
+    [
+      'an attribute referring to a function attribute',
+      (m) => m.graph!.node![1].attribute!.push({ name: 'alpha', refAttrName: 'a' }),
+      "node 'Relu_5' (Relu, opset 13): attribute 'alpha' refers to a function attribute (not supported)",
+    ],
+    [
+      'a typed attribute referring to a function attribute (was read as an absent value: LeakyRelu with α 0)',
+      (m) => {
+        m.graph!.node![1].opType = 'LeakyRelu';
+        m.graph!.node![1].attribute!.push({ name: 'alpha', type: 1, refAttrName: 'a' });
+      },
+      "node 'Relu_5' (LeakyRelu, opset 13): attribute 'alpha' refers to a function attribute (not supported)",
+    ],
+    [
+      "a MaxPool's indices output read by a node",
+      (m) => {
+        m.graph!.node![2] = {
+          opType: 'MaxPool',
+          name: 'pool',
+          input: ['relu_4'],
+          output: ['p', 'idx'],
+          attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }],
+        };
+        m.graph!.node!.push({ opType: 'Neg', name: 'neg', input: ['idx'], output: ['globalaveragepool_6'] });
+      },
+      "node 'pool' (MaxPool, opset 13): output 1 ('idx') is not supported",
+    ],
+  ];
+  for (const [what, f, want, o] of rows)
+    it(what, () => {
+      let err: unknown;
+      try {
+        importOnnx(edit(f), o);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, 'should throw').toBeInstanceOf(SlimError);
+      expect((err as Error).message).toBe(want);
+    });
+  it('inputShapes that agree, and a batch for the symbolic one, are accepted', () => {
+    expect(
+      importOnnx(
+        edit(() => {}),
+        { inputShapes: { x: [2, 3, 8, 8] } },
+      ).inputs[0].shape,
+    ).toEqual([2, 3, 8, 8]);
+    expect(
+      importOnnx(
+        edit(() => {}),
+        { batch: 3 },
+      ).inputs[0].shape,
+    ).toEqual([3, 3, 8, 8]);
+    expect(importOnnx(edit(() => {})).inputs[0].shape).toEqual([1, 3, 8, 8]);
+  });
+});
