@@ -458,6 +458,7 @@ describe('addModel on every zoo model: trainable = parameters less the batch-nor
   for (const model of MODEL_NAMES)
     it(model, () => {
       const src = buildModel({ model, batch: 2 });
+      src.addParam('unused.w', [3], new Float32Array(3).fill(1)); // read by no node: not added, not trained
       const stats = new Set(src.nodes.filter((n) => n.op === 'batchnorm').flatMap((n) => [n.inputs[3], n.inputs[4]]));
       const used = src.tensors.filter((t) => t.role === 'param' && src.isUsed(t.id));
       const dst = new Graph();
