@@ -676,3 +676,57 @@ describe('Cast of a constant: narrowing wraps, float16 rounds to nearest even (v
     expect(r.got).toEqual(r.want);
   });
 });
+
+// Values held in NHWC (a conv's output) read by layout-sensitive consumers (import.ts reduce(), onnx(), nhwc()):
+// every reduction axes set with and without keepdims, and the NHWC → NCHW conversions, a reshape only where the
+// two orders agree (H·W = 1 or C = 1), else a transpose. Each output vs onnxruntime on the CPU references.
+describe('NHWC values read by layout-sensitive consumers (vs onnxruntime)', () => {
+  it('ReduceMean of a conv output over every axes set, keepdims 0 and 1', async () => {
+    const b = new OnnxBuilder(13);
+    const c = b.conv(b.input('x', [2, 2, 4, 5]), 2, 3, 3);
+    const sets = [[1], [2], [3], [1, 2], [2, 3], [1, 3], [1, 2, 3], [0, 2]];
+    for (const axes of sets)
+      for (const keep of [0, 1]) b.output(b.node1('ReduceMean', [c], [attr.ints('axes', axes), attr.i('keepdims', keep)]));
+    const bytes = b.bytes();
+    const xin = randn(80, 31);
+    const want = await ortRunFull(bytes, { x: [xin, [2, 2, 4, 5]] });
+    const m = importOnnx(bytes);
+    const got = runGraphRef(m.graph, [xin]);
+    m.outputs.forEach((o, k) => {
+      const what = `axes ${sets[k >> 1]} keepdims ${k & 1}`;
+      expect(o.shape, what).toEqual(want[k].dims);
+      expectNear(got[o.output!], want[k].data, what);
+    });
+  });
+  it('NHWC → NCHW: a reshape when H·W = 1 or C = 1, a transpose otherwise', async () => {
+    // the input's NCHW → NHWC is one transpose (C = 2, H·W = 20); the conv output's way back is the other, if any
+    const cases: [string, (b: OnnxBuilder, x: string) => string, number][] = [
+      ['GlobalAveragePool → Flatten (H·W = 1)', (b, x) => b.node1('Flatten', [b.node1('GlobalAveragePool', [b.conv(x, 2, 3, 3)])]), 1],
+      ['a one-channel conv → Flatten (C = 1)', (b, x) => b.node1('Flatten', [b.conv(x, 2, 1, 3)]), 1],
+      ['a three-channel conv → Flatten', (b, x) => b.node1('Flatten', [b.conv(x, 2, 3, 3)]), 2],
+    ];
+    for (const [what, f, transposes] of cases) {
+      const b = new OnnxBuilder(13);
+      b.output(f(b, b.input('x', [2, 2, 4, 5])));
+      const bytes = b.bytes();
+      const xin = randn(80, 32);
+      const [want] = await ortOutputs(bytes, { x: [xin, [2, 2, 4, 5]] });
+      const m = importOnnx(bytes);
+      expect(
+        m.graph.nodes.filter((n) => n.op === 'transpose'),
+        what,
+      ).toHaveLength(transposes);
+      expectNear(runGraphRef(m.graph, [xin])[m.outputs[0].output!], want, what);
+    }
+    // a constant read in NHWC by a conv (import.ts nhwc() of a constant: transposed on the host, no node)
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [1, 2, 3, 3]);
+    b.output(b.node1('Add', [b.conv(x, 2, 2, 1), b.rand([1, 2, 3, 3], 1)]));
+    const bytes = b.bytes();
+    const xin = randn(18, 33);
+    const [want] = await ortOutputs(bytes, { x: [xin, [1, 2, 3, 3]] });
+    const m = importOnnx(bytes);
+    expect(m.graph.nodes.filter((n) => n.op === 'transpose')).toHaveLength(2); // the input's and the output's
+    expectNear(runGraphRef(m.graph, [xin])[m.outputs[0].output!], want, 'conv + constant');
+  });
+});
