@@ -6,6 +6,7 @@ import type { Graph } from '../../src/graph/ir.js';
 import { applyAct } from '../../src/ops/activation.js';
 import { attrNum } from '../../src/ops/registry.js';
 import type { BinaryName, UnaryName } from '../../src/ops/tensor.js';
+import { specialRef, type SpecialName } from '../../src/ops/special.js';
 import { batchnormRef, channelScaleRef, channelShuffleRef, concatRef, conv2dRef, globalPoolRef, pool2dRef, softmaxRef } from './ops.js';
 import {
   binaryTensorRef,
@@ -66,6 +67,9 @@ export function runGraphRef(g: Graph, inputs: Float32Array[]): Float32Array[] {
         break;
       case 'unary':
         y = unaryTensorRef(x[0], n.attrs.fn as UnaryName, attrNum(n.attrs, 'alpha', 0), attrNum(n.attrs, 'beta', 0));
+        break;
+      case 'special':
+        y = x[0].map((v) => specialRef(n.attrs.fn as SpecialName, v));
         break;
       case 'binary':
         y = binaryTensorRef(x[0], s[0], x[1], s[1], n.attrs.fn as BinaryName).y;

@@ -153,6 +153,38 @@ describe('castHost', () => {
     expect(y.dims).toEqual([x.length]);
     expect(arr(y)).toEqual(want.map((v) => (Object.is(v, -0) ? 0 : v)).map((v) => v + 0));
   });
+  // every finite float16 value, by bit pattern (decoded from the IEEE layout, not by fold.ts's rounding)
+  const halves = Array.from({ length: 0x7c00 }, (_, h) =>
+    h >> 10 === 0 ? (h & 0x3ff) * 2 ** -24 : (1 + (h & 0x3ff) / 1024) * 2 ** ((h >> 10) - 15),
+  );
+  const nearestHalf = (v: number) => {
+    const a = Math.abs(v);
+    if (a >= 65520) return Math.sign(v) * Infinity;
+    let lo = 0;
+    while (lo + 1 < halves.length && halves[lo + 1] <= a) lo++;
+    const hi = Math.min(lo + 1, halves.length - 1);
+    const pick = a - halves[lo] < halves[hi] - a || (a - halves[lo] === halves[hi] - a && lo % 2 === 0) ? lo : hi;
+    return Math.sign(v) * halves[pick];
+  };
+  it('to float16: the nearest float16 value, ties to the even pattern, ±Infinity past 65504 (was truncated to an integer)', () => {
+    const vs = [...x.filter((v) => Math.abs(v) < 1e6), 2049, 2051, 65504, 65519, 65520, -70000, 3e-8, 2.9e-8, 1e-8, 6.2e-5, -0.3, 1 / 3];
+    const y = castHost(T([vs.length], vs), DT.FLOAT16);
+    expect(y.dtype).toBe(DT.FLOAT16);
+    expect(arr(y)).toEqual(vs.map(nearestHalf).map((v) => v + 0));
+    expect(arr(castHost(T([3], [Infinity, -Infinity, NaN]), DT.FLOAT16))).toEqual([Infinity, -Infinity, NaN]);
+  });
+  it('to bfloat16 (16): the f32 value with its mantissa rounded to 7 bits, ties to even', () => {
+    const bf = (v: number) => {
+      const dv = new DataView(new ArrayBuffer(4));
+      dv.setFloat32(0, v);
+      const u = dv.getUint32(0);
+      const r = (u + 0x7fff + ((u >>> 16) & 1)) & 0xffff0000;
+      dv.setUint32(0, r >>> 0);
+      return dv.getFloat32(0);
+    };
+    const vs = [1.7, -2.5, 255.9, 0.1, 1 / 3, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -8 + 2 ** -30, 65535.5, 1e20, -1e-30];
+    expect(arr(castHost(T([vs.length], vs), 16))).toEqual(vs.map(bf));
+  });
   it('int64 keeps infinities and NaN (no trunc of a non-finite value)', () => {
     expect(arr(castHost(T([3], [Infinity, -Infinity, NaN]), DT.INT64))).toEqual([Infinity, -Infinity, NaN]);
   });

@@ -450,3 +450,31 @@ describe('fresh mutation sample survivors (autodiff.ts)', () => {
     expect(dxOps(3, [1, 1, 1, 1], [2, 2])).toContain('conv2d_backward_input');
   });
 });
+
+// Which parameters train, for every zoo model (autodiff.ts addModel): each used parameter is added once under the
+// prefix; exactly the running mean and variance of the batch norms (inputs 3 and 4) are not trainable, every other
+// parameter (weights, biases, γ, β) is; a second forward of the same model (params given) adds none.
+describe('addModel on every zoo model: trainable = parameters less the batch-norm running statistics', () => {
+  for (const model of MODEL_NAMES)
+    it(model, () => {
+      const src = buildModel({ model, batch: 2 });
+      src.addParam('unused.w', [3], new Float32Array(3).fill(1)); // read by no node: not added, not trained
+      const stats = new Set(src.nodes.filter((n) => n.op === 'batchnorm').flatMap((n) => [n.inputs[3], n.inputs[4]]));
+      const used = src.tensors.filter((t) => t.role === 'param' && src.isUsed(t.id));
+      const dst = new Graph();
+      const input = dst.addInput('x', src.shape(src.inputs[0]));
+      const m = addModel(dst, src, { prefix: 'p/', input, mode: 'train' });
+      expect([...m.params.keys()].sort()).toEqual(used.map((t) => t.name).sort());
+      for (const t of used) expect(dst.tensors[m.params.get(t.name)!].name, t.name).toBe(`p/${t.name}`);
+      const trainable = new Set(m.trainable.map((id) => dst.tensors[id].name));
+      expect(trainable.size).toBe(m.trainable.length);
+      const want = used.filter((t) => !stats.has(t.id)).map((t) => `p/${t.name}`);
+      expect([...trainable].sort()).toEqual(want.sort());
+      if (src.nodes.some((n) => n.op === 'batchnorm')) expect(stats.size).toBeGreaterThan(0);
+      // a second forward sharing the parameters: no new parameter tensors
+      const before = dst.tensors.filter((t) => t.role === 'param').length;
+      const again = addModel(dst, src, { prefix: 'p2/', input, mode: 'recompute', params: m.params, masks: m.masks });
+      expect(dst.tensors.filter((t) => t.role === 'param').length).toBe(before);
+      expect([...again.trainable].sort()).toEqual([...m.trainable].sort());
+    });
+});

@@ -11,7 +11,9 @@ import { FASHION_MNIST_DIR, limitSplit, loadSplit, NO_AUGMENT, type Augment } fr
 import { SlimError } from '../../src/runtime/errors.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { readCheckpointHeader, saveCheckpoint, type CheckpointMeta, type PruneState } from '../../src/train/checkpoint.js';
-import { cachesTeacher, resume, stepLosses, train, type TrainOptions } from '../../src/train/loop.js';
+import { cachesTeacher, resume, stepLosses, train, type EpochRecord, type Progress, type TrainOptions } from '../../src/train/loop.js';
+import { evaluate } from '../../src/train/scoring.js';
+import { pruneSchedule } from '../../src/compress/masks.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import { checkpointMeta } from '../checkpoint_meta.js';
 import type { Pruning } from '../../src/train/pruning.js';
@@ -20,13 +22,14 @@ import { runtime } from '../helpers.js';
 
 // saveCheckpoint as imported, recording the step of every checkpoint written (mid-epoch checkpoints are overwritten
 // by the next, so the file alone cannot show how many there were)
-const saved = vi.hoisted(() => ({ steps: [] as number[] }));
+const saved = vi.hoisted(() => ({ steps: [] as number[], metas: [] as { step: number; prune_state: unknown }[] }));
 vi.mock('../../src/train/checkpoint.js', async (original) => {
   const m = await original<typeof import('../../src/train/checkpoint.js')>();
   return {
     ...m,
     saveCheckpoint: (...a: Parameters<typeof m.saveCheckpoint>) => {
       saved.steps.push(a[1].meta.step);
+      saved.metas.push({ step: a[1].meta.step, prune_state: a[1].meta.prune_state });
       return m.saveCheckpoint(...a);
     },
   };
@@ -328,5 +331,181 @@ describe('train: pruning at the end of an epoch, and the validation accuracy of 
     const rt = null as unknown as Parameters<typeof train>[0];
     await expect(train(rt, { ...opts({}), prune })).rejects.toThrow(want);
     await expect(train(rt, { ...opts({}), prune, val: { n: 0 } as TrainOptions['val'] })).rejects.toThrow(want);
+  });
+});
+
+// The options train() refuses before it touches the GPU (loop.ts checkOptions and stepKind, optim.ts checkOptim,
+// masks.ts checkPruneOptions, step_graph.ts's kd/dml arguments), one row per condition, each violated alone, and
+// the boundary combinations that pass. With gpuData false every check runs before the runtime is first used, so
+// the runtime here is null: a refused row rejects with its SlimError, an accepted row gets past every check and
+// fails only where the null runtime is first read (a TypeError, not a SlimError).
+describe('train option validation: every bad combination refused by name, the boundaries accepted', () => {
+  const teacherTensors = new Map(
+    buildModel({ model: 'cnn_tiny', seed: 5 })
+      .tensors.filter((t) => t.role === 'param')
+      .map((t) => [t.name, t.data!]),
+  );
+  const teacher = { spec: { model: 'cnn_tiny' as const }, tensors: teacherTensors };
+  const val = (n: number) => ({ n }) as TrainOptions['val'];
+  const flip: Augment = { ...NO_AUGMENT, flip: true };
+  const crop: Augment = { ...NO_AUGMENT, cropPad: 2 };
+  const p50 = { sparsity: 0.5, start: 1, end: 1 };
+  const rows: [string, Partial<TrainOptions>, string | null][] = [
+    ['learning rate 0', { opt: { ...DEFAULT_OPTIM, lr: 0 } }, 'learning rate must be > 0 (got 0)'],
+    ['momentum 1', { opt: { ...DEFAULT_OPTIM, momentum: 1 } }, 'momentum must be in [0, 1) (got 1)'],
+    ['batch 0', { batch: 0 }, 'batch must be a positive integer (got 0)'],
+    ['batch 2.5', { batch: 2.5 }, 'batch must be a positive integer (got 2.5)'],
+    ['batch 1 of one example', { batch: 1, train: { n: 1 } as TrainOptions['train'] }, null],
+    ['7 examples, batch 8', { train: { n: 7 } as TrainOptions['train'] }, 'the training split has 7 examples, fewer than one batch of 8'],
+    ['8 examples, batch 8', { train: { n: 8 } as TrainOptions['train'] }, null],
+    ['pruning sparsity 1', { prune: { ...p50, sparsity: 1 } }, 'pruning sparsity must be in [0, 1) (got 1)'],
+    ['pruning epochs 2:1', { prune: { ...p50, start: 2 } }, 'pruning epochs must be 1 ≤ start ≤ end (got 2:1)'],
+    [
+      'a floor without val',
+      { prune: { ...p50, floor: 0.5 } },
+      "an accuracy floor for pruning needs validation images (val; the CLI's --val N)",
+    ],
+    [
+      'a floor with an empty val',
+      { prune: { ...p50, floor: 0.5 }, val: val(0) },
+      "an accuracy floor for pruning needs validation images (val; the CLI's --val N)",
+    ],
+    ['a floor with one val image', { prune: { ...p50, floor: 0.5 }, val: val(1) }, null],
+    ['pruning without a floor or val', { prune: p50 }, null],
+    [
+      'a floor for dml',
+      { mode: 'dml', prune: { ...p50, floor: 0.5 }, val: val(8) },
+      'the pruning floor judges one model; deep mutual learning trains several',
+    ],
+    ['dml pruned without a floor', { mode: 'dml', prune: p50 }, null],
+    [
+      'dml from --init',
+      { mode: 'dml', init: teacherTensors },
+      'deep mutual learning starts its peers from different seeds, not from --init weights',
+    ],
+    ['plain from --init', { init: teacherTensors }, null],
+    ['dml of 1 peer', { mode: 'dml', peers: 1 }, 'deep mutual learning needs at least 2 peers (got 1)'],
+    ['dml of 3 peers', { mode: 'dml', peers: 3 }, null],
+    ['kd without a teacher', { mode: 'kd' }, 'distillation needs a teacher checkpoint (--teacher CKPT)'],
+    [
+      'kd caching with crops',
+      { mode: 'kd', teacher, teacherCache: true, augment: crop },
+      'teacher logits can be cached only without augmentation (each augmented batch is new)',
+    ],
+    [
+      'kd caching with flips',
+      { mode: 'kd', teacher, teacherCache: true, augment: flip },
+      'teacher logits can be cached only without augmentation (each augmented batch is new)',
+    ],
+    ['kd not caching, with flips', { mode: 'kd', teacher, teacherCache: false, augment: flip }, null],
+    ['kd caching without augmentation', { mode: 'kd', teacher, teacherCache: true }, null],
+    ['kd τ 0', { mode: 'kd', teacher, tau: 0 }, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 0, 0.5, 0.5)'],
+    ['kd α < 0', { mode: 'kd', teacher, alpha: -0.25 }, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 4, -0.25, 1.25)'],
+    ['kd β < 0', { mode: 'kd', teacher, beta: -1 }, 'distillation needs τ > 0, α ≥ 0, β ≥ 0 (got 4, 0.5, -1)'],
+    ['kd α 0, β 0', { mode: 'kd', teacher, alpha: 0, beta: 0 }, null],
+  ];
+  const rt = null as unknown as Parameters<typeof train>[0];
+  for (const [what, o, want] of rows)
+    it(`${what}: ${want ?? 'accepted'}`, async () => {
+      let err: unknown;
+      try {
+        await train(rt, { ...opts(o), gpuData: false });
+      } catch (e) {
+        err = e;
+      }
+      if (want === null) {
+        expect(err, 'passes every check, stops at the null runtime').toBeInstanceOf(TypeError);
+        expect(err).not.toBeInstanceOf(SlimError);
+      } else {
+        expect(err).toBeInstanceOf(SlimError);
+        expect((err as Error).message).toBe(want);
+      }
+    });
+});
+
+// The per-epoch and per-peer bookkeeping of a small run: every recorded array has one entry per peer (or per step /
+// epoch), and each value is the one its definition gives (a mean of that epoch's step losses, the accuracy of that
+// peer's own returned weights), so a record filled from the wrong peer, epoch or step is seen.
+describe('train bookkeeping: per epoch, per peer, per step', () => {
+  it('dml, 2 peers, 2 epochs of 2 steps, evaluated every epoch, with validation images', async () => {
+    const rt = await runtime();
+    const epochs: EpochRecord[] = [];
+    const progress: Progress[] = [];
+    const split = (name: 'train' | 't10k', n: number, from = 0) => limitSplit(loadSplit(FASHION_MNIST_DIR, name), n + from);
+    const test = split('t10k', 8);
+    const val = split('t10k', 64);
+    const r = await train(rt, {
+      ...opts({ mode: 'dml', peers: 2 }),
+      epochs: 2,
+      evalEveryEpoch: true,
+      readEvery: 3,
+      train: split('train', 16),
+      test,
+      val,
+      onEpoch: (e) => epochs.push(e),
+      onProgress: (p) => progress.push(p),
+    });
+    expect([r.steps, r.epochs, r.mode]).toEqual([4, 2, 'dml']);
+    // step losses: one row per peer, one entry per step, finite; the peers start from different seeds
+    expect(r.stepLosses.map((l) => l.length)).toEqual([4, 4]);
+    for (const l of r.stepLosses) expect(l.every(Number.isFinite)).toBe(true);
+    expect(r.stepLosses[0]).not.toEqual(r.stepLosses[1]);
+    // one record per epoch, each with one mean loss and one accuracy per peer
+    expect(r.history.map((h) => h.epoch)).toEqual([1, 2]);
+    expect(epochs).toEqual(r.history);
+    r.history.forEach((h, e) => {
+      expect(h.train_loss).toHaveLength(2);
+      expect(h.test_accuracy).toHaveLength(2);
+      for (let k = 0; k < 2; k++) {
+        const mean = (r.stepLosses[k][2 * e] + r.stepLosses[k][2 * e + 1]) / 2;
+        expect(h.train_loss[k], `epoch ${e + 1} peer ${k}`).toBeCloseTo(mean, 5);
+      }
+    });
+    expect(r.train_loss).toEqual(r.history[1].train_loss);
+    expect(r.test_accuracy).toEqual(r.history[1].test_accuracy);
+    // one weight map per peer, different; the accuracies are those of each peer's own weights
+    expect(r.weights).toHaveLength(2);
+    const name = [...r.weights[0].keys()][0];
+    expect([...r.weights[0].get(name)!]).not.toEqual([...r.weights[1].get(name)!]);
+    expect(r.val_accuracy).toHaveLength(2);
+    const acc = (k: number, split: typeof val) => evaluate(rt, { model: 'cnn_tiny' }, r.weights[k], split, 100, 'none');
+    const [val0, val1] = [await acc(0, val), await acc(1, val)];
+    // the peers' validation accuracies differ (so one peer's figure reported for both is seen)
+    expect(val0).not.toBe(val1);
+    expect(r.val_accuracy).toEqual([val0, val1]);
+    for (let k = 0; k < 2; k++) expect(r.test_accuracy[k], `test, peer ${k}`).toBe(await acc(k, test));
+    // progress after every step: epoch index, step within the epoch, peer 0's loss
+    expect(progress.map((p) => [p.epoch, p.step, p.stepsPerEpoch, p.epochs])).toEqual([
+      [0, 1, 2, 2],
+      [0, 2, 2, 2],
+      [1, 1, 2, 2],
+      [1, 2, 2, 2],
+    ]);
+    expect(progress.map((p) => p.loss)).toEqual(r.stepLosses[0]);
+    for (const p of progress) expect(p.imagesPerS).toBeGreaterThan(0);
+  });
+
+  it('pruning acts at the end of every epoch: the checkpoint of each epoch holds its scheduled ratio', async () => {
+    const rt = await runtime();
+    const out = join(mkdtempSync(join(tmpdir(), 'slimgpu-prune-')), 'run.ckpt');
+    saved.metas = [];
+    const prune = { sparsity: 0.5, start: 1, end: 3 };
+    const r = await train(rt, {
+      ...opts({}),
+      epochs: 3,
+      out,
+      prune,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(r.steps).toBe(3);
+    const ratios = [1, 2, 3].map((e) => pruneSchedule(prune, e)!);
+    expect(ratios[0]).toBeLessThan(ratios[1]); // three different ratios: 0.4815, 0.4907…, 0.5
+    expect(saved.metas.map((m) => [m.step, (m.prune_state as { ratio: number }).ratio])).toEqual([
+      [1, ratios[0]],
+      [2, ratios[1]],
+      [3, ratios[2]],
+    ]);
+    expect(r.prune?.ratio).toBe(0.5);
   });
 });

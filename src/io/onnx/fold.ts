@@ -81,9 +81,34 @@ function castValue(v: number, dtype: number): number {
       return Math.trunc(v) | 0;
     case DT.UINT32:
       return Math.trunc(v) >>> 0;
+    case DT.FLOAT16:
+      return roundFloat(v, 10, -14, 65504);
+    case BFLOAT16:
+      return roundFloat(Math.fround(v), 7, -126, 3.3895313892515355e38);
     default:
-      return Number.isFinite(v) ? Math.trunc(v) : v; // int64/uint64/float16 kept as float64
+      return Number.isFinite(v) ? Math.trunc(v) : v; // int64/uint64 kept as float64
   }
+}
+
+const BFLOAT16 = 16;
+
+/**
+ * v rounded to the nearest value of a binary float format with `mant` stored mantissa bits, smallest normal
+ * exponent `emin` and largest finite value `max` (round half to even; past `max` ±Infinity; subnormals kept).
+ */
+export function roundFloat(v: number, mant: number, emin: number, max: number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  const a = Math.abs(v);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  const ulp = 2 ** (Math.max(e, emin) - mant);
+  const q = a / ulp;
+  const fl = Math.floor(q);
+  const rest = q - fl;
+  const n = rest > 0.5 || (rest === 0.5 && fl % 2 === 1) ? fl + 1 : fl;
+  const r = n * ulp;
+  return Math.sign(v) * (r > max ? Infinity : r);
 }
 
 export function castHost(t: HostTensor, dtype: number): HostTensor {

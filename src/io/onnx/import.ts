@@ -321,7 +321,8 @@ export class Importer {
         });
       } catch (e) {
         if (e instanceof NodeError) throw new SlimError(e.message);
-        if (e instanceof SlimError) throw new SlimError(`${label}: ${e.message}`);
+        // (parseAttr's and attribute tensors' messages already start with the label)
+        if (e instanceof SlimError) throw new SlimError(e.message.startsWith(`${label}: `) ? e.message : `${label}: ${e.message}`);
         throw e;
       }
     }

@@ -42,6 +42,8 @@ export type Attr = {
 
 export function parseAttr(a: AttributeProto, where: string): Attr {
   const type = a.type ?? 0;
+  // a reference to an attribute of an enclosing function (whatever its type): its value is not here
+  if (a.refAttrName) throw new SlimError(`${where}: attribute '${a.name}' refers to a function attribute (not supported)`);
   const dec = (b?: Uint8Array | number[]) =>
     b && b.length ? new TextDecoder().decode(b instanceof Uint8Array ? b : Uint8Array.from(b)) : '';
   switch (type) {
@@ -60,7 +62,6 @@ export function parseAttr(a: AttributeProto, where: string): Attr {
     case ATTR.STRINGS:
       return { type, strings: (a.strings ?? []).map(dec) };
     case 0:
-      if (a.refAttrName) throw new SlimError(`${where}: attribute '${a.name}' refers to a function attribute (not supported)`);
       // Old files omit the type: infer it from the field present.
       if (a.ints?.length) return { type: ATTR.INTS, ints: a.ints.map(toNum) };
       if (a.floats?.length) return { type: ATTR.FLOATS, floats: a.floats };

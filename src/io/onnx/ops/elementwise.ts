@@ -154,7 +154,8 @@ function binaryH(fn: BinaryName): OnnxOpHandler {
       // legacy broadcasting: B's dimensions line up with A's starting at `axis` (default: the trailing ones)
       const axis = c.attrs.has('axis') ? normAxis(c.int('axis', 0), a.shape.length) : a.shape.length - b.shape.length;
       const trail = a.shape.length - axis - b.shape.length;
-      if (axis < 0 || trail < 0) c.fail(`B ${shapeStr(b.shape)} does not fit A ${shapeStr(a.shape)} at axis ${axis}`);
+      if (axis < 0 || trail < 0 || b.shape.some((d, j) => d !== 1 && d !== a.shape[axis + j]))
+        c.fail(`B ${shapeStr(b.shape)} does not fit A ${shapeStr(a.shape)} at axis ${axis}`);
       b = c.imp.reshape(`${b.name}.bc`, b, [...b.shape, ...new Array(trail).fill(1)]);
     }
     return [c.imp.binary(c.node.output![0], fn, a, b)];
