@@ -182,12 +182,15 @@ const DW_SLIDE_FIRST: [string, number, number, boolean][] = [
 /**
  * The same tiles with the output row taken 7 columns at a time, 7 products per accumulator update
  * (conv/conv2d_backward_weight_slidesum*: same conditions as the slide tiles, any OW: the last group is masked).
- * Defaults ahead of the slide tiles (SwiftShader, batch 32, docs/results/trainfast/round7): cnn_small's conv2 0.84×
- * the process CPU time of slide quad 16×8, cnn_tiny's conv2 0.45× of slide quad 8×4.
+ * Order (SwiftShader, docs/results/trainfast/round7): slide quad 16×8 first, then these, then slide quad 8×4. cnn_tiny's
+ * conv2 (Cin 8: slide quad 16×8 does not fit) takes slidesum quad 8×4: 0.45–0.74× the process CPU time of slide quad
+ * 8×4, whole step 0.84× in process. For cnn_small's conv2 slidesum quad 16×8 was only 0.84–0.95× the node's CPU time
+ * and costs ~0.9 s more JIT CPU (2.8 vs 1.9 s), more than a 24-step run saves (end to end 1.07× process CPU), so slide
+ * quad 16×8 stays ahead of it.
  */
 const DW_SLIDESUM: [string, number, number, boolean][] = [
-  ['conv/conv2d_backward_weight_slidesum7quad16x8', 16, 8, true],
   ['conv/conv2d_backward_weight_slidesum7quad8x4', 8, 4, true],
+  ['conv/conv2d_backward_weight_slidesum7quad16x8', 16, 8, true],
   ['conv/conv2d_backward_weight_slidesum7plain8x8', 8, 8, false],
 ];
 const DW_SLIDE_LATER: [string, number, number, boolean][] = [
@@ -289,8 +292,11 @@ registerOp({
         });
       }
     };
-    if (dwSlideFits(g)) push(DW_SLIDESUM, true, true);
-    if (dwSlideFits(g)) push(DW_SLIDE_FIRST, true);
+    if (dwSlideFits(g)) {
+      push(DW_SLIDE_FIRST.slice(0, 1), true);
+      push(DW_SLIDESUM, true, true);
+      push(DW_SLIDE_FIRST.slice(1), true);
+    }
     push(DW_TILES, false);
     if (dwSlideFits(g)) push(DW_SLIDE_LATER, true);
     return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);
