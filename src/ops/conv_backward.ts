@@ -179,6 +179,20 @@ const DW_SLIDE_FIRST: [string, number, number, boolean][] = [
   ['conv/conv2d_backward_weight_slidequad16x8', 16, 8, true],
   ['conv/conv2d_backward_weight_slidequad8x4', 8, 4, true],
 ];
+/**
+ * The same tiles with the output row taken 7 columns at a time, 7 products per accumulator update
+ * (conv/conv2d_backward_weight_slidesum*: same conditions as the slide tiles, any OW: the last group is masked).
+ * Order (SwiftShader, docs/results/trainfast/round7): slide quad 16×8 first, then these, then slide quad 8×4. cnn_tiny's
+ * conv2 (Cin 8: slide quad 16×8 does not fit) takes slidesum quad 8×4: 0.45–0.74× the process CPU time of slide quad
+ * 8×4, whole step 0.84× in process. For cnn_small's conv2 slidesum quad 16×8 was only 0.84–0.95× the node's CPU time
+ * and costs ~0.9 s more JIT CPU (2.8 vs 1.9 s), more than a 24-step run saves (end to end 1.07× process CPU), so slide
+ * quad 16×8 stays ahead of it.
+ */
+const DW_SLIDESUM: [string, number, number, boolean][] = [
+  ['conv/conv2d_backward_weight_slidesum7quad8x4', 8, 4, true],
+  ['conv/conv2d_backward_weight_slidesum7quad16x8', 16, 8, true],
+  ['conv/conv2d_backward_weight_slidesum7plain8x8', 8, 8, false],
+];
 const DW_SLIDE_LATER: [string, number, number, boolean][] = [
   ['conv/conv2d_backward_weight_slide8x8', 8, 8, false],
   ['conv/conv2d_backward_weight_slide4x8', 4, 8, false],
@@ -260,11 +274,13 @@ registerOp({
     }
     // tiles [input channels, output channels], default first
     const quadOk = pc.rt.ctx.features.has('subgroups');
-    const push = (tiles: [string, number, number, boolean][], slide: boolean) => {
+    const push = (tiles: [string, number, number, boolean][], slide: boolean, sum = false) => {
       for (const [kernel, rows, cols, quad] of tiles) {
         if (g.cin % rows !== 0 || g.cout % (quad ? 4 * cols : cols) !== 0 || (quad && !quadOk)) continue;
         candidates.push({
-          id: `dw_${slide ? 'slide' : ''}${quad ? 'quad' : slide ? '' : 'unrolled'}${rows}x${cols}`,
+          id: sum
+            ? `dw_slidesum7${quad ? 'quad' : 'plain'}${rows}x${cols}`
+            : `dw_${slide ? 'slide' : ''}${quad ? 'quad' : slide ? '' : 'unrolled'}${rows}x${cols}`,
           build: async () => [
             await pc.rt.kernels.launch(kernel, {
               uniforms: { cin: g.cin, cout: g.cout, batch: g.n, chunks: s, rows_per_chunk: Math.ceil(rowCount / s), ...convUniforms(g) },
@@ -276,7 +292,11 @@ registerOp({
         });
       }
     };
-    if (dwSlideFits(g)) push(DW_SLIDE_FIRST, true);
+    if (dwSlideFits(g)) {
+      push(DW_SLIDE_FIRST.slice(0, 1), true);
+      push(DW_SLIDESUM, true, true);
+      push(DW_SLIDE_FIRST.slice(1), true);
+    }
     push(DW_TILES, false);
     if (dwSlideFits(g)) push(DW_SLIDE_LATER, true);
     return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);

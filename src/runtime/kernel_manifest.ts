@@ -99,6 +99,19 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
     template: 'conv/conv2d_backward_weight_slide',
     params: { ROWS: 16, XB: 4, CB: 2, COLS: 8, QUAD: 1 },
   },
+  // the same tiles, the output row taken P columns at a time: each accumulator update adds P products (WIN = P + 2)
+  'conv/conv2d_backward_weight_slidesum7quad16x8': {
+    template: 'conv/conv2d_backward_weight_slidesum',
+    params: { ROWS: 16, XB: 4, CB: 2, COLS: 8, QUAD: 1, P: 7, WIN: 9 },
+  },
+  'conv/conv2d_backward_weight_slidesum7quad8x4': {
+    template: 'conv/conv2d_backward_weight_slidesum',
+    params: { ROWS: 8, XB: 2, CB: 1, COLS: 4, QUAD: 1, P: 7, WIN: 9 },
+  },
+  'conv/conv2d_backward_weight_slidesum7plain8x8': {
+    template: 'conv/conv2d_backward_weight_slidesum',
+    params: { ROWS: 8, XB: 2, CB: 2, COLS: 8, QUAD: 0, P: 7, WIN: 9 },
+  },
   // int8 convolutions in two flavours: dot4 (dot4I8Packed and friends, common/int8_dot4.wgsl) and unpack (core WGSL
   // shifts and masks, common/int8_unpack.wgsl); DOT4 only switches the header text
   'int8/conv2d_forward_dot4': { template: 'int8/conv2d_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },

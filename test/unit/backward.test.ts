@@ -219,6 +219,17 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
       split: 1,
       unrolled: 3,
     },
+    {
+      // conv2d_backward_weight_slidesum takes the output row 7 columns at a time: OW 16 = groups of 7, 7 and a masked 2
+      // (right pad 0: the masked columns' windows reach input columns inside the image)
+      name: 'slide: n3 5x17 c8→32, 3x3 pads (1,1,0,0) (OW 16: column groups 7, 7, 2)',
+      x: [3, 5, 17, 8],
+      k: [3, 3],
+      cout: 32,
+      attrs: { pads: [1, 1, 0, 0] },
+      split: 1,
+      unrolled: 3,
+    },
     // one input channel, 3×3 (conv2d_backward_weight_cin1): every tap × 4 or 8 output channels per invocation
     {
       name: 'cin1: n1 32x32 c1→8, 3x3 pad 1',
@@ -333,6 +344,9 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
             [
               ['slidequad16x8', 16, 32],
               ['slidequad8x4', 8, 16],
+              ['slidesum7quad16x8', 16, 32],
+              ['slidesum7quad8x4', 8, 16],
+              ['slidesum7plain8x8', 8, 8],
               ['slide8x8', 8, 8],
               ['slide4x8', 4, 8],
             ] as const
