@@ -324,6 +324,36 @@ describe('elementwise import details on the CPU references vs onnxruntime-node',
     expectNear(runGraphRef(importOnnx(bytes).graph, [xin])[0], want, 'Clip int64');
   });
 
+  it('run-time Cast between integer types wraps like the folded path; integer → bool is x ≠ 0 (vs onnxruntime)', async () => {
+    // x (float) → int64 → the narrow type: the int64 values cover every wrap case of the targets' ranges
+    const xin = Float32Array.from([300, -3, 255, 256, 0, 200, -129, 127, -128, 70000, -32769, 65535, -1, 5, 1.9, -1.9]);
+    for (const [to, label] of [
+      [2, 'uint8'],
+      [3, 'int8'],
+      [4, 'uint16'],
+      [5, 'int16'],
+      [9, 'bool'],
+      [6, 'int32 (holds every value: no wrap)'],
+    ] as const) {
+      const b = new OnnxBuilder(13);
+      const x = b.input('x', [xin.length]);
+      const y = b.node1('Cast', [b.node1('Cast', [x], [attr.i('to', 7)])], [attr.i('to', to)]);
+      b.outputs.push({ name: y, type: { tensorType: { elemType: to } } });
+      const bytes = b.bytes();
+      const [want] = await ortOutputs(bytes, { x: [xin, [xin.length]] });
+      expect(runGraphRef(importOnnx(bytes).graph, [xin])[0], `int64 → ${label}`).toEqual(Float32Array.from(want));
+    }
+    // uint8 → int8 (a source type narrower than int64 that still needs the wrap)
+    const b = new OnnxBuilder(13);
+    const x = b.input('x', [4]);
+    const y = b.node1('Cast', [b.node1('Cast', [x], [attr.i('to', 2)])], [attr.i('to', 3)]);
+    b.outputs.push({ name: y, type: { tensorType: { elemType: 3 } } });
+    const u = Float32Array.from([0, 127, 128, 255]);
+    const [want] = await ortOutputs(b.bytes(), { x: [u, [4]] });
+    expect([...want]).toEqual([0, 127, -128, -1]);
+    expect(runGraphRef(importOnnx(b.bytes()).graph, [u])[0]).toEqual(Float32Array.from(want));
+  });
+
   it('Sum, Mean and Max of one or more inputs: the output is a node output (not the input), no extra identity', () => {
     for (const [op, n] of [
       ['Sum', 1],
@@ -626,8 +656,8 @@ describe('constant folding at ONNX import: every op family with a host path', ()
   }
 });
 
-// Cast of a constant folds with fold.ts castValue; the run-time path keeps integer values as they are, so these
-// rows are folded-only. float16 was truncated to an integer before the fix of 30 Nov (1.5 → 1).
+// Cast of a constant folds with fold.ts castValue (the run-time path's wrap-around is tested above against the same
+// engine). float16 was truncated to an integer before the fix of 30 Nov (1.5 → 1).
 describe('Cast of a constant: narrowing wraps, float16 rounds to nearest even (vs onnxruntime)', () => {
   const half = (h: number) => {
     const s = h & 0x8000 ? -1 : 1;

@@ -21,6 +21,17 @@ import {
 import type { OnnxOpContext, OnnxOpHandler, OnnxValue } from '../node.js';
 import { axesArg, need4d, reshapeTarget } from './common.js';
 
+/** [lo, hi) of each ONNX integer element type (bool included); 64-bit types are left out (no finite f32 range). */
+const INT_RANGE: Record<number, [number, number]> = {
+  [DT.BOOL]: [0, 2],
+  [DT.UINT8]: [0, 2 ** 8],
+  [DT.INT8]: [-(2 ** 7), 2 ** 7],
+  [DT.UINT16]: [0, 2 ** 16],
+  [DT.INT16]: [-(2 ** 15), 2 ** 15],
+  [DT.UINT32]: [0, 2 ** 32],
+  [DT.INT32]: [-(2 ** 31), 2 ** 31],
+};
+
 export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
   Identity: (c) => [c.in(0)],
   Dropout: (c) => {
@@ -65,10 +76,26 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
     const x = c.in(0);
     if (x.konst) return [c.imp.konst(castHost(x.konst, to))];
     if (to === DT.FLOAT || to === DT.DOUBLE) return [{ ...x, dtype: to }];
-    if (isIntegerType(to) && isIntegerType(x.dtype)) return [{ ...x, dtype: to }];
     const name = c.node.output![0];
-    // float → bool: x ≠ 0; float → integer: truncation toward zero, sign(x)·floor(|x|) (no wrap-around)
+    // float or integer → bool: x ≠ 0
     if (to === DT.BOOL) return [{ ...c.imp.unary(name, 'sign', c.imp.unary(`${name}.abs`, 'abs', x)), dtype: to }];
+    if (isIntegerType(to) && isIntegerType(x.dtype)) {
+      // integer → a type that may not hold every value of the source: two's-complement wrap-around, as the folded
+      // path (fold.ts castValue): y = x − m·floor((x − lo)/m) for the target's range [lo, lo + m). Values run as f32,
+      // exact while |x| < 2^24, so only the 8- and 16-bit targets are wrapped; 32/64-bit targets hold every such value.
+      const [lo, hi] = INT_RANGE[to] ?? [0, 0];
+      const [slo, shi] = INT_RANGE[x.dtype] ?? [-Infinity, Infinity];
+      if (hi - lo > 65536 || (slo >= lo && shi <= hi)) return [{ ...x, dtype: to }];
+      const k = (v: number, n: string) => c.imp.konst(host(DT.FLOAT, [], [v]), `${name}.${n}`);
+      const m = hi - lo;
+      const q = c.imp.unary(
+        `${name}.floor`,
+        'floor',
+        c.imp.binary(`${name}.q`, 'mul', c.imp.binary(`${name}.lo`, 'sub', x, k(lo, 'lo_c')), k(1 / m, 'inv_m')),
+      );
+      return [{ ...c.imp.binary(name, 'sub', x, c.imp.binary(`${name}.wrap`, 'mul', q, k(m, 'm'))), dtype: to }];
+    }
+    // float → integer: truncation toward zero, sign(x)·floor(|x|) (out of range is undefined in ONNX: no wrap-around)
     if (isIntegerType(to))
       return [
         {
