@@ -343,6 +343,15 @@ describe('elementwise import details on the CPU references vs onnxruntime-node',
       const [want] = await ortOutputs(bytes, { x: [xin, [xin.length]] });
       expect(runGraphRef(importOnnx(bytes).graph, [xin])[0], `int64 → ${label}`).toEqual(Float32Array.from(want));
     }
+    // int32 → int64 (a 64-bit target holds every value: unchanged)
+    {
+      const b = new OnnxBuilder(13);
+      const x = b.input('x', [xin.length]);
+      const y = b.node1('Cast', [b.node1('Cast', [x], [attr.i('to', 6)])], [attr.i('to', 7)]);
+      b.outputs.push({ name: y, type: { tensorType: { elemType: 7 } } });
+      const [want] = await ortOutputs(b.bytes(), { x: [xin, [xin.length]] });
+      expect(runGraphRef(importOnnx(b.bytes()).graph, [xin])[0], 'int32 → int64').toEqual(Float32Array.from(want));
+    }
     // uint8 → int8 (a source type narrower than int64 that still needs the wrap)
     const b = new OnnxBuilder(13);
     const x = b.input('x', [4]);

@@ -83,7 +83,7 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
       // integer → a type that may not hold every value of the source: two's-complement wrap-around, as the folded
       // path (fold.ts castValue): y = x − m·floor((x − lo)/m) for the target's range [lo, lo + m). Values run as f32,
       // exact while |x| < 2^24, so only the 8- and 16-bit targets are wrapped; 32/64-bit targets hold every such value.
-      const [lo, hi] = INT_RANGE[to] ?? [0, 0];
+      const [lo, hi] = INT_RANGE[to] ?? [-Infinity, Infinity];
       const [slo, shi] = INT_RANGE[x.dtype] ?? [-Infinity, Infinity];
       if (hi - lo > 65536 || (slo >= lo && shi <= hi)) return [{ ...x, dtype: to }];
       const k = (v: number, n: string) => c.imp.konst(host(DT.FLOAT, [], [v]), `${name}.${n}`);
