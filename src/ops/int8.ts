@@ -282,7 +282,12 @@ registerOp({
     const g = int8Geom(inShapes, attrs);
     return numel(outShapes[0]) * g.kh * g.kw * (g.cin / g.groups);
   },
-  plan: (pc) => pc.tuner.choose(`conv2d_int8|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}`, int8ConvVariants(pc)),
+  // per-channel input zero points ('_zc' kernels) are timed apart from the per-tensor ones
+  plan: (pc) =>
+    pc.tuner.choose(
+      `conv2d_int8|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}${pc.inShapes.length > 3 ? '|zc' : ''}`,
+      int8ConvVariants(pc),
+    ),
 });
 
 /** The int8 kernels per flavour: `dot4` (dot4I8Packed, WGSL packed_4x8_integer_dot_product) or `unpack` (core WGSL). */
