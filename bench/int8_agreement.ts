@@ -74,8 +74,10 @@ export interface Int8AgreementOptions {
   method?: CalibrationMethod;
   /** Nagel et al. bias correction (default off). */
   biasCorrection?: boolean;
-  /** Per-channel affine activations where only unpadded int8 convs and float ops read them (default off). */
+  /** Per-channel affine activations where only int8 1×1 / depthwise convs and float ops read them (default off). */
   channelAffine?: boolean;
+  /** channelAffine also on tensors padded depthwise convs read (per-channel padding; default true). */
+  channelAffinePadded?: boolean;
   /** Per-channel scales (zero point −128) on ReLU outputs only int8 convs read (minmax; default off). */
   channelScales?: boolean;
   /** Mixed precision: this many worst layers (isolated SQNR on the calibration images) stay fp32. */
@@ -103,6 +105,7 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
   const biasCorrection = o.biasCorrection ?? false;
   const equalize = o.equalize;
   const channelAffine = o.channelAffine ?? false;
+  const channelAffinePadded = o.channelAffinePadded ?? true;
   const perChannel = o.channelScales ?? false;
   if (perChannel && method !== 'minmax') throw new SlimError('--channel-scales calibrates per channel with --method minmax');
   const keepFloat = await worstInt8Layers(rt, fp32, calib.slice(0, 4), o.keepFp32 ?? 0, {
@@ -110,12 +113,13 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
     biasCorrection,
     equalize,
     channelAffine,
+    channelAffinePadded,
     perChannel,
   });
   if (keepFloat.length) log(`int8_agreement: kept in fp32: ${keepFloat.join(', ')}`);
   const c = await compress(fp32, {
     quantize: 'int8',
-    calibration: { batches: calib, method, biasCorrection, keepFloat, equalize, channelAffine, perChannel },
+    calibration: { batches: calib, method, biasCorrection, keepFloat, equalize, channelAffine, channelAffinePadded, perChannel },
     runtime: rt,
   });
   const compressMs = performance.now() - t0;
@@ -143,7 +147,7 @@ export async function int8Agreement(rt: Runtime, o: Int8AgreementOptions): Promi
     model: modelLabel(spec),
     res,
     inputs: INPUT_DESCRIPTION,
-    calibration: `${nCalib} held-out images (seeds 1..${nCalib}), method ${method}, bias correction ${biasCorrection ? 'on' : 'off'}, per-channel affine activations ${channelAffine ? 'on' : 'off'}, per-channel scales ${perChannel ? 'on' : 'off'}, equalization ${equalize === undefined ? 'off' : `alpha ${equalize} (${c.report.equalized} tensors)`}`,
+    calibration: `${nCalib} held-out images (seeds 1..${nCalib}), method ${method}, bias correction ${biasCorrection ? 'on' : 'off'}, per-channel affine activations ${channelAffine ? (channelAffinePadded ? 'on' : 'unpadded') : 'off'}, per-channel scales ${perChannel ? 'on' : 'off'}, equalization ${equalize === undefined ? 'off' : `alpha ${equalize} (${c.report.equalized} tensors)`}`,
     kept_fp32: keepFloat,
     eval_seeds: `1001..${1000 + nImages}`,
     ...metrics,

@@ -9,8 +9,16 @@
 // Math:   acc[c] = qp.bias[c] + Σ_{kh,kw} xq[n, oh·sh − ph + kh·dh, ow·sw − pw + kw·dw, c] · wq[kh,kw,c]
 //         (taps outside the image read zx; qp.bias = round(b/(sx·sw)) − zx·Σw),
 //         yq = clamp(zy + requant(acc, m[c], s[c]), qmin, qmax).
+//! if PADC
+//         Per-channel zero points (per-channel affine input, real = s_c·(xq − z_c)): a tap outside the image reads
+//         z_c (an i32, |z_c| ≤ 4096, need not fit a byte: it replaces the unpacked value), so it adds w·(z_c − z_c)
+//         = 0 to the real sum; the host folds − z_c·Σw into qp.bias.
+//! end
 // Layout: x [N,H,W,C/4] u32 (q8), w [KH,KW,C/4] u32 (byte k of word (kh,kw,c4) = wq[kh,kw,4·c4+k]),
 //         qp [C/4][3] vec4<i32>, y [N,OH,OW,C/4] u32 (q8). Needs C % 4 == 0.
+//! if PADC
+//         xz [C/4] vec4<i32>: lane k of xz[c4] = z_{4·c4+k} (params.x_zero unused).
+//! end
 // Thread: i = ((n·OH + oh)·⌈OW/TW⌉ + owt)·(C/4) + c4 computes words y[n, oh, owt·TW + t, c4], t < TW. Overwrites y.
 //! import int8_${FLAVOUR}
 //! import requant
@@ -34,6 +42,9 @@ const TW: u32 = 4u;
 //! read x: array<u32>
 //! read w: array<u32>
 //! read qp: array<vec4<i32>>
+//! if PADC
+//! read xz: array<vec4<i32>>
+//! end
 //! read_write y: array<u32>
 
 //! entry
@@ -41,7 +52,11 @@ const TW: u32 = 4u;
   let tile = conv_tile(i, c4n, params.ow_tiles, params.geom.out_hw.x);
   let c4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * TW;
+//! if PADC
+  let zx = xz[c4];
+//! else
   let zx = vec4<i32>(params.x_zero);
+//! end
   var acc: array<vec4<i32>, TW>;
   for (var t = 0u; t < TW; t++) { acc[t] = vec4<i32>(0); }
   for (var kh = 0u; kh < params.geom.kernel.x; kh++) {

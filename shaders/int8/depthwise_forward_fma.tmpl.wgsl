@@ -15,8 +15,17 @@
 //         such products is exact while |Σ b·b'| < 2^24, i.e. for up to 1032 taps. The f32 sums are converted
 //         (times 2^−48, exact) and added to i32 accumulators every FLUSH taps (FLUSH ≤ 1024: exact for any kernel;
 //         a 3×3 kernel has 9 taps and converts once).
+//! if PADC
+//         Per-channel zero points (per-channel affine input, real = s_c·(xq − z_c)): a tap outside the image reads
+//         z_c as the unpacked value z_c·2^24 (an integer, |z_c| ≤ 4096, need not fit a byte), so it adds
+//         w·(z_c − z_c) = 0 to the real sum; the host folds − z_c·Σw into qp.bias. A product is then up to
+//         4096·128 = 2^19 (·2^48): 9 taps stay exact, the general kernel is launched with FLUSH ≤ 32.
+//! end
 // Layout: x [N,H,W,C/4] u32 (q8), w [KH,KW,C/4] u32 (byte k of word (kh,kw,c4) = wq[kh,kw,4·c4+k]),
 //         qp [C/4][3] vec4<i32> (bias, m, s), y [N,OH,OW,C/4] u32 (q8). Needs C % 4 == 0.
+//! if PADC
+//         xz [C/4] vec4<i32>: lane k of xz[c4] = z_{4·c4+k} (params.x_zero_word unused).
+//! end
 // Thread: i = ((n·OH + oh)·⌈OW/4⌉ + owt)·(C/4) + c4 computes the words y[n, oh, 4·owt + t, c4], t < 4 (columns past
 //         OW are computed on clamped addresses and not stored). Overwrites y.
 //! import int8_unpack
@@ -46,14 +55,25 @@ override FLUSH: u32 = 1024u; // taps summed in f32 before the i32 flush (≤ 103
 //! read x: array<u32>
 //! read w: array<u32>
 //! read qp: array<vec4<i32>>
+//! if PADC
+//! read xz: array<vec4<i32>>
+//! end
 //! read_write y: array<u32>
 
 // the word at column iw of the row starting at pixel `row` (row_ok: the row is inside the image), unpacked; the
 // zero point outside the image
+//! if PADC
+var<private> zpad: vec4<f32>; // the four channels' zero points, unpacked (z_c·2^24), set once per thread
+fn ld(row: u32, row_ok: bool, iw: i32, c4: u32, c4n: u32) -> vec4<f32> {
+  let ok = row_ok && iw >= 0 && iw < params.geom.in_hw.y;
+  return select(zpad, unpack4f(x[select(0u, (row + u32(iw)) * c4n + c4, ok)]), ok);
+}
+//! else
 fn ld(row: u32, row_ok: bool, iw: i32, c4: u32, c4n: u32) -> vec4<f32> {
   let ok = row_ok && iw >= 0 && iw < params.geom.in_hw.y;
   return unpack4f(select(params.x_zero_word, x[select(0u, (row + u32(iw)) * c4n + c4, ok)], ok));
 }
+//! end
 
 fn store(pix: u32, c4: u32, c4n: u32, a: vec4<i32>) {
   let q = clamp(requant4(a + qp[3u * c4], qp[3u * c4 + 1u], qp[3u * c4 + 2u]) + params.y_zero, vec4<i32>(params.qmin), vec4<i32>(params.qmax));
@@ -65,6 +85,9 @@ fn store(pix: u32, c4: u32, c4n: u32, a: vec4<i32>) {
   let tile = conv_tile(i, c4n, params.ow_tiles, params.geom.out_hw.x);
   let c4 = tile.blk; let owt = tile.owt; let oh = tile.oh; let nb = tile.n;
   let ow0 = owt * 4u;
+//! if PADC
+  zpad = vec4<f32>(xz[c4]) * 0x1p24f;
+//! end
 //! if K3
   let s = i32(STRIDE);
   let iw = i32(ow0) * s - params.geom.pad.y;

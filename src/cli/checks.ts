@@ -48,9 +48,9 @@ export const INT8_CALIBRATION_FLAGS = {
   },
   'channel-affine': {
     type: 'string',
-    choices: ['on', 'off'],
+    choices: ['on', 'off', 'unpadded'],
     default: 'off',
-    help: 'a scale and zero point per channel on activations that only unpadded int8 convs (1x1) and float ops read',
+    help: 'a scale and zero point per channel on activations that only int8 1x1 or depthwise convs and float ops read (unpadded: not those read by a padded depthwise conv)',
   },
   equalize: {
     type: 'number',

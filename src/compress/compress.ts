@@ -46,8 +46,10 @@ export interface CompressOptions {
     method?: CalibrationMethod;
     percentile?: number;
     perChannel?: boolean;
-    /** Per-channel affine activations where only unpadded int8 convs and float ops read them (quantize.ts). */
+    /** Per-channel affine activations where only int8 1×1 / depthwise convs and float ops read them (quantize.ts). */
     channelAffine?: boolean;
+    /** channelAffine also on tensors padded depthwise int8 convs read (per-channel padding; default true). */
+    channelAffinePadded?: boolean;
     /** Nagel et al. bias correction of every int8 conv (default off; quantize.ts). */
     biasCorrection?: boolean;
     /** Layers kept in fp32 (names in the fused float graph, as quant-debug lists them): mixed precision. */
@@ -257,6 +259,7 @@ export async function compress(model: Graph, opts: CompressOptions = {}): Promis
         percentile: opts.calibration?.percentile,
         perChannel: opts.calibration?.perChannel,
         channelAffine: opts.calibration?.channelAffine,
+        channelAffinePadded: opts.calibration?.channelAffinePadded,
         biasCorrection: opts.calibration?.biasCorrection,
       };
       const keepFloat = [...(opts.calibration?.keepFloat ?? [])];

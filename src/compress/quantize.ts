@@ -21,8 +21,8 @@
 import { compile } from '../graph/executor.js';
 import { Graph, type Node } from '../graph/ir.js';
 import { fromBsr, type BlockShape } from '../ops/block_sparse.js';
-import { convGeom, type ConvGeom } from '../ops/conv.js';
-import { INT8_BLOCK_SHAPES, int8AddFactor, int8ConvTables, packInt8ConvWeights, toBsrInt8 } from '../ops/int8.js';
+import { convGeom, isDepthwise, type ConvGeom } from '../ops/conv.js';
+import { INT8_BLOCK_SHAPES, INT8_CHANNEL_ZERO_LIMIT, int8AddFactor, int8ConvTables, packInt8ConvWeights, toBsrInt8 } from '../ops/int8.js';
 import { attrInts, attrNum, type Attrs } from '../ops/registry.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -157,8 +157,11 @@ export function channelZero(p: QParams, c: number): number {
   return p.channelZeros ? p.channelZeros[c] : p.zero;
 }
 
-/** Largest |zero point| a per-channel affine channel may have (keeps Σ w·z and the folded bias far inside i32). */
-export const CHANNEL_ZERO_LIMIT = 4096;
+/**
+ * Largest |zero point| a per-channel affine channel may have (keeps Σ w·z and the folded bias far inside i32, and the
+ * depthwise '_zc' kernels' f32 sums exact).
+ */
+export const CHANNEL_ZERO_LIMIT = INT8_CHANNEL_ZERO_LIMIT;
 
 /**
  * Per-channel affine parameters (Int8Options.channelAffine): channel c's calibrated [cmin, cmax], widened by
@@ -368,10 +371,17 @@ export interface Int8Options {
    * only unpadded int8 convs (pointwise, the classifier) and float ops read, made by an int8 conv (per-channel
    * requantization; the zero point folded into its bias) or at a float edge (a per-channel affine batchnorm node
    * before `quantize`, after `dequantize`). The consumers fold the scales into their weights and Σ w·z into their
-   * bias, exactly as for one zero point; they never read padding, so no kernel sees a per-channel zero point.
-   * MobileNetV1's depthwise outputs and logits span 5–15 % of their tensor's range per channel (quant-debug).
+   * bias, exactly as for one zero point. MobileNetV1's depthwise outputs and logits span 5–15 % of their tensor's
+   * range per channel (quant-debug). With channelAffinePadded (the default) also on tensors read by padded
+   * depthwise int8 convs: their '_zc' kernels pad channel c with its own zero point z_c (a 4th input of
+   * conv2d_int8), so a padded tap still adds 0 to the real sum and Σ w·z_c over the whole window folds into the bias.
    */
   channelAffine?: boolean;
+  /**
+   * channelAffine on tensors that padded depthwise int8 convs read too (default true); false: only tensors whose
+   * int8 readers are unpadded (round 6). A dense padded conv (groups < C) keeps one zero point per tensor.
+   */
+  channelAffinePadded?: boolean;
   /** channelAffine: each channel's calibrated range widened by this fraction on each side (default 0.25). */
   channelHeadroom?: number;
 }
@@ -464,9 +474,15 @@ export function quantizeGraph(
   const channelAffine = opts.channelAffine ?? false;
   const headroom = opts.channelHeadroom ?? 0.25;
   check(headroom >= 0 && Number.isFinite(headroom), `int8 channel headroom must be a finite number ≥ 0, got ${headroom}`);
+  const affinePadded = opts.channelAffinePadded ?? true;
   const unpadded = (n: Node) => {
     const geo = convWeightsOf(g, n).geo;
     return geo.pt === 0 && geo.pl === 0 && geo.pb === 0 && geo.pr === 0;
+  };
+  // a padded reader that can pad per channel: a (dense-weight) depthwise conv, whose '_zc' kernels take z_c
+  const padsPerChannel = (n: Node) => {
+    const geo = convWeightsOf(g, n).geo;
+    return affinePadded && n.op === 'conv2d' && isDepthwise(geo);
   };
   const affineOk = (t: number): boolean => {
     if (!channelAffine || g.tensors[t].role === 'param') return false;
@@ -479,7 +495,7 @@ export function quantizeGraph(
     let int8Reader = false;
     for (const n of consumers.get(t) ?? []) {
       if (eligible.has(n.id)) {
-        if (n.inputs[0] !== t || n.inputs.slice(1).includes(t) || !unpadded(n)) return false;
+        if (n.inputs[0] !== t || n.inputs.slice(1).includes(t) || !(unpadded(n) || padsPerChannel(n))) return false;
         int8Reader = true;
       } else if (INT8_CAPABLE.includes(n.op)) return false;
     }
@@ -654,7 +670,12 @@ export function quantizeGraph(
         const packed = packInt8ConvWeights(wq, w.shape, geo.groups);
         const wId = out.addRawParam(`${n.name}.w_int8`, [packed.length], packed);
         const tId = out.addRawParam(`${n.name}.requant`, [tables.length], tables);
-        qy = out.add1('conv2d_int8', [asInt8(x), wId, tId], attrs, n.name);
+        // a padded depthwise conv on a per-channel affine input pads channel c with z_c (the '_zc' kernels)
+        const zc =
+          px.channelZeros && isDepthwise(geo) && !(geo.pt === 0 && geo.pl === 0 && geo.pb === 0 && geo.pr === 0)
+            ? [out.addRawParam(`${n.name}.x_zeros`, [geo.cin], Int32Array.from(px.channelZeros))]
+            : [];
+        qy = out.add1('conv2d_int8', [asInt8(x), wId, tId, ...zc], attrs, n.name);
       }
       const node = out.nodes.at(-1)!;
       const shuffle = attrNum(n.attrs, 'shuffle', 1);

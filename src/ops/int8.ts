@@ -260,12 +260,21 @@ registerOp({
       inShapes[2] && numel(inShapes[2]) === g.cout * 3,
       `conv2d_int8 tables must be ${g.cout * 3} words, got ${shapeStr(inShapes[2] ?? [])}`,
     );
+    // optional 4th input: per-channel input zero points (per-channel affine activations), the padding value of each
+    // channel; only the depthwise kernels take it (a dense padded conv keeps one zero point, xZero)
+    if (inShapes.length > 3) {
+      check(isDepthwise(g), `conv2d_int8 takes per-channel input zero points (a 4th input) only when depthwise (groups = Cin = Cout)`);
+      check(
+        numel(inShapes[3]) === g.cin,
+        `conv2d_int8 per-channel input zero points must be ${g.cin} values, got ${shapeStr(inShapes[3])}`,
+      );
+    }
     return [[g.n, g.oh, g.ow, g.cout]];
   },
   dtypes(inTypes) {
     check(
-      inTypes[0] === 'q8' && inTypes[1] === 'u32' && inTypes[2] === 'i32',
-      `conv2d_int8 takes (q8, u32, i32), got (${inTypes.join(', ')})`,
+      inTypes[0] === 'q8' && inTypes[1] === 'u32' && inTypes[2] === 'i32' && (inTypes.length === 3 || inTypes[3] === 'i32'),
+      `conv2d_int8 takes (q8, u32, i32) or (q8, u32, i32, i32), got (${inTypes.join(', ')})`,
     );
     return ['q8'];
   },
@@ -273,22 +282,44 @@ registerOp({
     const g = int8Geom(inShapes, attrs);
     return numel(outShapes[0]) * g.kh * g.kw * (g.cin / g.groups);
   },
-  plan: (pc) => pc.tuner.choose(`conv2d_int8|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}`, int8ConvVariants(pc)),
+  // per-channel input zero points ('_zc' kernels) are timed apart from the per-tensor ones
+  plan: (pc) =>
+    pc.tuner.choose(
+      `conv2d_int8|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}${pc.inShapes.length > 3 ? '|zc' : ''}`,
+      int8ConvVariants(pc),
+    ),
 });
 
 /** The int8 kernels per flavour: `dot4` (dot4I8Packed, WGSL packed_4x8_integer_dot_product) or `unpack` (core WGSL). */
 const INT8_KERNELS = {
   dot4: {
-    depthwise: 'int8/depthwise_forward_dot4',
     pointwise: 'int8/pointwise_forward_dot4',
     pointwiseUnrolled: 'int8/pointwise_forward_unrolled4x8_dot4',
     conv2d: 'int8/conv2d_forward_dot4',
   },
   unpack: {
-    depthwise: 'int8/depthwise_forward_unpack',
     pointwise: 'int8/pointwise_forward_unpack',
     pointwiseUnrolled: 'int8/pointwise_forward_unrolled4x8_unpack',
     conv2d: 'int8/conv2d_forward_unpack',
+  },
+} as const;
+
+/** Largest |per-channel input zero point| a depthwise int8 conv takes (compress/quantize.ts: CHANNEL_ZERO_LIMIT). */
+export const INT8_CHANNEL_ZERO_LIMIT = 4096;
+
+/** The int8 depthwise kernels: one input zero point (padding value) per tensor, or one per channel ('_zc'). */
+const DEPTHWISE_KERNELS = {
+  tensor: {
+    fma3x3: 'int8/depthwise_forward_fma3x3',
+    fma: 'int8/depthwise_forward_fma',
+    dot4: 'int8/depthwise_forward_dot4',
+    unpack: 'int8/depthwise_forward_unpack',
+  },
+  zc: {
+    fma3x3: 'int8/depthwise_forward_fma3x3_zc',
+    fma: 'int8/depthwise_forward_fma_zc',
+    dot4: 'int8/depthwise_forward_dot4_zc',
+    unpack: 'int8/depthwise_forward_unpack_zc',
   },
 } as const;
 
@@ -308,18 +339,31 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
   const owTiles = Math.ceil(g.ow / 4);
   const geom = { ...convUniforms(g), ow_tiles: owTiles };
   if (isDepthwise(g)) {
-    // f32-accumulate: FLUSH counts taps here (one product per channel per tap; ≤ 1032 exact, 1024 by default)
-    const dwFlush = { FLUSH: attrNum(pc.attrs, 'int8Flush4', 1024) };
+    // per-channel input zero points (a 4th input, |z_c| ≤ 4096): the '_zc' kernels pad channel c with z_c
+    const zc = pc.inShapes.length > 3;
+    if (zc) {
+      // the fma kernels stay exact for |z_c| ≤ 4096 (FLUSH ≤ 32, see depthwise_forward_fma.tmpl.wgsl)
+      const z = pc.inputRaw(3);
+      check(!!z, `conv2d_int8 per-channel input zero points must be a parameter (i32), not a computed tensor`);
+      const bad = z!.findIndex((v) => Math.abs(v | 0) > INT8_CHANNEL_ZERO_LIMIT);
+      check(bad < 0, `conv2d_int8 per-channel input zero point of channel ${bad} is ${z![bad] | 0}, outside ±${INT8_CHANNEL_ZERO_LIMIT}`);
+    }
+    const dwk = DEPTHWISE_KERNELS[zc ? 'zc' : 'tensor'];
+    const dwBufs = () => (zc ? { ...bufs(), xz: pc.input(3) } : bufs());
+    // f32-accumulate: FLUSH counts taps here (one product per channel per tap; ≤ 1032 exact, 1024 by default); with
+    // per-channel zero points a padded tap's product is up to 4096·128 = 2^19, so 32 taps per f32 sum (the attr
+    // int8Flush4 overrides it in tests, one of which shows a larger one losing exactness on purpose)
+    const dwFlush = { FLUSH: attrNum(pc.attrs, 'int8Flush4', zc ? 32 : 1024) };
     const dwUniforms = { c: g.cin, ...geom, x_zero_word: byteZero(xZero), ...quant };
     const invocations = g.n * g.oh * owTiles * (g.cin / 4);
     if (g.kh === 3 && g.kw === 3 && g.dh === 1 && g.dw === 1 && g.sh === g.sw && g.sh <= 2) {
       out.push({
         id: `int8_depthwise_fma3x3_s${g.sh}`,
         build: async () => [
-          await k.launch('int8/depthwise_forward_fma3x3', {
+          await k.launch(dwk.fma3x3, {
             overrides: { STRIDE: g.sh },
             uniforms: dwUniforms,
-            buffers: bufs(),
+            buffers: dwBufs(),
             invocations,
           }),
         ],
@@ -327,17 +371,15 @@ export function int8ConvVariants(pc: PlanContext): Candidate[] {
     }
     out.push({
       id: 'int8_depthwise_fma',
-      build: async () => [
-        await k.launch('int8/depthwise_forward_fma', { overrides: dwFlush, uniforms: dwUniforms, buffers: bufs(), invocations }),
-      ],
+      build: async () => [await k.launch(dwk.fma, { overrides: dwFlush, uniforms: dwUniforms, buffers: dwBufs(), invocations })],
     });
     for (const f of flavours) {
       out.push({
         id: `int8_depthwise_${f}`,
         build: async () => [
-          await k.launch(INT8_KERNELS[f].depthwise, {
+          await k.launch(dwk[f], {
             uniforms: { c: g.cin, ...geom, x_zero: xZero, ...quant },
-            buffers: bufs(),
+            buffers: dwBufs(),
             invocations: g.n * g.oh * owTiles * (g.cin / 4),
           }),
         ],

@@ -116,8 +116,11 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   // shifts and masks, common/int8_unpack.wgsl); DOT4 only switches the header text
   'int8/conv2d_forward_dot4': { template: 'int8/conv2d_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
   'int8/conv2d_forward_unpack': { template: 'int8/conv2d_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
-  'int8/depthwise_forward_dot4': { template: 'int8/depthwise_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
-  'int8/depthwise_forward_unpack': { template: 'int8/depthwise_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
+  'int8/depthwise_forward_dot4': { template: 'int8/depthwise_forward', params: { FLAVOUR: 'dot4', DOT4: 1, PADC: 0 } },
+  'int8/depthwise_forward_unpack': { template: 'int8/depthwise_forward', params: { FLAVOUR: 'unpack', DOT4: 0, PADC: 0 } },
+  // PADC: per-channel input zero points (the padding value of channel c is z_c; per-channel affine activations)
+  'int8/depthwise_forward_dot4_zc': { template: 'int8/depthwise_forward', params: { FLAVOUR: 'dot4', DOT4: 1, PADC: 1 } },
+  'int8/depthwise_forward_unpack_zc': { template: 'int8/depthwise_forward', params: { FLAVOUR: 'unpack', DOT4: 0, PADC: 1 } },
   'int8/pointwise_forward_dot4': { template: 'int8/pointwise_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },
   'int8/pointwise_forward_unpack': { template: 'int8/pointwise_forward', params: { FLAVOUR: 'unpack', DOT4: 0 } },
   'int8/pointwise_forward_unrolled4x8_dot4': { template: 'int8/pointwise_forward_unrolled', params: { ROWS: 4, FLAVOUR: 'dot4', DOT4: 1 } },
@@ -228,8 +231,10 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'int8/conv2d_forward_fmashort_4x16': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 4, CB: 4, CH: 16, L3: 0, REQF: 0 } },
   'int8/conv2d_forward_fmashort_4x16f': { template: 'int8/conv2d_forward_fmashort', params: { COLS: 4, CB: 4, CH: 16, L3: 0, REQF: 1 } },
   // int8 depthwise, f32-accumulate: the 3×3 one shares input loads across its four output columns
-  'int8/depthwise_forward_fma': { template: 'int8/depthwise_forward_fma', params: { K3: 0 } },
-  'int8/depthwise_forward_fma3x3': { template: 'int8/depthwise_forward_fma', params: { K3: 1 } },
+  'int8/depthwise_forward_fma': { template: 'int8/depthwise_forward_fma', params: { K3: 0, PADC: 0 } },
+  'int8/depthwise_forward_fma3x3': { template: 'int8/depthwise_forward_fma', params: { K3: 1, PADC: 0 } },
+  'int8/depthwise_forward_fma_zc': { template: 'int8/depthwise_forward_fma', params: { K3: 0, PADC: 1 } },
+  'int8/depthwise_forward_fma3x3_zc': { template: 'int8/depthwise_forward_fma', params: { K3: 1, PADC: 1 } },
   // block-sparse int8 convolution (BSR with packed int8 blocks), 4 output columns × BR channels in named registers
   // (FMA: the f32-accumulate flavour)
   'int8/conv2d_bsr_forward_dot4': { template: 'int8/conv2d_bsr_forward', params: { FLAVOUR: 'dot4', DOT4: 1, FMA: 0 } },

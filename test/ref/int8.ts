@@ -32,6 +32,7 @@ export function dequantizeRef(q: Int8Array, scale: number, zero: number): Float3
 /**
  * y = clamp(zy + requant(bq[co] + Σ_{taps inside the image} (x − zx)·w, M[co]), qmin, qmax).
  * `bq` is the plain int32 bias (no zero-point folding: that is the kernels' business and is checked by this).
+ * `zxc`: one input zero point per input channel (per-channel affine activations) instead of attrs.xZero.
  */
 export function conv2dInt8Ref(
   xq: Int8Array,
@@ -41,6 +42,7 @@ export function conv2dInt8Ref(
   bq: Int32Array,
   M: ArrayLike<number>,
   attrs: Attrs,
+  zxc?: ArrayLike<number>,
 ): Int8Array {
   const g = convGeom([xs, ws], attrs);
   const zx = (attrs.xZero as number) ?? 0;
@@ -64,7 +66,8 @@ export function conv2dInt8Ref(
               const iw = ow * g.sw - g.pl + kw * g.dw;
               if (iw < 0 || iw >= g.w) continue;
               for (let ci = 0; ci < cg; ci++) {
-                acc += (xq[((n * g.h + ih) * g.w + iw) * g.cin + grp * cg + ci] - zx) * wq[((kh * g.kw + kw) * cg + ci) * g.cout + co];
+                const z = zxc ? zxc[grp * cg + ci] : zx;
+                acc += (xq[((n * g.h + ih) * g.w + iw) * g.cin + grp * cg + ci] - z) * wq[((kh * g.kw + kw) * cg + ci) * g.cout + co];
               }
             }
           }

@@ -326,6 +326,7 @@ const CASES: [string[], RegExp][] = [
   [['quant-debug', ...M, '--equalize', '1.5'], /--equalize must be a number in \[0, 1\]/],
   [['quant-debug', ...M, '--equalize', 'half'], /--equalize needs a number/],
   [['quant-debug', ...M, '--channel-affine', 'yes'], /--channel-affine must be one of on, off/],
+  [['quant-debug', ...M, '--channel-affine', 'padded'], /--channel-affine must be one of on, off, unpadded \(got 'padded'\)/],
   [['quant-debug', ...M, '--channel-affine'], /--channel-affine needs a value/],
   [['quant-debug', '--onnx', f('missing.onnx')], /--onnx .*: no such file/],
   [['quant-debug', '--onnx', f('garbage.ckpt')], /ONNX|protobuf|wire/i],

@@ -139,7 +139,8 @@ export async function quantDebugCommand(argv: string[]): Promise<number> {
       method,
       perChannel: !!flags['channel-scales'],
       biasCorrection: flags['bias-correction'] === 'on',
-      channelAffine: flags['channel-affine'] === 'on',
+      channelAffine: flags['channel-affine'] !== 'off',
+      channelAffinePadded: flags['channel-affine'] === 'on',
       equalize: flags.equalize as number | undefined,
     };
     const keepFloat = await worstInt8Layers(rt, model, calibration, flags['keep-fp32'] as number, int8);
