@@ -481,6 +481,23 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     else g.markOutput(g.add1('add', [a, a], {}, 'out'));
     return { g, w0, w1 };
   };
+  it('the flat optimizer is on by default: one merged update (named after the norm) instead of one per tensor; flatOptimizer: false keeps them', async () => {
+    // executor.ts:398 (=== false, not !==; a survivor of the fresh mutation sample seed 2027)
+    const rt = await runtime();
+    const { g } = sgdGroup(true);
+    const ins = [new Float32Array(6).fill(0.5), new Float32Array(10).fill(-0.25), Float32Array.of(0.1, 1, 1, 0, 0, 0, 0, 0)];
+    const names = async (m: Awaited<ReturnType<typeof compile>>) => (await m.profile(ins)).nodes.map((n) => n.name).sort();
+    const flat = await compile(rt, g, { fuse: false, tune: 'off' });
+    const perTensor = await compile(rt, g, { fuse: false, tune: 'off', flatOptimizer: false });
+    const flatNames = await names(flat);
+    expect(flatNames).toContain('opt.flat_update');
+    expect(flatNames).not.toContain('opt.w0');
+    expect(await names(perTensor)).toEqual(expect.arrayContaining(['opt.w0', 'opt.w1', 'opt.grad_norm']));
+    expect(await names(perTensor)).not.toContain('opt.flat_update');
+    expect(flat.dispatchCount).toBeLessThan(perTensor.dispatchCount);
+    flat.destroy();
+    perTensor.destroy();
+  });
   for (const withNorm of [true, false])
     it(`a flat SGD group ${withNorm ? 'with its grad_norm' : 'without a grad_norm (norm from an input)'}: w − lr·g, by hand`, async () => {
       const rt = await runtime();
