@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { planFlatOptimizer } from '../../src/graph/flat_optim.js';
+import { getOp } from '../../src/ops/registry.js';
 import { buildModel } from '../../src/models/zoo.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../../src/train/optim.js';
 import { buildStepGraph, type StepKind } from '../../src/train/step_graph.js';
@@ -122,6 +123,20 @@ describe('flat optimizer plan refuses what it cannot lay out (CPU)', () => {
     };
     expect(writer(true)).toBe(0);
     expect(writer(false)).toBe(1);
+  });
+  it('a gradient that is not an activation (a parameter, input or state tensor holds data of its own): no group', () => {
+    // flat_optim.ts:115 (a survivor of the fresh sample seed 2027): only a computed gradient may move into the
+    // zero-initialised flat gradient buffer; one of another role would lose its data. Control: 'activation'.
+    const withRole = (role: 'activation' | 'param' | 'input' | 'state') => {
+      const { g, updates } = step();
+      const prod = g.producers();
+      // a gradient that is not a view, so that it is its own root
+      const u = updates.find((n) => !getOp(prod.get(n.inputs[1])!.op).view)!;
+      g.tensors[u.inputs[1]].role = role;
+      return planFlatOptimizer(g, 256).groups.length;
+    };
+    expect(withRole('activation')).toBe(1);
+    for (const role of ['param', 'input', 'state'] as const) expect(withRole(role), role).toBe(0);
   });
   it('grad_norm is found by its op, not by another node reading the same gradients', () => {
     const { g } = step();

@@ -163,6 +163,26 @@ describe('profiling', () => {
 });
 
 describe('run streams', () => {
+  it('a push while a flush is reading the outputs back is refused (it would overwrite slots not yet read)', async () => {
+    // executor.ts:352 (mapping set when flush starts; a survivor of the fresh mutation sample seed 2027)
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [8]);
+    g.markOutput(g.add1('unary', [x], { fn: 'abs' }));
+    const m = await compile(rt, g, { tune: 'off' });
+    const s = m.stream(2);
+    const first = s.push([new Float32Array(8).fill(-1)]);
+    const flushing = s.flush();
+    expect(() => s.push([new Float32Array(8).fill(-2)])).toThrow('run stream is being read back: await flush() before pushing more runs');
+    await flushing;
+    expect([...(await first)[0]]).toEqual(new Array(8).fill(1));
+    // after the flush the stream takes runs again
+    const next = s.push([new Float32Array(8).fill(-3)]);
+    await s.flush();
+    expect([...(await next)[0]]).toEqual(new Array(8).fill(3));
+    s.destroy();
+    m.destroy();
+  });
   it('a 2 MB output over 3 slots: each run its own outputs (the read-back buffer sized to the outputs, not more)', async () => {
     const rt = await runtime();
     const n = 1 << 19;
@@ -209,6 +229,49 @@ describe('run streams', () => {
     await expect(again).rejects.toThrow(/GPU validation error while running the graph/);
     s.destroy();
   }, 120_000); // a run left pending would otherwise hold the test for the suite's 10-minute limit
+});
+
+describe('memory statistics of a compiled graph', () => {
+  it('peakGpuBytes is the size of every buffer compile created (slots, parameters, constants, uniforms, read-back)', async () => {
+    // executor.ts:86 (the uniform buffers' bytes; a survivor of the fresh mutation sample seed 2027). The oracle is
+    // the device itself: every createBuffer call during compile, less any buffer destroyed before it returned.
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [2, 3]);
+    const w = g.addParam(
+      'w',
+      [3, 4],
+      Float32Array.from({ length: 12 }, (_, i) => i / 4 - 1),
+    );
+    const b = g.addParam('b', [4], Float32Array.of(1, 2, 3, 4));
+    const y = g.add1('binary', [g.add1('matmul', [x, w], {}, 'mm'), b], { fn: 'add' }, 'bias');
+    g.markOutput(g.add1('unary', [y], { fn: 'abs' }, 'abs'));
+    const device = rt.device;
+    const create = device.createBuffer;
+    const live = new Map<GPUBuffer, number>();
+    device.createBuffer = function (d: GPUBufferDescriptor) {
+      const buf = create.call(this, d);
+      live.set(buf, d.size);
+      const destroy = buf.destroy;
+      buf.destroy = function () {
+        live.delete(buf);
+        return destroy.call(this);
+      };
+      return buf;
+    };
+    let m: Awaited<ReturnType<typeof compile>>;
+    try {
+      m = await compile(rt, g, { fuse: false, tune: 'off' });
+    } finally {
+      device.createBuffer = create;
+    }
+    const held = [...live.values()].reduce((a, v) => a + v, 0);
+    expect(m.dispatchCount).toBeGreaterThan(0);
+    expect(m.peakGpuBytes).toBe(held);
+    // the parts it is made of: activations, parameters, the 32-byte output staging and at least one uniform buffer
+    expect(held - m.activationBytes - m.paramBytes - 32).toBeGreaterThan(0);
+    m.destroy();
+  });
 });
 
 describe('compiled graph: parameters, edges, unfused batch norm, wall-clock profile', () => {
@@ -418,6 +481,23 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     else g.markOutput(g.add1('add', [a, a], {}, 'out'));
     return { g, w0, w1 };
   };
+  it('the flat optimizer is on by default: one merged update (named after the norm) instead of one per tensor; flatOptimizer: false keeps them', async () => {
+    // executor.ts:398 (=== false, not !==; a survivor of the fresh mutation sample seed 2027)
+    const rt = await runtime();
+    const { g } = sgdGroup(true);
+    const ins = [new Float32Array(6).fill(0.5), new Float32Array(10).fill(-0.25), Float32Array.of(0.1, 1, 1, 0, 0, 0, 0, 0)];
+    const names = async (m: Awaited<ReturnType<typeof compile>>) => (await m.profile(ins)).nodes.map((n) => n.name).sort();
+    const flat = await compile(rt, g, { fuse: false, tune: 'off' });
+    const perTensor = await compile(rt, g, { fuse: false, tune: 'off', flatOptimizer: false });
+    const flatNames = await names(flat);
+    expect(flatNames).toContain('opt.flat_update');
+    expect(flatNames).not.toContain('opt.w0');
+    expect(await names(perTensor)).toEqual(expect.arrayContaining(['opt.w0', 'opt.w1', 'opt.grad_norm']));
+    expect(await names(perTensor)).not.toContain('opt.flat_update');
+    expect(flat.dispatchCount).toBeLessThan(perTensor.dispatchCount);
+    flat.destroy();
+    perTensor.destroy();
+  });
   for (const withNorm of [true, false])
     it(`a flat SGD group ${withNorm ? 'with its grad_norm' : 'without a grad_norm (norm from an input)'}: w − lr·g, by hand`, async () => {
       const rt = await runtime();

@@ -13,6 +13,7 @@ import { addModel, backward, dwChunks, pruneTargets, RULES, splitK } from '../..
 import type { ConvGeom } from '../../src/ops/conv.js';
 import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
+import { SlimError } from '../../src/runtime/errors.js';
 import { runGraphRef } from '../ref/graph.js';
 import { channelShuffleRef } from '../ref/ops.js';
 
@@ -477,4 +478,80 @@ describe('addModel on every zoo model: trainable = parameters less the batch-nor
       expect(dst.tensors.filter((t) => t.role === 'param').length).toBe(before);
       expect([...again.trainable].sort()).toEqual([...m.trainable].sort());
     });
+});
+
+// Survivors of the fresh mutation sample seed 2027 (docs/results/mutation/fresh/seed-2027.json), each test checked to
+// fail with its mutant planted and pass without.
+describe('fresh mutation sample seed 2027 survivors (step_graph.ts, autodiff.ts)', () => {
+  // autodiff.ts:403 (the batch-norm rule returning no gradients): a derivative rule that drops a gradient leaves the
+  // parameters behind it untrained, silently. For every zoo model and QAT mode, every trainable parameter of every
+  // trained model must reach its optimizer update: exactly one update node per trainable tensor, none for others.
+  const updatesOf = (s: StepGraph) => {
+    const per = new Map<number, number>();
+    for (const n of s.graph.nodes)
+      if (n.op === 'sgd_update' || n.op === 'adam_update') per.set(n.inputs[0], (per.get(n.inputs[0]) ?? 0) + 1);
+    return per;
+  };
+  it.each(MODEL_NAMES.flatMap((m) => (['none', 'int8', 'binary'] as const).map((q) => [m, q] as const)))(
+    '%s, qat %s: a gradient reaches every trainable parameter (one update each)',
+    (name, qat) => {
+      const spec = { model: name, batch: 2, res: name.startsWith('cnn') ? 28 : 32, classes: 10, alpha: 0.25 };
+      const s = buildStepGraph({ kind: 'plain', model: buildModel(spec) }, DEFAULT_OPTIM, qat);
+      const per = updatesOf(s);
+      const trainable = s.models[0].trainable;
+      expect(trainable.length).toBeGreaterThan(0);
+      const missing = trainable.filter((t) => per.get(t) !== 1).map((t) => s.graph.tensors[t].name);
+      expect(missing, 'trainable parameters without exactly one update').toEqual([]);
+      expect(per.size).toBe(trainable.length);
+    },
+  );
+  it('kd and dml (mobilenet_v2, batch norms): every trained model gets an update per trainable parameter, a frozen teacher none', () => {
+    const mb = () => buildModel({ model: 'mobilenet_v2', alpha: 0.25, res: 16, batch: 2, classes: 10 });
+    const kd = buildStepGraph({ kind: 'kd', student: mb(), teacher: mb(), tau: 2, alpha: 1, beta: 1 }, DEFAULT_OPTIM);
+    const dml = buildStepGraph({ kind: 'dml', peers: [mb(), mb()] }, { ...DEFAULT_OPTIM, kind: 'adamw' });
+    for (const s of [kd, dml]) {
+      const per = updatesOf(s);
+      const trainable = s.models.flatMap((m) => m.trainable);
+      expect(trainable.filter((t) => per.get(t) !== 1).map((t) => s.graph.tensors[t].name)).toEqual([]);
+      expect(per.size).toBe(trainable.length);
+    }
+    expect([...updatesOf(kd).keys()].some((t) => kd.graph.tensors[t].name.startsWith('teacher/'))).toBe(false);
+  });
+
+  it('a conv with a fused channel shuffle is refused for training, by name; a frozen (teacher) copy takes it as it is', () => {
+    // autodiff.ts:163 (the conv2d derivative rules know nothing of the permuted store: its gradients would be wrong)
+    const src = new Graph();
+    const x = src.addInput('x', [2, 4, 4, 8]);
+    const w = src.addParam('pw.w', [1, 1, 4, 8], new Float32Array(32).fill(0.1));
+    src.markOutput(src.add1('conv2d', [x, w], { groups: 2, shuffle: 2 }, 'pw'));
+    for (const mode of ['train', 'recompute'] as const) {
+      const dst = new Graph();
+      expect(() => addModel(dst, src, { prefix: '', input: dst.addInput('x', [2, 4, 4, 8]), mode })).toThrow(
+        "node 'pw': a fused channel shuffle cannot be trained (train the unfused graph)",
+      );
+    }
+    const frozen = new Graph();
+    addModel(frozen, src, { prefix: 't/', input: frozen.addInput('x', [2, 4, 4, 8]), mode: 'frozen' });
+    expect(frozen.nodes.map((n) => [n.op, n.attrs.shuffle])).toEqual([['conv2d', 2]]);
+    // the same conv without the shuffle trains
+    const plain = new Graph();
+    src.nodes[0].attrs.shuffle = 1;
+    expect(() => addModel(plain, src, { prefix: '', input: plain.addInput('x', [2, 4, 4, 8]), mode: 'train' })).not.toThrow();
+  });
+
+  it('a kd step with cached teacher logits and GPU-gathered batches is refused, by name', () => {
+    // step_graph.ts:70 (the message): the cached logits are fed per batch from the CPU, which a gathered batch skips
+    const split = { images: new Uint8Array(6 * 28 * 28), labels: new Uint8Array(6), n: 6, rows: 28, cols: 28 };
+    const data = { split, augment: { cropPad: 0, flip: false } };
+    const kd = (cachedTeacher: boolean) =>
+      buildStepGraph(
+        { kind: 'kd', student: model(), teacher: model(), tau: 2, alpha: 1, beta: 1, cachedTeacher },
+        DEFAULT_OPTIM,
+        'none',
+        'none',
+        data,
+      );
+    expect(() => kd(true)).toThrow(new SlimError('cached teacher logits need the batches assembled on the CPU'));
+    expect(() => kd(false)).not.toThrow();
+  });
 });

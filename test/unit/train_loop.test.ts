@@ -509,3 +509,52 @@ describe('train bookkeeping: per epoch, per peer, per step', () => {
     expect(r.prune?.ratio).toBe(0.5);
   });
 });
+
+// Survivors of the fresh mutation sample seed 2027 (docs/results/mutation/fresh/seed-2027.json), each test checked to
+// fail with its mutant planted and pass without.
+describe('train: checkpoints by the clock, and an empty validation split', () => {
+  it('checkpointEveryMin counts minutes since the last checkpoint (a clock that jumps 11 minutes after step 1)', async () => {
+    // loop.ts:326 (now − last, not now + last). The clock is performance.now() moved 10⁹ ms ahead (its origin is
+    // arbitrary; a long-lived process reads such values) plus a jump of 11 minutes made after step 1's progress.
+    const rt = await runtime();
+    const out = join(mkdtempSync(join(tmpdir(), 'slimgpu-clock-')), 'run.ckpt');
+    const real = performance.now.bind(performance);
+    let offset = 1e9;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => real() + offset);
+    saved.steps = [];
+    try {
+      const r = await train(rt, {
+        ...opts({}),
+        out,
+        readEvery: 1,
+        checkpointEveryMin: 10,
+        train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 32),
+        test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+        onProgress: (p) => {
+          if (p.step === 1) offset += 11 * 60_000;
+        },
+      });
+      expect(r.steps).toBe(4);
+    } finally {
+      clock.mockRestore();
+    }
+    // 4 steps in one epoch: due at step 2 (the first check after the jump), then the end of the epoch; none at
+    // steps 1 and 3 (seconds after the start and after the last checkpoint)
+    expect(saved.steps).toEqual([2, 4]);
+  });
+
+  it('an empty validation split gives no val_accuracy (nothing measured), not a figure', async () => {
+    // loop.ts:418 (val given AND not empty)
+    const rt = await runtime();
+    const t10k = loadSplit(FASHION_MNIST_DIR, 't10k');
+    const empty = { ...t10k, n: 0, images: t10k.images.subarray(0, 0), labels: t10k.labels.subarray(0, 0) };
+    const r = await train(rt, {
+      ...opts({}),
+      maxSteps: 0,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(t10k, 8),
+      val: empty,
+    });
+    expect(r.val_accuracy).toBeUndefined();
+  });
+});
