@@ -290,7 +290,8 @@ describe('search calibration (GPU)', () => {
       const s = table.models[`${label}|fp32|b1`];
       expect(s.base).toBe('cnn_small');
       expect(s.base_ms).toBe(small.ms); // every ratio is to the cnn_small runs of the same rounds
-      expect(s.ms).toBeLessThan(250);
+      expect(s.ms).toBeGreaterThan(0); // no wall-clock bound: under load a 5 ms model took 639 ms
+      expect(Number.isFinite(s.ms)).toBe(true);
       expect(s.f.layer_ms).toBeGreaterThan(0);
     }
     expect(cal.cnn_small_ms).toBeCloseTo(small.ms, 3);
