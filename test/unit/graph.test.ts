@@ -163,13 +163,16 @@ describe('profiling', () => {
 });
 
 describe('run streams', () => {
-  it('a push while a flush is reading the outputs back is refused (it would overwrite slots not yet read)', async () => {
-    // executor.ts:352 (mapping set when flush starts; a survivor of the fresh mutation sample seed 2027)
-    const rt = await runtime();
+  /** y = |x| over 8 values: the smallest compiled graph a stream can run */
+  const absOf8 = async () => {
     const g = new Graph();
     const x = g.addInput('x', [8]);
     g.markOutput(g.add1('unary', [x], { fn: 'abs' }));
-    const m = await compile(rt, g, { tune: 'off' });
+    return compile(await runtime(), g, { tune: 'off' });
+  };
+  it('a push while a flush is reading the outputs back is refused (it would overwrite slots not yet read)', async () => {
+    // executor.ts:352 (mapping set when flush starts; a survivor of the fresh mutation sample seed 2027)
+    const m = await absOf8();
     const s = m.stream(2);
     const first = s.push([new Float32Array(8).fill(-1)]);
     const flushing = s.flush();
@@ -207,11 +210,7 @@ describe('run streams', () => {
     m.destroy();
   });
   it('a run with a GPU validation error rejects at flush, and so does every run flushed with it', async () => {
-    const rt = await runtime();
-    const g = new Graph();
-    const x = g.addInput('x', [8]);
-    g.markOutput(g.add1('unary', [x], { fn: 'abs' }));
-    const m = await compile(rt, g, { tune: 'off' });
+    const m = await absOf8();
     const s = m.stream(2);
     const ok = s.push([new Float32Array(8).fill(-2)]);
     await s.flush();
