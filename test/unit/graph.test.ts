@@ -230,20 +230,26 @@ describe('run streams', () => {
   }, 120_000); // a run left pending would otherwise hold the test for the suite's 10-minute limit
 });
 
+/** x [2, 3] · w [3, 4] (w a parameter, (i / 4 − 1)) added to g: the matmul 'mm' and w */
+function xTimesW(g: Graph) {
+  const x = g.addInput('x', [2, 3]);
+  const w = g.addParam(
+    'w',
+    [3, 4],
+    Float32Array.from({ length: 12 }, (_, i) => i / 4 - 1),
+  );
+  return { mm: g.add1('matmul', [x, w], {}, 'mm'), w };
+}
+
 describe('memory statistics of a compiled graph', () => {
   it('peakGpuBytes is the size of every buffer compile created (slots, parameters, constants, uniforms, read-back)', async () => {
     // executor.ts:86 (the uniform buffers' bytes; a survivor of the fresh mutation sample seed 2027). The oracle is
     // the device itself: every createBuffer call during compile, less any buffer destroyed before it returned.
     const rt = await runtime();
     const g = new Graph();
-    const x = g.addInput('x', [2, 3]);
-    const w = g.addParam(
-      'w',
-      [3, 4],
-      Float32Array.from({ length: 12 }, (_, i) => i / 4 - 1),
-    );
+    const { mm } = xTimesW(g);
     const b = g.addParam('b', [4], Float32Array.of(1, 2, 3, 4));
-    const y = g.add1('binary', [g.add1('matmul', [x, w], {}, 'mm'), b], { fn: 'add' }, 'bias');
+    const y = g.add1('binary', [mm, b], { fn: 'add' }, 'bias');
     g.markOutput(g.add1('unary', [y], { fn: 'abs' }, 'abs'));
     const device = rt.device;
     const create = device.createBuffer;
@@ -276,13 +282,8 @@ describe('memory statistics of a compiled graph', () => {
 describe('compiled graph: parameters, edges, unfused batch norm, wall-clock profile', () => {
   const tiny = () => {
     const g = new Graph();
-    const x = g.addInput('x', [2, 3]);
-    const w = g.addParam(
-      'w',
-      [3, 4],
-      Float32Array.from({ length: 12 }, (_, i) => i / 4 - 1),
-    );
-    g.markOutput(g.add1('matmul', [x, w], {}, 'mm'));
+    const { mm, w } = xTimesW(g);
+    g.markOutput(mm);
     return { g, w };
   };
   it('writeTensor then readTensor: the new values, used by the next run; wrong sizes and non-parameters named', async () => {
