@@ -168,7 +168,7 @@ describe("search stage 3: the most accurate at ≤ 0.9×, paired with stage 2's 
     expect(plan.w).toBe(0); // the hard constraint: the objective is the accuracy
   });
 
-  it("copies stage 2's cnn_small final of the same seed and recipe, and nothing else", () => {
+  it('copies a final of the same model, seed and recipe from the first plan named, and nothing else', () => {
     const root = mkdtempSync(join(tmpdir(), 'slimgpu-search-reuse-'));
     const plan = SEARCH_PLANS.stage3;
     const id = finalId('cnn_small', 2, plan);
@@ -178,9 +178,43 @@ describe("search stage 3: the most accurate at ≤ 0.9×, paired with stage 2's 
     const dir = join(root, 'stage3');
     expect(reusableFinal(dir, plan, id)).toEqual({ ...f, reused_from: `stage2/final/${id}.json` });
     expect(reusableFinal(dir, plan, finalId('cnn_small', 3, plan))).toBeNull(); // not trained there
+    writeFileSync(join(root, 'stage2', 'final', `${id}.json`), JSON.stringify({ ...f, seed: 3 }));
+    expect(reusableFinal(dir, plan, id)).toBeNull(); // the file holds another seed
     writeFileSync(join(root, 'stage2', 'final', `${id}.json`), JSON.stringify({ ...f, recipe: { ...plan.final, epochs: 4 } }));
     expect(reusableFinal(dir, plan, id)).toBeNull(); // another recipe
+    writeFileSync(join(root, 'stage2', 'final', `${id}.json`), JSON.stringify({ ...f, test_images: 5000 }));
+    expect(reusableFinal(dir, plan, id)).toBeNull(); // scored on other test images
+    writeFileSync(join(root, 'stage2', 'final', `${id}.json`), JSON.stringify(f));
     expect(reusableFinal(dir, SEARCH_PLANS.stage2, id)).toBeNull(); // a plan that reuses nothing
+
+    // stage 4 also takes a finalist stage 3 trained (stage 2 first, then stage 3)
+    const s4 = SEARCH_PLANS.stage4;
+    const name = 'cnn_search:d3-w24-k3-dw-se-fc';
+    const fid = finalId(name, 1, s4);
+    mkdirSync(join(root, 'stage3', 'final'), { recursive: true });
+    const g = { name, seed: 1, recipe: s4.final, test_images: 10000, test_accuracy: 0.8859, val_accuracy: 0.9005 };
+    writeFileSync(join(root, 'stage3', 'final', `${fid}.json`), JSON.stringify(g));
+    expect(reusableFinal(join(root, 'stage4'), s4, fid)).toEqual({ ...g, reused_from: `stage3/final/${fid}.json` });
+    expect(reusableFinal(join(root, 'stage4'), s4, id)).toEqual({ ...f, reused_from: `stage2/final/${id}.json` });
+    writeFileSync(join(root, 'stage3', 'final', `${fid}.json`), JSON.stringify({ ...g, name: 'cnn_search:d3-w24-k3-dw-fc' }));
+    expect(reusableFinal(join(root, 'stage4'), s4, fid)).toBeNull(); // another model under that file name
+  });
+});
+
+describe('search stage 4: the final recipe as the proxy, near 1× latency', () => {
+  it('scores candidates with the final recipe, in the narrowed space, finals at a re-measured ratio ≤ 1', () => {
+    const plan = SEARCH_PLANS.stage4;
+    expect(plan.search).toEqual(plan.final);
+    expect(plan.final).toEqual(SEARCH_PLANS.stage3.final); // so stage 2's cnn_small finals pair with these
+    const c = (name: string, val_accuracy: number) => ({ name, val_accuracy }) as CandidateResult;
+    const done = [c('a', 0.9), c('b', 0.905), c('c', 0.91), c('d', 0.895)];
+    expect(finalistNames(done, { a: 0.9, b: 1, c: 1.05, d: 0.5 }, plan)).toEqual(['cnn_small', 'b', 'a']);
+    for (let k = 0; k < plan.candidates; k++) {
+      const { arch } = propose(plan, k, [], 0);
+      expect(plan.space.depth).toContain(arch.depth);
+      expect(plan.space.width).toContain(arch.width);
+      expect(arch.dw && arch.fc).toBe(true);
+    }
   });
 });
 
