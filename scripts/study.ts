@@ -4,7 +4,7 @@
 // `slimgpu train` / `slimgpu eval` child process, so a crash or a kill loses at most the run in progress.
 //
 //   npm run study -- [--plan quick|full] [--arms teacher,student,...] [--seeds 1,2,3] [--dry-run] [--summary] [--ship]
-//                    [--results DIR] [--work DIR] [--no-build]
+//                    [--park] [--results DIR] [--work DIR] [--no-build]
 //
 // Where things go (RESULTS = docs/results/study/<plan>, WORK = bench-results/study/<plan>, ignored by git):
 //   RESULTS/<arm>/<seed>.json   a finished run: commands, validation and test accuracy, agreement, date. A run whose
@@ -17,6 +17,10 @@
 //                               arguments match restarts with --resume (exactly the uninterrupted run); a
 //                               checkpoint of other arguments (a changed plan) is discarded.
 //   WORK/<id>.pred<k>.jsonl     eval --predictions of the run's test-set classes (agreement is computed from these).
+//   RESULTS/parked/<id>.ckpt|.cmd  WORK's checkpoints that must outlive the machine (WORK is not committed, and a
+//                               session may start on a fresh machine): `--park` copies the run in progress and every
+//                               finished run another run needs (the teacher) here, to be committed at a stop; a study
+//                               started where WORK lacks them copies them back first (restoreParked).
 //
 // Validation: every training run holds out the last `val` training images (train --limit N−val --val val) and
 // reports val_accuracy on them. The student's learning rate and the distillation temperature T ∈ {1, 2, 4, 8} and
@@ -433,6 +437,32 @@ function parseJson(stdout: string, what: string): Record<string, unknown> {
   }
 }
 
+/** The `eval` arguments of one of a run's evaluations. */
+function evalArgs(c: StudyContext, run: RunSpec, e: RunSpec['evals'][number]): string[] {
+  return [
+    'eval',
+    '--ckpt',
+    ckptFile(c, e.of ?? run.id),
+    ...(e.peer !== undefined ? ['--peer', String(e.peer)] : []),
+    ...e.args,
+    '--dataset',
+    'fashion-mnist',
+    '--json',
+  ];
+}
+
+/** A finished run's test-set predictions (its first evaluation), made again from its checkpoint when WORK lacks them
+ *  (a fresh machine: only checkpoints are parked, predictions are ~1.3 MB of logits each and deterministic). */
+async function remakePredictions(c: StudyContext, id: string, log: string): Promise<void> {
+  const file = predFile(c, id, 0);
+  if (existsSync(file)) return;
+  const spec = planRuns(c).find((r) => r.id === id);
+  if (!spec?.evals.length) throw new Error(`${id}: its predictions (${file}) are missing and it has no evaluation to remake them`);
+  c.log?.(`${id}: remaking its predictions (${file} is missing)`);
+  const r = await c.exec([...evalArgs(c, spec, spec.evals[0]), '--predictions', file], log);
+  if (r.code !== 0) throw new Error(`${id}: eval exited with ${r.code} (see ${log})`);
+}
+
 /** Train (resuming an interrupted run), evaluate, compare predictions; writes RESULTS/<id>.json. */
 export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResult> {
   const t0 = Date.now();
@@ -469,16 +499,7 @@ export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResu
   const preds: Int32Array[] = [];
   for (const [k, e] of run.evals.entries()) {
     const pred = predFile(c, run.id, k);
-    const args = [
-      'eval',
-      '--ckpt',
-      e.of ? ckptFile(c, e.of) : ckpt,
-      ...(e.peer !== undefined ? ['--peer', String(e.peer)] : []),
-      ...e.args,
-      '--dataset',
-      'fashion-mnist',
-      '--json',
-    ];
+    const args = evalArgs(c, run, e);
     commands.push(commandLine(args));
     const r = await c.exec([...args, '--predictions', pred], log);
     if (r.code !== 0) throw new Error(`${run.id}: eval exited with ${r.code} (see ${log})`);
@@ -490,6 +511,7 @@ export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResu
   }
   const agree: RunResult['agreement'] = {};
   for (const other of run.agreeWith) {
+    await remakePredictions(c, other, log);
     const theirs = readPredictions(predFile(c, other, 0));
     const a = preds.map((p) => Number(agreement(p, theirs).toFixed(4)));
     agree[other] = a.length === 1 ? a[0] : a;
@@ -529,6 +551,45 @@ export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResu
 
 /** Runs every unfinished run whose dependencies have finished, in plan order, re-planning after each (a sweep's
  *  choice releases the runs that use it); regenerates the summary after each. Returns the ids it ran. */
+const parkedFile = (c: StudyContext, id: string, ext: 'ckpt' | 'cmd') => join(c.results, 'parked', `${id}.${ext}`);
+
+/** Copies to RESULTS/parked/ the checkpoints (and recorded arguments) that must survive a new machine: the runs in
+ *  progress (a checkpoint, no result) and the finished runs another run needs; removes parked copies nobody needs
+ *  any more. Safe while the study runs (train writes its checkpoint by rename). Returns the ids parked. */
+export function park(c: StudyContext): string[] {
+  const runs = planRuns(c);
+  const needed = new Set(runs.flatMap((r) => r.needs));
+  const parked: string[] = [];
+  for (const r of runs) {
+    const ckpt = ckptFile(c, r.id);
+    const cmd = join(c.work, `${r.id}.cmd`);
+    const keep = existsSync(ckpt) && existsSync(cmd) && (!readResult(c, r.id) || needed.has(r.id));
+    if (keep) {
+      writeAtomic(parkedFile(c, r.id, 'cmd'), readFileSync(cmd, 'utf8'));
+      writeAtomic(parkedFile(c, r.id, 'ckpt'), readFileSync(ckpt));
+      parked.push(r.id);
+    } else if (readResult(c, r.id) && !needed.has(r.id)) {
+      rmSync(parkedFile(c, r.id, 'ckpt'), { force: true });
+      rmSync(parkedFile(c, r.id, 'cmd'), { force: true });
+    }
+  }
+  return parked;
+}
+
+/** Copies parked checkpoints back into WORK where WORK has none for that run (a fresh machine); a run's WORK
+ *  checkpoint, when present, is newer than or the same as its parked copy, and is kept. Returns the ids restored. */
+export function restoreParked(c: StudyContext): string[] {
+  const restored: string[] = [];
+  for (const r of planRuns(c)) {
+    const from = parkedFile(c, r.id, 'ckpt');
+    if (!existsSync(from) || !existsSync(parkedFile(c, r.id, 'cmd')) || existsSync(ckptFile(c, r.id))) continue;
+    writeAtomic(join(c.work, `${r.id}.cmd`), readFileSync(parkedFile(c, r.id, 'cmd'), 'utf8'));
+    writeAtomic(ckptFile(c, r.id), readFileSync(from));
+    restored.push(r.id);
+  }
+  return restored;
+}
+
 export async function runStudy(c: StudyContext, arms: readonly string[] = ARMS, seeds?: number[], dryRun = false): Promise<string[]> {
   const ran: string[] = [];
   const failed = new Set<string>();
@@ -783,11 +844,11 @@ async function main(argv: string[]): Promise<number> {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}'`);
     const name = a.slice(2);
-    if (['dry-run', 'summary', 'ship', 'no-build'].includes(name)) opts[name] = true;
+    if (['dry-run', 'summary', 'ship', 'park', 'no-build'].includes(name)) opts[name] = true;
     else if (['plan', 'arms', 'seeds', 'results', 'work', 'models'].includes(name)) opts[name] = argv[++i];
     else
       throw new Error(
-        `unknown option ${a} (known: --plan quick|full --arms A,B --seeds 1,2 --results DIR --work DIR --models DIR --dry-run --summary --ship --no-build)`,
+        `unknown option ${a} (known: --plan quick|full --arms A,B --seeds 1,2 --results DIR --work DIR --models DIR --dry-run --summary --ship --park --no-build)`,
       );
   }
   const plan = PLANS[(opts.plan as string) ?? 'quick'];
@@ -812,6 +873,12 @@ async function main(argv: string[]): Promise<number> {
       c.log!(`shipped ${e.file}: ${e.model} ${e.role}, test accuracy ${e.test_accuracy}, ${e.size_bytes} bytes`);
     return 0;
   }
+  if (opts.park) {
+    const ids = park(c);
+    c.log!(ids.length ? `parked in ${join(c.results, 'parked')}: ${ids.join(', ')}` : 'nothing to park');
+    return 0;
+  }
+  if (!opts['dry-run']) for (const id of restoreParked(c)) c.log!(`${id}: checkpoint restored from ${join(c.results, 'parked')}`);
   // --no-build: dist/cli.mjs is already there (the device pack has no vite)
   if (!opts['dry-run'] && !opts['no-build']) {
     const b = await new Promise<number>((res) =>

@@ -17,9 +17,11 @@ import {
   CHECKPOINT_EVERY_MIN,
   chosenKd,
   chosenLr,
+  park,
   PLANS,
   planRuns,
   readResult,
+  restoreParked,
   runStudy,
   ship,
   summaryMarkdown,
@@ -172,6 +174,40 @@ describe('study runner', () => {
     calls.length = 0;
     await runStudy(c, ['teacher', 'qat']);
     expect(calls.find((a) => a[0] === 'train')).not.toContain('--resume');
+  });
+  it('--park keeps the run in progress and the needed teacher for a fresh machine; a new WORK gets them back', async () => {
+    const calls: string[][] = [];
+    const c = context(fakeCli(calls));
+    await runStudy(c, ['teacher', 'qat', 'ptq']);
+    rmSync(join(c.results, 'qat/1.json')); // qat/1 in progress: a checkpoint, no result
+    expect(park(c).sort()).toEqual(['qat/1', 'teacher/1']); // ptq/1 finished and needed by nobody: not parked
+    const parked = join(c.results, 'parked');
+    expect(readFileSync(join(parked, 'teacher/1.ckpt'))).toEqual(readFileSync(join(c.work, 'teacher/1.ckpt')));
+    expect(readFileSync(join(parked, 'qat/1.cmd'), 'utf8')).toBe(readFileSync(join(c.work, 'qat/1.cmd'), 'utf8'));
+    expect(existsSync(join(parked, 'ptq/1.ckpt'))).toBe(false);
+
+    // a fresh machine: WORK is gone; the study restores both and resumes qat/1 instead of restarting it
+    rmSync(c.work, { recursive: true });
+    const fresh = c;
+    expect(restoreParked(fresh).sort()).toEqual(['qat/1', 'teacher/1']);
+    expect(readFileSync(join(fresh.work, 'qat/1.ckpt'))).toEqual(readFileSync(join(parked, 'qat/1.ckpt')));
+    calls.length = 0;
+    expect(await runStudy(fresh, ['teacher', 'qat', 'ptq'])).toEqual(['qat/1']);
+    expect(calls.find((a) => a[0] === 'train')).toContain('--resume');
+    // the teacher's predictions (not parked) are made again from its checkpoint for qat/1's agreement
+    expect(calls.filter((a) => a[0] === 'eval').map((a) => a[a.indexOf('--ckpt') + 1])).toEqual([
+      join(c.work, 'qat/1.ckpt'),
+      join(c.work, 'teacher/1.ckpt'),
+    ]);
+    expect(readResult(fresh, 'qat/1')!.agreement['teacher/1']).toBe(0.9);
+    // a WORK checkpoint that exists is newer than the parked copy: restore leaves it
+    writeFileSync(join(fresh.work, 'teacher/1.ckpt'), 'newer');
+    expect(restoreParked(fresh)).toEqual([]);
+    expect(readFileSync(join(fresh.work, 'teacher/1.ckpt'), 'utf8')).toBe('newer');
+    // once qat/1 has finished, parking drops its copy (nobody needs it); the teacher's stays
+    expect(park(fresh)).toEqual(['teacher/1']);
+    expect(existsSync(join(parked, 'qat/1.ckpt'))).toBe(false);
+    expect(existsSync(join(parked, 'qat/1.cmd'))).toBe(false);
   });
   it('a failed run leaves no result and blocks nothing else', async () => {
     const calls: string[][] = [];
