@@ -381,6 +381,25 @@ describe('glue pattern matching (exact constants) and epilogue folding', () => {
     expect(r.ops).toEqual(['fused_elementwise']);
     expect(r.kernels).toEqual([expect.stringMatching(/^fused_elementwise\[mul,add,tanh,sigmoid,mul\](#\d+)?$/)]);
   }, 60_000);
+  it("residual 'add' nodes (one with its ReLU fused) first and last in a chain: each sum is a step of the fused kernel", async () => {
+    // fuse_elementwise.ts:237 (the add's own step; a survivor of the fresh mutation sample seed 2028)
+    const shape = [1, 2, 3, 4];
+    const s = Float32Array.of(0.5, -1, 2, 1.5);
+    const g = new Graph();
+    const x = g.addInput('x', shape);
+    const y = g.addInput('y', shape);
+    const r = g.add1('activation', [g.add1('add', [x, y], {}, 'res')], { act: 1 }, 'relu');
+    const m = g.add1('binary', [r, g.addParam('s', [4], s)], { fn: 'mul' }, 'scale');
+    g.markOutput(g.add1('add', [m, x], {}, 'res2'));
+    const c = await compile(await runtime(), g, { tune: 'off' });
+    expect(c.graph.nodes.map((n) => n.op)).toEqual(['fused_elementwise']);
+    const xs = randn(24, 21, 2);
+    const ys = randn(24, 22, 2);
+    const [out] = await c.run([xs, ys]);
+    c.destroy();
+    const want = Float32Array.from(xs, (v, i) => Math.max(0, v + ys[i]) * s[i % 4] + v);
+    expectClose(out, want, TOL.f32, 'relu(x + y)·s + x');
+  }, 60_000);
   it('a squeeze-excitation gate (GlobalAveragePool → Conv → hard-sigmoid written out → Mul) runs as one fused kernel', async () => {
     const r = await checkAgainstOrt(
       convThen((b, y, c) => {
@@ -503,6 +522,37 @@ describe('glue pattern guards on hand-built graphs (CPU)', () => {
     ['conv / c', (g, y, ch) => bin(g, 'div', y, ch), 1],
     ['c / conv', (g, y, ch) => bin(g, 'div', ch, y), 0],
     ['conv · scalar', (g, y) => bin(g, 'mul', y, g.addParam('s', [1], Float32Array.of(2))), 1],
+    // fuse_elementwise.ts:187 and :177 (survivors of the fresh mutation sample seed 2028)
+    [
+      'conv / c with a zero channel: left alone (unfused, y/0 is ±Inf; folded, w/0 would put ±Inf and 0/0 = NaN in the weights)',
+      (g, y) =>
+        bin(
+          g,
+          'div',
+          y,
+          g.addParam(
+            'z',
+            [8],
+            Float32Array.from({ length: 8 }, (_, i) => (i === 3 ? 0 : 1 + i / 4)),
+          ),
+        ),
+      0,
+    ],
+    [
+      'conv · a state tensor (its values change between runs: not a constant to fold)',
+      (g, y) =>
+        bin(
+          g,
+          'mul',
+          y,
+          g.addState(
+            'st',
+            [8],
+            Float32Array.from({ length: 8 }, (_, i) => 0.5 + i / 4),
+          ),
+        ),
+      0,
+    ],
     [
       'conv · c[2, 8] (varies with the column too): not per-channel, left alone',
       (g, y) =>

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
 import { planFlatOptimizer } from '../../src/graph/flat_optim.js';
@@ -6,6 +6,8 @@ import { planMemory } from '../../src/graph/memory.js';
 import { fuseMatmulBias, optimizeForInference } from '../../src/graph/passes.js';
 import { getOp } from '../../src/ops/registry.js';
 import { buildModel } from '../../src/models/zoo.js';
+import { nodeGpuObject } from '../../src/runtime/device.js';
+import { Runtime } from '../../src/runtime/runtime.js';
 import { randn, runtime } from '../helpers.js';
 
 describe('model zoo sizes match the papers (within 3%)', () => {
@@ -201,6 +203,8 @@ describe('run streams', () => {
     await s.flush();
     for (let k = 0; k < 3; k++) {
       const [a, b] = await outs[k];
+      // exactly n values each (executor.ts:377, the slice's end; a survivor of the fresh mutation sample seed 2028)
+      expect([a.length, b.length]).toEqual([n, n]);
       for (const i of [0, 1, 6, 12345, n - 1]) {
         expect(a[i]).toBe(Math.abs(ins[k][i]));
         expect(b[i]).toBe(Math.abs(ins[k][i]));
@@ -344,25 +348,46 @@ describe('compiled graph: parameters, edges, unfused batch norm, wall-clock prof
     expect(Array.from(p.outputs[0])).toEqual([1, 2, 3, 4, 5, 6]);
     m.destroy();
   });
-  it('without timestamp queries: per-node wall-clock times, within the call', async () => {
+  it('on a device without timestamp queries: per-node wall-clock times, within the call', async () => {
+    // a real device without the feature (executor.ts:217, a survivor of the fresh mutation sample seed 2028: only
+    // clearing ctx.hasTimestamps on a device that has it let the timestamp path run too; here it would throw)
+    await runtime(); // the Dawn instance
+    const adapter = await nodeGpuObject()!.requestAdapter();
+    const rt = await Runtime.create({ device: await adapter!.requestDevice({ label: 'no timestamp-query' }) });
+    expect(rt.ctx.hasTimestamps).toBe(false);
+    const { g } = tiny();
+    const m = await compile(rt, g, { tune: 'off' });
+    const t0 = performance.now();
+    const p = await m.profile([new Float32Array(6).fill(1)]);
+    const wall = performance.now() - t0;
+    expect(p.method).toBe('wallclock');
+    expect(p.nodes.map((n) => n.name)).toEqual(['mm']);
+    expect(p.nodes[0].ms).toBeGreaterThanOrEqual(0);
+    expect(p.nodes[0].ms).toBeLessThanOrEqual(wall + 1);
+    expect(p.outputs[0].length).toBe(8);
+    m.destroy();
+    rt.destroy();
+  });
+  it("profiling a destroyed graph: the console's uncaptured GPU errors name the read-back step ('profile-outputs')", async () => {
+    // profile() has no error scope: its validation errors reach the user through device.ts's uncapturederror
+    // listener, and Dawn names the command encoder there (executor.ts:260, a survivor of the fresh mutation sample
+    // seed 2028: an unlabelled encoder reads 'CommandBuffer from CommandEncoder' with no name)
     const rt = await runtime();
     const { g } = tiny();
     const m = await compile(rt, g, { tune: 'off' });
-    const had = rt.ctx.hasTimestamps;
-    rt.ctx.hasTimestamps = false;
-    try {
-      const t0 = performance.now();
-      const p = await m.profile([new Float32Array(6).fill(1)]);
-      const wall = performance.now() - t0;
-      expect(p.method).toBe('wallclock');
-      expect(p.nodes.map((n) => n.name)).toEqual(['mm']);
-      expect(p.nodes[0].ms).toBeGreaterThanOrEqual(0);
-      expect(p.nodes[0].ms).toBeLessThanOrEqual(wall + 1);
-      expect(p.outputs[0].length).toBe(8);
-    } finally {
-      rt.ctx.hasTimestamps = had;
-    }
     m.destroy();
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void logged.push(a.join(' ')));
+    try {
+      await expect(m.profile([new Float32Array(6)])).rejects.toThrow();
+      await rt.device.queue.onSubmittedWorkDone();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(
+      logged.some((l) => l.includes('uncaptured GPU error') && l.includes('CommandEncoder "profile-outputs"')),
+      logged.join('\n'),
+    ).toBe(true);
   });
   it('a stream whose read-back buffer is gone rejects its runs at flush', async () => {
     const rt = await runtime();
@@ -380,7 +405,6 @@ describe('compiled graph: parameters, edges, unfused batch norm, wall-clock prof
 
 describe('device loss', () => {
   it('running after the device is lost is a clear error, and a new runtime works', async () => {
-    const { Runtime } = await import('../../src/runtime/runtime.js');
     const rt = await Runtime.create();
     const g = buildModel({ model: 'cnn_tiny' });
     const m = await compile(rt, g, { tune: 'off' });
