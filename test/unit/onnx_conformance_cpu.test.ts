@@ -85,4 +85,39 @@ describe('the backend-test runner itself', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('input_10.pb and output_10.pb come after input_9.pb and output_9.pb (numeric order, not the directory listing)', async () => {
+    // backend_test.ts:99 (the sort by number: readdirSync lists input_10 before input_2); 12 inputs concatenated, and
+    // 12 outputs split from one input, so that a wrong order on one side is not undone by the same order on the other
+    const dir = mkdtempSync(join(tmpdir(), 'slimgpu-backend-'));
+    try {
+      const host = (dims: number[], data: number[]): HostTensor => ({ dtype: DT.FLOAT, dims, data: Float64Array.from(data) });
+      const k12 = Array.from({ length: 12 }, (_, k) => k);
+      const write = (name: string, b: OnnxBuilder, inputs: HostTensor[], outputs: HostTensor[]) => {
+        const d = join(dir, name);
+        mkdirSync(join(d, 'test_data_set_0'), { recursive: true });
+        writeFileSync(join(d, 'model.onnx'), b.bytes());
+        inputs.forEach((t, k) => writeFileSync(join(d, 'test_data_set_0', `input_${k}.pb`), encodeTensor(tensorToProto(`x${k}`, t))));
+        outputs.forEach((t, k) => writeFileSync(join(d, 'test_data_set_0', `output_${k}.pb`), encodeTensor(tensorToProto(`y${k}`, t))));
+        return d;
+      };
+      const cpu = async (g: Parameters<typeof runGraphRef>[0], feeds: Float32Array[]) => runGraphRef(g, feeds);
+      const rt = undefined as unknown as Runtime;
+      const many = new OnnxBuilder(13);
+      many.output(
+        many.node1(
+          'Concat',
+          k12.map((k) => many.input(`x${k}`, [1])),
+          [{ name: 'axis', type: 2, i: 0 }],
+        ),
+      );
+      const ins = k12.map((k) => host([1], [k]));
+      expect(await runBackendCase(rt, write('inputs', many, ins, [host([12], k12)]), undefined, cpu)).toMatchObject({ pass: true });
+      const one = new OnnxBuilder(13);
+      one.node('Split', [one.input('x', [12]), one.ints(k12.map(() => 1))], [], 12).forEach((o) => one.output(o));
+      expect(await runBackendCase(rt, write('outputs', one, [host([12], k12)], ins), undefined, cpu)).toMatchObject({ pass: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

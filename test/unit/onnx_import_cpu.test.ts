@@ -228,6 +228,15 @@ const ROWS: OpRow[] = [
   { op: 'Clip', label: 'min only', inputs: { x: [2, 3] }, extra: (b) => [b.init([], [-0.3], 1, 'lo')] },
   { op: 'Clip', label: 'opset 6 attributes', opset: 6, inputs: { x: [2, 3] }, attrs: [attr.f('min', -0.2), attr.f('max', 0.4)] },
   { op: 'Clip', label: 'opset 6, no max', opset: 6, inputs: { x: [2, 3] }, attrs: [attr.f('min', -0.2)] },
+  // opset 11 moved min and max from attributes to inputs (ops/elementwise.ts:40: the opset 10/11 boundary)
+  { op: 'Clip', label: 'opset 10 attributes', opset: 10, inputs: { x: [2, 3] }, attrs: [attr.f('min', -0.3), attr.f('max', 0.2)] },
+  {
+    op: 'Clip',
+    label: 'opset 11 min and max inputs',
+    opset: 11,
+    inputs: { x: [2, 3] },
+    extra: (b) => [b.init([], [-0.3], 1, 'lo'), b.init([], [0.4], 1, 'hi')],
+  },
   { op: 'Mean', inputs: { x: [2, 3], y: [2, 3] } },
   { op: 'Max', inputs: { x: [2, 3], y: [3] } },
   { op: 'ReduceSumSquare', inputs: { x: [2, 3, 4] }, attrs: [attr.ints('axes', [1]), attr.i('keepdims', 0)] },
@@ -500,6 +509,51 @@ describe('fresh mutation sample survivors (ONNX import)', () => {
       b.output(b.node1('TopK', [b.init([2, 5], [5, 1, 4, 2, 3, 0, 9, 8, 7, 6]), b.ints([k])]));
       expect(() => importOnnx(b.bytes()), `K ${k}`).toThrow(`K = ${k} is outside [0, 5]`);
     }
+  });
+});
+
+// Written for the survivors of the fresh mutation sample seed 2028 (issue 17).
+describe('fresh mutation sample seed 2028 survivors (ONNX import)', () => {
+  it('Reshape → Transpose(0,2,1,3,4) → Reshape of a constant, or of a rank-5 input, is no channel shuffle (vs onnxruntime)', async () => {
+    // import.ts:392: the pattern is taken only for a computed rank-4 input; otherwise the three nodes import one by
+    // one (a constant folds on the host; a rank-5 [N,C,H,W,1] input would become a rank-4 channel_shuffle)
+    const shuffle = (b: OnnxBuilder, x: string, dims: number[]) => {
+      const r = b.node1('Reshape', [x, b.ints([1, 2, 2, 1, 2])]);
+      const t = b.node1('Transpose', [r], [attr.ints('perm', [0, 2, 1, 3, 4])]);
+      b.output(b.node1('Reshape', [t, b.ints(dims)]));
+    };
+    const xin = Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
+    const b = new OnnxBuilder(13);
+    shuffle(b, b.init([1, 4, 1, 2], xin, 1, 'c'), [1, 4, 1, 2]);
+    const [want] = await ortRunFull(b.bytes(), {});
+    expect([...want.data]).toEqual([0, 1, 4, 5, 2, 3, 6, 7]);
+    const m = importOnnx(b.bytes());
+    expect(m.graph.nodes, 'a constant folds away').toEqual([]);
+    expect(m.outputs[0].shape).toEqual([1, 4, 1, 2]);
+    expect([...m.outputs[0].constant!.data]).toEqual([...want.data]);
+
+    const b5 = new OnnxBuilder(13);
+    shuffle(b5, b5.input('x', [1, 4, 1, 2, 1]), [1, 4, 1, 2, 1]);
+    const [want5] = await ortRunFull(b5.bytes(), { x: [xin, [1, 4, 1, 2, 1]] });
+    const m5 = importOnnx(b5.bytes());
+    expect(m5.graph.nodes.map((n) => n.op)).not.toContain('channel_shuffle');
+    expect(m5.outputs[0].shape).toEqual(want5.dims);
+    expectNear(runGraphRef(m5.graph, [xin])[m5.outputs[0].output!], want5.data, 'rank-5 reshape-transpose-reshape');
+  });
+
+  it('comparisons of two constants fold like onnxruntime on ±Infinity and NaN', async () => {
+    // ops/elementwise.ts:205 (both inputs constant: compared on the host; the GPU form sign(relu(a − b)) would fold
+    // too, but to NaN for ∞ − ∞ and for NaN)
+    const b = new OnnxBuilder(13);
+    const x = b.init([5], [Infinity, -Infinity, 1, NaN, 2], 1, 'a');
+    const y = b.init([5], [Infinity, -Infinity, 1, NaN, 3], 1, 'b');
+    const ops = ['Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual'];
+    for (const op of ops) b.outputs.push({ name: b.node1(op, [x, y]), type: { tensorType: { elemType: 9 } } });
+    const want = await ortRunFull(b.bytes(), {});
+    const m = importOnnx(b.bytes());
+    expect(m.graph.nodes).toEqual([]);
+    m.outputs.forEach((o, k) => expect([...o.constant!.data], ops[k]).toEqual([...want[k].data]));
+    expect([...want[0].data]).toEqual([1, 1, 1, 0, 0]); // the oracle itself: ∞ = ∞, NaN ≠ NaN
   });
 });
 

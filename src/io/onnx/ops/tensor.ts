@@ -321,7 +321,7 @@ export const TENSOR_OPS: Record<string, OnnxOpHandler> = {
       if (parts !== n) c.fail(`num_outputs ${parts} disagrees with the node's ${n} outputs`);
       const size = Math.ceil(len / parts);
       split = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(size, len - i * size)));
-    } else c.ignore('num_outputs');
+    } else if (c.opset >= 18 && c.attrs.has('num_outputs')) c.fail('takes the split input or num_outputs, not both');
     if (split.length !== n || split.some((s) => s < 0) || split.reduce((a, b) => a + b, 0) !== len)
       c.fail(`split [${split.join(',')}] does not divide axis ${axis} of ${shapeStr(x.shape)} into ${n} outputs`);
     let off = 0;
