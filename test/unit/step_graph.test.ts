@@ -338,6 +338,12 @@ describe('addModel: the activation and max-pool a batch norm absorbs (autodiff.t
     expect(r.attrs.act).toBe(0);
     expect(r.ops).toContain('activation');
   });
+  it('an identity activation (code 0) is not one of the codes 1–7 absorbed: it stays a node, and so does the max-pool', () => {
+    // autodiff.ts:219 (isAct: an integer AND ≥ 1 AND ≤ 7; with `||` every integer ≤ 7 would be absorbed)
+    const r = trained((g, bn) => maxpool(g, g.add1('activation', [bn], { act: 0 }, 'id')));
+    expect([r.attrs.act, r.attrs.pool]).toEqual([0, undefined]);
+    expect(r.ops).toEqual(['batchnorm_train', 'activation', 'pool2d']);
+  });
   it('relu read by the max-pool and by a global pool: the relu is absorbed, the max-pool is not', () => {
     const r = trained((g, bn) => {
       const a = relu(g, bn);
@@ -553,5 +559,35 @@ describe('fresh mutation sample seed 2027 survivors (step_graph.ts, autodiff.ts)
       );
     expect(() => kd(true)).toThrow(new SlimError('cached teacher logits need the batches assembled on the CPU'));
     expect(() => kd(false)).not.toThrow();
+  });
+});
+
+// Survivors of the fresh mutation sample seed 2028 (docs/results/mutation/fresh/seed-2028.json), each test checked to
+// fail with its mutant planted and pass without.
+describe('fresh mutation sample seed 2028 survivors (autodiff.ts, step_graph.ts)', () => {
+  it("backward adds no contribution for an input its rule does not differentiate (a batch norm's running mean)", () => {
+    // autodiff.ts:459: a rule returns undefined for an input without a derivative (batchnorm_train's running
+    // statistics). Here the same tensor is the batch norm's γ and its running mean: its gradient is dγ alone.
+    const g = new Graph();
+    const x = g.addInput('x', [2, 2, 2, 4]);
+    const p = (name: string, v: number) => g.addParam(name, [4], new Float32Array(4).fill(v));
+    const gamma = p('bn.gamma', 1);
+    const bnAttrs = { eps: 1e-3, momentum: 0.1, update: 1, act: 0 };
+    const [y] = g.add('batchnorm_train', [x, gamma, p('bn.beta', 0), gamma, p('bn.var', 1)], bnAttrs, 'bn');
+    const grads = backward(g, new Map([[y, [g.addInput('dy', [2, 2, 2, 4])]]]), [gamma]);
+    const bwd = g.nodes.filter((n) => n.op === 'batchnorm_backward');
+    expect(bwd).toHaveLength(1);
+    expect(grads.get(gamma)).toBe(bwd[0].outputs[1]);
+    expect(g.nodes.map((n) => n.op)).toEqual(['batchnorm_train', 'batchnorm_backward']);
+  });
+
+  it('the gradient-norm node of each trained model is named after it (what --profile lists): opt.grad_norm, peer<k>/opt.grad_norm', () => {
+    // step_graph.ts:85 (addOptimizer's name `${prefix}opt`; the flat update is named after the norm too)
+    const norms = (s: StepGraph) => opsOf(s, 'grad_norm').map((n) => n.name);
+    expect(norms(buildStepGraph({ kind: 'plain', model: model() }, DEFAULT_OPTIM))).toEqual(['opt.grad_norm']);
+    expect(norms(buildStepGraph({ kind: 'dml', peers: [model(), model()] }, DEFAULT_OPTIM))).toEqual([
+      'peer0/opt.grad_norm',
+      'peer1/opt.grad_norm',
+    ]);
   });
 });

@@ -558,3 +558,57 @@ describe('train: checkpoints by the clock, and an empty validation split', () =>
     expect(r.val_accuracy).toBeUndefined();
   });
 });
+
+// Survivors of the fresh mutation sample seed 2028 (docs/results/mutation/fresh/seed-2028.json), each test checked to
+// fail with its mutant planted and pass without.
+describe('train: resumed epochs record their whole loss, and a checkpoint due at exactly M minutes', () => {
+  it("stopped mid-epoch, resumed to the epoch's end, resumed again: each record is the mean over all its epoch's steps", async () => {
+    // loop.ts:311 (the epoch progress of a mid-epoch checkpoint restored) and :383 (none written at an epoch's end,
+    // where the epoch's loss is complete: carried over, it would count in the next epoch's record)
+    const rt = await runtime();
+    const dir = mkdtempSync(join(tmpdir(), 'slimgpu-resume-'));
+    const base = {
+      ...opts({}),
+      epochs: 2,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 16), // 2 steps per epoch
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    };
+    const r0 = await train(rt, { ...base, maxSteps: 1, out: join(dir, 'step1.ckpt') });
+    const r1 = await train(rt, { ...base, maxSteps: 2, resume: join(dir, 'step1.ckpt'), out: join(dir, 'step2.ckpt') });
+    const r2 = await train(rt, { ...base, resume: join(dir, 'step2.ckpt'), out: join(dir, 'step4.ckpt') });
+    const l = [r0, r1, r2].flatMap((r) => r.stepLosses[0]);
+    expect(l).toHaveLength(4);
+    expect([r0, r1, r2].map((r) => r.history.map((h) => h.epoch))).toEqual([[1], [1], [2]]);
+    expect(r1.history[0].train_loss[0], 'epoch 1: its step before the stop and its step after').toBeCloseTo((l[0] + l[1]) / 2, 6);
+    expect(r2.history[0].train_loss[0], 'epoch 2: its own two steps').toBeCloseTo((l[2] + l[3]) / 2, 6);
+  });
+
+  it('checkpointEveryMin M: due when exactly M minutes have passed (a coarse clock: it moves 5 minutes per step, stands still within one)', async () => {
+    // loop.ts:326 (≥, not >). A coarse clock (a browser clamps performance.now to 0.1–100 ms; a fast step reads the
+    // same value at its start and its end) can show exactly M minutes since the last checkpoint; that is M minutes.
+    const rt = await runtime();
+    const out = join(mkdtempSync(join(tmpdir(), 'slimgpu-coarse-')), 'run.ckpt');
+    let now = 1e6;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    saved.steps = [];
+    try {
+      const r = await train(rt, {
+        ...opts({}),
+        out,
+        readEvery: 1,
+        checkpointEveryMin: 10,
+        train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 32),
+        test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+        onProgress: () => {
+          now += 5 * 60_000;
+        },
+      });
+      expect(r.steps).toBe(4);
+    } finally {
+      clock.mockRestore();
+    }
+    // checked before each step's losses are read: after step 3 the clock shows 10 minutes since the start (two
+    // steps' ticks), so a checkpoint at step 3; then the end of the epoch
+    expect(saved.steps).toEqual([3, 4]);
+  });
+});
