@@ -198,9 +198,18 @@ export class CompiledGraph {
     inputs: Record<string, Float32Array> | Float32Array[],
   ): Promise<{ method: 'timestamp' | 'wallclock'; nodes: NodeProfile[]; outputs: Float32Array[] }> {
     return this.serial(async () => {
+      this.rt.ctx.ensureAlive();
       const device = this.rt.device;
       const g = this.graph;
       this.writeInputs(inputs);
+      // each submission in a validation scope, as run() does: an error names the step (and Dawn's message the encoder
+      // and pass labels: the node names) instead of reaching only the console
+      const checked = async (what: string, submit: () => void) => {
+        device.pushErrorScope('validation');
+        submit();
+        const err = await device.popErrorScope();
+        if (err) throw new SlimError(`GPU validation error while profiling the graph (${what}): ${err.message}`);
+      };
       const macsOf = (n: Node) =>
         getOp(n.op).macs?.(
           n.inputs.map((t) => g.shape(t)),
@@ -221,28 +230,43 @@ export class CompiledGraph {
           const qs = device.createQuerySet({ type: 'timestamp', count: 2 * part.length });
           const resolve = device.createBuffer({ size: 16 * part.length, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
           const read = device.createBuffer({ size: 16 * part.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-          const enc = device.createCommandEncoder({ label: 'profile' });
-          part.forEach((n, k) => {
-            const pass = enc.beginComputePass({
-              label: n.node.name,
-              timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 },
+          try {
+            const kernels = [...new Set(part.flatMap((n) => n.launches.map((l) => l.kernel)))].join(', ');
+            await checked(
+              `timed passes of nodes '${part[0].node.name}' … '${part[part.length - 1].node.name}', kernels: ${kernels}`,
+              () => {
+                const enc = device.createCommandEncoder({ label: 'profile' });
+                part.forEach((n, k) => {
+                  const pass = enc.beginComputePass({
+                    label: n.node.name,
+                    timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 },
+                  });
+                  n.launches.forEach((l) => encodeLaunch(pass, l));
+                  pass.end();
+                });
+                enc.resolveQuerySet(qs, 0, 2 * part.length, resolve, 0);
+                enc.copyBufferToBuffer(resolve, 0, read, 0, 16 * part.length);
+                device.queue.submit([enc.finish()]);
+              },
+            );
+            await read.mapAsync(GPUMapMode.READ);
+            const ts = new BigUint64Array(read.getMappedRange().slice(0));
+            read.unmap();
+            part.forEach((n, k) => {
+              const ns = ts[2 * k + 1] > ts[2 * k] ? Number(ts[2 * k + 1] - ts[2 * k]) : 0;
+              result.push({
+                name: n.node.name,
+                op: n.node.op,
+                kernels: n.launches.map((l) => l.kernel),
+                ms: ns / 1e6,
+                macs: macsOf(n.node),
+              });
             });
-            n.launches.forEach((l) => encodeLaunch(pass, l));
-            pass.end();
-          });
-          enc.resolveQuerySet(qs, 0, 2 * part.length, resolve, 0);
-          enc.copyBufferToBuffer(resolve, 0, read, 0, 16 * part.length);
-          device.queue.submit([enc.finish()]);
-          await read.mapAsync(GPUMapMode.READ);
-          const ts = new BigUint64Array(read.getMappedRange().slice(0));
-          read.unmap();
-          part.forEach((n, k) => {
-            const ns = ts[2 * k + 1] > ts[2 * k] ? Number(ts[2 * k + 1] - ts[2 * k]) : 0;
-            result.push({ name: n.node.name, op: n.node.op, kernels: n.launches.map((l) => l.kernel), ms: ns / 1e6, macs: macsOf(n.node) });
-          });
-          qs.destroy();
-          resolve.destroy();
-          read.destroy();
+          } finally {
+            qs.destroy();
+            resolve.destroy();
+            read.destroy();
+          }
         }
       } else {
         for (const n of active) {
@@ -257,9 +281,11 @@ export class CompiledGraph {
           });
         }
       }
-      const enc = device.createCommandEncoder({ label: 'profile-outputs' });
-      this.encodeOutputs(enc);
-      device.queue.submit([enc.finish()]);
+      await checked('reading the outputs', () => {
+        const enc = device.createCommandEncoder({ label: 'profile-outputs' });
+        this.encodeOutputs(enc);
+        device.queue.submit([enc.finish()]);
+      });
       return { method: this.rt.ctx.hasTimestamps ? 'timestamp' : 'wallclock', nodes: result, outputs: await this.readOutputs() };
     });
   }
