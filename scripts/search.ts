@@ -33,7 +33,8 @@
 //   RESULTS/remeasured.json          the candidates' latency ratios measured again before the finals
 //   RESULTS/final/<name>.json        the final trainings (val and test accuracy, latency ratio)
 //   RESULTS/SUMMARY.md, pareto.svg   regenerated after every candidate: the trace and the accuracy–latency plot
-//   WORK/final-<name>.ckpt           the final trainings' checkpoints (resumed after a kill)
+//   WORK/final-<name>.ckpt           the final trainings' checkpoints (resumed after a kill), like the baseline's
+//   WORK/baseline.ckpt, WORK/candidate-<k>-<name>.ckpt   and the candidates' (every epoch and every 10 minutes)
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -559,6 +560,8 @@ class Search {
       val: test ? s.val : undefined,
       out: ckpt,
       resume: ckpt && existsSync(ckpt) ? ckpt : undefined,
+      // a killed run resumes from minutes ago, not from its start (stage 4's candidates train ~10–60 min each)
+      checkpointEveryMin: ckpt ? 10 : undefined,
       onEpoch: (e) => this.log(`search: ${name} epoch ${e.epoch}: loss ${e.train_loss[0].toFixed(4)}, ${e.seconds.toFixed(0)} s`),
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -574,7 +577,8 @@ class Search {
     this.log('search: cnn_small with the search recipe (the baseline)');
     await this.measure('cnn_tiny'); // a second overhead sample for the predictor
     const lat = await this.measure('cnn_small');
-    const t = await this.trainVal('cnn_small', this.plan.search, false);
+    mkdirSync(this.work, { recursive: true });
+    const t = await this.trainVal('cnn_small', this.plan.search, false, join(this.work, 'baseline.ckpt'));
     const g = buildModel({ model: 'cnn_small', batch: 1 });
     const b: CandidateResult = {
       k: -1,
@@ -634,7 +638,13 @@ class Search {
       }
       const name = archName(chosen.arch);
       this.log(`search: candidate ${k}: ${name} (${chosen.origin}; predicted ${chosen.ratio.toFixed(2)}× cnn_small)`);
-      const t = await this.trainVal(name, this.plan.search, false);
+      mkdirSync(this.work, { recursive: true });
+      const t = await this.trainVal(
+        name,
+        this.plan.search,
+        false,
+        join(this.work, `candidate-${k}-${name.replace(/[^a-z0-9_-]+/gi, '_')}.ckpt`),
+      );
       const lat = await this.measure(name);
       const ratio = lat.ms / lat.base;
       const c: CandidateResult = {
