@@ -19,6 +19,7 @@ import type { Runtime } from '../src/runtime/runtime.js';
 import { compile } from '../src/graph/executor.js';
 import { ZOO } from '../test/zoo.js';
 import { attr, OnnxBuilder } from '../test/onnx_builder.js';
+import { onnxNodeTestsDir } from '../test/shared_data.js';
 
 export interface FuzzReport {
   cases: number;
@@ -34,11 +35,11 @@ export interface FuzzReport {
   messages: Map<string, number>;
 }
 
-const NODE_TESTS = join(process.cwd(), '..', 'shared', 'onnx-node-tests');
+const NODE_TESTS = onnxNodeTestsDir() ?? '';
 
 export function seedModels(): { name: string; bytes: Uint8Array }[] {
   const out: { name: string; bytes: Uint8Array }[] = [];
-  if (existsSync(NODE_TESTS)) {
+  if (NODE_TESTS) {
     for (const d of readdirSync(NODE_TESTS).sort()) {
       const f = join(NODE_TESTS, d, 'model.onnx');
       if (existsSync(f)) out.push({ name: d, bytes: new Uint8Array(readFileSync(f)) });
