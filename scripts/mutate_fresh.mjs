@@ -21,6 +21,9 @@
 // Resumable (state after every mutant in docs/results/mutation/fresh/seed-<seed>.json); a rerun continues the same
 // permutation. --recheck-survivors: after tests were added, rerun the survivors and record the result apart
 // ("after"), leaving the first ("before") result, the unbiased figure, untouched. Summaries: mutation_summary.mjs.
+// --redo-survivors REASON: only when the first run's environment was wrong (e.g. test data the suite needs was not
+// found, so part of it skipped itself): rerun the survivors at the sample's own commit (refused elsewhere), with the
+// same tests; a changed status replaces the first, which is kept in `first_run` with REASON.
 import { Instrumenter } from '@stryker-mutator/instrumenter';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -39,6 +42,7 @@ const seed = Number(opt('--seed', ''));
 const N = Number(opt('--n', '35'));
 const folders = opt('--folders', 'src/graph,src/io/onnx,src/train').split(',');
 const recheck = args.includes('--recheck-survivors');
+const redoReason = opt('--redo-survivors', null);
 if (!Number.isInteger(seed) || seed === 17) throw new Error('--seed must be an integer other than 17 (the per-file samples used 17)');
 if (!Number.isInteger(N) || N < 1) throw new Error('--n must be a positive integer');
 
@@ -182,6 +186,30 @@ async function runOne(m) {
     failures,
     err: (failures.length ? '' : r.err.slice(-300)) || undefined,
   };
+}
+
+if (redoReason !== null) {
+  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  if (!redoReason) throw new Error('--redo-survivors needs the reason the first run was wrong');
+  if (!head.startsWith(state.commit) && !state.commit.startsWith(head))
+    throw new Error(`--redo-survivors reruns the sample with its own tests: check out ${state.commit} (HEAD is ${head})`);
+  for (const [folder, p] of Object.entries(plan))
+    for (const r of state.folders[folder].results.filter((x) => x.status === 'Survived' && !x.first_run)) {
+      const m = p.pool.find(
+        (q) =>
+          q.file === r.file && q.line === r.line && q.column === r.column && q.mutator === r.mutator && q.replacement === r.replacement,
+      );
+      if (!m) throw new Error(`${r.file}:${r.line} ${r.mutator}: not in the pool at ${head}`);
+      const a = await runOne(m);
+      if (a.status !== r.status) {
+        r.first_run = { status: r.status, seconds: r.seconds, at: r.at, note: redoReason };
+        Object.assign(r, a, { at: new Date().toISOString() });
+      }
+      save();
+      console.log(`redo ${a.status.padEnd(8)} ${r.file}:${r.line} ${r.mutator} (${a.seconds} s)`);
+    }
+  cleanup();
+  process.exit(0);
 }
 
 if (recheck) {
