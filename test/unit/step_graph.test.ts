@@ -573,9 +573,9 @@ describe('fresh mutation sample seed 2027 survivors (step_graph.ts, autodiff.ts)
   });
 });
 
-// Survivors of the fresh mutation sample seed 2028 (docs/results/mutation/fresh/seed-2028.json), each test checked to
-// fail with its mutant planted and pass without.
-describe('fresh mutation sample seed 2028 survivors (autodiff.ts, step_graph.ts)', () => {
+// Survivors of the fresh mutation samples seed 2028 and 2029 (docs/results/mutation/fresh/), each test checked to fail
+// with its mutant planted and pass without.
+describe('fresh mutation sample seed 2028 and 2029 survivors (autodiff.ts, step_graph.ts)', () => {
   it("backward adds no contribution for an input its rule does not differentiate (a batch norm's running mean)", () => {
     // autodiff.ts:459: a rule returns undefined for an input without a derivative (batchnorm_train's running
     // statistics). Here the same tensor is the batch norm's γ and its running mean: its gradient is dγ alone.
