@@ -233,6 +233,9 @@ interface Row {
   /** accepted rows: the first output's shape */
   shape?: number[];
   label?: string;
+  /** accepted rows: the first output read by one more node (the model's output then), so that the named-stem check
+   * also covers the names of values, which only a consumer turns into tensor names (an NHWC copy `<value>.nhwc`) */
+  next?: { op: string; attrs?: AttributeProto[] };
 }
 
 const K = (c: number[], d?: number[], t = 7): In => ({ c, d, t });
@@ -437,6 +440,24 @@ const ROWS: Row[] = [
     ],
     shape: [65],
     label: '65 in a row: one slice',
+  },
+  // read in NHWC by a Transpose(0,2,3,1): the copy is named after the Gather's value (ops/tensor.ts:481, a survivor of
+  // the fresh sample seed 2029: a scattered gather's value was named '', its NHWC copy '.nhwc')
+  {
+    op: 'Gather',
+    ins: [[1, 4, 2, 3], K([3], [3, 0, 2])],
+    attrs: [i('axis', 1)],
+    next: { op: 'Transpose', attrs: [ints('perm', [0, 2, 3, 1])] },
+    shape: [1, 2, 3, 3],
+    label: 'scattered channels, read in NHWC',
+  },
+  {
+    op: 'Gather',
+    ins: [[1, 4, 2, 3], K([2], [0, 2])],
+    attrs: [i('axis', 1)],
+    next: { op: 'Transpose', attrs: [ints('perm', [0, 2, 3, 1])] },
+    shape: [1, 2, 3, 2],
+    label: 'every other channel (one strided slice), read in NHWC',
   },
   // ---- Dropout, Constant, Cast ----
   { op: 'Dropout', ins: [[2, 3], F([], [0.5]), K([], [1], 9)], err: 'training_mode = true is not supported (inference only)' },
@@ -891,7 +912,7 @@ function build(row: Row): Uint8Array {
     return b.init(v.c, v.d ?? Array.from({ length: n }, (_, j) => j + 1), v.t ?? 7, `c${k}_`);
   });
   const outs = b.node(row.op, names, row.attrs ?? [], row.outs ?? 1);
-  b.output(outs[0]);
+  b.output(row.next ? b.node1(row.next.op, [outs[0]], row.next.attrs ?? []) : outs[0]);
   return b.bytes();
 }
 

@@ -60,7 +60,7 @@ describe('the backend-test runner itself', () => {
     expect(compareOutput([NaN], host([1], [1]), false, tol)).toMatchObject({ pass: false, maxAbs: Infinity });
   });
 
-  it('a case folder with a wrong output shape or input count fails with what is wrong', async () => {
+  it('a case folder with a wrong output shape or input count fails with what is wrong; an internal error with its stack', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slimgpu-backend-'));
     try {
       const b = new OnnxBuilder(13);
@@ -84,6 +84,17 @@ describe('the backend-test runner itself', () => {
       expect(type).toMatchObject({ pass: false, error: "output 'neg_0': type float, expected int32" });
       const count = await runBackendCase(rt, write('count', [x, x], []), undefined, cpu);
       expect(count).toMatchObject({ pass: false, error: 'test_data_set_0 has 2 inputs, the model takes 1' });
+      // an error that is not a SlimError is an internal error, reported with where it was thrown (its stack), or as
+      // the value thrown when that is no Error (backend_test.ts:147)
+      const y = [host([2, 3], [-1, -2, -3, -4, -5, -6])];
+      const thrower = (v: unknown) => async () => {
+        throw v;
+      };
+      const bug = await runBackendCase(rt, write('bug', [x], y), undefined, thrower(new TypeError('boom')));
+      expect(bug).toMatchObject({ pass: false });
+      expect(bug.error).toMatch(/^internal error: TypeError: boom\n\s+at .*onnx_conformance_cpu\.test\.ts/);
+      const str = await runBackendCase(rt, write('str', [x], y), undefined, thrower('a string'));
+      expect(str).toMatchObject({ pass: false, error: 'internal error: a string' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -91,6 +91,22 @@ describe('scoreGraph / evaluate / teacherLogitsOf', () => {
       expect(plain.accuracy).toBeCloseTo(5 / 7, 12);
     }
   });
+  it('seconds is the time of the batches in seconds (a clock that moves 1.5 s at each of 3 batches: 4.5 s)', async () => {
+    // scoring.ts:76 (milliseconds / 1000); performance.now mocked, the real elapsed time the upper margin
+    const rt = await runtime();
+    const real = performance.now.bind(performance);
+    let offset = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => real() + offset);
+    try {
+      const w0 = real();
+      const r = await scoreGraph(rt, pixelGraph(3), s, { onBatch: () => (offset += 1500) });
+      const wall = (real() - w0) / 1000;
+      expect(r.seconds).toBeGreaterThanOrEqual(4.5);
+      expect(r.seconds).toBeLessThanOrEqual(4.5 + wall);
+    } finally {
+      clock.mockRestore();
+    }
+  });
   it('frees the compiled graph (its GPU buffers) when done and when a batch callback throws', async () => {
     const rt = await runtime();
     const destroy = vi.spyOn(CompiledGraph.prototype, 'destroy');

@@ -344,6 +344,15 @@ describe('addModel: the activation and max-pool a batch norm absorbs (autodiff.t
     expect([r.attrs.act, r.attrs.pool]).toEqual([0, undefined]);
     expect(r.ops).toEqual(['batchnorm_train', 'activation', 'pool2d']);
   });
+  it.each([
+    ['[1, 1, 1, 1]', [1, 1, 1, 1]],
+    ['[0, 0, 1, 1] (asymmetric)', [0, 0, 1, 1]],
+  ])('a padded max-pool 2×2 (pads %s) is not absorbed: it stays a node after the relu the batch norm takes', (_, pads) => {
+    // autodiff.ts:250 (batchnormPools reads the pool's pads: the fused kernel has no padding)
+    const r = trained((g, bn) => g.add1('pool2d', [relu(g, bn)], { kernel: [2, 2], stride: [2, 2], pads, mode: 'max' }, 'pool'));
+    expect([r.attrs.act, r.attrs.pool]).toEqual([1, undefined]);
+    expect(r.ops).toEqual(['batchnorm_train', 'pool2d']);
+  });
   it('relu read by the max-pool and by a global pool: the relu is absorbed, the max-pool is not', () => {
     const r = trained((g, bn) => {
       const a = relu(g, bn);
@@ -396,6 +405,8 @@ describe('dwChunks (autodiff.ts) from its documented rule', () => {
     [30, 3, 3, 32, 64, 6], // 8 wanted, at most ⌊30/4⌋ = 7, equal chunks of ⌈30/7⌉ = 5 rows: 6
     [100, 3, 3, 64, 128, 2], // 2304 tiles a chunk: 2
     [64, 3, 3, 1, 16, 32], // one input channel: 512 wanted, at most 64/2 = 32
+    [2048, 3, 3, 1, 16, 512], // one input channel, cout 16: 1024·8/16 = 512 wanted (under ⌊2048/2⌋)
+    [2048, 3, 3, 1, 12, 342], // cout 12 (not a multiple of 8): ⌈1024·4/12⌉ = 342 wanted, ⌈2048/6⌉ = 342
   ])('rows %i, %i×%i, cin %i, cout %i: %i chunks', (rows, kh, kw, cin, cout, s) => {
     expect(dwChunks({ n: 2, oh: rows / 2, kh, kw, cin, cout } as ConvGeom)).toBe(s);
   });
@@ -562,9 +573,9 @@ describe('fresh mutation sample seed 2027 survivors (step_graph.ts, autodiff.ts)
   });
 });
 
-// Survivors of the fresh mutation sample seed 2028 (docs/results/mutation/fresh/seed-2028.json), each test checked to
-// fail with its mutant planted and pass without.
-describe('fresh mutation sample seed 2028 survivors (autodiff.ts, step_graph.ts)', () => {
+// Survivors of the fresh mutation samples seed 2028 and 2029 (docs/results/mutation/fresh/), each test checked to fail
+// with its mutant planted and pass without.
+describe('fresh mutation sample seed 2028 and 2029 survivors (autodiff.ts, step_graph.ts)', () => {
   it("backward adds no contribution for an input its rule does not differentiate (a batch norm's running mean)", () => {
     // autodiff.ts:459: a rule returns undefined for an input without a derivative (batchnorm_train's running
     // statistics). Here the same tensor is the batch norm's γ and its running mean: its gradient is dγ alone.
@@ -579,6 +590,14 @@ describe('fresh mutation sample seed 2028 survivors (autodiff.ts, step_graph.ts)
     expect(bwd).toHaveLength(1);
     expect(grads.get(gamma)).toBe(bwd[0].outputs[1]);
     expect(g.nodes.map((n) => n.op)).toEqual(['batchnorm_train', 'batchnorm_backward']);
+  });
+
+  it.each(MODEL_NAMES)('%s: every node of its step graph is named after what it computes (what --profile lists)', (name) => {
+    // autodiff.ts:354 (a fully connected layer's weight gradient, `<layer>.dw_gemm`): no node is left nameless,
+    // and each layer's weight-gradient matmul is named after the layer
+    const s = buildStepGraph({ kind: 'plain', model: buildModel({ model: name, batch: 2 }) }, DEFAULT_OPTIM);
+    expect(s.graph.nodes.filter((n) => !/^[A-Za-z]/.test(n.name)).map((n) => `${n.op} '${n.name}'`)).toEqual([]);
+    for (const n of s.graph.nodes.filter((n) => n.op === 'matmul' && n.attrs.transA === 1)) expect(n.name).toMatch(/^[\w.]+\.dw_gemm$/);
   });
 
   it('the gradient-norm node of each trained model is named after it (what --profile lists): opt.grad_norm, peer<k>/opt.grad_norm', () => {

@@ -583,6 +583,25 @@ describe('train: resumed epochs record their whole loss, and a checkpoint due at
     expect(r2.history[0].train_loss[0], 'epoch 2: its own two steps').toBeCloseTo((l[2] + l[3]) / 2, 6);
   });
 
+  it('batches assembled on the CPU: a run stopped after step 1 and resumed has the losses of the uninterrupted run', async () => {
+    // loop.ts:342 (the next step's batch prepared while the GPU works: unprepared, step 2 of the uninterrupted run would
+    // train on a stale buffer, while the resumed run prepares its first step itself). Seed 2029 survivor.
+    const rt = await runtime();
+    const dir = mkdtempSync(join(tmpdir(), 'slimgpu-resume-'));
+    const base = {
+      ...opts({}),
+      gpuData: false,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 16), // 2 steps
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    };
+    const whole = (await train(rt, base)).stepLosses[0];
+    const first = (await train(rt, { ...base, maxSteps: 1, out: join(dir, 'step1.ckpt') })).stepLosses[0];
+    const rest = (await train(rt, { ...base, resume: join(dir, 'step1.ckpt') })).stepLosses[0];
+    expect(whole).toHaveLength(2);
+    expect([...first, ...rest]).toHaveLength(2);
+    [...first, ...rest].forEach((l, k) => expect(whole[k], `step ${k + 1}`).toBeCloseTo(l, 5));
+  });
+
   it('checkpointEveryMin M: due when exactly M minutes have passed (a coarse clock: it moves 5 minutes per step, stands still within one)', async () => {
     // loop.ts:326 (≥, not >). A coarse clock (a browser clamps performance.now to 0.1–100 ms; a fast step reads the
     // same value at its start and its end) can show exactly M minutes since the last checkpoint; that is M minutes.
