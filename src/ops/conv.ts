@@ -12,6 +12,7 @@
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
+import type { BufferRange } from '../runtime/kernels.js';
 import { attrInts, attrNum, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 export interface ConvGeom {
@@ -237,6 +238,8 @@ export function convVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
+  // Winograd last: candidates for the tuner, never the default (see winogradConvVariants)
+  out.push(...winogradConvVariants(pc));
   // The direct kernel is the oracle; it is offered to the tuner only when nothing faster applies, and tests pin it.
   out.push({
     id: 'conv2d_direct',
@@ -351,6 +354,83 @@ export function unrolledConvVariants(pc: PlanContext): Candidate[] {
     out.push(unrolledCandidate(pc, g, act, kernel, rows, cols, isQuad));
   }
   return out;
+}
+
+/**
+ * The Winograd F(2×2, 3×3) convolution applies: ungrouped, 3×3, stride 1, dilation 1 (any pads), Cin and Cout
+ * multiples of 4.
+ */
+export function winogradFits(g: ReturnType<typeof convGeom>): boolean {
+  return (
+    g.groups === 1 &&
+    g.kh === 3 &&
+    g.kw === 3 &&
+    g.sh === 1 &&
+    g.sw === 1 &&
+    g.dh === 1 &&
+    g.dw === 1 &&
+    g.cin % 4 === 0 &&
+    g.cout % 4 === 0
+  );
+}
+
+/**
+ * Winograd F(2×2, 3×3) (Lavin & Gray 2016; shaders/conv/conv2d_forward_winograd_*.wgsl): per call the weight
+ * transform U = G g Gᵀ (weights change every training step), the input transform V = Bᵀ d B per 4×4 input tile,
+ * the 16 products M[ξ] = V[ξ]·U[ξ] as one 1×1 convolution with 16 groups (each of the pointwise GEMM variants makes
+ * one candidate, `winograd2x2+<gemm id>`), and the output transform Aᵀ M A + bias, activation. 16 multiplies per 2×2
+ * outputs per (ci, co) instead of 36; U, V and M live in scratch buffers owned by the compiled graph. Listed after
+ * the direct-style kernels (conv2d and conv2d_gemm): a tuner candidate, not a default.
+ */
+export function winogradConvVariants(pc: PlanContext): Candidate[] {
+  const g = convGeom(pc.inShapes, pc.attrs);
+  if (!winogradFits(g)) return [];
+  const act = attrNum(pc.attrs, 'act', 0);
+  const th = Math.ceil(g.oh / 2);
+  const tw = Math.ceil(g.ow / 2);
+  const tiles = g.n * th * tw;
+  const gemmPc = (v: BufferRange, u: BufferRange): PlanContext => ({
+    ...pc,
+    attrs: { groups: 16 },
+    inputCount: 2,
+    inShapes: [
+      [1, 1, tiles, 16 * g.cin],
+      [1, 1, g.cin, 16 * g.cout],
+    ],
+    outShapes: [[1, 1, tiles, 16 * g.cout]],
+    input: (i) => (i === 0 ? v : u),
+  });
+  const gemmIds = convVariants(gemmPc(pc.input(0), pc.input(1)))
+    .filter((c) => c.id.startsWith('pointwise_'))
+    .map((c) => c.id);
+  return gemmIds.map((id) => ({
+    id: `winograd2x2+${id}`,
+    build: async () => {
+      const k = pc.rt.kernels;
+      const u = pc.constant(new Float32Array(16 * g.cin * g.cout), `${pc.name}.winograd_u`);
+      const v = pc.constant(new Float32Array(tiles * 16 * g.cin), `${pc.name}.winograd_v`);
+      const m = pc.constant(new Float32Array(tiles * 16 * g.cout), `${pc.name}.winograd_m`);
+      const b = pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
+      const weight = await k.launch('conv/conv2d_forward_winograd_weight', {
+        uniforms: { cin: g.cin, cout4: g.cout / 4 },
+        buffers: { w: pc.input(1), u },
+        invocations: g.cin * (g.cout / 4),
+      });
+      const input = await k.launch('conv/conv2d_forward_winograd_input', {
+        uniforms: { cin4: g.cin / 4, tiles_hw: [th, tw], ...convUniforms(g) },
+        buffers: { x: pc.input(0), v },
+        invocations: tiles * (g.cin / 4),
+      });
+      const gemm = convVariants({ ...gemmPc(v, u), output: () => m }).find((c) => c.id === id)!;
+      const output = await k.launch('conv/conv2d_forward_winograd_output', {
+        overrides: { ACT: act },
+        uniforms: { cout4: g.cout / 4, tiles_hw: [th, tw], out_hw: [g.oh, g.ow] },
+        buffers: { m, b, y: pc.output(0) },
+        invocations: tiles * (g.cout / 4),
+      });
+      return [weight, input, ...(await gemm.build()), output];
+    },
+  }));
 }
 
 /** One implicit-im2col tile kernel (conv2d_forward_unrolled or _slide: the same uniforms and thread mapping). */

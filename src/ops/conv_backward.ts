@@ -11,7 +11,7 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
-import { convGeom, convKey, convUniforms, convVariants, unrolledConvVariants } from './conv.js';
+import { convGeom, convKey, convUniforms, convVariants, unrolledConvVariants, winogradConvVariants } from './conv.js';
 import { channelReduce } from './norm.js';
 import type { BufferRange } from '../runtime/kernels.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
@@ -361,6 +361,6 @@ registerOp({
     // conv2 and was ~1.6× faster at cnn_tiny's, quad 7×32 / 7×16 take 0.6–0.7× its CPU time (they need Cout % 8 == 0)
     const implicit = unrolledConvVariants(pc);
     const key = `conv2d_gemm|${convKey(g)}`;
-    return pc.tuner.choose(key, [...implicit.slice(0, 1), ...viaPatches, ...implicit.slice(1)]);
+    return pc.tuner.choose(key, [...implicit.slice(0, 1), ...viaPatches, ...implicit.slice(1), ...winogradConvVariants(pc)]);
   },
 });
