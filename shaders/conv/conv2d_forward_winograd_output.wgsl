@@ -5,7 +5,8 @@
 //         odd OH / OW store only their first row / column).
 // Layout: M [T, 16·Cout] (the output [1,1,T,16·Cout] of step 3), M[t, ξ·Cout + co], tile t = (n·TH + th)·TW + tw;
 //         b [Cout]; y [N,OH,OW,Cout] NHWC; all as vec4 along co (Cout % 4 == 0).
-// Thread: one (t, co4) per invocation, i = t·(Cout/4) + co4: 16 loads, up to 4 stores. Overwrites y.
+// Thread: one (t, co4) per invocation, i = t·(Cout/4) + co4: 16 loads, up to 4 stores, in named registers (no private
+//         arrays: SwiftShader keeps those in memory). Overwrites y.
 //! import activation
 
 struct Params {
@@ -27,31 +28,30 @@ override WG: u32 = 64u;
   let tw = t % params.tiles_hw.y;
   let th = (t / params.tiles_hw.y) % params.tiles_hw.x;
   let nb = t / (params.tiles_hw.y * params.tiles_hw.x);
-  let mbase = t * 16u * params.cout4 + co4;
-  // f = Aᵀ M (rows combined per column c): 2 × 4
-  var f: array<vec4<f32>, 8>;
-  for (var c = 0u; c < 4u; c++) {
-    let m0 = m[mbase + c * params.cout4];
-    let m1 = m[mbase + (4u + c) * params.cout4];
-    let m2 = m[mbase + (8u + c) * params.cout4];
-    let m3 = m[mbase + (12u + c) * params.cout4];
-    f[c] = m0 + m1 + m2;
-    f[4u + c] = m1 - m2 - m3;
-  }
+  let s = params.cout4;
+  let mb = t * 16u * s + co4;
+  let m00 = m[mb]; let m01 = m[mb + 1u * s]; let m02 = m[mb + 2u * s]; let m03 = m[mb + 3u * s];
+  let m10 = m[mb + 4u * s]; let m11 = m[mb + 5u * s]; let m12 = m[mb + 6u * s]; let m13 = m[mb + 7u * s];
+  let m20 = m[mb + 8u * s]; let m21 = m[mb + 9u * s]; let m22 = m[mb + 10u * s]; let m23 = m[mb + 11u * s];
+  let m30 = m[mb + 12u * s]; let m31 = m[mb + 13u * s]; let m32 = m[mb + 14u * s]; let m33 = m[mb + 15u * s];
+  // f = Aᵀ M: rows (m0 + m1 + m2, m1 − m2 − m3), per column
+  let f00 = m00 + m10 + m20; let f10 = m10 - m20 - m30;
+  let f01 = m01 + m11 + m21; let f11 = m11 - m21 - m31;
+  let f02 = m02 + m12 + m22; let f12 = m12 - m22 - m32;
+  let f03 = m03 + m13 + m23; let f13 = m13 - m23 - m33;
+  // Y = f A: columns (f0 + f1 + f2, f1 − f2 − f3), per row
   let bias = b[co4];
   let oh0 = 2u * th;
   let ow0 = 2u * tw;
-  for (var r = 0u; r < 2u; r++) {
-    let oh = oh0 + r;
-    if (oh >= params.out_hw.x) { break; }
-    let f0 = f[4u * r];
-    let f1 = f[4u * r + 1u];
-    let f2 = f[4u * r + 2u];
-    let f3 = f[4u * r + 3u];
-    let ybase = ((nb * params.out_hw.x + oh) * params.out_hw.y + ow0) * params.cout4 + co4;
-    y[ybase] = activate4(f0 + f1 + f2 + bias);
-    if (ow0 + 1u < params.out_hw.y) {
-      y[ybase + params.cout4] = activate4(f1 - f2 - f3 + bias);
-    }
+  let OH = params.out_hw.x;
+  let OW = params.out_hw.y;
+  let right = ow0 + 1u < OW;
+  let y0 = ((nb * OH + oh0) * OW + ow0) * s + co4;
+  y[y0] = activate4(f00 + f01 + f02 + bias);
+  if (right) { y[y0 + s] = activate4(f01 - f02 - f03 + bias); }
+  if (oh0 + 1u < OH) {
+    let y1 = y0 + OW * s;
+    y[y1] = activate4(f10 + f11 + f12 + bias);
+    if (right) { y[y1 + s] = activate4(f11 - f12 - f13 + bias); }
   }
 }

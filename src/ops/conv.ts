@@ -12,7 +12,7 @@
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
-import type { BufferRange } from '../runtime/kernels.js';
+import type { BufferRange, Launch } from '../runtime/kernels.js';
 import { attrInts, attrNum, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 export interface ConvGeom {
@@ -356,6 +356,17 @@ export function unrolledConvVariants(pc: PlanContext): Candidate[] {
   return out;
 }
 
+/** The register tiles of conv/conv2d_forward_winograd_gemm* (quad): [tiles, output channels] per invocation. */
+const WINOGRAD_GEMM_TILES: [string, number, number][] = [
+  ['conv/conv2d_forward_winograd_gemm8x32', 8, 32],
+  ['conv/conv2d_forward_winograd_gemm4x32', 4, 32],
+  ['conv/conv2d_forward_winograd_gemm8x16', 8, 16],
+  ['conv/conv2d_forward_winograd_gemm4x16', 4, 16],
+  ['conv/conv2d_forward_winograd_gemm8x8', 8, 8],
+  ['conv/conv2d_forward_winograd_gemm4x8', 4, 8],
+  ['conv/conv2d_forward_winograd_gemm8x4', 8, 4],
+];
+
 /**
  * The Winograd F(2×2, 3×3) convolution applies: ungrouped, 3×3, stride 1, dilation 1 (any pads), Cin and Cout
  * multiples of 4.
@@ -400,11 +411,36 @@ export function winogradConvVariants(pc: PlanContext): Candidate[] {
     outShapes: [[1, 1, tiles, 16 * g.cout]],
     input: (i) => (i === 0 ? v : u),
   });
-  const gemmIds = convVariants(gemmPc(pc.input(0), pc.input(1)))
-    .filter((c) => c.id.startsWith('pointwise_'))
-    .map((c) => c.id);
-  return gemmIds.map((id) => ({
-    id: `winograd2x2+${id}`,
+  type Gemm = { id: string; launches: (v: BufferRange, u: BufferRange, m: BufferRange) => Promise<Launch[]> };
+  const gemms: Gemm[] = [];
+  if (pc.rt.ctx.features.has('subgroups')) {
+    for (const [kernel, rows, cols] of WINOGRAD_GEMM_TILES) {
+      if (g.cout % cols !== 0) continue;
+      gemms.push({
+        id: `gemm${rows}x${cols}`,
+        launches: async (v, u, m) => [
+          await pc.rt.kernels.launch(kernel, {
+            uniforms: { tiles, cin: g.cin, cout: g.cout },
+            buffers: { v, u, m },
+            invocations: Math.ceil(tiles / rows / 4) * 4 * 16 * (g.cout / cols),
+          }),
+        ],
+      });
+    }
+  }
+  // or the 1×1 convolution with 16 groups (the pointwise GEMM kernels)
+  for (const c of convVariants(gemmPc(pc.input(0), pc.input(1)))) {
+    if (!c.id.startsWith('pointwise_')) continue;
+    gemms.push({
+      id: c.id,
+      launches: (v, u, m) =>
+        convVariants({ ...gemmPc(v, u), output: () => m })
+          .find((x) => x.id === c.id)!
+          .build(),
+    });
+  }
+  return gemms.map((gemm) => ({
+    id: `winograd2x2+${gemm.id}`,
     build: async () => {
       const k = pc.rt.kernels;
       const u = pc.constant(new Float32Array(16 * g.cin * g.cout), `${pc.name}.winograd_u`);
@@ -421,14 +457,13 @@ export function winogradConvVariants(pc: PlanContext): Candidate[] {
         buffers: { x: pc.input(0), v },
         invocations: tiles * (g.cin / 4),
       });
-      const gemm = convVariants({ ...gemmPc(v, u), output: () => m }).find((c) => c.id === id)!;
       const output = await k.launch('conv/conv2d_forward_winograd_output', {
         overrides: { ACT: act },
         uniforms: { cout4: g.cout / 4, tiles_hw: [th, tw], out_hw: [g.oh, g.ow] },
         buffers: { m, b, y: pc.output(0) },
         invocations: tiles * (g.cout / 4),
       });
-      return [weight, input, ...(await gemm.build()), output];
+      return [weight, input, ...(await gemm.launches(v, u, m)), output];
     },
   }));
 }

@@ -20,8 +20,8 @@ interface Case {
   pads: [number, number, number, number];
   acts: number[];
   bias: boolean;
-  /** the GEMM of the candidate (prefix); default the first Winograd candidate */
-  variant?: string;
+  /** the candidates (id prefixes); default the first Winograd candidate */
+  variants?: string[];
 }
 
 const cases: Case[] = [
@@ -31,24 +31,34 @@ const cases: Case[] = [
   { name: '7x5 p(1,2,0,1) n3 cin12 cout20', x: [3, 7, 5, 12], cout: 20, pads: [1, 2, 0, 1], acts: [4, 5, 6, 7], bias: true },
   // one output row (H 3, no row padding), OW 1 from W 1 with pads 1/1
   { name: '1 row, 1 col p(0,1,0,1) n3 cin12 cout4', x: [3, 3, 1, 12], cout: 4, pads: [0, 1, 0, 1], acts: [0], bias: false },
-  // Cout 16: the quad GEMM (Cout % 8 == 0) and the register-tiled one, same case
+  // Cout 16: the Winograd GEMM tiles (8 or 4 tiles × 16 / 8 / 4 channels; T = 2·5·3 = 30 tiles: a row block partly
+  // past the end), the 16-group pointwise GEMMs (quad, register-tiled), same case
   {
-    name: '9x6 p1 n2 cin4 cout16 quad',
-    x: [2, 9, 6, 4],
+    name: '9x6 p1 n2 cin12 cout16',
+    x: [2, 9, 6, 12],
     cout: 16,
     pads: [1, 1, 1, 1],
     acts: [1],
     bias: true,
-    variant: 'winograd2x2+pointwise_quad4x8',
+    variants: [
+      'winograd2x2+gemm8x16',
+      'winograd2x2+gemm4x16',
+      'winograd2x2+gemm8x8',
+      'winograd2x2+gemm4x8',
+      'winograd2x2+gemm8x4',
+      'winograd2x2+pointwise_quad4x8',
+      'winograd2x2+pointwise_regtile_tm4',
+    ],
   },
+  // Cout 32, Cin 8: the 32-channel GEMM tiles, T = 3·4·4 = 48 tiles (8-tile row blocks: 6, not a multiple of 4 quads)
   {
-    name: '9x6 p1 n2 cin4 cout16 regtile',
-    x: [2, 9, 6, 4],
-    cout: 16,
-    pads: [1, 1, 1, 1],
-    acts: [1],
+    name: '8x7 p(1,1,0,1) n3 cin8 cout32',
+    x: [3, 8, 7, 8],
+    cout: 32,
+    pads: [1, 1, 0, 1],
+    acts: [0],
     bias: true,
-    variant: 'winograd2x2+pointwise_regtile_tm4',
+    variants: ['winograd2x2+gemm8x32', 'winograd2x2+gemm4x32'],
   },
 ];
 
@@ -65,8 +75,8 @@ function expectCloseToSum(actual: Float32Array, expected: Float32Array, absSum: 
 
 describe('Winograd F(2×2, 3×3) forward convolution', () => {
   for (const c of cases) {
-    for (const act of c.acts) {
-      it(`${c.name} act ${act}`, async () => {
+    for (const [act, variant] of c.acts.flatMap((a) => (c.variants ?? ['winograd2x2']).map((v) => [a, v] as const))) {
+      it(`${c.name} act ${act} [${variant}]`, async () => {
         const cin = c.x[3];
         const ws = [3, 3, cin, c.cout];
         const x = randn(
@@ -86,7 +96,7 @@ describe('Winograd F(2×2, 3×3) forward convolution', () => {
           { shape: ws, data: w, param: true },
           ...(b ? [{ shape: [c.cout], data: b, param: true }] : []),
         ];
-        const { out } = await runOp('conv2d', inputs, attrs, c.variant ?? 'winograd2x2');
+        const { out } = await runOp('conv2d', inputs, attrs, variant);
         const absSum = conv2dRef(x.map(Math.abs), c.x, w.map(Math.abs), ws, b && b.map(Math.abs), { pads: c.pads });
         expectCloseToSum(out, conv2dRef(x, c.x, w, ws, b, attrs), absSum, `${c.name} act ${act}`);
       });
