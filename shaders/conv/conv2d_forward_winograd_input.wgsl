@@ -27,38 +27,49 @@ override WG: u32 = 64u;
 //! read x: array<vec4<f32>>
 //! read_write v: array<vec4<f32>>
 
-// d[r][c] of the tile, 0 outside the image
-fn load_d(nb: u32, ih: i32, iw: i32, ci4: u32) -> vec4<f32> {
-  let H = params.geom.in_hw.x;
-  let W = params.geom.in_hw.y;
-  if (ih < 0 || ih >= H || iw < 0 || iw >= W) { return vec4<f32>(0.0); }
-  return x[((nb * u32(H) + u32(ih)) * u32(W) + u32(iw)) * params.cin4 + ci4];
-}
-
 //! entry
   let ci4 = i % params.cin4;
   let t = i / params.cin4;
   let tw = t % params.tiles_hw.y;
   let th = (t / params.tiles_hw.y) % params.tiles_hw.x;
   let nb = t / (params.tiles_hw.y * params.tiles_hw.x);
+  let H = params.geom.in_hw.x;
+  let W = params.geom.in_hw.y;
   let r0 = 2 * i32(th) - params.geom.pad.x;
   let c0 = 2 * i32(tw) - params.geom.pad.y;
-  let d00 = load_d(nb, r0 + 0, c0 + 0, ci4);
-  let d01 = load_d(nb, r0 + 0, c0 + 1, ci4);
-  let d02 = load_d(nb, r0 + 0, c0 + 2, ci4);
-  let d03 = load_d(nb, r0 + 0, c0 + 3, ci4);
-  let d10 = load_d(nb, r0 + 1, c0 + 0, ci4);
-  let d11 = load_d(nb, r0 + 1, c0 + 1, ci4);
-  let d12 = load_d(nb, r0 + 1, c0 + 2, ci4);
-  let d13 = load_d(nb, r0 + 1, c0 + 3, ci4);
-  let d20 = load_d(nb, r0 + 2, c0 + 0, ci4);
-  let d21 = load_d(nb, r0 + 2, c0 + 1, ci4);
-  let d22 = load_d(nb, r0 + 2, c0 + 2, ci4);
-  let d23 = load_d(nb, r0 + 2, c0 + 3, ci4);
-  let d30 = load_d(nb, r0 + 3, c0 + 0, ci4);
-  let d31 = load_d(nb, r0 + 3, c0 + 1, ci4);
-  let d32 = load_d(nb, r0 + 3, c0 + 2, ci4);
-  let d33 = load_d(nb, r0 + 3, c0 + 3, ci4);
+  // branch-free: indices clamped into the image, values outside selected to 0
+  let okr0 = r0 + 0 >= 0 && r0 + 0 < H;
+  let row0 = (nb * u32(H) + u32(clamp(r0 + 0, 0, H - 1))) * u32(W);
+  let okr1 = r0 + 1 >= 0 && r0 + 1 < H;
+  let row1 = (nb * u32(H) + u32(clamp(r0 + 1, 0, H - 1))) * u32(W);
+  let okr2 = r0 + 2 >= 0 && r0 + 2 < H;
+  let row2 = (nb * u32(H) + u32(clamp(r0 + 2, 0, H - 1))) * u32(W);
+  let okr3 = r0 + 3 >= 0 && r0 + 3 < H;
+  let row3 = (nb * u32(H) + u32(clamp(r0 + 3, 0, H - 1))) * u32(W);
+  let okc0 = c0 + 0 >= 0 && c0 + 0 < W;
+  let col0 = u32(clamp(c0 + 0, 0, W - 1));
+  let okc1 = c0 + 1 >= 0 && c0 + 1 < W;
+  let col1 = u32(clamp(c0 + 1, 0, W - 1));
+  let okc2 = c0 + 2 >= 0 && c0 + 2 < W;
+  let col2 = u32(clamp(c0 + 2, 0, W - 1));
+  let okc3 = c0 + 3 >= 0 && c0 + 3 < W;
+  let col3 = u32(clamp(c0 + 3, 0, W - 1));
+  let d00 = select(vec4<f32>(0.0), x[(row0 + col0) * params.cin4 + ci4], okr0 && okc0);
+  let d01 = select(vec4<f32>(0.0), x[(row0 + col1) * params.cin4 + ci4], okr0 && okc1);
+  let d02 = select(vec4<f32>(0.0), x[(row0 + col2) * params.cin4 + ci4], okr0 && okc2);
+  let d03 = select(vec4<f32>(0.0), x[(row0 + col3) * params.cin4 + ci4], okr0 && okc3);
+  let d10 = select(vec4<f32>(0.0), x[(row1 + col0) * params.cin4 + ci4], okr1 && okc0);
+  let d11 = select(vec4<f32>(0.0), x[(row1 + col1) * params.cin4 + ci4], okr1 && okc1);
+  let d12 = select(vec4<f32>(0.0), x[(row1 + col2) * params.cin4 + ci4], okr1 && okc2);
+  let d13 = select(vec4<f32>(0.0), x[(row1 + col3) * params.cin4 + ci4], okr1 && okc3);
+  let d20 = select(vec4<f32>(0.0), x[(row2 + col0) * params.cin4 + ci4], okr2 && okc0);
+  let d21 = select(vec4<f32>(0.0), x[(row2 + col1) * params.cin4 + ci4], okr2 && okc1);
+  let d22 = select(vec4<f32>(0.0), x[(row2 + col2) * params.cin4 + ci4], okr2 && okc2);
+  let d23 = select(vec4<f32>(0.0), x[(row2 + col3) * params.cin4 + ci4], okr2 && okc3);
+  let d30 = select(vec4<f32>(0.0), x[(row3 + col0) * params.cin4 + ci4], okr3 && okc0);
+  let d31 = select(vec4<f32>(0.0), x[(row3 + col1) * params.cin4 + ci4], okr3 && okc1);
+  let d32 = select(vec4<f32>(0.0), x[(row3 + col2) * params.cin4 + ci4], okr3 && okc2);
+  let d33 = select(vec4<f32>(0.0), x[(row3 + col3) * params.cin4 + ci4], okr3 && okc3);
   // e = Bᵀ d: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3), per column
   let e00 = d00 - d20; let e10 = d10 + d20; let e20 = d20 - d10; let e30 = d10 - d30;
   let e01 = d01 - d21; let e11 = d11 + d21; let e21 = d21 - d11; let e31 = d11 - d31;
