@@ -356,9 +356,17 @@ export function unrolledConvVariants(pc: PlanContext): Candidate[] {
   return out;
 }
 
-/** The register tiles of conv/conv2d_forward_winograd_gemm* (quad): [tiles, output channels] per invocation. */
+/**
+ * The register tiles of conv/conv2d_forward_winograd_gemm* (quad): [kernel, tiles, output channels] per invocation.
+ * SwiftShader, cnn_small's conv2 at batch 32, process CPU time (docs/results/trainfast/round8): 8×32 took 0.70–0.79×
+ * the time of slide quad 7×32 forward and 0.67–0.74× for the input gradient; 16×32 a further 0.82–0.96× / 0.90–0.94× of 8×32
+ * but twice its JIT time (2.6 vs 1.2–1.5 s CPU, as much as slide quad 7×32), more than a short training run saves:
+ * 8×32 first, 16×32 and 8×64 (which tied 16×32) for the tuner; 12×32, 16×16, 16×64 and 32×32 were no better.
+ */
 const WINOGRAD_GEMM_TILES: [string, number, number][] = [
   ['conv/conv2d_forward_winograd_gemm8x32', 8, 32],
+  ['conv/conv2d_forward_winograd_gemm16x32', 16, 32],
+  ['conv/conv2d_forward_winograd_gemm8x64', 8, 64],
   ['conv/conv2d_forward_winograd_gemm4x32', 4, 32],
   ['conv/conv2d_forward_winograd_gemm8x16', 8, 16],
   ['conv/conv2d_forward_winograd_gemm4x16', 4, 16],

@@ -41,6 +41,8 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/conv2d_forward_unrolled14x16': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 14, CB: 4, COLS: 16, VEC: 0, QUAD: 0 } },
   // the 16 GEMMs of the Winograd F(2×2, 3×3) convolution: ROWS tiles × COLS output channels per invocation, quad
   'conv/conv2d_forward_winograd_gemm8x32': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 8, CB: 8, COLS: 32 } },
+  'conv/conv2d_forward_winograd_gemm16x32': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 16, CB: 8, COLS: 32 } },
+  'conv/conv2d_forward_winograd_gemm8x64': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 8, CB: 16, COLS: 64 } },
   'conv/conv2d_forward_winograd_gemm4x32': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 4, CB: 8, COLS: 32 } },
   'conv/conv2d_forward_winograd_gemm8x16': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 8, CB: 4, COLS: 16 } },
   'conv/conv2d_forward_winograd_gemm4x16': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 4, CB: 4, COLS: 16 } },

@@ -50,15 +50,16 @@ const cases: Case[] = [
       'winograd2x2+pointwise_regtile_tm4',
     ],
   },
-  // Cout 32, Cin 8: the 32-channel GEMM tiles, T = 3·4·4 = 48 tiles (8-tile row blocks: 6, not a multiple of 4 quads)
+  // Cout 64, Cin 8: the 32- and 64-channel GEMM tiles, T = 3·4·4 = 48 tiles (16-tile row blocks: 3, one quad partly
+  // past the end)
   {
-    name: '8x7 p(1,1,0,1) n3 cin8 cout32',
+    name: '8x7 p(1,1,0,1) n3 cin8 cout64',
     x: [3, 8, 7, 8],
-    cout: 32,
+    cout: 64,
     pads: [1, 1, 0, 1],
     acts: [0],
     bias: true,
-    variants: ['winograd2x2+gemm8x32', 'winograd2x2+gemm4x32'],
+    variants: ['winograd2x2+gemm8x32', 'winograd2x2+gemm16x32', 'winograd2x2+gemm8x64', 'winograd2x2+gemm4x32'],
   },
 ];
 
