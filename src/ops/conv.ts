@@ -7,8 +7,9 @@
 //
 // Kernel choice (`convVariants`): pointwise GEMM for 1×1/stride-1/unpadded, depthwise for groups = Cin = Cout,
 // the implicit-im2col unrolled kernels when output channels per group are a multiple of 8, the register-tiled
-// general kernel when they are a multiple of 4, and the direct kernel (the oracle) otherwise. Where several fit,
-// the tuner measures them on the adapter.
+// general kernel when they are a multiple of 4, and the direct kernel (the oracle) otherwise; Winograd F(2×2, 3×3)
+// for ungrouped 3×3 stride-1 convolutions (winogradConvVariants). Where several fit, the tuner measures them on the
+// adapter.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -358,10 +359,11 @@ export function unrolledConvVariants(pc: PlanContext): Candidate[] {
 
 /**
  * The register tiles of conv/conv2d_forward_winograd_gemm* (quad): [kernel, tiles, output channels] per invocation.
- * SwiftShader, cnn_small's conv2 at batch 32, process CPU time (docs/results/trainfast/round8): 8×32 took 0.70–0.79×
- * the time of slide quad 7×32 forward and 0.67–0.74× for the input gradient; 16×32 a further 0.82–0.96× / 0.90–0.94× of 8×32
- * but twice its JIT time (2.6 vs 1.2–1.5 s CPU, as much as slide quad 7×32), more than a short training run saves:
- * 8×32 first, 16×32 and 8×64 (which tied 16×32) for the tuner; 12×32, 16×16, 16×64 and 32×32 were no better.
+ * SwiftShader, cnn_small's conv2 at batch 32, process CPU time (docs/results/trainfast/round8): 8×32 took
+ * 0.70–0.79× the time of slide quad 7×32 forward and 0.67–0.74× for the input gradient; 16×32 a further
+ * 0.82–0.96× / 0.90–0.94× of 8×32 but twice its JIT time (2.6 vs 1.2–1.5 s CPU, as much as slide quad 7×32), more
+ * than a short training run saves: 8×32 first, 16×32 and 8×64 (which tied 16×32) for the tuner; 12×32, 16×16,
+ * 16×64 and 32×32 were no better.
  */
 const WINOGRAD_GEMM_TILES: [string, number, number][] = [
   ['conv/conv2d_forward_winograd_gemm8x32', 8, 32],
@@ -396,10 +398,11 @@ export function winogradFits(g: ReturnType<typeof convGeom>): boolean {
 /**
  * Winograd F(2×2, 3×3) (Lavin & Gray 2016; shaders/conv/conv2d_forward_winograd_*.wgsl): per call the weight
  * transform U = G g Gᵀ (weights change every training step), the input transform V = Bᵀ d B per 4×4 input tile,
- * the 16 products M[ξ] = V[ξ]·U[ξ] as one 1×1 convolution with 16 groups (each of the pointwise GEMM variants makes
- * one candidate, `winograd2x2+<gemm id>`), and the output transform Aᵀ M A + bias, activation. 16 multiplies per 2×2
- * outputs per (ci, co) instead of 36; U, V and M live in scratch buffers owned by the compiled graph. Listed after
- * the direct-style kernels (conv2d and conv2d_gemm): a tuner candidate, not a default.
+ * the 16 products M[ξ] = V[ξ]·U[ξ] (conv2d_forward_winograd_gemm* with subgroups, `winograd2x2+gemm<R>x<C>`, or
+ * any adapter: a 1×1 convolution with 16 groups on the pointwise GEMM kernels, `winograd2x2+<pointwise id>`), and
+ * the output transform Aᵀ M A + bias, activation. 16 multiplies per 2×2 outputs per (ci, co) instead of 36; U, V
+ * and M live in scratch buffers owned by the compiled graph. conv2d lists these after its other kernels (before the
+ * direct oracle); conv2d_gemm (training) puts the first one first where Cin ≥ 32 (see there).
  */
 export function winogradConvVariants(pc: PlanContext): Candidate[] {
   const g = convGeom(pc.inShapes, pc.attrs);
