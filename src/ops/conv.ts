@@ -7,11 +7,13 @@
 //
 // Kernel choice (`convVariants`): pointwise GEMM for 1×1/stride-1/unpadded, depthwise for groups = Cin = Cout,
 // the implicit-im2col unrolled kernels when output channels per group are a multiple of 8, the register-tiled
-// general kernel when they are a multiple of 4, and the direct kernel (the oracle) otherwise. Where several fit,
-// the tuner measures them on the adapter.
+// general kernel when they are a multiple of 4, and the direct kernel (the oracle) otherwise; Winograd F(2×2, 3×3)
+// for ungrouped 3×3 stride-1 convolutions (winogradConvVariants). Where several fit, the tuner measures them on the
+// adapter.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
+import type { BufferRange, Launch } from '../runtime/kernels.js';
 import { attrInts, attrNum, registerOp, type Attrs, type PlanContext } from './registry.js';
 
 export interface ConvGeom {
@@ -237,6 +239,8 @@ export function convVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
+  // Winograd last: candidates for the tuner, never the default (see winogradConvVariants)
+  out.push(...winogradConvVariants(pc));
   // The direct kernel is the oracle; it is offered to the tuner only when nothing faster applies, and tests pin it.
   out.push({
     id: 'conv2d_direct',
@@ -351,6 +355,128 @@ export function unrolledConvVariants(pc: PlanContext): Candidate[] {
     out.push(unrolledCandidate(pc, g, act, kernel, rows, cols, isQuad));
   }
   return out;
+}
+
+/**
+ * The register tiles of conv/conv2d_forward_winograd_gemm* (quad): [kernel, tiles, output channels] per invocation.
+ * SwiftShader, cnn_small's conv2 at batch 32, process CPU time (docs/results/trainfast/round8): 8×32 took
+ * 0.70–0.79× the time of slide quad 7×32 forward and 0.67–0.74× for the input gradient; 16×32 a further
+ * 0.82–0.96× / 0.90–0.94× of 8×32 but twice its JIT time (2.6 vs 1.2–1.5 s CPU, as much as slide quad 7×32), more
+ * than a short training run saves: 8×32 first, 16×32 and 8×64 (which tied 16×32) for the tuner; 12×32, 16×16,
+ * 16×64 and 32×32 were no better.
+ */
+const WINOGRAD_GEMM_TILES: [string, number, number][] = [
+  ['conv/conv2d_forward_winograd_gemm8x32', 8, 32],
+  ['conv/conv2d_forward_winograd_gemm16x32', 16, 32],
+  ['conv/conv2d_forward_winograd_gemm8x64', 8, 64],
+  ['conv/conv2d_forward_winograd_gemm4x32', 4, 32],
+  ['conv/conv2d_forward_winograd_gemm8x16', 8, 16],
+  ['conv/conv2d_forward_winograd_gemm4x16', 4, 16],
+  ['conv/conv2d_forward_winograd_gemm8x8', 8, 8],
+  ['conv/conv2d_forward_winograd_gemm4x8', 4, 8],
+  ['conv/conv2d_forward_winograd_gemm8x4', 8, 4],
+];
+
+/**
+ * The Winograd F(2×2, 3×3) convolution applies: ungrouped, 3×3, stride 1, dilation 1 (any pads), Cin and Cout
+ * multiples of 4.
+ */
+export function winogradFits(g: ReturnType<typeof convGeom>): boolean {
+  return (
+    g.groups === 1 &&
+    g.kh === 3 &&
+    g.kw === 3 &&
+    g.sh === 1 &&
+    g.sw === 1 &&
+    g.dh === 1 &&
+    g.dw === 1 &&
+    g.cin % 4 === 0 &&
+    g.cout % 4 === 0
+  );
+}
+
+/**
+ * Winograd F(2×2, 3×3) (Lavin & Gray 2016; shaders/conv/conv2d_forward_winograd_*.wgsl): per call the weight
+ * transform U = G g Gᵀ (weights change every training step), the input transform V = Bᵀ d B per 4×4 input tile,
+ * the 16 products M[ξ] = V[ξ]·U[ξ] (conv2d_forward_winograd_gemm* with subgroups, `winograd2x2+gemm<R>x<C>`, or
+ * any adapter: a 1×1 convolution with 16 groups on the pointwise GEMM kernels, `winograd2x2+<pointwise id>`), and
+ * the output transform Aᵀ M A + bias, activation. 16 multiplies per 2×2 outputs per (ci, co) instead of 36; U, V
+ * and M live in scratch buffers owned by the compiled graph. conv2d lists these after its other kernels (before the
+ * direct oracle); conv2d_gemm (training) puts the first one first where Cin ≥ 32 (see there).
+ */
+export function winogradConvVariants(pc: PlanContext): Candidate[] {
+  const g = convGeom(pc.inShapes, pc.attrs);
+  if (!winogradFits(g)) return [];
+  const act = attrNum(pc.attrs, 'act', 0);
+  const th = Math.ceil(g.oh / 2);
+  const tw = Math.ceil(g.ow / 2);
+  const tiles = g.n * th * tw;
+  const gemmPc = (v: BufferRange, u: BufferRange): PlanContext => ({
+    ...pc,
+    attrs: { groups: 16 },
+    inputCount: 2,
+    inShapes: [
+      [1, 1, tiles, 16 * g.cin],
+      [1, 1, g.cin, 16 * g.cout],
+    ],
+    outShapes: [[1, 1, tiles, 16 * g.cout]],
+    input: (i) => (i === 0 ? v : u),
+  });
+  type Gemm = { id: string; launches: (v: BufferRange, u: BufferRange, m: BufferRange) => Promise<Launch[]> };
+  const gemms: Gemm[] = [];
+  if (pc.rt.ctx.features.has('subgroups')) {
+    for (const [kernel, rows, cols] of WINOGRAD_GEMM_TILES) {
+      if (g.cout % cols !== 0) continue;
+      gemms.push({
+        id: `gemm${rows}x${cols}`,
+        launches: async (v, u, m) => [
+          await pc.rt.kernels.launch(kernel, {
+            uniforms: { tiles, cin: g.cin, cout: g.cout },
+            buffers: { v, u, m },
+            invocations: Math.ceil(tiles / rows / 4) * 4 * 16 * (g.cout / cols),
+          }),
+        ],
+      });
+    }
+  }
+  // or the 1×1 convolution with 16 groups (the pointwise GEMM kernels)
+  for (const c of convVariants(gemmPc(pc.input(0), pc.input(1)))) {
+    if (!c.id.startsWith('pointwise_')) continue;
+    gemms.push({
+      id: c.id,
+      launches: (v, u, m) =>
+        convVariants({ ...gemmPc(v, u), output: () => m })
+          .find((x) => x.id === c.id)!
+          .build(),
+    });
+  }
+  return gemms.map((gemm) => ({
+    id: `winograd2x2+${gemm.id}`,
+    build: async () => {
+      const k = pc.rt.kernels;
+      const u = pc.constant(new Float32Array(16 * g.cin * g.cout), `${pc.name}.winograd_u`);
+      const v = pc.constant(new Float32Array(tiles * 16 * g.cin), `${pc.name}.winograd_v`);
+      const m = pc.constant(new Float32Array(tiles * 16 * g.cout), `${pc.name}.winograd_m`);
+      const b = pc.inputCount > 2 ? pc.input(2) : pc.constant(new Float32Array(g.cout), `${pc.name}.zero_bias`);
+      const weight = await k.launch('conv/conv2d_forward_winograd_weight', {
+        uniforms: { cin: g.cin, cout4: g.cout / 4 },
+        buffers: { w: pc.input(1), u },
+        invocations: g.cin * (g.cout / 4),
+      });
+      const input = await k.launch('conv/conv2d_forward_winograd_input', {
+        uniforms: { cin4: g.cin / 4, tiles_hw: [th, tw], ...convUniforms(g) },
+        buffers: { x: pc.input(0), v },
+        invocations: tiles * (g.cin / 4),
+      });
+      const output = await k.launch('conv/conv2d_forward_winograd_output', {
+        overrides: { ACT: act },
+        uniforms: { cout4: g.cout / 4, tiles_hw: [th, tw], out_hw: [g.oh, g.ow] },
+        buffers: { m, b, y: pc.output(0) },
+        invocations: tiles * (g.cout / 4),
+      });
+      return [weight, input, ...(await gemm.launches(v, u, m)), output];
+    },
+  }));
 }
 
 /** One implicit-im2col tile kernel (conv2d_forward_unrolled or _slide: the same uniforms and thread mapping). */

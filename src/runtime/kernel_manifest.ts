@@ -39,6 +39,16 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
   'conv/conv2d_forward_unrolled14x8': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 14, CB: 2, COLS: 8, VEC: 0, QUAD: 0 } },
   'conv/conv2d_forward_unrolled7x32': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 7, CB: 8, COLS: 32, VEC: 0, QUAD: 0 } },
   'conv/conv2d_forward_unrolled14x16': { template: 'conv/conv2d_forward_unrolled', params: { ROWS: 14, CB: 4, COLS: 16, VEC: 0, QUAD: 0 } },
+  // the 16 GEMMs of the Winograd F(2×2, 3×3) convolution: ROWS tiles × COLS output channels per invocation, quad
+  'conv/conv2d_forward_winograd_gemm8x32': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 8, CB: 8, COLS: 32 } },
+  'conv/conv2d_forward_winograd_gemm16x32': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 16, CB: 8, COLS: 32 } },
+  'conv/conv2d_forward_winograd_gemm8x64': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 8, CB: 16, COLS: 64 } },
+  'conv/conv2d_forward_winograd_gemm4x32': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 4, CB: 8, COLS: 32 } },
+  'conv/conv2d_forward_winograd_gemm8x16': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 8, CB: 4, COLS: 16 } },
+  'conv/conv2d_forward_winograd_gemm4x16': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 4, CB: 4, COLS: 16 } },
+  'conv/conv2d_forward_winograd_gemm8x8': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 8, CB: 2, COLS: 8 } },
+  'conv/conv2d_forward_winograd_gemm4x8': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 4, CB: 2, COLS: 8 } },
+  'conv/conv2d_forward_winograd_gemm8x4': { template: 'conv/conv2d_forward_winograd_gemm', params: { ROWS: 8, CB: 1, COLS: 4 } },
   // 3×3 convolution of a one-channel input (stride 1, dilation 1): a whole output row × COLS = 4·CB channels per
   // invocation, 3 × 3 sliding input window, the weights in named registers
   'conv/conv2d_forward_cin1_3x3c8': { template: 'conv/conv2d_forward_cin1_3x3', params: { CB: 2, COLS: 8 } },

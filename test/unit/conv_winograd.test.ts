@@ -1,0 +1,147 @@
+// Winograd F(2×2, 3×3) convolution (conv2d candidates `winograd2x2+<GEMM>`, shaders/conv/conv2d_forward_winograd_*):
+// against the float64 CPU reference on awkward shapes (odd H and W, one output row, asymmetric pads, Cin 4 and 12,
+// Cout 4 and 20, batch 1 and 3, each fused activation), and inside the training graph (the stride-1 input gradient
+// runs as a forward convolution with flipped weights, through the same candidates).
+// Tolerance: Winograd's transforms add and subtract partial sums, so its error scales with the sum of |products|
+// of each output, Σ|x·w| (the reference convolution of |x| with |w|), not with the output's own size.
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/graph/executor.js';
+import { Graph } from '../../src/graph/ir.js';
+import type { Attrs } from '../../src/ops/registry.js';
+import { backward } from '../../src/train/autodiff.js';
+import { conv2dBackwardInputRef } from '../ref/backward.js';
+import { conv2dRef } from '../ref/ops.js';
+import { expectClose, randn, runOp, runtime, TOL } from '../helpers.js';
+
+interface Case {
+  name: string;
+  x: [number, number, number, number];
+  cout: number;
+  pads: [number, number, number, number];
+  acts: number[];
+  bias: boolean;
+  /** the candidates (id prefixes); default the first Winograd candidate */
+  variants?: string[];
+}
+
+const cases: Case[] = [
+  // OH 5, OW 7 (odd: the last tile row and column half outside), pads top/left 0, bottom/right 1
+  { name: '5x7 p(0,0,1,1) n1 cin4 cout4', x: [1, 6, 8, 4], cout: 4, pads: [0, 0, 1, 1], acts: [0, 1, 2, 3], bias: true },
+  // pads 1/0 and 2/1: OH = 7 + 1 + 0 − 2 = 6, OW = 5 + 2 + 1 − 2 = 6; Cout 20 (not a multiple of 8: the vec4 GEMM)
+  { name: '7x5 p(1,2,0,1) n3 cin12 cout20', x: [3, 7, 5, 12], cout: 20, pads: [1, 2, 0, 1], acts: [4, 5, 6, 7], bias: true },
+  // one output row (H 3, no row padding), OW 1 from W 1 with pads 1/1
+  { name: '1 row, 1 col p(0,1,0,1) n3 cin12 cout4', x: [3, 3, 1, 12], cout: 4, pads: [0, 1, 0, 1], acts: [0], bias: false },
+  // Cout 16: the Winograd GEMM tiles (8 or 4 tiles × 16 / 8 / 4 channels; T = 2·5·3 = 30 tiles: a row block partly
+  // past the end), the 16-group pointwise GEMMs (quad, register-tiled), same case
+  {
+    name: '9x6 p1 n2 cin12 cout16',
+    x: [2, 9, 6, 12],
+    cout: 16,
+    pads: [1, 1, 1, 1],
+    acts: [1],
+    bias: true,
+    variants: [
+      'winograd2x2+gemm8x16',
+      'winograd2x2+gemm4x16',
+      'winograd2x2+gemm8x8',
+      'winograd2x2+gemm4x8',
+      'winograd2x2+gemm8x4',
+      'winograd2x2+pointwise_quad4x8',
+      'winograd2x2+pointwise_regtile_tm4',
+    ],
+  },
+  // Cout 64, Cin 8: the 32- and 64-channel GEMM tiles, T = 3·4·4 = 48 tiles (16-tile row blocks: 3, one quad partly
+  // past the end)
+  {
+    name: '8x7 p(1,1,0,1) n3 cin8 cout64',
+    x: [3, 8, 7, 8],
+    cout: 64,
+    pads: [1, 1, 0, 1],
+    acts: [0],
+    bias: true,
+    variants: ['winograd2x2+gemm8x32', 'winograd2x2+gemm16x32', 'winograd2x2+gemm8x64', 'winograd2x2+gemm4x32'],
+  },
+];
+
+/** |a − e| ≤ 1e-6 + 2e-6 · (Σ|x·w| + |b|), per element; the first mismatches printed. */
+function expectCloseToSum(actual: Float32Array, expected: Float32Array, absSum: Float32Array, what: string): void {
+  expect(actual.length, `${what} length`).toBe(expected.length);
+  const bad: string[] = [];
+  for (let i = 0; i < expected.length && bad.length < 5; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    if (!(err <= 1e-6 + 2e-6 * absSum[i])) bad.push(`[${i}] expected ${expected[i]}, got ${actual[i]} (Σ|x·w| ${absSum[i]})`);
+  }
+  if (bad.length) throw new Error(`${what} mismatch: ${bad.join('; ')}`);
+}
+
+describe('Winograd F(2×2, 3×3) forward convolution', () => {
+  for (const c of cases) {
+    for (const [act, variant] of c.acts.flatMap((a) => (c.variants ?? ['winograd2x2']).map((v) => [a, v] as const))) {
+      it(`${c.name} act ${act} [${variant}]`, async () => {
+        const cin = c.x[3];
+        const ws = [3, 3, cin, c.cout];
+        const x = randn(
+          c.x.reduce((a, b) => a * b),
+          1,
+          2,
+        );
+        const w = randn(
+          ws.reduce((a, b) => a * b),
+          2,
+          0.5,
+        );
+        const b = c.bias ? randn(c.cout, 3) : null;
+        const attrs: Attrs = { pads: c.pads, act };
+        const inputs = [
+          { shape: c.x, data: x },
+          { shape: ws, data: w, param: true },
+          ...(b ? [{ shape: [c.cout], data: b, param: true }] : []),
+        ];
+        const { out } = await runOp('conv2d', inputs, attrs, variant);
+        const absSum = conv2dRef(x.map(Math.abs), c.x, w.map(Math.abs), ws, b && b.map(Math.abs), { pads: c.pads });
+        expectCloseToSum(out, conv2dRef(x, c.x, w, ws, b, attrs), absSum, `${c.name} act ${act}`);
+      });
+    }
+  }
+});
+
+describe('Winograd in the training graph', () => {
+  // dx of a 3×3 stride-1 convolution with pads (1, 0, 1, 1): a forward conv2d_gemm of dy with flipped weights and pads
+  // (1, 2, 1, 1) — every convolution of this graph (the forward one too) is pinned to Winograd, and dx is compared with
+  // the default kernels' and the reference's.
+  it('the input gradient node runs Winograd and agrees with the default variant', async () => {
+    const xs = [2, 7, 6, 8];
+    const ws = [3, 3, 8, 12];
+    const attrs: Attrs = { pads: [1, 0, 1, 1] };
+    const x = randn(2 * 7 * 6 * 8, 11);
+    const w = randn(3 * 3 * 8 * 12, 12, 0.5);
+    const build = () => {
+      const g = new Graph();
+      const xi = g.addInput('x', xs);
+      const wi = g.addParam('w', ws, w);
+      const y = g.add1('conv2d_gemm', [xi, wi], attrs, 'conv');
+      const dyi = g.addInput('dy', g.shape(y));
+      const dx = backward(g, new Map([[y, [dyi]]]), [xi]).get(xi)!;
+      g.markOutput(dx);
+      return { g, dyShape: g.shape(y) };
+    };
+    const { g, dyShape } = build();
+    const dy = randn(
+      dyShape.reduce((a, b) => a * b),
+      13,
+    );
+    const rt = await runtime();
+    const wino = await compile(rt, g, { fuse: false, tune: 'off', forceVariant: 'winograd2x2' });
+    const [dxWino] = await wino.run([x, dy]);
+    // the dx node's tuner key: dy [2,7,5,12] convolved with the flipped weights [3,3,12,8], pads (1, 2, 1, 1)
+    const dxKey = `conv2d_gemm|${dyShape.join('x')}|3x3x8|g1|s11|d11|p1211`;
+    expect(wino.variants.get(dxKey)).toMatch(/^winograd2x2\+/);
+    wino.destroy();
+    const base = await compile(rt, build().g, { fuse: false, tune: 'off' });
+    const [dxBase] = await base.run([x, dy]);
+    expect(base.variants.get(dxKey)).toMatch(/^conv2d_slide/);
+    base.destroy();
+    expectClose(dxWino, dxBase, TOL.grad, 'dx winograd vs default');
+    expectClose(dxWino, conv2dBackwardInputRef(dy, w, ws, xs, attrs), TOL.grad, 'dx winograd vs reference');
+  });
+});
