@@ -557,3 +557,105 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
       m.destroy();
     });
 });
+
+// executor.ts, method by method (the fresh mutation sample seed 2029 left 3 survivors there: stream()'s slot check,
+// RunStream.full, profile()'s macs). Small graphs, exact values: each case names the branch it observes.
+describe('executor: every public method and option, case by case', () => {
+  /** y = |x| over [n] (the output 'y') */
+  const absOf = (n: number) => {
+    const g = new Graph();
+    const x = g.addInput('x', [n]);
+    g.markOutput(g.add1('unary', [x], { fn: 'abs' }, 'y'));
+    return g;
+  };
+
+  for (const bad of [0, -1, 1.5, NaN, Infinity])
+    it(`stream(${bad}) is refused, naming the slot count; stream(1) runs`, async () => {
+      // executor.ts:167 (`slots >= 1` → true: a survivor of the fresh mutation sample seed 2029; stream(0) then made a
+      // stream with an empty read-back buffer)
+      const m = await compile(await runtime(), absOf(4), { tune: 'off' });
+      expect(() => m.stream(bad)).toThrow(new SlimError(`a run stream needs at least one slot (got ${bad})`));
+      const s = m.stream(1);
+      const out = s.push([Float32Array.of(-1, 2, -3, 4)]);
+      await s.flush();
+      expect([...(await out)[0]]).toEqual([1, 2, 3, 4]);
+      s.destroy();
+      m.destroy();
+    });
+
+  for (const slots of [1, 2, 3])
+    it(`a stream of ${slots} slot(s): queued counts the runs pushed, full only when all ${slots} are taken, a push then refused`, async () => {
+      // executor.ts:369 (`full` → true: a survivor of the fresh mutation sample seed 2029; the training loop flushes
+      // when full, so with the mutant it read back after every step)
+      const m = await compile(await runtime(), absOf(4), { tune: 'off' });
+      const s = m.stream(slots);
+      expect([s.slots, s.queued, s.full]).toEqual([slots, 0, false]);
+      const outs: Promise<Float32Array[]>[] = [];
+      for (let k = 1; k <= slots; k++) {
+        outs.push(s.push([Float32Array.of(-k, k, -2 * k, 0)]));
+        expect([s.queued, s.full]).toEqual([k, k === slots]);
+      }
+      expect(() => s.push([new Float32Array(4)])).toThrow(new SlimError('run stream is full: flush() before pushing more runs'));
+      expect(s.queued).toBe(slots);
+      await s.flush();
+      expect([s.queued, s.full]).toEqual([0, false]);
+      for (let k = 1; k <= slots; k++) expect([...(await outs[k - 1])[0]]).toEqual([k, k, 2 * k, 0]);
+      s.destroy();
+      m.destroy();
+    });
+
+  it('a stream over outputs of 3, 5 and 1 values (not multiples of 16 bytes): a partial flush, then a full one, each run its own values', async () => {
+    // the outputs' offsets within a slot (rounded up to 16 bytes), the slot stride, and the mapped range of a partial
+    // flush (2 of 3 slots)
+    const g = new Graph();
+    const x = g.addInput('x', [3]);
+    const y = g.addInput('y', [5]);
+    g.markOutput(g.add1('unary', [x], { fn: 'abs' }, 'ax'));
+    g.markOutput(g.add1('unary', [y], { fn: 'neg' }, 'ny'));
+    g.markOutput(g.add1('unary', [g.add1('reshape', [x], { shape: [3] }, 'rx')], { fn: 'neg' }, 'n0'));
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    const s = m.stream(3);
+    const run = (k: number) => [Float32Array.of(-k, k + 0.5, -1), Float32Array.from({ length: 5 }, (_, i) => 10 * k + i)];
+    const want = (k: number) => [[k, k + 0.5, 1], [0, 1, 2, 3, 4].map((i) => -(10 * k + i)), [k, -(k + 0.5), 1]];
+    const first = [1, 2].map((k) => s.push(run(k)));
+    await s.flush();
+    for (const k of [1, 2]) expect((await first[k - 1]).map((a) => [...a])).toEqual(want(k));
+    const second = [3, 4, 5].map((k) => s.push(run(k)));
+    await s.flush();
+    for (const k of [3, 4, 5]) expect((await second[k - 3]).map((a) => [...a])).toEqual(want(k));
+    // nothing queued: the flush resolves at once and does not hold the stream (a push right after it is taken)
+    const none = s.flush();
+    const last = s.push(run(6));
+    await none;
+    expect(s.queued).toBe(1);
+    await s.flush();
+    expect((await last).map((a) => [...a])).toEqual(want(6));
+    s.destroy();
+    m.destroy();
+  });
+
+  it("profile(): each node's macs is its op's formula (conv n·oh·ow·cout·kh·kw·cin/groups, matmul m·n·k), 0 for an op without one", async () => {
+    // executor.ts:214 (`macs?.(…) ?? 0` → `&& 0`: a survivor of the fresh mutation sample seed 2029; every node then
+    // reported 0 MACs)
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [1, 6, 5, 4]);
+    const w = g.addParam('cw', [3, 2, 2, 8], randn(3 * 2 * 2 * 8, 3));
+    const c = g.add1('conv2d', [x, w], { groups: 2, stride: [1, 2], pads: [1, 0, 1, 1] }, 'conv');
+    const a = g.add1('unary', [c], { fn: 'abs' }, 'abs');
+    const flat = g.add1('reshape', [a], { shape: [6 * 3, 8] }, 'flat');
+    g.markOutput(g.add1('matmul', [flat, g.addParam('mw', [8, 5], randn(40, 4))], {}, 'mm'));
+    expect(g.shape(c)).toEqual([1, 6, 3, 8]);
+    const m = await compile(rt, g, { tune: 'off', fuse: false });
+    const p = await m.profile([randn(120, 5)]);
+    expect(p.method).toBe(rt.ctx.hasTimestamps ? 'timestamp' : 'wallclock');
+    expect(p.nodes.map((n) => [n.name, n.op, n.macs])).toEqual([
+      ['conv', 'conv2d', 1 * 6 * 3 * 8 * 3 * 2 * (4 / 2)],
+      ['abs', 'unary', 0],
+      ['mm', 'matmul', 18 * 5 * 8],
+    ]);
+    expect(p.nodes.reduce((s, n) => s + n.macs, 0)).toBe(g.macs());
+    expect([...p.outputs[0]]).toEqual([...(await m.run([randn(120, 5)]))[0]]);
+    m.destroy();
+  });
+});
