@@ -658,4 +658,119 @@ describe('executor: every public method and option, case by case', () => {
     expect([...p.outputs[0]]).toEqual([...(await m.run([randn(120, 5)]))[0]]);
     m.destroy();
   });
+
+  /** x [2, 3] · w [3, 4] + b [4] → 'y', and an unused parameter 'u' [100] */
+  const affine = () => {
+    const g = new Graph();
+    const { mm, w } = xTimesW(g);
+    const b = g.addParam('b', [4], Float32Array.of(1, -2, 3, -4));
+    const u = g.addParam('u', [100], new Float32Array(100).fill(7));
+    g.markOutput(g.add1('binary', [mm, b], { fn: 'add' }, 'y'));
+    return { g, w, b, u };
+  };
+  /** y of affine() on the CPU */
+  const affineRef = (g: Graph, w: number, b: number, x: Float32Array) => {
+    const [W, B] = [g.tensors[w].data!, g.tensors[b].data!];
+    return Array.from({ length: 8 }, (_, i) => {
+      const [r, c] = [Math.floor(i / 4), i % 4];
+      return x[r * 3] * W[c] + x[r * 3 + 1] * W[4 + c] + x[r * 3 + 2] * W[8 + c] + B[c];
+    });
+  };
+  const x6 = Float32Array.of(1, 2, 3, -1, 0, 2);
+
+  it('inputs: an array in graph.inputs order or a record by name, the same outputs; inputNames lists them', async () => {
+    const { g, w, b } = affine();
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    expect(m.inputNames).toEqual(['x']);
+    const [byOrder] = await m.run([x6]);
+    const [byName] = await m.run({ x: x6 });
+    expect([...byName]).toEqual([...byOrder]);
+    affineRef(g, w, b, x6).forEach((v, i) => expect(byOrder[i]).toBeCloseTo(v, 5));
+    m.destroy();
+  });
+
+  // each wrong input, through run(), profile() and a stream's push (writeInputs is shared): the same SlimError
+  const badInputs: [string, Record<string, unknown> | unknown[], string][] = [
+    ['no input', [], "missing input 'x' (shape [2,3])"],
+    ['a record without its name', { y: x6 }, "missing input 'x' (shape [2,3])"],
+    ['a Float64Array', [Float64Array.from(x6)], "input 'x' must be a Float32Array (dtype f32)"],
+    ['a plain array', [[1, 2, 3, 4, 5, 6]], "input 'x' must be a Float32Array (dtype f32)"],
+    ['5 values', [new Float32Array(5)], "input 'x' has 5 values; shape [2,3] needs 6"],
+    ['7 values by name', { x: new Float32Array(7) }, "input 'x' has 7 values; shape [2,3] needs 6"],
+  ];
+  for (const [what, inputs, message] of badInputs)
+    it(`${what}: refused by run, profile and a stream's push, naming the input`, async () => {
+      const { g } = affine();
+      const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+      const ins = inputs as Float32Array[];
+      await expect(m.run(ins)).rejects.toThrow(new SlimError(message));
+      await expect(m.profile(ins)).rejects.toThrow(new SlimError(message));
+      const s = m.stream(2);
+      expect(() => s.push(ins)).toThrow(new SlimError(message));
+      expect(s.queued).toBe(0);
+      // the graph still runs after each refusal
+      expect((await m.run([x6]))[0].length).toBe(8);
+      s.destroy();
+      m.destroy();
+    });
+
+  it('run() of a destroyed graph rejects with a SlimError naming the GPU validation error', async () => {
+    const m = await compile(await runtime(), affine().g, { tune: 'off', fuse: false });
+    m.destroy();
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const err = await m.run([x6]).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(SlimError);
+      expect(err!.message).toMatch(/^GPU validation error while running the graph: \S/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('compile refuses a graph without outputs', async () => {
+    const g = new Graph();
+    g.add1('unary', [g.addInput('x', [4])], { fn: 'abs' }, 'a');
+    await expect(compile(await runtime(), g)).rejects.toThrow(new SlimError('graph has no outputs (call markOutput)'));
+  });
+
+  it('glue passes: on by default with fuse (their counts in the report), off with glue: false', async () => {
+    const rt = await runtime();
+    const { g } = affine();
+    const on = await compile(rt, g, { tune: 'off' });
+    const off = await compile(rt, g, { tune: 'off', glue: false });
+    expect(on.fusion).toMatchObject({ hardActivations: 0, affinesFolded: 0 });
+    expect(off.fusion!.hardActivations).toBeUndefined();
+    expect(off.fusion!.affinesFolded).toBeUndefined();
+    on.destroy();
+    off.destroy();
+  });
+
+  it('memory statistics: activationBytes the planned slots, paramBytes the used parameters only (an unused one has no buffer)', async () => {
+    const { g, w, b, u } = affine();
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    const round = (bytes: number) => Math.max(16, Math.ceil(bytes / 16) * 16);
+    expect(m.activationBytes).toBe(m.memory.slotBytes.reduce((a, v) => a + round(v), 0));
+    expect(m.activationBytes).toBeGreaterThan(0);
+    expect(m.paramBytes).toBe(48 + 16); // w [3,4] and b [4]; not u [100]
+    expect(m.dispatchCount).toBe(2);
+    expect([...(await m.readTensor(b))]).toEqual([1, -2, 3, -4]);
+    expect((await m.readTensor(w)).length).toBe(12);
+    expect(() => m.readTensor(u)).toThrow(new SlimError('tensor u is not a parameter or state tensor of this graph'));
+    m.destroy();
+  });
+
+  it('readTensor and writeTensor refuse what is not a parameter or state tensor, by name or id', async () => {
+    const { g, w } = affine();
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    const not = (id: number | string) => new SlimError(`tensor ${id} is not a parameter or state tensor of this graph`);
+    expect(() => m.readTensor(g.inputs[0])).toThrow(not('x'));
+    expect(() => m.readTensor(g.outputs[0])).toThrow(not('y_1'));
+    expect(() => m.readTensor(999)).toThrow(not(999));
+    expect(() => m.writeTensor(g.outputs[0], new Float32Array(8))).toThrow(not('y_1'));
+    expect(() => m.writeTensor(w, new Float32Array(13))).toThrow(new SlimError("tensor 'w' needs 12 values, got 13"));
+    m.destroy();
+  });
 });
