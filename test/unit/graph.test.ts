@@ -427,6 +427,25 @@ describe('device loss', () => {
     expect(out.length).toBe(10);
     rt2.destroy();
   });
+  it('after the loss every entry point refuses with the same clear error: run, profile, a stream push, readTensor, compile', async () => {
+    // executor.ts's ensureAlive calls (run, submitInto, profile, compile) and readTensor's read
+    const rt = await Runtime.create();
+    const g = new Graph();
+    const { mm, w } = xTimesW(g);
+    g.markOutput(mm);
+    const m = await compile(rt, g, { tune: 'off' });
+    const s = m.stream(2);
+    rt.device.destroy();
+    await rt.ctx.lost;
+    const lost = new SlimError('the GPU device was lost; create a new context with createContext() and compile again');
+    const x = new Float32Array(6);
+    await expect(m.run([x])).rejects.toThrow(lost);
+    await expect(m.profile([x])).rejects.toThrow(lost);
+    expect(() => s.push([x])).toThrow(lost);
+    expect(s.queued).toBe(0);
+    await expect(m.readTensor(w)).rejects.toThrow(lost);
+    await expect(compile(rt, g, { tune: 'off' })).rejects.toThrow(lost);
+  });
 });
 
 // Written for the executor.ts survivors of the sample of 30 Nov (issue 17): compile's defaults and options, the
@@ -530,6 +549,29 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     expect(flat.dispatchCount).toBeLessThan(perTensor.dispatchCount);
     flat.destroy();
     perTensor.destroy();
+  });
+  it("a flat SGD group: writeTensor and readTensor at each tensor's offset in the flat buffer; without a grad_norm the merged update is named <last update>.flat", async () => {
+    const rt = await runtime();
+    const { g, w0, w1 } = sgdGroup(false);
+    const m = await compile(rt, g, { fuse: false, tune: 'off' });
+    const init0 = [...g.tensors[w0].data!];
+    const new1 = Float32Array.from({ length: 10 }, (_, i) => 3 - i);
+    m.writeTensor(w1, new1);
+    expect([...(await m.readTensor(w1))]).toEqual([...new1]);
+    expect([...(await m.readTensor(w0))]).toEqual(init0); // w1 written at its own offset, not over w0
+    const state = g.tensors.find((t) => t.name === 'w1@v')!.id;
+    expect([...(await m.readTensor(state))]).toEqual(new Array(10).fill(0));
+    const grad = g.nodes.find((n) => n.name === 'g1')!.outputs[0];
+    expect(() => m.readTensor(grad)).toThrow(`tensor ${g.tensors[grad].name} is not a parameter or state tensor of this graph`);
+    const a = new Float32Array(6).fill(1);
+    const b = Float32Array.from({ length: 10 }, (_, i) => i / 10);
+    const p = await m.profile([a, b, Float32Array.of(0.5, 1, 1, 0, 0, 0, 0, 0), Float32Array.of(1)]);
+    expect(p.nodes.map((n) => n.name)).toContain('opt.w1.flat');
+    expect(p.nodes.map((n) => n.name)).not.toContain('opt.w0');
+    // w − lr·2b from the written values
+    const got = await m.readTensor(w1);
+    new1.forEach((v, i) => expect(got[i]).toBeCloseTo(v - 0.5 * 2 * b[i], 5));
+    m.destroy();
   });
   for (const withNorm of [true, false])
     it(`a flat SGD group ${withNorm ? 'with its grad_norm' : 'without a grad_norm (norm from an input)'}: w − lr·g, by hand`, async () => {
