@@ -224,7 +224,8 @@ describe('run streams', () => {
     const runs = [s.push([new Float32Array(8)]), s.push([new Float32Array(8)])];
     runs.forEach((r) => r.catch(() => {}));
     await s.flush();
-    for (const r of runs) await expect(r).rejects.toThrow(/GPU validation error while running the graph/);
+    // Dawn's message names the stream's encoder
+    for (const r of runs) await expect(r).rejects.toThrow(/GPU validation error while running the graph: .*CommandEncoder "stream"/s);
     // the stream is usable again after the failed flush (not left "being read back"; executor.ts:360, a survivor of
     // the fresh mutation sample): the next push is accepted and rejects at its own flush for the same reason
     const again = s.push([new Float32Array(8)]);
@@ -362,7 +363,9 @@ describe('compiled graph: parameters, edges, unfused batch norm, wall-clock prof
     const p = await m.profile([new Float32Array(6).fill(1)]);
     const wall = performance.now() - t0;
     expect(p.method).toBe('wallclock');
-    expect(p.nodes.map((n) => n.name)).toEqual(['mm']);
+    expect(p.nodes.map((n) => [n.name, n.op, n.macs])).toEqual([['mm', 'matmul', 2 * 4 * 3]]);
+    expect(p.nodes[0].kernels.length).toBeGreaterThan(0);
+    for (const k of p.nodes[0].kernels) expect(k).toMatch(/^\S+$/);
     expect(p.nodes[0].ms).toBeGreaterThanOrEqual(0);
     expect(p.nodes[0].ms).toBeLessThanOrEqual(wall + 1);
     expect(p.outputs[0].length).toBe(8);
@@ -697,6 +700,9 @@ describe('executor: every public method and option, case by case', () => {
       ['mm', 'matmul', 18 * 5 * 8],
     ]);
     expect(p.nodes.reduce((s, n) => s + n.macs, 0)).toBe(g.macs());
+    // each node's kernels: the WGSL kernels of its launches, as many as it dispatches
+    expect(p.nodes.reduce((s, n) => s + n.kernels.length, 0)).toBe(m.dispatchCount);
+    for (const n of p.nodes) for (const k of n.kernels) expect(k).toMatch(/^[\w/.-]+$/);
     expect([...p.outputs[0]]).toEqual([...(await m.run([randn(120, 5)]))[0]]);
     m.destroy();
   });
@@ -757,16 +763,17 @@ describe('executor: every public method and option, case by case', () => {
     });
 
   it('run() of a destroyed graph rejects with a SlimError naming the GPU validation error', async () => {
-    const m = await compile(await runtime(), affine().g, { tune: 'off', fuse: false });
+    const m = await compile(await runtime(), absOf(4), { tune: 'off' });
     m.destroy();
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      const err = await m.run([x6]).then(
+      const err = await m.run([new Float32Array(4)]).then(
         () => null,
         (e: Error) => e,
       );
       expect(err).toBeInstanceOf(SlimError);
-      expect(err!.message).toMatch(/^GPU validation error while running the graph: \S/);
+      // Dawn's message names the encoder ('forward') and the activation buffer (compile's labels)
+      expect(err!.message).toMatch(/^GPU validation error while running the graph: \[Buffer "activations\d+"\].*CommandEncoder "forward"/s);
     } finally {
       spy.mockRestore();
     }
