@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
@@ -6,6 +9,7 @@ import { planMemory } from '../../src/graph/memory.js';
 import { fuseMatmulBias, optimizeForInference } from '../../src/graph/passes.js';
 import { getOp } from '../../src/ops/registry.js';
 import { buildModel } from '../../src/models/zoo.js';
+import { adapterKey } from '../../src/runtime/adapter_cache.js';
 import { nodeGpuObject } from '../../src/runtime/device.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { Runtime } from '../../src/runtime/runtime.js';
@@ -557,6 +561,13 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     const rt = await runtime();
     const { g, w0, w1 } = sgdGroup(false);
     const m = await compile(rt, g, { fuse: false, tune: 'off' });
+    // parameters, gradients and state live in the flat buffers: no activation slot for a gradient, no other buffer
+    const plan = planFlatOptimizer(g, rt.ctx.limits.minStorageBufferOffsetAlignment);
+    const round = (bytes: number) => Math.max(16, Math.ceil(bytes / 16) * 16);
+    expect(m.paramBytes).toBe(plan.buffers.reduce((a, b) => a + round(b.bytes), 0));
+    const slotBytes = (external: Set<number>) => planMemory(g, 16, external).slotBytes.reduce((a, v) => a + round(v), 0);
+    expect(m.activationBytes).toBe(slotBytes(new Set(plan.views.keys())));
+    expect(m.activationBytes).toBeLessThan(slotBytes(new Set()));
     const init0 = [...g.tensors[w0].data!];
     const new1 = Float32Array.from({ length: 10 }, (_, i) => 3 - i);
     m.writeTensor(w1, new1);
@@ -821,5 +832,45 @@ describe('executor: every public method and option, case by case', () => {
     expect(() => m.writeTensor(g.outputs[0], new Float32Array(8))).toThrow(not('y_1'));
     expect(() => m.writeTensor(w, new Float32Array(13))).toThrow(new SlimError("tensor 'w' needs 12 values, got 13"));
     m.destroy();
+  });
+
+  it("tune modes: 'cached' (the default) takes this adapter's cached choice and measures nothing, 'off' the first candidate, 'measure' times the candidates and files the winner", async () => {
+    const rt = await runtime();
+    const dir = mkdtempSync(join(tmpdir(), 'executor-tune-'));
+    vi.stubEnv('SLIMGPU_CACHE_DIR', dir);
+    const file = join(dir, 'tune.json');
+    try {
+      const g = new Graph();
+      const x = g.addInput('x', [1, 8, 8, 8]);
+      g.markOutput(g.add1('conv2d', [x, g.addParam('w', [1, 1, 8, 8], randn(64, 9))], {}, 'pw'));
+      const chosen = async (opts: Parameters<typeof compile>[2]) => {
+        const m = await compile(rt, g, { fuse: false, ...opts });
+        const v = [...m.variants];
+        m.destroy();
+        return v;
+      };
+      // the candidates, from the message that refuses a variant none starts with
+      const refused = await compile(rt, g, { fuse: false, forceVariant: 'none_such' }).catch((e: Error) => e.message);
+      const [, key, list] = /cannot run (\S+) \(candidates: ([^)]*)\)/.exec(refused as string)!;
+      const candidates = list.split(', ');
+      expect(candidates.length).toBeGreaterThan(1);
+      expect(await chosen({ tune: 'off' })).toEqual([[key, candidates[0]]]);
+      expect(await chosen({})).toEqual([[key, candidates[0]]]); // nothing cached: the first, and nothing measured
+      expect(existsSync(file)).toBe(false);
+      const measured = await chosen({ tune: 'measure' });
+      const store = JSON.parse(readFileSync(file, 'utf8'));
+      const entry = store[adapterKey(rt)][key];
+      expect(measured).toEqual([[key, entry.id]]);
+      expect(Object.keys(entry.ms).sort()).toEqual(expect.arrayContaining([entry.id]));
+      // a cached choice other than the first candidate: taken by default and by 'cached', not by 'off'
+      const other = candidates.find((c) => c !== candidates[0])!;
+      writeFileSync(file, JSON.stringify({ [adapterKey(rt)]: { [key]: { id: other, ms: {} } } }));
+      expect(await chosen({})).toEqual([[key, other]]);
+      expect(await chosen({ tune: 'cached' })).toEqual([[key, other]]);
+      expect(await chosen({ tune: 'off' })).toEqual([[key, candidates[0]]]);
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
