@@ -796,6 +796,32 @@ describe('executor: every public method and option, case by case', () => {
     await expect(compile(await runtime(), g)).rejects.toThrow(new SlimError('graph has no outputs (call markOutput)'));
   });
 
+  it("a node's plan-time error names the node and its op; another error passes through as it is", async () => {
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [1, 2, 2, 3]);
+    const mean = g.addInput('mean', [3]); // batch statistics computed, not parameters: refused by the kernel's plan
+    const p = (name: string) => g.addParam(name, [3], Float32Array.of(1, 1, 1));
+    g.markOutput(g.add1('batchnorm', [x, p('gamma'), p('beta'), mean, p('var')], { eps: 1e-5 }, 'bn'));
+    const err = await compile(rt, g, { fuse: false, tune: 'off' }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(SlimError);
+    expect((err as Error).message).toBe("node 'bn' (batchnorm): batchnorm 'bn': statistics must be parameters (inference form)");
+    const plain = await compile(rt, affine().g, { fuse: false, tune: 'off', forceVariant: 'none_such' }).catch((e: Error) => e);
+    expect(plain).not.toBeInstanceOf(SlimError);
+    expect((plain as Error).message).toMatch(/^variant 'none_such' cannot run /);
+  });
+
+  it('calls not awaited run one after another: two runs, a readTensor and a profile, each its own result', async () => {
+    const { g, w, b } = affine();
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    const xs = [x6, Float32Array.of(0, 1, 0, 2, -2, 1)];
+    const [r0, r1, wv, p] = await Promise.all([m.run([xs[0]]), m.run({ x: xs[1] }), m.readTensor(w), m.profile([xs[1]])]);
+    [r0, r1].forEach((r, k) => affineRef(g, w, b, xs[k]).forEach((v, i) => expect(r[0][i]).toBeCloseTo(v, 5)));
+    expect([...wv]).toEqual([...g.tensors[w].data!]);
+    expect([...p.outputs[0]]).toEqual([...r1[0]]);
+    m.destroy();
+  });
+
   it('glue passes: on by default with fuse (their counts in the report), off with glue: false', async () => {
     const rt = await runtime();
     const { g } = affine();
