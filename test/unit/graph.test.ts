@@ -513,10 +513,10 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
 
   /** Two SGD updates (momentum 0) of w0 [6] and w1 [10] by gradients 2a and 2b; the norm input is grad_norm of the
    *  gradients (withNorm) or a graph input. Outputs: the norm read by the updates. */
-  const sgdGroup = (withNorm: boolean) => {
+  const sgdGroup = (withNorm: boolean, n1 = 10) => {
     const g = new Graph();
     const a = g.addInput('a', [6]);
-    const b = g.addInput('b', [10]);
+    const b = g.addInput('b', [n1]);
     const hyper = g.addInput('hyper', [8]);
     const normIn = withNorm ? -1 : g.addInput('norm', [1]);
     const w0 = g.addParam(
@@ -526,10 +526,10 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     );
     const w1 = g.addParam(
       'w1',
-      [10],
-      Float32Array.from({ length: 10 }, (_, i) => 1 - i / 4),
+      [n1],
+      Float32Array.from({ length: n1 }, (_, i) => 1 - i / 4),
     );
-    const [v0, v1] = [g.addState('w0@v', [6]), g.addState('w1@v', [10])];
+    const [v0, v1] = [g.addState('w0@v', [6]), g.addState('w1@v', [n1])];
     const g0 = g.add1('add', [a, a], {}, 'g0');
     const g1 = g.add1('add', [b, b], {}, 'g1');
     const norm = withNorm ? g.add1('grad_norm', [g0, g1], {}, 'opt.grad_norm') : normIn;
@@ -586,6 +586,31 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     const got = await m.readTensor(w1);
     new1.forEach((v, i) => expect(got[i]).toBeCloseTo(v - 0.5 * 2 * b[i], 5));
     m.destroy();
+  });
+  it("a flat group's grad_norm: one partial sum over the whole gradient buffer (the last gradient ending at its end), the norm exact; per tensor without the flat optimizer", async () => {
+    const rt = await runtime();
+    const { g } = sgdGroup(true, 64);
+    const plan = planFlatOptimizer(g, rt.ctx.limits.minStorageBufferOffsetAlignment);
+    const g1 = g.nodes.find((n) => n.name === 'g1')!.outputs[0];
+    const v = plan.views.get(g1)!;
+    expect(v.offset + v.bytes).toBe(plan.groups[0].bytes); // no zero padding after g1: every value counts
+    const a = Float32Array.from({ length: 6 }, (_, i) => i - 2);
+    const b = Float32Array.from({ length: 64 }, (_, i) => 3 - i / 16);
+    const ins = [a, b, Float32Array.of(0.1, 1, 1, 0, 0, 0, 0, 0)];
+    let s2 = 0;
+    for (const x of [...a, ...b]) s2 += 4 * x * x;
+    const kernels = [];
+    for (const flatOptimizer of [true, false]) {
+      const m = await compile(rt, g, { fuse: false, tune: 'off', flatOptimizer });
+      const p = await m.profile(ins);
+      expect(p.outputs[0][0]).toBeCloseTo(Math.sqrt(s2), 4);
+      kernels.push(p.nodes.find((n) => n.name === 'opt.grad_norm')!.kernels);
+      m.destroy();
+    }
+    expect(kernels).toEqual([
+      ['reduce/sumsq_partial', 'reduce/sumsq_final'],
+      ['reduce/sumsq_partial', 'reduce/sumsq_partial', 'reduce/sumsq_final'],
+    ]);
   });
   for (const withNorm of [true, false])
     it(`a flat SGD group ${withNorm ? 'with its grad_norm' : 'without a grad_norm (norm from an input)'}: w − lr·g, by hand`, async () => {
