@@ -286,6 +286,8 @@ describe('memory statistics of a compiled graph', () => {
     // the parts it is made of: activations, parameters, the 32-byte output staging and at least one uniform buffer
     expect(held - m.activationBytes - m.paramBytes - 32).toBeGreaterThan(0);
     m.destroy();
+    // destroy() releases every one of them: slots, parameters, constants, uniforms and the read-back buffers
+    expect([...live.values()]).toEqual([]);
   });
 });
 
@@ -834,6 +836,38 @@ describe('executor: every public method and option, case by case', () => {
     const plain = await compile(rt, affine().g, { fuse: false, tune: 'off', forceVariant: 'none_such' }).catch((e: Error) => e);
     expect(plain).not.toBeInstanceOf(SlimError);
     expect((plain as Error).message).toMatch(/^variant 'none_such' cannot run /);
+  });
+
+  it('profile() destroys the query set and buffers it creates for its timestamps', async () => {
+    const rt = await runtime();
+    const m = await compile(rt, affine().g, { tune: 'off', fuse: false });
+    const device = rt.device;
+    const live = new Set<{ destroy(): void }>();
+    const track = <T extends { destroy(): void }>(o: T): T => {
+      live.add(o);
+      const destroy = o.destroy;
+      o.destroy = function () {
+        live.delete(o);
+        return destroy.call(this);
+      };
+      return o;
+    };
+    const [createBuffer, createQuerySet] = [device.createBuffer, device.createQuerySet];
+    device.createBuffer = function (d: GPUBufferDescriptor) {
+      return track(createBuffer.call(this, d));
+    };
+    device.createQuerySet = function (d: GPUQuerySetDescriptor) {
+      return track(createQuerySet.call(this, d));
+    };
+    try {
+      const p = await m.profile([x6]);
+      expect(p.method).toBe(rt.ctx.hasTimestamps ? 'timestamp' : 'wallclock');
+    } finally {
+      device.createBuffer = createBuffer;
+      device.createQuerySet = createQuerySet;
+    }
+    expect(live.size).toBe(0);
+    m.destroy();
   });
 
   it('calls not awaited run one after another: two runs, a readTensor and a profile, each its own result', async () => {
