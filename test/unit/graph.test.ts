@@ -771,6 +771,11 @@ describe('executor: every public method and option, case by case', () => {
     const [byOrder] = await m.run([x6]);
     const [byName] = await m.run({ x: x6 });
     expect([...byName]).toEqual([...byOrder]);
+    // a view into a larger array: its own values are uploaded (byteOffset and byteLength), not the array's start
+    const big = Float32Array.from({ length: 12 }, (_, i) => (i >= 3 && i < 9 ? x6[i - 3] : 100 + i));
+    expect([...(await m.run([big.subarray(3, 9)]))[0]]).toEqual([...byOrder]);
+    m.writeTensor(b, Float32Array.of(9, 9, 0, 0, 0, 0, 9, 9).subarray(2, 6));
+    expect([...(await m.readTensor(b))]).toEqual([0, 0, 0, 0]);
     affineRef(g, w, b, x6).forEach((v, i) => expect(byOrder[i]).toBeCloseTo(v, 5));
     m.destroy();
   });
