@@ -513,7 +513,7 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     }
   });
 
-  /** Two SGD updates (momentum 0) of w0 [6] and w1 [10] by gradients 2a and 2b; the norm input is grad_norm of the
+  /** Two SGD updates (momentum 0) of w0 [6] and w1 [n1] (10 unless given) by gradients 2a and 2b; the norm input is grad_norm of the
    *  gradients (withNorm) or a graph input. Outputs: the norm read by the updates. */
   const sgdGroup = (withNorm: boolean, n1 = 10) => {
     const g = new Graph();
