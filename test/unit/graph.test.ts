@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
@@ -6,6 +9,7 @@ import { planMemory } from '../../src/graph/memory.js';
 import { fuseMatmulBias, optimizeForInference } from '../../src/graph/passes.js';
 import { getOp } from '../../src/ops/registry.js';
 import { buildModel } from '../../src/models/zoo.js';
+import { adapterKey } from '../../src/runtime/adapter_cache.js';
 import { nodeGpuObject } from '../../src/runtime/device.js';
 import { SlimError } from '../../src/runtime/errors.js';
 import { Runtime } from '../../src/runtime/runtime.js';
@@ -224,7 +228,8 @@ describe('run streams', () => {
     const runs = [s.push([new Float32Array(8)]), s.push([new Float32Array(8)])];
     runs.forEach((r) => r.catch(() => {}));
     await s.flush();
-    for (const r of runs) await expect(r).rejects.toThrow(/GPU validation error while running the graph/);
+    // Dawn's message names the stream's encoder
+    for (const r of runs) await expect(r).rejects.toThrow(/GPU validation error while running the graph: .*CommandEncoder "stream"/s);
     // the stream is usable again after the failed flush (not left "being read back"; executor.ts:360, a survivor of
     // the fresh mutation sample): the next push is accepted and rejects at its own flush for the same reason
     const again = s.push([new Float32Array(8)]);
@@ -281,6 +286,8 @@ describe('memory statistics of a compiled graph', () => {
     // the parts it is made of: activations, parameters, the 32-byte output staging and at least one uniform buffer
     expect(held - m.activationBytes - m.paramBytes - 32).toBeGreaterThan(0);
     m.destroy();
+    // destroy() releases every one of them: slots, parameters, constants, uniforms and the read-back buffers
+    expect([...live.values()]).toEqual([]);
   });
 });
 
@@ -362,7 +369,9 @@ describe('compiled graph: parameters, edges, unfused batch norm, wall-clock prof
     const p = await m.profile([new Float32Array(6).fill(1)]);
     const wall = performance.now() - t0;
     expect(p.method).toBe('wallclock');
-    expect(p.nodes.map((n) => n.name)).toEqual(['mm']);
+    expect(p.nodes.map((n) => [n.name, n.op, n.macs])).toEqual([['mm', 'matmul', 2 * 4 * 3]]);
+    expect(p.nodes[0].kernels.length).toBeGreaterThan(0);
+    for (const k of p.nodes[0].kernels) expect(k).toMatch(/^\S+$/);
     expect(p.nodes[0].ms).toBeGreaterThanOrEqual(0);
     expect(p.nodes[0].ms).toBeLessThanOrEqual(wall + 1);
     expect(p.outputs[0].length).toBe(8);
@@ -427,6 +436,25 @@ describe('device loss', () => {
     expect(out.length).toBe(10);
     rt2.destroy();
   });
+  it('after the loss every entry point refuses with the same clear error: run, profile, a stream push, readTensor, compile', async () => {
+    // executor.ts's ensureAlive calls (run, submitInto, profile, compile) and readTensor's read
+    const rt = await Runtime.create();
+    const g = new Graph();
+    const { mm, w } = xTimesW(g);
+    g.markOutput(mm);
+    const m = await compile(rt, g, { tune: 'off' });
+    const s = m.stream(2);
+    rt.device.destroy();
+    await rt.ctx.lost;
+    const lost = new SlimError('the GPU device was lost; create a new context with createContext() and compile again');
+    const x = new Float32Array(6);
+    await expect(m.run([x])).rejects.toThrow(lost);
+    await expect(m.profile([x])).rejects.toThrow(lost);
+    expect(() => s.push([x])).toThrow(lost);
+    expect(s.queued).toBe(0);
+    await expect(m.readTensor(w)).rejects.toThrow(lost);
+    await expect(compile(rt, g, { tune: 'off' })).rejects.toThrow(lost);
+  });
 });
 
 // Written for the executor.ts survivors of the sample of 30 Nov (issue 17): compile's defaults and options, the
@@ -485,12 +513,12 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     }
   });
 
-  /** Two SGD updates (momentum 0) of w0 [6] and w1 [10] by gradients 2a and 2b; the norm input is grad_norm of the
+  /** Two SGD updates (momentum 0) of w0 [6] and w1 [n1] (10 unless given) by gradients 2a and 2b; the norm input is grad_norm of the
    *  gradients (withNorm) or a graph input. Outputs: the norm read by the updates. */
-  const sgdGroup = (withNorm: boolean) => {
+  const sgdGroup = (withNorm: boolean, n1 = 10) => {
     const g = new Graph();
     const a = g.addInput('a', [6]);
-    const b = g.addInput('b', [10]);
+    const b = g.addInput('b', [n1]);
     const hyper = g.addInput('hyper', [8]);
     const normIn = withNorm ? -1 : g.addInput('norm', [1]);
     const w0 = g.addParam(
@@ -500,10 +528,10 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     );
     const w1 = g.addParam(
       'w1',
-      [10],
-      Float32Array.from({ length: 10 }, (_, i) => 1 - i / 4),
+      [n1],
+      Float32Array.from({ length: n1 }, (_, i) => 1 - i / 4),
     );
-    const [v0, v1] = [g.addState('w0@v', [6]), g.addState('w1@v', [10])];
+    const [v0, v1] = [g.addState('w0@v', [6]), g.addState('w1@v', [n1])];
     const g0 = g.add1('add', [a, a], {}, 'g0');
     const g1 = g.add1('add', [b, b], {}, 'g1');
     const norm = withNorm ? g.add1('grad_norm', [g0, g1], {}, 'opt.grad_norm') : normIn;
@@ -531,6 +559,61 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
     flat.destroy();
     perTensor.destroy();
   });
+  it("a flat SGD group: writeTensor and readTensor at each tensor's offset in the flat buffer; without a grad_norm the merged update is named <last update>.flat", async () => {
+    const rt = await runtime();
+    const { g, w0, w1 } = sgdGroup(false);
+    const m = await compile(rt, g, { fuse: false, tune: 'off' });
+    // parameters, gradients and state live in the flat buffers: no activation slot for a gradient, no other buffer
+    const plan = planFlatOptimizer(g, rt.ctx.limits.minStorageBufferOffsetAlignment);
+    const round = (bytes: number) => Math.max(16, Math.ceil(bytes / 16) * 16);
+    expect(m.paramBytes).toBe(plan.buffers.reduce((a, b) => a + round(b.bytes), 0));
+    const slotBytes = (external: Set<number>) => planMemory(g, 16, external).slotBytes.reduce((a, v) => a + round(v), 0);
+    expect(m.activationBytes).toBe(slotBytes(new Set(plan.views.keys())));
+    expect(m.activationBytes).toBeLessThan(slotBytes(new Set()));
+    const init0 = [...g.tensors[w0].data!];
+    const new1 = Float32Array.from({ length: 10 }, (_, i) => 3 - i);
+    m.writeTensor(w1, new1);
+    expect([...(await m.readTensor(w1))]).toEqual([...new1]);
+    expect([...(await m.readTensor(w0))]).toEqual(init0); // w1 written at its own offset, not over w0
+    const state = g.tensors.find((t) => t.name === 'w1@v')!.id;
+    expect([...(await m.readTensor(state))]).toEqual(new Array(10).fill(0));
+    const grad = g.nodes.find((n) => n.name === 'g1')!.outputs[0];
+    expect(() => m.readTensor(grad)).toThrow(`tensor ${g.tensors[grad].name} is not a parameter or state tensor of this graph`);
+    const a = new Float32Array(6).fill(1);
+    const b = Float32Array.from({ length: 10 }, (_, i) => i / 10);
+    const p = await m.profile([a, b, Float32Array.of(0.5, 1, 1, 0, 0, 0, 0, 0), Float32Array.of(1)]);
+    expect(p.nodes.map((n) => n.name)).toContain('opt.w1.flat');
+    expect(p.nodes.map((n) => n.name)).not.toContain('opt.w0');
+    // w − lr·2b from the written values
+    const got = await m.readTensor(w1);
+    new1.forEach((v, i) => expect(got[i]).toBeCloseTo(v - 0.5 * 2 * b[i], 5));
+    m.destroy();
+  });
+  it("a flat group's grad_norm: one partial sum over the whole gradient buffer (the last gradient ending at its end), the norm exact; per tensor without the flat optimizer", async () => {
+    const rt = await runtime();
+    const { g } = sgdGroup(true, 64);
+    const plan = planFlatOptimizer(g, rt.ctx.limits.minStorageBufferOffsetAlignment);
+    const g1 = g.nodes.find((n) => n.name === 'g1')!.outputs[0];
+    const v = plan.views.get(g1)!;
+    expect(v.offset + v.bytes).toBe(plan.groups[0].bytes); // no zero padding after g1: every value counts
+    const a = Float32Array.from({ length: 6 }, (_, i) => i - 2);
+    const b = Float32Array.from({ length: 64 }, (_, i) => 3 - i / 16);
+    const ins = [a, b, Float32Array.of(0.1, 1, 1, 0, 0, 0, 0, 0)];
+    let s2 = 0;
+    for (const x of [...a, ...b]) s2 += 4 * x * x;
+    const kernels = [];
+    for (const flatOptimizer of [true, false]) {
+      const m = await compile(rt, g, { fuse: false, tune: 'off', flatOptimizer });
+      const p = await m.profile(ins);
+      expect(p.outputs[0][0]).toBeCloseTo(Math.sqrt(s2), 4);
+      kernels.push(p.nodes.find((n) => n.name === 'opt.grad_norm')!.kernels);
+      m.destroy();
+    }
+    expect(kernels).toEqual([
+      ['reduce/sumsq_partial', 'reduce/sumsq_final'],
+      ['reduce/sumsq_partial', 'reduce/sumsq_partial', 'reduce/sumsq_final'],
+    ]);
+  });
   for (const withNorm of [true, false])
     it(`a flat SGD group ${withNorm ? 'with its grad_norm' : 'without a grad_norm (norm from an input)'}: w − lr·g, by hand`, async () => {
       const rt = await runtime();
@@ -556,4 +639,328 @@ describe('compile options and the flat optimizer on hand-built graphs', () => {
       expect([...(await m.readTensor(w1))].map((v) => +v.toFixed(5))).toEqual([...want1].map((v) => +v.toFixed(5)));
       m.destroy();
     });
+});
+
+// executor.ts, method by method (the fresh mutation sample seed 2029 left 3 survivors there: stream()'s slot check,
+// RunStream.full, profile()'s macs). Small graphs, exact values: each case names the branch it observes.
+describe('executor: every public method and option, case by case', () => {
+  /** y = |x| over [n] (the output 'y') */
+  const absOf = (n: number) => {
+    const g = new Graph();
+    const x = g.addInput('x', [n]);
+    g.markOutput(g.add1('unary', [x], { fn: 'abs' }, 'y'));
+    return g;
+  };
+
+  for (const bad of [0, -1, 1.5, NaN, Infinity])
+    it(`stream(${bad}) is refused, naming the slot count; stream(1) runs`, async () => {
+      // executor.ts:167 (`slots >= 1` → true: a survivor of the fresh mutation sample seed 2029; stream(0) then made a
+      // stream with an empty read-back buffer)
+      const m = await compile(await runtime(), absOf(4), { tune: 'off' });
+      expect(() => m.stream(bad)).toThrow(new SlimError(`a run stream needs at least one slot (got ${bad})`));
+      const s = m.stream(1);
+      const out = s.push([Float32Array.of(-1, 2, -3, 4)]);
+      await s.flush();
+      expect([...(await out)[0]]).toEqual([1, 2, 3, 4]);
+      s.destroy();
+      m.destroy();
+    });
+
+  for (const slots of [1, 2, 3])
+    it(`a stream of ${slots} slot(s): queued counts the runs pushed, full only when all ${slots} are taken, a push then refused`, async () => {
+      // executor.ts:369 (`full` → true: a survivor of the fresh mutation sample seed 2029; the training loop flushes
+      // when full, so with the mutant it read back after every step)
+      const m = await compile(await runtime(), absOf(4), { tune: 'off' });
+      const s = m.stream(slots);
+      expect([s.slots, s.queued, s.full]).toEqual([slots, 0, false]);
+      const outs: Promise<Float32Array[]>[] = [];
+      for (let k = 1; k <= slots; k++) {
+        outs.push(s.push([Float32Array.of(-k, k, -2 * k, 0)]));
+        expect([s.queued, s.full]).toEqual([k, k === slots]);
+      }
+      expect(() => s.push([new Float32Array(4)])).toThrow(new SlimError('run stream is full: flush() before pushing more runs'));
+      expect(s.queued).toBe(slots);
+      await s.flush();
+      expect([s.queued, s.full]).toEqual([0, false]);
+      for (let k = 1; k <= slots; k++) expect([...(await outs[k - 1])[0]]).toEqual([k, k, 2 * k, 0]);
+      s.destroy();
+      m.destroy();
+    });
+
+  it('a stream over outputs of 3, 5 and 1 values (not multiples of 16 bytes): a partial flush, then a full one, each run its own values', async () => {
+    // the outputs' offsets within a slot (rounded up to 16 bytes), the slot stride, and the mapped range of a partial
+    // flush (2 of 3 slots)
+    const g = new Graph();
+    const x = g.addInput('x', [3]);
+    const y = g.addInput('y', [5]);
+    g.markOutput(g.add1('unary', [x], { fn: 'abs' }, 'ax'));
+    g.markOutput(g.add1('unary', [y], { fn: 'neg' }, 'ny'));
+    g.markOutput(g.add1('unary', [g.add1('reshape', [x], { shape: [3] }, 'rx')], { fn: 'neg' }, 'n0'));
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    const s = m.stream(3);
+    const run = (k: number) => [Float32Array.of(-k, k + 0.5, -1), Float32Array.from({ length: 5 }, (_, i) => 10 * k + i)];
+    const want = (k: number) => [[k, k + 0.5, 1], [0, 1, 2, 3, 4].map((i) => -(10 * k + i)), [k, -(k + 0.5), 1]];
+    const first = [1, 2].map((k) => s.push(run(k)));
+    await s.flush();
+    for (const k of [1, 2]) expect((await first[k - 1]).map((a) => [...a])).toEqual(want(k));
+    const second = [3, 4, 5].map((k) => s.push(run(k)));
+    await s.flush();
+    for (const k of [3, 4, 5]) expect((await second[k - 3]).map((a) => [...a])).toEqual(want(k));
+    // nothing queued: the flush resolves at once and does not hold the stream (a push right after it is taken)
+    const none = s.flush();
+    const last = s.push(run(6));
+    await none;
+    expect(s.queued).toBe(1);
+    await s.flush();
+    expect((await last).map((a) => [...a])).toEqual(want(6));
+    s.destroy();
+    m.destroy();
+  });
+
+  it("profile(): each node's macs is its op's formula (conv n·oh·ow·cout·kh·kw·cin/groups, matmul m·n·k), 0 for an op without one", async () => {
+    // executor.ts:214 (`macs?.(…) ?? 0` → `&& 0`: a survivor of the fresh mutation sample seed 2029; every node then
+    // reported 0 MACs)
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [1, 6, 5, 4]);
+    const w = g.addParam('cw', [3, 2, 2, 8], randn(3 * 2 * 2 * 8, 3));
+    const c = g.add1('conv2d', [x, w], { groups: 2, stride: [1, 2], pads: [1, 0, 1, 1] }, 'conv');
+    const a = g.add1('unary', [c], { fn: 'abs' }, 'abs');
+    const flat = g.add1('reshape', [a], { shape: [6 * 3, 8] }, 'flat');
+    g.markOutput(g.add1('matmul', [flat, g.addParam('mw', [8, 5], randn(40, 4))], {}, 'mm'));
+    expect(g.shape(c)).toEqual([1, 6, 3, 8]);
+    const m = await compile(rt, g, { tune: 'off', fuse: false });
+    const p = await m.profile([randn(120, 5)]);
+    expect(p.method).toBe(rt.ctx.hasTimestamps ? 'timestamp' : 'wallclock');
+    expect(p.nodes.map((n) => [n.name, n.op, n.macs])).toEqual([
+      ['conv', 'conv2d', 1 * 6 * 3 * 8 * 3 * 2 * (4 / 2)],
+      ['abs', 'unary', 0],
+      ['mm', 'matmul', 18 * 5 * 8],
+    ]);
+    expect(p.nodes.reduce((s, n) => s + n.macs, 0)).toBe(g.macs());
+    // each node's kernels: the WGSL kernels of its launches, as many as it dispatches
+    expect(p.nodes.reduce((s, n) => s + n.kernels.length, 0)).toBe(m.dispatchCount);
+    for (const n of p.nodes) for (const k of n.kernels) expect(k).toMatch(/^[\w/.-]+$/);
+    expect([...p.outputs[0]]).toEqual([...(await m.run([randn(120, 5)]))[0]]);
+    m.destroy();
+  });
+
+  /** x [2, 3] · w [3, 4] + b [4] → 'y', and an unused parameter 'u' [100] */
+  const affine = () => {
+    const g = new Graph();
+    const { mm, w } = xTimesW(g);
+    const b = g.addParam('b', [4], Float32Array.of(1, -2, 3, -4));
+    const u = g.addParam('u', [100], new Float32Array(100).fill(7));
+    g.markOutput(g.add1('binary', [mm, b], { fn: 'add' }, 'y'));
+    return { g, w, b, u };
+  };
+  /** y of affine() on the CPU */
+  const affineRef = (g: Graph, w: number, b: number, x: Float32Array) => {
+    const [W, B] = [g.tensors[w].data!, g.tensors[b].data!];
+    return Array.from({ length: 8 }, (_, i) => {
+      const [r, c] = [Math.floor(i / 4), i % 4];
+      return x[r * 3] * W[c] + x[r * 3 + 1] * W[4 + c] + x[r * 3 + 2] * W[8 + c] + B[c];
+    });
+  };
+  const x6 = Float32Array.of(1, 2, 3, -1, 0, 2);
+
+  it('inputs: an array in graph.inputs order or a record by name, the same outputs; inputNames lists them', async () => {
+    const { g, w, b } = affine();
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    expect(m.inputNames).toEqual(['x']);
+    const [byOrder] = await m.run([x6]);
+    const [byName] = await m.run({ x: x6 });
+    expect([...byName]).toEqual([...byOrder]);
+    // a view into a larger array: its own values are uploaded (byteOffset and byteLength), not the array's start
+    const big = Float32Array.from({ length: 12 }, (_, i) => (i >= 3 && i < 9 ? x6[i - 3] : 100 + i));
+    expect([...(await m.run([big.subarray(3, 9)]))[0]]).toEqual([...byOrder]);
+    m.writeTensor(b, Float32Array.of(9, 9, 0, 0, 0, 0, 9, 9).subarray(2, 6));
+    expect([...(await m.readTensor(b))]).toEqual([0, 0, 0, 0]);
+    affineRef(g, w, b, x6).forEach((v, i) => expect(byOrder[i]).toBeCloseTo(v, 5));
+    m.destroy();
+  });
+
+  // each wrong input, through run(), profile() and a stream's push (writeInputs is shared): the same SlimError
+  const badInputs: [string, Record<string, unknown> | unknown[], string][] = [
+    ['no input', [], "missing input 'x' (shape [2,3])"],
+    ['a record without its name', { y: x6 }, "missing input 'x' (shape [2,3])"],
+    ['a Float64Array', [Float64Array.from(x6)], "input 'x' must be a Float32Array (dtype f32)"],
+    ['a plain array', [[1, 2, 3, 4, 5, 6]], "input 'x' must be a Float32Array (dtype f32)"],
+    ['5 values', [new Float32Array(5)], "input 'x' has 5 values; shape [2,3] needs 6"],
+    ['7 values by name', { x: new Float32Array(7) }, "input 'x' has 7 values; shape [2,3] needs 6"],
+  ];
+  for (const [what, inputs, message] of badInputs)
+    it(`${what}: refused by run, profile and a stream's push, naming the input`, async () => {
+      const { g } = affine();
+      const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+      const ins = inputs as Float32Array[];
+      await expect(m.run(ins)).rejects.toThrow(new SlimError(message));
+      await expect(m.profile(ins)).rejects.toThrow(new SlimError(message));
+      const s = m.stream(2);
+      expect(() => s.push(ins)).toThrow(new SlimError(message));
+      expect(s.queued).toBe(0);
+      // the graph still runs after each refusal
+      expect((await m.run([x6]))[0].length).toBe(8);
+      s.destroy();
+      m.destroy();
+    });
+
+  it('run() of a destroyed graph rejects with a SlimError naming the GPU validation error', async () => {
+    const m = await compile(await runtime(), absOf(4), { tune: 'off' });
+    m.destroy();
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const err = await m.run([new Float32Array(4)]).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(SlimError);
+      // Dawn's message names the encoder ('forward') and the activation buffer (compile's labels)
+      expect(err!.message).toMatch(/^GPU validation error while running the graph: \[Buffer "activations\d+"\].*CommandEncoder "forward"/s);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('compile refuses a graph without outputs', async () => {
+    const g = new Graph();
+    g.add1('unary', [g.addInput('x', [4])], { fn: 'abs' }, 'a');
+    await expect(compile(await runtime(), g)).rejects.toThrow(new SlimError('graph has no outputs (call markOutput)'));
+  });
+
+  it("a node's plan-time error names the node and its op; another error passes through as it is", async () => {
+    const rt = await runtime();
+    const g = new Graph();
+    const x = g.addInput('x', [1, 2, 2, 3]);
+    const mean = g.addInput('mean', [3]); // batch statistics computed, not parameters: refused by the kernel's plan
+    const p = (name: string) => g.addParam(name, [3], Float32Array.of(1, 1, 1));
+    g.markOutput(g.add1('batchnorm', [x, p('gamma'), p('beta'), mean, p('var')], { eps: 1e-5 }, 'bn'));
+    const err = await compile(rt, g, { fuse: false, tune: 'off' }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(SlimError);
+    expect((err as Error).message).toBe("node 'bn' (batchnorm): batchnorm 'bn': statistics must be parameters (inference form)");
+    const plain = await compile(rt, affine().g, { fuse: false, tune: 'off', forceVariant: 'none_such' }).catch((e: Error) => e);
+    expect(plain).not.toBeInstanceOf(SlimError);
+    expect((plain as Error).message).toMatch(/^variant 'none_such' cannot run /);
+  });
+
+  it('profile() destroys the query set and buffers it creates for its timestamps', async () => {
+    const rt = await runtime();
+    const m = await compile(rt, affine().g, { tune: 'off', fuse: false });
+    const device = rt.device;
+    const live = new Set<{ destroy(): void }>();
+    const track = <T extends { destroy(): void }>(o: T): T => {
+      live.add(o);
+      const destroy = o.destroy;
+      o.destroy = function () {
+        live.delete(o);
+        return destroy.call(this);
+      };
+      return o;
+    };
+    const [createBuffer, createQuerySet] = [device.createBuffer, device.createQuerySet];
+    device.createBuffer = function (d: GPUBufferDescriptor) {
+      return track(createBuffer.call(this, d));
+    };
+    device.createQuerySet = function (d: GPUQuerySetDescriptor) {
+      return track(createQuerySet.call(this, d));
+    };
+    try {
+      const p = await m.profile([x6]);
+      expect(p.method).toBe(rt.ctx.hasTimestamps ? 'timestamp' : 'wallclock');
+    } finally {
+      device.createBuffer = createBuffer;
+      device.createQuerySet = createQuerySet;
+    }
+    expect(live.size).toBe(0);
+    m.destroy();
+  });
+
+  it('calls not awaited run one after another: two runs, a readTensor and a profile, each its own result', async () => {
+    const { g, w, b } = affine();
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    const xs = [x6, Float32Array.of(0, 1, 0, 2, -2, 1)];
+    const [r0, r1, wv, p] = await Promise.all([m.run([xs[0]]), m.run({ x: xs[1] }), m.readTensor(w), m.profile([xs[1]])]);
+    [r0, r1].forEach((r, k) => affineRef(g, w, b, xs[k]).forEach((v, i) => expect(r[0][i]).toBeCloseTo(v, 5)));
+    expect([...wv]).toEqual([...g.tensors[w].data!]);
+    expect([...p.outputs[0]]).toEqual([...r1[0]]);
+    m.destroy();
+  });
+
+  it('glue passes: on by default with fuse (their counts in the report), off with glue: false', async () => {
+    const rt = await runtime();
+    const { g } = affine();
+    const on = await compile(rt, g, { tune: 'off' });
+    const off = await compile(rt, g, { tune: 'off', glue: false });
+    expect(on.fusion).toMatchObject({ hardActivations: 0, affinesFolded: 0 });
+    expect(off.fusion!.hardActivations).toBeUndefined();
+    expect(off.fusion!.affinesFolded).toBeUndefined();
+    on.destroy();
+    off.destroy();
+  });
+
+  it('memory statistics: activationBytes the planned slots, paramBytes the used parameters only (an unused one has no buffer)', async () => {
+    const { g, w, b, u } = affine();
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    const round = (bytes: number) => Math.max(16, Math.ceil(bytes / 16) * 16);
+    expect(m.activationBytes).toBe(m.memory.slotBytes.reduce((a, v) => a + round(v), 0));
+    expect(m.activationBytes).toBeGreaterThan(0);
+    expect(m.paramBytes).toBe(48 + 16); // w [3,4] and b [4]; not u [100]
+    expect(m.dispatchCount).toBe(2);
+    expect([...(await m.readTensor(b))]).toEqual([1, -2, 3, -4]);
+    expect((await m.readTensor(w)).length).toBe(12);
+    expect(() => m.readTensor(u)).toThrow(new SlimError('tensor u is not a parameter or state tensor of this graph'));
+    m.destroy();
+  });
+
+  it('readTensor and writeTensor refuse what is not a parameter or state tensor, by name or id', async () => {
+    const { g, w } = affine();
+    const m = await compile(await runtime(), g, { tune: 'off', fuse: false });
+    const not = (id: number | string) => new SlimError(`tensor ${id} is not a parameter or state tensor of this graph`);
+    expect(() => m.readTensor(g.inputs[0])).toThrow(not('x'));
+    expect(() => m.readTensor(g.outputs[0])).toThrow(not('y_1'));
+    expect(() => m.readTensor(999)).toThrow(not(999));
+    expect(() => m.writeTensor(g.outputs[0], new Float32Array(8))).toThrow(not('y_1'));
+    expect(() => m.writeTensor(w, new Float32Array(13))).toThrow(new SlimError("tensor 'w' needs 12 values, got 13"));
+    m.destroy();
+  });
+
+  it("tune modes: 'cached' (the default) takes this adapter's cached choice and measures nothing, 'off' the first candidate, 'measure' times the candidates and files the winner", async () => {
+    const rt = await runtime();
+    const dir = mkdtempSync(join(tmpdir(), 'executor-tune-'));
+    vi.stubEnv('SLIMGPU_CACHE_DIR', dir);
+    const file = join(dir, 'tune.json');
+    try {
+      const g = new Graph();
+      const x = g.addInput('x', [1, 8, 8, 8]);
+      g.markOutput(g.add1('conv2d', [x, g.addParam('w', [1, 1, 8, 8], randn(64, 9))], {}, 'pw'));
+      const chosen = async (opts: Parameters<typeof compile>[2]) => {
+        const m = await compile(rt, g, { fuse: false, ...opts });
+        const v = [...m.variants];
+        m.destroy();
+        return v;
+      };
+      // the candidates, from the message that refuses a variant none starts with
+      const refused = await compile(rt, g, { fuse: false, forceVariant: 'none_such' }).catch((e: Error) => e.message);
+      const [, key, list] = /cannot run (\S+) \(candidates: ([^)]*)\)/.exec(refused as string)!;
+      const candidates = list.split(', ');
+      expect(candidates.length).toBeGreaterThan(1);
+      expect(await chosen({ tune: 'off' })).toEqual([[key, candidates[0]]]);
+      expect(await chosen({})).toEqual([[key, candidates[0]]]); // nothing cached: the first, and nothing measured
+      expect(existsSync(file)).toBe(false);
+      const measured = await chosen({ tune: 'measure' });
+      const store = JSON.parse(readFileSync(file, 'utf8'));
+      const entry = store[adapterKey(rt)][key];
+      expect(measured).toEqual([[key, entry.id]]);
+      expect(Object.keys(entry.ms).sort()).toEqual(expect.arrayContaining([entry.id]));
+      // a cached choice other than the first candidate: taken by default and by 'cached', not by 'off'
+      const other = candidates.find((c) => c !== candidates[0])!;
+      writeFileSync(file, JSON.stringify({ [adapterKey(rt)]: { [key]: { id: other, ms: {} } } }));
+      expect(await chosen({})).toEqual([[key, other]]);
+      expect(await chosen({ tune: 'cached' })).toEqual([[key, other]]);
+      expect(await chosen({ tune: 'off' })).toEqual([[key, candidates[0]]]);
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
