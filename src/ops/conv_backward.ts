@@ -292,6 +292,13 @@ registerOp({
         });
       }
     };
+    // Winograd F(3×3, 2×2) first where its GEMM reduces into ≥ 32 input channels with the 8×16 tile. SwiftShader,
+    // process CPU time in the training step, in process, interleaved (docs/results/trainfast/round9): cnn_small's
+    // conv2.dw_part 0.43× / 0.41–0.46× (batch 32 / 64) of slide quad 16×8, whole step 0.77× / 0.68–0.90×. cnn_tiny's
+    // conv2 (Cin 8, 112 chunks of 14 tiles) was 0.9–1.4× of slidesum quad 8×4 alone: not first there.
+    const winograd = winogradDwCandidates(pc, g, s);
+    const winogradFirst = g.cin >= 32 && winograd.length > 0 && winograd[0].id === 'dw_winograd2x2+gemm8x16';
+    if (winogradFirst) candidates.push(winograd[0]);
     if (dwSlideFits(g)) {
       push(DW_SLIDE_FIRST.slice(0, 1), true);
       push(DW_SLIDESUM, true, true);
@@ -301,7 +308,7 @@ registerOp({
       push(DW_TILES, false);
       if (dwSlideFits(g)) push(DW_SLIDE_LATER, true);
     }
-    candidates.push(...winogradDwCandidates(pc, g, s));
+    candidates.push(...(winogradFirst ? winograd.slice(1) : winograd));
     return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);
   },
 });

@@ -287,6 +287,14 @@ describe('Winograd F(3×3, 2×2) weight gradient', () => {
     expect(base.variants.get(dwKey!)).toMatch(/^dw_slide/);
     base.destroy();
     expectClose(dwWino, dwBase, TOL.grad, 'dw winograd vs default');
+    // with ≥ 32 input channels Winograd is the default (cnn_small's conv2)
+    const g32 = new Graph();
+    const x32 = g32.addInput('x', [1, 5, 6, 32]);
+    const dy32 = g32.addInput('dy', [1, 5, 6, 16]);
+    g32.markOutput(g32.add1('conv2d_backward_weight_partial', [x32, dy32], { pads: [1, 1, 1, 1], w_shape: [3, 3, 32, 16], chunks: 1 }));
+    const def32 = await compile(rt, g32, { fuse: false, tune: 'off' });
+    expect([...def32.variants.values()]).toEqual(['dw_winograd2x2+gemm8x16']);
+    def32.destroy();
     expectClose(dwWino, conv2dBackwardWeightRef(x, xs, dy, ws, attrs), TOL.grad, 'dw winograd vs reference');
   });
 });
