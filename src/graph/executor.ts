@@ -31,6 +31,8 @@ export interface CompileOptions {
   glue?: boolean;
   /** Pin a kernel variant by id prefix (tests). */
   forceVariant?: string;
+  /** Pin variants for some nodes only: tuner-key prefix → variant id prefix (tests, A/B harnesses); before forceVariant. */
+  forceVariantByKey?: Record<string, string>;
   /** Lay each optimizer's parameters, gradients and state out flat and update them with one dispatch per
    *  attribute set (src/graph/flat_optim.ts); default true. false: one dispatch per tensor (the reference). */
   flatOptimizer?: boolean;
@@ -454,6 +456,7 @@ export async function compile(rt: Runtime, src: Graph, opts: CompileOptions = {}
   const constBuffers: GPUBuffer[] = [];
   const tuner = new Tuner(rt, opts.tune ?? 'cached');
   if (opts.forceVariant) tuner.force = opts.forceVariant;
+  tuner.forceByKey = Object.entries(opts.forceVariantByKey ?? {});
 
   const range = (t: number): BufferRange => {
     const p = paramRange.get(t) ?? flatRange.get(t);

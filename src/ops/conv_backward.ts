@@ -11,7 +11,7 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
-import { convGeom, convKey, convUniforms, convVariants, unrolledConvVariants, winogradConvVariants } from './conv.js';
+import { convGeom, convKey, convUniforms, convVariants, unrolledConvVariants, winogradConvVariants, winogradFits } from './conv.js';
 import { channelReduce } from './norm.js';
 import type { BufferRange } from '../runtime/kernels.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
@@ -239,8 +239,8 @@ registerOp({
     const ws = attrInts(attrs, 'w_shape', 4);
     const g = geomFrom(x, ws, attrs, dy);
     check(
-      dwUnrolledFits(g) || dwCin1Fits(g),
-      'conv2d_backward_weight_partial needs an ungrouped convolution with Cin % 4 == 0 and Cout % 8 == 0, or Cin = 1, a 3×3 kernel and Cout % 4 == 0',
+      dwUnrolledFits(g) || dwCin1Fits(g) || winogradFits(g),
+      'conv2d_backward_weight_partial needs an ungrouped convolution with Cin % 4 == 0 and Cout % 8 == 0, or Cin = 1, a 3×3 kernel and Cout % 4 == 0, or a 3×3 stride-1 dilation-1 kernel with Cin % 4 == 0 and Cout % 4 == 0 (Winograd)',
     );
     const s = attrNum(attrs, 'chunks', 1);
     const rows = g.n * g.oh;
@@ -292,16 +292,93 @@ registerOp({
         });
       }
     };
+    // Winograd F(3×3, 2×2) first where its GEMM reduces into ≥ 32 input channels with the 8×16 tile. SwiftShader,
+    // process CPU time in the training step, in process, interleaved (docs/results/trainfast/round9): cnn_small's
+    // conv2.dw_part 0.43× / 0.41–0.46× (batch 32 / 64) of slide quad 16×8, whole step 0.77× / 0.68–0.90×. cnn_tiny's
+    // conv2 (Cin 8, 112 chunks of 14 tiles) was 0.9–1.4× of slidesum quad 8×4 alone: not first there.
+    const winograd = winogradDwCandidates(pc, g, s);
+    const winogradFirst = g.cin >= 32 && winograd.length > 0 && winograd[0].id === 'dw_winograd2x2+gemm8x16';
+    if (winogradFirst) candidates.push(winograd[0]);
     if (dwSlideFits(g)) {
       push(DW_SLIDE_FIRST.slice(0, 1), true);
       push(DW_SLIDESUM, true, true);
       push(DW_SLIDE_FIRST.slice(1), true);
     }
-    push(DW_TILES, false);
-    if (dwSlideFits(g)) push(DW_SLIDE_LATER, true);
+    if (dwUnrolledFits(g)) {
+      push(DW_TILES, false);
+      if (dwSlideFits(g)) push(DW_SLIDE_LATER, true);
+    }
+    candidates.push(...(winogradFirst ? winograd.slice(1) : winograd));
     return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);
   },
 });
+
+/**
+ * The register tiles of conv/conv2d_backward_weight_winograd_gemm*: [kernel, input channels, output channels] per
+ * invocation (plain: no subgroups needed).
+ */
+const WINOGRAD_DW_TILES: [string, number, number][] = [
+  ['conv/conv2d_backward_weight_winograd_gemm8x16', 8, 16],
+  ['conv/conv2d_backward_weight_winograd_gemm16x16', 16, 16],
+  ['conv/conv2d_backward_weight_winograd_gemm8x32', 8, 32],
+  ['conv/conv2d_backward_weight_winograd_gemm16x8', 16, 8],
+  ['conv/conv2d_backward_weight_winograd_gemm8x8', 8, 8],
+  ['conv/conv2d_backward_weight_winograd_gemm4x16', 4, 16],
+  ['conv/conv2d_backward_weight_winograd_gemm4x8', 4, 8],
+  ['conv/conv2d_backward_weight_winograd_gemm4x4', 4, 4],
+];
+
+/**
+ * The weight gradient as Winograd F(3×3, 2×2) (Lavin & Gray 2016; shaders/conv/conv2d_backward_weight_winograd_*.wgsl,
+ * the math in _dy's header), candidates `dw_winograd2x2+gemm<R>x<C>` of conv2d_backward_weight_partial where
+ * winogradFits (3×3, stride 1, dilation 1, ungrouped, Cin % 4 = Cout % 4 = 0, any pads): the forward's input transform
+ * V = Bᵀ d B per 4×4 input tile, the dy transform Ỹ = A e Aᵀ per 2×2 dy tile, 16 GEMMs W̃[ξ] = Σ_t V[t, ξ]ᵀ Ỹ[t, ξ] over
+ * each of the node's S chunks of tiles, and per chunk dw = Gᵀ W̃ G into the node's part [9·Cin, S, Cout]. The chunks
+ * split the tiles (⌈T/S⌉ each), not the output rows as the other variants do: only the sum over S (the graph's reduce)
+ * is the same. V, Ỹ and W̃ are scratch buffers owned by the compiled graph.
+ */
+function winogradDwCandidates(pc: PlanContext, g: ReturnType<typeof convGeom>, s: number): Candidate[] {
+  if (!winogradFits(g)) return [];
+  const th = Math.ceil(g.oh / 2);
+  const tw = Math.ceil(g.ow / 2);
+  const tiles = g.n * th * tw;
+  const out: Candidate[] = [];
+  for (const [kernel, rows, cols] of WINOGRAD_DW_TILES) {
+    if (g.cin % rows !== 0 || g.cout % cols !== 0) continue;
+    out.push({
+      id: `dw_winograd2x2+gemm${rows}x${cols}`,
+      build: async () => {
+        const k = pc.rt.kernels;
+        const v = pc.constant(new Float32Array(tiles * 16 * g.cin), `${pc.name}.winograd_v`);
+        const yt = pc.constant(new Float32Array(tiles * 16 * g.cout), `${pc.name}.winograd_dy`);
+        const wt = pc.constant(new Float32Array(s * 16 * g.cin * g.cout), `${pc.name}.winograd_dw`);
+        return [
+          await k.launch('conv/conv2d_forward_winograd_input', {
+            uniforms: { cin4: g.cin / 4, tiles_hw: [th, tw], ...convUniforms(g) },
+            buffers: { x: pc.input(0), v },
+            invocations: tiles * (g.cin / 4),
+          }),
+          await k.launch('conv/conv2d_backward_weight_winograd_dy', {
+            uniforms: { cout4: g.cout / 4, tiles_hw: [th, tw], out_hw: [g.oh, g.ow] },
+            buffers: { dy: pc.input(1), yt },
+            invocations: tiles * (g.cout / 4),
+          }),
+          await k.launch(kernel, {
+            uniforms: { tiles, tiles_per_chunk: Math.ceil(tiles / s), cin: g.cin, cout: g.cout },
+            buffers: { v, yt, wt },
+            invocations: s * 16 * (g.cin / rows) * (g.cout / cols),
+          }),
+          await k.launch('conv/conv2d_backward_weight_winograd_output', {
+            uniforms: { cin: g.cin, cout4: g.cout / 4, chunks: s },
+            buffers: { wt, part: pc.output(0) },
+            invocations: s * g.cin * (g.cout / 4),
+          }),
+        ];
+      },
+    });
+  }
+  return out;
+}
 
 /** conv2d through im2col + GEMM applies: ungrouped, Cin % 4 == 0, Cout % 4 == 0, not already a pointwise GEMM. */
 export function im2colFits(inShapes: number[][], attrs: Attrs): boolean {

@@ -122,6 +122,39 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
     template: 'conv/conv2d_backward_weight_slidesum',
     params: { ROWS: 8, XB: 2, CB: 2, COLS: 8, QUAD: 0, P: 7, WIN: 9 },
   },
+  // Winograd F(3×3, 2×2) weight gradient: the 16 GEMMs over tiles, ROWS input × COLS output channels per invocation
+  'conv/conv2d_backward_weight_winograd_gemm8x16': {
+    template: 'conv/conv2d_backward_weight_winograd_gemm',
+    params: { ROWS: 8, RB: 2, COLS: 16, CB: 4 },
+  },
+  'conv/conv2d_backward_weight_winograd_gemm16x16': {
+    template: 'conv/conv2d_backward_weight_winograd_gemm',
+    params: { ROWS: 16, RB: 4, COLS: 16, CB: 4 },
+  },
+  'conv/conv2d_backward_weight_winograd_gemm8x32': {
+    template: 'conv/conv2d_backward_weight_winograd_gemm',
+    params: { ROWS: 8, RB: 2, COLS: 32, CB: 8 },
+  },
+  'conv/conv2d_backward_weight_winograd_gemm16x8': {
+    template: 'conv/conv2d_backward_weight_winograd_gemm',
+    params: { ROWS: 16, RB: 4, COLS: 8, CB: 2 },
+  },
+  'conv/conv2d_backward_weight_winograd_gemm8x8': {
+    template: 'conv/conv2d_backward_weight_winograd_gemm',
+    params: { ROWS: 8, RB: 2, COLS: 8, CB: 2 },
+  },
+  'conv/conv2d_backward_weight_winograd_gemm4x16': {
+    template: 'conv/conv2d_backward_weight_winograd_gemm',
+    params: { ROWS: 4, RB: 1, COLS: 16, CB: 4 },
+  },
+  'conv/conv2d_backward_weight_winograd_gemm4x8': {
+    template: 'conv/conv2d_backward_weight_winograd_gemm',
+    params: { ROWS: 4, RB: 1, COLS: 8, CB: 2 },
+  },
+  'conv/conv2d_backward_weight_winograd_gemm4x4': {
+    template: 'conv/conv2d_backward_weight_winograd_gemm',
+    params: { ROWS: 4, RB: 1, COLS: 4, CB: 1 },
+  },
   // int8 convolutions in two flavours: dot4 (dot4I8Packed and friends, common/int8_dot4.wgsl) and unpack (core WGSL
   // shifts and masks, common/int8_unpack.wgsl); DOT4 only switches the header text
   'int8/conv2d_forward_dot4': { template: 'int8/conv2d_forward', params: { FLAVOUR: 'dot4', DOT4: 1 } },

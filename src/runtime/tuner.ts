@@ -61,6 +61,8 @@ export class Tuner {
   readonly chosen = new Map<string, string>();
   /** Tests pin a variant: every choice must then have a candidate whose id starts with this. */
   force: string | null = null;
+  /** Pins for some choices only: [tuner-key prefix, variant id prefix] (one node of a training graph); before `force`. */
+  forceByKey: [string, string][] = [];
 
   constructor(
     private rt: Runtime,
@@ -107,9 +109,10 @@ export class Tuner {
 
   async choose(key: string, candidates: Candidate[]): Promise<Launch[]> {
     if (candidates.length === 0) throw new Error(`no kernel candidates for ${key}`);
-    if (this.force !== null) {
-      const c = candidates.find((c) => c.id.startsWith(this.force!));
-      if (!c) throw new Error(`variant '${this.force}' cannot run ${key} (candidates: ${candidates.map((c) => c.id).join(', ')})`);
+    const force = this.forceByKey.find(([prefix]) => key.startsWith(prefix))?.[1] ?? this.force;
+    if (force !== null) {
+      const c = candidates.find((c) => c.id.startsWith(force));
+      if (!c) throw new Error(`variant '${force}' cannot run ${key} (candidates: ${candidates.map((c) => c.id).join(', ')})`);
       return this.pick(key, c);
     }
     candidates = candidates.filter((c) => c.tuned !== false);
