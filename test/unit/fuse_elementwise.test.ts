@@ -785,6 +785,7 @@ describe('glue passes guard by guard: negative rows leave the graph alone, posit
     ['Clip(0, 5)', (g, x, c) => [bin(g, 'div', un(g, 'clip', bin(g, 'add', x, c(3)), 0, 5), c(6))], 0, []],
     ['Clip(-1, 6)', (g, x, c) => [bin(g, 'div', un(g, 'clip', bin(g, 'add', x, c(3)), -1, 6), c(6))], 0, []],
     // relu6PlusThree: a binary Add by a scalar 3, read only by the clip
+    ['relu6(x) / 6 (no + 3: the clip reads a graph input)', (g, x, c) => [bin(g, 'div', relu6(g, x), c(6))], 0, []],
     ['x + 2.9', (g, x, c) => [bin(g, 'div', relu6(g, bin(g, 'add', x, c(2.9))), c(6))], 0, []],
     ['x − 3 (Sub, not Add)', (g, x, c) => [bin(g, 'div', relu6(g, bin(g, 'sub', x, c(-3))), c(6))], 0, []],
     [
@@ -842,6 +843,12 @@ describe('glue passes guard by guard: negative rows leave the graph alone, posit
     ],
     ['x · relu6(x + 3) − 6 (no / 6)', (g, x, c) => [bin(g, 'sub', bin(g, 'mul', x, relu6(g, bin(g, 'add', x, c(3)))), c(6))], 0, []],
     ['x + relu6(x + 3), / 6 (Add, not Mul)', (g, x, c) => [bin(g, 'div', bin(g, 'add', x, relu6(g, bin(g, 'add', x, c(3)))), c(6))], 0, []],
+    [
+      'exp(x) · relu6(x + 3) / 6 (the factor is not the x of x + 3)',
+      (g, x, c) => [bin(g, 'div', bin(g, 'mul', un(g, 'exp', x), relu6(g, bin(g, 'add', x, c(3)))), c(6))],
+      0,
+      [],
+    ],
     // x · hardsigmoid_{1/6, 1/2}(x), either side
     ['x · hardsigmoid(x)', (g, x) => [bin(g, 'mul', x, hsig(g, x))], 1, ['act3']],
     ['hardsigmoid(x) · x', (g, x) => [bin(g, 'mul', hsig(g, x), x)], 1, ['act3']],
@@ -891,14 +898,14 @@ describe('glue passes guard by guard: negative rows leave the graph alone, posit
       }
     });
 
-  /** x [1,5,5,8] → conv2d (8 → 8 channels, kernel k, `attrs`, optional bias) → `tail` with a per-channel constant [8]. */
+  /** x [1,res,res,8] (res 5) → conv2d (8 → 8 channels, kernel k, `attrs`, optional bias) → `tail` with a constant [8]. */
   const convG = (
     tail: (g: Graph, y: number, ch: number) => number[],
-    opts: { k?: number; bias?: boolean; attrs?: Record<string, number> } = {},
+    opts: { k?: number; res?: number; bias?: boolean; attrs?: Record<string, number> } = {},
   ) => {
     const g = new Graph();
     const k = opts.k ?? 3;
-    const x = g.addInput('x', [1, 5, 5, 8]);
+    const x = g.addInput('x', [1, opts.res ?? 5, opts.res ?? 5, 8]);
     const w = g.addParam(
       'w',
       [k, k, 8, 8],
@@ -994,6 +1001,31 @@ describe('glue passes guard by guard: negative rows leave the graph alone, posit
       'conv · c[2,1,1,1] (broadcasts the output to batch 2)',
       (g, y) => [bin(g, 'mul', y, g.addParam('c2', [2, 1, 1, 1], Float32Array.of(1, 2)))],
       {},
+      0,
+      [],
+    ],
+    [
+      'conv · c with a zero channel (only a Div needs a nonzero constant)',
+      (g, y) => [bin(g, 'mul', y, g.addParam('z', [8], Float32Array.of(1, 2, 3, 0, 1, 2, 3, 4)))],
+      {},
+      1,
+      ['conv2d'],
+    ],
+    [
+      '1×1 conv [1,8,8,8] · c[8,1,1] (per row, with as many rows as channels)',
+      (g, y) => [
+        bin(
+          g,
+          'mul',
+          y,
+          g.addParam(
+            'c811',
+            [8, 1, 1],
+            Float32Array.from({ length: 8 }, (_, i) => 1 + i),
+          ),
+        ),
+      ],
+      { k: 1, res: 8 },
       0,
       [],
     ],
@@ -1194,6 +1226,14 @@ describe('glue passes guard by guard: negative rows leave the graph alone, posit
       { b: BINARY.mul, x: 'i0', y: 'i0' },
       { b: BINARY.add, x: 's0', y: 0.5 },
       { b: BINARY.mul, x: 's1', y: 'i0' },
+    ]);
+    // an add without a fused activation is one step, no identity after it
+    const h = build((g, x) => [un(g, 'tanh', g.add1('add', [un(g, 'exp', x), x]))]);
+    fuseElementwise(h);
+    expect(progOf(h).steps).toEqual([
+      { u: ACTIVATIONS.exp, alpha: 0, beta: 0, x: 'i0' },
+      { b: BINARY.add, x: 's0', y: 'i0' },
+      { u: ACTIVATIONS.tanh, alpha: 0, beta: 0, x: 's1' },
     ]);
   });
   // :250 (Graph.add refuses non-f32 inputs for these ops; a graph edited by hand, or by a pass that rewires inputs to
