@@ -743,6 +743,13 @@ describe('glue passes guard by guard: negative rows leave the graph alone, posit
       1,
       ['hardsigmoid'],
     ],
+    // a hand-built graph's attributes are doubles: α 1e-6 is exactly at the slack (|α − 0| ≤ 1e-6·1)
+    [
+      'Clip(1e-6, 6): α exactly 1e-6 from 0 still matches',
+      (g, x, c) => [bin(g, 'div', un(g, 'clip', bin(g, 'add', x, c(3)), 1e-6, 6), c(6))],
+      1,
+      ['hardsigmoid'],
+    ],
     ['Clip(1e-5, 6)', (g, x, c) => [bin(g, 'div', un(g, 'clip', bin(g, 'add', x, c(3)), 1e-5, 6), c(6))], 0, []],
     // the new node takes the place of the last node of the pattern
     [
@@ -966,6 +973,17 @@ describe('glue passes guard by guard: negative rows leave the graph alone, posit
       ['conv2d'],
     ],
     ['a 1×1 conv · c', (g, y, ch) => [bin(g, 'mul', y, ch)], { k: 1 }, 1, ['conv2d']],
+    // the pass looks past a binary node that folds nothing (ch + ch, made before the Mul)
+    [
+      'ch + ch made first, then conv · c',
+      (g, y, ch) => {
+        const d = bin(g, 'add', ch, ch);
+        return [bin(g, 'mul', y, ch), d];
+      },
+      {},
+      1,
+      ['conv2d', 'binary'],
+    ],
     // the op: one of Mul / Div / Add / Sub, with the conv where the step is affine in it
     ['max(conv, c)', (g, y, ch) => [bin(g, 'max', y, ch)], {}, 0, []],
     ['conv ^ c (Pow)', (g, y, ch) => [bin(g, 'pow', y, ch)], {}, 0, []],
@@ -1157,6 +1175,12 @@ describe('glue passes guard by guard: negative rows leave the graph alone, posit
     [
       'a chain across a reshape: two chains of one node',
       (g, x) => [un(g, 'tanh', g.add1('reshape', [un(g, 'exp', x)], { shape: [16, 8] }))],
+      0,
+      ['exp', 'reshape', 'tanh'],
+    ],
+    [
+      'exp → reshape to the same shape → tanh: the reshape is no step',
+      (g, x) => [un(g, 'tanh', g.add1('reshape', [un(g, 'exp', x)], { shape: [1, 4, 4, 8] }))],
       0,
       ['exp', 'reshape', 'tanh'],
     ],
