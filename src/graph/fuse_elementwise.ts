@@ -245,7 +245,7 @@ function nodeSteps(n: Node, ref: (t: number) => FusedRef, scalar: (t: number) =>
 function fusable(g: Graph, n: Node): boolean {
   if (!ELEMENTWISE.has(n.op) || n.outputs.length !== 1) return false;
   if (n.op === 'unary' && !(String(n.attrs.fn) in ACTIVATIONS)) return false;
-  if (n.op === 'binary' && !(String(n.attrs.fn) in BINARY)) return false;
+  if (n.op === 'binary' && !Object.hasOwn(BINARY, String(n.attrs.fn))) return false;
   const out = g.shape(n.outputs[0]);
   return [...n.inputs, ...n.outputs].every((t) => g.tensors[t].dtype === 'f32') && n.inputs.every((t) => !!blockPattern(g.shape(t), out));
 }

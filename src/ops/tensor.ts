@@ -34,7 +34,7 @@ export type ReduceName = keyof typeof REDUCE;
 const MAX_RANK = 8;
 
 function codeOf<T extends Record<string, number>>(table: T, v: unknown, what: string): number {
-  if (typeof v !== 'string' || !(v in table))
+  if (typeof v !== 'string' || !Object.hasOwn(table, v))
     throw new SlimError(`${what} must be one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(v)}`);
   return table[v];
 }

@@ -117,6 +117,20 @@ describe('Graph: nodes', () => {
     expect(() => g.add('quantize', [q], { scale: 0.1 }, 'qq')).toThrow(/^node 'qq' \(quantize\): quantize takes f32, got q8$/);
     expect(g.dtype(g.add1('dequantize', [q], { scale: 0.1 }))).toBe('f32');
   });
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty'])(
+    "a unary or binary fn named like an Object property ('%s') is refused by name, not taken for a function",
+    (fn) => {
+      const g = new Graph();
+      const x = g.addInput('x', [1, 4]);
+      expect(() => g.add('unary', [x], { fn }, 'u')).toThrow(
+        /^node 'u' \(unary\): unary fn must be one of [a-z0-9_]+, [^]*got "(toString|constructor|__proto__|hasOwnProperty)"$/,
+      );
+      expect(() => g.add('binary', [x, x], { fn }, 'b')).toThrow(
+        /^node 'b' \(binary\): binary fn must be one of [a-z0-9_]+, [^]*got "(toString|constructor|__proto__|hasOwnProperty)"$/,
+      );
+      expect(g.nodes).toHaveLength(0);
+    },
+  );
   it('outputs are named after the node (with _outK when several), ids count up, inputs and attrs are copied', () => {
     const g = new Graph();
     const x = g.addInput('x', [2, 1, 1, 3]);
