@@ -226,16 +226,17 @@ if (recheck) {
     );
   for (const [folder, p] of Object.entries(plan))
     for (const r of state.folders[folder].results.filter((x) => x.status === 'Survived' && !x.after && !isEq(x))) {
-      const m = p.pool.find(
-        (q) =>
-          q.file === r.file && q.line === r.line && q.column === r.column && q.mutator === r.mutator && q.replacement === r.replacement,
-      );
+      // at its position, else (lines above it added or removed since) the one mutant of its file with the same line
+      // text, original, mutator and replacement
+      const same = (q) => q.file === r.file && q.mutator === r.mutator && q.replacement === r.replacement;
+      const moved = p.pool.filter((q) => same(q) && q.code === r.code && q.original === r.original);
+      const m = p.pool.find((q) => same(q) && q.line === r.line && q.column === r.column) ?? (moved.length === 1 ? moved[0] : undefined);
       if (!m) {
         r.after = { status: 'Gone', note: 'no such mutant in the current source' };
         continue;
       }
       const a = await runOne(m);
-      r.after = { ...a, at: new Date().toISOString() };
+      r.after = { ...a, at: new Date().toISOString(), ...(m.line !== r.line ? { line: m.line } : {}) };
       save();
       console.log(`recheck ${a.status.padEnd(8)} ${r.file}:${r.line} ${r.mutator} (${a.seconds} s)`);
     }
