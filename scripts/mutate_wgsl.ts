@@ -54,6 +54,7 @@ const RESIZE = ['test/unit/resize.test.ts'];
 const SLIDE = ['test/unit/backward.test.ts'];
 const CIN1 = ['test/unit/conv.test.ts'];
 const I8F = ['test/unit/int8_requantf.test.ts'];
+const WINO = ['test/unit/conv_winograd.test.ts'];
 
 const m = (id: string, family: string, file: string, tests: string[], ...edits: [string, string][]): Mutant => ({
   id,
@@ -585,6 +586,48 @@ export const MUTANTS: Mutant[] = [
   mf('pack_bytes_swapped', 'int8', 'shaders/common/int8_unpack.wgsl', I8PW, 'pointwise', [
     '(b.y << 8u) | (b.z << 16u)',
     '(b.z << 8u) | (b.y << 16u)',
+  ]),
+
+  // conv: Winograd F(2×2, 3×3) forward / stride-1 input gradient and F(3×3, 2×2) weight gradient (transforms, GEMMs)
+  m('wino_weight_G_row', 'conv_winograd', 'shaders/conv/conv2d_forward_winograd_weight.wgsl', WINO, [
+    't[3u + c] = 0.5 * (g0 + g1 + g2);',
+    't[3u + c] = 0.5 * (g0 + g1 - g2);',
+  ]),
+  m('wino_input_pad_xy', 'conv_winograd', 'shaders/conv/conv2d_forward_winograd_input.wgsl', WINO, [
+    'let r0 = 2 * i32(th) - params.geom.pad.x;',
+    'let r0 = 2 * i32(th) - params.geom.pad.y;',
+  ]),
+  m('wino_input_col_bound', 'conv_winograd', 'shaders/conv/conv2d_forward_winograd_input.wgsl', WINO, [
+    'let okc3 = c0 + 3 >= 0 && c0 + 3 < W;',
+    'let okc3 = c0 + 3 >= 0 && c0 + 3 <= W;',
+  ]),
+  m('wino_output_right_mask', 'conv_winograd', 'shaders/conv/conv2d_forward_winograd_output.wgsl', WINO, [
+    'let right = ow0 + 1u < OW;',
+    'let right = ow0 + 1u <= OW;',
+  ]),
+  m('wino_output_At_sign', 'conv_winograd', 'shaders/conv/conv2d_forward_winograd_output.wgsl', WINO, [
+    'let f10 = m10 - m20 - m30;',
+    'let f10 = m10 - m20 + m30;',
+  ]),
+  m('wino_gemm_drops_last_cin', 'conv_winograd', 'shaders/conv/conv2d_forward_winograd_gemm.tmpl.wgsl', WINO, [
+    'for (var ci4 = 0u; ci4 < cin4; ci4++) {',
+    'for (var ci4 = 0u; ci4 + 1u < cin4; ci4++) {',
+  ]),
+  m('wino_dw_dy_down_mask', 'conv_winograd', 'shaders/conv/conv2d_backward_weight_winograd_dy.wgsl', WINO, [
+    'let down = oh0 + 1u < OH;',
+    'let down = oh0 + 1u <= OH;',
+  ]),
+  m('wino_dw_dy_A_sign', 'conv_winograd', 'shaders/conv/conv2d_backward_weight_winograd_dy.wgsl', WINO, [
+    'yt[yb + 3u * s] = -p01;',
+    'yt[yb + 3u * s] = p01;',
+  ]),
+  m('wino_dw_chunk_drops_last_tile', 'conv_winograd', 'shaders/conv/conv2d_backward_weight_winograd_gemm.tmpl.wgsl', WINO, [
+    'let t1 = min(t0 + params.tiles_per_chunk, params.tiles);',
+    'let t1 = min(t0 + params.tiles_per_chunk - 1u, params.tiles);',
+  ]),
+  m('wino_dw_output_G_half', 'conv_winograd', 'shaders/conv/conv2d_backward_weight_winograd_output.wgsl', WINO, [
+    'part[pb + 1u * ps] = 0.5 * (f01 - f02);',
+    'part[pb + 1u * ps] = 0.5 * (f01 + f02);',
   ]),
 
   // conv: the sliding-window weight gradient (KW = 3, column stride and dilation 1; scalar and quad flavours)
