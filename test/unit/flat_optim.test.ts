@@ -124,6 +124,14 @@ describe('flat optimizer plan refuses what it cannot lay out (CPU)', () => {
     expect(writer(true)).toBe(0);
     expect(writer(false)).toBe(1);
   });
+  it("another node that reads a gradient and a non-gradient and writes one of the group's gradients: no group", () => {
+    // flat_optim.ts:132 (seed 2030: one gradient read among the inputs is enough, e.g. g1 = g0 + λ·w, not all of them)
+    const { g, updates } = step();
+    const out = updates[1].inputs[1];
+    const inputs = [updates[0].inputs[1], updates[0].inputs[0]]; // a gradient and a parameter
+    g.nodes.unshift({ id: 10_003, name: 'writer', op: 'add', inputs, outputs: [out], attrs: {} });
+    expect(planFlatOptimizer(g, 256).groups.length).toBe(0);
+  });
   it('a gradient that is not an activation (a parameter, input or state tensor holds data of its own): no group', () => {
     // flat_optim.ts:115 (a survivor of the fresh sample seed 2027): only a computed gradient may move into the
     // zero-initialised flat gradient buffer; one of another role would lose its data. Control: 'activation'.

@@ -167,6 +167,22 @@ describe('profiling', () => {
     expect(Array.from(p.outputs[0])).toEqual(Array.from(plain));
     m.destroy();
   });
+  it('more nodes than one timestamp query set holds (2048 passes): each node timed once, in order', async () => {
+    // executor.ts:231 (seed 2030: the passes go in chunks of 2048, a query set having at most 4096 timestamps)
+    const rt = await runtime();
+    expect(rt.ctx.hasTimestamps).toBe(true);
+    const g = new Graph();
+    let x = g.addInput('x', [1, 4]);
+    const N = 2050;
+    for (let i = 0; i < N; i++) x = g.add1('activation', [x], { act: 1 }, `relu${i}`);
+    g.markOutput(x);
+    const m = await compile(rt, g, { tune: 'off', fuse: false }); // unfused: one pass per node
+    const p = await m.profile([Float32Array.of(-1, 2, -3, 4)]);
+    expect(p.method).toBe('timestamp');
+    expect(p.nodes.map((n) => n.name)).toEqual(Array.from({ length: N }, (_, i) => `relu${i}`));
+    expect(Array.from(p.outputs[0])).toEqual([0, 2, 0, 4]);
+    m.destroy();
+  });
 });
 
 describe('run streams', () => {

@@ -595,9 +595,15 @@ describe('fresh mutation sample seed 2028 and 2029 survivors (autodiff.ts, step_
   it.each(MODEL_NAMES)('%s: every node of its step graph is named after what it computes (what --profile lists)', (name) => {
     // autodiff.ts:354 (a fully connected layer's weight gradient, `<layer>.dw_gemm`): no node is left nameless,
     // and each layer's weight-gradient matmul is named after the layer
-    const s = buildStepGraph({ kind: 'plain', model: buildModel({ model: name, batch: 2 }) }, DEFAULT_OPTIM);
-    expect(s.graph.nodes.filter((n) => !/^[A-Za-z]/.test(n.name)).map((n) => `${n.op} '${n.name}'`)).toEqual([]);
-    for (const n of s.graph.nodes.filter((n) => n.op === 'matmul' && n.attrs.transA === 1)) expect(n.name).toMatch(/^[\w.]+\.dw_gemm$/);
+    // step_graph.ts:125 (seed 2030: a dml peer's loss, `peer<k>/loss_ce`): the same for a dml step graph of two peers
+    const m = () => buildModel({ model: name, batch: 2 });
+    for (const s of [
+      buildStepGraph({ kind: 'plain', model: m() }, DEFAULT_OPTIM),
+      buildStepGraph({ kind: 'dml', peers: [m(), m()] }, DEFAULT_OPTIM),
+    ]) {
+      expect(s.graph.nodes.filter((n) => !/^[A-Za-z]/.test(n.name)).map((n) => `${n.op} '${n.name}'`)).toEqual([]);
+      for (const n of s.graph.nodes.filter((n) => n.op === 'matmul' && n.attrs.transA === 1)) expect(n.name).toMatch(/^[\w/.]+\.dw_gemm$/);
+    }
   });
 
   it('the gradient-norm node of each trained model is named after it (what --profile lists): opt.grad_norm, peer<k>/opt.grad_norm', () => {
@@ -608,5 +614,27 @@ describe('fresh mutation sample seed 2028 and 2029 survivors (autodiff.ts, step_
       'peer0/opt.grad_norm',
       'peer1/opt.grad_norm',
     ]);
+  });
+});
+
+describe('fresh mutation sample seed 2030 survivors (autodiff.ts)', () => {
+  it.each([
+    [0, false, 5],
+    [1, false, 6],
+    [0, true, 6],
+  ])('batchnorm_train act %i, pool %s: its backward reads beta only with a fused activation or pool (%i inputs)', (act, pool, inputs) => {
+    // autodiff.ts:401 (norm.ts: batchnorm_backward (x, dy, mean, rstd, γ[, β]); β only where the fused activation or
+    // max-pool is recomputed from the batch norm's output)
+    const g = new Graph();
+    const x = g.addInput('x', [2, 4, 4, 4]);
+    const p = (name: string, v: number) => g.addParam(name, [4], new Float32Array(4).fill(v));
+    const gamma = p('bn.gamma', 1);
+    const beta = p('bn.beta', 0);
+    const attrs = { eps: 1e-3, momentum: 0.1, update: 1, act, ...(pool ? { pool: [2, 2] } : {}) };
+    const [y] = g.add('batchnorm_train', [x, gamma, beta, p('bn.mean', 0), p('bn.var', 1)], attrs, 'bn');
+    backward(g, new Map([[y, [g.addInput('dy', g.shape(y))]]]), [gamma, beta]);
+    const [bwd] = g.nodes.filter((n) => n.op === 'batchnorm_backward');
+    expect(bwd.inputs).toHaveLength(inputs);
+    expect(bwd.inputs.includes(beta)).toBe(inputs === 6);
   });
 });

@@ -602,6 +602,23 @@ describe('train: resumed epochs record their whole loss, and a checkpoint due at
     [...first, ...rest].forEach((l, k) => expect(whole[k], `step ${k + 1}`).toBeCloseTo(l, 5));
   });
 
+  it("augmentation with the sequential generator ('legacy', a checkpoint from before the GPU gather): batches from the host, and the result says why", async () => {
+    // loop.ts:171 (TrainResult.data, which the CLI's result JSON reports). Seed 2030 survivor.
+    const rt = await runtime();
+    const r = await train(rt, {
+      ...opts({}),
+      augment: { cropPad: 0, flip: true },
+      augRng: 'legacy',
+      maxSteps: 0,
+      train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+      test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+    });
+    expect(r.data).toEqual({
+      source: 'host',
+      note: 'augmentation with the sequential generator (a checkpoint from before the GPU gather): batches assembled on the CPU',
+    });
+  });
+
   it('checkpointEveryMin M: due when exactly M minutes have passed (a coarse clock: it moves 5 minutes per step, stands still within one)', async () => {
     // loop.ts:326 (≥, not >). A coarse clock (a browser clamps performance.now to 0.1–100 ms; a fast step reads the
     // same value at its start and its end) can show exactly M minutes since the last checkpoint; that is M minutes.
