@@ -459,6 +459,8 @@ const ROWS: Row[] = [
     shape: [1, 2, 3, 2],
     label: 'every other channel (one strided slice), read in NHWC',
   },
+  // no index at all: an empty [0, 4] constant, no slice (ops/tensor.ts:461, a survivor of the fresh sample seed 2030)
+  { op: 'Gather', ins: [[3, 4], K([0], [])], shape: [0, 4], label: 'no index: an empty result' },
   // ---- Dropout, Constant, Cast ----
   { op: 'Dropout', ins: [[2, 3], F([], [0.5]), K([], [1], 9)], err: 'training_mode = true is not supported (inference only)' },
   { op: 'Dropout', ins: [[2, 3], F([], [0.5]), K([], [0], 9)], shape: [2, 3] },
@@ -665,6 +667,13 @@ const ROWS: Row[] = [
     opset: 7,
     shape: [2, 3, 4],
   },
+  // the general form (not NCHW): its intermediates are named after the node's output (ops/norm.ts:47, a survivor of the
+  // fresh sample seed 2030: the difference x − mean was named '')
+  { op: 'BatchNormalization', ins: [[2, 3, 4], F([3]), F([3]), F([3]), F([3])], shape: [2, 3, 4], label: 'rank 3: the general form' },
+  // before opset 13: coerced to 2-D at axis (default 1), the 2-D view named after the output (ops/reduce.ts:112, a
+  // survivor of the fresh sample seed 2030)
+  { op: 'Softmax', ins: [[2, 3, 4]], opset: 11, shape: [2, 3, 4], label: 'coerced to 2-D at axis 1' },
+  { op: 'LogSoftmax', ins: [[2, 3, 4]], attrs: [i('axis', 2)], opset: 11, shape: [2, 3, 4], label: 'coerced to 2-D at axis 2' },
   { op: 'InstanceNormalization', ins: [[2, 3], F([3]), F([3])], err: 'input must be [N, C, D1, …], got [2,3]' },
   { op: 'InstanceNormalization', ins: [[2, 3, 4], F([3]), F([2])], err: 'scale and B must be [3], got [2]' },
   { op: 'InstanceNormalization', ins: [[2, 3, 4], F([3, 1]), F([3])], err: 'scale and B must be [3], got [3,1]' },
@@ -766,6 +775,18 @@ const ROWS: Row[] = [
   },
   // ---- reductions on constants only ----
   { op: 'ReduceProd', ins: [[2, 3]], attrs: [ints('axes', [1])], err: 'ReduceProd is supported on constants only (folded at import)' },
+  // noop_with_empty_axes = 1 and no axes (absent or empty): the identity, not a reduction over every axis
+  // (ops/reduce.ts:52, a survivor of the fresh sample seed 2030)
+  { op: 'ReduceL2', ins: [[2, 3]], attrs: [i('noop_with_empty_axes', 1)], opset: 18, shape: [2, 3], label: 'noop, no axes' },
+  {
+    op: 'ReduceLogSumExp',
+    ins: [[2, 3], K([0], [])],
+    attrs: [i('noop_with_empty_axes', 1)],
+    opset: 18,
+    shape: [2, 3],
+    label: 'noop, empty axes',
+  },
+  { op: 'ReduceL2', ins: [[2, 3]], opset: 18, shape: [1, 1], label: 'no axes: every axis' },
   { op: 'ArgMax', ins: [[2, 3]], err: 'ArgMax is supported on constants only (folded at import)' },
   { op: 'ArgMin', ins: [[2, 3]], err: 'ArgMin is supported on constants only (folded at import)' },
   // ---- Resize / Upsample ----
@@ -929,7 +950,10 @@ describe('ONNX op importers: every validation condition, each part alone, and th
         // every tensor of the imported graph is named after the ONNX value or node it came from (errors, profiles
         // and reports name tensors): none with an empty stem, such as '#3' for a constant named '' (ops/elementwise.ts:69,
         // a survivor of the fresh sample seed 2027)
-        for (const t of m.graph.tensors) expect(t.name, `tensor ${t.id}`).toMatch(/^[A-Za-z0-9_]/);
+        // and every node too: a node named '' makes its tensor '_1' (the graph's unique suffix), which passed the tensor
+        // check (ops/norm.ts:47 and ops/reduce.ts:112, survivors of the fresh sample seed 2030)
+        for (const t of m.graph.tensors) expect(t.name, `tensor ${t.id}`).toMatch(/^[A-Za-z0-9]/);
+        for (const n of m.graph.nodes) expect(n.name, `node ${n.id} (${n.op})`).toMatch(/^[A-Za-z0-9]/);
         return;
       }
       let err: unknown;

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ONNX_NODE_TESTS_MISSING, onnxNodeTestsDir } from '../shared_data.js';
 import '../../src/graph/executor.js'; // registers the ops (shape inference only)
 import { compareOutput, runBackendCase } from '../../src/io/onnx/backend_test.js';
-import { DT, encodeTensor, tensorToProto, type HostTensor } from '../../src/io/onnx/proto.js';
+import { decodeModel, DT, encodeModel, encodeTensor, tensorToProto, type HostTensor } from '../../src/io/onnx/proto.js';
 import { OnnxBuilder } from '../onnx_builder.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { runGraphRef } from '../ref/graph.js';
@@ -95,6 +95,28 @@ describe('the backend-test runner itself', () => {
       expect(bug.error).toMatch(/^internal error: TypeError: boom\n\s+at .*onnx_conformance_cpu\.test\.ts/);
       const str = await runBackendCase(rt, write('str', [x], y), undefined, thrower('a string'));
       expect(str).toMatchObject({ pass: false, error: 'internal error: a string' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a model without a graph: the importer refusal, not a count of inputs', async () => {
+    // backend_test.ts:94 (a model whose graph is absent takes no inputs, not one named '': the case then fails with
+    // the importer's own message; a survivor of the fresh sample seed 2030)
+    const dir = mkdtempSync(join(tmpdir(), 'slimgpu-backend-'));
+    try {
+      const b = new OnnxBuilder(13);
+      b.output(b.node1('Neg', [b.input('x', [2])]));
+      const m = decodeModel(b.bytes());
+      delete m.graph;
+      const d = join(dir, 'nograph');
+      mkdirSync(join(d, 'test_data_set_0'), { recursive: true });
+      writeFileSync(join(d, 'model.onnx'), encodeModel(m));
+      const y = tensorToProto('y', { dtype: DT.FLOAT, dims: [2], data: Float64Array.from([-1.5, 2]) });
+      writeFileSync(join(d, 'test_data_set_0', 'output_0.pb'), encodeTensor(y));
+      const cpu = async (g: Parameters<typeof runGraphRef>[0], feeds: Float32Array[]) => runGraphRef(g, feeds);
+      const r = await runBackendCase(undefined as unknown as Runtime, d, undefined, cpu);
+      expect(r).toMatchObject({ name: 'nograph', pass: false, error: 'the ONNX model has no graph' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
