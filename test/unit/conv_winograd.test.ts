@@ -107,6 +107,18 @@ describe('Winograd F(2×2, 3×3) forward convolution', () => {
   }
 });
 
+/** x → conv2d_gemm(w, attrs), and the backward node of x's or w's gradient for an input dy: that node alone. */
+function convGradGraph(xs: number[], ws: number[], w: Float32Array, attrs: Attrs, wrt: 'x' | 'w') {
+  const g = new Graph();
+  const xi = g.addInput('x', xs);
+  const wi = g.addParam('w', ws, w);
+  const y = g.add1('conv2d_gemm', [xi, wi], attrs, 'conv');
+  const dyi = g.addInput('dy', g.shape(y));
+  const of = wrt === 'x' ? xi : wi;
+  g.markOutput(backward(g, new Map([[y, [dyi]]]), [of]).get(of)!);
+  return { g, dyShape: g.shape(y) };
+}
+
 describe('Winograd in the training graph', () => {
   // dx of a 3×3 stride-1 convolution with pads (1, 0, 1, 1): a forward conv2d_gemm of dy with flipped weights and pads
   // (1, 2, 1, 1) — every convolution of this graph (the forward one too) is pinned to Winograd, and dx is compared with
@@ -117,16 +129,7 @@ describe('Winograd in the training graph', () => {
     const attrs: Attrs = { pads: [1, 0, 1, 1] };
     const x = randn(2 * 7 * 6 * 8, 11);
     const w = randn(3 * 3 * 8 * 12, 12, 0.5);
-    const build = () => {
-      const g = new Graph();
-      const xi = g.addInput('x', xs);
-      const wi = g.addParam('w', ws, w);
-      const y = g.add1('conv2d_gemm', [xi, wi], attrs, 'conv');
-      const dyi = g.addInput('dy', g.shape(y));
-      const dx = backward(g, new Map([[y, [dyi]]]), [xi]).get(xi)!;
-      g.markOutput(dx);
-      return { g, dyShape: g.shape(y) };
-    };
+    const build = () => convGradGraph(xs, ws, w, attrs, 'x');
     const { g, dyShape } = build();
     const dy = randn(
       dyShape.reduce((a, b) => a * b),
@@ -256,16 +259,7 @@ describe('Winograd F(3×3, 2×2) weight gradient', () => {
     const attrs: Attrs = { pads: [1, 0, 1, 1] };
     const x = randn(2 * 7 * 6 * 8, 31);
     const w = randn(3 * 3 * 8 * 16, 32, 0.5);
-    const build = () => {
-      const g = new Graph();
-      const xi = g.addInput('x', xs);
-      const wi = g.addParam('w', ws, w);
-      const y = g.add1('conv2d_gemm', [xi, wi], attrs, 'conv');
-      const dyi = g.addInput('dy', g.shape(y));
-      const dw = backward(g, new Map([[y, [dyi]]]), [wi]).get(wi)!;
-      g.markOutput(dw);
-      return { g, dyShape: g.shape(y) };
-    };
+    const build = () => convGradGraph(xs, ws, w, attrs, 'w');
     const { g, dyShape } = build();
     const dy = randn(
       dyShape.reduce((a, b) => a * b),
