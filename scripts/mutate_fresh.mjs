@@ -188,6 +188,14 @@ async function runOne(m) {
   };
 }
 
+/** A recorded mutant in the current pool: at its position, else (lines above it added or removed since) the one mutant
+ *  of its file with the same line text, original, mutator and replacement. */
+function locate(pool, r) {
+  const same = (q) => q.file === r.file && q.mutator === r.mutator && q.replacement === r.replacement;
+  const moved = pool.filter((q) => same(q) && q.code === r.code && q.original === r.original);
+  return pool.find((q) => same(q) && q.line === r.line && q.column === r.column) ?? (moved.length === 1 ? moved[0] : undefined);
+}
+
 if (redoReason !== null) {
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   if (!redoReason) throw new Error('--redo-survivors needs the reason the first run was wrong');
@@ -195,10 +203,7 @@ if (redoReason !== null) {
     throw new Error(`--redo-survivors reruns the sample with its own tests: check out ${state.commit} (HEAD is ${head})`);
   for (const [folder, p] of Object.entries(plan))
     for (const r of state.folders[folder].results.filter((x) => x.status === 'Survived' && !x.first_run)) {
-      const m = p.pool.find(
-        (q) =>
-          q.file === r.file && q.line === r.line && q.column === r.column && q.mutator === r.mutator && q.replacement === r.replacement,
-      );
+      const m = locate(p.pool, r);
       if (!m) throw new Error(`${r.file}:${r.line} ${r.mutator}: not in the pool at ${head}`);
       const a = await runOne(m);
       if (a.status !== r.status) {
@@ -226,11 +231,7 @@ if (recheck) {
     );
   for (const [folder, p] of Object.entries(plan))
     for (const r of state.folders[folder].results.filter((x) => x.status === 'Survived' && !x.after && !isEq(x))) {
-      // at its position, else (lines above it added or removed since) the one mutant of its file with the same line
-      // text, original, mutator and replacement
-      const same = (q) => q.file === r.file && q.mutator === r.mutator && q.replacement === r.replacement;
-      const moved = p.pool.filter((q) => same(q) && q.code === r.code && q.original === r.original);
-      const m = p.pool.find((q) => same(q) && q.line === r.line && q.column === r.column) ?? (moved.length === 1 ? moved[0] : undefined);
+      const m = locate(p.pool, r);
       if (!m) {
         r.after = { status: 'Gone', note: 'no such mutant in the current source' };
         continue;

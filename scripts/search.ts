@@ -639,12 +639,7 @@ class Search {
       const name = archName(chosen.arch);
       this.log(`search: candidate ${k}: ${name} (${chosen.origin}; predicted ${chosen.ratio.toFixed(2)}× cnn_small)`);
       mkdirSync(this.work, { recursive: true });
-      const t = await this.trainVal(
-        name,
-        this.plan.search,
-        false,
-        join(this.work, `candidate-${k}-${name.replace(/[^a-z0-9_-]+/gi, '_')}.ckpt`),
-      );
+      const t = await this.trainVal(name, this.plan.search, false, join(this.work, `candidate-${k}-${fileSafe(name)}.ckpt`));
       const lat = await this.measure(name);
       const ratio = lat.ms / lat.base;
       const c: CandidateResult = {
@@ -907,9 +902,12 @@ export function reusableFinal(dir: string, plan: SearchPlan, id: string): FinalR
   return null;
 }
 
+/** A model name as a file name: `cnn_search:d3-w16-k3` → `cnn_search_d3-w16-k3`. */
+const fileSafe = (name: string) => name.replace(/[^a-z0-9_-]+/gi, '_');
+
 /** A final's file name: the model (path-safe), with `-s<seed>` where the plan trains finals on several seeds. */
 export function finalId(name: string, seed: number, plan: SearchPlan): string {
-  const safe = name.replace(/[^a-z0-9_-]+/gi, '_');
+  const safe = fileSafe(name);
   return plan.finalSeeds.length > 1 ? `${safe}-s${seed}` : safe;
 }
 

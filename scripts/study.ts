@@ -152,6 +152,8 @@ const resultFile = (c: StudyContext, id: string) => join(c.results, `${id}.json`
 /** Minutes between the mid-epoch checkpoints of a study's training runs (train --checkpoint-every-min). */
 export const CHECKPOINT_EVERY_MIN = 10;
 const ckptFile = (c: StudyContext, id: string) => join(c.work, `${id}.ckpt`);
+/** The train arguments a run was started with (a checkpoint resumes only under the same ones). */
+const cmdFile = (c: StudyContext, id: string) => join(c.work, `${id}.cmd`);
 const predFile = (c: StudyContext, id: string, k: number) => join(c.work, `${id}.pred${k}.jsonl`);
 
 export function readResult(c: StudyContext, id: string): RunResult | undefined {
@@ -473,8 +475,8 @@ export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResu
   let trained: Record<string, unknown> | null = null;
   if (run.train) {
     const args = [...run.train, '--out', ckpt, '--json'];
-    const cmdFile = join(c.work, `${run.id}.cmd`);
-    const same = existsSync(cmdFile) && readFileSync(cmdFile, 'utf8') === JSON.stringify(args);
+    const cmd = cmdFile(c, run.id);
+    const same = existsSync(cmd) && readFileSync(cmd, 'utf8') === JSON.stringify(args);
     let launch = args;
     if (existsSync(ckpt) && same) {
       // --resume replaces --init (the checkpoint holds the weights already)
@@ -488,7 +490,7 @@ export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResu
     // mid-epoch checkpoints: a killed long run loses minutes, not an epoch. Added to the launch only, not to the
     // recorded arguments, so checkpoints of runs recorded before this flag existed still resume.
     launch = [...launch, '--checkpoint-every-min', String(CHECKPOINT_EVERY_MIN)];
-    writeAtomic(cmdFile, JSON.stringify(args));
+    writeAtomic(cmd, JSON.stringify(args));
     commands.push(commandLine(args));
     const r = await c.exec(launch, log);
     if (r.code !== 0) throw new Error(`${run.id}: train exited with ${r.code} (see ${log})`);
@@ -562,7 +564,7 @@ export function park(c: StudyContext): string[] {
   const parked: string[] = [];
   for (const r of runs) {
     const ckpt = ckptFile(c, r.id);
-    const cmd = join(c.work, `${r.id}.cmd`);
+    const cmd = cmdFile(c, r.id);
     const keep = existsSync(ckpt) && existsSync(cmd) && (!readResult(c, r.id) || needed.has(r.id));
     if (keep) {
       writeAtomic(parkedFile(c, r.id, 'cmd'), readFileSync(cmd, 'utf8'));
@@ -583,7 +585,7 @@ export function restoreParked(c: StudyContext): string[] {
   for (const r of planRuns(c)) {
     const from = parkedFile(c, r.id, 'ckpt');
     if (!existsSync(from) || !existsSync(parkedFile(c, r.id, 'cmd')) || existsSync(ckptFile(c, r.id))) continue;
-    writeAtomic(join(c.work, `${r.id}.cmd`), readFileSync(parkedFile(c, r.id, 'cmd'), 'utf8'));
+    writeAtomic(cmdFile(c, r.id), readFileSync(parkedFile(c, r.id, 'cmd'), 'utf8'));
     writeAtomic(ckptFile(c, r.id), readFileSync(from));
     restored.push(r.id);
   }
