@@ -4,7 +4,10 @@
 // `slimgpu train` / `slimgpu eval` child process, so a crash or a kill loses at most the run in progress.
 //
 //   npm run study -- [--plan quick|full] [--arms teacher,student,...] [--seeds 1,2,3] [--dry-run] [--summary] [--ship]
-//                    [--park] [--results DIR] [--work DIR] [--no-build]
+//                    [--park] [--results DIR] [--work DIR] [--no-build] [--jobs N] [--checkpoint-every-min M]
+//
+// --jobs N runs up to N independent runs at once (each its own child process and GPU device: on a real GPU one small
+// training run leaves it mostly idle); the default, 1, is the right choice on SwiftShader, which uses every core.
 //
 // Where things go (RESULTS = docs/results/study/<plan>, WORK = bench-results/study/<plan>, ignored by git):
 //   RESULTS/<arm>/<seed>.json   a finished run: commands, validation and test accuracy, agreement, date. A run whose
@@ -143,6 +146,8 @@ export interface StudyContext {
   work: string;
   exec: Exec;
   log?: (line: string) => void;
+  /** Minutes between mid-epoch checkpoints (default CHECKPOINT_EVERY_MIN; a short lease on a fast GPU wants ~1). */
+  checkpointEveryMin?: number;
 }
 
 const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
@@ -489,7 +494,7 @@ export async function executeRun(c: StudyContext, run: RunSpec): Promise<RunResu
     }
     // mid-epoch checkpoints: a killed long run loses minutes, not an epoch. Added to the launch only, not to the
     // recorded arguments, so checkpoints of runs recorded before this flag existed still resume.
-    launch = [...launch, '--checkpoint-every-min', String(CHECKPOINT_EVERY_MIN)];
+    launch = [...launch, '--checkpoint-every-min', String(c.checkpointEveryMin ?? CHECKPOINT_EVERY_MIN)];
     writeAtomic(cmd, JSON.stringify(args));
     commands.push(commandLine(args));
     const r = await c.exec(launch, log);
@@ -592,35 +597,55 @@ export function restoreParked(c: StudyContext): string[] {
   return restored;
 }
 
-export async function runStudy(c: StudyContext, arms: readonly string[] = ARMS, seeds?: number[], dryRun = false): Promise<string[]> {
+export async function runStudy(
+  c: StudyContext,
+  arms: readonly string[] = ARMS,
+  seeds?: number[],
+  dryRun = false,
+  jobs = 1,
+): Promise<string[]> {
   const ran: string[] = [];
   const failed = new Set<string>();
+  // up to `jobs` runs at once (a GPU idles under one small training run); each finished run re-plans, since a
+  // sweep's choice releases the runs that use it
+  const running = new Map<string, Promise<void>>();
+  const start = (run: RunSpec) => {
+    c.log?.(`${run.id}: start`);
+    const p = executeRun(c, run).then(
+      (r) => c.log?.(`${run.id}: done in ${r.seconds} s, val ${JSON.stringify(r.val_accuracy)}, test ${JSON.stringify(r.test_accuracy)}`),
+      (e) => {
+        failed.add(run.id);
+        c.log?.(`${run.id}: FAILED: ${(e as Error).message}`);
+      },
+    );
+    running.set(
+      run.id,
+      p.then(() => {
+        running.delete(run.id);
+        writeSummary(c);
+      }),
+    );
+  };
   for (;;) {
     const runs = planRuns(c, arms, seeds);
     const ready = (r: RunSpec) => r.needs.every((n) => readResult(c, n) && existsSync(ckptFile(c, n)));
-    const next = runs.find((r) => !readResult(c, r.id) && !failed.has(r.id) && !ran.includes(r.id) && ready(r));
-    if (!next) {
-      const blocked = runs.filter((r) => !readResult(c, r.id) && !failed.has(r.id) && !ran.includes(r.id));
-      for (const r of blocked)
+    const open = (r: RunSpec) => !readResult(c, r.id) && !failed.has(r.id) && !ran.includes(r.id);
+    const startable = runs.filter((r) => open(r) && ready(r));
+    for (const next of startable.slice(0, Math.max(0, jobs - running.size))) {
+      ran.push(next.id);
+      if (dryRun)
+        c.log?.(`${next.id}: ${next.train ? commandLine(next.train) : ''} ${next.evals.length ? `+ ${next.evals.length} eval` : ''}`);
+      else start(next);
+    }
+    if (dryRun && startable.length) continue;
+    if (running.size === 0) {
+      for (const r of runs.filter(open))
         c.log?.(
           `${r.id}: blocked (needs ${r.needs.filter((n) => !readResult(c, n) || !existsSync(ckptFile(c, n))).join(', ')} finished with its checkpoint in ${c.work})`,
         );
       break;
     }
-    ran.push(next.id);
-    if (dryRun) {
-      c.log?.(`${next.id}: ${next.train ? commandLine(next.train) : ''} ${next.evals.length ? `+ ${next.evals.length} eval` : ''}`);
-      continue;
-    }
-    c.log?.(`${next.id}: start`);
-    try {
-      const r = await executeRun(c, next);
-      c.log?.(`${next.id}: done in ${r.seconds} s, val ${JSON.stringify(r.val_accuracy)}, test ${JSON.stringify(r.test_accuracy)}`);
-    } catch (e) {
-      failed.add(next.id);
-      c.log?.(`${next.id}: FAILED: ${(e as Error).message}`);
-    }
-    writeSummary(c);
+    await Promise.race(running.values());
   }
   if (failed.size) c.log?.(`failed: ${[...failed].join(', ')}`);
   return ran;
@@ -847,10 +872,10 @@ async function main(argv: string[]): Promise<number> {
     if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}'`);
     const name = a.slice(2);
     if (['dry-run', 'summary', 'ship', 'park', 'no-build'].includes(name)) opts[name] = true;
-    else if (['plan', 'arms', 'seeds', 'results', 'work', 'models'].includes(name)) opts[name] = argv[++i];
+    else if (['plan', 'arms', 'seeds', 'results', 'work', 'models', 'jobs', 'checkpoint-every-min'].includes(name)) opts[name] = argv[++i];
     else
       throw new Error(
-        `unknown option ${a} (known: --plan quick|full --arms A,B --seeds 1,2 --results DIR --work DIR --models DIR --dry-run --summary --ship --park --no-build)`,
+        `unknown option ${a} (known: --plan quick|full --arms A,B --seeds 1,2 --results DIR --work DIR --models DIR --jobs N --checkpoint-every-min M --dry-run --summary --ship --park --no-build)`,
       );
   }
   const plan = PLANS[(opts.plan as string) ?? 'quick'];
@@ -859,12 +884,18 @@ async function main(argv: string[]): Promise<number> {
   const unknown = arms.filter((a) => !(ARMS as readonly string[]).includes(a));
   if (unknown.length) throw new Error(`unknown arm ${unknown[0]} (arms: ${ARMS.join(', ')})`);
   const seeds = opts.seeds ? String(opts.seeds).split(',').map(Number) : undefined;
+  const jobs = opts.jobs === undefined ? 1 : Number(opts.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new Error(`--jobs must be an integer from 1 to 16, got '${opts.jobs}'`);
+  const every = opts['checkpoint-every-min'] === undefined ? undefined : Number(opts['checkpoint-every-min']);
+  if (every !== undefined && !(every > 0))
+    throw new Error(`--checkpoint-every-min must be a positive number of minutes, got '${opts['checkpoint-every-min']}'`);
   const c: StudyContext = {
     plan,
     exec: cliExec,
     results: (opts.results as string) ?? `docs/results/study/${plan.name}`,
     work: (opts.work as string) ?? `bench-results/study/${plan.name}`,
     log: (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`),
+    checkpointEveryMin: every,
   };
   if (opts.summary) {
     writeSummary(c);
@@ -888,7 +919,7 @@ async function main(argv: string[]): Promise<number> {
     );
     if (b !== 0) throw new Error('CLI build failed');
   }
-  await runStudy(c, arms, seeds, !!opts['dry-run']);
+  await runStudy(c, arms, seeds, !!opts['dry-run'], jobs);
   if (!opts['dry-run']) writeSummary(c);
   return 0;
 }

@@ -14,6 +14,7 @@ import { applyWeights, checkpointWeights, loadCheckpoint, saveCheckpoint, type C
 import { MANIFEST_SCHEMA } from '../../src/train/checkpoint_codec.js';
 import { DEFAULT_OPTIM } from '../../src/train/optim.js';
 import {
+  ARMS,
   CHECKPOINT_EVERY_MIN,
   chosenKd,
   chosenLr,
@@ -152,6 +153,42 @@ describe('study runner', () => {
     const n = calls.length;
     expect(await runStudy(c)).toEqual([]);
     expect(calls.length).toBe(n);
+  });
+  it('--jobs N: at most N runs at once, none before what it needs has finished, the same runs and choices', async () => {
+    const calls: string[][] = [];
+    const inner = fakeCli(calls);
+    let most = 0;
+    const live = new Set<string>();
+    const order: string[] = [];
+    const slow: Exec = async (args, log) => {
+      if (args[0] !== 'train') return inner(args, log);
+      const out = args[args.indexOf('--out') + 1];
+      // a run may start only once every checkpoint it reads exists and its producer has finished
+      if (args.includes('--teacher')) expect(order).toContain(args[args.indexOf('--teacher') + 1]);
+      live.add(out);
+      most = Math.max(most, live.size);
+      // the teacher is the slowest run, so a run that ignores what it needs would start before it ends
+      await new Promise((r) => setTimeout(r, out.includes('teacher') ? 40 : 5));
+      const r = await inner(args, log);
+      live.delete(out);
+      order.push(out);
+      return r;
+    };
+    const c = context(slow);
+    const ran = await runStudy(c, ARMS, undefined, false, 3);
+    expect(most).toBe(3);
+    expect(live.size).toBe(0);
+    const seq = context(fakeCli([]));
+    const ranSeq = await runStudy(seq);
+    expect([...ran].sort()).toEqual([...ranSeq].sort());
+    expect(chosenLr(c)).toBe(0.05);
+    expect(chosenKd(c)).toEqual({ tau: 4, alpha: 0.5 });
+    // the teacher runs alone with the learning-rate sweep; everything that needs it starts after it
+    const teacherDone = order.findIndex((o) => o.includes('teacher'));
+    expect(teacherDone).toBeGreaterThanOrEqual(0);
+    for (const id of ['student/1', 'kd/1', 'twin/1', 'dml/1', 'qat/1', 'binary/1'])
+      expect(order.findIndex((o) => o.includes(id))).toBeGreaterThan(teacherDone);
+    expect(summaryMarkdown(c)).toBe(summaryMarkdown(seq).replaceAll(seq.results, c.results).replaceAll(seq.work, c.work));
   });
   it('resumes an interrupted run from its checkpoint; discards a checkpoint of other arguments', async () => {
     const calls: string[][] = [];
