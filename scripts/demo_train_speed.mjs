@@ -45,7 +45,7 @@ for (const m of modes) if (!['plain', 'kd', 'dml'].includes(m)) throw new Error(
 // the flags of bench/browser.ts (shared/WEBGPU-ON-CPU.md): WebGPU on SwiftShader when there is no GPU
 const CHROMIUM_ARGS = JSON.parse(readFileSync(new URL('../bench/chromium_args.json', import.meta.url), 'utf8'));
 
-const TEACHER = 'models/teacher.ckpt';
+const TEACHER = 'models/teacher.safetensors';
 const pageQuery = (mode) =>
   new URLSearchParams({
     mode,

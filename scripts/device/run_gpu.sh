@@ -3,9 +3,10 @@
 #   1. training throughput, ours vs tfjs-webgpu, same adapter (issue 12);
 #   2. the compressed-kernel suite: int8 / XNOR / block-sparse vs our fp32 per layer (issue 13);
 #   3. the latency predictor's held-out MAPE with its noise floor, and each family's Pareto table (issue 15);
-#   4. the accuracy study of issue 12 (scripts/study.ts --plan full, --jobs $JOBS runs at once: one small training run
-#      leaves an H200 mostly idle) for what is left of TOTAL_S seconds; it stops cleanly (checkpoints every minute)
-#      and resumes in a second call on the warm machine (RESUME=1 skips 1-3).
+#   4. the accuracy studies of issue 12 (scripts/study.ts --plan P for each P of PLANS, default "full_wide full";
+#      --jobs: JOBS runs at once in all, as one small training run leaves an H200 mostly idle) for what is left of
+#      TOTAL_S seconds; they stop cleanly (checkpoints every minute) and resume in a second call on the warm machine
+#      (RESUME=1 skips 1-3).
 # What comes back (8 files at most): gpu-results.tar.xz (the study's results and checkpoints, every JSON) and the
 # logs beside it. DEVICE_LOCAL_TEST=1 runs it here on SwiftShader (no unpacking; tiny time limits) to test the plumbing.
 set -uo pipefail
@@ -52,16 +53,27 @@ if [ -z "${RESUME:-}" ]; then
     stamp "scale $f rc=$?"
   done
 fi
-# 4. the study, for what is left of TOTAL_S: a fresh results folder of its own (the SwiftShader runs in
-#    docs/results/study/full are not mixed in)
+# 4. the studies, for what is left of TOTAL_S, all PLANS at once (JOBS runs in all). Each starts from a copy of its
+#    committed results (finished runs are skipped; parked checkpoints resume), in gpu-results/study-<plan>, with
+#    its checkpoints in gpu-results/work-<plan>. Back here: copy study-<plan> over docs/results/study/<plan> and
+#    work-<plan> into bench-results/study/<plan>, rewriting the recorded paths (gpu-results/work-<plan> →
+#    bench-results/study/<plan>).
 S=$(( ${TOTAL_S:-540} - ($(date +%s) - t0) - 30 ))
-stamp "study for ${S} s, --jobs $JOBS"
+PLANS=${PLANS:-full_wide full}
+n=$(echo $PLANS | wc -w); J=$(( JOBS / n > 0 ? JOBS / n : 1 ))
+stamp "studies $PLANS for ${S} s, --jobs $J each"
 nvidia-smi dmon -s u -d 5 >> $R/dmon.txt 2>&1 & DMON=$!
-timeout -s TERM -k 20 "$S" node dist/study.mjs --plan full --no-build --jobs "$JOBS" --checkpoint-every-min 1 \
-  --results $R/study --work $R/study-work >> $R/study.log 2>&1
-stamp "study rc=$?"; kill $DMON 2>/dev/null
-node dist/study.mjs --plan full --results $R/study --work $R/study-work --summary 2>>"$E"
-grep -E "done in|FAILED|blocked" $R/study.log | tail -40
+for P in $PLANS; do
+  mkdir -p $R/study-$P; [ -d docs/results/study/$P ] && cp -r docs/results/study/$P/. $R/study-$P/
+  timeout -s TERM -k 20 "$S" node dist/study.mjs --plan $P --no-build --jobs "$J" --checkpoint-every-min 1 \
+    --results $R/study-$P --work $R/work-$P >> $R/study-$P.log 2>&1 &
+done
+wait $(jobs -p | grep -v "^$DMON$") 2>/dev/null
+stamp "studies ended"; kill $DMON 2>/dev/null
+for P in $PLANS; do
+  node dist/study.mjs --plan $P --results $R/study-$P --work $R/work-$P --summary 2>>"$E"
+  echo "== $P"; grep -E "done in|FAILED|blocked" $R/study-$P.log | tail -30
+done
 # the predictions are remade from checkpoints where needed; logs and results are small
 tar -cJf "$OUT/gpu-results.tar.xz" --exclude='*.pred*.jsonl' $R 2>>"$E"; stamp "tar rc=$? $(du -h "$OUT/gpu-results.tar.xz" | cut -f1)"
-cp $R/study.log "$OUT/study.log" 2>/dev/null
+for P in ${PLANS}; do cp $R/study-$P.log "$OUT/" 2>/dev/null; done

@@ -11,7 +11,7 @@ import type { Graph } from '../graph/ir.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { FusedActivationName } from '../ops/activation.js';
 import { ModelBuilder } from './builder.js';
-import { cnnSearch, parseArch, SEARCH_PREFIX } from './search_space.js';
+import { cnnSearch, parseArch, SEARCH_PREFIX, type SearchArch } from './search_space.js';
 
 export interface ModelSpec {
   model: string;
@@ -28,7 +28,16 @@ export interface ModelSpec {
   seed?: number;
 }
 
-export const MODEL_NAMES = ['mobilenet_v1', 'mobilenet_v2', 'shufflenet', 'efficientnet', 'cnn_small', 'cnn_tiny', 'cnn_binary'] as const;
+export const MODEL_NAMES = [
+  'mobilenet_v1',
+  'mobilenet_v2',
+  'shufflenet',
+  'efficientnet',
+  'cnn_small',
+  'cnn_tiny',
+  'cnn_binary',
+  'cnn_wide',
+] as const;
 
 function makeDivisible(v: number, divisor = 8): number {
   const n = Math.max(divisor, Math.floor(v + divisor / 2) - ((Math.floor(v + divisor / 2)) % divisor));
@@ -147,10 +156,16 @@ export function efficientnet(b: ModelBuilder, x: number, phi: number, classes: n
  * Small CNNs for 28×28×1 inputs (Fashion-MNIST): the teacher-sized `cnn_small`, a ~1/10 `cnn_tiny`, and
  * `cnn_binary`, cnn_small's layers for a binary network: no ReLU, because a binary layer sees sign(x) and
  * sign(relu(x)) is always +1; batch-norm → sign is its non-linearity (train it with --qat binary).
+ * `cnn_wide` is the wider, deeper teacher (issue 12: cnn_small reached 92.98 %, only 1.5 pt above cnn_tiny): two 3×3
+ * convolutions of 64 channels, max-pool, two of 128, max-pool, a 64-unit dense layer — the search space's
+ * `cnn_search:d4-w64-k3-fc`, named.
  */
 /** The small CNNs' classifier starts at 1/20 of He-uniform with a zero bias: first loss ≈ ln 10 (tested). The
  *  ImageNet-shaped zoo models keep He-uniform heads: they are benchmarked with random weights, not trained here. */
 export const CNN_CLASSIFIER_INIT_SCALE = 0.05;
+
+/** cnn_wide's architecture in the search space's terms. */
+export const CNN_WIDE: SearchArch = { depth: 4, width: 64, k: 3, dw: false, se: false, fc: true };
 
 export function cnnSmall(b: ModelBuilder, x: number, classes: number, width = 1, act: FusedActivationName = 'relu'): number {
   const c1 = Math.max(4, Math.round(32 * width));
@@ -251,6 +266,9 @@ function buildWith(spec: ModelSpec, b: ModelBuilder): Graph {
       break;
     case 'cnn_binary':
       y = cnnSmall(b, x, classes, 1, 'identity');
+      break;
+    case 'cnn_wide':
+      y = cnnSearch(b, x, classes, CNN_WIDE, CNN_CLASSIFIER_INIT_SCALE);
       break;
     default:
       if (spec.model.startsWith(SEARCH_PREFIX)) y = cnnSearch(b, x, classes, parseArch(spec.model), CNN_CLASSIFIER_INIT_SCALE);

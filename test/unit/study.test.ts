@@ -292,6 +292,23 @@ describe('study runner', () => {
     expect([...peer1.get('conv1.w')!]).toEqual([...fromRun.get('conv1.w')!]);
     expect(planRuns(c).length).toBeGreaterThan(0);
   });
+  it('--ship keeps the entries of unfinished runs from the old manifest, by name or else by role', async () => {
+    const c = context(fakeCli([]));
+    await runStudy(c, ['teacher']);
+    const dir = join(c.work, '..', 'models');
+    mkdirSync(dir, { recursive: true });
+    const standIn = (name: string, role: string) => ({ name, role, file: `${name}.ckpt`, test_accuracy: 0.5 });
+    const old = [standIn('teacher', 'teacher'), standIn('kd', 'kd'), standIn('dml', 'dml'), standIn('binary-xnor', 'binary')];
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ schema: MANIFEST_SCHEMA, models: old }));
+    const entries = ship(c, dir);
+    // the finished teacher replaces its stand-in; kd and dml are kept by role (one dml entry for the two peers' slots)
+    expect(entries.map((e) => [e.name, e.file])).toEqual([
+      ['teacher', 'teacher.safetensors'],
+      ['kd', 'kd.ckpt'],
+      ['dml', 'dml.ckpt'],
+      ['binary-xnor', 'binary-xnor.ckpt'],
+    ]);
+  });
 });
 
 describe.skipIf(!existsSync('models/manifest.json'))('models/manifest.json (the shipped models)', () => {

@@ -51,7 +51,7 @@ export const EXPORT: CommandSpec = {
   },
   examples: [
     'slimgpu export --model mobilenet_v1 --precision int8 --out mnv1_int8.onnx',
-    'slimgpu export --ckpt models/teacher.ckpt --precision int8 --out teacher_int8.onnx',
+    'slimgpu export --ckpt models/teacher.safetensors --precision int8 --out teacher_int8.onnx',
   ],
 };
 

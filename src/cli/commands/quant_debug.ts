@@ -62,7 +62,7 @@ export const QUANT_DEBUG: CommandSpec = {
   ],
   examples: [
     'slimgpu quant-debug --model mobilenet_v1 --res 128 --json',
-    'slimgpu quant-debug --ckpt models/teacher.ckpt --calib 256 --images 500',
+    'slimgpu quant-debug --ckpt models/teacher.safetensors --calib 256 --images 500',
   ],
 };
 
