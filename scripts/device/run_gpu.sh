@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# On the lent GPU machine, with the pack of pack_train.sh (`bash scripts/device/pack_train.sh` here first):
+# On the lent GPU machine, with the pack of pack_train.sh (`bash scripts/device/pack_train.sh` here first, then
+# `bash scripts/device/tree.sh out` so that tree + pack fit 64 MiB, and `tree.sh back` after the call):
 #   1. training throughput, ours vs tfjs-webgpu, same adapter (issue 12);
 #   2. the compressed-kernel suite: int8 / XNOR / block-sparse vs our fp32 per layer (issue 13);
 #   3. the latency predictor's held-out MAPE with its noise floor, and each family's Pareto table (issue 15);
