@@ -292,12 +292,9 @@ registerOp({
         });
       }
     };
-    // Winograd F(3×3, 2×2) first where its GEMM reduces into ≥ 32 input channels with the 8×16 tile. SwiftShader,
-    // process CPU time in the training step, in process, interleaved (docs/results/trainfast/round9): cnn_small's
-    // conv2.dw_part 0.43× / 0.41–0.46× (batch 32 / 64) of slide quad 16×8, whole step 0.77× / 0.68–0.90×. cnn_tiny's
-    // conv2 (Cin 8, 112 chunks of 14 tiles) was 0.9–1.4× of slidesum quad 8×4 alone: not first there.
+    // Winograd F(3×3, 2×2) first where its 8×16 GEMM tile fits (winogradDwFirst)
     const winograd = winogradDwCandidates(pc, g, s);
-    const winogradFirst = g.cin >= 32 && winograd.length > 0 && winograd[0].id === 'dw_winograd2x2+gemm8x16';
+    const winogradFirst = winogradDwFirst(g) && winograd.length > 0 && winograd[0].id === 'dw_winograd2x2+gemm8x16';
     if (winogradFirst) candidates.push(winograd[0]);
     if (dwSlideFits(g)) {
       push(DW_SLIDE_FIRST.slice(0, 1), true);
@@ -312,6 +309,19 @@ registerOp({
     return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);
   },
 });
+
+/**
+ * Where the Winograd F(3×3, 2×2) weight gradient goes first among the partial-dw candidates: its 8×16 GEMM tile fits
+ * (Cin % 8 = 0, Cout % 16 = 0) on a winogradFits convolution. SwiftShader, in process, interleaved:
+ * - Cin ≥ 32 (docs/results/trainfast/round9): cnn_small's conv2.dw_part 0.43× / 0.41–0.46× (batch 32 / 64) the process
+ *   CPU time of slide quad 16×8, whole step 0.77× / 0.68–0.90×;
+ * - Cin < 32 with its own chunk count (autodiff's dwChunks; docs/results/trainfast/round10-quiet): cnn_tiny's conv2
+ *   (Cin 8, Cout 16) at 14 chunks 0.26× (batch 64) and 0.44× (batch 32) the GPU time of slidesum quad 8×4 at the rows
+ *   rule's 112, 28 chunks 0.60× at batch 128. (At 112 chunks, round 9's only test there, it did not win.)
+ */
+export function winogradDwFirst(g: ReturnType<typeof convGeom>): boolean {
+  return winogradFits(g) && g.cin % 8 === 0 && g.cout % 16 === 0;
+}
 
 /**
  * The register tiles of conv/conv2d_backward_weight_winograd_gemm*: [kernel, input channels, output channels] per

@@ -13,7 +13,7 @@ import { SlimError, check } from '../runtime/errors.js';
 import { attrInts, attrNum, numel, type Attrs } from '../ops/registry.js';
 import { batchnormMaxpoolFits } from '../ops/norm.js';
 import { convGeom, type ConvGeom } from '../ops/conv.js';
-import { dwImplicitPays, im2colFits } from '../ops/conv_backward.js';
+import { dwImplicitPays, im2colFits, winogradDwFirst } from '../ops/conv_backward.js';
 import { binaryConvNodes } from '../compress/binarize.js';
 import { isDepthwise } from '../compress/prune.js';
 
@@ -323,9 +323,15 @@ export function splitK(m: number, r: number, cout: number): number {
  * which balance better over a CPU adapter's threads than 2048 tiles did) with ≥ 4 rows per chunk;
  * S = ⌈rows / ⌈rows/S⌉⌉ (equal chunks). One input channel (conv2d_backward_weight_cin1: every tap × 8 output
  * channels per invocation, so only Cout / 8 invocations per chunk): ≥ 1024 invocations with ≥ 2 rows per chunk.
+ * Where the Winograd kernel goes first below 32 input channels (winogradDwFirst): ≥ 14 chunks of ≤ 64 rows.
  */
 export function dwChunks(geo: ConvGeom): number {
   const rows = geo.n * geo.oh;
+  if (geo.cin < 32 && winogradDwFirst(geo)) {
+    // the Winograd weight gradient below 32 input channels: ≥ 14 chunks of at most 64 rows (≥ 4 rows a chunk)
+    const want = Math.max(1, Math.min(Math.floor(rows / 4), Math.max(14, Math.ceil(rows / 64))));
+    return Math.ceil(rows / Math.ceil(rows / want));
+  }
   if (geo.cin === 1) {
     const want = Math.max(1, Math.min(Math.floor(rows / 2), Math.ceil((1024 * (geo.cout % 8 === 0 ? 8 : 4)) / geo.cout)));
     return Math.ceil(rows / Math.ceil(rows / want));

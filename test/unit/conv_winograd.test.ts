@@ -276,11 +276,19 @@ describe('Winograd F(3×3, 2×2) weight gradient', () => {
     expect(dwKey).toBeDefined();
     expect(wino.variants.get(dwKey!)).toMatch(/^dw_winograd2x2\+/);
     wino.destroy();
-    const base = await compile(rt, build().g, { fuse: false, tune: 'off' });
+    const base = await compile(rt, build().g, {
+      fuse: false,
+      tune: 'off',
+      forceVariantByKey: { 'conv2d_backward_weight_partial|': 'dw_slide' },
+    });
     const [dwBase] = await base.run([x, dy]);
     expect(base.variants.get(dwKey!)).toMatch(/^dw_slide/);
     base.destroy();
-    expectClose(dwWino, dwBase, TOL.grad, 'dw winograd vs default');
+    expectClose(dwWino, dwBase, TOL.grad, 'dw winograd vs slide');
+    // Cin 8, Cout 16 (cnn_tiny's conv2): Winograd is the default too (winogradDwFirst), at dwChunks' own chunk count
+    const def = await compile(rt, build().g, { fuse: false, tune: 'off' });
+    expect(def.variants.get(dwKey!)).toBe('dw_winograd2x2+gemm8x16');
+    def.destroy();
     // with ≥ 32 input channels Winograd is the default (cnn_small's conv2)
     const g32 = new Graph();
     const x32 = g32.addInput('x', [1, 5, 6, 32]);
@@ -289,6 +297,14 @@ describe('Winograd F(3×3, 2×2) weight gradient', () => {
     const def32 = await compile(rt, g32, { fuse: false, tune: 'off' });
     expect([...def32.variants.values()]).toEqual(['dw_winograd2x2+gemm8x16']);
     def32.destroy();
+    // where the 8×16 tile does not fit (Cin 4; Winograd's 4×16 would), the direct kernels stay first
+    const g4 = new Graph();
+    const x4 = g4.addInput('x', [1, 5, 6, 4]);
+    const dy4 = g4.addInput('dy', [1, 5, 6, 16]);
+    g4.markOutput(g4.add1('conv2d_backward_weight_partial', [x4, dy4], { pads: [1, 1, 1, 1], w_shape: [3, 3, 4, 16], chunks: 1 }));
+    const def4 = await compile(rt, g4, { fuse: false, tune: 'off' });
+    expect([...def4.variants.values()][0]).toMatch(/^dw_(slide|unrolled)/);
+    def4.destroy();
     expectClose(dwWino, conv2dBackwardWeightRef(x, xs, dy, ws, attrs), TOL.grad, 'dw winograd vs reference');
   });
 });

@@ -10,7 +10,7 @@ import '../../src/graph/executor.js'; // registers the ops
 import { buildModel, MODEL_NAMES } from '../../src/models/zoo.js';
 import { opNames } from '../../src/ops/registry.js';
 import { addModel, backward, dwChunks, pruneTargets, RULES, splitK } from '../../src/train/autodiff.js';
-import type { ConvGeom } from '../../src/ops/conv.js';
+import { convGeom, type ConvGeom } from '../../src/ops/conv.js';
 import { buildStepGraph, CompiledStep, type StepGraph } from '../../src/train/step_graph.js';
 import { DEFAULT_OPTIM, HYPER } from '../../src/train/optim.js';
 import { SlimError } from '../../src/runtime/errors.js';
@@ -409,6 +409,29 @@ describe('dwChunks (autodiff.ts) from its documented rule', () => {
     [2048, 3, 3, 1, 12, 342], // cout 12 (not a multiple of 8): ⌈1024·4/12⌉ = 342 wanted, ⌈2048/6⌉ = 342
   ])('rows %i, %i×%i, cin %i, cout %i: %i chunks', (rows, kh, kw, cin, cout, s) => {
     expect(dwChunks({ n: 2, oh: rows / 2, kh, kw, cin, cout } as ConvGeom)).toBe(s);
+  });
+  // "Where the Winograd kernel goes first below 32 input channels (winogradDwFirst): ≥ 14 chunks of ≤ 64 rows."
+  it.each([
+    // batch, H = W, cin, cout, S
+    [64, 14, 8, 16, 14], // cnn_tiny's conv2 at batch 64: 896 rows, 14 chunks of 64
+    [32, 14, 8, 16, 14], // 448 rows: still 14 (of 32 rows)
+    [128, 14, 8, 16, 28], // 1792 rows: 28 chunks of 64
+    [2, 7, 8, 16, 3], // 14 rows: at most ⌊14/4⌋ = 3 chunks, equal chunks of ⌈14/3⌉ = 5 rows: 3
+    [64, 14, 8, 8, 224], // Cout 8: the 8×16 tile does not fit, the rows rule (18 tiles a chunk: 228 wanted, at most ⌊896/4⌋ = 224)
+    [64, 14, 4, 16, 224], // Cin 4: the 8×16 tile does not fit either (18 tiles a chunk, as above)
+    [64, 14, 32, 64, 8], // Cin ≥ 32: the rows rule, as before (cnn_small's conv2)
+  ])('Winograd rule: batch %i, %i×%i×%i → %i: %i chunks', (n, hw, cin, cout, s) => {
+    expect(
+      dwChunks(
+        convGeom(
+          [
+            [n, hw, hw, cin],
+            [3, 3, cin, cout],
+          ],
+          { pads: [1, 1, 1, 1] },
+        ),
+      ),
+    ).toBe(s);
   });
 });
 
