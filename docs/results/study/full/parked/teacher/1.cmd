@@ -1,0 +1,1 @@
+["train","--model","cnn_small","--epochs","30","--lr","0.05","--warmup","10","--augment","--seed","1","--dataset","fashion-mnist","--limit","55000","--val","5000","--batch","64","--test-limit","1","--out","bench-results/study/full/teacher/1.ckpt","--json"]
