@@ -292,9 +292,9 @@ registerOp({
         });
       }
     };
-    // Winograd F(3×3, 2×2) first where its 8×16 GEMM tile fits (winogradDwFirst)
+    // Winograd F(3×3, 2×2) first where its 8×16 GEMM tile fits (winogradDwFirst: then winograd[0] is that tile)
     const winograd = winogradDwCandidates(pc, g, s);
-    const winogradFirst = winogradDwFirst(g) && winograd.length > 0 && winograd[0].id === 'dw_winograd2x2+gemm8x16';
+    const winogradFirst = winogradDwFirst(g);
     if (winogradFirst) candidates.push(winograd[0]);
     if (dwSlideFits(g)) {
       push(DW_SLIDE_FIRST.slice(0, 1), true);
