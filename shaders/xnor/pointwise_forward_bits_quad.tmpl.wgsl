@@ -7,6 +7,11 @@
 // each output word with selects of constant bit masks: no shifts (SwiftShader emulates vector shifts lane by lane,
 // about as dear as a popcount).
 //! end
+//! if FOLD
+// This flavour moves the thresholds into the popcount domain once per invocation: dot < thr ⇔ p > t with
+// t = ⌊(Cin − thr)/2⌋, and a flipped channel's p ≤ t ⇔ ~p > ~(t + 1) (~ reverses the order of i32), so each output
+// bit is one xor and one compare, `(p ^ F) > T`; the 32 bits are or-ed as vectors and folded across lanes once.
+//! end
 // Needs the 'subgroups' feature (quad operations).
 //
 // Math:   dot[m, co] = Cin − 2·popcount(x_bits[m] xor w_bits[co]); output bit = (dot < thr[co]) ≠ flip[co]
@@ -88,6 +93,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   if (!live) { return; }
   let t = co32 * 8u;
+//! if FOLD
+  let cin = vec4<i32>(i32(params.cin));
+//! for k in 0..8
+  let tt${k} = (cin - thr[2u * (t + ${k}u)]) >> vec4<u32>(1u);
+  let fl${k} = thr[2u * (t + ${k}u) + 1u] != vec4<i32>(0);
+  let T${k} = select(tt${k}, ~(tt${k} + vec4<i32>(1)), fl${k});
+  let F${k} = select(vec4<i32>(0), vec4<i32>(-1), fl${k});
+//! end
+//! for r in 0..ROWS
+  if (m0 + ${r}u < params.m) {
+    var acc = vec4<u32>(0u);
+//! for k in 0..8
+    acc |= select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u) << vec4<u32>(4u * ${k}u), (vec4<i32>(p${r}${k}) ^ F${k}) > T${k});
+//! end
+    y[(m0 + ${r}u) * cout32 + co32] = acc.x | acc.y | acc.z | acc.w;
+  }
+//! end
+//! else
 //! if REGTHR
 //! for k in 0..8
   let th${k} = thr[2u * (t + ${k}u)];
@@ -109,6 +132,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       bits4(p${r}0, t, 0u) | bits4(p${r}1, t + 1u, 1u) | bits4(p${r}2, t + 2u, 2u) | bits4(p${r}3, t + 3u, 3u) |
       bits4(p${r}4, t + 4u, 4u) | bits4(p${r}5, t + 5u, 5u) | bits4(p${r}6, t + 6u, 6u) | bits4(p${r}7, t + 7u, 7u);
   }
+//! end
 //! end
 //! end
 }

@@ -165,13 +165,15 @@ registerOp({
   plan: (pc) => pc.tuner.choose(`conv2d_xnor|${pc.inShapes[0].join('x')}|${JSON.stringify(pc.attrs)}`, xnorVariants(pc)),
 });
 
-/** xnor/pointwise_forward_bits_quad instances by `${ROWS}` and 'r' for the _regthr flavour */
+/** xnor/pointwise_forward_bits_quad instances by `${ROWS}` and a flavour: 'r' _regthr, 'f' _fold */
 const PW_QUAD_KERNELS: Record<string, string> = {
   '2': 'xnor/pointwise_forward_bits_quad2rows',
   '4': 'xnor/pointwise_forward_bits_quad4rows',
   '2r': 'xnor/pointwise_forward_bits_quad2rows_regthr',
   '4r': 'xnor/pointwise_forward_bits_quad4rows_regthr',
   '8r': 'xnor/pointwise_forward_bits_quad8rows_regthr',
+  '4f': 'xnor/pointwise_forward_bits_quad4rows_fold',
+  '8f': 'xnor/pointwise_forward_bits_quad8rows_fold',
 };
 
 export function xnorVariants(pc: PlanContext): Candidate[] {
@@ -190,18 +192,20 @@ export function xnorVariants(pc: PlanContext): Candidate[] {
   if (out === 'b1' && gemm && pc.rt.ctx.features.has('subgroups')) {
     // GEMM-shaped (1×1, stride 1, unpadded): pixels flat, quads sharing the weight words
     const m = g.n * g.h * g.w;
-    for (const [rows, regthr] of [
-      [4, true],
-      [8, true],
-      [2, true],
-      [2, false],
-      [4, false],
-    ] as [number, boolean][]) {
+    for (const [rows, flavour] of [
+      [4, 'r'],
+      [8, 'r'],
+      [2, 'r'],
+      [2, ''],
+      [4, ''],
+      [4, 'f'],
+      [8, 'f'],
+    ] as [number, string][]) {
       cands.push({
         // (not 'pwquad${rows}r': a pinned 'xnor_bits_pwquad2' must not match it by prefix)
-        id: regthr ? `xnor_bits_pwquadrt${rows}` : `xnor_bits_pwquad${rows}`,
+        id: `xnor_bits_pwquad${{ r: 'rt', f: 'fo', '': '' }[flavour]}${rows}`,
         build: async () => [
-          await k.launch(PW_QUAD_KERNELS[`${rows}${regthr ? 'r' : ''}`], {
+          await k.launch(PW_QUAD_KERNELS[`${rows}${flavour}`], {
             uniforms: { m, cin: g.cin, c32, cout: g.cout },
             buffers: { x: pc.input(0), w: pc.input(1), thr: pc.input(2), y: pc.output(0) },
             invocations: Math.ceil(m / (4 * rows)) * (g.cout / 32) * 4,

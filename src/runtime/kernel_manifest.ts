@@ -307,12 +307,15 @@ export const TEMPLATE_INSTANCES: Record<string, TemplateInstance> = {
     params: { ROWS: 8, BC: 8, BC4: 2 },
   },
   // binary 1×1 (GEMM), b1 in/out, ROWS pixels × 32 channels per invocation, quads share the weight words
-  'xnor/pointwise_forward_bits_quad2rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2, REGTHR: 0 } },
-  'xnor/pointwise_forward_bits_quad4rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4, REGTHR: 0 } },
+  'xnor/pointwise_forward_bits_quad2rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2, REGTHR: 0, FOLD: 0 } },
+  'xnor/pointwise_forward_bits_quad4rows': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4, REGTHR: 0, FOLD: 0 } },
   // the same with the thresholds in registers and shift-free output bits
-  'xnor/pointwise_forward_bits_quad2rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2, REGTHR: 1 } },
-  'xnor/pointwise_forward_bits_quad4rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4, REGTHR: 1 } },
-  'xnor/pointwise_forward_bits_quad8rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 8, REGTHR: 1 } },
+  'xnor/pointwise_forward_bits_quad2rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 2, REGTHR: 1, FOLD: 0 } },
+  'xnor/pointwise_forward_bits_quad4rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4, REGTHR: 1, FOLD: 0 } },
+  'xnor/pointwise_forward_bits_quad8rows_regthr': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 8, REGTHR: 1, FOLD: 0 } },
+  // the same with the thresholds folded into the popcount domain
+  'xnor/pointwise_forward_bits_quad4rows_fold': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 4, REGTHR: 0, FOLD: 1 } },
+  'xnor/pointwise_forward_bits_quad8rows_fold': { template: 'xnor/pointwise_forward_bits_quad', params: { ROWS: 8, REGTHR: 0, FOLD: 1 } },
   // binary convolution, b1 in/out, COLS output columns × 32 channels per invocation, quads share the weight words
   'xnor/conv2d_forward_bits_quad2cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 2 } },
   'xnor/conv2d_forward_bits_quad4cols': { template: 'xnor/conv2d_forward_bits_quad', params: { COLS: 4 } },

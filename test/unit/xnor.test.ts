@@ -77,7 +77,17 @@ describe('conv2d_xnor vs CPU bit-level reference (exact)', () => {
       'xnor_bits_tw4',
       'xnor_bits_unrolled',
       ...(pointwise ? [] : ['xnor_bits_quad2', 'xnor_bits_quad4']),
-      ...(pointwise ? ['xnor_bits_pwquad2', 'xnor_bits_pwquad4', 'xnor_bits_pwquadrt2', 'xnor_bits_pwquadrt4', 'xnor_bits_pwquadrt8'] : []),
+      ...(pointwise
+        ? [
+            'xnor_bits_pwquad2',
+            'xnor_bits_pwquad4',
+            'xnor_bits_pwquadrt2',
+            'xnor_bits_pwquadrt4',
+            'xnor_bits_pwquadrt8',
+            'xnor_bits_pwquadfo4',
+            'xnor_bits_pwquadfo8',
+          ]
+        : []),
     ]) {
       it(`${c.name} b1 out: batch-norm + sign thresholds [${v}]`, async () => {
         const { ws, x, w, dot } = data(c);
