@@ -8,8 +8,8 @@
 // Kernel choice (`convVariants`): pointwise GEMM for 1×1/stride-1/unpadded, depthwise for groups = Cin = Cout,
 // the implicit-im2col unrolled kernels when output channels per group are a multiple of 8, the register-tiled
 // general kernel when they are a multiple of 4, and the direct kernel (the oracle) otherwise; Winograd F(2×2, 3×3)
-// for ungrouped 3×3 stride-1 convolutions (winogradConvVariants). Where several fit, the tuner measures them on the
-// adapter.
+// for ungrouped 3×3 stride-1 convolutions (winogradConvVariants; first where winogradFirst holds). Where several fit,
+// the tuner measures them on the adapter.
 
 import { check, shapeStr, SlimError } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
@@ -239,8 +239,11 @@ export function convVariants(pc: PlanContext): Candidate[] {
       });
     }
   }
-  // Winograd last: candidates for the tuner, never the default (see winogradConvVariants)
-  out.push(...winogradConvVariants(pc));
+  // Winograd: first where winogradFirst holds (then the default before any measurement), else candidates for the
+  // tuner after the others
+  const winograd = winogradConvVariants(pc);
+  if (winogradFirst(g, winograd)) out.unshift(winograd[0]);
+  out.push(...(winogradFirst(g, winograd) ? winograd.slice(1) : winograd));
   // The direct kernel is the oracle; it is offered to the tuner only when nothing faster applies, and tests pin it.
   out.push({
     id: 'conv2d_direct',
@@ -396,13 +399,29 @@ export function winogradFits(g: ReturnType<typeof convGeom>): boolean {
 }
 
 /**
+ * Whether Winograd F(2×2, 3×3) goes first, i.e. is the kernel used before (or without) any measurement, in conv2d
+ * (inference) and conv2d_gemm (training): where its 16 GEMMs reduce over ≥ 32 input channels with a quad GEMM tile
+ * (`winograd` is winogradConvVariants' list). SwiftShader:
+ * - training, process CPU time in the step (docs/results/trainfast/round8): cnn_small's conv2 forward 0.64× / 0.66×
+ *   (batch 32 / 64) of slide quad 7×32, its input gradient (Cin 64) 0.72×, the whole step 0.88–0.89×; cnn_tiny's
+ *   input gradient (Cin 16) 1.14–1.19× of slide quad 7×8 in the step: not first there;
+ * - inference (docs/results/winograd-default): the tuner's measured choice for cnn_small's conv2 (Cin 32) is
+ *   Winograd at batch 1 and 64, and for ResNet-18's 3×3 layers (Cin 64–256, batch 1; docs/results/compressed-quiet-2)
+ *   3.7–6.4× faster than the direct kernels; until it went first here, `run`/`eval` without a tuning cache (and the
+ *   KD teacher's logits) used slide quad 7×32 at cnn_small's conv2: the whole model 1.5× the tuned latency at batch 1.
+ */
+export function winogradFirst(g: ReturnType<typeof convGeom>, winograd: Candidate[]): boolean {
+  return g.cin >= 32 && winograd.length > 0 && winograd[0].id.startsWith('winograd2x2+gemm');
+}
+
+/**
  * Winograd F(2×2, 3×3) (Lavin & Gray 2016; shaders/conv/conv2d_forward_winograd_*.wgsl): per call the weight
  * transform U = G g Gᵀ (weights change every training step), the input transform V = Bᵀ d B per 4×4 input tile,
  * the 16 products M[ξ] = V[ξ]·U[ξ] (conv2d_forward_winograd_gemm* with subgroups, `winograd2x2+gemm<R>x<C>`, or
  * any adapter: a 1×1 convolution with 16 groups on the pointwise GEMM kernels, `winograd2x2+<pointwise id>`), and
  * the output transform Aᵀ M A + bias, activation. 16 multiplies per 2×2 outputs per (ci, co) instead of 36; U, V
- * and M live in scratch buffers owned by the compiled graph. conv2d lists these after its other kernels (before the
- * direct oracle); conv2d_gemm (training) puts the first one first where Cin ≥ 32 (see there).
+ * and M live in scratch buffers owned by the compiled graph. conv2d and conv2d_gemm put the first one first where
+ * winogradFirst holds, and the others after their other kernels (before the direct oracle).
  */
 export function winogradConvVariants(pc: PlanContext): Candidate[] {
   const g = convGeom(pc.inShapes, pc.attrs);

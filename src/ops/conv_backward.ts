@@ -11,7 +11,16 @@
 
 import { check, shapeStr } from '../runtime/errors.js';
 import type { Candidate } from '../runtime/tuner.js';
-import { convGeom, convKey, convUniforms, convVariants, unrolledConvVariants, winogradConvVariants, winogradFits } from './conv.js';
+import {
+  convGeom,
+  convKey,
+  convUniforms,
+  convVariants,
+  unrolledConvVariants,
+  winogradConvVariants,
+  winogradFirst,
+  winogradFits,
+} from './conv.js';
 import { channelReduce } from './norm.js';
 import type { BufferRange } from '../runtime/kernels.js';
 import { attrInts, attrNum, numel, registerOp, type Attrs, type PlanContext } from './registry.js';
@@ -294,8 +303,8 @@ registerOp({
     };
     // Winograd F(3×3, 2×2) first where its 8×16 GEMM tile fits (winogradDwFirst: then winograd[0] is that tile)
     const winograd = winogradDwCandidates(pc, g, s);
-    const winogradFirst = winogradDwFirst(g);
-    if (winogradFirst) candidates.push(winograd[0]);
+    const dwFirst = winogradDwFirst(g);
+    if (dwFirst) candidates.push(winograd[0]);
     if (dwSlideFits(g)) {
       push(DW_SLIDE_FIRST.slice(0, 1), true);
       push(DW_SLIDESUM, true, true);
@@ -305,7 +314,7 @@ registerOp({
       push(DW_TILES, false);
       if (dwSlideFits(g)) push(DW_SLIDE_LATER, true);
     }
-    candidates.push(...(winogradFirst ? winograd.slice(1) : winograd));
+    candidates.push(...(dwFirst ? winograd.slice(1) : winograd));
     return pc.tuner.choose(`conv2d_backward_weight_partial|${convKey(g)}|s${s}`, candidates);
   },
 });
@@ -447,15 +456,10 @@ registerOp({
     // that fits, where there are subgroups) first: on SwiftShader quad 8×8 already tied im2col + GEMM at cnn_small's
     // conv2 and was ~1.6× faster at cnn_tiny's, quad 7×32 / 7×16 take 0.6–0.7× its CPU time (they need Cout % 8 == 0)
     const implicit = unrolledConvVariants(pc);
-    // and Winograd F(2×2, 3×3) (3×3, stride 1), first where its 16 GEMMs reduce over ≥ 32 input channels with a quad
-    // GEMM tile. SwiftShader, process CPU time in the training step, in process, interleaved
-    // (docs/results/trainfast/round8): cnn_small's conv2 forward 0.64× / 0.66× (batch 32 / 64) of slide quad 7×32, its
-    // input gradient (Cin 64) 0.72× / 0.72×, whole step 0.89× / 0.88×, and ~1 s less JIT. cnn_tiny's input gradient
-    // (Cin 16) 1.14–1.19× of slide quad 7×8 in the step (0.8× alone), its forward (Cin 8) tied alone: not first there.
+    // and Winograd F(2×2, 3×3) (3×3, stride 1), first where winogradFirst holds (as in conv2d)
     const winograd = winogradConvVariants(pc);
-    const winogradFirst = g.cin >= 32 && winograd.length > 0 && winograd[0].id.startsWith('winograd2x2+gemm');
     const key = `conv2d_gemm|${convKey(g)}`;
-    const order = winogradFirst
+    const order = winogradFirst(g, winograd)
       ? [...winograd.slice(0, 1), ...implicit.slice(0, 1), ...viaPatches, ...implicit.slice(1), ...winograd.slice(1)]
       : [...implicit.slice(0, 1), ...viaPatches, ...implicit.slice(1), ...winograd];
     return pc.tuner.choose(key, order);

@@ -107,6 +107,33 @@ describe('Winograd F(2×2, 3×3) forward convolution', () => {
   }
 });
 
+describe('Winograd as the default conv2d kernel (winogradFirst)', () => {
+  // The kernel used without a tuning cache: Winograd where Cin ≥ 32 (3×3, stride 1), the others' first elsewhere.
+  const defaultOf = async (xs: number[], cout: number, attrs: Attrs) => {
+    const g = new Graph();
+    const w = randn(9 * xs[3] * cout, 3, 0.1);
+    g.markOutput(g.add1('conv2d', [g.addInput('x', xs), g.addParam('w', [3, 3, xs[3], cout], w)], attrs, 'conv'));
+    const m = await compile(await runtime(), g, { fuse: false, tune: 'off' });
+    const [variant] = [...m.variants.values()];
+    const x = randn(
+      xs.reduce((a, b) => a * b),
+      4,
+    );
+    const [y] = await m.run([x]);
+    m.destroy();
+    const absSum = conv2dRef(x.map(Math.abs), xs, w.map(Math.abs), [3, 3, xs[3], cout], null, attrs);
+    expectCloseToSum(y, conv2dRef(x, xs, w, [3, 3, xs[3], cout], null, attrs), absSum, `default ${variant}`);
+    return variant;
+  };
+  it('Cin 32 (cnn_small conv2, batch 1): Winograd first', async () => {
+    expect(await defaultOf([1, 14, 14, 32], 64, { pads: [1, 1, 1, 1] })).toMatch(/^winograd2x2\+gemm/);
+  });
+  it('Cin 16, or stride 2: not Winograd', async () => {
+    expect(await defaultOf([1, 14, 14, 16], 32, { pads: [1, 1, 1, 1] })).not.toMatch(/winograd/);
+    expect(await defaultOf([1, 14, 14, 32], 32, { pads: [1, 1, 1, 1], stride: [2, 2] })).not.toMatch(/winograd/);
+  });
+});
+
 /** x → conv2d_gemm(w, attrs), and the backward node of x's or w's gradient for an input dy: that node alone. */
 function convGradGraph(xs: number[], ws: number[], w: Float32Array, attrs: Attrs, wrt: 'x' | 'w') {
   const g = new Graph();
