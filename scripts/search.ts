@@ -1,6 +1,6 @@
 // The latency-constrained architecture search of issue 15 on Fashion-MNIST, resumable like the study:
 //
-//   npm run search -- [--plan full|stage2|stage3|stage4|smoke] [--stop-after N] [--summary]
+//   npm run search -- [--plan full|stage2|stage3|stage4|smoke] [--stop-after N] [--summary] [--tuned-ratios [--passes P]]
 //
 // Space: src/models/search_space.ts (depth, width, kernel 3/5, depthwise-separable, SE, head). Search: aging
 // evolution (Real et al. 2019) after a random start — each new candidate is a random architecture (the first
@@ -31,6 +31,9 @@
 //                                    ratio predicted from the others (leave one out), and the prediction of the
 //                                    older fit on lone absolute times (where the table still held those)
 //   RESULTS/remeasured.json          the candidates' latency ratios measured again before the finals
+//   RESULTS/tuned-ratios.json        `--tuned-ratios`: every candidate's and cnn_small's latency with the tuner's
+//                                    measured kernels (tune 'measure'), not the static first choice the search
+//                                    measured with (see measureTunedRatios)
 //   RESULTS/final/<name>.json        the final trainings (val and test accuracy, latency ratio)
 //   RESULTS/SUMMARY.md, pareto.svg   regenerated after every candidate: the trace and the accuracy–latency plot
 //   WORK/final-<name>.ckpt           the final trainings' checkpoints (resumed after a kill), like the baseline's
@@ -47,6 +50,7 @@ import { seededRandom } from '../src/models/builder.js';
 import { archName, parseArch, SEARCH_SPACE, type SearchArch } from '../src/models/search_space.js';
 import { buildModel } from '../src/models/zoo.js';
 import { Runtime } from '../src/runtime/runtime.js';
+import type { TuneMode } from '../src/runtime/tuner.js';
 import { LatencyTable, LayerTimer, type EndToEndSample } from '../src/scale/latency_table.js';
 import { paretoFront } from '../src/scale/pareto.js';
 import { fitOverhead, mape, predictMs, predictRatio } from '../src/scale/predictor.js';
@@ -401,6 +405,70 @@ async function measureLatency(rt: Runtime, graphs: Graph[], rounds: number): Pro
 }
 
 const round = (x: number, d = 4) => Number(x.toFixed(d));
+
+/** RESULTS/tuned-ratios.json */
+export interface TunedRatios {
+  date: string;
+  passes: number;
+  rounds: number;
+  load: number[];
+  /** per model: its latency ratio to cnn_small in each pass (fastest of `rounds` interleaved runs, batch 1) */
+  pass_ratios: Record<string, number[]>;
+  /** the median of the passes */
+  ratio: Record<string, number>;
+  /** the kernels the tuner chose, per model */
+  kernels: Record<string, string[]>;
+}
+
+/**
+ * Latency ratios to cnn_small with the tuner's measured kernel choices (compile with tune 'measure', the choices cached
+ * per adapter in .cache/slimgpu), `passes` passes of `rounds` interleaved rounds (each model run once per round, batch
+ * 1, fastest per pass); the median of the passes' ratios. The search itself compiled with the default 'cached' mode,
+ * which without a tuning cache is each op's static first candidate: until Winograd went first in conv2d
+ * (winogradFirst, docs/results/winograd-default) that ran cnn_small's conv2 on slide quad 7×32, ~1.5× cnn_small's
+ * tuned latency at batch 1, while the depthwise-separable candidates changed less.
+ */
+export async function measureTunedRatios(
+  rt: Runtime,
+  names: string[],
+  rounds: number,
+  passes: number,
+  tune: TuneMode = 'measure',
+): Promise<TunedRatios> {
+  const all = ['cnn_small', ...names.filter((n) => n !== 'cnn_small')];
+  const models: { name: string; model: CompiledGraph; inputs: Float32Array[] }[] = [];
+  try {
+    for (const name of all) {
+      const g = buildModel({ model: name, batch: 1 });
+      const model = await compile(rt, g, { tune });
+      const inputs = sampleInput(g);
+      await model.run(inputs);
+      models.push({ name, model, inputs });
+    }
+    const passRatios: Record<string, number[]> = Object.fromEntries(all.map((n) => [n, []]));
+    for (let p = 0; p < passes; p++) {
+      const best = models.map(() => Infinity);
+      for (let r = 0; r < rounds; r++)
+        for (let i = 0; i < models.length; i++) {
+          const t0 = performance.now();
+          await models[i].model.run(models[i].inputs);
+          best[i] = Math.min(best[i], performance.now() - t0);
+        }
+      models.forEach((m, i) => passRatios[m.name].push(round(best[i] / best[0])));
+    }
+    return {
+      date: new Date().toISOString(),
+      passes,
+      rounds,
+      load: loadavg().map((x) => round(x, 2)),
+      pass_ratios: passRatios,
+      ratio: Object.fromEntries(all.map((n) => [n, round(median(passRatios[n]))])),
+      kernels: Object.fromEntries(models.map((m) => [m.name, [...m.model.variants.values()]])),
+    };
+  } finally {
+    models.forEach((m) => m.model.destroy());
+  }
+}
 
 class Search {
   readonly dir: string;
@@ -788,6 +856,25 @@ export function writeSummary(dir: string, plan: SearchPlan): void {
       ),
     );
   }
+  const tuned = readJson<TunedRatios>(join(dir, 'tuned-ratios.json'));
+  if (tuned) {
+    const rows = done.filter((p) => tuned.ratio[p.name] !== undefined).sort((a, b) => b.val_accuracy - a.val_accuracy);
+    L.push(
+      '',
+      `## Latency with the tuner's kernels (\`npm run search -- --plan ${plan.name} --tuned-ratios\`, ${tuned.date.slice(0, 16)} UTC, ` +
+        `${tuned.passes} passes of ${tuned.rounds} rounds, median of the passes; load ${tuned.load.join(' ')})`,
+      '',
+      "The search measured every model with each op's static first kernel (no tuning cache). With the tuner's measured",
+      'choices, cnn_small itself gets faster (Winograd for conv2), so these ratios are the fair comparison.',
+      '',
+      '| architecture | val acc | search ratio | tuned ratio (passes) |',
+      '|---|---|---|---|',
+      ...rows.map(
+        (p) =>
+          `| ${p.name} | ${pct(p.val_accuracy)} | ${p.latency_ratio.toFixed(2)} | ${tuned.ratio[p.name].toFixed(2)} (${tuned.pass_ratios[p.name].map((r) => r.toFixed(2)).join(', ')}) |`,
+      ),
+    );
+  }
   const finals: FinalResult[] = existsSync(join(dir, 'final'))
     ? readdirSync(join(dir, 'final'))
         .filter((f) => f.endsWith('.json'))
@@ -986,6 +1073,21 @@ async function main(argv: string[]): Promise<number> {
   }
   const rt = await Runtime.create();
   try {
+    if (argv.includes('--tuned-ratios')) {
+      const passes = Number(arg('--passes') ?? 3);
+      if (!(Number.isInteger(passes) && passes >= 1)) {
+        console.error(`search: --passes needs a whole number ≥ 1 (got '${arg('--passes')}')`);
+        return 2;
+      }
+      const dir = join(process.cwd(), 'docs/results/search', plan.name);
+      const names = finishedCandidates(dir).map((c) => c.name);
+      const out = await measureTunedRatios(rt, names, plan.rounds, passes);
+      writeJson(join(dir, 'tuned-ratios.json'), out);
+      writeSummary(dir, plan);
+      for (const n of Object.keys(out.ratio))
+        console.error(`search: ${n} ${out.ratio[n].toFixed(2)}× cnn_small with tuned kernels (passes ${out.pass_ratios[n].join(', ')})`);
+      return 0;
+    }
     const table = await new LatencyTable(rt, { repeats: 5 }).load();
     await new Search(rt, plan, table, (l) => console.error(l)).run(stopAfter);
   } finally {

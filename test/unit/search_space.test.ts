@@ -18,6 +18,7 @@ import {
   finalId,
   finalistNames,
   finalVerdict,
+  measureTunedRatios,
   pairedVerdict,
   propose,
   reusableFinal,
@@ -133,6 +134,46 @@ describe('search report', () => {
     const svg = readFileSync(join(dir, 'pareto.svg'), 'utf8');
     expect(svg.match(/<circle /g)).toHaveLength(3);
     expect(svg.match(/fill="#c33"/g)).toHaveLength(1);
+  });
+
+  it('measures latency ratios with the tuned kernels, and the summary shows them beside the search ratios', async () => {
+    const rt = await runtime();
+    // (tune 'off': the pipeline, not the tuner, is under test here)
+    const t = await measureTunedRatios(rt, ['cnn_tiny'], 2, 2, 'off');
+    expect(Object.keys(t.ratio)).toEqual(['cnn_small', 'cnn_tiny']);
+    expect(t.pass_ratios.cnn_small).toEqual([1, 1]);
+    expect(t.pass_ratios.cnn_tiny).toHaveLength(2);
+    // cnn_tiny has ~1/10 of cnn_small's MACs: faster, whatever the load
+    expect(t.ratio.cnn_tiny).toBeGreaterThan(0);
+    expect(t.ratio.cnn_tiny).toBeLessThan(1);
+    expect(t.kernels.cnn_small.some((k) => k.startsWith('winograd2x2+'))).toBe(true); // cnn_small's conv2 (winogradFirst)
+    const dir = mkdtempSync(join(tmpdir(), 'slimgpu-search-'));
+    mkdirSync(join(dir, 'candidates'));
+    const cand = {
+      k: 0,
+      name: 'cnn_search:d2-w8-k3',
+      arch: parseArch('cnn_search:d2-w8-k3'),
+      origin: 'random',
+      params: 1,
+      macs: 1,
+      predicted_ratio: 0.4,
+      predicted_ms: 4,
+      measured_ms: 3,
+      baseline_ms: 10,
+      latency_ratio: 0.3,
+      val_accuracy: 0.82,
+      objective: 0.9,
+      seconds: 1,
+      load: [1],
+      date: '2026-12-01',
+    };
+    writeFileSync(join(dir, 'candidates', '000.json'), JSON.stringify(cand));
+    writeFileSync(
+      join(dir, 'tuned-ratios.json'),
+      JSON.stringify({ ...t, ratio: { [cand.name]: 0.42 }, pass_ratios: { [cand.name]: [0.4, 0.42, 0.5] } }),
+    );
+    writeSummary(dir, SEARCH_PLANS.smoke);
+    expect(readFileSync(join(dir, 'SUMMARY.md'), 'utf8')).toContain('| cnn_search:d2-w8-k3 | 82.00% | 0.30 | 0.42 (0.40, 0.42, 0.50) |');
   });
 
   it('picks the finalists by objective, then by validation accuracy at ≤ accuracyMaxRatio', () => {
