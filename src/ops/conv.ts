@@ -162,12 +162,18 @@ export function convVariants(pc: PlanContext): Candidate[] {
         });
       }
     }
+    // Fewer than 8 rows (a fully connected layer or an SE block's at batch 1): the row-light register tiles first.
+    // The quad / unrolled tiles compute 16 / 4 rows per invocation, mostly on clamped rows. SwiftShader, 1×1 on M = 1,
+    // GPU time, 15 interleaved rounds (docs/results/pointwise-m1): regtile tm4 at 0.12–0.49× quad 4×8 (K×C 784×32 0.12,
+    // 96×24 0.23, 3136×128 0.49, 1024×1000 0.43, 1280×1000 0.41), 0.56× at M = 2; at M = 8 quad 4×8 was fastest.
+    const fewRows = m < 8;
+    const regtile: Candidate[] = [];
     for (const [tm, wg] of [
       [4, 64],
       [8, 64],
       [2, 64],
     ] as const) {
-      out.push({
+      regtile.push({
         id: `pointwise_regtile_tm${tm}_wg${wg}`,
         build: async () => [
           await k.launch('conv/pointwise_forward_regtile', {
@@ -179,6 +185,8 @@ export function convVariants(pc: PlanContext): Candidate[] {
         ],
       });
     }
+    if (fewRows) out.unshift(...regtile);
+    else out.push(...regtile);
   }
   if (shuffle > 1) {
     if (!out.length) throw new SlimError(`conv2d '${pc.name}': a fused channel shuffle needs the pointwise kernel`);

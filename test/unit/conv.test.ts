@@ -1,6 +1,8 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { conv2dRef } from '../ref/ops.js';
-import { expectClose, randn, runOp, TOL } from '../helpers.js';
+import { expectClose, randn, runOp, runtime, TOL } from '../helpers.js';
+import { compile } from '../../src/graph/executor.js';
+import { Graph } from '../../src/graph/ir.js';
 import type { Attrs } from '../../src/ops/registry.js';
 
 interface Case {
@@ -268,4 +270,31 @@ describe('conv2d forward vs float64 reference', () => {
       });
     }
   }
+});
+
+describe('conv2d default kernel for a 1×1 on few rows', () => {
+  // Fewer than 8 rows (a fully connected layer at batch 1): the row-light register tile goes first; 8 rows and more
+  // keep the quad tile (docs/results/pointwise-m1). The default is checked against the reference too.
+  const defaultOf = async (x: number[], cout: number) => {
+    const g = new Graph();
+    const w = randn(x[3] * cout, 2, 0.5);
+    g.markOutput(g.add1('conv2d', [g.addInput('x', x), g.addParam('w', [1, 1, x[3], cout], w)], {}, 'fc'));
+    const m = await compile(await runtime(), g, { fuse: false, tune: 'off' });
+    const xs = randn(
+      x.reduce((a, b) => a * b),
+      1,
+    );
+    const [y] = await m.run([xs]);
+    const variant = [...m.variants.values()][0];
+    m.destroy();
+    expectClose(y, conv2dRef(xs, x, w, [1, 1, x[3], cout], null, {}), TOL.f32, `default ${variant}`);
+    return variant;
+  };
+  it('M = 1 and M = 7: pointwise_regtile_tm4', async () => {
+    expect(await defaultOf([1, 1, 1, 96], 24)).toBe('pointwise_regtile_tm4_wg64');
+    expect(await defaultOf([7, 1, 1, 64], 32)).toBe('pointwise_regtile_tm4_wg64');
+  });
+  it('M = 8: pointwise_quad4x8', async () => {
+    expect(await defaultOf([8, 1, 1, 64], 32)).toBe('pointwise_quad4x8');
+  });
 });
