@@ -104,6 +104,10 @@ export interface SearchPlan {
    *  are copied instead of retrained (the final recipe is deterministic: stage 1's d2-w12-k3-fc final was reproduced
    *  to the image in stage 2); searched in this order */
   reuseFinals?: string[];
+  /** kernel choice for every latency measurement (table, calibration, candidates, finals): 'cached' (default: each op's
+   *  static first candidate where nothing is cached, as stages 1–4 measured) or 'measure' (the tuner's measured choice,
+   *  cached per adapter; the table then lives in its own cache file) */
+  tune?: TuneMode;
 }
 
 type SearchSpace = { [K in keyof typeof SEARCH_SPACE]: (typeof SEARCH_SPACE)[K] };
@@ -382,11 +386,11 @@ export function candidatesDone(dir: string, plan: SearchPlan): boolean {
 }
 
 /** Fastest of interleaved rounds, each model run once per round (batch 1). */
-async function measureLatency(rt: Runtime, graphs: Graph[], rounds: number): Promise<number[]> {
+async function measureLatency(rt: Runtime, graphs: Graph[], rounds: number, tune: TuneMode = 'cached'): Promise<number[]> {
   const models = [];
   try {
     for (const g of graphs) {
-      const model = await compile(rt, g);
+      const model = await compile(rt, g, { tune });
       const inputs = sampleInput(g);
       await model.run(inputs);
       await model.run(inputs);
@@ -513,7 +517,7 @@ class Search {
     const g = buildModel({ model: name, batch: 1 });
     const base = buildModel({ model: 'cnn_small', batch: 1 });
     await this.table.measureAll([g, base]);
-    const [ms, baseMs] = await measureLatency(this.rt, [g, base], this.plan.rounds);
+    const [ms, baseMs] = await measureLatency(this.rt, [g, base], this.plan.rounds, this.plan.tune);
     const paired = { base_ms: baseMs, base: 'cnn_small', date: new Date().toISOString() };
     this.table.recordModel({ key: `${name}|fp32|b1`, label: name, f: this.table.features(g), ms, ...paired });
     this.table.recordModel({ key: 'cnn_small|fp32|b1', label: 'cnn_small', f: this.table.features(base), ms: baseMs, ...paired });
@@ -543,11 +547,11 @@ class Search {
     const before = unpaired.length >= 4 ? fitOverhead(unpaired) : null;
     for (const s of unpaired) delete this.table.models[s.key];
     const fBefore = graphs.map((g) => this.table.features(g));
-    const timer = await LayerTimer.create(this.rt, [...graphs, ...spaceGraphs]);
+    const timer = await LayerTimer.create(this.rt, [...graphs, ...spaceGraphs], this.plan.tune);
     const models: { model: CompiledGraph; inputs: Float32Array[]; best: number }[] = [];
     try {
       for (const g of graphs) {
-        const model = await compile(this.rt, g);
+        const model = await compile(this.rt, g, { tune: this.plan.tune });
         const inputs = sampleInput(g);
         await model.run(inputs);
         await model.run(inputs);
@@ -1088,7 +1092,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(`search: ${n} ${out.ratio[n].toFixed(2)}× cnn_small with tuned kernels (passes ${out.pass_ratios[n].join(', ')})`);
       return 0;
     }
-    const table = await new LatencyTable(rt, { repeats: 5 }).load();
+    const table = await new LatencyTable(rt, { repeats: 5, tune: plan.tune }).load();
     await new Search(rt, plan, table, (l) => console.error(l)).run(stopAfter);
   } finally {
     rt.destroy();

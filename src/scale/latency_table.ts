@@ -135,15 +135,21 @@ export class LatencyTable {
     return this.mine.models;
   }
 
+  /** The cache file: 'latency', or 'latency-measure' for a table timed with the tuner's measured kernels (its layer
+   *  times differ from the static choices', so the two are never mixed). */
+  private get cacheName(): string {
+    return this.opts.tune === 'measure' ? 'latency-measure' : 'latency';
+  }
+
   async load(): Promise<this> {
     if (this.loaded || this.opts.persist === false) return this;
     this.loaded = true;
-    this.store = await readAdapterCache('latency');
+    this.store = await readAdapterCache(this.cacheName);
     return this;
   }
 
   async save(): Promise<void> {
-    if (this.opts.persist !== false) await writeAdapterCache('latency', this.store);
+    if (this.opts.persist !== false) await writeAdapterCache(this.cacheName, this.store);
   }
 
   /** Times every layer of `graph` (an inference graph, any precision) the table lacks. Returns how many were new. */

@@ -138,6 +138,22 @@ describe('latency table and scale on the adapter (tiny grid)', () => {
     }
   }, 120_000);
 
+  it("a table timed with the tuner's kernels is cached apart from the static-choice table", async () => {
+    process.env.SLIMGPU_CACHE_DIR = mkdtempSync(join(tmpdir(), 'slimgpu-scale-'));
+    try {
+      const rt = await runtime();
+      const tuned = await new LatencyTable(rt, { tune: 'measure' }).load();
+      tuned.recordModel({ key: 'm|fp32|b1', label: 'm', f: { sum: 1, dispatches: 1 } as never, ms: 1 });
+      await tuned.save();
+      expect(existsSync(join(process.env.SLIMGPU_CACHE_DIR!, 'latency-measure.json'))).toBe(true);
+      expect(existsSync(join(process.env.SLIMGPU_CACHE_DIR!, 'latency.json'))).toBe(false);
+      expect(Object.keys((await new LatencyTable(rt).load()).models)).toEqual([]);
+      expect(Object.keys((await new LatencyTable(rt, { tune: 'measure' }).load()).models)).toEqual(['m|fp32|b1']);
+    } finally {
+      delete process.env.SLIMGPU_CACHE_DIR;
+    }
+  });
+
   it('fills and caches the table, predicts, measures near the budget and picks a model', async () => {
     process.env.SLIMGPU_CACHE_DIR = mkdtempSync(join(tmpdir(), 'slimgpu-scale-'));
     const rt = await runtime();
