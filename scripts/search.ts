@@ -385,27 +385,33 @@ export function candidatesDone(dir: string, plan: SearchPlan): boolean {
   return finishedCandidates(dir).length >= plan.candidates || existsSync(join(dir, 'exhausted.json'));
 }
 
+/** Compiled models' fastest wall-clock run (ms) over `rounds` interleaved rounds, each model run once per round. */
+async function fastestOfRounds(models: { model: CompiledGraph; inputs: Float32Array[] }[], rounds: number): Promise<number[]> {
+  const best = models.map(() => Infinity);
+  for (let r = 0; r < rounds; r++)
+    for (let i = 0; i < models.length; i++) {
+      const t0 = performance.now();
+      await models[i].model.run(models[i].inputs);
+      best[i] = Math.min(best[i], performance.now() - t0);
+    }
+  return best;
+}
+
 /** Fastest of interleaved rounds, each model run once per round (batch 1). */
 async function measureLatency(rt: Runtime, graphs: Graph[], rounds: number, tune: TuneMode = 'cached'): Promise<number[]> {
-  const models = [];
+  const models: { model: CompiledGraph; inputs: Float32Array[] }[] = [];
   try {
     for (const g of graphs) {
       const model = await compile(rt, g, { tune });
       const inputs = sampleInput(g);
       await model.run(inputs);
       await model.run(inputs);
-      models.push({ model, inputs, best: Infinity });
+      models.push({ model, inputs });
     }
-    for (let r = 0; r < rounds; r++)
-      for (const m of models) {
-        const t0 = performance.now();
-        await m.model.run(m.inputs);
-        m.best = Math.min(m.best, performance.now() - t0);
-      }
+    return await fastestOfRounds(models, rounds);
   } finally {
     models.forEach((m) => m.model.destroy());
   }
-  return models.map((m) => m.best);
 }
 
 const round = (x: number, d = 4) => Number(x.toFixed(d));
@@ -451,13 +457,7 @@ export async function measureTunedRatios(
     }
     const passRatios: Record<string, number[]> = Object.fromEntries(all.map((n) => [n, []]));
     for (let p = 0; p < passes; p++) {
-      const best = models.map(() => Infinity);
-      for (let r = 0; r < rounds; r++)
-        for (let i = 0; i < models.length; i++) {
-          const t0 = performance.now();
-          await models[i].model.run(models[i].inputs);
-          best[i] = Math.min(best[i], performance.now() - t0);
-        }
+      const best = await fastestOfRounds(models, rounds);
       models.forEach((m, i) => passRatios[m.name].push(round(best[i] / best[0])));
     }
     return {

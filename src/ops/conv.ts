@@ -250,8 +250,9 @@ export function convVariants(pc: PlanContext): Candidate[] {
   // Winograd: first where winogradFirst holds (then the default before any measurement), else candidates for the
   // tuner after the others
   const winograd = winogradConvVariants(pc);
-  if (winogradFirst(g, winograd)) out.unshift(winograd[0]);
-  out.push(...(winogradFirst(g, winograd) ? winograd.slice(1) : winograd));
+  const first = winogradFirst(g, winograd);
+  if (first) out.unshift(winograd[0]);
+  out.push(...(first ? winograd.slice(1) : winograd));
   // The direct kernel is the oracle; it is offered to the tuner only when nothing faster applies, and tests pin it.
   out.push({
     id: 'conv2d_direct',
