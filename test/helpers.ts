@@ -25,6 +25,27 @@ export function runtime(): Promise<Runtime> {
   return shared;
 }
 
+let gpuRule: Promise<Runtime> | null = null;
+/**
+ * A runtime over the shared runtime's device whose adapter reads as a GPU (isSwiftShader false), so the ops' launch
+ * rules take their GPU branch (e.g. norm.ts channelReduce, bnRowParts) and those kernels' paths are tested here too.
+ * Never destroyed: it shares the device.
+ */
+export function gpuRuleRuntime(): Promise<Runtime> {
+  gpuRule ??= runtime().then((rt) =>
+    Runtime.create({
+      device: rt.device,
+      adapterInfo: {
+        vendor: 'test',
+        architecture: 'gpu-rule',
+        device: '',
+        description: 'the shared device, read as a GPU',
+      } as GPUAdapterInfo,
+    }),
+  );
+  return gpuRule;
+}
+
 /** The zoo's seeded generator (mulberry32), so tests and models draw the same streams. */
 export const rng = seededRandom;
 
@@ -61,8 +82,8 @@ export async function runOp(
 }
 
 /** Run one node with any number of outputs on the GPU (inputs are graph inputs unless marked param). */
-export async function runNode(op: string, inputs: OpInput[], attrs: Attrs): Promise<Float32Array[]> {
-  const rt = await runtime();
+export async function runNode(op: string, inputs: OpInput[], attrs: Attrs, rt?: Runtime): Promise<Float32Array[]> {
+  rt ??= await runtime();
   const g = new Graph();
   const ids = inputs.map((x, k) => (x.param ? g.addParam(`p${k}`, x.shape, x.data) : g.addInput(`x${k}`, x.shape)));
   const ys = g.add(op, ids, attrs);

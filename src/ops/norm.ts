@@ -56,37 +56,49 @@ const pow2Floor = (v: number) => 2 ** Math.floor(Math.log2(Math.max(1, v)));
 const pow2Ceil = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(1, v)));
 
 /**
+ * Row lanes of a per-channel reduction on SwiftShader. A workgroup whose kernel meets a barrier runs there on one CPU
+ * thread, each invocation a coroutine switched at every barrier, so each invocation costs far more than its loads: a
+ * few long threads win. Measured against the GPU rule below, interleaved, at cnn_tiny's and cnn_small's shapes
+ * (docs/results/trainfast/round12): the statistics pass 0.24–0.32× its GPU time, the fused max-pool backward's pass
+ * 1 0.63–0.86×; 4 lanes beat 1, 2, 8, 16, 32 and 128 or came within 5 % of the best, and splitting the rows over
+ * parts (more workgroups) never helped.
+ */
+export const CPU_ROW_LANES = 4;
+
+/**
  * Variant and launch shape of a per-channel reduction over the rows of [rows, C] (batchnorm_forward_stats,
  * batchnorm_backward_reduce, conv2d_backward_bias; the thread mapping is in shaders/common/channel_reduce.wgsl):
  *  - the `_vec4` kernel when C % 4 = 0 (a thread sums four channels with 16-byte loads), else the scalar one;
- *  - WG / CG row lanes: rows / 256 rounded down to a power of two, at most 128 (vec4) or 32, so a thread sums
- *    256–511 rows (fewer when rows < 256, more past the cap);
- *  - CG channel lanes per workgroup: at least 32 bytes of a row (2 quads or 8 channels: one memory sector of a
- *    GPU), and more when the row lanes are fewer than 64 (at least 64 threads per workgroup), as far as C allows.
- * The row lanes are a compromise: on SwiftShader fewer, longer threads measured faster (rows / 1024 beat
- * rows / 256 by 10–25%, rows / 64 was 1.2–3× slower than rows / 256), while a GPU wants many more threads than
- * one workgroup per channel group gives. Not yet measured on a GPU.
+ *  - `cpu` (SwiftShader): CPU_ROW_LANES row lanes, and CG channel lanes of 32 bytes of a row (2 quads or 8
+ *    channels);
+ *  - otherwise (a GPU) WG / CG row lanes: rows / 256 rounded down to a power of two, at most 128 (vec4) or 32, so
+ *    a thread sums 256–511 rows (fewer when rows < 256, more past the cap); CG channel lanes of at least 32 bytes of
+ *    a row (one memory sector), and more when the row lanes are fewer than 64 (at least 64 threads per workgroup),
+ *    as far as C allows. Not yet measured on a GPU.
  */
 export function channelReduce(
   kernels: { scalar: string; vec4: string },
   c: number,
   rows: number,
+  cpu: boolean,
 ): { kernel: string; overrides: { WG: number; CG: number }; workgroups: number } {
   const vec4 = c % 4 === 0;
   const columns = vec4 ? c / 4 : c;
   const sector = vec4 ? 2 : 8;
-  const lanes = Math.min(pow2Floor(rows / 256), 256 / sector);
-  const CG = Math.min(pow2Ceil(columns), Math.max(sector, 64 / lanes));
+  const lanes = cpu ? CPU_ROW_LANES : Math.min(pow2Floor(rows / 256), 256 / sector);
+  const CG = Math.min(pow2Ceil(columns), cpu ? sector : Math.max(sector, 64 / lanes));
   return { kernel: vec4 ? kernels.vec4 : kernels.scalar, overrides: { WG: CG * lanes, CG }, workgroups: Math.ceil(columns / CG) };
 }
 
 /**
- * Row parts of batch-norm backward's pass 1 (PARTS of shaders/norm/batchnorm_backward_reduce): with few channel groups
- * (`workgroups` of channelReduce) one workgroup per group leaves a CPU adapter's other threads idle (SwiftShader runs
- * a workgroup on one thread), so the rows split over parts until there are ≥ 8 workgroups, each part ≥ 512 rows;
- * batchnorm_backward_finalize then adds the parts. cnn_tiny's conv1 (C = 8: one workgroup) takes 8 parts.
+ * Row parts of batch-norm's statistics pass and backward's pass 1 (PARTS of shaders/norm/batchnorm_forward_stats and
+ * batchnorm_backward_reduce). On a GPU, few channel groups (`workgroups` of channelReduce) leave most of the GPU
+ * idle, so the rows split over parts until there are ≥ 8 workgroups, each part ≥ 512 rows; batchnorm_forward_finalize
+ * / batchnorm_backward_finalize then add the parts. cnn_tiny's conv1 (C = 8: one workgroup) takes 8 parts there. On
+ * SwiftShader (`cpu`) one part: more workgroups only added time (CPU_ROW_LANES).
  */
-export function bnRowParts(workgroups: number, rows: number): number {
+export function bnRowParts(workgroups: number, rows: number, cpu: boolean): number {
+  if (cpu) return 1;
   return Math.max(1, Math.min(pow2Floor(8 / workgroups), pow2Floor(rows / 512)));
 }
 
@@ -109,7 +121,8 @@ registerOp({
     const x = pc.inShapes[0];
     const c = channels(x);
     const rows = numel(x) / c;
-    const stats = channelReduce({ scalar: 'norm/batchnorm_forward_stats', vec4: 'norm/batchnorm_forward_stats_vec4' }, c, rows);
+    const cpu = pc.rt.ctx.adapter.isSwiftShader;
+    const stats = channelReduce({ scalar: 'norm/batchnorm_forward_stats', vec4: 'norm/batchnorm_forward_stats_vec4' }, c, rows, cpu);
     const act = fusedAct(pc.attrs, 'batchnorm_train');
     const pool = fusedPool(pc.attrs, x, 'batchnorm_train');
     const k = pc.rt.kernels;
@@ -127,15 +140,37 @@ registerOp({
           buffers: { x: pc.input(0), mean: pc.output(1), rstd: pc.output(2), gamma: pc.input(1), beta: pc.input(2), y: pc.output(0) },
           invocations: c % 4 === 0 ? numel(x) / 4 : numel(x),
         });
-    return [
+    // pass 1, over P row parts when the channel groups are few (bnRowParts): then [P, C] sums and a finalize launch
+    const parts = bnRowParts(stats.workgroups, rows, cpu);
+    const update = attrNum(pc.attrs, 'update', 1) ? 1 : 0;
+    const uniforms = { c, rows, eps: attrNum(pc.attrs, 'eps', 1e-5), momentum: attrNum(pc.attrs, 'momentum', 0.1) };
+    const running = { run_mean: pc.input(3), run_var: pc.input(4) };
+    const out = { mean: pc.output(1), rstd: pc.output(2) };
+    const sums =
+      parts === 1
+        ? out
+        : {
+            mean: pc.constant(new Float32Array(parts * c), `${pc.name}.s1_parts`),
+            rstd: pc.constant(new Float32Array(parts * c), `${pc.name}.s2_parts`),
+          };
+    const pass1 = [
       await k.launch(stats.kernel, {
-        overrides: { ...stats.overrides, UPDATE: attrNum(pc.attrs, 'update', 1) ? 1 : 0 },
-        uniforms: { c, rows, eps: attrNum(pc.attrs, 'eps', 1e-5), momentum: attrNum(pc.attrs, 'momentum', 0.1) },
-        buffers: { x: pc.input(0), run_mean: pc.input(3), run_var: pc.input(4), mean: pc.output(1), rstd: pc.output(2) },
-        workgroups: stats.workgroups,
+        overrides: { ...stats.overrides, UPDATE: update, PARTS: parts },
+        uniforms,
+        buffers: { x: pc.input(0), ...running, ...sums },
+        workgroups: stats.workgroups * parts,
       }),
-      await apply,
     ];
+    if (parts > 1)
+      pass1.push(
+        await k.launch('norm/batchnorm_forward_finalize', {
+          overrides: { UPDATE: update },
+          uniforms: { parts, rows, eps: uniforms.eps, momentum: uniforms.momentum },
+          buffers: { x: pc.input(0), part_s1: sums.mean, part_s2: sums.rstd, ...running, ...out },
+          invocations: c,
+        }),
+      );
+    return [...pass1, await apply];
   },
 });
 
@@ -167,13 +202,14 @@ registerOp({
     const beta = pc.inShapes.length === 6 ? pc.input(5) : pc.input(4);
     const stats = { x: pc.input(0), dy: pc.input(1), mean: pc.input(2), rstd: pc.input(3), gamma: pc.input(4), beta };
     const k = pc.rt.kernels;
+    const cpu = pc.rt.ctx.adapter.isSwiftShader;
     // pass 1 over P row parts: its sums go to [P, C] scratch, and a finalize launch writes dgamma, dbeta
     const pass1 = async (
       sums: ReturnType<typeof channelReduce>,
       rowCount: number,
       launch: (parts: number, out: { dgamma: BufferRange; dbeta: BufferRange }) => Promise<Launch>,
     ) => {
-      const parts = bnRowParts(sums.workgroups, rowCount);
+      const parts = bnRowParts(sums.workgroups, rowCount, cpu);
       const outs = { dgamma: pc.output(1), dbeta: pc.output(2) };
       if (parts === 1) return [await launch(1, outs)];
       const db = pc.constant(new Float32Array(parts * c), `${pc.name}.dbeta_parts`);
@@ -195,6 +231,7 @@ registerOp({
         { scalar: '', vec4: two ? 'norm/batchnorm_maxpool2x2_backward_reduce_vec4' : 'norm/batchnorm_maxpool_backward_reduce_vec4' },
         c,
         windows,
+        cpu,
       );
       const geom = { in_hw: [x[1], x[2]], out_hw: [dy[1], dy[2]], kernel: pool };
       return [
@@ -214,7 +251,7 @@ registerOp({
         }),
       ];
     }
-    const sums = channelReduce({ scalar: 'norm/batchnorm_backward_reduce', vec4: 'norm/batchnorm_backward_reduce_vec4' }, c, rows);
+    const sums = channelReduce({ scalar: 'norm/batchnorm_backward_reduce', vec4: 'norm/batchnorm_backward_reduce_vec4' }, c, rows, cpu);
     return [
       ...(await pass1(sums, rows, (parts, out) =>
         k.launch(sums.kernel, {

@@ -5,13 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { applyAct } from '../../src/ops/activation.js';
 import { convGeom } from '../../src/ops/conv.js';
-import { bnRowParts, channelReduce } from '../../src/ops/norm.js';
+import { bnRowParts, channelReduce, CPU_ROW_LANES } from '../../src/ops/norm.js';
 import { getOp } from '../../src/ops/registry.js';
 import type { Attrs } from '../../src/ops/registry.js';
 import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
 import { backward, dwChunks, splitK } from '../../src/train/autodiff.js';
-import { expectClose, randn, rng, runNode, runOp, runtime, TOL } from '../helpers.js';
+import { expectClose, gpuRuleRuntime, randn, rng, runNode, runOp, runtime, TOL } from '../helpers.js';
 import {
   activationGrad,
   batchnormBackwardRef,
@@ -411,8 +412,11 @@ describe('conv2d weight gradient in the training graph (implicit im2col, split-K
 // C % 4 = 0 takes the _vec4 kernels. `act`: an activation fused into the forward (y = act(bn(x))) and taken inside
 // the backward (dy·act'(z), z recomputed from x), as the training graph does for batch-norm → activation.
 // `pool`: the max-pool after it fused too (stride = kernel): y is the pooled act(bn(x)) and dy its gradient.
-// `parts`: the row parts of the backward's pass 1 (bnRowParts), checked where given.
-const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?: number[]; parts?: number }[] = [
+// `parts`: the row parts of the statistics pass and the backward's pass 1 (bnRowParts), checked where given.
+// `offset`: every channel's data moved to mean ≈ offset with standard deviation 0.1. The statistics pass sums
+// d = x − x[0,c] in one pass; an unshifted Σx² − (Σx)²/M would lose most of the variance in f32. (Finite differences
+// are not taken there: a step h = 5e-3 is not small against σ = 0.1; the other cases check the same math.)
+const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?: number[]; parts?: number; offset?: number }[] = [
   { name: 'n2 3x5 c6', x: [2, 3, 5, 6], update: true },
   { name: 'M 15, c7', x: [1, 3, 5, 7], update: true },
   { name: 'M 2310, c3 (4 row parts)', x: [2, 33, 35, 3], update: true, parts: 4 },
@@ -421,6 +425,8 @@ const bnCases: { name: string; x: number[]; update: boolean; act?: number; pool?
   { name: 'vec4: M 15, c4', x: [1, 3, 5, 4], update: true },
   { name: 'vec4: M 2310, c12 (4 row parts)', x: [2, 33, 35, 12], update: true, parts: 4 },
   { name: 'vec4: M 2310, c36 (two workgroups)', x: [2, 33, 35, 36], update: true },
+  { name: 'mean 100 ± 0.1: M 2310, c3 (4 row parts)', x: [2, 33, 35, 3], update: true, parts: 4, offset: 100 },
+  { name: 'mean −40 ± 0.1, vec4: M 77, c12 (one part)', x: [1, 7, 11, 12], update: true, parts: 1, offset: -40 },
   { name: 'vec4: M 65536 (row lanes at their cap), c4, no running update (8 row parts)', x: [1, 256, 256, 4], update: false, parts: 8 },
   { name: 'relu fused: M 15, c1', x: [1, 3, 5, 1], update: true, act: 1 },
   { name: 'relu fused, vec4: M 2310, c12', x: [2, 33, 35, 12], update: true, act: 1 },
@@ -451,6 +457,7 @@ async function batchnormTrainGpu(
   update: boolean,
   act = 0,
   pool?: number[],
+  rt?: Runtime,
 ) {
   const c = xs[xs.length - 1];
   const g = new Graph();
@@ -464,7 +471,7 @@ async function batchnormTrainGpu(
     ...(pool ? { pool } : {}),
   });
   ys.forEach((y) => g.markOutput(y));
-  const m = await compile(await runtime(), g, { fuse: false, tune: 'off' });
+  const m = await compile(rt ?? (await runtime()), g, { fuse: false, tune: 'off' });
   const [y, mean, rstd] = await m.run([x]);
   const runMean = await m.readTensor(rmi),
     runVar = await m.readTensor(rvi);
@@ -520,11 +527,30 @@ describe('fully connected layer gradients in the training graph (matmuls reading
   }
 });
 
+describe('per-channel reduction launch rule (channelReduce, bnRowParts)', () => {
+  const k = { scalar: 's', vec4: 'v' };
+  it('SwiftShader: CPU_ROW_LANES row lanes of 32-byte channel groups, one part (cnn_tiny conv1, cnn_small conv2, scalar C 9)', () => {
+    expect(channelReduce(k, 8, 64 * 28 * 28, true)).toEqual({ kernel: 'v', overrides: { WG: 2 * CPU_ROW_LANES, CG: 2 }, workgroups: 1 });
+    expect(channelReduce(k, 64, 64 * 14 * 14, true)).toEqual({ kernel: 'v', overrides: { WG: 2 * CPU_ROW_LANES, CG: 2 }, workgroups: 8 });
+    expect(channelReduce(k, 9, 8320, true)).toEqual({ kernel: 's', overrides: { WG: 8 * CPU_ROW_LANES, CG: 8 }, workgroups: 2 });
+    expect(bnRowParts(1, 64 * 28 * 28, true)).toBe(1);
+  });
+  it('GPU: rows / 256 row lanes up to the cap, ≥ 64 threads per workgroup, parts up to 8 workgroups', () => {
+    expect(channelReduce(k, 8, 64 * 28 * 28, false)).toEqual({ kernel: 'v', overrides: { WG: 256, CG: 2 }, workgroups: 1 });
+    expect(channelReduce(k, 64, 64 * 14 * 14, false)).toEqual({ kernel: 'v', overrides: { WG: 64, CG: 2 }, workgroups: 8 });
+    expect(bnRowParts(1, 64 * 28 * 28, false)).toBe(8);
+    expect(bnRowParts(8, 64 * 14 * 14, false)).toBe(1);
+  });
+});
+
 describe('batch-norm training mode', () => {
   for (const bc of bnCases) {
     const xs = bc.x;
     const c = xs[xs.length - 1];
-    const x = randn(size(xs), 5, 2).map((v, i) => v + (i % c) - 3); // per-channel offsets: the mean matters
+    const x =
+      bc.offset === undefined
+        ? randn(size(xs), 5, 2).map((v, i) => v + (i % c) - 3) // per-channel offsets: the mean matters
+        : randn(size(xs), 5, 0.1).map((v, i) => v + bc.offset! + 0.01 * (i % c));
     const gamma = randn(c, 6, 1).map((v) => v + 1.5);
     const beta = randn(c, 7);
     const rm = randn(c, 8, 0.1);
@@ -541,48 +567,56 @@ describe('batch-norm training mode', () => {
     const da = poolAttrs ? pool2dBackwardRef(a, xs, dy, poolAttrs) : dy;
     const dz = act ? da.map((g, i) => g * activationGrad(act, bn.y[i])) : da;
     const bwd = batchnormBackwardRef(x, dz, c, fwd.mean, fwd.rstd, gamma);
-    it(`${bc.name}: CPU reference vs finite differences (dx through the batch statistics, dγ, dβ)`, () => {
-      const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) => {
-        const y = batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
-        const ay = act ? y.map((z) => applyAct(act, z)) : y;
-        return poolAttrs ? pool2dRef(ay, xs, poolAttrs) : ay;
-      };
-      checkFD('bn dx', x, (xx) => f(xx), dy, bwd.dx);
-      // A step of γ or β moves z in every row of the channel, so with a kinked activation (relu, relu6,
-      // hard-swish, leaky-relu) some rows cross the kink and the difference quotient is off by O(1): those
-      // are checked through dx only (a step of one x moves one row's z by far more than the others').
-      if (act !== 0 && act !== 4) return;
-      checkFD('bn dgamma', gamma, (gg) => f(x, gg), dy, bwd.dgamma);
-      checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
-    });
-    it(`${bc.name}: GPU forward (y, mean, rstd, running averages ${bc.update ? 'updated in place' : 'left alone'}) and backward vs CPU`, async () => {
-      if (bc.parts !== undefined) {
-        const rows = size(ys) / c;
-        const sums = channelReduce({ scalar: 's', vec4: 'v' }, c, rows);
-        expect(bnRowParts(sums.workgroups, rows)).toBe(bc.parts);
-      }
-      const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update, act, bc.pool);
-      expectClose(gpu.y, fwd.y, TOL.f32, 'bn y');
-      expectClose(gpu.mean, fwd.mean, TOL.f32, 'bn mean');
-      expectClose(gpu.rstd, fwd.rstd, TOL.f32, 'bn rstd');
-      expectClose(gpu.runMean, fwd.runMean, TOL.f32, 'bn running mean');
-      expectClose(gpu.runVar, fwd.runVar, TOL.f32, 'bn running var');
-      const [dx, dgamma, dbeta] = await runNode(
-        'batchnorm_backward',
-        [
-          { shape: xs, data: x },
-          { shape: ys, data: dy },
-          { shape: [c], data: fwd.mean },
-          { shape: [c], data: fwd.rstd },
-          { shape: [c], data: gamma },
-          ...(act || bc.pool ? [{ shape: [c], data: beta }] : []),
-        ],
-        { act, ...(bc.pool ? { pool: bc.pool } : {}) },
-      );
-      expectClose(dx, bwd.dx, TOL.grad, 'bn dx');
-      expectClose(dgamma, bwd.dgamma, TOL.grad, 'bn dgamma');
-      expectClose(dbeta, bwd.dbeta, TOL.grad, 'bn dbeta');
-    });
+    if (bc.offset === undefined)
+      it(`${bc.name}: CPU reference vs finite differences (dx through the batch statistics, dγ, dβ)`, () => {
+        const f = (xx: Float32Array, g: Float32Array = gamma, b: Float32Array = beta) => {
+          const y = batchnormTrainRef(xx, c, g, b, rm, rv, 1e-5, 0.1, false).y;
+          const ay = act ? y.map((z) => applyAct(act, z)) : y;
+          return poolAttrs ? pool2dRef(ay, xs, poolAttrs) : ay;
+        };
+        checkFD('bn dx', x, (xx) => f(xx), dy, bwd.dx);
+        // A step of γ or β moves z in every row of the channel, so with a kinked activation (relu, relu6,
+        // hard-swish, leaky-relu) some rows cross the kink and the difference quotient is off by O(1): those
+        // are checked through dx only (a step of one x moves one row's z by far more than the others').
+        if (act !== 0 && act !== 4) return;
+        checkFD('bn dgamma', gamma, (gg) => f(x, gg), dy, bwd.dgamma);
+        checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
+      });
+    // SwiftShader's launch rule (few row lanes, one part), and where the GPU rule splits the rows into parts, that one
+    const rules = bc.parts !== undefined && bc.parts > 1 ? ['cpu', 'gpu'] : ['cpu'];
+    for (const rule of rules)
+      it(`${bc.name}: GPU forward (y, mean, rstd, running averages ${bc.update ? 'updated in place' : 'left alone'}) and backward vs CPU, ${rule} launch rule`, async () => {
+        if (bc.parts !== undefined) {
+          const rows = size(ys) / c;
+          const sums = channelReduce({ scalar: 's', vec4: 'v' }, c, rows, false);
+          expect(bnRowParts(sums.workgroups, rows, false)).toBe(bc.parts);
+          expect(bnRowParts(sums.workgroups, rows, true)).toBe(1);
+        }
+        const rt = rule === 'gpu' ? await gpuRuleRuntime() : await runtime();
+        expect(rt.ctx.adapter.isSwiftShader).toBe(rule === 'cpu');
+        const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update, act, bc.pool, rt);
+        expectClose(gpu.y, fwd.y, TOL.f32, 'bn y');
+        expectClose(gpu.mean, fwd.mean, TOL.f32, 'bn mean');
+        expectClose(gpu.rstd, fwd.rstd, TOL.f32, 'bn rstd');
+        expectClose(gpu.runMean, fwd.runMean, TOL.f32, 'bn running mean');
+        expectClose(gpu.runVar, fwd.runVar, TOL.f32, 'bn running var');
+        const [dx, dgamma, dbeta] = await runNode(
+          'batchnorm_backward',
+          [
+            { shape: xs, data: x },
+            { shape: ys, data: dy },
+            { shape: [c], data: fwd.mean },
+            { shape: [c], data: fwd.rstd },
+            { shape: [c], data: gamma },
+            ...(act || bc.pool ? [{ shape: [c], data: beta }] : []),
+          ],
+          { act, ...(bc.pool ? { pool: bc.pool } : {}) },
+          rt,
+        );
+        expectClose(dx, bwd.dx, TOL.grad, 'bn dx');
+        expectClose(dgamma, bwd.dgamma, TOL.grad, 'bn dgamma');
+        expectClose(dbeta, bwd.dbeta, TOL.grad, 'bn dbeta');
+      });
   }
 });
 
@@ -596,10 +630,11 @@ describe('bias gradient (per-channel sum) on long and short row counts', () => {
     [2, 33, 35, 36],
     [1, 256, 256, 4],
   ]) {
-    it(`${shape.join('x')}`, async () => {
+    it.each(['cpu', 'gpu'])(`${shape.join('x')}, %s launch rule`, async (rule) => {
       const c = shape[3];
       const dy = randn(size(shape), 15, 2).map((v, i) => v + (i % c));
-      const [db] = await runNode('conv2d_backward_bias', [{ shape, data: dy }], {});
+      const rt = rule === 'gpu' ? await gpuRuleRuntime() : await runtime();
+      const [db] = await runNode('conv2d_backward_bias', [{ shape, data: dy }], {}, rt);
       expectClose(db, channelSumRef(dy, c), TOL.grad, 'db');
     });
   }
