@@ -15,6 +15,7 @@ import type { Runtime } from '../src/runtime/runtime.js';
 import { cursorInput } from '../src/train/gpu_data.js';
 import { DEFAULT_OPTIM, hyperFor, linearScaledLr, type OptimConfig } from '../src/train/optim.js';
 import { buildStepGraph } from '../src/train/step_graph.js';
+import type { TuneMode } from '../src/runtime/tuner.js';
 
 export interface TrainBatchRow {
   model: string;
@@ -42,6 +43,8 @@ export interface TrainBatchOptions {
   augment: Augment;
   /** Training images resident on the GPU (the first `limit` of the training set). */
   limit: number;
+  /** Kernel variants of the step (compile()'s `tune`; default 'cached'). */
+  tune?: TuneMode;
   split?: Split;
   log?: (line: string) => void;
 }
@@ -82,7 +85,7 @@ export async function benchTrainBatches(rt: Runtime, o: TrainBatchOptions): Prom
         const opt: OptimConfig = { ...DEFAULT_OPTIM, lr: linearScaledLr(DEFAULT_OPTIM.lr, batch, o.refBatch) };
         const model = buildModel({ model: name, batch, seed: 1 });
         const sg = buildStepGraph({ kind: 'plain', model }, opt, 'none', 'none', { split, augment: o.augment });
-        const compiled = await compile(rt, sg.graph, { fuse: false });
+        const compiled = await compile(rt, sg.graph, { fuse: false, tune: o.tune ?? 'cached' });
         compiled.writeTensor(sg.dataOrder!, Float32Array.from(epochOrder(split.n, 1, 0)));
         const t: Trainer = { batch, compiled, opt, readouts: sg.readouts.length, step: 0, perEpoch: Math.floor(split.n / batch) };
         await runSteps(t, o.warmup, o.readEvery);

@@ -22,6 +22,7 @@ import type { Runtime } from '../src/runtime/runtime.js';
 import { buildStepGraph } from '../src/train/step_graph.js';
 import { DEFAULT_OPTIM, hyperFor, type OptimConfig } from '../src/train/optim.js';
 import { loadTfjsWebgpu } from './tfjs_peer.js';
+import type { TuneMode } from '../src/runtime/tuner.js';
 
 export const TRAIN_BENCH_OPTIM: OptimConfig = {
   ...DEFAULT_OPTIM,
@@ -57,6 +58,8 @@ export interface TrainBenchOptions {
   steps: number;
   warmup: number;
   rounds: number;
+  /** Ours: the step's kernel variants (compile()'s `tune`; default 'cached'). */
+  tune?: TuneMode;
   /** Ours: steps between loss readbacks (default 1: every step's loss awaited before the next step). */
   readEvery?: number;
   split?: Split;
@@ -93,9 +96,15 @@ export interface OursTrainer {
   destroy(): void;
 }
 
-export async function oursTrainer(rt: Runtime, model: Graph, opt = TRAIN_BENCH_OPTIM, readEvery = 1): Promise<OursTrainer> {
+export async function oursTrainer(
+  rt: Runtime,
+  model: Graph,
+  opt = TRAIN_BENCH_OPTIM,
+  readEvery = 1,
+  tune: TuneMode = 'cached',
+): Promise<OursTrainer> {
   const sg = buildStepGraph({ kind: 'plain', model }, opt);
-  const compiled: CompiledGraph = await compile(rt, sg.graph, { fuse: false });
+  const compiled: CompiledGraph = await compile(rt, sg.graph, { fuse: false, tune });
   const stream = compiled.stream(readEvery);
   const r = sg.readouts[0];
   let t = 0;
@@ -230,7 +239,7 @@ export async function benchTrainPeers(rt: Runtime, o: TrainBenchOptions): Promis
   for (const name of o.models) {
     const model = buildModel({ model: name, batch: o.batch, seed: 1 });
     const readEvery = o.readEvery ?? 1;
-    const ours = await oursTrainer(rt, model, TRAIN_BENCH_OPTIM, readEvery);
+    const ours = await oursTrainer(rt, model, TRAIN_BENCH_OPTIM, readEvery, o.tune);
     const theirs = tfjsTrainer(peer.tf, model);
     try {
       // first step of each on the first batch from the same weights: the losses must agree

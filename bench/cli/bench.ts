@@ -17,6 +17,7 @@ import { MODEL_NAMES } from '../../src/models/zoo.js';
 import { INT8_CALIBRATION_FLAGS, MODEL_FLAGS } from '../../src/cli/checks.js';
 import { helpText, parseOrHelp, UsageError, type CommandSpec, type Flags, type FlagTable } from '../../src/cli/flags.js';
 import { BENCH_PEERS } from './bench_flags.js';
+import { TUNE_FLAG, tuneFromFlags } from '../../src/cli/commands/run.js';
 
 type Suite = (rt: Runtime, flags: Flags, log: (line: string) => void) => Promise<Record<string, unknown>[]>;
 
@@ -112,6 +113,7 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         steps: { type: 'int', min: 1, max: 10000, default: 3, help: 'timed steps per round' },
         warmup: { type: 'int', min: 1, max: 10000, default: 2, help: 'untimed steps first' },
         'read-every': { type: 'int', min: 1, max: 4096, default: 16, help: "ours: read the losses back every N steps (train's default)" },
+        tune: TUNE_FLAG,
       },
       '--models cnn_tiny --batch 64 --steps 5',
     ),
@@ -123,6 +125,7 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         warmup: flags.warmup as number,
         rounds: flags.runs as number,
         readEvery: flags['read-every'] as number,
+        tune: tuneFromFlags(flags),
         log,
       }) as any,
   },
@@ -146,6 +149,7 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         },
         limit: { type: 'int', min: 1, max: 60000, default: 4096, help: 'training images resident on the GPU' },
         augment: { type: 'boolean', help: 'random crops (pad 2) and flips, as train --augment' },
+        tune: TUNE_FLAG,
       },
       '--models cnn_tiny,cnn_small --batches 32,64,128,256 --runs 3',
     ),
@@ -160,6 +164,7 @@ export const SUITES: Record<string, { spec: CommandSpec; run: Suite }> = {
         refBatch: flags['lr-ref-batch'] as number,
         limit: flags.limit as number,
         augment: flags.augment ? { cropPad: 2, flip: true } : { cropPad: 0, flip: false },
+        tune: tuneFromFlags(flags),
         log,
       }) as any,
   },

@@ -87,7 +87,12 @@ registerOp({
     const dy = pc.inShapes[0];
     const c = dy[dy.length - 1];
     const rows = numel(dy) / c;
-    const sum = channelReduce({ scalar: 'conv/conv2d_backward_bias', vec4: 'conv/conv2d_backward_bias_vec4' }, c, rows, pc.rt.ctx.adapter.isSwiftShader);
+    const sum = channelReduce(
+      { scalar: 'conv/conv2d_backward_bias', vec4: 'conv/conv2d_backward_bias_vec4' },
+      c,
+      rows,
+      pc.rt.ctx.adapter.isSwiftShader,
+    );
     return [
       await pc.rt.kernels.launch(sum.kernel, {
         overrides: sum.overrides,

@@ -12,6 +12,7 @@ import type { Augment, AugRng, Split } from '../io/fashion_mnist.js';
 import { buildModel, type ModelSpec } from '../models/zoo.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { TuneMode } from '../runtime/tuner.js';
 import type { Qat } from './autodiff.js';
 import { StepInputs, type BatchSource } from './batches.js';
 import { applyWeights, loadCheckpoint, readCheckpointHeader, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
@@ -69,6 +70,9 @@ export interface TrainOptions {
   checkpointEveryMin?: number;
   /** After training: one more (profiled) step on the last batch, timed per node; its update is discarded. */
   profile?: boolean;
+  /** Kernel variants of the step's nodes (compile()'s `tune`): 'measure' times the candidates of each node once per
+   *  adapter and shape and caches the winner (the Tuner); default 'cached' (earlier measurements, else the first). */
+  tune?: TuneMode;
   /** Keep the training set on the GPU and gather each batch there (gpu_data.ts); default true. Falls back to the
    *  CPU path (TrainResult.data says why) for cached teacher logits, for resuming a checkpoint whose augmentation
    *  used the sequential generator, and when the images exceed the device's buffer limits. */
@@ -284,6 +288,7 @@ export async function train(rt: Runtime, o: TrainOptions): Promise<TrainResult> 
       !o.prune ? 'none' : o.prune.filters ? 'filters' : 'weights',
       data.source === 'gpu' ? { split: o.train, augment: o.augment } : undefined,
     ),
+    o.tune,
   );
   o = { ...o, prune: o.prune && withFlopBudget(o.prune, o.model) }; // a FLOP budget sets prune.sparsity
   const pruning = o.prune ? new Pruning(o.prune, run, { rt, spec: o.model, qat, val: o.val }) : null;

@@ -20,6 +20,7 @@
 // masks, and the persistent tensors (parameters, running statistics, optimizer state, masks) a checkpoint holds.
 
 import { compile, type CompiledGraph } from '../graph/executor.js';
+import type { TuneMode } from '../runtime/tuner.js';
 import { Graph, type TensorDesc } from '../graph/ir.js';
 import { check, SlimError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -152,8 +153,9 @@ export class CompiledStep {
     );
   }
 
-  static async compile(rt: Runtime, step: StepGraph): Promise<CompiledStep> {
-    return new CompiledStep(step, await compile(rt, step.graph, { fuse: false }));
+  /** `tune`: the kernel variants of the forward and backward nodes, as compile()'s option (default 'cached'). */
+  static async compile(rt: Runtime, step: StepGraph, tune: TuneMode = 'cached'): Promise<CompiledStep> {
+    return new CompiledStep(step, await compile(rt, step.graph, { fuse: false, tune }));
   }
 
   get models(): AddedModel[] {

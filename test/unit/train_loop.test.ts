@@ -3,7 +3,7 @@
 // guard's message (which of loss and gradient norm, which step, epoch and peer), the resume check of batch, examples
 // and seed, and the per-node profile of a trained step.
 
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -228,6 +228,42 @@ describe('train with profile: the last step timed per node', () => {
       const w = r.weights[0].get(t.name)!;
       expect(w.length, t.name).toBe(t.data!.length);
       expect(w.every(Number.isFinite), t.name).toBe(true);
+    }
+  });
+});
+
+describe("train's tune option: the step's kernel variants measured once per adapter, then cached", () => {
+  it("'measure' times every multi-candidate node of the step (forward and backward) into the cache; 'cached' reads it back", async () => {
+    const rt = await runtime();
+    const dir = mkdtempSync(join(tmpdir(), 'slimgpu-train-tune-'));
+    vi.stubEnv('SLIMGPU_CACHE_DIR', dir);
+    try {
+      const data = {
+        train: limitSplit(loadSplit(FASHION_MNIST_DIR, 'train'), 8),
+        test: limitSplit(loadSplit(FASHION_MNIST_DIR, 't10k'), 8),
+      };
+      await train(rt, { ...opts({}), ...data, maxSteps: 1 });
+      expect(existsSync(join(dir, 'tune.json'))).toBe(false); // the default never measures
+      await train(rt, { ...opts({}), ...data, maxSteps: 1, tune: 'measure' });
+      const store = JSON.parse(readFileSync(join(dir, 'tune.json'), 'utf8')) as Record<
+        string,
+        Record<string, { id: string; ms: Record<string, number> }>
+      >;
+      const keys = Object.values(store).flatMap((a) => Object.entries(a));
+      // the forward conv, the input gradient (conv2d_gemm of dy) and the weight gradient of cnn_tiny's conv2, each
+      // with its measured candidates and the fastest screened one among them
+      for (const op of ['conv2d|', 'conv2d_gemm|', 'conv2d_backward_weight_partial|']) {
+        const hits = keys.filter(([k]) => k.startsWith(op));
+        expect(hits.length, op).toBeGreaterThan(0);
+        for (const [k, e] of hits) {
+          expect(Object.keys(e.ms).length, k).toBeGreaterThan(1);
+          expect(Object.keys(e.ms), k).toContain(e.id);
+        }
+      }
+      const r = await train(rt, { ...opts({}), ...data, maxSteps: 1, tune: 'cached' });
+      expect(r.train_loss[0]).toBeGreaterThan(0);
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 });

@@ -30,6 +30,7 @@ import {
 } from '../checks.js';
 import { parseOrHelp, type CommandSpec, type FlagTable } from '../flags.js';
 import { progressReporter } from '../progress.js';
+import { TUNE_FLAG, tuneFromFlags } from './run.js';
 
 export const FASHION_MNIST_TRAIN = 60000;
 
@@ -111,6 +112,7 @@ export const TRAIN: CommandSpec = {
     init: { type: 'string', arg: 'CKPT', file: 'in', help: "start from a checkpoint's weights (fine-tuning: QAT, pruning)" },
     'init-seed': { type: 'int', min: 0, max: 2 ** 31 - 1, help: 'seed of the initial weights (default --seed)' },
     profile: { type: 'boolean', help: 'GPU time per part of the step' },
+    tune: TUNE_FLAG,
     quiet: QUIET_FLAG,
     json: { type: 'boolean', help: 'print the result as JSON' },
   },
@@ -282,6 +284,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       qat,
       init,
       profile: !!flags.profile,
+      tune: tuneFromFlags(flags),
       resume: flags.resume as string | undefined,
       maxSteps: flags['max-steps'] as number | undefined,
       onProgress: (p) => {
