@@ -1,0 +1,1 @@
+["train","--model","cnn_tiny","--epochs","20","--lr","0.05","--warmup","10","--seed","4","--kd","--teacher","bench-results/study/full/teacher/1.ckpt","--temperature","1","--alpha","0.5","--dataset","fashion-mnist","--limit","55000","--val","5000","--batch","64","--test-limit","1","--out","bench-results/study/full/kd/4.ckpt","--json"]

@@ -1,1 +1,0 @@
-["train","--model","cnn_small","--init","bench-results/study/full/teacher/1.ckpt","--epochs","3","--lr","0.002","--warmup","0","--seed","1","--qat","int8","--dataset","fashion-mnist","--limit","55000","--val","5000","--batch","64","--test-limit","1","--out","bench-results/study/full/qat/1.ckpt","--json"]

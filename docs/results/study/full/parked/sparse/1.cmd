@@ -1,0 +1,1 @@
+["train","--model","cnn_small","--init","bench-results/study/full/teacher/1.ckpt","--epochs","10","--lr","0.005","--warmup","0","--seed","1","--prune","0.9","--prune-block","4x4","--prune-epochs","1:5","--dataset","fashion-mnist","--limit","55000","--val","5000","--batch","64","--test-limit","1","--out","bench-results/study/full/sparse/1.ckpt","--json"]
