@@ -25,25 +25,29 @@ export function runtime(): Promise<Runtime> {
   return shared;
 }
 
-let gpuRule: Promise<Runtime> | null = null;
+const ruleRuntimes = new Map<'cpu' | 'gpu', Promise<Runtime>>();
 /**
- * A runtime over the shared runtime's device whose adapter reads as a GPU (isSwiftShader false), so the ops' launch
- * rules take their GPU branch (e.g. norm.ts channelReduce, bnRowParts) and those kernels' paths are tested here too.
- * Never destroyed: it shares the device.
+ * A runtime over the shared runtime's device whose adapter reads as SwiftShader ('cpu') or as a GPU ('gpu'), so the
+ * ops' adapter-dependent launch rules (e.g. norm.ts channelReduce, bnRowParts) take that branch whatever this
+ * machine's adapter is, and both branches' kernel paths are tested everywhere. Never destroyed: it shares the device.
  */
-export function gpuRuleRuntime(): Promise<Runtime> {
-  gpuRule ??= runtime().then((rt) =>
-    Runtime.create({
-      device: rt.device,
-      adapterInfo: {
-        vendor: 'test',
-        architecture: 'gpu-rule',
-        device: '',
-        description: 'the shared device, read as a GPU',
-      } as GPUAdapterInfo,
-    }),
-  );
-  return gpuRule;
+export function launchRuleRuntime(rule: 'cpu' | 'gpu'): Promise<Runtime> {
+  let r = ruleRuntimes.get(rule);
+  if (!r) {
+    r = runtime().then((rt) =>
+      Runtime.create({
+        device: rt.device,
+        adapterInfo: {
+          vendor: 'test',
+          architecture: rule === 'cpu' ? 'swiftshader-rule' : 'gpu-rule',
+          device: '',
+          description: `the shared device, read as ${rule === 'cpu' ? 'SwiftShader' : 'a GPU'}`,
+        } as GPUAdapterInfo,
+      }),
+    );
+    ruleRuntimes.set(rule, r);
+  }
+  return r;
 }
 
 /** The zoo's seeded generator (mulberry32), so tests and models draw the same streams. */

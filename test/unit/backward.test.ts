@@ -12,7 +12,7 @@ import { compile } from '../../src/graph/executor.js';
 import { Graph } from '../../src/graph/ir.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { backward, dwChunks, splitK } from '../../src/train/autodiff.js';
-import { expectClose, gpuRuleRuntime, randn, rng, runNode, runOp, runtime, TOL } from '../helpers.js';
+import { expectClose, launchRuleRuntime, randn, rng, runNode, runOp, runtime, TOL } from '../helpers.js';
 import {
   activationGrad,
   batchnormBackwardRef,
@@ -583,7 +583,7 @@ describe('batch-norm training mode', () => {
         checkFD('bn dbeta', beta, (bb) => f(x, gamma, bb), dy, bwd.dbeta);
       });
     // SwiftShader's launch rule (few row lanes, one part), and where the GPU rule splits the rows into parts, that one
-    const rules = bc.parts !== undefined && bc.parts > 1 ? ['cpu', 'gpu'] : ['cpu'];
+    const rules: ('cpu' | 'gpu')[] = bc.parts !== undefined && bc.parts > 1 ? ['cpu', 'gpu'] : ['cpu'];
     for (const rule of rules)
       it(`${bc.name}: GPU forward (y, mean, rstd, running averages ${bc.update ? 'updated in place' : 'left alone'}) and backward vs CPU, ${rule} launch rule`, async () => {
         if (bc.parts !== undefined) {
@@ -592,7 +592,7 @@ describe('batch-norm training mode', () => {
           expect(bnRowParts(sums.workgroups, rows, false)).toBe(bc.parts);
           expect(bnRowParts(sums.workgroups, rows, true)).toBe(1);
         }
-        const rt = rule === 'gpu' ? await gpuRuleRuntime() : await runtime();
+        const rt = await launchRuleRuntime(rule);
         expect(rt.ctx.adapter.isSwiftShader).toBe(rule === 'cpu');
         const gpu = await batchnormTrainGpu(xs, x, gamma, beta, rm, rv, bc.update, act, bc.pool, rt);
         expectClose(gpu.y, fwd.y, TOL.f32, 'bn y');
@@ -630,10 +630,10 @@ describe('bias gradient (per-channel sum) on long and short row counts', () => {
     [2, 33, 35, 36],
     [1, 256, 256, 4],
   ]) {
-    it.each(['cpu', 'gpu'])(`${shape.join('x')}, %s launch rule`, async (rule) => {
+    it.each(['cpu', 'gpu'] as const)(`${shape.join('x')}, %s launch rule`, async (rule) => {
       const c = shape[3];
       const dy = randn(size(shape), 15, 2).map((v, i) => v + (i % c));
-      const rt = rule === 'gpu' ? await gpuRuleRuntime() : await runtime();
+      const rt = await launchRuleRuntime(rule);
       const [db] = await runNode('conv2d_backward_bias', [{ shape, data: dy }], {}, rt);
       expectClose(db, channelSumRef(dy, c), TOL.grad, 'db');
     });
