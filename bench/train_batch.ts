@@ -85,7 +85,7 @@ export async function benchTrainBatches(rt: Runtime, o: TrainBatchOptions): Prom
         const opt: OptimConfig = { ...DEFAULT_OPTIM, lr: linearScaledLr(DEFAULT_OPTIM.lr, batch, o.refBatch) };
         const model = buildModel({ model: name, batch, seed: 1 });
         const sg = buildStepGraph({ kind: 'plain', model }, opt, 'none', 'none', { split, augment: o.augment });
-        const compiled = await compile(rt, sg.graph, { fuse: false, tune: o.tune ?? 'cached' });
+        const compiled = await compile(rt, sg.graph, { fuse: false, tune: o.tune });
         compiled.writeTensor(sg.dataOrder!, Float32Array.from(epochOrder(split.n, 1, 0)));
         const t: Trainer = { batch, compiled, opt, readouts: sg.readouts.length, step: 0, perEpoch: Math.floor(split.n / batch) };
         await runSteps(t, o.warmup, o.readEvery);
